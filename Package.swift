@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "ParaPlan",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ParaPlan", targets: ["ParaPlan"]),
+        .library(name: "ExecutionPlan", targets: ["ExecutionPlan"]),
+        .library(name: "LinearProgramming", targets: ["LinearProgramming"]),
+        .executable(name: "paraplan", targets: ["paraplan"]),
+        .executable(name: "paraplan-bench", targets: ["ParaPlanBenchmarks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C shims: module maps only. All solver code lives in LinearProgramming.
+        .systemLibrary(
+            name: "CClp",
+            pkgConfig: "clp",
+            providers: [.apt(["coinor-libclp-dev"]), .brew(["clp"])]
+        ),
+        .systemLibrary(
+            name: "CGlpk",
+            providers: [.apt(["libglpk-dev"]), .brew(["glpk"])]
+        ),
+        .target(name: "LinearProgramming", dependencies: ["CClp", "CGlpk"]),
+        // The plan format depends on Foundation only, so a runtime can import it alone.
+        .target(name: "ExecutionPlan"),
+        .target(name: "ParaPlan", dependencies: ["LinearProgramming", "ExecutionPlan"]),
+        .executableTarget(
+            name: "paraplan",
+            dependencies: [
+                "ParaPlan",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Seeded instance generators shared by tests and benchmarks.
+        .target(name: "SolverFixtures", dependencies: ["LinearProgramming"]),
+        .executableTarget(
+            name: "ParaPlanBenchmarks",
+            dependencies: ["ParaPlan", "SolverFixtures"]
+        ),
+        .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "SolverFixtures"]),
+        .testTarget(name: "ExecutionPlanTests", dependencies: ["ExecutionPlan"]),
+        .testTarget(name: "CLITests", dependencies: ["paraplan", "ExecutionPlan"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

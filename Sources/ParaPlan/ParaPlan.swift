@@ -1,0 +1,7 @@
+// The umbrella module: training code and the CLI import this one name.
+@_exported import ExecutionPlan
+@_exported import LinearProgramming
+
+public enum ParaPlanInfo {
+    public static let version = "0.1.0"
+}
