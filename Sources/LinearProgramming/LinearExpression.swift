@@ -1,5 +1,5 @@
 /// One coefficient of a sparse linear expression.
-public struct Term: Sendable, Equatable, Codable {
+public struct Term: Sendable, Equatable {
     public var variable: VariableID
     public var coefficient: Double
 

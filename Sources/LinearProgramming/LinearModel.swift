@@ -3,7 +3,7 @@
 /// Build it with `addVariable` and `addConstraint`, then hand it to `solve(_:using:options:)`.
 /// The model is a value: copying it and changing the copy leaves the original untouched,
 /// which is what lets several tasks solve variants of one model at once.
-public struct LinearModel: Sendable, Equatable, Codable {
+public struct LinearModel: Sendable, Equatable {
     public var name: String
     public var sense: ObjectiveSense
     public var objectiveOffset: Double
@@ -87,29 +87,29 @@ public struct LinearModel: Sendable, Equatable, Codable {
     }
 }
 
-public enum ObjectiveSense: String, Sendable, Codable, Equatable {
+public enum ObjectiveSense: String, Sendable, Equatable {
     case minimize
     case maximize
 }
 
-public enum VariableKind: String, Sendable, Codable, Equatable {
+public enum VariableKind: String, Sendable, Equatable {
     case continuous
     case integer
     case binary
 }
 
-public struct VariableID: Hashable, Sendable, Codable, Comparable {
+public struct VariableID: Hashable, Sendable, Comparable {
     public let index: Int
     public init(index: Int) { self.index = index }
     public static func < (lhs: VariableID, rhs: VariableID) -> Bool { lhs.index < rhs.index }
 }
 
-public struct ConstraintID: Hashable, Sendable, Codable {
+public struct ConstraintID: Hashable, Sendable {
     public let index: Int
     public init(index: Int) { self.index = index }
 }
 
-public struct Variable: Sendable, Equatable, Codable {
+public struct Variable: Sendable, Equatable {
     public var name: String
     public var lower: Double
     public var upper: Double
@@ -118,7 +118,7 @@ public struct Variable: Sendable, Equatable, Codable {
 }
 
 /// `lower ≤ Σ coefficient·variable ≤ upper`; an infinite side is absent.
-public struct Constraint: Sendable, Equatable, Codable {
+public struct Constraint: Sendable, Equatable {
     public var name: String
     public var terms: [Term]
     public var lower: Double

@@ -1,0 +1,100 @@
+/// JSON Schema (draft 2020-12) of `paraplan/v1` plans. `docs/plan-v1.schema.json` is this text;
+/// a test keeps the two identical. `SchemaValidator` checks plans against it.
+public enum PlanSchema {
+    public static let text = #"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://paraplan.dev/schema/plan-v1.json",
+  "title": "ParaPlan execution plan, format paraplan/v1",
+  "type": "object",
+  "required": ["format", "kind", "predicted", "baselines", "solver", "inputs"],
+  "properties": {
+    "format": { "const": "paraplan/v1" },
+    "kind": { "enum": ["sequence-parallel", "batch-balance", "expert-placement", "gnn-pipeline"] },
+    "predicted": {
+      "type": "object",
+      "properties": { "lowerBoundSeconds": { "$ref": "#/$defs/seconds" } }
+    },
+    "baselines": {
+      "type": "array",
+      "items": {
+        "type": "object",
+        "required": ["name"],
+        "properties": { "name": { "type": "string", "minLength": 1 } }
+      }
+    },
+    "solver": {
+      "type": "object",
+      "required": ["backend", "status", "seconds"],
+      "properties": {
+        "backend": { "type": "string", "minLength": 1 },
+        "status": { "enum": ["optimal", "feasible", "heuristic"] },
+        "seconds": { "$ref": "#/$defs/seconds" },
+        "relativeGap": { "type": "number", "minimum": 0 }
+      },
+      "additionalProperties": false
+    },
+    "inputs": {
+      "type": "object",
+      "required": ["sha256", "summary"],
+      "properties": {
+        "sha256": { "type": "string", "pattern": "^[0-9a-f]{64}$" },
+        "summary": { "type": "string" }
+      },
+      "additionalProperties": false
+    }
+  },
+  "allOf": [
+    {
+      "if": { "properties": { "kind": { "const": "sequence-parallel" } } },
+      "then": { "$ref": "#/$defs/sequenceParallel" }
+    }
+  ],
+  "$defs": {
+    "seconds": { "type": "number", "minimum": 0 },
+    "sequenceParallel": {
+      "required": ["gpus", "microBatches"],
+      "properties": {
+        "gpus": { "type": "integer", "minimum": 1 },
+        "predicted": {
+          "required": ["stepSeconds"],
+          "properties": { "stepSeconds": { "$ref": "#/$defs/seconds" } }
+        },
+        "baselines": {
+          "items": {
+            "required": ["stepSeconds"],
+            "properties": { "stepSeconds": { "$ref": "#/$defs/seconds" } }
+          }
+        },
+        "microBatches": {
+          "type": "array",
+          "minItems": 1,
+          "items": {
+            "type": "object",
+            "required": ["predictedSeconds", "groups"],
+            "properties": {
+              "predictedSeconds": { "$ref": "#/$defs/seconds" },
+              "groups": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                  "type": "object",
+                  "required": ["degree", "firstRank", "sequences"],
+                  "properties": {
+                    "degree": { "type": "integer", "minimum": 1 },
+                    "firstRank": { "type": "integer", "minimum": 0 },
+                    "sequences": { "type": "array", "items": { "type": "integer", "minimum": 0 } }
+                  },
+                  "additionalProperties": false
+                }
+              }
+            },
+            "additionalProperties": false
+          }
+        }
+      }
+    }
+  }
+}
+"""#
+}

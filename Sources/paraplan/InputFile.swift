@@ -1,0 +1,16 @@
+import Foundation
+
+/// Reads a user's file with a one-line error naming it.
+enum InputFile {
+    static func read(_ path: String) throws(CLIError) -> Data {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .badInput(path, "no such file")
+        }
+        guard !isDirectory.boolValue else { throw .badInput(path, "is a directory, not a file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .badInput(path, "cannot be read (permissions?)")
+        }
+        return data
+    }
+}

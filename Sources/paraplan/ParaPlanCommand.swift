@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import ParaPlan
+
+@main
+struct ParaPlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "paraplan",
+        abstract: "Plans how a distributed training job uses its GPUs, and checks the plans.",
+        discussion: """
+        Exit codes: 0 success, 1 internal failure, 2 bad input, 3 infeasible or unbounded problem.
+        Shell completion: paraplan --generate-completion-script bash|zsh|fish.
+        """,
+        version: ParaPlanInfo.version,
+        subcommands: [ValidateCommand.self, SolveCommand.self, SchemaCommand.self]
+    )
+
+    /// Every failure leaves as one line on stderr and a documented exit code; never a trap or a trace.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as CLIError {
+            fail(error.message, code: error.code)
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }  // --help, --version
+            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            fail(message + " (see 'paraplan --help')", code: .badInput)
+        }
+    }
+
+    static func fail(_ message: String, code: CLIError.Code) -> Never {
+        let line = "paraplan: " + message.replacingOccurrences(of: "\n", with: " ") + "\n"
+        FileHandle.standardError.write(Data(line.utf8))
+        Foundation.exit(code.rawValue)
+    }
+}
