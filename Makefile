@@ -1,0 +1,22 @@
+# The README's commands. Each installs the system packages it needs first.
+.PHONY: example test bench leak-check deps
+
+deps:
+	@scripts/install-deps.sh
+
+# Runs ParaPlan end to end on the embedded examples.
+example: deps
+	swift build --product paraplan
+	.build/debug/paraplan solve Examples/models/transport.lp
+	.build/debug/paraplan solve Examples/models/knapsack.lp
+	.build/debug/paraplan validate Examples/plans/sequence-parallel-flexsp-oracle.json
+
+test: deps
+	swift test
+
+bench: deps
+	swift build -c release --product paraplan-bench
+	.build/release/paraplan-bench
+
+leak-check: deps
+	scripts/leak-check.sh

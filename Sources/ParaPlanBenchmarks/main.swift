@@ -1,0 +1,70 @@
+import Foundation
+import ParaPlan
+import SolverFixtures
+
+// Benchmarks for ParaPlan. Build in release: `swift run -c release paraplan-bench`.
+// Every figure is measured in this run; ratios compare cases of the same run.
+
+let repetitions = Int(ProcessInfo.processInfo.environment["PARAPLAN_BENCH_REPETITIONS"] ?? "") ?? 30
+
+func transportationCase() throws -> [String] {
+    // 40 sources × 50 sinks = 2,000 shipping variables, 90 rows.
+    let model = TransportationProblem(sources: 40, sinks: 50, seed: 2026).model
+    var rows: [String] = []
+    var results: [(Backend, Measurement, Solution)] = []
+    for backend in Backend.allCases {
+        var last: Solution?
+        let measurement = try Measurement.run("transportation 40x50 \(backend)", repetitions: repetitions) {
+            last = try solve(model, using: backend)
+        }
+        guard let solution = last, solution.status == .optimal else {
+            throw BenchmarkFailure(message: "\(backend) did not solve the transportation LP to optimality")
+        }
+        results.append((backend, measurement, solution))
+    }
+    let fastest = results.map(\.1.median).min() ?? 1
+    let objectives = Set(results.compactMap { $0.2.objective })
+    guard objectives.count == 1 else { throw BenchmarkFailure(message: "backends disagree: \(objectives)") }
+    for (backend, measurement, solution) in results {
+        rows.append("| transportation LP, 2,000 variables × 90 rows | \(backend) | \(milliseconds(measurement.median)) | \(milliseconds(measurement.p90)) | \(solution.iterations) | \(String(format: "%.2f", measurement.median / fastest)) |")
+    }
+    return rows
+}
+
+/// Re-solving after a cost change, cold and from the previous basis: what a planner does every step.
+func warmStartCase() throws -> [String] {
+    var model = TransportationProblem(sources: 40, sinks: 50, seed: 2026).model
+    var rows: [String] = []
+    for backend in Backend.allCases {
+        let basis = try solve(model, using: backend).basis
+        model.setObjectiveCoefficient(VariableID(index: 17), model.variables[17].objective + 5)
+        var coldIterations = 0, warmIterations = 0
+        let cold = try Measurement.run("cold", repetitions: repetitions) {
+            coldIterations = try solve(model, using: backend, options: SolveOptions(algorithm: .primalSimplex)).iterations
+        }
+        let warm = try Measurement.run("warm", repetitions: repetitions) {
+            warmIterations = try solve(model, using: backend, options: SolveOptions(algorithm: .primalSimplex, warmStart: basis)).iterations
+        }
+        model.setObjectiveCoefficient(VariableID(index: 17), model.variables[17].objective - 5)
+        rows.append("| re-solve after a cost change, cold | \(backend) | \(milliseconds(cold.median)) | \(milliseconds(cold.p90)) | \(coldIterations) | 1.00 |")
+        rows.append("| re-solve after a cost change, warm start | \(backend) | \(milliseconds(warm.median)) | \(milliseconds(warm.p90)) | \(warmIterations) | \(String(format: "%.2f", warm.median / cold.median)) |")
+    }
+    return rows
+}
+
+struct BenchmarkFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+do {
+    print("ParaPlan \(ParaPlanInfo.version) benchmarks: \(repetitions) timed runs per case after 2 warm-ups, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+    print("")
+    print("| case | backend | median ms | p90 ms | simplex iterations | ratio |")
+    print("|---|---|---:|---:|---:|---:|")
+    for row in try transportationCase() { print(row) }
+    for row in try warmStartCase() { print(row) }
+} catch {
+    FileHandle.standardError.write(Data("paraplan-bench: \(error)\n".utf8))
+    exit(1)
+}
