@@ -13,12 +13,7 @@ extension LinearModel {
         }
         for variable in variables {
             let field = "variable \(variable.name)"
-            if variable.lower.isNaN || variable.upper.isNaN || variable.lower == .infinity || variable.upper == -.infinity {
-                throw invalid(field + " bounds", "[\(variable.lower), \(variable.upper)]", "bounds must be numbers, lower < +inf, upper > -inf")
-            }
-            if variable.lower > variable.upper {
-                throw invalid(field + " bounds", "[\(variable.lower), \(variable.upper)]", "lower bound exceeds upper bound")
-            }
+            try checkBounds(field, variable.lower, variable.upper)
             if !variable.objective.isFinite {
                 throw invalid(field + " objective", variable.objective, "must be finite")
             }
@@ -26,12 +21,7 @@ extension LinearModel {
         var nonzeros = 0
         for constraint in constraints {
             let field = "constraint \(constraint.name)"
-            if constraint.lower.isNaN || constraint.upper.isNaN || constraint.lower == .infinity || constraint.upper == -.infinity {
-                throw invalid(field + " bounds", "[\(constraint.lower), \(constraint.upper)]", "bounds must be numbers, lower < +inf, upper > -inf")
-            }
-            if constraint.lower > constraint.upper {
-                throw invalid(field + " bounds", "[\(constraint.lower), \(constraint.upper)]", "lower bound exceeds upper bound")
-            }
+            try checkBounds(field, constraint.lower, constraint.upper)
             for term in constraint.terms {
                 guard variables.indices.contains(term.variable.index) else {
                     throw invalid(field, "variable #\(term.variable.index)", "refers to a variable the model does not have")
@@ -44,6 +34,15 @@ extension LinearModel {
             guard nonzeros < limit else {
                 throw invalid("size", nonzeros, "more nonzeros than a 32-bit solver index holds")
             }
+        }
+    }
+
+    private func checkBounds(_ field: String, _ lower: Double, _ upper: Double) throws(SolverError) {
+        if lower.isNaN || upper.isNaN || lower == .infinity || upper == -.infinity {
+            throw invalid(field + " bounds", "[\(lower), \(upper)]", "bounds must be numbers, lower < +inf, upper > -inf")
+        }
+        if lower > upper {
+            throw invalid(field + " bounds", "[\(lower), \(upper)]", "lower bound exceeds upper bound")
         }
     }
 

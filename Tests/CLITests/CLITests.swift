@@ -14,7 +14,7 @@ import Testing
         let version = try CLIRunner.run(["--version"])
         #expect(version.status == 0)
         #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
-        for subcommand in ["validate", "solve", "schema"] {
+        for subcommand in ["validate", "format", "solve", "schema"] {
             let help = try CLIRunner.run([subcommand, "--help"])
             #expect(help.status == 0)
             #expect(help.stdout.contains("USAGE: paraplan \(subcommand)"))
@@ -102,6 +102,30 @@ import Testing
             #expect(again.status == 0, "\(again.stderr)")
             #expect(again.stdout.contains("\"objective\" : 2110"))
         }
+    }
+
+    @Test func formatWritesCanonicalPrettyOrCompactPlans() throws {
+        let example = "Examples/plans/sequence-parallel-flexsp-oracle.json"
+        let pretty = try CLIRunner.run(["format", example])
+        #expect(pretty.status == 0, "\(pretty.stderr)")
+        #expect(pretty.stdout.hasPrefix("{\n  \"baselines\" : [\n\n  ],\n  \"format\" : \"paraplan/v1\",\n  \"gpus\" : 64,"))
+        let compact = try CLIRunner.run(["format", example, "--compact"])
+        #expect(compact.status == 0)
+        #expect(compact.stdout.hasPrefix(#"{"baselines":[],"format":"paraplan/v1","gpus":64,"inputs":{"sha256":"#))
+        #expect(compact.stdout.filter { $0 == "\n" }.count == 1)
+        // Formatting is idempotent and the output still validates.
+        let path = try CLIRunner.temporaryFile(pretty.stdout, suffix: "json")
+        let output = path + ".out"
+        defer { for file in [path, output] { try? FileManager.default.removeItem(atPath: file) } }
+        #expect(try CLIRunner.run(["format", path, "--output", output]).status == 0)
+        #expect(try String(contentsOfFile: output, encoding: .utf8) == pretty.stdout)
+        #expect(try CLIRunner.run(["validate", output]).status == 0)
+    }
+
+    @Test func formatRejectsAnInvalidPlan() throws {
+        let path = try CLIRunner.temporaryFile(#"{"format": "paraplan/v1"}"#, suffix: "json")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        expectOneLineError(try CLIRunner.run(["format", path]), code: 2, containing: [path, "$.kind", "is required"])
     }
 
     @Test func schemaCommandPrintsTheSchema() throws {
