@@ -37,7 +37,7 @@ extension LinearModel {
                   sense: glp_get_obj_dir(problem) == GLP_MAX ? .maximize : .minimize)
         let rows = Int(glp_get_num_rows(problem))
         let columns = Int(glp_get_num_cols(problem))
-        for column in 1...max(columns, 1) where column <= columns {
+        for column in 1..<(columns + 1) {
             let index = Int32(column)
             let kind: VariableKind = switch glp_get_col_kind(problem, index) {
             case GLP_BV: .binary
@@ -52,11 +52,11 @@ extension LinearModel {
         objectiveOffset = glp_get_obj_coef(problem, 0)
         var indices = [Int32](repeating: 0, count: columns + 1)
         var values = [Double](repeating: 0, count: columns + 1)
-        for row in 1...max(rows, 1) where row <= rows {
+        for row in 1..<(rows + 1) {
             let index = Int32(row)
             let count = Int(glp_get_mat_row(problem, index, &indices, &values))
             var expression = LinearExpression()
-            for entry in 1...max(count, 1) where entry <= count {
+            for entry in 1..<(count + 1) {
                 expression.add(VariableID(index: Int(indices[entry]) - 1), values[entry])
             }
             let (lower, upper) = Self.bounds(type: glp_get_row_type(problem, index),
