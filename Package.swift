@@ -8,11 +8,13 @@ let package = Package(
         .library(name: "ParaPlan", targets: ["ParaPlan"]),
         .library(name: "ExecutionPlan", targets: ["ExecutionPlan"]),
         .library(name: "LinearProgramming", targets: ["LinearProgramming"]),
+        .library(name: "CostModel", targets: ["CostModel"]),
         .executable(name: "paraplan", targets: ["paraplan"]),
         .executable(name: "paraplan-bench", targets: ["ParaPlanBenchmarks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // C shims: module maps only. All solver code lives in LinearProgramming.
@@ -28,7 +30,9 @@ let package = Package(
         .target(name: "LinearProgramming", dependencies: ["CClp", "CGlpk"]),
         // The plan format depends on Foundation only, so a runtime can import it alone.
         .target(name: "ExecutionPlan"),
-        .target(name: "ParaPlan", dependencies: ["LinearProgramming", "ExecutionPlan"]),
+        // Cost models of compute, memory and communication; no dependency on the solver layer.
+        .target(name: "CostModel", dependencies: ["Yams"]),
+        .target(name: "ParaPlan", dependencies: ["LinearProgramming", "ExecutionPlan", "CostModel"]),
         .executableTarget(
             name: "paraplan",
             dependencies: [
@@ -44,6 +48,7 @@ let package = Package(
         ),
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "SolverFixtures"]),
         .testTarget(name: "ExecutionPlanTests", dependencies: ["ExecutionPlan"]),
+        .testTarget(name: "CostModelTests", dependencies: ["CostModel"]),
         .testTarget(name: "CLITests", dependencies: ["paraplan", "ExecutionPlan"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,98 @@
+import Foundation
+
+/// Measured coefficients that override derived ones. Every field is optional: what is absent is derived
+/// from the model and cluster.
+public struct CalibrationProfile: Sendable, Equatable, Codable {
+    /// Fraction of dense peak reached by training GEMMs (replaces `Efficiency.compute`).
+    public var computeEfficiency: Double?
+    /// Achieved FLOP/s by GEMM size (the smallest of m, n, k), interpolated on log size.
+    public var achievedFlops: [GemmThroughput]?
+    /// nccl-tests bus bandwidth, bytes/s, by collective then by rank count.
+    public var busBandwidth: [String: [String: Double]]?
+    /// Fitted per-sequence time coefficients for sequence parallelism (FlexSP's α1, α2, β1).
+    public var sequenceParallel: SequenceTimeCoefficients?
+
+    public init(computeEfficiency: Double? = nil, achievedFlops: [GemmThroughput]? = nil,
+                busBandwidth: [String: [String: Double]]? = nil, sequenceParallel: SequenceTimeCoefficients? = nil) {
+        self.computeEfficiency = computeEfficiency
+        self.achievedFlops = achievedFlops
+        self.busBandwidth = busBandwidth
+        self.sequenceParallel = sequenceParallel
+    }
+
+    public struct GemmThroughput: Sendable, Equatable, Codable {
+        public var size: Double
+        public var flopsPerSecond: Double
+    }
+
+    /// time(s, d) = (alpha1·s² + alpha2·s)/d + β1 per group (FlexSP, ASPLOS'25).
+    public struct SequenceTimeCoefficients: Sendable, Equatable, Codable {
+        public var alpha1: Double
+        public var alpha2: Double
+        public var beta1: Double
+    }
+
+    public func validate(source: String) throws(CostModelError) {
+        if let computeEfficiency {
+            try CostModelError.check(computeEfficiency > 0 && computeEfficiency <= 1, source, "computeEfficiency", computeEfficiency, "must be in (0, 1]")
+        }
+        for (index, point) in (achievedFlops ?? []).enumerated() {
+            try CostModelError.positive(point.size, source, "achievedFlops[\(index)].size")
+            try CostModelError.positive(point.flopsPerSecond, source, "achievedFlops[\(index)].flopsPerSecond")
+        }
+        for (name, table) in busBandwidth ?? [:] {
+            try CostModelError.check(Collective(rawValue: name) != nil, source, "busBandwidth", name,
+                                     "unknown collective; use \(Collective.allCases.map(\.rawValue).joined(separator: ", "))")
+            for (ranks, bandwidth) in table {
+                try CostModelError.check((Int(ranks) ?? 0) >= 2, source, "busBandwidth.\(name)", ranks, "rank count must be a whole number ≥ 2")
+                try CostModelError.positive(bandwidth, source, "busBandwidth.\(name).\(ranks)")
+            }
+        }
+        if let coefficients = sequenceParallel {
+            for (field, value) in [("alpha1", coefficients.alpha1), ("alpha2", coefficients.alpha2), ("beta1", coefficients.beta1)] {
+                try CostModelError.check(value.isFinite && value >= 0, source, "sequenceParallel.\(field)", value, "must be a finite number ≥ 0")
+            }
+        }
+    }
+
+    var measuredBandwidths: MeasuredBandwidths? {
+        guard let busBandwidth, !busBandwidth.isEmpty else { return nil }
+        var table: [Collective: [(ranks: Int, busBandwidth: Double)]] = [:]
+        for (name, entries) in busBandwidth {
+            guard let collective = Collective(rawValue: name) else { continue }
+            table[collective] = entries.compactMap { key, value in Int(key).map { ($0, value) } }.sorted { $0.ranks < $1.ranks }
+        }
+        return MeasuredBandwidths(table: table)
+    }
+
+    /// Achieved FLOP/s for a GEMM whose smallest dimension is `size`, if measured.
+    func achievedFlopsPerSecond(gemmSize size: Double) -> Double? {
+        guard let points = achievedFlops?.sorted(by: { $0.size < $1.size }), let first = points.first, let last = points.last else { return nil }
+        if size <= first.size { return first.flopsPerSecond }
+        if size >= last.size { return last.flopsPerSecond }
+        for (lower, upper) in zip(points, points.dropFirst()) where size <= upper.size {
+            let t = (Foundation.log(size) - Foundation.log(lower.size)) / (Foundation.log(upper.size) - Foundation.log(lower.size))
+            return lower.flopsPerSecond + t * (upper.flopsPerSecond - lower.flopsPerSecond)
+        }
+        return last.flopsPerSecond
+    }
+}
+
+/// Bus bandwidths measured with nccl-tests. A rank count not measured uses the nearest measured one
+/// on a log scale.
+public struct MeasuredBandwidths: Sendable, Equatable {
+    let table: [Collective: [(ranks: Int, busBandwidth: Double)]]
+
+    public static func == (lhs: MeasuredBandwidths, rhs: MeasuredBandwidths) -> Bool {
+        lhs.table.keys.sorted { $0.rawValue < $1.rawValue } == rhs.table.keys.sorted { $0.rawValue < $1.rawValue }
+            && lhs.table.allSatisfy { key, entries in
+                rhs.table[key].map { $0.map(\.ranks) == entries.map(\.ranks) && $0.map(\.busBandwidth) == entries.map(\.busBandwidth) } ?? false
+            }
+    }
+
+    func busBandwidth(_ collective: Collective, ranks: Int) -> Double? {
+        guard let entries = table[collective], !entries.isEmpty else { return nil }
+        let target = Foundation.log(Double(ranks))
+        return entries.min { abs(Foundation.log(Double($0.ranks)) - target) < abs(Foundation.log(Double($1.ranks)) - target) }?.busBandwidth
+    }
+}

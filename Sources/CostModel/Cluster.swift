@@ -1,0 +1,125 @@
+/// Nodes of identical GPUs: NVLink/NVSwitch inside a node, one NIC per GPU between nodes.
+public struct Cluster: Sendable, Equatable {
+    public var gpu: GPUSpec
+    public var nodes: Int
+    public var gpusPerNode: Int
+    /// Per GPU per direction, bytes/s.
+    public var intraNodeBandwidth: Double
+    public var interNodeBandwidth: Double
+    /// Per message, seconds.
+    public var intraNodeLatency: Double
+    public var interNodeLatency: Double
+    /// Fractions of peak that kernels and links reach; see `Efficiency`.
+    public var efficiency: Efficiency
+    /// Per-GPU speed relative to the spec (1 = nominal; 0.8 = a straggler at 80 %), in rank order.
+    public var speedFactors: [Double]?
+
+    public init(gpu: GPUSpec, nodes: Int, gpusPerNode: Int,
+                intraNodeBandwidth: Double? = nil, interNodeBandwidth: Double? = nil,
+                intraNodeLatency: Double = Cluster.defaultIntraNodeLatency,
+                interNodeLatency: Double = Cluster.defaultInterNodeLatency,
+                efficiency: Efficiency? = nil, speedFactors: [Double]? = nil) {
+        self.gpu = gpu
+        self.nodes = nodes
+        self.gpusPerNode = gpusPerNode
+        self.intraNodeBandwidth = intraNodeBandwidth ?? gpu.nvlinkBandwidth
+        self.interNodeBandwidth = interNodeBandwidth ?? gpu.nicBandwidth
+        self.intraNodeLatency = intraNodeLatency
+        self.interNodeLatency = interNodeLatency
+        self.efficiency = efficiency ?? Efficiency.defaults(for: gpu)
+        self.speedFactors = speedFactors
+    }
+
+    /// NCCL's per-hop latencies are a few microseconds over NVLink and roughly 10-20 µs over IB.
+    public static let defaultIntraNodeLatency = 5e-6
+    public static let defaultInterNodeLatency = 15e-6
+
+    public var gpuCount: Int { nodes * gpusPerNode }
+
+    /// Bandwidths as the collectives see them: peak times link efficiency.
+    public var effectiveIntraNodeBandwidth: Double { intraNodeBandwidth * efficiency.intraNode }
+    public var effectiveInterNodeBandwidth: Double { interNodeBandwidth * efficiency.interNode }
+
+    /// The slowest GPU's speed factor (a synchronous step waits for it).
+    public var slowestSpeedFactor: Double { speedFactors?.min() ?? 1 }
+
+    public func validate(source: String) throws(CostModelError) {
+        try gpu.validate(source: source)
+        try CostModelError.positive(nodes, source, "nodes")
+        try CostModelError.positive(gpusPerNode, source, "gpusPerNode")
+        try CostModelError.positive(intraNodeBandwidth, source, "intraNodeBandwidth")
+        try CostModelError.positive(interNodeBandwidth, source, "interNodeBandwidth")
+        try CostModelError.check(intraNodeLatency.isFinite && intraNodeLatency >= 0, source, "intraNodeLatency", intraNodeLatency, "must be a finite number ≥ 0")
+        try CostModelError.check(interNodeLatency.isFinite && interNodeLatency >= 0, source, "interNodeLatency", interNodeLatency, "must be a finite number ≥ 0")
+        try efficiency.validate(source: source)
+        if let speedFactors {
+            try CostModelError.check(speedFactors.count == gpuCount, source, "speedFactors", "\(speedFactors.count) values",
+                                     "needs one factor per GPU (\(gpuCount))")
+            for (rank, factor) in speedFactors.enumerated() {
+                try CostModelError.check(factor.isFinite && factor > 0, source, "speedFactors[\(rank)]", factor, "must be a positive finite number")
+            }
+        }
+    }
+}
+
+/// Fractions of peak, one set per GPU type (not fitted per workload); docs/cost-model.md §Efficiency.
+public struct Efficiency: Sendable, Equatable, Codable {
+    /// Fraction of dense tensor-core peak that transformer GEMMs reach.
+    public var compute: Double
+    /// Fraction of HBM bandwidth that memory-bound kernels (norms, activations, softmax, dropout) reach.
+    public var memory: Double
+    public var intraNode: Double
+    public var interNode: Double
+
+    public init(compute: Double, memory: Double = 0.7, intraNode: Double, interNode: Double) {
+        self.compute = compute
+        self.memory = memory
+        self.intraNode = intraNode
+        self.interNode = interNode
+    }
+
+    public static func defaults(for gpu: GPUSpec) -> Efficiency {
+        switch gpu.name {
+        case "a100-40gb", "a100-80gb": Efficiency(compute: 0.70, memory: 0.7, intraNode: 0.75, interNode: 0.9)
+        default: Efficiency(compute: 0.55, memory: 0.7, intraNode: 0.75, interNode: 0.9)
+        }
+    }
+
+    func validate(source: String) throws(CostModelError) {
+        for (field, value) in [("efficiency.compute", compute), ("efficiency.memory", memory),
+                               ("efficiency.intraNode", intraNode), ("efficiency.interNode", interNode)] {
+            try CostModelError.check(value.isFinite && value > 0 && value <= 1, source, field, value, "must be in (0, 1]")
+        }
+    }
+}
+
+extension Cluster {
+    /// Node types for `--cluster NAME` or `NAME:NODES` (one node when no count is given).
+    public static let nodePresets: [(name: String, gpu: String, gpusPerNode: Int)] = [
+        ("dgx-a100", "a100-80gb", 8),
+        ("dgx-a100-40gb", "a100-40gb", 8),
+        ("hgx-h100", "h100-sxm", 8),
+        ("hgx-h200", "h200", 8),
+        ("hgx-h800", "h800", 8),
+        ("hgx-b200", "b200", 8),
+    ]
+
+    /// `hgx-h100:16` is 16 HGX H100 nodes.
+    public static func preset(_ text: String) throws(CostModelError) -> Cluster {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count <= 2, let name = parts.first,
+              let entry = nodePresets.first(where: { $0.name == name.lowercased() }),
+              let gpu = GPUSpec.preset(named: entry.gpu) else {
+            throw CostModelError(source: "--cluster", field: "preset", value: text,
+                                 reason: "unknown cluster; known: \(nodePresets.map(\.name).joined(separator: ", ")) (add :NODES), or a cluster file")
+        }
+        var nodes = 1
+        if parts.count == 2 {
+            guard let count = Int(parts[1]), count > 0 else {
+                throw CostModelError(source: "--cluster", field: "nodes", value: parts[1], reason: "must be a positive whole number")
+            }
+            nodes = count
+        }
+        return Cluster(gpu: gpu, nodes: nodes, gpusPerNode: entry.gpusPerNode)
+    }
+}

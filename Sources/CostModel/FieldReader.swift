@@ -1,0 +1,100 @@
+import Foundation
+import Yams
+
+/// Typed access to a parsed YAML/JSON mapping; every failure names the file, the field and the value.
+struct FieldReader {
+    let source: String
+    let values: [String: Any]
+    private(set) var prefix = ""
+
+    init(source: String, values: [String: Any], prefix: String = "") {
+        self.source = source
+        self.values = values
+        self.prefix = prefix
+    }
+
+    /// Parses `data` as JSON (for .json) or YAML (anything else) into a mapping.
+    static func parse(_ data: Data, source: String) throws(CostModelError) -> FieldReader {
+        let parsed: Any?
+        if source.lowercased().hasSuffix(".json") {
+            parsed = try? JSONSerialization.jsonObject(with: data)
+            if parsed == nil { throw CostModelError(source: source, field: "file", value: "", reason: "not valid JSON") }
+        } else {
+            do {
+                parsed = try Yams.load(yaml: String(decoding: data, as: UTF8.self))
+            } catch {
+                throw CostModelError(source: source, field: "file", value: "", reason: "not valid YAML (\(String(describing: error).split(separator: "\n").first ?? ""))")
+            }
+        }
+        guard let mapping = parsed as? [String: Any] else {
+            throw CostModelError(source: source, field: "file", value: "", reason: "must be a mapping of keys to values")
+        }
+        return FieldReader(source: source, values: mapping)
+    }
+
+    func has(_ key: String) -> Bool { values[key] != nil && !(values[key] is NSNull) }
+
+    func fail(_ key: String, _ value: Any?, _ reason: String) -> CostModelError {
+        CostModelError(source: source, field: prefix + key, value: value.map { "\($0)" } ?? "", reason: reason)
+    }
+
+    func rejectUnknown(allowed: Set<String>) throws(CostModelError) {
+        if let unknown = values.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw fail(unknown, nil, "unknown key; expected one of \(allowed.sorted().joined(separator: ", "))")
+        }
+    }
+
+    func int(_ key: String) throws(CostModelError) -> Int {
+        guard let raw = values[key], !(raw is NSNull) else { throw fail(key, nil, "missing") }
+        if let value = raw as? Int { return value }
+        if let value = raw as? Double, value.rounded() == value, abs(value) < 1e15 { return Int(value) }
+        throw fail(key, raw, "must be a whole number")
+    }
+
+    func int(_ key: String, default fallback: Int) throws(CostModelError) -> Int {
+        has(key) ? try int(key) : fallback
+    }
+
+    func double(_ key: String) throws(CostModelError) -> Double {
+        guard let raw = values[key], !(raw is NSNull) else { throw fail(key, nil, "missing") }
+        if raw is Bool { throw fail(key, raw, "must be a number") }
+        if let value = raw as? Double { return value }
+        if let value = raw as? Int { return Double(value) }
+        if let text = raw as? String, let value = Double(text) { return value }
+        throw fail(key, raw, "must be a number")
+    }
+
+    func optionalDouble(_ key: String) throws(CostModelError) -> Double? {
+        has(key) ? try double(key) : nil
+    }
+
+    func bool(_ key: String, default fallback: Bool) throws(CostModelError) -> Bool {
+        guard let raw = values[key], !(raw is NSNull) else { return fallback }
+        if let value = raw as? Bool { return value }
+        throw fail(key, raw, "must be true or false")
+    }
+
+    func string(_ key: String) throws(CostModelError) -> String? {
+        guard let raw = values[key], !(raw is NSNull) else { return nil }
+        if let value = raw as? String { return value }
+        throw fail(key, raw, "must be a string")
+    }
+
+    func doubles(_ key: String) throws(CostModelError) -> [Double]? {
+        guard let raw = values[key], !(raw is NSNull) else { return nil }
+        guard let items = raw as? [Any] else { throw fail(key, raw, "must be a list of numbers") }
+        var result: [Double] = []
+        for (index, item) in items.enumerated() {
+            if let value = item as? Double, !(item is Bool) { result.append(value) } else if let value = item as? Int { result.append(Double(value)) } else {
+                throw fail("\(key)[\(index)]", item, "must be a number")
+            }
+        }
+        return result
+    }
+
+    func nested(_ key: String) throws(CostModelError) -> FieldReader? {
+        guard let raw = values[key], !(raw is NSNull) else { return nil }
+        guard let mapping = raw as? [String: Any] else { throw fail(key, raw, "must be a mapping") }
+        return FieldReader(source: source, values: mapping, prefix: prefix + key + ".")
+    }
+}

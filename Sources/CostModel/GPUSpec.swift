@@ -1,0 +1,58 @@
+/// Peak capabilities of one GPU model. Rates are dense (no structured sparsity), per GPU.
+public struct GPUSpec: Sendable, Equatable, Codable {
+    public var name: String
+    /// Dense BF16/FP16 tensor-core peak, FLOP/s.
+    public var bf16FlopsPerSecond: Double
+    /// Dense FP8 tensor-core peak, FLOP/s; nil where the GPU has no FP8 tensor cores.
+    public var fp8FlopsPerSecond: Double?
+    public var memoryBytes: Double
+    public var memoryBandwidth: Double
+    /// NVLink bandwidth per GPU per direction in the reference HGX/DGX node, bytes/s.
+    public var nvlinkBandwidth: Double
+    /// Inter-node NIC bandwidth per GPU per direction in the reference node, bytes/s.
+    public var nicBandwidth: Double
+
+    public init(name: String, bf16FlopsPerSecond: Double, fp8FlopsPerSecond: Double?, memoryBytes: Double,
+                memoryBandwidth: Double, nvlinkBandwidth: Double, nicBandwidth: Double) {
+        self.name = name
+        self.bf16FlopsPerSecond = bf16FlopsPerSecond
+        self.fp8FlopsPerSecond = fp8FlopsPerSecond
+        self.memoryBytes = memoryBytes
+        self.memoryBandwidth = memoryBandwidth
+        self.nvlinkBandwidth = nvlinkBandwidth
+        self.nicBandwidth = nicBandwidth
+    }
+
+    func validate(source: String) throws(CostModelError) {
+        try CostModelError.positive(bf16FlopsPerSecond, source, "gpu.bf16FlopsPerSecond")
+        if let fp8FlopsPerSecond { try CostModelError.positive(fp8FlopsPerSecond, source, "gpu.fp8FlopsPerSecond") }
+        try CostModelError.positive(memoryBytes, source, "gpu.memoryBytes")
+        try CostModelError.positive(memoryBandwidth, source, "gpu.memoryBandwidth")
+        try CostModelError.positive(nvlinkBandwidth, source, "gpu.nvlinkBandwidth")
+        try CostModelError.positive(nicBandwidth, source, "gpu.nicBandwidth")
+    }
+}
+
+private let gibibyte = 1_073_741_824.0
+
+extension GPUSpec {
+    /// Presets; sources in docs/cost-model.md §Hardware.
+    public static let presets: [GPUSpec] = [
+        GPUSpec(name: "a100-40gb", bf16FlopsPerSecond: 312e12, fp8FlopsPerSecond: nil, memoryBytes: 40 * gibibyte,
+                memoryBandwidth: 1.555e12, nvlinkBandwidth: 300e9, nicBandwidth: 25e9),
+        GPUSpec(name: "a100-80gb", bf16FlopsPerSecond: 312e12, fp8FlopsPerSecond: nil, memoryBytes: 80 * gibibyte,
+                memoryBandwidth: 2.039e12, nvlinkBandwidth: 300e9, nicBandwidth: 25e9),
+        GPUSpec(name: "h100-sxm", bf16FlopsPerSecond: 989.4e12, fp8FlopsPerSecond: 1978.9e12, memoryBytes: 80 * gibibyte,
+                memoryBandwidth: 3.35e12, nvlinkBandwidth: 450e9, nicBandwidth: 50e9),
+        GPUSpec(name: "h200", bf16FlopsPerSecond: 989.4e12, fp8FlopsPerSecond: 1978.9e12, memoryBytes: 141e9,
+                memoryBandwidth: 4.8e12, nvlinkBandwidth: 450e9, nicBandwidth: 50e9),
+        GPUSpec(name: "h800", bf16FlopsPerSecond: 989.4e12, fp8FlopsPerSecond: 1978.9e12, memoryBytes: 80 * gibibyte,
+                memoryBandwidth: 3.35e12, nvlinkBandwidth: 200e9, nicBandwidth: 50e9),
+        GPUSpec(name: "b200", bf16FlopsPerSecond: 2.25e15, fp8FlopsPerSecond: 4.5e15, memoryBytes: 180e9,
+                memoryBandwidth: 8e12, nvlinkBandwidth: 900e9, nicBandwidth: 50e9),
+    ]
+
+    public static func preset(named name: String) -> GPUSpec? {
+        presets.first { $0.name == name.lowercased() }
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+
+/// Predicted time of one training iteration, broken down, with memory and utilisation.
+public struct IterationEstimate: Sendable, Equatable, Codable {
+    public struct Breakdown: Sendable, Equatable, Codable {
+        /// Forward and backward (and recompute) GEMMs of all micro-batches on the busiest stage.
+        public var compute: Double
+        /// TP all-reduces (or reduce-scatter + all-gather) left on the critical path.
+        public var tensorParallel: Double
+        /// Idle pipeline slots: (p − 1)/v micro-batch times.
+        public var pipelineBubble: Double
+        /// Activations sent between pipeline stages.
+        public var pipelineTransfers: Double
+        /// Gradient reduction and parameter gathering not hidden behind the last backward.
+        public var dataParallel: Double
+        /// Ring-attention K/V exchange not hidden behind attention compute.
+        public var contextParallel: Double
+        /// MoE dispatch and combine all-to-alls.
+        public var expertParallel: Double
+        /// Adam update, bound by memory bandwidth.
+        public var optimizer: Double
+    }
+
+    public var iterationSeconds: Double
+    public var breakdown: Breakdown
+    public var memory: MemoryEstimate
+    /// Model FLOPs (no recompute) / (iteration time × GPUs × dense peak).
+    public var mfu: Double
+    /// Model FLOPs per second per GPU.
+    public var modelFlopsPerSecondPerGPU: Double
+    public var tokensPerSecondPerGPU: Double
+    public var fitsInMemory: Bool
+    public var warnings: [String]
+}
+
+/// Options of the estimator that are conventions rather than layout.
+public struct EstimateOptions: Sendable, Equatable {
+    public var flashAttention: Bool
+    public var attentionCounting: AttentionCounting
+    public var profile: CalibrationProfile?
+
+    public init(flashAttention: Bool = true, attentionCounting: AttentionCounting = .full, profile: CalibrationProfile? = nil) {
+        self.flashAttention = flashAttention
+        self.attentionCounting = attentionCounting
+        self.profile = profile
+    }
+}
+
+/// Analytical iteration time of a Megatron-style layout (docs/cost-model.md §Iteration time).
+public struct IterationEstimator: Sendable {
+    public let model: TransformerModel
+    public let cluster: Cluster
+    public let options: EstimateOptions
+    private let collectives: CollectiveModel
+
+    public init(model: TransformerModel, cluster: Cluster, options: EstimateOptions = EstimateOptions()) {
+        self.model = model
+        self.cluster = cluster
+        self.options = options
+        self.collectives = CollectiveModel(cluster: cluster, measured: options.profile?.measuredBandwidths)
+    }
+
+    /// Memory-bound kernels of one micro-batch on one stage: each byte of stored activation is written and
+    /// read about `activationTrafficFactor` times over forward and backward (more when recomputed).
+    func memoryBoundTime(_ strategy: ParallelStrategy, layersOnStage: Double) -> Double {
+        var unrecomputed = strategy
+        unrecomputed.recompute = .none
+        let bytes = model.activationBytesPerLayer(strategy: unrecomputed, flashAttention: options.flashAttention)
+        let passes = strategy.recompute == .full ? 4.0 / 3.0 : 1
+        return IterationEstimator.activationTrafficFactor * passes * bytes * layersOnStage
+            / (cluster.gpu.memoryBandwidth * cluster.efficiency.memory * cluster.slowestSpeedFactor)
+    }
+
+    /// Reads and writes of each activation byte across forward and backward (write, re-read by the next
+    /// kernel, read in backward, gradient write): a modelling constant, the same for every GPU.
+    public static let activationTrafficFactor = 4.0
+
+    /// Achieved FLOP/s of one GPU on this layout's GEMMs.
+    func achievedFlopsPerSecond(_ strategy: ParallelStrategy) -> Double {
+        let peak = strategy.fp8 ? (cluster.gpu.fp8FlopsPerSecond ?? cluster.gpu.bf16FlopsPerSecond) : cluster.gpu.bf16FlopsPerSecond
+        let gemmSize = Double(model.hiddenSize) / Double(strategy.tensorParallel)
+        if let measured = options.profile?.achievedFlopsPerSecond(gemmSize: gemmSize) {
+            return measured * cluster.slowestSpeedFactor
+        }
+        let efficiency = options.profile?.computeEfficiency ?? cluster.efficiency.compute
+        return peak * efficiency * cluster.slowestSpeedFactor
+    }
+
+    public func estimate(_ strategy: ParallelStrategy) throws(CostModelError) -> IterationEstimate {
+        try strategy.validate(model: model, cluster: cluster)
+        let t = strategy.tensorParallel, p = strategy.pipelineParallel, c = strategy.contextParallel
+        let b = Double(strategy.microBatch), s = strategy.sequenceLength
+        let m = Double(strategy.microBatchesPerPipeline)
+        let v = Double(strategy.interleave)
+        let layersOnStage = (Double(model.layers) / Double(p)).rounded(.up)
+        let layerShare = layersOnStage / Double(model.layers)
+        let gpn = cluster.gpusPerNode
+
+        // Compute: one micro-batch on the busiest stage, on one GPU of its TP × CP group: GEMMs at the
+        // tensor-core efficiency, plus memory-bound kernels that stream the layer's activations.
+        let flops = model.trainingFlops(sequenceLength: s, recompute: strategy.recompute, counting: options.attentionCounting)
+        let forward = model.forwardFlops(sequenceLength: s, counting: options.attentionCounting)
+        let layerFlopsShare = (forward.linear + forward.attention) / forward.total
+        let stageHardwareFlops = b * flops.hardware * (layerFlopsShare * layerShare + (1 - layerFlopsShare) * (p == 1 ? 1 : 0.5))
+        let gemmTime = stageHardwareFlops / Double(t * c) / achievedFlopsPerSecond(strategy)
+        let microBatchCompute = gemmTime + memoryBoundTime(strategy, layersOnStage: layersOnStage)
+        // TP: 2 collectives per layer forward, 2 backward, 2 more when the forward is recomputed.
+        let tpGroup = GroupPlacement.contiguous(count: t, gpusPerNode: gpn)
+        let tpBytes = 2 * b * Double(s / c) * model.h
+        let tpCollectivesPerLayer = strategy.recompute == .full ? 6.0 : 4.0
+        let tpCommunication = t > 1 ? layersOnStage * tpCollectivesPerLayer * collectives.time(.allReduce, bytes: tpBytes, group: tpGroup).seconds : 0
+        // With overlap, TP transfers hide behind the GEMMs they feed; what exceeds them stays exposed.
+        let tpTime = strategy.overlapTensorParallel ? max(0, tpCommunication - gemmTime) : tpCommunication
+
+        // CP: ring attention passes K and V (c − 1) times forward and twice that backward, overlapped with attention.
+        var cpExposed = 0.0
+        if c > 1 {
+            let kvBytes = 2 * 2 * b * Double(s / c) * model.kvWidth / Double(t)
+            let cpGroup = GroupPlacement.strided(count: c, stride: t, gpusPerNode: gpn)
+            let perStep = collectives.time(.pointToPoint, bytes: kvBytes, group: cpGroup).seconds
+            let attentionTime = b * 3 * forward.attention * layerShare / Double(t * c) / achievedFlopsPerSecond(strategy)
+            cpExposed = max(0, 3 * Double(c - 1) * perStep * layersOnStage - attentionTime)
+        }
+
+        // EP: dispatch and combine, forward and backward, of top-k token copies per MoE layer.
+        var epTime = 0.0
+        if let moe = model.moe, strategy.expertParallel > 1 {
+            let moeLayersOnStage = (Double(model.moeLayerCount) * layerShare).rounded(.up)
+            let bytes = b * Double(s / c) * Double(moe.topK) * model.h * 2 / Double(t)
+            let group = GroupPlacement.strided(count: strategy.expertParallel, stride: t, gpusPerNode: gpn)
+            let allToAlls = strategy.recompute == .full ? 6.0 : 4.0
+            epTime = moeLayersOnStage * allToAlls * collectives.time(.allToAll, bytes: bytes, group: group).seconds
+        }
+
+        // PP: one activation send forward and one gradient send backward per micro-batch and virtual stage.
+        var p2pTime = 0.0
+        if p > 1 {
+            let bytes = 2 * b * Double(s / c) * model.h / Double(strategy.sequenceParallel ? t : 1)
+            let neighbours = GroupPlacement.strided(count: 2, stride: t * c * strategy.dataParallel, gpusPerNode: gpn)
+            p2pTime = 2 * collectives.time(.pointToPoint, bytes: bytes, group: neighbours).seconds
+        }
+
+        let microBatchTime = microBatchCompute + tpTime + cpExposed + epTime + p2pTime
+        let bubble = p > 1 ? Double(p - 1) / v * microBatchTime : 0
+
+        // DP: gradients reduced over DP × CP ranks (FP32), parameters gathered back (BF16) when sharded.
+        let memory = model.memory(strategy: strategy, flashAttention: options.flashAttention)
+        let parametersOnGPU = memory.parameters / (strategy.zeroStage == 3 ? 2.0 / Double(strategy.dataParallel * c) : 2)
+        let dpRanks = strategy.dataParallel * c
+        var dpExposed = 0.0
+        if dpRanks > 1 {
+            let group = GroupPlacement.strided(count: dpRanks, stride: t, gpusPerNode: gpn)
+            // Overlapped, gradient reduction hides behind the last micro-batch's backward (2/3 of its compute)
+            // and the parameter all-gather behind the first one's forward (1/3).
+            let backwardWindow = strategy.overlapGradientReduce ? microBatchCompute * 2 / 3 : 0
+            let forwardWindow = strategy.overlapGradientReduce ? microBatchCompute / 3 : 0
+            if strategy.zeroStage == 0 {
+                dpExposed = max(0, collectives.time(.allReduce, bytes: 4 * parametersOnGPU, group: group).seconds - backwardWindow)
+            } else {
+                dpExposed = max(0, collectives.time(.reduceScatter, bytes: 4 * parametersOnGPU, group: group).seconds - backwardWindow)
+                    + max(0, collectives.time(.allGather, bytes: 2 * parametersOnGPU, group: group).seconds - forwardWindow)
+            }
+            if strategy.zeroStage == 3 {
+                // Parameters gathered again for every micro-batch's forward and backward, overlapped with compute.
+                let gather = collectives.time(.allGather, bytes: 2 * parametersOnGPU, group: group).seconds
+                dpExposed += m * max(0, 2 * gather - microBatchCompute)
+            }
+        }
+
+        // Adam reads and writes about 16 bytes of FP32 state per local parameter shard, plus the BF16 copy.
+        let optimizerShards = strategy.zeroStage >= 1 ? Double(dpRanks) : 1
+        let optimizerTime = parametersOnGPU / optimizerShards * 34 / cluster.gpu.memoryBandwidth
+
+        let pipelineTime = m * microBatchTime + bubble
+        let iteration = pipelineTime + dpExposed + optimizerTime
+        let gpus = Double(strategy.gpuCount)
+        let modelFlops = Double(strategy.globalBatch) * flops.model
+        let perGPU = modelFlops / iteration / gpus
+        var warnings = strategy.warnings(model: model)
+        let fits = memory.peak <= cluster.gpu.memoryBytes
+        if !fits {
+            warnings.insert(String(format: "does not fit: %.1f GiB per GPU needed, %.1f GiB available", memory.peak / 1_073_741_824, cluster.gpu.memoryBytes / 1_073_741_824), at: 0)
+        }
+        return IterationEstimate(
+            iterationSeconds: iteration,
+            breakdown: .init(compute: m * microBatchCompute, tensorParallel: m * tpTime, pipelineBubble: bubble,
+                             pipelineTransfers: m * p2pTime, dataParallel: dpExposed, contextParallel: m * cpExposed,
+                             expertParallel: m * epTime, optimizer: optimizerTime),
+            memory: memory,
+            mfu: perGPU / cluster.gpu.bf16FlopsPerSecond,
+            modelFlopsPerSecondPerGPU: perGPU,
+            tokensPerSecondPerGPU: Double(strategy.globalBatch * s) / iteration / gpus,
+            fitsInMemory: fits,
+            warnings: warnings)
+    }
+}

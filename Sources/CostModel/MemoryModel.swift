@@ -1,0 +1,92 @@
+/// Per-GPU memory of a training layout, in bytes.
+public struct MemoryEstimate: Sendable, Equatable, Codable {
+    public var parameters: Double
+    public var gradients: Double
+    public var optimizer: Double
+    public var activations: Double
+    /// FP32 logits for the loss on the last stage.
+    public var logits: Double
+    /// The busier of the first and last pipeline stage.
+    public var peak: Double
+}
+
+extension TransformerModel {
+    /// Activation bytes one layer keeps for backward, per micro-batch, per GPU (16-bit activations).
+    /// Korthikanti et al. 2022, Table 2, generalised to FFN width f, gated FFNs and GQA (docs/cost-model.md).
+    public func activationBytesPerLayer(strategy: ParallelStrategy, flashAttention: Bool = true) -> Double {
+        let s = Double(strategy.sequenceLength / max(strategy.contextParallel, 1))
+        let b = Double(strategy.microBatch)
+        let t = Double(strategy.tensorParallel)
+        let sbh = s * b * h
+        if strategy.recompute == .full {
+            return 2 * sbh / (strategy.sequenceParallel ? t : 1)
+        }
+        let kvShare = Double(kvHeads) / Double(heads)
+        let attention = (7 + 4 * kvShare) * sbh * (queryWidth / h)
+        let ffnWidth: Double
+        if let moe {
+            let shared = Double(moe.sharedExperts * (moe.sharedExpertFFNHiddenSize ?? moe.expertFFNHiddenSize))
+            ffnWidth = Double(moe.topK * moe.expertFFNHiddenSize) + shared
+        } else {
+            ffnWidth = Double(ffnHiddenSize)
+        }
+        let mlp = 3 * sbh + (gatedFFN ? 8 : 4) * s * b * ffnWidth
+        let norms = 4 * sbh
+        let scores = (flashAttention || strategy.recompute == .selective) ? 0 : 5 * Double(heads) * s * s * b
+        // Without sequence parallelism 10·sbh (norms, block inputs, dropout masks) stays whole on every TP rank.
+        let replicated = strategy.sequenceParallel ? 0 : 10 * sbh
+        return replicated + (attention + mlp + norms + scores - replicated) / t
+    }
+
+    /// Bytes of model state per parameter on one GPU for a ZeRO stage sharded over `shards` ranks,
+    /// with BF16 weights, FP32 gradient accumulation and FP32 Adam (master, m, v): 2 + 4 + 12 = 18.
+    static func stateBytes(zeroStage: Int, shards: Double) -> (parameters: Double, gradients: Double, optimizer: Double) {
+        switch zeroStage {
+        case 0: (2, 4, 12)
+        case 1: (2, 4, 12 / shards)
+        case 2: (2, 4 / shards, 12 / shards)
+        default: (2 / shards, 4 / shards, 12 / shards)
+        }
+    }
+
+    public func memory(strategy: ParallelStrategy, flashAttention: Bool = true) -> MemoryEstimate {
+        let t = Double(strategy.tensorParallel), p = Double(strategy.pipelineParallel)
+        let denseShards = Double(strategy.dataParallel * strategy.contextParallel)
+        let expertShards = denseShards / Double(strategy.expertParallel)
+        let counts = parameters
+        let layersOnStage = (Double(layers) / p).rounded(.up)
+        let layerShare = layersOnStage / Double(layers)
+        let denseOnStage = counts.denseLayers * layerShare / t
+        let expertsOnStage = counts.routedExperts * layerShare / (t * Double(strategy.expertParallel))
+        let firstStageExtra = counts.embedding / t
+        let lastStageExtra = (strategy.pipelineParallel == 1 ? counts.outputHead : max(counts.outputHead, counts.embedding)) / t
+
+        func states(extra: Double) -> (Double, Double, Double) {
+            let dense = Self.stateBytes(zeroStage: strategy.zeroStage, shards: denseShards)
+            let experts = Self.stateBytes(zeroStage: strategy.zeroStage, shards: max(expertShards, 1))
+            let denseCount = denseOnStage + extra
+            return (dense.parameters * denseCount + experts.parameters * expertsOnStage,
+                    dense.gradients * denseCount + experts.gradients * expertsOnStage,
+                    dense.optimizer * denseCount + experts.optimizer * expertsOnStage)
+        }
+        let perLayer = activationBytesPerLayer(strategy: strategy, flashAttention: flashAttention)
+        let microBatches = Double(strategy.microBatchesPerPipeline)
+        // 1F1B: the first stage holds min(p, m) micro-batches in flight; interleaving adds (p−1)/(p·v).
+        let inFlight = min(p, max(microBatches, 1))
+        let interleaveFactor = strategy.interleave > 1 ? 1 + (p - 1) / (p * Double(strategy.interleave)) : 1
+        let firstActivations = perLayer * layersOnStage * inFlight * interleaveFactor
+        let lastActivations = perLayer * layersOnStage
+        let logits = 4 * Double(strategy.sequenceLength / strategy.contextParallel) * Double(strategy.microBatch) * Double(vocabSize) / t
+
+        let first = states(extra: firstStageExtra)
+        let last = states(extra: strategy.pipelineParallel == 1 ? firstStageExtra + lastStageExtra : lastStageExtra)
+        let firstTotal = first.0 + first.1 + first.2 + firstActivations + (strategy.pipelineParallel == 1 ? logits : 0)
+        let lastTotal = last.0 + last.1 + last.2 + lastActivations + logits
+        let useFirst = firstTotal >= lastTotal
+        let chosen = useFirst ? first : last
+        return MemoryEstimate(parameters: chosen.0, gradients: chosen.1, optimizer: chosen.2,
+                              activations: useFirst ? firstActivations : lastActivations,
+                              logits: (useFirst && strategy.pipelineParallel > 1) ? 0 : logits,
+                              peak: max(firstTotal, lastTotal))
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+
+extension TransformerModel {
+    /// Reads a Hugging Face `config.json` (Llama, Mistral, Mixtral, Qwen2/2.5/3 and their MoE variants,
+    /// DeepSeek-V2/V3) or ParaPlan's own YAML/JSON model file; which one is decided by the keys.
+    public static func load(data: Data, source: String) throws(CostModelError) -> TransformerModel {
+        let fields = try FieldReader.parse(data, source: source)
+        let model = fields.has("num_hidden_layers") || fields.has("model_type")
+            ? try huggingFace(fields)
+            : try paraPlanFile(fields)
+        try model.validate(source: source)
+        return model
+    }
+
+    /// ParaPlan's model file: layers, hiddenSize, heads, kvHeads, ffnHiddenSize, gatedFFN, vocabSize,
+    /// tiedEmbeddings, and for MoE experts, topK, expertFFNHiddenSize, sharedExperts.
+    static func paraPlanFile(_ fields: FieldReader) throws(CostModelError) -> TransformerModel {
+        try fields.rejectUnknown(allowed: ["name", "layers", "hiddenSize", "heads", "kvHeads", "headDim", "ffnHiddenSize", "gatedFFN",
+                                           "vocabSize", "tiedEmbeddings", "qkvBias", "experts", "topK", "expertFFNHiddenSize",
+                                           "sharedExperts", "sharedExpertFFNHiddenSize", "denseLayers"])
+        let heads = try fields.int("heads")
+        var moe: MixtureOfExperts?
+        if fields.has("experts") {
+            moe = MixtureOfExperts(experts: try fields.int("experts"), topK: try fields.int("topK"),
+                                   expertFFNHiddenSize: try fields.int("expertFFNHiddenSize"),
+                                   sharedExperts: try fields.int("sharedExperts", default: 0),
+                                   sharedExpertFFNHiddenSize: fields.has("sharedExpertFFNHiddenSize") ? try fields.int("sharedExpertFFNHiddenSize") : nil,
+                                   denseLayers: try fields.int("denseLayers", default: 0))
+        }
+        let hidden = try fields.int("hiddenSize")
+        return TransformerModel(
+            name: try fields.string("name") ?? fields.source,
+            layers: try fields.int("layers"), hiddenSize: hidden, heads: heads,
+            kvHeads: try fields.int("kvHeads", default: heads),
+            headDim: fields.has("headDim") ? try fields.int("headDim") : nil,
+            ffnHiddenSize: try fields.int("ffnHiddenSize"), gatedFFN: try fields.bool("gatedFFN", default: false),
+            vocabSize: try fields.int("vocabSize"), tiedEmbeddings: try fields.bool("tiedEmbeddings", default: false),
+            qkvBias: try fields.bool("qkvBias", default: false), moe: moe)
+    }
+
+    static func huggingFace(_ fields: FieldReader) throws(CostModelError) -> TransformerModel {
+        let type = try fields.string("model_type") ?? "llama"
+        let heads = try fields.int("num_attention_heads")
+        let hidden = try fields.int("hidden_size")
+        let activation = try fields.string("hidden_act") ?? "silu"
+        var moe: MixtureOfExperts?
+        var mla: MultiHeadLatentAttention?
+        var ffn = try fields.int("intermediate_size")
+        switch type {
+        case "mixtral":
+            moe = MixtureOfExperts(experts: try fields.int("num_local_experts"), topK: try fields.int("num_experts_per_tok"),
+                                   expertFFNHiddenSize: ffn)
+        case "qwen2_moe", "qwen3_moe":
+            let shared = try fields.int("shared_expert_intermediate_size", default: 0)
+            moe = MixtureOfExperts(experts: try fields.int("num_experts"), topK: try fields.int("num_experts_per_tok"),
+                                   expertFFNHiddenSize: try fields.int("moe_intermediate_size"),
+                                   sharedExperts: shared > 0 ? 1 : 0, sharedExpertFFNHiddenSize: shared > 0 ? shared : nil)
+        case "deepseek_v2", "deepseek_v3":
+            moe = MixtureOfExperts(experts: try fields.int("n_routed_experts"), topK: try fields.int("num_experts_per_tok"),
+                                   expertFFNHiddenSize: try fields.int("moe_intermediate_size"),
+                                   sharedExperts: try fields.int("n_shared_experts", default: 0),
+                                   denseLayers: try fields.int("first_k_dense_replace", default: 0))
+            mla = MultiHeadLatentAttention(qLoraRank: try fields.int("q_lora_rank", default: 0), kvLoraRank: try fields.int("kv_lora_rank"),
+                                           qkNopeHeadDim: try fields.int("qk_nope_head_dim"), qkRopeHeadDim: try fields.int("qk_rope_head_dim"),
+                                           vHeadDim: try fields.int("v_head_dim"))
+        case "llama", "mistral", "qwen2", "qwen3":
+            break
+        default:
+            throw fields.fail("model_type", type, "not supported; use llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, deepseek_v2 or deepseek_v3, or a ParaPlan model file")
+        }
+        if ffn <= 0, let moe { ffn = moe.expertFFNHiddenSize }
+        // These families all use SwiGLU (hidden_act "silu"); Qwen2 always has Q, K, V biases.
+        let gated = ["silu", "swish", "swiglu"].contains(activation)
+        let declaredBias = try fields.bool("attention_bias", default: false)
+        let qkvBias = type == "qwen2" || type == "qwen2_moe" || declaredBias
+        return TransformerModel(
+            name: try fields.string("_name_or_path") ?? fields.source,
+            layers: try fields.int("num_hidden_layers"), hiddenSize: hidden, heads: heads,
+            kvHeads: try fields.int("num_key_value_heads", default: heads),
+            headDim: fields.has("head_dim") ? try fields.int("head_dim") : nil,
+            ffnHiddenSize: ffn,
+            gatedFFN: gated,
+            vocabSize: try fields.int("vocab_size"), tiedEmbeddings: try fields.bool("tie_word_embeddings", default: false),
+            qkvBias: qkvBias,
+            moe: moe, mla: mla)
+    }
+}
+
+extension Cluster {
+    /// A cluster file (YAML or JSON): gpu (preset name or inline spec), nodes, gpusPerNode, and optional
+    /// intraNodeBandwidth, interNodeBandwidth (bytes/s per GPU per direction), intraNodeLatency,
+    /// interNodeLatency (s), efficiency {compute, memory, intraNode, interNode}, speedFactors.
+    public static func load(data: Data, source: String) throws(CostModelError) -> Cluster {
+        let fields = try FieldReader.parse(data, source: source)
+        try fields.rejectUnknown(allowed: ["gpu", "nodes", "gpusPerNode", "intraNodeBandwidth", "interNodeBandwidth",
+                                           "intraNodeLatency", "interNodeLatency", "efficiency", "speedFactors"])
+        let gpu: GPUSpec
+        if let name = fields.values["gpu"] as? String {
+            guard let preset = GPUSpec.preset(named: name) else {
+                throw fields.fail("gpu", name, "unknown GPU; known: \(GPUSpec.presets.map(\.name).joined(separator: ", "))")
+            }
+            gpu = preset
+        } else if let spec = try fields.nested("gpu") {
+            try spec.rejectUnknown(allowed: ["name", "bf16FlopsPerSecond", "fp8FlopsPerSecond", "memoryBytes", "memoryBandwidth",
+                                             "nvlinkBandwidth", "nicBandwidth"])
+            gpu = GPUSpec(name: try spec.string("name") ?? "custom", bf16FlopsPerSecond: try spec.double("bf16FlopsPerSecond"),
+                          fp8FlopsPerSecond: try spec.optionalDouble("fp8FlopsPerSecond"), memoryBytes: try spec.double("memoryBytes"),
+                          memoryBandwidth: try spec.double("memoryBandwidth"), nvlinkBandwidth: try spec.double("nvlinkBandwidth"),
+                          nicBandwidth: try spec.double("nicBandwidth"))
+        } else {
+            throw fields.fail("gpu", fields.values["gpu"], "needs a GPU preset name or an inline spec")
+        }
+        var efficiency = Efficiency.defaults(for: gpu)
+        if let overrides = try fields.nested("efficiency") {
+            try overrides.rejectUnknown(allowed: ["compute", "memory", "intraNode", "interNode"])
+            efficiency.compute = try overrides.optionalDouble("compute") ?? efficiency.compute
+            efficiency.memory = try overrides.optionalDouble("memory") ?? efficiency.memory
+            efficiency.intraNode = try overrides.optionalDouble("intraNode") ?? efficiency.intraNode
+            efficiency.interNode = try overrides.optionalDouble("interNode") ?? efficiency.interNode
+        }
+        let cluster = Cluster(
+            gpu: gpu, nodes: try fields.int("nodes"), gpusPerNode: try fields.int("gpusPerNode"),
+            intraNodeBandwidth: try fields.optionalDouble("intraNodeBandwidth"),
+            interNodeBandwidth: try fields.optionalDouble("interNodeBandwidth"),
+            intraNodeLatency: try fields.optionalDouble("intraNodeLatency") ?? Cluster.defaultIntraNodeLatency,
+            interNodeLatency: try fields.optionalDouble("interNodeLatency") ?? Cluster.defaultInterNodeLatency,
+            efficiency: efficiency, speedFactors: try fields.doubles("speedFactors"))
+        try cluster.validate(source: source)
+        return cluster
+    }
+}
+
+extension CalibrationProfile {
+    /// A calibration profile file (YAML or JSON) with the keys of `CalibrationProfile`.
+    public static func load(data: Data, source: String) throws(CostModelError) -> CalibrationProfile {
+        let fields = try FieldReader.parse(data, source: source)
+        try fields.rejectUnknown(allowed: ["computeEfficiency", "achievedFlops", "busBandwidth", "sequenceParallel"])
+        let normalized: Data
+        do {
+            normalized = try JSONSerialization.data(withJSONObject: fields.values)
+        } catch {
+            throw fields.fail("file", nil, "cannot be read as a profile")
+        }
+        let profile: CalibrationProfile
+        do {
+            profile = try JSONDecoder().decode(CalibrationProfile.self, from: normalized)
+        } catch {
+            throw CostModelError(source: source, field: "profile", value: "", reason: "wrong shape: \(error)".split(separator: "\n").first.map(String.init) ?? "wrong shape")
+        }
+        try profile.validate(source: source)
+        return profile
+    }
+}

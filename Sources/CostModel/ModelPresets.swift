@@ -1,0 +1,30 @@
+/// Published model shapes for `--model NAME`; each matches a config under Examples/models/ (tested).
+extension TransformerModel {
+    public static let presets: [TransformerModel] = [
+        TransformerModel(name: "llama-3-8b", layers: 32, hiddenSize: 4096, heads: 32, kvHeads: 8, ffnHiddenSize: 14336,
+                         gatedFFN: true, vocabSize: 128_256),
+        TransformerModel(name: "llama-3-70b", layers: 80, hiddenSize: 8192, heads: 64, kvHeads: 8, ffnHiddenSize: 28672,
+                         gatedFFN: true, vocabSize: 128_256),
+        TransformerModel(name: "llama-3.1-405b", layers: 126, hiddenSize: 16384, heads: 128, kvHeads: 8, ffnHiddenSize: 53248,
+                         gatedFFN: true, vocabSize: 128_256),
+        TransformerModel(name: "qwen2.5-7b", layers: 28, hiddenSize: 3584, heads: 28, kvHeads: 4, ffnHiddenSize: 18944,
+                         gatedFFN: true, vocabSize: 152_064, qkvBias: true),
+        TransformerModel(name: "mixtral-8x7b", layers: 32, hiddenSize: 4096, heads: 32, kvHeads: 8, ffnHiddenSize: 14336,
+                         gatedFFN: true, vocabSize: 32000,
+                         moe: MixtureOfExperts(experts: 8, topK: 2, expertFFNHiddenSize: 14336)),
+        TransformerModel(name: "deepseek-v3", layers: 61, hiddenSize: 7168, heads: 128, kvHeads: 128, ffnHiddenSize: 18432,
+                         gatedFFN: true, vocabSize: 129_280,
+                         moe: MixtureOfExperts(experts: 256, topK: 8, expertFFNHiddenSize: 2048, sharedExperts: 1, denseLayers: 3),
+                         mla: MultiHeadLatentAttention(qLoraRank: 1536, kvLoraRank: 512, qkNopeHeadDim: 128, qkRopeHeadDim: 64, vHeadDim: 128)),
+        // GPT-3 175B as Megatron trains it (Brown et al. 2020; Narayanan et al. 2021).
+        TransformerModel(name: "gpt3-175b", layers: 96, hiddenSize: 12288, heads: 96, ffnHiddenSize: 49152, vocabSize: 51_200,
+                         tiedEmbeddings: true, gptStyle: true, maxPositions: 2048),
+        // FlexSP's GPT-7B (32 layers, hidden 4096).
+        TransformerModel(name: "gpt-7b", layers: 32, hiddenSize: 4096, heads: 32, ffnHiddenSize: 16384, vocabSize: 50_257,
+                         tiedEmbeddings: true, gptStyle: true, maxPositions: 2048),
+    ]
+
+    public static func preset(named name: String) -> TransformerModel? {
+        presets.first { $0.name == name.lowercased() }
+    }
+}

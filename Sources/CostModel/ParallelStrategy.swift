@@ -1,0 +1,99 @@
+/// A static 3D/4D/5D parallel layout and its batch, as Megatron-LM configures one.
+public struct ParallelStrategy: Sendable, Equatable, Codable {
+    public var tensorParallel: Int
+    public var pipelineParallel: Int
+    public var dataParallel: Int
+    public var contextParallel: Int
+    /// Expert parallelism, carved out of data × context parallelism (Megatron-Core's rule).
+    public var expertParallel: Int
+    public var microBatch: Int
+    /// Sequences per iteration over all data-parallel ranks.
+    public var globalBatch: Int
+    public var sequenceLength: Int
+    public var recompute: Recompute
+    /// Megatron sequence parallelism: shard activations outside the TP regions by TP.
+    public var sequenceParallel: Bool
+    /// Virtual pipeline stages per GPU (interleaved 1F1B).
+    public var interleave: Int
+    /// 0: replicated; 1: optimizer states sharded (= distributed optimizer); 2: + gradients; 3: + parameters.
+    public var zeroStage: Int
+    /// Overlap the data-parallel gradient reduction with the last micro-batch's backward.
+    public var overlapGradientReduce: Bool
+    /// Overlap TP communication with the GEMMs around it (Transformer Engine's --tp-comm-overlap).
+    public var overlapTensorParallel: Bool
+    /// Run GEMMs in FP8 where the GPU has FP8 tensor cores.
+    public var fp8: Bool
+
+    public init(tensorParallel: Int = 1, pipelineParallel: Int = 1, dataParallel: Int = 1, contextParallel: Int = 1,
+                expertParallel: Int = 1, microBatch: Int = 1, globalBatch: Int, sequenceLength: Int,
+                recompute: Recompute = .none, sequenceParallel: Bool = false, interleave: Int = 1, zeroStage: Int = 1,
+                overlapGradientReduce: Bool = true, overlapTensorParallel: Bool = false, fp8: Bool = false) {
+        self.tensorParallel = tensorParallel
+        self.pipelineParallel = pipelineParallel
+        self.dataParallel = dataParallel
+        self.contextParallel = contextParallel
+        self.expertParallel = expertParallel
+        self.microBatch = microBatch
+        self.globalBatch = globalBatch
+        self.sequenceLength = sequenceLength
+        self.recompute = recompute
+        self.sequenceParallel = sequenceParallel
+        self.interleave = interleave
+        self.zeroStage = zeroStage
+        self.overlapGradientReduce = overlapGradientReduce
+        self.overlapTensorParallel = overlapTensorParallel
+        self.fp8 = fp8
+    }
+
+    public var gpuCount: Int { tensorParallel * pipelineParallel * dataParallel * contextParallel }
+
+    /// Micro-batches each pipeline runs per iteration.
+    public var microBatchesPerPipeline: Int { globalBatch / max(1, dataParallel * microBatch) }
+
+    /// Soft problems: the layout runs, but not as well as it could.
+    public func warnings(model: TransformerModel) -> [String] {
+        var warnings: [String] = []
+        if model.layers % (pipelineParallel * interleave) != 0 {
+            warnings.append("--pp × --interleave (\(pipelineParallel * interleave)) does not divide the \(model.layers) layers: stages are uneven and the busiest one sets the pace")
+        }
+        if model.kvHeads % tensorParallel != 0 {
+            warnings.append("--tp \(tensorParallel) does not divide the \(model.kvHeads) KV heads: KV projections are replicated across TP ranks")
+        }
+        if tensorParallel > 1 && !sequenceParallel {
+            warnings.append("--tp > 1 without --sequence-parallel: activations outside the TP regions are replicated")
+        }
+        return warnings
+    }
+
+    /// Hard errors: the layout cannot run at all on this model and cluster.
+    public func validate(model: TransformerModel, cluster: Cluster) throws(CostModelError) {
+        let source = "strategy"
+        for (field, value) in [("--tp", tensorParallel), ("--pp", pipelineParallel), ("--dp", dataParallel), ("--cp", contextParallel),
+                               ("--ep", expertParallel), ("--micro-batch", microBatch), ("--global-batch", globalBatch),
+                               ("--seq-len", sequenceLength), ("--interleave", interleave)] {
+            try CostModelError.positive(value, source, field)
+        }
+        try CostModelError.check((0...3).contains(zeroStage), source, "--zero", zeroStage, "must be 0, 1, 2 or 3")
+        try CostModelError.check(gpuCount == cluster.gpuCount, source, "--tp × --pp × --dp × --cp", gpuCount,
+                                 "must equal the cluster's \(cluster.gpuCount) GPUs")
+        try CostModelError.check(model.heads % tensorParallel == 0, source, "--tp", tensorParallel, "must divide the model's \(model.heads) heads")
+        try CostModelError.check(model.layers >= pipelineParallel * interleave, source, "--pp × --interleave",
+                                 pipelineParallel * interleave, "exceeds the model's \(model.layers) layers")
+        try CostModelError.check(globalBatch % (dataParallel * microBatch) == 0, source, "--global-batch", globalBatch,
+                                 "must be a multiple of --dp × --micro-batch (\(dataParallel * microBatch))")
+        try CostModelError.check(sequenceLength % contextParallel == 0, source, "--seq-len", sequenceLength, "must be a multiple of --cp (\(contextParallel))")
+        try CostModelError.check((dataParallel * contextParallel) % expertParallel == 0, source, "--ep", expertParallel,
+                                 "must divide --dp × --cp (\(dataParallel * contextParallel))")
+        if let moe = model.moe {
+            try CostModelError.check(moe.experts % expertParallel == 0, source, "--ep", expertParallel, "must divide the model's \(moe.experts) experts")
+        } else {
+            try CostModelError.check(expertParallel == 1, source, "--ep", expertParallel, "the model has no experts")
+        }
+        if interleave > 1 {
+            try CostModelError.check(pipelineParallel > 1, source, "--interleave", interleave, "needs --pp > 1")
+        }
+        if fp8 {
+            try CostModelError.check(cluster.gpu.fp8FlopsPerSecond != nil, source, "--fp8", cluster.gpu.name, "this GPU has no FP8 tensor cores")
+        }
+    }
+}

@@ -1,0 +1,104 @@
+/// The shape of a decoder-only transformer, dense or MoE.
+public struct TransformerModel: Sendable, Equatable, Codable {
+    public var name: String
+    public var layers: Int
+    public var hiddenSize: Int
+    public var heads: Int
+    public var kvHeads: Int
+    /// Per-head query/key/value width; `hiddenSize / heads` unless the config says otherwise (Qwen3).
+    public var headDim: Int
+    public var ffnHiddenSize: Int
+    public var gatedFFN: Bool
+    public var vocabSize: Int
+    public var tiedEmbeddings: Bool
+    /// Bias on the Q, K, V projections (Qwen2).
+    public var qkvBias: Bool
+    /// GPT-2/Megatron style: biases on every linear layer, LayerNorm with bias, learned positions.
+    public var gptStyle: Bool
+    public var maxPositions: Int
+    public var moe: MixtureOfExperts?
+    public var mla: MultiHeadLatentAttention?
+
+    public init(name: String, layers: Int, hiddenSize: Int, heads: Int, kvHeads: Int? = nil, headDim: Int? = nil,
+                ffnHiddenSize: Int, gatedFFN: Bool = false, vocabSize: Int, tiedEmbeddings: Bool = false,
+                qkvBias: Bool = false, gptStyle: Bool = false, maxPositions: Int = 0,
+                moe: MixtureOfExperts? = nil, mla: MultiHeadLatentAttention? = nil) {
+        self.name = name
+        self.layers = layers
+        self.hiddenSize = hiddenSize
+        self.heads = heads
+        self.kvHeads = kvHeads ?? heads
+        self.headDim = headDim ?? (heads > 0 ? hiddenSize / heads : 0)
+        self.ffnHiddenSize = ffnHiddenSize
+        self.gatedFFN = gatedFFN
+        self.vocabSize = vocabSize
+        self.tiedEmbeddings = tiedEmbeddings
+        self.qkvBias = qkvBias
+        self.gptStyle = gptStyle
+        self.maxPositions = maxPositions
+        self.moe = moe
+        self.mla = mla
+    }
+
+    public func validate(source: String) throws(CostModelError) {
+        try CostModelError.positive(layers, source, "layers")
+        try CostModelError.positive(hiddenSize, source, "hiddenSize")
+        try CostModelError.positive(heads, source, "heads")
+        try CostModelError.positive(kvHeads, source, "kvHeads")
+        try CostModelError.positive(headDim, source, "headDim")
+        try CostModelError.positive(ffnHiddenSize, source, "ffnHiddenSize")
+        try CostModelError.positive(vocabSize, source, "vocabSize")
+        try CostModelError.check(heads % kvHeads == 0, source, "kvHeads", kvHeads, "must divide heads (\(heads))")
+        try CostModelError.check(maxPositions >= 0, source, "maxPositions", maxPositions, "must be ≥ 0")
+        if let moe { try moe.validate(source: source, layers: layers) }
+        if let mla { try mla.validate(source: source) }
+    }
+}
+
+public struct MixtureOfExperts: Sendable, Equatable, Codable {
+    public var experts: Int
+    public var topK: Int
+    public var expertFFNHiddenSize: Int
+    public var sharedExperts: Int
+    /// Width of each shared expert; the routed experts' width when nil.
+    public var sharedExpertFFNHiddenSize: Int?
+    /// The first layers keep a dense FFN of `ffnHiddenSize` (DeepSeek's first_k_dense_replace).
+    public var denseLayers: Int
+
+    public init(experts: Int, topK: Int, expertFFNHiddenSize: Int, sharedExperts: Int = 0,
+                sharedExpertFFNHiddenSize: Int? = nil, denseLayers: Int = 0) {
+        self.experts = experts
+        self.topK = topK
+        self.expertFFNHiddenSize = expertFFNHiddenSize
+        self.sharedExperts = sharedExperts
+        self.sharedExpertFFNHiddenSize = sharedExpertFFNHiddenSize
+        self.denseLayers = denseLayers
+    }
+
+    func validate(source: String, layers: Int) throws(CostModelError) {
+        try CostModelError.positive(experts, source, "experts")
+        try CostModelError.positive(topK, source, "topK")
+        try CostModelError.check(topK <= experts, source, "topK", topK, "exceeds experts (\(experts))")
+        try CostModelError.positive(expertFFNHiddenSize, source, "expertFFNHiddenSize")
+        try CostModelError.check(sharedExperts >= 0, source, "sharedExperts", sharedExperts, "must be ≥ 0")
+        try CostModelError.check(denseLayers >= 0 && denseLayers <= layers, source, "denseLayers", denseLayers, "must be in 0...\(layers)")
+        if let width = sharedExpertFFNHiddenSize { try CostModelError.positive(width, source, "sharedExpertFFNHiddenSize") }
+    }
+}
+
+/// DeepSeek's multi-head latent attention: low-rank query and joint key-value projections.
+public struct MultiHeadLatentAttention: Sendable, Equatable, Codable {
+    public var qLoraRank: Int
+    public var kvLoraRank: Int
+    public var qkNopeHeadDim: Int
+    public var qkRopeHeadDim: Int
+    public var vHeadDim: Int
+
+    func validate(source: String) throws(CostModelError) {
+        try CostModelError.check(qLoraRank >= 0, source, "q_lora_rank", qLoraRank, "must be ≥ 0")
+        try CostModelError.positive(kvLoraRank, source, "kv_lora_rank")
+        try CostModelError.positive(qkNopeHeadDim, source, "qk_nope_head_dim")
+        try CostModelError.check(qkRopeHeadDim >= 0, source, "qk_rope_head_dim", qkRopeHeadDim, "must be ≥ 0")
+        try CostModelError.positive(vHeadDim, source, "v_head_dim")
+    }
+}
