@@ -74,9 +74,9 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
             try CostModelError.positive(value, source, field)
         }
         try CostModelError.check((0...3).contains(zeroStage), source, "--zero", zeroStage, "must be 0, 1, 2 or 3")
+        try CostModelError.check(model.heads % tensorParallel == 0, source, "--tp", tensorParallel, "must divide the model's \(model.heads) heads")
         try CostModelError.check(gpuCount == cluster.gpuCount, source, "--tp × --pp × --dp × --cp", gpuCount,
                                  "must equal the cluster's \(cluster.gpuCount) GPUs")
-        try CostModelError.check(model.heads % tensorParallel == 0, source, "--tp", tensorParallel, "must divide the model's \(model.heads) heads")
         try CostModelError.check(model.layers >= pipelineParallel * interleave, source, "--pp × --interleave",
                                  pipelineParallel * interleave, "exceeds the model's \(model.layers) layers")
         try CostModelError.check(globalBatch % (dataParallel * microBatch) == 0, source, "--global-batch", globalBatch,

@@ -16,7 +16,7 @@ struct FormatCommand: ParsableCommand {
     @OptionGroup var outputOptions: PlanOutputOptions
 
     func run() throws {
-        let data = try InputFile.read(plan)
+        let data = try InputFile.readOrFail(plan)
         let summary: PlanValidator.Summary
         switch PlanValidator.validate(data) {
         case .success(let valid): summary = valid

@@ -36,7 +36,7 @@ struct SolveCommand: ParsableCommand {
 
     func run() throws {
         let format = try modelFormat()
-        _ = try InputFile.read(model)
+        _ = try InputFile.readOrFail(model)
         let linearModel: LinearModel
         do {
             linearModel = try LinearModel.read(path: model, format: format)

@@ -12,7 +12,7 @@ struct ValidateCommand: ParsableCommand {
     var plan: String
 
     func run() throws {
-        let data = try InputFile.read(plan)
+        let data = try InputFile.readOrFail(plan)
         switch PlanValidator.validate(data) {
         case .success(let summary):
             print("\(plan): valid \(summary.kind.rawValue) plan (\(summary.description))")

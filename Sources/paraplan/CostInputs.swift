@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import ParaPlan
+
+/// `--model` and `--cluster` (or `--gpu`, `--nodes`, `--gpus-per-node`), resolved from presets or files.
+struct CostInputOptions: ParsableArguments {
+    @Option(help: "Model preset name (see 'paraplan presets'), Hugging Face config.json, or ParaPlan model file (YAML/JSON).")
+    var model: String
+
+    @Option(help: "Cluster preset (e.g. hgx-h100:4 for 4 nodes) or cluster file (YAML/JSON).")
+    var cluster: String?
+
+    @Option(help: "GPU preset, with --nodes and --gpus-per-node, instead of --cluster.")
+    var gpu: String?
+
+    @Option(help: "Nodes, with --gpu.")
+    var nodes: Int?
+
+    @Option(help: "GPUs per node, with --gpu (default 8).")
+    var gpusPerNode: Int = 8
+
+    @Option(help: "Calibration profile (YAML/JSON) overriding derived coefficients.")
+    var profile: String?
+
+    func resolveModel() throws -> TransformerModel {
+        if let preset = TransformerModel.preset(named: model), !FileManager.default.fileExists(atPath: model) {
+            return preset
+        }
+        guard FileManager.default.fileExists(atPath: model) else {
+            throw CLIError.badInput("--model", value: model,
+                                    "no such file and no such preset; presets: \(TransformerModel.presets.map(\.name).joined(separator: ", "))")
+        }
+        return try costModelCall { () throws(CostModelError) in try TransformerModel.load(data: try InputFile.read(model), source: model) }
+    }
+
+    func resolveCluster() throws -> Cluster {
+        switch (cluster, gpu) {
+        case (let name?, nil):
+            if FileManager.default.fileExists(atPath: name) {
+                return try costModelCall { () throws(CostModelError) in try Cluster.load(data: try InputFile.read(name), source: name) }
+            }
+            return try costModelCall { () throws(CostModelError) in try Cluster.preset(name) }
+        case (nil, let gpuName?):
+            guard let spec = GPUSpec.preset(named: gpuName) else {
+                throw CLIError.badInput("--gpu", value: gpuName, "unknown GPU; known: \(GPUSpec.presets.map(\.name).joined(separator: ", "))")
+            }
+            guard let nodes else { throw CLIError.badInput("--nodes", "required with --gpu") }
+            let built = Cluster(gpu: spec, nodes: nodes, gpusPerNode: gpusPerNode)
+            try costModelCall { () throws(CostModelError) in try built.validate(source: "flags") }
+            return built
+        case (_?, _?):
+            throw CLIError.badInput("--cluster", "give either --cluster or --gpu with --nodes, not both")
+        case (nil, nil):
+            throw CLIError.badInput("--cluster", "required (or --gpu with --nodes)")
+        }
+    }
+
+    func resolveProfile() throws -> CalibrationProfile? {
+        guard let profile else { return nil }
+        return try costModelCall { () throws(CostModelError) in try CalibrationProfile.load(data: try InputFile.read(profile), source: profile) }
+    }
+}
+
+/// Runs a cost-model call, turning its typed error (or a file error) into the CLI's one-line bad input.
+func costModelCall<T>(_ body: () throws(CostModelError) -> T) throws(CLIError) -> T {
+    do {
+        return try body()
+    } catch {
+        throw CLIError(code: .badInput, message: error.description)
+    }
+}

@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import ParaPlan
+
+extension Recompute: ExpressibleByArgument {}
+
+/// Predicts iteration time, memory and MFU of a static Megatron-style layout.
+struct EstimateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "estimate",
+        abstract: "Estimates iteration time, per-GPU memory and MFU of a static parallel layout.",
+        discussion: "The model is in docs/cost-model.md. --dp defaults to GPUs / (tp × pp × cp)."
+    )
+
+    @OptionGroup var inputs: CostInputOptions
+
+    @Option(help: "Tensor-parallel degree.") var tp: Int = 1
+    @Option(help: "Pipeline-parallel degree.") var pp: Int = 1
+    @Option(help: "Data-parallel degree (default: GPUs / (tp × pp × cp)).") var dp: Int?
+    @Option(help: "Context-parallel degree.") var cp: Int = 1
+    @Option(help: "Expert-parallel degree (within dp × cp).") var ep: Int = 1
+    @Option(help: "Sequences per micro-batch.") var microBatch: Int = 1
+    @Option(help: "Sequences per iteration over all data-parallel ranks.") var globalBatch: Int
+    @Option(help: "Tokens per sequence.") var seqLen: Int
+    @Option(help: "Activation recompute: none, selective or full.") var recompute: Recompute = .none
+    @Flag(help: "Megatron sequence parallelism (shard activations outside TP regions).") var sequenceParallel = false
+    @Option(help: "Virtual pipeline stages per GPU (interleaved 1F1B).") var interleave: Int = 1
+    @Option(help: "ZeRO stage: 0, 1 (distributed optimizer), 2 or 3.") var zero: Int = 1
+    @Flag(help: "FP8 GEMMs (GPUs with FP8 tensor cores).") var fp8 = false
+    @Flag(help: "Overlap TP communication with GEMMs (Transformer Engine --tp-comm-overlap).") var tpCommOverlap = false
+    @Flag(help: "Do not overlap the data-parallel gradient reduction with backward.") var noOverlapGradReduce = false
+    @Flag(help: "Attention stores s×s scores (no FlashAttention).") var noFlashAttention = false
+    @Flag(help: "Count causal attention as half of the s² FLOPs (NeMo's convention; Megatron's is full).") var causalHalved = false
+    @Flag(help: "Print JSON (sorted keys).") var json = false
+
+    func run() throws {
+        let model = try inputs.resolveModel()
+        let cluster = try inputs.resolveCluster()
+        let profile = try inputs.resolveProfile()
+        for (flag, value) in [("--tp", tp), ("--pp", pp), ("--cp", cp)] where value <= 0 {
+            throw CLIError.badInput(flag, value: "\(value)", "must be a positive whole number")
+        }
+        let dataParallel = dp ?? max(1, cluster.gpuCount / (tp * pp * cp))
+        let strategy = ParallelStrategy(
+            tensorParallel: tp, pipelineParallel: pp, dataParallel: dataParallel, contextParallel: cp, expertParallel: ep,
+            microBatch: microBatch, globalBatch: globalBatch, sequenceLength: seqLen, recompute: recompute,
+            sequenceParallel: sequenceParallel, interleave: interleave, zeroStage: zero,
+            overlapGradientReduce: !noOverlapGradReduce, overlapTensorParallel: tpCommOverlap, fp8: fp8)
+        let options = EstimateOptions(flashAttention: !noFlashAttention, attentionCounting: causalHalved ? .causalHalved : .full,
+                                      profile: profile)
+        let estimate = try costModelCall { () throws(CostModelError) in
+            try IterationEstimator(model: model, cluster: cluster, options: options).estimate(strategy)
+        }
+        if json {
+            try printJSON(EstimateReport(estimate))
+        } else {
+            print(EstimateText.render(model: model, cluster: cluster, strategy: strategy, estimate: estimate))
+        }
+    }
+
+    private func printJSON(_ report: EstimateReport) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(report), as: UTF8.self))
+    }
+}
+
+/// `--json` output: the headline figures at the top level, the rest beside them.
+struct EstimateReport: Encodable {
+    let iterationSeconds: Double
+    let mfu: Double
+    let memoryBytes: Double
+    let fitsInMemory: Bool
+    let tokensPerSecondPerGPU: Double
+    let modelFlopsPerSecondPerGPU: Double
+    let breakdown: IterationEstimate.Breakdown
+    let memory: MemoryEstimate
+    let warnings: [String]
+
+    init(_ estimate: IterationEstimate) {
+        iterationSeconds = estimate.iterationSeconds
+        mfu = estimate.mfu
+        memoryBytes = estimate.memory.peak
+        fitsInMemory = estimate.fitsInMemory
+        tokensPerSecondPerGPU = estimate.tokensPerSecondPerGPU
+        modelFlopsPerSecondPerGPU = estimate.modelFlopsPerSecondPerGPU
+        breakdown = estimate.breakdown
+        memory = estimate.memory
+        warnings = estimate.warnings
+    }
+}
+
+enum EstimateText {
+    static func render(model: TransformerModel, cluster: Cluster, strategy: ParallelStrategy, estimate: IterationEstimate) -> String {
+        let counts = model.parameters
+        let gib = 1_073_741_824.0
+        var lines = [
+            String(format: "model %@: %.2f B parameters (%.2f B active), %d layers, hidden %d",
+                   model.name, counts.total / 1e9, counts.active / 1e9, model.layers, model.hiddenSize),
+            "cluster: \(cluster.nodes) × \(cluster.gpusPerNode) \(cluster.gpu.name) (\(cluster.gpuCount) GPUs)",
+            "layout: TP \(strategy.tensorParallel) × PP \(strategy.pipelineParallel) × DP \(strategy.dataParallel) × CP \(strategy.contextParallel), EP \(strategy.expertParallel); micro-batch \(strategy.microBatch), global batch \(strategy.globalBatch), sequence \(strategy.sequenceLength), recompute \(strategy.recompute.rawValue), ZeRO \(strategy.zeroStage)",
+            String(format: "iteration %.3f s   MFU %.1f %%   %.0f tokens/s/GPU", estimate.iterationSeconds, estimate.mfu * 100, estimate.tokensPerSecondPerGPU),
+        ]
+        let parts: [(String, Double)] = [
+            ("compute", estimate.breakdown.compute), ("exposed TP", estimate.breakdown.tensorParallel),
+            ("pipeline bubble", estimate.breakdown.pipelineBubble), ("pipeline transfers", estimate.breakdown.pipelineTransfers),
+            ("exposed DP", estimate.breakdown.dataParallel), ("exposed CP", estimate.breakdown.contextParallel),
+            ("EP all-to-all", estimate.breakdown.expertParallel), ("optimizer", estimate.breakdown.optimizer),
+        ]
+        for (name, seconds) in parts { lines.append(row([name, String(format: "%.3f s", seconds)], widths: [-20, 12])) }
+        lines.append(String(format: "memory per GPU (peak) %.2f GiB of %.2f GiB%@", estimate.memory.peak / gib,
+                            cluster.gpu.memoryBytes / gib, estimate.fitsInMemory ? "" : "  (does not fit)"))
+        let memory: [(String, Double)] = [("parameters", estimate.memory.parameters), ("gradients", estimate.memory.gradients),
+                                          ("optimizer", estimate.memory.optimizer), ("activations", estimate.memory.activations),
+                                          ("logits", estimate.memory.logits)]
+        for (name, bytes) in memory { lines.append(row([name, String(format: "%.2f GiB", bytes / gib)], widths: [-20, 12])) }
+        if !estimate.warnings.isEmpty {
+            lines.append("warnings:")
+            lines += estimate.warnings.map { "  - " + $0 }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
