@@ -21,8 +21,10 @@ extension TransformerModel {
         if strategy.recompute == .full {
             return 2 * sbh / (strategy.sequenceParallel ? t : 1)
         }
-        let kvShare = Double(kvHeads) / Double(heads)
-        let attention = (7 + 4 * kvShare) * sbh * (queryWidth / h)
+        // Korthikanti's 11·sbh is the block input (2), Q, K, V (2 each), the output projection's input (2) and
+        // the dropout mask (1), in units of h; here each term takes its real width (GQA, head_dim, MLA).
+        let widths = attentionWidths
+        let attention = s * b * (3 * h + 2 * (widths.query + widths.key + widths.value + widths.output))
         let ffnWidth: Double
         if let moe {
             let shared = Double(moe.sharedExperts * (moe.sharedExpertFFNHiddenSize ?? moe.expertFFNHiddenSize))
@@ -36,6 +38,17 @@ extension TransformerModel {
         // Without sequence parallelism 10·sbh (norms, block inputs, dropout masks) stays whole on every TP rank.
         let replicated = strategy.sequenceParallel ? 0 : 10 * sbh
         return replicated + (attention + mlp + norms + scores - replicated) / t
+    }
+
+    /// Widths of Q, K, V and the attention output per token. MLA stores its up-projected per-head Q, K
+    /// (nope + rope dims) and V; its compressed latent is not what backward keeps, so this is the larger figure.
+    var attentionWidths: (query: Double, key: Double, value: Double, output: Double) {
+        if let mla {
+            let qk = Double(heads * (mla.qkNopeHeadDim + mla.qkRopeHeadDim))
+            let v = Double(heads * mla.vHeadDim)
+            return (qk, qk, v, v)
+        }
+        return (queryWidth, kvWidth, kvWidth, queryWidth)
     }
 
     /// Bytes of model state per parameter on one GPU for a ZeRO stage sharded over `shards` ranks,

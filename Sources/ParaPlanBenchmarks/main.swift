@@ -64,6 +64,18 @@ do {
     print("|---|---|---:|---:|---:|---:|")
     for row in try transportationCase() { print(row) }
     for row in try warmStartCase() { print(row) }
+
+    let validation = try costModelValidationRows()
+    print("")
+    print("Cost model against published iteration times (one set of efficiency factors per GPU type):")
+    print("")
+    print("| source | runs | mean abs error | worst abs error |")
+    print("|---|---:|---:|---:|")
+    for row in validation.summary { print(row) }
+    print("")
+    print("| source | run | published s | predicted s | error |")
+    print("|---|---|---:|---:|---:|")
+    for row in validation.rows { print(row) }
 } catch {
     FileHandle.standardError.write(Data("paraplan-bench: \(error)\n".utf8))
     exit(1)
