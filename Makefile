@@ -10,6 +10,8 @@ example: deps
 	.build/debug/paraplan solve Examples/models/transport.lp
 	.build/debug/paraplan solve Examples/models/knapsack.lp
 	.build/debug/paraplan validate Examples/plans/sequence-parallel-flexsp-oracle.json
+	.build/debug/paraplan estimate --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:2 \
+		--tp 2 --global-batch 64 --seq-len 4096 --sequence-parallel
 
 test: deps
 	swift test
