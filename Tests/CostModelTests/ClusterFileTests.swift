@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+@testable import CostModel
+
+@Suite struct ClusterFileTests {
+    static func load(_ yaml: String) throws(CostModelError) -> Cluster {
+        try Cluster.load(data: Data(yaml.utf8), source: "cluster.yaml")
+    }
+
+    @Test func inlineGPUSpecAndOverrides() throws {
+        let cluster = try Self.load("""
+            gpu: { name: mi300x, bf16FlopsPerSecond: 1307.4e12, memoryBytes: 192.0e9, memoryBandwidth: 5.3e12,
+                   nvlinkBandwidth: 448.0e9, nicBandwidth: 50.0e9 }
+            nodes: 2
+            gpusPerNode: 8
+            efficiency: { compute: 0.4 }
+            """)
+        #expect(cluster.gpu.name == "mi300x" && cluster.gpu.fp8FlopsPerSecond == nil)
+        #expect(cluster.gpuCount == 16 && cluster.efficiency.compute == 0.4 && cluster.efficiency.interNode == 0.9)
+        #expect(cluster.intraNodeBandwidth == 448e9)
+    }
+
+    @Test func badClusterFilesNameTheField() {
+        func field(_ yaml: String) -> String? {
+            do { _ = try Self.load(yaml); return nil } catch { return error.field }
+        }
+        #expect(field("gpu: v100\nnodes: 1\ngpusPerNode: 8") == "gpu")
+        #expect(field("gpu: h100-sxm\nnodes: 2\ngpusPerNode: 8\nspeedFactors: [1, 1]") == "speedFactors")
+        #expect(field("gpu: h100-sxm\nnodes: two\ngpusPerNode: 8") == "nodes")
+        #expect(field("gpu: h100-sxm\nnodes: 1\ngpusPerNode: 8\nefficiency: { compute: 0 }") == "efficiency.compute")
+        #expect(field("gpu: h100-sxm\nnodes: 1\ngpusPerNode: 8\nlatency: 1") == "latency")
+        #expect(field("gpu: { name: x }\nnodes: 1\ngpusPerNode: 8") == "gpu.bf16FlopsPerSecond")
+    }
+
+    /// A synchronous step runs at the slowest GPU's pace.
+    @Test func aStragglerSlowsCompute() throws {
+        let model = try #require(TransformerModel.preset(named: "llama-3-8b"))
+        let strategy = ParallelStrategy(dataParallel: 8, globalBatch: 16, sequenceLength: 4096)
+        let nominal = try IterationEstimator(model: model, cluster: try Cluster.preset("hgx-h100:1")).estimate(strategy)
+        var slow = try Cluster.preset("hgx-h100:1")
+        slow.speedFactors = [1, 1, 1, 0.5, 1, 1, 1, 1]
+        let straggling = try IterationEstimator(model: model, cluster: slow).estimate(strategy)
+        #expect(abs(straggling.breakdown.compute / nominal.breakdown.compute - 2) < 1e-9)
+    }
+}
