@@ -32,7 +32,9 @@ let package = Package(
         .target(name: "ExecutionPlan"),
         // Cost models of compute, memory and communication; no dependency on the solver layer.
         .target(name: "CostModel", dependencies: ["Yams"]),
-        .target(name: "ParaPlan", dependencies: ["LinearProgramming", "ExecutionPlan", "CostModel"]),
+        // Per-step sequence-parallel planner (the FlexSP problem).
+        .target(name: "SequenceParallel", dependencies: ["LinearProgramming", "CostModel", "ExecutionPlan"]),
+        .target(name: "ParaPlan", dependencies: ["LinearProgramming", "ExecutionPlan", "CostModel", "SequenceParallel"]),
         .executableTarget(
             name: "paraplan",
             dependencies: [
@@ -49,6 +51,7 @@ let package = Package(
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "SolverFixtures"]),
         .testTarget(name: "ExecutionPlanTests", dependencies: ["ExecutionPlan"]),
         .testTarget(name: "CostModelTests", dependencies: ["CostModel"]),
+        .testTarget(name: "SequenceParallelTests", dependencies: ["SequenceParallel"]),
         .testTarget(name: "CLITests", dependencies: ["paraplan", "ExecutionPlan"]),
     ],
     swiftLanguageModes: [.v6]

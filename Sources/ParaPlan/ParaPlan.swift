@@ -2,6 +2,7 @@
 @_exported import CostModel
 @_exported import ExecutionPlan
 @_exported import LinearProgramming
+@_exported import SequenceParallel
 
 public enum ParaPlanInfo {
     public static let version = "0.1.0"

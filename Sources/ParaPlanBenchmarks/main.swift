@@ -65,6 +65,15 @@ do {
     for row in try transportationCase() { print(row) }
     for row in try warmStartCase() { print(row) }
 
+    print("")
+    print("Sequence parallelism on Wikipedia (GPT-7B profile, 64 GPUs, batches of 512), against FlexSP's released solver:")
+    print("")
+    for row in try SequenceParallelBenchmark.run(repetitions: max(3, repetitions / 6)) { print(row) }
+    print("")
+    print("Planning time against cluster and batch size (Wikipedia lengths):")
+    print("")
+    for row in try SequenceParallelBenchmark.scaling(repetitions: max(3, repetitions / 6)) { print(row) }
+
     let validation = try costModelValidationRows()
     print("")
     print("Cost model against published iteration times (one set of efficiency factors per GPU type):")

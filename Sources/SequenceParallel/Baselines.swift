@@ -1,0 +1,32 @@
+import CostModel
+
+/// Homogeneous plans, built by the same step construction restricted to one degree: `static-sp-N` (every
+/// sequence at the largest degree, DeepSpeed-Ulysses' setting) and `best-homogeneous` (the best single degree
+/// for this batch, FlexSP's BatchAda).
+struct Baselines {
+    let cost: SequenceParallelCost
+    let lengths: [Double]
+
+    func homogeneous(degree: Int) -> [BuiltMicroBatch]? {
+        guard let longest = lengths.max(), cost.fits(longest, degree: degree) else { return nil }
+        var single = cost
+        single.degrees = [degree]
+        let builder = StepBuilder(cost: single, lengths: lengths)
+        return builder.best(grid: [(1.0, 1.0), (0.95, 1.0)], deadline: nil)?.step
+    }
+
+    /// The baselines' figures, and the best homogeneous step itself (a candidate plan too).
+    func all() -> (figures: [(name: String, stepSeconds: Double)], bestStep: [BuiltMicroBatch]?) {
+        var figures: [(String, Double)] = []
+        let largest = cost.degrees.last ?? cost.gpus
+        var best: (seconds: Double, step: [BuiltMicroBatch])?
+        for degree in cost.degrees {
+            guard let step = homogeneous(degree: degree) else { continue }
+            let seconds = step.reduce(0) { $0 + $1.seconds }
+            if degree == largest { figures.append(("static-sp-\(degree)", seconds)) }
+            if seconds < best?.seconds ?? .infinity { best = (seconds, step) }
+        }
+        if let best { figures.append(("best-homogeneous", best.seconds)) }
+        return (figures, best?.step)
+    }
+}

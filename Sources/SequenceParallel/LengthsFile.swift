@@ -1,0 +1,38 @@
+import Foundation
+
+/// Sequence lengths from text: one whole number per line (blank lines and `#` comments ignored), or a JSON
+/// array. A sequence's index is its position.
+public enum LengthsFile {
+    public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
+        public let source: String
+        public let location: String
+        public let value: String
+        public let reason: String
+        public var description: String { "\(source): \(location) = \(value): \(reason)" }
+    }
+
+    public static func parse(_ data: Data, source: String) throws(ParseError) -> [Int] {
+        let text = String(decoding: data, as: UTF8.self)
+        if text.drop(while: { $0.isWhitespace }).first == "[" {
+            guard let array = try? JSONSerialization.jsonObject(with: data) as? [Any] else {
+                throw ParseError(source: source, location: "file", value: "", reason: "not a valid JSON array")
+            }
+            return try array.enumerated().map { (index, item) throws(ParseError) -> Int in
+                if let number = item as? Int, !(item is Bool) { return number }
+                if let number = item as? Double, number.rounded() == number, abs(number) < 1e15 { return Int(number) }
+                throw ParseError(source: source, location: "[\(index)]", value: "\(item)", reason: "must be a whole number")
+            }
+        }
+        var lengths: [Int] = []
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { continue }
+            guard let value = Int(trimmed) else {
+                throw ParseError(source: source, location: "line \(number + 1)", value: trimmed, reason: "must be a whole number")
+            }
+            lengths.append(value)
+        }
+        return lengths
+    }
+}

@@ -1,0 +1,80 @@
+import CostModel
+import LinearProgramming
+
+/// A lower bound on the step time that holds for every plan under the cost model (docs/sequence-parallel.md
+/// §Lower bound): an LP over M micro-batches in which each micro-batch offers N GPUs × tokensPerGPU of memory and
+/// N × L_i GPU-seconds, every sequence costs at least its cheapest GPU-seconds, and the longest sequence (WLOG in
+/// micro-batch 0) forces L_0 ≥ its fastest time. Sequences are bucketed with each bucket's smallest length, which
+/// only loosens the LP. The bound is the minimum over M ≥ the memory minimum.
+struct LowerBound {
+    let cost: SequenceParallelCost
+    let lengths: [Double]
+
+    func compute(buckets bucketCount: Int = 64) -> Double? {
+        guard let longestIndex = lengths.indices.max(by: { lengths[$0] < lengths[$1] }) else { return nil }
+        let n = Double(cost.gpus), capacity = cost.tokensPerGPU
+        func cheapestWork(_ s: Double) -> Double {
+            cost.degrees.filter { cost.fits(s, degree: $0) }.map { Double($0) * cost.time(s, degree: $0) }.min() ?? .infinity
+        }
+        let longest = lengths[longestIndex]
+        // The longest sequence runs at one degree d: its micro-batch lasts ≥ t(s, d) and it costs d·t(s, d)
+        // GPU-seconds. Taking the cheapest work and the fastest time separately would mix two degrees.
+        let longestOptions = cost.degrees.filter { cost.fits(longest, degree: $0) }
+            .map { (time: cost.time(longest, degree: $0), work: Double($0) * cost.time(longest, degree: $0)) }
+        let fastest = longestOptions.map(\.time).min() ?? 0
+        var rest = lengths
+        rest.remove(at: longestIndex)
+        rest.sort()
+        // Buckets of equal count over the sorted rest, each priced at its shortest member.
+        var buckets: [(count: Double, length: Double, work: Double)] = []
+        let size = max(1, (rest.count + bucketCount - 1) / bucketCount)
+        for start in stride(from: 0, to: rest.count, by: size) {
+            let members = rest[start..<min(start + size, rest.count)]
+            let shortest = members.first ?? 0
+            buckets.append((Double(members.count), shortest, cheapestWork(shortest)))
+        }
+        let totalTokens = lengths.reduce(0, +)
+        let totalWork = buckets.reduce(cheapestWork(longest)) { $0 + $1.count * $1.work }
+        let minimumMicroBatches = max(1, Int((totalTokens / (n * capacity)).rounded(.up)))
+        var best = Double.infinity
+        for microBatches in minimumMicroBatches...(minimumMicroBatches + 16) {
+            let simple = Double(microBatches) * cost.beta1 + max(fastest, totalWork / n)
+            if simple >= best { break }
+            var value = Double.infinity
+            for option in longestOptions {
+                let lp = solveLP(microBatches: microBatches, buckets: buckets, longest: (longest, option.work, option.time))
+                    ?? Double(microBatches) * cost.beta1 + max(option.time, (totalWork - cheapestWork(longest) + option.work) / n)
+                value = min(value, lp)
+            }
+            best = min(best, max(value, simple))
+        }
+        return best.isFinite ? best : nil
+    }
+
+    private func solveLP(microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)],
+                         longest: (length: Double, work: Double, fastest: Double)) -> Double? {
+        let n = Double(cost.gpus)
+        var model = LinearModel(name: "sp-lower-bound")
+        let makespans = (0..<m).map { model.addVariable("L\($0)", lower: $0 == 0 ? longest.fastest : 0, objective: 1) }
+        let shares = buckets.indices.map { q in (0..<m).map { i in model.addVariable("y\(q)_\(i)") } }
+        for (q, bucket) in buckets.enumerated() {
+            model.addConstraint(.sum(shares[q]), .equal(bucket.count))
+        }
+        for i in 0..<m {
+            var memory = LinearExpression(buckets.indices.map { Term(shares[$0][i], buckets[$0].length) })
+            var work = LinearExpression(buckets.indices.map { Term(shares[$0][i], buckets[$0].work) })
+            if i == 0 {
+                memory.constant = longest.length
+                work.constant = longest.work
+            }
+            work.add(makespans[i], -n)
+            model.addConstraint(memory, .lessOrEqual(n * cost.tokensPerGPU))
+            model.addConstraint(work, .lessOrEqual(0))
+        }
+        guard let solution = try? solve(model, using: .clp), solution.status == .optimal, let objective = solution.objective else {
+            return nil
+        }
+        // CLP's tolerance can put the optimum a hair below the true LP value; shave it so the bound stays valid.
+        return Double(m) * cost.beta1 + objective * (1 - 1e-9)
+    }
+}

@@ -1,0 +1,45 @@
+import CostModel
+
+/// Per-sequence, per-degree times and memory shares, computed once per plan so the packer's inner loop does no
+/// dictionary look-ups or allocation. Column j is `degrees[j]`; an infeasible cell has time +∞.
+struct SequenceTable {
+    let degrees: [Int]
+    let lengths: [Double]
+    let gpus: Int
+    let tokensPerGPU: Double
+    let beta1: Double
+    /// time[k * degrees.count + j]
+    let time: [Double]
+    let share: [Double]
+    /// Fastest feasible time and cheapest feasible GPU-seconds of each sequence.
+    let fastest: [Double]
+    let cheapest: [Double]
+
+    init(cost: SequenceParallelCost, lengths: [Double]) {
+        degrees = cost.degrees
+        self.lengths = lengths
+        gpus = cost.gpus
+        tokensPerGPU = cost.tokensPerGPU
+        beta1 = cost.beta1
+        var time: [Double] = [], share: [Double] = [], fastest: [Double] = [], cheapest: [Double] = []
+        time.reserveCapacity(lengths.count * degrees.count)
+        share.reserveCapacity(lengths.count * degrees.count)
+        for length in lengths {
+            var fast = Double.infinity, cheap = Double.infinity
+            for degree in cost.degrees {
+                let portion = length / Double(degree)
+                let seconds = portion <= cost.tokensPerGPU ? cost.time(length, degree: degree) : .infinity
+                time.append(seconds)
+                share.append(portion)
+                fast = min(fast, seconds)
+                cheap = min(cheap, Double(degree) * seconds)
+            }
+            fastest.append(fast)
+            cheapest.append(cheap)
+        }
+        self.time = time
+        self.share = share
+        self.fastest = fastest
+        self.cheapest = cheapest
+    }
+}

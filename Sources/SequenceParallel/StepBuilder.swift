@@ -1,0 +1,71 @@
+import CostModel
+
+/// A micro-batch of a candidate step: its groups and makespan (β1 included).
+struct BuiltMicroBatch {
+    var groups: [PackedGroup]
+    var seconds: Double
+}
+
+/// Splits a global batch into micro-batches and packs each (docs/sequence-parallel.md §Step construction).
+///
+/// Each micro-batch is "anchored": its target makespan is the larger of the fastest time of its longest remaining
+/// sequence and the remaining work spread evenly over the micro-batches that memory still requires, times a scale.
+/// It takes sequences longest first while they fit under that target, then is re-packed at its own minimum.
+struct StepBuilder {
+    let cost: SequenceParallelCost
+    let lengths: [Double]
+    /// Longest first; ties by index, so the result does not depend on input order of equal lengths.
+    let order: [Int]
+    let packer: MicroBatchPacker
+    var cheapestWork: [Double] { packer.table.cheapest }
+    var fastestTime: [Double] { packer.table.fastest }
+
+    init(cost: SequenceParallelCost, lengths: [Double]) {
+        self.cost = cost
+        self.lengths = lengths
+        self.order = lengths.indices.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
+        self.packer = MicroBatchPacker(table: SequenceTable(cost: cost, lengths: lengths))
+    }
+
+    /// A step for one target scale and memory fill factor; nil if some micro-batch cannot be packed.
+    func build(scale: Double, fill: Double) -> [BuiltMicroBatch]? {
+        var remaining = order
+        var result: [BuiltMicroBatch] = []
+        let memory = Double(cost.gpus) * cost.tokensPerGPU
+        while !remaining.isEmpty {
+            let tokens = remaining.reduce(0.0) { $0 + lengths[$1] }
+            let needed = max(1, Int((tokens / (memory * fill)).rounded(.up)))
+            if needed == 1, let whole = packer.minimumMakespan(remaining) {
+                result.append(BuiltMicroBatch(groups: whole.groups, seconds: whole.limit + cost.beta1))
+                break
+            }
+            let work = remaining.reduce(0.0) { $0 + cheapestWork[$1] }
+            let anchor = remaining.first.map { fastestTime[$0] } ?? 0
+            let target = max(anchor, work / (Double(cost.gpus) * Double(max(needed, 2)))) * scale
+            guard let taken = packer.pack(remaining, limit: max(target, anchor), mode: .skip), !taken.placed.isEmpty,
+                  let packed = packer.minimumMakespan(taken.placed) else { return nil }
+            result.append(BuiltMicroBatch(groups: packed.groups, seconds: packed.limit + cost.beta1))
+            remaining = taken.left
+        }
+        return result
+    }
+
+    /// The best step over a fixed grid of (fill, scale) points (deterministic; the grid is the search).
+    func best(grid: [(fill: Double, scale: Double)], deadline: ContinuousClock.Instant?) -> (step: [BuiltMicroBatch], complete: Bool)? {
+        var best: [BuiltMicroBatch]?
+        var bestSeconds = Double.infinity
+        let clock = ContinuousClock()
+        for (fill, scale) in grid {
+            do {
+                if let deadline, best != nil, clock.now > deadline { return best.map { ($0, false) } }
+                guard let step = build(scale: scale, fill: fill) else { continue }
+                let seconds = step.reduce(0) { $0 + $1.seconds }
+                if seconds < bestSeconds - 1e-12 {
+                    bestSeconds = seconds
+                    best = step
+                }
+            }
+        }
+        return best.map { ($0, true) }
+    }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import ParaPlan
+
+/// `paraplan plan <kind>`: one subcommand per planner.
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Generates an execution plan.",
+        subcommands: [PlanSequenceParallelCommand.self]
+    )
+}
+
+struct PlanSequenceParallelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sequence-parallel",
+        abstract: "Plans one step's micro-batches and mixed-degree Ulysses SP groups for variable-length sequences.",
+        discussion: "Give a profile (FlexSP's coefficients) or --model and --cluster to derive one. Exit 3 when a sequence is too long for any group."
+    )
+
+    @Option(help: "Sequence lengths: one whole number per line (# comments) or a JSON array.")
+    var lengths: String
+
+    @Option(help: "Sequence-parallel profile (YAML/JSON): alpha1, alpha2, beta1, bytesPerToken, bandwidth, tokensPerGPU, gpus, gpusPerNode.")
+    var profile: String?
+
+    @Option(help: "Model preset or file, with --cluster, to derive the profile.")
+    var model: String?
+
+    @Option(help: "Cluster preset (e.g. hgx-h100:8) or file, with --model.")
+    var cluster: String?
+
+    @Option(help: "Stop searching after this many milliseconds and return the best plan so far (flagged).")
+    var timeBudgetMs: Int?
+
+    @OptionGroup var outputOptions: PlanOutputOptions
+
+    func run() throws {
+        let cost = try resolveCost()
+        let batch: [Int]
+        do {
+            batch = try LengthsFile.parse(try InputFile.readOrFail(lengths), source: lengths)
+        } catch let error as LengthsFile.ParseError {
+            throw CLIError(code: .badInput, message: error.description)
+        }
+        if let timeBudgetMs, timeBudgetMs <= 0 {
+            throw CLIError.badInput("--time-budget-ms", value: "\(timeBudgetMs)", "must be a positive number of milliseconds")
+        }
+        let planner: SequenceParallelPlanner
+        let result: SequenceParallelResult
+        do {
+            planner = try SequenceParallelPlanner(cost: cost, options: .init(timeBudget: timeBudgetMs.map { .milliseconds($0) }))
+            result = try planner.plan(lengths: batch)
+        } catch {
+            switch error {
+            case .sequenceTooLong: throw CLIError.infeasible(lengths, error.description)
+            default: throw CLIError.badInput(lengths, error.description)
+            }
+        }
+        print(SequenceParallelSummary.render(result))
+        if outputOptions.output != nil {
+            try outputOptions.write(try result.executionPlan())
+        }
+    }
+
+    private func resolveCost() throws -> SequenceParallelCost {
+        switch (profile, model) {
+        case (let path?, nil):
+            guard cluster == nil else { throw CLIError.badInput("--cluster", "goes with --model, not --profile") }
+            return try costModelCall { () throws(CostModelError) in try SequenceParallelCost.load(data: try InputFile.read(path), source: path) }
+        case (nil, let modelName?):
+            guard let clusterName = cluster else { throw CLIError.badInput("--cluster", "required with --model") }
+            let inputs = try CostInputOptions.parse(["--model", modelName, "--cluster", clusterName])
+            let model = try inputs.resolveModel()
+            let cluster = try inputs.resolveCluster()
+            return try costModelCall { () throws(CostModelError) in try SequenceParallelCost.derive(model: model, cluster: cluster) }
+        case (_?, _?):
+            throw CLIError.badInput("--profile", "give either --profile or --model with --cluster, not both")
+        case (nil, nil):
+            throw CLIError.badInput("--profile", "required (or --model with --cluster)")
+        }
+    }
+}
+
+enum SequenceParallelSummary {
+    static func render(_ result: SequenceParallelResult) -> String {
+        var lines = [String(format: "%d sequences on %d GPUs: %d micro-batches, predicted step %.4f s", result.lengths.count, result.gpus,
+                            result.microBatches.count, result.stepSeconds)]
+        for (index, batch) in result.microBatches.enumerated() {
+            var degrees: [Int: (groups: Int, sequences: Int)] = [:]
+            for group in batch.groups {
+                degrees[group.degree, default: (0, 0)].groups += 1
+                degrees[group.degree, default: (0, 0)].sequences += group.sequences.count
+            }
+            let parts = degrees.keys.sorted(by: >).map { degree in
+                let entry = degrees[degree] ?? (0, 0)
+                return "\(entry.groups) × SP=\(degree) (\(entry.sequences) seqs)"
+            }
+            lines.append(String(format: "  micro-batch %d: %.4f s  ", index, batch.predictedSeconds) + parts.joined(separator: ", "))
+        }
+        if let bound = result.lowerBoundSeconds {
+            lines.append(String(format: "lower bound %.4f s (plan within %.1f %%)", bound, (result.stepSeconds - bound) / result.stepSeconds * 100))
+        }
+        for baseline in result.baselines {
+            lines.append(String(format: "baseline %@: %.4f s (%.2f× the plan)", baseline.name, baseline.stepSeconds, baseline.stepSeconds / result.stepSeconds))
+        }
+        lines.append(String(format: "planned in %.1f ms%@", result.planningSeconds * 1000, result.complete ? "" : " (time budget reached: best plan found so far)"))
+        return lines.joined(separator: "\n")
+    }
+}
