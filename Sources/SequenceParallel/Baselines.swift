@@ -12,7 +12,7 @@ struct Baselines {
         var single = cost
         single.degrees = [degree]
         let builder = StepBuilder(cost: single, lengths: lengths)
-        return builder.best(grid: [(1.0, 1.0), (0.95, 1.0)], deadline: nil)?.step
+        return builder.best(grid: [(1.0, 1.0), (0.95, 1.0), (0.9, 1.0), (1.0, 1.25)], deadline: nil)?.step
     }
 
     /// The baselines' figures, and the best homogeneous step itself (a candidate plan too).
