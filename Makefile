@@ -4,14 +4,17 @@
 deps:
 	@scripts/install-deps.sh
 
-# Runs ParaPlan end to end on the embedded examples.
+# Runs ParaPlan end to end on the embedded examples: plans a real Wikipedia batch with mixed SP degrees, checks the
+# plan, estimates a static layout, and solves two model files with each solver backend.
 example: deps
 	swift build --product paraplan
-	.build/debug/paraplan solve Examples/models/transport.lp
-	.build/debug/paraplan solve Examples/models/knapsack.lp
-	.build/debug/paraplan validate Examples/plans/sequence-parallel-flexsp-oracle.json
+	.build/debug/paraplan plan sequence-parallel --lengths Examples/batches/wikipedia-batch0.txt \
+		--profile Examples/profiles/flexsp-gpt7b.yaml --output .build/example-plan.json
+	.build/debug/paraplan validate .build/example-plan.json
 	.build/debug/paraplan estimate --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:2 \
 		--tp 2 --global-batch 64 --seq-len 4096 --sequence-parallel
+	.build/debug/paraplan solve Examples/models/transport.lp
+	.build/debug/paraplan solve Examples/models/knapsack.lp
 
 test: deps
 	swift test
