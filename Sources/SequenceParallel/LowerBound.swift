@@ -10,7 +10,21 @@ struct LowerBound {
     let cost: SequenceParallelCost
     let lengths: [Double]
 
-    func compute(buckets bucketCount: Int = 64) -> Double? {
+    /// Sorted lengths grouped so that each group's longest is at most `ratio` × its shortest; each group is
+    /// represented by its shortest length (pricing everything lower only relaxes the LP).
+    static func buckets(_ sorted: [Double], ratio: Double) -> [(count: Double, length: Double)] {
+        var result: [(count: Double, length: Double)] = []
+        for length in sorted {
+            if let last = result.last, length <= last.length * ratio {
+                result[result.count - 1].count += 1
+            } else {
+                result.append((1, length))
+            }
+        }
+        return result
+    }
+
+    func compute(bucketRatio: Double = 1.05) -> Double? {
         guard let longestIndex = lengths.indices.max(by: { lengths[$0] < lengths[$1] }) else { return nil }
         let n = Double(cost.gpus), capacity = cost.tokensPerGPU
         func cheapestWork(_ s: Double) -> Double {
@@ -25,14 +39,8 @@ struct LowerBound {
         var rest = lengths
         rest.remove(at: longestIndex)
         rest.sort()
-        // Buckets of equal count over the sorted rest, each priced at its shortest member.
-        var buckets: [(count: Double, length: Double, work: Double)] = []
-        let size = max(1, (rest.count + bucketCount - 1) / bucketCount)
-        for start in stride(from: 0, to: rest.count, by: size) {
-            let members = rest[start..<min(start + size, rest.count)]
-            let shortest = members.first ?? 0
-            buckets.append((Double(members.count), shortest, cheapestWork(shortest)))
-        }
+        let buckets: [(count: Double, length: Double, work: Double)] = Self.buckets(rest, ratio: bucketRatio)
+            .map { (count: $0.count, length: $0.length, work: cheapestWork($0.length)) }
         let totalTokens = lengths.reduce(0, +)
         let totalWork = buckets.reduce(cheapestWork(longest)) { $0 + $1.count * $1.work }
         let minimumMicroBatches = max(1, Int((totalTokens / (n * capacity)).rounded(.up)))

@@ -54,7 +54,12 @@ struct BruteForce {
         }
         let length = lengths[members[position]]
         var best = Double.infinity
+        var openedEmpty = Set<Int>()
         for group in degrees.indices {
+            // Empty groups of one degree are interchangeable: try only the first of them.
+            if tokens[group] == 0 {
+                guard openedEmpty.insert(degrees[group]).inserted else { continue }
+            }
             let share = length / Double(degrees[group])
             guard tokens[group] + share <= cost.tokensPerGPU else { continue }
             var nextLoads = loads, nextTokens = tokens
