@@ -34,7 +34,9 @@ let package = Package(
         .target(name: "CostModel", dependencies: ["Yams"]),
         // Per-step sequence-parallel planner (the FlexSP problem).
         .target(name: "SequenceParallel", dependencies: ["LinearProgramming", "CostModel", "ExecutionPlan"]),
-        .target(name: "ParaPlan", dependencies: ["LinearProgramming", "ExecutionPlan", "CostModel", "SequenceParallel"]),
+        // Data-parallel batch balancing (LLM and multimodal).
+        .target(name: "BatchBalance", dependencies: ["LinearProgramming", "CostModel", "ExecutionPlan"]),
+        .target(name: "ParaPlan", dependencies: ["LinearProgramming", "ExecutionPlan", "CostModel", "SequenceParallel", "BatchBalance"]),
         .executableTarget(
             name: "paraplan",
             dependencies: [
@@ -52,6 +54,7 @@ let package = Package(
         .testTarget(name: "ExecutionPlanTests", dependencies: ["ExecutionPlan"]),
         .testTarget(name: "CostModelTests", dependencies: ["CostModel"]),
         .testTarget(name: "SequenceParallelTests", dependencies: ["SequenceParallel"]),
+        .testTarget(name: "BatchBalanceTests", dependencies: ["BatchBalance", "SolverFixtures"]),
         .testTarget(name: "CLITests", dependencies: ["paraplan", "ExecutionPlan"]),
     ],
     swiftLanguageModes: [.v6]

@@ -46,8 +46,10 @@ struct FieldReader {
 
     func int(_ key: String) throws(CostModelError) -> Int {
         guard let raw = values[key], !(raw is NSNull) else { throw fail(key, nil, "missing") }
-        if let value = raw as? Int { return value }
-        if let value = raw as? Double, value.rounded() == value, abs(value) < 1e15 { return Int(value) }
+        if let number = raw as? NSNumber, !number.isBoolean {
+            let value = number.doubleValue
+            if value.rounded() == value, abs(value) < 1e15 { return Int(value) }
+        }
         throw fail(key, raw, "must be a whole number")
     }
 
@@ -57,9 +59,10 @@ struct FieldReader {
 
     func double(_ key: String) throws(CostModelError) -> Double {
         guard let raw = values[key], !(raw is NSNull) else { throw fail(key, nil, "missing") }
-        if raw is Bool { throw fail(key, raw, "must be a number") }
-        if let value = raw as? Double { return value }
-        if let value = raw as? Int { return Double(value) }
+        if let number = raw as? NSNumber {
+            if number.isBoolean { throw fail(key, raw, "must be a number") }
+            return number.doubleValue
+        }
         if let text = raw as? String, let value = Double(text) { return value }
         throw fail(key, raw, "must be a number")
     }
@@ -70,6 +73,7 @@ struct FieldReader {
 
     func bool(_ key: String, default fallback: Bool) throws(CostModelError) -> Bool {
         guard let raw = values[key], !(raw is NSNull) else { return fallback }
+        if let number = raw as? NSNumber, number.isBoolean { return number.boolValue }
         if let value = raw as? Bool { return value }
         throw fail(key, raw, "must be true or false")
     }
@@ -85,9 +89,8 @@ struct FieldReader {
         guard let items = raw as? [Any] else { throw fail(key, raw, "must be a list of numbers") }
         var result: [Double] = []
         for (index, item) in items.enumerated() {
-            if let value = item as? Double, !(item is Bool) { result.append(value) } else if let value = item as? Int { result.append(Double(value)) } else {
-                throw fail("\(key)[\(index)]", item, "must be a number")
-            }
+            guard let number = item as? NSNumber, !number.isBoolean else { throw fail("\(key)[\(index)]", item, "must be a number") }
+            result.append(number.doubleValue)
         }
         return result
     }
@@ -97,4 +100,10 @@ struct FieldReader {
         guard let mapping = raw as? [String: Any] else { throw fail(key, raw, "must be a mapping") }
         return FieldReader(source: source, values: mapping, prefix: prefix + key + ".")
     }
+}
+
+extension NSNumber {
+    /// JSON and YAML booleans arrive as NSNumber too; on Linux `is Bool` also matches the numbers 0 and 1, so the
+    /// number's type code is what tells them apart.
+    public var isBoolean: Bool { String(cString: objCType) == "c" }
 }

@@ -48,10 +48,63 @@ public enum PlanSchema {
     {
       "if": { "properties": { "kind": { "const": "sequence-parallel" } } },
       "then": { "$ref": "#/$defs/sequenceParallel" }
+    },
+    {
+      "if": { "properties": { "kind": { "const": "batch-balance" } } },
+      "then": { "$ref": "#/$defs/batchBalance" }
     }
   ],
   "$defs": {
     "seconds": { "type": "number", "minimum": 0 },
+    "index": { "type": "integer", "minimum": 0 },
+    "batchBalance": {
+      "required": ["ranks"],
+      "properties": {
+        "predicted": {
+          "required": ["stepSeconds"],
+          "properties": { "stepSeconds": { "$ref": "#/$defs/seconds" } }
+        },
+        "baselines": {
+          "items": {
+            "required": ["stepSeconds"],
+            "properties": { "stepSeconds": { "$ref": "#/$defs/seconds" } }
+          }
+        },
+        "ranks": {
+          "type": "array",
+          "minItems": 1,
+          "items": {
+            "type": "object",
+            "required": ["rank", "microBatches", "predictedSeconds"],
+            "properties": {
+              "rank": { "$ref": "#/$defs/index" },
+              "predictedSeconds": { "$ref": "#/$defs/seconds" },
+              "microBatches": { "type": "array", "items": { "type": "array", "items": { "$ref": "#/$defs/index" } } }
+            },
+            "additionalProperties": false
+          }
+        },
+        "encoder": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "required": ["rank", "images", "predictedSeconds"],
+            "properties": {
+              "rank": { "$ref": "#/$defs/index" },
+              "predictedSeconds": { "$ref": "#/$defs/seconds" },
+              "images": { "type": "array", "items": { "type": "array", "items": { "$ref": "#/$defs/index" } } }
+            },
+            "additionalProperties": false
+          }
+        },
+        "moved": {
+          "type": "object",
+          "required": ["samples", "bytes"],
+          "properties": { "samples": { "$ref": "#/$defs/index" }, "bytes": { "type": "number", "minimum": 0 } },
+          "additionalProperties": false
+        }
+      }
+    },
     "sequenceParallel": {
       "required": ["gpus", "microBatches"],
       "properties": {

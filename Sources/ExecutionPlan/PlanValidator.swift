@@ -24,7 +24,12 @@ public enum PlanValidator {
                 let sequences = plan.body.microBatches.reduce(0) { $0 + $1.groups.reduce(0) { $0 + $1.sequences.count } }
                 return "\(plan.body.microBatches.count) micro-batches, \(sequences) sequences on \(plan.body.gpus) GPUs, step \(plan.predicted.cost.stepSeconds) s"
             }
-        case .batchBalance, .expertPlacement, .gnnPipeline:
+        case .batchBalance:
+            return checkInvariants(BatchBalancePlan.self, data) { plan in
+                let samples = plan.body.ranks.reduce(0) { $0 + $1.microBatches.reduce(0) { $0 + $1.count } }
+                return "\(samples) samples on \(plan.body.ranks.count) ranks, step \(plan.predicted.cost.stepSeconds) s"
+            }
+        case .expertPlacement, .gnnPipeline:
             // Their bodies land with their planners; until then only the envelope is checked.
             return .success(Summary(kind: kind, description: "envelope valid; \(kind.rawValue) body rules are not defined in this version"))
         }

@@ -1,4 +1,5 @@
 // The umbrella module: training code and the CLI import this one name.
+@_exported import BatchBalance
 @_exported import CostModel
 @_exported import ExecutionPlan
 @_exported import LinearProgramming

@@ -74,6 +74,11 @@ do {
     print("")
     for row in try SequenceParallelBenchmark.scaling(repetitions: max(3, repetitions / 6)) { print(row) }
 
+    print("")
+    print("Data-parallel batch balancing (ours and baselines as makespan ÷ our lower bound):")
+    print("")
+    for row in try BatchBalanceBenchmark.run() { print(row) }
+
     let validation = try costModelValidationRows()
     print("")
     print("Cost model against published iteration times (one set of efficiency factors per GPU type):")

@@ -18,8 +18,10 @@ public enum LengthsFile {
                 throw ParseError(source: source, location: "file", value: "", reason: "not a valid JSON array")
             }
             return try array.enumerated().map { (index, item) throws(ParseError) -> Int in
-                if let number = item as? Int, !(item is Bool) { return number }
-                if let number = item as? Double, number.rounded() == number, abs(number) < 1e15 { return Int(number) }
+                if let number = item as? NSNumber, !number.isBoolean, number.doubleValue.rounded() == number.doubleValue,
+                   abs(number.doubleValue) < 1e15 {
+                    return Int(number.doubleValue)
+                }
                 throw ParseError(source: source, location: "[\(index)]", value: "\(item)", reason: "must be a whole number")
             }
         }

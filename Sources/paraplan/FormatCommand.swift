@@ -31,7 +31,12 @@ struct FormatCommand: ParsableCommand {
                 throw CLIError.badInput(plan, "does not decode as a sequence-parallel plan")
             }
             try outputOptions.write(decoded)
-        case .batchBalance, .expertPlacement, .gnnPipeline:
+        case .batchBalance:
+            guard let decoded = try? PlanCoding.decode(BatchBalancePlan.self, from: data) else {
+                throw CLIError.badInput(plan, "does not decode as a batch-balance plan")
+            }
+            try outputOptions.write(decoded)
+        case .expertPlacement, .gnnPipeline:
             throw CLIError.badInput(plan, field: "kind", value: summary.kind.rawValue,
                                     "this version has no body type for this kind to format")
         }

@@ -1,0 +1,23 @@
+import ExecutionPlan
+
+/// A balanced step.
+public struct BatchBalanceResult: Sendable {
+    public var ranks: [BatchBalancePlan.Rank]
+    public var encoder: [BatchBalancePlan.EncoderRank]?
+    public var stepSeconds: Double
+    public var lowerBoundSeconds: Double
+    public var baselines: [(name: String, stepSeconds: Double)]
+    public var moved: BatchBalancePlan.Moved?
+    public var planningSeconds: Double
+    public var tokens: [Int]
+
+    public func executionPlan() throws -> Plan<BatchBalancePlan> {
+        Plan(body: BatchBalancePlan(ranks: ranks, encoder: encoder, moved: moved),
+             predicted: Predicted(.init(stepSeconds: stepSeconds), lowerBoundSeconds: lowerBoundSeconds),
+             baselines: baselines.map { Baseline(name: $0.name, cost: .init(stepSeconds: $0.stepSeconds)) },
+             solver: SolverReport(backend: "paraplan-balance (LPT + local search, GLPK for small batches, CLP relabelling)",
+                                  status: "heuristic", seconds: planningSeconds,
+                                  relativeGap: stepSeconds > 0 ? (stepSeconds - lowerBoundSeconds) / stepSeconds : 0),
+             inputs: try InputDigest.of(tokens, summary: "\(tokens.count) samples, \(tokens.reduce(0, +)) tokens"))
+    }
+}

@@ -1,0 +1,135 @@
+import CostModel
+import ExecutionPlan
+import LinearProgramming
+
+public enum BatchBalanceError: Error, Sendable, Equatable, CustomStringConvertible {
+    case noSamples
+    case invalidRanks(Int)
+    case invalidSample(index: Int, field: String, value: String, reason: String)
+    case unequalCounts(samples: Int, ranks: Int)
+    case sampleOverCap(index: Int, tokens: Int, cap: Int)
+    case tooFewSamples(rank: Int, samples: Int, microBatches: Int)
+    case capsInfeasible(index: Int, reason: String)
+    case encoderCostMissing
+    case invalidProfile(CostModelError)
+
+    public var description: String {
+        switch self {
+        case .noSamples: "samples: there are none"
+        case .invalidRanks(let ranks): "--ranks = \(ranks): must be a positive whole number"
+        case .invalidSample(let index, let field, let value, let reason): "samples[\(index)].\(field) = \(value): \(reason)"
+        case .unequalCounts(let samples, let ranks): "--equal-counts: \(samples) samples do not divide evenly over \(ranks) ranks"
+        case .sampleOverCap(let index, let tokens, let cap): "samples[\(index)].tokens = \(tokens): exceeds the micro-batch cap of \(cap) tokens"
+        case .tooFewSamples(let rank, let samples, let microBatches):
+            "rank \(rank) gets \(samples) samples, fewer than the \(microBatches) micro-batches every rank must have"
+        case .capsInfeasible(let index, let reason): index < 0 ? reason : "samples[\(index)]: \(reason)"
+        case .encoderCostMissing: "samples have images but the profile has no encoder phase"
+        case .invalidProfile(let error): error.description
+        }
+    }
+}
+
+/// Balances a global batch over data-parallel ranks and micro-batches (docs/batch-balancing.md). No file I/O.
+public struct BatchBalancer: Sendable {
+    public struct Options: Sendable, Equatable {
+        public var ranks: Int
+        public var microBatches: Int?
+        public var equalCounts: Bool
+        /// Overrides the profile's cap when set.
+        public var maxTokensPerMicroBatch: Int?
+        /// Balance the encoder's images separately (OrchMLLM's post-balancing) instead of with their samples.
+        public var separateEncoder: Bool
+
+        public init(ranks: Int, microBatches: Int? = nil, equalCounts: Bool = false, maxTokensPerMicroBatch: Int? = nil,
+                    separateEncoder: Bool = false) {
+            self.ranks = ranks
+            self.microBatches = microBatches
+            self.equalCounts = equalCounts
+            self.maxTokensPerMicroBatch = maxTokensPerMicroBatch
+            self.separateEncoder = separateEncoder
+        }
+    }
+
+    public let cost: BatchBalanceCost
+    public let options: Options
+
+    public init(cost: BatchBalanceCost, options: Options) throws(BatchBalanceError) {
+        do { try cost.validate(source: "profile") } catch { throw .invalidProfile(error) }
+        guard options.ranks > 0 else { throw .invalidRanks(options.ranks) }
+        if let count = options.microBatches, count <= 0 {
+            throw .invalidSample(index: -1, field: "--micro-batches", value: "\(count)", reason: "must be a positive whole number")
+        }
+        if let cap = options.maxTokensPerMicroBatch, cap <= 0 {
+            throw .invalidSample(index: -1, field: "--max-tokens-per-micro-batch", value: "\(cap)", reason: "must be a positive whole number")
+        }
+        self.cost = cost
+        self.options = options
+    }
+
+    var cap: Int? { options.maxTokensPerMicroBatch ?? cost.maxTokensPerMicroBatch }
+
+    public func plan(_ samples: [Sample]) throws(BatchBalanceError) -> BatchBalanceResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try validate(samples)
+        var result = try solve(samples, options: options)
+        // A separate encoder phase pays for its synchronisation; when balancing images with their samples is
+        // better, that plan is returned instead (without an encoder section).
+        if options.separateEncoder {
+            var together = options
+            together.separateEncoder = false
+            let alternative = try solve(samples, options: together)
+            if alternative.stepSeconds < result.stepSeconds - 1e-12 { result = alternative }
+        }
+        result.planningSeconds = seconds(clock.now - start)
+        return result
+    }
+
+    private func solve(_ samples: [Sample], options: Options) throws(BatchBalanceError) -> BatchBalanceResult {
+        let problem = Problem(samples: samples, cost: cost, options: options, cap: cap)
+        let candidates = try problem.candidates()
+        let ranked = candidates.ours.map { (contents: $0, seconds: problem.stepSeconds($0)) }
+        guard let fastest = ranked.map(\.seconds).min() else {
+            throw .capsInfeasible(index: 0, reason: "no assignment satisfies the caps")
+        }
+        // Among equally fast candidates, the one that moves the fewest bytes after relabelling.
+        let ties = ranked.filter { $0.seconds <= fastest * (1 + 1e-12) }.map { problem.relabel($0.contents) }
+        let chosen = ties.min { problem.movedBytes($0) < problem.movedBytes($1) } ?? ties[0]
+        return try problem.result(chosen, baselines: candidates.baselines, elapsed: .zero)
+    }
+
+    private func validate(_ samples: [Sample]) throws(BatchBalanceError) {
+        guard !samples.isEmpty else { throw .noSamples }
+        for (index, sample) in samples.enumerated() {
+            guard sample.tokens > 0 else { throw .invalidSample(index: index, field: "tokens", value: "\(sample.tokens)", reason: "must be positive") }
+            for (position, image) in sample.images.enumerated() where image <= 0 {
+                throw .invalidSample(index: index, field: "images[\(position)]", value: "\(image)", reason: "must be positive")
+            }
+            let imageTokens = sample.images.reduce(0, +)
+            guard imageTokens <= sample.tokens else {
+                throw .invalidSample(index: index, field: "images", value: "\(imageTokens) tokens",
+                                     reason: "exceed the sample's \(sample.tokens) tokens (tokens include the images)")
+            }
+            if let rank = sample.loadedRank, rank < 0 || rank >= options.ranks {
+                throw .invalidSample(index: index, field: "rank", value: "\(rank)", reason: "must be in 0..<\(options.ranks)")
+            }
+            if let cap, sample.tokens > cap { throw .sampleOverCap(index: index, tokens: sample.tokens, cap: cap) }
+        }
+        if !samples.allSatisfy({ $0.images.isEmpty }), cost.encoder == nil { throw .encoderCostMissing }
+        if options.equalCounts, samples.count % options.ranks != 0 { throw .unequalCounts(samples: samples.count, ranks: options.ranks) }
+        if let cap, let count = options.microBatches {
+            let total = samples.reduce(0) { $0 + $1.tokens }
+            if total > cap * count * options.ranks {
+                throw .capsInfeasible(index: -1, reason: "the batch's \(total) tokens exceed ranks × micro-batches × cap = \(cap * count * options.ranks)")
+            }
+        }
+        if let count = options.microBatches, samples.count < count * options.ranks {
+            throw .tooFewSamples(rank: options.ranks - 1, samples: samples.count / options.ranks, microBatches: count)
+        }
+    }
+}
+
+func seconds(_ duration: Duration) -> Double {
+    let parts = duration.components
+    return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
+}

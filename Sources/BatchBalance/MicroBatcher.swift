@@ -1,0 +1,50 @@
+/// Splits one rank's samples into micro-batches: under a token cap by first-fit decreasing (into exactly `count`
+/// bins when a count is required), otherwise into `count` bins balanced on cost (LPT), or one bin.
+struct MicroBatcher {
+    let tokens: [Int]
+    let weights: [Double]
+    let cap: Int?
+    let count: Int?
+
+    func split(_ items: [Int]) -> [[Int]]? {
+        let byTokens = items.sorted { tokens[$0] != tokens[$1] ? tokens[$0] > tokens[$1] : $0 < $1 }
+        if let cap {
+            if let count {
+                guard items.count >= count else { return nil }
+                // FFD into `count` bins; the emptiest-first rule keeps them all non-empty when it can.
+                var bins = [[Int]](repeating: [], count: count)
+                var used = [Int](repeating: 0, count: count)
+                for item in byTokens {
+                    let candidates = bins.indices.filter { used[$0] + tokens[item] <= cap }
+                    guard let chosen = candidates.min(by: { used[$0] != used[$1] ? used[$0] < used[$1] : $0 < $1 }) else { return nil }
+                    bins[chosen].append(item)
+                    used[chosen] += tokens[item]
+                }
+                return bins.contains { $0.isEmpty } ? nil : bins.map { $0.sorted() }
+            }
+            var bins: [[Int]] = []
+            var used: [Int] = []
+            for item in byTokens {
+                if let index = used.indices.first(where: { used[$0] + tokens[item] <= cap }) {
+                    bins[index].append(item)
+                    used[index] += tokens[item]
+                } else {
+                    guard tokens[item] <= cap else { return nil }
+                    bins.append([item])
+                    used.append(tokens[item])
+                }
+            }
+            return bins.map { $0.sorted() }
+        }
+        guard let count, count > 1 else { return [items.sorted()] }
+        guard items.count >= count else { return nil }
+        var bins = [[Int]](repeating: [], count: count)
+        var loads = [Double](repeating: 0, count: count)
+        for item in items.sorted(by: { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }) {
+            let emptiest = bins.indices.min { bins[$0].isEmpty != bins[$1].isEmpty ? bins[$0].isEmpty : (loads[$0] != loads[$1] ? loads[$0] < loads[$1] : $0 < $1) } ?? 0
+            bins[emptiest].append(item)
+            loads[emptiest] += weights[item]
+        }
+        return bins.map { $0.sorted() }
+    }
+}

@@ -1,0 +1,220 @@
+import CostModel
+import ExecutionPlan
+import LinearProgramming
+
+/// One batch to balance: per-sample costs and the rules every candidate assignment must keep.
+struct Problem {
+    let samples: [Sample]
+    let cost: BatchBalanceCost
+    let options: BatchBalancer.Options
+    let cap: Int?
+    let tokens: [Int]
+    /// LLM-phase cost of each sample, plus its images' encoder cost when the encoder is not balanced separately.
+    let weights: [Double]
+    /// Encoder cost of each sample's images (0 without images).
+    let encoderWeights: [Double]
+    /// (sample, image) pairs and their encoder costs, for separate balancing.
+    let images: [(sample: Int, image: Int, seconds: Double)]
+
+    init(samples: [Sample], cost: BatchBalanceCost, options: BatchBalancer.Options, cap: Int?) {
+        self.samples = samples
+        self.cost = cost
+        self.options = options
+        self.cap = cap
+        tokens = samples.map(\.tokens)
+        var images: [(Int, Int, Double)] = []
+        var encoderWeights: [Double] = []
+        for (index, sample) in samples.enumerated() {
+            var total = 0.0
+            for (position, image) in sample.images.enumerated() {
+                let seconds = cost.encoder?.seconds(Double(image)) ?? 0
+                images.append((index, position, seconds))
+                total += seconds
+            }
+            encoderWeights.append(total)
+        }
+        self.images = images
+        self.encoderWeights = encoderWeights
+        weights = samples.indices.map { index in
+            cost.llm.seconds(Double(samples[index].tokens)) + (options.separateEncoder ? 0 : encoderWeights[index])
+        }
+    }
+
+    var equalCount: Int? { options.equalCounts ? samples.count / options.ranks : nil }
+
+    var microBatcher: MicroBatcher { MicroBatcher(tokens: tokens, weights: weights, cap: cap, count: options.microBatches) }
+
+    var partitioner: Partitioner {
+        Partitioner(weights: weights, tokens: tokens, bins: options.ranks, equalCount: equalCount, cap: cap,
+                    microBatches: options.microBatches)
+    }
+
+    /// Whether an assignment keeps the rules (counts, caps, micro-batch counts).
+    func admissible(_ contents: [[Int]]) -> Bool {
+        guard contents.count == options.ranks else { return false }
+        if let equalCount, contents.contains(where: { $0.count != equalCount }) { return false }
+        let batcher = microBatcher
+        return contents.allSatisfy { batcher.split($0) != nil }
+    }
+
+    /// The encoder phase balanced on its own: LPT over images with free counts, then local search.
+    var encoderAssignment: [[Int]] {
+        let balancer = Partitioner(weights: images.map(\.seconds), tokens: images.map { _ in 0 }, bins: options.ranks, equalCount: nil,
+                                   cap: nil, microBatches: nil)
+        return balancer.improve(balancer.lpt().bins ?? [])
+    }
+
+    /// Step time under the phase model: with separate encoder balancing, the slowest LLM rank plus the slowest
+    /// encoder rank (an all-to-all separates the phases); otherwise the slowest rank with its samples' images.
+    func stepSeconds(_ contents: [[Int]]) -> Double {
+        let llm = contents.map { $0.reduce(0) { $0 + weights[$1] } }.max() ?? 0
+        guard options.separateEncoder else { return llm }
+        let encoder = encoderAssignment.map { $0.reduce(0) { $0 + images[$1].seconds } }.max() ?? 0
+        return llm + encoder
+    }
+
+    /// A baseline runs its encoder where its samples are, back to back with the LLM phase.
+    func baselineSeconds(_ contents: [[Int]]) -> Double {
+        contents.map { $0.reduce(0) { $0 + cost.llm.seconds(Double(tokens[$1])) + encoderWeights[$1] } }.max() ?? 0
+    }
+
+    func candidates() throws(BatchBalanceError) -> (ours: [[[Int]]], baselines: [(name: String, contents: [[Int]])]) {
+        let partitioner = self.partitioner
+        var placed = partitioner.lpt()
+        if placed.bins == nil, cap != nil { placed = partitioner.lpt(byTokens: true) }
+        guard let lpt = placed.bins else {
+            let stuck = placed.stuck ?? 0
+            throw .capsInfeasible(index: stuck, reason: "no rank can take it (\(tokens[stuck]) tokens) within the micro-batch caps and counts")
+        }
+        let batcher = microBatcher
+        var ours = [partitioner.improve(lpt, target: llmLowerBound, admits: cap == nil ? nil : { batcher.split($0) != nil })]
+        if let exact = exactMILP(start: ours[0]) { ours.append(exact) }
+        // Where every sample says which rank loaded it, that assignment, and the local search started from it,
+        // are candidates too: among equally fast plans the one that moves least wins.
+        if samples.allSatisfy({ $0.loadedRank != nil }) {
+            var origin = [[Int]](repeating: [], count: options.ranks)
+            for (index, sample) in samples.enumerated() { origin[sample.loadedRank ?? 0].append(index) }
+            ours.append(origin)
+            ours.append(partitioner.improve(origin, target: llmLowerBound, admits: cap == nil ? nil : { batcher.split($0) != nil }))
+        }
+        var baselines: [(String, [[Int]])] = [("as-loaded", asLoaded), ("lpt", lpt)]
+        if samples.count % options.ranks == 0 {
+            let kk = KarmarkarKarp.partition(tokens.map(KarmarkarKarp.workload), parts: options.ranks, equalSize: true)
+            if kk.count == options.ranks { baselines.append(("verl-kk", kk)) }
+        }
+        // Baselines are reported only when they keep the same rules, and each is a candidate: the plan never
+        // loses to a reported baseline.
+        baselines = baselines.filter { admissible($0.1) }
+        ours += baselines.map(\.1)
+        return (ours.filter(admissible), baselines)
+    }
+
+    /// Contiguous equal split in input order (the first N mod R ranks take one more).
+    var asLoaded: [[Int]] {
+        let base = samples.count / options.ranks, extra = samples.count % options.ranks
+        var contents: [[Int]] = []
+        var next = 0
+        for rank in 0..<options.ranks {
+            let size = base + (rank < extra ? 1 : 0)
+            contents.append(Array(next..<(next + size)))
+            next += size
+        }
+        return contents
+    }
+
+    /// For small instances without caps, the exact MILP on GLPK (0.2 s limit), warm-bounded by the heuristic.
+    private func exactMILP(start: [[Int]]) -> [[Int]]? {
+        guard cap == nil, samples.count <= 48, options.ranks <= 8, options.ranks > 1 else { return nil }
+        let n = samples.count, k = options.ranks
+        var model = LinearModel(name: "batch-balance")
+        let makespan = model.addVariable("z", upper: start.map { $0.reduce(0) { $0 + weights[$1] } }.max() ?? .infinity, objective: 1)
+        let x = (0..<n).map { i in (0..<k).map { r in model.addVariable("x\(i)_\(r)", kind: .binary) } }
+        for i in 0..<n { model.addConstraint(.sum(x[i]), .equal(1)) }
+        for r in 0..<k {
+            var load = LinearExpression((0..<n).map { Term(x[$0][r], weights[$0]) })
+            load.add(makespan, -1)
+            model.addConstraint(load, .lessOrEqual(0))
+            if let equalCount { model.addConstraint(.sum(x.map { $0[r] }), .equal(Double(equalCount))) }
+            if let count = options.microBatches { model.addConstraint(.sum(x.map { $0[r] }), .greaterOrEqual(Double(count))) }
+        }
+        // Ranks are interchangeable: the heaviest sample goes to rank 0.
+        if let heaviest = weights.indices.max(by: { weights[$0] < weights[$1] }) { model.setBounds(x[heaviest][0], lower: 1, upper: 1) }
+        guard let solution = try? solve(model, using: .glpk, options: SolveOptions(timeLimit: 0.2, relativeGap: 1e-9)),
+              solution.status.hasSolution else { return nil }
+        return (0..<k).map { r in (0..<n).filter { solution[x[$0][r]] > 0.5 } }
+    }
+
+    /// Bytes each content already has on each rank.
+    func relabel(_ contents: [[Int]]) -> [[Int]] {
+        guard samples.contains(where: { $0.loadedRank != nil }) else { return contents }
+        let k = options.ranks
+        var gain = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
+        for (j, content) in contents.enumerated() {
+            for sample in content {
+                if let rank = samples[sample].loadedRank { gain[j][rank] += Double(tokens[sample]) * cost.bytesPerToken }
+            }
+        }
+        let ranks = Relabeling.assign(gain)
+        var result = [[Int]](repeating: [], count: k)
+        for (j, content) in contents.enumerated() { result[ranks[j]] = content }
+        return result
+    }
+
+    func movedBytes(_ contents: [[Int]]) -> Double {
+        var bytes = 0.0
+        for (rank, content) in contents.enumerated() {
+            for sample in content where samples[sample].loadedRank.map({ $0 != rank }) == true {
+                bytes += Double(tokens[sample]) * cost.bytesPerToken
+            }
+        }
+        return bytes
+    }
+
+    var llmLowerBound: Double { partitionBound(weights, equal: equalCount) }
+
+    func partitionBound(_ values: [Double], equal: Int?) -> Double {
+        guard let largest = values.max() else { return 0 }
+        var bound = max(values.reduce(0, +) / Double(options.ranks), largest)
+        if let equal, equal > 1 {
+            // The rank holding the largest item holds equal − 1 others, at least the smallest ones.
+            let smallest = values.sorted().prefix(equal - 1).reduce(0, +)
+            bound = max(bound, largest + smallest)
+        }
+        return bound
+    }
+
+    /// Valid for every assignment under the phase model (docs/batch-balancing.md §Lower bound).
+    var lowerBound: Double {
+        let llm = llmLowerBound
+        guard options.separateEncoder, !images.isEmpty else { return llm }
+        return llm + partitionBound(images.map(\.seconds), equal: nil)
+    }
+
+    func result(_ contents: [[Int]], baselines: [(name: String, contents: [[Int]])], elapsed: Duration) throws(BatchBalanceError) -> BatchBalanceResult {
+        let batcher = microBatcher
+        var ranks: [BatchBalancePlan.Rank] = []
+        for (rank, content) in contents.enumerated() {
+            guard let batches = batcher.split(content) else {
+                throw .capsInfeasible(index: content.first ?? 0, reason: "rank \(rank)'s samples cannot be split into the required micro-batches")
+            }
+            ranks.append(.init(rank: rank, microBatches: batches, predictedSeconds: content.reduce(0) { $0 + weights[$1] }))
+        }
+        var encoder: [BatchBalancePlan.EncoderRank]?
+        if options.separateEncoder, !images.isEmpty {
+            encoder = encoderAssignment.enumerated().map { rank, items in
+                .init(rank: rank, images: items.sorted().map { [images[$0].sample, images[$0].image] },
+                      predictedSeconds: items.reduce(0) { $0 + images[$1].seconds })
+            }
+        }
+        let movedSamples = contents.enumerated().reduce(0) { total, entry in
+            total + entry.element.filter { samples[$0].loadedRank.map { $0 != entry.offset } == true }.count
+        }
+        let hasOrigins = samples.contains { $0.loadedRank != nil }
+        let step = (ranks.map(\.predictedSeconds).max() ?? 0) + (encoder?.map(\.predictedSeconds).max() ?? 0)
+        return BatchBalanceResult(
+            ranks: ranks, encoder: encoder, stepSeconds: step, lowerBoundSeconds: min(lowerBound, step),
+            baselines: baselines.map { ($0.name, baselineSeconds($0.contents)) },
+            moved: hasOrigins ? .init(samples: movedSamples, bytes: movedBytes(contents)) : nil,
+            planningSeconds: seconds(elapsed), tokens: tokens)
+    }
+}

@@ -1,0 +1,48 @@
+import LinearProgramming
+
+/// Balanced rank contents are interchangeable: choose which physical rank gets which content so the most loaded
+/// bytes stay where they are. An assignment LP (integral: the constraint matrix is totally unimodular) on CLP for
+/// up to 16 ranks; above that a greedy matching on the largest gains, since the LP's n² columns cost more time
+/// than per-step planning allows.
+enum Relabeling {
+    /// `gain[j][r]`: bytes of content j already on rank r. Returns the rank for each content.
+    static func assign(_ gain: [[Double]]) -> [Int] {
+        let n = gain.count
+        guard n > 1, gain.contains(where: { $0.contains { $0 > 0 } }) else { return Array(0..<n) }
+        if n <= 16, let exact = assignmentLP(gain) { return exact }
+        return greedy(gain)
+    }
+
+    private static func assignmentLP(_ gain: [[Double]]) -> [Int]? {
+        let n = gain.count
+        var model = LinearModel(name: "relabel", sense: .maximize)
+        let x = (0..<n).map { j in (0..<n).map { r in model.addVariable(upper: 1, objective: gain[j][r]) } }
+        for j in 0..<n { model.addConstraint(.sum(x[j]), .equal(1)) }
+        for r in 0..<n { model.addConstraint(.sum(x.map { $0[r] }), .equal(1)) }
+        guard let solution = try? solve(model, using: .clp), solution.status == .optimal else { return nil }
+        var result = [Int](repeating: -1, count: n)
+        var taken = Set<Int>()
+        for j in 0..<n {
+            guard let r = (0..<n).first(where: { solution[x[j][$0]] > 0.5 && !taken.contains($0) }) else { return nil }
+            result[j] = r
+            taken.insert(r)
+        }
+        return result
+    }
+
+    private static func greedy(_ gain: [[Double]]) -> [Int] {
+        let n = gain.count
+        var pairs: [(gain: Double, content: Int, rank: Int)] = []
+        for j in 0..<n { for r in 0..<n where gain[j][r] > 0 { pairs.append((gain[j][r], j, r)) } }
+        pairs.sort { $0.gain != $1.gain ? $0.gain > $1.gain : ($0.content, $0.rank) < ($1.content, $1.rank) }
+        var result = [Int](repeating: -1, count: n)
+        var rankTaken = [Bool](repeating: false, count: n)
+        for pair in pairs where result[pair.content] < 0 && !rankTaken[pair.rank] {
+            result[pair.content] = pair.rank
+            rankTaken[pair.rank] = true
+        }
+        var free = (0..<n).filter { !rankTaken[$0] }.makeIterator()
+        for j in 0..<n where result[j] < 0 { result[j] = free.next() ?? j }
+        return result
+    }
+}

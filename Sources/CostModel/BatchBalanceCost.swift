@@ -1,0 +1,90 @@
+import Foundation
+
+/// Per-sample cost of data-parallel training phases: `a·L + b·L² + c` seconds for a sample (LLM phase, L = its
+/// tokens) or an image (encoder phase, L = the image's tokens). Quadratic because attention is.
+public struct PhaseCost: Sendable, Equatable, Codable {
+    public var secondsPerToken: Double
+    public var secondsPerToken2: Double
+    public var secondsPerSample: Double
+
+    public init(secondsPerToken: Double, secondsPerToken2: Double, secondsPerSample: Double = 0) {
+        self.secondsPerToken = secondsPerToken
+        self.secondsPerToken2 = secondsPerToken2
+        self.secondsPerSample = secondsPerSample
+    }
+
+    @inline(__always)
+    public func seconds(_ tokens: Double) -> Double {
+        secondsPerToken * tokens + secondsPerToken2 * tokens * tokens + secondsPerSample
+    }
+}
+
+/// The batch-balance profile: the LLM phase, an optional encoder phase, the bytes a token costs to move, and an
+/// optional token cap per micro-batch.
+public struct BatchBalanceCost: Sendable, Equatable {
+    public var llm: PhaseCost
+    public var encoder: PhaseCost?
+    public var bytesPerToken: Double
+    public var maxTokensPerMicroBatch: Int?
+
+    public init(llm: PhaseCost, encoder: PhaseCost? = nil, bytesPerToken: Double = 4, maxTokensPerMicroBatch: Int? = nil) {
+        self.llm = llm
+        self.encoder = encoder
+        self.bytesPerToken = bytesPerToken
+        self.maxTokensPerMicroBatch = maxTokensPerMicroBatch
+    }
+
+    public func validate(source: String) throws(CostModelError) {
+        for (name, phase) in [("llm", Optional(llm)), ("encoder", encoder)] {
+            guard let phase else { continue }
+            for (field, value) in [("secondsPerToken", phase.secondsPerToken), ("secondsPerToken2", phase.secondsPerToken2),
+                                   ("secondsPerSample", phase.secondsPerSample)] {
+                try CostModelError.check(value.isFinite && value >= 0, source, "phases.\(name).\(field)", value, "must be a finite number ≥ 0")
+            }
+        }
+        try CostModelError.check(bytesPerToken.isFinite && bytesPerToken >= 0, source, "bytesPerToken", bytesPerToken, "must be a finite number ≥ 0")
+        if let cap = maxTokensPerMicroBatch { try CostModelError.positive(cap, source, "maxTokensPerMicroBatch") }
+    }
+
+    /// A profile file (YAML or JSON): kind: batch-balance, phases: {llm: {secondsPerToken, secondsPerToken2,
+    /// secondsPerSample}, encoder: {...}}, bytesPerToken, maxTokensPerMicroBatch.
+    public static func load(data: Data, source: String) throws(CostModelError) -> BatchBalanceCost {
+        let fields = try FieldReader.parse(data, source: source)
+        try fields.rejectUnknown(allowed: ["kind", "phases", "bytesPerToken", "maxTokensPerMicroBatch"])
+        if let kind = try fields.string("kind"), kind != "batch-balance" { throw fields.fail("kind", kind, "must be batch-balance") }
+        guard let phases = try fields.nested("phases") else { throw fields.fail("phases", nil, "missing") }
+        try phases.rejectUnknown(allowed: ["llm", "encoder"])
+        func phase(_ name: String) throws(CostModelError) -> PhaseCost? {
+            guard let reader = try phases.nested(name) else { return nil }
+            try reader.rejectUnknown(allowed: ["secondsPerToken", "secondsPerToken2", "secondsPerSample"])
+            return PhaseCost(secondsPerToken: try reader.double("secondsPerToken"), secondsPerToken2: try reader.double("secondsPerToken2"),
+                             secondsPerSample: try reader.optionalDouble("secondsPerSample") ?? 0)
+        }
+        guard let llm = try phase("llm") else { throw phases.fail("llm", nil, "missing") }
+        let cost = BatchBalanceCost(llm: llm, encoder: try phase("encoder"), bytesPerToken: try fields.optionalDouble("bytesPerToken") ?? 4,
+                                    maxTokensPerMicroBatch: fields.has("maxTokensPerMicroBatch") ? try fields.int("maxTokensPerMicroBatch") : nil)
+        try cost.validate(source: source)
+        return cost
+    }
+
+    /// The LLM phase from a model on one GPU of a cluster: a = linear training FLOPs per token (and memory-bound
+    /// time), b = attention training FLOPs per token², both at the cluster's achieved FLOP/s; c = 0. Tokens move as
+    /// 4-byte ids. There is no encoder model, so the encoder phase needs a profile.
+    public static func derive(model: TransformerModel, cluster: Cluster) throws(CostModelError) -> BatchBalanceCost {
+        let sp = try SequenceParallelCost.derive(model: model, cluster: cluster.withPowerOfTwoGPUs)
+        return BatchBalanceCost(llm: PhaseCost(secondsPerToken: sp.alpha2, secondsPerToken2: sp.alpha1), bytesPerToken: 4)
+    }
+}
+
+extension Cluster {
+    /// The same node type with a power-of-two GPU count (what the SP derivation needs; per-GPU rates are unchanged).
+    var withPowerOfTwoGPUs: Cluster {
+        var copy = self
+        var nodes = 1
+        while nodes * 2 <= self.nodes { nodes *= 2 }
+        copy.nodes = nodes
+        if gpusPerNode & (gpusPerNode - 1) != 0 { copy.gpusPerNode = 1 }
+        copy.speedFactors = nil
+        return copy
+    }
+}

@@ -1,0 +1,100 @@
+/// Body of a `batch-balance` plan: each data-parallel rank's micro-batches of sample indices for the LLM phase and,
+/// when the encoder phase is balanced on its own, each rank's images.
+public struct BatchBalancePlan: PlanBody {
+    public static let kind = PlanKind.batchBalance
+
+    public struct Rank: Codable, Sendable, Equatable {
+        public var rank: Int
+        public var microBatches: [[Int]]
+        public var predictedSeconds: Double
+
+        public init(rank: Int, microBatches: [[Int]], predictedSeconds: Double) {
+            self.rank = rank
+            self.microBatches = microBatches
+            self.predictedSeconds = predictedSeconds
+        }
+    }
+
+    public struct EncoderRank: Codable, Sendable, Equatable {
+        public var rank: Int
+        /// [sample index, image index] pairs.
+        public var images: [[Int]]
+        public var predictedSeconds: Double
+
+        public init(rank: Int, images: [[Int]], predictedSeconds: Double) {
+            self.rank = rank
+            self.images = images
+            self.predictedSeconds = predictedSeconds
+        }
+    }
+
+    public struct Moved: Codable, Sendable, Equatable {
+        public var samples: Int
+        public var bytes: Double
+
+        public init(samples: Int, bytes: Double) {
+            self.samples = samples
+            self.bytes = bytes
+        }
+    }
+
+    public struct StepCost: PlanCost {
+        public var stepSeconds: Double
+        public var primarySeconds: Double { stepSeconds }
+        public init(stepSeconds: Double) { self.stepSeconds = stepSeconds }
+    }
+
+    public typealias Cost = StepCost
+
+    public var ranks: [Rank]
+    public var encoder: [EncoderRank]?
+    public var moved: Moved?
+
+    public init(ranks: [Rank], encoder: [EncoderRank]?, moved: Moved?) {
+        self.ranks = ranks
+        self.encoder = encoder
+        self.moved = moved
+    }
+
+    /// Ranks 0 ..< R once each; every sample index 0 ..< N exactly once; the step is the LLM phase's slowest rank,
+    /// plus the encoder phase's slowest rank when it is balanced separately (per-phase maxima summed).
+    public func firstInvariantViolation(predicted: Predicted<StepCost>) -> PlanProblem? {
+        for (position, rank) in ranks.enumerated() where rank.rank != position {
+            return PlanProblem(path: "ranks[\(position)].rank", value: "\(rank.rank)", reason: "ranks must be listed as 0, 1, 2, …")
+        }
+        var seen: [Int: String] = [:]
+        for (r, rank) in ranks.enumerated() {
+            guard rank.predictedSeconds.isFinite, rank.predictedSeconds >= 0 else {
+                return PlanProblem(path: "ranks[\(r)].predictedSeconds", value: "\(rank.predictedSeconds)", reason: "must be a finite number ≥ 0")
+            }
+            for (m, batch) in rank.microBatches.enumerated() {
+                for (p, sample) in batch.enumerated() {
+                    let path = "ranks[\(r)].microBatches[\(m)][\(p)]"
+                    if let earlier = seen[sample] { return PlanProblem(path: path, value: "\(sample)", reason: "sample already placed at \(earlier)") }
+                    seen[sample] = path
+                }
+            }
+        }
+        if let outside = seen.keys.filter({ $0 < 0 || $0 >= seen.count }).min() {
+            return PlanProblem(path: seen[outside] ?? "ranks", value: "\(outside)", reason: "sample index outside 0..<\(seen.count): some sample is missing")
+        }
+        var images = Set<[Int]>()
+        for (r, rank) in (encoder ?? []).enumerated() {
+            for (p, pair) in rank.images.enumerated() {
+                let path = "encoder[\(r)].images[\(p)]"
+                guard pair.count == 2, seen[pair[0]] != nil, pair[1] >= 0 else {
+                    return PlanProblem(path: path, value: "\(pair)", reason: "must be [sample index, image index] of a planned sample")
+                }
+                guard images.insert(pair).inserted else { return PlanProblem(path: path, value: "\(pair)", reason: "image placed twice") }
+            }
+        }
+        let llm = ranks.map(\.predictedSeconds).max() ?? 0
+        let encoderPhase = encoder?.map(\.predictedSeconds).max() ?? 0
+        let expected = llm + encoderPhase
+        guard abs(expected - predicted.cost.stepSeconds) <= 1e-6 * max(1, expected) else {
+            return PlanProblem(path: "predicted.stepSeconds", value: "\(predicted.cost.stepSeconds)",
+                               reason: "differs from the slowest rank per phase, summed (\(expected))")
+        }
+        return nil
+    }
+}

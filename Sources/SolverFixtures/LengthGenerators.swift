@@ -1,0 +1,46 @@
+import Foundation
+
+/// Synthetic sequence lengths fitted to published distributions (../shared/references/balance.md §6.3).
+public struct LengthGenerator {
+    public var random: SeededGenerator
+
+    public init(seed: UInt64) { random = SeededGenerator(seed: seed) }
+
+    mutating func uniform() -> Double { Double(random.next() >> 11) / Double(1 << 53) }
+
+    mutating func normal() -> Double {
+        // Box-Muller.
+        let u = max(uniform(), 1e-300), v = uniform()
+        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+    }
+
+    mutating func logNormal(mu: Double, sigma: Double) -> Double { exp(mu + sigma * normal()) }
+
+    mutating func pareto(minimum: Double, alpha: Double) -> Double { minimum / pow(max(1 - uniform(), 1e-300), 1 / alpha) }
+
+    /// WLB-like pretraining documents in a 128K window: 97.6 % lognormal(7.75, 1.0) below 8K, 2.4 % Pareto(8K, 0.9).
+    public mutating func wlbLike(window: Int = 131_072) -> Int {
+        if uniform() < 0.024 { return min(window, Int(pareto(minimum: 8192, alpha: 0.9))) }
+        var length = logNormal(mu: 7.75, sigma: 1.0)
+        while length >= 8192 { length = logNormal(mu: 7.75, sigma: 1.0) }
+        return max(1, Int(length))
+    }
+
+    /// ProLong-like long-context SFT: lognormal(7.68, 0.74), 5.3 % Pareto(8K, 2.36) tail, capped.
+    public mutating func proLongLike(cap: Int = 32768) -> Int {
+        if uniform() < 0.053 { return min(cap, Int(pareto(minimum: 8192, alpha: 2.36))) }
+        return max(1, min(cap, Int(logNormal(mu: 7.68, sigma: 0.74))))
+    }
+
+    /// A multimodal sample: text lognormal(7.0, 0.9); with probability 1 − textOnly, 1 + Poisson(λ) images whose token
+    /// counts are log-uniform between 64 and `maxImageTokens` (skewed when that is large).
+    public mutating func multimodal(textOnly: Double = 0.3, lambda: Double = 1.0, maxImageTokens: Int = 16384) -> (tokens: Int, images: [Int]) {
+        let text = max(1, Int(logNormal(mu: 7.0, sigma: 0.9)))
+        guard uniform() >= textOnly else { return (text, []) }
+        var count = 1
+        var threshold = exp(-lambda), product = uniform()
+        while product > threshold { count += 1; product *= uniform(); threshold = threshold > 0 ? threshold : 0 }
+        let images = (0..<count).map { _ in Int(exp(log(64.0) + uniform() * (log(Double(maxImageTokens)) - log(64.0)))) }
+        return (text + images.reduce(0, +), images)
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import ParaPlan
+
+struct PlanBatchBalanceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "batch-balance",
+        abstract: "Balances a global batch's samples (text, images) over data-parallel ranks and micro-batches.",
+        discussion: "Give a profile or --model and --cluster. Exit 2 for bad input, 3 when the caps cannot be met."
+    )
+
+    @Option(help: "Samples: JSON Lines ({\"tokens\": N, \"images\": [..], \"rank\": r}) or CSV with a tokens column.")
+    var samples: String
+
+    @Option(help: "Data-parallel ranks.")
+    var ranks: Int
+
+    @Option(help: "Micro-batches every rank must have.")
+    var microBatches: Int?
+
+    @Flag(help: "Every rank gets the same number of samples.")
+    var equalCounts = false
+
+    @Option(help: "Token cap per micro-batch (overrides the profile's).")
+    var maxTokensPerMicroBatch: Int?
+
+    @Option(help: "Batch-balance profile (YAML/JSON).")
+    var profile: String?
+
+    @Option(help: "Model preset or file, with --cluster, to derive the LLM phase's costs.")
+    var model: String?
+
+    @Option(help: "Cluster preset or file, with --model.")
+    var cluster: String?
+
+    @Option(help: "llm (images stay with their samples) or encoder,llm (the encoder's images are balanced separately).")
+    var phases: String = "llm"
+
+    @OptionGroup var outputOptions: PlanOutputOptions
+
+    func run() throws {
+        guard ["llm", "encoder,llm"].contains(phases) else {
+            throw CLIError.badInput("--phases", value: phases, "must be llm or encoder,llm")
+        }
+        let cost = try resolveCost()
+        let batch: [Sample]
+        do {
+            batch = try SamplesFile.parse(try InputFile.readOrFail(samples), source: samples)
+        } catch let error as SamplesFile.ParseError {
+            throw CLIError(code: .badInput, message: error.description)
+        }
+        let result: BatchBalanceResult
+        do {
+            let balancer = try BatchBalancer(cost: cost, options: .init(ranks: ranks, microBatches: microBatches, equalCounts: equalCounts,
+                                                                        maxTokensPerMicroBatch: maxTokensPerMicroBatch,
+                                                                        separateEncoder: phases == "encoder,llm"))
+            result = try balancer.plan(batch)
+        } catch {
+            switch error {
+            case .capsInfeasible, .sampleOverCap: throw CLIError.infeasible(samples, error.description)
+            default: throw CLIError.badInput(samples, error.description)
+            }
+        }
+        print(render(result))
+        if outputOptions.output != nil { try outputOptions.write(try result.executionPlan()) }
+    }
+
+    private func resolveCost() throws -> BatchBalanceCost {
+        switch (profile, model) {
+        case (let path?, nil):
+            return try costModelCall { () throws(CostModelError) in try BatchBalanceCost.load(data: try InputFile.read(path), source: path) }
+        case (nil, let modelName?):
+            guard let clusterName = cluster else { throw CLIError.badInput("--cluster", "required with --model") }
+            let inputs = try CostInputOptions.parse(["--model", modelName, "--cluster", clusterName])
+            let model = try inputs.resolveModel()
+            let cluster = try inputs.resolveCluster()
+            return try costModelCall { () throws(CostModelError) in try BatchBalanceCost.derive(model: model, cluster: cluster) }
+        case (_?, _?):
+            throw CLIError.badInput("--profile", "give either --profile or --model with --cluster, not both")
+        case (nil, nil):
+            throw CLIError.badInput("--profile", "required (or --model with --cluster)")
+        }
+    }
+
+    private func render(_ result: BatchBalanceResult) -> String {
+        let loads = result.ranks.map(\.predictedSeconds)
+        var lines = [String(format: "%d samples on %d ranks: step %.4f s (slowest rank %.4f s, fastest %.4f s)", result.tokens.count,
+                            result.ranks.count, result.stepSeconds, loads.max() ?? 0, loads.min() ?? 0)]
+        if let encoder = result.encoder {
+            lines.append(String(format: "encoder phase balanced separately: slowest rank %.4f s", encoder.map(\.predictedSeconds).max() ?? 0))
+        }
+        lines.append(String(format: "lower bound %.4f s (plan within %.2f %%)", result.lowerBoundSeconds,
+                            (result.stepSeconds - result.lowerBoundSeconds) / max(result.stepSeconds, 1e-12) * 100))
+        for baseline in result.baselines {
+            lines.append(String(format: "baseline %@: %.4f s (%.3f× the plan)", baseline.name, baseline.stepSeconds, baseline.stepSeconds / result.stepSeconds))
+        }
+        if let moved = result.moved { lines.append(String(format: "moved: %d samples, %.0f bytes", moved.samples, moved.bytes)) }
+        lines.append(String(format: "planned in %.2f ms", result.planningSeconds * 1000))
+        return lines.joined(separator: "\n")
+    }
+}

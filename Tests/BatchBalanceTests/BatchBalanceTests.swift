@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+import CostModel
+import ExecutionPlan
+import SolverFixtures
+@testable import BatchBalance
+
+@Suite struct BatchBalanceTests {
+    static let cost = BatchBalanceCost(llm: PhaseCost(secondsPerToken: 1.84e-4, secondsPerToken2: 5.13e-9, secondsPerSample: 0.001),
+                                       encoder: PhaseCost(secondsPerToken: 4e-5, secondsPerToken2: 2e-8))
+
+    static func random(seed: UInt64, count: Int, multimodal: Bool) -> [Sample] {
+        var generator = LengthGenerator(seed: seed)
+        return (0..<count).map { index in
+            if multimodal {
+                let drawn = generator.multimodal(maxImageTokens: 4096)
+                return Sample(tokens: drawn.tokens, images: drawn.images, loadedRank: index % 4)
+            }
+            return Sample(tokens: generator.proLongLike(), loadedRank: index % 4)
+        }
+    }
+
+    @Test(arguments: 0..<10)
+    func randomBatchesKeepEveryRule(seed: Int) throws {
+        let multimodal = seed % 2 == 1
+        let ranks = [4, 8, 16][seed % 3]
+        let count = ranks * (4 + seed)
+        let samples = Self.random(seed: UInt64(seed), count: count, multimodal: multimodal)
+        let cap = max(samples.map(\.tokens).max() ?? 0, Int(1.5 * Double(samples.reduce(0) { $0 + $1.tokens }) / Double(ranks * 2)))
+        let options = BatchBalancer.Options(ranks: ranks, microBatches: 2, equalCounts: seed % 3 != 0, maxTokensPerMicroBatch: cap,
+                                            separateEncoder: multimodal)
+        let result = try BatchBalancer(cost: Self.cost, options: options).plan(samples)
+        let plan = try result.executionPlan()
+        #expect(plan.firstInvariantViolation() == nil, "\(String(describing: plan.firstInvariantViolation()))")
+        var seen = Set<Int>()
+        for rank in result.ranks {
+            #expect(rank.microBatches.count == 2)
+            if options.equalCounts { #expect(rank.microBatches.joined().count == count / ranks) }
+            for batch in rank.microBatches {
+                #expect(!batch.isEmpty)
+                #expect(batch.reduce(0) { $0 + samples[$1].tokens } <= cap)
+                for sample in batch { #expect(seen.insert(sample).inserted) }
+            }
+            // Rank times recomputed from the cost model.
+            let recomputed = rank.microBatches.joined().reduce(0.0) { total, index in
+                total + Self.cost.llm.seconds(Double(samples[index].tokens))
+                    + (result.encoder == nil ? samples[index].images.reduce(0.0) { $0 + Self.cost.encoder!.seconds(Double($1)) } : 0)
+            }
+            #expect(abs(recomputed - rank.predictedSeconds) <= 1e-9 * max(1, recomputed))
+        }
+        #expect(seen.count == count)
+        #expect(result.lowerBoundSeconds <= result.stepSeconds + 1e-12)
+        for baseline in result.baselines {
+            #expect(result.stepSeconds <= baseline.stepSeconds + 1e-9, "\(baseline.name)")
+        }
+    }
+
+    /// Every assignment of up to 8 samples to 2-3 ranks enumerated: the plan's makespan is the optimum.
+    @Test(arguments: 0..<16)
+    func tinyInstancesAreOptimal(seed: Int) throws {
+        var generator = LengthGenerator(seed: UInt64(500 + seed))
+        let ranks = 2 + seed % 2
+        let equal = seed % 4 < 2
+        let count = equal ? ranks * (1 + seed % 3) : 3 + seed % 6
+        let samples = (0..<count).map { _ in Sample(tokens: generator.wlbLike(window: 65536)) }
+        let weights = samples.map { Self.cost.llm.seconds(Double($0.tokens)) }
+        var best = Double.infinity
+        var assignment = [Int](repeating: 0, count: count)
+        func enumerate(_ position: Int) {
+            if position == count {
+                var loads = [Double](repeating: 0, count: ranks), sizes = [Int](repeating: 0, count: ranks)
+                for (index, rank) in assignment.enumerated() { loads[rank] += weights[index]; sizes[rank] += 1 }
+                if equal && sizes.contains(where: { $0 != count / ranks }) { return }
+                best = min(best, loads.max() ?? 0)
+                return
+            }
+            for rank in 0..<ranks { assignment[position] = rank; enumerate(position + 1) }
+        }
+        enumerate(0)
+        let result = try BatchBalancer(cost: Self.cost, options: .init(ranks: ranks, equalCounts: equal)).plan(samples)
+        #expect(abs(result.stepSeconds - best) <= 1e-9 * best, "plan \(result.stepSeconds) vs optimum \(best)")
+        #expect(result.lowerBoundSeconds <= best + 1e-12)
+    }
+
+    @Test func movementPrefersLeavingSamplesWhereTheyAre() throws {
+        // Four ranks that already hold balanced loads: the plan should move nothing.
+        let samples = (0..<16).map { Sample(tokens: 1000 + ($0 % 4) * 10, loadedRank: $0 / 4) }
+        let result = try BatchBalancer(cost: Self.cost, options: .init(ranks: 4, equalCounts: true)).plan(samples)
+        #expect(result.moved?.samples == 0)
+    }
+
+    @Test func badInputIsNamed() {
+        func error(_ samples: [Sample], _ options: BatchBalancer.Options) -> BatchBalanceError? {
+            do { _ = try BatchBalancer(cost: Self.cost, options: options).plan(samples); return nil } catch { return error }
+        }
+        #expect(error([Sample(tokens: 10), Sample(tokens: -5)], .init(ranks: 2)) == .invalidSample(index: 1, field: "tokens", value: "-5", reason: "must be positive"))
+        #expect(error([Sample(tokens: 100, images: [80, 40])], .init(ranks: 1))?.description.contains("samples[0].images = 120 tokens") == true)
+        #expect(throws: BatchBalanceError.invalidRanks(0)) { try BatchBalancer(cost: Self.cost, options: .init(ranks: 0)) }
+        #expect(error([Sample(tokens: 10), Sample(tokens: 5000)], .init(ranks: 2, maxTokensPerMicroBatch: 4096))
+                == .sampleOverCap(index: 1, tokens: 5000, cap: 4096))
+        #expect(error((0..<5).map { _ in Sample(tokens: 10) }, .init(ranks: 2, equalCounts: true)) == .unequalCounts(samples: 5, ranks: 2))
+        #expect(error([Sample(tokens: 10, loadedRank: 7)], .init(ranks: 2))?.description.contains("samples[0].rank = 7") == true)
+    }
+
+    /// verl's equal-size Karmarkar-Karp (reference §2.2): equal cardinality, every index once; on 1…6 into two
+    /// sets it finds a perfect split (sums 10 and 11).
+    @Test func karmarkarKarpFollowsVerl() {
+        let parts = KarmarkarKarp.partition([1, 2, 3, 4, 5, 6], parts: 2, equalSize: true)
+        #expect(parts.map(\.count) == [3, 3])
+        #expect(Set(parts.joined()) == Set(0..<6))
+        let sums = parts.map { $0.reduce(0.0) { $0 + Double($1 + 1) } }.sorted()
+        #expect(sums == [10, 11])
+        #expect(KarmarkarKarp.workload(4096) == 24576 * 4096 + 4096 * 4096)
+    }
+
+    @Test func samplesFilesParse() throws {
+        let jsonl = #"{"tokens": 1834}"# + "\n" + #"{"tokens": 2410, "images": [576, 1024], "rank": 0}"# + "\n\n"
+        let parsed = try SamplesFile.parse(Data(jsonl.utf8), source: "s.jsonl")
+        #expect(parsed == [Sample(tokens: 1834), Sample(tokens: 2410, images: [576, 1024], loadedRank: 0)])
+        let csv = "id,tokens,rank\n0,100,1\n1,200,\n"
+        #expect(try SamplesFile.parse(Data(csv.utf8), source: "s.csv") == [Sample(tokens: 100, loadedRank: 1), Sample(tokens: 200)])
+        #expect(throws: SamplesFile.ParseError.self) { try SamplesFile.parse(Data(#"{"tokens": "many"}"#.utf8), source: "bad.jsonl") }
+        #expect(throws: SamplesFile.ParseError.self) { try SamplesFile.parse(Data("length\n5\n".utf8), source: "bad.csv") }
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+@Suite(.serialized) struct PlanBatchBalanceCLITests {
+    let profile = "Examples/profiles/batch-balance-7b.yaml"
+    let samples = "Examples/samples/multimodal-256.jsonl"
+
+    @Test func plansTheExampleAndWritesAValidPlan() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("bb-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let outcome = try CLIRunner.run(["plan", "batch-balance", "--samples", samples, "--ranks", "8", "--equal-counts", "--micro-batches", "4",
+                                         "--max-tokens-per-micro-batch", "24576", "--profile", profile, "--phases", "encoder,llm", "--output", output])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        for part in ["256 samples on 8 ranks", "lower bound", "baseline as-loaded", "baseline lpt", "baseline verl-kk", "moved:"] {
+            #expect(outcome.stdout.contains(part), "missing \(part)")
+        }
+        #expect(try CLIRunner.run(["validate", output]).status == 0)
+    }
+
+    @Test func badInputAndInfeasibleCaps() throws {
+        func expect(_ arguments: [String], code: Int32, _ parts: [String]) throws {
+            let outcome = try CLIRunner.run(["plan", "batch-balance"] + arguments)
+            #expect(outcome.status == code, "\(arguments): \(outcome.stderr)")
+            #expect(outcome.stderr.filter { $0 == "\n" }.count == 1)
+            for part in parts { #expect(outcome.stderr.contains(part), "\(outcome.stderr) lacks \(part)") }
+        }
+        try expect(["--samples", samples, "--ranks", "8", "--micro-batches", "4", "--max-tokens-per-micro-batch", "16384", "--profile", profile],
+                   code: 3, ["exceed ranks × micro-batches × cap"])
+        try expect(["--samples", samples, "--ranks", "8", "--max-tokens-per-micro-batch", "1000", "--profile", profile],
+                   code: 3, ["exceeds the micro-batch cap of 1000 tokens"])
+        let five = try CLIRunner.temporaryFile((0..<5).map { _ in #"{"tokens": 100}"# }.joined(separator: "\n"), suffix: "jsonl")
+        defer { try? FileManager.default.removeItem(atPath: five) }
+        try expect(["--samples", five, "--ranks", "2", "--equal-counts", "--profile", profile], code: 2, ["5 samples do not divide evenly over 2 ranks"])
+        try expect(["--samples", samples, "--ranks", "0", "--profile", profile], code: 2, ["--ranks = 0"])
+        try expect(["--samples", samples, "--ranks", "8", "--profile", profile, "--phases", "vision"], code: 2, ["--phases = vision"])
+        let bad = try CLIRunner.temporaryFile(#"{"tokens": 100, "images": [80, 40]}"# + "\n", suffix: "jsonl")
+        defer { try? FileManager.default.removeItem(atPath: bad) }
+        try expect(["--samples", bad, "--ranks", "1", "--profile", profile], code: 2, ["samples[0].images = 120 tokens"])
+    }
+}
