@@ -95,7 +95,11 @@ struct Problem {
             var origin = [[Int]](repeating: [], count: options.ranks)
             for (index, sample) in samples.enumerated() { origin[sample.loadedRank ?? 0].append(index) }
             ours.append(origin)
-            ours.append(partitioner.improve(origin, target: llmLowerBound, admits: cap == nil ? nil : { batcher.split($0) != nil }))
+            // Searching from the loaded assignment only pays when it is already close to the best plan.
+            let best = ours.map { $0.map(partitioner.load).max() ?? 0 }.min() ?? 0
+            if (origin.map(partitioner.load).max() ?? .infinity) <= best * 1.02 {
+                ours.append(partitioner.improve(origin, target: best, admits: cap == nil ? nil : { batcher.split($0) != nil }))
+            }
         }
         var baselines: [(String, [[Int]])] = [("as-loaded", asLoaded), ("lpt", lpt)]
         if samples.count % options.ranks == 0 {
