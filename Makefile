@@ -5,12 +5,14 @@ deps:
 	@scripts/install-deps.sh
 
 # Runs ParaPlan end to end on the embedded examples: plans a real Wikipedia batch with mixed SP degrees, checks the
-# plan, estimates a static layout, and solves two model files with each solver backend.
+# plan, balances a multimodal batch over DP ranks, estimates a static layout, and solves two model files.
 example: deps
 	swift build --product paraplan
 	.build/debug/paraplan plan sequence-parallel --lengths Examples/batches/wikipedia-batch0.txt \
 		--profile Examples/profiles/flexsp-gpt7b.yaml --output .build/example-plan.json
 	.build/debug/paraplan validate .build/example-plan.json
+	.build/debug/paraplan plan batch-balance --samples Examples/samples/multimodal-256.jsonl --ranks 8 --equal-counts \
+		--micro-batches 4 --max-tokens-per-micro-batch 24576 --profile Examples/profiles/batch-balance-7b.yaml --phases encoder,llm
 	.build/debug/paraplan estimate --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:2 \
 		--tp 2 --global-batch 64 --seq-len 4096 --sequence-parallel
 	.build/debug/paraplan solve Examples/models/transport.lp
