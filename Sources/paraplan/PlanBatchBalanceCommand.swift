@@ -24,14 +24,7 @@ struct PlanBatchBalanceCommand: ParsableCommand {
     @Option(help: "Token cap per micro-batch (overrides the profile's).")
     var maxTokensPerMicroBatch: Int?
 
-    @Option(help: "Batch-balance profile (YAML/JSON).")
-    var profile: String?
-
-    @Option(help: "Model preset or file, with --cluster, to derive the LLM phase's costs.")
-    var model: String?
-
-    @Option(help: "Cluster preset or file, with --model.")
-    var cluster: String?
+    @OptionGroup var costSource: ProfileOrModelOptions
 
     @Option(help: "llm (images stay with their samples) or encoder,llm (the encoder's images are balanced separately).")
     var phases: String = "llm"
@@ -66,20 +59,8 @@ struct PlanBatchBalanceCommand: ParsableCommand {
     }
 
     private func resolveCost() throws -> BatchBalanceCost {
-        switch (profile, model) {
-        case (let path?, nil):
-            return try costModelCall { () throws(CostModelError) in try BatchBalanceCost.load(data: try InputFile.read(path), source: path) }
-        case (nil, let modelName?):
-            guard let clusterName = cluster else { throw CLIError.badInput("--cluster", "required with --model") }
-            let inputs = try CostInputOptions.parse(["--model", modelName, "--cluster", clusterName])
-            let model = try inputs.resolveModel()
-            let cluster = try inputs.resolveCluster()
-            return try costModelCall { () throws(CostModelError) in try BatchBalanceCost.derive(model: model, cluster: cluster) }
-        case (_?, _?):
-            throw CLIError.badInput("--profile", "give either --profile or --model with --cluster, not both")
-        case (nil, nil):
-            throw CLIError.badInput("--profile", "required (or --model with --cluster)")
-        }
+        try costSource.resolve(load: { (data, path) throws(CostModelError) in try BatchBalanceCost.load(data: data, source: path) },
+                               derive: { (model, cluster) throws(CostModelError) in try BatchBalanceCost.derive(model: model, cluster: cluster) })
     }
 
     private func render(_ result: BatchBalanceResult) -> String {

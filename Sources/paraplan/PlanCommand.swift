@@ -21,14 +21,7 @@ struct PlanSequenceParallelCommand: ParsableCommand {
     @Option(help: "Sequence lengths: one whole number per line (# comments) or a JSON array.")
     var lengths: String
 
-    @Option(help: "Sequence-parallel profile (YAML/JSON): alpha1, alpha2, beta1, bytesPerToken, bandwidth, tokensPerGPU, gpus, gpusPerNode.")
-    var profile: String?
-
-    @Option(help: "Model preset or file, with --cluster, to derive the profile.")
-    var model: String?
-
-    @Option(help: "Cluster preset (e.g. hgx-h100:8) or file, with --model.")
-    var cluster: String?
+    @OptionGroup var costSource: ProfileOrModelOptions
 
     @Option(help: "Stop searching after this many milliseconds and return the best plan so far (flagged).")
     var timeBudgetMs: Int?
@@ -63,22 +56,10 @@ struct PlanSequenceParallelCommand: ParsableCommand {
         }
     }
 
+    /// Profile keys: alpha1, alpha2, beta1, bytesPerToken, bandwidth, tokensPerGPU, gpus, gpusPerNode.
     private func resolveCost() throws -> SequenceParallelCost {
-        switch (profile, model) {
-        case (let path?, nil):
-            guard cluster == nil else { throw CLIError.badInput("--cluster", "goes with --model, not --profile") }
-            return try costModelCall { () throws(CostModelError) in try SequenceParallelCost.load(data: try InputFile.read(path), source: path) }
-        case (nil, let modelName?):
-            guard let clusterName = cluster else { throw CLIError.badInput("--cluster", "required with --model") }
-            let inputs = try CostInputOptions.parse(["--model", modelName, "--cluster", clusterName])
-            let model = try inputs.resolveModel()
-            let cluster = try inputs.resolveCluster()
-            return try costModelCall { () throws(CostModelError) in try SequenceParallelCost.derive(model: model, cluster: cluster) }
-        case (_?, _?):
-            throw CLIError.badInput("--profile", "give either --profile or --model with --cluster, not both")
-        case (nil, nil):
-            throw CLIError.badInput("--profile", "required (or --model with --cluster)")
-        }
+        try costSource.resolve(load: { (data, path) throws(CostModelError) in try SequenceParallelCost.load(data: data, source: path) },
+                               derive: { (model, cluster) throws(CostModelError) in try SequenceParallelCost.derive(model: model, cluster: cluster) })
     }
 }
 
