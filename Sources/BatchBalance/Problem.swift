@@ -15,6 +15,9 @@ struct Problem {
     let encoderWeights: [Double]
     /// (sample, image) pairs and their encoder costs, for separate balancing.
     let images: [(sample: Int, image: Int, seconds: Double)]
+    /// The encoder phase balanced on its own (LPT over images with free counts, then local search); it does not
+    /// depend on the LLM assignment, so it is computed once. Empty unless the encoder is balanced separately.
+    let encoderAssignment: [[Int]]
 
     init(samples: [Sample], cost: BatchBalanceCost, options: BatchBalancer.Options, cap: Int?) {
         self.samples = samples
@@ -38,6 +41,13 @@ struct Problem {
         weights = samples.indices.map { index in
             cost.llm.seconds(Double(samples[index].tokens)) + (options.separateEncoder ? 0 : encoderWeights[index])
         }
+        if options.separateEncoder, !images.isEmpty {
+            let balancer = Partitioner(weights: images.map(\.2), tokens: images.map { _ in 0 }, bins: options.ranks, equalCount: nil,
+                                       cap: nil, microBatches: nil)
+            encoderAssignment = balancer.improve(balancer.lpt().bins ?? [])
+        } else {
+            encoderAssignment = []
+        }
     }
 
     var equalCount: Int? { options.equalCounts ? samples.count / options.ranks : nil }
@@ -55,13 +65,6 @@ struct Problem {
         if let equalCount, contents.contains(where: { $0.count != equalCount }) { return false }
         let batcher = microBatcher
         return contents.allSatisfy { batcher.split($0) != nil }
-    }
-
-    /// The encoder phase balanced on its own: LPT over images with free counts, then local search.
-    var encoderAssignment: [[Int]] {
-        let balancer = Partitioner(weights: images.map(\.seconds), tokens: images.map { _ in 0 }, bins: options.ranks, equalCount: nil,
-                                   cap: nil, microBatches: nil)
-        return balancer.improve(balancer.lpt().bins ?? [])
     }
 
     /// Step time under the phase model: with separate encoder balancing, the slowest LLM rank plus the slowest
