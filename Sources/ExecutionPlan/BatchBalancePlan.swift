@@ -38,13 +38,7 @@ public struct BatchBalancePlan: PlanBody {
         }
     }
 
-    public struct StepCost: PlanCost {
-        public var stepSeconds: Double
-        public var primarySeconds: Double { stepSeconds }
-        public init(stepSeconds: Double) { self.stepSeconds = stepSeconds }
-    }
-
-    public typealias Cost = StepCost
+    public typealias Cost = StepTime
 
     public var ranks: [Rank]
     public var encoder: [EncoderRank]?
@@ -58,7 +52,7 @@ public struct BatchBalancePlan: PlanBody {
 
     /// Ranks 0 ..< R once each; every sample index 0 ..< N exactly once; the step is the LLM phase's slowest rank,
     /// plus the encoder phase's slowest rank when it is balanced separately (per-phase maxima summed).
-    public func firstInvariantViolation(predicted: Predicted<StepCost>) -> PlanProblem? {
+    public func firstInvariantViolation(predicted: Predicted<StepTime>) -> PlanProblem? {
         for (position, rank) in ranks.enumerated() where rank.rank != position {
             return PlanProblem(path: "ranks[\(position)].rank", value: "\(rank.rank)", reason: "ranks must be listed as 0, 1, 2, …")
         }

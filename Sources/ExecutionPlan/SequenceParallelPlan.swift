@@ -27,14 +27,7 @@ public struct SequenceParallelPlan: PlanBody {
         }
     }
 
-    public struct StepCost: PlanCost {
-        public var stepSeconds: Double
-        public var primarySeconds: Double { stepSeconds }
-
-        public init(stepSeconds: Double) { self.stepSeconds = stepSeconds }
-    }
-
-    public typealias Cost = StepCost
+    public typealias Cost = StepTime
 
     /// GPUs the plan spans (ranks 0 ..< gpus).
     public var gpus: Int
@@ -45,7 +38,7 @@ public struct SequenceParallelPlan: PlanBody {
         self.microBatches = microBatches
     }
 
-    public func firstInvariantViolation(predicted: Predicted<StepCost>) -> PlanProblem? {
+    public func firstInvariantViolation(predicted: Predicted<StepTime>) -> PlanProblem? {
         var seen: [Int: String] = [:]
         var total = 0.0
         for (batchIndex, batch) in microBatches.enumerated() {
