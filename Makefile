@@ -5,7 +5,7 @@ deps:
 	@scripts/install-deps.sh
 
 # Runs ParaPlan end to end on the embedded examples: plans a real Wikipedia batch with mixed SP degrees, checks the
-# plan, balances a multimodal batch over DP ranks, estimates a static layout, and solves two model files.
+# plan, balances a multimodal batch over DP ranks, places MoE experts for 8 layers, estimates a static layout, and solves two model files.
 example: deps
 	swift build --product paraplan
 	.build/debug/paraplan plan sequence-parallel --lengths Examples/batches/wikipedia-batch0.txt \
@@ -13,6 +13,10 @@ example: deps
 	.build/debug/paraplan validate .build/example-plan.json
 	.build/debug/paraplan plan batch-balance --samples Examples/samples/multimodal-256.jsonl --ranks 8 --equal-counts \
 		--micro-batches 4 --max-tokens-per-micro-batch 24576 --profile Examples/profiles/batch-balance-7b.yaml --phases encoder,llm
+	.build/debug/paraplan plan expert-placement --loads Examples/moe/loads-64-experts.json \
+		--origins Examples/moe/origins-64-experts.json --cluster hgx-h800:2 --slots-per-gpu 5 --groups 8 \
+		--output .build/example-experts.json
+	.build/debug/paraplan validate .build/example-experts.json
 	.build/debug/paraplan estimate --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:2 \
 		--tp 2 --global-batch 64 --seq-len 4096 --sequence-parallel
 	.build/debug/paraplan solve Examples/models/transport.lp

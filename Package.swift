@@ -15,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         // C shims: module maps only. All solver code lives in LinearProgramming.
@@ -36,7 +37,11 @@ let package = Package(
         .target(name: "SequenceParallel", dependencies: ["LinearProgramming", "CostModel", "ExecutionPlan"]),
         // Data-parallel batch balancing (LLM and multimodal).
         .target(name: "BatchBalance", dependencies: ["LinearProgramming", "CostModel", "ExecutionPlan"]),
-        .target(name: "ParaPlan", dependencies: ["LinearProgramming", "ExecutionPlan", "CostModel", "SequenceParallel", "BatchBalance"]),
+        // MoE expert placement with replicas and LP token shares.
+        .target(name: "ExpertPlacement", dependencies: [
+            "LinearProgramming", "CostModel", "ExecutionPlan", .product(name: "HeapModule", package: "swift-collections"),
+        ]),
+        .target(name: "ParaPlan", dependencies: ["LinearProgramming", "ExecutionPlan", "CostModel", "SequenceParallel", "BatchBalance", "ExpertPlacement"]),
         .executableTarget(
             name: "paraplan",
             dependencies: [
@@ -55,6 +60,7 @@ let package = Package(
         .testTarget(name: "CostModelTests", dependencies: ["CostModel"]),
         .testTarget(name: "SequenceParallelTests", dependencies: ["SequenceParallel"]),
         .testTarget(name: "BatchBalanceTests", dependencies: ["BatchBalance", "SolverFixtures"]),
+        .testTarget(name: "ExpertPlacementTests", dependencies: ["ExpertPlacement", "SolverFixtures"]),
         .testTarget(name: "CLITests", dependencies: ["paraplan", "ExecutionPlan"]),
     ],
     swiftLanguageModes: [.v6]

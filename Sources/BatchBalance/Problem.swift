@@ -161,7 +161,7 @@ struct Problem {
                 if let rank = samples[sample].loadedRank { gain[j][rank] += Double(tokens[sample]) * cost.bytesPerToken }
             }
         }
-        let ranks = Relabeling.assign(gain)
+        let ranks = Assignment.maximumGain(gain)
         var result = [[Int]](repeating: [], count: k)
         for (j, content) in contents.enumerated() { result[ranks[j]] = content }
         return result

@@ -52,11 +52,55 @@ public enum PlanSchema {
     {
       "if": { "properties": { "kind": { "const": "batch-balance" } } },
       "then": { "$ref": "#/$defs/batchBalance" }
+    },
+    {
+      "if": { "properties": { "kind": { "const": "expert-placement" } } },
+      "then": { "$ref": "#/$defs/expertPlacement" }
     }
   ],
   "$defs": {
     "seconds": { "type": "number", "minimum": 0 },
     "index": { "type": "integer", "minimum": 0 },
+    "expertCost": {
+      "required": ["expertSeconds", "maxLoadTokens", "loadRatio"],
+      "properties": {
+        "expertSeconds": { "$ref": "#/$defs/seconds" },
+        "maxLoadTokens": { "type": "number", "minimum": 0 },
+        "loadRatio": { "type": "number", "minimum": 0 },
+        "lowerBoundTokens": { "type": "number", "minimum": 0 },
+        "interNodeTokens": { "type": "number", "minimum": 0 },
+        "interNodeBytes": { "type": "number", "minimum": 0 },
+        "moves": { "$ref": "#/$defs/index" }
+      }
+    },
+    "expertPlacement": {
+      "required": ["experts", "gpusPerNode", "slotsPerGPU", "secondsPerToken", "layers"],
+      "properties": {
+        "experts": { "type": "integer", "minimum": 1 },
+        "gpusPerNode": { "type": "integer", "minimum": 1 },
+        "slotsPerGPU": { "type": "integer", "minimum": 1 },
+        "secondsPerToken": { "type": "number", "exclusiveMinimum": 0 },
+        "bytesPerToken": { "type": "number", "minimum": 0 },
+        "predicted": { "$ref": "#/$defs/expertCost" },
+        "baselines": { "items": { "$ref": "#/$defs/expertCost" } },
+        "layers": {
+          "type": "array",
+          "minItems": 1,
+          "items": {
+            "type": "object",
+            "required": ["gpus", "shares", "maxLoad", "meanLoad"],
+            "properties": {
+              "gpus": { "type": "array", "minItems": 1, "items": { "type": "array", "items": { "$ref": "#/$defs/index" } } },
+              "shares": { "type": "array", "items": { "type": "array", "items": { "type": "number", "minimum": 0, "maximum": 1 } } },
+              "maxLoad": { "type": "number", "minimum": 0 },
+              "meanLoad": { "type": "number", "minimum": 0 },
+              "interNodeTokens": { "type": "number", "minimum": 0 }
+            },
+            "additionalProperties": false
+          }
+        }
+      }
+    },
     "batchBalance": {
       "required": ["ranks"],
       "properties": {

@@ -29,7 +29,12 @@ public enum PlanValidator {
                 let samples = plan.body.ranks.reduce(0) { $0 + $1.microBatches.reduce(0) { $0 + $1.count } }
                 return "\(samples) samples on \(plan.body.ranks.count) ranks, step \(plan.predicted.cost.stepSeconds) s"
             }
-        case .expertPlacement, .gnnPipeline:
+        case .expertPlacement:
+            return checkInvariants(ExpertPlacementPlan.self, data) { plan in
+                let gpus = plan.body.layers.first?.gpus.count ?? 0
+                return "\(plan.body.layers.count) layers × \(plan.body.experts) experts on \(gpus) GPUs, max/mean \(plan.predicted.cost.loadRatio)"
+            }
+        case .gnnPipeline:
             // Their bodies land with their planners; until then only the envelope is checked.
             return .success(Summary(kind: kind, description: "envelope valid; \(kind.rawValue) body rules are not defined in this version"))
         }

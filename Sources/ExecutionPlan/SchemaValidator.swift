@@ -1,7 +1,7 @@
 import Foundation
 
 /// Checks a JSON document against a JSON Schema, for the keywords ParaPlan's schema uses:
-/// type, const, enum, required, properties, additionalProperties, items, minItems, minimum,
+/// type, const, enum, required, properties, additionalProperties, items, minItems, minimum, maximum, exclusiveMinimum,
 /// minLength, pattern, $ref (to "#/$defs/…"), allOf, and if/then/else. Reports the first failure.
 public struct SchemaValidator: Sendable {
     private let root: JSONValue
@@ -70,6 +70,12 @@ public struct SchemaValidator: Sendable {
         guard case .number(let number) = value else { return nil }
         if case .number(let minimum)? = keywords["minimum"], number < minimum {
             return PlanProblem(path: path, value: value.brief, reason: "must be ≥ \(JSONValue.number(minimum).brief)")
+        }
+        if case .number(let bound)? = keywords["exclusiveMinimum"], number <= bound {
+            return PlanProblem(path: path, value: value.brief, reason: "must be > \(JSONValue.number(bound).brief)")
+        }
+        if case .number(let maximum)? = keywords["maximum"], number > maximum {
+            return PlanProblem(path: path, value: value.brief, reason: "must be ≤ \(JSONValue.number(maximum).brief)")
         }
         return nil
     }

@@ -2,6 +2,7 @@
 @_exported import BatchBalance
 @_exported import CostModel
 @_exported import ExecutionPlan
+@_exported import ExpertPlacement
 @_exported import LinearProgramming
 @_exported import SequenceParallel
 

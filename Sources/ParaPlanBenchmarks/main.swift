@@ -6,6 +6,9 @@ import SolverFixtures
 // Every figure is measured in this run; ratios compare cases of the same run.
 
 let repetitions = Int(ProcessInfo.processInfo.environment["PARAPLAN_BENCH_REPETITIONS"] ?? "") ?? 30
+/// PARAPLAN_BENCH_ONLY=experts (a section name) runs one section.
+let onlySection = ProcessInfo.processInfo.environment["PARAPLAN_BENCH_ONLY"]
+func runs(_ section: String) -> Bool { onlySection == nil || onlySection == section }
 
 func transportationCase() throws -> [String] {
     // 40 sources × 50 sinks = 2,000 shipping variables, 90 rows.
@@ -60,11 +63,14 @@ struct BenchmarkFailure: Error, CustomStringConvertible {
 do {
     print("ParaPlan \(ParaPlanInfo.version) benchmarks: \(repetitions) timed runs per case after 2 warm-ups, \(ProcessInfo.processInfo.activeProcessorCount) cores")
     print("")
+    if runs("solver") {
     print("| case | backend | median ms | p90 ms | simplex iterations | ratio |")
     print("|---|---|---:|---:|---:|---:|")
     for row in try transportationCase() { print(row) }
     for row in try warmStartCase() { print(row) }
+    }
 
+    if runs("sequence-parallel") {
     print("")
     print("Sequence parallelism on Wikipedia (GPT-7B profile, 64 GPUs, batches of 512), against FlexSP's released solver:")
     print("")
@@ -73,12 +79,31 @@ do {
     print("Planning time against cluster and batch size (Wikipedia lengths):")
     print("")
     for row in try SequenceParallelBenchmark.scaling(repetitions: max(3, repetitions / 6)) { print(row) }
+    }
 
+    if runs("batch-balance") {
     print("")
     print("Data-parallel batch balancing (ours and baselines as makespan ÷ our lower bound):")
     print("")
     for row in try BatchBalanceBenchmark.run() { print(row) }
+    }
 
+    if runs("experts") {
+    print("")
+    print("MoE expert placement against DeepSeek's EPLB (load ratio = max GPU load ÷ mean, lower is better):")
+    print("")
+    for row in try ExpertPlacementBenchmark.run() { print(row) }
+    print("")
+    for row in try ExpertPlacementBenchmark.origins() { print(row) }
+    print("")
+    for row in try ExpertPlacementBenchmark.deepSeekV3(repetitions: max(3, repetitions / 3)) { print(row) }
+    }
+
+    if onlySection == "deepseek" {
+        for row in try ExpertPlacementBenchmark.deepSeekV3(repetitions: max(3, repetitions / 3)) { print(row) }
+    }
+
+    if runs("cost-model") {
     let validation = try costModelValidationRows()
     print("")
     print("Cost model against published iteration times (one set of efficiency factors per GPU type):")
@@ -90,6 +115,7 @@ do {
     print("| source | run | published s | predicted s | error |")
     print("|---|---|---:|---:|---:|")
     for row in validation.rows { print(row) }
+    }
 } catch {
     FileHandle.standardError.write(Data("paraplan-bench: \(error)\n".utf8))
     exit(1)

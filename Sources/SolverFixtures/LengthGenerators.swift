@@ -14,7 +14,7 @@ public struct LengthGenerator {
         return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
     }
 
-    mutating func logNormal(mu: Double, sigma: Double) -> Double { exp(mu + sigma * normal()) }
+    public mutating func logNormal(mu: Double, sigma: Double) -> Double { exp(mu + sigma * normal()) }
 
     mutating func pareto(minimum: Double, alpha: Double) -> Double { minimum / pow(max(1 - uniform(), 1e-300), 1 / alpha) }
 

@@ -11,28 +11,28 @@ struct PresetsCommand: ParsableCommand {
 
     func run() {
         print("GPUs (dense peaks, per GPU; links per direction):")
-        print(row(["name", "BF16 TFLOP/s", "FP8 TFLOP/s", "HBM GiB", "HBM TB/s", "NVLink GB/s", "NIC GB/s"], widths: gpuWidths))
+        print(row(["name", "BF16 TFLOP/s", "FP8 TFLOP/s", "HBM GiB", "HBM TB/s", "NVLink GB/s", "NIC GB/s"], widths: Self.gpuWidths))
         for gpu in GPUSpec.presets {
             let fp8 = gpu.fp8FlopsPerSecond.map { String(format: "%.1f", $0 / 1e12) } ?? "-"
             print(row([gpu.name, String(format: "%.1f", gpu.bf16FlopsPerSecond / 1e12), fp8,
                        String(format: "%.1f", gpu.memoryBytes / 1_073_741_824), String(format: "%.2f", gpu.memoryBandwidth / 1e12),
-                       String(format: "%.0f", gpu.nvlinkBandwidth / 1e9), String(format: "%.0f", gpu.nicBandwidth / 1e9)], widths: gpuWidths))
+                       String(format: "%.0f", gpu.nvlinkBandwidth / 1e9), String(format: "%.0f", gpu.nicBandwidth / 1e9)], widths: Self.gpuWidths))
         }
         print("\nClusters (--cluster NAME or NAME:NODES):")
         for entry in Cluster.nodePresets {
             print(row([entry.name, "\(entry.gpusPerNode) × \(entry.gpu) per node"], widths: [-14, -1]))
         }
         print("\nModels (--model NAME):")
-        print(row(["name", "layers", "hidden", "heads/kv", "params B", "active B"], widths: modelWidths))
+        print(row(["name", "layers", "hidden", "heads/kv", "params B", "active B"], widths: Self.modelWidths))
         for model in TransformerModel.presets {
             let counts = model.parameters
             print(row([model.name, "\(model.layers)", "\(model.hiddenSize)", "\(model.heads)/\(model.kvHeads)",
-                       String(format: "%.2f", counts.total / 1e9), String(format: "%.2f", counts.active / 1e9)], widths: modelWidths))
+                       String(format: "%.2f", counts.total / 1e9), String(format: "%.2f", counts.active / 1e9)], widths: Self.modelWidths))
         }
     }
 
-    private let gpuWidths = [-10, 13, 12, 8, 9, 12, 9]
-    private let modelWidths = [-15, 7, 7, 9, 9, 9]
+    private static let gpuWidths = [-10, 13, 12, 8, 9, 12, 9]
+    private static let modelWidths = [-15, 7, 7, 9, 9, 9]
 
 }
 

@@ -1,12 +1,10 @@
-import LinearProgramming
-
-/// Balanced rank contents are interchangeable: choose which physical rank gets which content so the most loaded
-/// bytes stay where they are. An assignment LP (integral: the constraint matrix is totally unimodular) on CLP for
-/// up to 16 ranks; above that a greedy matching on the largest gains, since the LP's n² columns cost more time
-/// than per-step planning allows.
-enum Relabeling {
-    /// `gain[j][r]`: bytes of content j already on rank r. Returns the rank for each content.
-    static func assign(_ gain: [[Double]]) -> [Int] {
+/// Maximum-gain assignment of n contents to n places, used to relabel interchangeable ranks or GPUs so the most
+/// data stays where it is. An assignment LP (integral: the constraint matrix is totally unimodular) on CLP for up
+/// to 16 places; above that a greedy matching on the largest gains, since the LP's n² columns cost more time than
+/// per-step planning allows.
+public enum Assignment {
+    /// `gain[j][r]`: what content j keeps if it goes to place r. Returns the place for each content.
+    public static func maximumGain(_ gain: [[Double]]) -> [Int] {
         let n = gain.count
         guard n > 1, gain.contains(where: { $0.contains { $0 > 0 } }) else { return Array(0..<n) }
         if n <= 16, let exact = assignmentLP(gain) { return exact }

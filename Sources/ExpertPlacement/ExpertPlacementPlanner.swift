@@ -1,0 +1,137 @@
+import CostModel
+import Dispatch
+import Synchronization
+
+public struct ExpertPlacementOptions: Sendable, Equatable {
+    /// Expert groups (DeepSeek-V3: 8), for EPLB's hierarchical policy; nil leaves that baseline out.
+    public var groups: Int?
+    /// At most this many slot changes per layer from the previous plan.
+    public var maxMoves: Int?
+    /// How much higher (relative) the most loaded GPU may be than the best found, to cut inter-node tokens; never
+    /// above the better EPLB policy's. 0 is strict: balance first.
+    public var balanceTolerance: Double
+
+    public init(groups: Int? = nil, maxMoves: Int? = nil, balanceTolerance: Double = 0) {
+        self.groups = groups
+        self.maxMoves = maxMoves
+        self.balanceTolerance = balanceTolerance
+    }
+}
+
+/// Places experts and hot-expert replicas on GPUs for every MoE layer, with per-replica token shares from an LP.
+/// Library entry point: no file I/O; layers are planned concurrently.
+public struct ExpertPlacementPlanner: Sendable {
+    public let cost: ExpertCost
+    public let topology: ExpertTopology
+    public let options: ExpertPlacementOptions
+
+    public init(cost: ExpertCost, topology: ExpertTopology, options: ExpertPlacementOptions = .init()) throws(ExpertPlacementError) {
+        try Self.check(topology.nodes > 0, "nodes", topology.nodes, "must be at least 1")
+        try Self.check(topology.gpusPerNode > 0, "gpusPerNode", topology.gpusPerNode, "must be at least 1")
+        try Self.check(topology.slotsPerGPU > 0, "slots-per-gpu", topology.slotsPerGPU, "must be at least 1")
+        try Self.check(cost.secondsPerToken.isFinite && cost.secondsPerToken > 0, "secondsPerToken", cost.secondsPerToken, "must be a positive number")
+        if let groups = options.groups { try Self.check(groups > 0, "groups", groups, "must be at least 1") }
+        if let moves = options.maxMoves { try Self.check(moves >= 0, "max-moves", moves, "must be ≥ 0") }
+        try Self.check(options.balanceTolerance >= 0 && options.balanceTolerance.isFinite, "balance-tolerance",
+                       options.balanceTolerance, "must be a finite number ≥ 0")
+        self.cost = cost
+        self.topology = topology
+        self.options = options
+    }
+
+    /// `loads[l][e]`: tokens routed to expert e in layer l. `origins[l][g][e]`: tokens GPU g routes to expert e.
+    /// `previous[l][g]`: the experts in GPU g's slots in the plan now running.
+    public func plan(loads: [[Double]], origins: [[[Double]]]? = nil, previous: [[[Int]]]? = nil) throws(ExpertPlacementError) -> ExpertPlacementResult {
+        let start = ContinuousClock.now
+        let experts = try validateLoads(loads)
+        let nodeOrigins = try origins.map { origins throws(ExpertPlacementError) in try validateOrigins(origins, loads: loads) }
+        if let previous { try validatePrevious(previous, layers: loads.count, experts: experts) }
+        if options.maxMoves != nil, previous == nil {
+            throw ExpertPlacementError(field: "max-moves", value: "\(options.maxMoves ?? 0)", reason: "needs a previous plan")
+        }
+        let memory = Double(topology.slotsPerGPU * loads.count) * cost.expertBytes
+        try Self.check(memory <= cost.gpuMemoryBytes, "slots-per-gpu", topology.slotsPerGPU,
+                       "\(topology.slotsPerGPU) slots × \(loads.count) layers × \(Int(cost.expertBytes / 1e6)) MB per expert exceed the GPU's \(Int(cost.gpuMemoryBytes / 1e9)) GB")
+
+        let outcomes = Mutex([LayerPlanner.Outcome?](repeating: nil, count: loads.count))
+        let (topology, options) = (self.topology, self.options)
+        DispatchQueue.concurrentPerform(iterations: loads.count) { layer in
+            let planner = LayerPlanner(topology: topology, weights: loads[layer], origins: nodeOrigins?[layer],
+                                       groups: options.groups, balanceTolerance: options.balanceTolerance)
+            let outcome = planner.plan(previous: previous?[layer], maxMoves: options.maxMoves)
+            outcomes.withLock { $0[layer] = outcome }
+        }
+        let layers = outcomes.withLock { $0.compactMap { $0 } }
+        let elapsed = ContinuousClock.now - start
+        return ExpertPlacementResult(
+            experts: experts, topology: topology, cost: cost, layers: layers, loads: loads,
+            origins: origins, previous: previous,
+            planningSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    }
+
+    private func validateLoads(_ loads: [[Double]]) throws(ExpertPlacementError) -> Int {
+        guard let experts = loads.first?.count, experts > 0 else {
+            throw ExpertPlacementError(field: "loads", value: "\(loads.count) layers", reason: "need at least one layer with at least one expert")
+        }
+        for (l, layer) in loads.enumerated() {
+            try Self.check(layer.count == experts, "loads[\(l)]", "\(layer.count) experts", "every layer needs \(experts) experts, like layer 0")
+            for (e, w) in layer.enumerated() {
+                try Self.check(w.isFinite && w >= 0, "loads[\(l)][\(e)]", w, "must be a finite number of tokens ≥ 0")
+            }
+        }
+        try Self.check(topology.slots >= experts, "slots-per-gpu", topology.slotsPerGPU,
+                       "\(topology.slotsPerGPU) slots × \(topology.gpus) GPUs = \(topology.slots) < \(experts) experts")
+        if let groups = options.groups {
+            try Self.check(experts % groups == 0, "groups", groups, "\(experts) experts do not divide into \(groups) groups")
+        }
+        return experts
+    }
+
+    /// Sums each node's GPUs and rescales each expert's column to its load (origins give where tokens come from,
+    /// loads how many); an expert no GPU reports is taken as coming evenly from every node.
+    private func validateOrigins(_ origins: [[[Double]]], loads: [[Double]]) throws(ExpertPlacementError) -> [[[Double]]] {
+        try Self.check(origins.count == loads.count, "origins", "\(origins.count) layers", "loads have \(loads.count) layers")
+        var result: [[[Double]]] = []
+        for (l, matrix) in origins.enumerated() {
+            try Self.check(matrix.count == topology.gpus, "origins[\(l)]", "\(matrix.count) rows", "need one row per GPU (\(topology.gpus))")
+            var perNode = [[Double]](repeating: [Double](repeating: 0, count: loads[l].count), count: topology.nodes)
+            for (g, row) in matrix.enumerated() {
+                try Self.check(row.count == loads[l].count, "origins[\(l)][\(g)]", "\(row.count) columns", "need one per expert (\(loads[l].count))")
+                for (e, tokens) in row.enumerated() {
+                    try Self.check(tokens.isFinite && tokens >= 0, "origins[\(l)][\(g)][\(e)]", tokens, "must be a finite number ≥ 0")
+                    perNode[topology.node(of: g)][e] += tokens
+                }
+            }
+            for e in loads[l].indices {
+                let total = perNode.reduce(0) { $0 + $1[e] }
+                for n in 0..<topology.nodes {
+                    perNode[n][e] = total > 0 ? perNode[n][e] / total * loads[l][e] : loads[l][e] / Double(topology.nodes)
+                }
+            }
+            result.append(perNode)
+        }
+        return result
+    }
+
+    private func validatePrevious(_ previous: [[[Int]]], layers: Int, experts: Int) throws(ExpertPlacementError) {
+        try Self.check(previous.count == layers, "previous.layers", previous.count, "the loads have \(layers) layers")
+        for (l, gpus) in previous.enumerated() {
+            try Self.check(gpus.count == topology.gpus, "previous.layers[\(l)].gpus", "\(gpus.count) GPUs", "the cluster has \(topology.gpus)")
+            var present = Set<Int>()
+            for (g, slots) in gpus.enumerated() {
+                let field = "previous.layers[\(l)].gpus[\(g)]"
+                try Self.check(slots.count <= topology.slotsPerGPU, field, "\(slots.count) slots", "more than --slots-per-gpu \(topology.slotsPerGPU)")
+                try Self.check(Set(slots).count == slots.count, field, "\(slots)", "holds one expert twice")
+                for e in slots { try Self.check(e >= 0 && e < experts, field, e, "expert outside 0..<\(experts)") }
+                present.formUnion(slots)
+            }
+            try Self.check(present.count == experts, "previous.layers[\(l)]", "\(present.count) experts", "every expert 0..<\(experts) needs a replica")
+        }
+    }
+
+    /// Field, value and reason are only formatted on failure: the checks run once per number of large inputs.
+    static func check(_ condition: Bool, _ field: @autoclosure () -> String, _ value: @autoclosure () -> any CustomStringConvertible,
+                      _ reason: @autoclosure () -> String) throws(ExpertPlacementError) {
+        if !condition { throw ExpertPlacementError(field: field(), value: "\(value())", reason: reason()) }
+    }
+}

@@ -1,0 +1,59 @@
+/// The GPUs of an expert-parallel group: `nodes` × `gpusPerNode`, each with `slotsPerGPU` expert slots.
+public struct ExpertTopology: Sendable, Equatable {
+    public var nodes: Int
+    public var gpusPerNode: Int
+    public var slotsPerGPU: Int
+
+    public init(nodes: Int, gpusPerNode: Int, slotsPerGPU: Int) {
+        self.nodes = nodes
+        self.gpusPerNode = gpusPerNode
+        self.slotsPerGPU = slotsPerGPU
+    }
+
+    public var gpus: Int { nodes * gpusPerNode }
+    public var slots: Int { gpus * slotsPerGPU }
+    func node(of gpu: Int) -> Int { gpu / gpusPerNode }
+}
+
+/// One layer's placement: the experts in each GPU's slots and each replica's share of its expert's tokens.
+struct LayerPlacement: Sendable, Equatable {
+    var gpus: [[Int]]
+    var shares: [[Double]]
+
+    /// Equal shares, as EPLB assumes.
+    static func equalShares(_ gpus: [[Int]], experts: Int) -> LayerPlacement {
+        var count = [Int](repeating: 0, count: experts)
+        for slots in gpus { for e in slots { count[e] += 1 } }
+        return LayerPlacement(gpus: gpus, shares: gpus.map { $0.map { 1 / Double(count[$0]) } })
+    }
+
+    func loads(_ weights: [Double]) -> [Double] {
+        zip(gpus, shares).map { slots, shares in zip(slots, shares).reduce(0) { $0 + weights[$1.0] * $1.1 } }
+    }
+
+    /// Tokens that cross nodes when every source node first fills the replicas on its own node, up to their shares
+    /// (the optimal dispatch for these shares: a transportation problem with cost 1 off-node).
+    func interNodeTokens(_ weights: [Double], origins: [[Double]], topology: ExpertTopology) -> Double {
+        var served = [[Double]](repeating: [Double](repeating: 0, count: weights.count), count: topology.nodes)
+        for (g, slots) in gpus.enumerated() {
+            for (s, e) in slots.enumerated() { served[topology.node(of: g)][e] += weights[e] * shares[g][s] }
+        }
+        var local = 0.0
+        for n in 0..<topology.nodes { for e in weights.indices { local += min(origins[n][e], served[n][e]) } }
+        return max(0, weights.reduce(0, +) - local)
+    }
+}
+
+/// Layer figures a candidate is ranked by.
+struct LayerScore: Sendable, Equatable {
+    var maxLoad: Double
+    var meanLoad: Double
+    var interNodeTokens: Double?
+
+    init(_ placement: LayerPlacement, weights: [Double], origins: [[Double]]?, topology: ExpertTopology) {
+        let loads = placement.loads(weights)
+        maxLoad = loads.max() ?? 0
+        meanLoad = weights.reduce(0, +) / Double(topology.gpus)
+        interNodeTokens = origins.map { placement.interNodeTokens(weights, origins: $0, topology: topology) }
+    }
+}

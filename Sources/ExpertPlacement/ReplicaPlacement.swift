@@ -1,0 +1,161 @@
+/// Placements built without the LP: how many replicas each expert gets and which GPU holds each. The LP
+/// (`ShareLP`) then chooses the shares.
+enum ReplicaPlacement {
+    /// D'Hondt over all slots (largest load per replica first, lowest expert on ties), at most one replica per GPU.
+    /// Filling every slot costs nothing: the memory is reserved either way and a replica can only add freedom.
+    static func replicaCounts(_ weights: [Double], topology: ExpertTopology) -> [Int] {
+        Apportionment.allocate(weights, extra: topology.slots - weights.count, cap: topology.gpus).counts
+    }
+
+
+    /// Replicas heaviest first onto the least loaded GPU that has a free slot and no replica of that expert.
+    /// `preferNode`, when given, picks a node first (origin affinity); the least loaded GPU is taken inside it.
+    static func longestFirst(
+        _ weights: [Double], counts: [Int], topology: ExpertTopology,
+        preferNode: ((_ expert: Int, _ replicaLoad: Double, _ state: State) -> Int?)? = nil
+    ) -> [[Int]] {
+        var replicas: [(expert: Int, load: Double)] = []
+        for e in weights.indices { for _ in 0..<counts[e] { replicas.append((e, weights[e] / Double(counts[e]))) } }
+        replicas.sort { $0.load != $1.load ? $0.load > $1.load : $0.expert < $1.expert }
+        var state = State(topology: topology, experts: weights.count)
+        for replica in replicas {
+            let node = preferNode?(replica.expert, replica.load, state)
+            let gpu = state.lightestGPU(for: replica.expert, onNode: node) ?? state.lightestGPU(for: replica.expert, onNode: nil)
+            if let gpu {
+                state.place(replica.expert, on: gpu, load: replica.load)
+            } else {
+                state.placeBySwap(replica.expert, load: replica.load)
+            }
+        }
+        return state.gpus
+    }
+
+    /// Rigid first, flexible last: experts with one replica (whose tokens cannot move) go to the node `nodeFor`
+    /// names, on its least loaded GPU, keeping room on every GPU for the replicated experts; the replicas of
+    /// replicated experts then fill the least loaded GPUs, where the share LP uses them to even out the load.
+    static func rigidFirst(_ weights: [Double], counts: [Int], topology: ExpertTopology,
+                           nodeFor: (_ expert: Int, _ state: State) -> Int?,
+                           replicaNodeFor: (_ expert: Int, _ replicaLoad: Double, _ state: State) -> Int?) -> [[Int]] {
+        let flexible = counts.reduce(0) { $0 + ($1 > 1 ? $1 : 0) }
+        let rigidSlotsPerGPU = topology.slotsPerGPU - flexible / topology.gpus
+        var state = State(topology: topology, experts: weights.count)
+        let rigid = weights.indices.filter { counts[$0] == 1 }.sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
+        for e in rigid {
+            let node = nodeFor(e, state)
+            let gpu = state.lightestGPU(for: e, onNode: node, slotLimit: rigidSlotsPerGPU)
+                ?? state.lightestGPU(for: e, onNode: nil, slotLimit: rigidSlotsPerGPU)
+                ?? state.lightestGPU(for: e, onNode: nil)
+            if let gpu { state.place(e, on: gpu, load: weights[e]) } else { state.placeBySwap(e, load: weights[e]) }
+        }
+        var replicas: [(expert: Int, load: Double)] = []
+        for e in weights.indices where counts[e] > 1 { for _ in 0..<counts[e] { replicas.append((e, weights[e] / Double(counts[e]))) } }
+        replicas.sort { $0.load != $1.load ? $0.load > $1.load : $0.expert < $1.expert }
+        for replica in replicas {
+            let node = replicaNodeFor(replica.expert, replica.load, state)
+            if let gpu = state.lightestGPU(for: replica.expert, onNode: node) ?? state.lightestGPU(for: replica.expert, onNode: nil) {
+                state.place(replica.expert, on: gpu, load: replica.load)
+            } else {
+                state.placeBySwap(replica.expert, load: replica.load)
+            }
+        }
+        return state.gpus
+    }
+
+    /// The partial placement while replicas are being placed.
+    struct State {
+        let topology: ExpertTopology
+        var gpus: [[Int]]
+        var load: [Double]
+        var nodeLoad: [Double]
+        /// `held[e * gpus + g]`: GPU g holds a replica of expert e.
+        var held: [Bool]
+
+        init(topology: ExpertTopology, experts: Int) {
+            self.topology = topology
+            gpus = [[Int]](repeating: [], count: topology.gpus)
+            load = [Double](repeating: 0, count: topology.gpus)
+            nodeLoad = [Double](repeating: 0, count: topology.nodes)
+            held = [Bool](repeating: false, count: experts * topology.gpus)
+        }
+
+        func holds(_ expert: Int, _ gpu: Int) -> Bool { held[expert * topology.gpus + gpu] }
+        mutating func setHolds(_ expert: Int, _ gpu: Int, _ value: Bool) { held[expert * topology.gpus + gpu] = value }
+
+        func replicas(of expert: Int, onNode node: Int) -> Int {
+            (node * topology.gpusPerNode..<(node + 1) * topology.gpusPerNode).reduce(0) { $0 + (holds(expert, $1) ? 1 : 0) }
+        }
+
+        func lightestGPU(for expert: Int, onNode node: Int?, slotLimit: Int? = nil) -> Int? {
+            let range = node.map { ($0 * topology.gpusPerNode)..<(($0 + 1) * topology.gpusPerNode) } ?? 0..<topology.gpus
+            let limit = min(slotLimit ?? topology.slotsPerGPU, topology.slotsPerGPU)
+            var best: Int?
+            for g in range where gpus[g].count < limit && !holds(expert, g) {
+                if best.map({ load[g] < load[$0] }) ?? true { best = g }
+            }
+            return best
+        }
+
+        func hasRoom(for expert: Int, onNode node: Int) -> Bool { lightestGPU(for: expert, onNode: node) != nil }
+
+        mutating func place(_ expert: Int, on gpu: Int, load replicaLoad: Double) {
+            gpus[gpu].append(expert)
+            load[gpu] += replicaLoad
+            nodeLoad[topology.node(of: gpu)] += replicaLoad
+            setHolds(expert, gpu, true)
+        }
+
+        /// Every GPU with a free slot already holds `expert`: move some other expert f from a GPU h without `expert`
+        /// to the free slot, and put `expert` in f's place. Exists whenever `expert` has fewer replicas than GPUs.
+        mutating func placeBySwap(_ expert: Int, load replicaLoad: Double) {
+            guard let free = (0..<topology.gpus).first(where: { gpus[$0].count < topology.slotsPerGPU }) else { return }
+            for h in 0..<topology.gpus where !holds(expert, h) {
+                for (s, other) in gpus[h].enumerated() where !holds(other, free) {
+                    gpus[h][s] = expert
+                    setHolds(other, h, false)
+                    setHolds(expert, h, true)
+                    gpus[free].append(other)
+                    setHolds(other, free, true)
+                    load[h] += replicaLoad
+                    nodeLoad[topology.node(of: h)] += replicaLoad
+                    return
+                }
+            }
+        }
+    }
+
+    /// Removes a second replica of an expert on the same GPU (EPLB can produce them) and gives each freed slot to
+    /// the expert with the largest load per replica that the GPU does not hold.
+    static func withoutDuplicates(_ gpus: [[Int]], weights: [Double]) -> [[Int]] {
+        var counts = [Int](repeating: 0, count: weights.count)
+        var result = gpus.map { slots -> [Int] in
+            var seen = Set<Int>()
+            return slots.filter { seen.insert($0).inserted }
+        }
+        for slots in result { for e in slots { counts[e] += 1 } }
+        for g in result.indices where result[g].count < gpus[g].count {
+            for _ in result[g].count..<gpus[g].count {
+                let held = Set(result[g])
+                var best = -1
+                for e in weights.indices where !held.contains(e) {
+                    if best < 0 || weights[e] * Double(counts[best]) > weights[best] * Double(counts[e]) { best = e }
+                }
+                guard best >= 0 else { break }
+                result[g].append(best)
+                counts[best] += 1
+            }
+        }
+        return result
+    }
+
+    /// Slot p of EPLB's physical order is on GPU p / slotsPerGPU.
+    static func fromPhysical(_ physicalToLogical: [Int], topology: ExpertTopology) -> [[Int]] {
+        (0..<topology.gpus).map { g in Array(physicalToLogical[(g * topology.slotsPerGPU)..<((g + 1) * topology.slotsPerGPU)]) }
+    }
+
+    /// The default layout without replication: expert e on GPU ⌊e·G/E⌋.
+    static func noReplication(experts: Int, topology: ExpertTopology) -> [[Int]] {
+        var gpus = [[Int]](repeating: [], count: topology.gpus)
+        for e in 0..<experts { gpus[e * topology.gpus / experts].append(e) }
+        return gpus
+    }
+}
