@@ -5,7 +5,8 @@ deps:
 	@scripts/install-deps.sh
 
 # Runs ParaPlan end to end on the embedded examples: plans a real Wikipedia batch with mixed SP degrees, checks the
-# plan, balances a multimodal batch over DP ranks, places MoE experts for 8 layers, estimates a static layout, and solves two model files.
+# plan, balances a multimodal batch over DP ranks, places MoE experts for 8 layers, lays out a
+# 16-layer GCNII over 16 GPUs, estimates a static layout, and solves two model files.
 example: deps
 	swift build --product paraplan
 	.build/debug/paraplan plan sequence-parallel --lengths Examples/batches/wikipedia-batch0.txt \
@@ -17,6 +18,9 @@ example: deps
 		--origins Examples/moe/origins-64-experts.json --cluster hgx-h800:2 --slots-per-gpu 5 --groups 8 \
 		--output .build/example-experts.json
 	.build/debug/paraplan validate .build/example-experts.json
+	.build/debug/paraplan plan gnn-pipeline --graph Examples/gnn/community-3k.txt --model Examples/gnn/gcnii-16.yaml \
+		--cluster dgx-a100:2 --output .build/example-gnn.json
+	.build/debug/paraplan validate .build/example-gnn.json
 	.build/debug/paraplan estimate --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:2 \
 		--tp 2 --global-batch 64 --seq-len 4096 --sequence-parallel
 	.build/debug/paraplan solve Examples/models/transport.lp

@@ -28,7 +28,13 @@ let package = Package(
             name: "CGlpk",
             providers: [.apt(["libglpk-dev"]), .brew(["glpk"])]
         ),
+        .systemLibrary(
+            name: "CMetis",
+            providers: [.apt(["libmetis-dev"]), .brew(["metis"])]
+        ),
         .target(name: "LinearProgramming", dependencies: ["CClp", "CGlpk"]),
+        // Graph partitioning: the only Swift code that calls METIS.
+        .target(name: "GraphPartitioning", dependencies: ["CMetis"]),
         // The plan format depends on Foundation only, so a runtime can import it alone.
         .target(name: "ExecutionPlan"),
         // Cost models of compute, memory and communication; no dependency on the solver layer.
@@ -41,7 +47,12 @@ let package = Package(
         .target(name: "ExpertPlacement", dependencies: [
             "LinearProgramming", "CostModel", "ExecutionPlan", .product(name: "HeapModule", package: "swift-collections"),
         ]),
-        .target(name: "ParaPlan", dependencies: ["LinearProgramming", "ExecutionPlan", "CostModel", "SequenceParallel", "BatchBalance", "ExpertPlacement"]),
+        // GNNPipe layouts: graph-parallel ways × pipeline stages, layer split, chunks (METIS).
+        .target(name: "GNNPipeline", dependencies: ["GraphPartitioning", "CostModel", "ExecutionPlan"]),
+        .target(name: "ParaPlan", dependencies: [
+            "LinearProgramming", "ExecutionPlan", "CostModel", "SequenceParallel", "BatchBalance", "ExpertPlacement",
+            "GraphPartitioning", "GNNPipeline",
+        ]),
         .executableTarget(
             name: "paraplan",
             dependencies: [
@@ -50,10 +61,10 @@ let package = Package(
             ]
         ),
         // Seeded instance generators shared by tests and benchmarks.
-        .target(name: "SolverFixtures", dependencies: ["LinearProgramming"]),
+        .target(name: "SolverFixtures", dependencies: ["LinearProgramming", "GraphPartitioning"]),
         .executableTarget(
             name: "ParaPlanBenchmarks",
-            dependencies: ["ParaPlan", "SolverFixtures"]
+            dependencies: ["ParaPlan", "SolverFixtures", "GraphPartitioning"]
         ),
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "SolverFixtures"]),
         .testTarget(name: "ExecutionPlanTests", dependencies: ["ExecutionPlan"]),
@@ -61,6 +72,7 @@ let package = Package(
         .testTarget(name: "SequenceParallelTests", dependencies: ["SequenceParallel"]),
         .testTarget(name: "BatchBalanceTests", dependencies: ["BatchBalance", "SolverFixtures"]),
         .testTarget(name: "ExpertPlacementTests", dependencies: ["ExpertPlacement", "SolverFixtures"]),
+        .testTarget(name: "GNNPipelineTests", dependencies: ["GNNPipeline", "GraphPartitioning", "SolverFixtures"]),
         .testTarget(name: "CLITests", dependencies: ["paraplan", "ExecutionPlan"]),
     ],
     swiftLanguageModes: [.v6]

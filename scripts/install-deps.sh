@@ -2,7 +2,7 @@
 # Installs the system packages ParaPlan builds against, when any is missing (Debian/Ubuntu).
 set -euo pipefail
 
-packages=(coinor-libclp-dev libglpk-dev pkg-config)
+packages=(coinor-libclp-dev libglpk-dev libmetis-dev pkg-config)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -10,7 +10,7 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "install-deps: missing ${missing[*]} and no apt-get here; install CLP and GLPK development packages by hand" >&2
+    echo "install-deps: missing ${missing[*]} and no apt-get here; install CLP, GLPK and METIS development packages by hand" >&2
     exit 1
 fi
 sudo=""

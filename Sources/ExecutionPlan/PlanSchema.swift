@@ -56,6 +56,10 @@ public enum PlanSchema {
     {
       "if": { "properties": { "kind": { "const": "expert-placement" } } },
       "then": { "$ref": "#/$defs/expertPlacement" }
+    },
+    {
+      "if": { "properties": { "kind": { "const": "gnn-pipeline" } } },
+      "then": { "$ref": "#/$defs/gnnPipeline" }
     }
   ],
   "$defs": {
@@ -71,6 +75,40 @@ public enum PlanSchema {
         "interNodeTokens": { "type": "number", "minimum": 0 },
         "interNodeBytes": { "type": "number", "minimum": 0 },
         "moves": { "$ref": "#/$defs/index" }
+      }
+    },
+    "epochCost": {
+      "required": ["epochSeconds", "communicationBytes"],
+      "properties": {
+        "epochSeconds": { "$ref": "#/$defs/seconds" },
+        "communicationBytes": { "type": "number", "minimum": 0 },
+        "bubbleFraction": { "type": "number", "minimum": 0, "maximum": 1 }
+      }
+    },
+    "gnnPipeline": {
+      "required": ["graphParallelWays", "stages", "chunks", "mirrorsSource"],
+      "properties": {
+        "graphParallelWays": { "type": "integer", "minimum": 1 },
+        "chunks": { "type": "integer", "minimum": 1 },
+        "chunkOf": { "type": "array", "items": { "$ref": "#/$defs/index" } },
+        "chunkOfFile": { "type": "string", "minLength": 1 },
+        "chunkSizes": { "type": "array", "items": { "$ref": "#/$defs/index" } },
+        "mirrorsSource": { "type": "string" },
+        "predicted": { "$ref": "#/$defs/epochCost" },
+        "baselines": { "items": { "$ref": "#/$defs/epochCost" } },
+        "stages": {
+          "type": "array",
+          "minItems": 1,
+          "items": {
+            "type": "object",
+            "required": ["ranks", "layers"],
+            "properties": {
+              "ranks": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/index" } },
+              "layers": { "type": "array", "minItems": 2, "items": { "$ref": "#/$defs/index" } }
+            },
+            "additionalProperties": false
+          }
+        }
       }
     },
     "expertPlacement": {

@@ -35,8 +35,9 @@ public enum PlanValidator {
                 return "\(plan.body.layers.count) layers × \(plan.body.experts) experts on \(gpus) GPUs, max/mean \(plan.predicted.cost.loadRatio)"
             }
         case .gnnPipeline:
-            // Their bodies land with their planners; until then only the envelope is checked.
-            return .success(Summary(kind: kind, description: "envelope valid; \(kind.rawValue) body rules are not defined in this version"))
+            return checkInvariants(GNNPipelinePlan.self, data) { plan in
+                "\(plan.body.graphParallelWays) ways × \(plan.body.stages.count) stages, \(plan.body.chunks) chunks, epoch \(plan.predicted.cost.epochSeconds) s"
+            }
         }
     }
 

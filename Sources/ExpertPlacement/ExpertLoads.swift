@@ -1,20 +1,8 @@
 import Foundation
 import CostModel
 
-/// A bad input to the expert placement planner: which field, which value, why.
-public struct ExpertPlacementError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let field: String
-    public let value: String
-    public let reason: String
-
-    public init(field: String, value: String, reason: String) {
-        self.field = field
-        self.value = value
-        self.reason = reason
-    }
-
-    public var description: String { "\(field) = \(value): \(reason)" }
-}
+/// A bad input to the expert placement planner.
+public typealias ExpertPlacementError = PlannerInputError
 
 /// Expert loads (tokens routed to each logical expert) per MoE layer, from JSON `[[tokens per expert] per layer]` or
 /// CSV (one row per layer, no header).

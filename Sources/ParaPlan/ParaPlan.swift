@@ -3,6 +3,8 @@
 @_exported import CostModel
 @_exported import ExecutionPlan
 @_exported import ExpertPlacement
+@_exported import GNNPipeline
+@_exported import GraphPartitioning
 @_exported import LinearProgramming
 @_exported import SequenceParallel
 

@@ -1,4 +1,5 @@
 import Foundation
+import GraphPartitioning
 import ParaPlan
 import SolverFixtures
 
@@ -97,6 +98,13 @@ do {
     for row in try ExpertPlacementBenchmark.origins() { print(row) }
     print("")
     for row in try ExpertPlacementBenchmark.deepSeekV3(repetitions: max(3, repetitions / 3)) { print(row) }
+    }
+
+    if runs("gnn") {
+    print("")
+    print("GNN pipeline layouts (GNNPipe) on generated power-law graphs:")
+    print("")
+    for row in try GNNPipelineBenchmark.run() { print(row) }
     }
 
     if onlySection == "deepseek" {

@@ -33,13 +33,18 @@ struct CostInputOptions: ParsableArguments {
         return try costModelCall { () throws(CostModelError) in try TransformerModel.load(data: try InputFile.read(model), source: model) }
     }
 
+    /// A cluster file when `name` is an existing path, else a preset such as `hgx-h100:4`.
+    static func cluster(_ name: String) throws -> Cluster {
+        if FileManager.default.fileExists(atPath: name) {
+            return try costModelCall { () throws(CostModelError) in try Cluster.load(data: try InputFile.read(name), source: name) }
+        }
+        return try costModelCall { () throws(CostModelError) in try Cluster.preset(name) }
+    }
+
     func resolveCluster() throws -> Cluster {
         switch (cluster, gpu) {
         case (let name?, nil):
-            if FileManager.default.fileExists(atPath: name) {
-                return try costModelCall { () throws(CostModelError) in try Cluster.load(data: try InputFile.read(name), source: name) }
-            }
-            return try costModelCall { () throws(CostModelError) in try Cluster.preset(name) }
+            return try Self.cluster(name)
         case (nil, let gpuName?):
             guard let spec = GPUSpec.preset(named: gpuName) else {
                 throw CLIError.badInput("--gpu", value: gpuName, "unknown GPU; known: \(GPUSpec.presets.map(\.name).joined(separator: ", "))")

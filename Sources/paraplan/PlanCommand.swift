@@ -7,7 +7,7 @@ struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Generates an execution plan.",
-        subcommands: [PlanSequenceParallelCommand.self, PlanBatchBalanceCommand.self, PlanExpertPlacementCommand.self]
+        subcommands: [PlanSequenceParallelCommand.self, PlanBatchBalanceCommand.self, PlanExpertPlacementCommand.self, PlanGNNPipelineCommand.self]
     )
 }
 

@@ -1,0 +1,126 @@
+/// Epoch time and communication volume of full-graph GNN training laid out as D graph-parallel ways × S pipeline
+/// stages with C_w chunks per way (GNNPipe, shared/references/gnnpipe.md §1.2, §2, §3.3).
+public struct GNNPipelineCost: Sendable {
+    public let model: GNNModel
+    public let cluster: Cluster
+    public let vertices: Int
+    /// Undirected edges; aggregation reads both directions plus one self-loop per vertex.
+    public let edges: Int
+    /// Fixed cost per chunk, layer and pass (kernel launches, synchronisation): 0.12 ms, fitted to GNNPipe's
+    /// chunk-count sweep (reference §3.3).
+    public var chunkOverheadSeconds = 0.12e-3
+    /// Bytes per element (fp32).
+    public let bytesPerElement = 4.0
+
+    public init(model: GNNModel, cluster: Cluster, vertices: Int, edges: Int) {
+        self.model = model
+        self.cluster = cluster
+        self.vertices = vertices
+        self.edges = edges
+    }
+
+    /// One layout: ways D, stages S (D·S = GPUs), chunks per way, stage layer ranges, and the mirror count of the
+    /// D-way vertex partition (0 for D = 1).
+    public struct Layout: Sendable, Equatable {
+        public var ways: Int
+        public var stageLayers: [Range<Int>]
+        public var chunksPerWay: Int
+        public var mirrors: Int
+
+        public init(ways: Int, stageLayers: [Range<Int>], chunksPerWay: Int, mirrors: Int) {
+            self.ways = ways
+            self.stageLayers = stageLayers
+            self.chunksPerWay = chunksPerWay
+            self.mirrors = mirrors
+        }
+
+        public var stages: Int { stageLayers.count }
+    }
+
+    public struct Estimate: Sendable, Equatable {
+        public var epochSeconds: Double
+        public var communicationBytes: Double
+        /// Graph-level (mirror exchange) and layer-level (stage boundary) parts of `communicationBytes`.
+        public var graphBytes: Double
+        public var layerBytes: Double
+        public var weightBytes: Double
+        public var bubbleFraction: Double
+    }
+
+    /// Seconds of one layer's training work (forward + backward ≈ 3× forward) over the whole graph on one GPU:
+    /// roofline of FLOPs at TF32 tensor-core rate (half the BF16 peak) and HBM traffic.
+    public func layerSeconds(_ l: Int) -> Double {
+        let cost = model.layerCost(l, vertices: vertices, directedEdges: 2 * edges + vertices)
+        let flopRate = cluster.gpu.bf16FlopsPerSecond * 0.5 * cluster.efficiency.compute
+        let byteRate = cluster.gpu.memoryBandwidth * cluster.efficiency.memory
+        return max(cost.trainingFlops / flopRate, cost.trainingBytes / byteRate)
+    }
+
+    /// All layers' work spread perfectly over every GPU: no layout is faster under this model.
+    public var lowerBoundSeconds: Double {
+        (0..<model.layers).reduce(0) { $0 + layerSeconds($1) } / Double(cluster.gpuCount)
+    }
+
+    /// Rank = D·stage + way (GNNPipe's numbering): the D ways of a stage are adjacent, stage boundaries cross nodes
+    /// once a node is full.
+    private func pointToPointBandwidth(afterStage s: Int, ways: Int) -> Double {
+        let last = ways * (s + 1) - 1, next = ways * (s + 1)
+        return last / cluster.gpusPerNode == next / cluster.gpusPerNode ? cluster.effectiveIntraNodeBandwidth : cluster.effectiveInterNodeBandwidth
+    }
+
+    private func groupBandwidth(_ size: Int) -> Double {
+        size <= cluster.gpusPerNode ? cluster.effectiveIntraNodeBandwidth : cluster.effectiveInterNodeBandwidth
+    }
+
+    /// Communication volume of the whole epoch (bytes, all GPUs), exactly as reference §1.2: graph level
+    /// b·Σ_l d_l·2M, layer level 2·b·|V|·Σ_{s<S} w_s, weights 2(D−1)·|W_stage|·b summed over stages.
+    public func volume(_ layout: Layout) -> (graph: Double, layer: Double, weights: Double) {
+        let b = bytesPerElement
+        let graph = layout.ways > 1 ? (0..<model.layers).reduce(0.0) { $0 + b * Double(model.aggregationWidth($1)) * 2 * Double(layout.mirrors) } : 0
+        let layer = layout.stageLayers.dropLast().reduce(0.0) { $0 + 2 * b * Double(vertices) * Double(model.boundaryWidth(after: $1.upperBound - 1)) }
+        let weights = 2 * Double(layout.ways - 1) * Double((0..<model.layers).reduce(0) { $0 + model.weights($1) }) * b
+        return (graph, layer, weights)
+    }
+
+    /// One chunk's time on stage `stage` (layers `layers`), forward and backward (twice the work): its layers' share of
+    /// the work, a fixed overhead per layer, its mirror exchange among the ways and its boundary send.
+    public func stageSeconds(layers: Range<Int>, stage: Int, stages: Int, ways: Int, chunksPerWay: Int,
+                             mirrors: Int) -> (forward: Double, backward: Double) {
+        let perChunk = 1 / (Double(ways) * Double(chunksPerWay))
+        var compute = 0.0, mirrorBytes = 0.0
+        for l in layers {
+            compute += layerSeconds(l) * perChunk
+            // Each way sends its share of the mirrors: M / D per GPU per layer, split over its chunks.
+            if ways > 1 { mirrorBytes += Double(mirrors) / Double(ways) / Double(chunksPerWay) * Double(model.aggregationWidth(l)) * bytesPerElement }
+        }
+        let overhead = Double(layers.count) * chunkOverheadSeconds
+        let graphComm = ways > 1 ? mirrorBytes / groupBandwidth(ways) : 0
+        let boundary = stage < stages - 1
+            ? Double(vertices) * perChunk * Double(model.boundaryWidth(after: layers.upperBound - 1)) * bytesPerElement
+                / pointToPointBandwidth(afterStage: stage, ways: ways)
+            : 0
+        return (compute / 3 + overhead + graphComm + boundary, compute * 2 / 3 + overhead + graphComm + boundary)
+    }
+
+    /// Per pass, C_w + S − 1 lock-step slots each as long as the slowest stage's chunk (GNNPipe's schedule,
+    /// reference §2.2); then the weight all-reduce among each stage's ways.
+    public func estimate(_ layout: Layout) -> Estimate {
+        let d = Double(layout.ways), chunks = Double(layout.chunksPerWay), s = layout.stages
+        var slowest = (forward: 0.0, backward: 0.0)
+        for (index, range) in layout.stageLayers.enumerated() {
+            let time = stageSeconds(layers: range, stage: index, stages: s, ways: layout.ways,
+                                    chunksPerWay: layout.chunksPerWay, mirrors: layout.mirrors)
+            slowest = (max(slowest.forward, time.forward), max(slowest.backward, time.backward))
+        }
+        let slots = chunks + Double(s - 1)
+        let weightsPerStage = layout.stageLayers.map { range in Double(range.reduce(0) { $0 + model.weights($1) }) * bytesPerElement }
+        let allReduce = layout.ways > 1
+            ? (weightsPerStage.max() ?? 0) * 2 * (d - 1) / d / groupBandwidth(layout.ways)
+            : 0
+        let volume = volume(layout)
+        return Estimate(epochSeconds: slots * (slowest.forward + slowest.backward) + allReduce,
+                        communicationBytes: volume.graph + volume.layer + volume.weights,
+                        graphBytes: volume.graph, layerBytes: volume.layer, weightBytes: volume.weights,
+                        bubbleFraction: Double(s - 1) / slots)
+    }
+}

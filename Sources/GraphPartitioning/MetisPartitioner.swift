@@ -1,0 +1,77 @@
+import CMetis
+import Synchronization
+
+/// A k-way vertex partition and METIS' objective value for it.
+public struct Partition: Sendable, Equatable {
+    /// `parts[v]` in 0 ..< partCount.
+    public let parts: [Int32]
+    public let partCount: Int
+    /// With `.communicationVolume` the total communication volume (the mirror count M); with `.edgeCut` the cut.
+    /// 0 for k = 1.
+    public let objective: Int
+}
+
+/// METIS 5.1 `METIS_PartGraphKway` through its C API (shared/references/gnnpipe.md §6).
+public enum MetisPartitioner {
+    /// METIS keeps its random generator in process-wide state (GKlib), so two concurrent calls disturb each other's
+    /// seeds and the parts stop being reproducible: calls are serialised.
+    private static let serialised = Mutex(())
+
+    public enum Objective: Sendable {
+        /// Minimise total communication volume: with unit vertex sizes METIS reports the mirror count M.
+        case communicationVolume
+        case edgeCut
+    }
+
+    /// k-way partition with a fixed seed, so every machine gets the same parts. k = 1 never reaches METIS
+    /// (5.1.0 divides by zero there).
+    public static func partition(_ graph: Graph, parts: Int, objective: Objective = .communicationVolume,
+                                 seed: Int32 = 1) throws(GraphError) -> Partition {
+        guard parts >= 1 else { throw GraphError(location: "parts", reason: "\(parts): need at least one part") }
+        guard parts <= graph.vertexCount else {
+            throw GraphError(location: "parts", reason: "\(parts) parts for \(graph.vertexCount) vertices")
+        }
+        if parts == 1 || graph.edgeCount == 0 {
+            // One part, or no edges: nothing for METIS to cut. Vertices in contiguous blocks keep parts balanced.
+            let count = graph.vertexCount
+            return Partition(parts: (0..<count).map { Int32($0 * parts / count) }, partCount: parts, objective: 0)
+        }
+        var vertexCount = idx_t(graph.vertexCount)
+        var constraints: idx_t = 1
+        var partCount = idx_t(parts)
+        var options = [idx_t](repeating: 0, count: Int(METIS_NOPTIONS))
+        METIS_SetDefaultOptions(&options)
+        options[Int(METIS_OPTION_OBJTYPE.rawValue)] = idx_t(objective == .communicationVolume ? METIS_OBJTYPE_VOL.rawValue : METIS_OBJTYPE_CUT.rawValue)
+        options[Int(METIS_OPTION_SEED.rawValue)] = seed
+        options[Int(METIS_OPTION_NUMBERING.rawValue)] = 0
+        // 2-hop matching helps METIS coarsen power-law graphs but costs more than it saves here: 1.5× faster
+        // without it on a 100K-vertex Barabási–Albert graph, cut within 1 %.
+        options[Int(METIS_OPTION_NO2HOP.rawValue)] = 1
+        // Two refinement passes instead of ten: 35 % faster on a 1M-vertex, 10M-edge power-law graph, mirrors within 1 %.
+        options[Int(METIS_OPTION_NITER.rawValue)] = 2
+        var objectiveValue: idx_t = 0
+        var result = [idx_t](repeating: 0, count: graph.vertexCount)
+        var offsets = graph.offsets
+        var neighbors = graph.neighbors
+        let status = serialised.withLock { _ in
+            offsets.withUnsafeMutableBufferPointer { xadj in
+                neighbors.withUnsafeMutableBufferPointer { adjncy in
+                    METIS_PartGraphKway(&vertexCount, &constraints, xadj.baseAddress, adjncy.baseAddress, nil, nil, nil,
+                                        &partCount, nil, nil, &options, &objectiveValue, &result)
+                }
+            }
+        }
+        guard status == Int32(METIS_OK.rawValue) else {
+            throw GraphError(location: "METIS", reason: "METIS_PartGraphKway returned \(status) (\(describe(status)))")
+        }
+        return Partition(parts: result, partCount: parts, objective: Int(objectiveValue))
+    }
+
+    private static func describe(_ status: Int32) -> String {
+        switch status {
+        case Int32(METIS_ERROR_INPUT.rawValue): "input error"
+        case Int32(METIS_ERROR_MEMORY.rawValue): "out of memory"
+        default: "error"
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import ParaPlan
+
+struct PlanGNNPipelineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gnn-pipeline",
+        abstract: "Chooses graph-parallel ways × pipeline stages, each stage's layers and the chunk count for full-graph GNN training.",
+        discussion: """
+            Give the graph (edge list, or METIS format for .graph/.metis files) or its --graph-stats. Baselines: \
+            graph-parallel, pipeline and gnnpipe-fixed (C = 4N, equal layer split). Exit 2 for bad input.
+            """
+    )
+
+    @Option(help: "Graph: edge list (one \"u v\" per line, # comments) or METIS graph format (.graph, .metis).")
+    var graph: String?
+
+    @Option(help: "Graph statistics (JSON {\"vertices\", \"edges\", \"mirrors\": {\"k\": M_k}}) for graphs too large to load.")
+    var graphStats: String?
+
+    @Option(help: "GNN model file (YAML/JSON): type, layers, inputWidth, hiddenWidth, outputWidth[, heads].")
+    var model: String
+
+    @Option(help: "Cluster preset (e.g. dgx-a100:2) or cluster file.")
+    var cluster: String
+
+    @Option(help: "Total chunks (a multiple of the ways); searched when absent.")
+    var chunks: Int?
+
+    @Option(help: "Graph-parallel ways D (dividing the GPU count); searched when absent.")
+    var ways: Int?
+
+    @OptionGroup var outputOptions: PlanOutputOptions
+
+    /// Above this many vertices the chunk ids go to a side file next to the plan.
+    static let inlineChunkLimit = 100_000
+
+    func run() throws {
+        let gnn = try costModelCall { () throws(CostModelError) in try GNNModel.load(data: try InputFile.read(model), source: model) }
+        let resolvedCluster = try CostInputOptions.cluster(cluster)
+        let result: GNNPipelineResult
+        do {
+            let planner = try GNNPipelinePlanner(model: gnn, cluster: resolvedCluster, options: .init(chunks: chunks, ways: ways))
+            switch (graph, graphStats) {
+            case (let path?, nil):
+                let parsed = try GraphFile.parse(try InputFile.readOrFail(path), format: .of(path: path), source: path)
+                for warning in parsed.warnings { FileHandle.standardError.write(Data("paraplan: warning: \(warning)\n".utf8)) }
+                result = try planner.plan(graph: parsed.graph)
+            case (nil, let path?):
+                result = try planner.plan(stats: try GraphStats.parse(try InputFile.readOrFail(path), source: path))
+            default:
+                throw CLIError.badInput("--graph", "give exactly one of --graph and --graph-stats")
+            }
+        } catch let error as GNNPipelineError {
+            throw CLIError(code: .badInput, message: error.description)
+        } catch let error as GraphError {
+            throw CLIError(code: .badInput, message: error.description)
+        }
+        print(render(result))
+        guard let output = outputOptions.output else { return }
+        var sideFile: String?
+        if let chunkOf = result.chunkOf, chunkOf.count > Self.inlineChunkLimit {
+            let path = output + ".chunks.txt"
+            let text = chunkOf.map(String.init).joined(separator: "\n") + "\n"
+            guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
+                throw CLIError.badInput(path, "cannot write the chunk file here")
+            }
+            sideFile = URL(fileURLWithPath: path).lastPathComponent
+        }
+        try outputOptions.write(try result.executionPlan(chunkOfFile: sideFile))
+    }
+
+    private func render(_ result: GNNPipelineResult) -> String {
+        let layout = result.layout, estimate = result.estimate
+        let stages = layout.stageLayers.map { "[\($0.lowerBound), \($0.upperBound))" }.joined(separator: " ")
+        var lines = [String(format: "%d ways × %d stages, %d chunks (%d per way): epoch %.4f s, %.3f GiB sent, bubble %.1f %%",
+                            layout.ways, layout.stages, layout.ways * layout.chunksPerWay, layout.chunksPerWay,
+                            estimate.epochSeconds, estimate.communicationBytes / 1_073_741_824, estimate.bubbleFraction * 100)]
+        lines.append("stage layers: \(stages)")
+        lines.append(String(format: "lower bound %.4f s; mirrors from %@", result.lowerBoundSeconds, result.mirrorsSource))
+        for baseline in result.baselines {
+            lines.append(String(format: "baseline %@: epoch %.4f s (%.2f× the plan), %.3f GiB", baseline.name, baseline.estimate.epochSeconds,
+                                baseline.estimate.epochSeconds / max(estimate.epochSeconds, 1e-12), baseline.estimate.communicationBytes / 1_073_741_824))
+        }
+        lines.append(String(format: "planned in %.2f ms", result.planningSeconds * 1000))
+        return lines.joined(separator: "\n")
+    }
+}
