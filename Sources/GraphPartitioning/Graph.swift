@@ -25,6 +25,9 @@ public struct Graph: Sendable, Equatable {
         }
         var degree = [Int](repeating: 0, count: vertices + 1)
         var selfLoops = 0
+        for (index, (u, v)) in edges.enumerated() where u < 0 || v < 0 || Int(u) >= vertices || Int(v) >= vertices {
+            throw GraphError(location: "edges[\(index)]", reason: "(\(u), \(v)) names a vertex outside 0..<\(vertices)")
+        }
         for (u, v) in edges {
             if u == v { selfLoops += 1; continue }
             degree[Int(u)] += 1

@@ -29,6 +29,9 @@ import Testing
         #expect(graph.edgeCount == 3 && graph.droppedSelfLoops == 1 && graph.droppedDuplicates == 1)
         #expect(graph.mirrorCount(parts: [0, 0, 1, 1], partCount: 2) == 2)
         #expect(graph.mirrorCount(parts: [0, 1, 0, 1], partCount: 2) == 4)
+        #expect(throws: GraphError(location: "edges[1]", reason: "(1, 4) names a vertex outside 0..<4")) {
+            try Graph.build(vertices: 4, edges: [(0, 1), (1, 4)])
+        }
     }
 
     @Test func edgeListAndMetisFormats() throws {
