@@ -62,6 +62,64 @@ enum LocalitySwaps {
             }
             if !improved { break }
         }
+        return rigidSwaps(result, weights: weights, origins: origins, topology: topology, cap: cap)
+    }
+
+    /// Attempts at swaps that only a re-balance of the replicated experts' shares can absorb.
+    static let flowAttempts = 32
+
+    /// Swaps of two single-replica experts between nodes that serve more of their tokens locally, where the fixed
+    /// shares would break the cap: accepted when the max-flow finds shares within the cap again and the layer's
+    /// inter-node tokens fall (the phase-2 LP then re-optimises the shares).
+    static func rigidSwaps(_ placement: LayerPlacement, weights: [Double], origins: [[Double]], topology: ExpertTopology,
+                           cap: Double) -> LayerPlacement {
+        var result = placement
+        var count = [Int](repeating: 0, count: weights.count)
+        for slots in result.gpus { for e in slots { count[e] += 1 } }
+        var inter = result.interNodeTokens(weights, origins: origins, topology: topology)
+        // Rigid experts whose busiest origin node is not theirs, most tokens to win first.
+        var movable: [(gain: Double, gpu: Int, slot: Int, target: Int)] = []
+        for (g, slots) in result.gpus.enumerated() {
+            for (s, e) in slots.enumerated() where count[e] == 1 {
+                let here = topology.node(of: g)
+                guard let best = (0..<topology.nodes).max(by: { origins[$0][e] < origins[$1][e] }), best != here else { continue }
+                movable.append((origins[best][e] - origins[here][e], g, s, best))
+            }
+        }
+        movable.sort { $0.gain != $1.gain ? $0.gain > $1.gain : ($0.gpu, $0.slot) < ($1.gpu, $1.slot) }
+        var attempts = 0
+        for move in movable where attempts < flowAttempts {
+            let a = result.gpus[move.gpu][move.slot]
+            guard a == placement.gpus[move.gpu][move.slot] else { continue }
+            // The partner: a rigid expert on the target node that loses least by moving to a's node.
+            var partner: (gpu: Int, slot: Int, loss: Double)?
+            let here = topology.node(of: move.gpu)
+            for g in (move.target * topology.gpusPerNode)..<((move.target + 1) * topology.gpusPerNode) where !result.gpus[g].contains(a) {
+                for (s, b) in result.gpus[g].enumerated() where count[b] == 1 && !result.gpus[move.gpu].contains(b) {
+                    let loss = origins[move.target][b] - origins[here][b]
+                    if partner.map({ loss < $0.loss }) ?? true { partner = (g, s, loss) }
+                }
+            }
+            guard let swap = partner, swap.loss < move.gain else { continue }
+            attempts += 1
+            var trial = result
+            let b = trial.gpus[swap.gpu][swap.slot]
+            trial.gpus[move.gpu][move.slot] = b
+            trial.gpus[swap.gpu][swap.slot] = a
+            guard let shares = FlowShares.within(cap: cap, gpus: trial.gpus, weights: weights) else { continue }
+            trial.shares = shares
+            trial = LayerPlacement(gpus: trial.gpus, shares: normalisedShares(trial, weights: weights))
+            let trialInter = trial.interNodeTokens(weights, origins: origins, topology: topology)
+            if trialInter < inter { result = trial; inter = trialInter }
+        }
         return result
+    }
+
+    private static func normalisedShares(_ placement: LayerPlacement, weights: [Double]) -> [[Double]] {
+        var total = [Double](repeating: 0, count: weights.count), count = [Int](repeating: 0, count: weights.count)
+        for (slots, shares) in zip(placement.gpus, placement.shares) { for (e, x) in zip(slots, shares) { total[e] += x; count[e] += 1 } }
+        return zip(placement.gpus, placement.shares).map { slots, shares in
+            zip(slots, shares).map { e, x in weights[e] > 0 && total[e] > 0 ? min(1, x / total[e]) : 1 / Double(count[e]) }
+        }
     }
 }
