@@ -9,19 +9,13 @@ enum ReplicaPlacement {
 
 
     /// Replicas heaviest first onto the least loaded GPU that has a free slot and no replica of that expert.
-    /// `preferNode`, when given, picks a node first (origin affinity); the least loaded GPU is taken inside it.
-    static func longestFirst(
-        _ weights: [Double], counts: [Int], topology: ExpertTopology,
-        preferNode: ((_ expert: Int, _ replicaLoad: Double, _ state: State) -> Int?)? = nil
-    ) -> [[Int]] {
+    static func longestFirst(_ weights: [Double], counts: [Int], topology: ExpertTopology) -> [[Int]] {
         var replicas: [(expert: Int, load: Double)] = []
         for e in weights.indices { for _ in 0..<counts[e] { replicas.append((e, weights[e] / Double(counts[e]))) } }
         replicas.sort { $0.load != $1.load ? $0.load > $1.load : $0.expert < $1.expert }
         var state = State(topology: topology, experts: weights.count)
         for replica in replicas {
-            let node = preferNode?(replica.expert, replica.load, state)
-            let gpu = state.lightestGPU(for: replica.expert, onNode: node) ?? state.lightestGPU(for: replica.expert, onNode: nil)
-            if let gpu {
+            if let gpu = state.lightestGPU(for: replica.expert, onNode: nil) {
                 state.place(replica.expert, on: gpu, load: replica.load)
             } else {
                 state.placeBySwap(replica.expert, load: replica.load)

@@ -83,22 +83,6 @@ public struct Graph: Sendable, Equatable {
         return mirrors
     }
 
-    /// The subgraph induced by `vertices` (sorted), renumbered 0 ..< count in that order.
-    public func induced(by vertices: [Int32]) -> Graph {
-        var local = [Int32](repeating: -1, count: vertexCount)
-        for (index, v) in vertices.enumerated() { local[Int(v)] = Int32(index) }
-        var offsets: [Int32] = [0]
-        offsets.reserveCapacity(vertices.count + 1)
-        var neighbors: [Int32] = []
-        for v in vertices {
-            for index in Int(self.offsets[Int(v)])..<Int(self.offsets[Int(v) + 1]) {
-                let u = local[Int(self.neighbors[index])]
-                if u >= 0 { neighbors.append(u) }
-            }
-            offsets.append(Int32(neighbors.count))
-        }
-        return Graph(offsets: offsets, neighbors: neighbors, droppedSelfLoops: 0, droppedDuplicates: 0)
-    }
 }
 
 /// A graph that cannot be read or partitioned: where (a line, a field) and why.
