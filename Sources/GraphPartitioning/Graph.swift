@@ -82,7 +82,6 @@ public struct Graph: Sendable, Equatable {
         }
         return mirrors
     }
-
 }
 
 /// A graph that cannot be read or partitioned: where (a line, a field) and why.
