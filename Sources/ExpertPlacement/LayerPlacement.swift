@@ -27,6 +27,23 @@ struct LayerPlacement: Sendable, Equatable {
         return LayerPlacement(gpus: gpus, shares: gpus.map { $0.map { 1 / Double(count[$0]) } })
     }
 
+    /// Shares summing exactly to 1 per expert (solver round-off removed); an expert with no tokens splits evenly,
+    /// since any split is optimal for it.
+    func normalised(_ weights: [Double]) -> LayerPlacement {
+        var total = [Double](repeating: 0, count: weights.count)
+        var count = [Int](repeating: 0, count: weights.count)
+        for (slots, shares) in zip(gpus, shares) {
+            for (e, x) in zip(slots, shares) { total[e] += x; count[e] += 1 }
+        }
+        var result = self
+        for g in result.gpus.indices {
+            for (s, e) in result.gpus[g].enumerated() {
+                result.shares[g][s] = weights[e] > 0 && total[e] > 0 ? min(1, result.shares[g][s] / total[e]) : 1 / Double(count[e])
+            }
+        }
+        return result
+    }
+
     func loads(_ weights: [Double]) -> [Double] {
         zip(gpus, shares).map { slots, shares in zip(slots, shares).reduce(0) { $0 + weights[$1.0] * $1.1 } }
     }

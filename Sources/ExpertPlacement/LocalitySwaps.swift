@@ -108,18 +108,10 @@ enum LocalitySwaps {
             trial.gpus[swap.gpu][swap.slot] = a
             guard let shares = FlowShares.within(cap: cap, gpus: trial.gpus, weights: weights) else { continue }
             trial.shares = shares
-            trial = LayerPlacement(gpus: trial.gpus, shares: normalisedShares(trial, weights: weights))
+            trial = trial.normalised(weights)
             let trialInter = trial.interNodeTokens(weights, origins: origins, topology: topology)
             if trialInter < inter { result = trial; inter = trialInter }
         }
         return result
-    }
-
-    private static func normalisedShares(_ placement: LayerPlacement, weights: [Double]) -> [[Double]] {
-        var total = [Double](repeating: 0, count: weights.count), count = [Int](repeating: 0, count: weights.count)
-        for (slots, shares) in zip(placement.gpus, placement.shares) { for (e, x) in zip(slots, shares) { total[e] += x; count[e] += 1 } }
-        return zip(placement.gpus, placement.shares).map { slots, shares in
-            zip(slots, shares).map { e, x in weights[e] > 0 && total[e] > 0 ? min(1, x / total[e]) : 1 / Double(count[e]) }
-        }
     }
 }

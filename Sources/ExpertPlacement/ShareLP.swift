@@ -28,7 +28,7 @@ struct ShareLP {
     /// better), the flow's shares are optimal and the LP is skipped.
     func balance(_ gpus: [[Int]], lowerBound: Double) -> Solved {
         if let shares = FlowShares.within(cap: lowerBound * (1 + 1e-11), gpus: gpus, weights: weights) {
-            let placement = normalised(LayerPlacement(gpus: gpus, shares: shares))
+            let placement = LayerPlacement(gpus: gpus, shares: shares).normalised(weights)
             return Solved(placement: placement, maxLoad: placement.loads(weights).max() ?? 0)
         }
         return solve(gpus, origins: nil, maxLoadCap: nil) ?? fallback(gpus)
@@ -87,24 +87,8 @@ struct ShareLP {
         let options = SolveOptions(algorithm: origins == nil ? .automatic : .dualSimplex)
         guard let solution = try? LinearProgramming.solve(model, using: .clp, options: options), solution.status == .optimal else { return nil }
         let shares = share.map { $0.map { x in x.map { max(0, min(1, solution[$0])) } ?? 1 } }
-        let placement = normalised(LayerPlacement(gpus: gpus, shares: shares))
+        let placement = LayerPlacement(gpus: gpus, shares: shares).normalised(weights)
         return Solved(placement: placement, maxLoad: placement.loads(weights).max() ?? 0)
-    }
-
-    /// Shares exactly summing to 1 per expert; an expert with no tokens splits evenly (any split is optimal for it).
-    private func normalised(_ placement: LayerPlacement) -> LayerPlacement {
-        var total = [Double](repeating: 0, count: weights.count)
-        var count = [Int](repeating: 0, count: weights.count)
-        for (slots, shares) in zip(placement.gpus, placement.shares) {
-            for (e, x) in zip(slots, shares) { total[e] += x; count[e] += 1 }
-        }
-        var result = placement
-        for g in result.gpus.indices {
-            for (s, e) in result.gpus[g].enumerated() {
-                result.shares[g][s] = weights[e] > 0 && total[e] > 0 ? min(1, result.shares[g][s] / total[e]) : 1 / Double(count[e])
-            }
-        }
-        return result
     }
 
     /// Equal shares if CLP fails (it should not on this always-feasible LP).
