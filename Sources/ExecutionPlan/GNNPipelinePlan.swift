@@ -44,7 +44,7 @@ public struct GNNPipelinePlan: PlanBody {
     public var chunkOfFile: String?
     /// Vertices per chunk; renumbering vertices chunk by chunk (ties by id) makes chunk c a contiguous id range.
     public var chunkSizes: [Int]?
-    /// How the mirror counts were obtained: "metis-volume", "metis-cut", "graph-stats" or "graph-stats (estimated for k = …)".
+    /// How the mirror counts were obtained: "metis-volume", "metis-cut", "metis-cut-precoarsened" (cut partition of the label-propagation quotient graph, refined), "graph-stats" or "graph-stats (estimated for k = …)".
     public var mirrorsSource: String
 
     public init(graphParallelWays: Int, stages: [Stage], chunks: Int, chunkOf: [Int]?, chunkOfFile: String?,

@@ -84,6 +84,19 @@ public struct Graph: Sendable, Equatable {
     }
 }
 
+extension Graph {
+    /// Undirected edges whose ends lie in different parts.
+    public func edgeCut(parts: [Int32]) -> Int {
+        var crossing = 0
+        for v in 0..<vertexCount {
+            for index in Int(offsets[v])..<Int(offsets[v + 1]) where parts[Int(neighbors[index])] != parts[v] {
+                crossing += 1
+            }
+        }
+        return crossing / 2
+    }
+}
+
 /// A graph that cannot be read or partitioned: where (a line, a field) and why.
 public struct GraphError: Error, Sendable, Equatable, CustomStringConvertible {
     public let location: String
