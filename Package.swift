@@ -42,7 +42,9 @@ let package = Package(
         // Per-step sequence-parallel planner (the FlexSP problem).
         .target(name: "SequenceParallel", dependencies: ["LinearProgramming", "CostModel", "ExecutionPlan"]),
         // Data-parallel batch balancing (LLM and multimodal).
-        .target(name: "BatchBalance", dependencies: ["LinearProgramming", "CostModel", "ExecutionPlan"]),
+        .target(name: "BatchBalance", dependencies: [
+            "LinearProgramming", "CostModel", "ExecutionPlan", .product(name: "HeapModule", package: "swift-collections"),
+        ]),
         // MoE expert placement with replicas and LP token shares.
         .target(name: "ExpertPlacement", dependencies: [
             "LinearProgramming", "CostModel", "ExecutionPlan", .product(name: "HeapModule", package: "swift-collections"),

@@ -44,7 +44,9 @@ struct Problem {
         if options.separateEncoder, !images.isEmpty {
             let balancer = Partitioner(weights: images.map(\.2), tokens: images.map { _ in 0 }, bins: options.ranks, equalCount: nil,
                                        cap: nil, microBatches: nil)
-            encoderAssignment = balancer.improve(balancer.lpt().bins ?? [])
+            let seconds = images.map(\.2)
+            let bound = max(seconds.reduce(0, +) / Double(options.ranks), seconds.max() ?? 0)
+            encoderAssignment = balancer.improve(balancer.lpt().bins ?? [], target: bound)
         } else {
             encoderAssignment = []
         }
@@ -183,9 +185,31 @@ struct Problem {
         guard let largest = values.max() else { return 0 }
         var bound = max(values.reduce(0, +) / Double(options.ranks), largest)
         if let equal, equal > 1 {
-            // The rank holding the largest item holds equal − 1 others, at least the smallest ones.
-            let smallest = values.sorted().prefix(equal - 1).reduce(0, +)
-            bound = max(bound, largest + smallest)
+            bound = max(bound, Self.equalCountBound(values, perRank: equal, ranks: options.ranks))
+        }
+        return bound
+    }
+
+    /// With n items per rank: the t largest items sit on some s ranks, ⌈t/n⌉ ≤ s ≤ min(t, R), which hold n·s items in
+    /// all, at least the n·s − t smallest besides those t. The busiest of those ranks carries at least their average,
+    /// whatever s is: max over t of min over s of (top_t + smallest_{n·s−t}) / s. t = 1 is the largest item plus the
+    /// n − 1 smallest. t stops at 2R: heavy tails live in the first few items, and the bound stays cheap per step.
+    static func equalCountBound(_ values: [Double], perRank n: Int, ranks: Int) -> Double {
+        let ascending = values.sorted()
+        let count = ascending.count
+        guard count > 0, n >= 1 else { return 0 }
+        var smallest = [0.0]
+        smallest.reserveCapacity(count + 1)
+        for value in ascending { smallest.append((smallest.last ?? 0) + value) }
+        var bound = 0.0
+        var top = 0.0
+        for t in 1...min(count, 2 * ranks) {
+            top += ascending[count - t]
+            var best = Double.infinity
+            for s in ((t + n - 1) / n)...min(t, ranks) where n * s - t <= count - t {
+                best = min(best, (top + smallest[n * s - t]) / Double(s))
+            }
+            if best.isFinite { bound = max(bound, best) }
         }
         return bound
     }

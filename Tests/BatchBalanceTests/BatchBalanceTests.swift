@@ -82,6 +82,40 @@ import SolverFixtures
         #expect(result.lowerBoundSeconds <= best + 1e-12)
     }
 
+    /// The equal-count bound (top t items over the ranks holding them) never exceeds the enumerated optimum, and is
+    /// at least the older "largest plus the n − 1 smallest" and average bounds.
+    @Test(arguments: 0..<24)
+    func equalCountBoundIsValid(seed: Int) {
+        var generator = LengthGenerator(seed: UInt64(900 + seed))
+        let (ranks, perRank) = [(4, 2), (3, 3), (2, 5), (4, 3)][seed % 4]
+        let count = ranks * perRank
+        let weights = (0..<count).map { _ in Self.cost.llm.seconds(Double(generator.proLongLike())) }
+        var best = Double.infinity
+        var loads = [Double](repeating: 0, count: ranks), sizes = [Int](repeating: 0, count: ranks)
+        func enumerate(_ position: Int) {
+            if position == count { best = min(best, loads.max() ?? 0); return }
+            // Item 0 on rank 0: ranks are interchangeable.
+            for rank in 0..<(position == 0 ? 1 : ranks) where sizes[rank] < perRank {
+                loads[rank] += weights[position]; sizes[rank] += 1
+                enumerate(position + 1)
+                loads[rank] -= weights[position]; sizes[rank] -= 1
+            }
+        }
+        enumerate(0)
+        let bound = Problem.equalCountBound(weights, perRank: perRank, ranks: ranks)
+        let ascending = weights.sorted()
+        let older = max(weights.reduce(0, +) / Double(ranks), (ascending.last ?? 0) + ascending.prefix(perRank - 1).reduce(0, +))
+        #expect(bound <= best * (1 + 1e-12), "bound \(bound) above the optimum \(best)")
+        #expect(bound >= older * (1 - 1e-12))
+    }
+
+    /// Hand-checked: 3 ranks × 2 items, 8, 8, 2, 2, 2, 1. Older bounds: Σ/R = 23/3 and 8 + 1 = 9. The two 8s sit on
+    /// one rank (16) or on two ranks that also hold two more items, at least 1 + 2: (16 + 3) / 2 = 9.5. The optimum
+    /// is 10 (8 + 2 twice).
+    @Test func equalCountBoundOnAHandCheckedCase() {
+        #expect(Problem.equalCountBound([8, 8, 2, 2, 2, 1], perRank: 2, ranks: 3) == 9.5)
+    }
+
     @Test func movementPrefersLeavingSamplesWhereTheyAre() throws {
         // Four ranks that already hold balanced loads: the plan should move nothing.
         let samples = (0..<16).map { Sample(tokens: 1000 + ($0 % 4) * 10, loadedRank: $0 / 4) }
