@@ -15,47 +15,36 @@ struct Partitioner {
     /// Heaviest first (ties by index): the LPT order.
     var order: [Int] { weights.indices.sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 } }
 
-    /// LPT: each item to the least-loaded bin that can take it, micro-batches filled first-fit as items arrive.
-    /// Returns nil and the item that fits nowhere. `byTokens` orders by tokens instead of cost (first-fit
-    /// decreasing), which packs tight caps better.
+    /// LPT: each item to the least-loaded bin that can take it (lowest index on ties), micro-batches filled first-fit
+    /// as items arrive. Returns nil and the item that fits nowhere. `byTokens` orders by tokens instead of cost
+    /// (first-fit decreasing), which packs tight caps better. Bins come off a heap by load; a bin that reaches the
+    /// equal count is not pushed back.
     func lpt(byTokens: Bool = false) -> (bins: [[Int]]?, stuck: Int?) {
         let order = byTokens ? weights.indices.sorted { tokens[$0] != tokens[$1] ? tokens[$0] > tokens[$1] : $0 < $1 } : self.order
-        guard cap != nil else { return lptWithoutCaps(order: order) }
         var contents = [[Int]](repeating: [], count: bins)
-        var loads = [Double](repeating: 0, count: bins)
         var microLoads = [[Int]](repeating: [], count: bins)
-        // Under caps the least-loaded bin that has a slot wins: a linear scan.
-        for item in order {
-            var best: Int?
-            var bestSlot = -1
-            for bin in 0..<bins {
-                if let equalCount, contents[bin].count >= equalCount { continue }
-                if let best, loads[bin] >= loads[best] { continue }
-                if let cap {
-                    guard let slot = slot(for: tokens[item], in: microLoads[bin], cap: cap) else { continue }
-                    bestSlot = slot
-                }
-                best = bin
-            }
-            guard let chosen = best else { return (nil, item) }
-            contents[chosen].append(item)
-            loads[chosen] += weights[item]
-            if cap != nil {
-                if bestSlot < microLoads[chosen].count { microLoads[chosen][bestSlot] += tokens[item] } else { microLoads[chosen].append(tokens[item]) }
-            }
-        }
-        return (contents, nil)
-    }
-
-    /// Without caps the least-loaded bin (lowest index on ties) comes off a heap; a bin that reaches the equal count
-    /// is not pushed back.
-    private func lptWithoutCaps(order: [Int]) -> (bins: [[Int]]?, stuck: Int?) {
-        var contents = [[Int]](repeating: [], count: bins)
         var heap = Heap((0..<bins).map { BinLoad(load: 0, bin: $0) })
+        var skipped: [BinLoad] = []
         for item in order {
-            guard var least = heap.popMin() else { return (nil, item) }
+            var chosen: (bin: BinLoad, slot: Int)?
+            while let candidate = heap.popMin() {
+                guard let cap else { chosen = (candidate, 0); break }
+                if let slot = slot(for: tokens[item], in: microLoads[candidate.bin], cap: cap) {
+                    chosen = (candidate, slot)
+                    break
+                }
+                skipped.append(candidate)
+            }
+            for bin in skipped { heap.insert(bin) }
+            skipped.removeAll(keepingCapacity: true)
+            guard let chosen else { return (nil, item) }
+            var least = chosen.bin
+            let slot = chosen.slot
             contents[least.bin].append(item)
             least.load += weights[item]
+            if cap != nil {
+                if slot < microLoads[least.bin].count { microLoads[least.bin][slot] += tokens[item] } else { microLoads[least.bin].append(tokens[item]) }
+            }
             if equalCount.map({ contents[least.bin].count < $0 }) ?? true { heap.insert(least) }
         }
         return (contents, nil)

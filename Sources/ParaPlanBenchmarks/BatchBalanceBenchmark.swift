@@ -86,12 +86,15 @@ enum BatchBalanceBenchmark {
     static func multimodal() throws -> [String] {
         var rows = ["", "| multimodal batch | LLM phase balanced alone (images stay with their samples) | encoder balanced separately | speed-up |",
                     "|---|---:|---:|---:|"]
-        // λ is the mean number of extra images per image-bearing sample: 4 concentrates many large images in few samples.
+        // λ is the mean number of extra images per image-bearing sample: 4 concentrates many large images in few samples;
+        // λ = 0 marks the mixed-resolution generator.
         for (count, ranks, maxImage, lambda) in [(256, 8, 16384, 1.0), (1024, 64, 16384, 1.0), (1024, 64, 4096, 1.0),
-                                                 (256, 8, 16384, 4.0), (1024, 64, 16384, 4.0)] {
+                                                 (256, 8, 16384, 4.0), (1024, 64, 16384, 4.0),
+                                                 (256, 8, 16384, 0), (1024, 64, 16384, 0), (8192, 512, 16384, 0)] {
             var generator = LengthGenerator(seed: UInt64(count + maxImage))
             let samples = (0..<count).map { index -> Sample in
-                let drawn = generator.multimodal(textOnly: lambda > 1 ? 0.7 : 0.3, lambda: lambda, maxImageTokens: maxImage)
+                let drawn = lambda > 0 ? generator.multimodal(textOnly: lambda > 1 ? 0.7 : 0.3, lambda: lambda, maxImageTokens: maxImage)
+                    : generator.mixedResolution()
                 return Sample(tokens: drawn.tokens, images: drawn.images, loadedRank: index * ranks / count)
             }
             // Balance on the LLM cost only, then score with each sample's encoder work on its rank.
@@ -105,8 +108,10 @@ enum BatchBalanceBenchmark {
                 }
             }.max() ?? 0
             let separate = try BatchBalancer(cost: cost, options: .init(ranks: ranks, equalCounts: true, separateEncoder: true)).plan(samples)
-            rows.append(String(format: "| %d samples / %d ranks, images up to %d tokens, λ = %.0f | %.3f s | %.3f s | %.2f× |", count, ranks,
-                               maxImage, lambda, aloneSeconds, separate.stepSeconds, aloneSeconds / separate.stepSeconds))
+            let shape = lambda > 0 ? String(format: "images up to %d tokens, λ = %.0f", maxImage, lambda)
+                : "mixed resolutions: one 4K-16K-token image or 16-64 small frames"
+            rows.append(String(format: "| %d samples / %d ranks, %@ | %.3f s | %.3f s | %.2f× |", count, ranks, shape,
+                               aloneSeconds, separate.stepSeconds, aloneSeconds / separate.stepSeconds))
         }
         return rows
     }

@@ -43,4 +43,20 @@ public struct LengthGenerator {
         let images = (0..<count).map { _ in Int(exp(log(64.0) + uniform() * (log(Double(maxImageTokens)) - log(64.0)))) }
         return (text + images.reduce(0, +), images)
     }
+
+    /// Mixed resolutions: image-bearing samples carry either one high-resolution image (4K-16K tokens, Qwen2-VL's
+    /// upper range, reference §6.2) or a clip of 16-64 low-resolution frames (64-256 tokens each) with a similar token
+    /// total. The LLM sees similar lengths; the encoder's attention, quadratic per image, does not.
+    public mutating func mixedResolution(textOnly: Double = 0.3, videoShare: Double = 0.5) -> (tokens: Int, images: [Int]) {
+        let text = max(1, Int(logNormal(mu: 7.0, sigma: 0.9)))
+        guard uniform() >= textOnly else { return (text, []) }
+        let total = Int(exp(log(4096.0) + uniform() * (log(16384.0) - log(4096.0))))
+        if uniform() < videoShare {
+            let frames = 16 + Int(uniform() * 49)
+            let perFrame = min(256, max(64, total / frames))
+            let images = [Int](repeating: perFrame, count: frames)
+            return (text + images.reduce(0, +), images)
+        }
+        return (text + total, [total])
+    }
 }
