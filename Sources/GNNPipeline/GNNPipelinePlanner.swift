@@ -65,7 +65,7 @@ public struct GNNPipelinePlanner: Sendable {
             mirrors[ways] = ways == 1 ? 0 : graph.mirrorCount(parts: partition.parts.map { $0 * Int32(ways) / Int32(gpus) }, partCount: ways)
         }
         let source = objective == .communicationVolume ? "metis-volume"
-            : graph.neighbors.count > MetisPartitioner.precoarseningEntryLimit ? "metis-cut-precoarsened" : "metis-cut"
+            : partition.precoarsened ? "metis-cut-precoarsened" : "metis-cut"
         var result = try search(vertices: graph.vertexCount, edges: graph.edgeCount, mirrors: mirrors, mirrorsSource: source)
         result.chunkOf = Chunking.chunks(partition: partition, ways: result.layout.ways, chunksPerWay: result.layout.chunksPerWay)
         result.planningSeconds = seconds(since: start)

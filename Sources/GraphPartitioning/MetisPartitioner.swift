@@ -9,6 +9,8 @@ public struct Partition: Sendable, Equatable {
     /// With `.communicationVolume` the total communication volume (the mirror count M); with `.edgeCut` the cut.
     /// 0 for k = 1.
     public let objective: Int
+    /// Whether METIS saw the label-propagation quotient graph rather than the graph itself.
+    public internal(set) var precoarsened = false
 }
 
 /// METIS 5.1 `METIS_PartGraphKway` through its C API (shared/references/gnnpipe.md §6).
@@ -36,8 +38,9 @@ public enum MetisPartitioner {
             let count = graph.vertexCount
             return Partition(parts: (0..<count).map { Int32($0 * parts / count) }, partCount: parts, objective: 0)
         }
-        if objective == .edgeCut && graph.neighbors.count > precoarseningEntryLimit {
-            return try partitionCoarsened(graph, parts: parts, seed: seed)
+        if objective == .edgeCut && graph.neighbors.count > precoarseningEntryLimit,
+           let coarsened = try partitionCoarsened(graph, parts: parts, seed: seed) {
+            return coarsened
         }
         let (result, value) = try callMetis(offsets: graph.offsets, neighbors: graph.neighbors, vertexWeights: nil,
                                             edgeWeights: nil, parts: parts, objective: objective, seed: seed)
@@ -49,17 +52,14 @@ public enum MetisPartitioner {
     /// on power-law hubs and took 12 s on a 1M-vertex, 9.8M-edge graph (docs/gnn-pipeline.md#metis).
     public static let precoarseningEntryLimit = 4_000_000
 
-    static func partitionCoarsened(_ graph: Graph, parts: Int, seed: Int32) throws(GraphError) -> Partition {
+    /// Nil when the clustering leaves fewer clusters than parts, or no edges between them: METIS takes the graph whole.
+    static func partitionCoarsened(_ graph: Graph, parts: Int, seed: Int32) throws(GraphError) -> Partition? {
         // Clusters of at most an eighth of a part leave METIS room to balance (3 %). Smaller caps split communities:
         // a 1/64 cap cut 79 % of a community graph's edges in the clustering alone, and METIS could not undo it.
         let maximumClusterSize = max(1, graph.vertexCount / (parts * 8))
         let (clusterOf, clusterCount) = Coarsening.clusters(of: graph, maximumClusterSize: maximumClusterSize, rounds: 3)
         let coarse = Coarsening.contract(graph, clusterOf: clusterOf, clusterCount: clusterCount)
-        guard clusterCount >= parts, !coarse.neighbors.isEmpty else {
-            let (result, value) = try callMetis(offsets: graph.offsets, neighbors: graph.neighbors, vertexWeights: nil,
-                                                edgeWeights: nil, parts: parts, objective: .edgeCut, seed: seed)
-            return Partition(parts: result, partCount: parts, objective: value)
-        }
+        guard clusterCount >= parts, !coarse.neighbors.isEmpty else { return nil }
         let (coarseParts, _) = try callMetis(offsets: coarse.offsets, neighbors: coarse.neighbors,
                                              vertexWeights: coarse.vertexWeights, edgeWeights: coarse.edgeWeights,
                                              parts: parts, objective: .edgeCut, seed: seed)
@@ -68,7 +68,9 @@ public enum MetisPartitioner {
         let largest = projected.reduce(into: [Int](repeating: 0, count: parts)) { $0[Int($1)] += 1 }.max() ?? partSize
         Refinement.refine(graph, parts: &projected, partCount: parts,
                           maximumPartSize: max(largest, Int(1.03 * Double(partSize))), rounds: 3)
-        return Partition(parts: projected, partCount: parts, objective: graph.edgeCut(parts: projected))
+        var partition = Partition(parts: projected, partCount: parts, objective: graph.edgeCut(parts: projected))
+        partition.precoarsened = true
+        return partition
     }
 
     private static func callMetis(offsets: [Int32], neighbors: [Int32], vertexWeights: [Int32]?, edgeWeights: [Int32]?,
