@@ -1,78 +1,135 @@
-/// Shares that put at most `cap` tokens on every GPU, if a placement admits them: a max-flow (Dinic) from experts to
-/// the GPUs holding their replicas. The share LP's phase 1 asks for the least such cap; when the layer's lower bound
-/// is already reachable, this flow proves it without the LP (and is much cheaper).
+/// Token shares by network flow (docs/expert-placement.md §Shares). Experts send their tokens to the GPUs holding
+/// their replicas; a GPU takes at most the cap. Phase 1's feasibility question is a maximum flow; phase 2 (the most
+/// tokens served on their own node within the cap) is a minimum-cost flow with cost −1 per local token, the same
+/// optimum as the phase-2 LP (`ShareLP.localise`, which the tests compare it with) at a fraction of the time.
 enum FlowShares {
-    private struct Edge {
-        var to: Int
-        var capacity: Double
-        var reverse: Int
-    }
-
     /// `shares[g][s]` with every expert's tokens fully routed and each GPU ≤ cap, or nil when the flow falls short.
     static func within(cap: Double, gpus: [[Int]], weights: [Double]) -> [[Double]]? {
         let experts = weights.count
         let source = experts + gpus.count, sink = source + 1
-        var graph = [[Edge]](repeating: [], count: sink + 1)
-        func addEdge(_ from: Int, _ to: Int, _ capacity: Double) -> (Int, Int) {
-            graph[from].append(Edge(to: to, capacity: capacity, reverse: graph[to].count))
-            graph[to].append(Edge(to: from, capacity: 0, reverse: graph[from].count - 1))
-            return (from, graph[from].count - 1)
-        }
         let total = weights.reduce(0, +)
-        let epsilon = max(total, 1) * 1e-12
-        for e in 0..<experts where weights[e] > 0 { _ = addEdge(source, e, weights[e]) }
-        var replicaEdge: [[(Int, Int)]] = []
+        var network = FlowNetwork(nodes: sink + 1, epsilon: max(total, 1) * 1e-12)
+        for e in 0..<experts where weights[e] > 0 { network.addArc(from: source, to: e, capacity: weights[e]) }
+        var replicaArc: [[Int]] = []
         for (g, slots) in gpus.enumerated() {
-            replicaEdge.append(slots.map { addEdge($0, experts + g, .infinity) })
-            _ = addEdge(experts + g, sink, cap)
+            replicaArc.append(slots.map { network.addArc(from: $0, to: experts + g, capacity: weights[$0]) })
+            network.addArc(from: experts + g, to: sink, capacity: cap)
         }
-
-        var flow = 0.0
-        var level = [Int](repeating: -1, count: graph.count)
-        var next = [Int](repeating: 0, count: graph.count)
-        func buildLevels() -> Bool {
-            level = [Int](repeating: -1, count: graph.count)
-            level[source] = 0
-            var queue = [source], head = 0
-            while head < queue.count {
-                let node = queue[head]; head += 1
-                for edge in graph[node] where edge.capacity > epsilon && level[edge.to] < 0 {
-                    level[edge.to] = level[node] + 1
-                    queue.append(edge.to)
-                }
-            }
-            return level[sink] >= 0
-        }
-        func push(_ node: Int, _ limit: Double) -> Double {
-            if node == sink { return limit }
-            while next[node] < graph[node].count {
-                let edge = graph[node][next[node]]
-                if edge.capacity > epsilon && level[edge.to] == level[node] + 1 {
-                    let pushed = push(edge.to, min(limit, edge.capacity))
-                    if pushed > epsilon {
-                        graph[node][next[node]].capacity -= pushed
-                        graph[edge.to][edge.reverse].capacity += pushed
-                        return pushed
-                    }
-                }
-                next[node] += 1
-            }
-            return 0
-        }
-        while buildLevels() {
-            next = [Int](repeating: 0, count: graph.count)
-            while true {
-                let pushed = push(source, .infinity)
-                if pushed <= epsilon { break }
-                flow += pushed
-            }
-        }
+        let flow = network.minCostFlow(from: source, to: sink, limit: total)
         guard flow >= total - max(total, 1) * 1e-9 else { return nil }
-        return zip(gpus, replicaEdge).map { slots, edges in
-            zip(slots, edges).map { e, edge in
-                let forward = graph[edge.0][edge.1]
-                let routed = graph[forward.to][forward.reverse].capacity
-                return weights[e] > 0 ? routed / weights[e] : 0
+        return shares(gpus, replicaArc, network, weights)
+    }
+
+    /// Phase 2: the shares serving the most tokens on the node they come from with no GPU above `cap`, or nil when
+    /// no shares fit the cap. Single-replica experts keep share 1; only replicated experts enter the network.
+    static func mostLocal(gpus: [[Int]], weights: [Double], origins: [[Double]], topology: ExpertTopology, cap: Double) -> [[Double]]? {
+        var replicas = [Int](repeating: 0, count: weights.count)
+        for slots in gpus { for e in slots { replicas[e] += 1 } }
+        // Nodes: experts, then (expert, node) pairs as they appear, then GPUs, source, sink.
+        var pairIndex: [Int: Int] = [:]
+        for (g, slots) in gpus.enumerated() {
+            for e in slots where replicas[e] > 1 {
+                let key = e * topology.nodes + topology.node(of: g)
+                if pairIndex[key] == nil { pairIndex[key] = pairIndex.count }
+            }
+        }
+        let experts = weights.count
+        let firstGPU = experts + pairIndex.count
+        let source = firstGPU + gpus.count, sink = source + 1
+        let flexible = weights.indices.filter { replicas[$0] > 1 }.reduce(0.0) { $0 + weights[$1] }
+        var network = FlowNetwork(nodes: sink + 1, epsilon: max(weights.reduce(0, +), 1) * 1e-12)
+        for e in 0..<experts where replicas[e] > 1 && weights[e] > 0 { network.addArc(from: source, to: e, capacity: weights[e]) }
+        for (key, index) in pairIndex.sorted(by: { $0.value < $1.value }) {
+            let (e, n) = (key / topology.nodes, key % topology.nodes)
+            let local = min(origins[n][e], weights[e])
+            if local > 0 { network.addArc(from: e, to: experts + index, capacity: local, cost: -1) }
+            network.addArc(from: e, to: experts + index, capacity: weights[e])
+        }
+        var replicaArc: [[Int]] = []
+        for slots in gpus where slots.filter({ replicas[$0] == 1 }).reduce(0.0, { $0 + weights[$1] }) > cap { return nil }
+        for (g, slots) in gpus.enumerated() {
+            var rigid = 0.0
+            replicaArc.append(slots.map { e in
+                guard replicas[e] > 1 else { rigid += weights[e]; return -1 }
+                let pair = pairIndex[e * topology.nodes + topology.node(of: g)] ?? 0
+                return network.addArc(from: experts + pair, to: firstGPU + g, capacity: weights[e])
+            })
+            network.addArc(from: firstGPU + g, to: sink, capacity: max(0, cap - rigid))
+        }
+        let sent = network.minCostFlow(from: source, to: sink, limit: flexible)
+        guard sent >= flexible - max(flexible, 1) * 1e-9 else { return nil }
+        return shares(gpus, replicaArc, network, weights)
+    }
+
+    /// Share = flow on the replica's arc ÷ its expert's tokens; replicas without an arc (single replicas) get 1.
+    private static func shares(_ gpus: [[Int]], _ replicaArc: [[Int]], _ network: FlowNetwork, _ weights: [Double]) -> [[Double]] {
+        zip(gpus, replicaArc).map { slots, arcs in
+            zip(slots, arcs).map { e, arc in
+                guard arc >= 0 else { return 1 }
+                return weights[e] > 0 ? network.flow(arc) / weights[e] : 0
+            }
+        }
+    }
+}
+
+/// The replicated experts' shares of a placement as a live flow, so that moving single-replica experts between GPUs
+/// (which shifts fixed load) is checked by rerouting only the difference instead of solving a new flow.
+struct FlexibleShares {
+    private var network: FlowNetwork
+    private var gpuArc: [Int]
+    private var replicaArc: [[Int]]
+    private(set) var rigidLoad: [Double]
+    let cap: Double
+    private let source: Int, sink: Int
+
+    /// Nil when no shares of the replicated experts fit the cap next to the single replicas' fixed loads.
+    init?(_ placement: LayerPlacement, weights: [Double], cap: Double) {
+        var replicas = [Int](repeating: 0, count: weights.count)
+        for slots in placement.gpus { for e in slots { replicas[e] += 1 } }
+        let experts = weights.count, gpus = placement.gpus.count
+        source = experts + gpus
+        sink = source + 1
+        self.cap = cap
+        network = FlowNetwork(nodes: sink + 1, epsilon: max(weights.reduce(0, +), 1) * 1e-12)
+        var flexible = 0.0
+        for e in 0..<experts where replicas[e] > 1 && weights[e] > 0 {
+            network.addArc(from: source, to: e, capacity: weights[e])
+            flexible += weights[e]
+        }
+        rigidLoad = placement.gpus.map { slots in slots.filter { replicas[$0] == 1 }.reduce(0.0) { $0 + weights[$1] } }
+        guard rigidLoad.allSatisfy({ $0 <= cap }) else { return nil }
+        replicaArc = []
+        gpuArc = []
+        for (g, slots) in placement.gpus.enumerated() {
+            replicaArc.append(slots.map { e in replicas[e] > 1 ? network.addArc(from: e, to: experts + g, capacity: weights[e]) : -1 })
+            gpuArc.append(network.addArc(from: experts + g, to: sink, capacity: cap - rigidLoad[g]))
+        }
+        let sent = network.minCostFlow(from: source, to: sink, limit: flexible)
+        guard sent >= flexible - max(flexible, 1) * 1e-9 else { return nil }
+    }
+
+    /// Moves `tokens` of fixed load from GPU `from` to GPU `to` (negative moves the other way); false, with nothing
+    /// changed, when the replicated experts' shares cannot make room within the cap.
+    mutating func shiftRigidLoad(_ tokens: Double, from: Int, to: Int) -> Bool {
+        let (giver, taker, amount) = tokens >= 0 ? (from, to, tokens) : (to, from, -tokens)
+        guard rigidLoad[taker] + amount <= cap else { return false }
+        // Room first, then the squeeze, so the rerouted flow can use the room.
+        _ = network.setCapacity(gpuArc[giver], to: cap - (rigidLoad[giver] - amount), source: source, sink: sink)
+        guard network.setCapacity(gpuArc[taker], to: cap - (rigidLoad[taker] + amount), source: source, sink: sink) else {
+            _ = network.setCapacity(gpuArc[giver], to: cap - rigidLoad[giver], source: source, sink: sink)
+            return false
+        }
+        rigidLoad[giver] -= amount
+        rigidLoad[taker] += amount
+        return true
+    }
+
+    /// Shares for `gpus` (the placement with its single replicas moved): flows of the replicated experts, 1 otherwise.
+    func shares(_ gpus: [[Int]], weights: [Double]) -> [[Double]] {
+        zip(gpus, replicaArc).map { slots, arcs in
+            zip(slots, arcs).map { e, arc in
+                guard arc >= 0 else { return 1 }
+                return weights[e] > 0 ? network.flow(arc) / weights[e] : 0
             }
         }
     }

@@ -54,12 +54,18 @@ struct LayerPlanner {
         // Locality may cost balance only within the tolerance and never below the better EPLB policy.
         let cap = max(best, min(best * (1 + balanceTolerance), eplbBest))
         // Lexicographic: max load (within the cap), then inter-node tokens, then moves, then candidate order. The
-        // phase-2 LP runs once, on the winner: candidates are compared after the swaps, at their phase-1 shares.
+        // swaps, the planner's costliest step, improve only the candidate that starts most local; the phase-2 flow
+        // runs once, on the winner. Candidates are compared at their phase-1 shares.
+        let withinCap = solved.filter { $0.solved.maxLoad <= cap * (1 + 1e-12) }
+        let startInter = withinCap.map { candidate in
+            origins.map { candidate.solved.placement.interNodeTokens(weights, origins: $0, topology: topology) } ?? 0
+        }
+        let swapped = startInter.indices.min { startInter[$0] < startInter[$1] }
         var chosen: (name: String, placement: LayerPlacement, key: [Double])?
-        for candidate in solved where candidate.solved.maxLoad <= cap * (1 + 1e-12) {
+        for (index, candidate) in withinCap.enumerated() {
             var placement = candidate.solved.placement
-            var inter = 0.0
-            if let origins {
+            var inter = startInter[index]
+            if let origins, index == swapped {
                 placement = LocalitySwaps.improve(placement, weights: weights, origins: origins, topology: topology, cap: cap)
                 inter = placement.interNodeTokens(weights, origins: origins, topology: topology)
             }
@@ -74,11 +80,17 @@ struct LayerPlanner {
             if chosen.map({ key.lexicographicallyPrecedes($0.key) }) ?? true { chosen = (candidate.name, placement, key) }
         }
         // The LP's feasibility tolerance could lift a GPU a hair above the cap; such a result is not used.
-        if let origins, let winner = chosen, let local = lp.localise(winner.placement.gpus, origins: origins, maxLoadCap: cap),
-           local.maxLoad <= max(cap, winner.placement.loads(weights).max() ?? 0),
-           local.placement.interNodeTokens(weights, origins: origins, topology: topology)
-            <= winner.placement.interNodeTokens(weights, origins: origins, topology: topology) {
-            chosen?.placement = local.placement
+        if let origins, let winner = chosen {
+            let winnerPeak = winner.placement.loads(weights).max() ?? 0
+            if let shares = FlowShares.mostLocal(gpus: winner.placement.gpus, weights: weights, origins: origins,
+                                                 topology: topology, cap: max(cap, winnerPeak)) {
+                let local = LayerPlacement(gpus: winner.placement.gpus, shares: shares).normalised(weights)
+                if (local.loads(weights).max() ?? 0) <= max(cap, winnerPeak) * (1 + 1e-12),
+                   local.interNodeTokens(weights, origins: origins, topology: topology)
+                    <= winner.placement.interNodeTokens(weights, origins: origins, topology: topology) {
+                    chosen?.placement = local
+                }
+            }
         }
         let placement = chosen?.placement ?? solved[0].solved.placement
         let moves = previous.map { Moves.count(placement.gpus, previous: $0) }

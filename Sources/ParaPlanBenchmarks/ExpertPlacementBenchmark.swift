@@ -99,8 +99,8 @@ enum ExpertPlacementBenchmark {
         let origins = loads.map { generator.origins(loads: $0, nodes: 8, gpusPerNode: 8, affinity: 4) }
         let planner = try ExpertPlacementPlanner(cost: cost(experts: 256), topology: ExpertTopology(nodes: 8, gpusPerNode: 8, slotsPerGPU: 9),
                                                  options: .init(groups: 8))
-        var lines = ["| DeepSeek-V3 shape (58 × 256 experts, 64 GPUs, 9 slots) | median ms | p90 ms | ours max/mean | eplb-hier | eplb-global |",
-                     "|---|---:|---:|---:|---:|---:|"]
+        var lines = ["| DeepSeek-V3 shape (58 × 256 experts, 64 GPUs, 9 slots) | median ms | p90 ms | ours max/mean | eplb-hier | eplb-global | inter-node ÷ eplb-hier |",
+                     "|---|---:|---:|---:|---:|---:|---:|"]
         for withOrigins in [false, true] {
             var result: ExpertPlacementResult?
             let measurement = try Measurement.run("deepseek-v3", warmups: 1, repetitions: repetitions) {
@@ -108,7 +108,12 @@ enum ExpertPlacementBenchmark {
             }
             guard let result else { continue }
             let ratios = Dictionary(uniqueKeysWithValues: result.baselines.map { ($0.name, $0.cost.loadRatio) })
-            lines.append("| \(withOrigins ? "with origins" : "loads only") | \(milliseconds(measurement.median)) | \(milliseconds(measurement.p90)) | \(String(format: "%.4f", result.predicted.loadRatio)) | \(String(format: "%.4f", ratios["eplb-hierarchical"] ?? .nan)) | \(String(format: "%.4f", ratios["eplb-global"] ?? .nan)) |")
+            let hierarchicalInter = result.baselines.first { $0.name == "eplb-hierarchical" }?.cost.interNodeTokens
+            var interRatio = "—"
+            if let ours = result.predicted.interNodeTokens, let theirs = hierarchicalInter {
+                interRatio = String(format: "%.3f", ours / max(theirs, 1))
+            }
+            lines.append("| \(withOrigins ? "with origins" : "loads only") | \(milliseconds(measurement.median)) | \(milliseconds(measurement.p90)) | \(String(format: "%.4f", result.predicted.loadRatio)) | \(String(format: "%.4f", ratios["eplb-hierarchical"] ?? .nan)) | \(String(format: "%.4f", ratios["eplb-global"] ?? .nan)) | \(interRatio) |")
         }
         return lines
     }

@@ -107,6 +107,10 @@ do {
     for row in try GNNPipelineBenchmark.run() { print(row) }
     }
 
+    if onlySection == "multimodal" {
+        for row in try BatchBalanceBenchmark.multimodal() { print(row) }
+    }
+
     if onlySection == "deepseek" {
         for row in try ExpertPlacementBenchmark.deepSeekV3(repetitions: max(3, repetitions / 3)) { print(row) }
     }
