@@ -23,7 +23,7 @@ public enum BatchBalanceError: Error, Sendable, Equatable, CustomStringConvertib
         case .tooFewSamples(let rank, let samples, let microBatches):
             "rank \(rank) gets \(samples) samples, fewer than the \(microBatches) micro-batches every rank must have"
         case .capsInfeasible(let index, let reason): index < 0 ? reason : "samples[\(index)]: \(reason)"
-        case .encoderCostMissing: "samples have images but the profile has no encoder phase"
+        case .encoderCostMissing: "samples have images but the cost has no encoder phase (give a profile with phases.encoder, or a model with a vision_config)"
         case .invalidProfile(let error): error.description
         }
     }

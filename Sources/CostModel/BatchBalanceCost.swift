@@ -69,10 +69,19 @@ public struct BatchBalanceCost: Sendable, Equatable {
 
     /// The LLM phase from a model on one GPU of a cluster: a = linear training FLOPs per token (and memory-bound
     /// time), b = attention training FLOPs per token², both at the cluster's achieved FLOP/s; c = 0. Tokens move as
-    /// 4-byte ids. There is no encoder model, so the encoder phase needs a profile.
+    /// 4-byte ids. A model with a vision encoder (Qwen2-VL family) also gets the encoder phase, per image of L LLM
+    /// tokens, from `VisionEncoder.trainingFlops` at the same FLOP/s (compute-bound: the encoder's memory traffic is
+    /// not modelled).
     public static func derive(model: TransformerModel, cluster: Cluster) throws(CostModelError) -> BatchBalanceCost {
         let sp = try SequenceParallelCost.derive(model: model, cluster: cluster.withPowerOfTwoGPUs)
-        return BatchBalanceCost(llm: PhaseCost(secondsPerToken: sp.alpha2, secondsPerToken2: sp.alpha1), bytesPerToken: 4)
+        var encoder: PhaseCost?
+        if let vision = model.vision {
+            let rate = IterationEstimator(model: model, cluster: cluster.withPowerOfTwoGPUs)
+                .achievedFlopsPerSecond(ParallelStrategy(globalBatch: 1, sequenceLength: 1))
+            let flops = vision.trainingFlops
+            encoder = PhaseCost(secondsPerToken: flops.perToken / rate, secondsPerToken2: flops.perToken2 / rate)
+        }
+        return BatchBalanceCost(llm: PhaseCost(secondsPerToken: sp.alpha2, secondsPerToken2: sp.alpha1), encoder: encoder, bytesPerToken: 4)
     }
 }
 

@@ -2,7 +2,7 @@ import Foundation
 
 extension TransformerModel {
     /// Reads a Hugging Face `config.json` (Llama, Mistral, Mixtral, Qwen2/2.5/3 and their MoE variants,
-    /// DeepSeek-V2/V3) or ParaPlan's own YAML/JSON model file; which one is decided by the keys.
+    /// DeepSeek-V2/V3, Qwen2-VL and Qwen2.5-VL with their vision encoders) or ParaPlan's own YAML/JSON model file; which one is decided by the keys.
     public static func load(data: Data, source: String) throws(CostModelError) -> TransformerModel {
         let fields = try FieldReader.parse(data, source: source)
         let model = fields.has("num_hidden_layers") || fields.has("model_type")
@@ -63,16 +63,19 @@ extension TransformerModel {
             mla = MultiHeadLatentAttention(qLoraRank: try fields.int("q_lora_rank", default: 0), kvLoraRank: try fields.int("kv_lora_rank"),
                                            qkNopeHeadDim: try fields.int("qk_nope_head_dim"), qkRopeHeadDim: try fields.int("qk_rope_head_dim"),
                                            vHeadDim: try fields.int("v_head_dim"))
-        case "llama", "mistral", "qwen2", "qwen3":
+        case "llama", "mistral", "qwen2", "qwen3", "qwen2_vl", "qwen2_5_vl":
             break
         default:
-            throw fields.fail("model_type", type, "not supported; use llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, deepseek_v2 or deepseek_v3, or a ParaPlan model file")
+            throw fields.fail("model_type", type, "not supported; use llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, deepseek_v2, deepseek_v3, qwen2_vl or qwen2_5_vl, or a ParaPlan model file")
         }
         if ffn <= 0, let moe { ffn = moe.expertFFNHiddenSize }
         // These families all use SwiGLU (hidden_act "silu"); Qwen2 always has Q, K, V biases.
         let gated = ["silu", "swish", "swiglu"].contains(activation)
         let declaredBias = try fields.bool("attention_bias", default: false)
-        let qkvBias = type == "qwen2" || type == "qwen2_moe" || declaredBias
+        let qkvBias = type.hasPrefix("qwen2") || declaredBias
+        let vision = try fields.nested("vision_config").map { reader throws(CostModelError) in
+            try visionEncoder(reader, qwen25: type == "qwen2_5_vl", llmHidden: hidden)
+        }
         return TransformerModel(
             name: try fields.string("_name_or_path") ?? fields.source,
             layers: try fields.int("num_hidden_layers"), hiddenSize: hidden, heads: heads,
@@ -82,7 +85,28 @@ extension TransformerModel {
             gatedFFN: gated,
             vocabSize: try fields.int("vocab_size"), tiedEmbeddings: try fields.bool("tie_word_embeddings", default: false),
             qkvBias: qkvBias,
-            moe: moe, mla: mla)
+            moe: moe, mla: mla, vision: vision)
+    }
+
+    /// Qwen2-VL: embed_dim, mlp_ratio (GELU MLP), hidden_size = the merger's output. Qwen2.5-VL: hidden_size,
+    /// intermediate_size (SwiGLU), out_hidden_size, and windowed attention (window_size pixels) in every layer not
+    /// listed in fullatt_block_indexes.
+    static func visionEncoder(_ fields: FieldReader, qwen25: Bool, llmHidden: Int) throws(CostModelError) -> VisionEncoder {
+        let depth = try fields.int("depth")
+        let merge = try fields.int("spatial_merge_size", default: 2)
+        guard qwen25 else {
+            let width = try fields.int("embed_dim")
+            return VisionEncoder(layers: depth, hiddenSize: width, mlpHiddenSize: width * (try fields.int("mlp_ratio", default: 4)),
+                                 spatialMergeSize: merge, outputSize: try fields.int("hidden_size", default: llmHidden))
+        }
+        let patch = try fields.int("patch_size", default: 14)
+        try CostModelError.positive(patch, fields.source, "vision_config.patch_size")
+        let window = try fields.int("window_size", default: 0)
+        let fullLayers = try fields.doubles("fullatt_block_indexes")?.count ?? depth
+        let side = window / patch
+        return VisionEncoder(layers: depth, hiddenSize: try fields.int("hidden_size"), mlpHiddenSize: try fields.int("intermediate_size"),
+                             gatedMLP: true, spatialMergeSize: merge, outputSize: try fields.int("out_hidden_size", default: llmHidden),
+                             windowedLayers: window > 0 ? max(0, depth - fullLayers) : 0, patchesPerWindow: side * side)
     }
 }
 

@@ -18,11 +18,13 @@ public struct TransformerModel: Sendable, Equatable, Codable {
     public var maxPositions: Int
     public var moe: MixtureOfExperts?
     public var mla: MultiHeadLatentAttention?
+    /// The vision encoder of a multimodal model (Qwen2-VL family); the LLM figures above exclude it.
+    public var vision: VisionEncoder?
 
     public init(name: String, layers: Int, hiddenSize: Int, heads: Int, kvHeads: Int? = nil, headDim: Int? = nil,
                 ffnHiddenSize: Int, gatedFFN: Bool = false, vocabSize: Int, tiedEmbeddings: Bool = false,
                 qkvBias: Bool = false, gptStyle: Bool = false, maxPositions: Int = 0,
-                moe: MixtureOfExperts? = nil, mla: MultiHeadLatentAttention? = nil) {
+                moe: MixtureOfExperts? = nil, mla: MultiHeadLatentAttention? = nil, vision: VisionEncoder? = nil) {
         self.name = name
         self.layers = layers
         self.hiddenSize = hiddenSize
@@ -38,6 +40,7 @@ public struct TransformerModel: Sendable, Equatable, Codable {
         self.maxPositions = maxPositions
         self.moe = moe
         self.mla = mla
+        self.vision = vision
     }
 
     public func validate(source: String) throws(CostModelError) {
@@ -52,6 +55,7 @@ public struct TransformerModel: Sendable, Equatable, Codable {
         try CostModelError.check(maxPositions >= 0, source, "maxPositions", maxPositions, "must be ≥ 0")
         if let moe { try moe.validate(source: source, layers: layers) }
         if let mla { try mla.validate(source: source) }
+        if let vision { try vision.validate(source: source) }
     }
 }
 

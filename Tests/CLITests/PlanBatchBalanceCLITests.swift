@@ -17,6 +17,19 @@ import Testing
         #expect(try CLIRunner.run(["validate", output]).status == 0)
     }
 
+    /// Without a profile, a Qwen2-VL config gives both phases: the encoder's from its vision_config.
+    @Test func plansBothPhasesFromAVisionLanguageConfig() throws {
+        let outcome = try CLIRunner.run(["plan", "batch-balance", "--samples", samples, "--ranks", "8", "--equal-counts",
+                                         "--model", "Examples/models/qwen2-vl-7b.config.json", "--cluster", "hgx-h100:1", "--phases", "encoder,llm"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("256 samples on 8 ranks") && outcome.stdout.contains("lower bound"))
+        // A text-only model has no encoder to price the images with.
+        let textOnly = try CLIRunner.run(["plan", "batch-balance", "--samples", samples, "--ranks", "8",
+                                          "--model", "Examples/models/qwen2.5-7b.config.json", "--cluster", "hgx-h100:1"])
+        #expect(textOnly.status == 2)
+        #expect(textOnly.stderr.contains("no encoder phase"), "\(textOnly.stderr)")
+    }
+
     @Test func badInputAndInfeasibleCaps() throws {
         func expect(_ arguments: [String], code: Int32, _ parts: [String]) throws {
             let outcome = try CLIRunner.run(["plan", "batch-balance"] + arguments)
