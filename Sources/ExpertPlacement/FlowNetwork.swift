@@ -64,9 +64,8 @@ struct FlowNetwork {
         residual[arc ^ 1] = capacity
         residual[arc] = 0
         let tail = head[arc ^ 1]
-        _ = distancesAllZero()
+        clearDistances()
         let returned = maximumFlow(from: tail, to: source, limit: excess)
-        _ = distancesAllZero()
         let resent = maximumFlow(from: source, to: sink, limit: returned)
         // The excess that could not be returned is lost flow too.
         if returned - resent > epsilon * 16 || excess - returned > epsilon * 16 {
@@ -76,9 +75,9 @@ struct FlowNetwork {
         return true
     }
 
-    private mutating func distancesAllZero() -> Bool {
+    /// Every arc admissible (all costs are 0 where capacities are changed).
+    private mutating func clearDistances() {
         for node in distance.indices { distance[node] = 0 }
-        return true
     }
 
     /// Bellman-Ford over arcs with room (FIFO queue, fixed order); false when the sink is unreachable.
