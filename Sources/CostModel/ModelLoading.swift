@@ -2,7 +2,8 @@ import Foundation
 
 extension TransformerModel {
     /// Reads a Hugging Face `config.json` (Llama, Mistral, Mixtral, Qwen2/2.5/3 and their MoE variants,
-    /// DeepSeek-V2/V3, Qwen2-VL and Qwen2.5-VL with their vision encoders) or ParaPlan's own YAML/JSON model file; which one is decided by the keys.
+    /// DeepSeek-V2/V3, Qwen2-VL and Qwen2.5-VL with their vision encoders) or ParaPlan's own YAML/JSON model file;
+    /// which one is decided by the keys.
     public static func load(data: Data, source: String) throws(CostModelError) -> TransformerModel {
         let fields = try FieldReader.parse(data, source: source)
         let model = fields.has("num_hidden_layers") || fields.has("model_type")
@@ -73,8 +74,9 @@ extension TransformerModel {
         let gated = ["silu", "swish", "swiglu"].contains(activation)
         let declaredBias = try fields.bool("attention_bias", default: false)
         let qkvBias = type.hasPrefix("qwen2") || declaredBias
-        let vision = try fields.nested("vision_config").map { reader throws(CostModelError) in
-            try visionEncoder(reader, qwen25: type == "qwen2_5_vl", llmHidden: hidden)
+        var vision: VisionEncoder?
+        if type == "qwen2_vl" || type == "qwen2_5_vl", let reader = try fields.nested("vision_config") {
+            vision = try visionEncoder(reader, qwen25: type == "qwen2_5_vl", llmHidden: hidden)
         }
         return TransformerModel(
             name: try fields.string("_name_or_path") ?? fields.source,
@@ -93,15 +95,22 @@ extension TransformerModel {
     /// listed in fullatt_block_indexes.
     static func visionEncoder(_ fields: FieldReader, qwen25: Bool, llmHidden: Int) throws(CostModelError) -> VisionEncoder {
         let depth = try fields.int("depth")
-        let merge = try fields.int("spatial_merge_size", default: 2)
+        // Sizes beyond a million would overflow the products below; no encoder is that wide.
+        func bounded(_ key: String, default fallback: Int? = nil) throws(CostModelError) -> Int {
+            let value: Int
+            if let fallback { value = try fields.int(key, default: fallback) } else { value = try fields.int(key) }
+            try CostModelError.check(value >= 0 && value <= 1 << 20, fields.source, "vision_config.\(key)", value, "must be between 0 and 1048576")
+            return value
+        }
+        let merge = try bounded("spatial_merge_size", default: 2)
         guard qwen25 else {
-            let width = try fields.int("embed_dim")
-            return VisionEncoder(layers: depth, hiddenSize: width, mlpHiddenSize: width * (try fields.int("mlp_ratio", default: 4)),
+            let width = try bounded("embed_dim")
+            return VisionEncoder(layers: depth, hiddenSize: width, mlpHiddenSize: width * (try bounded("mlp_ratio", default: 4)),
                                  spatialMergeSize: merge, outputSize: try fields.int("hidden_size", default: llmHidden))
         }
         let patch = try fields.int("patch_size", default: 14)
         try CostModelError.positive(patch, fields.source, "vision_config.patch_size")
-        let window = try fields.int("window_size", default: 0)
+        let window = try bounded("window_size", default: 0)
         let fullLayers = try fields.doubles("fullatt_block_indexes")?.count ?? depth
         let side = window / patch
         return VisionEncoder(layers: depth, hiddenSize: try fields.int("hidden_size"), mlpHiddenSize: try fields.int("intermediate_size"),

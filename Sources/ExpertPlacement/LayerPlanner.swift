@@ -79,7 +79,7 @@ struct LayerPlanner {
             let key = [(inter / unit).rounded(), moves, ((placement.loads(weights).max() ?? 0) / unit).rounded()]
             if chosen.map({ key.lexicographicallyPrecedes($0.key) }) ?? true { chosen = (candidate.name, placement, key) }
         }
-        // The LP's feasibility tolerance could lift a GPU a hair above the cap; such a result is not used.
+        // Round-off in the flow could lift a GPU a hair above the cap; such a result is not used.
         if let origins, let winner = chosen {
             let winnerPeak = winner.placement.loads(weights).max() ?? 0
             if let shares = FlowShares.mostLocal(gpus: winner.placement.gpus, weights: weights, origins: origins,

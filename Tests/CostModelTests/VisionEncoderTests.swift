@@ -55,6 +55,20 @@ import Testing
         #expect(abs(vision.trainingFlops.perToken / (weights + windowTerm) - 1) < 1e-12)
     }
 
+    /// Sizes that would overflow the FLOP products are refused, naming the field.
+    @Test func hugeVisionSizesAreRefused() {
+        do {
+            _ = try Self.model("""
+            {"model_type": "qwen2_vl", "hidden_size": 3584, "intermediate_size": 18944, "num_attention_heads": 28,
+             "num_hidden_layers": 28, "vocab_size": 152064,
+             "vision_config": {"depth": 32, "embed_dim": 4611686018427387904, "mlp_ratio": 4}}
+            """)
+            Issue.record("accepted an overflowing embed_dim")
+        } catch {
+            #expect("\(error)".contains("vision_config.embed_dim"), "\(error)")
+        }
+    }
+
     @Test func badVisionConfigNamesTheField() throws {
         #expect(throws: CostModelError.self) {
             _ = try Self.model("""
