@@ -45,24 +45,29 @@ enum FlowShares {
             if local > 0 { network.addArc(from: e, to: experts + index, capacity: local, cost: -1) }
             network.addArc(from: e, to: experts + index, capacity: weights[e])
         }
+        let rigidLoad = Self.rigidLoads(gpus, replicas: replicas, weights: weights)
+        guard rigidLoad.allSatisfy({ $0 <= cap }) else { return nil }
         var replicaArc: [[Int]] = []
-        for slots in gpus where slots.filter({ replicas[$0] == 1 }).reduce(0.0, { $0 + weights[$1] }) > cap { return nil }
         for (g, slots) in gpus.enumerated() {
-            var rigid = 0.0
             replicaArc.append(slots.map { e in
-                guard replicas[e] > 1 else { rigid += weights[e]; return -1 }
+                guard replicas[e] > 1 else { return -1 }
                 let pair = pairIndex[e * topology.nodes + topology.node(of: g)] ?? 0
                 return network.addArc(from: experts + pair, to: firstGPU + g, capacity: weights[e])
             })
-            network.addArc(from: firstGPU + g, to: sink, capacity: max(0, cap - rigid))
+            network.addArc(from: firstGPU + g, to: sink, capacity: cap - rigidLoad[g])
         }
         let sent = network.minCostFlow(from: source, to: sink, limit: flexible)
         guard sent >= flexible - max(flexible, 1) * 1e-9 else { return nil }
         return shares(gpus, replicaArc, network, weights)
     }
 
+    /// Per GPU, the tokens of its single-replica experts (fixed: their share is 1).
+    static func rigidLoads(_ gpus: [[Int]], replicas: [Int], weights: [Double]) -> [Double] {
+        gpus.map { slots in slots.filter { replicas[$0] == 1 }.reduce(0.0) { $0 + weights[$1] } }
+    }
+
     /// Share = flow on the replica's arc ÷ its expert's tokens; replicas without an arc (single replicas) get 1.
-    private static func shares(_ gpus: [[Int]], _ replicaArc: [[Int]], _ network: FlowNetwork, _ weights: [Double]) -> [[Double]] {
+    static func shares(_ gpus: [[Int]], _ replicaArc: [[Int]], _ network: FlowNetwork, _ weights: [Double]) -> [[Double]] {
         zip(gpus, replicaArc).map { slots, arcs in
             zip(slots, arcs).map { e, arc in
                 guard arc >= 0 else { return 1 }
@@ -96,7 +101,7 @@ struct FlexibleShares {
             network.addArc(from: source, to: e, capacity: weights[e])
             flexible += weights[e]
         }
-        rigidLoad = placement.gpus.map { slots in slots.filter { replicas[$0] == 1 }.reduce(0.0) { $0 + weights[$1] } }
+        rigidLoad = FlowShares.rigidLoads(placement.gpus, replicas: replicas, weights: weights)
         guard rigidLoad.allSatisfy({ $0 <= cap }) else { return nil }
         replicaArc = []
         gpuArc = []
@@ -126,11 +131,6 @@ struct FlexibleShares {
 
     /// Shares for `gpus` (the placement with its single replicas moved): flows of the replicated experts, 1 otherwise.
     func shares(_ gpus: [[Int]], weights: [Double]) -> [[Double]] {
-        zip(gpus, replicaArc).map { slots, arcs in
-            zip(slots, arcs).map { e, arc in
-                guard arc >= 0 else { return 1 }
-                return weights[e] > 0 ? network.flow(arc) / weights[e] : 0
-            }
-        }
+        FlowShares.shares(gpus, replicaArc, network, weights)
     }
 }
