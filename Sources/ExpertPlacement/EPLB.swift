@@ -1,3 +1,5 @@
+import HeapModule
+
 /// DeepSeek's EPLB (github.com/deepseek-ai/EPLB, `eplb.py` at d52c72d), rewritten from the description in
 /// shared/references/moe.md §1 to serve as a baseline. It keeps EPLB's float32 arithmetic and its tie rules (stable
 /// sort by descending weight, the lowest pack index among equal packs, the first maximum in replication) so it
@@ -66,19 +68,27 @@ public enum EPLB {
         let capacity = n / packs
         if capacity == 1 { return (Array(0..<n), [Int](repeating: 0, count: n)) }
         let order = (0..<n).sorted { weight[$0] != weight[$1] ? weight[$0] > weight[$1] : $0 < $1 }
-        var packWeight = [Float](repeating: 0, count: packs)
+        // The lightest pack that is not full, lowest index on ties, is the minimum of (weight, index).
+        var open = Heap((0..<packs).map { PackEntry(weight: 0, index: $0) })
         var packCount = [Int](repeating: 0, count: packs)
         var pack = [Int](repeating: 0, count: n)
         var rank = [Int](repeating: 0, count: n)
         for item in order {
-            var best = -1
-            for p in 0..<packs where packCount[p] < capacity && (best < 0 || packWeight[p] < packWeight[best]) { best = p }
+            guard var lightest = open.popMin() else { break }
+            let best = lightest.index
             pack[item] = best
             rank[item] = packCount[best]
-            packWeight[best] += weight[item]
             packCount[best] += 1
+            lightest.weight += weight[item]
+            if packCount[best] < capacity { open.insert(lightest) }
         }
         return (pack, rank)
+    }
+
+    private struct PackEntry: Comparable {
+        var weight: Float
+        let index: Int
+        static func < (a: Self, b: Self) -> Bool { a.weight != b.weight ? a.weight < b.weight : a.index < b.index }
     }
 
     /// D'Hondt apportionment: each spare slot goes to the expert with the largest load per replica (first on ties).

@@ -94,18 +94,22 @@ public struct ExpertPlacementPlanner: Sendable {
         var result: [[[Double]]] = []
         for (l, matrix) in origins.enumerated() {
             try Self.check(matrix.count == topology.gpus, "origins[\(l)]", "\(matrix.count) rows", "need one row per GPU (\(topology.gpus))")
-            var perNode = [[Double]](repeating: [Double](repeating: 0, count: loads[l].count), count: topology.nodes)
+            let experts = loads[l].count
+            // Flat node × expert sums: this runs over every number of a large input.
+            var sums = [Double](repeating: 0, count: topology.nodes * experts)
             for (g, row) in matrix.enumerated() {
-                try Self.check(row.count == loads[l].count, "origins[\(l)][\(g)]", "\(row.count) columns", "need one per expert (\(loads[l].count))")
-                for (e, tokens) in row.enumerated() {
-                    try Self.check(tokens.isFinite && tokens >= 0, "origins[\(l)][\(g)][\(e)]", tokens, "must be a finite number ≥ 0")
-                    perNode[topology.node(of: g)][e] += tokens
+                try Self.check(row.count == experts, "origins[\(l)][\(g)]", "\(row.count) columns", "need one per expert (\(experts))")
+                if let e = row.firstIndex(where: { !($0.isFinite && $0 >= 0) }) {
+                    try Self.check(false, "origins[\(l)][\(g)][\(e)]", row[e], "must be a finite number ≥ 0")
                 }
+                let base = topology.node(of: g) * experts
+                for e in 0..<experts { sums[base + e] += row[e] }
             }
-            for e in loads[l].indices {
-                let total = perNode.reduce(0) { $0 + $1[e] }
+            var perNode = [[Double]](repeating: [Double](repeating: 0, count: experts), count: topology.nodes)
+            for e in 0..<experts {
+                let total = (0..<topology.nodes).reduce(0.0) { $0 + sums[$1 * experts + e] }
                 for n in 0..<topology.nodes {
-                    perNode[n][e] = total > 0 ? perNode[n][e] / total * loads[l][e] : loads[l][e] / Double(topology.nodes)
+                    perNode[n][e] = total > 0 ? sums[n * experts + e] / total * loads[l][e] : loads[l][e] / Double(topology.nodes)
                 }
             }
             result.append(perNode)

@@ -4,20 +4,9 @@
 /// optimum as the phase-2 LP (`ShareLP.localise`, which the tests compare it with) at a fraction of the time.
 enum FlowShares {
     /// `shares[g][s]` with every expert's tokens fully routed and each GPU ≤ cap, or nil when the flow falls short.
+    /// Single-replica experts are fixed load on their GPU; only replicated experts enter the network.
     static func within(cap: Double, gpus: [[Int]], weights: [Double]) -> [[Double]]? {
-        let experts = weights.count
-        let source = experts + gpus.count, sink = source + 1
-        let total = weights.reduce(0, +)
-        var network = FlowNetwork(nodes: sink + 1, epsilon: max(total, 1) * 1e-12)
-        for e in 0..<experts where weights[e] > 0 { network.addArc(from: source, to: e, capacity: weights[e]) }
-        var replicaArc: [[Int]] = []
-        for (g, slots) in gpus.enumerated() {
-            replicaArc.append(slots.map { network.addArc(from: $0, to: experts + g, capacity: weights[$0]) })
-            network.addArc(from: experts + g, to: sink, capacity: cap)
-        }
-        let flow = network.minCostFlow(from: source, to: sink, limit: total)
-        guard flow >= total - max(total, 1) * 1e-9 else { return nil }
-        return shares(gpus, replicaArc, network, weights)
+        FlexibleShares(gpus: gpus, weights: weights, cap: cap)?.shares(gpus, weights: weights)
     }
 
     /// Phase 2: the shares serving the most tokens on the node they come from with no GPU above `cap`, or nil when
@@ -26,21 +15,23 @@ enum FlowShares {
         var replicas = [Int](repeating: 0, count: weights.count)
         for slots in gpus { for e in slots { replicas[e] += 1 } }
         // Nodes: experts, then (expert, node) pairs as they appear, then GPUs, source, sink.
-        var pairIndex: [Int: Int] = [:]
+        let nodes = topology.nodes
+        var pairIndex = [Int](repeating: -1, count: weights.count * nodes)
+        var pairs: [(expert: Int, node: Int)] = []
         for (g, slots) in gpus.enumerated() {
-            for e in slots where replicas[e] > 1 {
-                let key = e * topology.nodes + topology.node(of: g)
-                if pairIndex[key] == nil { pairIndex[key] = pairIndex.count }
+            for e in slots where replicas[e] > 1 && pairIndex[e * nodes + topology.node(of: g)] < 0 {
+                pairIndex[e * nodes + topology.node(of: g)] = pairs.count
+                pairs.append((e, topology.node(of: g)))
             }
         }
         let experts = weights.count
-        let firstGPU = experts + pairIndex.count
+        let firstGPU = experts + pairs.count
         let source = firstGPU + gpus.count, sink = source + 1
         let flexible = weights.indices.filter { replicas[$0] > 1 }.reduce(0.0) { $0 + weights[$1] }
         var network = FlowNetwork(nodes: sink + 1, epsilon: max(weights.reduce(0, +), 1) * 1e-12)
         for e in 0..<experts where replicas[e] > 1 && weights[e] > 0 { network.addArc(from: source, to: e, capacity: weights[e]) }
-        for (key, index) in pairIndex.sorted(by: { $0.value < $1.value }) {
-            let (e, n) = (key / topology.nodes, key % topology.nodes)
+        for (index, pair) in pairs.enumerated() {
+            let (e, n) = pair
             let local = min(origins[n][e], weights[e])
             if local > 0 { network.addArc(from: e, to: experts + index, capacity: local, cost: -1) }
             network.addArc(from: e, to: experts + index, capacity: weights[e])
@@ -51,7 +42,7 @@ enum FlowShares {
         for (g, slots) in gpus.enumerated() {
             replicaArc.append(slots.map { e in
                 guard replicas[e] > 1 else { return -1 }
-                let pair = pairIndex[e * topology.nodes + topology.node(of: g)] ?? 0
+                let pair = pairIndex[e * nodes + topology.node(of: g)]
                 return network.addArc(from: experts + pair, to: firstGPU + g, capacity: weights[e])
             })
             network.addArc(from: firstGPU + g, to: sink, capacity: cap - rigidLoad[g])
@@ -88,10 +79,10 @@ struct FlexibleShares {
     private let source: Int, sink: Int
 
     /// Nil when no shares of the replicated experts fit the cap next to the single replicas' fixed loads.
-    init?(_ placement: LayerPlacement, weights: [Double], cap: Double) {
+    init?(gpus placement: [[Int]], weights: [Double], cap: Double) {
         var replicas = [Int](repeating: 0, count: weights.count)
-        for slots in placement.gpus { for e in slots { replicas[e] += 1 } }
-        let experts = weights.count, gpus = placement.gpus.count
+        for slots in placement { for e in slots { replicas[e] += 1 } }
+        let experts = weights.count, gpus = placement.count
         source = experts + gpus
         sink = source + 1
         self.cap = cap
@@ -101,11 +92,11 @@ struct FlexibleShares {
             network.addArc(from: source, to: e, capacity: weights[e])
             flexible += weights[e]
         }
-        rigidLoad = FlowShares.rigidLoads(placement.gpus, replicas: replicas, weights: weights)
+        rigidLoad = FlowShares.rigidLoads(placement, replicas: replicas, weights: weights)
         guard rigidLoad.allSatisfy({ $0 <= cap }) else { return nil }
         replicaArc = []
         gpuArc = []
-        for (g, slots) in placement.gpus.enumerated() {
+        for (g, slots) in placement.enumerated() {
             replicaArc.append(slots.map { e in replicas[e] > 1 ? network.addArc(from: e, to: experts + g, capacity: weights[e]) : -1 })
             gpuArc.append(network.addArc(from: experts + g, to: sink, capacity: cap - rigidLoad[g]))
         }

@@ -19,7 +19,7 @@ enum LocalitySwaps {
     /// the cap (a live flow; only the shifted load is rerouted). The phase-2 flow then re-optimises the shares.
     static func rigidSwaps(_ placement: LayerPlacement, weights: [Double], origins: [[Double]], topology: ExpertTopology,
                            cap: Double) -> LayerPlacement {
-        guard var flexible = FlexibleShares(placement, weights: weights, cap: cap) else { return placement }
+        guard var flexible = FlexibleShares(gpus: placement.gpus, weights: weights, cap: cap) else { return placement }
         var result = placement
         var count = [Int](repeating: 0, count: weights.count)
         for slots in result.gpus { for e in slots { count[e] += 1 } }

@@ -1,3 +1,5 @@
+import HeapModule
+
 /// Placements built without the LP: how many replicas each expert gets and which GPU holds each. The LP
 /// (`ShareLP`) then chooses the shares.
 enum ReplicaPlacement {
@@ -14,14 +16,32 @@ enum ReplicaPlacement {
         for e in weights.indices { for _ in 0..<counts[e] { replicas.append((e, weights[e] / Double(counts[e]))) } }
         replicas.sort { $0.load != $1.load ? $0.load > $1.load : $0.expert < $1.expert }
         var state = State(topology: topology, experts: weights.count)
+        // GPUs with a free slot by (load, index): the first one popped without the expert is `lightestGPU`'s choice.
+        var open = Heap((0..<topology.gpus).map { GPUEntry(load: 0, gpu: $0) })
+        var passed: [GPUEntry] = []
         for replica in replicas {
-            if let gpu = state.lightestGPU(for: replica.expert, onNode: nil) {
-                state.place(replica.expert, on: gpu, load: replica.load)
+            var chosen: GPUEntry?
+            while let entry = open.popMin() {
+                if state.holds(replica.expert, entry.gpu) { passed.append(entry) } else { chosen = entry; break }
+            }
+            open.insert(contentsOf: passed)
+            passed.removeAll(keepingCapacity: true)
+            if var entry = chosen {
+                state.place(replica.expert, on: entry.gpu, load: replica.load)
+                entry.load = state.load[entry.gpu]
+                if state.used[entry.gpu] < topology.slotsPerGPU { open.insert(entry) }
             } else {
                 state.placeBySwap(replica.expert, load: replica.load)
+                open = Heap((0..<topology.gpus).filter { state.used[$0] < topology.slotsPerGPU }.map { GPUEntry(load: state.load[$0], gpu: $0) })
             }
         }
         return state.gpus
+    }
+
+    private struct GPUEntry: Comparable {
+        var load: Double
+        let gpu: Int
+        static func < (a: Self, b: Self) -> Bool { a.load != b.load ? a.load < b.load : a.gpu < b.gpu }
     }
 
     /// Rigid first, flexible last: experts with one replica (whose tokens cannot move) go to the node `nodeFor`
@@ -55,44 +75,62 @@ enum ReplicaPlacement {
         return state.gpus
     }
 
-    /// The partial placement while replicas are being placed.
+    /// The partial placement while replicas are being placed, with flat per-GPU counts so the many "lightest GPU"
+    /// scans read plain arrays.
     struct State {
         let topology: ExpertTopology
         var gpus: [[Int]]
         var load: [Double]
         var nodeLoad: [Double]
+        /// Slots filled on each GPU.
+        var used: [Int]
         /// `held[e * gpus + g]`: GPU g holds a replica of expert e.
         var held: [Bool]
+        /// `nodeReplicas[e * nodes + n]`: replicas of expert e on node n.
+        var nodeReplicas: [Int]
 
         init(topology: ExpertTopology, experts: Int) {
             self.topology = topology
             gpus = [[Int]](repeating: [], count: topology.gpus)
             load = [Double](repeating: 0, count: topology.gpus)
             nodeLoad = [Double](repeating: 0, count: topology.nodes)
+            used = [Int](repeating: 0, count: topology.gpus)
             held = [Bool](repeating: false, count: experts * topology.gpus)
+            nodeReplicas = [Int](repeating: 0, count: experts * topology.nodes)
         }
 
         func holds(_ expert: Int, _ gpu: Int) -> Bool { held[expert * topology.gpus + gpu] }
-        mutating func setHolds(_ expert: Int, _ gpu: Int, _ value: Bool) { held[expert * topology.gpus + gpu] = value }
 
-        func replicas(of expert: Int, onNode node: Int) -> Int {
-            (node * topology.gpusPerNode..<(node + 1) * topology.gpusPerNode).reduce(0) { $0 + (holds(expert, $1) ? 1 : 0) }
+        private mutating func setHolds(_ expert: Int, _ gpu: Int, _ value: Bool) {
+            held[expert * topology.gpus + gpu] = value
+            nodeReplicas[expert * topology.nodes + topology.node(of: gpu)] += value ? 1 : -1
         }
+
+        func replicas(of expert: Int, onNode node: Int) -> Int { nodeReplicas[expert * topology.nodes + node] }
 
         func lightestGPU(for expert: Int, onNode node: Int?, slotLimit: Int? = nil) -> Int? {
             let range = node.map { ($0 * topology.gpusPerNode)..<(($0 + 1) * topology.gpusPerNode) } ?? 0..<topology.gpus
             let limit = min(slotLimit ?? topology.slotsPerGPU, topology.slotsPerGPU)
-            var best: Int?
-            for g in range where gpus[g].count < limit && !holds(expert, g) {
-                if best.map({ load[g] < load[$0] }) ?? true { best = g }
+            let row = expert * topology.gpus
+            var best = -1
+            var bestLoad = Double.infinity
+            for g in range where used[g] < limit && !held[row + g] && (best < 0 || load[g] < bestLoad) {
+                best = g
+                bestLoad = load[g]
             }
-            return best
+            return best < 0 ? nil : best
         }
 
-        func hasRoom(for expert: Int, onNode node: Int) -> Bool { lightestGPU(for: expert, onNode: node) != nil }
+        func hasRoom(for expert: Int, onNode node: Int) -> Bool {
+            let row = expert * topology.gpus
+            return (node * topology.gpusPerNode..<(node + 1) * topology.gpusPerNode).contains {
+                used[$0] < topology.slotsPerGPU && !held[row + $0]
+            }
+        }
 
         mutating func place(_ expert: Int, on gpu: Int, load replicaLoad: Double) {
             gpus[gpu].append(expert)
+            used[gpu] += 1
             load[gpu] += replicaLoad
             nodeLoad[topology.node(of: gpu)] += replicaLoad
             setHolds(expert, gpu, true)
@@ -101,13 +139,14 @@ enum ReplicaPlacement {
         /// Every GPU with a free slot already holds `expert`: move some other expert f from a GPU h without `expert`
         /// to the free slot, and put `expert` in f's place. Exists whenever `expert` has fewer replicas than GPUs.
         mutating func placeBySwap(_ expert: Int, load replicaLoad: Double) {
-            guard let free = (0..<topology.gpus).first(where: { gpus[$0].count < topology.slotsPerGPU }) else { return }
+            guard let free = (0..<topology.gpus).first(where: { used[$0] < topology.slotsPerGPU }) else { return }
             for h in 0..<topology.gpus where !holds(expert, h) {
                 for (s, other) in gpus[h].enumerated() where !holds(other, free) {
                     gpus[h][s] = expert
                     setHolds(other, h, false)
                     setHolds(expert, h, true)
                     gpus[free].append(other)
+                    used[free] += 1
                     setHolds(other, free, true)
                     load[h] += replicaLoad
                     nodeLoad[topology.node(of: h)] += replicaLoad

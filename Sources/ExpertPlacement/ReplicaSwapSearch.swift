@@ -15,6 +15,10 @@ struct ReplicaSwapSearch {
     var held: [Bool]
     /// What moving a slot's tokens to each node gains; a swap changes it only for the two experts swapped.
     var moveGain: [Double]
+    /// Per GPU and target node, at least the largest `moveGain` of its slots (exact at the start of a pass, raised
+    /// by every refresh), so a scan skips GPUs that cannot beat the best swap found.
+    var gpuGainBound: [Double]
+    var slotGPU: [Int] = []
     let threshold: Double
 
     init(_ placement: LayerPlacement, weights: [Double], origins: [[Double]], topology: ExpertTopology, cap: Double) {
@@ -27,6 +31,7 @@ struct ReplicaSwapSearch {
             expert += slots
             share += shares
             slotNode += slots.map { _ in topology.node(of: g) }
+            slotGPU += slots.map { _ in g }
             start.append(expert.count)
         }
         load = placement.loads(weights)
@@ -40,6 +45,7 @@ struct ReplicaSwapSearch {
         }
         threshold = max(weights.reduce(0, +), 1) * 1e-9
         moveGain = [Double](repeating: 0, count: expert.count * topology.nodes)
+        gpuGainBound = [Double](repeating: -.infinity, count: topology.gpus * topology.nodes)
         for slot in expert.indices { refreshMoveGain(slot) }
     }
 
@@ -54,41 +60,76 @@ struct ReplicaSwapSearch {
     mutating func refreshMoveGain(_ slot: Int) {
         let tokens = weights[expert[slot]] * share[slot]
         for target in 0..<topology.nodes where target != slotNode[slot] {
-            moveGain[slot * topology.nodes + target] = gain(expert[slot], tokens, from: slotNode[slot], to: target)
+            let value = gain(expert[slot], tokens, from: slotNode[slot], to: target)
+            moveGain[slot * topology.nodes + target] = value
+            let bound = slotGPU[slot] * topology.nodes + target
+            gpuGainBound[bound] = max(gpuGainBound[bound], value)
         }
     }
 
     /// One pass over every slot: each over-served replica swaps with the best partner on a node that lacks its tokens.
     mutating func pass() -> Bool {
-        let gpus = topology.gpus
+        tightenGainBounds()
         var improved = false
-        for g1 in 0..<gpus {
+        for g1 in 0..<topology.gpus {
             let n1 = topology.node(of: g1)
             for s1 in start[g1]..<start[g1 + 1] {
                 let a = expert[s1]
-                let ta = weights[a] * share[s1]
-                guard ta > 0, served[n1 * experts + a] > origin[n1 * experts + a] else { continue }
-                var bestSlot = -1, bestGPU = -1, bestGain = threshold
-                for n2 in 0..<topology.nodes where n2 != n1 && origin[n2 * experts + a] > served[n2 * experts + a] {
-                    let gainA = moveGain[s1 * topology.nodes + n2]
-                    for g2 in (n2 * topology.gpusPerNode)..<((n2 + 1) * topology.gpusPerNode) where !held[a * gpus + g2] {
-                        for s2 in start[g2]..<start[g2 + 1] {
-                            let total = gainA + moveGain[s2 * topology.nodes + n1]
-                            guard total > bestGain, !held[expert[s2] * gpus + g1] else { continue }
-                            let tb = weights[expert[s2]] * share[s2]
-                            // A GPU may stay where it is even if the cap is below it (the cap only binds rises).
-                            guard load[g1] - ta + tb <= max(cap, load[g1]) || tb <= ta,
-                                  load[g2] - tb + ta <= max(cap, load[g2]) || ta <= tb else { continue }
-                            (bestSlot, bestGPU, bestGain) = (s2, g2, total)
-                        }
-                    }
-                }
-                guard bestSlot >= 0 else { continue }
-                swap(s1, on: g1, with: bestSlot, on: bestGPU)
+                guard weights[a] * share[s1] > 0, served[n1 * experts + a] > origin[n1 * experts + a],
+                      let partner = bestPartner(of: s1, on: g1) else { continue }
+                swap(s1, on: g1, with: partner.slot, on: partner.gpu)
                 improved = true
             }
         }
         return improved
+    }
+
+    /// The swap partner for slot `s1` (on GPU `g1`) that serves the most more tokens locally, within the cap. The
+    /// scan covers every slot on every node short of s1's expert, so it reads the arrays through unchecked views.
+    private func bestPartner(of s1: Int, on g1: Int) -> (slot: Int, gpu: Int)? {
+        let (gpus, nodes, perNode) = (topology.gpus, topology.nodes, topology.gpusPerNode)
+        let n1 = topology.node(of: g1)
+        let a = expert[s1]
+        let ta = weights[a] * share[s1]
+        let (cap, threshold, load1) = (cap, threshold, load[g1])
+        var bestSlot = -1, bestGPU = -1, bestGain = threshold
+        moveGain.withUnsafeBufferPointer { moveGain in
+            held.withUnsafeBufferPointer { held in
+                expert.withUnsafeBufferPointer { expert in
+                    share.withUnsafeBufferPointer { share in
+                        weights.withUnsafeBufferPointer { weights in
+                            for n2 in 0..<nodes where n2 != n1 && origin[n2 * experts + a] > served[n2 * experts + a] {
+                                let gainA = moveGain[s1 * nodes + n2]
+                                for g2 in (n2 * perNode)..<((n2 + 1) * perNode)
+                                where !held[a * gpus + g2] && gainA + gpuGainBound[g2 * nodes + n1] > bestGain {
+                                    let load2 = load[g2]
+                                    for s2 in start[g2]..<start[g2 + 1] {
+                                        let total = gainA + moveGain[s2 * nodes + n1]
+                                        guard total > bestGain, !held[expert[s2] * gpus + g1] else { continue }
+                                        let tb = weights[expert[s2]] * share[s2]
+                                        // A GPU may stay where it is even if the cap is below it (the cap only binds rises).
+                                        guard load1 - ta + tb <= max(cap, load1) || tb <= ta,
+                                              load2 - tb + ta <= max(cap, load2) || ta <= tb else { continue }
+                                        (bestSlot, bestGPU, bestGain) = (s2, g2, total)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return bestSlot >= 0 ? (bestSlot, bestGPU) : nil
+    }
+
+    private mutating func tightenGainBounds() {
+        for index in gpuGainBound.indices { gpuGainBound[index] = -.infinity }
+        for slot in expert.indices {
+            for target in 0..<topology.nodes where target != slotNode[slot] {
+                let bound = slotGPU[slot] * topology.nodes + target
+                gpuGainBound[bound] = max(gpuGainBound[bound], moveGain[slot * topology.nodes + target])
+            }
+        }
     }
 
     private mutating func swap(_ s1: Int, on g1: Int, with s2: Int, on g2: Int) {

@@ -82,8 +82,7 @@ struct FlowSharesTests {
             let gpus = Self.placement(experts: experts, topology: topology, random: &random)
             let lp = ShareLP(topology: topology, weights: weights)
             let cap = lp.balance(gpus, lowerBound: 0).maxLoad * (1 + Double(trial % 4) * 0.03)
-            let start = LayerPlacement(gpus: gpus, shares: gpus.map { $0.map { _ in 1 } })
-            var live = try #require(FlexibleShares(start, weights: weights, cap: cap))
+            var live = try #require(FlexibleShares(gpus: gpus, weights: weights, cap: cap))
             var count = [Int](repeating: 0, count: experts)
             for slots in gpus { for e in slots { count[e] += 1 } }
             var current = gpus
