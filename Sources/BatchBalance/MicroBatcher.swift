@@ -15,8 +15,10 @@ struct MicroBatcher {
                 var bins = [[Int]](repeating: [], count: count)
                 var used = [Int](repeating: 0, count: count)
                 for item in byTokens {
-                    let candidates = bins.indices.filter { used[$0] + tokens[item] <= cap }
-                    guard let chosen = candidates.min(by: { used[$0] != used[$1] ? used[$0] < used[$1] : $0 < $1 }) else { return nil }
+                    // The emptiest bin the item fits in, lowest index on ties.
+                    var chosen = -1
+                    for bin in 0..<count where used[bin] + tokens[item] <= cap && (chosen < 0 || used[bin] < used[chosen]) { chosen = bin }
+                    guard chosen >= 0 else { return nil }
                     bins[chosen].append(item)
                     used[chosen] += tokens[item]
                 }

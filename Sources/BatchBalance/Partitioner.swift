@@ -67,6 +67,7 @@ struct Partitioner {
         var loads = contents.map(load)
         // Each bin's items sorted by weight, for a binary search of the best swap partner.
         var sorted = contents.map { $0.sorted { weights[$0] < weights[$1] } }
+        var sortedWeights = sorted.map { $0.map { weights[$0] } }
         // Bins by load (ties by index), kept sorted as steps change two bins at a time.
         var byLoad = loads.indices.sorted { BinLoad(load: loads[$0], bin: $0) < BinLoad(load: loads[$1], bin: $1) }
         func reposition(_ bin: Int) {
@@ -88,29 +89,35 @@ struct Partitioner {
             var bestAction: (item: Int, to: Int, partner: Int?)?
             // A step with bin `other` gains at most half the gap between it and the busiest bin: visiting bins from
             // the least loaded up, the scan stops once no remaining bin can beat the best step found.
+            let busyItems = contents[busiest]
+            let busyWeights = busyItems.map { weights[$0] }
             for other in byLoad where other != busiest {
                 let room = top - loads[other]
                 if room / 2 <= bestGain { break }
-                for item in contents[busiest] {
-                    let w = weights[item]
-                    if equalCount == nil, w < room {
-                        let newMax = max(top - w, loads[other] + w)
-                        if top - newMax > bestGain { bestGain = top - newMax; bestAction = (item, other, nil) }
-                    }
-                    // The ideal partner weighs w − room/2; check the two neighbours of that point.
-                    let ideal = w - room / 2
-                    var low = 0, high = sorted[other].count
-                    while low < high {
-                        let middle = (low + high) / 2
-                        if weights[sorted[other][middle]] < ideal { low = middle + 1 } else { high = middle }
-                    }
-                    // A range, not an array literal: this loop runs items × bins times per round.
-                    for position in max(low - 1, 0)...low where position < sorted[other].count {
-                        let partner = sorted[other][position]
-                        let v = weights[partner]
-                        guard v < w else { continue }
-                        let newMax = max(top - w + v, loads[other] - v + w)
-                        if top - newMax > bestGain { bestGain = top - newMax; bestAction = (item, other, partner) }
+                // This scan runs items × bins times per round: the partner weights are read through an unchecked
+                // view of the bin's sorted weights.
+                sortedWeights[other].withUnsafeBufferPointer { partnerWeights in
+                    for (position, w) in busyWeights.enumerated() {
+                        if equalCount == nil, w < room {
+                            let newMax = max(top - w, loads[other] + w)
+                            if top - newMax > bestGain { bestGain = top - newMax; bestAction = (busyItems[position], other, nil) }
+                        }
+                        // The ideal partner weighs w − room/2; check the two neighbours of that point.
+                        let ideal = w - room / 2
+                        var low = 0, high = partnerWeights.count
+                        while low < high {
+                            let middle = (low + high) / 2
+                            if partnerWeights[middle] < ideal { low = middle + 1 } else { high = middle }
+                        }
+                        for candidate in max(low - 1, 0)...low where candidate < partnerWeights.count {
+                            let v = partnerWeights[candidate]
+                            guard v < w else { continue }
+                            let newMax = max(top - w + v, loads[other] - v + w)
+                            if top - newMax > bestGain {
+                                bestGain = top - newMax
+                                bestAction = (busyItems[position], other, sorted[other][candidate])
+                            }
+                        }
                     }
                 }
             }
@@ -129,6 +136,8 @@ struct Partitioner {
             loads[action.to] = load(to)
             sorted[busiest] = from.sorted { weights[$0] < weights[$1] }
             sorted[action.to] = to.sorted { weights[$0] < weights[$1] }
+            sortedWeights[busiest] = sorted[busiest].map { weights[$0] }
+            sortedWeights[action.to] = sorted[action.to].map { weights[$0] }
             reposition(busiest)
             reposition(action.to)
         }

@@ -111,6 +111,10 @@ do {
         for row in try BatchBalanceBenchmark.multimodal() { print(row) }
     }
 
+    if onlySection == "locality" {
+        for row in try ExpertPlacementBenchmark.origins() { print(row) }
+    }
+
     if onlySection == "deepseek" {
         for row in try ExpertPlacementBenchmark.deepSeekV3(repetitions: max(3, repetitions / 3)) { print(row) }
     }
