@@ -7,7 +7,7 @@ import SolverFixtures
 // Every figure is measured in this run; ratios compare cases of the same run.
 
 let repetitions = Int(ProcessInfo.processInfo.environment["PARAPLAN_BENCH_REPETITIONS"] ?? "") ?? 30
-/// PARAPLAN_BENCH_ONLY=experts (a section name) runs one section.
+/// PARAPLAN_BENCH_ONLY=experts (a section name) runs one section; multimodal, locality and deepseek run one table each.
 let onlySection = ProcessInfo.processInfo.environment["PARAPLAN_BENCH_ONLY"]
 func runs(_ section: String) -> Bool { onlySection == nil || onlySection == section }
 
