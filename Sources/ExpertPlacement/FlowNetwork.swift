@@ -36,11 +36,11 @@ struct FlowNetwork {
         let id = head.count
         head.append(to); residual.append(capacity); cost.append(arcCost)
         head.append(from); residual.append(0); cost.append(-arcCost)
-        outgoing = []
         return id
     }
 
-    /// Groups the arcs by tail (a counting sort, stable, so the scan order is the order added).
+    /// Groups the arcs by tail (a counting sort, stable, so the scan order is the order added); rebuilt when arcs
+    /// were added since.
     private mutating func indexArcs() {
         guard outgoing.count != head.count || firstOutgoing.count != nodeCount + 1 else { return }
         firstOutgoing = [Int](repeating: 0, count: nodeCount + 1)

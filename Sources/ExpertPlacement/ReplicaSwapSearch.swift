@@ -62,9 +62,13 @@ struct ReplicaSwapSearch {
         for target in 0..<topology.nodes where target != slotNode[slot] {
             let value = gain(expert[slot], tokens, from: slotNode[slot], to: target)
             moveGain[slot * topology.nodes + target] = value
-            let bound = slotGPU[slot] * topology.nodes + target
-            gpuGainBound[bound] = max(gpuGainBound[bound], value)
+            raiseGainBound(slot, target)
         }
+    }
+
+    private mutating func raiseGainBound(_ slot: Int, _ target: Int) {
+        let bound = slotGPU[slot] * topology.nodes + target
+        gpuGainBound[bound] = max(gpuGainBound[bound], moveGain[slot * topology.nodes + target])
     }
 
     /// One pass over every slot: each over-served replica swaps with the best partner on a node that lacks its tokens.
@@ -125,10 +129,7 @@ struct ReplicaSwapSearch {
     private mutating func tightenGainBounds() {
         for index in gpuGainBound.indices { gpuGainBound[index] = -.infinity }
         for slot in expert.indices {
-            for target in 0..<topology.nodes where target != slotNode[slot] {
-                let bound = slotGPU[slot] * topology.nodes + target
-                gpuGainBound[bound] = max(gpuGainBound[bound], moveGain[slot * topology.nodes + target])
-            }
+            for target in 0..<topology.nodes where target != slotNode[slot] { raiseGainBound(slot, target) }
         }
     }
 
