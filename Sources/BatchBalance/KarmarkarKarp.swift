@@ -1,42 +1,51 @@
 /// verl's `karmarkar_karp(values, k, equal_size)` (largest differencing method), written from its description
 /// (../shared/references/balance.md §2.2): states of k sets, merged largest-spread first, A's j-th largest set taking
 /// B's j-th smallest.
+///
+/// Sets keep their items in one shared linked list (`next`), so a merge appends a list in O(1) instead of copying
+/// arrays; each set is four words and sorts without reference counting.
 enum KarmarkarKarp {
     private struct PartSet {
         var sum: Double
-        var items: [Int]
+        var count: Int
+        /// First and last item of the set's list in insertion order; -1 when empty.
+        var head: Int
+        var tail: Int
+
+        static let empty = PartSet(sum: 0, count: 0, head: -1, tail: -1)
     }
 
     private struct State {
+        /// Sorted descending: by sum, then item count, then the item lists compared lexicographically.
         var sets: [PartSet]
         var spread: Double { (sets.first?.sum ?? 0) - (sets.last?.sum ?? 0) }
-
-        mutating func sortDescending() {
-            sets.sort { lhs, rhs in
-                if lhs.sum != rhs.sum { return lhs.sum > rhs.sum }
-                if lhs.items.count != rhs.items.count { return lhs.items.count > rhs.items.count }
-                return lhs.items.lexicographicallyPrecedes(rhs.items) == false && lhs.items != rhs.items
-            }
-        }
     }
 
     static func partition(_ values: [Double], parts k: Int, equalSize: Bool) -> [[Int]] {
-        let sorted = values.indices.sorted { values[$0] != values[$1] ? values[$0] < values[$1] : $0 < $1 }
+        guard k > 0 else { return [] }
+        var keyed = values.enumerated().map { KeyedIndex(key: $0.element, index: $0.offset) }
+        keyed.sort()
+        let sorted = keyed.map(\.index)
+        var next = [Int](repeating: -1, count: values.count)
+
+        func single(_ index: Int) -> PartSet { PartSet(sum: values[index], count: 1, head: index, tail: index) }
+        /// Sorts with a snapshot of the lists: a closure over the mutable `next` would box it.
+        func sortDescending(_ sets: inout [PartSet]) {
+            let lists = next
+            sets.sort { before($0, $1, lists) }
+        }
+
         var states: [State] = []
         if equalSize {
             for start in stride(from: 0, to: sorted.count, by: k) {
-                let chunk = sorted[start..<min(start + k, sorted.count)]
-                var sets = chunk.map { PartSet(sum: values[$0], items: [$0]) }
-                while sets.count < k { sets.append(PartSet(sum: 0, items: [])) }
-                var state = State(sets: sets)
-                state.sortDescending()
-                states.append(state)
+                var sets = sorted[start..<min(start + k, sorted.count)].map(single)
+                while sets.count < k { sets.append(.empty) }
+                sortDescending(&sets)
+                states.append(State(sets: sets))
             }
         } else {
             for index in sorted {
-                var sets = [PartSet(sum: values[index], items: [index])]
-                sets += (1..<max(k, 1)).map { _ in PartSet(sum: 0, items: []) }
-                states.append(State(sets: sets))
+                states.append(State(sets: [single(index)] + [PartSet](repeating: .empty, count: k - 1)))
             }
         }
         // A priority order by spread (then by the largest set); a sorted array is enough at these sizes.
@@ -48,13 +57,40 @@ enum KarmarkarKarp {
             var a = states.removeFirst()
             let b = states.removeFirst()
             for j in 0..<k {
-                a.sets[j].sum += b.sets[k - 1 - j].sum
-                a.sets[j].items += b.sets[k - 1 - j].items
+                let taken = b.sets[k - 1 - j]
+                guard taken.head >= 0 else { continue }
+                if a.sets[j].head < 0 { a.sets[j].head = taken.head } else { next[a.sets[j].tail] = taken.head }
+                a.sets[j].tail = taken.tail
+                a.sets[j].sum += taken.sum
+                a.sets[j].count += taken.count
             }
-            a.sortDescending()
+            sortDescending(&a.sets)
             states.append(a)
         }
-        return states.first?.sets.map { $0.items.sorted() } ?? []
+        return states.first?.sets.map { set in
+            var items: [Int] = []
+            items.reserveCapacity(set.count)
+            var item = set.head
+            while item >= 0 {
+                items.append(item)
+                item = next[item]
+            }
+            return items.sorted()
+        } ?? []
+    }
+
+    /// Whether `lhs` orders before `rhs` in a descending set order (verl compares (sum, count, items)).
+    private static func before(_ lhs: PartSet, _ rhs: PartSet, _ next: [Int]) -> Bool {
+        if lhs.sum != rhs.sum { return lhs.sum > rhs.sum }
+        if lhs.count != rhs.count { return lhs.count > rhs.count }
+        // Equal counts: the first differing item decides; equal lists are not ordered.
+        var a = lhs.head, b = rhs.head
+        while a >= 0, b >= 0 {
+            if a != b { return a > b }
+            a = next[a]
+            b = next[b]
+        }
+        return false
     }
 
     /// verl's workload proxy for a sequence of L valid tokens.

@@ -6,6 +6,29 @@ struct MicroBatcher {
     let cap: Int?
     let count: Int?
 
+    /// Whether `split` succeeds, without building the micro-batches: feasibility depends only on the token
+    /// counts, so equal counts may go in any order. Called for every rank of every candidate.
+    func fits(_ items: [Int]) -> Bool {
+        guard let cap else {
+            if let count, count > 1 { return items.count >= count }
+            return true
+        }
+        guard let count else { return items.allSatisfy { tokens[$0] <= cap } }
+        guard items.count >= count else { return false }
+        var sizes = items.map { tokens[$0] }
+        sizes.sort(by: >)
+        var used = [Int](repeating: 0, count: count)
+        var empty = count
+        for size in sizes {
+            var chosen = -1
+            for bin in 0..<count where used[bin] + size <= cap && (chosen < 0 || used[bin] < used[chosen]) { chosen = bin }
+            guard chosen >= 0 else { return false }
+            if used[chosen] == 0 { empty -= 1 }
+            used[chosen] += size
+        }
+        return empty == 0
+    }
+
     func split(_ items: [Int]) -> [[Int]]? {
         let byTokens = items.sorted { tokens[$0] != tokens[$1] ? tokens[$0] > tokens[$1] : $0 < $1 }
         if let cap {

@@ -12,15 +12,25 @@ struct Partitioner {
     let cap: Int?
     let microBatches: Int?
 
-    /// Heaviest first (ties by index): the LPT order.
-    var order: [Int] { weights.indices.sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 } }
+    /// Heaviest first (ties by index): the LPT order, sorted once for placement and every local search.
+    let order: [Int]
+
+    init(weights: [Double], tokens: [Int], bins: Int, equalCount: Int?, cap: Int?, microBatches: Int?) {
+        self.weights = weights
+        self.tokens = tokens
+        self.bins = bins
+        self.equalCount = equalCount
+        self.cap = cap
+        self.microBatches = microBatches
+        order = KeyedIndex.descending(weights)
+    }
 
     /// LPT: each item to the least-loaded bin that can take it (lowest index on ties), micro-batches filled first-fit
     /// as items arrive. Returns nil and the item that fits nowhere. `byTokens` orders by tokens instead of cost
     /// (first-fit decreasing), which packs tight caps better. Bins come off a heap by load; a bin that reaches the
     /// equal count is not pushed back.
     func lpt(byTokens: Bool = false) -> (bins: [[Int]]?, stuck: Int?) {
-        let order = byTokens ? weights.indices.sorted { tokens[$0] != tokens[$1] ? tokens[$0] > tokens[$1] : $0 < $1 } : self.order
+        let order = byTokens ? KeyedIndex.descending(tokens.map(Double.init)) : self.order
         var contents = [[Int]](repeating: [], count: bins)
         var microLoads = [[Int]](repeating: [], count: bins)
         var heap = Heap((0..<bins).map { BinLoad(load: 0, bin: $0) })
@@ -62,60 +72,74 @@ struct Partitioner {
     /// Moves (when counts are free) and swaps out of the busiest bin while they lower it; stops within 1e-4 of
     /// `target` (a lower bound: what is left is below the cost model's precision) or after `rounds`. `admits`
     /// re-checks caps on the two bins a step changes.
+    ///
+    /// A swap of w (busiest bin, load T) with v (bin b) leaves max(T − δ, load_b + δ), δ = w − v: it gains
+    /// min(δ, room_b − δ), room_b = T − load_b. So only partners with bestGain < δ < maxRoom − bestGain can beat the best
+    /// step found, and those lie in a window of the items sorted by weight. Weights never change, only bins do, so
+    /// that order is built once; the window narrows as the best gain grows.
     func improve(_ start: [[Int]], rounds: Int = 400, target: Double = 0, admits: (([Int]) -> Bool)? = nil) -> [[Int]] {
         var contents = start
         var loads = contents.map(load)
-        // Each bin's items sorted by weight, for a binary search of the best swap partner.
-        var sorted = contents.map { $0.sorted { weights[$0] < weights[$1] } }
-        var sortedWeights = sorted.map { $0.map { weights[$0] } }
-        // Bins by load (ties by index), kept sorted as steps change two bins at a time.
-        var byLoad = loads.indices.sorted { BinLoad(load: loads[$0], bin: $0) < BinLoad(load: loads[$1], bin: $1) }
-        func reposition(_ bin: Int) {
-            byLoad.removeAll { $0 == bin }
-            let key = BinLoad(load: loads[bin], bin: bin)
-            var low = 0, high = byLoad.count
-            while low < high {
-                let middle = (low + high) / 2
-                if BinLoad(load: loads[byLoad[middle]], bin: byLoad[middle]) < key { low = middle + 1 } else { high = middle }
-            }
-            byLoad.insert(bin, at: low)
+        var binOf = [Int](repeating: -1, count: weights.count)
+        for (bin, items) in contents.enumerated() { for item in items { binOf[item] = bin } }
+        // Lightest first; when every item is placed (always, in practice) that is the LPT order reversed.
+        let byWeight: [Int]
+        if contents.reduce(0, { $0 + $1.count }) == weights.count {
+            byWeight = order.reversed()
+        } else {
+            var placed = contents.flatMap { $0 }.map { KeyedIndex(key: weights[$0], index: $0) }
+            placed.sort()
+            byWeight = placed.map(\.index)
         }
+        let sortedWeights = byWeight.map { weights[$0] }
         for _ in 0..<rounds {
-            guard let busiest = loads.indices.max(by: { loads[$0] != loads[$1] ? loads[$0] < loads[$1] : $0 > $1 }) else { break }
+            // Busiest bin: highest load, lowest index on ties; lightest: lowest load among the others.
+            var busiest = -1, lightest = -1
+            for bin in loads.indices {
+                if busiest < 0 || loads[bin] > loads[busiest] { busiest = bin }
+            }
+            for bin in loads.indices where bin != busiest {
+                if lightest < 0 || loads[bin] < loads[lightest] { lightest = bin }
+            }
+            guard busiest >= 0, lightest >= 0 else { break }
             let top = loads[busiest]
             if top <= target * (1 + 1e-4) { break }
+            let maxRoom = top - loads[lightest]
             // Steps smaller than 1e-5 of the makespan are not worth their search time.
             var bestGain = 1e-5 * top
             var bestAction: (item: Int, to: Int, partner: Int?)?
-            // A step with bin `other` gains at most half the gap between it and the busiest bin: visiting bins from
-            // the least loaded up, the scan stops once no remaining bin can beat the best step found.
-            let busyItems = contents[busiest]
-            let busyWeights = busyItems.map { weights[$0] }
-            for other in byLoad where other != busiest {
-                let room = top - loads[other]
-                if room / 2 <= bestGain { break }
-                // This scan runs items × bins times per round: the partner weights are read through an unchecked
-                // view of the bin's sorted weights.
-                sortedWeights[other].withUnsafeBufferPointer { partnerWeights in
-                    for (position, w) in busyWeights.enumerated() {
-                        if equalCount == nil, w < room {
-                            let newMax = max(top - w, loads[other] + w)
-                            if top - newMax > bestGain { bestGain = top - newMax; bestAction = (busyItems[position], other, nil) }
-                        }
-                        // The ideal partner weighs w − room/2; check the two neighbours of that point.
-                        let ideal = w - room / 2
-                        var low = 0, high = partnerWeights.count
-                        while low < high {
-                            let middle = (low + high) / 2
-                            if partnerWeights[middle] < ideal { low = middle + 1 } else { high = middle }
-                        }
-                        for candidate in max(low - 1, 0)...low where candidate < partnerWeights.count {
-                            let v = partnerWeights[candidate]
-                            guard v < w else { continue }
-                            let newMax = max(top - w + v, loads[other] - v + w)
-                            if top - newMax > bestGain {
-                                bestGain = top - newMax
-                                bestAction = (busyItems[position], other, sorted[other][candidate])
+            if equalCount == nil {
+                // A move gains most into the lightest bin.
+                for item in contents[busiest] where weights[item] < maxRoom {
+                    let newMax = max(top - weights[item], loads[lightest] + weights[item])
+                    if top - newMax > bestGain { bestGain = top - newMax; bestAction = (item, lightest, nil) }
+                }
+            }
+            // This window scan runs once per busiest-bin item per round: it reads through unchecked views.
+            binOf.withUnsafeBufferPointer { binOf in
+                sortedWeights.withUnsafeBufferPointer { sortedWeights in
+                    loads.withUnsafeBufferPointer { loads in
+                        for item in contents[busiest] {
+                            let w = weights[item]
+                            guard w > bestGain else { continue }
+                            // First position weighing at least w − bestGain: partners sit below it.
+                            var low = 0, high = sortedWeights.count
+                            let ceiling = w - bestGain
+                            while low < high {
+                                let middle = (low + high) / 2
+                                if sortedWeights[middle] < ceiling { low = middle + 1 } else { high = middle }
+                            }
+                            var position = low - 1
+                            while position >= 0 {
+                                let v = sortedWeights[position]
+                                let delta = w - v
+                                if delta >= maxRoom - bestGain { break }
+                                let partner = byWeight[position]
+                                let other = binOf[partner]
+                                position -= 1
+                                if other == busiest { continue }
+                                let newMax = max(top - delta, loads[other] + delta)
+                                if top - newMax > bestGain { bestGain = top - newMax; bestAction = (item, other, partner) }
                             }
                         }
                     }
@@ -127,19 +151,15 @@ struct Partitioner {
             if let partner = action.partner {
                 to.removeAll { $0 == partner }
                 from.append(partner)
+                binOf[partner] = busiest
             }
             to.append(action.item)
             if let admits, !admits(from) || !admits(to) { break }
+            binOf[action.item] = action.to
             contents[busiest] = from
             contents[action.to] = to
             loads[busiest] = load(from)
             loads[action.to] = load(to)
-            sorted[busiest] = from.sorted { weights[$0] < weights[$1] }
-            sorted[action.to] = to.sorted { weights[$0] < weights[$1] }
-            sortedWeights[busiest] = sorted[busiest].map { weights[$0] }
-            sortedWeights[action.to] = sorted[action.to].map { weights[$0] }
-            reposition(busiest)
-            reposition(action.to)
         }
         return contents
     }

@@ -18,6 +18,9 @@ struct Problem {
     /// The encoder phase balanced on its own (LPT over images with free counts, then local search); it does not
     /// depend on the LLM assignment, so it is computed once. Empty unless the encoder is balanced separately.
     let encoderAssignment: [[Int]]
+    /// Bounds on the slowest rank of each phase (docs/batch-balancing.md §Lower bound), computed once.
+    let llmLowerBound: Double
+    let encoderLowerBound: Double
 
     init(samples: [Sample], cost: BatchBalanceCost, options: BatchBalancer.Options, cap: Int?) {
         self.samples = samples
@@ -41,13 +44,14 @@ struct Problem {
         weights = samples.indices.map { index in
             cost.llm.seconds(Double(samples[index].tokens)) + (options.separateEncoder ? 0 : encoderWeights[index])
         }
+        llmLowerBound = Self.partitionBound(weights, equal: options.equalCounts ? samples.count / options.ranks : nil, ranks: options.ranks)
         if options.separateEncoder, !images.isEmpty {
             let balancer = Partitioner(weights: images.map(\.2), tokens: images.map { _ in 0 }, bins: options.ranks, equalCount: nil,
                                        cap: nil, microBatches: nil)
-            let seconds = images.map(\.2)
-            let bound = max(seconds.reduce(0, +) / Double(options.ranks), seconds.max() ?? 0)
-            encoderAssignment = balancer.improve(balancer.lpt().bins ?? [], target: bound)
+            encoderLowerBound = Self.partitionBound(images.map(\.2), equal: nil, ranks: options.ranks)
+            encoderAssignment = balancer.improve(balancer.lpt().bins ?? [], target: encoderLowerBound)
         } else {
+            encoderLowerBound = 0
             encoderAssignment = []
         }
     }
@@ -66,7 +70,7 @@ struct Problem {
         guard contents.count == options.ranks else { return false }
         if let equalCount, contents.contains(where: { $0.count != equalCount }) { return false }
         let batcher = microBatcher
-        return contents.allSatisfy { batcher.split($0) != nil }
+        return contents.allSatisfy(batcher.fits)
     }
 
     /// Step time under the phase model: with separate encoder balancing, the slowest LLM rank plus the slowest
@@ -92,7 +96,7 @@ struct Problem {
             throw .capsInfeasible(index: stuck, reason: "no rank can take it (\(tokens[stuck]) tokens) within the micro-batch caps and counts")
         }
         let batcher = microBatcher
-        var ours = [partitioner.improve(lpt, target: llmLowerBound, admits: cap == nil ? nil : { batcher.split($0) != nil })]
+        var ours = [partitioner.improve(lpt, target: llmLowerBound, admits: cap == nil ? nil : { batcher.fits($0) })]
         if let exact = exactMILP(start: ours[0]) { ours.append(exact) }
         // Where every sample says which rank loaded it, that assignment, and the local search started from it,
         // are candidates too: among equally fast plans the one that moves least wins.
@@ -103,7 +107,7 @@ struct Problem {
             // Searching from the loaded assignment only pays when it is already close to the best plan.
             let best = ours.map { $0.map(partitioner.load).max() ?? 0 }.min() ?? 0
             if (origin.map(partitioner.load).max() ?? .infinity) <= best * 1.02 {
-                ours.append(partitioner.improve(origin, target: best, admits: cap == nil ? nil : { batcher.split($0) != nil }))
+                ours.append(partitioner.improve(origin, target: best, admits: cap == nil ? nil : { batcher.fits($0) }))
             }
         }
         var baselines: [(String, [[Int]])] = [("as-loaded", asLoaded), ("lpt", lpt)]
@@ -114,8 +118,7 @@ struct Problem {
         // Baselines are reported only when they keep the same rules, and each is a candidate: the plan never
         // loses to a reported baseline.
         baselines = baselines.filter { admissible($0.1) }
-        ours += baselines.map(\.1)
-        return (ours.filter(admissible), baselines)
+        return (ours.filter(admissible) + baselines.map(\.1), baselines)
     }
 
     /// Contiguous equal split in input order (the first N mod R ranks take one more).
@@ -157,13 +160,13 @@ struct Problem {
     func relabel(_ contents: [[Int]]) -> [[Int]] {
         guard samples.contains(where: { $0.loadedRank != nil }) else { return contents }
         let k = options.ranks
-        var gain = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
+        var pairs: [(content: Int, place: Int, gain: Double)] = []
         for (j, content) in contents.enumerated() {
             for sample in content {
-                if let rank = samples[sample].loadedRank { gain[j][rank] += Double(tokens[sample]) * cost.bytesPerToken }
+                if let rank = samples[sample].loadedRank { pairs.append((j, rank, Double(tokens[sample]) * cost.bytesPerToken)) }
             }
         }
-        let ranks = Assignment.maximumGain(gain)
+        let ranks = Assignment.maximumGain(places: k, pairs: pairs)
         var result = [[Int]](repeating: [], count: k)
         for (j, content) in contents.enumerated() { result[ranks[j]] = content }
         return result
@@ -179,13 +182,11 @@ struct Problem {
         return bytes
     }
 
-    var llmLowerBound: Double { partitionBound(weights, equal: equalCount) }
-
-    func partitionBound(_ values: [Double], equal: Int?) -> Double {
+    static func partitionBound(_ values: [Double], equal: Int?, ranks: Int) -> Double {
         guard let largest = values.max() else { return 0 }
-        var bound = max(values.reduce(0, +) / Double(options.ranks), largest)
+        var bound = max(values.reduce(0, +) / Double(ranks), largest)
         if let equal, equal > 1 {
-            bound = max(bound, Self.equalCountBound(values, perRank: equal, ranks: options.ranks))
+            bound = max(bound, equalCountBound(values, perRank: equal, ranks: ranks))
         }
         return bound
     }
@@ -205,9 +206,14 @@ struct Problem {
         var top = 0.0
         for t in 1...min(count, 2 * ranks) {
             top += ascending[count - t]
+            // g(s) = top + smallest[n·s − t] is convex in s (each step adds n ascending values), so g(s)/s falls
+            // to its minimum and then never falls again. With heavy items the minimum sits at the largest s, so
+            // the scan runs down from there and stops at the first rise.
             var best = Double.infinity
-            for s in ((t + n - 1) / n)...min(t, ranks) where n * s - t <= count - t {
-                best = min(best, (top + smallest[n * s - t]) / Double(s))
+            for s in stride(from: min(t, ranks, count / n), through: (t + n - 1) / n, by: -1) {
+                let value = (top + smallest[n * s - t]) / Double(s)
+                if value > best { break }
+                best = value
             }
             if best.isFinite { bound = max(bound, best) }
         }
@@ -216,9 +222,7 @@ struct Problem {
 
     /// Valid for every assignment under the phase model (docs/batch-balancing.md §Lower bound).
     var lowerBound: Double {
-        let llm = llmLowerBound
-        guard options.separateEncoder, !images.isEmpty else { return llm }
-        return llm + partitionBound(images.map(\.seconds), equal: nil)
+        options.separateEncoder && !images.isEmpty ? llmLowerBound + encoderLowerBound : llmLowerBound
     }
 
     func result(_ contents: [[Int]], baselines: [(name: String, contents: [[Int]])], elapsed: Duration) throws(BatchBalanceError) -> BatchBalanceResult {

@@ -28,10 +28,50 @@ public enum Assignment {
         return result
     }
 
+    /// The same from the positive gains alone, `(content, place, gain)`, for n places: large n with few positive
+    /// pairs (samples from a few ranks each) skips the n × n matrix. Pairs of one content and place add up.
+    public static func maximumGain(places n: Int, pairs: [(content: Int, place: Int, gain: Double)]) -> [Int] {
+        guard n > 1, pairs.contains(where: { $0.gain > 0 && (0..<n).contains($0.content) && (0..<n).contains($0.place) })
+        else { return Array(0..<max(n, 0)) }
+        let valid = pairs.filter { $0.gain > 0 && (0..<n).contains($0.content) && (0..<n).contains($0.place) }
+        if n <= 16 {
+            var gain = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+            for pair in valid { gain[pair.content][pair.place] += pair.gain }
+            return maximumGain(gain)
+        }
+        // Sum duplicate pairs content by content: bucket by content, then one scratch row reused.
+        var start = [Int](repeating: 0, count: n + 1)
+        for pair in valid { start[pair.content + 1] += 1 }
+        for content in 0..<n { start[content + 1] += start[content] }
+        var next = start
+        var byContent = [(place: Int, gain: Double)](repeating: (0, 0), count: valid.count)
+        for pair in valid {
+            byContent[next[pair.content]] = (pair.place, pair.gain)
+            next[pair.content] += 1
+        }
+        var row = [Double](repeating: 0, count: n)
+        var merged: [(gain: Double, content: Int, rank: Int)] = []
+        for content in 0..<n {
+            let range = start[content]..<start[content + 1]
+            for entry in byContent[range] { row[entry.place] += entry.gain }
+            for entry in byContent[range] where row[entry.place] > 0 {
+                merged.append((row[entry.place], content, entry.place))
+                row[entry.place] = 0
+            }
+        }
+        return greedy(n, merged)
+    }
+
     private static func greedy(_ gain: [[Double]]) -> [Int] {
         let n = gain.count
         var pairs: [(gain: Double, content: Int, rank: Int)] = []
         for j in 0..<n { for r in 0..<n where gain[j][r] > 0 { pairs.append((gain[j][r], j, r)) } }
+        return greedy(n, pairs)
+    }
+
+    /// Largest gains first, ties by (content, place): the order does not depend on how the pairs arrived.
+    private static func greedy(_ n: Int, _ pairs: [(gain: Double, content: Int, rank: Int)]) -> [Int] {
+        var pairs = pairs
         pairs.sort { $0.gain != $1.gain ? $0.gain > $1.gain : ($0.content, $0.rank) < ($1.content, $1.rank) }
         var result = [Int](repeating: -1, count: n)
         var rankTaken = [Bool](repeating: false, count: n)

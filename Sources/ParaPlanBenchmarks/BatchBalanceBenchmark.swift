@@ -46,7 +46,9 @@ enum BatchBalanceBenchmark {
     static func run() throws -> [String] {
         var rows = ["| batch | equal counts | cap, micro-batches | ours / bound | as-loaded | lpt | verl-kk | planning ms |", "|---|---|---|---:|---:|---:|---:|---:|"]
         var equalRatios: [Double] = [], losses = 0, times: [(Int, Double)] = []
-        for item in textCases() {
+        // PARAPLAN_BENCH_CASE=text picks the text batches whose name contains it (for profiling one batch).
+        let only = ProcessInfo.processInfo.environment["PARAPLAN_BENCH_CASE"]
+        for item in textCases() where only.map({ item.name.contains($0) }) ?? true {
             let balancer = try BatchBalancer(cost: cost, options: .init(ranks: item.ranks, microBatches: item.microBatches,
                                                                          equalCounts: item.equalCounts, maxTokensPerMicroBatch: item.cap))
             var samples: [Double] = []
@@ -78,7 +80,7 @@ enum BatchBalanceBenchmark {
         let at1024 = times.filter { $0.0 == 1024 }.map(\.1), at8192 = times.filter { $0.0 == 8192 }.map(\.1)
         rows.append(String(format: "Planning, median: %.2f ms at 1,024 samples on 64 ranks; %.2f ms at 8,192 on 512.",
                            SequenceParallelBenchmark.median(at1024) * 1000, SequenceParallelBenchmark.median(at8192) * 1000))
-        rows += try multimodal()
+        if only == nil { rows += try multimodal() }
         return rows
     }
 

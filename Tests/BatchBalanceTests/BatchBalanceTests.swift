@@ -109,6 +109,28 @@ import SolverFixtures
         #expect(bound >= older * (1 - 1e-12))
     }
 
+    /// The scan over s stops at the first rise (g(s)/s is unimodal for convex g); it must give the full scan's value.
+    @Test(arguments: 0..<12)
+    func equalCountBoundMatchesTheFullScan(seed: Int) {
+        var generator = LengthGenerator(seed: UInt64(1700 + seed))
+        let ranks = [4, 16, 64][seed % 3], perRank = [2, 5, 16, 1][seed % 4]
+        let values = (0..<(ranks * perRank)).map { _ in Self.cost.llm.seconds(Double(seed % 2 == 0 ? generator.proLongLike() : generator.wlbLike())) }
+        let ascending = values.sorted(), count = values.count
+        let smallest = ascending.reduce(into: [0.0]) { $0.append(($0.last ?? 0) + $1) }
+        var full = 0.0, top = 0.0
+        for t in 1...min(count, 2 * ranks) {
+            top += ascending[count - t]
+            var best = Double.infinity
+            for s in ((t + perRank - 1) / perRank)...min(t, ranks) where perRank * s <= count {
+                best = min(best, (top + smallest[perRank * s - t]) / Double(s))
+            }
+            if best.isFinite { full = max(full, best) }
+        }
+        let bound = Problem.equalCountBound(values, perRank: perRank, ranks: ranks)
+        #expect(abs(bound - full) <= 1e-12 * full, "ranks \(ranks), \(perRank) per rank: \(bound) vs \(full)")
+        #expect(full > 0)
+    }
+
     /// Hand-checked: 3 ranks × 2 items, 8, 8, 2, 2, 2, 1. Older bounds: Σ/R = 23/3 and 8 + 1 = 9. The two 8s sit on
     /// one rank (16) or on two ranks that also hold two more items, at least 1 + 2: (16 + 3) / 2 = 9.5. The optimum
     /// is 10 (8 + 2 twice).
