@@ -56,7 +56,12 @@ struct LayerPlanner {
         // Lexicographic: max load (within the cap), then inter-node tokens, then moves, then candidate order. The
         // swaps, the planner's costliest step, improve only the candidate that starts most local; the phase-2 flow
         // runs once, on the winner. Candidates are compared at their phase-1 shares.
-        let withinCap = solved.filter { $0.solved.maxLoad <= cap * (1 + 1e-12) }
+        var withinCap = solved.filter { $0.solved.maxLoad <= cap * (1 + 1e-12) }
+        // When origin-affinity (the most local construction) misses the cap, a locality-first placement that fits.
+        if let origins, !withinCap.contains(where: { $0.name.hasPrefix("origin-affinity") }),
+           let fallback = localityFirst(origins, counts: counts, cap: cap, previous: previous, maxMoves: maxMoves) {
+            withinCap.append(fallback)
+        }
         let startInter = withinCap.map { candidate in
             origins.map { candidate.solved.placement.interNodeTokens(weights, origins: $0, topology: topology) } ?? 0
         }
@@ -98,6 +103,26 @@ struct LayerPlanner {
                        score: LayerScore(placement, weights: weights, origins: origins, topology: topology),
                        lowerBound: lowerBound, moves: moves, candidate: chosen?.name ?? solved[0].name,
                        baselines: baselines.map { ($0.name, LayerPlacement.equalShares($0.gpus, experts: weights.count), $0.score) })
+    }
+
+    /// The most local locality-first placement that fits the cap: slacks from 2 down, halving, until one fits; its
+    /// shares come from the phase-1 flow at the cap (only fitting matters here, so no LP is solved). Under a move
+    /// budget it must also be within the budget.
+    private func localityFirst(_ origins: [[Double]], counts: [Int], cap: Double, previous: [[Int]]?,
+                               maxMoves: Int?) -> (name: String, solved: ShareLP.Solved)? {
+        for slack in [2, 1, 0.5, 0.25, 0.125] {
+            let gpus = ReplicaPlacement.localityFirst(weights, counts: counts, origins: origins, topology: topology, slack: slack)
+            guard let shares = FlowShares.within(cap: cap, gpus: gpus, weights: weights) else { continue }
+            let placement = LayerPlacement(gpus: gpus, shares: shares).normalised(weights)
+            let maxLoad = placement.loads(weights).max() ?? 0
+            guard maxLoad <= cap * (1 + 1e-12) else { continue }
+            if let previous, let maxMoves,
+               Moves.count(Moves.aligned(placement, previous: previous, blockSize: alignmentBlock).gpus, previous: previous) > maxMoves {
+                continue
+            }
+            return ("locality-first (slack \(slack))", ShareLP.Solved(placement: placement, maxLoad: maxLoad))
+        }
+        return nil
     }
 
     /// With origins, GPUs are interchangeable only inside a node; without, anywhere.
