@@ -97,7 +97,16 @@ struct LayerPlanner {
                 }
             }
         }
-        let placement = chosen?.placement ?? solved[0].solved.placement
+        var placement = chosen?.placement ?? solved[0].solved.placement
+        // Among shares as balanced (and, with origins, as local), the ones closest to equal: they hold up on the
+        // next window's loads. Kept only if round-off moved neither figure.
+        let peak = placement.loads(weights).max() ?? 0
+        if let even = EvenShares.shares(placement, weights: weights, topology: topology, cap: peak, keepNodeTotals: origins != nil) {
+            let evened = LayerPlacement(gpus: placement.gpus, shares: even).normalised(weights)
+            let unit = max(weights.reduce(0, +), 1) * 1e-9
+            let inter = { (p: LayerPlacement) in origins.map { p.interNodeTokens(weights, origins: $0, topology: self.topology) } ?? 0 }
+            if (evened.loads(weights).max() ?? 0) <= peak + unit, inter(evened) <= inter(placement) + unit { placement = evened }
+        }
         let moves = previous.map { Moves.count(placement.gpus, previous: $0) }
         return Outcome(placement: placement,
                        score: LayerScore(placement, weights: weights, origins: origins, topology: topology),
