@@ -47,9 +47,7 @@ struct EvenSharesTests {
         var random = SeededGenerator(seed: 53)
         for trial in 0..<30 {
             let topology = ExpertTopology(nodes: 1 + trial % 3, gpusPerNode: 2 + trial % 2, slotsPerGPU: 3)
-            let experts = topology.gpus * 2
-            let weights = (0..<experts).map { _ in Double(random.next() % 5000 + 1) }
-            let gpus = FlowSharesTests.placement(experts: experts, topology: topology, random: &random)
+            let (weights, gpus) = FlowSharesTests.instance(topology, random: &random)
             let lp = ShareLP(topology: topology, weights: weights)
             let balanced = lp.balance(gpus, lowerBound: 0)
             let cap = balanced.maxLoad * (1 + Double(trial % 3) * 0.05)
@@ -68,9 +66,8 @@ struct EvenSharesTests {
         var random = SeededGenerator(seed: 59)
         for trial in 0..<20 {
             let topology = ExpertTopology(nodes: 2 + trial % 2, gpusPerNode: 2, slotsPerGPU: 3)
-            let experts = topology.gpus * 2
-            let weights = (0..<experts).map { _ in Double(random.next() % 5000 + 1) }
-            let gpus = FlowSharesTests.placement(experts: experts, topology: topology, random: &random)
+            let (weights, gpus) = FlowSharesTests.instance(topology, random: &random)
+            let experts = weights.count
             let origins = FlowSharesTests.nodeOrigins(weights, nodes: topology.nodes, random: &random)
             let cap = ShareLP(topology: topology, weights: weights).balance(gpus, lowerBound: 0).maxLoad * 1.05
             let local = LayerPlacement(gpus: gpus, shares: try #require(FlowShares.mostLocal(

@@ -19,6 +19,13 @@ struct FlowSharesTests {
         return gpus
     }
 
+    /// Random weights (1-5,000 tokens, two experts per GPU) and a random placement on `topology`.
+    static func instance(_ topology: ExpertTopology, random: inout SeededGenerator) -> (weights: [Double], gpus: [[Int]]) {
+        let experts = topology.gpus * 2
+        let weights = (0..<experts).map { _ in Double(random.next() % 5000 + 1) }
+        return (weights, placement(experts: experts, topology: topology, random: &random))
+    }
+
     static func nodeOrigins(_ weights: [Double], nodes: Int, random: inout SeededGenerator) -> [[Double]] {
         var origins = (0..<nodes).map { _ in weights.map { _ in Double(random.next() % 100) } }
         for e in weights.indices {
@@ -34,9 +41,8 @@ struct FlowSharesTests {
         var random = SeededGenerator(seed: 29)
         for trial in 0..<30 {
             let topology = ExpertTopology(nodes: 2 + trial % 3, gpusPerNode: 2 + trial % 2, slotsPerGPU: 3)
-            let experts = topology.gpus * 2
-            let weights = (0..<experts).map { _ in Double(random.next() % 5000 + 1) }
-            let gpus = Self.placement(experts: experts, topology: topology, random: &random)
+            let (weights, gpus) = Self.instance(topology, random: &random)
+            let experts = weights.count
             let origins = Self.nodeOrigins(weights, nodes: topology.nodes, random: &random)
             let lp = ShareLP(topology: topology, weights: weights)
             let best = lp.balance(gpus, lowerBound: 0).maxLoad
