@@ -23,9 +23,7 @@ enum KarmarkarKarp {
 
     static func partition(_ values: [Double], parts k: Int, equalSize: Bool) -> [[Int]] {
         guard k > 0 else { return [] }
-        var keyed = values.enumerated().map { KeyedIndex(key: $0.element, index: $0.offset) }
-        keyed.sort()
-        let sorted = keyed.map(\.index)
+        let sorted = KeyedIndex.ascending(values)
         var next = [Int](repeating: -1, count: values.count)
 
         func single(_ index: Int) -> PartSet { PartSet(sum: values[index], count: 1, head: index, tail: index) }

@@ -17,35 +17,37 @@ struct MicroBatcher {
         guard items.count >= count else { return false }
         var sizes = items.map { tokens[$0] }
         sizes.sort(by: >)
-        var used = [Int](repeating: 0, count: count)
-        var empty = count
+        return Self.emptiestFit(sizes, bins: count, cap: cap) != nil
+    }
+
+    /// Sizes in the given order, each into the emptiest of `bins` micro-batches it fits (lowest index on ties): the
+    /// bin of each, or nil when one fits nowhere or a bin stays empty. Emptiest-first keeps them all non-empty when
+    /// it can.
+    private static func emptiestFit(_ sizes: [Int], bins: Int, cap: Int) -> [Int]? {
+        var used = [Int](repeating: 0, count: bins)
+        var chosenBins: [Int] = []
+        chosenBins.reserveCapacity(sizes.count)
+        var empty = bins
         for size in sizes {
             var chosen = -1
-            for bin in 0..<count where used[bin] + size <= cap && (chosen < 0 || used[bin] < used[chosen]) { chosen = bin }
-            guard chosen >= 0 else { return false }
+            for bin in 0..<bins where used[bin] + size <= cap && (chosen < 0 || used[bin] < used[chosen]) { chosen = bin }
+            guard chosen >= 0 else { return nil }
             if used[chosen] == 0 { empty -= 1 }
             used[chosen] += size
+            chosenBins.append(chosen)
         }
-        return empty == 0
+        return empty == 0 ? chosenBins : nil
     }
 
     func split(_ items: [Int]) -> [[Int]]? {
         let byTokens = items.sorted { tokens[$0] != tokens[$1] ? tokens[$0] > tokens[$1] : $0 < $1 }
         if let cap {
             if let count {
-                guard items.count >= count else { return nil }
-                // FFD into `count` bins; the emptiest-first rule keeps them all non-empty when it can.
+                guard items.count >= count,
+                      let chosen = Self.emptiestFit(byTokens.map { tokens[$0] }, bins: count, cap: cap) else { return nil }
                 var bins = [[Int]](repeating: [], count: count)
-                var used = [Int](repeating: 0, count: count)
-                for item in byTokens {
-                    // The emptiest bin the item fits in, lowest index on ties.
-                    var chosen = -1
-                    for bin in 0..<count where used[bin] + tokens[item] <= cap && (chosen < 0 || used[bin] < used[chosen]) { chosen = bin }
-                    guard chosen >= 0 else { return nil }
-                    bins[chosen].append(item)
-                    used[chosen] += tokens[item]
-                }
-                return bins.contains { $0.isEmpty } ? nil : bins.map { $0.sorted() }
+                for (item, bin) in zip(byTokens, chosen) { bins[bin].append(item) }
+                return bins.map { $0.sorted() }
             }
             var bins: [[Int]] = []
             var used: [Int] = []
