@@ -10,6 +10,8 @@ public struct BatchBalanceResult: Sendable {
     public var moved: BatchBalancePlan.Moved?
     public var planningSeconds: Double
     public var tokens: [Int]
+    /// The `encoder` section moves images to balanced ranks; otherwise it lists each rank's own samples' images.
+    public var encoderBalancedSeparately: Bool
 
     public func executionPlan() throws -> Plan<BatchBalancePlan> {
         Plan(body: BatchBalancePlan(ranks: ranks, encoder: encoder, moved: moved),

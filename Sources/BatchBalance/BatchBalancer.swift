@@ -39,14 +39,20 @@ public struct BatchBalancer: Sendable {
         public var maxTokensPerMicroBatch: Int?
         /// Balance the encoder's images separately (OrchMLLM's post-balancing) instead of with their samples.
         public var separateEncoder: Bool
+        /// Ranks wait for each other in every phase, as under FSDP or ZeRO-3, where each layer all-gathers its
+        /// weights: the step is the slowest encoder rank plus the slowest LLM rank for every plan. Otherwise ranks
+        /// meet only at the gradient reduction (DDP, ZeRO-1/2) and, without a separate encoder phase, the step is the
+        /// slowest rank's encoder and LLM work together.
+        public var syncEveryPhase: Bool
 
         public init(ranks: Int, microBatches: Int? = nil, equalCounts: Bool = false, maxTokensPerMicroBatch: Int? = nil,
-                    separateEncoder: Bool = false) {
+                    separateEncoder: Bool = false, syncEveryPhase: Bool = false) {
             self.ranks = ranks
             self.microBatches = microBatches
             self.equalCounts = equalCounts
             self.maxTokensPerMicroBatch = maxTokensPerMicroBatch
             self.separateEncoder = separateEncoder
+            self.syncEveryPhase = syncEveryPhase
         }
     }
 

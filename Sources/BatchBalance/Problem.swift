@@ -11,6 +11,11 @@ struct Problem {
     let tokens: [Int]
     /// LLM-phase cost of each sample, plus its images' encoder cost when the encoder is not balanced separately.
     let weights: [Double]
+    /// LLM-phase cost of each sample alone.
+    let llmWeights: [Double]
+    /// One assignment serves both phases and ranks wait for each other in each: the step is the slowest encoder rank
+    /// plus the slowest LLM rank of the same assignment.
+    let phasesSynchronisedTogether: Bool
     /// Encoder cost of each sample's images (0 without images).
     let encoderWeights: [Double]
     /// (sample, image) pairs and their encoder costs, for separate balancing.
@@ -21,6 +26,8 @@ struct Problem {
     /// Bounds on the slowest rank of each phase (docs/batch-balancing.md §Lower bound), computed once.
     let llmLowerBound: Double
     let encoderLowerBound: Double
+    /// With `phasesSynchronisedTogether`: each phase's bound over whole samples, summed.
+    let synchronisedLowerBound: Double
 
     init(samples: [Sample], cost: BatchBalanceCost, options: BatchBalancer.Options, cap: Int?) {
         self.samples = samples
@@ -41,10 +48,15 @@ struct Problem {
         }
         self.images = images
         self.encoderWeights = encoderWeights
-        weights = samples.indices.map { index in
-            cost.llm.seconds(Double(samples[index].tokens)) + (options.separateEncoder ? 0 : encoderWeights[index])
-        }
-        llmLowerBound = Self.partitionBound(weights, equal: options.equalCounts ? samples.count / options.ranks : nil, ranks: options.ranks)
+        let llmWeights = samples.map { cost.llm.seconds(Double($0.tokens)) }
+        self.llmWeights = llmWeights
+        weights = samples.indices.map { llmWeights[$0] + (options.separateEncoder ? 0 : encoderWeights[$0]) }
+        let equal = options.equalCounts ? samples.count / options.ranks : nil
+        llmLowerBound = Self.partitionBound(weights, equal: equal, ranks: options.ranks)
+        phasesSynchronisedTogether = options.syncEveryPhase && !options.separateEncoder && !images.isEmpty
+        synchronisedLowerBound = phasesSynchronisedTogether
+            ? Self.partitionBound(llmWeights, equal: equal, ranks: options.ranks) + Self.partitionBound(encoderWeights, equal: equal, ranks: options.ranks)
+            : 0
         if options.separateEncoder, !images.isEmpty {
             let balancer = Partitioner(weights: images.map(\.2), tokens: images.map { _ in 0 }, bins: options.ranks, equalCount: nil,
                                        cap: nil, microBatches: nil)
@@ -76,15 +88,23 @@ struct Problem {
     /// Step time under the phase model: with separate encoder balancing, the slowest LLM rank plus the slowest
     /// encoder rank (an all-to-all separates the phases); otherwise the slowest rank with its samples' images.
     func stepSeconds(_ contents: [[Int]]) -> Double {
+        if phasesSynchronisedTogether { return phaseMaxima(contents) }
         let llm = contents.map { $0.reduce(0) { $0 + weights[$1] } }.max() ?? 0
         guard options.separateEncoder else { return llm }
         let encoder = encoderAssignment.map { $0.reduce(0) { $0 + images[$1].seconds } }.max() ?? 0
         return llm + encoder
     }
 
-    /// A baseline runs its encoder where its samples are, back to back with the LLM phase.
+    /// A baseline runs its encoder where its samples are, back to back with the LLM phase; with ranks synchronised in
+    /// every phase it waits for the slowest rank of each.
     func baselineSeconds(_ contents: [[Int]]) -> Double {
-        contents.map { $0.reduce(0) { $0 + cost.llm.seconds(Double(tokens[$1])) + encoderWeights[$1] } }.max() ?? 0
+        if options.syncEveryPhase { return phaseMaxima(contents) }
+        return contents.map { $0.reduce(0) { $0 + llmWeights[$1] + encoderWeights[$1] } }.max() ?? 0
+    }
+
+    /// The slowest LLM rank plus the slowest encoder rank, images encoded where their samples are.
+    func phaseMaxima(_ contents: [[Int]]) -> Double {
+        (contents.map { $0.reduce(0) { $0 + llmWeights[$1] } }.max() ?? 0) + (contents.map { $0.reduce(0) { $0 + encoderWeights[$1] } }.max() ?? 0)
     }
 
     func candidates() throws(BatchBalanceError) -> (ours: [[[Int]]], baselines: [(name: String, contents: [[Int]])]) {
@@ -110,6 +130,7 @@ struct Problem {
                 ours.append(partitioner.improve(origin, target: best, admits: cap == nil ? nil : { batcher.fits($0) }))
             }
         }
+        if phasesSynchronisedTogether { ours = synchronisedCandidates(ours, admits: cap == nil ? nil : { batcher.fits($0) }) }
         var baselines: [(String, [[Int]])] = [("as-loaded", asLoaded), ("lpt", lpt)]
         if samples.count % options.ranks == 0 {
             let kk = KarmarkarKarp.partition(tokens.map(KarmarkarKarp.workload), parts: options.ranks, equalSize: true)
@@ -119,6 +140,20 @@ struct Problem {
         // loses to a reported baseline.
         baselines = baselines.filter { admissible($0.1) }
         return (ours.filter(admissible) + baselines.map(\.1), baselines)
+    }
+
+    /// Both phases on one assignment, each waited for: the plans above balance encoder and LLM work together, a plan
+    /// balanced on the LLM cost alone is added, and the phase search lowers max E + max L from each.
+    private func synchronisedCandidates(_ ours: [[[Int]]], admits: (([Int]) -> Bool)?) -> [[[Int]]] {
+        let llmOnly = Partitioner(weights: llmWeights, tokens: tokens, bins: options.ranks, equalCount: equalCount, cap: cap,
+                                  microBatches: options.microBatches)
+        var starts = ours
+        if let placed = llmOnly.lpt().bins ?? llmOnly.lpt(byTokens: true).bins {
+            starts.append(llmOnly.improve(placed, target: Self.partitionBound(llmWeights, equal: equalCount, ranks: options.ranks), admits: admits))
+        }
+        let search = PhaseSwapSearch(llm: llmWeights, encoder: encoderWeights, movesAllowed: equalCount == nil,
+                                     minimumCount: max(1, options.microBatches ?? 1))
+        return starts.filter(admissible).map { search.improve($0, rounds: 4 * options.ranks + 64, target: synchronisedLowerBound, admits: admits) }
     }
 
     /// Contiguous equal split in input order (the first N mod R ranks take one more).
@@ -139,13 +174,19 @@ struct Problem {
         guard cap == nil, samples.count <= 48, options.ranks <= 8, options.ranks > 1 else { return nil }
         let n = samples.count, k = options.ranks
         var model = LinearModel(name: "batch-balance")
-        let makespan = model.addVariable("z", upper: start.map { $0.reduce(0) { $0 + weights[$1] } }.max() ?? .infinity, objective: 1)
+        // Synchronised phases: the slowest rank of each phase, summed; otherwise one makespan.
+        let phases = phasesSynchronisedTogether ? [llmWeights, encoderWeights] : [weights]
+        let makespans = phases.enumerated().map { p, phase in
+            model.addVariable("z\(p)", upper: start.map { $0.reduce(0) { $0 + phase[$1] } }.max() ?? .infinity, objective: 1)
+        }
         let x = (0..<n).map { i in (0..<k).map { r in model.addVariable("x\(i)_\(r)", kind: .binary) } }
         for i in 0..<n { model.addConstraint(.sum(x[i]), .equal(1)) }
         for r in 0..<k {
-            var load = LinearExpression((0..<n).map { Term(x[$0][r], weights[$0]) })
-            load.add(makespan, -1)
-            model.addConstraint(load, .lessOrEqual(0))
+            for (phase, makespan) in zip(phases, makespans) {
+                var load = LinearExpression((0..<n).map { Term(x[$0][r], phase[$0]) })
+                load.add(makespan, -1)
+                model.addConstraint(load, .lessOrEqual(0))
+            }
             if let equalCount { model.addConstraint(.sum(x.map { $0[r] }), .equal(Double(equalCount))) }
             if let count = options.microBatches { model.addConstraint(.sum(x.map { $0[r] }), .greaterOrEqual(Double(count))) }
         }
@@ -222,7 +263,8 @@ struct Problem {
 
     /// Valid for every assignment under the phase model (docs/batch-balancing.md §Lower bound).
     var lowerBound: Double {
-        options.separateEncoder && !images.isEmpty ? llmLowerBound + encoderLowerBound : llmLowerBound
+        if phasesSynchronisedTogether { return synchronisedLowerBound }
+        return options.separateEncoder && !images.isEmpty ? llmLowerBound + encoderLowerBound : llmLowerBound
     }
 
     func result(_ contents: [[Int]], baselines: [(name: String, contents: [[Int]])], elapsed: Duration) throws(BatchBalanceError) -> BatchBalanceResult {
@@ -232,9 +274,17 @@ struct Problem {
             guard let batches = batcher.split(content) else {
                 throw .capsInfeasible(index: content.first ?? 0, reason: "rank \(rank)'s samples cannot be split into the required micro-batches")
             }
-            ranks.append(.init(rank: rank, microBatches: batches, predictedSeconds: content.reduce(0) { $0 + weights[$1] }))
+            let rankWeights = phasesSynchronisedTogether ? llmWeights : weights
+            ranks.append(.init(rank: rank, microBatches: batches, predictedSeconds: content.reduce(0) { $0 + rankWeights[$1] }))
         }
         var encoder: [BatchBalancePlan.EncoderRank]?
+        if phasesSynchronisedTogether {
+            // Each rank encodes its own samples' images, as a phase of its own.
+            encoder = contents.enumerated().map { rank, content in
+                .init(rank: rank, images: content.sorted().flatMap { sample in samples[sample].images.indices.map { [sample, $0] } },
+                      predictedSeconds: content.reduce(0) { $0 + encoderWeights[$1] })
+            }
+        }
         if options.separateEncoder, !images.isEmpty {
             encoder = encoderAssignment.enumerated().map { rank, items in
                 .init(rank: rank, images: items.sorted().map { [images[$0].sample, images[$0].image] },
@@ -250,6 +300,6 @@ struct Problem {
             ranks: ranks, encoder: encoder, stepSeconds: step, lowerBoundSeconds: min(lowerBound, step),
             baselines: baselines.map { ($0.name, baselineSeconds($0.contents)) },
             moved: hasOrigins ? .init(samples: movedSamples, bytes: movedBytes(contents)) : nil,
-            planningSeconds: seconds(elapsed), tokens: tokens)
+            planningSeconds: seconds(elapsed), tokens: tokens, encoderBalancedSeparately: options.separateEncoder && !images.isEmpty)
     }
 }

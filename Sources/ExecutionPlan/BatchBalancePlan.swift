@@ -38,20 +38,32 @@ public struct BatchBalancePlan: PlanBody {
         }
     }
 
+    /// How the step follows from the ranks' predicted seconds.
+    public enum StepModel: String, Codable, Sendable {
+        /// The slowest rank, its images encoded with its samples (ranks meet only at the gradient reduction).
+        case slowestRank = "slowest-rank"
+        /// The slowest `encoder` rank plus the slowest LLM rank: an all-to-all or per-layer collectives (FSDP,
+        /// ZeRO-3) make every rank wait for the slowest in each phase.
+        case phaseMaxima = "sum-of-phase-maxima"
+    }
+
     public typealias Cost = StepTime
 
     public var ranks: [Rank]
     public var encoder: [EncoderRank]?
     public var moved: Moved?
+    /// Absent in plans written before it existed: then the step model follows from whether `encoder` is present.
+    public var stepModel: StepModel?
 
-    public init(ranks: [Rank], encoder: [EncoderRank]?, moved: Moved?) {
+    public init(ranks: [Rank], encoder: [EncoderRank]?, moved: Moved?, stepModel: StepModel? = nil) {
         self.ranks = ranks
         self.encoder = encoder
         self.moved = moved
+        self.stepModel = stepModel ?? (encoder == nil ? .slowestRank : .phaseMaxima)
     }
 
     /// Ranks 0 ..< R once each; every sample index 0 ..< N exactly once; the step is the LLM phase's slowest rank,
-    /// plus the encoder phase's slowest rank when it is balanced separately (per-phase maxima summed).
+    /// plus the encoder phase's slowest rank when there is an encoder phase (per-phase maxima summed).
     public func firstInvariantViolation(predicted: Predicted<StepTime>) -> PlanProblem? {
         for (position, rank) in ranks.enumerated() where rank.rank != position {
             return PlanProblem(path: "ranks[\(position)].rank", value: "\(rank.rank)", reason: "ranks must be listed as 0, 1, 2, …")
@@ -81,6 +93,9 @@ public struct BatchBalancePlan: PlanBody {
                 }
                 guard images.insert(pair).inserted else { return PlanProblem(path: path, value: "\(pair)", reason: "image placed twice") }
             }
+        }
+        if stepModel == .slowestRank, encoder != nil {
+            return PlanProblem(path: "stepModel", value: StepModel.slowestRank.rawValue, reason: "an encoder phase makes the step the sum of per-phase maxima")
         }
         let llm = ranks.map(\.predictedSeconds).max() ?? 0
         let encoderPhase = encoder?.map(\.predictedSeconds).max() ?? 0

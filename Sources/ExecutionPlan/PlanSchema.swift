@@ -179,6 +179,7 @@ public enum PlanSchema {
             "additionalProperties": false
           }
         },
+        "stepModel": { "enum": ["slowest-rank", "sum-of-phase-maxima"] },
         "moved": {
           "type": "object",
           "required": ["samples", "bytes"],

@@ -80,56 +80,7 @@ enum BatchBalanceBenchmark {
         let at1024 = times.filter { $0.0 == 1024 }.map(\.1), at8192 = times.filter { $0.0 == 8192 }.map(\.1)
         rows.append(String(format: "Planning, median: %.2f ms at 1,024 samples on 64 ranks; %.2f ms at 8,192 on 512.",
                            SequenceParallelBenchmark.median(at1024) * 1000, SequenceParallelBenchmark.median(at8192) * 1000))
-        if only == nil { rows += try multimodal() }
-        return rows
-    }
-
-    /// Qwen2-VL-7B (its LLM has Qwen2.5-7B's shape; a 675M ViT with full attention) and Qwen2.5-VL-7B (SwiGLU ViT,
-    /// windowed attention in 28 of 32 layers), both phases derived from the model on one H100.
-    static func visionLanguageCosts() throws -> [(name: String, cost: BatchBalanceCost)] {
-        guard var model = TransformerModel.preset(named: "qwen2.5-7b") else { throw BenchmarkFailure(message: "no qwen2.5-7b preset") }
-        let cluster = try Cluster.preset("hgx-h100:1")
-        model.vision = VisionEncoder(layers: 32, hiddenSize: 1280, mlpHiddenSize: 5120, spatialMergeSize: 2, outputSize: 3584)
-        let qwen2 = try BatchBalanceCost.derive(model: model, cluster: cluster)
-        model.vision = VisionEncoder(layers: 32, hiddenSize: 1280, mlpHiddenSize: 3420, gatedMLP: true, spatialMergeSize: 2, outputSize: 3584,
-                                     windowedLayers: 28, patchesPerWindow: 64)
-        let qwen25 = try BatchBalanceCost.derive(model: model, cluster: cluster)
-        return [("Qwen2-VL-7B", qwen2), ("Qwen2.5-VL-7B (windowed ViT)", qwen25)]
-    }
-
-    /// Skewed images: balancing the encoder's images separately against balancing whole samples on the LLM cost.
-    static func multimodal() throws -> [String] {
-        var rows = ["", "| model | multimodal batch | LLM phase balanced alone (images stay with their samples) | encoder balanced separately | speed-up |",
-                    "|---|---|---:|---:|---:|"]
-        // λ is the mean number of extra images per image-bearing sample: 4 concentrates many large images in few samples;
-        // λ = 0 marks the mixed-resolution generator.
-        for (name, cost) in try visionLanguageCosts() {
-            for (count, ranks, maxImage, lambda) in [(256, 8, 16384, 1.0), (1024, 64, 16384, 1.0), (1024, 64, 4096, 1.0),
-                                                     (256, 8, 16384, 4.0), (1024, 64, 16384, 4.0),
-                                                     (256, 8, 16384, 0), (1024, 64, 16384, 0), (8192, 512, 16384, 0)] {
-                var generator = LengthGenerator(seed: UInt64(count + maxImage))
-                let samples = (0..<count).map { index -> Sample in
-                    let drawn = lambda > 0 ? generator.multimodal(textOnly: lambda > 1 ? 0.7 : 0.3, lambda: lambda, maxImageTokens: maxImage)
-                        : generator.mixedResolution()
-                    return Sample(tokens: drawn.tokens, images: drawn.images, loadedRank: index * ranks / count)
-                }
-                // Balance on the LLM cost only, then score with each sample's encoder work on its rank.
-                var llmOnly = cost
-                llmOnly.encoder = PhaseCost(secondsPerToken: 0, secondsPerToken2: 0)
-                let alone = try BatchBalancer(cost: llmOnly, options: .init(ranks: ranks, equalCounts: true)).plan(samples)
-                let aloneSeconds = alone.ranks.map { rank in
-                    rank.microBatches.joined().reduce(0.0) { total, index in
-                        total + cost.llm.seconds(Double(samples[index].tokens))
-                            + samples[index].images.reduce(0.0) { $0 + (cost.encoder?.seconds(Double($1)) ?? 0) }
-                    }
-                }.max() ?? 0
-                let separate = try BatchBalancer(cost: cost, options: .init(ranks: ranks, equalCounts: true, separateEncoder: true)).plan(samples)
-                let shape = lambda > 0 ? String(format: "images up to %d tokens, λ = %.0f", maxImage, lambda)
-                    : "mixed resolutions: one 4K-16K-token image or 16-64 small frames"
-                rows.append(String(format: "| %@ | %d samples / %d ranks, %@ | %.3f s | %.3f s | %.2f× |", name, count, ranks, shape,
-                                   aloneSeconds, separate.stepSeconds, aloneSeconds / separate.stepSeconds))
-            }
-        }
+        if only == nil { rows += try MultimodalBalanceBenchmark.run() }
         return rows
     }
 }

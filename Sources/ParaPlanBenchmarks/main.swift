@@ -108,7 +108,7 @@ do {
     }
 
     if onlySection == "multimodal" {
-        for row in try BatchBalanceBenchmark.multimodal() { print(row) }
+        for row in try MultimodalBalanceBenchmark.run() { print(row) }
     }
 
     if onlySection == "locality" {

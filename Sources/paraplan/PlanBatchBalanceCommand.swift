@@ -29,6 +29,9 @@ struct PlanBatchBalanceCommand: ParsableCommand {
     @Option(help: "llm (images stay with their samples) or encoder,llm (the encoder's images are balanced separately).")
     var phases: String = "llm"
 
+    @Flag(help: "Ranks wait for each other in every phase (FSDP, ZeRO-3: each layer all-gathers its weights), so the step is the slowest encoder rank plus the slowest LLM rank. Without it ranks meet only at the gradient reduction (DDP, ZeRO-1/2).")
+    var syncEveryPhase = false
+
     @OptionGroup var outputOptions: PlanOutputOptions
 
     func run() throws {
@@ -46,7 +49,7 @@ struct PlanBatchBalanceCommand: ParsableCommand {
         do {
             let balancer = try BatchBalancer(cost: cost, options: .init(ranks: ranks, microBatches: microBatches, equalCounts: equalCounts,
                                                                         maxTokensPerMicroBatch: maxTokensPerMicroBatch,
-                                                                        separateEncoder: phases == "encoder,llm"))
+                                                                        separateEncoder: phases == "encoder,llm", syncEveryPhase: syncEveryPhase))
             result = try balancer.plan(batch)
         } catch {
             switch error {
@@ -65,10 +68,12 @@ struct PlanBatchBalanceCommand: ParsableCommand {
 
     private func render(_ result: BatchBalanceResult) -> String {
         let loads = result.ranks.map(\.predictedSeconds)
-        var lines = [String(format: "%d samples on %d ranks: step %.4f s (slowest rank %.4f s, fastest %.4f s)", result.tokens.count,
-                            result.ranks.count, result.stepSeconds, loads.max() ?? 0, loads.min() ?? 0)]
+        let which = result.encoder == nil ? "rank" : "LLM rank"
+        var lines = [String(format: "%d samples on %d ranks: step %.4f s (slowest %@ %.4f s, fastest %.4f s)", result.tokens.count,
+                            result.ranks.count, result.stepSeconds, which, loads.max() ?? 0, loads.min() ?? 0)]
         if let encoder = result.encoder {
-            lines.append(String(format: "encoder phase balanced separately: slowest rank %.4f s", encoder.map(\.predictedSeconds).max() ?? 0))
+            let how = result.encoderBalancedSeparately ? "balanced separately" : "with its samples, ranks synchronised"
+            lines.append(String(format: "encoder phase %@: slowest rank %.4f s", how, encoder.map(\.predictedSeconds).max() ?? 0))
         }
         lines.append(String(format: "lower bound %.4f s (plan within %.2f %%)", result.lowerBoundSeconds,
                             (result.stepSeconds - result.lowerBoundSeconds) / max(result.stepSeconds, 1e-12) * 100))

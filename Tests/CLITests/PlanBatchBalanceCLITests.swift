@@ -30,6 +30,19 @@ import Testing
         #expect(textOnly.stderr.contains("no encoder phase"), "\(textOnly.stderr)")
     }
 
+    /// --sync-every-phase: one assignment, the step the slowest encoder rank plus the slowest LLM rank, stated in the plan.
+    @Test func synchronisedPhasesAreStatedInThePlan() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("bb-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let outcome = try CLIRunner.run(["plan", "batch-balance", "--samples", samples, "--ranks", "8", "--equal-counts", "--profile", profile,
+                                         "--sync-every-phase", "--output", output])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("encoder phase with its samples, ranks synchronised"), "\(outcome.stdout)")
+        #expect(try CLIRunner.run(["validate", output]).status == 0)
+        let text = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(text.contains(#""stepModel" : "sum-of-phase-maxima""#))
+    }
+
     @Test func badInputAndInfeasibleCaps() throws {
         func expect(_ arguments: [String], code: Int32, _ parts: [String]) throws {
             let outcome = try CLIRunner.run(["plan", "batch-balance"] + arguments)
