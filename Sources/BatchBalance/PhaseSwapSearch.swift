@@ -37,8 +37,7 @@ struct PhaseSwapSearch {
             if sinceBest > patience { break }
             var steps: [Step] = []
             for (critical, loads) in [(topE.first, encoderLoads), (topL.first, llmLoads)] {
-                let others = KeyedIndex.ascending(loads).filter { $0 != critical }.prefix(partners)
-                for other in others {
+                for other in Self.lightest(partners, of: loads, excluding: critical) {
                     collect(from: critical, to: other, contents: contents, encoderLoads: encoderLoads, llmLoads: llmLoads,
                             topE: topE, topL: topL, current: current, into: &steps)
                 }
@@ -93,6 +92,20 @@ struct PhaseSwapSearch {
             if movesAllowed, contents[a].count > minimumCount { consider(item: item, partner: nil) }
             for partner in contents[b] { consider(item: item, partner: partner) }
         }
+    }
+
+    /// The `count` ranks with the smallest loads (ties by rank), by insertion: a full sort each round cost as much as
+    /// the swap evaluations.
+    static func lightest(_ count: Int, of loads: [Double], excluding skipped: Int) -> [Int] {
+        var chosen: [KeyedIndex] = []
+        chosen.reserveCapacity(count + 1)
+        for (rank, load) in loads.enumerated() where rank != skipped {
+            let entry = KeyedIndex(key: load, index: rank)
+            if chosen.count == count, let last = chosen.last, !(entry < last) { continue }
+            chosen.insert(entry, at: chosen.firstIndex { entry < $0 } ?? chosen.count)
+            if chosen.count > count { chosen.removeLast() }
+        }
+        return chosen.map(\.index)
     }
 
     struct Step: Comparable {
