@@ -86,7 +86,8 @@ struct Problem {
     }
 
     /// Step time under the phase model: with separate encoder balancing, the slowest LLM rank plus the slowest
-    /// encoder rank (an all-to-all separates the phases); otherwise the slowest rank with its samples' images.
+    /// encoder rank (an all-to-all separates the phases); with ranks synchronised in every phase, the same sum over
+    /// one assignment; otherwise the slowest rank with its samples' images.
     func stepSeconds(_ contents: [[Int]]) -> Double {
         if phasesSynchronisedTogether { return phaseMaxima(contents) }
         let llm = contents.map { $0.reduce(0) { $0 + weights[$1] } }.max() ?? 0
