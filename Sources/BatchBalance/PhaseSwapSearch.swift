@@ -12,10 +12,6 @@ struct PhaseSwapSearch {
     var partners = 16
     static let kept = 8
 
-    func objective(_ contents: [[Int]]) -> Double {
-        (contents.map { $0.reduce(0) { $0 + encoder[$1] } }.max() ?? 0) + (contents.map { $0.reduce(0) { $0 + llm[$1] } }.max() ?? 0)
-    }
-
     /// Steps are ranked by (objective, Σ E_r² + Σ L_r²): the second key lets the search leave a tie at the maximum
     /// (two ranks sharing it) and, strictly decreasing with the first, stops it from cycling.
     func improve(_ start: [[Int]], rounds: Int, target: Double, admits: (([Int]) -> Bool)? = nil) -> [[Int]] {

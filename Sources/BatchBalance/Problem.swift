@@ -26,7 +26,9 @@ struct Problem {
     /// Bounds on the slowest rank of each phase (docs/batch-balancing.md §Lower bound), computed once.
     let llmLowerBound: Double
     let encoderLowerBound: Double
-    /// With `phasesSynchronisedTogether`: each phase's bound over whole samples, summed.
+    /// With `phasesSynchronisedTogether`: the LLM phase's bound on its own, and each phase's bound over whole
+    /// samples, summed.
+    let llmAloneLowerBound: Double
     let synchronisedLowerBound: Double
 
     init(samples: [Sample], cost: BatchBalanceCost, options: BatchBalancer.Options, cap: Int?) {
@@ -54,8 +56,9 @@ struct Problem {
         let equal = options.equalCounts ? samples.count / options.ranks : nil
         llmLowerBound = Self.partitionBound(weights, equal: equal, ranks: options.ranks)
         phasesSynchronisedTogether = options.syncEveryPhase && !options.separateEncoder && !images.isEmpty
+        llmAloneLowerBound = phasesSynchronisedTogether ? Self.partitionBound(llmWeights, equal: equal, ranks: options.ranks) : 0
         synchronisedLowerBound = phasesSynchronisedTogether
-            ? Self.partitionBound(llmWeights, equal: equal, ranks: options.ranks) + Self.partitionBound(encoderWeights, equal: equal, ranks: options.ranks)
+            ? llmAloneLowerBound + Self.partitionBound(encoderWeights, equal: equal, ranks: options.ranks)
             : 0
         if options.separateEncoder, !images.isEmpty {
             let balancer = Partitioner(weights: images.map(\.2), tokens: images.map { _ in 0 }, bins: options.ranks, equalCount: nil,
@@ -150,7 +153,7 @@ struct Problem {
                                   microBatches: options.microBatches)
         var starts = ours
         if let placed = llmOnly.lpt().bins ?? llmOnly.lpt(byTokens: true).bins {
-            starts.append(llmOnly.improve(placed, target: Self.partitionBound(llmWeights, equal: equalCount, ranks: options.ranks), admits: admits))
+            starts.append(llmOnly.improve(placed, target: llmAloneLowerBound, admits: admits))
         }
         let search = PhaseSwapSearch(llm: llmWeights, encoder: encoderWeights, movesAllowed: equalCount == nil,
                                      minimumCount: max(1, options.microBatches ?? 1))
