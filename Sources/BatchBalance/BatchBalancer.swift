@@ -78,22 +78,23 @@ public struct BatchBalancer: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         try validate(samples)
-        var result = try solve(samples, options: options)
+        let verlKK = Problem.verlKK(tokens: samples.map(\.tokens), ranks: options.ranks)
+        var result = try solve(samples, options: options, verlKK: verlKK)
         // A separate encoder phase pays for its synchronisation; when balancing images with their samples is
         // better, that plan is returned instead (without an encoder section).
         if options.separateEncoder {
             var together = options
             together.separateEncoder = false
-            let alternative = try solve(samples, options: together)
+            let alternative = try solve(samples, options: together, verlKK: verlKK)
             if alternative.stepSeconds < result.stepSeconds - 1e-12 { result = alternative }
         }
         result.planningSeconds = seconds(clock.now - start)
         return result
     }
 
-    private func solve(_ samples: [Sample], options: Options) throws(BatchBalanceError) -> BatchBalanceResult {
+    private func solve(_ samples: [Sample], options: Options, verlKK: [[Int]]?) throws(BatchBalanceError) -> BatchBalanceResult {
         let problem = Problem(samples: samples, cost: cost, options: options, cap: cap)
-        let candidates = try problem.candidates()
+        let candidates = try problem.candidates(verlKK: verlKK)
         let ranked = candidates.ours.map { (contents: $0, seconds: problem.stepSeconds($0)) }
         guard let fastest = ranked.map(\.seconds).min() else {
             throw .capsInfeasible(index: 0, reason: "no assignment satisfies the caps")

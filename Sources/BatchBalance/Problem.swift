@@ -23,6 +23,8 @@ struct Problem {
     /// The encoder phase balanced on its own (LPT over images with free counts, then local search); it does not
     /// depend on the LLM assignment, so it is computed once. Empty unless the encoder is balanced separately.
     let encoderAssignment: [[Int]]
+    /// Its slowest rank.
+    let encoderSeconds: Double
     /// Bounds on the slowest rank of each phase (docs/batch-balancing.md §Lower bound), computed once.
     let llmLowerBound: Double
     let encoderLowerBound: Double
@@ -37,13 +39,13 @@ struct Problem {
         self.options = options
         self.cap = cap
         tokens = samples.map(\.tokens)
-        var images: [(Int, Int, Double)] = []
+        var images: [(sample: Int, image: Int, seconds: Double)] = []
         var encoderWeights: [Double] = []
         for (index, sample) in samples.enumerated() {
             var total = 0.0
             for (position, image) in sample.images.enumerated() {
                 let seconds = cost.encoder?.seconds(Double(image)) ?? 0
-                images.append((index, position, seconds))
+                images.append((sample: index, image: position, seconds: seconds))
                 total += seconds
             }
             encoderWeights.append(total)
@@ -61,14 +63,21 @@ struct Problem {
             ? llmAloneLowerBound + Self.partitionBound(encoderWeights, equal: equal, ranks: options.ranks)
             : 0
         if options.separateEncoder, !images.isEmpty {
-            let balancer = Partitioner(weights: images.map(\.2), tokens: images.map { _ in 0 }, bins: options.ranks, equalCount: nil,
-                                       cap: nil, microBatches: nil)
-            encoderLowerBound = Self.partitionBound(images.map(\.2), equal: nil, ranks: options.ranks)
-            encoderAssignment = balancer.improve(balancer.lpt().bins ?? [], target: encoderLowerBound)
+            // The encoder cost never falls as an image grows (its coefficients are ≥ 0), so ordering by image tokens
+            // is an LPT order, and counting them is cheaper than sorting costs.
+            let imageTokens = images.map { samples[$0.sample].images[$0.image] }
+            let balancer = Partitioner(weights: images.map(\.seconds), tokens: images.map { _ in 0 }, bins: options.ranks, equalCount: nil,
+                                       cap: nil, microBatches: nil, order: KeyedIndex.descending(counts: imageTokens))
+            encoderLowerBound = Self.partitionBound(images.map(\.seconds), equal: nil, ranks: options.ranks)
+            // The encoder phase is one part of the step: within 1e-4 of the step's bound is below the cost model's
+            // precision, as for a single phase.
+            encoderAssignment = balancer.improve(balancer.lpt().bins ?? [], target: encoderLowerBound,
+                                                 tolerance: 1e-4 * (llmLowerBound + encoderLowerBound))
         } else {
             encoderLowerBound = 0
             encoderAssignment = []
         }
+        encoderSeconds = encoderAssignment.map { $0.reduce(0) { $0 + images[$1].seconds } }.max() ?? 0
     }
 
     var equalCount: Int? { options.equalCounts ? samples.count / options.ranks : nil }
@@ -95,8 +104,7 @@ struct Problem {
         if phasesSynchronisedTogether { return phaseMaxima(contents) }
         let llm = contents.map { $0.reduce(0) { $0 + weights[$1] } }.max() ?? 0
         guard options.separateEncoder else { return llm }
-        let encoder = encoderAssignment.map { $0.reduce(0) { $0 + images[$1].seconds } }.max() ?? 0
-        return llm + encoder
+        return llm + encoderSeconds
     }
 
     /// A baseline runs its encoder where its samples are, back to back with the LLM phase; with ranks synchronised in
@@ -111,7 +119,15 @@ struct Problem {
         (contents.map { $0.reduce(0) { $0 + llmWeights[$1] } }.max() ?? 0) + (contents.map { $0.reduce(0) { $0 + encoderWeights[$1] } }.max() ?? 0)
     }
 
-    func candidates() throws(BatchBalanceError) -> (ours: [[[Int]]], baselines: [(name: String, contents: [[Int]])]) {
+    /// verl's equal-size Karmarkar-Karp split on its token workload; it depends on the tokens alone, so a caller that
+    /// solves the batch twice (with and without a separate encoder phase) computes it once.
+    static func verlKK(tokens: [Int], ranks: Int) -> [[Int]]? {
+        guard tokens.count % ranks == 0 else { return nil }
+        let kk = KarmarkarKarp.partition(tokens.map(KarmarkarKarp.workload), parts: ranks, equalSize: true)
+        return kk.count == ranks ? kk : nil
+    }
+
+    func candidates(verlKK: [[Int]]?) throws(BatchBalanceError) -> (ours: [[[Int]]], baselines: [(name: String, contents: [[Int]])]) {
         let partitioner = self.partitioner
         var placed = partitioner.lpt()
         if placed.bins == nil, cap != nil { placed = partitioner.lpt(byTokens: true) }
@@ -136,10 +152,7 @@ struct Problem {
         }
         if phasesSynchronisedTogether { ours = synchronisedCandidates(ours, admits: cap == nil ? nil : { batcher.fits($0) }) }
         var baselines: [(String, [[Int]])] = [("as-loaded", asLoaded), ("lpt", lpt)]
-        if samples.count % options.ranks == 0 {
-            let kk = KarmarkarKarp.partition(tokens.map(KarmarkarKarp.workload), parts: options.ranks, equalSize: true)
-            if kk.count == options.ranks { baselines.append(("verl-kk", kk)) }
-        }
+        if let verlKK { baselines.append(("verl-kk", verlKK)) }
         // Baselines are reported only when they keep the same rules, and each is a candidate: the plan never
         // loses to a reported baseline.
         baselines = baselines.filter { admissible($0.1) }
@@ -285,14 +298,22 @@ struct Problem {
         if phasesSynchronisedTogether {
             // Each rank encodes its own samples' images, as a phase of its own.
             encoder = contents.enumerated().map { rank, content in
-                .init(rank: rank, images: content.sorted().flatMap { sample in samples[sample].images.indices.map { [sample, $0] } },
+                .init(rank: rank, images: content.sorted().flatMap { sample in samples[sample].images.indices.map { .init(sample: sample, image: $0) } },
                       predictedSeconds: content.reduce(0) { $0 + encoderWeights[$1] })
             }
         }
         if options.separateEncoder, !images.isEmpty {
-            encoder = encoderAssignment.enumerated().map { rank, items in
-                .init(rank: rank, images: items.sorted().map { [images[$0].sample, images[$0].image] },
-                      predictedSeconds: items.reduce(0) { $0 + images[$1].seconds })
+            // Walking the images in (sample, image) order lists each rank's ascending without sorting.
+            var rankOf = [Int](repeating: 0, count: images.count)
+            for (rank, items) in encoderAssignment.enumerated() { for item in items { rankOf[item] = rank } }
+            var listed = encoderAssignment.map { items -> [BatchBalancePlan.ImageRef] in
+                var list: [BatchBalancePlan.ImageRef] = []
+                list.reserveCapacity(items.count)
+                return list
+            }
+            for (item, image) in images.enumerated() { listed[rankOf[item]].append(.init(sample: image.sample, image: image.image)) }
+            encoder = encoderAssignment.indices.map { rank in
+                .init(rank: rank, images: listed[rank], predictedSeconds: encoderAssignment[rank].reduce(0) { $0 + images[$1].seconds })
             }
         }
         let movedSamples = contents.enumerated().reduce(0) { total, entry in

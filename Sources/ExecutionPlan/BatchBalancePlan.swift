@@ -15,13 +15,38 @@ public struct BatchBalancePlan: PlanBody {
         }
     }
 
+    /// One image of one sample; in JSON the pair [sample index, image index].
+    public struct ImageRef: Codable, Sendable, Hashable {
+        public var sample: Int
+        public var image: Int
+
+        public init(sample: Int, image: Int) {
+            self.sample = sample
+            self.image = image
+        }
+
+        public init(from decoder: any Decoder) throws {
+            var pair = try decoder.unkeyedContainer()
+            sample = try pair.decode(Int.self)
+            image = try pair.decode(Int.self)
+            guard pair.isAtEnd else {
+                throw DecodingError.dataCorruptedError(in: pair, debugDescription: "an image is [sample index, image index]: two numbers")
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var pair = encoder.unkeyedContainer()
+            try pair.encode(sample)
+            try pair.encode(image)
+        }
+    }
+
     public struct EncoderRank: Codable, Sendable, Equatable {
         public var rank: Int
-        /// [sample index, image index] pairs.
-        public var images: [[Int]]
+        public var images: [ImageRef]
         public var predictedSeconds: Double
 
-        public init(rank: Int, images: [[Int]], predictedSeconds: Double) {
+        public init(rank: Int, images: [ImageRef], predictedSeconds: Double) {
             self.rank = rank
             self.images = images
             self.predictedSeconds = predictedSeconds
@@ -84,14 +109,15 @@ public struct BatchBalancePlan: PlanBody {
         if let outside = seen.keys.filter({ $0 < 0 || $0 >= seen.count }).min() {
             return PlanProblem(path: seen[outside] ?? "ranks", value: "\(outside)", reason: "sample index outside 0..<\(seen.count): some sample is missing")
         }
-        var images = Set<[Int]>()
+        var images = Set<ImageRef>()
         for (r, rank) in (encoder ?? []).enumerated() {
             for (p, pair) in rank.images.enumerated() {
                 let path = "encoder[\(r)].images[\(p)]"
-                guard pair.count == 2, seen[pair[0]] != nil, pair[1] >= 0 else {
-                    return PlanProblem(path: path, value: "\(pair)", reason: "must be [sample index, image index] of a planned sample")
+                let written = "[\(pair.sample), \(pair.image)]"
+                guard seen[pair.sample] != nil, pair.image >= 0 else {
+                    return PlanProblem(path: path, value: written, reason: "must be [sample index, image index] of a planned sample")
                 }
-                guard images.insert(pair).inserted else { return PlanProblem(path: path, value: "\(pair)", reason: "image placed twice") }
+                guard images.insert(pair).inserted else { return PlanProblem(path: path, value: written, reason: "image placed twice") }
             }
         }
         if stepModel == .slowestRank, encoder != nil {

@@ -174,7 +174,7 @@ public enum PlanSchema {
             "properties": {
               "rank": { "$ref": "#/$defs/index" },
               "predictedSeconds": { "$ref": "#/$defs/seconds" },
-              "images": { "type": "array", "items": { "type": "array", "items": { "$ref": "#/$defs/index" } } }
+              "images": { "type": "array", "items": { "type": "array", "minItems": 2, "maxItems": 2, "items": { "$ref": "#/$defs/index" } } }
             },
             "additionalProperties": false
           }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Checks a JSON document against a JSON Schema, for the keywords ParaPlan's schema uses:
-/// type, const, enum, required, properties, additionalProperties, items, minItems, minimum, maximum, exclusiveMinimum,
+/// type, const, enum, required, properties, additionalProperties, items, minItems, maxItems, minimum, maximum, exclusiveMinimum,
 /// minLength, pattern, $ref (to "#/$defs/…"), allOf, and if/then/else. Reports the first failure.
 public struct SchemaValidator: Sendable {
     private let root: JSONValue
@@ -117,6 +117,9 @@ public struct SchemaValidator: Sendable {
         guard case .array(let items) = value else { return nil }
         if case .number(let minimum)? = keywords["minItems"], Double(items.count) < minimum {
             return PlanProblem(path: path, value: value.brief, reason: "must have at least \(Int(minimum)) items")
+        }
+        if case .number(let maximum)? = keywords["maxItems"], Double(items.count) > maximum {
+            return PlanProblem(path: path, value: value.brief, reason: "must have at most \(Int(maximum)) items")
         }
         if let itemSchema = keywords["items"] {
             for (index, item) in items.enumerated() {

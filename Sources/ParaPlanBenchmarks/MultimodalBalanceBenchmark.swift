@@ -28,23 +28,62 @@ enum MultimodalBalanceBenchmark {
     /// λ = 0 marks the mixed-resolution generator.
     static func batches() -> [Batch] {
         [(256, 8, 16384, 1.0), (1024, 64, 16384, 1.0), (1024, 64, 4096, 1.0), (256, 8, 16384, 4.0), (1024, 64, 16384, 4.0),
-         (256, 8, 16384, 0), (1024, 64, 16384, 0), (8192, 512, 16384, 0)].map { count, ranks, maxImage, lambda in
-            var generator = LengthGenerator(seed: UInt64(count + maxImage))
-            let samples = (0..<count).map { index -> Sample in
-                let drawn = lambda > 0 ? generator.multimodal(textOnly: lambda > 1 ? 0.7 : 0.3, lambda: lambda, maxImageTokens: maxImage)
-                    : generator.mixedResolution()
-                return Sample(tokens: drawn.tokens, images: drawn.images, loadedRank: index * ranks / count)
-            }
-            let shape = lambda > 0 ? String(format: "images up to %d tokens, λ = %.0f", maxImage, lambda)
-                : "mixed resolutions: one 4K-16K-token image or 16-64 small frames"
-            return Batch(shape: "\(count) samples / \(ranks) ranks, \(shape)", samples: samples, ranks: ranks)
+         (256, 8, 16384, 0), (1024, 64, 16384, 0), (8192, 512, 16384, 0)].map { batch(count: $0, ranks: $1, maxImage: $2, lambda: $3) }
+    }
+
+    static func batch(count: Int, ranks: Int, maxImage: Int, lambda: Double) -> Batch {
+        var generator = LengthGenerator(seed: UInt64(count + maxImage))
+        let samples = (0..<count).map { index -> Sample in
+            let drawn = lambda > 0 ? generator.multimodal(textOnly: lambda > 1 ? 0.7 : 0.3, lambda: lambda, maxImageTokens: maxImage)
+                : generator.mixedResolution()
+            return Sample(tokens: drawn.tokens, images: drawn.images, loadedRank: index * ranks / count)
         }
+        let shape = lambda > 0 ? String(format: "images up to %d tokens, λ = %.0f", maxImage, lambda)
+            : "mixed resolutions: one 4K-16K-token image or 16-64 small frames"
+        return Batch(shape: "\(count) samples / \(ranks) ranks, \(shape)", samples: samples, ranks: ranks)
+    }
+
+    /// The LLM-only plan's step with each sample's images encoded on its rank (its slowest rank's total).
+    static func llmOnlyStep(_ batch: Batch, cost: BatchBalanceCost) throws -> Double {
+        var llmOnly = cost
+        llmOnly.encoder = PhaseCost(secondsPerToken: 0, secondsPerToken2: 0)
+        let alone = try BatchBalancer(cost: llmOnly, options: .init(ranks: batch.ranks, equalCounts: true)).plan(batch.samples)
+        return alone.ranks.map { rank in
+            rank.microBatches.joined().reduce(0.0) { total, index in
+                total + cost.llm.seconds(Double(batch.samples[index].tokens))
+                    + batch.samples[index].images.reduce(0.0) { $0 + (cost.encoder?.seconds(Double($1)) ?? 0) }
+            }
+        }.max() ?? 0
+    }
+
+    /// How the gain of separate encoder balancing moves with samples per rank, same generators and costs: fewer
+    /// samples per rank leave the LLM-only plan's encoder work less averaged out.
+    static func samplesPerRank(costs: [(name: String, cost: BatchBalanceCost)]) throws -> [String] {
+        var rows = ["", "Samples per rank (same generators and costs; \"largest image\" marks rows whose encoder bound is one image, above Σ encoder ÷ ranks).",
+                    "", "| model | images | samples / ranks | per rank | LLM phase balanced alone | encoder balanced separately | speed-up | at most | encoder bound |",
+                    "|---|---|---|---:|---:|---:|---:|---:|---|"]
+        for (name, cost) in costs {
+            for (label, maxImage, lambda) in [("up to 16384 tokens, λ = 1", 16384, 1.0), ("mixed resolutions", 16384, 0.0)] {
+                for (count, ranks) in [(1024, 64), (1024, 128), (1024, 256), (8192, 512), (4096, 512), (2048, 512)] {
+                    let batch = batch(count: count, ranks: ranks, maxImage: maxImage, lambda: lambda)
+                    let alone = try llmOnlyStep(batch, cost: cost)
+                    let problem = try BatchBalancer(cost: cost, options: .init(ranks: ranks, equalCounts: true, separateEncoder: true))
+                    let separate = try problem.plan(batch.samples)
+                    let images = batch.samples.flatMap(\.images).map { cost.encoder?.seconds(Double($0)) ?? 0 }
+                    let largestBinds = (images.max() ?? 0) > images.reduce(0, +) / Double(ranks)
+                    rows.append(String(format: "| %@ | %@ | %d / %d | %d | %.3f s | %.3f s | %.2f× | %.2f× | %@ |", name, label, count, ranks,
+                                       count / ranks, alone, separate.stepSeconds, alone / separate.stepSeconds,
+                                       alone / separate.lowerBoundSeconds, largestBinds ? "largest image" : "Σ ÷ ranks"))
+                }
+            }
+        }
+        return rows
     }
 
     static func run() throws -> [String] {
         let costs = try visionLanguageCosts(), batches = batches()
-        var separateRows = ["", "| model | multimodal batch | LLM phase balanced alone (images stay with their samples) | encoder balanced separately | speed-up | at most (alone ÷ separate's bound) |",
-                            "|---|---|---:|---:|---:|---:|"]
+        var separateRows = ["", "| model | multimodal batch | LLM phase balanced alone (images stay with their samples) | encoder balanced separately | speed-up | at most (alone ÷ separate's bound) | planning ms, separate / `--phases llm` |",
+                            "|---|---|---:|---:|---:|---:|---:|"]
         var synchronisedRows = ["", "Ranks synchronised in every phase (`--sync-every-phase`; FSDP, ZeRO-3): one assignment for both phases.",
                                 "", "| model | multimodal batch | balanced on encoder + LLM work | phase search (ours) | its bound | planning ms | encoder balanced separately |",
                                 "|---|---|---:|---:|---:|---:|---:|"]
@@ -64,21 +103,19 @@ enum MultimodalBalanceBenchmark {
                 func contents(_ result: BatchBalanceResult) -> [[Int]] { result.ranks.map { Array($0.microBatches.joined()) } }
                 // Balance on the LLM cost only, then score with each sample's encoder work on its rank (the slowest
                 // rank's total; with the LLM phase balanced this equals the per-phase maxima within 0.1 %).
-                var llmOnly = cost
-                llmOnly.encoder = PhaseCost(secondsPerToken: 0, secondsPerToken2: 0)
-                let alone = try BatchBalancer(cost: llmOnly, options: .init(ranks: batch.ranks, equalCounts: true)).plan(samples)
-                let aloneSeconds = alone.ranks.map { rank in
-                    rank.microBatches.joined().reduce(0.0) { total, index in
-                        total + cost.llm.seconds(Double(samples[index].tokens))
-                            + samples[index].images.reduce(0.0) { $0 + (cost.encoder?.seconds(Double($1)) ?? 0) }
-                    }
-                }.max() ?? 0
-                let separate = try BatchBalancer(cost: cost, options: .init(ranks: batch.ranks, equalCounts: true, separateEncoder: true)).plan(samples)
-                separateRows.append(String(format: "| %@ | %@ | %.3f s | %.3f s | %.2f× | %.2f× |", name, batch.shape, aloneSeconds,
-                                           separate.stepSeconds, aloneSeconds / separate.stepSeconds, aloneSeconds / separate.lowerBoundSeconds))
+                let aloneSeconds = try llmOnlyStep(batch, cost: cost)
+                let separateBalancer = try BatchBalancer(cost: cost, options: .init(ranks: batch.ranks, equalCounts: true, separateEncoder: true))
+                let separateRuns = try (0..<9).map { _ in try separateBalancer.plan(samples) }
+                guard let separate = separateRuns.last else { continue }
+                let togetherBalancer = try BatchBalancer(cost: cost, options: .init(ranks: batch.ranks, equalCounts: true))
+                let togetherRuns = try (0..<9).map { _ in try togetherBalancer.plan(samples) }
+                guard let together = togetherRuns.last else { continue }
+                separateRows.append(String(format: "| %@ | %@ | %.3f s | %.3f s | %.2f× | %.2f× | %.1f / %.1f |", name, batch.shape, aloneSeconds,
+                                           separate.stepSeconds, aloneSeconds / separate.stepSeconds, aloneSeconds / separate.lowerBoundSeconds,
+                                           SequenceParallelBenchmark.median(separateRuns.map(\.planningSeconds)) * 1000,
+                                           SequenceParallelBenchmark.median(togetherRuns.map(\.planningSeconds)) * 1000))
                 // Synchronised phases: the plan balanced on encoder + LLM work (right when ranks meet only at the
                 // gradient reduction) scored per phase, against the phase search.
-                let together = try BatchBalancer(cost: cost, options: .init(ranks: batch.ranks, equalCounts: true)).plan(samples)
                 let togetherPhases = phases(contents(together))
                 let balancer = try BatchBalancer(cost: cost, options: .init(ranks: batch.ranks, equalCounts: true, syncEveryPhase: true))
                 var times: [Double] = []
@@ -97,6 +134,6 @@ enum MultimodalBalanceBenchmark {
                                                separateSynchronised.stepSeconds))
             }
         }
-        return separateRows + synchronisedRows
+        return separateRows + synchronisedRows + (try samplesPerRank(costs: costs))
     }
 }

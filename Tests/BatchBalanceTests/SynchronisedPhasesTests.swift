@@ -74,7 +74,7 @@ import SolverFixtures
         // The encoder section lists exactly each rank's own samples' images, and the step is the per-phase maxima.
         let encoder = try #require(result.encoder)
         for (rank, content) in contents.enumerated() {
-            let expected = content.sorted().flatMap { sample in samples[sample].images.indices.map { [sample, $0] } }
+            let expected = content.sorted().flatMap { sample in samples[sample].images.indices.map { BatchBalancePlan.ImageRef(sample: sample, image: $0) } }
             #expect(encoder[rank].images == expected)
         }
         #expect(abs(result.stepSeconds - Self.phaseMaxima(contents, samples)) <= 1e-9 * result.stepSeconds)
