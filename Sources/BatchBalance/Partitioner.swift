@@ -28,8 +28,8 @@ struct Partitioner {
 
     /// LPT: each item to the least-loaded bin that can take it (lowest index on ties), micro-batches filled first-fit
     /// as items arrive. Returns nil and the item that fits nowhere. `byTokens` orders by tokens instead of cost
-    /// (first-fit decreasing), which packs tight caps better. Bins come off a heap by load; a bin that reaches the
-    /// equal count is not pushed back.
+    /// (first-fit decreasing), which packs tight caps better. Under caps bins come off a heap by load (a bin that
+    /// reaches the equal count is not pushed back); without caps `uncappedLPT` places the items.
     func lpt(byTokens: Bool = false) -> (bins: [[Int]]?, stuck: Int?) {
         let order = byTokens ? KeyedIndex.descending(tokens.map(Double.init)) : self.order
         guard cap != nil else { return uncappedLPT(order) }
@@ -112,9 +112,8 @@ struct Partitioner {
     func load(_ items: [Int]) -> Double { items.reduce(0) { $0 + weights[$1] } }
 
     /// Moves (when counts are free) and swaps out of the busiest bin while they lower it; stops within `tolerance`
-    /// (by default 1e-4 of `target`) of `target` (a lower bound: what is left is below the cost model's precision)
-    /// or after `rounds`. `admits`
-    /// re-checks caps on the two bins a step changes.
+    /// (by default 1e-4 of it) of `target` (a lower bound: what is left is below the cost model's precision) or
+    /// after `rounds`. `admits` re-checks caps on the two bins a step changes.
     ///
     /// A swap of w (busiest bin, load T) with v (bin b) leaves max(T − δ, load_b + δ), δ = w − v: it gains
     /// min(δ, room_b − δ), room_b = T − load_b. So only partners with bestGain < δ < maxRoom − bestGain can beat the best

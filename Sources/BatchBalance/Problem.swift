@@ -66,9 +66,10 @@ struct Problem {
             // The encoder cost never falls as an image grows (its coefficients are ≥ 0), so ordering by image tokens
             // is an LPT order, and counting them is cheaper than sorting costs.
             let imageTokens = images.map { samples[$0.sample].images[$0.image] }
-            let balancer = Partitioner(weights: images.map(\.seconds), tokens: images.map { _ in 0 }, bins: options.ranks, equalCount: nil,
+            let imageSeconds = images.map(\.seconds)
+            let balancer = Partitioner(weights: imageSeconds, tokens: images.map { _ in 0 }, bins: options.ranks, equalCount: nil,
                                        cap: nil, microBatches: nil, order: KeyedIndex.descending(counts: imageTokens))
-            encoderLowerBound = Self.partitionBound(images.map(\.seconds), equal: nil, ranks: options.ranks)
+            encoderLowerBound = Self.partitionBound(imageSeconds, equal: nil, ranks: options.ranks)
             // The encoder phase is one part of the step: within 1e-4 of the step's bound is below the cost model's
             // precision, as for a single phase.
             encoderAssignment = balancer.improve(balancer.lpt().bins ?? [], target: encoderLowerBound,
