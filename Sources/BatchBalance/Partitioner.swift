@@ -30,9 +30,11 @@ struct Partitioner {
     /// as items arrive. Returns nil and the item that fits nowhere. `byTokens` orders by tokens instead of cost
     /// (first-fit decreasing), which packs tight caps better. Under caps bins come off a heap by load (a bin that
     /// reaches the equal count is not pushed back); without caps `uncappedLPT` places the items.
-    func lpt(byTokens: Bool = false) -> (bins: [[Int]]?, stuck: Int?) {
+    /// `fillingSmallItems` lets the uncapped placement fill bins to the average once items are small (below); the
+    /// reported `lpt` baseline stays plain LPT.
+    func lpt(byTokens: Bool = false, fillingSmallItems: Bool = false) -> (bins: [[Int]]?, stuck: Int?) {
         let order = byTokens ? KeyedIndex.descending(tokens.map(Double.init)) : self.order
-        guard cap != nil else { return uncappedLPT(order) }
+        guard cap != nil else { return uncappedLPT(order, fillingSmallItems: fillingSmallItems && equalCount == nil) }
         var contents = [[Int]](repeating: [], count: bins)
         var microLoads = [[Int]](repeating: [], count: bins)
         var heap = Heap((0..<bins).map { BinLoad(load: 0, bin: $0) })
@@ -62,12 +64,12 @@ struct Partitioner {
         return (contents, nil)
     }
 
-    /// Without caps the least-loaded bin always takes the item. Without a count rule, once items weigh under 1/64 of
-    /// the average load, bins are instead filled to that average one after another (each stops less than one item
+    /// Without caps the least-loaded bin always takes the item. When filling (no count rule), once items weigh under
+    /// 1/64 of the average load, bins are instead filled to that average one after another (each stops less than one item
     /// short of it), and the items left over, the smallest, go to the least-loaded bins as in LPT: the same guarantee
     /// (no bin ends more than one small item above the average) without a tree update per item. The separate encoder
     /// phase places every image of the batch here, over 100,000 at 8,192 samples, most of them small video frames.
-    private func uncappedLPT(_ order: [Int]) -> (bins: [[Int]]?, stuck: Int?) {
+    private func uncappedLPT(_ order: [Int], fillingSmallItems: Bool) -> (bins: [[Int]]?, stuck: Int?) {
         var contents = [[Int]](repeating: [], count: bins)
         var open = LeastLoadedBins(count: bins)
         let average = weights.reduce(0, +) / Double(bins)
@@ -81,7 +83,7 @@ struct Partitioner {
             position += 1
             return true
         }
-        while position < order.count, equalCount != nil || weights[order[position]] * 64 > average {
+        while position < order.count, !fillingSmallItems || weights[order[position]] * 64 > average {
             guard placeOnLeastLoaded() else { return (nil, order[position]) }
         }
         if position < order.count {

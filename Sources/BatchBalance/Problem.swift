@@ -72,7 +72,7 @@ struct Problem {
             encoderLowerBound = Self.partitionBound(imageSeconds, equal: nil, ranks: options.ranks)
             // The encoder phase is one part of the step: within 1e-4 of the step's bound is below the cost model's
             // precision, as for a single phase.
-            encoderAssignment = balancer.improve(balancer.lpt().bins ?? [], target: encoderLowerBound,
+            encoderAssignment = balancer.improve(balancer.lpt(fillingSmallItems: true).bins ?? [], target: encoderLowerBound,
                                                  tolerance: 1e-4 * (llmLowerBound + encoderLowerBound))
         } else {
             encoderLowerBound = 0

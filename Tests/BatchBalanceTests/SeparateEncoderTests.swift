@@ -95,6 +95,29 @@ import SolverFixtures
         #expect(closed.least == nil)
     }
 
+    /// Without filling, the uncapped placement is plain LPT (the reported baseline): the same bins as a linear scan for
+    /// the least-loaded bin, with and without equal counts.
+    @Test(arguments: [nil, 40] as [Int?])
+    func plainLPTMatchesALinearScan(equalCount: Int?) {
+        var random = SeededGenerator(seed: 5)
+        let weights = (0..<280).map { _ in Double(random.next() % 1000) / 10 }
+        let bins = 7
+        let partitioner = Partitioner(weights: weights, tokens: weights.map { _ in 0 }, bins: bins, equalCount: equalCount, cap: nil, microBatches: nil)
+        var expected = [[Int]](repeating: [], count: bins)
+        var loads = [Double](repeating: 0, count: bins)
+        for item in partitioner.order {
+            var least: Int?
+            for bin in 0..<bins where expected[bin].count < (equalCount ?? Int.max) {
+                if let current = least, loads[current] <= loads[bin] { continue }
+                least = bin
+            }
+            guard let least else { break }
+            expected[least].append(item)
+            loads[least] += weights[item]
+        }
+        #expect(partitioner.lpt().bins == expected)
+    }
+
     /// Filling bins to the average once items are small keeps LPT's guarantee: no bin more than one small item above
     /// the average, and every item placed once.
     @Test(arguments: [0, 1, 2])
@@ -104,7 +127,7 @@ import SolverFixtures
         let weights = (0..<60).map { _ in 5 + Double(random.next() % 1000) / 100 } + (0..<20_000).map { _ in 0.01 + Double(random.next() % 100) / 10_000 }
         let bins = 16
         let partitioner = Partitioner(weights: weights, tokens: weights.map { _ in 0 }, bins: bins, equalCount: nil, cap: nil, microBatches: nil)
-        guard let placed = partitioner.lpt().bins else {
+        guard let placed = partitioner.lpt(fillingSmallItems: true).bins else {
             Issue.record("no placement")
             return
         }
