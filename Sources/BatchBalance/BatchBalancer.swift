@@ -44,15 +44,19 @@ public struct BatchBalancer: Sendable {
         /// meet only at the gradient reduction (DDP, ZeRO-1/2) and, without a separate encoder phase, the step is the
         /// slowest rank's encoder and LLM work together.
         public var syncEveryPhase: Bool
+        /// With `separateEncoder`: keep the separate encoder phase even when one assignment for both phases is faster
+        /// (for a runtime that always re-dispatches images). By default the faster plan is returned.
+        public var keepEncoderPhase: Bool
 
         public init(ranks: Int, microBatches: Int? = nil, equalCounts: Bool = false, maxTokensPerMicroBatch: Int? = nil,
-                    separateEncoder: Bool = false, syncEveryPhase: Bool = false) {
+                    separateEncoder: Bool = false, syncEveryPhase: Bool = false, keepEncoderPhase: Bool = false) {
             self.ranks = ranks
             self.microBatches = microBatches
             self.equalCounts = equalCounts
             self.maxTokensPerMicroBatch = maxTokensPerMicroBatch
             self.separateEncoder = separateEncoder
             self.syncEveryPhase = syncEveryPhase
+            self.keepEncoderPhase = keepEncoderPhase
         }
     }
 
@@ -82,7 +86,7 @@ public struct BatchBalancer: Sendable {
         var result = try solve(samples, options: options, verlKK: verlKK)
         // A separate encoder phase pays for its synchronisation; when balancing images with their samples is
         // better, that plan is returned instead (without an encoder section).
-        if options.separateEncoder {
+        if options.separateEncoder, !options.keepEncoderPhase {
             var together = options
             together.separateEncoder = false
             let alternative = try solve(samples, options: together, verlKK: verlKK)

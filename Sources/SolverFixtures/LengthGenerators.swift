@@ -44,6 +44,17 @@ public struct LengthGenerator {
         return (text + images.reduce(0, +), images)
     }
 
+    /// Modality composition incoherence (OrchMLLM, arXiv 2503.23830): the LLM length follows one ProLong-like
+    /// distribution (capped at `cap`) whatever the sample holds; with probability `imageShare` a short prompt
+    /// (lognormal(5.5, 0.8), at most a quarter of the length) and one image fill the rest, else it is text only. LLM
+    /// cost then says nothing about encoder work.
+    public mutating func modalityMix(imageShare: Double = 0.5, cap: Int = 16384) -> (tokens: Int, images: [Int]) {
+        let length = max(64, proLongLike(cap: cap))
+        guard uniform() < imageShare else { return (length, []) }
+        let prompt = min(length / 4, max(1, Int(logNormal(mu: 5.5, sigma: 0.8))))
+        return (length, [length - prompt])
+    }
+
     /// Mixed resolutions: image-bearing samples carry either one high-resolution image (4K-16K tokens, Qwen2-VL's
     /// upper range, reference §6.2) or a clip of 16-64 low-resolution frames (64-256 tokens each) with a similar token
     /// total. The LLM sees similar lengths; the encoder's attention, quadratic per image, does not.

@@ -32,11 +32,17 @@ struct PlanBatchBalanceCommand: ParsableCommand {
     @Flag(help: "Ranks wait for each other in every phase (FSDP, ZeRO-3: each layer all-gathers its weights), so the step is the slowest encoder rank plus the slowest LLM rank. Without it ranks meet only at the gradient reduction (DDP, ZeRO-1/2).")
     var syncEveryPhase = false
 
+    @Flag(help: "With --phases encoder,llm: keep the separate encoder phase even when one assignment for both phases is faster (by default the faster plan is written).")
+    var keepEncoderPhase = false
+
     @OptionGroup var outputOptions: PlanOutputOptions
 
     func run() throws {
         guard ["llm", "encoder,llm"].contains(phases) else {
             throw CLIError.badInput("--phases", value: phases, "must be llm or encoder,llm")
+        }
+        if keepEncoderPhase, phases != "encoder,llm" {
+            throw CLIError.badInput("--phases", value: phases, "--keep-encoder-phase needs encoder,llm (there is no separate encoder phase to keep)")
         }
         let cost = try resolveCost()
         let batch: [Sample]
@@ -49,7 +55,8 @@ struct PlanBatchBalanceCommand: ParsableCommand {
         do {
             let balancer = try BatchBalancer(cost: cost, options: .init(ranks: ranks, microBatches: microBatches, equalCounts: equalCounts,
                                                                         maxTokensPerMicroBatch: maxTokensPerMicroBatch,
-                                                                        separateEncoder: phases == "encoder,llm", syncEveryPhase: syncEveryPhase))
+                                                                        separateEncoder: phases == "encoder,llm", syncEveryPhase: syncEveryPhase,
+                                                                        keepEncoderPhase: keepEncoderPhase))
             result = try balancer.plan(batch)
         } catch {
             switch error {
@@ -74,6 +81,9 @@ struct PlanBatchBalanceCommand: ParsableCommand {
         if let encoder = result.encoder {
             let how = result.encoderBalancedSeparately ? "balanced separately" : "with its samples, ranks synchronised"
             lines.append(String(format: "encoder phase %@: slowest rank %.4f s", how, encoder.map(\.predictedSeconds).max() ?? 0))
+        }
+        if phases == "encoder,llm", !result.encoderBalancedSeparately {
+            lines.append("encoder phase not separate: one assignment for both phases is faster here (--keep-encoder-phase keeps it)")
         }
         lines.append(String(format: "lower bound %.4f s (plan within %.2f %%)", result.lowerBoundSeconds,
                             (result.stepSeconds - result.lowerBoundSeconds) / max(result.stepSeconds, 1e-12) * 100))

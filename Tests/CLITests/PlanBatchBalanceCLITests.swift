@@ -43,6 +43,22 @@ import Testing
         #expect(text.contains(#""stepModel" : "sum-of-phase-maxima""#))
     }
 
+    /// --keep-encoder-phase: the plan keeps its encoder section whichever plan is faster; it needs --phases encoder,llm.
+    @Test func keepsTheEncoderPhaseWhenAsked() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("bb-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let outcome = try CLIRunner.run(["plan", "batch-balance", "--samples", samples, "--ranks", "8", "--equal-counts", "--profile", profile,
+                                         "--phases", "encoder,llm", "--keep-encoder-phase", "--output", output])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("encoder phase balanced separately"), "\(outcome.stdout)")
+        #expect(try CLIRunner.run(["validate", output]).status == 0)
+        let text = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(text.contains(#""encoder" : ["#), "the plan should list the encoder phase")
+        let without = try CLIRunner.run(["plan", "batch-balance", "--samples", samples, "--ranks", "8", "--profile", profile, "--keep-encoder-phase"])
+        #expect(without.status == 2)
+        #expect(without.stderr.contains("--phases = llm") && without.stderr.contains("--keep-encoder-phase needs encoder,llm"), "\(without.stderr)")
+    }
+
     @Test func badInputAndInfeasibleCaps() throws {
         func expect(_ arguments: [String], code: Int32, _ parts: [String]) throws {
             let outcome = try CLIRunner.run(["plan", "batch-balance"] + arguments)
