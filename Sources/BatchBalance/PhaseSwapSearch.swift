@@ -65,15 +65,16 @@ struct PhaseSwapSearch {
     private func collect(from a: Int, to b: Int, contents: [[Int]], encoderLoads: [Double], llmLoads: [Double],
                          topE: TopThree, topL: TopThree, current: Double, into steps: inout [Step]) {
         let restE = topE.value(excluding: a, b), restL = topL.value(excluding: a, b)
-        let oldSquares = encoderLoads[a] * encoderLoads[a] + encoderLoads[b] * encoderLoads[b]
-            + llmLoads[a] * llmLoads[a] + llmLoads[b] * llmLoads[b]
-        func consider(item: Int, partner: Int?) {
-            let de = encoder[item] - (partner.map { encoder[$0] } ?? 0)
-            let dl = llm[item] - (partner.map { llm[$0] } ?? 0)
-            let ea = encoderLoads[a] - de, eb = encoderLoads[b] + de
-            let la = llmLoads[a] - dl, lb = llmLoads[b] + dl
+        let ea0 = encoderLoads[a], eb0 = encoderLoads[b], la0 = llmLoads[a], lb0 = llmLoads[b]
+        let oldSquares = ea0 * ea0 + eb0 * eb0 + la0 * la0 + lb0 * lb0
+        // The partner's costs read once per pair of ranks, not once per pair of samples.
+        let partners = contents[b], partnerE = partners.map { encoder[$0] }, partnerL = partners.map { llm[$0] }
+        let movable = movesAllowed && contents[a].count > minimumCount
+        func consider(item: Int, partner: Int?, de: Double, dl: Double) {
+            let ea = ea0 - de, eb = eb0 + de, la = la0 - dl, lb = lb0 + dl
             let value = max(restE, ea, eb) + max(restL, la, lb)
-            guard value <= current else { return }
+            // Worse than the last of a full list: it would be dropped (the list orders by objective first).
+            guard value <= current, steps.count < Self.kept || value <= (steps.last?.objective ?? .infinity) else { return }
             let squares = ea * ea + eb * eb + la * la + lb * lb - oldSquares
             // Below 1e-9 of the step either key is rounding, not progress.
             guard value < current * (1 - 1e-9) || squares < -1e-9 * current * current else { return }
@@ -85,8 +86,11 @@ struct PhaseSwapSearch {
             if steps.count > Self.kept { steps.removeLast() }
         }
         for item in contents[a] {
-            if movesAllowed, contents[a].count > minimumCount { consider(item: item, partner: nil) }
-            for partner in contents[b] { consider(item: item, partner: partner) }
+            let itemE = encoder[item], itemL = llm[item]
+            if movable { consider(item: item, partner: nil, de: itemE, dl: itemL) }
+            for (position, partner) in partners.enumerated() {
+                consider(item: item, partner: partner, de: itemE - partnerE[position], dl: itemL - partnerL[position])
+            }
         }
     }
 
