@@ -96,12 +96,22 @@ enum MultimodalBalanceBenchmark {
         let together: BatchBalanceResult
         let separate: BatchBalanceResult
         let ours: BatchBalanceResult
+        /// Median planning seconds of `ours` and `together` over `runs` runs each.
+        let oursPlanning: Double
+        let togetherPlanning: Double
 
-        init(_ batch: Batch, cost: BatchBalanceCost) throws {
-            together = try BatchBalancer(cost: cost, options: .init(ranks: batch.ranks, equalCounts: true)).plan(batch.samples)
+        init(_ batch: Batch, cost: BatchBalanceCost, runs: Int = 1) throws {
+            let togetherBalancer = try BatchBalancer(cost: cost, options: .init(ranks: batch.ranks, equalCounts: true))
+            let oursBalancer = try BatchBalancer(cost: cost, options: .init(ranks: batch.ranks, equalCounts: true, separateEncoder: true))
+            let togetherRuns = try (0..<max(1, runs)).map { _ in try togetherBalancer.plan(batch.samples) }
+            let oursRuns = try (0..<max(1, runs)).map { _ in try oursBalancer.plan(batch.samples) }
+            guard let together = togetherRuns.last, let ours = oursRuns.last else { throw BenchmarkFailure(message: "no plan") }
+            self.together = together
+            self.ours = ours
+            togetherPlanning = SequenceParallelBenchmark.median(togetherRuns.map(\.planningSeconds))
+            oursPlanning = SequenceParallelBenchmark.median(oursRuns.map(\.planningSeconds))
             separate = try BatchBalancer(cost: cost, options: .init(ranks: batch.ranks, equalCounts: true, separateEncoder: true,
                                                                     keepEncoderPhase: true)).plan(batch.samples)
-            ours = try BatchBalancer(cost: cost, options: .init(ranks: batch.ranks, equalCounts: true, separateEncoder: true)).plan(batch.samples)
         }
 
         /// "1.17× (1.17×)": the separate phase's speed-up over `alone`, and the most any separate phase could reach.
@@ -158,16 +168,11 @@ enum MultimodalBalanceBenchmark {
                 // Balance on the LLM cost only, then score with each sample's encoder work on its rank (the slowest
                 // rank's total; with the LLM phase balanced this equals the per-phase maxima within 0.1 %).
                 let aloneSeconds = try llmOnlyStep(batch, cost: cost)
-                let plans = try EncoderAwarePlans(batch, cost: cost)
-                let oursBalancer = try BatchBalancer(cost: cost, options: .init(ranks: batch.ranks, equalCounts: true, separateEncoder: true))
-                let oursTimes = try (0..<9).map { _ in try oursBalancer.plan(samples).planningSeconds }
-                let togetherBalancer = try BatchBalancer(cost: cost, options: .init(ranks: batch.ranks, equalCounts: true))
-                let togetherTimes = try (0..<9).map { _ in try togetherBalancer.plan(samples).planningSeconds }
+                let plans = try EncoderAwarePlans(batch, cost: cost, runs: 9)
                 let together = plans.together
                 separateRows.append(String(format: "| %@ | %@ | %.3f s | %.3f s | %.3f s | %.2f× | %@ | %.1f / %.1f |", name, batch.shape, aloneSeconds,
                                            together.stepSeconds, plans.separate.stepSeconds, aloneSeconds / plans.ours.stepSeconds,
-                                           plans.separateGain(over: aloneSeconds),
-                                           SequenceParallelBenchmark.median(oursTimes) * 1000, SequenceParallelBenchmark.median(togetherTimes) * 1000))
+                                           plans.separateGain(over: aloneSeconds), plans.oursPlanning * 1000, plans.togetherPlanning * 1000))
                 // Synchronised phases: the plan balanced on encoder + LLM work (right when ranks meet only at the
                 // gradient reduction) scored per phase, against the phase search.
                 let togetherPhases = phases(contents(together))

@@ -4,7 +4,7 @@ import SolverFixtures
 @testable import BatchBalance
 
 /// OrchMLLM's modality composition incoherence: when LLM length says nothing about encoder work, balancing the LLM
-/// phase alone leaves the encoder work uneven, and balancing it separately recovers the difference.
+/// phase alone leaves the encoder work uneven, and encoder-aware balancing recovers the difference.
 @Suite struct ModalityMixTests {
     /// Qwen2-VL-7B: Qwen2.5-7B's LLM shape and a 675M full-attention ViT, on one H100.
     static func qwen2VLCost() throws -> BatchBalanceCost {
