@@ -166,9 +166,10 @@ struct Problem {
         let search = PhaseSwapSearch(llm: llmWeights, encoder: encoderWeights, movesAllowed: equalCount == nil,
                                      minimumCount: max(1, options.microBatches ?? 1))
         let starts = ours.filter(admissible)
-        let bestStart = starts.map(phaseMaxima).min() ?? 0
-        return starts.map { start in
-            guard phaseMaxima(start) <= bestStart * 1.02 else { return start }
+        let maxima = starts.map(phaseMaxima)
+        let bestStart = maxima.min() ?? 0
+        return zip(starts, maxima).map { start, startMaxima in
+            guard startMaxima <= bestStart * 1.02 else { return start }
             return search.improve(start, rounds: 4 * options.ranks + 64, target: synchronisedLowerBound, admits: admits)
         }
     }
