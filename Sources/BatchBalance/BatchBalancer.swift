@@ -83,22 +83,23 @@ public struct BatchBalancer: Sendable {
         let start = clock.now
         try validate(samples)
         let verlKK = Problem.verlKK(tokens: samples.map(\.tokens), ranks: options.ranks)
-        var result = try solve(samples, options: options, verlKK: verlKK)
+        var (result, llmOnly) = try solve(samples, options: options, verlKK: verlKK, llmOnly: nil)
         // A separate encoder phase pays for its synchronisation; when balancing images with their samples is
         // better, that plan is returned instead (without an encoder section).
         if options.separateEncoder, !options.keepEncoderPhase {
             var together = options
             together.separateEncoder = false
-            let alternative = try solve(samples, options: together, verlKK: verlKK)
+            let alternative = try solve(samples, options: together, verlKK: verlKK, llmOnly: llmOnly).result
             if alternative.stepSeconds < result.stepSeconds - 1e-12 { result = alternative }
         }
         result.planningSeconds = seconds(clock.now - start)
         return result
     }
 
-    private func solve(_ samples: [Sample], options: Options, verlKK: [[Int]]?) throws(BatchBalanceError) -> BatchBalanceResult {
+    private func solve(_ samples: [Sample], options: Options, verlKK: [[Int]]?,
+                       llmOnly: [[Int]]?) throws(BatchBalanceError) -> (result: BatchBalanceResult, llmOnly: [[Int]]?) {
         let problem = Problem(samples: samples, cost: cost, options: options, cap: cap)
-        let candidates = try problem.candidates(verlKK: verlKK)
+        let candidates = try problem.candidates(verlKK: verlKK, llmOnly: llmOnly)
         let ranked = candidates.ours.map { (contents: $0, seconds: problem.stepSeconds($0)) }
         guard let fastest = ranked.map(\.seconds).min() else {
             throw .capsInfeasible(index: 0, reason: "no assignment satisfies the caps")
@@ -106,7 +107,7 @@ public struct BatchBalancer: Sendable {
         // Among equally fast candidates, the one that moves the fewest bytes after relabelling.
         let ties = ranked.filter { $0.seconds <= fastest * (1 + 1e-12) }.map { problem.relabel($0.contents) }
         let chosen = ties.min { problem.movedBytes($0) < problem.movedBytes($1) } ?? ties[0]
-        return try problem.result(chosen, baselines: candidates.baselines, elapsed: .zero)
+        return (try problem.result(chosen, baselines: candidates.baselines, elapsed: .zero), candidates.llmOnly)
     }
 
     private func validate(_ samples: [Sample]) throws(BatchBalanceError) {

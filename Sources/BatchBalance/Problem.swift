@@ -126,8 +126,8 @@ struct Problem {
         return kk.count == ranks ? kk : nil
     }
 
-    func candidates(verlKK: [[Int]]?) throws(BatchBalanceError) -> (ours: [[[Int]]], baselines: [(name: String, contents: [[Int]])]) {
-        let partitioner = self.partitioner
+    /// LPT (by cost, else by tokens when caps block it), then local search towards `target`.
+    private func balanced(_ partitioner: Partitioner, target: Double) throws(BatchBalanceError) -> (lpt: [[Int]], improved: [[Int]]) {
         var placed = partitioner.lpt()
         if placed.bins == nil, cap != nil { placed = partitioner.lpt(byTokens: true) }
         guard let lpt = placed.bins else {
@@ -135,7 +135,31 @@ struct Problem {
             throw .capsInfeasible(index: stuck, reason: "no rank can take it (\(tokens[stuck]) tokens) within the micro-batch caps and counts")
         }
         let batcher = microBatcher
-        var ours = [partitioner.improve(lpt, target: llmLowerBound, admits: cap == nil ? nil : { batcher.fits($0) })]
+        return (lpt, partitioner.improve(lpt, target: target, admits: cap == nil ? nil : { batcher.fits($0) }))
+    }
+
+    /// The LLM phase balanced on its own cost, images encoded with their samples: the plan an encoder-blind balancer
+    /// makes, the baseline encoder-aware balancing is measured against. Nil for text-only batches.
+    func llmOnly() throws(BatchBalanceError) -> [[Int]]? {
+        guard !images.isEmpty else { return nil }
+        let partitioner = Partitioner(weights: llmWeights, tokens: tokens, bins: options.ranks, equalCount: equalCount, cap: cap,
+                                      microBatches: options.microBatches)
+        return try balanced(partitioner, target: Self.partitionBound(llmWeights, equal: equalCount, ranks: options.ranks)).improved
+    }
+
+    struct Candidates {
+        var ours: [[[Int]]]
+        var baselines: [(name: String, contents: [[Int]])]
+        /// The `llm-only` baseline's assignment, for a second solve of the same batch.
+        var llmOnly: [[Int]]?
+    }
+
+    /// `verlKK` and `llmOnly` do not depend on the phase model: a caller solving the batch twice passes them in.
+    func candidates(verlKK: [[Int]]?, llmOnly: [[Int]]? = nil) throws(BatchBalanceError) -> Candidates {
+        let partitioner = self.partitioner
+        let (lpt, improved) = try balanced(partitioner, target: llmLowerBound)
+        let batcher = microBatcher
+        var ours = [improved]
         if let exact = exactMILP(start: ours[0]) { ours.append(exact) }
         // Where every sample says which rank loaded it, that assignment, and the local search started from it,
         // are candidates too: among equally fast plans the one that moves least wins.
@@ -152,10 +176,14 @@ struct Problem {
         if phasesSynchronisedTogether { ours = synchronisedCandidates(ours, admits: cap == nil ? nil : { batcher.fits($0) }) }
         var baselines: [(String, [[Int]])] = [("as-loaded", asLoaded), ("lpt", lpt)]
         if let verlKK { baselines.append(("verl-kk", verlKK)) }
+        // With a separate encoder phase the first plan above is already balanced on the LLM cost alone.
+        var llmOnly = llmOnly
+        if llmOnly == nil { llmOnly = options.separateEncoder && !images.isEmpty ? improved : try self.llmOnly() }
+        if let llmOnly { baselines.append(("llm-only", llmOnly)) }
         // Baselines are reported only when they keep the same rules, and each is a candidate: the plan never
         // loses to a reported baseline.
         baselines = baselines.filter { admissible($0.1) }
-        return (ours.filter(admissible) + baselines.map(\.1), baselines)
+        return Candidates(ours: ours.filter(admissible) + baselines.map(\.1), baselines: baselines, llmOnly: llmOnly)
     }
 
     /// Both phases on one assignment, each waited for: the phase search lowers max E + max L from the plans above

@@ -11,10 +11,11 @@ import Testing
         let outcome = try CLIRunner.run(["plan", "batch-balance", "--samples", samples, "--ranks", "8", "--equal-counts", "--micro-batches", "4",
                                          "--max-tokens-per-micro-batch", "24576", "--profile", profile, "--phases", "encoder,llm", "--output", output])
         #expect(outcome.status == 0, "\(outcome.stderr)")
-        for part in ["256 samples on 8 ranks", "lower bound", "baseline as-loaded", "baseline lpt", "baseline verl-kk", "moved:"] {
+        for part in ["256 samples on 8 ranks", "lower bound", "baseline as-loaded", "baseline lpt", "baseline verl-kk", "baseline llm-only", "moved:"] {
             #expect(outcome.stdout.contains(part), "missing \(part)")
         }
         #expect(try CLIRunner.run(["validate", output]).status == 0)
+        #expect(try String(contentsOfFile: output, encoding: .utf8).contains(#""name" : "llm-only""#))
     }
 
     /// Without a profile, a Qwen2-VL config gives both phases: the encoder's from its vision_config.
