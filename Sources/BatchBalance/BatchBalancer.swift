@@ -5,6 +5,8 @@ import LinearProgramming
 public enum BatchBalanceError: Error, Sendable, Equatable, CustomStringConvertible {
     case noSamples
     case invalidRanks(Int)
+    /// A flag or option out of range, named as the CLI spells it.
+    case invalidOption(name: String, value: Int, reason: String)
     case invalidSample(index: Int, field: String, value: String, reason: String)
     case unequalCounts(samples: Int, ranks: Int)
     case sampleOverCap(index: Int, tokens: Int, cap: Int)
@@ -16,7 +18,8 @@ public enum BatchBalanceError: Error, Sendable, Equatable, CustomStringConvertib
     public var description: String {
         switch self {
         case .noSamples: "samples: there are none"
-        case .invalidRanks(let ranks): "--ranks = \(ranks): must be a positive whole number"
+        case .invalidRanks(let ranks): "--ranks = \(ranks): must be a whole number from 1 to \(Limits.gpus)"
+        case .invalidOption(let name, let value, let reason): "\(name) = \(value): \(reason)"
         case .invalidSample(let index, let field, let value, let reason): "samples[\(index)].\(field) = \(value): \(reason)"
         case .unequalCounts(let samples, let ranks): "--equal-counts: \(samples) samples do not divide evenly over \(ranks) ranks"
         case .sampleOverCap(let index, let tokens, let cap): "samples[\(index)].tokens = \(tokens): exceeds the micro-batch cap of \(cap) tokens"
@@ -65,12 +68,12 @@ public struct BatchBalancer: Sendable {
 
     public init(cost: BatchBalanceCost, options: Options) throws(BatchBalanceError) {
         do { try cost.validate(source: "profile") } catch { throw .invalidProfile(error) }
-        guard options.ranks > 0 else { throw .invalidRanks(options.ranks) }
-        if let count = options.microBatches, count <= 0 {
-            throw .invalidSample(index: -1, field: "--micro-batches", value: "\(count)", reason: "must be a positive whole number")
+        guard options.ranks > 0, options.ranks <= Limits.gpus else { throw .invalidRanks(options.ranks) }
+        if let count = options.microBatches, count <= 0 || count > Limits.sequences {
+            throw .invalidOption(name: "--micro-batches", value: count, reason: "must be a whole number from 1 to \(Limits.sequences)")
         }
-        if let cap = options.maxTokensPerMicroBatch, cap <= 0 {
-            throw .invalidSample(index: -1, field: "--max-tokens-per-micro-batch", value: "\(cap)", reason: "must be a positive whole number")
+        if let cap = options.maxTokensPerMicroBatch, cap <= 0 || cap > Limits.tokens {
+            throw .invalidOption(name: "--max-tokens-per-micro-batch", value: cap, reason: "must be a whole number from 1 to \(Limits.tokens)")
         }
         self.cost = cost
         self.options = options
@@ -112,12 +115,20 @@ public struct BatchBalancer: Sendable {
 
     private func validate(_ samples: [Sample]) throws(BatchBalanceError) {
         guard !samples.isEmpty else { throw .noSamples }
+        guard samples.count <= Limits.sequences else {
+            throw .invalidOption(name: "samples", value: samples.count, reason: "a batch holds at most \(Limits.sequences) samples")
+        }
         for (index, sample) in samples.enumerated() {
-            guard sample.tokens > 0 else { throw .invalidSample(index: index, field: "tokens", value: "\(sample.tokens)", reason: "must be positive") }
-            for (position, image) in sample.images.enumerated() where image <= 0 {
-                throw .invalidSample(index: index, field: "images[\(position)]", value: "\(image)", reason: "must be positive")
+            guard sample.tokens > 0, sample.tokens <= Limits.tokens else {
+                throw .invalidSample(index: index, field: "tokens", value: "\(sample.tokens)", reason: "must be a whole number from 1 to \(Limits.tokens)")
             }
-            let imageTokens = sample.images.reduce(0, +)
+            var imageTokens = 0
+            for (position, image) in sample.images.enumerated() {
+                guard image > 0 else { throw .invalidSample(index: index, field: "images[\(position)]", value: "\(image)", reason: "must be positive") }
+                // Stops as soon as the images outgrow the sample, before the sum could overflow.
+                imageTokens += min(image, sample.tokens + 1)
+                if imageTokens > sample.tokens { break }
+            }
             guard imageTokens <= sample.tokens else {
                 throw .invalidSample(index: index, field: "images", value: "\(imageTokens) tokens",
                                      reason: "exceed the sample's \(sample.tokens) tokens (tokens include the images)")
@@ -130,9 +141,12 @@ public struct BatchBalancer: Sendable {
         if !samples.allSatisfy({ $0.images.isEmpty }), cost.encoder == nil { throw .encoderCostMissing }
         if options.equalCounts, samples.count % options.ranks != 0 { throw .unequalCounts(samples: samples.count, ranks: options.ranks) }
         if let cap, let count = options.microBatches {
+            // At most 2^24 samples of 2^32 tokens: the total fits; the room (up to 2^74) is compared as a Double.
             let total = samples.reduce(0) { $0 + $1.tokens }
-            if total > cap * count * options.ranks {
-                throw .capsInfeasible(index: -1, reason: "the batch's \(total) tokens exceed ranks × micro-batches × cap = \(cap * count * options.ranks)")
+            let room = Double(cap) * Double(count) * Double(options.ranks)
+            if Double(total) > room {
+                // room < total ≤ 2^56 here, so it converts exactly.
+                throw .capsInfeasible(index: -1, reason: "the batch's \(total) tokens exceed ranks × micro-batches × cap = \(Int(room))")
             }
         }
         if let count = options.microBatches, samples.count < count * options.ranks {

@@ -42,21 +42,21 @@ public enum SamplesFile {
                 throw ParseError(source: source, location: location, reason: "unknown key \"\(unknown)\" (expected tokens, images, rank)")
             }
             guard let tokens = whole(object["tokens"]) else {
-                throw ParseError(source: source, location: location, reason: "tokens = \(object["tokens"].map { "\($0)" } ?? "missing"): must be a whole number")
+                throw ParseError(source: source, location: location, reason: "tokens = \(object["tokens"].map { "\($0)" } ?? "missing"): must be a whole number below 10^15")
             }
             var images: [Int] = []
             if let raw = object["images"] {
                 guard let list = raw as? [Any] else { throw ParseError(source: source, location: location, reason: "images must be a list") }
                 for (index, item) in list.enumerated() {
                     guard let value = whole(item) else {
-                        throw ParseError(source: source, location: location, reason: "images[\(index)] = \(item): must be a whole number")
+                        throw ParseError(source: source, location: location, reason: "images[\(index)] = \(item): must be a whole number below 10^15")
                     }
                     images.append(value)
                 }
             }
             var rank: Int?
             if let raw = object["rank"] {
-                guard let value = whole(raw) else { throw ParseError(source: source, location: location, reason: "rank = \(raw): must be a whole number") }
+                guard let value = whole(raw) else { throw ParseError(source: source, location: location, reason: "rank = \(raw): must be a whole number below 10^15") }
                 rank = value
             }
             samples.append(Sample(tokens: tokens, images: images, loadedRank: rank))
@@ -76,7 +76,8 @@ public enum SamplesFile {
         for (number, line) in rows.dropFirst() {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard tokenColumn < cells.count, let tokens = Int(cells[tokenColumn]) else {
-                throw ParseError(source: source, location: "line \(number + 1)", reason: "tokens must be a whole number")
+                let cell = tokenColumn < cells.count ? cells[tokenColumn] : "missing"
+                throw ParseError(source: source, location: "line \(number + 1)", reason: "tokens = \(cell): must be a whole number")
             }
             var rank: Int?
             if let rankColumn, rankColumn < cells.count, !cells[rankColumn].isEmpty {

@@ -43,7 +43,7 @@ public struct BatchBalanceCost: Sendable, Equatable {
             }
         }
         try CostModelError.check(bytesPerToken.isFinite && bytesPerToken >= 0, source, "bytesPerToken", bytesPerToken, "must be a finite number ≥ 0")
-        if let cap = maxTokensPerMicroBatch { try CostModelError.positive(cap, source, "maxTokensPerMicroBatch") }
+        if let cap = maxTokensPerMicroBatch { try CostModelError.count(cap, atMost: Limits.tokens, source, "maxTokensPerMicroBatch") }
     }
 
     /// A profile file (YAML or JSON): kind: batch-balance, phases: {llm: {secondsPerToken, secondsPerToken2,

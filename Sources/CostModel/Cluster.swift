@@ -45,8 +45,9 @@ public struct Cluster: Sendable, Equatable {
 
     public func validate(source: String) throws(CostModelError) {
         try gpu.validate(source: source)
-        try CostModelError.positive(nodes, source, "nodes")
-        try CostModelError.positive(gpusPerNode, source, "gpusPerNode")
+        try CostModelError.count(nodes, atMost: Limits.gpus, source, "nodes")
+        try CostModelError.count(gpusPerNode, atMost: Limits.gpus, source, "gpusPerNode")
+        try CostModelError.check(gpuCount <= Limits.gpus, source, "nodes × gpusPerNode", gpuCount, "must be at most \(Limits.gpus) GPUs")
         try CostModelError.positive(intraNodeBandwidth, source, "intraNodeBandwidth")
         try CostModelError.positive(interNodeBandwidth, source, "interNodeBandwidth")
         try CostModelError.check(intraNodeLatency.isFinite && intraNodeLatency >= 0, source, "intraNodeLatency", intraNodeLatency, "must be a finite number ≥ 0")
@@ -115,8 +116,10 @@ extension Cluster {
         }
         var nodes = 1
         if parts.count == 2 {
-            guard let count = Int(parts[1]), count > 0 else {
-                throw CostModelError(source: "--cluster", field: "nodes", value: parts[1], reason: "must be a positive whole number")
+            let most = Limits.gpus / entry.gpusPerNode
+            guard let count = Int(parts[1]), count > 0, count <= most else {
+                throw CostModelError(source: "--cluster", field: "nodes", value: parts[1],
+                                     reason: "must be a whole number from 1 to \(most) (\(Limits.gpus) GPUs)")
             }
             nodes = count
         }

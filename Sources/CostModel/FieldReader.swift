@@ -50,7 +50,7 @@ struct FieldReader {
             let value = number.doubleValue
             if value.rounded() == value, abs(value) < 1e15 { return Int(value) }
         }
-        throw fail(key, raw, "must be a whole number")
+        throw fail(key, raw, "must be a whole number below 10^15")
     }
 
     func int(_ key: String, default fallback: Int) throws(CostModelError) -> Int {

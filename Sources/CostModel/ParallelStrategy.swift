@@ -69,14 +69,19 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
     public func validate(model: TransformerModel, cluster: Cluster) throws(CostModelError) {
         let source = "strategy"
         for (field, value) in [("--tp", tensorParallel), ("--pp", pipelineParallel), ("--dp", dataParallel), ("--cp", contextParallel),
-                               ("--ep", expertParallel), ("--micro-batch", microBatch), ("--global-batch", globalBatch),
-                               ("--seq-len", sequenceLength), ("--interleave", interleave)] {
-            try CostModelError.positive(value, source, field)
+                               ("--ep", expertParallel), ("--interleave", interleave)] {
+            try CostModelError.count(value, atMost: Limits.gpus, source, field)
         }
+        try CostModelError.count(microBatch, atMost: Limits.sequences, source, "--micro-batch")
+        try CostModelError.count(globalBatch, atMost: Limits.sequences, source, "--global-batch")
+        try CostModelError.count(sequenceLength, atMost: Limits.tokens, source, "--seq-len")
         try CostModelError.check((0...3).contains(zeroStage), source, "--zero", zeroStage, "must be 0, 1, 2 or 3")
         try CostModelError.check(model.heads % tensorParallel == 0, source, "--tp", tensorParallel, "must divide the model's \(model.heads) heads")
-        try CostModelError.check(gpuCount == cluster.gpuCount, source, "--tp × --pp × --dp × --cp", gpuCount,
-                                 "must equal the cluster's \(cluster.gpuCount) GPUs")
+        // Four degrees up to 2^18 each can overflow their product: compare without forming it.
+        let degrees = [tensorParallel, pipelineParallel, dataParallel, contextParallel]
+        let product = degrees.reduce(1.0) { $0 * Double($1) }
+        try CostModelError.check(product == Double(cluster.gpuCount), source, "--tp × --pp × --dp × --cp",
+                                 degrees.map(String.init).joined(separator: " × "), "must equal the cluster's \(cluster.gpuCount) GPUs")
         try CostModelError.check(model.layers >= pipelineParallel * interleave, source, "--pp × --interleave",
                                  pipelineParallel * interleave, "exceeds the model's \(model.layers) layers")
         try CostModelError.check(globalBatch % (dataParallel * microBatch) == 0, source, "--global-batch", globalBatch,

@@ -26,9 +26,12 @@ public struct ExpertPlacementPlanner: Sendable {
     public let options: ExpertPlacementOptions
 
     public init(cost: ExpertCost, topology: ExpertTopology, options: ExpertPlacementOptions = .init()) throws(ExpertPlacementError) {
-        try Self.check(topology.nodes > 0, "nodes", topology.nodes, "must be at least 1")
-        try Self.check(topology.gpusPerNode > 0, "gpusPerNode", topology.gpusPerNode, "must be at least 1")
-        try Self.check(topology.slotsPerGPU > 0, "slots-per-gpu", topology.slotsPerGPU, "must be at least 1")
+        try Self.check(topology.nodes > 0 && topology.nodes <= Limits.gpus, "nodes", topology.nodes, "must be from 1 to \(Limits.gpus)")
+        try Self.check(topology.gpusPerNode > 0 && topology.gpusPerNode <= Limits.gpus, "gpusPerNode", topology.gpusPerNode,
+                       "must be from 1 to \(Limits.gpus)")
+        try Self.check(topology.gpus <= Limits.gpus, "nodes × gpusPerNode", topology.gpus, "must be at most \(Limits.gpus) GPUs")
+        try Self.check(topology.slotsPerGPU > 0 && topology.slotsPerGPU <= Limits.slotsPerGPU, "slots-per-gpu", topology.slotsPerGPU,
+                       "must be from 1 to \(Limits.slotsPerGPU)")
         try Self.check(cost.secondsPerToken.isFinite && cost.secondsPerToken > 0, "secondsPerToken", cost.secondsPerToken, "must be a positive number")
         if let groups = options.groups { try Self.check(groups > 0, "groups", groups, "must be at least 1") }
         if let moves = options.maxMoves { try Self.check(moves >= 0, "max-moves", moves, "must be ≥ 0") }

@@ -22,7 +22,7 @@ public enum LengthsFile {
                    abs(number.doubleValue) < 1e15 {
                     return Int(number.doubleValue)
                 }
-                throw ParseError(source: source, location: "[\(index)]", value: "\(item)", reason: "must be a whole number")
+                throw ParseError(source: source, location: "[\(index)]", value: "\(item)", reason: "must be a whole number below 10^15")
             }
         }
         var lengths: [Int] = []

@@ -37,8 +37,9 @@ struct EstimateCommand: ParsableCommand {
         let model = try inputs.resolveModel()
         let cluster = try inputs.resolveCluster()
         let profile = try inputs.resolveProfile()
-        for (flag, value) in [("--tp", tp), ("--pp", pp), ("--cp", cp)] where value <= 0 {
-            throw CLIError.badInput(flag, value: "\(value)", "must be a positive whole number")
+        // The default --dp divides by these; the strategy's validation checks every degree again.
+        for (flag, value) in [("--tp", tp), ("--pp", pp), ("--cp", cp)] where value <= 0 || value > Limits.gpus {
+            throw CLIError.badInput(flag, value: "\(value)", "must be a whole number from 1 to \(Limits.gpus)")
         }
         let dataParallel = dp ?? max(1, cluster.gpuCount / (tp * pp * cp))
         let strategy = ParallelStrategy(

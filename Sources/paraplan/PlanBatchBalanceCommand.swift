@@ -61,6 +61,9 @@ struct PlanBatchBalanceCommand: ParsableCommand {
         } catch {
             switch error {
             case .capsInfeasible, .sampleOverCap: throw CLIError.infeasible(samples, error.description)
+            // Flags are not in the samples file: no file name in front.
+            case .invalidRanks: throw CLIError(code: .badInput, message: error.description)
+            case .invalidOption(let name, _, _) where name.hasPrefix("--"): throw CLIError(code: .badInput, message: error.description)
             default: throw CLIError.badInput(samples, error.description)
             }
         }

@@ -149,13 +149,35 @@ import SolverFixtures
         func error(_ samples: [Sample], _ options: BatchBalancer.Options) -> BatchBalanceError? {
             do { _ = try BatchBalancer(cost: Self.cost, options: options).plan(samples); return nil } catch { return error }
         }
-        #expect(error([Sample(tokens: 10), Sample(tokens: -5)], .init(ranks: 2)) == .invalidSample(index: 1, field: "tokens", value: "-5", reason: "must be positive"))
+        #expect(error([Sample(tokens: 10), Sample(tokens: -5)], .init(ranks: 2))
+                == .invalidSample(index: 1, field: "tokens", value: "-5", reason: "must be a whole number from 1 to \(Limits.tokens)"))
         #expect(error([Sample(tokens: 100, images: [80, 40])], .init(ranks: 1))?.description.contains("samples[0].images = 120 tokens") == true)
         #expect(throws: BatchBalanceError.invalidRanks(0)) { try BatchBalancer(cost: Self.cost, options: .init(ranks: 0)) }
         #expect(error([Sample(tokens: 10), Sample(tokens: 5000)], .init(ranks: 2, maxTokensPerMicroBatch: 4096))
                 == .sampleOverCap(index: 1, tokens: 5000, cap: 4096))
         #expect(error((0..<5).map { _ in Sample(tokens: 10) }, .init(ranks: 2, equalCounts: true)) == .unequalCounts(samples: 5, ranks: 2))
         #expect(error([Sample(tokens: 10, loadedRank: 7)], .init(ranks: 2))?.description.contains("samples[0].rank = 7") == true)
+    }
+
+    /// Past the limits every number is a named error: summing these would trap on overflow.
+    @Test func numbersPastTheLimitsAreNamed() {
+        func error(_ samples: [Sample], _ options: BatchBalancer.Options) -> BatchBalanceError? {
+            do { _ = try BatchBalancer(cost: Self.cost, options: options).plan(samples); return nil } catch { return error }
+        }
+        #expect(error([Sample(tokens: Limits.tokens + 1)], .init(ranks: 1))?.description.contains("samples[0].tokens = \(Limits.tokens + 1)") == true)
+        #expect(error([Sample(tokens: 100, images: [Int.max, Int.max])], .init(ranks: 1))?.description.contains("exceed the sample's 100 tokens") == true)
+        #expect(throws: BatchBalanceError.invalidRanks(Limits.gpus + 1)) { try BatchBalancer(cost: Self.cost, options: .init(ranks: Limits.gpus + 1)) }
+        #expect(throws: BatchBalanceError.invalidOption(name: "--micro-batches", value: Int.max, reason: "must be a whole number from 1 to \(Limits.sequences)")) {
+            try BatchBalancer(cost: Self.cost, options: .init(ranks: 2, microBatches: Int.max))
+        }
+        #expect(throws: BatchBalanceError.invalidOption(name: "--max-tokens-per-micro-batch", value: Int.max,
+                                                        reason: "must be a whole number from 1 to \(Limits.tokens)")) {
+            try BatchBalancer(cost: Self.cost, options: .init(ranks: 2, maxTokensPerMicroBatch: Int.max))
+        }
+        // At the limits the room check (ranks × micro-batches × cap, past 2^64) still answers.
+        let atLimits = [Sample(tokens: Limits.tokens), Sample(tokens: 1)]
+        #expect(error(atLimits, .init(ranks: Limits.gpus, microBatches: 1, maxTokensPerMicroBatch: Limits.tokens))
+                == .tooFewSamples(rank: Limits.gpus - 1, samples: 0, microBatches: 1))
     }
 
     /// verl's equal-size Karmarkar-Karp (reference §2.2): equal cardinality, every index once; on 1…6 into two

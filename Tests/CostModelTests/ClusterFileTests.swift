@@ -20,7 +20,7 @@ import Testing
         #expect(cluster.intraNodeBandwidth == 448e9)
     }
 
-    @Test func badClusterFilesNameTheField() {
+    @Test func badClusterFilesNameTheField() throws {
         func field(_ yaml: String) -> String? {
             do { _ = try Self.load(yaml); return nil } catch { return error.field }
         }
@@ -30,6 +30,11 @@ import Testing
         #expect(field("gpu: h100-sxm\nnodes: 1\ngpusPerNode: 8\nefficiency: { compute: 0 }") == "efficiency.compute")
         #expect(field("gpu: h100-sxm\nnodes: 1\ngpusPerNode: 8\nlatency: 1") == "latency")
         #expect(field("gpu: { name: x }\nnodes: 1\ngpusPerNode: 8") == "gpu.bf16FlopsPerSecond")
+        // Past 2^18 GPUs: each count alone, then their product, before anything multiplies them.
+        #expect(field("gpu: h100-sxm\nnodes: 4611686018427387904\ngpusPerNode: 8") == "nodes")
+        #expect(field("gpu: h100-sxm\nnodes: 65536\ngpusPerNode: 8") == "nodes × gpusPerNode")
+        #expect(throws: CostModelError.self) { try Cluster.preset("hgx-h100:32769") }
+        #expect(try Cluster.preset("hgx-h100:32768").gpuCount == Limits.gpus)
     }
 
     /// A synchronous step runs at the slowest GPU's pace.

@@ -32,6 +32,10 @@ import Testing
         #expect(error { _ = try plain.plan(loads: [[]]) }?.field == "loads")
         #expect(error { _ = try plain.plan(loads: [loads[0], [1, 2]]) }?.field == "loads[1]")
         #expect(error { _ = try ExpertPlacementPlanner(cost: testCost, topology: ExpertTopology(nodes: 1, gpusPerNode: 4, slotsPerGPU: 0)) }?.field == "slots-per-gpu")
+        // Past the limits, before slots = GPUs × slots per GPU could overflow.
+        #expect(error { _ = try ExpertPlacementPlanner(cost: testCost, topology: ExpertTopology(nodes: 1, gpusPerNode: 4, slotsPerGPU: Int.max)) }?.field == "slots-per-gpu")
+        #expect(error { _ = try ExpertPlacementPlanner(cost: testCost, topology: ExpertTopology(nodes: Int.max, gpusPerNode: 4, slotsPerGPU: 2)) }?.field == "nodes")
+        #expect(error { _ = try ExpertPlacementPlanner(cost: testCost, topology: ExpertTopology(nodes: 1 << 17, gpusPerNode: 4, slotsPerGPU: 2)) }?.field == "nodes × gpusPerNode")
         let budgetOnly = try ExpertPlacementPlanner(cost: testCost, topology: topology, options: .init(maxMoves: 2))
         #expect(error { _ = try budgetOnly.plan(loads: loads) }?.field == "max-moves")
         // A previous plan holding one expert twice on a GPU.
