@@ -139,12 +139,13 @@ struct Problem {
     }
 
     /// The LLM phase balanced on its own cost, images encoded with their samples: the plan an encoder-blind balancer
-    /// makes, the baseline encoder-aware balancing is measured against. Nil for text-only batches.
-    func llmOnly() throws(BatchBalanceError) -> [[Int]]? {
+    /// makes, the baseline encoder-aware balancing is measured against. Nil for text-only batches, and when caps stop
+    /// its LPT (the baseline is then left out; the plan itself does not depend on it).
+    func llmOnly() -> [[Int]]? {
         guard !images.isEmpty else { return nil }
         let partitioner = Partitioner(weights: llmWeights, tokens: tokens, bins: options.ranks, equalCount: equalCount, cap: cap,
                                       microBatches: options.microBatches)
-        return try balanced(partitioner, target: Self.partitionBound(llmWeights, equal: equalCount, ranks: options.ranks)).improved
+        return try? balanced(partitioner, target: Self.partitionBound(llmWeights, equal: equalCount, ranks: options.ranks)).improved
     }
 
     struct Candidates {
@@ -178,7 +179,7 @@ struct Problem {
         if let verlKK { baselines.append(("verl-kk", verlKK)) }
         // With a separate encoder phase the first plan above is already balanced on the LLM cost alone.
         var llmOnly = llmOnly
-        if llmOnly == nil { llmOnly = options.separateEncoder && !images.isEmpty ? improved : try self.llmOnly() }
+        if llmOnly == nil { llmOnly = options.separateEncoder && !images.isEmpty ? improved : self.llmOnly() }
         if let llmOnly { baselines.append(("llm-only", llmOnly)) }
         // Baselines are reported only when they keep the same rules, and each is a candidate: the plan never
         // loses to a reported baseline.

@@ -63,7 +63,7 @@ import SolverFixtures
         let samples = Self.batch(seed: 11, count: 512, ranks: 32)
         let options = BatchBalancer.Options(ranks: 32, equalCounts: true)
         let problem = Problem(samples: samples, cost: cost, options: options, cap: nil)
-        let contents = try #require(try problem.llmOnly())
+        let contents = try #require(problem.llmOnly())
         #expect(contents.joined().sorted() == Array(samples.indices))
         #expect(contents.allSatisfy { $0.count == 16 })
         let encoder = try #require(cost.encoder)
