@@ -18,7 +18,7 @@ public struct BatchBalanceResult: Sendable {
              predicted: Predicted(.init(stepSeconds: stepSeconds), lowerBoundSeconds: lowerBoundSeconds),
              baselines: baselines.map { Baseline(name: $0.name, cost: .init(stepSeconds: $0.stepSeconds)) },
              solver: SolverReport(backend: "paraplan-balance (LPT + local search, GLPK for small batches, CLP relabelling)",
-                                  status: "heuristic", seconds: planningSeconds,
+                                  status: "heuristic",
                                   relativeGap: stepSeconds > 0 ? (stepSeconds - lowerBoundSeconds) / stepSeconds : 0),
              inputs: try InputDigest.of(tokens, summary: "\(tokens.count) samples, \(tokens.reduce(0, +)) tokens"))
     }

@@ -72,11 +72,13 @@ public struct SolverReport: Codable, Sendable, Equatable {
     public var backend: String
     /// "optimal", "feasible" (stopped at a limit: the best plan found so far), ...
     public var status: String
-    public var seconds: Double
+    /// Planning wall time. Plans ParaPlan writes leave it out, so the same inputs give byte-identical plans on every
+    /// rank and machine; plans written before 2026-11-30 carry it, and it is still read and checked.
+    public var seconds: Double?
     /// Relative gap to the lower bound when the search stopped early.
     public var relativeGap: Double?
 
-    public init(backend: String, status: String, seconds: Double, relativeGap: Double? = nil) {
+    public init(backend: String, status: String, seconds: Double? = nil, relativeGap: Double? = nil) {
         self.backend = backend
         self.status = status
         self.seconds = seconds

@@ -47,8 +47,8 @@ enum PlanRules {
                 return PlanProblem(path: "baselines[\(index)].name", value: baseline.name, reason: "appears twice")
             }
         }
-        guard solver.seconds.isFinite, solver.seconds >= 0 else {
-            return PlanProblem(path: "solver.seconds", value: "\(solver.seconds)", reason: "must be a finite number ≥ 0")
+        if let seconds = solver.seconds, !(seconds.isFinite && seconds >= 0) {
+            return PlanProblem(path: "solver.seconds", value: "\(seconds)", reason: "must be a finite number ≥ 0")
         }
         return nil
     }

@@ -25,7 +25,7 @@ public enum PlanSchema {
     },
     "solver": {
       "type": "object",
-      "required": ["backend", "status", "seconds"],
+      "required": ["backend", "status"],
       "properties": {
         "backend": { "type": "string", "minLength": 1 },
         "status": { "enum": ["optimal", "feasible", "heuristic"] },

@@ -85,7 +85,7 @@ public struct ExpertPlacementResult: Sendable {
         return Plan(body: body, predicted: Predicted(predicted, lowerBoundSeconds: bound),
                     baselines: baselines.map { Baseline(name: $0.name, cost: $0.cost) },
                     solver: SolverReport(backend: "paraplan-experts (placement heuristics, CLP share LP)", status: "heuristic",
-                                         seconds: planningSeconds, relativeGap: max(0, gap)),
+                                         relativeGap: max(0, gap)),
                     inputs: try InputDigest.of(DigestedInputs(loads: loads, origins: origins, previous: previous, nodes: topology.nodes,
                                                                gpusPerNode: topology.gpusPerNode, slotsPerGPU: topology.slotsPerGPU),
                                                 summary: "\(loads.count) layers × \(experts) experts, \(Int(tokens)) tokens"))

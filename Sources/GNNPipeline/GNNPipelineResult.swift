@@ -37,7 +37,6 @@ public struct GNNPipelineResult: Sendable {
                                                                                        communicationBytes: $0.estimate.communicationBytes,
                                                                                        bubbleFraction: $0.estimate.bubbleFraction)) },
                     solver: SolverReport(backend: "paraplan-gnn (METIS k-way, layer-split DP, chunk search)", status: "heuristic",
-                                         seconds: planningSeconds,
                                          relativeGap: estimate.epochSeconds > 0 ? (estimate.epochSeconds - bound) / estimate.epochSeconds : 0),
                     inputs: try InputDigest.of(DigestedInputs(vertices: vertices, edges: edges, mirrors: mirrorsByWays.sorted { $0.key < $1.key }.map { [$0.key, $0.value] }),
                                                summary: "\(vertices) vertices, \(edges) edges"))

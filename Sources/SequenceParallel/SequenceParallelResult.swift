@@ -23,7 +23,7 @@ public struct SequenceParallelResult: Sendable {
             predicted: Predicted(.init(stepSeconds: stepSeconds), lowerBoundSeconds: lowerBoundSeconds),
             baselines: baselines.map { Baseline(name: $0.name, cost: .init(stepSeconds: $0.stepSeconds)) },
             solver: SolverReport(backend: "paraplan-sp (greedy packing, LP bound on clp)", status: complete ? "heuristic" : "feasible",
-                                 seconds: planningSeconds, relativeGap: gap),
+                                 relativeGap: gap),
             inputs: try InputDigest.of(lengths, summary: "\(lengths.count) sequences, \(tokens) tokens"))
     }
 }

@@ -16,6 +16,13 @@ import Testing
         }
         #expect(try CLIRunner.run(["validate", output]).status == 0)
         #expect(try String(contentsOfFile: output, encoding: .utf8).contains(#""name" : "llm-only""#))
+        // Every rank may plan the step itself: a second run writes the same bytes.
+        let again = output + ".again"
+        defer { try? FileManager.default.removeItem(atPath: again) }
+        #expect(try CLIRunner.run(["plan", "batch-balance", "--samples", samples, "--ranks", "8", "--equal-counts", "--micro-batches", "4",
+                                   "--max-tokens-per-micro-batch", "24576", "--profile", profile, "--phases", "encoder,llm",
+                                   "--output", again]).status == 0)
+        #expect(FileManager.default.contents(atPath: output) == FileManager.default.contents(atPath: again))
     }
 
     /// Without a profile, a Qwen2-VL config gives both phases: the encoder's from its vision_config.
