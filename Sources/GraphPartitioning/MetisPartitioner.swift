@@ -38,6 +38,9 @@ public enum MetisPartitioner {
             let count = graph.vertexCount
             return Partition(parts: (0..<count).map { Int32($0 * parts / count) }, partCount: parts, objective: 0)
         }
+        if let partition = try partitionSettingAsideIsolated(graph, parts: parts, objective: objective, seed: seed) {
+            return partition
+        }
         if objective == .edgeCut && graph.neighbors.count > precoarseningEntryLimit,
            let coarsened = try partitionCoarsened(graph, parts: parts, seed: seed) {
             return coarsened
