@@ -106,10 +106,11 @@ struct Problem {
         return llm + encoderSeconds
     }
 
-    /// A baseline runs its encoder where its samples are, back to back with the LLM phase; with ranks synchronised in
-    /// every phase it waits for the slowest rank of each.
+    /// A baseline runs its encoder where its samples are, back to back with the LLM phase. With ranks synchronised in
+    /// every phase, or in a runtime that always runs a separate encoder phase (`keepEncoderPhase`: the all-to-all
+    /// between the phases synchronises them even when no image moves), it waits for the slowest rank of each.
     func baselineSeconds(_ contents: [[Int]]) -> Double {
-        if options.syncEveryPhase { return phaseMaxima(contents) }
+        if options.syncEveryPhase || options.separateEncoder && options.keepEncoderPhase && !images.isEmpty { return phaseMaxima(contents) }
         return contents.map { $0.reduce(0) { $0 + llmWeights[$1] + encoderWeights[$1] } }.max() ?? 0
     }
 

@@ -46,10 +46,12 @@ import SolverFixtures
         #expect(kept.encoderBalancedSeparately && kept.encoder != nil)
         #expect(ours.stepSeconds == min(kept.stepSeconds, together.stepSeconds))
         #expect(kept.stepSeconds <= kept.lowerBoundSeconds * 1.01)
-        // Every plan reports the same llm-only baseline: it does not depend on the phase model.
+        // The same llm-only assignment in every plan. With the encoder phase kept, the runtime synchronises the phases,
+        // so it is scored as its slowest encoder rank plus its slowest LLM rank: a little more, never less.
         let alone = try #require(ours.baselines.first { $0.name == "llm-only" }?.stepSeconds)
-        #expect(kept.baselines.first { $0.name == "llm-only" }?.stepSeconds == alone)
         #expect(together.baselines.first { $0.name == "llm-only" }?.stepSeconds == alone)
+        let keptAlone = try #require(kept.baselines.first { $0.name == "llm-only" }?.stepSeconds)
+        #expect(keptAlone >= alone && keptAlone <= alone * 1.001)
         #expect(alone / ours.stepSeconds >= 1.2)
         // The LLM-only plan is no better than either encoder-aware plan.
         #expect(alone >= kept.stepSeconds && alone >= together.stepSeconds)

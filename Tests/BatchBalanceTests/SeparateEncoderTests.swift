@@ -166,3 +166,22 @@ import SolverFixtures
         }
     }
 }
+
+/// `--keep-encoder-phase`: the runtime always runs a separate encoder phase, so a baseline (images where their samples
+/// are) also waits for the slowest rank of each phase. Scored so, no baseline falls below the bound and the plan
+/// validates, including with more ranks than samples (found there: 256 samples on 300 ranks).
+@Suite struct KeptEncoderPhaseTests {
+    @Test(arguments: [(64, 8), (256, 32), (256, 300), (40, 64)])
+    func keptPhasePlansValidateAndBeatTheirBaselines(count: Int, ranks: Int) throws {
+        let samples = BatchBalanceTests.random(seed: UInt64(count + ranks), count: count, multimodal: true)
+        let options = BatchBalancer.Options(ranks: ranks, separateEncoder: true, keepEncoderPhase: true)
+        let result = try BatchBalancer(cost: BatchBalanceTests.cost, options: options).plan(samples)
+        #expect(result.encoderBalancedSeparately)
+        let plan = try result.executionPlan()
+        #expect(plan.firstInvariantViolation() == nil, "\(String(describing: plan.firstInvariantViolation()))")
+        for baseline in result.baselines {
+            #expect(result.lowerBoundSeconds <= baseline.stepSeconds, "\(baseline.name)")
+            #expect(result.stepSeconds <= baseline.stepSeconds * (1 + 1e-9), "\(baseline.name)")
+        }
+    }
+}
