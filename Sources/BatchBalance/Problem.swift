@@ -83,7 +83,10 @@ struct Problem {
 
     var microBatcher: MicroBatcher { MicroBatcher(tokens: tokens, weights: weights, cap: cap, count: options.microBatches) }
 
-    var partitioner: Partitioner {
+    var partitioner: Partitioner { partitioner(weights: weights) }
+
+    /// The batch's rules (ranks, counts, caps, micro-batches) over the given per-sample weights.
+    func partitioner(weights: [Double]) -> Partitioner {
         Partitioner(weights: weights, tokens: tokens, bins: options.ranks, equalCount: equalCount, cap: cap,
                     microBatches: options.microBatches)
     }
@@ -144,9 +147,7 @@ struct Problem {
     /// its LPT (the baseline is then left out; the plan itself does not depend on it).
     func llmOnly() -> [[Int]]? {
         guard !images.isEmpty else { return nil }
-        let partitioner = Partitioner(weights: llmWeights, tokens: tokens, bins: options.ranks, equalCount: equalCount, cap: cap,
-                                      microBatches: options.microBatches)
-        return try? balanced(partitioner, target: Self.partitionBound(llmWeights, equal: equalCount, ranks: options.ranks)).improved
+        return try? balanced(partitioner(weights: llmWeights), target: Self.partitionBound(llmWeights, equal: equalCount, ranks: options.ranks)).improved
     }
 
     struct Candidates {
