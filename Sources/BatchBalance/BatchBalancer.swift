@@ -125,12 +125,13 @@ public struct BatchBalancer: Sendable {
             var imageTokens = 0
             for (position, image) in sample.images.enumerated() {
                 guard image > 0 else { throw .invalidSample(index: index, field: "images[\(position)]", value: "\(image)", reason: "must be positive") }
-                // Stops as soon as the images outgrow the sample, before the sum could overflow.
-                imageTokens += min(image, sample.tokens + 1)
-                if imageTokens > sample.tokens { break }
+                // Saturates rather than trap: library callers may pass any Int.
+                let (sum, overflow) = imageTokens.addingReportingOverflow(image)
+                imageTokens = overflow ? .max : sum
             }
             guard imageTokens <= sample.tokens else {
-                throw .invalidSample(index: index, field: "images", value: "\(imageTokens) tokens",
+                let total = imageTokens == .max ? "more than \(Int.max)" : "\(imageTokens)"
+                throw .invalidSample(index: index, field: "images", value: "\(total) tokens",
                                      reason: "exceed the sample's \(sample.tokens) tokens (tokens include the images)")
             }
             if let rank = sample.loadedRank, rank < 0 || rank >= options.ranks {

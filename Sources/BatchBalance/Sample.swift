@@ -1,4 +1,5 @@
 import Foundation
+import CostModel
 
 /// One training sample: its LLM sequence length (images included), the token counts of its images, and the rank
 /// that loaded it (for counting what moves).
@@ -14,8 +15,10 @@ public struct Sample: Sendable, Equatable {
     }
 }
 
-/// Samples from JSON Lines (`{"tokens": 2410, "images": [576, 1024], "rank": 3}`) or CSV with a `tokens` column (and
-/// optional `rank`). A sample's index is its line number from 0 (JSONL) or its data row from 0 (CSV).
+/// Samples from JSON Lines (`{"tokens": 2410, "images": [576, 1024], "rank": 3}`) or CSV with a `tokens` column and
+/// optional `images` (image token counts separated by spaces, semicolons or quoted commas, brackets allowed) and `rank`
+/// columns; other CSV columns are ignored. A sample's index is its line number from 0 (JSONL) or its data row from 0
+/// (CSV), blank lines not counted. UTF-8 with or without a byte-order mark; LF, CRLF or CR line ends.
 public enum SamplesFile {
     public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
         public let source: String
@@ -25,8 +28,7 @@ public enum SamplesFile {
     }
 
     public static func parse(_ data: Data, source: String) throws(ParseError) -> [Sample] {
-        let text = String(decoding: data, as: UTF8.self)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let lines = TextInput.lines(data).map { $0.trimmingCharacters(in: .whitespaces) }
         let first = lines.first { !$0.isEmpty } ?? ""
         return first.hasPrefix("{") ? try jsonLines(lines, source: source) : try csv(lines, source: source)
     }
@@ -67,28 +69,53 @@ public enum SamplesFile {
     private static func csv(_ lines: [String], source: String) throws(ParseError) -> [Sample] {
         let rows = lines.enumerated().filter { !$0.element.isEmpty }
         guard let header = rows.first else { return [] }
-        let columns = header.element.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        guard let tokenColumn = columns.firstIndex(of: "tokens") else {
-            throw ParseError(source: source, location: "line \(header.offset + 1)", reason: "CSV needs a tokens column (or use JSON Lines)")
+        let headerLocation = "line \(header.offset + 1)"
+        guard let columns = TextInput.csvCells(Substring(header.element))?.map({ $0.lowercased() }) else {
+            throw ParseError(source: source, location: headerLocation, reason: "a quote is not closed")
         }
+        guard let tokenColumn = columns.firstIndex(of: "tokens") else {
+            throw ParseError(source: source, location: headerLocation, reason: "CSV needs a tokens column (or use JSON Lines)")
+        }
+        let imagesColumn = columns.firstIndex(of: "images")
         let rankColumn = columns.firstIndex(of: "rank")
         var samples: [Sample] = []
         for (number, line) in rows.dropFirst() {
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let location = "line \(number + 1)"
+            guard let cells = TextInput.csvCells(Substring(line)) else {
+                throw ParseError(source: source, location: location, reason: "a quote is not closed")
+            }
             guard tokenColumn < cells.count, let tokens = Int(cells[tokenColumn]) else {
                 let cell = tokenColumn < cells.count ? cells[tokenColumn] : "missing"
-                throw ParseError(source: source, location: "line \(number + 1)", reason: "tokens = \(cell): must be a whole number")
+                throw ParseError(source: source, location: location, reason: "tokens = \(cell): must be a whole number")
+            }
+            var images: [Int] = []
+            if let imagesColumn, imagesColumn < cells.count {
+                images = try imageList(cells[imagesColumn], source: source, location: location)
             }
             var rank: Int?
             if let rankColumn, rankColumn < cells.count, !cells[rankColumn].isEmpty {
                 guard let value = Int(cells[rankColumn]) else {
-                    throw ParseError(source: source, location: "line \(number + 1)", reason: "rank = \(cells[rankColumn]): must be a whole number")
+                    throw ParseError(source: source, location: location, reason: "rank = \(cells[rankColumn]): must be a whole number")
                 }
                 rank = value
             }
-            samples.append(Sample(tokens: tokens, loadedRank: rank))
+            samples.append(Sample(tokens: tokens, images: images, loadedRank: rank))
         }
         return samples
+    }
+
+    /// A CSV `images` cell: `576 1024`, `576;1024` or `"[576, 1024]"` (how pandas writes a list); empty for none.
+    private static func imageList(_ cell: String, source: String, location: String) throws(ParseError) -> [Int] {
+        var body = Substring(cell)
+        if body.first == "[", body.last == "]" { body = body.dropFirst().dropLast() }
+        var images: [Int] = []
+        for (index, item) in body.split(whereSeparator: { $0 == "," || $0 == ";" || $0.isWhitespace }).enumerated() {
+            guard let value = Int(item) else {
+                throw ParseError(source: source, location: location, reason: "images[\(index)] = \(item): must be a whole number")
+            }
+            images.append(value)
+        }
+        return images
     }
 
     private static func whole(_ value: Any?) -> Int? {

@@ -5,10 +5,10 @@ import CostModel
 public typealias ExpertPlacementError = PlannerInputError
 
 /// Expert loads (tokens routed to each logical expert) per MoE layer, from JSON `[[tokens per expert] per layer]` or
-/// CSV (one row per layer, no header).
+/// CSV (one row per layer, no header). UTF-8 with or without a byte-order mark; LF, CRLF or CR line ends.
 public enum ExpertLoadsFile {
     public static func parse(_ data: Data, source: String) throws(ExpertPlacementError) -> [[Double]] {
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = TextInput.text(data).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw ExpertPlacementError(field: source, value: "empty", reason: "no layers") }
         if text.hasPrefix("[") {
             guard let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) else {
@@ -17,7 +17,7 @@ public enum ExpertLoadsFile {
             return try matrix(json, field: source)
         }
         var rows: [[Double]] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (number, line) in TextInput.lines(data).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             var row: [Double] = []

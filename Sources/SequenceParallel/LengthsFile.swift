@@ -1,7 +1,8 @@
 import Foundation
+import CostModel
 
 /// Sequence lengths from text: one whole number per line (blank lines and `#` comments ignored), or a JSON
-/// array. A sequence's index is its position.
+/// array. A sequence's index is its position. UTF-8 with or without a byte-order mark; LF, CRLF or CR line ends.
 public enum LengthsFile {
     public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
         public let source: String
@@ -12,9 +13,9 @@ public enum LengthsFile {
     }
 
     public static func parse(_ data: Data, source: String) throws(ParseError) -> [Int] {
-        let text = String(decoding: data, as: UTF8.self)
+        let text = TextInput.text(data)
         if text.drop(while: { $0.isWhitespace }).first == "[" {
-            guard let array = try? JSONSerialization.jsonObject(with: data) as? [Any] else {
+            guard let array = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [Any] else {
                 throw ParseError(source: source, location: "file", value: "", reason: "not a valid JSON array")
             }
             return try array.enumerated().map { (index, item) throws(ParseError) -> Int in
@@ -26,7 +27,7 @@ public enum LengthsFile {
             }
         }
         var lengths: [Int] = []
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (number, rawLine) in TextInput.lines(data).enumerated() {
             let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty else { continue }

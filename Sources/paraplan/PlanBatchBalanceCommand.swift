@@ -9,7 +9,7 @@ struct PlanBatchBalanceCommand: ParsableCommand {
         discussion: "Give a profile or --model and --cluster. Exit 2 for bad input, 3 when the caps cannot be met."
     )
 
-    @Option(help: "Samples: JSON Lines ({\"tokens\": N, \"images\": [..], \"rank\": r}) or CSV with a tokens column.")
+    @Option(help: "Samples: JSON Lines ({\"tokens\": N, \"images\": [..], \"rank\": r}) or CSV with a tokens column (images and rank optional).")
     var samples: String
 
     @Option(help: "Data-parallel ranks.")

@@ -87,9 +87,11 @@ struct PlanExpertPlacementCommand: ParsableCommand {
 
     private func render(_ result: ExpertPlacementResult) -> String {
         let predicted = result.predicted
-        var lines = [String(format: "%d layers × %d experts on %d GPUs (%d nodes, %d slots each): max/mean %.4f, expert time %.3f ms",
-                            result.layerCount, result.experts, result.topology.gpus, result.topology.nodes, result.topology.slotsPerGPU,
-                            predicted.loadRatio, predicted.expertSeconds * 1000)]
+        let topology = result.topology
+        let nodes = topology.nodes == 1 ? "1 node" : "\(topology.nodes) nodes"
+        let slots = topology.slotsPerGPU == 1 ? "1 slot" : "\(topology.slotsPerGPU) slots"
+        var lines = ["\(result.layerCount) layers × \(result.experts) experts on \(topology.gpus) GPUs (\(nodes), \(slots) each): "
+                     + String(format: "max/mean %.4f, expert time %.3f ms", predicted.loadRatio, predicted.expertSeconds * 1000)]
         lines.append(String(format: "lower bound: max/mean ≥ %.4f (plan within %.2f %%)",
                             predicted.loadRatio * result.lowerBoundTokens / max(predicted.maxLoadTokens, 1e-12),
                             (predicted.maxLoadTokens - result.lowerBoundTokens) / max(predicted.maxLoadTokens, 1e-12) * 100))

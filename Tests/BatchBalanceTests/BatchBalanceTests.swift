@@ -200,4 +200,36 @@ import SolverFixtures
         #expect(throws: SamplesFile.ParseError.self) { try SamplesFile.parse(Data(#"{"tokens": "many"}"#.utf8), source: "bad.jsonl") }
         #expect(throws: SamplesFile.ParseError.self) { try SamplesFile.parse(Data("length\n5\n".utf8), source: "bad.csv") }
     }
+
+    /// Files saved on Windows or by Excel: CRLF line ends and a byte-order mark, read like the plain ones.
+    @Test func samplesFilesFromWindowsParse() throws {
+        let bom = Data([0xEF, 0xBB, 0xBF])
+        let jsonl = #"{"tokens": 1834}"# + "\r\n" + #"{"tokens": 2410, "images": [576, 1024]}"# + "\r\n"
+        #expect(try SamplesFile.parse(bom + Data(jsonl.utf8), source: "s.jsonl")
+                == [Sample(tokens: 1834), Sample(tokens: 2410, images: [576, 1024])])
+        let csv = "tokens,rank\r\n100,1\r\n200,0\r\n"
+        #expect(try SamplesFile.parse(bom + Data(csv.utf8), source: "s.csv") == [Sample(tokens: 100, loadedRank: 1), Sample(tokens: 200, loadedRank: 0)])
+    }
+
+    /// The CSV `images` column in the forms pandas and hand-written files use; quoted cells may hold commas.
+    @Test func csvImagesColumnParses() throws {
+        let csv = """
+            id,tokens,images,rank
+            "a, quoted id",3000,"[576, 1024]",0
+            b,2000,,1
+            c,5000,4000,1
+            d,1200,100;200,0
+            e,900,100 200,
+            """
+        #expect(try SamplesFile.parse(Data(csv.utf8), source: "s.csv") == [
+            Sample(tokens: 3000, images: [576, 1024], loadedRank: 0), Sample(tokens: 2000, loadedRank: 1),
+            Sample(tokens: 5000, images: [4000], loadedRank: 1), Sample(tokens: 1200, images: [100, 200], loadedRank: 0),
+            Sample(tokens: 900, images: [100, 200]),
+        ])
+        func reason(_ text: String) -> String? {
+            do { _ = try SamplesFile.parse(Data(text.utf8), source: "bad.csv"); return nil } catch { return error.description }
+        }
+        #expect(reason("tokens,images\n100,x\n") == "bad.csv: line 2: images[0] = x: must be a whole number")
+        #expect(reason("tokens,images\n100,\"[20\n") == "bad.csv: line 2: a quote is not closed")
+    }
 }

@@ -94,5 +94,9 @@ import Testing
         #expect(try ExpertLoadsFile.parse(Data("# layer loads\n1,2\n3, 4\n".utf8), source: "x") == [[1, 2], [3, 4]])
         #expect(error { _ = try ExpertLoadsFile.parse(Data("1,2\n3,x\n".utf8), source: "f.csv") }?.field == "f.csv line 2 column 2")
         #expect(error { _ = try ExpertLoadsFile.parse(Data("[[1, true]]".utf8), source: "f.json") }?.field == "f.json[0][1]")
+        // Saved on Windows or by Excel: CRLF line ends, a byte-order mark; line numbers still count from the file's top.
+        #expect(try ExpertLoadsFile.parse(Data([0xEF, 0xBB, 0xBF]) + Data("[[1, 2], [3, 4]]".utf8), source: "x") == [[1, 2], [3, 4]])
+        #expect(try ExpertLoadsFile.parse(Data("1,2\r\n3,4\r\n".utf8), source: "x") == [[1, 2], [3, 4]])
+        #expect(error { _ = try ExpertLoadsFile.parse(Data("\r\n1,2\r\n3,x\r\n".utf8), source: "f.csv") }?.field == "f.csv line 3 column 2")
     }
 }
