@@ -110,6 +110,17 @@ enum MultimodalBalanceBenchmark {
         }
     }
 
+    /// The encoder's share of all encoder + LLM work, and its slowest rank over its mean rank under `ranks`.
+    static func encoderSkew(_ samples: [Sample], cost: BatchBalanceCost, ranks: [[Int]]) -> (share: Double, imbalance: Double) {
+        let perRank = ranks.map { content in
+            content.reduce(0.0) { total, index in total + samples[index].images.reduce(0.0) { $0 + (cost.encoder?.seconds(Double($1)) ?? 0) } }
+        }
+        let encoder = perRank.reduce(0, +)
+        let llm = samples.reduce(0.0) { $0 + cost.llm.seconds(Double($1.tokens)) }
+        let mean = encoder / Double(max(ranks.count, 1))
+        return (encoder / max(encoder + llm, .leastNonzeroMagnitude), (perRank.max() ?? 0) / max(mean, .leastNonzeroMagnitude))
+    }
+
     static func llmOnly(_ result: BatchBalanceResult) throws -> Double {
         guard let alone = result.baselines.first(where: { $0.name == "llm-only" }) else { throw BenchmarkFailure(message: "no llm-only baseline") }
         return alone.stepSeconds
@@ -141,8 +152,8 @@ enum MultimodalBalanceBenchmark {
 
     static func run() throws -> [String] {
         let costs = try visionLanguageCosts(), batches = batches()
-        var separateRows = ["", "| model | multimodal batch | LLM phase balanced alone (images stay with their samples) | one assignment, encoder-aware (`--phases llm`) | separate encoder phase | speed-up of the faster (`--phases encoder,llm`) | separate phase's (at most) | speed-up over verl-kk | planning ms, `--phases encoder,llm` / `--phases llm` |",
-                            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+        var separateRows = ["", "| model | multimodal batch | encoder share of the work | encoder max ÷ mean per rank, images with their samples | LLM phase balanced alone (images stay with their samples) | one assignment, encoder-aware (`--phases llm`) | separate encoder phase | speed-up of the faster (`--phases encoder,llm`) | separate phase's (at most) | speed-up over verl-kk | planning ms, `--phases encoder,llm` / `--phases llm` |",
+                            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         var synchronisedRows = ["", "Ranks synchronised in every phase (`--sync-every-phase`; FSDP, ZeRO-3): one assignment for both phases.",
                                 "", "| model | multimodal batch | LLM phase balanced alone | balanced on encoder + LLM work | phase search (ours) | its bound | planning ms | separate encoder phase |",
                                 "|---|---|---:|---:|---:|---:|---:|---:|"]
@@ -164,8 +175,11 @@ enum MultimodalBalanceBenchmark {
                 let together = plans.together
                 // verl's balancer sees LLM lengths only, as practitioners run it today.
                 let verl = plans.ours.baselines.first { $0.name == "verl-kk" }?.stepSeconds ?? .nan
-                separateRows.append(String(format: "| %@ | %@ | %.3f s | %.3f s | %.3f s | %.2f× | %@ | %.2f× | %.1f / %.1f |", name, batch.shape,
-                                           plans.alone, together.stepSeconds, plans.separate.stepSeconds, plans.alone / plans.ours.stepSeconds,
+                // How skewed the images are: the encoder's share of all work, and how unevenly the LLM-alone
+                // assignment (the kept plan's LLM phase) leaves it across ranks.
+                let skew = encoderSkew(samples, cost: cost, ranks: contents(plans.separate))
+                separateRows.append(String(format: "| %@ | %@ | %.0f %% | %.2f | %.3f s | %.3f s | %.3f s | %.2f× | %@ | %.2f× | %.1f / %.1f |", name, batch.shape,
+                                           skew.share * 100, skew.imbalance, plans.alone, together.stepSeconds, plans.separate.stepSeconds, plans.alone / plans.ours.stepSeconds,
                                            plans.separateGain, verl / plans.ours.stepSeconds, plans.oursPlanning * 1000, plans.togetherPlanning * 1000))
                 // Synchronised phases: the plan balanced on encoder + LLM work (right when ranks meet only at the
                 // gradient reduction) scored per phase, against the phase search.
