@@ -2,8 +2,8 @@ import Foundation
 
 extension TransformerModel {
     /// Reads a Hugging Face `config.json` (Llama, Mistral, Mixtral, Qwen2/2.5/3 and their MoE variants,
-    /// DeepSeek-V2/V3, Qwen2-VL and Qwen2.5-VL with their vision encoders) or ParaPlan's own YAML/JSON model file;
-    /// which one is decided by the keys.
+    /// DeepSeek-V2/V3, Qwen2-VL, Qwen2.5-VL and Qwen3-VL (dense and MoE) with their vision encoders) or ParaPlan's own
+    /// YAML/JSON model file; which one is decided by the keys.
     public static func load(data: Data, source: String) throws(CostModelError) -> TransformerModel {
         let fields = try FieldReader.parse(data, source: source)
         let model = fields.has("num_hidden_layers") || fields.has("model_type")
@@ -41,6 +41,25 @@ extension TransformerModel {
 
     static func huggingFace(_ fields: FieldReader) throws(CostModelError) -> TransformerModel {
         let type = try fields.string("model_type") ?? "llama"
+        if type == "qwen3_vl" || type == "qwen3_vl_moe" { return try qwen3VL(fields, moe: type == "qwen3_vl_moe") }
+        return try huggingFaceText(fields, type: type)
+    }
+
+    /// Qwen3-VL keeps the LLM's keys under `text_config` (a Qwen3 or Qwen3-MoE decoder) beside `vision_config`.
+    static func qwen3VL(_ fields: FieldReader, moe: Bool) throws(CostModelError) -> TransformerModel {
+        guard let text = try fields.nested("text_config") else {
+            throw fields.fail("text_config", nil, "is required for a Qwen3-VL config (the language model's keys)")
+        }
+        var model = try huggingFaceText(text, type: moe ? "qwen3_moe" : "qwen3")
+        model.name = try fields.string("_name_or_path") ?? fields.source
+        if !text.has("tie_word_embeddings") { model.tiedEmbeddings = try fields.bool("tie_word_embeddings", default: false) }
+        if let vision = try fields.nested("vision_config") {
+            model.vision = try qwen3VisionEncoder(vision, llmHidden: model.hiddenSize)
+        }
+        return model
+    }
+
+    static func huggingFaceText(_ fields: FieldReader, type: String) throws(CostModelError) -> TransformerModel {
         let heads = try fields.int("num_attention_heads")
         let hidden = try fields.int("hidden_size")
         let activation = try fields.string("hidden_act") ?? "silu"
@@ -67,7 +86,7 @@ extension TransformerModel {
         case "llama", "mistral", "qwen2", "qwen3", "qwen2_vl", "qwen2_5_vl":
             break
         default:
-            throw fields.fail("model_type", type, "not supported; use llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, deepseek_v2, deepseek_v3, qwen2_vl or qwen2_5_vl, or a ParaPlan model file")
+            throw fields.fail("model_type", type, "not supported; use llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, deepseek_v2, deepseek_v3, qwen2_vl, qwen2_5_vl, qwen3_vl or qwen3_vl_moe, or a ParaPlan model file")
         }
         if ffn <= 0, let moe { ffn = moe.expertFFNHiddenSize }
         // These families all use SwiGLU (hidden_act "silu"); Qwen2 always has Q, K, V biases.
@@ -116,6 +135,22 @@ extension TransformerModel {
         return VisionEncoder(layers: depth, hiddenSize: try fields.int("hidden_size"), mlpHiddenSize: try fields.int("intermediate_size"),
                              gatedMLP: true, spatialMergeSize: merge, outputSize: try fields.int("out_hidden_size", default: llmHidden),
                              windowedLayers: window > 0 ? max(0, depth - fullLayers) : 0, patchesPerWindow: side * side)
+    }
+
+    /// Qwen3-VL: hidden_size, intermediate_size (a GELU MLP unless hidden_act says SwiGLU), out_hidden_size, full
+    /// attention in every layer, and a DeepStack merger per `deepstack_visual_indexes` entry.
+    static func qwen3VisionEncoder(_ fields: FieldReader, llmHidden: Int) throws(CostModelError) -> VisionEncoder {
+        func bounded(_ key: String, default fallback: Int? = nil) throws(CostModelError) -> Int {
+            let value: Int
+            if let fallback { value = try fields.int(key, default: fallback) } else { value = try fields.int(key) }
+            try CostModelError.check(value >= 0 && value <= 1 << 20, fields.source, "vision_config.\(key)", value, "must be between 0 and 1048576")
+            return value
+        }
+        let activation = try fields.string("hidden_act") ?? "gelu_pytorch_tanh"
+        return VisionEncoder(layers: try bounded("depth"), hiddenSize: try bounded("hidden_size"), mlpHiddenSize: try bounded("intermediate_size"),
+                             gatedMLP: ["silu", "swish", "swiglu"].contains(activation), spatialMergeSize: try bounded("spatial_merge_size", default: 2),
+                             outputSize: try fields.int("out_hidden_size", default: llmHidden),
+                             deepstackMergers: try fields.doubles("deepstack_visual_indexes")?.count ?? 0)
     }
 }
 

@@ -1,5 +1,5 @@
-/// A multimodal model's vision encoder (a ViT, as in Qwen2-VL and Qwen2.5-VL): an image is cut into patches, the
-/// encoder's layers run over the patches, and a merger turns each `spatialMergeSize`² patches into one LLM token.
+/// A multimodal model's vision encoder (a ViT, as in Qwen2-VL, Qwen2.5-VL and Qwen3-VL): an image is cut into patches,
+/// the encoder's layers run over the patches, and a merger turns each `spatialMergeSize`² patches into one LLM token.
 public struct VisionEncoder: Sendable, Equatable, Codable {
     public var layers: Int
     public var hiddenSize: Int
@@ -11,9 +11,12 @@ public struct VisionEncoder: Sendable, Equatable, Codable {
     /// Layers that attend within windows of `patchesPerWindow` patches instead of over the whole image (Qwen2.5-VL).
     public var windowedLayers: Int
     public var patchesPerWindow: Int
+    /// Further mergers of the same shape fed from intermediate layers (Qwen3-VL's DeepStack, one per
+    /// `deepstack_visual_indexes` entry), whose outputs are added to early LLM layers.
+    public var deepstackMergers: Int
 
     public init(layers: Int, hiddenSize: Int, mlpHiddenSize: Int, gatedMLP: Bool = false, spatialMergeSize: Int = 1,
-                outputSize: Int, windowedLayers: Int = 0, patchesPerWindow: Int = 0) {
+                outputSize: Int, windowedLayers: Int = 0, patchesPerWindow: Int = 0, deepstackMergers: Int = 0) {
         self.layers = layers
         self.hiddenSize = hiddenSize
         self.mlpHiddenSize = mlpHiddenSize
@@ -22,6 +25,7 @@ public struct VisionEncoder: Sendable, Equatable, Codable {
         self.outputSize = outputSize
         self.windowedLayers = windowedLayers
         self.patchesPerWindow = patchesPerWindow
+        self.deepstackMergers = deepstackMergers
     }
 
     public func validate(source: String) throws(CostModelError) {
@@ -34,13 +38,21 @@ public struct VisionEncoder: Sendable, Equatable, Codable {
                                  windowedLayers, "leaves a windowed-layer count outside 0...\(layers)")
         try CostModelError.check(windowedLayers == 0 || patchesPerWindow > 0, source, "vision_config.window_size", patchesPerWindow,
                                  "must give at least one patch per window")
+        try CostModelError.check(deepstackMergers >= 0 && deepstackMergers <= layers, source, "vision_config.deepstack_visual_indexes",
+                                 deepstackMergers, "lists more layers than the encoder's \(layers)")
     }
 
-    /// Weights of the layers and the merger (norms, biases and the patch embedding left out: under 0.3 % for
+    /// Weights of the layers and the mergers (norms, biases and the patch embedding left out: under 0.3 % for
     /// Qwen2-VL's encoder).
     public var parameters: Double {
-        let d = Double(hiddenSize), f = Double(mlpHiddenSize), merged = patchesPerToken * d
-        return Double(layers) * (4 * d * d + (gatedMLP ? 3 : 2) * d * f) + merged * merged + merged * Double(outputSize)
+        let d = Double(hiddenSize), f = Double(mlpHiddenSize)
+        return Double(layers) * (4 * d * d + (gatedMLP ? 3 : 2) * d * f) + Double(1 + deepstackMergers) * mergerWeights
+    }
+
+    /// One merger: an MLP from `spatialMergeSize`² concatenated patches to the LLM's width.
+    var mergerWeights: Double {
+        let merged = patchesPerToken * Double(hiddenSize)
+        return merged * merged + merged * Double(outputSize)
     }
 
     /// Patches per LLM token.
@@ -52,8 +64,7 @@ public struct VisionEncoder: Sendable, Equatable, Codable {
     public var trainingFlops: (perToken: Double, perToken2: Double) {
         let d = Double(hiddenSize), f = Double(mlpHiddenSize)
         let perLayer = 4 * d * d + (gatedMLP ? 3 : 2) * d * f
-        let merged = patchesPerToken * d
-        let mergerPerToken = merged * merged + merged * Double(outputSize)
+        let mergerPerToken = Double(1 + deepstackMergers) * mergerWeights
         let fullLayers = Double(layers - windowedLayers)
         let linear = 6 * (Double(layers) * perLayer * patchesPerToken + mergerPerToken)
             + 12 * d * Double(windowedLayers) * Double(patchesPerWindow) * patchesPerToken
