@@ -22,24 +22,27 @@ public enum PlanValidator {
         case .sequenceParallel:
             return checkInvariants(SequenceParallelPlan.self, data) { plan in
                 let sequences = plan.body.microBatches.reduce(0) { $0 + $1.groups.reduce(0) { $0 + $1.sequences.count } }
-                return "\(plan.body.microBatches.count) micro-batches, \(sequences) sequences on \(plan.body.gpus) GPUs, step \(plan.predicted.cost.stepSeconds) s"
+                return "\(plan.body.microBatches.count) micro-batches, \(sequences) sequences on \(plan.body.gpus) GPUs, step \(fourDigits(plan.predicted.cost.stepSeconds)) s"
             }
         case .batchBalance:
             return checkInvariants(BatchBalancePlan.self, data) { plan in
                 let samples = plan.body.ranks.reduce(0) { $0 + $1.microBatches.reduce(0) { $0 + $1.count } }
-                return "\(samples) samples on \(plan.body.ranks.count) ranks, step \(plan.predicted.cost.stepSeconds) s"
+                return "\(samples) samples on \(plan.body.ranks.count) ranks, step \(fourDigits(plan.predicted.cost.stepSeconds)) s"
             }
         case .expertPlacement:
             return checkInvariants(ExpertPlacementPlan.self, data) { plan in
                 let gpus = plan.body.layers.first?.gpus.count ?? 0
-                return "\(plan.body.layers.count) layers × \(plan.body.experts) experts on \(gpus) GPUs, max/mean \(plan.predicted.cost.loadRatio)"
+                return "\(plan.body.layers.count) layers × \(plan.body.experts) experts on \(gpus) GPUs, max/mean \(String(format: "%.4f", plan.predicted.cost.loadRatio))"
             }
         case .gnnPipeline:
             return checkInvariants(GNNPipelinePlan.self, data) { plan in
-                "\(plan.body.graphParallelWays) ways × \(plan.body.stages.count) stages, \(plan.body.chunks) chunks, epoch \(plan.predicted.cost.epochSeconds) s"
+                "\(plan.body.graphParallelWays) ways × \(plan.body.stages.count) stages, \(plan.body.chunks) chunks, epoch \(fourDigits(plan.predicted.cost.epochSeconds)) s"
             }
         }
     }
+
+    /// Four significant digits: the summary is for a reader, the plan keeps full precision.
+    private static func fourDigits(_ value: Double) -> String { String(format: "%.4g", value) }
 
     private static func checkInvariants<Body: PlanBody>(
         _ type: Body.Type, _ data: Data, describe: (Plan<Body>) -> String
