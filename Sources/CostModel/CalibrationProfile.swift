@@ -40,10 +40,11 @@ public struct CalibrationProfile: Sendable, Equatable, Codable {
             try CostModelError.positive(point.size, source, "achievedFlops[\(index)].size")
             try CostModelError.positive(point.flopsPerSecond, source, "achievedFlops[\(index)].flopsPerSecond")
         }
-        for (name, table) in busBandwidth ?? [:] {
+        // Sorted, so that of several bad entries the same one is reported on every run.
+        for (name, table) in (busBandwidth ?? [:]).sorted(by: { $0.key < $1.key }) {
             try CostModelError.check(Collective(rawValue: name) != nil, source, "busBandwidth", name,
                                      "unknown collective; use \(Collective.allCases.map(\.rawValue).joined(separator: ", "))")
-            for (ranks, bandwidth) in table {
+            for (ranks, bandwidth) in table.sorted(by: { $0.key < $1.key }) {
                 try CostModelError.check((Int(ranks) ?? 0) >= 2, source, "busBandwidth.\(name)", ranks, "rank count must be a whole number ≥ 2")
                 try CostModelError.positive(bandwidth, source, "busBandwidth.\(name).\(ranks)")
             }
@@ -71,7 +72,7 @@ public struct CalibrationProfile: Sendable, Equatable, Codable {
         if size <= first.size { return first.flopsPerSecond }
         if size >= last.size { return last.flopsPerSecond }
         for (lower, upper) in zip(points, points.dropFirst()) where size <= upper.size {
-            let t = (Foundation.log(size) - Foundation.log(lower.size)) / (Foundation.log(upper.size) - Foundation.log(lower.size))
+            let t = (PortableMath.log(size) - PortableMath.log(lower.size)) / (PortableMath.log(upper.size) - PortableMath.log(lower.size))
             return lower.flopsPerSecond + t * (upper.flopsPerSecond - lower.flopsPerSecond)
         }
         return last.flopsPerSecond
@@ -92,7 +93,7 @@ public struct MeasuredBandwidths: Sendable, Equatable {
 
     func busBandwidth(_ collective: Collective, ranks: Int) -> Double? {
         guard let entries = table[collective], !entries.isEmpty else { return nil }
-        let target = Foundation.log(Double(ranks))
-        return entries.min { abs(Foundation.log(Double($0.ranks)) - target) < abs(Foundation.log(Double($1.ranks)) - target) }?.busBandwidth
+        let target = PortableMath.log(Double(ranks))
+        return entries.min { abs(PortableMath.log(Double($0.ranks)) - target) < abs(PortableMath.log(Double($1.ranks)) - target) }?.busBandwidth
     }
 }

@@ -95,7 +95,7 @@ public struct CollectiveModel: Sendable {
         // bottleneck is min(NVLink, g NICs); its per-step latency is the slower hop's.
         let ringBandwidth = multiNode ? min(bIn, g * bOut) : bIn
         let ringLatency = multiNode ? aOut : aIn
-        let log2n = log2(max(n, 1)), log2m = log2(max(m, 1))
+        let log2n = PortableMath.log2(max(n, 1)), log2m = PortableMath.log2(max(m, 1))
         switch collective {
         case .allReduce:
             var options = [

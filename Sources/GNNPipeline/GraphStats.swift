@@ -53,8 +53,8 @@ public struct GraphStats: Sendable, Equatable {
         if k <= 1 { return (0, false) }
         if let known = mirrors[k] { return (known, false) }
         let degree = 2 * Double(edges) / Double(vertices)
-        func random(_ k: Int) -> Double { Double(vertices) * Double(k - 1) * (1 - pow(1 - 1 / Double(k), degree)) }
-        let nearest = mirrors.keys.sorted().filter { $0 > 1 }.min { abs(log(Double($0) / Double(k))) < abs(log(Double($1) / Double(k))) }
+        func random(_ k: Int) -> Double { Double(vertices) * Double(k - 1) * (1 - PortableMath.pow(1 - 1 / Double(k), degree)) }
+        let nearest = mirrors.keys.sorted().filter { $0 > 1 }.min { abs(PortableMath.log(Double($0) / Double(k))) < abs(PortableMath.log(Double($1) / Double(k))) }
         let factor = nearest.map { Double(mirrors[$0] ?? 0) / max(random($0), 1) } ?? 1
         return (Int((factor * random(k)).rounded()), true)
     }
