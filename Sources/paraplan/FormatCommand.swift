@@ -15,6 +15,16 @@ struct FormatCommand: ParsableCommand {
 
     @OptionGroup var outputOptions: PlanOutputOptions
 
+    private func rewrite<Body: PlanBody>(_ body: Body.Type, _ data: Data) throws {
+        let decoded: Plan<Body>
+        do {
+            decoded = try PlanCoding.decode(body, from: data)
+        } catch {
+            throw CLIError.badInput(plan, "does not decode as a \(Body.kind.rawValue) plan")
+        }
+        try outputOptions.write(decoded)
+    }
+
     func run() throws {
         let data = try InputFile.readOrFail(plan)
         let summary: PlanValidator.Summary
@@ -23,22 +33,10 @@ struct FormatCommand: ParsableCommand {
         case .failure(let problem): throw CLIError.badInput(plan, problem.description)
         }
         switch summary.kind {
-        case .sequenceParallel:
-            let decoded: Plan<SequenceParallelPlan>
-            do {
-                decoded = try PlanCoding.decode(SequenceParallelPlan.self, from: data)
-            } catch {
-                throw CLIError.badInput(plan, "does not decode as a sequence-parallel plan")
-            }
-            try outputOptions.write(decoded)
-        case .batchBalance:
-            guard let decoded = try? PlanCoding.decode(BatchBalancePlan.self, from: data) else {
-                throw CLIError.badInput(plan, "does not decode as a batch-balance plan")
-            }
-            try outputOptions.write(decoded)
-        case .expertPlacement, .gnnPipeline:
-            throw CLIError.badInput(plan, field: "kind", value: summary.kind.rawValue,
-                                    "this version has no body type for this kind to format")
+        case .sequenceParallel: try rewrite(SequenceParallelPlan.self, data)
+        case .batchBalance: try rewrite(BatchBalancePlan.self, data)
+        case .expertPlacement: try rewrite(ExpertPlacementPlan.self, data)
+        case .gnnPipeline: try rewrite(GNNPipelinePlan.self, data)
         }
     }
 }

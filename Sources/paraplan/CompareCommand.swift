@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import ParaPlan
+
+/// Strategies side by side: plans of one kind (say one batch under different options) and every baseline each one
+/// reports, ranked by predicted time.
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Ranks plans of one kind and the baselines they report by predicted time.",
+        discussion: "Each plan is validated first. Columns: the plan file, the strategy (\"plan\" or a baseline's name), "
+            + "the predicted time, its ratio to the fastest row and to its plan's lower bound, and for expert "
+            + "placement max/mean load and inter-node tokens."
+    )
+
+    enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+        case table, markdown, csv, json
+    }
+
+    @Argument(help: "Plan files (JSON), all of one kind.")
+    var plans: [String]
+
+    @Option(help: "table (aligned, for a terminal), markdown, csv or json.")
+    var format: ReportFormat = .table
+
+    @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.")
+    var output: String?
+
+    func run() throws {
+        guard !plans.isEmpty else { throw CLIError.badInput("plans", "give at least one plan file") }
+        var inputs: [(label: String, data: Data)] = []
+        for path in plans { inputs.append((path, try InputFile.readOrFail(path))) }
+        let comparison: PlanComparison
+        do {
+            comparison = try PlanComparison.of(inputs)
+        } catch {
+            throw CLIError.badInput(error.plan, error.reason)
+        }
+        let text: String
+        switch format {
+        case .table: text = comparison.table()
+        case .markdown: text = comparison.markdown()
+        case .csv: text = comparison.csv()
+        case .json:
+            do {
+                text = try comparison.json()
+            } catch {
+                throw CLIError(code: .internalFailure, message: "could not encode the comparison: \(error)")
+            }
+        }
+        guard let output else {
+            print(text)
+            return
+        }
+        guard FileManager.default.createFile(atPath: output, contents: Data((text + "\n").utf8)) else {
+            throw CLIError.badInput(output, "cannot write the report here")
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+/// `compare` and `format` on plans of every kind, as the planners write them.
+@Suite(.serialized) struct CompareAndFormatCLITests {
+    static func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("cmp-\(UUID().uuidString).json").path
+    }
+
+    static func plan(_ arguments: [String]) throws -> String {
+        let output = temporaryPath()
+        let outcome = try CLIRunner.run(arguments + ["--output", output])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        return output
+    }
+
+    static let samples = ["plan", "batch-balance", "--samples", "Examples/samples/multimodal-256.jsonl", "--ranks", "8",
+                          "--profile", "Examples/profiles/batch-balance-7b.yaml"]
+
+    @Test func comparesOneBatchUnderTwoOptionSets() throws {
+        let free = try Self.plan(Self.samples)
+        let equal = try Self.plan(Self.samples + ["--equal-counts", "--phases", "encoder,llm"])
+        defer { for file in [free, equal] { try? FileManager.default.removeItem(atPath: file) } }
+        let table = try CLIRunner.run(["compare", free, equal])
+        #expect(table.status == 0, "\(table.stderr)")
+        let lines = table.stdout.split(separator: "\n")
+        // A header, then the two plans and their four baselines each; no note, since both plans come from one batch.
+        #expect(lines.count == 11, "\(table.stdout)")
+        #expect(lines.first?.hasPrefix("plan") == true && lines.first?.contains("step seconds") == true)
+        #expect(lines.dropFirst().first?.contains(" plan ") == true, "the fastest row is a plan: \(table.stdout)")
+        for baseline in ["as-loaded", "lpt", "verl-kk", "llm-only"] { #expect(table.stdout.contains(baseline)) }
+        #expect(!table.stdout.contains("note:"))
+        let csv = try CLIRunner.run(["compare", free, equal, "--format", "csv"])
+        let rows = csv.stdout.split(separator: "\n")
+        #expect(rows.first == "plan,strategy,step seconds,× best,× bound" && rows.count == 11)
+        // Rows are fastest first.
+        let seconds = rows.dropFirst().compactMap { Double($0.split(separator: ",")[2]) }
+        #expect(seconds == seconds.sorted() && seconds.count == 10)
+        let json = try CLIRunner.run(["compare", free, "--format", "json"])
+        #expect(json.status == 0 && json.stdout.contains("\"metric\" : \"step seconds\""))
+        let markdown = try CLIRunner.run(["compare", free, "--format", "markdown"])
+        #expect(markdown.stdout.hasPrefix("| plan | strategy | step seconds | × best | × bound |"))
+    }
+
+    @Test func formatRewritesEveryKindByteForByte() throws {
+        let experts = try Self.plan(["plan", "expert-placement", "--loads", "Examples/moe/loads-64-experts.json", "--cluster", "hgx-h800:2",
+                                     "--slots-per-gpu", "5"])
+        let gnn = try Self.plan(["plan", "gnn-pipeline", "--graph-stats", "Examples/gnn/reddit-stats.json", "--model",
+                                 "Examples/gnn/gcn-32.yaml", "--cluster", "dgx-a100:1"])
+        let balance = try Self.plan(Self.samples)
+        defer { for file in [experts, gnn, balance] { try? FileManager.default.removeItem(atPath: file) } }
+        for file in [experts, gnn, balance, "Examples/plans/sequence-parallel-flexsp-oracle.json"] {
+            let formatted = try CLIRunner.run(["format", file])
+            #expect(formatted.status == 0, "\(file): \(formatted.stderr)")
+            #expect(formatted.stdout == (try String(contentsOfFile: file, encoding: .utf8)), "\(file) changed")
+        }
+        let compared = try CLIRunner.run(["compare", experts])
+        #expect(compared.status == 0 && compared.stdout.contains("max/mean") && compared.stdout.contains("eplb-global"), "\(compared.stdout)")
+    }
+
+    @Test func mixedKindsBadPlansAndMissingFilesAreOneLineErrors() throws {
+        let balance = try Self.plan(Self.samples)
+        let broken = try CLIRunner.temporaryFile(#"{"format": "paraplan/v1"}"#, suffix: "json")
+        defer { for file in [balance, broken] { try? FileManager.default.removeItem(atPath: file) } }
+        let oracle = "Examples/plans/sequence-parallel-flexsp-oracle.json"
+        for (arguments, parts) in [
+            (["compare", balance, oracle], [oracle, "a sequence-parallel plan, but", "is batch-balance"]),
+            (["compare", balance, broken], [broken, "$.kind"]),
+            (["compare", "missing.json"], ["missing.json", "no such file"]),
+        ] {
+            let outcome = try CLIRunner.run(arguments)
+            #expect(outcome.status == 2, "\(arguments): \(outcome.stderr)")
+            #expect(outcome.stderr.hasPrefix("paraplan: ") && outcome.stderr.filter { $0 == "\n" }.count == 1, "\(outcome.stderr)")
+            for part in parts { #expect(outcome.stderr.contains(part), "\(outcome.stderr) lacks \(part)") }
+        }
+        #expect(try CLIRunner.run(["compare"]).status == 2)
+    }
+}
