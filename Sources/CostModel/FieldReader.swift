@@ -95,6 +95,17 @@ struct FieldReader {
         return result
     }
 
+    func strings(_ key: String) throws(CostModelError) -> [String]? {
+        guard let raw = values[key], !(raw is NSNull) else { return nil }
+        guard let items = raw as? [Any] else { throw fail(key, raw, "must be a list of strings") }
+        var result: [String] = []
+        for (index, item) in items.enumerated() {
+            guard let text = item as? String else { throw fail("\(key)[\(index)]", item, "must be a string") }
+            result.append(text)
+        }
+        return result
+    }
+
     func nested(_ key: String) throws(CostModelError) -> FieldReader? {
         guard let raw = values[key], !(raw is NSNull) else { return nil }
         guard let mapping = raw as? [String: Any] else { throw fail(key, raw, "must be a mapping") }

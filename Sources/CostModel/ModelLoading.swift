@@ -2,8 +2,8 @@ import Foundation
 
 extension TransformerModel {
     /// Reads a Hugging Face `config.json` (Llama, Mistral, Mixtral, Qwen2/2.5/3 and their MoE variants,
-    /// DeepSeek-V2/V3, Qwen2-VL, Qwen2.5-VL and Qwen3-VL (dense and MoE) with their vision encoders) or ParaPlan's own
-    /// YAML/JSON model file; which one is decided by the keys.
+    /// DeepSeek-V2/V3, gpt-oss, Gemma 1/2/3, Qwen2-VL, Qwen2.5-VL and Qwen3-VL (dense and MoE) with their vision
+    /// encoders) or ParaPlan's own YAML/JSON model file; which one is decided by the keys.
     public static func load(data: Data, source: String) throws(CostModelError) -> TransformerModel {
         let fields = try FieldReader.parse(data, source: source)
         let model = fields.has("num_hidden_layers") || fields.has("model_type")
@@ -14,11 +14,12 @@ extension TransformerModel {
     }
 
     /// ParaPlan's model file: layers, hiddenSize, heads, kvHeads, ffnHiddenSize, gatedFFN, vocabSize,
-    /// tiedEmbeddings, and for MoE experts, topK, expertFFNHiddenSize, sharedExperts.
+    /// tiedEmbeddings, for MoE experts, topK, expertFFNHiddenSize, sharedExperts, and for sliding-window attention
+    /// slidingWindow (tokens) and slidingWindowLayers.
     static func paraPlanFile(_ fields: FieldReader) throws(CostModelError) -> TransformerModel {
         try fields.rejectUnknown(allowed: ["name", "layers", "hiddenSize", "heads", "kvHeads", "headDim", "ffnHiddenSize", "gatedFFN",
                                            "vocabSize", "tiedEmbeddings", "qkvBias", "experts", "topK", "expertFFNHiddenSize",
-                                           "sharedExperts", "sharedExpertFFNHiddenSize", "denseLayers"])
+                                           "sharedExperts", "sharedExpertFFNHiddenSize", "denseLayers", "slidingWindow", "slidingWindowLayers"])
         let heads = try fields.int("heads")
         var moe: MixtureOfExperts?
         if fields.has("experts") {
@@ -29,7 +30,7 @@ extension TransformerModel {
                                    denseLayers: try fields.int("denseLayers", default: 0))
         }
         let hidden = try fields.int("hiddenSize")
-        return TransformerModel(
+        var model = TransformerModel(
             name: try fields.string("name") ?? fields.source,
             layers: try fields.int("layers"), hiddenSize: hidden, heads: heads,
             kvHeads: try fields.int("kvHeads", default: heads),
@@ -37,6 +38,9 @@ extension TransformerModel {
             ffnHiddenSize: try fields.int("ffnHiddenSize"), gatedFFN: try fields.bool("gatedFFN", default: false),
             vocabSize: try fields.int("vocabSize"), tiedEmbeddings: try fields.bool("tiedEmbeddings", default: false),
             qkvBias: try fields.bool("qkvBias", default: false), moe: moe)
+        model.slidingWindowLayers = try fields.int("slidingWindowLayers", default: 0)
+        model.slidingWindow = try fields.int("slidingWindow", default: 0)
+        return model
     }
 
     static func huggingFace(_ fields: FieldReader) throws(CostModelError) -> TransformerModel {
@@ -83,30 +87,39 @@ extension TransformerModel {
             mla = MultiHeadLatentAttention(qLoraRank: try fields.int("q_lora_rank", default: 0), kvLoraRank: try fields.int("kv_lora_rank"),
                                            qkNopeHeadDim: try fields.int("qk_nope_head_dim"), qkRopeHeadDim: try fields.int("qk_rope_head_dim"),
                                            vHeadDim: try fields.int("v_head_dim"))
-        case "llama", "mistral", "qwen2", "qwen3", "qwen2_vl", "qwen2_5_vl":
+        case "gpt_oss":
+            // Every layer is MoE; each expert is a SwiGLU of intermediate_size.
+            let topK = fields.has("num_experts_per_tok") ? try fields.int("num_experts_per_tok") : try fields.int("experts_per_token")
+            moe = MixtureOfExperts(experts: try fields.int("num_local_experts"), topK: topK, expertFFNHiddenSize: ffn)
+        case "llama", "mistral", "qwen2", "qwen3", "qwen2_vl", "qwen2_5_vl", "gemma", "gemma2", "gemma3_text":
             break
         default:
-            throw fields.fail("model_type", type, "not supported; use llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, deepseek_v2, deepseek_v3, qwen2_vl, qwen2_5_vl, qwen3_vl or qwen3_vl_moe, or a ParaPlan model file")
+            throw fields.fail("model_type", type, "not supported; use llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, deepseek_v2, deepseek_v3, gpt_oss, gemma, gemma2, gemma3_text, qwen2_vl, qwen2_5_vl, qwen3_vl or qwen3_vl_moe, or a ParaPlan model file")
         }
         if ffn <= 0, let moe { ffn = moe.expertFFNHiddenSize }
-        // These families all use SwiGLU (hidden_act "silu"); Qwen2 always has Q, K, V biases.
-        let gated = ["silu", "swish", "swiglu"].contains(activation)
+        // These families all use SwiGLU (hidden_act "silu"), Gemma's GeGLU is gated too (its act is a GELU); Qwen2
+        // always has Q, K, V biases; Gemma ties its embeddings unless told otherwise.
+        let gemma = type.hasPrefix("gemma")
+        let gated = gemma || ["silu", "swish", "swiglu"].contains(activation)
         let declaredBias = try fields.bool("attention_bias", default: false)
         let qkvBias = type.hasPrefix("qwen2") || declaredBias
         var vision: VisionEncoder?
         if type == "qwen2_vl" || type == "qwen2_5_vl", let reader = try fields.nested("vision_config") {
             vision = try visionEncoder(reader, qwen25: type == "qwen2_5_vl", llmHidden: hidden)
         }
-        return TransformerModel(
+        let layers = try fields.int("num_hidden_layers")
+        var model = TransformerModel(
             name: try fields.string("_name_or_path") ?? fields.source,
-            layers: try fields.int("num_hidden_layers"), hiddenSize: hidden, heads: heads,
+            layers: layers, hiddenSize: hidden, heads: heads,
             kvHeads: try fields.int("num_key_value_heads", default: heads),
             headDim: fields.has("head_dim") ? try fields.int("head_dim") : nil,
             ffnHiddenSize: ffn,
             gatedFFN: gated,
-            vocabSize: try fields.int("vocab_size"), tiedEmbeddings: try fields.bool("tie_word_embeddings", default: false),
+            vocabSize: try fields.int("vocab_size"), tiedEmbeddings: try fields.bool("tie_word_embeddings", default: gemma),
             qkvBias: qkvBias,
             moe: moe, mla: mla, vision: vision)
+        (model.slidingWindowLayers, model.slidingWindow) = try slidingWindow(fields, type: type, layers: layers)
+        return model
     }
 
     /// Qwen2-VL: embed_dim, mlp_ratio (GELU MLP), hidden_size = the merger's output. Qwen2.5-VL: hidden_size,

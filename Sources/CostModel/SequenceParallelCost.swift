@@ -123,9 +123,11 @@ extension SequenceParallelCost {
         let estimator = IterationEstimator(model: model, cluster: cluster)
         let reference = ParallelStrategy(globalBatch: 1, sequenceLength: 1)
         let flopsPerSecond = estimator.achievedFlopsPerSecond(reference)
-        // Training FLOPs: 3 × forward, no recompute; attention's s² term and everything linear in s.
-        let attentionPerToken2 = 3.0 * model.forwardFlops(sequenceLength: 1).attention
-        let linearPerToken = 3.0 * (model.forwardFlops(sequenceLength: 1).linear + model.forwardFlops(sequenceLength: 1).outputHead)
+        // Training FLOPs: 3 × forward, no recompute; attention's s² term and everything linear in s (sliding-window
+        // layers' attention among it).
+        let attention = model.attentionCoefficients, perToken = model.forwardFlops(sequenceLength: 1)
+        let attentionPerToken2 = 3.0 * attention.perToken2
+        let linearPerToken = 3.0 * (perToken.linear + perToken.outputHead + attention.perToken)
         let activationPerToken = model.activationBytesPerLayer(strategy: reference) * Double(model.layers)
         let memoryBoundPerToken = IterationEstimator.activationTrafficFactor * activationPerToken
             / (cluster.gpu.memoryBandwidth * cluster.efficiency.memory)

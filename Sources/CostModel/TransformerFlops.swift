@@ -17,7 +17,7 @@ public enum Recompute: String, Sendable, Codable, CaseIterable {
 public struct ForwardFlops: Sendable, Equatable {
     /// Matrix multiplies with weights (grow linearly with tokens), transformer layers only.
     public var linear: Double
-    /// Attention scores and their product with values (grow with s²).
+    /// Attention scores and their product with values (grow with s², or with s·W in sliding-window layers).
     public var attention: Double
     /// The output projection onto the vocabulary.
     public var outputHead: Double
@@ -34,18 +34,35 @@ extension TransformerModel {
         let matmulWeightsPerLayerSum = parameters.denseLayers + parameters.activeRoutedExperts
             - Double(layers) * normParametersPerLayer - (gptStyle ? 2 : 1) * h
         let linear = 2 * s * matmulWeightsPerLayerSum
-        let qkWidth: Double, vWidth: Double
-        if let mla {
-            qkWidth = Double(heads * (mla.qkNopeHeadDim + mla.qkRopeHeadDim))
-            vWidth = Double(heads * mla.vHeadDim)
-        } else {
-            qkWidth = queryWidth
-            vWidth = queryWidth
-        }
-        let scale = counting == .full ? 1.0 : 0.5
-        let attention = scale * Double(layers) * 2 * s * s * (qkWidth + vWidth)
+        let perPair = flopsPerScoredPair
+        let attention = Double(layers - slidingWindowLayers) * windowPairs(s, window: .infinity, counting: counting) * perPair
+            + Double(slidingWindowLayers) * windowPairs(s, window: Double(slidingWindow), counting: counting) * perPair
         let outputHead = 2 * s * h * Double(vocabSize)
         return ForwardFlops(linear: linear, attention: attention, outputHead: outputHead)
+    }
+
+    /// One query-key pair in one layer: its score (q·k over every head) and its share of the values, 2 FLOPs per
+    /// multiply-add. MLA scores over its nope + rope dims and mixes values of its own width.
+    var flopsPerScoredPair: Double {
+        guard let mla else { return 2 * (queryWidth + queryWidth) }
+        return 2 * Double(heads * (mla.qkNopeHeadDim + mla.qkRopeHeadDim) + heads * mla.vHeadDim)
+    }
+
+    /// Query-key pairs one layer scores over s tokens when each query sees at most `window` keys: Megatron's full
+    /// count takes s·min(s, W) (the band a kernel computes, the whole square without a window); the causal count
+    /// takes the triangle, s²/2, or s·W − W²/2 once the window is shorter than the sequence.
+    func windowPairs(_ s: Double, window: Double, counting: AttentionCounting) -> Double {
+        switch counting {
+        case .full: s * min(s, window)
+        case .causalHalved: s <= window ? s * s / 2 : s * window - window * window / 2
+        }
+    }
+
+    /// Attention FLOPs as the planners' a·s + b·s² cost forms take them: `perToken2` from the full-attention layers
+    /// (Megatron's full count), `perToken` from the sliding-window layers once s ≥ W (an overestimate below W).
+    public var attentionCoefficients: (perToken2: Double, perToken: Double) {
+        let perPair = flopsPerScoredPair
+        return (Double(layers - slidingWindowLayers) * perPair, Double(slidingWindowLayers) * Double(slidingWindow) * perPair)
     }
 
     /// Training FLOPs for one sequence: forward, backward (2× forward), and what recompute repeats.

@@ -20,6 +20,10 @@ public struct TransformerModel: Sendable, Equatable, Codable {
     public var mla: MultiHeadLatentAttention?
     /// The vision encoder of a multimodal model (Qwen2-VL family); the LLM figures above exclude it.
     public var vision: VisionEncoder?
+    /// Layers whose queries attend only the `slidingWindow` tokens before them (Mistral v0.1, Gemma 2/3, gpt-oss);
+    /// 0 of them, the default, is full causal attention everywhere.
+    public var slidingWindowLayers: Int = 0
+    public var slidingWindow: Int = 0
 
     public init(name: String, layers: Int, hiddenSize: Int, heads: Int, kvHeads: Int? = nil, headDim: Int? = nil,
                 ffnHiddenSize: Int, gatedFFN: Bool = false, vocabSize: Int, tiedEmbeddings: Bool = false,
@@ -56,6 +60,10 @@ public struct TransformerModel: Sendable, Equatable, Codable {
         if let moe { try moe.validate(source: source, layers: layers) }
         if let mla { try mla.validate(source: source) }
         if let vision { try vision.validate(source: source) }
+        try CostModelError.check(slidingWindowLayers >= 0 && slidingWindowLayers <= layers, source, "slidingWindowLayers",
+                                 slidingWindowLayers, "must be between 0 and the \(layers) layers")
+        try CostModelError.check(slidingWindowLayers == 0 || slidingWindow > 0, source, "sliding_window", slidingWindow,
+                                 "must be a positive token count when \(slidingWindowLayers) layers attend within a window")
     }
 }
 

@@ -97,7 +97,8 @@ enum EstimateText {
         let gib = 1_073_741_824.0
         var lines = [
             String(format: "model %@: %.2f B parameters (%.2f B active), %d layers, hidden %d",
-                   model.name, counts.total / 1e9, counts.active / 1e9, model.layers, model.hiddenSize),
+                   model.name, counts.total / 1e9, counts.active / 1e9, model.layers, model.hiddenSize)
+                + (model.slidingWindowLayers > 0 ? ", \(model.slidingWindow)-token sliding window in \(model.slidingWindowLayers)" : ""),
             "cluster: \(cluster.nodes) × \(cluster.gpusPerNode) \(cluster.gpu.name) (\(cluster.gpuCount) GPUs)",
             "layout: TP \(strategy.tensorParallel) × PP \(strategy.pipelineParallel) × DP \(strategy.dataParallel) × CP \(strategy.contextParallel), EP \(strategy.expertParallel); micro-batch \(strategy.microBatch), global batch \(strategy.globalBatch), sequence \(strategy.sequenceLength), recompute \(strategy.recompute.rawValue), ZeRO \(strategy.zeroStage)",
             String(format: "iteration %.3f s   MFU %.1f %%   %.0f tokens/s/GPU", estimate.iterationSeconds, estimate.mfu * 100, estimate.tokensPerSecondPerGPU),

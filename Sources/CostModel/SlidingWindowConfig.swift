@@ -1,0 +1,36 @@
+/// Which layers of a Hugging Face config attend within a sliding window, and how wide it is.
+extension TransformerModel {
+    /// `layer_types` ("sliding_attention" / "full_attention" per layer) when the config lists them, as recent
+    /// transformers versions write for every family; otherwise each family's rule: Mistral windows every layer when
+    /// `sliding_window` is set, Gemma 2 every other layer from the first, Gemma 3 all but every
+    /// `sliding_window_pattern`-th, Qwen2/3 the layers from `max_window_layers` on when `use_sliding_window` is true.
+    static func slidingWindow(_ fields: FieldReader, type: String, layers: Int) throws(CostModelError) -> (layers: Int, window: Int) {
+        let window = try fields.int("sliding_window", default: 0)
+        let sliding: Int
+        if let types = try fields.strings("layer_types") {
+            try CostModelError.check(types.count == layers, fields.source, "layer_types", "\(types.count) entries",
+                                     "must list each of the \(layers) layers")
+            if let unknown = types.first(where: { $0 != "sliding_attention" && $0 != "full_attention" }) {
+                throw fields.fail("layer_types", unknown, "must be sliding_attention or full_attention")
+            }
+            sliding = types.filter { $0 == "sliding_attention" }.count
+        } else {
+            switch type {
+            case "mistral": sliding = window > 0 ? layers : 0
+            case "gemma2": sliding = (layers + 1) / 2
+            case "gemma3_text":
+                let pattern = try fields.int("sliding_window_pattern", default: 6)
+                try CostModelError.positive(pattern, fields.source, "sliding_window_pattern")
+                sliding = layers - layers / pattern
+            case "gpt_oss": sliding = (layers + 1) / 2
+            case _ where type.hasPrefix("qwen2") || type.hasPrefix("qwen3"):
+                let enabled = try fields.bool("use_sliding_window", default: false)
+                sliding = enabled ? max(0, layers - (try fields.int("max_window_layers", default: layers))) : 0
+            default: sliding = 0
+            }
+        }
+        try CostModelError.check(sliding == 0 || window > 0, fields.source, "sliding_window", window,
+                                 "must be a positive token count when \(sliding) layers attend within a window")
+        return (sliding, sliding > 0 ? window : 0)
+    }
+}
