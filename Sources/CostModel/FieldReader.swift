@@ -57,6 +57,15 @@ struct FieldReader {
         has(key) ? try int(key) : fallback
     }
 
+    /// A width or count from 0 to 2^20: larger ones would overflow the integer products a vision encoder's cost takes,
+    /// and no encoder is that wide.
+    func size(_ key: String, default fallback: Int? = nil) throws(CostModelError) -> Int {
+        let value: Int
+        if let fallback { value = try int(key, default: fallback) } else { value = try int(key) }
+        guard value >= 0, value <= 1 << 20 else { throw fail(key, value, "must be between 0 and 1048576") }
+        return value
+    }
+
     func double(_ key: String) throws(CostModelError) -> Double {
         guard let raw = values[key], !(raw is NSNull) else { throw fail(key, nil, "missing") }
         if let number = raw as? NSNumber {

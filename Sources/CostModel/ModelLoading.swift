@@ -127,22 +127,15 @@ extension TransformerModel {
     /// listed in fullatt_block_indexes.
     static func visionEncoder(_ fields: FieldReader, qwen25: Bool, llmHidden: Int) throws(CostModelError) -> VisionEncoder {
         let depth = try fields.int("depth")
-        // Sizes beyond a million would overflow the products below; no encoder is that wide.
-        func bounded(_ key: String, default fallback: Int? = nil) throws(CostModelError) -> Int {
-            let value: Int
-            if let fallback { value = try fields.int(key, default: fallback) } else { value = try fields.int(key) }
-            try CostModelError.check(value >= 0 && value <= 1 << 20, fields.source, "vision_config.\(key)", value, "must be between 0 and 1048576")
-            return value
-        }
-        let merge = try bounded("spatial_merge_size", default: 2)
+        let merge = try fields.size("spatial_merge_size", default: 2)
         guard qwen25 else {
-            let width = try bounded("embed_dim")
-            return VisionEncoder(layers: depth, hiddenSize: width, mlpHiddenSize: width * (try bounded("mlp_ratio", default: 4)),
+            let width = try fields.size("embed_dim")
+            return VisionEncoder(layers: depth, hiddenSize: width, mlpHiddenSize: width * (try fields.size("mlp_ratio", default: 4)),
                                  spatialMergeSize: merge, outputSize: try fields.int("hidden_size", default: llmHidden))
         }
         let patch = try fields.int("patch_size", default: 14)
         try CostModelError.positive(patch, fields.source, "vision_config.patch_size")
-        let window = try bounded("window_size", default: 0)
+        let window = try fields.size("window_size", default: 0)
         let fullLayers = try fields.doubles("fullatt_block_indexes")?.count ?? depth
         let side = window / patch
         return VisionEncoder(layers: depth, hiddenSize: try fields.int("hidden_size"), mlpHiddenSize: try fields.int("intermediate_size"),
@@ -153,15 +146,9 @@ extension TransformerModel {
     /// Qwen3-VL: hidden_size, intermediate_size (a GELU MLP unless hidden_act says SwiGLU), out_hidden_size, full
     /// attention in every layer, and a DeepStack merger per `deepstack_visual_indexes` entry.
     static func qwen3VisionEncoder(_ fields: FieldReader, llmHidden: Int) throws(CostModelError) -> VisionEncoder {
-        func bounded(_ key: String, default fallback: Int? = nil) throws(CostModelError) -> Int {
-            let value: Int
-            if let fallback { value = try fields.int(key, default: fallback) } else { value = try fields.int(key) }
-            try CostModelError.check(value >= 0 && value <= 1 << 20, fields.source, "vision_config.\(key)", value, "must be between 0 and 1048576")
-            return value
-        }
         let activation = try fields.string("hidden_act") ?? "gelu_pytorch_tanh"
-        return VisionEncoder(layers: try bounded("depth"), hiddenSize: try bounded("hidden_size"), mlpHiddenSize: try bounded("intermediate_size"),
-                             gatedMLP: ["silu", "swish", "swiglu"].contains(activation), spatialMergeSize: try bounded("spatial_merge_size", default: 2),
+        return VisionEncoder(layers: try fields.size("depth"), hiddenSize: try fields.size("hidden_size"), mlpHiddenSize: try fields.size("intermediate_size"),
+                             gatedMLP: ["silu", "swish", "swiglu"].contains(activation), spatialMergeSize: try fields.size("spatial_merge_size", default: 2),
                              outputSize: try fields.int("out_hidden_size", default: llmHidden),
                              deepstackMergers: try fields.doubles("deepstack_visual_indexes")?.count ?? 0)
     }

@@ -62,7 +62,7 @@ public struct TransformerModel: Sendable, Equatable, Codable {
         if let vision { try vision.validate(source: source) }
         try CostModelError.check(slidingWindowLayers >= 0 && slidingWindowLayers <= layers, source, "slidingWindowLayers",
                                  slidingWindowLayers, "must be between 0 and the \(layers) layers")
-        try CostModelError.check(slidingWindowLayers == 0 || slidingWindow > 0, source, "sliding_window", slidingWindow,
+        try CostModelError.check(slidingWindowLayers == 0 || slidingWindow > 0, source, "slidingWindow", slidingWindow,
                                  "must be a positive token count when \(slidingWindowLayers) layers attend within a window")
     }
 }
