@@ -110,11 +110,14 @@ enum MultimodalBalanceBenchmark {
         }
     }
 
+    /// Encoder seconds of the samples in `content` (their images encoded where the samples are).
+    static func encoderSeconds(_ content: [Int], samples: [Sample], cost: BatchBalanceCost) -> Double {
+        content.reduce(0.0) { total, index in total + samples[index].images.reduce(0.0) { $0 + (cost.encoder?.seconds(Double($1)) ?? 0) } }
+    }
+
     /// The encoder's share of all encoder + LLM work, and its slowest rank over its mean rank under `ranks`.
     static func encoderSkew(_ samples: [Sample], cost: BatchBalanceCost, ranks: [[Int]]) -> (share: Double, imbalance: Double) {
-        let perRank = ranks.map { content in
-            content.reduce(0.0) { total, index in total + samples[index].images.reduce(0.0) { $0 + (cost.encoder?.seconds(Double($1)) ?? 0) } }
-        }
+        let perRank = ranks.map { encoderSeconds($0, samples: samples, cost: cost) }
         let encoder = perRank.reduce(0, +)
         let llm = samples.reduce(0.0) { $0 + cost.llm.seconds(Double($1.tokens)) }
         let mean = encoder / Double(max(ranks.count, 1))
@@ -163,9 +166,7 @@ enum MultimodalBalanceBenchmark {
                 func phases(_ contents: [[Int]]) -> (encoder: Double, llm: Double) {
                     var encoder = 0.0, llm = 0.0
                     for content in contents {
-                        encoder = max(encoder, content.reduce(0.0) { total, index in
-                            total + samples[index].images.reduce(0.0) { $0 + (cost.encoder?.seconds(Double($1)) ?? 0) }
-                        })
+                        encoder = max(encoder, encoderSeconds(content, samples: samples, cost: cost))
                         llm = max(llm, content.reduce(0.0) { $0 + cost.llm.seconds(Double(samples[$1].tokens)) })
                     }
                     return (encoder, llm)
