@@ -59,8 +59,11 @@ public enum GraphFile {
         return values
     }
 
+    /// Lines as bytes (graphs run to hundreds of megabytes); a CR before the LF is whitespace to `numbers`, and a
+    /// leading UTF-8 byte-order mark (Windows editors write one) is dropped.
     private static func lines(_ data: Data) -> [ArraySlice<UInt8>] {
-        let bytes = [UInt8](data)
+        var bytes = [UInt8](data)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         return bytes.split(separator: 10, omittingEmptySubsequences: false)
     }
 

@@ -41,6 +41,12 @@ import Testing
         let metis = try GraphFile.parse(Data("% triangle + tail\n4 4\n2 3\n1 3\n1 2 4\n3\n".utf8), format: .metis, source: "g.graph")
         #expect(metis.graph.offsets == edgeList.graph.offsets && metis.graph.neighbors == edgeList.graph.neighbors)
         #expect(metis.warnings.isEmpty)
+        // Saved on Windows: CRLF line ends and a byte-order mark read the same.
+        let windows = Data([0xEF, 0xBB, 0xBF]) + Data("0 1\r\n1 2\r\n2 0\r\n2 3\r\n".utf8)
+        let fromWindows = try GraphFile.parse(windows, format: .edgeList, source: "w.txt")
+        #expect(fromWindows.graph.offsets == edgeList.graph.offsets && fromWindows.graph.neighbors == edgeList.graph.neighbors)
+        let metisWindows = Data([0xEF, 0xBB, 0xBF]) + Data("4 4\r\n2 3\r\n1 3\r\n1 2 4\r\n3\r\n".utf8)
+        #expect(try GraphFile.parse(metisWindows, format: .metis, source: "w.graph").graph.neighbors == edgeList.graph.neighbors)
     }
 
     @Test func badGraphFilesNameTheLine() {
