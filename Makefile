@@ -5,7 +5,7 @@ deps:
 	@scripts/install-deps.sh
 
 # Runs ParaPlan end to end on the embedded examples: plans a real Wikipedia batch with mixed SP degrees, checks the
-# plan, balances a multimodal batch over DP ranks, places MoE experts for 8 layers, lays out a
+# plan, balances a multimodal batch over DP ranks (with and without the shape rules, compared), places MoE experts for 8 layers, lays out a
 # 16-layer GCNII over 16 GPUs, estimates a static layout, and solves two model files.
 example: deps
 	swift build --product paraplan
@@ -13,7 +13,11 @@ example: deps
 		--profile Examples/profiles/flexsp-gpt7b.yaml --output .build/example-plan.json
 	.build/debug/paraplan validate .build/example-plan.json
 	.build/debug/paraplan plan batch-balance --samples Examples/samples/multimodal-256.jsonl --ranks 8 --equal-counts \
-		--micro-batches 4 --max-tokens-per-micro-batch 24576 --profile Examples/profiles/batch-balance-7b.yaml --phases encoder,llm
+		--micro-batches 4 --max-tokens-per-micro-batch 24576 --profile Examples/profiles/batch-balance-7b.yaml --phases encoder,llm \
+		--output .build/example-balance.json
+	.build/debug/paraplan plan batch-balance --samples Examples/samples/multimodal-256.jsonl --ranks 8 \
+		--profile Examples/profiles/batch-balance-7b.yaml --output .build/example-balance-free.json
+	.build/debug/paraplan compare .build/example-balance.json .build/example-balance-free.json
 	.build/debug/paraplan plan expert-placement --loads Examples/moe/loads-64-experts.json \
 		--origins Examples/moe/origins-64-experts.json --cluster hgx-h800:2 --slots-per-gpu 5 --groups 8 \
 		--output .build/example-experts.json
