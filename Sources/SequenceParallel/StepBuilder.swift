@@ -1,4 +1,6 @@
 import CostModel
+import Dispatch
+import Synchronization
 
 /// A micro-batch of a candidate step: its groups and makespan (β1 included).
 struct BuiltMicroBatch {
@@ -50,21 +52,33 @@ struct StepBuilder {
         return result
     }
 
-    /// The best step over a fixed grid of (fill, scale) points (deterministic; the grid is the search).
+    /// The best step over a fixed grid of (fill, scale) points (deterministic; the grid is the search). Without a
+    /// deadline the points are built on all cores at once and the pick is made in grid order afterwards, so the plan
+    /// is the one the sequential search returns; with one they are built in order, checking the clock between them.
     func best(grid: [(fill: Double, scale: Double)], deadline: ContinuousClock.Instant?) -> (step: [BuiltMicroBatch], complete: Bool)? {
         var best: [BuiltMicroBatch]?
         var bestSeconds = Double.infinity
+        func consider(_ step: [BuiltMicroBatch]?) {
+            guard let step else { return }
+            let seconds = step.reduce(0) { $0 + $1.seconds }
+            if seconds < bestSeconds - 1e-12 {
+                bestSeconds = seconds
+                best = step
+            }
+        }
+        guard let deadline else {
+            let steps = Mutex([[BuiltMicroBatch]?](repeating: nil, count: grid.count))
+            DispatchQueue.concurrentPerform(iterations: grid.count) { index in
+                let step = build(scale: grid[index].scale, fill: grid[index].fill)
+                steps.withLock { $0[index] = step }
+            }
+            for step in steps.withLock({ $0 }) { consider(step) }
+            return best.map { ($0, true) }
+        }
         let clock = ContinuousClock()
         for (fill, scale) in grid {
-            do {
-                if let deadline, best != nil, clock.now > deadline { return best.map { ($0, false) } }
-                guard let step = build(scale: scale, fill: fill) else { continue }
-                let seconds = step.reduce(0) { $0 + $1.seconds }
-                if seconds < bestSeconds - 1e-12 {
-                    bestSeconds = seconds
-                    best = step
-                }
-            }
+            if best != nil, clock.now > deadline { return best.map { ($0, false) } }
+            consider(build(scale: scale, fill: fill))
         }
         return best.map { ($0, true) }
     }
