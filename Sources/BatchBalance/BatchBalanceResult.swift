@@ -12,6 +12,9 @@ public struct BatchBalanceResult: Sendable {
     public var tokens: [Int]
     /// The `encoder` section moves images to balanced ranks; otherwise it lists each rank's own samples' images.
     public var encoderBalancedSeparately: Bool
+    /// For batches with encoder work: how skewed the images are under the `llm-only` baseline, and what balancing
+    /// the encoder can gain at most.
+    public var encoderSkew: EncoderSkew?
 
     public func executionPlan() throws -> Plan<BatchBalancePlan> {
         Plan(body: BatchBalancePlan(ranks: ranks, encoder: encoder, moved: moved),

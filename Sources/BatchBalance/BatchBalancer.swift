@@ -110,7 +110,11 @@ public struct BatchBalancer: Sendable {
         // Among equally fast candidates, the one that moves the fewest bytes after relabelling.
         let ties = ranked.filter { $0.seconds <= fastest * (1 + 1e-12) }.map { problem.relabel($0.contents) }
         let chosen = ties.min { problem.movedBytes($0) < problem.movedBytes($1) } ?? ties[0]
-        return (try problem.result(chosen, baselines: candidates.baselines, elapsed: .zero), candidates.llmOnly)
+        var result = try problem.result(chosen, baselines: candidates.baselines, elapsed: .zero)
+        result.encoderSkew = candidates.llmOnly.flatMap {
+            EncoderSkew(assignment: $0, encoderWeights: problem.encoderWeights, llmWeights: problem.llmWeights)
+        }
+        return (result, candidates.llmOnly)
     }
 
     private func validate(_ samples: [Sample]) throws(BatchBalanceError) {

@@ -115,15 +115,6 @@ enum MultimodalBalanceBenchmark {
         content.reduce(0.0) { total, index in total + samples[index].images.reduce(0.0) { $0 + (cost.encoder?.seconds(Double($1)) ?? 0) } }
     }
 
-    /// The encoder's share of all encoder + LLM work, and its slowest rank over its mean rank under `ranks`.
-    static func encoderSkew(_ samples: [Sample], cost: BatchBalanceCost, ranks: [[Int]]) -> (share: Double, imbalance: Double) {
-        let perRank = ranks.map { encoderSeconds($0, samples: samples, cost: cost) }
-        let encoder = perRank.reduce(0, +)
-        let llm = samples.reduce(0.0) { $0 + cost.llm.seconds(Double($1.tokens)) }
-        let mean = encoder / Double(max(ranks.count, 1))
-        return (encoder / max(encoder + llm, .leastNonzeroMagnitude), (perRank.max() ?? 0) / max(mean, .leastNonzeroMagnitude))
-    }
-
     static func llmOnly(_ result: BatchBalanceResult) throws -> Double {
         guard let alone = result.baselines.first(where: { $0.name == "llm-only" }) else { throw BenchmarkFailure(message: "no llm-only baseline") }
         return alone.stepSeconds
@@ -177,8 +168,8 @@ enum MultimodalBalanceBenchmark {
                 // verl's balancer sees LLM lengths only, as practitioners run it today.
                 let verl = plans.ours.baselines.first { $0.name == "verl-kk" }?.stepSeconds ?? .nan
                 // How skewed the images are: the encoder's share of all work, and how unevenly the LLM-alone
-                // assignment (the kept plan's LLM phase) leaves it across ranks.
-                let skew = encoderSkew(samples, cost: cost, ranks: contents(plans.separate))
+                // assignment leaves it across ranks (the plan's own report).
+                guard let skew = plans.ours.encoderSkew else { throw BenchmarkFailure(message: "no encoder skew for \(batch.shape)") }
                 separateRows.append(String(format: "| %@ | %@ | %.0f %% | %.2f | %.3f s | %.3f s | %.3f s | %.2f× | %@ | %.2f× | %.1f / %.1f |", name, batch.shape,
                                            skew.share * 100, skew.imbalance, plans.alone, together.stepSeconds, plans.separate.stepSeconds, plans.alone / plans.ours.stepSeconds,
                                            plans.separateGain, verl / plans.ours.stepSeconds, plans.oursPlanning * 1000, plans.togetherPlanning * 1000))

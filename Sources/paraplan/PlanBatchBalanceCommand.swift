@@ -85,6 +85,10 @@ struct PlanBatchBalanceCommand: ParsableCommand {
             let how = result.encoderBalancedSeparately ? "balanced separately" : "with its samples, ranks synchronised"
             lines.append(String(format: "encoder phase %@: slowest rank %.4f s", how, encoder.map(\.predictedSeconds).max() ?? 0))
         }
+        if let skew = result.encoderSkew {
+            lines.append(String(format: "images: the encoder is %.0f %% of the work and, with images on their samples, its slowest rank carries %.2f× the mean; encoder-aware balancing gains at most about %.2f× over balancing the LLM phase alone",
+                                skew.share * 100, skew.imbalance, skew.potentialSpeedUp))
+        }
         if phases == "encoder,llm", !result.encoderBalancedSeparately {
             lines.append("encoder phase not separate: one assignment for both phases is faster here (--keep-encoder-phase keeps it)")
         }

@@ -24,4 +24,5 @@ import BatchBalance
     #expect(step.ranks.flatMap { $0.microBatches.joined() }.sorted() == Array(0..<512))
     #expect(Set(step.baselines.map(\.name)) == ["as-loaded", "lpt", "verl-kk", "llm-only"])
     #expect(step.baselines.allSatisfy { $0.stepSeconds >= step.stepSeconds })
+    #expect((step.encoderSkew?.potentialSpeedUp ?? 0) >= 1)
 }
