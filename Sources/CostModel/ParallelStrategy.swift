@@ -73,9 +73,7 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
             try CostModelError.count(value, atMost: Limits.gpus, source, field)
         }
         try CostModelError.count(microBatch, atMost: Limits.sequences, source, "--micro-batch")
-        try CostModelError.count(globalBatch, atMost: Limits.sequences, source, "--global-batch")
-        try CostModelError.count(sequenceLength, atMost: Limits.tokens, source, "--seq-len")
-        try CostModelError.check((0...3).contains(zeroStage), source, "--zero", zeroStage, "must be 0, 1, 2 or 3")
+        try validateBatchShape(cluster: cluster)
         try CostModelError.check(model.heads % tensorParallel == 0, source, "--tp", tensorParallel, "must divide the model's \(model.heads) heads")
         // Four degrees up to 2^18 each can overflow their product: compare without forming it.
         let degrees = [tensorParallel, pipelineParallel, dataParallel, contextParallel]
@@ -97,6 +95,15 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
         if interleave > 1 {
             try CostModelError.check(pipelineParallel > 1, source, "--interleave", interleave, "needs --pp > 1")
         }
+    }
+
+    /// The checks that do not depend on the layout: batch, sequence length, ZeRO stage, FP8 on this GPU. A layout
+    /// search runs them on its template before trying layouts.
+    public func validateBatchShape(cluster: Cluster) throws(CostModelError) {
+        let source = "strategy"
+        try CostModelError.count(globalBatch, atMost: Limits.sequences, source, "--global-batch")
+        try CostModelError.count(sequenceLength, atMost: Limits.tokens, source, "--seq-len")
+        try CostModelError.check((0...3).contains(zeroStage), source, "--zero", zeroStage, "must be 0, 1, 2 or 3")
         if fp8 {
             try CostModelError.check(cluster.gpu.fp8FlopsPerSecond != nil, source, "--fp8", cluster.gpu.name, "this GPU has no FP8 tensor cores")
         }

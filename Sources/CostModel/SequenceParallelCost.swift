@@ -34,6 +34,7 @@ public struct SequenceParallelCost: Sendable, Equatable {
         self.degrees = degrees ?? Self.powersOfTwo(upTo: gpus)
     }
 
+    /// 1, 2, 4, … up to `limit`: SP group sizes here, and TP, CP and EP degrees for the layout search.
     static func powersOfTwo(upTo limit: Int) -> [Int] {
         var result: [Int] = []
         var degree = 1

@@ -76,3 +76,38 @@ import Testing
         #expect(try CLIRunner.run(["compare"]).status == 2)
     }
 }
+
+/// `paraplan layouts`: the ranked table, JSON, and the errors.
+@Suite(.serialized) struct LayoutsCLITests {
+    @Test func ranksLayoutsAndPrintsJSON() throws {
+        let outcome = try CLIRunner.run(["layouts", "--model", "llama-3-8b", "--cluster", "hgx-h100:2", "--global-batch", "64",
+                                         "--seq-len", "8192", "--top", "4"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let lines = outcome.stdout.split(separator: "\n")
+        #expect(lines.count == 6, "\(outcome.stdout)")
+        #expect(lines[0].contains("16 GPUs") && lines[0].contains("fit in memory"))
+        #expect(lines[1].hasPrefix("rank  TP  PP  CP  DP  EP"))
+        let times = lines.dropFirst(2).compactMap { line in line.split(separator: " ").dropFirst(9).first.flatMap { Double($0) } }
+        #expect(times.count == 4 && times == times.sorted(), "\(times)")
+        let json = try CLIRunner.run(["layouts", "--model", "llama-3-8b", "--cluster", "hgx-h100:2", "--global-batch", "64",
+                                      "--seq-len", "8192", "--json"])
+        #expect(json.status == 0 && json.stdout.contains("\"iterationSeconds\"") && json.stdout.contains("\"tensorParallel\""))
+        let moe = try CLIRunner.run(["layouts", "--model", "mixtral-8x7b", "--cluster", "hgx-h100:4", "--global-batch", "256",
+                                     "--seq-len", "4096", "--top", "2"])
+        #expect(moe.status == 0 && moe.stdout.contains("note: MoE layouts"), "\(moe.stdout)\(moe.stderr)")
+    }
+
+    @Test func noFitIsExitThreeAndBadFlagsExitTwo() throws {
+        let tooBig = try CLIRunner.run(["layouts", "--model", "llama-3-70b", "--cluster", "hgx-h100:1", "--global-batch", "8", "--seq-len", "4096"])
+        #expect(tooBig.status == 3 && tooBig.stderr.contains("no layout of 8 GPUs fits") && tooBig.stderr.contains("GiB"), "\(tooBig.stderr)")
+        for (flag, value) in [("--cp", "1,x"), ("--top", "0"), ("--zero", "5"), ("--global-batch", "-3")] {
+            var arguments = ["layouts", "--model", "llama-3-8b", "--cluster", "hgx-h100:1", "--global-batch", "64", "--seq-len", "4096"]
+            if let index = arguments.firstIndex(of: flag) { arguments[index + 1] = value } else { arguments += [flag, value] }
+            let outcome = try CLIRunner.run(arguments)
+            #expect(outcome.status == 2, "\(flag) \(value): \(outcome.stderr)")
+            #expect(outcome.stderr.hasPrefix("paraplan: ") && outcome.stderr.filter { $0 == "\n" }.count == 1, "\(outcome.stderr)")
+        }
+        let fp8 = try CLIRunner.run(["layouts", "--model", "llama-3-8b", "--cluster", "dgx-a100:1", "--global-batch", "64", "--seq-len", "4096", "--fp8"])
+        #expect(fp8.status == 2 && fp8.stderr.contains("FP8"), "\(fp8.stderr)")
+    }
+}

@@ -1,0 +1,131 @@
+import Dispatch
+import Synchronization
+
+/// Static Megatron-style layouts ranked by predicted iteration time among those that fit in memory: every TP × PP ×
+/// CP × DP split of the cluster, expert parallelism, micro-batch, interleaving and recompute a Megatron run could be
+/// given for one batch shape (docs/cost-model.md §Layout search). An exhaustive enumeration, not a solver: the
+/// space is a few thousand layouts and each estimate is closed-form.
+public struct StaticLayoutSearch: Sendable {
+    public struct Ranked: Sendable, Equatable {
+        public var strategy: ParallelStrategy
+        public var estimate: IterationEstimate
+    }
+
+    public struct Outcome: Sendable, Equatable {
+        /// Layouts that fit in memory, fastest first (ties in enumeration order, so the ranking is deterministic).
+        public var ranked: [Ranked]
+        /// Valid layouts estimated, fitting or not.
+        public var tried: Int
+        /// The least per-GPU memory any valid layout needs, for the error when none fits.
+        public var leastMemoryBytes: Double?
+
+        /// The fastest layout of each TP × PP × CP × DP × EP split, fastest first: the choices that shape a job, with
+        /// micro-batch, interleaving and recompute at their best for each (variants of one split often sit within
+        /// 0.1 % of each other).
+        public var bestPerSplit: [Ranked] {
+            var seen = Set<[Int]>()
+            return ranked.filter { entry in
+                let s = entry.strategy
+                return seen.insert([s.tensorParallel, s.pipelineParallel, s.contextParallel, s.dataParallel, s.expertParallel]).inserted
+            }
+        }
+    }
+
+    public let estimator: IterationEstimator
+
+    public init(model: TransformerModel, cluster: Cluster, options: EstimateOptions = EstimateOptions()) {
+        estimator = IterationEstimator(model: model, cluster: cluster, options: options)
+    }
+
+    /// Micro-batch sizes tried, and the deepest pipeline: what Megatron runs use in practice. Interleaving takes every
+    /// degree that leaves each virtual stage a layer.
+    static let microBatches = [1, 2, 4, 8]
+    static let deepestPipeline = 128
+    /// Context parallelism beyond 64 ranks splits even million-token sequences into slivers.
+    static let widestContext = 64
+
+    /// Every layout for `template`'s batch shape; the template's ZeRO stage, overlap switches and FP8 are kept.
+    /// `contextParallel` lists the CP degrees allowed (nil: every power of two up to 64 dividing the sequence).
+    public func candidates(template: ParallelStrategy, contextParallel: [Int]? = nil) -> [ParallelStrategy] {
+        let model = estimator.model, cluster = estimator.cluster
+        let gpus = cluster.gpuCount
+        var layouts: [ParallelStrategy] = []
+        for tp in SequenceParallelCost.powersOfTwo(upTo: min(cluster.gpusPerNode, model.heads)) where model.heads % tp == 0 && gpus % tp == 0 {
+            let contextDegrees = contextParallel ?? SequenceParallelCost.powersOfTwo(upTo: Self.widestContext)
+            for cp in contextDegrees where cp >= 1 && cp <= gpus / tp && template.sequenceLength % cp == 0 {
+                let rest = gpus / (tp * cp)
+                guard rest * tp * cp == gpus else { continue }
+                for pp in Self.divisors(of: rest) where pp <= min(model.layers, Self.deepestPipeline) {
+                    let dp = rest / pp
+                    for ep in expertDegrees(within: dp * cp) {
+                        for micro in Self.microBatches where template.globalBatch % (dp * micro) == 0 {
+                            let perPipeline = template.globalBatch / (dp * micro)
+                            // Interleaving needs at least a layer per virtual stage and, in Megatron, micro-batches
+                            // in multiples of PP; stages may be uneven (the busiest sets the pace, as for Llama 3 405B).
+                            let interleaves = pp == 1 || perPipeline % pp != 0 ? [1] : Array(1...(model.layers / pp))
+                            for interleave in interleaves {
+                                for recompute in Recompute.allCases {
+                                    var layout = template
+                                    layout.tensorParallel = tp
+                                    layout.pipelineParallel = pp
+                                    layout.dataParallel = dp
+                                    layout.contextParallel = cp
+                                    layout.expertParallel = ep
+                                    layout.microBatch = micro
+                                    layout.interleave = interleave
+                                    layout.recompute = recompute
+                                    layout.sequenceParallel = tp > 1
+                                    layouts.append(layout)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return layouts
+    }
+
+    /// Estimates every candidate (on all cores) and ranks those that fit.
+    public func search(template: ParallelStrategy, contextParallel: [Int]? = nil) -> Outcome {
+        let layouts = candidates(template: template, contextParallel: contextParallel)
+        let estimates = Mutex([IterationEstimate?](repeating: nil, count: layouts.count))
+        let estimator = self.estimator
+        DispatchQueue.concurrentPerform(iterations: layouts.count) { index in
+            let estimate = try? estimator.estimate(layouts[index])
+            estimates.withLock { $0[index] = estimate }
+        }
+        let all = estimates.withLock { $0 }
+        var ranked: [(index: Int, entry: Ranked)] = []
+        var tried = 0
+        var leastMemory: Double?
+        for (index, estimate) in all.enumerated() {
+            guard let estimate else { continue }
+            tried += 1
+            leastMemory = min(leastMemory ?? .infinity, estimate.memory.peak)
+            if estimate.fitsInMemory { ranked.append((index, Ranked(strategy: layouts[index], estimate: estimate))) }
+        }
+        ranked.sort { ($0.entry.estimate.iterationSeconds, $0.index) < ($1.entry.estimate.iterationSeconds, $1.index) }
+        return Outcome(ranked: ranked.map(\.entry), tried: tried, leastMemoryBytes: leastMemory)
+    }
+
+    /// Expert-parallel degrees: powers of two dividing the experts and `ranks` (1 for a dense model).
+    func expertDegrees(within ranks: Int) -> [Int] {
+        guard let experts = estimator.model.moe?.experts else { return [1] }
+        return SequenceParallelCost.powersOfTwo(upTo: min(experts, ranks)).filter { experts % $0 == 0 && ranks % $0 == 0 }
+    }
+
+    static func divisors(of value: Int) -> [Int] {
+        guard value > 0 else { return [] }
+        var small: [Int] = [], large: [Int] = []
+        var candidate = 1
+        while candidate * candidate <= value {
+            if value % candidate == 0 {
+                small.append(candidate)
+                if candidate * candidate != value { large.append(value / candidate) }
+            }
+            candidate += 1
+        }
+        return small + large.reversed()
+    }
+}

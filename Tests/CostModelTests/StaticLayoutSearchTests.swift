@@ -1,0 +1,66 @@
+import Testing
+@testable import CostModel
+
+@Suite struct StaticLayoutSearchTests {
+    /// Every published Megatron layout the cost model is validated against is among the candidates (with sequence
+    /// parallelism on wherever TP > 1, as the search always sets it), and the search's best is at least as fast.
+    @Test func publishedLayoutsAreCandidates() throws {
+        for run in PublishedRun.all {
+            var template = run.strategy
+            template.tensorParallel = 1
+            template.pipelineParallel = 1
+            template.dataParallel = run.cluster.gpuCount
+            let search = StaticLayoutSearch(model: run.model, cluster: run.cluster, options: EstimateOptions(flashAttention: run.flashAttention))
+            var published = run.strategy
+            published.sequenceParallel = published.tensorParallel > 1
+            let covered = search.candidates(template: template, contextParallel: [1]).contains(published)
+            #expect(covered, "\(run.label): TP \(published.tensorParallel) PP \(published.pipelineParallel) VP \(published.interleave)")
+            let estimate = try search.estimator.estimate(published)
+            if estimate.fitsInMemory {
+                let best = try #require(search.search(template: template, contextParallel: [1]).ranked.first)
+                #expect(best.estimate.iterationSeconds <= estimate.iterationSeconds, "\(run.label)")
+            }
+        }
+    }
+
+    /// On 16 GPUs, a brute force over every TP, PP, CP, micro-batch, interleaving and recompute the strategy's own
+    /// checks accept (with the search's practical limits) finds the same fastest fitting layout and the same count.
+    @Test func bruteForceAgrees() throws {
+        let model = try #require(TransformerModel.preset(named: "llama-3-8b"))
+        let cluster = try Cluster.preset("hgx-h100:2")
+        let template = ParallelStrategy(dataParallel: 16, globalBatch: 64, sequenceLength: 8192)
+        let search = StaticLayoutSearch(model: model, cluster: cluster)
+        let outcome = search.search(template: template, contextParallel: [1, 2, 4])
+        var fitting: [(Double, ParallelStrategy)] = []
+        for tp in 1...8 { for pp in 1...16 { for cp in [1, 2, 4] where 16 % (tp * pp * cp) == 0 {
+            for micro in [1, 2, 4, 8] { for interleave in 1...32 { for recompute in Recompute.allCases {
+                var layout = template
+                (layout.tensorParallel, layout.pipelineParallel, layout.contextParallel) = (tp, pp, cp)
+                layout.dataParallel = 16 / (tp * pp * cp)
+                (layout.microBatch, layout.interleave, layout.recompute, layout.sequenceParallel) = (micro, interleave, recompute, tp > 1)
+                guard (try? layout.validate(model: model, cluster: cluster)) != nil else { continue }
+                let perPipeline = layout.globalBatch / (layout.dataParallel * micro)
+                guard interleave == 1 || (pp > 1 && perPipeline % pp == 0) else { continue }
+                let estimate = try search.estimator.estimate(layout)
+                if estimate.fitsInMemory { fitting.append((estimate.iterationSeconds, layout)) }
+            } } }
+        } } }
+        #expect(outcome.ranked.count == fitting.count)
+        #expect(outcome.ranked.first?.estimate.iterationSeconds == fitting.map(\.0).min())
+    }
+
+    @Test func rankedLayoutsFitAreSortedAndRepeatable() throws {
+        let model = try #require(TransformerModel.preset(named: "mixtral-8x7b"))
+        let cluster = try Cluster.preset("hgx-h100:4")
+        let template = ParallelStrategy(dataParallel: 32, globalBatch: 256, sequenceLength: 4096)
+        let search = StaticLayoutSearch(model: model, cluster: cluster)
+        let outcome = search.search(template: template, contextParallel: [1])
+        #expect(!outcome.ranked.isEmpty && outcome.tried >= outcome.ranked.count)
+        #expect(outcome.ranked.allSatisfy { $0.estimate.fitsInMemory && $0.strategy.gpuCount == 32 })
+        let times = outcome.ranked.map(\.estimate.iterationSeconds)
+        #expect(times == times.sorted())
+        // MoE: expert parallelism is searched, and some ranked layouts use it.
+        #expect(outcome.ranked.contains { $0.strategy.expertParallel > 1 })
+        #expect(search.search(template: template, contextParallel: [1]) == outcome)
+    }
+}
