@@ -6,7 +6,7 @@ deps:
 
 # Runs ParaPlan end to end on the embedded examples: plans a real Wikipedia batch with mixed SP degrees, checks the
 # plan, balances a multimodal batch over DP ranks (with and without the shape rules, compared), places MoE experts for 8 layers, lays out a
-# 16-layer GCNII over 16 GPUs, estimates a static layout, and solves two model files.
+# 16-layer GCNII over 16 GPUs, estimates a static layout, ranks every static layout, and solves two model files.
 example: deps
 	swift build --product paraplan
 	.build/debug/paraplan plan sequence-parallel --lengths Examples/batches/wikipedia-batch0.txt \
@@ -27,6 +27,8 @@ example: deps
 	.build/debug/paraplan validate .build/example-gnn.json
 	.build/debug/paraplan estimate --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:2 \
 		--tp 2 --global-batch 64 --seq-len 4096 --sequence-parallel
+	.build/debug/paraplan layouts --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:2 \
+		--global-batch 64 --seq-len 4096 --top 5
 	.build/debug/paraplan solve Examples/models/transport.lp
 	.build/debug/paraplan solve Examples/models/knapsack.lp
 
