@@ -56,6 +56,16 @@ public struct CalibrationProfile: Sendable, Equatable, Codable {
         }
     }
 
+    /// Measured rates above the GPU's dense BF16 peak cannot be this GPU's: the profile was measured on another one
+    /// (an H100 profile on A100s once gave an MFU of 139 %).
+    public func validate(for gpu: GPUSpec, source: String) throws(CostModelError) {
+        for (index, point) in (achievedFlops ?? []).enumerated() {
+            try CostModelError.check(point.flopsPerSecond <= gpu.bf16FlopsPerSecond, source, "achievedFlops[\(index)].flopsPerSecond",
+                                     point.flopsPerSecond, String(format: "exceeds the %@'s dense BF16 peak of %.0f TFLOP/s; was the profile measured on another GPU?",
+                                                                   gpu.name, gpu.bf16FlopsPerSecond / 1e12))
+        }
+    }
+
     var measuredBandwidths: MeasuredBandwidths? {
         guard let busBandwidth, !busBandwidth.isEmpty else { return nil }
         var table: [Collective: [(ranks: Int, busBandwidth: Double)]] = [:]

@@ -88,6 +88,7 @@ public struct IterationEstimator: Sendable {
 
     public func estimate(_ strategy: ParallelStrategy) throws(CostModelError) -> IterationEstimate {
         try strategy.validate(model: model, cluster: cluster)
+        try options.profile?.validate(for: cluster.gpu, source: "profile")
         let t = strategy.tensorParallel, p = strategy.pipelineParallel, c = strategy.contextParallel
         let b = Double(strategy.microBatch), s = strategy.sequenceLength
         let m = Double(strategy.microBatchesPerPipeline)

@@ -60,9 +60,14 @@ struct CostInputOptions: ParsableArguments {
         }
     }
 
-    func resolveProfile() throws -> CalibrationProfile? {
+    /// The calibration profile, checked against the cluster's GPU (a profile measured on another GPU is refused).
+    func resolveProfile(for cluster: Cluster) throws -> CalibrationProfile? {
         guard let profile else { return nil }
-        return try costModelCall { () throws(CostModelError) in try CalibrationProfile.load(data: try InputFile.read(profile), source: profile) }
+        return try costModelCall { () throws(CostModelError) in
+            let loaded = try CalibrationProfile.load(data: try InputFile.read(profile), source: profile)
+            try loaded.validate(for: cluster.gpu, source: profile)
+            return loaded
+        }
     }
 }
 

@@ -36,7 +36,7 @@ struct EstimateCommand: ParsableCommand {
     func run() throws {
         let model = try inputs.resolveModel()
         let cluster = try inputs.resolveCluster()
-        let profile = try inputs.resolveProfile()
+        let profile = try inputs.resolveProfile(for: cluster)
         // The default --dp divides by these; the strategy's validation checks every degree again.
         for (flag, value) in [("--tp", tp), ("--pp", pp), ("--cp", cp)] where value <= 0 || value > Limits.gpus {
             throw CLIError.badInput(flag, value: "\(value)", "must be a whole number from 1 to \(Limits.gpus)")

@@ -28,7 +28,7 @@ struct LayoutsCommand: ParsableCommand {
     func run() throws {
         let model = try inputs.resolveModel()
         let cluster = try inputs.resolveCluster()
-        let profile = try inputs.resolveProfile()
+        let profile = try inputs.resolveProfile(for: cluster)
         guard top >= 1, top <= Limits.sequences else { throw CLIError.badInput("--top", value: "\(top)", "must be a whole number from 1 to \(Limits.sequences)") }
         let template = ParallelStrategy(dataParallel: cluster.gpuCount, globalBatch: globalBatch, sequenceLength: seqLen, zeroStage: zero,
                                         overlapTensorParallel: tpCommOverlap, fp8: fp8)

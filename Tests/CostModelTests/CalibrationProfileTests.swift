@@ -27,6 +27,21 @@ import Testing
         #expect(measured.breakdown.tensorParallel != derived.breakdown.tensorParallel)
     }
 
+    /// An H100 profile on A100s claims more than the A100 can do (its MFU came out at 139 %): refused, naming the field.
+    @Test func profileFromAnotherGPUIsRefused() throws {
+        let profile = try CalibrationProfile.load(data: try #require(FileManager.default.contents(atPath: Self.path)), source: Self.path)
+        let model = try #require(TransformerModel.preset(named: "llama-3-8b"))
+        let a100 = try Cluster.preset("dgx-a100:3")
+        let strategy = ParallelStrategy(dataParallel: 24, globalBatch: 48, sequenceLength: 2048)
+        do {
+            _ = try IterationEstimator(model: model, cluster: a100, options: EstimateOptions(profile: profile)).estimate(strategy)
+            Issue.record("estimated with an H100 profile on A100s")
+        } catch {
+            #expect(error.field == "achievedFlops[0].flopsPerSecond" && error.reason.contains("a100-80gb"), "\(error)")
+        }
+        #expect(throws: Never.self) { try profile.validate(for: try Cluster.preset("hgx-h100:1").gpu, source: "p") }
+    }
+
     @Test func badProfilesNameTheField() {
         func problem(_ yaml: String) -> CostModelError? {
             do {
