@@ -132,6 +132,13 @@ do {
     print("|---|---|---:|---:|---:|")
     for row in validation.rows { print(row) }
     }
+
+    if runs("layouts") {
+        print("")
+        print("Static layout search on the validation runs' batch shapes (CP 1; ZeRO, overlap and FlashAttention as the run had them):")
+        print("")
+        for row in try LayoutSearchBenchmark.rows(repetitions: max(3, repetitions / 3)) { print(row) }
+    }
 } catch {
     FileHandle.standardError.write(Data("paraplan-bench: \(error)\n".utf8))
     exit(1)
