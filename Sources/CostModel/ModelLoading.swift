@@ -2,8 +2,8 @@ import Foundation
 
 extension TransformerModel {
     /// Reads a Hugging Face `config.json` (Llama, Mistral, Mixtral, Qwen2/2.5/3 and their MoE variants,
-    /// DeepSeek-V2/V3, gpt-oss, Gemma 1/2/3, Qwen2-VL, Qwen2.5-VL and Qwen3-VL (dense and MoE) with their vision
-    /// encoders) or ParaPlan's own YAML/JSON model file; which one is decided by the keys.
+    /// DeepSeek-V2/V3, gpt-oss, Gemma 1/2/3, InternLM2, Qwen2-VL, Qwen2.5-VL, Qwen3-VL (dense and MoE) and InternVL
+    /// with their vision encoders) or ParaPlan's own YAML/JSON model file; which one is decided by the keys.
     public static func load(data: Data, source: String) throws(CostModelError) -> TransformerModel {
         let fields = try FieldReader.parse(data, source: source)
         let model = fields.has("num_hidden_layers") || fields.has("model_type")
@@ -46,6 +46,7 @@ extension TransformerModel {
     static func huggingFace(_ fields: FieldReader) throws(CostModelError) -> TransformerModel {
         let type = try fields.string("model_type") ?? "llama"
         if type == "qwen3_vl" || type == "qwen3_vl_moe" { return try qwen3VL(fields, moe: type == "qwen3_vl_moe") }
+        if type == "internvl_chat" || type == "internvl" { return try internVL(fields, native: type == "internvl") }
         return try huggingFaceText(fields, type: type)
     }
 
@@ -91,10 +92,10 @@ extension TransformerModel {
             // Every layer is MoE; each expert is a SwiGLU of intermediate_size.
             let topK = fields.has("num_experts_per_tok") ? try fields.int("num_experts_per_tok") : try fields.int("experts_per_token")
             moe = MixtureOfExperts(experts: try fields.int("num_local_experts"), topK: topK, expertFFNHiddenSize: ffn)
-        case "llama", "mistral", "qwen2", "qwen3", "qwen2_vl", "qwen2_5_vl", "gemma", "gemma2", "gemma3_text":
+        case "llama", "mistral", "qwen2", "qwen3", "qwen2_vl", "qwen2_5_vl", "gemma", "gemma2", "gemma3_text", "internlm2":
             break
         default:
-            throw fields.fail("model_type", type, "not supported; use llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, deepseek_v2, deepseek_v3, gpt_oss, gemma, gemma2, gemma3_text, qwen2_vl, qwen2_5_vl, qwen3_vl or qwen3_vl_moe, or a ParaPlan model file")
+            throw fields.fail("model_type", type, "not supported; use llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, deepseek_v2, deepseek_v3, gpt_oss, gemma, gemma2, gemma3_text, internlm2, qwen2_vl, qwen2_5_vl, qwen3_vl, qwen3_vl_moe, internvl_chat or internvl, or a ParaPlan model file")
         }
         if ffn <= 0, let moe { ffn = moe.expertFFNHiddenSize }
         // These families all use SwiGLU (hidden_act "silu"), Gemma's GeGLU is gated too (its act is a GELU); Qwen2

@@ -8,6 +8,9 @@ public struct VisionEncoder: Sendable, Equatable, Codable {
     public var spatialMergeSize: Int
     /// The merger's output width: the LLM's hidden size.
     public var outputSize: Int
+    /// The merger MLP's inner width: nil for the concatenated patches' width m²·d (Qwen2-VL family); InternVL's
+    /// projector maps m²·d straight to the LLM's width and keeps it.
+    public var mergerHiddenSize: Int?
     /// Layers that attend within windows of `patchesPerWindow` patches instead of over the whole image (Qwen2.5-VL).
     public var windowedLayers: Int
     public var patchesPerWindow: Int
@@ -16,7 +19,8 @@ public struct VisionEncoder: Sendable, Equatable, Codable {
     public var deepstackMergers: Int
 
     public init(layers: Int, hiddenSize: Int, mlpHiddenSize: Int, gatedMLP: Bool = false, spatialMergeSize: Int = 1,
-                outputSize: Int, windowedLayers: Int = 0, patchesPerWindow: Int = 0, deepstackMergers: Int = 0) {
+                outputSize: Int, windowedLayers: Int = 0, patchesPerWindow: Int = 0, deepstackMergers: Int = 0,
+                mergerHiddenSize: Int? = nil) {
         self.layers = layers
         self.hiddenSize = hiddenSize
         self.mlpHiddenSize = mlpHiddenSize
@@ -26,6 +30,7 @@ public struct VisionEncoder: Sendable, Equatable, Codable {
         self.windowedLayers = windowedLayers
         self.patchesPerWindow = patchesPerWindow
         self.deepstackMergers = deepstackMergers
+        self.mergerHiddenSize = mergerHiddenSize
     }
 
     public func validate(source: String) throws(CostModelError) {
@@ -49,10 +54,11 @@ public struct VisionEncoder: Sendable, Equatable, Codable {
         return Double(layers) * (4 * d * d + (gatedMLP ? 3 : 2) * d * f) + Double(1 + deepstackMergers) * mergerWeights
     }
 
-    /// One merger: an MLP from `spatialMergeSize`² concatenated patches to the LLM's width.
+    /// One merger: an MLP from `spatialMergeSize`² concatenated patches, through its inner width, to the LLM's.
     var mergerWeights: Double {
         let merged = patchesPerToken * Double(hiddenSize)
-        return merged * merged + merged * Double(outputSize)
+        let inner = mergerHiddenSize.map(Double.init) ?? merged
+        return merged * inner + inner * Double(outputSize)
     }
 
     /// Patches per LLM token.
