@@ -16,6 +16,17 @@ extension TransformerModel {
                          gatedFFN: true, vocabSize: 129_280,
                          moe: MixtureOfExperts(experts: 256, topK: 8, expertFFNHiddenSize: 2048, sharedExperts: 1, denseLayers: 3),
                          mla: MultiHeadLatentAttention(qLoraRank: 1536, kvLoraRank: 512, qkNopeHeadDim: 128, qkRopeHeadDim: 64, vHeadDim: 128)),
+        TransformerModel(name: "qwen3-8b", layers: 36, hiddenSize: 4096, heads: 32, kvHeads: 8, headDim: 128, ffnHiddenSize: 12288,
+                         gatedFFN: true, vocabSize: 151_936),
+        // Every layer MoE; every other layer attends 128 tokens.
+        TransformerModel(name: "gpt-oss-120b", layers: 36, hiddenSize: 2880, heads: 64, kvHeads: 8, headDim: 64, ffnHiddenSize: 2880,
+                         gatedFFN: true, vocabSize: 201_088, qkvBias: true,
+                         moe: MixtureOfExperts(experts: 128, topK: 4, expertFFNHiddenSize: 2880))
+            .withSlidingWindow(128, layers: 18),
+        // GeGLU, tied embeddings, every other layer windowed to 4,096 tokens.
+        TransformerModel(name: "gemma-2-9b", layers: 42, hiddenSize: 3584, heads: 16, kvHeads: 8, headDim: 256, ffnHiddenSize: 14336,
+                         gatedFFN: true, vocabSize: 256_000, tiedEmbeddings: true)
+            .withSlidingWindow(4096, layers: 21),
         // GPT-3 175B as Megatron trains it (Brown et al. 2020; Narayanan et al. 2021).
         TransformerModel(name: "gpt3-175b", layers: 96, hiddenSize: 12288, heads: 96, ffnHiddenSize: 49152, vocabSize: 51_200,
                          tiedEmbeddings: true, gptStyle: true, maxPositions: 2048),
@@ -23,6 +34,14 @@ extension TransformerModel {
         TransformerModel(name: "gpt-7b", layers: 32, hiddenSize: 4096, heads: 32, ffnHiddenSize: 16384, vocabSize: 50_257,
                          tiedEmbeddings: true, gptStyle: true, maxPositions: 2048),
     ]
+
+    /// The same model with `layers` of its layers attending `window` tokens.
+    func withSlidingWindow(_ window: Int, layers count: Int) -> TransformerModel {
+        var model = self
+        model.slidingWindow = window
+        model.slidingWindowLayers = count
+        return model
+    }
 
     public static func preset(named name: String) -> TransformerModel? {
         presets.first { $0.name == name.lowercased() }
