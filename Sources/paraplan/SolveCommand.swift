@@ -36,12 +36,22 @@ struct SolveCommand: ParsableCommand {
 
     func run() throws {
         let format = try modelFormat()
-        _ = try InputFile.readOrFail(model)
-        let linearModel: LinearModel
+        let contents = try InputFile.readOrFail(model)
+        // GLPK's readers stop at a UTF-8 byte-order mark ("character not recognized"): hand them a copy without it.
+        var readPath = model
+        if contents.starts(with: [0xEF, 0xBB, 0xBF]) {
+            readPath = FileManager.default.temporaryDirectory.appendingPathComponent("paraplan-\(UUID().uuidString).\(format.rawValue)").path
+            guard FileManager.default.createFile(atPath: readPath, contents: contents.dropFirst(3)) else {
+                throw CLIError(code: .internalFailure, message: "could not write a copy of \(model) without its byte-order mark")
+            }
+        }
+        defer { if readPath != model { try? FileManager.default.removeItem(atPath: readPath) } }
+        var linearModel: LinearModel
         do {
-            linearModel = try LinearModel.read(path: model, format: format)
+            linearModel = try LinearModel.read(path: readPath, format: format)
+            if linearModel.name == readPath { linearModel.name = model }
         } catch {
-            throw CLIError.badInput(model, "\(error)".replacingOccurrences(of: "\(model): ", with: ""))
+            throw CLIError.badInput(model, "\(error)".replacingOccurrences(of: readPath, with: model).replacingOccurrences(of: "\(model): ", with: ""))
         }
         if let timeLimit, !(timeLimit > 0) || !timeLimit.isFinite {
             throw CLIError.badInput("--time-limit", value: "\(timeLimit)", "must be a positive number of seconds")

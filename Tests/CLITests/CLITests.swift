@@ -73,6 +73,18 @@ import Testing
         #expect(milp.stdout.contains("glpk: optimal, objective 220.0"))
     }
 
+    /// A model file saved with a byte-order mark: GLPK's reader would stop at it; the CLI reads it like the plain one,
+    /// and errors still name the user's file and line.
+    @Test func solveReadsAFileWithAByteOrderMark() throws {
+        let plain = try String(contentsOfFile: "Examples/models/transport.lp", encoding: .utf8)
+        let marked = try CLIRunner.temporaryFile("\u{FEFF}" + plain, suffix: "lp")
+        let broken = try CLIRunner.temporaryFile("\u{FEFF}minimize\n obj: x +\nbad\n", suffix: "lp")
+        defer { for file in [marked, broken] { try? FileManager.default.removeItem(atPath: file) } }
+        let outcome = try CLIRunner.run(["solve", marked])
+        #expect(outcome.status == 0 && outcome.stdout.contains("objective 2110.0") && outcome.stdout.contains("model \(marked):"), "\(outcome.stdout)\(outcome.stderr)")
+        expectOneLineError(try CLIRunner.run(["solve", broken]), code: 2, containing: [broken + ":3"])
+    }
+
     @Test func milpOnClpIsExitTwo() throws {
         expectOneLineError(try CLIRunner.run(["solve", "Examples/models/knapsack.lp", "--backend", "clp"]), code: 2,
                            containing: ["knapsack.lp", "integer variables", "glpk"])
