@@ -20,14 +20,10 @@ struct EstimateCommand: ParsableCommand {
     @Option(help: "Context-parallel degree.") var cp: Int = 1
     @Option(help: "Expert-parallel degree (within dp × cp).") var ep: Int = 1
     @Option(help: "Sequences per micro-batch.") var microBatch: Int = 1
-    @Option(help: "Sequences per iteration over all data-parallel ranks.") var globalBatch: Int
-    @Option(help: "Tokens per sequence.") var seqLen: Int
     @Option(help: "Activation recompute: none, selective or full.") var recompute: Recompute = .none
     @Flag(help: "Megatron sequence parallelism (shard activations outside TP regions).") var sequenceParallel = false
     @Option(help: "Virtual pipeline stages per GPU (interleaved 1F1B).") var interleave: Int = 1
-    @Option(help: "ZeRO stage: 0, 1 (distributed optimizer), 2 or 3.") var zero: Int = 1
-    @Flag(help: "FP8 GEMMs (GPUs with FP8 tensor cores).") var fp8 = false
-    @Flag(help: "Overlap TP communication with GEMMs (Transformer Engine --tp-comm-overlap).") var tpCommOverlap = false
+    @OptionGroup var shape: BatchShapeOptions
     @Flag(help: "Do not overlap the data-parallel gradient reduction with backward.") var noOverlapGradReduce = false
     @Flag(help: "Attention stores s×s scores (no FlashAttention).") var noFlashAttention = false
     @Flag(help: "Count causal attention as half of the s² FLOPs (NeMo's convention; Megatron's is full).") var causalHalved = false
@@ -44,9 +40,9 @@ struct EstimateCommand: ParsableCommand {
         let dataParallel = dp ?? max(1, cluster.gpuCount / (tp * pp * cp))
         let strategy = ParallelStrategy(
             tensorParallel: tp, pipelineParallel: pp, dataParallel: dataParallel, contextParallel: cp, expertParallel: ep,
-            microBatch: microBatch, globalBatch: globalBatch, sequenceLength: seqLen, recompute: recompute,
-            sequenceParallel: sequenceParallel, interleave: interleave, zeroStage: zero,
-            overlapGradientReduce: !noOverlapGradReduce, overlapTensorParallel: tpCommOverlap, fp8: fp8)
+            microBatch: microBatch, globalBatch: shape.globalBatch, sequenceLength: shape.seqLen, recompute: recompute,
+            sequenceParallel: sequenceParallel, interleave: interleave, zeroStage: shape.zero,
+            overlapGradientReduce: !noOverlapGradReduce, overlapTensorParallel: shape.tpCommOverlap, fp8: shape.fp8)
         let options = EstimateOptions(flashAttention: !noFlashAttention, attentionCounting: causalHalved ? .causalHalved : .full,
                                       profile: profile)
         let estimate = try costModelCall { () throws(CostModelError) in

@@ -14,11 +14,7 @@ struct LayoutsCommand: ParsableCommand {
 
     @OptionGroup var inputs: CostInputOptions
 
-    @Option(help: "Sequences per iteration over all data-parallel ranks.") var globalBatch: Int
-    @Option(help: "Tokens per sequence.") var seqLen: Int
-    @Option(help: "ZeRO stage: 0, 1 (distributed optimizer), 2 or 3.") var zero: Int = 1
-    @Flag(help: "FP8 GEMMs (GPUs with FP8 tensor cores).") var fp8 = false
-    @Flag(help: "Overlap TP communication with GEMMs (Transformer Engine --tp-comm-overlap).") var tpCommOverlap = false
+    @OptionGroup var shape: BatchShapeOptions
     @Option(help: "Context-parallel degrees to try, comma-separated (e.g. 1,2,4,8). CP is outside the runs the cost model is validated against, so only 1 by default.")
     var cp: String = "1"
     @Option(help: "Layouts to print.") var top: Int = 10
@@ -30,8 +26,8 @@ struct LayoutsCommand: ParsableCommand {
         let cluster = try inputs.resolveCluster()
         let profile = try inputs.resolveProfile(for: cluster)
         guard top >= 1, top <= Limits.sequences else { throw CLIError.badInput("--top", value: "\(top)", "must be a whole number from 1 to \(Limits.sequences)") }
-        let template = ParallelStrategy(dataParallel: cluster.gpuCount, globalBatch: globalBatch, sequenceLength: seqLen, zeroStage: zero,
-                                        overlapTensorParallel: tpCommOverlap, fp8: fp8)
+        let template = ParallelStrategy(dataParallel: cluster.gpuCount, globalBatch: shape.globalBatch, sequenceLength: shape.seqLen,
+                                        zeroStage: shape.zero, overlapTensorParallel: shape.tpCommOverlap, fp8: shape.fp8)
         // A bad batch, length, ZeRO stage or FP8 on this GPU is named before the search runs.
         try costModelCall { () throws(CostModelError) in try template.validateBatchShape(cluster: cluster) }
         var contextDegrees: [Int] = []
