@@ -60,6 +60,12 @@ struct CostInputOptions: ParsableArguments {
         }
     }
 
+    /// Model, cluster and calibration profile, as `estimate` and `layouts` take them.
+    func resolve() throws -> (model: TransformerModel, cluster: Cluster, profile: CalibrationProfile?) {
+        let cluster = try resolveCluster()
+        return (try resolveModel(), cluster, try resolveProfile(for: cluster))
+    }
+
     /// The calibration profile, checked against the cluster's GPU (a profile measured on another GPU is refused).
     func resolveProfile(for cluster: Cluster) throws -> CalibrationProfile? {
         guard let profile else { return nil }

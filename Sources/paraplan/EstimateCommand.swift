@@ -30,9 +30,7 @@ struct EstimateCommand: ParsableCommand {
     @Flag(help: "Print JSON (sorted keys).") var json = false
 
     func run() throws {
-        let model = try inputs.resolveModel()
-        let cluster = try inputs.resolveCluster()
-        let profile = try inputs.resolveProfile(for: cluster)
+        let (model, cluster, profile) = try inputs.resolve()
         // The default --dp divides by these; the strategy's validation checks every degree again.
         for (flag, value) in [("--tp", tp), ("--pp", pp), ("--cp", cp)] where value <= 0 || value > Limits.gpus {
             throw CLIError.badInput(flag, value: "\(value)", "must be a whole number from 1 to \(Limits.gpus)")
@@ -53,12 +51,6 @@ struct EstimateCommand: ParsableCommand {
         } else {
             print(EstimateText.render(model: model, cluster: cluster, strategy: strategy, estimate: estimate))
         }
-    }
-
-    private func printJSON(_ report: EstimateReport) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(report), as: UTF8.self))
     }
 }
 

@@ -22,9 +22,7 @@ struct LayoutsCommand: ParsableCommand {
     @Flag(help: "Print JSON (sorted keys).") var json = false
 
     func run() throws {
-        let model = try inputs.resolveModel()
-        let cluster = try inputs.resolveCluster()
-        let profile = try inputs.resolveProfile(for: cluster)
+        let (model, cluster, profile) = try inputs.resolve()
         guard top >= 1, top <= Limits.sequences else { throw CLIError.badInput("--top", value: "\(top)", "must be a whole number from 1 to \(Limits.sequences)") }
         let template = ParallelStrategy(dataParallel: cluster.gpuCount, globalBatch: shape.globalBatch, sequenceLength: shape.seqLen,
                                         zeroStage: shape.zero, overlapTensorParallel: shape.tpCommOverlap, fp8: shape.fp8)
@@ -47,9 +45,7 @@ struct LayoutsCommand: ParsableCommand {
         let shown = Array((allVariants ? outcome.ranked : outcome.bestPerSplit).prefix(top))
         if json {
             let report = LayoutsReport(tried: outcome.tried, fitting: outcome.ranked.count, layouts: shown.map(LayoutsReport.Entry.init))
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
         } else {
             print(LayoutsText.render(model: model, cluster: cluster, template: template, outcome: outcome, shown: shown))
         }

@@ -93,7 +93,7 @@ struct SolveCommand: ParsableCommand {
         let integers = linearModel.variables.filter { $0.kind != .continuous }.count
         let kind = integers > 0 ? "MILP, \(integers) integer" : "LP"
         if json {
-            try printJSON(linearModel, solution)
+            try printSolutionJSON(linearModel, solution)
         } else {
             print("model \(linearModel.name): \(linearModel.variables.count) variables, \(linearModel.constraints.count) constraints (\(kind))")
             var line = "\(solution.backend): \(solution.status.rawValue)"
@@ -110,15 +110,13 @@ struct SolveCommand: ParsableCommand {
         }
     }
 
-    private func printJSON(_ linearModel: LinearModel, _ solution: Solution) throws {
+    private func printSolutionJSON(_ linearModel: LinearModel, _ solution: Solution) throws {
         var values: [String: Double] = [:]
         for (variable, value) in zip(linearModel.variables, solution.values) { values[variable.name] = value }
         let result = SolveResult(backend: solution.backend.rawValue, status: solution.status.rawValue,
                                  objective: solution.objective, bestBound: solution.bestBound,
                                  iterations: solution.iterations, values: values)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        try printJSON(result)
     }
 }
 
