@@ -93,7 +93,11 @@ public struct BatchBalancer: Sendable {
             var together = options
             together.separateEncoder = false
             let alternative = try solve(samples, options: together, verlKK: verlKK, llmOnly: llmOnly).result
-            if alternative.stepSeconds < result.stepSeconds - 1e-12 { result = alternative }
+            if alternative.stepSeconds < result.stepSeconds - 1e-12 {
+                let skew = result.encoderSkew
+                result = alternative
+                result.encoderSkew = skew
+            }
         }
         result.planningSeconds = seconds(clock.now - start)
         return result
@@ -111,9 +115,8 @@ public struct BatchBalancer: Sendable {
         let ties = ranked.filter { $0.seconds <= fastest * (1 + 1e-12) }.map { problem.relabel($0.contents) }
         let chosen = ties.min { problem.movedBytes($0) < problem.movedBytes($1) } ?? ties[0]
         var result = try problem.result(chosen, baselines: candidates.baselines, elapsed: .zero)
-        result.encoderSkew = candidates.llmOnly.flatMap {
-            EncoderSkew(assignment: $0, encoderWeights: problem.encoderWeights, llmWeights: problem.llmWeights)
-        }
+        // The second solve of `--phases encoder,llm` reuses the first one's llm-only assignment and skew.
+        if llmOnly == nil { result.encoderSkew = candidates.llmOnly.flatMap(problem.encoderSkew(llmOnly:)) }
         return (result, candidates.llmOnly)
     }
 

@@ -86,8 +86,9 @@ struct PlanBatchBalanceCommand: ParsableCommand {
             lines.append(String(format: "encoder phase %@: slowest rank %.4f s", how, encoder.map(\.predictedSeconds).max() ?? 0))
         }
         if let skew = result.encoderSkew {
-            lines.append(String(format: "images: the encoder is %.0f %% of the work and, with images on their samples, its slowest rank carries %.2f× the mean; encoder-aware balancing gains at most about %.2f× over balancing the LLM phase alone",
-                                skew.share * 100, skew.imbalance, skew.potentialSpeedUp))
+            let alone = result.baselines.first { $0.name == "llm-only" }.map { String(format: " (this plan: %.2f×)", $0.stepSeconds / result.stepSeconds) } ?? ""
+            lines.append(String(format: "images: the encoder is %.0f %% of the work and, with images on their samples, its slowest rank carries %.2f× the mean; encoder-aware balancing can gain at most %.2f× over balancing the LLM phase alone%@",
+                                skew.share * 100, skew.imbalance, skew.potentialSpeedUp, alone))
         }
         if phases == "encoder,llm", !result.encoderBalancedSeparately {
             lines.append("encoder phase not separate: one assignment for both phases is faster here (--keep-encoder-phase keeps it)")
