@@ -33,22 +33,23 @@ public struct GPUSpec: Sendable, Equatable, Codable {
     }
 }
 
-private let gibibyte = 1_073_741_824.0
+/// Memory as `nvidia-smi` reports it (memory.total), in MiB: the whole device, before the CUDA context.
+private func mebibytes(_ count: Double) -> Double { count * 1_048_576 }
 
 extension GPUSpec {
     /// Presets; sources in docs/cost-model.md §Hardware.
     public static let presets: [GPUSpec] = [
-        GPUSpec(name: "a100-40gb", bf16FlopsPerSecond: 312e12, fp8FlopsPerSecond: nil, memoryBytes: 40 * gibibyte,
+        GPUSpec(name: "a100-40gb", bf16FlopsPerSecond: 312e12, fp8FlopsPerSecond: nil, memoryBytes: mebibytes(40_960),
                 memoryBandwidth: 1.555e12, nvlinkBandwidth: 300e9, nicBandwidth: 25e9),
-        GPUSpec(name: "a100-80gb", bf16FlopsPerSecond: 312e12, fp8FlopsPerSecond: nil, memoryBytes: 80 * gibibyte,
+        GPUSpec(name: "a100-80gb", bf16FlopsPerSecond: 312e12, fp8FlopsPerSecond: nil, memoryBytes: mebibytes(81_920),
                 memoryBandwidth: 2.039e12, nvlinkBandwidth: 300e9, nicBandwidth: 25e9),
-        GPUSpec(name: "h100-sxm", bf16FlopsPerSecond: 989.4e12, fp8FlopsPerSecond: 1978.9e12, memoryBytes: 80 * gibibyte,
+        GPUSpec(name: "h100-sxm", bf16FlopsPerSecond: 989.4e12, fp8FlopsPerSecond: 1978.9e12, memoryBytes: mebibytes(81_559),
                 memoryBandwidth: 3.35e12, nvlinkBandwidth: 450e9, nicBandwidth: 50e9),
-        GPUSpec(name: "h200", bf16FlopsPerSecond: 989.4e12, fp8FlopsPerSecond: 1978.9e12, memoryBytes: 141e9,
+        GPUSpec(name: "h200", bf16FlopsPerSecond: 989.4e12, fp8FlopsPerSecond: 1978.9e12, memoryBytes: mebibytes(143_771),
                 memoryBandwidth: 4.8e12, nvlinkBandwidth: 450e9, nicBandwidth: 50e9),
-        GPUSpec(name: "h800", bf16FlopsPerSecond: 989.4e12, fp8FlopsPerSecond: 1978.9e12, memoryBytes: 80 * gibibyte,
+        GPUSpec(name: "h800", bf16FlopsPerSecond: 989.4e12, fp8FlopsPerSecond: 1978.9e12, memoryBytes: mebibytes(81_559),
                 memoryBandwidth: 3.35e12, nvlinkBandwidth: 200e9, nicBandwidth: 50e9),
-        GPUSpec(name: "b200", bf16FlopsPerSecond: 2.25e15, fp8FlopsPerSecond: 4.5e15, memoryBytes: 180e9,
+        GPUSpec(name: "b200", bf16FlopsPerSecond: 2.25e15, fp8FlopsPerSecond: 4.5e15, memoryBytes: mebibytes(183_359),
                 memoryBandwidth: 8e12, nvlinkBandwidth: 900e9, nicBandwidth: 50e9),
     ]
 

@@ -29,6 +29,8 @@ public struct IterationEstimate: Sendable, Equatable, Codable {
     /// Model FLOPs per second per GPU.
     public var modelFlopsPerSecondPerGPU: Double
     public var tokensPerSecondPerGPU: Double
+    /// The GPU's memory less the headroom: what `fitsInMemory` compares the peak with.
+    public var usableMemoryBytes: Double
     public var fitsInMemory: Bool
     public var warnings: [String]
 }
@@ -38,11 +40,23 @@ public struct EstimateOptions: Sendable, Equatable {
     public var flashAttention: Bool
     public var attentionCounting: AttentionCounting
     public var profile: CalibrationProfile?
+    /// Fraction of each GPU's memory a layout may not plan for: the CUDA context, NCCL buffers, allocator
+    /// fragmentation and the workspaces the activation formulas leave out (docs/cost-model.md §Memory headroom).
+    public var memoryHeadroom: Double
 
-    public init(flashAttention: Bool = true, attentionCounting: AttentionCounting = .full, profile: CalibrationProfile? = nil) {
+    public static let defaultMemoryHeadroom = 0.1
+
+    public init(flashAttention: Bool = true, attentionCounting: AttentionCounting = .full, profile: CalibrationProfile? = nil,
+                memoryHeadroom: Double = EstimateOptions.defaultMemoryHeadroom) {
         self.flashAttention = flashAttention
         self.attentionCounting = attentionCounting
         self.profile = profile
+        self.memoryHeadroom = memoryHeadroom
+    }
+
+    func validate() throws(CostModelError) {
+        try CostModelError.check(memoryHeadroom.isFinite && memoryHeadroom >= 0 && memoryHeadroom < 1, "options", "memoryHeadroom",
+                                 memoryHeadroom, "must be a fraction from 0 up to (not including) 1")
     }
 }
 
@@ -88,6 +102,7 @@ public struct IterationEstimator: Sendable {
 
     public func estimate(_ strategy: ParallelStrategy) throws(CostModelError) -> IterationEstimate {
         try strategy.validate(model: model, cluster: cluster)
+        try options.validate()
         try options.profile?.validate(for: cluster.gpu, source: "profile")
         let t = strategy.tensorParallel, p = strategy.pipelineParallel, c = strategy.contextParallel
         let b = Double(strategy.microBatch), s = strategy.sequenceLength
@@ -178,9 +193,11 @@ public struct IterationEstimator: Sendable {
         let modelFlops = Double(strategy.globalBatch) * flops.model
         let perGPU = modelFlops / iteration / gpus
         var warnings = strategy.warnings(model: model)
-        let fits = memory.peak <= cluster.gpu.memoryBytes
+        let usable = cluster.gpu.memoryBytes * (1 - options.memoryHeadroom)
+        let fits = memory.peak <= usable
         if !fits {
-            warnings.insert(String(format: "does not fit: %.1f GiB per GPU needed, %.1f GiB available", memory.peak / 1_073_741_824, cluster.gpu.memoryBytes / 1_073_741_824), at: 0)
+            warnings.insert(String(format: "does not fit: %.1f GiB per GPU needed, %.1f GiB usable (%.1f GiB less %.0f %% headroom)", memory.peak / 1_073_741_824,
+                                   usable / 1_073_741_824, cluster.gpu.memoryBytes / 1_073_741_824, options.memoryHeadroom * 100), at: 0)
         }
         return IterationEstimate(
             iterationSeconds: iteration,
@@ -191,6 +208,7 @@ public struct IterationEstimator: Sendable {
             mfu: perGPU / cluster.gpu.bf16FlopsPerSecond,
             modelFlopsPerSecondPerGPU: perGPU,
             tokensPerSecondPerGPU: Double(strategy.globalBatch * s) / iteration / gpus,
+            usableMemoryBytes: usable,
             fitsInMemory: fits,
             warnings: warnings)
     }

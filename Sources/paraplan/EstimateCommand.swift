@@ -42,14 +42,14 @@ struct EstimateCommand: ParsableCommand {
             sequenceParallel: sequenceParallel, interleave: interleave, zeroStage: shape.zero,
             overlapGradientReduce: !noOverlapGradReduce, overlapTensorParallel: shape.tpCommOverlap, fp8: shape.fp8)
         let options = EstimateOptions(flashAttention: !noFlashAttention, attentionCounting: causalHalved ? .causalHalved : .full,
-                                      profile: profile)
+                                      profile: profile, memoryHeadroom: try shape.validatedMemoryHeadroom())
         let estimate = try costModelCall { () throws(CostModelError) in
             try IterationEstimator(model: model, cluster: cluster, options: options).estimate(strategy)
         }
         if json {
             try printJSON(EstimateReport(estimate))
         } else {
-            print(EstimateText.render(model: model, cluster: cluster, strategy: strategy, estimate: estimate))
+            print(EstimateText.render(model: model, cluster: cluster, strategy: strategy, estimate: estimate, headroom: options.memoryHeadroom))
         }
     }
 }
@@ -59,6 +59,7 @@ struct EstimateReport: Encodable {
     let iterationSeconds: Double
     let mfu: Double
     let memoryBytes: Double
+    let usableMemoryBytes: Double
     let fitsInMemory: Bool
     let tokensPerSecondPerGPU: Double
     let modelFlopsPerSecondPerGPU: Double
@@ -70,6 +71,7 @@ struct EstimateReport: Encodable {
         iterationSeconds = estimate.iterationSeconds
         mfu = estimate.mfu
         memoryBytes = estimate.memory.peak
+        usableMemoryBytes = estimate.usableMemoryBytes
         fitsInMemory = estimate.fitsInMemory
         tokensPerSecondPerGPU = estimate.tokensPerSecondPerGPU
         modelFlopsPerSecondPerGPU = estimate.modelFlopsPerSecondPerGPU
@@ -80,7 +82,7 @@ struct EstimateReport: Encodable {
 }
 
 enum EstimateText {
-    static func render(model: TransformerModel, cluster: Cluster, strategy: ParallelStrategy, estimate: IterationEstimate) -> String {
+    static func render(model: TransformerModel, cluster: Cluster, strategy: ParallelStrategy, estimate: IterationEstimate, headroom: Double) -> String {
         let counts = model.parameters
         let gib = 1_073_741_824.0
         var lines = [
@@ -98,8 +100,9 @@ enum EstimateText {
             ("EP all-to-all", estimate.breakdown.expertParallel), ("optimizer", estimate.breakdown.optimizer),
         ]
         for (name, seconds) in parts { lines.append(row([name, String(format: "%.3f s", seconds)], widths: [-20, 12])) }
-        lines.append(String(format: "memory per GPU (peak) %.2f GiB of %.2f GiB%@", estimate.memory.peak / gib,
-                            cluster.gpu.memoryBytes / gib, estimate.fitsInMemory ? "" : "  (does not fit)"))
+        lines.append(String(format: "memory per GPU (peak) %.2f GiB of %.2f GiB usable (%.2f GiB less %.0f %% headroom)%@", estimate.memory.peak / gib,
+                            estimate.usableMemoryBytes / gib, cluster.gpu.memoryBytes / gib, headroom * 100,
+                            estimate.fitsInMemory ? "" : "  (does not fit)"))
         let memory: [(String, Double)] = [("parameters", estimate.memory.parameters), ("gradients", estimate.memory.gradients),
                                           ("optimizer", estimate.memory.optimizer), ("activations", estimate.memory.activations),
                                           ("logits", estimate.memory.logits)]

@@ -36,18 +36,20 @@ struct LayoutsCommand: ParsableCommand {
             }
             contextDegrees.append(degree)
         }
-        let search = StaticLayoutSearch(model: model, cluster: cluster, options: EstimateOptions(profile: profile))
+        let headroom = try shape.validatedMemoryHeadroom()
+        let search = StaticLayoutSearch(model: model, cluster: cluster, options: EstimateOptions(profile: profile, memoryHeadroom: headroom))
+        let usable = cluster.gpu.memoryBytes * (1 - headroom) / 1_073_741_824
         let outcome = search.search(template: template, contextParallel: contextDegrees)
         guard !outcome.ranked.isEmpty else {
             let least = outcome.leastMemoryBytes.map { String(format: "the smallest needs %.1f GiB", $0 / 1_073_741_824) } ?? "none is valid for this batch shape"
-            throw CLIError.infeasible("--model", "no layout of \(cluster.gpuCount) GPUs fits in \(String(format: "%.0f", cluster.gpu.memoryBytes / 1_073_741_824)) GiB per GPU: \(least)")
+            throw CLIError.infeasible("--model", "no layout of \(cluster.gpuCount) GPUs fits in \(String(format: "%.1f", usable)) GiB usable per GPU (\(String(format: "%.0f", headroom * 100)) % headroom, --memory-headroom): \(least)")
         }
         let shown = Array((allVariants ? outcome.ranked : outcome.bestPerSplit).prefix(top))
         if json {
             let report = LayoutsReport(tried: outcome.tried, fitting: outcome.ranked.count, layouts: shown.map(LayoutsReport.Entry.init))
             try printJSON(report)
         } else {
-            print(LayoutsText.render(model: model, cluster: cluster, template: template, outcome: outcome, shown: shown))
+            print(LayoutsText.render(model: model, cluster: cluster, template: template, outcome: outcome, shown: shown, usableGiB: usable))
         }
     }
 }
@@ -76,7 +78,7 @@ struct LayoutsReport: Encodable {
 
 enum LayoutsText {
     static func render(model: TransformerModel, cluster: Cluster, template: ParallelStrategy, outcome: StaticLayoutSearch.Outcome,
-                       shown: [StaticLayoutSearch.Ranked]) -> String {
+                       shown: [StaticLayoutSearch.Ranked], usableGiB: Double) -> String {
         let header = ["rank", "TP", "PP", "CP", "DP", "EP", "micro", "VP", "recompute", "iteration s", "MFU %", "tokens/s/GPU", "memory GiB"]
         let rows = shown.enumerated().map { index, entry -> [String] in
             let s = entry.strategy, e = entry.estimate
@@ -93,7 +95,7 @@ enum LayoutsText {
         }
         let title = "\(model.name) on \(cluster.nodes) × \(cluster.gpusPerNode) \(cluster.gpu.name) (\(cluster.gpuCount) GPUs), "
             + "global batch \(template.globalBatch) × \(template.sequenceLength) tokens, ZeRO \(template.zeroStage)\(template.fp8 ? ", FP8" : ""): "
-            + "\(outcome.tried) layouts estimated, \(outcome.ranked.count) fit in memory; the fastest of each split (--all-variants for every one)"
+            + "\(outcome.tried) layouts estimated, \(outcome.ranked.count) fit in \(String(format: "%.1f", usableGiB)) GiB usable per GPU; the fastest of each split (--all-variants for every one)"
         // Say where the ranking leans on parts of the cost model no published run checks (docs/cost-model.md).
         var notes: [String] = []
         if model.moe != nil { notes.append("note: MoE layouts rest on expert compute and all-to-all costs no published run in the validation set checks") }

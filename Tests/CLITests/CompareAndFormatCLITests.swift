@@ -85,7 +85,7 @@ import Testing
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let lines = outcome.stdout.split(separator: "\n")
         #expect(lines.count == 6, "\(outcome.stdout)")
-        #expect(lines[0].contains("16 GPUs") && lines[0].contains("fit in memory"))
+        #expect(lines[0].contains("16 GPUs") && lines[0].contains("fit in 71.7 GiB usable per GPU"), "\(lines[0])")
         #expect(lines[1].hasPrefix("rank  TP  PP  CP  DP  EP"))
         let times = lines.dropFirst(2).compactMap { line in line.split(separator: " ").dropFirst(9).first.flatMap { Double($0) } }
         #expect(times.count == 4 && times == times.sorted(), "\(times)")
@@ -100,13 +100,23 @@ import Testing
     @Test func noFitIsExitThreeAndBadFlagsExitTwo() throws {
         let tooBig = try CLIRunner.run(["layouts", "--model", "llama-3-70b", "--cluster", "hgx-h100:1", "--global-batch", "8", "--seq-len", "4096"])
         #expect(tooBig.status == 3 && tooBig.stderr.contains("no layout of 8 GPUs fits") && tooBig.stderr.contains("GiB"), "\(tooBig.stderr)")
-        for (flag, value) in [("--cp", "1,x"), ("--top", "0"), ("--zero", "5"), ("--global-batch", "-3")] {
+        for (flag, value) in [("--cp", "1,x"), ("--top", "0"), ("--zero", "5"), ("--global-batch", "-3"), ("--memory-headroom", "0.95"),
+                              ("--memory-headroom", "-0.1"), ("--memory-headroom", "nan")] {
             var arguments = ["layouts", "--model", "llama-3-8b", "--cluster", "hgx-h100:1", "--global-batch", "64", "--seq-len", "4096"]
             if let index = arguments.firstIndex(of: flag) { arguments[index + 1] = value } else { arguments += [flag, value] }
             let outcome = try CLIRunner.run(arguments)
             #expect(outcome.status == 2, "\(flag) \(value): \(outcome.stderr)")
             #expect(outcome.stderr.hasPrefix("paraplan: ") && outcome.stderr.filter { $0 == "\n" }.count == 1, "\(outcome.stderr)")
         }
+        // The headroom is what the search plans around: with none, more layouts fit, and the message names the flag.
+        func fitting(_ headroom: String) throws -> Int? {
+            let outcome = try CLIRunner.run(["layouts", "--model", "llama-3-8b", "--cluster", "hgx-h100:1", "--global-batch", "64",
+                                             "--seq-len", "4096", "--memory-headroom", headroom, "--json"])
+            return (try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])?["fitting"] as? Int
+        }
+        let withHeadroom = try #require(try fitting("0.1")), without = try #require(try fitting("0"))
+        #expect(without > withHeadroom && withHeadroom > 0, "\(without) \(withHeadroom)")
+        #expect(tooBig.stderr.contains("usable per GPU (10 % headroom, --memory-headroom)"), "\(tooBig.stderr)")
         let fp8 = try CLIRunner.run(["layouts", "--model", "llama-3-8b", "--cluster", "dgx-a100:1", "--global-batch", "64", "--seq-len", "4096", "--fp8"])
         #expect(fp8.status == 2 && fp8.stderr.contains("FP8"), "\(fp8.stderr)")
     }

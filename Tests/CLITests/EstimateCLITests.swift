@@ -17,7 +17,9 @@ import Testing
         let seconds = try #require(object["iterationSeconds"] as? Double)
         let mfu = try #require(object["mfu"] as? Double)
         let memory = try #require(object["memoryBytes"] as? Double)
+        let usable = try #require(object["usableMemoryBytes"] as? Double)
         #expect(seconds > 0 && mfu > 0.2 && mfu < 0.7 && memory > 1e9)
+        #expect(usable == 81_559 * 1_048_576 * 0.9)
         #expect((object["breakdown"] as? [String: Any])?["compute"] != nil)
     }
 
