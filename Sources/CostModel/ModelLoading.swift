@@ -92,10 +92,13 @@ extension TransformerModel {
             // Every layer is MoE; each expert is a SwiGLU of intermediate_size.
             let topK = fields.has("num_experts_per_tok") ? try fields.int("num_experts_per_tok") : try fields.int("experts_per_token")
             moe = MixtureOfExperts(experts: try fields.int("num_local_experts"), topK: topK, expertFFNHiddenSize: ffn)
-        case "llama", "mistral", "qwen2", "qwen3", "qwen2_vl", "qwen2_5_vl", "gemma", "gemma2", "gemma3_text", "internlm2":
+        case "llama", "mistral", "qwen2", "qwen3", "qwen2_vl", "qwen2_5_vl", "gemma", "gemma2", "gemma3_text", "internlm2",
+             "phi3", "olmo", "olmo2", "granite":
+            // Llama's shape: Phi-3/Phi-4 pack Q, K, V and gate/up into one matrix each (the same parameters), OLMo 2
+            // adds Q/K norms and Granite scaling multipliers, neither of which moves the FLOP or memory counts.
             break
         default:
-            throw fields.fail("model_type", type, "not supported; use llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, deepseek_v2, deepseek_v3, gpt_oss, gemma, gemma2, gemma3_text, internlm2, qwen2_vl, qwen2_5_vl, qwen3_vl, qwen3_vl_moe, internvl_chat or internvl, or a ParaPlan model file")
+            throw fields.fail("model_type", type, "not supported; use llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, deepseek_v2, deepseek_v3, gpt_oss, gemma, gemma2, gemma3_text, internlm2, phi3, olmo, olmo2, granite, qwen2_vl, qwen2_5_vl, qwen3_vl, qwen3_vl_moe, internvl_chat or internvl, or a ParaPlan model file")
         }
         if ffn <= 0, let moe { ffn = moe.expertFFNHiddenSize }
         // These families all use SwiGLU (hidden_act "silu"), Gemma's GeGLU is gated too (its act is a GELU); Qwen2
