@@ -54,6 +54,9 @@ public struct EstimateOptions: Sendable, Equatable {
         self.memoryHeadroom = memoryHeadroom
     }
 
+    /// What a layout may plan for on this GPU.
+    public func usableMemoryBytes(of gpu: GPUSpec) -> Double { gpu.memoryBytes * (1 - memoryHeadroom) }
+
     func validate() throws(CostModelError) {
         try CostModelError.check(memoryHeadroom.isFinite && memoryHeadroom >= 0 && memoryHeadroom < 1, "options", "memoryHeadroom",
                                  memoryHeadroom, "must be a fraction from 0 up to (not including) 1")
@@ -193,7 +196,7 @@ public struct IterationEstimator: Sendable {
         let modelFlops = Double(strategy.globalBatch) * flops.model
         let perGPU = modelFlops / iteration / gpus
         var warnings = strategy.warnings(model: model)
-        let usable = cluster.gpu.memoryBytes * (1 - options.memoryHeadroom)
+        let usable = options.usableMemoryBytes(of: cluster.gpu)
         let fits = memory.peak <= usable
         if !fits {
             warnings.insert(String(format: "does not fit: %.1f GiB per GPU needed, %.1f GiB usable (%.1f GiB less %.0f %% headroom)", memory.peak / 1_073_741_824,

@@ -37,8 +37,9 @@ struct LayoutsCommand: ParsableCommand {
             contextDegrees.append(degree)
         }
         let headroom = try shape.validatedMemoryHeadroom()
-        let search = StaticLayoutSearch(model: model, cluster: cluster, options: EstimateOptions(profile: profile, memoryHeadroom: headroom))
-        let usable = cluster.gpu.memoryBytes * (1 - headroom) / 1_073_741_824
+        let options = EstimateOptions(profile: profile, memoryHeadroom: headroom)
+        let search = StaticLayoutSearch(model: model, cluster: cluster, options: options)
+        let usable = options.usableMemoryBytes(of: cluster.gpu) / 1_073_741_824
         let outcome = search.search(template: template, contextParallel: contextDegrees)
         guard !outcome.ranked.isEmpty else {
             let least = outcome.leastMemoryBytes.map { String(format: "the smallest needs %.1f GiB", $0 / 1_073_741_824) } ?? "none is valid for this batch shape"
