@@ -14,6 +14,8 @@ public enum BatchBalanceError: Error, Sendable, Equatable, CustomStringConvertib
     case capsInfeasible(index: Int, reason: String)
     case encoderCostMissing
     case invalidProfile(CostModelError)
+    /// Options that cannot go together, or an option the cost cannot price.
+    case invalidCombination(String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,7 @@ public enum BatchBalanceError: Error, Sendable, Equatable, CustomStringConvertib
         case .capsInfeasible(let index, let reason): index < 0 ? reason : "samples[\(index)]: \(reason)"
         case .encoderCostMissing: "samples have images but the cost has no encoder phase (give a profile with phases.encoder, or a model with a vision_config)"
         case .invalidProfile(let error): error.description
+        case .invalidCombination(let reason): reason
         }
     }
 }
@@ -50,9 +53,13 @@ public struct BatchBalancer: Sendable {
         /// With `separateEncoder`: keep the separate encoder phase even when one assignment for both phases is faster
         /// (for a runtime that always re-dispatches images). By default the faster plan is returned.
         public var keepEncoderPhase: Bool
+        /// With `separateEncoder`: an image heavier than the mean rank's encoder work may be split over an aligned group
+        /// of ranks (sequence parallelism inside the ViT), priced by the cost's `encoderSplit`.
+        public var splitImages: Bool
 
         public init(ranks: Int, microBatches: Int? = nil, equalCounts: Bool = false, maxTokensPerMicroBatch: Int? = nil,
-                    separateEncoder: Bool = false, syncEveryPhase: Bool = false, keepEncoderPhase: Bool = false) {
+                    separateEncoder: Bool = false, syncEveryPhase: Bool = false, keepEncoderPhase: Bool = false,
+                    splitImages: Bool = false) {
             self.ranks = ranks
             self.microBatches = microBatches
             self.equalCounts = equalCounts
@@ -60,6 +67,7 @@ public struct BatchBalancer: Sendable {
             self.separateEncoder = separateEncoder
             self.syncEveryPhase = syncEveryPhase
             self.keepEncoderPhase = keepEncoderPhase
+            self.splitImages = splitImages
         }
     }
 
@@ -74,6 +82,14 @@ public struct BatchBalancer: Sendable {
         }
         if let cap = options.maxTokensPerMicroBatch, cap <= 0 || cap > Limits.tokens {
             throw .invalidOption(name: "--max-tokens-per-micro-batch", value: cap, reason: "must be a whole number from 1 to \(Limits.tokens)")
+        }
+        if options.splitImages {
+            guard options.separateEncoder else {
+                throw .invalidCombination("--split-images needs --phases encoder,llm: images are split only in a separate encoder phase")
+            }
+            guard cost.encoder == nil || cost.encoderSplit != nil else {
+                throw .invalidCombination("--split-images: the cost has no encoderSplit (give a profile with encoderSplit, or a model with a vision_config)")
+            }
         }
         self.cost = cost
         self.options = options

@@ -14,9 +14,13 @@ struct Partitioner {
 
     /// Heaviest first (ties by index): the LPT order, sorted once for placement and every local search.
     let order: [Int]
+    /// Work each bin holds before any item (split images' shares); only the uncapped placement without a count rule
+    /// and the local search read it.
+    let baseLoads: [Double]?
 
     /// `order` may be given when the caller has it cheaper (it must be the weights descending, in some tie order).
-    init(weights: [Double], tokens: [Int], bins: Int, equalCount: Int?, cap: Int?, microBatches: Int?, order: [Int]? = nil) {
+    init(weights: [Double], tokens: [Int], bins: Int, equalCount: Int?, cap: Int?, microBatches: Int?, order: [Int]? = nil,
+         baseLoads: [Double]? = nil) {
         self.weights = weights
         self.tokens = tokens
         self.bins = bins
@@ -24,7 +28,10 @@ struct Partitioner {
         self.cap = cap
         self.microBatches = microBatches
         self.order = order ?? KeyedIndex.descending(weights)
+        self.baseLoads = baseLoads
     }
+
+    func base(_ bin: Int) -> Double { baseLoads?[bin] ?? 0 }
 
     /// LPT: each item to the least-loaded bin that can take it (lowest index on ties), micro-batches filled first-fit
     /// as items arrive. Returns nil and the item that fits nowhere. `byTokens` orders by tokens instead of cost
@@ -72,7 +79,8 @@ struct Partitioner {
     private func uncappedLPT(_ order: [Int], fillingSmallItems: Bool) -> (bins: [[Int]]?, stuck: Int?) {
         var contents = [[Int]](repeating: [], count: bins)
         var open = LeastLoadedBins(count: bins)
-        let average = weights.reduce(0, +) / Double(bins)
+        if let baseLoads { for (bin, load) in baseLoads.enumerated() where load != 0 { open.set(load, of: bin) } }
+        let average = (weights.reduce(0, +) + (baseLoads?.reduce(0, +) ?? 0)) / Double(bins)
         var position = 0
         func placeOnLeastLoaded() -> Bool {
             guard let least = open.least else { return false }
@@ -125,7 +133,7 @@ struct Partitioner {
                  admits: (([Int]) -> Bool)? = nil) -> [[Int]] {
         let stop = target + (tolerance ?? 1e-4 * target)
         var contents = start
-        var loads = contents.map(load)
+        var loads = contents.enumerated().map { base($0.offset) + load($0.element) }
         var binOf = [Int](repeating: -1, count: weights.count)
         for (bin, items) in contents.enumerated() { for item in items { binOf[item] = bin } }
         // Lightest first; when every item is placed (always, in practice) that is the LPT order reversed.
@@ -204,8 +212,8 @@ struct Partitioner {
             binOf[action.item] = action.to
             contents[busiest] = from
             contents[action.to] = to
-            loads[busiest] = load(from)
-            loads[action.to] = load(to)
+            loads[busiest] = base(busiest) + load(from)
+            loads[action.to] = base(action.to) + load(to)
         }
         return contents
     }

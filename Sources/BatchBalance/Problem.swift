@@ -21,8 +21,12 @@ struct Problem {
     /// (sample, image) pairs and their encoder costs, for separate balancing.
     let images: [(sample: Int, image: Int, seconds: Double)]
     /// The encoder phase balanced on its own (LPT over images with free counts, then local search); it does not
-    /// depend on the LLM assignment, so it is computed once. Empty unless the encoder is balanced separately.
+    /// depend on the LLM assignment, so it is computed once. Empty unless the encoder is balanced separately. With
+    /// `splitImages`, the whole images only: the split ones are in `encoderShards`.
     let encoderAssignment: [[Int]]
+    /// Images split over groups of ranks (`splitImages`, when that lowers the phase), and each rank's share of them.
+    let encoderShards: [ImageSplitter.Shard]
+    let encoderShardSeconds: [Double]
     /// Its slowest rank.
     let encoderSeconds: Double
     /// Bounds on the slowest rank of each phase (docs/batch-balancing.md §Lower bound), computed once.
@@ -67,16 +71,35 @@ struct Problem {
             let imageSeconds = images.map(\.seconds)
             let balancer = Partitioner(weights: imageSeconds, tokens: images.map { _ in 0 }, bins: options.ranks, equalCount: nil,
                                        cap: nil, microBatches: nil, order: KeyedIndex.descending(counts: imageTokens))
-            encoderLowerBound = Self.partitionBound(imageSeconds, equal: nil, ranks: options.ranks)
+            let wholeBound = Self.partitionBound(imageSeconds, equal: nil, ranks: options.ranks)
             // The encoder phase is one part of the step: within 1e-4 of the step's bound is below the cost model's
             // precision, as for a single phase.
-            encoderAssignment = balancer.improve(balancer.lpt(fillingSmallItems: true).bins ?? [], target: encoderLowerBound,
-                                                 tolerance: 1e-4 * (llmLowerBound + encoderLowerBound))
+            let whole = balancer.improve(balancer.lpt(fillingSmallItems: true).bins ?? [], target: wholeBound,
+                                         tolerance: 1e-4 * (llmLowerBound + wholeBound))
+            let wholeSeconds = whole.map { $0.reduce(0) { $0 + imageSeconds[$1] } }.max() ?? 0
+            var chosen = (bound: wholeBound, assignment: whole, shards: [ImageSplitter.Shard](), shardSeconds: [Double]())
+            if options.splitImages, let split = cost.encoderSplit, let phase = cost.encoder {
+                let splitter = ImageSplitter(imageSeconds: imageSeconds, imageTokens: imageTokens, phase: phase, split: split,
+                                             ranks: options.ranks)
+                let bound = min(wholeBound, splitter.lowerBound)
+                chosen.bound = bound
+                // Splitting is kept only when it lowers the phase: the plan is never slower than without it.
+                if let outcome = splitter.plan(order: balancer.order, target: bound, tolerance: 1e-4 * (llmLowerBound + bound)),
+                   outcome.slowest < wholeSeconds * (1 - 1e-9) {
+                    chosen = (bound, outcome.assignment, outcome.shards, outcome.shareSeconds)
+                }
+            }
+            (encoderLowerBound, encoderAssignment, encoderShards, encoderShardSeconds) = chosen
         } else {
             encoderLowerBound = 0
             encoderAssignment = []
+            encoderShards = []
+            encoderShardSeconds = []
         }
-        encoderSeconds = encoderAssignment.map { $0.reduce(0) { $0 + images[$1].seconds } }.max() ?? 0
+        let shares = encoderShardSeconds
+        encoderSeconds = encoderAssignment.enumerated().map { rank, items in
+            (shares.isEmpty ? 0 : shares[rank]) + items.reduce(0) { $0 + images[$1].seconds }
+        }.max() ?? 0
     }
 
     var equalCount: Int? { options.equalCounts ? samples.count / options.ranks : nil }
@@ -316,6 +339,24 @@ struct Problem {
         return options.separateEncoder && !images.isEmpty ? llmLowerBound + encoderLowerBound : llmLowerBound
     }
 
+    /// Each rank's shards in the order it runs them: larger groups first, then by first rank and image. Aligned
+    /// groups nest, so every member of a group has run the same shares before it and reaches the image together.
+    func shardLists() -> [[BatchBalancePlan.Shard]] {
+        var lists = [[BatchBalancePlan.Shard]](repeating: [], count: options.ranks)
+        let ordered = encoderShards.sorted { lhs, rhs in
+            if lhs.degree != rhs.degree { return lhs.degree > rhs.degree }
+            if lhs.firstRank != rhs.firstRank { return lhs.firstRank < rhs.firstRank }
+            return lhs.item < rhs.item
+        }
+        for shard in ordered {
+            let image = images[shard.item]
+            for rank in shard.firstRank..<(shard.firstRank + shard.degree) {
+                lists[rank].append(.init(sample: image.sample, image: image.image, firstRank: shard.firstRank, degree: shard.degree))
+            }
+        }
+        return lists
+    }
+
     func result(_ contents: [[Int]], baselines: [(name: String, contents: [[Int]])], elapsed: Duration) throws(BatchBalanceError) -> BatchBalanceResult {
         let batcher = microBatcher
         var ranks: [BatchBalancePlan.Rank] = []
@@ -343,9 +384,17 @@ struct Problem {
                 list.reserveCapacity(items.count)
                 return list
             }
-            for (item, image) in images.enumerated() { listed[rankOf[item]].append(.init(sample: image.sample, image: image.image)) }
+            var split = [Bool](repeating: false, count: images.count)
+            for shard in encoderShards { split[shard.item] = true }
+            for (item, image) in images.enumerated() where !split[item] {
+                listed[rankOf[item]].append(.init(sample: image.sample, image: image.image))
+            }
+            let shardsOf = shardLists()
             encoder = encoderAssignment.indices.map { rank in
-                .init(rank: rank, images: listed[rank], predictedSeconds: encoderAssignment[rank].reduce(0) { $0 + images[$1].seconds })
+                .init(rank: rank, images: listed[rank],
+                      predictedSeconds: (encoderShardSeconds.isEmpty ? 0 : encoderShardSeconds[rank])
+                          + encoderAssignment[rank].reduce(0) { $0 + images[$1].seconds },
+                      shards: shardsOf[rank].isEmpty ? nil : shardsOf[rank])
             }
         }
         let movedSamples = contents.enumerated().reduce(0) { total, entry in

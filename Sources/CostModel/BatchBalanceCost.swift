@@ -19,17 +19,20 @@ public struct PhaseCost: Sendable, Equatable, Codable {
     }
 }
 
-/// The batch-balance profile: the LLM phase, an optional encoder phase, the bytes a token costs to move, and an
-/// optional token cap per micro-batch.
+/// The batch-balance profile: the LLM phase, an optional encoder phase (and what splitting one image over several
+/// ranks costs), the bytes a token costs to move, and an optional token cap per micro-batch.
 public struct BatchBalanceCost: Sendable, Equatable {
     public var llm: PhaseCost
     public var encoder: PhaseCost?
+    public var encoderSplit: EncoderSplitCost?
     public var bytesPerToken: Double
     public var maxTokensPerMicroBatch: Int?
 
-    public init(llm: PhaseCost, encoder: PhaseCost? = nil, bytesPerToken: Double = 4, maxTokensPerMicroBatch: Int? = nil) {
+    public init(llm: PhaseCost, encoder: PhaseCost? = nil, encoderSplit: EncoderSplitCost? = nil, bytesPerToken: Double = 4,
+                maxTokensPerMicroBatch: Int? = nil) {
         self.llm = llm
         self.encoder = encoder
+        self.encoderSplit = encoderSplit
         self.bytesPerToken = bytesPerToken
         self.maxTokensPerMicroBatch = maxTokensPerMicroBatch
     }
@@ -43,14 +46,16 @@ public struct BatchBalanceCost: Sendable, Equatable {
             }
         }
         try CostModelError.check(bytesPerToken.isFinite && bytesPerToken >= 0, source, "bytesPerToken", bytesPerToken, "must be a finite number ≥ 0")
+        try encoderSplit?.validate(source: source)
         if let cap = maxTokensPerMicroBatch { try CostModelError.count(cap, atMost: Limits.tokens, source, "maxTokensPerMicroBatch") }
     }
 
     /// A profile file (YAML or JSON): kind: batch-balance, phases: {llm: {secondsPerToken, secondsPerToken2,
-    /// secondsPerSample}, encoder: {...}}, bytesPerToken, maxTokensPerMicroBatch.
+    /// secondsPerSample}, encoder: {...}}, encoderSplit: {secondsPerToken, maxDegree}, bytesPerToken,
+    /// maxTokensPerMicroBatch.
     public static func load(data: Data, source: String) throws(CostModelError) -> BatchBalanceCost {
         let fields = try FieldReader.parse(data, source: source)
-        try fields.rejectUnknown(allowed: ["kind", "phases", "bytesPerToken", "maxTokensPerMicroBatch"])
+        try fields.rejectUnknown(allowed: ["kind", "phases", "encoderSplit", "bytesPerToken", "maxTokensPerMicroBatch"])
         if let kind = try fields.string("kind"), kind != "batch-balance" { throw fields.fail("kind", kind, "must be batch-balance") }
         guard let phases = try fields.nested("phases") else { throw fields.fail("phases", nil, "missing") }
         try phases.rejectUnknown(allowed: ["llm", "encoder"])
@@ -61,7 +66,14 @@ public struct BatchBalanceCost: Sendable, Equatable {
                              secondsPerSample: try reader.optionalDouble("secondsPerSample") ?? 0)
         }
         guard let llm = try phase("llm") else { throw phases.fail("llm", nil, "missing") }
-        let cost = BatchBalanceCost(llm: llm, encoder: try phase("encoder"), bytesPerToken: try fields.optionalDouble("bytesPerToken") ?? 4,
+        var split: EncoderSplitCost?
+        if let reader = try fields.nested("encoderSplit") {
+            try reader.rejectUnknown(allowed: ["secondsPerToken", "maxDegree"])
+            split = EncoderSplitCost(secondsPerToken: try reader.double("secondsPerToken"), maxDegree: try reader.int("maxDegree"))
+        }
+        let encoder = try phase("encoder")
+        if split != nil, encoder == nil { throw fields.fail("encoderSplit", nil, "needs phases.encoder: it splits encoder work") }
+        let cost = BatchBalanceCost(llm: llm, encoder: encoder, encoderSplit: split, bytesPerToken: try fields.optionalDouble("bytesPerToken") ?? 4,
                                     maxTokensPerMicroBatch: fields.has("maxTokensPerMicroBatch") ? try fields.int("maxTokensPerMicroBatch") : nil)
         try cost.validate(source: source)
         return cost
@@ -71,17 +83,20 @@ public struct BatchBalanceCost: Sendable, Equatable {
     /// time), b = attention training FLOPs per token², both at the cluster's achieved FLOP/s; c = 0. Tokens move as
     /// 4-byte ids. A model with a vision encoder (Qwen2-VL family) also gets the encoder phase, per image of L LLM
     /// tokens, from `VisionEncoder.trainingFlops` at the same FLOP/s (compute-bound: the encoder's memory traffic is
-    /// not modelled).
+    /// not modelled), and what splitting an image over the ranks of one node costs (`EncoderSplitCost.derive`).
     public static func derive(model: TransformerModel, cluster: Cluster) throws(CostModelError) -> BatchBalanceCost {
         let sp = try SequenceParallelCost.derive(model: model, cluster: cluster.withPowerOfTwoGPUs)
         var encoder: PhaseCost?
+        var split: EncoderSplitCost?
         if let vision = model.vision {
+            split = EncoderSplitCost.derive(vision: vision, cluster: cluster)
             let rate = IterationEstimator(model: model, cluster: cluster.withPowerOfTwoGPUs)
                 .achievedFlopsPerSecond(ParallelStrategy(globalBatch: 1, sequenceLength: 1))
             let flops = vision.trainingFlops
             encoder = PhaseCost(secondsPerToken: flops.perToken / rate, secondsPerToken2: flops.perToken2 / rate)
         }
-        return BatchBalanceCost(llm: PhaseCost(secondsPerToken: sp.alpha2, secondsPerToken2: sp.alpha1), encoder: encoder, bytesPerToken: 4)
+        return BatchBalanceCost(llm: PhaseCost(secondsPerToken: sp.alpha2, secondsPerToken2: sp.alpha1), encoder: encoder, encoderSplit: split,
+                                bytesPerToken: 4)
     }
 }
 

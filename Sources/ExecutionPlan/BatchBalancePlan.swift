@@ -43,13 +43,18 @@ public struct BatchBalancePlan: PlanBody {
 
     public struct EncoderRank: Codable, Sendable, Equatable {
         public var rank: Int
+        /// Whole images this rank encodes, after its shards.
         public var images: [ImageRef]
+        /// Its part of images split over groups of ranks (`--split-images`), run first; absent when none.
+        public var shards: [Shard]?
+        /// Its shards and whole images.
         public var predictedSeconds: Double
 
-        public init(rank: Int, images: [ImageRef], predictedSeconds: Double) {
+        public init(rank: Int, images: [ImageRef], predictedSeconds: Double, shards: [Shard]? = nil) {
             self.rank = rank
             self.images = images
             self.predictedSeconds = predictedSeconds
+            self.shards = shards
         }
     }
 
@@ -120,6 +125,7 @@ public struct BatchBalancePlan: PlanBody {
                 guard images.insert(pair).inserted else { return PlanProblem(path: path, value: written, reason: "image placed twice") }
             }
         }
+        if let encoder, let problem = firstShardViolation(encoder: encoder, sampleCount: seen.count, wholeImages: images) { return problem }
         if stepModel == .slowestRank, encoder != nil {
             return PlanProblem(path: "stepModel", value: StepModel.slowestRank.rawValue, reason: "an encoder phase makes the step the sum of per-phase maxima")
         }

@@ -174,7 +174,21 @@ public enum PlanSchema {
             "properties": {
               "rank": { "$ref": "#/$defs/index" },
               "predictedSeconds": { "$ref": "#/$defs/seconds" },
-              "images": { "type": "array", "items": { "type": "array", "minItems": 2, "maxItems": 2, "items": { "$ref": "#/$defs/index" } } }
+              "images": { "type": "array", "items": { "type": "array", "minItems": 2, "maxItems": 2, "items": { "$ref": "#/$defs/index" } } },
+              "shards": {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "required": ["sample", "image", "firstRank", "degree"],
+                  "properties": {
+                    "sample": { "$ref": "#/$defs/index" },
+                    "image": { "$ref": "#/$defs/index" },
+                    "firstRank": { "$ref": "#/$defs/index" },
+                    "degree": { "type": "integer", "minimum": 2 }
+                  },
+                  "additionalProperties": false
+                }
+              }
             },
             "additionalProperties": false
           }

@@ -141,9 +141,9 @@ enum MultimodalBalanceBenchmark {
     /// LLM-only plan's encoder work less averaged out.
     static func samplesPerRank(costs: [(name: String, cost: BatchBalanceCost)]) throws -> [String] {
         var rows = ["", "Samples per rank (same generators and costs; \"largest image\" marks rows whose encoder bound is one image, above Σ encoder ÷ ranks).",
-                    "", "| model | images | samples / ranks | per rank | 1 + s·(k − 1) | at most (bound) | LLM phase balanced alone | one assignment, encoder-aware | separate encoder phase | speed-up of the faster | separate phase's (at most) | encoder bound |",
-                    "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
-        var tally = GainTally()
+                    "", "| model | images | samples / ranks | per rank | 1 + s·(k − 1) | at most (bound) | LLM phase balanced alone | one assignment, encoder-aware | separate encoder phase | speed-up of the faster | separate phase's (at most) | encoder bound | `--split-images`: speed-up (at most) | images split | planning ms |",
+                    "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
+        var tally = GainTally(), splitTally = GainTally()
         for (name, cost) in costs {
             for mix in [Mix.poisson(maxImage: 16384, lambda: 1), .mixedResolution, .modalityMix] {
                 for (count, ranks) in [(1024, 64), (1024, 128), (1024, 256), (8192, 512), (4096, 512), (2048, 512)] {
@@ -154,14 +154,21 @@ enum MultimodalBalanceBenchmark {
                     let largestBinds = (images.max() ?? 0) > images.reduce(0, +) / Double(ranks)
                     guard let skew = plans.ours.encoderSkew else { throw BenchmarkFailure(message: "no encoder skew for \(batch.shape)") }
                     tally.add(gain: alone / plans.ours.stepSeconds, potential: skew.potentialSpeedUp)
-                    rows.append(String(format: "| %@ | %@ | %d / %d | %d | %.2f× | %.2f× | %.3f s | %.3f s | %.3f s | %.2f× | %@ | %@ |", name, mix.shortLabel, count, ranks,
+                    // The same plan with heavy images split over groups of ranks (median planning time of 5 runs).
+                    let splitBalancer = try BatchBalancer(cost: cost, options: .init(ranks: ranks, equalCounts: true, separateEncoder: true, splitImages: true))
+                    let splitRuns = try (0..<5).map { _ in try splitBalancer.plan(batch.samples) }
+                    guard let split = splitRuns.last, let splitSkew = split.encoderSkew else { throw BenchmarkFailure(message: "no split plan for \(batch.shape)") }
+                    splitTally.add(gain: alone / split.stepSeconds, potential: splitSkew.potentialSpeedUp)
+                    let splitCount = Set((split.encoder ?? []).flatMap { $0.shards ?? [] }).count
+                    rows.append(String(format: "| %@ | %@ | %d / %d | %d | %.2f× | %.2f× | %.3f s | %.3f s | %.3f s | %.2f× | %@ | %@ | %.2f× (%.2f×) | %d | %.1f |", name, mix.shortLabel, count, ranks,
                                        count / ranks, skew.averagedSpeedUp, skew.potentialSpeedUp, alone, plans.together.stepSeconds, plans.separate.stepSeconds,
                                        alone / plans.ours.stepSeconds, plans.separateGain,
-                                       largestBinds ? "largest image" : "Σ ÷ ranks"))
+                                       largestBinds ? "largest image" : "Σ ÷ ranks", alone / split.stepSeconds, splitSkew.potentialSpeedUp, splitCount,
+                                       SequenceParallelBenchmark.median(splitRuns.map(\.planningSeconds)) * 1000))
                 }
             }
         }
-        return rows + ["", tally.summary]
+        return rows + ["", tally.summary, "With `--split-images`: " + splitTally.summary]
     }
 
     static func run() throws -> [String] {

@@ -35,6 +35,9 @@ struct PlanBatchBalanceCommand: ParsableCommand {
     @Flag(help: "With --phases encoder,llm: keep the separate encoder phase even when one assignment for both phases is faster (by default the faster plan is written).")
     var keepEncoderPhase = false
 
+    @Flag(help: "With --phases encoder,llm: an image heavier than the mean rank's encoder work may be split over an aligned group of ranks (sequence parallelism inside the vision encoder; the plan lists it under each rank's shards).")
+    var splitImages = false
+
     @OptionGroup var outputOptions: PlanOutputOptions
 
     func run() throws {
@@ -56,7 +59,7 @@ struct PlanBatchBalanceCommand: ParsableCommand {
             let balancer = try BatchBalancer(cost: cost, options: .init(ranks: ranks, microBatches: microBatches, equalCounts: equalCounts,
                                                                         maxTokensPerMicroBatch: maxTokensPerMicroBatch,
                                                                         separateEncoder: phases == "encoder,llm", syncEveryPhase: syncEveryPhase,
-                                                                        keepEncoderPhase: keepEncoderPhase))
+                                                                        keepEncoderPhase: keepEncoderPhase, splitImages: splitImages))
             result = try balancer.plan(batch)
         } catch {
             switch error {
@@ -64,6 +67,7 @@ struct PlanBatchBalanceCommand: ParsableCommand {
             // Flags are not in the samples file: no file name in front.
             case .invalidRanks: throw CLIError(code: .badInput, message: error.description)
             case .invalidOption(let name, _, _) where name.hasPrefix("--"): throw CLIError(code: .badInput, message: error.description)
+            case .invalidCombination: throw CLIError(code: .badInput, message: error.description)
             default: throw CLIError.badInput(samples, error.description)
             }
         }
@@ -84,6 +88,10 @@ struct PlanBatchBalanceCommand: ParsableCommand {
         if let encoder = result.encoder {
             let how = result.encoderBalancedSeparately ? "balanced separately" : "with its samples, ranks synchronised"
             lines.append(String(format: "encoder phase %@: slowest rank %.4f s", how, encoder.map(\.predictedSeconds).max() ?? 0))
+            let split = Set(encoder.flatMap { $0.shards ?? [] })
+            if let smallest = split.map(\.degree).min(), let largest = split.map(\.degree).max() {
+                lines.append("images split: \(split.count) over groups of \(smallest == largest ? "\(smallest)" : "\(smallest)-\(largest)") ranks, run before each rank's whole images")
+            }
         }
         if let skew = result.encoderSkew {
             let alone = result.baselines.first { $0.name == "llm-only" }.map { String(format: " (this plan: %.2f×)", $0.stepSeconds / result.stepSeconds) } ?? ""

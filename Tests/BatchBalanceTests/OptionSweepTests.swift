@@ -10,7 +10,7 @@ import SolverFixtures
     @Test(arguments: 0..<4)
     func everyOptionCombinationGivesAValidPlanOrAClearError(seed: Int) throws {
         var random = SeededGenerator(seed: UInt64(seed + 100))
-        var plans = 0
+        var plans = 0, splitPlans = 0
         for ranks in [1, 3, 8, 40] {
             for count in [1, 24, 72] {
                 let multimodal = random.next() % 4 != 0
@@ -26,10 +26,14 @@ import SolverFixtures
                     let equal = flags & 8 != 0 && count % ranks == 0
                     let microBatches: Int? = flags & 16 != 0 ? 2 : nil
                     let cap: Int? = random.next() % 2 == 0 ? largest + Int(random.next() % 20_000) : nil
+                    // Half the separate-phase plans may split heavy images (drawn, so the sweep keeps its size).
+                    let split = separate && random.next() % 2 == 0
                     let options = BatchBalancer.Options(ranks: ranks, microBatches: microBatches, equalCounts: equal, maxTokensPerMicroBatch: cap,
-                                                        separateEncoder: separate, syncEveryPhase: sync, keepEncoderPhase: keep)
+                                                        separateEncoder: separate, syncEveryPhase: sync, keepEncoderPhase: keep, splitImages: split)
+                    var cost = BatchBalanceTests.cost
+                    cost.encoderSplit = EncoderSplitCost(secondsPerToken: 2e-6, maxDegree: 8)
                     let result: BatchBalanceResult
-                    do { result = try BatchBalancer(cost: BatchBalanceTests.cost, options: options).plan(samples) } catch {
+                    do { result = try BatchBalancer(cost: cost, options: options).plan(samples) } catch {
                         // The errors a sweep can meet: too few samples for the micro-batches, or caps too tight.
                         switch error {
                         case .tooFewSamples, .capsInfeasible: continue
@@ -37,6 +41,7 @@ import SolverFixtures
                         }
                     }
                     plans += 1
+                    if result.encoder?.contains(where: { $0.shards != nil }) == true { splitPlans += 1 }
                     let plan = try result.executionPlan()
                     #expect(plan.firstInvariantViolation() == nil, "\(options): \(String(describing: plan.firstInvariantViolation()))")
                     #expect(result.lowerBoundSeconds <= result.stepSeconds * (1 + 1e-12))
@@ -48,5 +53,6 @@ import SolverFixtures
             }
         }
         #expect(plans > 100)
+        #expect(splitPlans > 0, "no plan split an image")
     }
 }

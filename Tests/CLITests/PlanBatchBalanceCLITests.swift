@@ -70,6 +70,26 @@ import Testing
         #expect(without.stderr.contains("--phases = llm") && without.stderr.contains("--keep-encoder-phase needs encoder,llm"), "\(without.stderr)")
     }
 
+    /// --split-images: heavy images split over groups of ranks, listed as shards in a plan that validates; refused
+    /// without a separate encoder phase, and with a profile that cannot price it.
+    @Test func splitsHeavyImagesWhenAsked() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("bb-split-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let outcome = try CLIRunner.run(["plan", "batch-balance", "--samples", samples, "--ranks", "64", "--equal-counts",
+                                         "--model", "Examples/models/qwen2-vl-7b.config.json", "--cluster", "hgx-h100:1",
+                                         "--phases", "encoder,llm", "--split-images", "--output", output])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("images split: "), "\(outcome.stdout)")
+        #expect(try CLIRunner.run(["validate", output]).status == 0)
+        #expect(try String(contentsOfFile: output, encoding: .utf8).contains(#""shards" : ["#))
+        let without = try CLIRunner.run(["plan", "batch-balance", "--samples", samples, "--ranks", "8", "--profile", profile, "--split-images"])
+        #expect(without.status == 2 && without.stderr.contains("--split-images needs --phases encoder,llm"), "\(without.stderr)")
+        #expect(without.stderr.filter { $0 == "\n" }.count == 1)
+        let unpriced = try CLIRunner.run(["plan", "batch-balance", "--samples", samples, "--ranks", "8", "--profile", profile,
+                                          "--phases", "encoder,llm", "--split-images"])
+        #expect(unpriced.status == 2 && unpriced.stderr.contains("no encoderSplit"), "\(unpriced.stderr)")
+    }
+
     @Test func badInputAndInfeasibleCaps() throws {
         func expect(_ arguments: [String], code: Int32, _ parts: [String]) throws {
             let outcome = try CLIRunner.run(["plan", "batch-balance"] + arguments)
