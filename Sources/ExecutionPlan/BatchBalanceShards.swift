@@ -43,7 +43,7 @@ extension BatchBalancePlan {
                     return PlanProblem(path: path, value: written, reason: "must name an image of a planned sample")
                 }
                 guard shard.degree >= 2, shard.degree & (shard.degree - 1) == 0, shard.firstRank >= 0, shard.firstRank % shard.degree == 0,
-                      shard.firstRank + shard.degree <= encoder.count else {
+                      shard.firstRank <= encoder.count - shard.degree else {
                     return PlanProblem(path: path, value: written,
                                        reason: "the group must be a power of two from 2, start at a multiple of it and end by rank \(encoder.count - 1)")
                 }

@@ -80,6 +80,9 @@ public struct ExpertPlacementPlan: PlanBody {
         guard experts > 0, gpusPerNode > 0, slotsPerGPU > 0 else {
             return PlanProblem(path: "experts", value: "\(experts)", reason: "experts, gpusPerNode and slotsPerGPU must be positive")
         }
+        guard experts <= PlanLimits.items else {
+            return PlanProblem(path: "experts", value: "\(experts)", reason: "must be at most \(PlanLimits.items)")
+        }
         guard secondsPerToken.isFinite, secondsPerToken > 0 else {
             return PlanProblem(path: "secondsPerToken", value: "\(secondsPerToken)", reason: "must be a finite number > 0")
         }

@@ -65,6 +65,13 @@ public struct GNNPipelinePlan: PlanBody {
         guard d >= 1, !stages.isEmpty else {
             return PlanProblem(path: "graphParallelWays", value: "\(d)", reason: "need at least one way and one stage")
         }
+        guard d <= PlanLimits.ranks, stages.count <= PlanLimits.ranks / d else {
+            return PlanProblem(path: "graphParallelWays", value: "\(d) × \(stages.count) stages",
+                               reason: "more than \(PlanLimits.ranks) ranks")
+        }
+        guard chunks <= PlanLimits.items else {
+            return PlanProblem(path: "chunks", value: "\(chunks)", reason: "must be at most \(PlanLimits.items)")
+        }
         var nextLayer = 0
         for (s, stage) in stages.enumerated() {
             guard stage.ranks == Array((d * s)..<(d * (s + 1))) else {

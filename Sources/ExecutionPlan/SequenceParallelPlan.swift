@@ -39,6 +39,9 @@ public struct SequenceParallelPlan: PlanBody {
     }
 
     public func firstInvariantViolation(predicted: Predicted<StepTime>) -> PlanProblem? {
+        guard gpus >= 1, gpus <= PlanLimits.ranks else {
+            return PlanProblem(path: "gpus", value: "\(gpus)", reason: "must be a whole number from 1 to \(PlanLimits.ranks)")
+        }
         var seen: [Int: String] = [:]
         var total = 0.0
         for (batchIndex, batch) in microBatches.enumerated() {
@@ -47,7 +50,7 @@ public struct SequenceParallelPlan: PlanBody {
                 return PlanProblem(path: batchPath + ".predictedSeconds", value: "\(batch.predictedSeconds)", reason: "must be a finite number ≥ 0")
             }
             total += batch.predictedSeconds
-            var rankOwner = [Int?](repeating: nil, count: max(gpus, 0))
+            var rankOwner = [Int?](repeating: nil, count: gpus)
             for (groupIndex, group) in batch.groups.enumerated() {
                 let path = "\(batchPath).groups[\(groupIndex)]"
                 if let problem = placementViolation(group, path: path) { return problem }
@@ -90,7 +93,7 @@ public struct SequenceParallelPlan: PlanBody {
         guard group.firstRank >= 0, group.firstRank % group.degree == 0 else {
             return PlanProblem(path: path + ".firstRank", value: "\(group.firstRank)", reason: "must be a multiple of the degree \(group.degree)")
         }
-        guard group.firstRank + group.degree <= gpus else {
+        guard group.firstRank <= gpus - group.degree else {
             return PlanProblem(path: path + ".firstRank", value: "\(group.firstRank)", reason: "group runs past rank \(gpus - 1)")
         }
         guard !group.sequences.isEmpty else {

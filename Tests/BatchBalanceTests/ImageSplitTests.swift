@@ -169,6 +169,9 @@ import SolverFixtures
         let partner = rank == shard.firstRank ? rank + 1 : shard.firstRank
         #expect(rejected { $0[partner].shards = $0[partner].shards?.filter { $0 != shard } }?.reason.contains("must list the shard") == true)
         #expect(rejected { $0[rank].images.append(.init(sample: shard.sample, image: shard.image)) }?.reason.contains("also encoded whole") == true)
+        // Numbers near Int.max are refused, not overflowed.
+        let huge = BatchBalancePlan.Shard(sample: shard.sample, image: shard.image, firstRank: 1 << 62, degree: 1 << 62)
+        #expect(rejected { $0[rank].shards = [huge] }?.reason.contains("power of two") == true)
         // A larger group listed after a smaller one.
         let wider = BatchBalancePlan.Shard(sample: (shard.sample + 1) % samples.count, image: 0, firstRank: rank / (2 * shard.degree) * 2 * shard.degree,
                                            degree: 2 * shard.degree)

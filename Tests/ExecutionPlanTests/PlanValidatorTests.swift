@@ -35,6 +35,23 @@ import ExecutionPlan
         #expect(Self.problem(try PlanFixtures.data(object))?.path == expectedPath)
     }
 
+    /// Counts past the planners' limits are named, not allocated or overflowed (a crash found by mutation: an array of
+    /// 10¹⁵ ranks; firstRank + degree past Int.max).
+    @Test func absurdCountsAreNamed() throws {
+        var object = try PlanFixtures.oracleJSON()
+        object["gpus"] = 1_000_000_000_000_000
+        let huge = Self.problem(try PlanFixtures.data(object))
+        #expect(huge?.path == "$.gpus" && huge?.reason.contains("262144") == true, "\(String(describing: huge))")
+        object["gpus"] = Int.max
+        var batches = try #require(object["microBatches"] as? [[String: Any]])
+        var groups = try #require(batches[0]["groups"] as? [[String: Any]])
+        groups[0]["degree"] = 1 << 62
+        groups[0]["firstRank"] = 1 << 62
+        batches[0]["groups"] = groups
+        object["microBatches"] = batches
+        #expect(Self.problem(try PlanFixtures.data(object))?.path == "$.gpus")
+    }
+
     @Test func missingRequiredFieldIsNamed() throws {
         for field in ["predicted", "solver", "inputs", "microBatches"] {
             var object = try PlanFixtures.oracleJSON()

@@ -25,6 +25,10 @@ func hallBound(_ gpus: [[Int]], weights: [Double]) -> Double {
 func checkInvariants(_ result: ExpertPlacementResult, loads: [[Double]], slots: Int, versusEPLB: Bool = true) throws {
     let plan = try result.executionPlan()
     #expect(plan.firstInvariantViolation() == nil, "\(String(describing: plan.firstInvariantViolation()))")
+    // An absurd expert count is named before it sizes an array.
+    var absurd = plan
+    absurd.body.experts = 1 << 40
+    #expect(absurd.firstInvariantViolation()?.path == "experts")
     for layer in 0..<result.layerCount {
         let gpus = result.gpus(layer: layer)
         let shares = result.shares(layer: layer)

@@ -13,6 +13,13 @@ import Testing
     func check(_ result: GNNPipelineResult, gpus: Int, layers: Int, vertices: Int?, searched: Bool = true) throws {
         let plan = try result.executionPlan()
         #expect(plan.firstInvariantViolation() == nil, "\(String(describing: plan.firstInvariantViolation()))")
+        // Absurd counts are named before they size an array or overflow a rank index.
+        for (ways, chunks, path) in [(Int.max / 2, plan.body.chunks, "graphParallelWays"), (plan.body.graphParallelWays, 1 << 40, "chunks")] {
+            var absurd = plan
+            absurd.body.graphParallelWays = ways
+            absurd.body.chunks = chunks
+            #expect(absurd.firstInvariantViolation()?.path == path)
+        }
         #expect(result.layout.ways * result.layout.stages == gpus)
         #expect(result.layout.stageLayers.first?.lowerBound == 0 && result.layout.stageLayers.last?.upperBound == layers)
         #expect(result.lowerBoundSeconds <= result.estimate.epochSeconds)
