@@ -1,9 +1,10 @@
 import CostModel
 
 /// The separate encoder phase with its heaviest images split over aligned groups of ranks (docs/batch-balancing.md
-/// §Splitting images). An image whose whole cost exceeds the mean rank's encoder work runs on the smallest power-of-two
-/// group whose share per rank fits under that mean (or the largest group allowed); groups are aligned blocks of ranks,
-/// the largest placed first, each where its busiest member is least loaded; the whole images then go by LPT on top.
+/// §Splitting images). An image heavier than a share limit (a fraction of the mean rank's encoder work) runs on the
+/// smallest power-of-two group whose share per rank fits under it (or the largest group allowed); groups are aligned
+/// blocks of ranks, the largest placed first, each where its busiest member is least loaded; the whole images then go
+/// by LPT on top.
 /// Every rank runs its shares first, larger groups first: the groups nest, so a group's members reach its image
 /// together.
 struct ImageSplitter {
@@ -11,16 +12,13 @@ struct ImageSplitter {
         let item: Int
         let firstRank: Int
         let degree: Int
-        /// Seconds on each rank of the group.
-        let seconds: Double
     }
 
     struct Outcome {
         let shards: [Shard]
         /// Whole images (item indices) per rank.
         let assignment: [[Int]]
-        /// Each rank's seconds of shares, and its encoder seconds with its whole images.
-        let shareSeconds: [Double]
+        /// Each rank's encoder seconds: its shares and its whole images.
         let rankSeconds: [Double]
         var slowest: Double { rankSeconds.max() ?? 0 }
     }
@@ -51,9 +49,9 @@ struct ImageSplitter {
         return max(mean, smallestShare)
     }
 
-    /// Nil when no image is worth splitting (each fits under the mean, or no group of two ranks exists). Shares as
-    /// tall as the mean pack badly (two on one rank double it), so shares of at most 1, ½ and ¼ of the mean are tried
-    /// and the fastest phase kept.
+    /// Nil when no image is worth splitting (each fits under the limit, or no group of two ranks exists). Shares as
+    /// tall as the mean pack badly (two on one rank double it), so limits of 1, ½ and ¼ of the mean are tried and the
+    /// placement with the fastest phase gets the local search.
     func plan(order: [Int], target bound: Double, tolerance: Double) -> Outcome? {
         guard maxDegree >= 2 else { return nil }
         var best: Placement?
@@ -72,7 +70,7 @@ struct ImageSplitter {
         guard let best else { return nil }
         let assignment = best.partitioner.improve(best.bins, target: best.fixedBound, tolerance: max(tolerance, 1e-3 * best.fixedBound))
         let rankSeconds = assignment.enumerated().map { rank, items in best.base[rank] + best.partitioner.load(items) }
-        return Outcome(shards: best.shards, assignment: assignment, shareSeconds: best.base, rankSeconds: rankSeconds)
+        return Outcome(shards: best.shards, assignment: assignment, rankSeconds: rankSeconds)
     }
 
     /// Shards on their groups and the whole images placed by LPT, before the local search.
@@ -86,7 +84,7 @@ struct ImageSplitter {
         let slowest: Double
     }
 
-    /// Images heavier than the mean, each with the smallest group whose share is at most `shareLimit` × the mean.
+    /// Images heavier than `shareLimit` × the mean, each with the smallest group whose share fits under that.
     private func degrees(order: [Int], shareLimit: Double) -> [Int: Int] {
         let largest = maxDegree
         let total = imageSeconds.reduce(0, +)
@@ -95,7 +93,7 @@ struct ImageSplitter {
         var overhead = 0.0
         for item in order {
             let whole = imageSeconds[item]
-            // Heaviest first: once one fits under the mean, the rest do.
+            // Heaviest first: once one fits under the limit, the rest do.
             guard whole > shareLimit * target else { break }
             var degree = 2
             while degree < largest, share(item, degree: degree) > shareLimit * target { degree *= 2 }
@@ -129,7 +127,7 @@ struct ImageSplitter {
                 if busiest < bestLoad { bestLoad = busiest; bestFirst = first }
             }
             for rank in bestFirst..<(bestFirst + degree) { base[rank] += each }
-            shards.append(Shard(item: item, firstRank: bestFirst, degree: degree, seconds: each))
+            shards.append(Shard(item: item, firstRank: bestFirst, degree: degree))
         }
 
         // The whole images, in the LPT order without the split ones, on top of the shares.

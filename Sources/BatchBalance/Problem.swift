@@ -24,10 +24,10 @@ struct Problem {
     /// depend on the LLM assignment, so it is computed once. Empty unless the encoder is balanced separately. With
     /// `splitImages`, the whole images only: the split ones are in `encoderShards`.
     let encoderAssignment: [[Int]]
-    /// Images split over groups of ranks (`splitImages`, when that lowers the phase), and each rank's share of them.
+    /// Images split over groups of ranks (`splitImages`, when that lowers the phase).
     let encoderShards: [ImageSplitter.Shard]
-    let encoderShardSeconds: [Double]
-    /// Its slowest rank.
+    /// Each rank's encoder seconds (its shares and whole images), and the slowest of them.
+    let encoderRankSeconds: [Double]
     let encoderSeconds: Double
     /// Bounds on the slowest rank of each phase (docs/batch-balancing.md §Lower bound), computed once.
     let llmLowerBound: Double
@@ -76,8 +76,9 @@ struct Problem {
             // precision, as for a single phase.
             let whole = balancer.improve(balancer.lpt(fillingSmallItems: true).bins ?? [], target: wholeBound,
                                          tolerance: 1e-4 * (llmLowerBound + wholeBound))
-            let wholeSeconds = whole.map { $0.reduce(0) { $0 + imageSeconds[$1] } }.max() ?? 0
-            var chosen = (bound: wholeBound, assignment: whole, shards: [ImageSplitter.Shard](), shardSeconds: [Double]())
+            let wholeRankSeconds = whole.map { $0.reduce(0) { $0 + imageSeconds[$1] } }
+            let wholeSeconds = wholeRankSeconds.max() ?? 0
+            var chosen = (bound: wholeBound, assignment: whole, shards: [ImageSplitter.Shard](), rankSeconds: wholeRankSeconds)
             if options.splitImages, let split = cost.encoderSplit, let phase = cost.encoder {
                 let splitter = ImageSplitter(imageSeconds: imageSeconds, imageTokens: imageTokens, phase: phase, split: split,
                                              ranks: options.ranks)
@@ -86,20 +87,17 @@ struct Problem {
                 // Splitting is kept only when it lowers the phase: the plan is never slower than without it.
                 if let outcome = splitter.plan(order: balancer.order, target: bound, tolerance: 1e-4 * (llmLowerBound + bound)),
                    outcome.slowest < wholeSeconds * (1 - 1e-9) {
-                    chosen = (bound, outcome.assignment, outcome.shards, outcome.shareSeconds)
+                    chosen = (bound, outcome.assignment, outcome.shards, outcome.rankSeconds)
                 }
             }
-            (encoderLowerBound, encoderAssignment, encoderShards, encoderShardSeconds) = chosen
+            (encoderLowerBound, encoderAssignment, encoderShards, encoderRankSeconds) = chosen
         } else {
             encoderLowerBound = 0
             encoderAssignment = []
             encoderShards = []
-            encoderShardSeconds = []
+            encoderRankSeconds = []
         }
-        let shares = encoderShardSeconds
-        encoderSeconds = encoderAssignment.enumerated().map { rank, items in
-            (shares.isEmpty ? 0 : shares[rank]) + items.reduce(0) { $0 + images[$1].seconds }
-        }.max() ?? 0
+        encoderSeconds = encoderRankSeconds.max() ?? 0
     }
 
     var equalCount: Int? { options.equalCounts ? samples.count / options.ranks : nil }
@@ -339,22 +337,16 @@ struct Problem {
         return options.separateEncoder && !images.isEmpty ? llmLowerBound + encoderLowerBound : llmLowerBound
     }
 
-    /// Each rank's shards in the order it runs them: larger groups first, then by first rank and image. Aligned
-    /// groups nest, so every member of a group has run the same shares before it and reaches the image together.
+    /// Each rank's shards in the order it runs them (`BatchBalancePlan.Shard`'s order).
     func shardLists() -> [[BatchBalancePlan.Shard]] {
         var lists = [[BatchBalancePlan.Shard]](repeating: [], count: options.ranks)
-        let ordered = encoderShards.sorted { lhs, rhs in
-            if lhs.degree != rhs.degree { return lhs.degree > rhs.degree }
-            if lhs.firstRank != rhs.firstRank { return lhs.firstRank < rhs.firstRank }
-            return lhs.item < rhs.item
-        }
-        for shard in ordered {
+        for shard in encoderShards {
             let image = images[shard.item]
             for rank in shard.firstRank..<(shard.firstRank + shard.degree) {
                 lists[rank].append(.init(sample: image.sample, image: image.image, firstRank: shard.firstRank, degree: shard.degree))
             }
         }
-        return lists
+        return lists.map { $0.sorted() }
     }
 
     func result(_ contents: [[Int]], baselines: [(name: String, contents: [[Int]])], elapsed: Duration) throws(BatchBalanceError) -> BatchBalanceResult {
@@ -391,9 +383,7 @@ struct Problem {
             }
             let shardsOf = shardLists()
             encoder = encoderAssignment.indices.map { rank in
-                .init(rank: rank, images: listed[rank],
-                      predictedSeconds: (encoderShardSeconds.isEmpty ? 0 : encoderShardSeconds[rank])
-                          + encoderAssignment[rank].reduce(0) { $0 + images[$1].seconds },
+                .init(rank: rank, images: listed[rank], predictedSeconds: encoderRankSeconds[rank],
                       shards: shardsOf[rank].isEmpty ? nil : shardsOf[rank])
             }
         }
