@@ -1,13 +1,17 @@
-# The README's commands. Each installs the system packages it needs first.
-.PHONY: example test bench leak-check deps
+# The README's commands. Each installs the system packages it needs first, and the Python package into the
+# project's virtual environment (.venv).
+.PHONY: example test bench leak-check deps python-env
 
 deps:
 	@scripts/install-deps.sh
 
+python-env: deps
+	@scripts/python-env.sh
+
 # Runs ParaPlan end to end on the embedded examples: plans a real Wikipedia batch with mixed SP degrees, checks the
 # plan, balances a multimodal batch over DP ranks (with and without the shape rules, compared), places MoE experts for 8 layers, lays out a
 # 16-layer GCNII over 16 GPUs, estimates a static layout, ranks every static layout, and solves two model files.
-example: deps
+example: python-env
 	swift build --product paraplan
 	.build/debug/paraplan plan sequence-parallel --lengths Examples/batches/wikipedia-batch0.txt \
 		--profile Examples/profiles/flexsp-gpt7b.yaml --output .build/example-plan.json
@@ -31,13 +35,16 @@ example: deps
 		--global-batch 64 --seq-len 4096 --top 5
 	.build/debug/paraplan solve Examples/models/transport.lp
 	.build/debug/paraplan solve Examples/models/knapsack.lp
+	.venv/bin/python Examples/python/training_loop.py
 
-test: deps
+test: python-env
 	swift test
+	.venv/bin/python -m pytest python/tests -q
 
-bench: deps
+bench: python-env
 	swift build -c release --product paraplan-bench
 	.build/release/paraplan-bench
+	.venv/bin/python python/benchmarks/call_latency.py
 
 leak-check: deps
 	scripts/leak-check.sh

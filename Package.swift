@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "LinearProgramming", targets: ["LinearProgramming"]),
         .library(name: "CostModel", targets: ["CostModel"]),
         .executable(name: "paraplan", targets: ["paraplan"]),
+        // The C ABI (include/paraplan.h) that the Python package loads; built with the Swift runtime linked in.
+        .library(name: "ParaPlanABI", type: .dynamic, targets: ["ParaPlanABI"]),
         .executable(name: "paraplan-bench", targets: ["ParaPlanBenchmarks"]),
     ],
     dependencies: [
@@ -55,10 +57,14 @@ let package = Package(
             "LinearProgramming", "ExecutionPlan", "CostModel", "SequenceParallel", "BatchBalance", "ExpertPlacement",
             "GraphPartitioning", "GNNPipeline",
         ]),
+        // What the CLI and the C ABI share: options to planners, presets and files to costs, errors to exit codes.
+        .target(name: "Frontend", dependencies: ["ParaPlan"]),
+        // The C ABI: JSON options and flat arrays in, plan JSON out; never traps on what a caller passes.
+        .target(name: "ParaPlanABI", dependencies: ["Frontend"]),
         .executableTarget(
             name: "paraplan",
             dependencies: [
-                "ParaPlan",
+                "ParaPlan", "Frontend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -76,6 +82,7 @@ let package = Package(
         .testTarget(name: "ExpertPlacementTests", dependencies: ["ExpertPlacement", "SolverFixtures"]),
         .testTarget(name: "GNNPipelineTests", dependencies: ["GNNPipeline", "GraphPartitioning", "SolverFixtures"]),
         .testTarget(name: "CLITests", dependencies: ["paraplan", "ExecutionPlan"]),
+        .testTarget(name: "ParaPlanABITests", dependencies: ["ParaPlanABI", "Frontend"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -42,7 +42,17 @@ public struct GNNModel: Sendable, Equatable {
         try CostModelError.positive(hiddenWidth, source, "hiddenWidth")
         try CostModelError.positive(outputWidth, source, "outputWidth")
         try CostModelError.positive(heads, source, "heads")
+        // Bounds that keep weight counts and per-layer work inside 64 bits and the layer-split search short.
+        try CostModelError.count(layers, atMost: Self.maximumLayers, source, "layers")
+        for (field, width) in [("inputWidth", inputWidth), ("hiddenWidth", hiddenWidth), ("outputWidth", outputWidth)] {
+            try CostModelError.count(width, atMost: Self.maximumWidth, source, field)
+        }
+        try CostModelError.count(heads, atMost: Self.maximumHeads, source, "heads")
     }
+
+    public static let maximumLayers = 1_024
+    public static let maximumWidth = 1 << 20
+    public static let maximumHeads = 1_024
 
     /// Input and output width of layer l.
     public func widths(_ l: Int) -> (input: Int, output: Int) {

@@ -42,6 +42,9 @@ public struct ExpertPlacementPlanner: Sendable {
         self.options = options
     }
 
+    /// Tokens one layer may route in all (2^50): far above any step's, and exact as a Double and an Int.
+    public static let maximumLayerTokens = Double(1 << 50)
+
     /// `loads[l][e]`: tokens routed to expert e in layer l. `origins[l][g][e]`: tokens GPU g routes to expert e.
     /// `previous[l][g]`: the experts in GPU g's slots in the plan now running.
     public func plan(loads: [[Double]], origins: [[[Double]]]? = nil, previous: [[[Int]]]? = nil) throws(ExpertPlacementError) -> ExpertPlacementResult {
@@ -78,9 +81,14 @@ public struct ExpertPlacementPlanner: Sendable {
         }
         for (l, layer) in loads.enumerated() {
             try Self.check(layer.count == experts, "loads[\(l)]", "\(layer.count) experts", "every layer needs \(experts) experts, like layer 0")
+            var total = 0.0
             for (e, w) in layer.enumerated() {
                 try Self.check(w.isFinite && w >= 0, "loads[\(l)][\(e)]", w, "must be a finite number of tokens ≥ 0")
+                total += w
             }
+            // Token counts become whole numbers (Int) in the plan and its summary.
+            try Self.check(total <= Self.maximumLayerTokens, "loads[\(l)]", total,
+                           "a layer routes at most \(Int(Self.maximumLayerTokens)) tokens in all")
         }
         try Self.check(topology.slots >= experts, "slots-per-gpu", topology.slotsPerGPU,
                        "\(topology.slotsPerGPU) slots × \(topology.gpus) GPUs = \(topology.slots) < \(experts) experts")
@@ -102,8 +110,8 @@ public struct ExpertPlacementPlanner: Sendable {
             var sums = [Double](repeating: 0, count: topology.nodes * experts)
             for (g, row) in matrix.enumerated() {
                 try Self.check(row.count == experts, "origins[\(l)][\(g)]", "\(row.count) columns", "need one per expert (\(experts))")
-                if let e = row.firstIndex(where: { !($0.isFinite && $0 >= 0) }) {
-                    try Self.check(false, "origins[\(l)][\(g)][\(e)]", row[e], "must be a finite number ≥ 0")
+                if let e = row.firstIndex(where: { !($0.isFinite && $0 >= 0 && $0 <= Self.maximumLayerTokens) }) {
+                    try Self.check(false, "origins[\(l)][\(g)][\(e)]", row[e], "must be a number of tokens from 0 to \(Int(Self.maximumLayerTokens))")
                 }
                 let base = topology.node(of: g) * experts
                 for e in 0..<experts { sums[base + e] += row[e] }

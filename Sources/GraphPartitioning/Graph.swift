@@ -17,11 +17,25 @@ public struct Graph: Sendable, Equatable {
     /// The largest neighbour-list length METIS' 32-bit indices allow.
     public static let maximumEntries = Int(Int32.max)
 
+    /// Vertices allowed per listed edge (beyond `vertexAllowance`): real graphs have a few isolated vertices, not
+    /// billions.
+    public static let isolatedVerticesPerEdge = 16
+    public static let vertexAllowance = 1 << 24
+
+    public static func maximumVertices(edges: Int) -> Int {
+        edges >= (Int(Int32.max) / isolatedVerticesPerEdge) ? Int(Int32.max) : edges * isolatedVerticesPerEdge + vertexAllowance
+    }
+
     /// Symmetrises `edges` (pairs of vertex ids in 0 ..< vertices), drops self-loops and duplicates.
     public static func build(vertices: Int, edges: [(Int32, Int32)]) throws(GraphError) -> Graph {
         guard vertices > 0 else { throw GraphError(location: "graph", reason: "has no vertices") }
         guard vertices < Int(Int32.max) else {
             throw GraphError(location: "graph", reason: "\(vertices) vertices exceed METIS' 32-bit index range")
+        }
+        // One stray large id must not size the graph: an edge list `0 2147483645` would allocate 16 GB.
+        guard vertices <= maximumVertices(edges: edges.count) else {
+            throw GraphError(location: "graph", reason: "\(vertices) vertices for \(edges.count) edges: more than "
+                             + "\(isolatedVerticesPerEdge) vertices per edge (ids must be numbered densely from 0)")
         }
         var degree = [Int](repeating: 0, count: vertices + 1)
         var selfLoops = 0

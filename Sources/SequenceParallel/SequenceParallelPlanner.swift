@@ -5,6 +5,7 @@ import LinearProgramming
 /// Why a batch cannot be planned.
 public enum SequenceParallelError: Error, Sendable, Equatable, CustomStringConvertible {
     case emptyBatch
+    case tooManySequences(Int)
     case invalidLength(index: Int, length: Int)
     /// The sequence is longer than every allowed group can hold.
     case sequenceTooLong(index: Int, length: Int, capacity: Double)
@@ -13,7 +14,9 @@ public enum SequenceParallelError: Error, Sendable, Equatable, CustomStringConve
     public var description: String {
         switch self {
         case .emptyBatch: "lengths: the batch has no sequences"
-        case .invalidLength(let index, let length): "lengths[\(index)] = \(length): a length must be a positive whole number"
+        case .tooManySequences(let count): "lengths: \(count) sequences: at most \(Limits.sequences) in one batch"
+        case .invalidLength(let index, let length):
+            "lengths[\(index)] = \(length): a length must be a positive whole number of at most \(Limits.tokens) tokens"
         case .sequenceTooLong(let index, let length, let capacity):
             "lengths[\(index)] = \(length): longer than the largest SP group holds (\(Int(capacity)) tokens = degree × tokensPerGPU)"
         case .invalidProfile(let error): error.description
@@ -82,11 +85,12 @@ public struct SequenceParallelPlanner: Sendable {
 
     private func validated(_ lengths: [Int]) throws(SequenceParallelError) -> [Double] {
         guard !lengths.isEmpty else { throw .emptyBatch }
+        guard lengths.count <= Limits.sequences else { throw .tooManySequences(lengths.count) }
         let largest = Double(cost.degrees.last ?? 1) * cost.tokensPerGPU
         var values: [Double] = []
         values.reserveCapacity(lengths.count)
         for (index, length) in lengths.enumerated() {
-            guard length > 0 else { throw .invalidLength(index: index, length: length) }
+            guard length > 0, length <= Limits.tokens else { throw .invalidLength(index: index, length: length) }
             guard Double(length) <= largest else { throw .sequenceTooLong(index: index, length: length, capacity: largest) }
             values.append(Double(length))
         }

@@ -11,11 +11,7 @@ struct BatchShapeOptions: ParsableArguments {
     @Option(help: "Fraction of each GPU's memory kept free for the CUDA context, NCCL buffers and allocator fragmentation (0 to 0.9).")
     var memoryHeadroom: Double = EstimateOptions.defaultMemoryHeadroom
 
-    /// The headroom, checked here so the error names the flag.
-    func validatedMemoryHeadroom() throws -> Double {
-        guard memoryHeadroom.isFinite, memoryHeadroom >= 0, memoryHeadroom <= 0.9 else {
-            throw CLIError.badInput("--memory-headroom", value: "\(memoryHeadroom)", "must be a fraction from 0 to 0.9")
-        }
-        return memoryHeadroom
+    var shape: BatchShape {
+        BatchShape(globalBatch: globalBatch, seqLen: seqLen, zero: zero, fp8: fp8, tpCommOverlap: tpCommOverlap, memoryHeadroom: memoryHeadroom)
     }
 }

@@ -27,15 +27,9 @@ struct CompareCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
-        guard !plans.isEmpty else { throw CLIError.badInput("plans", "give at least one plan file") }
         var inputs: [(label: String, data: Data)] = []
         for path in plans { inputs.append((path, try InputFile.readOrFail(path))) }
-        let comparison: PlanComparison
-        do {
-            comparison = try PlanComparison.of(inputs)
-        } catch {
-            throw CLIError.badInput(error.plan, error.reason)
-        }
+        let comparison = try PlanTools.compare(inputs)
         let text: String
         switch format {
         case .table: text = comparison.table()

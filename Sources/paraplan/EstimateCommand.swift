@@ -30,54 +30,17 @@ struct EstimateCommand: ParsableCommand {
     @Flag(help: "Print JSON (sorted keys).") var json = false
 
     func run() throws {
-        let (model, cluster, profile) = try inputs.resolve()
-        // The default --dp divides by these; the strategy's validation checks every degree again.
-        for (flag, value) in [("--tp", tp), ("--pp", pp), ("--cp", cp)] where value <= 0 || value > Limits.gpus {
-            throw CLIError.badInput(flag, value: "\(value)", "must be a whole number from 1 to \(Limits.gpus)")
-        }
-        let dataParallel = dp ?? max(1, cluster.gpuCount / (tp * pp * cp))
-        let strategy = ParallelStrategy(
-            tensorParallel: tp, pipelineParallel: pp, dataParallel: dataParallel, contextParallel: cp, expertParallel: ep,
-            microBatch: microBatch, globalBatch: shape.globalBatch, sequenceLength: shape.seqLen, recompute: recompute,
-            sequenceParallel: sequenceParallel, interleave: interleave, zeroStage: shape.zero,
-            overlapGradientReduce: !noOverlapGradReduce, overlapTensorParallel: shape.tpCommOverlap, fp8: shape.fp8)
-        let options = EstimateOptions(flashAttention: !noFlashAttention, attentionCounting: causalHalved ? .causalHalved : .full,
-                                      profile: profile, memoryHeadroom: try shape.validatedMemoryHeadroom())
-        let estimate = try costModelCall { () throws(CostModelError) in
-            try IterationEstimator(model: model, cluster: cluster, options: options).estimate(strategy)
-        }
+        var request = EstimateRequest(inputs: try inputs.request(), shape: shape.shape)
+        (request.tp, request.pp, request.dp, request.cp, request.ep) = (tp, pp, dp, cp, ep)
+        (request.microBatch, request.recompute, request.sequenceParallel, request.interleave) = (microBatch, recompute, sequenceParallel, interleave)
+        (request.noOverlapGradReduce, request.noFlashAttention, request.causalHalved) = (noOverlapGradReduce, noFlashAttention, causalHalved)
+        let outcome = try request.run()
         if json {
-            try printJSON(EstimateReport(estimate))
+            try printJSON(EstimateReport(outcome.estimate))
         } else {
-            print(EstimateText.render(model: model, cluster: cluster, strategy: strategy, estimate: estimate, headroom: options.memoryHeadroom))
+            print(EstimateText.render(model: outcome.model, cluster: outcome.cluster, strategy: outcome.strategy, estimate: outcome.estimate,
+                                      headroom: outcome.headroom))
         }
-    }
-}
-
-/// `--json` output: the headline figures at the top level, the rest beside them.
-struct EstimateReport: Encodable {
-    let iterationSeconds: Double
-    let mfu: Double
-    let memoryBytes: Double
-    let usableMemoryBytes: Double
-    let fitsInMemory: Bool
-    let tokensPerSecondPerGPU: Double
-    let modelFlopsPerSecondPerGPU: Double
-    let breakdown: IterationEstimate.Breakdown
-    let memory: MemoryEstimate
-    let warnings: [String]
-
-    init(_ estimate: IterationEstimate) {
-        iterationSeconds = estimate.iterationSeconds
-        mfu = estimate.mfu
-        memoryBytes = estimate.memory.peak
-        usableMemoryBytes = estimate.usableMemoryBytes
-        fitsInMemory = estimate.fitsInMemory
-        tokensPerSecondPerGPU = estimate.tokensPerSecondPerGPU
-        modelFlopsPerSecondPerGPU = estimate.modelFlopsPerSecondPerGPU
-        breakdown = estimate.breakdown
-        memory = estimate.memory
-        warnings = estimate.warnings
     }
 }
 

@@ -15,28 +15,7 @@ struct FormatCommand: ParsableCommand {
 
     @OptionGroup var outputOptions: PlanOutputOptions
 
-    private func rewrite<Body: PlanBody>(_ body: Body.Type, _ data: Data) throws {
-        let decoded: Plan<Body>
-        do {
-            decoded = try PlanCoding.decode(body, from: data)
-        } catch {
-            throw CLIError.badInput(plan, "does not decode as a \(Body.kind.rawValue) plan")
-        }
-        try outputOptions.write(decoded)
-    }
-
     func run() throws {
-        let data = try InputFile.readOrFail(plan)
-        let summary: PlanValidator.Summary
-        switch PlanValidator.validate(data) {
-        case .success(let valid): summary = valid
-        case .failure(let problem): throw CLIError.badInput(plan, problem.description)
-        }
-        switch summary.kind {
-        case .sequenceParallel: try rewrite(SequenceParallelPlan.self, data)
-        case .batchBalance: try rewrite(BatchBalancePlan.self, data)
-        case .expertPlacement: try rewrite(ExpertPlacementPlan.self, data)
-        case .gnnPipeline: try rewrite(GNNPipelinePlan.self, data)
-        }
+        try outputOptions.write(data: try PlanTools.format(try InputFile.readOrFail(plan), source: plan, compact: outputOptions.compact))
     }
 }

@@ -22,59 +22,17 @@ struct LayoutsCommand: ParsableCommand {
     @Flag(help: "Print JSON (sorted keys).") var json = false
 
     func run() throws {
-        let (model, cluster, profile) = try inputs.resolve()
-        guard top >= 1, top <= Limits.sequences else { throw CLIError.badInput("--top", value: "\(top)", "must be a whole number from 1 to \(Limits.sequences)") }
-        let template = ParallelStrategy(dataParallel: cluster.gpuCount, globalBatch: shape.globalBatch, sequenceLength: shape.seqLen,
-                                        zeroStage: shape.zero, overlapTensorParallel: shape.tpCommOverlap, fp8: shape.fp8)
-        // A bad batch, length, ZeRO stage or FP8 on this GPU is named before the search runs.
-        try costModelCall { () throws(CostModelError) in try template.validateBatchShape(cluster: cluster) }
-        var contextDegrees: [Int] = []
-        for item in cp.split(separator: ",", omittingEmptySubsequences: false) {
-            let text = item.trimmingCharacters(in: .whitespaces)
-            guard let degree = Int(text), degree >= 1, degree <= Limits.gpus else {
-                throw CLIError.badInput("--cp", value: text, "must list whole numbers from 1 to \(Limits.gpus), comma-separated")
-            }
-            contextDegrees.append(degree)
-        }
-        let headroom = try shape.validatedMemoryHeadroom()
-        let options = EstimateOptions(profile: profile, memoryHeadroom: headroom)
-        let search = StaticLayoutSearch(model: model, cluster: cluster, options: options)
-        let usable = options.usableMemoryBytes(of: cluster.gpu) / 1_073_741_824
-        let outcome = search.search(template: template, contextParallel: contextDegrees)
-        guard !outcome.ranked.isEmpty else {
-            let least = outcome.leastMemoryBytes.map { String(format: "the smallest needs %.1f GiB", $0 / 1_073_741_824) } ?? "none is valid for this batch shape"
-            throw CLIError.infeasible("--model", "no layout of \(cluster.gpuCount) GPUs fits in \(String(format: "%.1f", usable)) GiB usable per GPU (\(String(format: "%.0f", headroom * 100)) % headroom, --memory-headroom): \(least)")
-        }
-        let shown = Array((allVariants ? outcome.ranked : outcome.bestPerSplit).prefix(top))
+        var request = LayoutsRequest(inputs: try inputs.request(), shape: shape.shape)
+        request.contextParallel = try LayoutsRequest.contextDegrees(cp)
+        (request.top, request.allVariants) = (top, allVariants)
+        let outcome = try request.run()
         if json {
-            let report = LayoutsReport(tried: outcome.tried, fitting: outcome.ranked.count, layouts: shown.map(LayoutsReport.Entry.init))
-            try printJSON(report)
+            try printJSON(outcome.report)
         } else {
-            print(LayoutsText.render(model: model, cluster: cluster, template: template, outcome: outcome, shown: shown, usableGiB: usable))
+            print(LayoutsText.render(model: outcome.model, cluster: outcome.cluster, template: outcome.template, outcome: outcome.search,
+                                     shown: outcome.shown, usableGiB: outcome.usableGiB))
         }
     }
-}
-
-struct LayoutsReport: Encodable {
-    struct Entry: Encodable {
-        let strategy: ParallelStrategy
-        let iterationSeconds: Double
-        let mfu: Double
-        let tokensPerSecondPerGPU: Double
-        let memoryBytes: Double
-
-        init(_ ranked: StaticLayoutSearch.Ranked) {
-            strategy = ranked.strategy
-            iterationSeconds = ranked.estimate.iterationSeconds
-            mfu = ranked.estimate.mfu
-            tokensPerSecondPerGPU = ranked.estimate.tokensPerSecondPerGPU
-            memoryBytes = ranked.estimate.memory.peak
-        }
-    }
-
-    let tried: Int
-    let fitting: Int
-    let layouts: [Entry]
 }
 
 enum LayoutsText {

@@ -41,43 +41,20 @@ struct PlanBatchBalanceCommand: ParsableCommand {
     @OptionGroup var outputOptions: PlanOutputOptions
 
     func run() throws {
-        guard ["llm", "encoder,llm"].contains(phases) else {
-            throw CLIError.badInput("--phases", value: phases, "must be llm or encoder,llm")
-        }
-        if keepEncoderPhase, phases != "encoder,llm" {
-            throw CLIError.badInput("--phases", value: phases, "--keep-encoder-phase needs encoder,llm (there is no separate encoder phase to keep)")
-        }
-        let cost = try resolveCost()
+        let request = BatchBalanceRequest(
+            cost: try costSource.source(), ranks: ranks, microBatches: microBatches, equalCounts: equalCounts,
+            maxTokensPerMicroBatch: maxTokensPerMicroBatch, phases: phases, syncEveryPhase: syncEveryPhase,
+            keepEncoderPhase: keepEncoderPhase, splitImages: splitImages)
+        let balancer = try request.makeBalancer()
         let batch: [Sample]
         do {
             batch = try SamplesFile.parse(try InputFile.readOrFail(samples), source: samples)
         } catch let error as SamplesFile.ParseError {
             throw CLIError(code: .badInput, message: error.description)
         }
-        let result: BatchBalanceResult
-        do {
-            let balancer = try BatchBalancer(cost: cost, options: .init(ranks: ranks, microBatches: microBatches, equalCounts: equalCounts,
-                                                                        maxTokensPerMicroBatch: maxTokensPerMicroBatch,
-                                                                        separateEncoder: phases == "encoder,llm", syncEveryPhase: syncEveryPhase,
-                                                                        keepEncoderPhase: keepEncoderPhase, splitImages: splitImages))
-            result = try balancer.plan(batch)
-        } catch {
-            switch error {
-            case .capsInfeasible, .sampleOverCap: throw CLIError.infeasible(samples, error.description)
-            // Flags are not in the samples file: no file name in front.
-            case .invalidRanks: throw CLIError(code: .badInput, message: error.description)
-            case .invalidOption(let name, _, _) where name.hasPrefix("--"): throw CLIError(code: .badInput, message: error.description)
-            case .invalidCombination: throw CLIError(code: .badInput, message: error.description)
-            default: throw CLIError.badInput(samples, error.description)
-            }
-        }
+        let result = try BatchBalanceRequest.plan(balancer, samples: batch, source: samples)
         print(render(result))
         if outputOptions.output != nil { try outputOptions.write(try result.executionPlan()) }
-    }
-
-    private func resolveCost() throws -> BatchBalanceCost {
-        try costSource.resolve(load: { (data, path) throws(CostModelError) in try BatchBalanceCost.load(data: data, source: path) },
-                               derive: { (model, cluster) throws(CostModelError) in try BatchBalanceCost.derive(model: model, cluster: cluster) })
     }
 
     private func render(_ result: BatchBalanceResult) -> String {

@@ -29,37 +29,19 @@ struct PlanSequenceParallelCommand: ParsableCommand {
     @OptionGroup var outputOptions: PlanOutputOptions
 
     func run() throws {
-        let cost = try resolveCost()
+        let request = SequenceParallelRequest(cost: try costSource.source(), timeBudgetMs: timeBudgetMs)
+        let planner = try request.makePlanner()
         let batch: [Int]
         do {
             batch = try LengthsFile.parse(try InputFile.readOrFail(lengths), source: lengths)
         } catch let error as LengthsFile.ParseError {
             throw CLIError(code: .badInput, message: error.description)
         }
-        if let timeBudgetMs, timeBudgetMs <= 0 {
-            throw CLIError.badInput("--time-budget-ms", value: "\(timeBudgetMs)", "must be a positive number of milliseconds")
-        }
-        let planner: SequenceParallelPlanner
-        let result: SequenceParallelResult
-        do {
-            planner = try SequenceParallelPlanner(cost: cost, options: .init(timeBudget: timeBudgetMs.map { .milliseconds($0) }))
-            result = try planner.plan(lengths: batch)
-        } catch {
-            switch error {
-            case .sequenceTooLong: throw CLIError.infeasible(lengths, error.description)
-            default: throw CLIError.badInput(lengths, error.description)
-            }
-        }
+        let result = try SequenceParallelRequest.plan(planner, lengths: batch, source: lengths)
         print(SequenceParallelSummary.render(result))
         if outputOptions.output != nil {
             try outputOptions.write(try result.executionPlan())
         }
-    }
-
-    /// Profile keys: alpha1, alpha2, beta1, bytesPerToken, bandwidth, tokensPerGPU, gpus, gpusPerNode.
-    private func resolveCost() throws -> SequenceParallelCost {
-        try costSource.resolve(load: { (data, path) throws(CostModelError) in try SequenceParallelCost.load(data: data, source: path) },
-                               derive: { (model, cluster) throws(CostModelError) in try SequenceParallelCost.derive(model: model, cluster: cluster) })
     }
 }
 

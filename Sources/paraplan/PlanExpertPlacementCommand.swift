@@ -42,7 +42,9 @@ struct PlanExpertPlacementCommand: ParsableCommand {
     @OptionGroup var outputOptions: PlanOutputOptions
 
     func run() throws {
-        let (cost, topology) = try resolveCost()
+        let request = ExpertPlacementRequest(cluster: .named(cluster), slotsPerGPU: slotsPerGPU, groups: groups, maxMoves: maxMoves,
+                                             balanceTolerance: balanceTolerance, model: model.map { .named($0) })
+        let (planner, modelExperts) = try request.makePlanner()
         let loadMatrix: [[Double]]
         let originMatrices: [[[Double]]]?
         do {
@@ -51,38 +53,11 @@ struct PlanExpertPlacementCommand: ParsableCommand {
         } catch let error as ExpertPlacementError {
             throw CLIError(code: .badInput, message: error.description)
         }
-        if model != nil, let experts = loadMatrix.first?.count, experts != cost.experts {
-            throw CLIError.badInput(loads, value: "\(experts) experts", "the model \(cost.source) has \(cost.experts)")
-        }
-        let previousLayers = try previous.map(readPrevious)
-        let result: ExpertPlacementResult
-        do {
-            let planner = try ExpertPlacementPlanner(cost: cost, topology: topology,
-                                                     options: .init(groups: groups, maxMoves: maxMoves, balanceTolerance: balanceTolerance))
-            result = try planner.plan(loads: loadMatrix, origins: originMatrices, previous: previousLayers)
-        } catch {
-            throw CLIError(code: .badInput, message: error.description)
-        }
+        let previousLayers = try previous.map { path in try ExpertPlacementRequest.previousSlots(try InputFile.readOrFail(path), source: path) }
+        let result = try ExpertPlacementRequest.plan(planner, modelExperts: modelExperts, loads: loadMatrix, origins: originMatrices,
+                                                     previous: previousLayers, source: loads)
         print(render(result))
         if outputOptions.output != nil { try outputOptions.write(try result.executionPlan()) }
-    }
-
-    private func resolveCost() throws -> (ExpertCost, ExpertTopology) {
-        let modelName = model ?? "deepseek-v3"
-        let inputs = try CostInputOptions.parse(["--model", modelName, "--cluster", cluster])
-        let transformer = try inputs.resolveModel()
-        let resolvedCluster = try inputs.resolveCluster()
-        let cost = try costModelCall { () throws(CostModelError) in try ExpertCost.derive(model: transformer, cluster: resolvedCluster) }
-        return (cost, ExpertTopology(nodes: resolvedCluster.nodes, gpusPerNode: resolvedCluster.gpusPerNode, slotsPerGPU: slotsPerGPU))
-    }
-
-    private func readPrevious(_ path: String) throws -> [[[Int]]] {
-        let data = try InputFile.readOrFail(path)
-        do {
-            return try PlanCoding.decode(ExpertPlacementPlan.self, from: data).body.layers.map(\.gpus)
-        } catch {
-            throw CLIError.badInput(path, "not an expert-placement plan (\(error.localizedDescription))")
-        }
     }
 
     private func render(_ result: ExpertPlacementResult) -> String {

@@ -36,25 +36,23 @@ struct PlanGNNPipelineCommand: ParsableCommand {
     static let inlineChunkLimit = 100_000
 
     func run() throws {
-        let gnn = try costModelCall { () throws(CostModelError) in try GNNModel.load(data: try InputFile.read(model), source: model) }
-        let resolvedCluster = try CostInputOptions.cluster(cluster)
+        let planner = try GNNPipelineRequest(model: .named(model), cluster: .named(cluster), chunks: chunks, ways: ways).makePlanner()
         let result: GNNPipelineResult
-        do {
-            let planner = try GNNPipelinePlanner(model: gnn, cluster: resolvedCluster, options: .init(chunks: chunks, ways: ways))
-            switch (graph, graphStats) {
-            case (let path?, nil):
-                let parsed = try GraphFile.parse(try InputFile.readOrFail(path), format: .of(path: path), source: path)
-                for warning in parsed.warnings { FileHandle.standardError.write(Data("paraplan: warning: \(warning)\n".utf8)) }
-                result = try planner.plan(graph: parsed.graph)
-            case (nil, let path?):
-                result = try planner.plan(stats: try GraphStats.parse(try InputFile.readOrFail(path), source: path))
-            default:
-                throw CLIError.badInput("--graph", "give exactly one of --graph and --graph-stats")
+        switch (graph, graphStats) {
+        case (let path?, nil):
+            let parsed: GraphFile.Parsed
+            do {
+                parsed = try GraphFile.parse(try InputFile.readOrFail(path), format: .of(path: path), source: path)
+            } catch let error as GraphError {
+                throw CLIError(code: .badInput, message: error.description)
             }
-        } catch let error as GNNPipelineError {
-            throw CLIError(code: .badInput, message: error.description)
-        } catch let error as GraphError {
-            throw CLIError(code: .badInput, message: error.description)
+            for warning in parsed.warnings { FileHandle.standardError.write(Data("paraplan: warning: \(warning)\n".utf8)) }
+            result = try GNNPipelineRequest.plan(planner, graph: parsed.graph)
+        case (nil, let path?):
+            let stats = try GNNPipelineRequest.stats(try InputFile.readOrFail(path), source: path)
+            result = try GNNPipelineRequest.plan(planner, stats: stats)
+        default:
+            throw CLIError.badInput("--graph", "give exactly one of --graph and --graph-stats")
         }
         print(render(result))
         guard let output = outputOptions.output else { return }

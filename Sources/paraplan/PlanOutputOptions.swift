@@ -11,12 +11,10 @@ struct PlanOutputOptions: ParsableArguments {
     var compact = false
 
     func write<Body: PlanBody>(_ plan: Plan<Body>) throws {
-        let data: Data
-        do {
-            data = try PlanCoding.encode(plan, compact: compact)
-        } catch {
-            throw CLIError(code: .internalFailure, message: "could not encode the plan: \(error)")
-        }
+        try write(data: try PlanTools.encode(plan, compact: compact))
+    }
+
+    func write(data: Data) throws {
         guard let output else {
             FileHandle.standardOutput.write(data)
             return

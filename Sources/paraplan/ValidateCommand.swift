@@ -12,13 +12,8 @@ struct ValidateCommand: ParsableCommand {
     var plan: String
 
     func run() throws {
-        let data = try InputFile.readOrFail(plan)
-        switch PlanValidator.validate(data) {
-        case .success(let summary):
-            print("\(plan): valid \(summary.kind.rawValue) plan (\(summary.description))")
-        case .failure(let problem):
-            throw CLIError.badInput(plan, problem.description)
-        }
+        let summary = try PlanTools.validate(try InputFile.readOrFail(plan), source: plan)
+        print("\(plan): valid \(summary.kind.rawValue) plan (\(summary.description))")
     }
 }
 

@@ -1,18 +1,19 @@
-import ParaPlan
+import CostModel
 import Foundation
 
 /// Reads a user's file with a one-line error naming it.
-enum InputFile {
+public enum InputFile {
     /// For callers inside typed-throwing cost-model closures: a missing file becomes a CostModelError.
-    static func read(_ path: String) throws(CostModelError) -> Data {
+    public static func read(_ path: String) throws(CostModelError) -> Data {
         do {
             return try readOrFail(path)
         } catch {
-            throw CostModelError(source: path, field: "file", value: "", reason: error.message.replacingOccurrences(of: path + ": ", with: ""))
+            throw CostModelError(source: path, field: "file", value: "",
+                                 reason: error.message.replacingOccurrences(of: path + ": ", with: ""))
         }
     }
 
-    static func readOrFail(_ path: String) throws(CLIError) -> Data {
+    public static func readOrFail(_ path: String) throws(FrontendError) -> Data {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw .badInput(path, "no such file")

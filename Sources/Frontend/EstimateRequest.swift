@@ -1,0 +1,75 @@
+import CostModel
+
+/// `estimate`'s options: one static Megatron-style layout.
+public struct EstimateRequest: Sendable {
+    public var inputs: CostModelInputs
+    public var shape: BatchShape
+    public var tp = 1, pp = 1, cp = 1, ep = 1, microBatch = 1, interleave = 1
+    /// nil: GPUs / (tp × pp × cp).
+    public var dp: Int?
+    public var recompute: Recompute = .none
+    public var sequenceParallel = false
+    public var noOverlapGradReduce = false
+    public var noFlashAttention = false
+    public var causalHalved = false
+
+    public init(inputs: CostModelInputs, shape: BatchShape) {
+        self.inputs = inputs
+        self.shape = shape
+    }
+
+    public struct Outcome: Sendable {
+        public let model: TransformerModel
+        public let cluster: Cluster
+        public let strategy: ParallelStrategy
+        public let estimate: IterationEstimate
+        public let headroom: Double
+    }
+
+    public func run() throws(FrontendError) -> Outcome {
+        let (model, cluster, profile) = try inputs.resolve()
+        // The default dp divides by these; the strategy's validation checks every degree again.
+        for (flag, value) in [("--tp", tp), ("--pp", pp), ("--cp", cp)] where value <= 0 || value > Limits.gpus {
+            throw .badInput(flag, value: "\(value)", "must be a whole number from 1 to \(Limits.gpus)")
+        }
+        let dataParallel = dp ?? max(1, cluster.gpuCount / (tp * pp * cp))
+        let strategy = ParallelStrategy(
+            tensorParallel: tp, pipelineParallel: pp, dataParallel: dataParallel, contextParallel: cp, expertParallel: ep,
+            microBatch: microBatch, globalBatch: shape.globalBatch, sequenceLength: shape.seqLen, recompute: recompute,
+            sequenceParallel: sequenceParallel, interleave: interleave, zeroStage: shape.zero,
+            overlapGradientReduce: !noOverlapGradReduce, overlapTensorParallel: shape.tpCommOverlap, fp8: shape.fp8)
+        let options = EstimateOptions(flashAttention: !noFlashAttention, attentionCounting: causalHalved ? .causalHalved : .full,
+                                      profile: profile, memoryHeadroom: try shape.validatedMemoryHeadroom())
+        let estimate = try costModelCall { () throws(CostModelError) in
+            try IterationEstimator(model: model, cluster: cluster, options: options).estimate(strategy)
+        }
+        return Outcome(model: model, cluster: cluster, strategy: strategy, estimate: estimate, headroom: options.memoryHeadroom)
+    }
+}
+
+/// `estimate --json`: the headline figures at the top level, the rest beside them.
+public struct EstimateReport: Encodable, Sendable {
+    public let iterationSeconds: Double
+    public let mfu: Double
+    public let memoryBytes: Double
+    public let usableMemoryBytes: Double
+    public let fitsInMemory: Bool
+    public let tokensPerSecondPerGPU: Double
+    public let modelFlopsPerSecondPerGPU: Double
+    public let breakdown: IterationEstimate.Breakdown
+    public let memory: MemoryEstimate
+    public let warnings: [String]
+
+    public init(_ estimate: IterationEstimate) {
+        iterationSeconds = estimate.iterationSeconds
+        mfu = estimate.mfu
+        memoryBytes = estimate.memory.peak
+        usableMemoryBytes = estimate.usableMemoryBytes
+        fitsInMemory = estimate.fitsInMemory
+        tokensPerSecondPerGPU = estimate.tokensPerSecondPerGPU
+        modelFlopsPerSecondPerGPU = estimate.modelFlopsPerSecondPerGPU
+        breakdown = estimate.breakdown
+        memory = estimate.memory
+        warnings = estimate.warnings
+    }
+}

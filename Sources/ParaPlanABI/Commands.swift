@@ -1,0 +1,134 @@
+import Foundation
+import Frontend
+import ParaPlan
+
+/// `pp_call`'s commands: a JSON request keyed by the CLI's flag names, a JSON (or text) answer.
+enum Commands {
+    static func run(_ command: String, request: String) throws(FrontendError) -> Data {
+        switch command {
+        case "presets":
+            _ = try OptionsReader(json: request, allowed: [])
+            return try json(PresetCatalog.current)
+        case "estimate": return try estimate(request)
+        case "layouts": return try layouts(request)
+        case "validate":
+            let reader = try OptionsReader(json: request, allowed: ["plan", "source"])
+            let source = try reader.string("source") ?? "plan"
+            let summary = try PlanTools.validate(try planText(reader), source: source)
+            return try json(["kind": summary.kind.rawValue, "description": summary.description])
+        case "format":
+            let reader = try OptionsReader(json: request, allowed: ["plan", "source", "compact"])
+            return try PlanTools.format(try planText(reader), source: try reader.string("source") ?? "plan", compact: try reader.bool("compact"))
+        case "compare": return try compare(request)
+        default:
+            throw .badInput("command", value: "\"\(command.prefix(60))\"",
+                            "must be one of presets, estimate, layouts, validate, format, compare")
+        }
+    }
+
+    private static let costInputKeys: Set<String> = ["model", "cluster", "gpu", "nodes", "gpus-per-node", "profile"]
+    private static let shapeKeys: Set<String> = ["global-batch", "seq-len", "zero", "fp8", "tp-comm-overlap", "memory-headroom"]
+
+    private static func estimate(_ text: String) throws(FrontendError) -> Data {
+        let reader = try OptionsReader(json: text, allowed: costInputKeys.union(shapeKeys).union([
+            "tp", "pp", "dp", "cp", "ep", "micro-batch", "recompute", "sequence-parallel", "interleave", "no-overlap-grad-reduce",
+            "no-flash-attention", "causal-halved",
+        ]))
+        var request = EstimateRequest(inputs: try inputs(reader), shape: try shape(reader))
+        request.tp = try reader.int("tp", default: 1)
+        request.pp = try reader.int("pp", default: 1)
+        request.dp = try reader.int("dp")
+        request.cp = try reader.int("cp", default: 1)
+        request.ep = try reader.int("ep", default: 1)
+        request.microBatch = try reader.int("micro-batch", default: 1)
+        request.interleave = try reader.int("interleave", default: 1)
+        if let name = try reader.string("recompute") {
+            guard let recompute = Recompute(rawValue: name) else {
+                throw .badInput("--recompute", value: name, "must be none, selective or full")
+            }
+            request.recompute = recompute
+        }
+        request.sequenceParallel = try reader.bool("sequence-parallel")
+        request.noOverlapGradReduce = try reader.bool("no-overlap-grad-reduce")
+        request.noFlashAttention = try reader.bool("no-flash-attention")
+        request.causalHalved = try reader.bool("causal-halved")
+        return try json(EstimateReport(try request.run().estimate))
+    }
+
+    private static func layouts(_ text: String) throws(FrontendError) -> Data {
+        let reader = try OptionsReader(json: text, allowed: costInputKeys.union(shapeKeys).union(["cp", "top", "all-variants"]))
+        var request = LayoutsRequest(inputs: try inputs(reader), shape: try shape(reader))
+        request.contextParallel = try reader.ints("cp") ?? [1]
+        request.top = try reader.int("top", default: 10)
+        request.allVariants = try reader.bool("all-variants")
+        return try json(try request.run().report)
+    }
+
+    private static func compare(_ text: String) throws(FrontendError) -> Data {
+        let parsed: JSONValue
+        do { parsed = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) } catch { throw .badInput("request", "not valid JSON") }
+        guard case .object(let members) = parsed, case .array(let items)? = members["plans"],
+              Set(members.keys).isSubset(of: ["plans", "format"]) else {
+            throw .badInput("request", "must be {\"plans\": [{\"label\": ..., \"plan\": ...}], \"format\": ...}")
+        }
+        var plans: [(label: String, data: Data)] = []
+        for (index, item) in items.enumerated() {
+            guard case .string(let label)? = item["label"], case .string(let plan)? = item["plan"] else {
+                throw .badInput("plans[\(index)]", "must hold a label and the plan's text")
+            }
+            plans.append((label, Data(plan.utf8)))
+        }
+        let comparison = try PlanTools.compare(plans)
+        let format: String
+        switch members["format"] {
+        case nil, .null?: format = "json"
+        case .string(let name)?: format = name
+        default: throw .badInput("--format", "must be table, markdown, csv or json")
+        }
+        switch format {
+        case "table": return Data(comparison.table().utf8)
+        case "markdown": return Data(comparison.markdown().utf8)
+        case "csv": return Data(comparison.csv().utf8)
+        case "json":
+            do { return Data(try comparison.json().utf8) } catch { throw FrontendError(code: .internalFailure, message: "\(error)") }
+        default: throw .badInput("--format", value: format, "must be table, markdown, csv or json")
+        }
+    }
+
+    private static func planText(_ reader: OptionsReader) throws(FrontendError) -> Data {
+        guard let text = try reader.string("plan") else { throw .badInput("plan", "required") }
+        return Data(text.utf8)
+    }
+
+    private static func inputs(_ reader: OptionsReader) throws(FrontendError) -> CostModelInputs {
+        guard let model = try reader.source("model") else { throw .badInput("--model", "required") }
+        let profile = try reader.source("profile")
+        switch (try reader.source("cluster"), try reader.string("gpu")) {
+        case (let cluster?, nil):
+            return CostModelInputs(model: model, cluster: .source(cluster), profile: profile)
+        case (nil, let gpu?):
+            guard let nodes = try reader.int("nodes") else { throw .badInput("--nodes", "required with --gpu") }
+            return CostModelInputs(model: model, cluster: .gpu(name: gpu, nodes: nodes, gpusPerNode: try reader.int("gpus-per-node", default: 8)),
+                                   profile: profile)
+        case (_?, _?): throw .badInput("--cluster", "give either --cluster or --gpu with --nodes, not both")
+        case (nil, nil): throw .badInput("--cluster", "required (or --gpu with --nodes)")
+        }
+    }
+
+    private static func shape(_ reader: OptionsReader) throws(FrontendError) -> BatchShape {
+        BatchShape(globalBatch: try reader.required("global-batch"), seqLen: try reader.required("seq-len"), zero: try reader.int("zero", default: 1),
+                   fp8: try reader.bool("fp8"), tpCommOverlap: try reader.bool("tp-comm-overlap"),
+                   memoryHeadroom: try reader.double("memory-headroom") ?? EstimateOptions.defaultMemoryHeadroom)
+    }
+
+    /// Sorted keys and slashes unescaped, as the CLI's `--json` prints (on one line).
+    static func json(_ value: some Encodable) throws(FrontendError) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            return try encoder.encode(value)
+        } catch {
+            throw FrontendError(code: .internalFailure, message: "could not encode the answer: \(error)")
+        }
+    }
+}

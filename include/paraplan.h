@@ -1,0 +1,88 @@
+/*
+ * paraplan.h: the C ABI of libparaplan, ParaPlan's planners in-process.
+ *
+ * Every function that can fail returns the CLI's exit code:
+ *   PP_OK (0), PP_INTERNAL (1), PP_BAD_INPUT (2), PP_INFEASIBLE (3),
+ * and hands out one malloc'd, NUL-terminated UTF-8 string through its last argument: the answer on success, the
+ * one-line message the CLI prints on failure. Release it with pp_free. Nothing a caller passes can make the library
+ * trap: pointers, counts and sizes are checked before use, values by the planners' validation.
+ *
+ * Options and requests are JSON objects keyed by the CLI's flag names without the leading dashes
+ * ("micro-batches": 4, "equal-counts": true). A model, cluster or profile is a preset name or file path (a string)
+ * or the document itself (an object). Plans come back as the CLI writes them with --compact: the same inputs and
+ * options give the same bytes on every machine and from every entry point.
+ *
+ * Threads: planners are immutable once made; any number of threads may plan with one planner at once.
+ */
+#ifndef PARAPLAN_H
+#define PARAPLAN_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The ABI version this header describes; a binding refuses a library whose pp_abi_version() differs. */
+#define PARAPLAN_ABI_VERSION 1u
+
+enum pp_status { PP_OK = 0, PP_INTERNAL = 1, PP_BAD_INPUT = 2, PP_INFEASIBLE = 3 };
+
+typedef struct pp_planner pp_planner;
+
+uint32_t pp_abi_version(void);
+/* The library's version, e.g. "0.1.0"; static storage, not to be freed. */
+const char *pp_version(void);
+/* Releases a string this library handed out; NULL is ignored. */
+void pp_free(char *text);
+
+/*
+ * Makes a planner once, to be reused every step. kind: "sequence-parallel", "batch-balance", "expert-placement" or
+ * "gnn-pipeline"; options: the flags of `paraplan plan KIND` as JSON. On success *planner is set and *error is NULL;
+ * on failure *planner is NULL and *error holds the message.
+ */
+int32_t pp_planner_new(const char *kind, const char *options, pp_planner **planner, char **error);
+/* Frees a planner; NULL and pointers already freed are ignored. */
+void pp_planner_free(pp_planner *planner);
+
+/* lengths[count]: one step's sequence lengths in tokens. */
+int32_t pp_plan_sequence_parallel(const pp_planner *planner, const int64_t *lengths, int64_t count, char **result);
+
+/*
+ * tokens[count]: each sample's tokens (image tokens included). image_offsets[count + 1] (or NULL for text): sample
+ * i's images are image_tokens[image_offsets[i] .. image_offsets[i + 1]). loaded_ranks[count] (or NULL): the
+ * data-parallel rank each sample was loaded on, to count and reduce movement.
+ */
+int32_t pp_plan_batch_balance(const pp_planner *planner, const int64_t *tokens, int64_t count, const int64_t *image_offsets,
+                              const int64_t *image_tokens, const int64_t *loaded_ranks, char **result);
+
+/*
+ * loads[layers * experts], row-major: tokens routed to each expert. origins[layers * origin_gpus * experts] (or
+ * NULL): tokens each GPU routes to each expert. previous (or NULL): the expert-placement plan now running (JSON).
+ */
+int32_t pp_plan_expert_placement(const pp_planner *planner, const double *loads, int64_t layers, int64_t experts,
+                                 const double *origins, int64_t origin_gpus, const char *previous, char **result);
+
+/*
+ * Either edges[edge_count * 2], row-major (u, v) pairs of vertex ids from 0, with vertices the vertex count (0: the
+ * largest id + 1), or graph_stats: JSON {"vertices", "edges", "mirrors"}. The other is NULL.
+ */
+int32_t pp_plan_gnn_pipeline(const pp_planner *planner, const int64_t *edges, int64_t edge_count, int64_t vertices,
+                             const char *graph_stats, char **result);
+
+/*
+ * The CLI's other commands, by name, with a JSON request:
+ *   "presets"  {}                                              -> {"gpus", "clusters", "models"}
+ *   "estimate" the flags of `paraplan estimate`                -> what `estimate --json` prints
+ *   "layouts"  the flags of `paraplan layouts` ("cp": [1, 2])  -> what `layouts --json` prints
+ *   "validate" {"plan": TEXT, "source": NAME}                  -> {"kind", "description"}
+ *   "format"   {"plan": TEXT, "source": NAME, "compact": BOOL} -> the plan's canonical text
+ *   "compare"  {"plans": [{"label", "plan"}], "format": "json" | "table" | "markdown" | "csv"}
+ */
+int32_t pp_call(const char *command, const char *request, char **result);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PARAPLAN_H */

@@ -1,0 +1,231 @@
+"""The CLI's other commands: estimate, layouts, presets, validate, load_plan and compare."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
+
+from . import _inputs, _native
+from ._inputs import Source
+from .errors import InputError
+from .plans import AnyPlan, Plan, parse_plan
+from .planners import _read
+
+__all__ = [
+    "estimate", "layouts", "presets", "validate", "load_plan", "compare",
+    "Estimate", "TimeBreakdown", "MemoryBreakdown", "Layouts", "RankedLayout", "Presets", "Validation", "Comparison",
+    "ComparisonRow",
+]
+
+
+@dataclass(frozen=True)
+class TimeBreakdown:
+    """Seconds of one iteration by cause (exposed communication only)."""
+
+    compute: float
+    tensor_parallel: float
+    pipeline_bubble: float
+    pipeline_transfers: float
+    data_parallel: float
+    context_parallel: float
+    expert_parallel: float
+    optimizer: float
+
+
+@dataclass(frozen=True)
+class MemoryBreakdown:
+    """Bytes per GPU; ``peak`` is the busier of the first and last pipeline stage."""
+
+    parameters: float
+    gradients: float
+    optimizer: float
+    activations: float
+    logits: float
+    peak: float
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Iteration time, memory and MFU of one static layout (what ``paraplan estimate --json`` prints)."""
+
+    iteration_seconds: float
+    mfu: float
+    memory_bytes: float
+    usable_memory_bytes: float
+    fits_in_memory: bool
+    tokens_per_second_per_gpu: float
+    model_flops_per_second_per_gpu: float
+    breakdown: TimeBreakdown
+    memory: MemoryBreakdown
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class RankedLayout:
+    """One layout of ``layouts``: its strategy (camelCase keys, as ``--json`` prints) and predictions."""
+
+    strategy: dict[str, Any]
+    iteration_seconds: float
+    mfu: float
+    tokens_per_second_per_gpu: float
+    memory_bytes: float
+
+
+@dataclass(frozen=True)
+class Layouts:
+    """Static layouts ranked fastest first; ``tried`` estimated, ``fitting`` fit in memory."""
+
+    tried: int
+    fitting: int
+    layouts: list[RankedLayout]
+
+
+@dataclass(frozen=True)
+class Presets:
+    """GPUs, cluster node types and models known by name (camelCase keys, as the library reports them)."""
+
+    gpus: list[dict[str, Any]]
+    clusters: list[dict[str, Any]]
+    models: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Validation:
+    """A valid plan's kind and a one-line description."""
+
+    kind: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One strategy of a comparison: a plan or one of its baselines."""
+
+    plan: str
+    strategy: str
+    seconds: float
+    over_best: float
+    lower_bound_seconds: float | None
+    over_bound: float | None
+    extras: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Plans of one kind and their baselines ranked by predicted time."""
+
+    kind: str
+    metric: str
+    same_inputs: bool
+    rows: list[ComparisonRow]
+
+
+def _cost_inputs(model: Source, cluster: Source | None, gpu: str | None, nodes: int | None, gpus_per_node: int,
+                 profile: Source | None) -> dict[str, Any]:
+    return {"model": _inputs.source("model", model), "cluster": _inputs.source("cluster", cluster), "gpu": gpu, "nodes": nodes,
+            "gpus_per_node": gpus_per_node if gpu is not None else None, "profile": _inputs.source("profile", profile)}
+
+
+def estimate(model: Source, cluster: Source | None = None, *, global_batch: int, seq_len: int, tp: int = 1, pp: int = 1,
+             dp: int | None = None, cp: int = 1, ep: int = 1, micro_batch: int = 1, recompute: str = "none",
+             sequence_parallel: bool = False, interleave: int = 1, zero: int = 1, fp8: bool = False,
+             tp_comm_overlap: bool = False, memory_headroom: float = 0.1, overlap_grad_reduce: bool = True,
+             flash_attention: bool = True, causal_halved: bool = False, gpu: str | None = None, nodes: int | None = None,
+             gpus_per_node: int = 8, profile: Source | None = None) -> Estimate:
+    """Iteration time, per-GPU memory and MFU of a static Megatron-style layout (``paraplan estimate``).
+
+    ``cluster`` is a preset such as ``"hgx-h100:2"`` (2 nodes of 8 GPUs), a file or a mapping; or give ``gpu`` and
+    ``nodes``. ``dp`` defaults to GPUs / (tp x pp x cp).
+    """
+    request = _cost_inputs(model, cluster, gpu, nodes, gpus_per_node, profile)
+    request.update({"global_batch": global_batch, "seq_len": seq_len, "tp": tp, "pp": pp, "dp": dp, "cp": cp, "ep": ep,
+                    "micro_batch": micro_batch, "recompute": recompute, "sequence_parallel": sequence_parallel,
+                    "interleave": interleave, "zero": zero, "fp8": fp8, "tp_comm_overlap": tp_comm_overlap,
+                    "memory_headroom": memory_headroom, "no_overlap_grad_reduce": not overlap_grad_reduce,
+                    "no_flash_attention": not flash_attention, "causal_halved": causal_halved})
+    d = json.loads(_native.call("estimate", _inputs.options(request)))
+    b, m = d["breakdown"], d["memory"]
+    return Estimate(d["iterationSeconds"], d["mfu"], d["memoryBytes"], d["usableMemoryBytes"], d["fitsInMemory"],
+                    d["tokensPerSecondPerGPU"], d["modelFlopsPerSecondPerGPU"],
+                    TimeBreakdown(b["compute"], b["tensorParallel"], b["pipelineBubble"], b["pipelineTransfers"],
+                                  b["dataParallel"], b["contextParallel"], b["expertParallel"], b["optimizer"]),
+                    MemoryBreakdown(m["parameters"], m["gradients"], m["optimizer"], m["activations"], m["logits"], m["peak"]),
+                    d["warnings"])
+
+
+def layouts(model: Source, cluster: Source | None = None, *, global_batch: int, seq_len: int, cp: Sequence[int] = (1,),
+            top: int = 10, all_variants: bool = False, zero: int = 1, fp8: bool = False, tp_comm_overlap: bool = False,
+            memory_headroom: float = 0.1, gpu: str | None = None, nodes: int | None = None, gpus_per_node: int = 8,
+            profile: Source | None = None) -> Layouts:
+    """Every static layout of the cluster ranked by predicted iteration time (``paraplan layouts``)."""
+    request = _cost_inputs(model, cluster, gpu, nodes, gpus_per_node, profile)
+    if isinstance(cp, (str, bytes)) or not isinstance(cp, Sequence):
+        raise InputError(f"cp = {cp!r}: must be a list of context-parallel degrees")
+    request.update({"global_batch": global_batch, "seq_len": seq_len, "top": top, "all_variants": all_variants, "zero": zero,
+                    "fp8": fp8, "tp_comm_overlap": tp_comm_overlap, "memory_headroom": memory_headroom})
+    options = json.loads(_inputs.options(request))
+    options["cp"] = [_whole("cp", value) for value in cp]
+    d = json.loads(_native.call("layouts", json.dumps(options)))
+    return Layouts(d["tried"], d["fitting"], [RankedLayout(e["strategy"], e["iterationSeconds"], e["mfu"], e["tokensPerSecondPerGPU"],
+                                                          e["memoryBytes"]) for e in d["layouts"]])
+
+
+def presets() -> Presets:
+    """The GPU, cluster and model presets that options accept by name."""
+    d = json.loads(_native.call("presets", "{}"))
+    return Presets(d["gpus"], d["clusters"], d["models"])
+
+
+PlanLike = Union[Plan, str, "os.PathLike[str]"]
+
+
+def _plan_text(plan: PlanLike) -> tuple[str, str]:
+    """(label, text): a plan object's own text, else the file's."""
+    if isinstance(plan, Plan):
+        return "plan", plan.to_json(compact=True)
+    if isinstance(plan, (str, os.PathLike)):
+        return os.fspath(plan), _read(plan, "plan")
+    raise InputError(f"plan = {type(plan).__name__}: must be a plan or a path to a plan file")
+
+
+def validate(plan_or_path: PlanLike) -> Validation:
+    """Checks a plan (an object or a file) against the paraplan/v1 schema and its kind's invariants.
+
+    Returns the plan's kind and description; raises :class:`InputError` naming the first problem.
+    """
+    label, text = _plan_text(plan_or_path)
+    d = json.loads(_native.call("validate", json.dumps({"plan": text, "source": label})))
+    return Validation(d["kind"], d["description"])
+
+
+def load_plan(path: str | os.PathLike[str]) -> AnyPlan:
+    """Reads a plan file, validates it and returns the typed plan (its kind decides the class)."""
+    label, text = _plan_text(path)
+    _native.call("validate", json.dumps({"plan": text, "source": label}))
+    compact = _native.call("format", json.dumps({"plan": text, "source": label, "compact": True}))
+    return parse_plan(compact)
+
+
+def compare(plans: Sequence[PlanLike] | Mapping[str, PlanLike]) -> Comparison:
+    """Ranks plans of one kind, and every baseline each reports, by predicted time (``paraplan compare``).
+
+    Give a list of plans or paths (labelled by path, or ``plan N``), or a mapping of labels to plans.
+    """
+    items = list(plans.items()) if isinstance(plans, Mapping) else [(None, plan) for plan in plans]
+    entries = []
+    for index, (label, plan) in enumerate(items):
+        own, text = _plan_text(plan)
+        entries.append({"label": label if label is not None else (own if own != "plan" else f"plan {index}"), "plan": text})
+    d = json.loads(_native.call("compare", json.dumps({"plans": entries, "format": "json"})))
+    return Comparison(d["kind"], d["metric"], d["sameInputs"],
+                      [ComparisonRow(r["plan"], r["strategy"], r["seconds"], r["overBest"], r.get("lowerBoundSeconds"),
+                                     r.get("overBound"), r["extras"]) for r in d["rows"]])
+
+
+def _whole(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"{name} = {value!r}: must be a whole number")
+    return int(value)

@@ -1,0 +1,168 @@
+"""The Python package gives byte for byte the plans the CLI writes, on the inputs under Examples/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import paraplan
+
+from conftest import EXAMPLES, ROOT, read_edges, read_lengths, read_samples, run_cli
+
+
+def cli_plan(cli: Path, tmp_path: Path, *args: str) -> str:
+    output = tmp_path / "cli-plan.json"
+    done = run_cli(cli, *args, "--output", str(output))
+    assert done.returncode == 0, done.stderr
+    return output.read_text()
+
+
+def test_sequence_parallel_profile(cli: Path, tmp_path: Path) -> None:
+    batch = EXAMPLES / "batches" / "wikipedia-batch0.txt"
+    profile = EXAMPLES / "profiles" / "flexsp-gpt7b.yaml"
+    expected = cli_plan(cli, tmp_path, "plan", "sequence-parallel", "--lengths", str(batch), "--profile", str(profile))
+    plan = paraplan.SequenceParallelPlanner(str(profile)).plan(np.array(read_lengths(batch), dtype=np.int64))
+    assert plan.to_json() == expected
+    assert plan.to_json(compact=True) == json.dumps(json.loads(expected), sort_keys=True, separators=(",", ":")) + "\n"
+
+
+@pytest.mark.parametrize("model,cluster", [("Examples/models/llama-3-8b.config.json", "hgx-h100:8"), ("gpt-7b", "hgx-h100:4")])
+def test_sequence_parallel_derived(cli: Path, tmp_path: Path, model: str, cluster: str) -> None:
+    lengths = [length // 4 for length in read_lengths(EXAMPLES / "batches" / "wikipedia-batch0.txt")]
+    batch = tmp_path / "lengths.txt"
+    batch.write_text("\n".join(map(str, lengths)) + "\n")
+    expected = cli_plan(cli, tmp_path, "plan", "sequence-parallel", "--lengths", str(batch), "--model", model, "--cluster", cluster)
+    plan = paraplan.SequenceParallelPlanner(model=str(ROOT / model) if "/" in model else model, cluster=cluster).plan(lengths)
+    assert plan.to_json() == expected
+
+
+BATCH_OPTIONS = [
+    (["--ranks", "8", "--equal-counts", "--micro-batches", "4", "--max-tokens-per-micro-batch", "24576",
+      "--profile", "Examples/profiles/batch-balance-7b.yaml", "--phases", "encoder,llm"],
+     dict(ranks=8, equal_counts=True, micro_batches=4, max_tokens_per_micro_batch=24576,
+          profile="Examples/profiles/batch-balance-7b.yaml", phases="encoder,llm")),
+    (["--ranks", "8", "--profile", "Examples/profiles/batch-balance-7b.yaml"],
+     dict(ranks=8, profile="Examples/profiles/batch-balance-7b.yaml")),
+    (["--ranks", "8", "--equal-counts", "--model", "Examples/models/qwen2-vl-7b.config.json", "--cluster", "hgx-h100:1",
+      "--phases", "encoder,llm", "--keep-encoder-phase"],
+     dict(ranks=8, equal_counts=True, model="Examples/models/qwen2-vl-7b.config.json", cluster="hgx-h100:1",
+          phases="encoder,llm", keep_encoder_phase=True)),
+    (["--ranks", "64", "--equal-counts", "--model", "Examples/models/qwen2-vl-7b.config.json", "--cluster", "hgx-h100:8",
+      "--phases", "encoder,llm", "--split-images"],
+     dict(ranks=64, equal_counts=True, model="Examples/models/qwen2-vl-7b.config.json", cluster="hgx-h100:8",
+          phases="encoder,llm", split_images=True)),
+    (["--ranks", "16", "--model", "Examples/models/qwen2-vl-7b.config.json", "--cluster", "hgx-h100:2",
+      "--phases", "encoder,llm", "--sync-every-phase"],
+     dict(ranks=16, model="Examples/models/qwen2-vl-7b.config.json", cluster="hgx-h100:2", phases="encoder,llm",
+          sync_every_phase=True)),
+]
+
+
+@pytest.mark.parametrize("flags,kwargs", BATCH_OPTIONS)
+def test_batch_balance(cli: Path, tmp_path: Path, flags: list[str], kwargs: dict[str, object], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    samples = EXAMPLES / "samples" / "multimodal-256.jsonl"
+    expected = cli_plan(cli, tmp_path, "plan", "batch-balance", "--samples", str(samples), *flags)
+    tokens, images, ranks = read_samples(samples)
+    plan = paraplan.BatchBalancer(**kwargs).plan(np.array(tokens), images=images, loaded_rank=ranks)  # type: ignore[arg-type]
+    assert plan.to_json() == expected
+
+
+def test_expert_placement_with_origins_and_previous(cli: Path, tmp_path: Path) -> None:
+    loads = EXAMPLES / "moe" / "loads-64-experts.json"
+    origins = EXAMPLES / "moe" / "origins-64-experts.json"
+    flags = ["--loads", str(loads), "--cluster", "hgx-h800:2", "--slots-per-gpu", "5", "--groups", "8"]
+    expected = cli_plan(cli, tmp_path, "plan", "expert-placement", *flags, "--origins", str(origins))
+    planner = paraplan.ExpertPlacementPlanner("hgx-h800:2", 5, groups=8)
+    load_matrix = np.array(json.loads(loads.read_text()), dtype=np.float64)
+    plan = planner.plan(load_matrix, origins=np.array(json.loads(origins.read_text())))
+    assert plan.to_json() == expected
+
+    previous = tmp_path / "previous.json"
+    previous.write_text(expected)
+    moved_loads = tmp_path / "loads-next.json"
+    drifted = np.roll(load_matrix, 3, axis=1)
+    moved_loads.write_text(json.dumps(drifted.astype(int).tolist()))
+    planner = paraplan.ExpertPlacementPlanner("hgx-h800:2", 5, groups=8, max_moves=10)
+    expected_next = cli_plan(cli, tmp_path, "plan", "expert-placement", "--loads", str(moved_loads), "--cluster", "hgx-h800:2",
+                             "--slots-per-gpu", "5", "--groups", "8", "--previous", str(previous), "--max-moves", "10")
+    assert planner.plan(drifted, previous=plan).to_json() == expected_next
+    assert planner.plan(drifted, previous=previous).to_json() == expected_next
+
+
+def test_expert_placement_cluster_file_and_model(cli: Path, tmp_path: Path) -> None:
+    loads = EXAMPLES / "moe" / "eplb-readme-loads.json"
+    cluster = EXAMPLES / "clusters" / "eplb-readme-2x4.yaml"
+    model = tmp_path / "moe.yaml"
+    model.write_text("name: small-moe\nlayers: 2\nhiddenSize: 2048\nheads: 16\nffnHiddenSize: 8192\nvocabSize: 32000\n"
+                     "experts: 12\ntopK: 2\nexpertFFNHiddenSize: 1024\n")
+    expected = cli_plan(cli, tmp_path, "plan", "expert-placement", "--loads", str(loads), "--cluster", str(cluster),
+                        "--slots-per-gpu", "4", "--groups", "4", "--model", str(model))
+    plan = paraplan.ExpertPlacementPlanner(cluster, 4, groups=4, model=model).plan(json.loads(loads.read_text()))
+    assert plan.to_json() == expected
+
+
+def test_gnn_pipeline_edges(cli: Path, tmp_path: Path) -> None:
+    graph = EXAMPLES / "gnn" / "community-3k.txt"
+    model = EXAMPLES / "gnn" / "gcnii-16.yaml"
+    expected = cli_plan(cli, tmp_path, "plan", "gnn-pipeline", "--graph", str(graph), "--model", str(model), "--cluster", "dgx-a100:2")
+    plan = paraplan.GNNPipelinePlanner(model, "dgx-a100:2").plan(np.array(read_edges(graph)))
+    assert plan.to_json() == expected
+    assert plan.chunk_of is not None and len(plan.chunk_of) == sum(plan.chunk_sizes or [])
+
+
+def test_gnn_pipeline_graph_stats(cli: Path, tmp_path: Path) -> None:
+    stats = EXAMPLES / "gnn" / "reddit-stats.json"
+    model = EXAMPLES / "gnn" / "gcn-32.yaml"
+    expected = cli_plan(cli, tmp_path, "plan", "gnn-pipeline", "--graph-stats", str(stats), "--model", str(model),
+                        "--cluster", "dgx-a100:1")
+    planner = paraplan.GNNPipelinePlanner(str(model), "dgx-a100:1")
+    assert planner.plan(graph_stats=stats).to_json() == expected
+    assert planner.plan(graph_stats=json.loads(stats.read_text())).to_json() == expected
+
+
+def test_estimate_and_layouts_match_cli_json(cli: Path) -> None:
+    done = run_cli(cli, "estimate", "--model", "Examples/models/llama-3-8b.config.json", "--cluster", "hgx-h100:2", "--tp", "2",
+                   "--global-batch", "64", "--seq-len", "4096", "--sequence-parallel", "--json")
+    assert done.returncode == 0, done.stderr
+    expected = json.loads(done.stdout)
+    got = paraplan.estimate(str(ROOT / "Examples/models/llama-3-8b.config.json"), "hgx-h100:2", tp=2, global_batch=64, seq_len=4096,
+                            sequence_parallel=True)
+    assert got.iteration_seconds == expected["iterationSeconds"]
+    assert got.memory.peak == expected["memory"]["peak"] == got.memory_bytes
+    assert got.breakdown.tensor_parallel == expected["breakdown"]["tensorParallel"]
+    assert got.warnings == expected["warnings"]
+
+    done = run_cli(cli, "layouts", "--model", "llama-3-70b", "--cluster", "hgx-h100:4", "--global-batch", "128", "--seq-len", "4096",
+                   "--cp", "1,2", "--top", "5", "--json")
+    assert done.returncode == 0, done.stderr
+    expected = json.loads(done.stdout)
+    ranked = paraplan.layouts("llama-3-70b", "hgx-h100:4", global_batch=128, seq_len=4096, cp=[1, 2], top=5)
+    assert (ranked.tried, ranked.fitting) == (expected["tried"], expected["fitting"])
+    assert [layout.strategy for layout in ranked.layouts] == [entry["strategy"] for entry in expected["layouts"]]
+    assert [layout.iteration_seconds for layout in ranked.layouts] == [entry["iterationSeconds"] for entry in expected["layouts"]]
+
+
+def test_plan_tools_match_cli(cli: Path, tmp_path: Path) -> None:
+    profile = EXAMPLES / "profiles" / "batch-balance-7b.yaml"
+    tokens, images, _ = read_samples(EXAMPLES / "samples" / "multimodal-256.jsonl")
+    free = paraplan.BatchBalancer(8, profile=profile).plan(tokens, images)
+    equal = paraplan.BatchBalancer(8, profile=profile, equal_counts=True, micro_batches=2).plan(tokens, images)
+    paths = []
+    for name, plan in [("free.json", free), ("equal.json", equal)]:
+        path = tmp_path / name
+        plan.save(str(path))
+        paths.append(path)
+        done = run_cli(cli, "validate", str(path))
+        assert done.returncode == 0
+        check = paraplan.validate(path)
+        assert done.stdout.strip() == f"{path}: valid {check.kind} plan ({check.description})"
+        assert paraplan.load_plan(path) == plan
+    done = run_cli(cli, "compare", *map(str, paths), "--format", "json")
+    expected = json.loads(done.stdout)
+    got = paraplan.compare([str(path) for path in paths])
+    assert [(row.plan, row.strategy, row.seconds) for row in got.rows] == [(r["plan"], r["strategy"], r["seconds"]) for r in expected["rows"]]
+    assert got.kind == expected["kind"] and got.same_inputs == expected["sameInputs"]
