@@ -72,7 +72,7 @@ let package = Package(
         .target(name: "SolverFixtures", dependencies: ["LinearProgramming", "GraphPartitioning"]),
         .executableTarget(
             name: "ParaPlanBenchmarks",
-            dependencies: ["ParaPlan", "SolverFixtures", "GraphPartitioning"]
+            dependencies: ["ParaPlan", "Frontend", "SolverFixtures", "GraphPartitioning"]
         ),
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "SolverFixtures"]),
         .testTarget(name: "ExecutionPlanTests", dependencies: ["ExecutionPlan"]),

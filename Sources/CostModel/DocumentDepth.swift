@@ -5,6 +5,8 @@ import Foundation
 enum DocumentDepth {
     /// Far deeper than any model, cluster or profile file (they nest three or four levels).
     static let maximum = 64
+    /// Bytes after which a scalar may start: newline, space, tab, `:`, `[`, `{`, `,`, `-`.
+    private static let scalarStarts: Set<UInt8> = [0x0A, 0x20, 0x09, 0x3A, 0x5B, 0x7B, 0x2C, 0x2D]
 
     /// The deepest nesting of flow brackets (outside quoted strings and comments) plus block indentation, in levels.
     static func exceeds(_ data: Data) -> Bool {
@@ -38,7 +40,7 @@ enum DocumentDepth {
                 continue
             }
             switch byte {
-            case 0x22, 0x27 where [0x0A, 0x20, 0x09, 0x3A, 0x5B, 0x7B, 0x2C, 0x2D].contains(previous): quote = byte
+            case 0x22 where scalarStarts.contains(previous), 0x27 where scalarStarts.contains(previous): quote = byte
             case 0x23 where previous == 0x20 || previous == 0x09: inComment = true
             case 0x5B, 0x7B:
                 depth += 1

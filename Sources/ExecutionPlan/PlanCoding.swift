@@ -4,7 +4,7 @@ import Foundation
 /// shortest round-trip form, no timestamps.
 public enum PlanCoding {
     public static func encode<Body: PlanBody>(_ plan: Plan<Body>, compact: Bool = false) throws -> Data {
-        var data = try (compact ? canonicalEncoder : prettyEncoder).encode(plan)
+        var data = compact ? try CanonicalJSON.encode(plan) : try prettyEncoder.encode(plan)
         data.append(0x0A)
         return data
     }

@@ -101,7 +101,7 @@ public struct InputDigest: Codable, Sendable, Equatable {
 
     /// Digest of `inputs` encoded as canonical JSON (sorted keys, no spaces).
     public static func of(_ inputs: some Encodable, summary: String) throws -> InputDigest {
-        let data = try PlanCoding.canonicalEncoder.encode(inputs)
+        let data = try CanonicalJSON.encode(inputs)
         return InputDigest(sha256: SHA256.hexDigest(data), summary: summary)
     }
 

@@ -76,27 +76,30 @@ final class PlannerHandle: Sendable {
 }
 
 /// The handles a caller holds, so a freed or made-up pointer is an error instead of a crash.
-enum LiveHandles {
-    private static let live = Mutex(Set<UInt>())
+final class Registry<Handle: AnyObject & Sendable>: Sendable {
+    private let live = Mutex(Set<UInt>())
 
-    static func register(_ handle: PlannerHandle) -> UnsafeMutableRawPointer {
+    func register(_ handle: Handle) -> UnsafeMutableRawPointer {
         let pointer = Unmanaged.passRetained(handle).toOpaque()
         live.withLock { _ = $0.insert(UInt(bitPattern: pointer)) }
         return pointer
     }
 
-    /// The handle behind `pointer`, retained for the call, if it is live.
-    static func take(_ pointer: UnsafeRawPointer?) -> PlannerHandle? {
+    /// The handle behind `pointer`, if it is live; the caller's reference keeps it alive for the call.
+    func take(_ pointer: UnsafeRawPointer?) -> Handle? {
         guard let pointer else { return nil }
-        return live.withLock { set -> PlannerHandle? in
+        return live.withLock { set -> Handle? in
             guard set.contains(UInt(bitPattern: pointer)) else { return nil }
-            return Unmanaged<PlannerHandle>.fromOpaque(pointer).takeUnretainedValue()
+            return Unmanaged<Handle>.fromOpaque(pointer).takeUnretainedValue()
         }
     }
 
-    static func release(_ pointer: UnsafeRawPointer?) {
+    func release(_ pointer: UnsafeRawPointer?) {
         guard let pointer else { return }
         let removed = live.withLock { $0.remove(UInt(bitPattern: pointer)) != nil }
-        if removed { Unmanaged<PlannerHandle>.fromOpaque(pointer).release() }
+        if removed { Unmanaged<Handle>.fromOpaque(pointer).release() }
     }
 }
+
+let planners = Registry<PlannerHandle>()
+let plans = Registry<PlanHandle>()

@@ -61,6 +61,16 @@ struct BenchmarkFailure: Error, CustomStringConvertible {
     var description: String { message }
 }
 
+if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "library-calls" {
+    do {
+        try LibraryCallBenchmark.run(specPath: CommandLine.arguments[2])
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("paraplan-bench: \(error)\n".utf8))
+        exit(1)
+    }
+}
+
 do {
     print("ParaPlan \(ParaPlanInfo.version) benchmarks: \(repetitions) timed runs per case after 2 warm-ups, \(ProcessInfo.processInfo.activeProcessorCount) cores")
     print("")

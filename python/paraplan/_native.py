@@ -7,10 +7,14 @@ parallel. Every call returns the CLI's exit code and one malloc'd string, which 
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import threading
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from .errors import LibraryError, from_status
 
@@ -46,13 +50,22 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.pp_planner_free.restype = None
     lib.pp_planner_free.argtypes = [_VOIDP]
     lib.pp_plan_sequence_parallel.restype = ctypes.c_int32
-    lib.pp_plan_sequence_parallel.argtypes = [_VOIDP, _VOIDP, _I64, _OUT]
+    lib.pp_plan_sequence_parallel.argtypes = [_VOIDP, _VOIDP, _I64, _OUT, _OUT]
     lib.pp_plan_batch_balance.restype = ctypes.c_int32
-    lib.pp_plan_batch_balance.argtypes = [_VOIDP, _VOIDP, _I64, _VOIDP, _VOIDP, _VOIDP, _OUT]
+    lib.pp_plan_batch_balance.argtypes = [_VOIDP, _VOIDP, _I64, _VOIDP, _VOIDP, _VOIDP, _OUT, _OUT]
     lib.pp_plan_expert_placement.restype = ctypes.c_int32
-    lib.pp_plan_expert_placement.argtypes = [_VOIDP, _VOIDP, _I64, _I64, _VOIDP, _I64, ctypes.c_char_p, _OUT]
+    lib.pp_plan_expert_placement.argtypes = [_VOIDP, _VOIDP, _I64, _I64, _VOIDP, _I64, ctypes.c_char_p, _OUT, _OUT]
     lib.pp_plan_gnn_pipeline.restype = ctypes.c_int32
-    lib.pp_plan_gnn_pipeline.argtypes = [_VOIDP, _VOIDP, _I64, _I64, ctypes.c_char_p, _OUT]
+    lib.pp_plan_gnn_pipeline.argtypes = [_VOIDP, _VOIDP, _I64, _I64, ctypes.c_char_p, _OUT, _OUT]
+    lib.pp_plan_load.restype = ctypes.c_int32
+    lib.pp_plan_load.argtypes = [ctypes.c_char_p, ctypes.c_char_p, _OUT, _OUT]
+    lib.pp_plan_export.restype = ctypes.c_int32
+    lib.pp_plan_export.argtypes = [_VOIDP, _OUT, ctypes.POINTER(_VOIDP), ctypes.POINTER(_I64), ctypes.POINTER(_VOIDP),
+                                   ctypes.POINTER(_I64)]
+    lib.pp_plan_json.restype = ctypes.c_int32
+    lib.pp_plan_json.argtypes = [_VOIDP, ctypes.c_int32, _OUT]
+    lib.pp_plan_free.restype = None
+    lib.pp_plan_free.argtypes = [_VOIDP]
     lib.pp_call.restype = ctypes.c_int32
     lib.pp_call.argtypes = [ctypes.c_char_p, ctypes.c_char_p, _OUT]
 
@@ -123,3 +136,43 @@ def free_planner(handle: int) -> None:
 def version() -> str:
     value: Any = library().pp_version()
     return str(value.decode())
+
+
+def handed_out(status: int, plan: ctypes.c_void_p, error: ctypes.c_void_p) -> int:
+    """The plan handle a ``pp_plan_*`` call made, or its error raised."""
+    check(status, error)
+    assert plan.value is not None
+    return plan.value
+
+
+def load_plan(text: str, source: str) -> int:
+    plan, error = ctypes.c_void_p(), ctypes.c_void_p()
+    status = library().pp_plan_load(text.encode(), source.encode(), ctypes.byref(plan), ctypes.byref(error))
+    return handed_out(status, plan, error)
+
+
+def _copy(pointer: int | None, count: int, ctype: Any, dtype: Any) -> npt.NDArray[Any]:
+    if not count or not pointer:
+        return np.zeros(0, dtype=dtype)
+    return np.frombuffer((ctype * count).from_address(pointer), dtype=dtype).copy()
+
+
+def export_plan(handle: int) -> tuple[dict[str, Any], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """The plan's header and copies of its two flat arrays."""
+    header = ctypes.c_void_p()
+    ints, doubles = ctypes.c_void_p(), ctypes.c_void_p()
+    int_count, double_count = ctypes.c_int64(), ctypes.c_int64()
+    status = library().pp_plan_export(handle, ctypes.byref(header), ctypes.byref(ints), ctypes.byref(int_count),
+                                      ctypes.byref(doubles), ctypes.byref(double_count))
+    text = check(status, header)
+    return (json.loads(text), _copy(ints.value, int_count.value, ctypes.c_int64, np.int64),
+            _copy(doubles.value, double_count.value, ctypes.c_double, np.float64))
+
+
+def plan_json(handle: int, compact: bool) -> str:
+    out = ctypes.c_void_p()
+    return check(library().pp_plan_json(handle, 1 if compact else 0, ctypes.byref(out)), out)
+
+
+def free_plan(handle: int) -> None:
+    library().pp_plan_free(handle)

@@ -18,7 +18,7 @@ import numpy.typing as npt
 from . import _inputs, _native
 from ._inputs import Source
 from .errors import InputError
-from .plans import BatchBalancePlan, ExpertPlacementPlan, GNNPipelinePlan, Plan, SequenceParallelPlan, parse_plan
+from .plans import BatchBalancePlan, ExpertPlacementPlan, GNNPipelinePlan, Plan, SequenceParallelPlan, from_handle
 
 __all__ = ["SequenceParallelPlanner", "BatchBalancer", "ExpertPlacementPlanner", "GNNPipelinePlanner"]
 
@@ -41,8 +41,8 @@ class _Planner:
         shown = ", ".join(f"{key}={value!r}" for key, value in self._options.items() if value is not None)
         return f"{type(self).__name__}({shown})"
 
-    def _finish(self, status: int, out: ctypes.c_void_p) -> Any:
-        return parse_plan(_native.check(status, out))
+    def _finish(self, status: int, plan: ctypes.c_void_p, error: ctypes.c_void_p) -> Any:
+        return from_handle(_native.handed_out(status, plan, error))
 
 
 class SequenceParallelPlanner(_Planner):
@@ -62,9 +62,10 @@ class SequenceParallelPlanner(_Planner):
     def plan(self, lengths: Sequence[int] | npt.ArrayLike) -> SequenceParallelPlan:
         """The plan for one global batch; ``lengths`` holds each sequence's tokens (a list or an integer array)."""
         values = _inputs.int64_array("lengths", lengths)
-        out = ctypes.c_void_p()
-        status = _native.library().pp_plan_sequence_parallel(self._handle, values.ctypes.data, values.size, ctypes.byref(out))
-        plan: SequenceParallelPlan = self._finish(status, out)
+        out, error = ctypes.c_void_p(), ctypes.c_void_p()
+        status = _native.library().pp_plan_sequence_parallel(self._handle, values.ctypes.data, values.size, ctypes.byref(out),
+                                                             ctypes.byref(error))
+        plan: SequenceParallelPlan = self._finish(status, out, error)
         return plan
 
 
@@ -102,12 +103,12 @@ class BatchBalancer(_Planner):
             ranks = _inputs.int64_array("loaded_rank", loaded_rank)
             if ranks.size != counts.size:
                 raise InputError(f"loaded_rank: {ranks.size} ranks for {counts.size} samples")
-        out = ctypes.c_void_p()
+        out, error = ctypes.c_void_p(), ctypes.c_void_p()
         status = _native.library().pp_plan_batch_balance(
             self._handle, counts.ctypes.data, counts.size, None if offsets is None else offsets.ctypes.data,
             None if values is None or values.size == 0 else values.ctypes.data, None if ranks is None else ranks.ctypes.data,
-            ctypes.byref(out))
-        plan: BatchBalancePlan = self._finish(status, out)
+            ctypes.byref(out), ctypes.byref(error))
+        plan: BatchBalancePlan = self._finish(status, out, error)
         return plan
 
 
@@ -142,11 +143,12 @@ class ExpertPlacementPlanner(_Planner):
         previous_text = None
         if previous is not None:
             previous_text = previous.to_json(compact=True) if isinstance(previous, Plan) else _read(previous, "previous")
-        out = ctypes.c_void_p()
+        out, error = ctypes.c_void_p(), ctypes.c_void_p()
         status = _native.library().pp_plan_expert_placement(
             self._handle, matrix.ctypes.data, matrix.shape[0], matrix.shape[1], None if cube is None else cube.ctypes.data,
-            0 if cube is None else cube.shape[1], None if previous_text is None else previous_text.encode(), ctypes.byref(out))
-        plan: ExpertPlacementPlan = self._finish(status, out)
+            0 if cube is None else cube.shape[1], None if previous_text is None else previous_text.encode(), ctypes.byref(out),
+            ctypes.byref(error))
+        plan: ExpertPlacementPlan = self._finish(status, out, error)
         return plan
 
 
@@ -169,13 +171,13 @@ class GNNPipelinePlanner(_Planner):
         ``graph_stats`` ({"vertices", "edges", "mirrors"}, a mapping or a JSON file) for graphs too large to load."""
         if (edges is None) == (graph_stats is None):
             raise InputError("edges: give exactly one of edges and graph_stats")
-        out = ctypes.c_void_p()
+        out, error = ctypes.c_void_p(), ctypes.c_void_p()
         if edges is not None:
             pairs = _inputs.int64_array("edges", edges, ndim=2, columns=2)
             if num_vertices is not None and (not isinstance(num_vertices, (int, np.integer)) or num_vertices <= 0):
                 raise InputError(f"num_vertices = {num_vertices}: must be a positive whole number")
             status = _native.library().pp_plan_gnn_pipeline(self._handle, pairs.ctypes.data, pairs.shape[0],
-                                                            int(num_vertices or 0), None, ctypes.byref(out))
+                                                            int(num_vertices or 0), None, ctypes.byref(out), ctypes.byref(error))
         else:
             if isinstance(graph_stats, Mapping):
                 try:
@@ -184,8 +186,9 @@ class GNNPipelinePlanner(_Planner):
                     raise InputError(f"graph_stats: {error}") from error
             else:
                 text = _read(graph_stats, "graph_stats")  # type: ignore[arg-type]
-            status = _native.library().pp_plan_gnn_pipeline(self._handle, None, 0, 0, text.encode(), ctypes.byref(out))
-        plan: GNNPipelinePlan = self._finish(status, out)
+            status = _native.library().pp_plan_gnn_pipeline(self._handle, None, 0, 0, text.encode(), ctypes.byref(out),
+                                                            ctypes.byref(error))
+        plan: GNNPipelinePlan = self._finish(status, out, error)
         return plan
 
 

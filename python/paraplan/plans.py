@@ -1,18 +1,22 @@
 """Execution plans (format ``paraplan/v1``) as typed Python objects.
 
-Every field of the JSON plan is an attribute, in snake_case (``microBatches`` -> ``micro_batches``). A plan keeps
-the exact text the library wrote, so :meth:`Plan.to_json` gives byte for byte what the CLI writes for the same inputs
-and options. docs/plan-format.md documents every field.
+Every field of the JSON plan is an attribute, in snake_case (``microBatches`` -> ``micro_batches``), and the bulk
+ones are numpy arrays too (``plan.slots``, ``plan.samples``). :meth:`Plan.to_json` gives byte for byte what the CLI
+writes for the same inputs and options. docs/plan-format.md documents every field.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, ClassVar, Union
 
+import numpy as np
+import numpy.typing as npt
+
 from . import _native
-from .errors import InputError
 
 __all__ = [
     "Plan", "Solver", "Inputs",
@@ -50,16 +54,52 @@ class Inputs:
         return cls(d["sha256"], d["summary"])
 
 
-@dataclass(frozen=True)
 class Plan:
-    """Fields every plan kind shares. ``predicted`` and ``baselines`` hold the kind's cost."""
+    """What every plan kind shares; subclasses add their fields.
+
+    A plan wraps the library's plan: its numbers arrive as numpy arrays (one copy, no JSON parsed), typed attributes
+    are built from them on first read, and :meth:`to_json` asks the library for the canonical text. Plans compare
+    equal when their canonical JSON is equal, and pickle as that text (to send them between ranks).
+    """
 
     kind_name: ClassVar[str] = ""
-    format: str
-    kind: str
-    solver: Solver
-    inputs: Inputs
-    _text: str = field(repr=False, compare=False)
+
+    def __init__(self, handle: int, header: dict[str, Any], ints: npt.NDArray[np.int64], doubles: npt.NDArray[np.float64]) -> None:
+        """Plans come from planners, :func:`paraplan.load_plan` and :func:`parse_plan`; this takes the library's handle."""
+        self._handle: int | None = handle
+        self._fields: dict[str, Any] = header["plan"]
+        self._arrays: dict[str, np.ndarray[Any, Any]] = {}
+        for name, where in header["arrays"].items():
+            source = ints if where["type"] == "int64" else doubles
+            self._arrays[name] = source[where["offset"]: where["offset"] + where["count"]]
+
+    def __del__(self) -> None:
+        handle = getattr(self, "_handle", None)
+        if handle is not None and _native is not None:
+            self._handle = None
+            _native.free_plan(handle)
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return (_from_text, (self.to_json(compact=True),))
+
+    @property
+    def format(self) -> str:
+        """The format version, ``paraplan/v1``."""
+        return self._fields["format"]  # type: ignore[no-any-return]
+
+    @property
+    def kind(self) -> str:
+        return self._fields["kind"]  # type: ignore[no-any-return]
+
+    @cached_property
+    def solver(self) -> Solver:
+        """How the plan was found."""
+        return Solver._from(self._fields["solver"])
+
+    @cached_property
+    def inputs(self) -> Inputs:
+        """The digest of the inputs the plan was computed from."""
+        return Inputs._from(self._fields["inputs"])
 
     @property
     def lower_bound_seconds(self) -> float | None:
@@ -73,18 +113,26 @@ class Plan:
 
     def to_json(self, *, compact: bool = False) -> str:
         """The plan as the CLI writes it: pretty by default, one line with ``compact=True`` (keys sorted either way)."""
-        if compact:
-            return self._text
-        return _native.call("format", json.dumps({"plan": self._text, "compact": False}))
+        assert self._handle is not None
+        return _native.plan_json(self._handle, compact)
 
-    def save(self, path: str) -> None:
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Writes :meth:`to_json` to ``path``."""
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(self.to_json())
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as plain JSON values (camelCase keys, as in the file)."""
-        return json.loads(self._text)  # type: ignore[no-any-return]
+        return json.loads(self.to_json(compact=True))  # type: ignore[no-any-return]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Plan) and type(other) is type(self) and other.to_json(compact=True) == self.to_json(compact=True)
+
+    def __hash__(self) -> int:
+        return hash(self.to_json(compact=True))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.inputs.summary}: predicted {self.predicted_seconds:.4g} s>"
 
 
 # Sequence parallelism -------------------------------------------------------------------------------------------
@@ -147,15 +195,45 @@ class MicroBatch:
         return cls(d["predictedSeconds"], [Group._from(g) for g in d["groups"]])
 
 
-@dataclass(frozen=True)
 class SequenceParallelPlan(Plan):
-    """One step's micro-batches and mixed-degree sequence-parallel groups."""
+    """One step's micro-batches and mixed-degree sequence-parallel groups.
+
+    Arrays: ``group_table`` ``[groups, 4]`` (micro-batch, degree, first rank, sequence count) and ``group_sequences``
+    (every group's sequences, laid end to end in that order).
+    """
 
     kind_name: ClassVar[str] = "sequence-parallel"
-    gpus: int = 0
-    micro_batches: list[MicroBatch] = field(default_factory=list)
-    predicted: StepPrediction = StepPrediction(0.0, None)
-    baselines: list[StepBaseline] = field(default_factory=list)
+
+    @property
+    def gpus(self) -> int:
+        return self._fields["gpus"]  # type: ignore[no-any-return]
+
+    @property
+    def group_table(self) -> npt.NDArray[np.int64]:
+        return self._arrays["groups"].reshape(-1, 4)
+
+    @property
+    def group_sequences(self) -> npt.NDArray[np.int64]:
+        return self._arrays["sequences"]
+
+    @cached_property
+    def micro_batches(self) -> list[MicroBatch]:
+        table = self.group_table.tolist()
+        sequences = self.group_sequences.tolist()
+        batches: list[list[Group]] = [[] for _ in self._arrays["microBatchSeconds"]]
+        start = 0
+        for batch, degree, first_rank, count in table:
+            batches[batch].append(Group(degree, first_rank, sequences[start:start + count]))
+            start += count
+        return [MicroBatch(seconds, groups) for seconds, groups in zip(self._arrays["microBatchSeconds"].tolist(), batches)]
+
+    @cached_property
+    def predicted(self) -> StepPrediction:
+        return StepPrediction._from(self._fields["predicted"])
+
+    @cached_property
+    def baselines(self) -> list[StepBaseline]:
+        return [StepBaseline._from(b) for b in self._fields["baselines"]]
 
 
 # Batch balancing ------------------------------------------------------------------------------------------------
@@ -220,17 +298,69 @@ class Moved:
     bytes: float
 
 
-@dataclass(frozen=True)
 class BatchBalancePlan(Plan):
-    """A global batch balanced over data-parallel ranks and micro-batches."""
+    """A global batch balanced over data-parallel ranks and micro-batches.
+
+    Arrays: ``samples`` (every rank's samples in run order, rank after rank), ``micro_batch_sizes`` (samples per
+    micro-batch, in the same order), ``rank_micro_batches`` (micro-batches per rank), ``rank_seconds``.
+    """
 
     kind_name: ClassVar[str] = "batch-balance"
-    ranks: list[RankAssignment] = field(default_factory=list)
-    encoder: list[EncoderRank] | None = None
-    moved: Moved | None = None
-    step_model: str | None = None
-    predicted: StepPrediction = StepPrediction(0.0, None)
-    baselines: list[StepBaseline] = field(default_factory=list)
+
+    @property
+    def samples(self) -> npt.NDArray[np.int64]:
+        return self._arrays["samples"]
+
+    @property
+    def micro_batch_sizes(self) -> npt.NDArray[np.int64]:
+        return self._arrays["microBatchSizes"]
+
+    @property
+    def rank_micro_batches(self) -> npt.NDArray[np.int64]:
+        return self._arrays["rankMicroBatches"]
+
+    @property
+    def rank_seconds(self) -> npt.NDArray[np.float64]:
+        return self._arrays["rankSeconds"]
+
+    @cached_property
+    def ranks(self) -> list[RankAssignment]:
+        samples = self.samples.tolist()
+        sizes = self.micro_batch_sizes.tolist()
+        result = []
+        start = batch = 0
+        for rank, count, seconds in zip(self._arrays["rank"].tolist(), self.rank_micro_batches.tolist(), self.rank_seconds.tolist()):
+            batches = []
+            for size in sizes[batch:batch + count]:
+                batches.append(samples[start:start + size])
+                start += size
+            batch += count
+            result.append(RankAssignment(rank, batches, seconds))
+        return result
+
+    @cached_property
+    def encoder(self) -> list[EncoderRank] | None:
+        """The separate encoder phase's images per rank, when the plan has one."""
+        encoder = self._fields.get("encoder")
+        return None if encoder is None else [EncoderRank._from(e) for e in encoder]
+
+    @cached_property
+    def moved(self) -> Moved | None:
+        moved = self._fields.get("moved")
+        return None if moved is None else Moved(moved["samples"], moved["bytes"])
+
+    @property
+    def step_model(self) -> str | None:
+        """``slowest-rank`` or ``sum-of-phase-maxima``: how the step follows from the ranks' times."""
+        return self._fields.get("stepModel")
+
+    @cached_property
+    def predicted(self) -> StepPrediction:
+        return StepPrediction._from(self._fields["predicted"])
+
+    @cached_property
+    def baselines(self) -> list[StepBaseline]:
+        return [StepBaseline._from(b) for b in self._fields["baselines"]]
 
 
 # Expert placement -----------------------------------------------------------------------------------------------
@@ -287,19 +417,74 @@ class ExpertLayer:
         return cls(d["gpus"], d["shares"], d["maxLoad"], d["meanLoad"], d.get("interNodeTokens"))
 
 
-@dataclass(frozen=True)
 class ExpertPlacementPlan(Plan):
-    """Experts and replicas on GPUs for every MoE layer, with each replica's token share."""
+    """Experts and replicas on GPUs for every MoE layer, with each replica's token share.
+
+    Arrays: ``slots`` ``[layers, gpus, slots_per_gpu]`` (the logical expert in each slot) and ``shares`` (the same
+    shape: the fraction of that expert's tokens the replica receives).
+    """
 
     kind_name: ClassVar[str] = "expert-placement"
-    experts: int = 0
-    gpus_per_node: int = 0
-    slots_per_gpu: int = 0
-    seconds_per_token: float = 0.0
-    bytes_per_token: float | None = None
-    layers: list[ExpertLayer] = field(default_factory=list)
-    predicted: ExpertPrediction = ExpertPrediction(0.0, 0.0, 0.0)
-    baselines: list[ExpertBaseline] = field(default_factory=list)
+
+    @property
+    def experts(self) -> int:
+        return self._fields["experts"]  # type: ignore[no-any-return]
+
+    @property
+    def gpus_per_node(self) -> int:
+        return self._fields["gpusPerNode"]  # type: ignore[no-any-return]
+
+    @property
+    def slots_per_gpu(self) -> int:
+        return self._fields["slotsPerGPU"]  # type: ignore[no-any-return]
+
+    @property
+    def seconds_per_token(self) -> float:
+        return self._fields["secondsPerToken"]  # type: ignore[no-any-return]
+
+    @property
+    def bytes_per_token(self) -> float | None:
+        return self._fields.get("bytesPerToken")
+
+    @property
+    def slots(self) -> npt.NDArray[np.int64]:
+        """``[layers, gpus, slots_per_gpu]``: every GPU of a plan the planners write fills all its slots."""
+        return self._arrays["slots"].reshape(len(self._arrays["layerGPUs"]), -1, self.slots_per_gpu)
+
+    @property
+    def shares(self) -> npt.NDArray[np.float64]:
+        return self._arrays["shares"].reshape(len(self._arrays["layerGPUs"]), -1, self.slots_per_gpu)
+
+    @cached_property
+    def layers(self) -> list[ExpertLayer]:
+        if np.all(self._arrays["gpuSlots"] == self.slots_per_gpu):
+            slots, shares = self.slots.tolist(), self.shares.tolist()
+        else:
+            slots, shares = self._ragged("slots"), self._ragged("shares")
+        return [ExpertLayer(gpus, layer_shares, max_load, mean_load, None if inter != inter else inter)
+                for gpus, layer_shares, max_load, mean_load, inter in zip(
+                    slots, shares, self._arrays["maxLoad"].tolist(), self._arrays["meanLoad"].tolist(),
+                    self._arrays["interNodeTokens"].tolist())]
+
+    def _ragged(self, name: str) -> list[list[list[Any]]]:
+        values, counts = self._arrays[name].tolist(), self._arrays["gpuSlots"].tolist()
+        layers, start, gpu = [], 0, 0
+        for gpus in self._arrays["layerGPUs"].tolist():
+            layer = []
+            for count in counts[gpu:gpu + gpus]:
+                layer.append(values[start:start + count])
+                start += count
+            gpu += gpus
+            layers.append(layer)
+        return layers
+
+    @cached_property
+    def predicted(self) -> ExpertPrediction:
+        return ExpertPrediction._from(self._fields["predicted"])
+
+    @cached_property
+    def baselines(self) -> list[ExpertBaseline]:
+        return [ExpertBaseline._from(b) for b in self._fields["baselines"]]
 
 
 # GNN layouts ----------------------------------------------------------------------------------------------------
@@ -342,56 +527,77 @@ class Stage:
     layers: list[int]
 
 
-@dataclass(frozen=True)
 class GNNPipelinePlan(Plan):
     """Graph-parallel ways x pipeline stages, each stage's layers, and the vertex chunks."""
 
     kind_name: ClassVar[str] = "gnn-pipeline"
-    graph_parallel_ways: int = 0
-    stages: list[Stage] = field(default_factory=list)
-    chunks: int = 0
-    chunk_of: list[int] | None = None
-    chunk_of_file: str | None = None
-    chunk_sizes: list[int] | None = None
-    mirrors_source: str = ""
-    predicted: EpochPrediction = EpochPrediction(0.0, 0.0)
-    baselines: list[EpochBaseline] = field(default_factory=list)
+
+    @property
+    def graph_parallel_ways(self) -> int:
+        return self._fields["graphParallelWays"]  # type: ignore[no-any-return]
+
+    @cached_property
+    def stages(self) -> list[Stage]:
+        return [Stage(s["ranks"], s["layers"]) for s in self._fields["stages"]]
+
+    @property
+    def chunks(self) -> int:
+        return self._fields["chunks"]  # type: ignore[no-any-return]
+
+    @property
+    def chunk_array(self) -> npt.NDArray[np.int64] | None:
+        """Vertex -> chunk as a numpy array, when the plan lists it."""
+        return self._arrays.get("chunkOf")
+
+    @cached_property
+    def chunk_of(self) -> list[int] | None:
+        """Vertex -> chunk, when the graph was given whole (the CLI writes large ones to ``chunk_of_file``)."""
+        array = self.chunk_array
+        return None if array is None else array.tolist()
+
+    @property
+    def chunk_of_file(self) -> str | None:
+        return self._fields.get("chunkOfFile")
+
+    @property
+    def chunk_sizes(self) -> list[int] | None:
+        return self._fields.get("chunkSizes")
+
+    @property
+    def mirrors_source(self) -> str:
+        return self._fields["mirrorsSource"]  # type: ignore[no-any-return]
+
+    @cached_property
+    def predicted(self) -> EpochPrediction:
+        return EpochPrediction._from(self._fields["predicted"])
+
+    @cached_property
+    def baselines(self) -> list[EpochBaseline]:
+        return [EpochBaseline._from(b) for b in self._fields["baselines"]]
 
 
 AnyPlan = Union[SequenceParallelPlan, BatchBalancePlan, ExpertPlacementPlan, GNNPipelinePlan]
 
 
-def parse_plan(text: str) -> AnyPlan:
-    """A typed plan from plan JSON the library wrote or validated."""
+_KINDS: dict[str, type[Plan]] = {cls.kind_name: cls for cls in (SequenceParallelPlan, BatchBalancePlan, ExpertPlacementPlan,
+                                                               GNNPipelinePlan)}
+
+
+def from_handle(handle: int) -> AnyPlan:
+    """The typed plan behind a library plan handle, which it takes over (and frees with the plan)."""
     try:
-        d = json.loads(text)
-    except ValueError as error:
-        raise InputError(f"plan: not valid JSON ({error})") from error
-    common = {"format": d["format"], "kind": d["kind"], "solver": Solver._from(d["solver"]), "inputs": Inputs._from(d["inputs"]),
-              "_text": text}
-    kind = d["kind"]
-    if kind == "sequence-parallel":
-        return SequenceParallelPlan(**common, gpus=d["gpus"], micro_batches=[MicroBatch._from(m) for m in d["microBatches"]],
-                                    predicted=StepPrediction._from(d["predicted"]),
-                                    baselines=[StepBaseline._from(b) for b in d["baselines"]])
-    if kind == "batch-balance":
-        encoder = d.get("encoder")
-        moved = d.get("moved")
-        return BatchBalancePlan(**common, ranks=[RankAssignment._from(r) for r in d["ranks"]],
-                                encoder=None if encoder is None else [EncoderRank._from(e) for e in encoder],
-                                moved=None if moved is None else Moved(moved["samples"], moved["bytes"]),
-                                step_model=d.get("stepModel"), predicted=StepPrediction._from(d["predicted"]),
-                                baselines=[StepBaseline._from(b) for b in d["baselines"]])
-    if kind == "expert-placement":
-        return ExpertPlacementPlan(**common, experts=d["experts"], gpus_per_node=d["gpusPerNode"], slots_per_gpu=d["slotsPerGPU"],
-                                   seconds_per_token=d["secondsPerToken"], bytes_per_token=d.get("bytesPerToken"),
-                                   layers=[ExpertLayer._from(layer) for layer in d["layers"]],
-                                   predicted=ExpertPrediction._from(d["predicted"]),
-                                   baselines=[ExpertBaseline._from(b) for b in d["baselines"]])
-    if kind == "gnn-pipeline":
-        return GNNPipelinePlan(**common, graph_parallel_ways=d["graphParallelWays"],
-                               stages=[Stage(s["ranks"], s["layers"]) for s in d["stages"]], chunks=d["chunks"],
-                               chunk_of=d.get("chunkOf"), chunk_of_file=d.get("chunkOfFile"), chunk_sizes=d.get("chunkSizes"),
-                               mirrors_source=d["mirrorsSource"], predicted=EpochPrediction._from(d["predicted"]),
-                               baselines=[EpochBaseline._from(b) for b in d["baselines"]])
-    raise InputError(f"plan: kind = {kind}: unknown plan kind")
+        header, ints, doubles = _native.export_plan(handle)
+        plan_class = _KINDS[header["plan"]["kind"]]
+    except BaseException:
+        _native.free_plan(handle)
+        raise
+    return plan_class(handle, header, ints, doubles)  # type: ignore[return-value]
+
+
+def parse_plan(text: str, source: str = "plan") -> AnyPlan:
+    """A typed plan from plan JSON, validated by the library first (errors name ``source``)."""
+    return from_handle(_native.load_plan(text, source))
+
+
+def _from_text(text: str) -> AnyPlan:
+    return parse_plan(text)

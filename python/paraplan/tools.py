@@ -204,9 +204,7 @@ def validate(plan_or_path: PlanLike) -> Validation:
 def load_plan(path: str | os.PathLike[str]) -> AnyPlan:
     """Reads a plan file, validates it and returns the typed plan (its kind decides the class)."""
     label, text = _plan_text(path)
-    _native.call("validate", json.dumps({"plan": text, "source": label}))
-    compact = _native.call("format", json.dumps({"plan": text, "source": label, "compact": True}))
-    return parse_plan(compact)
+    return parse_plan(text, label)
 
 
 def compare(plans: Sequence[PlanLike] | Mapping[str, PlanLike]) -> Comparison:

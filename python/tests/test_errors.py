@@ -184,23 +184,36 @@ def test_invalid_plans() -> None:
         paraplan.validate("/no/such/plan.json")
 
 
+def plan_call(function: object, *args: object) -> tuple[int, int | None, str]:
+    plan, error = ctypes.c_void_p(), ctypes.c_void_p()
+    status = function(*args, ctypes.byref(plan), ctypes.byref(error))  # type: ignore[operator]
+    message = _native.take_text(error)
+    if plan.value:
+        _native.free_plan(plan.value)
+    return status, plan.value, message
+
+
 def test_raw_abi_refuses_bad_pointers_and_kinds() -> None:
     lib = _native.library()
     out = ctypes.c_void_p()
     lengths = (ctypes.c_int64 * 2)(100, 200)
-    assert lib.pp_plan_sequence_parallel(None, lengths, 2, ctypes.byref(out)) == 2
-    assert "planner" in _native.take_text(out)
-    assert lib.pp_plan_sequence_parallel(0xDEADBEEF, lengths, 2, ctypes.byref(out)) == 2
-    assert "not a live planner" in _native.take_text(out)
+    status, plan, message = plan_call(lib.pp_plan_sequence_parallel, None, lengths, 2)
+    assert (status, plan) == (2, None) and "planner" in message
+    status, plan, message = plan_call(lib.pp_plan_sequence_parallel, 0xDEADBEEF, lengths, 2)
+    assert status == 2 and "not a live planner" in message
     balancer = paraplan.BatchBalancer(2, profile=BB_PROFILE)
-    assert lib.pp_plan_sequence_parallel(balancer._handle, lengths, 2, ctypes.byref(out)) == 2
-    assert "batch-balance planner" in _native.take_text(out)
+    status, plan, message = plan_call(lib.pp_plan_sequence_parallel, balancer._handle, lengths, 2)
+    assert status == 2 and "batch-balance planner" in message
     planner = paraplan.SequenceParallelPlanner(PROFILE)
-    assert lib.pp_plan_sequence_parallel(planner._handle, None, 2, ctypes.byref(out)) == 2
+    assert plan_call(lib.pp_plan_sequence_parallel, planner._handle, None, 2)[0] == 2
+    assert plan_call(lib.pp_plan_sequence_parallel, planner._handle, lengths, -1)[0] == 2
+    status, plan, message = plan_call(lib.pp_plan_sequence_parallel, planner._handle, lengths, 2)
+    assert status == 0 and plan and message == ""
+    assert lib.pp_plan_sequence_parallel(planner._handle, lengths, 2, None, None) == 2   # nowhere to put the plan
+    assert lib.pp_plan_json(0xDEADBEEF, 0, ctypes.byref(out)) == 2
+    assert "not a live plan" in _native.take_text(out)
+    assert lib.pp_plan_export(None, ctypes.byref(out), None, None, None, None) == 2
     _native.take_text(out)
-    assert lib.pp_plan_sequence_parallel(planner._handle, lengths, -1, ctypes.byref(out)) == 2
-    _native.take_text(out)
-    assert lib.pp_plan_sequence_parallel(planner._handle, lengths, 2, None) == 0   # no answer wanted: nothing leaks
     handle = ctypes.c_void_p()
     assert lib.pp_planner_new(b"sequence-parallel", b"{not json", ctypes.byref(handle), ctypes.byref(out)) == 2
     assert handle.value is None and "options" in _native.take_text(out)
@@ -211,6 +224,10 @@ def test_raw_abi_refuses_bad_pointers_and_kinds() -> None:
     assert "UTF-8" in _native.take_text(out)
     assert lib.pp_call(b"nope", b"{}", ctypes.byref(out)) == 2
     _native.take_text(out)
+    status, plan, message = plan_call(lib.pp_plan_load, b"{}", b"mine.json")
+    assert status == 2 and message.startswith("mine.json: ")
     lib.pp_planner_free(None)
     lib.pp_planner_free(0xDEADBEEF)
+    lib.pp_plan_free(None)
+    lib.pp_plan_free(0xDEADBEEF)
     lib.pp_free(None)

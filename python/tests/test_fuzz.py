@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import os
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,10 @@ from conftest import EXAMPLES
 
 PROFILE = str(EXAMPLES / "profiles" / "flexsp-gpt7b.yaml")
 BB_PROFILE = str(EXAMPLES / "profiles" / "batch-balance-7b.yaml")
-FUZZ = settings(max_examples=250, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+# A longer, random run: PARAPLAN_FUZZ_EXAMPLES=5000 pytest python/tests/test_fuzz.py (docs/python.md).
+LONG_RUN = os.environ.get("PARAPLAN_FUZZ_EXAMPLES")
+FUZZ = settings(max_examples=int(LONG_RUN or 250), deadline=None, derandomize=LONG_RUN is None,
+                suppress_health_check=list(HealthCheck))
 
 EXTREME_INTS = st.one_of(
     st.integers(-5, 70_000),
@@ -97,13 +101,19 @@ def test_sequence_parallel_arrays(lengths: list[int], count_delta: int) -> None:
     planner = paraplan.SequenceParallelPlanner(PROFILE, time_budget_ms=200)
     values = np.array(lengths, dtype=np.int64) if lengths else np.zeros(0, dtype=np.int64)
     count = max(0, len(lengths) + min(count_delta, 0))   # never past the buffer: the ABI trusts the count it is given
-    status, message = raw(_native.library().pp_plan_sequence_parallel, planner._handle, values.ctypes.data if count else None, count)
+    handle, error = ctypes.c_void_p(), ctypes.c_void_p()
+    status = _native.library().pp_plan_sequence_parallel(planner._handle, values.ctypes.data if count else None, count,
+                                                         ctypes.byref(handle), ctypes.byref(error))
+    message = _native.take_text(error)
     assert status in (0, 2, 3), message
     if status == 0:
-        plan = json.loads(message)
-        seen = sorted(index for batch in plan["microBatches"] for group in batch["groups"] for index in group["sequences"])
+        plan = paraplan.plans.from_handle(handle.value)
+        assert isinstance(plan, paraplan.SequenceParallelPlan)
+        seen = sorted(index for batch in plan.micro_batches for group in batch.groups for index in group.sequences)
         assert seen == list(range(count))
-        assert paraplan.validate(paraplan.plans.parse_plan(message)).kind == "sequence-parallel"
+        assert paraplan.validate(plan).kind == "sequence-parallel"
+    else:
+        assert handle.value is None and message
 
 
 @FUZZ
@@ -167,6 +177,16 @@ def test_gnn_arrays(edges: list[tuple[int, int]], vertices: int | None, model: d
     except (paraplan.InputError, paraplan.InfeasibleError):
         return
     assert plan.chunk_of is not None
+
+
+@FUZZ
+@given(text=st.one_of(st.text(max_size=40), JSON_VALUES.map(json.dumps)), source=st.text(max_size=10))
+def test_plan_text(text: str, source: str) -> None:
+    handle, error = ctypes.c_void_p(), ctypes.c_void_p()
+    status = _native.library().pp_plan_load(text.encode("utf-8", "surrogatepass"), source.encode("utf-8", "surrogatepass"),
+                                           ctypes.byref(handle), ctypes.byref(error))
+    message = _native.take_text(error)
+    assert status == 2 and handle.value is None and message
 
 
 @FUZZ
