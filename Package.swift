@@ -75,7 +75,7 @@ let package = Package(
             dependencies: ["ParaPlan", "Frontend", "SolverFixtures", "GraphPartitioning"]
         ),
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "SolverFixtures"]),
-        .testTarget(name: "ExecutionPlanTests", dependencies: ["ExecutionPlan"]),
+        .testTarget(name: "ExecutionPlanTests", dependencies: ["ExecutionPlan", "SolverFixtures"]),
         .testTarget(name: "CostModelTests", dependencies: ["CostModel"]),
         .testTarget(name: "SequenceParallelTests", dependencies: ["SequenceParallel"]),
         .testTarget(name: "BatchBalanceTests", dependencies: ["BatchBalance", "SolverFixtures"]),

@@ -20,23 +20,22 @@ public enum CanonicalJSON {
         case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
         case .int(let number): output.append(contentsOf: String(number).utf8)
         case .uint(let number): output.append(contentsOf: String(number).utf8)
-        case .double(let number):
-            guard number.isFinite else {
-                throw EncodingError.invalidValue(number, .init(codingPath: [], debugDescription: "\(number) is not a JSON number"))
-            }
-            var text = number.description
-            if text.hasSuffix(".0") { text.removeLast(2) }
-            output.append(contentsOf: text.utf8)
-        case .float(let number):
-            guard number.isFinite else {
-                throw EncodingError.invalidValue(number, .init(codingPath: [], debugDescription: "\(number) is not a JSON number"))
-            }
-            var text = number.description
-            if text.hasSuffix(".0") { text.removeLast(2) }
-            output.append(contentsOf: text.utf8)
+        case .double(let number): try writeNumber(number, into: &output)
+        case .float(let number): try writeNumber(number, into: &output)
         case .string(let text): writeString(text, into: &output)
         case .box(let box): try write(box, into: &output)
         }
+    }
+
+    /// Swift's shortest round-trip digits, without the ".0" of whole numbers, as `JSONEncoder` writes them.
+    private static func writeNumber<Number: BinaryFloatingPoint & CustomStringConvertible>(_ number: Number,
+                                                                                          into output: inout [UInt8]) throws {
+        guard number.isFinite else {
+            throw EncodingError.invalidValue(number, .init(codingPath: [], debugDescription: "\(number) is not a JSON number"))
+        }
+        var text = number.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        output.append(contentsOf: text.utf8)
     }
 
     private static func write(_ box: Box, into output: inout [UInt8]) throws {

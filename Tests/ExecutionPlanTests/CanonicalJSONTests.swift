@@ -1,4 +1,5 @@
 import Foundation
+import SolverFixtures
 import Testing
 @testable import ExecutionPlan
 
@@ -21,7 +22,7 @@ import Testing
     }
 
     @Test func randomDocuments() throws {
-        var generator = SplitMix(seed: 2026)
+        var generator = SeededGenerator(seed: 2026)
         for _ in 0..<400 { try agree(randomValue(&generator, depth: 0)) }
     }
 
@@ -44,7 +45,7 @@ import Testing
         #expect(throws: EncodingError.self) { try CanonicalJSON.encode(["x": Double.infinity]) }
     }
 
-    private func randomValue(_ generator: inout SplitMix, depth: Int) -> JSONValue {
+    private func randomValue(_ generator: inout SeededGenerator, depth: Int) -> JSONValue {
         switch generator.next() % (depth > 3 ? 4 : 6) {
         case 0: return .number(Double(bitPattern: generator.next()).isFinite ? Double(bitPattern: generator.next() & 0x7FEF_FFFF_FFFF_FFFF) : 1)
         case 1: return .number(Double(Int64(bitPattern: generator.next()) >> Int64(generator.next() % 60)))
@@ -59,17 +60,5 @@ import Testing
             }
             return .object(members)
         }
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

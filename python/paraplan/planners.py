@@ -182,8 +182,8 @@ class GNNPipelinePlanner(_Planner):
             if isinstance(graph_stats, Mapping):
                 try:
                     text = json.dumps(dict(graph_stats), allow_nan=False)
-                except (TypeError, ValueError) as error:
-                    raise InputError(f"graph_stats: {error}") from error
+                except (TypeError, ValueError) as problem:
+                    raise InputError(f"graph_stats: {problem}") from problem
             else:
                 text = _read(graph_stats, "graph_stats")  # type: ignore[arg-type]
             status = _native.library().pp_plan_gnn_pipeline(self._handle, None, 0, 0, text.encode(), ctypes.byref(out),

@@ -11,7 +11,7 @@ import json
 import os
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar, Generic, TypeVar, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -54,7 +54,11 @@ class Inputs:
         return cls(d["sha256"], d["summary"])
 
 
-class Plan:
+PredictionT = TypeVar("PredictionT")
+BaselineT = TypeVar("BaselineT")
+
+
+class Plan(Generic[PredictionT, BaselineT]):
     """What every plan kind shares; subclasses add their fields.
 
     A plan wraps the library's plan: its numbers arrive as numpy arrays (one copy, no JSON parsed), typed attributes
@@ -63,6 +67,8 @@ class Plan:
     """
 
     kind_name: ClassVar[str] = ""
+    _prediction: ClassVar[Any]
+    _baseline: ClassVar[Any]
 
     def __init__(self, handle: int, header: dict[str, Any], ints: npt.NDArray[np.int64], doubles: npt.NDArray[np.float64]) -> None:
         """Plans come from planners, :func:`paraplan.load_plan` and :func:`parse_plan`; this takes the library's handle."""
@@ -101,15 +107,25 @@ class Plan:
         """The digest of the inputs the plan was computed from."""
         return Inputs._from(self._fields["inputs"])
 
+    @cached_property
+    def predicted(self) -> PredictionT:
+        """The plan's predicted cost, with its lower bound where one is proven."""
+        return self._prediction._from(self._fields["predicted"])  # type: ignore[no-any-return]
+
+    @cached_property
+    def baselines(self) -> list[BaselineT]:
+        """The strategies the planner compared against, under the same cost model."""
+        return [self._baseline._from(b) for b in self._fields["baselines"]]
+
     @property
     def lower_bound_seconds(self) -> float | None:
         """A time no plan for these inputs can beat under the planner's cost model, where one is proven."""
-        return getattr(self, "predicted").lower_bound_seconds  # type: ignore[no-any-return]
+        return self._fields["predicted"].get("lowerBoundSeconds")  # type: ignore[no-any-return]
 
     @property
     def predicted_seconds(self) -> float:
         """The predicted time plans are ranked by (step, expert or epoch seconds)."""
-        return getattr(self, "predicted").seconds  # type: ignore[no-any-return]
+        return getattr(self.predicted, "seconds")  # type: ignore[no-any-return]
 
     def to_json(self, *, compact: bool = False) -> str:
         """The plan as the CLI writes it: pretty by default, one line with ``compact=True`` (keys sorted either way)."""
@@ -195,7 +211,7 @@ class MicroBatch:
         return cls(d["predictedSeconds"], [Group._from(g) for g in d["groups"]])
 
 
-class SequenceParallelPlan(Plan):
+class SequenceParallelPlan(Plan[StepPrediction, StepBaseline]):
     """One step's micro-batches and mixed-degree sequence-parallel groups.
 
     Arrays: ``group_table`` ``[groups, 4]`` (micro-batch, degree, first rank, sequence count) and ``group_sequences``
@@ -203,6 +219,8 @@ class SequenceParallelPlan(Plan):
     """
 
     kind_name: ClassVar[str] = "sequence-parallel"
+    _prediction = StepPrediction
+    _baseline = StepBaseline
 
     @property
     def gpus(self) -> int:
@@ -227,13 +245,6 @@ class SequenceParallelPlan(Plan):
             start += count
         return [MicroBatch(seconds, groups) for seconds, groups in zip(self._arrays["microBatchSeconds"].tolist(), batches)]
 
-    @cached_property
-    def predicted(self) -> StepPrediction:
-        return StepPrediction._from(self._fields["predicted"])
-
-    @cached_property
-    def baselines(self) -> list[StepBaseline]:
-        return [StepBaseline._from(b) for b in self._fields["baselines"]]
 
 
 # Batch balancing ------------------------------------------------------------------------------------------------
@@ -298,7 +309,7 @@ class Moved:
     bytes: float
 
 
-class BatchBalancePlan(Plan):
+class BatchBalancePlan(Plan[StepPrediction, StepBaseline]):
     """A global batch balanced over data-parallel ranks and micro-batches.
 
     Arrays: ``samples`` (every rank's samples in run order, rank after rank), ``micro_batch_sizes`` (samples per
@@ -306,6 +317,8 @@ class BatchBalancePlan(Plan):
     """
 
     kind_name: ClassVar[str] = "batch-balance"
+    _prediction = StepPrediction
+    _baseline = StepBaseline
 
     @property
     def samples(self) -> npt.NDArray[np.int64]:
@@ -354,13 +367,6 @@ class BatchBalancePlan(Plan):
         """``slowest-rank`` or ``sum-of-phase-maxima``: how the step follows from the ranks' times."""
         return self._fields.get("stepModel")
 
-    @cached_property
-    def predicted(self) -> StepPrediction:
-        return StepPrediction._from(self._fields["predicted"])
-
-    @cached_property
-    def baselines(self) -> list[StepBaseline]:
-        return [StepBaseline._from(b) for b in self._fields["baselines"]]
 
 
 # Expert placement -----------------------------------------------------------------------------------------------
@@ -417,7 +423,7 @@ class ExpertLayer:
         return cls(d["gpus"], d["shares"], d["maxLoad"], d["meanLoad"], d.get("interNodeTokens"))
 
 
-class ExpertPlacementPlan(Plan):
+class ExpertPlacementPlan(Plan[ExpertPrediction, ExpertBaseline]):
     """Experts and replicas on GPUs for every MoE layer, with each replica's token share.
 
     Arrays: ``slots`` ``[layers, gpus, slots_per_gpu]`` (the logical expert in each slot) and ``shares`` (the same
@@ -425,6 +431,8 @@ class ExpertPlacementPlan(Plan):
     """
 
     kind_name: ClassVar[str] = "expert-placement"
+    _prediction = ExpertPrediction
+    _baseline = ExpertBaseline
 
     @property
     def experts(self) -> int:
@@ -478,13 +486,6 @@ class ExpertPlacementPlan(Plan):
             layers.append(layer)
         return layers
 
-    @cached_property
-    def predicted(self) -> ExpertPrediction:
-        return ExpertPrediction._from(self._fields["predicted"])
-
-    @cached_property
-    def baselines(self) -> list[ExpertBaseline]:
-        return [ExpertBaseline._from(b) for b in self._fields["baselines"]]
 
 
 # GNN layouts ----------------------------------------------------------------------------------------------------
@@ -527,10 +528,12 @@ class Stage:
     layers: list[int]
 
 
-class GNNPipelinePlan(Plan):
+class GNNPipelinePlan(Plan[EpochPrediction, EpochBaseline]):
     """Graph-parallel ways x pipeline stages, each stage's layers, and the vertex chunks."""
 
     kind_name: ClassVar[str] = "gnn-pipeline"
+    _prediction = EpochPrediction
+    _baseline = EpochBaseline
 
     @property
     def graph_parallel_ways(self) -> int:
@@ -567,19 +570,12 @@ class GNNPipelinePlan(Plan):
     def mirrors_source(self) -> str:
         return self._fields["mirrorsSource"]  # type: ignore[no-any-return]
 
-    @cached_property
-    def predicted(self) -> EpochPrediction:
-        return EpochPrediction._from(self._fields["predicted"])
-
-    @cached_property
-    def baselines(self) -> list[EpochBaseline]:
-        return [EpochBaseline._from(b) for b in self._fields["baselines"]]
 
 
 AnyPlan = Union[SequenceParallelPlan, BatchBalancePlan, ExpertPlacementPlan, GNNPipelinePlan]
 
 
-_KINDS: dict[str, type[Plan]] = {cls.kind_name: cls for cls in (SequenceParallelPlan, BatchBalancePlan, ExpertPlacementPlan,
+_KINDS: dict[str, type[Plan[Any, Any]]] = {cls.kind_name: cls for cls in (SequenceParallelPlan, BatchBalancePlan, ExpertPlacementPlan,
                                                                GNNPipelinePlan)}
 
 

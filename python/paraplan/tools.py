@@ -179,7 +179,7 @@ def presets() -> Presets:
     return Presets(d["gpus"], d["clusters"], d["models"])
 
 
-PlanLike = Union[Plan, str, "os.PathLike[str]"]
+PlanLike = Union["Plan[Any, Any]", str, "os.PathLike[str]"]
 
 
 def _plan_text(plan: PlanLike) -> tuple[str, str]:
