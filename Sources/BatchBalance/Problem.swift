@@ -357,7 +357,8 @@ struct Problem {
                 throw .capsInfeasible(index: content.first ?? 0, reason: "rank \(rank)'s samples cannot be split into the required micro-batches")
             }
             let rankWeights = phasesSynchronisedTogether ? llmWeights : weights
-            ranks.append(.init(rank: rank, microBatches: batches, predictedSeconds: content.reduce(0) { $0 + rankWeights[$1] }))
+            ranks.append(.init(rank: rank, microBatches: batches, predictedSeconds: content.reduce(0) { $0 + rankWeights[$1] },
+                               tokens: content.reduce(0) { $0 + tokens[$1] }))
         }
         var encoder: [BatchBalancePlan.EncoderRank]?
         if phasesSynchronisedTogether {
@@ -391,11 +392,20 @@ struct Problem {
             total + entry.element.filter { samples[$0].loadedRank.map { $0 != entry.offset } == true }.count
         }
         let hasOrigins = samples.contains { $0.loadedRank != nil }
+        var sends: [BatchBalancePlan.Send]?
+        if hasOrigins {
+            var runner = [Int](repeating: 0, count: samples.count)
+            for (rank, content) in contents.enumerated() { for sample in content { runner[sample] = rank } }
+            sends = samples.indices.compactMap { sample in
+                samples[sample].loadedRank.flatMap { $0 == runner[sample] ? nil : .init(sample: sample, from: $0, to: runner[sample]) }
+            }
+        }
         let step = (ranks.map(\.predictedSeconds).max() ?? 0) + (encoder?.map(\.predictedSeconds).max() ?? 0)
         return BatchBalanceResult(
             ranks: ranks, encoder: encoder, stepSeconds: step, lowerBoundSeconds: min(lowerBound, step),
             baselines: baselines.map { ($0.name, baselineSeconds($0.contents)) },
-            moved: hasOrigins ? .init(samples: movedSamples, bytes: movedBytes(contents)) : nil,
-            planningSeconds: seconds(elapsed), tokens: tokens, encoderBalancedSeparately: options.separateEncoder && !images.isEmpty)
+            moved: hasOrigins ? .init(samples: movedSamples, bytes: movedBytes(contents)) : nil, sends: sends,
+            planningSeconds: seconds(elapsed), tokens: tokens, encoderBalancedSeparately: options.separateEncoder && !images.isEmpty,
+            digest: DigestedInputs(samples: samples, options: options, cost: cost))
     }
 }

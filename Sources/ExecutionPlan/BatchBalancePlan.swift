@@ -7,11 +7,27 @@ public struct BatchBalancePlan: PlanBody {
         public var rank: Int
         public var microBatches: [[Int]]
         public var predictedSeconds: Double
+        /// The rank's samples' tokens (image tokens included), for normalising its loss; absent in older plans.
+        public var tokens: Int?
 
-        public init(rank: Int, microBatches: [[Int]], predictedSeconds: Double) {
+        public init(rank: Int, microBatches: [[Int]], predictedSeconds: Double, tokens: Int? = nil) {
             self.rank = rank
             self.microBatches = microBatches
             self.predictedSeconds = predictedSeconds
+            self.tokens = tokens
+        }
+    }
+
+    /// Sample `sample` moves from the rank that loaded it to the rank that runs it.
+    public struct Send: Codable, Sendable, Equatable {
+        public var sample: Int
+        public var from: Int
+        public var to: Int
+
+        public init(sample: Int, from: Int, to: Int) {
+            self.sample = sample
+            self.from = from
+            self.to = to
         }
     }
 
@@ -82,14 +98,47 @@ public struct BatchBalancePlan: PlanBody {
     public var ranks: [Rank]
     public var encoder: [EncoderRank]?
     public var moved: Moved?
+    /// Every sample that leaves the rank that loaded it, by sample index; present when the loaded ranks were given.
+    public var sends: [Send]?
     /// Absent in plans written before it existed: then the step model follows from whether `encoder` is present.
     public var stepModel: StepModel?
 
-    public init(ranks: [Rank], encoder: [EncoderRank]?, moved: Moved?, stepModel: StepModel? = nil) {
+    public init(ranks: [Rank], encoder: [EncoderRank]?, moved: Moved?, sends: [Send]? = nil, stepModel: StepModel? = nil) {
         self.ranks = ranks
         self.encoder = encoder
         self.moved = moved
+        self.sends = sends
         self.stepModel = stepModel ?? (encoder == nil ? .slowestRank : .phaseMaxima)
+    }
+
+    /// The rank that runs each sample.
+    private func rankOfSample() -> [Int: Int] {
+        var rankOf: [Int: Int] = [:]
+        for rank in ranks { for batch in rank.microBatches { for sample in batch { rankOf[sample] = rank.rank } } }
+        return rankOf
+    }
+
+    /// Each send names a planned sample once, in ascending order, moves it to the rank that runs it, from another rank.
+    private func firstSendViolation(rankOf: [Int: Int]) -> PlanProblem? {
+        guard let sends else { return nil }
+        var previous = -1
+        for (index, send) in sends.enumerated() {
+            let path = "sends[\(index)]"
+            guard let runner = rankOf[send.sample] else {
+                return PlanProblem(path: path + ".sample", value: "\(send.sample)", reason: "not a planned sample")
+            }
+            guard send.sample > previous else {
+                return PlanProblem(path: path + ".sample", value: "\(send.sample)", reason: "sends must list each sample once, by ascending index")
+            }
+            previous = send.sample
+            guard send.to == runner else {
+                return PlanProblem(path: path + ".to", value: "\(send.to)", reason: "sample \(send.sample) runs on rank \(runner)")
+            }
+            guard send.from >= 0, send.from < ranks.count, send.from != send.to else {
+                return PlanProblem(path: path + ".from", value: "\(send.from)", reason: "must be another rank in 0..<\(ranks.count)")
+            }
+        }
+        return nil
     }
 
     /// Ranks 0 ..< R once each; every sample index 0 ..< N exactly once; the step is the LLM phase's slowest rank,
@@ -114,6 +163,12 @@ public struct BatchBalancePlan: PlanBody {
         if let outside = seen.keys.filter({ $0 < 0 || $0 >= seen.count }).min() {
             return PlanProblem(path: seen[outside] ?? "ranks", value: "\(outside)", reason: "sample index outside 0..<\(seen.count): some sample is missing")
         }
+        for (r, rank) in ranks.enumerated() {
+            if let tokens = rank.tokens, tokens < rank.microBatches.reduce(0, { $0 + $1.count }) {
+                return PlanProblem(path: "ranks[\(r)].tokens", value: "\(tokens)", reason: "fewer tokens than the rank's samples (each has one or more)")
+            }
+        }
+        if let problem = firstSendViolation(rankOf: rankOfSample()) { return problem }
         var images = Set<ImageRef>()
         for (r, rank) in (encoder ?? []).enumerated() {
             for (p, pair) in rank.images.enumerated() {

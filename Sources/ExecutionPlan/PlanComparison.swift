@@ -99,7 +99,7 @@ public struct PlanComparison: Sendable, Equatable, Codable {
 
         private mutating func read<Body: PlanBody>(_ plan: Plan<Body>, extras: (Body.Cost) -> [String: Double]) {
             lowerBound = plan.predicted.lowerBoundSeconds
-            digest = plan.inputs.sha256
+            digest = plan.inputs.batchSha256 ?? plan.inputs.sha256
             rows.append(("plan", plan.predicted.cost.primarySeconds, extras(plan.predicted.cost)))
             for baseline in plan.baselines { rows.append((baseline.name, baseline.cost.primarySeconds, extras(baseline.cost))) }
         }

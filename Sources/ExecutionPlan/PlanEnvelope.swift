@@ -89,14 +89,18 @@ public struct SolverReport: Codable, Sendable, Equatable {
 /// A digest of everything the plan was computed from, so a runtime can check that the plan it holds
 /// is the one for its batch.
 public struct InputDigest: Codable, Sendable, Equatable {
-    /// Lower-case hex SHA-256 of the canonical JSON of the inputs.
+    /// Lower-case hex SHA-256 of the canonical JSON of every input that changes the plan.
     public var sha256: String
     /// A human summary, e.g. "512 sequences".
     public var summary: String
+    /// The digest of the batch alone, where options are digested too (batch balancing): plans of one batch under
+    /// different options share it, and `compare` treats them as like for like.
+    public var batchSha256: String?
 
-    public init(sha256: String, summary: String) {
+    public init(sha256: String, summary: String, batchSha256: String? = nil) {
         self.sha256 = sha256
         self.summary = summary
+        self.batchSha256 = batchSha256
     }
 
     /// Digest of `inputs` encoded as canonical JSON (sorted keys, no spaces).

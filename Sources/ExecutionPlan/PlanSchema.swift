@@ -39,6 +39,7 @@ public enum PlanSchema {
       "required": ["sha256", "summary"],
       "properties": {
         "sha256": { "type": "string", "pattern": "^[0-9a-f]{64}$" },
+        "batchSha256": { "type": "string", "pattern": "^[0-9a-f]{64}$" },
         "summary": { "type": "string" }
       },
       "additionalProperties": false
@@ -161,7 +162,8 @@ public enum PlanSchema {
             "properties": {
               "rank": { "$ref": "#/$defs/index" },
               "predictedSeconds": { "$ref": "#/$defs/seconds" },
-              "microBatches": { "type": "array", "items": { "type": "array", "items": { "$ref": "#/$defs/index" } } }
+              "microBatches": { "type": "array", "items": { "type": "array", "items": { "$ref": "#/$defs/index" } } },
+              "tokens": { "$ref": "#/$defs/index" }
             },
             "additionalProperties": false
           }
@@ -190,6 +192,15 @@ public enum PlanSchema {
                 }
               }
             },
+            "additionalProperties": false
+          }
+        },
+        "sends": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "required": ["sample", "from", "to"],
+            "properties": { "sample": { "$ref": "#/$defs/index" }, "from": { "$ref": "#/$defs/index" }, "to": { "$ref": "#/$defs/index" } },
             "additionalProperties": false
           }
         },

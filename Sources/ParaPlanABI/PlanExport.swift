@@ -63,6 +63,8 @@ final class PlanHandle: @unchecked Sendable {
             builder.ints("microBatchSizes", body.ranks.flatMap { $0.microBatches.map(\.count) })
             builder.ints("samples", body.ranks.flatMap { $0.microBatches.joined() })
             builder.doubles("rankSeconds", body.ranks.map(\.predictedSeconds))
+            if body.ranks.allSatisfy({ $0.tokens != nil }) { builder.ints("rankTokens", body.ranks.map { $0.tokens ?? 0 }) }
+            if let sends = body.sends { builder.ints("sends", sends.flatMap { [$0.sample, $0.from, $0.to] }) }
             return try builder.header(envelope, BatchBalanceFields(encoder: body.encoder, moved: body.moved, stepModel: body.stepModel))
         case let body as ExpertPlacementPlan:
             builder.ints("layerGPUs", body.layers.map(\.gpus.count))

@@ -21,7 +21,7 @@ from . import _native
 __all__ = [
     "Plan", "Solver", "Inputs",
     "SequenceParallelPlan", "MicroBatch", "Group", "StepPrediction", "StepBaseline",
-    "BatchBalancePlan", "RankAssignment", "EncoderRank", "ImageRef", "Shard", "Moved",
+    "BatchBalancePlan", "RankAssignment", "EncoderRank", "ImageRef", "Shard", "Moved", "Send",
     "ExpertPlacementPlan", "ExpertLayer", "ExpertPrediction", "ExpertBaseline",
     "GNNPipelinePlan", "Stage", "EpochPrediction", "EpochBaseline",
     "AnyPlan", "parse_plan",
@@ -44,14 +44,16 @@ class Solver:
 
 @dataclass(frozen=True)
 class Inputs:
-    """SHA-256 of the inputs the plan was computed from, so a runtime can check it holds the plan for its batch."""
+    """SHA-256 of every input that changes the plan, so a runtime can check it holds the plan for its batch
+    (``batch_sha256``: of the batch alone, where the options are digested too)."""
 
     sha256: str
     summary: str
+    batch_sha256: str | None = None
 
     @classmethod
     def _from(cls, d: dict[str, Any]) -> Inputs:
-        return cls(d["sha256"], d["summary"])
+        return cls(d["sha256"], d["summary"], d.get("batchSha256"))
 
 
 PredictionT = TypeVar("PredictionT")
@@ -257,14 +259,12 @@ class RankAssignment:
     rank: int
     micro_batches: list[list[int]]
     predicted_seconds: float
+    tokens: int | None = None
+    """The rank's samples' tokens (image tokens included), for normalising its loss."""
 
     @property
     def samples(self) -> list[int]:
         return [index for batch in self.micro_batches for index in batch]
-
-    @classmethod
-    def _from(cls, d: dict[str, Any]) -> RankAssignment:
-        return cls(d["rank"], d["microBatches"], d["predictedSeconds"])
 
 
 @dataclass(frozen=True)
@@ -302,6 +302,15 @@ class EncoderRank:
 
 
 @dataclass(frozen=True)
+class Send:
+    """Sample ``sample`` moves from rank ``source`` (which loaded it) to rank ``target`` (which runs it)."""
+
+    sample: int
+    source: int
+    target: int
+
+
+@dataclass(frozen=True)
 class Moved:
     """Samples (and their bytes) that leave the rank they were loaded on."""
 
@@ -313,7 +322,8 @@ class BatchBalancePlan(Plan[StepPrediction, StepBaseline]):
     """A global batch balanced over data-parallel ranks and micro-batches.
 
     Arrays: ``samples`` (every rank's samples in run order, rank after rank), ``micro_batch_sizes`` (samples per
-    micro-batch, in the same order), ``rank_micro_batches`` (micro-batches per rank), ``rank_seconds``.
+    micro-batch, in the same order), ``rank_micro_batches`` (micro-batches per rank), ``rank_seconds``,
+    ``rank_tokens``, ``send_table``.
     """
 
     kind_name: ClassVar[str] = "batch-balance"
@@ -342,14 +352,33 @@ class BatchBalancePlan(Plan[StepPrediction, StepBaseline]):
         sizes = self.micro_batch_sizes.tolist()
         result = []
         start = batch = 0
-        for rank, count, seconds in zip(self._arrays["rank"].tolist(), self.rank_micro_batches.tolist(), self.rank_seconds.tolist()):
+        tokens = self._arrays["rankTokens"].tolist() if "rankTokens" in self._arrays else [None] * len(sizes)
+        for rank, count, seconds, total in zip(self._arrays["rank"].tolist(), self.rank_micro_batches.tolist(),
+                                               self.rank_seconds.tolist(), tokens):
             batches = []
             for size in sizes[batch:batch + count]:
                 batches.append(samples[start:start + size])
                 start += size
             batch += count
-            result.append(RankAssignment(rank, batches, seconds))
+            result.append(RankAssignment(rank, batches, seconds, total))
         return result
+
+    @property
+    def rank_tokens(self) -> npt.NDArray[np.int64] | None:
+        """Each rank's tokens (image tokens included), for loss normalisation; absent in plans older than the field."""
+        return self._arrays.get("rankTokens")
+
+    @property
+    def send_table(self) -> npt.NDArray[np.int64] | None:
+        """``[sends, 3]``: sample, from rank, to rank, by sample; present when the loaded ranks were given."""
+        array = self._arrays.get("sends")
+        return None if array is None else array.reshape(-1, 3)
+
+    @cached_property
+    def sends(self) -> list[Send] | None:
+        """Every sample that leaves the rank that loaded it (``from`` is ``source``, ``to`` is ``target``)."""
+        table = self.send_table
+        return None if table is None else [Send(*row) for row in table.tolist()]
 
     @cached_property
     def encoder(self) -> list[EncoderRank] | None:

@@ -166,3 +166,20 @@ def test_plan_tools_match_cli(cli: Path, tmp_path: Path) -> None:
     got = paraplan.compare([str(path) for path in paths])
     assert [(row.plan, row.strategy, row.seconds) for row in got.rows] == [(r["plan"], r["strategy"], r["seconds"]) for r in expected["rows"]]
     assert got.kind == expected["kind"] and got.same_inputs == expected["sameInputs"]
+
+
+def test_batch_plans_state_every_move() -> None:
+    tokens, images, ranks = read_samples(EXAMPLES / "samples" / "multimodal-256.jsonl")
+    assert ranks is not None
+    plan = paraplan.BatchBalancer(8, profile=EXAMPLES / "profiles" / "batch-balance-7b.yaml", equal_counts=True).plan(
+        tokens, images, ranks)
+    runner = {sample: rank.rank for rank in plan.ranks for sample in rank.samples}
+    expected = [(i, ranks[i], runner[i]) for i in range(len(tokens)) if ranks[i] != runner[i]]
+    assert plan.sends is not None
+    assert [(s.sample, s.source, s.target) for s in plan.sends] == expected
+    assert plan.moved is not None and plan.moved.samples == len(expected)
+    assert [rank.tokens for rank in plan.ranks] == [sum(tokens[i] for i in rank.samples) for rank in plan.ranks]
+    assert plan.send_table is not None and plan.send_table.shape == (len(expected), 3)
+    other = paraplan.BatchBalancer(8, profile=EXAMPLES / "profiles" / "batch-balance-7b.yaml", equal_counts=True).plan(
+        tokens, images, [(r + 1) % 8 for r in ranks])
+    assert other.inputs.sha256 != plan.inputs.sha256
