@@ -42,13 +42,23 @@ public struct ExpertPlacementPlan: PlanBody {
         public var maxLoad: Double
         public var meanLoad: Double
         public var interNodeTokens: Double?
+        /// With origins: `nodeTokens[n][e]`, the tokens node n routes to expert e (the origins summed per node and
+        /// scaled to the loads).
+        public var nodeTokens: [[Double]]?
+        /// With origins: `dispatch[n][e]`, the [replica, fraction] pairs node n sends expert e's tokens by (replicas
+        /// numbered as they appear scanning `gpus` and their slots; fractions > 0, summing to 1). Sending tokens this way
+        /// gives each replica its share and exactly `interNodeTokens` across nodes.
+        public var dispatch: [[[[Double]]]]?
 
-        public init(gpus: [[Int]], shares: [[Double]], maxLoad: Double, meanLoad: Double, interNodeTokens: Double?) {
+        public init(gpus: [[Int]], shares: [[Double]], maxLoad: Double, meanLoad: Double, interNodeTokens: Double?,
+                    nodeTokens: [[Double]]? = nil, dispatch: [[[[Double]]]]? = nil) {
             self.gpus = gpus
             self.shares = shares
             self.maxLoad = maxLoad
             self.meanLoad = meanLoad
             self.interNodeTokens = interNodeTokens
+            self.nodeTokens = nodeTokens
+            self.dispatch = dispatch
         }
     }
 
@@ -136,6 +146,7 @@ public struct ExpertPlacementPlan: PlanBody {
         for (expert, sum) in shareSum.enumerated() where abs(sum - 1) > 1e-6 {
             return PlanProblem(path: "\(path).shares", value: "\(sum)", reason: "shares of expert \(expert) sum to \(sum), not 1")
         }
+        if let problem = dispatchViolation(layer, path: path) { return problem }
         guard layer.maxLoad.isFinite, layer.meanLoad.isFinite, layer.meanLoad >= 0,
               layer.maxLoad >= layer.meanLoad * (1 - 1e-9) else {
             return PlanProblem(path: "\(path).maxLoad", value: "\(layer.maxLoad)", reason: "must be finite and ≥ meanLoad \(layer.meanLoad)")

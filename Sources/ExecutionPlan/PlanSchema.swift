@@ -133,7 +133,18 @@ public enum PlanSchema {
               "shares": { "type": "array", "items": { "type": "array", "items": { "type": "number", "minimum": 0, "maximum": 1 } } },
               "maxLoad": { "type": "number", "minimum": 0 },
               "meanLoad": { "type": "number", "minimum": 0 },
-              "interNodeTokens": { "type": "number", "minimum": 0 }
+              "interNodeTokens": { "type": "number", "minimum": 0 },
+              "nodeTokens": { "type": "array", "items": { "type": "array", "items": { "type": "number", "minimum": 0 } } },
+              "dispatch": {
+                "type": "array",
+                "items": {
+                  "type": "array",
+                  "items": {
+                    "type": "array",
+                    "items": { "type": "array", "minItems": 2, "maxItems": 2, "items": { "type": "number", "minimum": 0 } }
+                  }
+                }
+              }
             },
             "additionalProperties": false
           }

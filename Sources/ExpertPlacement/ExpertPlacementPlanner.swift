@@ -71,7 +71,7 @@ public struct ExpertPlacementPlanner: Sendable {
         let elapsed = ContinuousClock.now - start
         return ExpertPlacementResult(
             experts: experts, topology: topology, cost: cost, layers: layers, loads: loads,
-            origins: origins, previous: previous,
+            origins: origins, nodeOrigins: nodeOrigins, previous: previous,
             planningSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
     }
 

@@ -15,6 +15,8 @@ public struct ExpertPlacementResult: Sendable {
     let layers: [LayerPlanner.Outcome]
     let loads: [[Double]]
     let origins: [[[Double]]]?
+    /// Per layer, `[node][expert]`: the tokens each node routes to each expert (origins summed and scaled to loads).
+    let nodeOrigins: [[[Double]]]?
     let previous: [[[Int]]]?
     private var hasOrigins: Bool { origins != nil }
     public let planningSeconds: Double
@@ -74,10 +76,13 @@ public struct ExpertPlacementResult: Sendable {
                 let body = ExpertPlacementPlan(
             experts: experts, gpusPerNode: topology.gpusPerNode, slotsPerGPU: topology.slotsPerGPU,
             secondsPerToken: cost.secondsPerToken, bytesPerToken: cost.bytesPerToken,
-            layers: layers.map { outcome in
-                ExpertPlacementPlan.Layer(gpus: outcome.placement.gpus, shares: outcome.placement.shares,
-                                          maxLoad: outcome.score.maxLoad, meanLoad: outcome.score.meanLoad,
-                                          interNodeTokens: outcome.score.interNodeTokens)
+            layers: layers.enumerated().map { l, outcome in
+                let origins = nodeOrigins?[l]
+                let dispatch = origins.map { outcome.placement.dispatch(loads[l], origins: $0, topology: topology) }
+                return ExpertPlacementPlan.Layer(
+                    gpus: outcome.placement.gpus, shares: outcome.placement.shares, maxLoad: outcome.score.maxLoad,
+                    meanLoad: outcome.score.meanLoad, interNodeTokens: outcome.score.interNodeTokens, nodeTokens: origins,
+                    dispatch: dispatch?.map { $0.map { $0.map { [Double($0.replica), $0.fraction] } } })
             })
         let bound = predicted.lowerBoundTokens.map { $0 * cost.secondsPerToken }
         let gap = predicted.maxLoadTokens > 0 ? (predicted.maxLoadTokens - (predicted.lowerBoundTokens ?? 0)) / predicted.maxLoadTokens : 0

@@ -75,6 +75,13 @@ final class PlanHandle: @unchecked Sendable {
             builder.doubles("maxLoad", body.layers.map(\.maxLoad))
             builder.doubles("meanLoad", body.layers.map(\.meanLoad))
             builder.doubles("interNodeTokens", body.layers.map { $0.interNodeTokens ?? .nan })
+            if body.layers.allSatisfy({ $0.dispatch != nil && $0.nodeTokens != nil }) {
+                let entries = body.layers.flatMap { ($0.dispatch ?? []).joined() }
+                builder.doubles("nodeTokens", body.layers.flatMap { ($0.nodeTokens ?? []).joined() })
+                builder.ints("dispatchCounts", entries.map(\.count))
+                builder.ints("dispatchReplicas", entries.flatMap { $0.map { Int($0[0]) } })
+                builder.doubles("dispatchFractions", entries.flatMap { $0.map { $0[1] } })
+            }
             return try builder.header(envelope, ExpertPlacementFields(
                 experts: body.experts, gpusPerNode: body.gpusPerNode, slotsPerGPU: body.slotsPerGPU,
                 secondsPerToken: body.secondsPerToken, bytesPerToken: body.bytesPerToken))

@@ -503,6 +503,22 @@ class ExpertPlacementPlan(Plan[ExpertPrediction, ExpertBaseline]):
                     slots, shares, self._arrays["maxLoad"].tolist(), self._arrays["meanLoad"].tolist(),
                     self._arrays["interNodeTokens"].tolist())]
 
+    @property
+    def node_tokens(self) -> npt.NDArray[np.float64] | None:
+        """``[layers, nodes, experts]``: the tokens each node routes to each expert, when planned with origins."""
+        array = self._arrays.get("nodeTokens")
+        return None if array is None else array.reshape(len(self._arrays["layerGPUs"]), -1, self.experts)
+
+    @property
+    def dispatch_csr(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]] | None:
+        """The dispatch as CSR over (layer, node, expert) in that order: ``offsets`` (one more than the entries),
+        ``replicas`` and ``fractions``; the entry's replicas are numbered in slot order. None without origins."""
+        if "dispatchCounts" not in self._arrays:
+            return None
+        offsets = np.zeros(self._arrays["dispatchCounts"].size + 1, dtype=np.int64)
+        np.cumsum(self._arrays["dispatchCounts"], out=offsets[1:])
+        return offsets, self._arrays["dispatchReplicas"], self._arrays["dispatchFractions"]
+
     def _ragged(self, name: str) -> list[list[list[Any]]]:
         values, counts = self._arrays[name].tolist(), self._arrays["gpuSlots"].tolist()
         layers, start, gpu = [], 0, 0
