@@ -1,0 +1,68 @@
+"""Calibration measured, not typed in: torchrun launches the tool on CPU with gloo; the profiles it writes are read
+back by the planners and the estimator, and its fitted attention coefficients predict held-out timings."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import paraplan  # noqa: E402
+from paraplan import calibrate  # noqa: E402
+
+LAYERS = 4
+
+
+@pytest.fixture(scope="module")
+def profiles(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, object]]:
+    folder = tmp_path_factory.mktemp("calibration")
+    torchrun = Path(sys.executable).parent / "torchrun"
+    if not torchrun.exists():
+        pytest.skip("torchrun is not installed next to this Python")
+    calibration, sp = folder / "calibration.json", folder / "sp.json"
+    done = subprocess.run([str(torchrun), "--standalone", "--nproc_per_node", "4", "-m", "paraplan.calibrate", "--cpu",
+                           "--output", str(calibration), "--sp-output", str(sp), "--layers", str(LAYERS), "--hidden", "256",
+                           "--tokens-per-gpu", "2048", "--repeats", "7", "--megabytes", "2"],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout[done.stdout.index("{"):])
+    return calibration, sp, report
+
+
+def test_profiles_are_written_and_read_back(profiles: tuple[Path, Path, dict[str, object]]) -> None:
+    calibration, sp, report = profiles
+    written = json.loads(calibration.read_text())
+    assert set(written) == {"achievedFlops", "busBandwidth", "sequenceParallel"}
+    assert set(written["busBandwidth"]["all-to-all"]) == {"2", "4"} and set(written["busBandwidth"]["all-reduce"]) == {"2", "4"}
+    assert all(point["flopsPerSecond"] > 0 for point in written["achievedFlops"])
+    estimate = paraplan.estimate("llama-3-8b", "hgx-h100:1", profile=calibration, global_batch=8, seq_len=2048)
+    assert estimate.iteration_seconds > 0
+    plan = paraplan.SequenceParallelPlanner(sp).plan([512, 1024, 4096, 6000, 300, 200])
+    assert plan.gpus == 4 and paraplan.validate(plan).kind == "sequence-parallel"
+    assert report["ranks"] == 4
+
+
+def test_fitted_coefficients_predict_held_out_attention(profiles: tuple[Path, Path, dict[str, object]]) -> None:
+    calibration, _, _ = profiles
+    coefficients = json.loads(calibration.read_text())["sequenceParallel"]
+    a1, a2, b = (coefficients[name] / LAYERS for name in ("alpha1", "alpha2", "beta1"))
+    torch.set_num_threads(1)
+    held_out = [640, 896, 1280, 1792]
+    measured = calibrate.measure_attention(torch, torch.device("cpu"), torch.float32, held_out, 4, 64, 7, lambda: None)
+    errors = {s: (a1 * s * s + a2 * s + b) / measured[s] - 1 for s in held_out}
+    assert all(abs(error) <= 0.25 for error in errors.values()), errors
+
+
+def test_fit_recovers_known_coefficients() -> None:
+    lengths = [256, 512, 1024, 2048, 4096]
+    a1, a2, b = 3e-9, 2e-6, 1e-4
+    noise = np.random.default_rng(0).normal(1, 0.01, size=len(lengths))
+    fitted = calibrate.fit_attention({s: (a1 * s * s + a2 * s + b) * n for s, n in zip(lengths, noise)})
+    assert fitted[0] == pytest.approx(a1, rel=0.1) and fitted[1] == pytest.approx(a2, rel=0.3)
+    assert all(value >= 0 for value in fitted)
