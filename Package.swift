@@ -76,7 +76,7 @@ let package = Package(
         ),
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "SolverFixtures"]),
         .testTarget(name: "ExecutionPlanTests", dependencies: ["ExecutionPlan", "SolverFixtures"]),
-        .testTarget(name: "CostModelTests", dependencies: ["CostModel"]),
+        .testTarget(name: "CostModelTests", dependencies: ["CostModel", "SolverFixtures"]),
         .testTarget(name: "SequenceParallelTests", dependencies: ["SequenceParallel"]),
         .testTarget(name: "BatchBalanceTests", dependencies: ["BatchBalance", "SolverFixtures"]),
         .testTarget(name: "ExpertPlacementTests", dependencies: ["ExpertPlacement", "SolverFixtures"]),

@@ -49,6 +49,15 @@ def test_routing_crosses_nodes_as_predicted(experts: int, cluster: str, slots: i
         predicted = plan.layers[layer].inter_node_tokens
         assert predicted is not None and predicted > 0
         assert abs(crossed - predicted) <= 0.005 * predicted, (crossed, predicted)
+        # A runtime that splits each GPU's tokens by the shares alone sends more across nodes.
+        flat, shares = plan.slots[layer].reshape(-1), plan.shares[layer].reshape(-1)
+        by_shares = 0.0
+        for gpu in range(gpus):
+            for expert in range(experts):
+                replicas = np.flatnonzero(flat == expert)
+                remote = replicas // slots // 8 != gpu // 8
+                by_shares += origins[layer, gpu, expert] * float(shares[replicas][remote].sum())
+        assert by_shares >= predicted * (1 - 1e-9)
         # Each replica gets its share of its expert's tokens.
         expected = loads[layer][plan.slots[layer].reshape(-1)] * plan.shares[layer].reshape(-1)
         assert np.all(np.abs(received - expected) <= 0.005 * expected.max() + gpus)
