@@ -68,7 +68,7 @@ def measure_attention(torch: Any, device: Any, dtype: Any, lengths: Sequence[int
 
         def step() -> None:
             out = functional.scaled_dot_product_attention(q, k, v, is_causal=True)
-            out.sum().backward()
+            torch.autograd.backward(out.sum())
 
         timings[length] = _timed(step, repeats, synchronize)
     return timings
