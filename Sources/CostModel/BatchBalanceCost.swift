@@ -40,12 +40,15 @@ public struct BatchBalanceCost: Sendable, Equatable {
     public func validate(source: String) throws(CostModelError) {
         for (name, phase) in [("llm", Optional(llm)), ("encoder", encoder)] {
             guard let phase else { continue }
-            for (field, value) in [("secondsPerToken", phase.secondsPerToken), ("secondsPerToken2", phase.secondsPerToken2),
-                                   ("secondsPerSample", phase.secondsPerSample)] {
-                try CostModelError.check(value.isFinite && value >= 0, source, "phases.\(name).\(field)", value, "must be a finite number ≥ 0")
+            // Ceilings orders of magnitude above any measured profile keep every step time finite.
+            for (field, value, ceiling) in [("secondsPerToken", phase.secondsPerToken, 1e3), ("secondsPerToken2", phase.secondsPerToken2, 1.0),
+                                            ("secondsPerSample", phase.secondsPerSample, 1e6)] {
+                try CostModelError.check(value.isFinite && value >= 0 && value <= ceiling, source, "phases.\(name).\(field)", value,
+                                         "must be a number from 0 to \(ceiling)")
             }
         }
-        try CostModelError.check(bytesPerToken.isFinite && bytesPerToken >= 0, source, "bytesPerToken", bytesPerToken, "must be a finite number ≥ 0")
+        try CostModelError.check(bytesPerToken.isFinite && bytesPerToken >= 0 && bytesPerToken <= 1e12, source, "bytesPerToken",
+                                 bytesPerToken, "must be a number from 0 to 1e12")
         try encoderSplit?.validate(source: source)
         if let cap = maxTokensPerMicroBatch { try CostModelError.count(cap, atMost: Limits.tokens, source, "maxTokensPerMicroBatch") }
     }

@@ -48,16 +48,19 @@ public struct Cluster: Sendable, Equatable {
         try CostModelError.count(nodes, atMost: Limits.gpus, source, "nodes")
         try CostModelError.count(gpusPerNode, atMost: Limits.gpus, source, "gpusPerNode")
         try CostModelError.check(gpuCount <= Limits.gpus, source, "nodes × gpusPerNode", gpuCount, "must be at most \(Limits.gpus) GPUs")
-        try CostModelError.positive(intraNodeBandwidth, source, "intraNodeBandwidth")
-        try CostModelError.positive(interNodeBandwidth, source, "interNodeBandwidth")
-        try CostModelError.check(intraNodeLatency.isFinite && intraNodeLatency >= 0, source, "intraNodeLatency", intraNodeLatency, "must be a finite number ≥ 0")
-        try CostModelError.check(interNodeLatency.isFinite && interNodeLatency >= 0, source, "interNodeLatency", interNodeLatency, "must be a finite number ≥ 0")
+        try CostModelError.physical(intraNodeBandwidth, source, "intraNodeBandwidth")
+        try CostModelError.physical(interNodeBandwidth, source, "interNodeBandwidth")
+        try CostModelError.check(intraNodeLatency.isFinite && intraNodeLatency >= 0 && intraNodeLatency <= 1e3, source, "intraNodeLatency",
+                                 intraNodeLatency, "must be a number of seconds from 0 to 1000")
+        try CostModelError.check(interNodeLatency.isFinite && interNodeLatency >= 0 && interNodeLatency <= 1e3, source, "interNodeLatency",
+                                 interNodeLatency, "must be a number of seconds from 0 to 1000")
         try efficiency.validate(source: source)
         if let speedFactors {
             try CostModelError.check(speedFactors.count == gpuCount, source, "speedFactors", "\(speedFactors.count) values",
                                      "needs one factor per GPU (\(gpuCount))")
             for (rank, factor) in speedFactors.enumerated() {
-                try CostModelError.check(factor.isFinite && factor > 0, source, "speedFactors[\(rank)]", factor, "must be a positive finite number")
+                try CostModelError.check(factor.isFinite && factor >= 1e-3 && factor <= 1e3, source, "speedFactors[\(rank)]", factor,
+                                         "must be a number from 0.001 to 1000")
             }
         }
     }

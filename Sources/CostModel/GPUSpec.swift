@@ -24,12 +24,12 @@ public struct GPUSpec: Sendable, Equatable, Codable {
     }
 
     func validate(source: String) throws(CostModelError) {
-        try CostModelError.positive(bf16FlopsPerSecond, source, "gpu.bf16FlopsPerSecond")
-        if let fp8FlopsPerSecond { try CostModelError.positive(fp8FlopsPerSecond, source, "gpu.fp8FlopsPerSecond") }
-        try CostModelError.positive(memoryBytes, source, "gpu.memoryBytes")
-        try CostModelError.positive(memoryBandwidth, source, "gpu.memoryBandwidth")
-        try CostModelError.positive(nvlinkBandwidth, source, "gpu.nvlinkBandwidth")
-        try CostModelError.positive(nicBandwidth, source, "gpu.nicBandwidth")
+        try CostModelError.physical(bf16FlopsPerSecond, source, "gpu.bf16FlopsPerSecond")
+        if let fp8FlopsPerSecond { try CostModelError.physical(fp8FlopsPerSecond, source, "gpu.fp8FlopsPerSecond") }
+        try CostModelError.physical(memoryBytes, source, "gpu.memoryBytes", low: 1e6, high: 1e15)
+        try CostModelError.physical(memoryBandwidth, source, "gpu.memoryBandwidth")
+        try CostModelError.physical(nvlinkBandwidth, source, "gpu.nvlinkBandwidth")
+        try CostModelError.physical(nicBandwidth, source, "gpu.nicBandwidth")
     }
 }
 

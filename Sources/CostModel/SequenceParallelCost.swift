@@ -57,13 +57,16 @@ public struct SequenceParallelCost: Sendable, Equatable {
     public func fits(_ length: Double, degree: Int) -> Bool { length / Double(degree) <= tokensPerGPU }
 
     public func validate(source: String) throws(CostModelError) {
-        try CostModelError.positive(gpus, source, "gpus")
-        try CostModelError.positive(gpusPerNode, source, "gpusPerNode")
+        try CostModelError.count(gpus, atMost: Limits.gpus, source, "gpus")
+        try CostModelError.count(gpusPerNode, atMost: Limits.gpus, source, "gpusPerNode")
         try CostModelError.check(gpus & (gpus - 1) == 0, source, "gpus", gpus, "must be a power of two (aligned SP groups)")
-        for (field, value) in [("alpha1", alpha1), ("alpha2", alpha2), ("beta1", beta1), ("bytesPerToken", bytesPerToken)] {
-            try CostModelError.check(value.isFinite && value >= 0, source, field, value, "must be a finite number ≥ 0")
+        // Ceilings orders of magnitude above any measured profile keep every step time finite.
+        for (field, value, ceiling) in [("alpha1", alpha1, 1.0), ("alpha2", alpha2, 1e3), ("beta1", beta1, 1e6),
+                                        ("bytesPerToken", bytesPerToken, 1e12)] {
+            try CostModelError.check(value.isFinite && value >= 0 && value <= ceiling, source, field, value, "must be a number from 0 to \(ceiling)")
         }
-        try CostModelError.positive(tokensPerGPU, source, "tokensPerGPU")
+        try CostModelError.check(tokensPerGPU.isFinite && tokensPerGPU >= 1 && tokensPerGPU <= Double(Limits.tokens), source, "tokensPerGPU",
+                                 tokensPerGPU, "must be a number of tokens from 1 to \(Limits.tokens)")
         try CostModelError.check(!degrees.isEmpty, source, "degrees", "[]", "needs at least one degree")
         for degree in degrees {
             try CostModelError.check(degree >= 1 && degree & (degree - 1) == 0 && degree <= gpus, source, "degrees", degree,
@@ -72,7 +75,7 @@ public struct SequenceParallelCost: Sendable, Equatable {
                 guard let bw = bandwidth[degree] else {
                     throw CostModelError(source: source, field: "bandwidth", value: "\(degree)", reason: "missing for allowed degree \(degree)")
                 }
-                try CostModelError.positive(bw, source, "bandwidth.\(degree)")
+                try CostModelError.physical(bw, source, "bandwidth.\(degree)")
             }
         }
     }

@@ -47,6 +47,11 @@ public struct TransformerModel: Sendable, Equatable, Codable {
         self.vision = vision
     }
 
+    public static let maximumLayers = 1 << 12
+    public static let maximumWidth = 1 << 20
+    public static let maximumHeads = 1 << 12
+    public static let maximumVocabulary = 1 << 24
+
     public func validate(source: String) throws(CostModelError) {
         try CostModelError.positive(layers, source, "layers")
         try CostModelError.positive(hiddenSize, source, "hiddenSize")
@@ -55,6 +60,14 @@ public struct TransformerModel: Sendable, Equatable, Codable {
         try CostModelError.positive(headDim, source, "headDim")
         try CostModelError.positive(ffnHiddenSize, source, "ffnHiddenSize")
         try CostModelError.positive(vocabSize, source, "vocabSize")
+        // Far above any model (the deepest have ~100 layers, the widest hidden sizes ~2^15), and small enough that the
+        // layer searches stay short and every count fits 64 bits.
+        try CostModelError.count(layers, atMost: Self.maximumLayers, source, "layers")
+        for (field, value) in [("hiddenSize", hiddenSize), ("headDim", headDim), ("ffnHiddenSize", ffnHiddenSize)] {
+            try CostModelError.count(value, atMost: Self.maximumWidth, source, field)
+        }
+        try CostModelError.count(heads, atMost: Self.maximumHeads, source, "heads")
+        try CostModelError.count(vocabSize, atMost: Self.maximumVocabulary, source, "vocabSize")
         try CostModelError.check(heads % kvHeads == 0, source, "kvHeads", kvHeads, "must divide heads (\(heads))")
         try CostModelError.check(maxPositions >= 0, source, "maxPositions", maxPositions, "must be ≥ 0")
         if let moe { try moe.validate(source: source, layers: layers) }
@@ -88,8 +101,10 @@ public struct MixtureOfExperts: Sendable, Equatable, Codable {
     }
 
     func validate(source: String, layers: Int) throws(CostModelError) {
-        try CostModelError.positive(experts, source, "experts")
+        try CostModelError.count(experts, atMost: 1 << 16, source, "experts")
         try CostModelError.positive(topK, source, "topK")
+        try CostModelError.count(expertFFNHiddenSize, atMost: TransformerModel.maximumWidth, source, "expertFFNHiddenSize")
+        try CostModelError.check(sharedExperts <= 1 << 16, source, "sharedExperts", sharedExperts, "must be at most \(1 << 16)")
         try CostModelError.check(topK <= experts, source, "topK", topK, "exceeds experts (\(experts))")
         try CostModelError.positive(expertFFNHiddenSize, source, "expertFFNHiddenSize")
         try CostModelError.check(sharedExperts >= 0, source, "sharedExperts", sharedExperts, "must be ≥ 0")

@@ -42,6 +42,9 @@ public struct ExpertPlacementPlanner: Sendable {
         self.options = options
     }
 
+    /// Experts × GPUs of one layer: the size of the placement's working tables.
+    public static let maximumExpertGPUs = 1 << 26
+
     /// Tokens one layer may route in all (2^50): far above any step's, and exact as a Double and an Int.
     public static let maximumLayerTokens = Double(1 << 50)
 
@@ -90,6 +93,10 @@ public struct ExpertPlacementPlanner: Sendable {
             try Self.check(total <= Self.maximumLayerTokens, "loads[\(l)]", total,
                            "a layer routes at most \(Int(Self.maximumLayerTokens)) tokens in all")
         }
+        // Each layer's work and memory grow with experts × GPUs; past 2^26 cells (10^6 experts on 262,144 GPUs
+        // asked for 262 GB) no machine plans it.
+        try Self.check(Double(experts) * Double(topology.gpus) <= Double(Self.maximumExpertGPUs), "loads", "\(experts) experts",
+                       "\(experts) experts × \(topology.gpus) GPUs exceed \(Self.maximumExpertGPUs) expert-GPU pairs")
         try Self.check(topology.slots >= experts, "slots-per-gpu", topology.slotsPerGPU,
                        "\(topology.slotsPerGPU) slots × \(topology.gpus) GPUs = \(topology.slots) < \(experts) experts")
         if let groups = options.groups {

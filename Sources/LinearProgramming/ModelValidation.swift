@@ -8,14 +8,14 @@ extension LinearModel {
                 field: "size", value: "\(variables.count)x\(constraints.count)",
                 reason: "more rows or columns than a 32-bit solver index holds"))
         }
-        guard objectiveOffset.isFinite else {
-            throw invalid("objectiveOffset", objectiveOffset, "must be finite")
+        guard objectiveOffset.isFinite, abs(objectiveOffset) <= Self.largestMagnitude else {
+            throw invalid("objectiveOffset", objectiveOffset, "must be finite, at most \(Self.largestMagnitude) in magnitude")
         }
         for variable in variables {
             let field = "variable \(variable.name)"
             try checkBounds(field, variable.lower, variable.upper)
-            if !variable.objective.isFinite {
-                throw invalid(field + " objective", variable.objective, "must be finite")
+            if !variable.objective.isFinite || abs(variable.objective) > Self.largestMagnitude {
+                throw invalid(field + " objective", variable.objective, "must be finite, at most \(Self.largestMagnitude) in magnitude")
             }
         }
         var nonzeros = 0
@@ -26,8 +26,9 @@ extension LinearModel {
                 guard variables.indices.contains(term.variable.index) else {
                     throw invalid(field, "variable #\(term.variable.index)", "refers to a variable the model does not have")
                 }
-                guard term.coefficient.isFinite else {
-                    throw invalid(field + " coefficient of \(variables[term.variable.index].name)", term.coefficient, "must be finite")
+                guard term.coefficient.isFinite, abs(term.coefficient) <= Self.largestMagnitude else {
+                    throw invalid(field + " coefficient of \(variables[term.variable.index].name)", term.coefficient,
+                                  "must be finite, at most \(Self.largestMagnitude) in magnitude")
                 }
             }
             nonzeros += constraint.terms.count
@@ -37,9 +38,18 @@ extension LinearModel {
         }
     }
 
+    /// The largest coefficient or finite bound a model may hold. CLP aborts the process on an objective coefficient of
+    /// 1e25 or more (an internal assertion) and fails numerically near 1e300, and both backends take 1e20 as infinite;
+    /// 1e18 stays clear of all three and above every number the planners form (tokens below 2^56).
+    public static let largestMagnitude = 1e18
+
     private func checkBounds(_ field: String, _ lower: Double, _ upper: Double) throws(SolverError) {
         if lower.isNaN || upper.isNaN || lower == .infinity || upper == -.infinity {
             throw invalid(field + " bounds", "[\(lower), \(upper)]", "bounds must be numbers, lower < +inf, upper > -inf")
+        }
+        for bound in [lower, upper] where bound.isFinite && abs(bound) > Self.largestMagnitude {
+            throw invalid(field + " bounds", "[\(lower), \(upper)]",
+                          "a finite bound must be at most \(Self.largestMagnitude) in magnitude (use an infinite one for none)")
         }
         if lower > upper {
             throw invalid(field + " bounds", "[\(lower), \(upper)]", "lower bound exceeds upper bound")

@@ -59,7 +59,7 @@ import Testing
         try expectError(["estimate", "--model", config, "--cluster", "hgx-h100", "--global-batch", "8", "--seq-len", "1024"],
                         containing: [config, "num_hidden_layers", "missing"])
         try expectError(["estimate", "--model", "llama-3-8b", "--cluster", cluster, "--global-batch", "8", "--seq-len", "1024"],
-                        containing: [cluster, "interNodeBandwidth = -5", "positive"])
+                        containing: [cluster, "interNodeBandwidth = -5", "must be a number from"])
     }
 
     @Test func presetsListsEveryKind() throws {
