@@ -46,8 +46,6 @@ struct CompareCommand: ParsableCommand {
             print(text)
             return
         }
-        guard FileManager.default.createFile(atPath: output, contents: Data((text + "\n").utf8)) else {
-            throw CLIError.badInput(output, "cannot write the report here")
-        }
+        try OutputFile.write(Data((text + "\n").utf8), to: output)
     }
 }

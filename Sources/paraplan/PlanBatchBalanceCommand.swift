@@ -41,6 +41,7 @@ struct PlanBatchBalanceCommand: ParsableCommand {
     @OptionGroup var outputOptions: PlanOutputOptions
 
     func run() throws {
+        try outputOptions.checkCompactHasOutput()
         let request = BatchBalanceRequest(
             cost: try costSource.source(), ranks: ranks, microBatches: microBatches, equalCounts: equalCounts,
             maxTokensPerMicroBatch: maxTokensPerMicroBatch, phases: phases, syncEveryPhase: syncEveryPhase,
@@ -53,7 +54,7 @@ struct PlanBatchBalanceCommand: ParsableCommand {
             throw CLIError(code: .badInput, message: error.description)
         }
         let result = try BatchBalanceRequest.plan(balancer, samples: batch, source: samples)
-        print(render(result))
+        outputOptions.summary(render(result))
         if outputOptions.output != nil { try outputOptions.write(try result.executionPlan()) }
     }
 

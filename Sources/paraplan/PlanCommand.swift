@@ -29,6 +29,7 @@ struct PlanSequenceParallelCommand: ParsableCommand {
     @OptionGroup var outputOptions: PlanOutputOptions
 
     func run() throws {
+        try outputOptions.checkCompactHasOutput()
         let request = SequenceParallelRequest(cost: try costSource.source(), timeBudgetMs: timeBudgetMs)
         let planner = try request.makePlanner()
         let batch: [Int]
@@ -38,7 +39,7 @@ struct PlanSequenceParallelCommand: ParsableCommand {
             throw CLIError(code: .badInput, message: error.description)
         }
         let result = try SequenceParallelRequest.plan(planner, lengths: batch, source: lengths)
-        print(SequenceParallelSummary.render(result))
+        outputOptions.summary(SequenceParallelSummary.render(result))
         if outputOptions.output != nil {
             try outputOptions.write(try result.executionPlan())
         }

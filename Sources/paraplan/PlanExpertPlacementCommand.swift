@@ -42,6 +42,7 @@ struct PlanExpertPlacementCommand: ParsableCommand {
     @OptionGroup var outputOptions: PlanOutputOptions
 
     func run() throws {
+        try outputOptions.checkCompactHasOutput()
         let request = ExpertPlacementRequest(cluster: .named(cluster), slotsPerGPU: slotsPerGPU, groups: groups, maxMoves: maxMoves,
                                              balanceTolerance: balanceTolerance, model: model.map { .named($0) })
         let (planner, modelExperts) = try request.makePlanner()
@@ -56,7 +57,7 @@ struct PlanExpertPlacementCommand: ParsableCommand {
         let previousLayers = try previous.map { path in try ExpertPlacementRequest.previousSlots(try InputFile.readOrFail(path), source: path) }
         let result = try ExpertPlacementRequest.plan(planner, modelExperts: modelExperts, loads: loadMatrix, origins: originMatrices,
                                                      previous: previousLayers, source: loads)
-        print(render(result))
+        outputOptions.summary(render(result))
         if outputOptions.output != nil { try outputOptions.write(try result.executionPlan()) }
     }
 

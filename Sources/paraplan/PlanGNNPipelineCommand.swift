@@ -36,6 +36,7 @@ struct PlanGNNPipelineCommand: ParsableCommand {
     static let inlineChunkLimit = 100_000
 
     func run() throws {
+        try outputOptions.checkCompactHasOutput()
         let planner = try GNNPipelineRequest(model: .named(model), cluster: .named(cluster), chunks: chunks, ways: ways).makePlanner()
         let result: GNNPipelineResult
         switch (graph, graphStats) {
@@ -54,15 +55,16 @@ struct PlanGNNPipelineCommand: ParsableCommand {
         default:
             throw CLIError.badInput("--graph", "give exactly one of --graph and --graph-stats")
         }
-        print(render(result))
+        outputOptions.summary(render(result))
         guard let output = outputOptions.output else { return }
         var sideFile: String?
         if let chunkOf = result.chunkOf, chunkOf.count > Self.inlineChunkLimit {
+            guard output != "-" else {
+                throw CLIError.badInput("--output", value: "-", "\(chunkOf.count) vertices' chunks go to a side file next to the plan: give a file")
+            }
             let path = output + ".chunks.txt"
             let text = chunkOf.map(String.init).joined(separator: "\n") + "\n"
-            guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
-                throw CLIError.badInput(path, "cannot write the chunk file here")
-            }
+            try OutputFile.write(Data(text.utf8), to: path)
             sideFile = URL(fileURLWithPath: path).lastPathComponent
         }
         try outputOptions.write(try result.executionPlan(chunkOfFile: sideFile))

@@ -59,7 +59,6 @@ struct SolveCommand: ParsableCommand {
         guard gap >= 0, gap.isFinite else {
             throw CLIError.badInput("--gap", value: "\(gap)", "must be a finite number ≥ 0")
         }
-        try export(linearModel)
         let chosen = backend ?? (linearModel.isMixedInteger ? .glpk : .clp)
         let solution: Solution
         do {
@@ -68,6 +67,8 @@ struct SolveCommand: ParsableCommand {
             throw CLIError.badInput(model, "\(error)")
         }
         try report(linearModel, solution)
+        // Only after the command has succeeded: a failed run leaves no files behind.
+        try export(linearModel)
     }
 
     private func modelFormat() throws(CLIError) -> ModelFileFormat {
@@ -81,11 +82,7 @@ struct SolveCommand: ParsableCommand {
     private func export(_ linearModel: LinearModel) throws(CLIError) {
         for (path, text) in [(exportLp, linearModel.cplexLPText()), (exportMps, linearModel.mpsText())] {
             guard let path else { continue }
-            do {
-                try text.write(toFile: path, atomically: true, encoding: .utf8)
-            } catch {
-                throw .badInput(path, "cannot write the exported model")
-            }
+            try OutputFile.write(Data(text.utf8), to: path)
         }
     }
 

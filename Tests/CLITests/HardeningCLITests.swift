@@ -78,3 +78,68 @@ import Testing
         #expect(once.stdout == twice.stdout)
     }
 }
+
+/// Where plans go: standard output with `--output -`, through symbolic links, into devices in place, and never a
+/// silent success when the write fails; files only from commands that succeed.
+@Suite(.serialized) struct OutputCLITests {
+    static let plan = ["plan", "sequence-parallel", "--lengths", "Examples/batches/wikipedia-batch0.txt",
+                       "--profile", "Examples/profiles/flexsp-gpt7b.yaml"]
+
+    static func folder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("paraplan-out-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func dashWritesThePlanToStandardOutput() throws {
+        let outcome = try CLIRunner.run(Self.plan + ["--output", "-", "--compact"])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.hasPrefix("{\"baselines\"") && outcome.stdout.hasSuffix("}\n") && outcome.stdout.filter { $0 == "\n" }.count == 1)
+        #expect(outcome.stderr.contains("512 sequences on 64 GPUs"))
+        let compactAlone = try CLIRunner.run(Self.plan + ["--compact"])
+        #expect(compactAlone.status == 2 && compactAlone.stderr.contains("--compact"))
+    }
+
+    @Test func linksAreFollowedAndDevicesWrittenInPlace() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let target = folder.appendingPathComponent("target.json").path, link = folder.appendingPathComponent("link.json").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        #expect(try CLIRunner.run(Self.plan + ["--output", link]).status == 0)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == target)
+        #expect(FileManager.default.contents(atPath: target)?.starts(with: Data("{\n".utf8)) == true)
+        // A FIFO stands in for a device: written in place, still a FIFO afterwards.
+        let fifo = folder.appendingPathComponent("pipe").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/bin/cat")
+        reader.arguments = [fifo]
+        let pipe = Pipe()
+        reader.standardOutput = pipe
+        try reader.run()
+        #expect(try CLIRunner.run(Self.plan + ["--output", fifo]).status == 0)
+        let received = pipe.fileHandleForReading.readDataToEndOfFile()
+        reader.waitUntilExit()
+        #expect(received.starts(with: Data("{\n".utf8)))
+        var info = stat()
+        #expect(lstat(fifo, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO)
+    }
+
+    @Test func aFullDeviceIsAnError() throws {
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+        let outcome = try CLIRunner.run(Self.plan + ["--output", "/dev/full"])
+        #expect(outcome.status == 2 && outcome.stderr.contains("/dev/full") && outcome.stderr.contains("No space left"))
+    }
+
+    @Test func exportsOnlyFromSolvesThatSucceed() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let infeasible = try CLIRunner.temporaryFile("Minimize\n obj: x\nSubject To\n c1: x >= 2\n c2: x <= 1\nEnd\n", suffix: "lp")
+        let export = folder.appendingPathComponent("model.mps").path
+        let failed = try CLIRunner.run(["solve", infeasible, "--export-mps", export])
+        #expect(failed.status == 3)
+        #expect(!FileManager.default.fileExists(atPath: export))
+        let solved = try CLIRunner.run(["solve", "Examples/models/transport.lp", "--export-mps", export])
+        #expect(solved.status == 0 && FileManager.default.fileExists(atPath: export))
+    }
+}
