@@ -46,7 +46,7 @@ public struct PlanComparison: Sendable, Equatable, Codable {
             case .failure(let problem): throw Failure(plan: label, reason: problem.description)
             }
             if let kind, kind != summary.kind {
-                throw Failure(plan: label, reason: "a \(summary.kind.rawValue) plan, but \(first.label) is \(kind.rawValue): kinds measure different things")
+                throw Failure(plan: label, reason: "\(summary.kind.withArticle) plan, but \(first.label) is \(kind.rawValue): kinds measure different things")
             }
             kind = summary.kind
             let entries: Entries

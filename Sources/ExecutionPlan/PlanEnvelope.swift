@@ -9,6 +9,9 @@ public enum PlanKind: String, Sendable, Codable, CaseIterable {
     case batchBalance = "batch-balance"
     case expertPlacement = "expert-placement"
     case gnnPipeline = "gnn-pipeline"
+
+    /// "a batch-balance plan", "an expert-placement plan".
+    public var withArticle: String { (self == .expertPlacement ? "an " : "a ") + rawValue }
 }
 
 /// What a plan (or a baseline) is expected to cost. `primarySeconds` is the figure plans are ranked by

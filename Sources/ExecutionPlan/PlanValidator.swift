@@ -22,21 +22,24 @@ public enum PlanValidator {
         case .sequenceParallel:
             return checkInvariants(SequenceParallelPlan.self, data) { plan in
                 let sequences = plan.body.microBatches.reduce(0) { $0 + $1.groups.reduce(0) { $0 + $1.sequences.count } }
-                return "\(plan.body.microBatches.count) micro-batches, \(sequences) sequences on \(plan.body.gpus) GPUs, step \(fourDigits(plan.predicted.cost.stepSeconds)) s"
+                return "\(counted(plan.body.microBatches.count, "micro-batch", "micro-batches")), \(counted(sequences, "sequence")) on "
+                    + "\(counted(plan.body.gpus, "GPU")), step \(fourDigits(plan.predicted.cost.stepSeconds)) s"
             }
         case .batchBalance:
             return checkInvariants(BatchBalancePlan.self, data) { plan in
                 let samples = plan.body.ranks.reduce(0) { $0 + $1.microBatches.reduce(0) { $0 + $1.count } }
-                return "\(samples) samples on \(plan.body.ranks.count) ranks, step \(fourDigits(plan.predicted.cost.stepSeconds)) s"
+                return "\(counted(samples, "sample")) on \(counted(plan.body.ranks.count, "rank")), step \(fourDigits(plan.predicted.cost.stepSeconds)) s"
             }
         case .expertPlacement:
             return checkInvariants(ExpertPlacementPlan.self, data) { plan in
                 let gpus = plan.body.layers.first?.gpus.count ?? 0
-                return "\(plan.body.layers.count) layers × \(plan.body.experts) experts on \(gpus) GPUs, max/mean \(String(format: "%.4f", plan.predicted.cost.loadRatio))"
+                return "\(counted(plan.body.layers.count, "layer")) × \(counted(plan.body.experts, "expert")) on \(counted(gpus, "GPU")), "
+                    + "max/mean \(String(format: "%.4f", plan.predicted.cost.loadRatio))"
             }
         case .gnnPipeline:
             return checkInvariants(GNNPipelinePlan.self, data) { plan in
-                "\(plan.body.graphParallelWays) ways × \(plan.body.stages.count) stages, \(plan.body.chunks) chunks, epoch \(fourDigits(plan.predicted.cost.epochSeconds)) s"
+                "\(counted(plan.body.graphParallelWays, "way")) × \(counted(plan.body.stages.count, "stage")), \(counted(plan.body.chunks, "chunk")), "
+                    + "epoch \(fourDigits(plan.predicted.cost.epochSeconds)) s"
             }
         }
     }
@@ -51,7 +54,7 @@ public enum PlanValidator {
         do {
             plan = try PlanCoding.decode(Body.self, from: data)
         } catch {
-            return .failure(PlanProblem(path: "$", value: "", reason: "does not decode as a \(Body.kind.rawValue) plan (\(jsonErrorSummary(error)))"))
+            return .failure(PlanProblem(path: "$", value: "", reason: "does not decode as \(Body.kind.withArticle) plan (\(jsonErrorSummary(error)))"))
         }
         if let problem = plan.firstInvariantViolation() {
             return .failure(PlanProblem(path: "$." + problem.path, value: problem.value, reason: problem.reason))

@@ -28,7 +28,7 @@ public enum PlanTools {
         do {
             decoded = try PlanCoding.decode(body, from: data)
         } catch {
-            throw .badInput(source, "does not decode as a \(Body.kind.rawValue) plan")
+            throw .badInput(source, "does not decode as \(Body.kind.withArticle) plan")
         }
         return try encode(decoded, compact: compact)
     }

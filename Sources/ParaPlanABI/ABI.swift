@@ -153,7 +153,7 @@ private func decoded<Body: PlanBody>(_ body: Body.Type, _ data: Data, _ source: 
     do {
         return try PlanCoding.decode(body, from: data)
     } catch {
-        throw .badInput(source, "does not decode as a \(Body.kind.rawValue) plan")
+        throw .badInput(source, "does not decode as \(Body.kind.withArticle) plan")
     }
 }
 
@@ -176,7 +176,7 @@ private func handle(_ pointer: UnsafeRawPointer?, _ kind: String) throws(Fronten
         throw .badInput("planner", pointer == nil ? "is NULL" : "is not a live planner (freed, or never made by pp_planner_new)")
     }
     guard handle.planner.kind == kind else {
-        throw .badInput("planner", "is a \(handle.planner.kind) planner, not \(kind)")
+        throw .badInput("planner", "is \(handle.planner.kind == "expert-placement" ? "an" : "a") \(handle.planner.kind) planner, not \(kind)")
     }
     return handle
 }

@@ -9,7 +9,7 @@ struct EstimateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "estimate",
         abstract: "Estimates iteration time, per-GPU memory and MFU of a static parallel layout.",
-        discussion: "The model is in docs/cost-model.md. --dp defaults to GPUs / (tp × pp × cp)."
+        discussion: "The model is in docs/cost-model.md. --dp defaults to GPUs / (tp × pp × cp). Exit 3 when the layout does not fit in memory (the estimate is printed)."
     )
 
     @OptionGroup var inputs: CostInputOptions
@@ -40,6 +40,12 @@ struct EstimateCommand: ParsableCommand {
         } else {
             print(EstimateText.render(model: outcome.model, cluster: outcome.cluster, strategy: outcome.strategy, estimate: outcome.estimate,
                                       headroom: outcome.headroom))
+        }
+        // The estimate is printed either way; a layout that does not fit is infeasible, as `layouts` treats it.
+        if !outcome.estimate.fitsInMemory {
+            throw CLIError.infeasible("--model", String(format: "the layout needs %.1f GiB per GPU, more than the %.1f GiB usable",
+                                                        outcome.estimate.memory.peak / 1_073_741_824,
+                                                        outcome.estimate.usableMemoryBytes / 1_073_741_824))
         }
     }
 }

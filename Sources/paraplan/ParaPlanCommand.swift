@@ -29,9 +29,22 @@ struct ParaPlanCommand: ParsableCommand {
         }
     }
 
+    /// One line on stderr: text, or under `--json` a JSON object `{"error": {"exitCode", "message"}}` for scripts.
     static func fail(_ message: String, code: CLIError.Code) -> Never {
-        let line = "paraplan: " + message.replacingOccurrences(of: "\n", with: " ") + "\n"
+        let flat = message.replacingOccurrences(of: "\n", with: " ")
+        var line = "paraplan: " + flat + "\n"
+        if CommandLine.arguments.dropFirst().contains("--json") {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let error = ["error": JSONError(exitCode: Int(code.rawValue), message: flat)]
+            if let data = try? encoder.encode(error) { line = String(decoding: data, as: UTF8.self) + "\n" }
+        }
         FileHandle.standardError.write(Data(line.utf8))
         Foundation.exit(code.rawValue)
+    }
+
+    private struct JSONError: Encodable {
+        let exitCode: Int
+        let message: String
     }
 }

@@ -48,8 +48,9 @@ struct PlanSequenceParallelCommand: ParsableCommand {
 
 enum SequenceParallelSummary {
     static func render(_ result: SequenceParallelResult) -> String {
-        var lines = [String(format: "%d sequences on %d GPUs: %d micro-batches, predicted step %.4f s", result.lengths.count, result.gpus,
-                            result.microBatches.count, result.stepSeconds)]
+        var lines = ["\(counted(result.lengths.count, "sequence")) on \(counted(result.gpus, "GPU")): "
+                     + "\(counted(result.microBatches.count, "micro-batch", "micro-batches"))"
+                     + String(format: ", predicted step %.4f s", result.stepSeconds)]
         for (index, batch) in result.microBatches.enumerated() {
             var degrees: [Int: (groups: Int, sequences: Int)] = [:]
             for group in batch.groups {
@@ -58,7 +59,7 @@ enum SequenceParallelSummary {
             }
             let parts = degrees.keys.sorted(by: >).map { degree in
                 let entry = degrees[degree] ?? (0, 0)
-                return "\(entry.groups) × SP=\(degree) (\(entry.sequences) seqs)"
+                return "\(entry.groups) × SP=\(degree) (\(counted(entry.sequences, "seq")))"
             }
             lines.append(String(format: "  micro-batch %d: %.4f s  ", index, batch.predictedSeconds) + parts.joined(separator: ", "))
         }

@@ -73,13 +73,14 @@ struct PlanGNNPipelineCommand: ParsableCommand {
     private func render(_ result: GNNPipelineResult) -> String {
         let layout = result.layout, estimate = result.estimate
         let stages = layout.stageLayers.map { "[\($0.lowerBound), \($0.upperBound))" }.joined(separator: " ")
-        var lines = [String(format: "%d ways × %d stages, %d chunks (%d per way): epoch %.4f s, %.3f GiB sent, bubble %.1f %%",
-                            layout.ways, layout.stages, layout.ways * layout.chunksPerWay, layout.chunksPerWay,
-                            estimate.epochSeconds, estimate.communicationBytes / 1_073_741_824, estimate.bubbleFraction * 100)]
+        var lines = ["\(counted(layout.ways, "way")) × \(counted(layout.stages, "stage")), \(counted(layout.ways * layout.chunksPerWay, "chunk")) "
+                     + "(\(layout.chunksPerWay) per way): "
+                     + String(format: "epoch %.4g s, %.3f GiB sent, bubble %.1f %%", estimate.epochSeconds,
+                              estimate.communicationBytes / 1_073_741_824, estimate.bubbleFraction * 100)]
         lines.append("stage layers: \(stages)")
-        lines.append(String(format: "lower bound %.4f s; mirrors from %@", result.lowerBoundSeconds, result.mirrorsSource))
+        lines.append(String(format: "lower bound %.4g s; mirrors from %@", result.lowerBoundSeconds, result.mirrorsSource))
         for baseline in result.baselines {
-            lines.append(String(format: "baseline %@: epoch %.4f s (%.2f× the plan), %.3f GiB", baseline.name, baseline.estimate.epochSeconds,
+            lines.append(String(format: "baseline %@: epoch %.4g s (%.2f× the plan), %.3f GiB", baseline.name, baseline.estimate.epochSeconds,
                                 baseline.estimate.epochSeconds / max(estimate.epochSeconds, 1e-12), baseline.estimate.communicationBytes / 1_073_741_824))
         }
         lines.append(String(format: "planned in %.2f ms", result.planningSeconds * 1000))

@@ -9,7 +9,14 @@ struct PresetsCommand: ParsableCommand {
         abstract: "Lists GPU, cluster and model presets with their key numbers."
     )
 
-    func run() {
+    @Flag(help: "Print JSON (sorted keys): gpus, clusters (node types) and models with their key numbers.")
+    var json = false
+
+    func run() throws {
+        if json {
+            try printJSON(PresetCatalog.current)
+            return
+        }
         print("GPUs (dense peaks, per GPU; links per direction):")
         print(row(["name", "BF16 TFLOP/s", "FP8 TFLOP/s", "HBM GiB", "HBM TB/s", "NVLink GB/s", "NIC GB/s"], widths: Self.gpuWidths))
         for gpu in GPUSpec.presets {

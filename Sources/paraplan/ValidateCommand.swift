@@ -11,10 +11,23 @@ struct ValidateCommand: ParsableCommand {
     @Argument(help: "The plan file (JSON).")
     var plan: String
 
+    @Flag(help: "Print JSON: {\"valid\", \"kind\", \"description\"}; an invalid plan gives a JSON error on stderr.")
+    var json = false
+
     func run() throws {
         let summary = try PlanTools.validate(try InputFile.readOrFail(plan), source: plan)
-        print("\(plan): valid \(summary.kind.rawValue) plan (\(summary.description))")
+        if json {
+            try printJSON(Verdict(valid: true, kind: summary.kind.rawValue, description: summary.description))
+        } else {
+            print("\(plan): valid \(summary.kind.rawValue) plan (\(summary.description))")
+        }
     }
+}
+
+private struct Verdict: Encodable {
+    let valid: Bool
+    let kind: String
+    let description: String
 }
 
 struct SchemaCommand: ParsableCommand {

@@ -26,7 +26,8 @@ import Testing
     @Test func textShowsBreakdownMemoryAndWarnings() throws {
         let outcome = try CLIRunner.run(["estimate", "--model", "llama-3-70b", "--gpu", "a100-40gb", "--nodes", "1",
                                          "--global-batch", "8", "--seq-len", "4096"])
-        #expect(outcome.status == 0, "\(outcome.stderr)")
+        // 70B on one 40 GB node does not fit: the estimate is printed, and the exit code says infeasible.
+        #expect(outcome.status == 3, "\(outcome.stderr)")
         for part in ["iteration", "MFU", "compute", "pipeline bubble", "exposed DP", "memory per GPU", "optimizer", "does not fit"] {
             #expect(outcome.stdout.contains(part), "missing \(part)")
         }

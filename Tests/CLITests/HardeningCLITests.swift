@@ -143,3 +143,37 @@ import Testing
         #expect(solved.status == 0 && FileManager.default.fileExists(atPath: export))
     }
 }
+
+/// JSON for scripts: presets and validation as JSON, errors under `--json` as a JSON object with the exit code kept,
+/// and `estimate` exiting 3 for a layout that does not fit (as `layouts` treats it).
+@Suite(.serialized) struct ScriptingCLITests {
+    @Test func presetsAndValidationAsJSON() throws {
+        let presets = try CLIRunner.run(["presets", "--json"])
+        #expect(presets.status == 0)
+        let catalog = try JSONSerialization.jsonObject(with: Data(presets.stdout.utf8)) as? [String: Any]
+        #expect((catalog?["models"] as? [[String: Any]])?.contains { $0["name"] as? String == "llama-3-8b" } == true)
+        let plan = FileManager.default.temporaryDirectory.appendingPathComponent("paraplan-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: plan) }
+        #expect(try CLIRunner.run(["plan", "sequence-parallel", "--lengths", "Examples/batches/wikipedia-batch0.txt",
+                                   "--profile", "Examples/profiles/flexsp-gpt7b.yaml", "--output", plan]).status == 0)
+        let verdict = try CLIRunner.run(["validate", plan, "--json"])
+        let parsed = try JSONSerialization.jsonObject(with: Data(verdict.stdout.utf8)) as? [String: Any]
+        #expect(parsed?["valid"] as? Bool == true && parsed?["kind"] as? String == "sequence-parallel")
+        #expect((parsed?["description"] as? String)?.hasPrefix("2 micro-batches, 512 sequences on 64 GPUs") == true)
+    }
+
+    @Test func errorsUnderJSONAreJSON() throws {
+        let outcome = try CLIRunner.run(["estimate", "--model", "no-such-model", "--cluster", "hgx-h100:1", "--global-batch", "8",
+                                         "--seq-len", "128", "--json"])
+        #expect(outcome.status == 2 && outcome.stdout.isEmpty)
+        let error = (try JSONSerialization.jsonObject(with: Data(outcome.stderr.utf8)) as? [String: Any])?["error"] as? [String: Any]
+        #expect(error?["exitCode"] as? Int == 2 && (error?["message"] as? String)?.contains("no-such-model") == true)
+    }
+
+    @Test func estimateOfALayoutThatDoesNotFitIsInfeasible() throws {
+        let outcome = try CLIRunner.run(["estimate", "--model", "llama-3-70b", "--cluster", "hgx-h100:1", "--global-batch", "8",
+                                         "--seq-len", "4096"])
+        #expect(outcome.status == 3)
+        #expect(outcome.stdout.contains("iteration") && outcome.stderr.contains("GiB usable"))
+    }
+}
