@@ -14,6 +14,7 @@ public enum PlanValidator {
         } catch {
             return .failure(PlanProblem(path: "$", value: "", reason: "not valid JSON (\(jsonErrorSummary(error)))"))
         }
+        if let repeated = DuplicateKeys.first(in: data) { return .failure(repeated) }
         if let problem = SchemaValidator.plan.firstViolation(in: document) { return .failure(problem) }
         guard case .string(let kindName)? = document["kind"], let kind = PlanKind(rawValue: kindName) else {
             return .failure(PlanProblem(path: "$.kind", value: "", reason: "unknown kind"))

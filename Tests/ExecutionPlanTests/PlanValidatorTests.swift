@@ -125,3 +125,23 @@ import ExecutionPlan
         #expect(Self.problem(fractional)?.reason == "must be integer")
     }
 }
+
+/// A repeated key is refused wherever it stands, named by its path: parsers disagree on which value it keeps.
+@Suite struct DuplicateKeyTests {
+    @Test func repeatedKeysAreRefusedByPath() throws {
+        let text = String(decoding: try PlanCoding.encode(try PlanFixtures.oraclePlan(), compact: true), as: UTF8.self)
+        #expect(PlanValidator.validate(Data(text.utf8)).isSuccess)
+        let top = text.replacingOccurrences(of: "\"gpus\":64", with: "\"gpus\":64,\"gpus\":1000000000000000")
+        #expect(PlanValidator.validate(Data(top.utf8)).problem?.path == "$.gpus")
+        let nested = text.replacingOccurrences(of: "{\"degree\":8,", with: "{\"degree\":8,\"degree\":16,")
+        #expect(PlanValidator.validate(Data(nested.utf8)).problem?.path == "$.microBatches[0].groups[1].degree")
+        // The same key in sibling objects, and a key spelled inside a string value, are fine.
+        let sibling = text.replacingOccurrences(of: "\"summary\":\"5 sequences\"", with: "\"summary\":\"gpus, gpus\"")
+        #expect(PlanValidator.validate(Data(sibling.utf8)).isSuccess)
+    }
+}
+
+private extension Result where Success == PlanValidator.Summary, Failure == PlanProblem {
+    var isSuccess: Bool { if case .success = self { true } else { false } }
+    var problem: PlanProblem? { if case .failure(let problem) = self { problem } else { nil } }
+}
