@@ -38,19 +38,17 @@ extension LinearModel {
         }
     }
 
-    /// The largest coefficient or finite bound a model may hold. CLP aborts the process on an objective coefficient of
-    /// 1e25 or more (an internal assertion) and fails numerically near 1e300, and both backends take 1e20 as infinite;
-    /// 1e18 stays clear of all three and above every number the planners form (tokens below 2^56).
+    /// The largest coefficient (objective or matrix) a model may hold. CLP aborts the process on an objective
+    /// coefficient of 1e25 or more (an internal assertion) and fails numerically near 1e300; 1e18 stays clear of both
+    /// and above every number the planners form (tokens below 2^56). Bounds may be any size: model files write 1e30
+    /// for "none", and both backends take 1e20 and beyond as infinite.
     public static let largestMagnitude = 1e18
 
     private func checkBounds(_ field: String, _ lower: Double, _ upper: Double) throws(SolverError) {
         if lower.isNaN || upper.isNaN || lower == .infinity || upper == -.infinity {
             throw invalid(field + " bounds", "[\(lower), \(upper)]", "bounds must be numbers, lower < +inf, upper > -inf")
         }
-        for bound in [lower, upper] where bound.isFinite && abs(bound) > Self.largestMagnitude {
-            throw invalid(field + " bounds", "[\(lower), \(upper)]",
-                          "a finite bound must be at most \(Self.largestMagnitude) in magnitude (use an infinite one for none)")
-        }
+
         if lower > upper {
             throw invalid(field + " bounds", "[\(lower), \(upper)]", "lower bound exceeds upper bound")
         }

@@ -7,7 +7,7 @@ struct CostInputOptions: ParsableArguments {
     @Option(help: "Model preset name (see 'paraplan presets'), Hugging Face config.json, or ParaPlan model file (YAML/JSON).")
     var model: String
 
-    @Option(help: "Cluster preset (e.g. hgx-h100:4 for 4 nodes) or cluster file (YAML/JSON).")
+    @Option(help: "Cluster preset (e.g. hgx-h100:4 = 4 nodes of 8 GPUs) or cluster file (YAML/JSON).")
     var cluster: String?
 
     @Option(help: "GPU preset, with --nodes and --gpus-per-node, instead of --cluster.")

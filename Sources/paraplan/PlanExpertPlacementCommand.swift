@@ -15,7 +15,7 @@ struct PlanExpertPlacementCommand: ParsableCommand {
     @Option(help: "Expert loads: JSON [[tokens per expert] per layer] or CSV (one row per layer).")
     var loads: String
 
-    @Option(help: "Cluster preset (e.g. hgx-h800:8) or cluster file: the expert-parallel GPUs and their nodes.")
+    @Option(help: "Cluster preset (e.g. hgx-h800:8 = 8 nodes of 8 GPUs) or cluster file: the expert-parallel GPUs and their nodes.")
     var cluster: String
 
     @Option(help: "Expert slots per GPU.")

@@ -21,7 +21,7 @@ struct PlanGNNPipelineCommand: ParsableCommand {
     @Option(help: "GNN model file (YAML/JSON): type, layers, inputWidth, hiddenWidth, outputWidth[, heads].")
     var model: String
 
-    @Option(help: "Cluster preset (e.g. dgx-a100:2) or cluster file.")
+    @Option(help: "Cluster preset (e.g. dgx-a100:2 = 2 nodes of 8 GPUs) or cluster file.")
     var cluster: String
 
     @Option(help: "Total chunks (a multiple of the ways); searched when absent.")

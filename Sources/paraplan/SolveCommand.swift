@@ -51,7 +51,11 @@ struct SolveCommand: ParsableCommand {
             linearModel = try LinearModel.read(path: readPath, format: format)
             if linearModel.name == readPath { linearModel.name = model }
         } catch {
-            throw CLIError.badInput(model, "\(error)".replacingOccurrences(of: readPath, with: model).replacingOccurrences(of: "\(model): ", with: ""))
+            // The reader's own message names the file and line ("model.lp:8: ..."): keep it, without naming the file twice.
+            let text = "\(error)".replacingOccurrences(of: readPath, with: model)
+                .replacingOccurrences(of: "\(model): \(model):", with: "\(model):")
+            throw text.hasPrefix(model + ":") ? CLIError(code: .badInput, message: text)
+                : CLIError.badInput(model, text.replacingOccurrences(of: "\(model): ", with: ""))
         }
         if let timeLimit, !(timeLimit > 0) || !timeLimit.isFinite {
             throw CLIError.badInput("--time-limit", value: "\(timeLimit)", "must be a positive number of seconds")
