@@ -6,13 +6,15 @@ import CostModel
 struct Baselines {
     let cost: SequenceParallelCost
     let lengths: [Double]
+    /// Under a time budget each degree builds only what the budget leaves room for (at least one grid point).
+    var deadline: ContinuousClock.Instant? = nil
 
     func homogeneous(degree: Int) -> [BuiltMicroBatch]? {
         guard let longest = lengths.max(), cost.fits(longest, degree: degree) else { return nil }
         var single = cost
         single.degrees = [degree]
         let builder = StepBuilder(cost: single, lengths: lengths)
-        return builder.best(grid: [(1.0, 1.0), (0.95, 1.0), (0.9, 1.0), (1.0, 1.25)], deadline: nil)?.step
+        return builder.best(grid: [(1.0, 1.0), (0.95, 1.0), (0.9, 1.0), (1.0, 1.25)], deadline: deadline)?.step
     }
 
     /// The baselines' figures, and the best homogeneous step itself (a candidate plan too).

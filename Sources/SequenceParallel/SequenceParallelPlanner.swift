@@ -65,7 +65,7 @@ public struct SequenceParallelPlanner: Sendable {
         let deadline = options.timeBudget.map { start + $0 }
         let values = try validated(lengths)
         let builder = StepBuilder(cost: cost, lengths: values)
-        let baselines = Baselines(cost: cost, lengths: values).all()
+        let baselines = Baselines(cost: cost, lengths: values, deadline: deadline).all()
         let found = builder.best(grid: Self.grid, deadline: deadline)
         // The best homogeneous step is a candidate too: mixing degrees must never lose to it.
         let candidates = [found?.step, baselines.bestStep].compactMap { $0 }
@@ -73,7 +73,9 @@ public struct SequenceParallelPlanner: Sendable {
             // Every sequence fits its largest group, so some homogeneous step always exists.
             throw .sequenceTooLong(index: 0, length: lengths.first ?? 0, capacity: 0)
         }
-        let bound = options.lowerBound ? LowerBound(cost: cost, lengths: values).compute() : nil
+        // The bound's LPs grow with the batch: past the budget the plan goes out without one.
+        let withinBudget = deadline.map { clock.now < $0 } ?? true
+        let bound = options.lowerBound && withinBudget ? LowerBound(cost: cost, lengths: values).compute() : nil
         let step = total(chosen)
         return SequenceParallelResult(
             gpus: cost.gpus, microBatches: chosen.map { Layout.microBatch($0, cost: cost) },
