@@ -204,7 +204,13 @@ private struct KeyedTree<Key: CodingKey>: KeyedEncodingContainerProtocol {
         return UnkeyedTree(box: nested, codingPath: codingPath + [key])
     }
 
-    mutating func superEncoder() -> any Encoder { superEncoder(forKey: Key(stringValue: "super")!) }
+    mutating func superEncoder() -> any Encoder {
+        // JSONEncoder's key for it; not every Key type can spell "super", so the pair is added directly.
+        let encoder = TreeEncoder(codingPath: codingPath)
+        box.pairs.removeAll { $0.key == "super" }
+        box.pairs.append(("super", .box(encoder.root)))
+        return encoder
+    }
 
     mutating func superEncoder(forKey key: Key) -> any Encoder {
         let encoder = TreeEncoder(codingPath: codingPath + [key])
