@@ -19,8 +19,16 @@ extension LayerPlacement {
             let list = replicas[e]
             var capacity = [Double](repeating: 0, count: topology.nodes)
             for replica in list { capacity[replica.node] += replica.capacity }
-            let local = (0..<topology.nodes).map { min(origins[$0][e], capacity[$0]) }
-            let spare = (0..<topology.nodes).map { capacity[$0] - local[$0] }
+            // Differences below a relative 1e-9 are rounding (origins are scaled to the loads): a node whose own
+            // replicas hold its tokens up to that keeps them all, rather than sending 1e-16 of them elsewhere.
+            let local = (0..<topology.nodes).map { n -> Double in
+                let own = min(origins[n][e], capacity[n])
+                return origins[n][e] - own <= 1e-9 * max(1, origins[n][e]) ? origins[n][e] : own
+            }
+            let spare = (0..<topology.nodes).map { n -> Double in
+                let left = capacity[n] - local[n]
+                return left <= 1e-9 * max(1, capacity[n]) ? 0 : left
+            }
             let totalSpare = spare.reduce(0, +)
             for n in 0..<topology.nodes {
                 let tokens = origins[n][e]
@@ -28,12 +36,12 @@ extension LayerPlacement {
                     result[n][e] = Self.byShares(list.map(\.capacity))
                     continue
                 }
-                let excess = tokens - local[n]
+                let excess = max(0, tokens - local[n])
                 var fractions: [ReplicaFraction] = []
                 for (index, replica) in list.enumerated() where replica.capacity > 0 {
                     let nodeCapacity = capacity[replica.node]
                     let amount = replica.node == n
-                        ? local[n] * replica.capacity / nodeCapacity
+                        ? (nodeCapacity > 0 ? local[n] * replica.capacity / nodeCapacity : 0)
                         : (totalSpare > 0 ? excess * spare[replica.node] / totalSpare * replica.capacity / nodeCapacity : 0)
                     if amount > 0 { fractions.append(ReplicaFraction(replica: index, fraction: amount / tokens)) }
                 }
