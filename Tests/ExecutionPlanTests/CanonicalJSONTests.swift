@@ -62,3 +62,11 @@ import Testing
         }
     }
 }
+
+/// JSONValue reads numbers first (the common case in plans) without turning a boolean into one.
+@Suite struct JSONValueTests {
+    @Test func booleansStayBooleans() throws {
+        let value = try JSONDecoder().decode(JSONValue.self, from: Data(#"{"a": true, "b": [false, 1, 2.5, null], "c": "1"}"#.utf8))
+        #expect(value == .object(["a": .bool(true), "b": .array([.bool(false), .number(1), .number(2.5), .null]), "c": .string("1")]))
+    }
+}
