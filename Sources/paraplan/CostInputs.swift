@@ -13,10 +13,10 @@ struct CostInputOptions: ParsableArguments {
     @Option(help: "GPU preset, with --nodes and --gpus-per-node, instead of --cluster.")
     var gpu: String?
 
-    @Option(help: "Nodes, with --gpu.")
+    @Option(parsing: .unconditional, help: "Nodes, with --gpu.")
     var nodes: Int?
 
-    @Option(help: "GPUs per node, with --gpu (default 8).")
+    @Option(parsing: .unconditional, help: "GPUs per node, with --gpu (default 8).")
     var gpusPerNode: Int = 8
 
     @Option(help: "Calibration profile (YAML/JSON) overriding derived coefficients.")

@@ -14,15 +14,15 @@ struct EstimateCommand: ParsableCommand {
 
     @OptionGroup var inputs: CostInputOptions
 
-    @Option(help: "Tensor-parallel degree.") var tp: Int = 1
-    @Option(help: "Pipeline-parallel degree.") var pp: Int = 1
-    @Option(help: "Data-parallel degree (default: GPUs / (tp × pp × cp)).") var dp: Int?
-    @Option(help: "Context-parallel degree.") var cp: Int = 1
-    @Option(help: "Expert-parallel degree (within dp × cp).") var ep: Int = 1
-    @Option(help: "Sequences per micro-batch.") var microBatch: Int = 1
+    @Option(parsing: .unconditional, help: "Tensor-parallel degree.") var tp: Int = 1
+    @Option(parsing: .unconditional, help: "Pipeline-parallel degree.") var pp: Int = 1
+    @Option(parsing: .unconditional, help: "Data-parallel degree (default: GPUs / (tp × pp × cp)).") var dp: Int?
+    @Option(parsing: .unconditional, help: "Context-parallel degree.") var cp: Int = 1
+    @Option(parsing: .unconditional, help: "Expert-parallel degree (within dp × cp).") var ep: Int = 1
+    @Option(parsing: .unconditional, help: "Sequences per micro-batch.") var microBatch: Int = 1
     @Option(help: "Activation recompute: none, selective or full.") var recompute: Recompute = .none
     @Flag(help: "Megatron sequence parallelism (shard activations outside TP regions).") var sequenceParallel = false
-    @Option(help: "Virtual pipeline stages per GPU (interleaved 1F1B).") var interleave: Int = 1
+    @Option(parsing: .unconditional, help: "Virtual pipeline stages per GPU (interleaved 1F1B).") var interleave: Int = 1
     @OptionGroup var shape: BatchShapeOptions
     @Flag(help: "Do not overlap the data-parallel gradient reduction with backward.") var noOverlapGradReduce = false
     @Flag(help: "Attention stores s×s scores (no FlashAttention).") var noFlashAttention = false

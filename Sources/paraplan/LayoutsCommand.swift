@@ -17,7 +17,7 @@ struct LayoutsCommand: ParsableCommand {
     @OptionGroup var shape: BatchShapeOptions
     @Option(help: "Context-parallel degrees to try, comma-separated (e.g. 1,2,4,8). CP is outside the runs the cost model is validated against, so only 1 by default.")
     var cp: String = "1"
-    @Option(help: "Layouts to print.") var top: Int = 10
+    @Option(parsing: .unconditional, help: "Layouts to print.") var top: Int = 10
     @Flag(help: "Print every variant (micro-batch, interleaving, recompute) of a split, not only its fastest.") var allVariants = false
     @Flag(help: "Print JSON (sorted keys).") var json = false
 

@@ -12,16 +12,16 @@ struct PlanBatchBalanceCommand: ParsableCommand {
     @Option(help: "Samples: JSON Lines ({\"tokens\": N, \"images\": [..], \"rank\": r}) or CSV with a tokens column (images and rank optional).")
     var samples: String
 
-    @Option(help: "Data-parallel ranks.")
+    @Option(parsing: .unconditional, help: "Data-parallel ranks.")
     var ranks: Int
 
-    @Option(help: "Micro-batches every rank must have.")
+    @Option(parsing: .unconditional, help: "Micro-batches every rank must have.")
     var microBatches: Int?
 
     @Flag(help: "Every rank gets the same number of samples.")
     var equalCounts = false
 
-    @Option(help: "Token cap per micro-batch (overrides the profile's).")
+    @Option(parsing: .unconditional, help: "Token cap per micro-batch (overrides the profile's).")
     var maxTokensPerMicroBatch: Int?
 
     @OptionGroup var costSource: ProfileOrModelOptions

@@ -23,7 +23,7 @@ struct PlanSequenceParallelCommand: ParsableCommand {
 
     @OptionGroup var costSource: ProfileOrModelOptions
 
-    @Option(help: "Stop searching after this many milliseconds and return the best plan so far (flagged).")
+    @Option(parsing: .unconditional, help: "Stop searching after this many milliseconds and return the best plan so far (flagged).")
     var timeBudgetMs: Int?
 
     @OptionGroup var outputOptions: PlanOutputOptions

@@ -18,10 +18,10 @@ struct PlanExpertPlacementCommand: ParsableCommand {
     @Option(help: "Cluster preset (e.g. hgx-h800:8 = 8 nodes of 8 GPUs) or cluster file: the expert-parallel GPUs and their nodes.")
     var cluster: String
 
-    @Option(help: "Expert slots per GPU.")
+    @Option(parsing: .unconditional, help: "Expert slots per GPU.")
     var slotsPerGPU: Int
 
-    @Option(help: "Expert groups (DeepSeek-V3: 8), for EPLB's hierarchical policy.")
+    @Option(parsing: .unconditional, help: "Expert groups (DeepSeek-V3: 8), for EPLB's hierarchical policy.")
     var groups: Int?
 
     @Option(help: "Origins: JSON, per layer a [GPU × expert] matrix of the tokens each GPU routes to each expert.")
@@ -30,10 +30,10 @@ struct PlanExpertPlacementCommand: ParsableCommand {
     @Option(help: "The expert-placement plan now running, to count and limit moves.")
     var previous: String?
 
-    @Option(help: "At most this many slot changes per layer from --previous.")
+    @Option(parsing: .unconditional, help: "At most this many slot changes per layer from --previous.")
     var maxMoves: Int?
 
-    @Option(help: "Relative slack on the most loaded GPU allowed to cut inter-node tokens (default 0: balance first).")
+    @Option(parsing: .unconditional, help: "Relative slack on the most loaded GPU allowed to cut inter-node tokens (default 0: balance first).")
     var balanceTolerance: Double = 0
 
     @Option(help: "MoE model preset or file: expert width for token time, bytes per token, expert memory.")

@@ -24,10 +24,10 @@ struct PlanGNNPipelineCommand: ParsableCommand {
     @Option(help: "Cluster preset (e.g. dgx-a100:2 = 2 nodes of 8 GPUs) or cluster file.")
     var cluster: String
 
-    @Option(help: "Total chunks (a multiple of the ways); searched when absent.")
+    @Option(parsing: .unconditional, help: "Total chunks (a multiple of the ways); searched when absent.")
     var chunks: Int?
 
-    @Option(help: "Graph-parallel ways D (dividing the GPU count); searched when absent.")
+    @Option(parsing: .unconditional, help: "Graph-parallel ways D (dividing the GPU count); searched when absent.")
     var ways: Int?
 
     @OptionGroup var outputOptions: PlanOutputOptions

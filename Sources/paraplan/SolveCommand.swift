@@ -19,10 +19,10 @@ struct SolveCommand: ParsableCommand {
     @Option(help: "Solver backend: clp (LP only) or glpk (LP and MILP). Default: clp for LPs, glpk for MILPs.")
     var backend: Backend?
 
-    @Option(help: "Time limit in seconds.")
+    @Option(parsing: .unconditional, help: "Time limit in seconds.")
     var timeLimit: Double?
 
-    @Option(help: "Relative MILP gap at which to stop.")
+    @Option(parsing: .unconditional, help: "Relative MILP gap at which to stop.")
     var gap: Double = 1e-9
 
     @Option(help: "Also write the model as CPLEX LP text to this file.")

@@ -177,3 +177,15 @@ import Testing
         #expect(outcome.stdout.contains("iteration") && outcome.stderr.contains("GiB usable"))
     }
 }
+
+/// A negative number after a numeric flag is its value (and refused with the flag's rule), not a missing value.
+@Suite struct NegativeValuesCLITests {
+    @Test func negativeNumbersAreValues() throws {
+        let outcome = try CLIRunner.run(["plan", "batch-balance", "--samples", "Examples/samples/multimodal-256.jsonl", "--ranks", "-1",
+                                         "--profile", "Examples/profiles/batch-balance-7b.yaml"])
+        #expect(outcome.status == 2 && outcome.stderr.contains("--ranks = -1: must be a whole number from 1"), "\(outcome.stderr)")
+        let headroom = try CLIRunner.run(["estimate", "--model", "llama-3-8b", "--cluster", "hgx-h100:1", "--global-batch", "8",
+                                          "--seq-len", "1024", "--memory-headroom", "-0.5"])
+        #expect(headroom.status == 2 && headroom.stderr.contains("--memory-headroom = -0.5"), "\(headroom.stderr)")
+    }
+}
