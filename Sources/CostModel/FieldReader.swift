@@ -16,9 +16,8 @@ struct FieldReader {
     /// Parses `data` as JSON (for .json) or YAML (anything else) into a mapping.
     static func parse(_ data: Data, source: String) throws(CostModelError) -> FieldReader {
         let parsed: Any?
-        if DocumentDepth.exceeds(data) {
-            throw CostModelError(source: source, field: "file", value: "",
-                                 reason: "nests deeper than \(DocumentDepth.maximum) levels; a model, cluster or profile file needs a few")
+        if let problem = DocumentDepth.problem(data) {
+            throw CostModelError(source: source, field: "file", value: "", reason: problem)
         }
         if source.lowercased().hasSuffix(".json") {
             parsed = try? JSONSerialization.jsonObject(with: data)

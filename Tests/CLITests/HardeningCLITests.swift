@@ -23,6 +23,16 @@ import Testing
                            ["nests deeper"])
     }
 
+    @Test func aliasBombsAreRefusedBeforeParsing() throws {
+        var lines = ["a: &a [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]"]
+        for (name, previous) in zip("bcdefghi", "abcdefgh") {
+            lines.append("\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ", ") + "]")
+        }
+        let bomb = try CLIRunner.temporaryFile(lines.joined(separator: "\n") + "\n", suffix: "yaml")
+        try expectBadInput(["plan", "sequence-parallel", "--lengths", "Examples/batches/wikipedia-batch0.txt", "--profile", bomb],
+                           [bomb, "72 YAML aliases"])
+    }
+
     @Test func expertLoadsPastTheTokenLimit() throws {
         let loads = try CLIRunner.temporaryFile("[[1e19, 5, 5, 5, 5, 5, 5, 5]]", suffix: "json")
         try expectBadInput(["plan", "expert-placement", "--loads", loads, "--cluster", "hgx-h800:1", "--slots-per-gpu", "2"],
