@@ -23,8 +23,15 @@ struct FieldReader {
             parsed = try? JSONSerialization.jsonObject(with: data)
             if parsed == nil { throw CostModelError(source: source, field: "file", value: "", reason: "not valid JSON") }
         } else {
+            let text = String(decoding: data, as: UTF8.self)
             do {
-                parsed = try Yams.load(yaml: String(decoding: data, as: UTF8.self))
+                // Repeated keys first: YAML keeps the last value silently, where a reader would expect either.
+                if let node = try Yams.compose(yaml: text), let repeated = repeatedKey(in: node, path: "") {
+                    throw CostModelError(source: source, field: repeated, value: "", reason: "the key is repeated in its mapping; give it once")
+                }
+                parsed = try Yams.load(yaml: text)
+            } catch let error as CostModelError {
+                throw error
             } catch {
                 throw CostModelError(source: source, field: "file", value: "", reason: "not valid YAML (\(String(describing: error).split(separator: "\n").first ?? ""))")
             }
@@ -33,6 +40,27 @@ struct FieldReader {
             throw CostModelError(source: source, field: "file", value: "", reason: "must be a mapping of keys to values")
         }
         return FieldReader(source: source, values: mapping)
+    }
+
+    /// The path of the first key a mapping repeats, if any.
+    private static func repeatedKey(in node: Node, path: String) -> String? {
+        switch node {
+        case .mapping(let mapping):
+            var seen = Set<String>()
+            for (key, value) in mapping {
+                let name = key.string ?? "\(key)"
+                guard seen.insert(name).inserted else { return path + name }
+                if let inner = repeatedKey(in: value, path: path + name + ".") { return inner }
+            }
+            return nil
+        case .sequence(let sequence):
+            for (index, item) in sequence.enumerated() {
+                if let inner = repeatedKey(in: item, path: path + "[\(index)].") { return inner }
+            }
+            return nil
+        default:
+            return nil
+        }
     }
 
     func has(_ key: String) -> Bool { values[key] != nil && !(values[key] is NSNull) }

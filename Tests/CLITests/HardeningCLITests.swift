@@ -33,6 +33,16 @@ import Testing
                            [bomb, "72 YAML aliases"])
     }
 
+    @Test func repeatedYAMLKeysAreRefused() throws {
+        let cluster = try CLIRunner.temporaryFile("gpu: h100-sxm\nnodes: 2\ngpusPerNode: 8\nnodes: 4\n", suffix: "yaml")
+        try expectBadInput(["estimate", "--model", "llama-3-8b", "--cluster", cluster, "--global-batch", "64", "--seq-len", "4096"],
+                           [cluster, "nodes", "repeated"])
+        let nested = try CLIRunner.temporaryFile("gpu: h100-sxm\nnodes: 2\ngpusPerNode: 8\nefficiency: {compute: 0.5, compute: 0.9}\n",
+                                                 suffix: "yaml")
+        try expectBadInput(["estimate", "--model", "llama-3-8b", "--cluster", nested, "--global-batch", "64", "--seq-len", "4096"],
+                           ["efficiency.compute", "repeated"])
+    }
+
     @Test func expertLoadsPastTheTokenLimit() throws {
         let loads = try CLIRunner.temporaryFile("[[1e19, 5, 5, 5, 5, 5, 5, 5]]", suffix: "json")
         try expectBadInput(["plan", "expert-placement", "--loads", loads, "--cluster", "hgx-h800:1", "--slots-per-gpu", "2"],
