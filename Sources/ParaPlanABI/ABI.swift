@@ -13,11 +13,17 @@ let abiVersion: UInt32 = 1
 @_cdecl("pp_abi_version")
 public func ppAbiVersion() -> UInt32 { abiVersion }
 
-/// The library's version, in static storage (not to be freed): a NUL-terminated literal lives as long as the library.
+/// The library's version, in storage that lives as long as the library (not to be freed).
 @_cdecl("pp_version")
-public func ppVersion() -> UnsafePointer<CChar> { versionLiteral.utf8Start.withMemoryRebound(to: CChar.self, capacity: 1) { $0 } }
+public func ppVersion() -> UnsafePointer<CChar> { UnsafePointer(versionText) }
 
-private let versionLiteral: StaticString = "0.1.0"
+/// Written once, at first use, and never changed: safe to share between threads.
+nonisolated(unsafe) private let versionText: UnsafeMutablePointer<CChar> = {
+    let bytes = Array(ParaPlanInfo.version.utf8CString)
+    let copy = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count)
+    copy.initialize(from: bytes, count: bytes.count)
+    return copy
+}()
 
 @_cdecl("pp_free")
 public func ppFree(_ text: UnsafeMutablePointer<CChar>?) { free(text) }

@@ -23,7 +23,7 @@ import ParaPlan
 
     @Test func versionAndStaticText() {
         #expect(ppAbiVersion() == 1)
-        #expect(String(cString: ppVersion()) == "0.1.0")
+        #expect(String(cString: ppVersion()) == ParaPlanInfo.version)
     }
 
     @Test func sequenceParallelPlanEqualsTheFrontendPlan() throws {
