@@ -131,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--layers", type=int, default=32, help="model layers: the fitted attention time is per layer x this")
     parser.add_argument("--hidden", type=int, default=4096, help="model hidden size, for the all-to-all bytes per token")
     parser.add_argument("--heads", type=int, default=0, help="attention heads timed (default: 32 on GPUs, 4 on CPU)")
-    parser.add_argument("--head-dim", type=int, default=128 if "--cpu" not in sys.argv else 64)
+    parser.add_argument("--head-dim", type=int, default=0, help="attention head width timed (default: 128 on GPUs, 64 on CPU)")
     parser.add_argument("--tokens-per-gpu", type=int, default=0,
                         help="sequence-parallel token capacity per GPU (default: 8192 on GPUs, 4096 on CPU)")
     parser.add_argument("--lengths", default="", help="attention lengths to fit, comma-separated")
@@ -167,6 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return [int(item) for item in text.split(",") if item.strip()] if text else default
 
     heads = args.heads or (32 if cuda else 4)
+    head_dim = args.head_dim or (128 if cuda else 64)
     lengths = numbers(args.lengths, [1024, 2048, 4096, 8192, 16384] if cuda else [256, 512, 1024, 1536, 2048])
     held_out = numbers(args.held_out, [3072, 12288] if cuda else [768, 1280, 1792])
     sizes = numbers(args.sizes, [1024, 2048, 4096, 8192] if cuda else [128, 256, 512])
@@ -176,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     coefficients = (0.0, 0.0, 0.0)
     if rank == 0:
         profile["achievedFlops"] = measure_gemms(torch, device, dtype, sizes, args.repeats, synchronize)
-        timings = measure_attention(torch, device, dtype, lengths + held_out, heads, args.head_dim, args.repeats, synchronize)
+        timings = measure_attention(torch, device, dtype, lengths + held_out, heads, head_dim, args.repeats, synchronize)
         coefficients = fit_attention({s: timings[s] for s in lengths})
         a1, a2, b = coefficients
         errors = {s: (a1 * s * s + a2 * s + b) / timings[s] - 1 for s in held_out}

@@ -69,12 +69,19 @@ def exchange_samples(plan: BatchBalancePlan, rank: int, loaded: dict[int, Any], 
     def peer(index: int) -> int:
         return index if group is None else dist.get_global_rank(group, index)
 
+    # The dtypes a sample may have, numbered in the header.
+    dtypes = [torch.float64, torch.float32, torch.float16, torch.bfloat16, torch.int64, torch.int32, torch.int16, torch.int8,
+              torch.uint8, torch.bool]
+    for send in outgoing:
+        if loaded[send.sample].dtype not in dtypes:
+            raise InputError(f"loaded: sample {send.sample} has dtype {loaded[send.sample].dtype}, which exchange_samples does not send")
+
     # Shapes and dtypes first, so each receiver can allocate; then the data. Tags keep samples apart.
     headers: dict[int, Any] = {}
     requests: list[Any] = []
     for send in outgoing:
         tensor = loaded[send.sample]
-        header = torch.tensor([len(tensor.shape), *tensor.shape, _DTYPES.index(tensor.dtype)] + [0] * (8 - len(tensor.shape)),
+        header = torch.tensor([len(tensor.shape), *tensor.shape, dtypes.index(tensor.dtype)] + [0] * (8 - len(tensor.shape)),
                               dtype=torch.int64)
         requests.append(dist.isend(header, dst=peer(send.target), group=group, tag=send.sample))
     for send in incoming:
@@ -90,7 +97,7 @@ def exchange_samples(plan: BatchBalancePlan, rank: int, loaded: dict[int, Any], 
     for send in incoming:
         fields: list[int] = headers[send.sample].tolist()
         shape = fields[1:1 + fields[0]]
-        received[send.sample] = torch.empty(shape, dtype=_DTYPES[fields[1 + fields[0]]])
+        received[send.sample] = torch.empty(shape, dtype=dtypes[fields[1 + fields[0]]])
         requests.append(dist.irecv(received[send.sample], src=peer(send.source), group=group, tag=send.sample))
     for request in requests:
         if request is not None:
@@ -99,32 +106,3 @@ def exchange_samples(plan: BatchBalancePlan, rank: int, loaded: dict[int, Any], 
     if missing:
         raise InputError(f"loaded: rank {rank} runs samples {missing[:5]} that it neither loaded nor receives")
     return [received[index] if index in received else loaded[index] for index in mine]
-
-
-def _dtypes() -> list[Any]:
-    import torch
-
-    return [torch.float64, torch.float32, torch.float16, torch.bfloat16, torch.int64, torch.int32, torch.int16, torch.int8,
-            torch.uint8, torch.bool]
-
-
-class _LazyDtypes:
-    """The dtypes samples may have, numbered for the header; torch is imported on first use."""
-
-    def __init__(self) -> None:
-        self._list: list[Any] | None = None
-
-    def index(self, dtype: Any) -> int:
-        if self._list is None:
-            self._list = _dtypes()
-        if dtype not in self._list:
-            raise InputError(f"loaded: dtype {dtype} is not one exchange_samples sends")
-        return self._list.index(dtype)
-
-    def __getitem__(self, index: int) -> Any:
-        if self._list is None:
-            self._list = _dtypes()
-        return self._list[index]
-
-
-_DTYPES = _LazyDtypes()
