@@ -41,6 +41,8 @@ let package = Package(
         .target(name: "ExecutionPlan"),
         // Cost models of compute, memory and communication; no dependency on the solver layer.
         .target(name: "CostModel", dependencies: ["Yams"]),
+        // Published training runs and the cost model's error on them (tests, benchmarks, README table).
+        .target(name: "CostModelValidation", dependencies: ["CostModel"]),
         // Per-step sequence-parallel planner (the FlexSP problem).
         .target(name: "SequenceParallel", dependencies: ["LinearProgramming", "CostModel", "ExecutionPlan"]),
         // Data-parallel batch balancing (LLM and multimodal).
@@ -72,11 +74,11 @@ let package = Package(
         .target(name: "SolverFixtures", dependencies: ["LinearProgramming", "GraphPartitioning"]),
         .executableTarget(
             name: "ParaPlanBenchmarks",
-            dependencies: ["ParaPlan", "Frontend", "SolverFixtures", "GraphPartitioning"]
+            dependencies: ["ParaPlan", "Frontend", "SolverFixtures", "GraphPartitioning", "CostModelValidation"]
         ),
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "SolverFixtures"]),
         .testTarget(name: "ExecutionPlanTests", dependencies: ["ExecutionPlan", "SolverFixtures"]),
-        .testTarget(name: "CostModelTests", dependencies: ["CostModel", "SolverFixtures"]),
+        .testTarget(name: "CostModelTests", dependencies: ["CostModel", "CostModelValidation", "SolverFixtures"]),
         .testTarget(name: "SequenceParallelTests", dependencies: ["SequenceParallel"]),
         .testTarget(name: "BatchBalanceTests", dependencies: ["BatchBalance", "SolverFixtures"]),
         .testTarget(name: "ExpertPlacementTests", dependencies: ["ExpertPlacement", "SolverFixtures"]),

@@ -11,13 +11,17 @@ public struct CalibrationProfile: Sendable, Equatable, Codable {
     public var busBandwidth: [String: [String: Double]]?
     /// Fitted per-sequence time coefficients for sequence parallelism (FlexSP's α1, α2, β1).
     public var sequenceParallel: SequenceTimeCoefficients?
+    /// Host time the GPU waits for per MoE layer and micro-batch (forward and backward), seconds.
+    public var moeLayerHostSeconds: Double?
 
     public init(computeEfficiency: Double? = nil, achievedFlops: [GemmThroughput]? = nil,
-                busBandwidth: [String: [String: Double]]? = nil, sequenceParallel: SequenceTimeCoefficients? = nil) {
+                busBandwidth: [String: [String: Double]]? = nil, sequenceParallel: SequenceTimeCoefficients? = nil,
+                moeLayerHostSeconds: Double? = nil) {
         self.computeEfficiency = computeEfficiency
         self.achievedFlops = achievedFlops
         self.busBandwidth = busBandwidth
         self.sequenceParallel = sequenceParallel
+        self.moeLayerHostSeconds = moeLayerHostSeconds
     }
 
     public struct GemmThroughput: Sendable, Equatable, Codable {
@@ -48,6 +52,10 @@ public struct CalibrationProfile: Sendable, Equatable, Codable {
                 try CostModelError.check((Int(ranks) ?? 0) >= 2, source, "busBandwidth.\(name)", ranks, "rank count must be a whole number ≥ 2")
                 try CostModelError.positive(bandwidth, source, "busBandwidth.\(name).\(ranks)")
             }
+        }
+        if let moeLayerHostSeconds {
+            try CostModelError.check(moeLayerHostSeconds.isFinite && moeLayerHostSeconds >= 0 && moeLayerHostSeconds <= 1, source,
+                                     "moeLayerHostSeconds", moeLayerHostSeconds, "must be a number of seconds from 0 to 1")
         }
         if let coefficients = sequenceParallel {
             for (field, value) in [("alpha1", coefficients.alpha1), ("alpha2", coefficients.alpha2), ("beta1", coefficients.beta1)] {

@@ -74,24 +74,38 @@ public struct Efficiency: Sendable, Equatable, Codable {
     public var memory: Double
     public var intraNode: Double
     public var interNode: Double
+    /// Fraction of BF16 peak that fused attention kernels reach on the causal work they do.
+    public var attention: Double
+    /// FP8 GEMMs' fraction of the FP8 peak relative to BF16 GEMMs' fraction of the BF16 peak.
+    public var fp8: Double
+    /// What Hopper's blockwise-scaled FP8 GEMMs keep of per-tensor FP8 speed (scales applied in the main loop).
+    public var fp8Blockwise: Double
 
-    public init(compute: Double, memory: Double = 0.7, intraNode: Double, interNode: Double) {
+    public init(compute: Double, memory: Double = 0.7, intraNode: Double, interNode: Double, attention: Double? = nil,
+                fp8: Double = Efficiency.defaultFP8, fp8Blockwise: Double = Efficiency.defaultFP8Blockwise) {
         self.compute = compute
         self.memory = memory
         self.intraNode = intraNode
         self.interNode = interNode
+        self.attention = attention ?? compute
+        self.fp8 = fp8
+        self.fp8Blockwise = fp8Blockwise
     }
+
+    public static let defaultFP8 = 0.8
+    public static let defaultFP8Blockwise = 0.85
 
     public static func defaults(for gpu: GPUSpec) -> Efficiency {
         switch gpu.name {
-        case "a100-40gb", "a100-80gb": Efficiency(compute: 0.70, memory: 0.7, intraNode: 0.75, interNode: 0.9)
-        default: Efficiency(compute: 0.55, memory: 0.7, intraNode: 0.75, interNode: 0.9)
+        case "a100-40gb", "a100-80gb": Efficiency(compute: 0.70, memory: 0.7, intraNode: 0.75, interNode: 0.9, attention: 0.6)
+        default: Efficiency(compute: 0.575, memory: 0.7, intraNode: 0.75, interNode: 0.9, attention: 0.25, fp8: 0.95)
         }
     }
 
     func validate(source: String) throws(CostModelError) {
         for (field, value) in [("efficiency.compute", compute), ("efficiency.memory", memory),
-                               ("efficiency.intraNode", intraNode), ("efficiency.interNode", interNode)] {
+                               ("efficiency.intraNode", intraNode), ("efficiency.interNode", interNode),
+                               ("efficiency.attention", attention), ("efficiency.fp8", fp8), ("efficiency.fp8Blockwise", fp8Blockwise)] {
             try CostModelError.check(value.isFinite && value > 0 && value <= 1, source, field, value, "must be in (0, 1]")
         }
     }
@@ -106,6 +120,7 @@ extension Cluster {
         ("hgx-h200", "h200", 8),
         ("hgx-h800", "h800", 8),
         ("hgx-b200", "b200", 8),
+        ("gb200-nvl72", "gb200", 72),
     ]
 
     /// `hgx-h100:16` is 16 HGX H100 nodes.

@@ -19,12 +19,15 @@ public struct IterationEstimate: Sendable, Equatable, Codable {
         public var expertParallel: Double
         /// Adam update, bound by memory bandwidth.
         public var optimizer: Double
+        /// `compute` split by what bounds it (GEMMs by kind, fused attention, memory-bound kernels).
+        public var computeParts: StageCompute
     }
 
     public var iterationSeconds: Double
     public var breakdown: Breakdown
     public var memory: MemoryEstimate
-    /// Model FLOPs (no recompute) / (iteration time × GPUs × dense peak).
+    /// Model FLOPs (no recompute) against the peak of the precision each op runs at: the time the step's FLOPs take
+    /// at peak ÷ the iteration time (equal to FLOP/s ÷ dense BF16 peak for a BF16 run).
     public var mfu: Double
     /// Model FLOPs per second per GPU.
     public var modelFlopsPerSecondPerGPU: Double
@@ -68,7 +71,7 @@ public struct IterationEstimator: Sendable {
     public let model: TransformerModel
     public let cluster: Cluster
     public let options: EstimateOptions
-    private let collectives: CollectiveModel
+    let collectives: CollectiveModel
 
     public init(model: TransformerModel, cluster: Cluster, options: EstimateOptions = EstimateOptions()) {
         self.model = model
@@ -83,16 +86,21 @@ public struct IterationEstimator: Sendable {
         var unrecomputed = strategy
         unrecomputed.recompute = .none
         let bytes = model.activationBytesPerLayer(strategy: unrecomputed, flashAttention: options.flashAttention)
-        let passes = strategy.recompute == .full ? 4.0 / 3.0 : 1
+        let passes = 1 + strategy.recomputedFraction(modelLayers: model.layers) / 3
         return IterationEstimator.activationTrafficFactor * passes * bytes * layersOnStage
             / (cluster.gpu.memoryBandwidth * cluster.efficiency.memory * cluster.slowestSpeedFactor)
     }
+
+    /// Compute slows while communication overlaps it (both share SMs and memory bandwidth): each second of hidden
+    /// communication costs this fraction of a second (Galvatron's overlap coefficient, 1.1-1.3; 1.13 measured).
+    public static let overlapSlowdown = 0.13
 
     /// Reads and writes of each activation byte across forward and backward (write, re-read by the next
     /// kernel, read in backward, gradient write): a modelling constant, the same for every GPU.
     public static let activationTrafficFactor = 4.0
 
-    /// Achieved FLOP/s of one GPU on this layout's GEMMs.
+    /// Achieved FLOP/s of one GPU on large GEMMs of this layout's width: the rate the sequence-parallel and
+    /// batch-balancing costs price whole-model FLOPs at.
     func achievedFlopsPerSecond(_ strategy: ParallelStrategy) -> Double {
         let peak = strategy.fp8 ? (cluster.gpu.fp8FlopsPerSecond ?? cluster.gpu.bf16FlopsPerSecond) : cluster.gpu.bf16FlopsPerSecond
         let gemmSize = Double(model.hiddenSize) / Double(strategy.tensorParallel)
@@ -106,6 +114,7 @@ public struct IterationEstimator: Sendable {
     public func estimate(_ strategy: ParallelStrategy) throws(CostModelError) -> IterationEstimate {
         try strategy.validate(model: model, cluster: cluster)
         try options.validate()
+        try options.profile?.validate(source: "profile")
         try options.profile?.validate(for: cluster.gpu, source: "profile")
         let t = strategy.tensorParallel, p = strategy.pipelineParallel, c = strategy.contextParallel
         let b = Double(strategy.microBatch), s = strategy.sequenceLength
@@ -115,21 +124,20 @@ public struct IterationEstimator: Sendable {
         let layerShare = layersOnStage / Double(model.layers)
         let gpn = cluster.gpusPerNode
 
-        // Compute: one micro-batch on the busiest stage, on one GPU of its TP × CP group: GEMMs at the
-        // tensor-core efficiency, plus memory-bound kernels that stream the layer's activations.
+        // Compute: one micro-batch on the busiest stage, on one GPU of its TP × CP group.
         let flops = model.trainingFlops(sequenceLength: s, recompute: strategy.recompute, counting: options.attentionCounting)
-        let forward = model.forwardFlops(sequenceLength: s, counting: options.attentionCounting)
-        let layerFlopsShare = (forward.linear + forward.attention) / forward.total
-        let stageHardwareFlops = b * flops.hardware * (layerFlopsShare * layerShare + (1 - layerFlopsShare) * (p == 1 ? 1 : 0.5))
-        let gemmTime = stageHardwareFlops / Double(t * c) / achievedFlopsPerSecond(strategy)
-        let microBatchCompute = gemmTime + memoryBoundTime(strategy, layersOnStage: layersOnStage)
+        let recomputed = strategy.recomputedFraction(modelLayers: model.layers)
+        let stage = stageCompute(strategy, layersOnStage: layersOnStage, layerShare: layerShare)
+        let gemmTime = stage.gemms
+        let microBatchCompute = stage.total
         // TP: 2 collectives per layer forward, 2 backward, 2 more when the forward is recomputed.
         let tpGroup = GroupPlacement.contiguous(count: t, gpusPerNode: gpn)
         let tpBytes = 2 * b * Double(s / c) * model.h
-        let tpCollectivesPerLayer = strategy.recompute == .full ? 6.0 : 4.0
+        let tpCollectivesPerLayer = 4 + 2 * recomputed
         let tpCommunication = t > 1 ? layersOnStage * tpCollectivesPerLayer * collectives.time(.allReduce, bytes: tpBytes, group: tpGroup).seconds : 0
         // With overlap, TP transfers hide behind the GEMMs they feed; what exceeds them stays exposed.
-        let tpTime = strategy.overlapTensorParallel ? max(0, tpCommunication - gemmTime) : tpCommunication
+        let tpTime = strategy.overlapTensorParallel
+            ? max(0, tpCommunication - gemmTime) + Self.overlapSlowdown * min(tpCommunication, gemmTime) : tpCommunication
 
         // CP: ring attention passes K and V (c − 1) times forward and twice that backward, overlapped with attention.
         var cpExposed = 0.0
@@ -137,18 +145,20 @@ public struct IterationEstimator: Sendable {
             let kvBytes = 2 * 2 * b * Double(s / c) * model.kvWidth / Double(t)
             let cpGroup = GroupPlacement.strided(count: c, stride: t, gpusPerNode: gpn)
             let perStep = collectives.time(.pointToPoint, bytes: kvBytes, group: cpGroup).seconds
-            let attentionTime = b * 3 * forward.attention * layerShare / Double(t * c) / achievedFlopsPerSecond(strategy)
-            cpExposed = max(0, 3 * Double(c - 1) * perStep * layersOnStage - attentionTime)
+            let ring = 3 * Double(c - 1) * perStep * layersOnStage
+            cpExposed = max(0, ring - stage.attention) + Self.overlapSlowdown * min(ring, stage.attention)
         }
 
-        // EP: dispatch and combine, forward and backward, of top-k token copies per MoE layer.
+        // EP: dispatch and combine, forward and backward (and again for a recomputed forward), per MoE layer; with
+        // batch-level overlap they hide behind another micro-batch's layer compute.
         var epTime = 0.0
-        if let moe = model.moe, strategy.expertParallel > 1 {
-            let moeLayersOnStage = (Double(model.moeLayerCount) * layerShare).rounded(.up)
-            let bytes = b * Double(s / c) * Double(moe.topK) * model.h * 2 / Double(t)
-            let group = GroupPlacement.strided(count: strategy.expertParallel, stride: t, gpusPerNode: gpn)
-            let allToAlls = strategy.recompute == .full ? 6.0 : 4.0
-            epTime = moeLayersOnStage * allToAlls * collectives.time(.allToAll, bytes: bytes, group: group).seconds
+        if model.moe != nil, strategy.expertParallel > 1 {
+            let moeLayersOnStage = min(layersOnStage, (Double(model.moeLayerCount) * layerShare).rounded(.up))
+            let tokensPerRank = b * Double(s / c) / Double(strategy.sequenceParallel || t == 1 ? t : 1)
+            let exchanges = 4 + 2 * recomputed
+            let perLayer = exchanges * expertExchangeTime(strategy, tokensPerRank: tokensPerRank)
+            let hidden = strategy.overlapExpertParallel ? microBatchCompute / layersOnStage : 0
+            epTime = moeLayersOnStage * (max(0, perLayer - hidden) + Self.overlapSlowdown * min(perLayer, hidden))
         }
 
         // PP: one activation send forward and one gradient send backward per micro-batch and virtual stage.
@@ -173,16 +183,22 @@ public struct IterationEstimator: Sendable {
             // and the parameter all-gather behind the first one's forward (1/3).
             let backwardWindow = strategy.overlapGradientReduce ? microBatchCompute * 2 / 3 : 0
             let forwardWindow = strategy.overlapGradientReduce ? microBatchCompute / 3 : 0
+            let gradientBytes = strategy.gradientReduceFP32 ? 4.0 : 2.0
+            func exposed(_ communication: Double, behind window: Double) -> Double {
+                max(0, communication - window) + Self.overlapSlowdown * min(communication, window)
+            }
             if strategy.zeroStage == 0 {
-                dpExposed = max(0, collectives.time(.allReduce, bytes: 4 * parametersOnGPU, group: group).seconds - backwardWindow)
+                dpExposed = exposed(collectives.time(.allReduce, bytes: gradientBytes * parametersOnGPU, group: group).seconds,
+                                    behind: backwardWindow)
             } else {
-                dpExposed = max(0, collectives.time(.reduceScatter, bytes: 4 * parametersOnGPU, group: group).seconds - backwardWindow)
-                    + max(0, collectives.time(.allGather, bytes: 2 * parametersOnGPU, group: group).seconds - forwardWindow)
+                dpExposed = exposed(collectives.time(.reduceScatter, bytes: gradientBytes * parametersOnGPU, group: group).seconds,
+                                    behind: backwardWindow)
+                    + exposed(collectives.time(.allGather, bytes: 2 * parametersOnGPU, group: group).seconds, behind: forwardWindow)
             }
             if strategy.zeroStage == 3 {
                 // Parameters gathered again for every micro-batch's forward and backward, overlapped with compute.
                 let gather = collectives.time(.allGather, bytes: 2 * parametersOnGPU, group: group).seconds
-                dpExposed += m * max(0, 2 * gather - microBatchCompute)
+                dpExposed += m * exposed(2 * gather, behind: microBatchCompute)
             }
         }
 
@@ -195,6 +211,11 @@ public struct IterationEstimator: Sendable {
         let gpus = Double(strategy.gpuCount)
         let modelFlops = Double(strategy.globalBatch) * flops.model
         let perGPU = modelFlops / iteration / gpus
+        // MFU against the peak of the precision each op runs at: FP8 linear layers, BF16 attention and output head.
+        let forward = model.forwardFlops(sequenceLength: s, counting: options.attentionCounting)
+        let linearPeak = strategy.fp8 ? (cluster.gpu.fp8FlopsPerSecond ?? cluster.gpu.bf16FlopsPerSecond) : cluster.gpu.bf16FlopsPerSecond
+        let secondsAtPeak = 3 * Double(strategy.globalBatch) / gpus
+            * (forward.linear / linearPeak + (forward.attention + forward.outputHead) / cluster.gpu.bf16FlopsPerSecond)
         var warnings = strategy.warnings(model: model)
         let usable = options.usableMemoryBytes(of: cluster.gpu)
         let fits = memory.peak <= usable
@@ -206,9 +227,10 @@ public struct IterationEstimator: Sendable {
             iterationSeconds: iteration,
             breakdown: .init(compute: m * microBatchCompute, tensorParallel: m * tpTime, pipelineBubble: bubble,
                              pipelineTransfers: m * p2pTime, dataParallel: dpExposed, contextParallel: m * cpExposed,
-                             expertParallel: m * epTime, optimizer: optimizerTime),
+                             expertParallel: m * epTime, optimizer: optimizerTime,
+                             computeParts: stage.scaled(by: m)),
             memory: memory,
-            mfu: perGPU / cluster.gpu.bf16FlopsPerSecond,
+            mfu: secondsAtPeak / iteration,
             modelFlopsPerSecondPerGPU: perGPU,
             tokensPerSecondPerGPU: Double(strategy.globalBatch * s) / iteration / gpus,
             usableMemoryBytes: usable,

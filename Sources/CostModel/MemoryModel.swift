@@ -24,7 +24,8 @@ extension TransformerModel {
         // Korthikanti's 11·sbh is the block input (2), Q, K, V (2 each), the output projection's input (2) and
         // the dropout mask (1), in units of h; here each term takes its real width (GQA, head_dim, MLA).
         let widths = attentionWidths
-        let attention = s * b * (3 * h + 2 * (widths.query + widths.key + widths.value + widths.output))
+        let mask = dropout ? 1.0 : 0
+        let attention = s * b * ((2 + mask) * h + 2 * (widths.query + widths.key + widths.value + widths.output))
         let ffnWidth: Double
         if let moe {
             let shared = Double(moe.sharedExperts * (moe.sharedExpertFFNHiddenSize ?? moe.expertFFNHiddenSize))
@@ -32,12 +33,16 @@ extension TransformerModel {
         } else {
             ffnWidth = Double(ffnHiddenSize)
         }
-        let mlp = 3 * sbh + (gatedFFN ? 8 : 4) * s * b * ffnWidth
+        // FC1's output (gate and up when gated) and the activation's output, FC2's input, in BF16.
+        let mlp = (2 + mask) * sbh + (gatedFFN ? 6 : 4) * s * b * ffnWidth
         let norms = 4 * sbh
+        // FP8 recipes keep the linear layers' saved inputs (QKV, output projection, FC1, FC2) as one-byte copies.
+        let fp8Saving = strategy.fp8 ? s * b * (2 * h + widths.output + ffnWidth) : 0
         let scores = (flashAttention || strategy.recompute == .selective) ? 0 : 5 * Double(heads) * s * s * b
-        // Without sequence parallelism 10·sbh (norms, block inputs, dropout masks) stays whole on every TP rank.
-        let replicated = strategy.sequenceParallel ? 0 : 10 * sbh
-        return replicated + (attention + mlp + norms + scores - replicated) / t
+        // Without sequence parallelism the norms' inputs and outputs (8·sbh) and the dropout masks stay whole on every
+        // TP rank.
+        let replicated = strategy.sequenceParallel ? 0 : (8 + 2 * mask) * sbh
+        return replicated + (attention + mlp + norms + scores - fp8Saving - replicated) / t
     }
 
     /// Widths of Q, K, V and the attention output per token. MLA stores its up-projected per-head Q, K
@@ -53,36 +58,47 @@ extension TransformerModel {
 
     /// Bytes of model state per parameter on one GPU for a ZeRO stage sharded over `shards` ranks,
     /// with BF16 weights, FP32 gradient accumulation and FP32 Adam (master, m, v): 2 + 4 + 12 = 18.
-    static func stateBytes(zeroStage: Int, shards: Double) -> (parameters: Double, gradients: Double, optimizer: Double) {
+    static func stateBytes(zeroStage: Int, shards: Double, gradientBytes: Double = 4)
+        -> (parameters: Double, gradients: Double, optimizer: Double) {
         switch zeroStage {
-        case 0: (2, 4, 12)
-        case 1: (2, 4, 12 / shards)
-        case 2: (2, 4 / shards, 12 / shards)
-        default: (2 / shards, 4 / shards, 12 / shards)
+        case 0: (2, gradientBytes, 12)
+        case 1: (2, gradientBytes, 12 / shards)
+        case 2: (2, gradientBytes / shards, 12 / shards)
+        default: (2 / shards, gradientBytes / shards, 12 / shards)
         }
     }
 
     public func memory(strategy: ParallelStrategy, flashAttention: Bool = true) -> MemoryEstimate {
         let t = Double(strategy.tensorParallel), p = Double(strategy.pipelineParallel)
         let denseShards = Double(strategy.dataParallel * strategy.contextParallel)
-        let expertShards = denseShards / Double(strategy.expertParallel)
+        // Expert-DP: the stage's TP × CP × DP ranks refolded as expert-TP × EP × expert-DP (Megatron-Core).
+        let expertShards = t * denseShards / Double(strategy.expertTensorDegree * strategy.expertParallel)
         let counts = parameters
         let layersOnStage = (Double(layers) / p).rounded(.up)
         let layerShare = layersOnStage / Double(layers)
         let denseOnStage = counts.denseLayers * layerShare / t
-        let expertsOnStage = counts.routedExperts * layerShare / (t * Double(strategy.expertParallel))
+        let expertsOnStage = counts.routedExperts * layerShare / Double(strategy.expertTensorDegree * strategy.expertParallel)
         let firstStageExtra = counts.embedding / t
         let lastStageExtra = (strategy.pipelineParallel == 1 ? counts.outputHead : max(counts.outputHead, counts.embedding)) / t
 
         func states(extra: Double) -> (Double, Double, Double) {
-            let dense = Self.stateBytes(zeroStage: strategy.zeroStage, shards: denseShards)
-            let experts = Self.stateBytes(zeroStage: strategy.zeroStage, shards: max(expertShards, 1))
+            let gradientBytes = strategy.gradientReduceFP32 ? 4.0 : 2.0
+            let dense = Self.stateBytes(zeroStage: strategy.zeroStage, shards: denseShards, gradientBytes: gradientBytes)
+            let experts = Self.stateBytes(zeroStage: strategy.zeroStage, shards: max(expertShards, 1), gradientBytes: gradientBytes)
             let denseCount = denseOnStage + extra
             return (dense.parameters * denseCount + experts.parameters * expertsOnStage,
                     dense.gradients * denseCount + experts.gradients * expertsOnStage,
                     dense.optimizer * denseCount + experts.optimizer * expertsOnStage)
         }
-        let perLayer = activationBytesPerLayer(strategy: strategy, flashAttention: flashAttention)
+        // Block recompute keeps only the inputs of its recomputed layers; the others keep everything.
+        let recomputed = strategy.recomputedFraction(modelLayers: layers)
+        var kept = strategy
+        kept.recompute = .none
+        kept.recomputeLayers = nil
+        let perLayer = recomputed >= 1 || strategy.recompute != .full
+            ? activationBytesPerLayer(strategy: strategy, flashAttention: flashAttention)
+            : recomputed * activationBytesPerLayer(strategy: strategy, flashAttention: flashAttention)
+                + (1 - recomputed) * activationBytesPerLayer(strategy: kept, flashAttention: flashAttention)
         let microBatches = Double(strategy.microBatchesPerPipeline)
         // 1F1B: the first stage holds min(p, m) micro-batches in flight; interleaving adds (p−1)/(p·v).
         let inFlight = min(p, max(microBatches, 1))

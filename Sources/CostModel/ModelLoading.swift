@@ -85,6 +85,8 @@ extension TransformerModel {
                                    expertFFNHiddenSize: try fields.int("moe_intermediate_size"),
                                    sharedExperts: try fields.int("n_shared_experts", default: 0),
                                    denseLayers: try fields.int("first_k_dense_replace", default: 0))
+            moe?.groups = try fields.int("n_group", default: 0)
+            moe?.groupsPerToken = try fields.int("topk_group", default: 0)
             mla = MultiHeadLatentAttention(qLoraRank: try fields.int("q_lora_rank", default: 0), kvLoraRank: try fields.int("kv_lora_rank"),
                                            qkNopeHeadDim: try fields.int("qk_nope_head_dim"), qkRopeHeadDim: try fields.int("qk_rope_head_dim"),
                                            vHeadDim: try fields.int("v_head_dim"))
@@ -161,7 +163,8 @@ extension TransformerModel {
 extension Cluster {
     /// A cluster file (YAML or JSON): gpu (preset name or inline spec), nodes, gpusPerNode, and optional
     /// intraNodeBandwidth, interNodeBandwidth (bytes/s per GPU per direction), intraNodeLatency,
-    /// interNodeLatency (s), efficiency {compute, memory, intraNode, interNode}, speedFactors.
+    /// interNodeLatency (s), efficiency {compute, memory, intraNode, interNode, attention, fp8, fp8Blockwise},
+    /// speedFactors.
     public static func load(data: Data, source: String) throws(CostModelError) -> Cluster {
         let fields = try FieldReader.parse(data, source: source)
         try fields.rejectUnknown(allowed: ["gpu", "nodes", "gpusPerNode", "intraNodeBandwidth", "interNodeBandwidth",
@@ -174,21 +177,26 @@ extension Cluster {
             gpu = preset
         } else if let spec = try fields.nested("gpu") {
             try spec.rejectUnknown(allowed: ["name", "bf16FlopsPerSecond", "fp8FlopsPerSecond", "memoryBytes", "memoryBandwidth",
-                                             "nvlinkBandwidth", "nicBandwidth"])
+                                             "nvlinkBandwidth", "nicBandwidth", "streamingMultiprocessors", "nativeBlockScaling"])
             gpu = GPUSpec(name: try spec.string("name") ?? "custom", bf16FlopsPerSecond: try spec.double("bf16FlopsPerSecond"),
                           fp8FlopsPerSecond: try spec.optionalDouble("fp8FlopsPerSecond"), memoryBytes: try spec.double("memoryBytes"),
                           memoryBandwidth: try spec.double("memoryBandwidth"), nvlinkBandwidth: try spec.double("nvlinkBandwidth"),
-                          nicBandwidth: try spec.double("nicBandwidth"))
+                          nicBandwidth: try spec.double("nicBandwidth"),
+                          streamingMultiprocessors: spec.has("streamingMultiprocessors") ? try spec.int("streamingMultiprocessors") : nil,
+                          nativeBlockScaling: try spec.bool("nativeBlockScaling", default: false))
         } else {
             throw fields.fail("gpu", fields.values["gpu"], "needs a GPU preset name or an inline spec")
         }
         var efficiency = Efficiency.defaults(for: gpu)
         if let overrides = try fields.nested("efficiency") {
-            try overrides.rejectUnknown(allowed: ["compute", "memory", "intraNode", "interNode"])
+            try overrides.rejectUnknown(allowed: ["compute", "memory", "intraNode", "interNode", "attention", "fp8", "fp8Blockwise"])
             efficiency.compute = try overrides.optionalDouble("compute") ?? efficiency.compute
             efficiency.memory = try overrides.optionalDouble("memory") ?? efficiency.memory
             efficiency.intraNode = try overrides.optionalDouble("intraNode") ?? efficiency.intraNode
             efficiency.interNode = try overrides.optionalDouble("interNode") ?? efficiency.interNode
+            efficiency.attention = try overrides.optionalDouble("attention") ?? efficiency.attention
+            efficiency.fp8 = try overrides.optionalDouble("fp8") ?? efficiency.fp8
+            efficiency.fp8Blockwise = try overrides.optionalDouble("fp8Blockwise") ?? efficiency.fp8Blockwise
         }
         let cluster = Cluster(
             gpu: gpu, nodes: try fields.int("nodes"), gpusPerNode: try fields.int("gpusPerNode"),
@@ -206,7 +214,7 @@ extension CalibrationProfile {
     /// A calibration profile file (YAML or JSON) with the keys of `CalibrationProfile`.
     public static func load(data: Data, source: String) throws(CostModelError) -> CalibrationProfile {
         let fields = try FieldReader.parse(data, source: source)
-        try fields.rejectUnknown(allowed: ["computeEfficiency", "achievedFlops", "busBandwidth", "sequenceParallel"])
+        try fields.rejectUnknown(allowed: ["computeEfficiency", "achievedFlops", "busBandwidth", "sequenceParallel", "moeLayerHostSeconds"])
         let normalized: Data
         do {
             normalized = try JSONSerialization.data(withJSONObject: fields.values)

@@ -14,7 +14,8 @@ extension TransformerModel {
                          moe: MixtureOfExperts(experts: 8, topK: 2, expertFFNHiddenSize: 14336)),
         TransformerModel(name: "deepseek-v3", layers: 61, hiddenSize: 7168, heads: 128, kvHeads: 128, ffnHiddenSize: 18432,
                          gatedFFN: true, vocabSize: 129_280,
-                         moe: MixtureOfExperts(experts: 256, topK: 8, expertFFNHiddenSize: 2048, sharedExperts: 1, denseLayers: 3),
+                         moe: .nodeLimited(MixtureOfExperts(experts: 256, topK: 8, expertFFNHiddenSize: 2048, sharedExperts: 1,
+                                                            denseLayers: 3), groups: 8, perToken: 4),
                          mla: MultiHeadLatentAttention(qLoraRank: 1536, kvLoraRank: 512, qkNopeHeadDim: 128, qkRopeHeadDim: 64, vHeadDim: 128)),
         TransformerModel(name: "qwen3-8b", layers: 36, hiddenSize: 4096, heads: 32, kvHeads: 8, headDim: 128, ffnHiddenSize: 12288,
                          gatedFFN: true, vocabSize: 151_936),
@@ -45,5 +46,14 @@ extension TransformerModel {
 
     public static func preset(named name: String) -> TransformerModel? {
         presets.first { $0.name == name.lowercased() }
+    }
+}
+
+extension MixtureOfExperts {
+    static func nodeLimited(_ moe: MixtureOfExperts, groups: Int, perToken: Int) -> MixtureOfExperts {
+        var limited = moe
+        limited.groups = groups
+        limited.groupsPerToken = perToken
+        return limited
     }
 }

@@ -4,13 +4,19 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
     public var pipelineParallel: Int
     public var dataParallel: Int
     public var contextParallel: Int
-    /// Expert parallelism, carved out of data × context parallelism (Megatron-Core's rule).
+    /// Expert parallelism. With expert-TP it is folded over TP × CP × DP as Megatron-Core folds it: the
+    /// expert-TP × EP ranks of a stage are consecutive, expert-TP innermost.
     public var expertParallel: Int
+    /// Tensor parallelism inside each expert; nil takes `tensorParallel` (Megatron-Core's default).
+    public var expertTensorParallel: Int?
     public var microBatch: Int
     /// Sequences per iteration over all data-parallel ranks.
     public var globalBatch: Int
     public var sequenceLength: Int
     public var recompute: Recompute
+    /// With full recompute: recompute only the first this-many layers of each virtual stage (Megatron's
+    /// --recompute-method block --recompute-num-layers); nil recomputes every layer.
+    public var recomputeLayers: Int?
     /// Megatron sequence parallelism: shard activations outside the TP regions by TP.
     public var sequenceParallel: Bool
     /// Virtual pipeline stages per GPU (interleaved 1F1B).
@@ -21,29 +27,59 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
     public var overlapGradientReduce: Bool
     /// Overlap TP communication with the GEMMs around it (Transformer Engine's --tp-comm-overlap).
     public var overlapTensorParallel: Bool
-    /// Run GEMMs in FP8 where the GPU has FP8 tensor cores.
+    /// Run the linear layers' GEMMs in FP8 where the GPU has FP8 tensor cores.
     public var fp8: Bool
+    /// The FP8 scaling recipe when `fp8` is on.
+    public var fp8Recipe: FP8Recipe
+    /// Keep and reduce gradients in FP32 (Megatron-LM's rule for BF16 training); false keeps them in BF16, as
+    /// Megatron-Bridge's performance recipes do (`grad_reduce_in_fp32 = False`).
+    public var gradientReduceFP32: Bool
+    /// Overlap MoE dispatch and combine with another micro-batch's computation (Megatron-Core's
+    /// --overlap-moe-expert-parallel-comm, DeepSeek's DualPipe).
+    public var overlapExpertParallel: Bool
 
     public init(tensorParallel: Int = 1, pipelineParallel: Int = 1, dataParallel: Int = 1, contextParallel: Int = 1,
-                expertParallel: Int = 1, microBatch: Int = 1, globalBatch: Int, sequenceLength: Int,
-                recompute: Recompute = .none, sequenceParallel: Bool = false, interleave: Int = 1, zeroStage: Int = 1,
-                overlapGradientReduce: Bool = true, overlapTensorParallel: Bool = false, fp8: Bool = false) {
+                expertParallel: Int = 1, expertTensorParallel: Int? = nil, microBatch: Int = 1, globalBatch: Int, sequenceLength: Int,
+                recompute: Recompute = .none, recomputeLayers: Int? = nil, sequenceParallel: Bool = false, interleave: Int = 1, zeroStage: Int = 1,
+                overlapGradientReduce: Bool = true, overlapTensorParallel: Bool = false, fp8: Bool = false,
+                fp8Recipe: FP8Recipe = .delayed, overlapExpertParallel: Bool = false, gradientReduceFP32: Bool = true) {
         self.tensorParallel = tensorParallel
         self.pipelineParallel = pipelineParallel
         self.dataParallel = dataParallel
         self.contextParallel = contextParallel
         self.expertParallel = expertParallel
+        self.expertTensorParallel = expertTensorParallel
         self.microBatch = microBatch
         self.globalBatch = globalBatch
         self.sequenceLength = sequenceLength
         self.recompute = recompute
+        self.recomputeLayers = recomputeLayers
         self.sequenceParallel = sequenceParallel
         self.interleave = interleave
         self.zeroStage = zeroStage
         self.overlapGradientReduce = overlapGradientReduce
         self.overlapTensorParallel = overlapTensorParallel
         self.fp8 = fp8
+        self.fp8Recipe = fp8Recipe
+        self.overlapExpertParallel = overlapExpertParallel
+        self.gradientReduceFP32 = gradientReduceFP32
     }
+
+    /// Layers of one virtual stage (model chunk) on the busiest stage.
+    func layersPerChunk(modelLayers: Int) -> Double {
+        (Double(modelLayers) / Double(pipelineParallel * interleave)).rounded(.up)
+    }
+
+    /// Fraction of the stage's layers whose forward runs again in backward.
+    public func recomputedFraction(modelLayers: Int) -> Double {
+        guard recompute == .full else { return 0 }
+        guard let recomputeLayers else { return 1 }
+        let chunk = layersPerChunk(modelLayers: modelLayers)
+        return chunk > 0 ? min(Double(recomputeLayers), chunk) / chunk : 1
+    }
+
+    /// Expert-TP degree in effect.
+    public var expertTensorDegree: Int { expertTensorParallel ?? tensorParallel }
 
     public var gpuCount: Int { tensorParallel * pipelineParallel * dataParallel * contextParallel }
 
@@ -85,15 +121,28 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
         try CostModelError.check(globalBatch % (dataParallel * microBatch) == 0, source, "--global-batch", globalBatch,
                                  "must be a multiple of --dp × --micro-batch (\(dataParallel * microBatch))")
         try CostModelError.check(sequenceLength % contextParallel == 0, source, "--seq-len", sequenceLength, "must be a multiple of --cp (\(contextParallel))")
-        try CostModelError.check((dataParallel * contextParallel) % expertParallel == 0, source, "--ep", expertParallel,
-                                 "must divide --dp × --cp (\(dataParallel * contextParallel))")
+        if let expertTensorParallel {
+            try CostModelError.count(expertTensorParallel, atMost: Limits.gpus, source, "--etp")
+        }
+        // Megatron-Core: the expert grid (expert-TP × EP × expert-DP) refolds the TP × CP × DP ranks of a stage.
+        let stageRanks = Double(tensorParallel) * Double(contextParallel) * Double(dataParallel)
+        let expertGrid = Double(expertTensorDegree) * Double(expertParallel)
+        try CostModelError.check(stageRanks.truncatingRemainder(dividingBy: expertGrid) == 0, source, "--ep × --etp",
+                                 "\(expertParallel) × \(expertTensorDegree)", "must divide --tp × --cp × --dp (\(Int(stageRanks)))")
         if let moe = model.moe {
             try CostModelError.check(moe.experts % expertParallel == 0, source, "--ep", expertParallel, "must divide the model's \(moe.experts) experts")
+            try CostModelError.check(moe.expertFFNHiddenSize % expertTensorDegree == 0, source, "--etp", expertTensorDegree,
+                                     "must divide the experts' width (\(moe.expertFFNHiddenSize))")
         } else {
             try CostModelError.check(expertParallel == 1, source, "--ep", expertParallel, "the model has no experts")
+            try CostModelError.check(expertTensorParallel == nil, source, "--etp", expertTensorDegree, "the model has no experts")
         }
         if interleave > 1 {
             try CostModelError.check(pipelineParallel > 1, source, "--interleave", interleave, "needs --pp > 1")
+        }
+        if let recomputeLayers {
+            try CostModelError.check(recompute == .full, source, "--recompute-layers", recomputeLayers, "needs --recompute full")
+            try CostModelError.count(recomputeLayers, atMost: model.layers, source, "--recompute-layers")
         }
     }
 
@@ -106,6 +155,8 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
         try CostModelError.check((0...3).contains(zeroStage), source, "--zero", zeroStage, "must be 0, 1, 2 or 3")
         if fp8 {
             try CostModelError.check(cluster.gpu.fp8FlopsPerSecond != nil, source, "--fp8", cluster.gpu.name, "this GPU has no FP8 tensor cores")
+            try CostModelError.check(fp8Recipe != .mxfp8 || cluster.gpu.nativeBlockScaling, source, "--fp8-recipe", fp8Recipe.rawValue,
+                                     "needs tensor cores with block scaling (Blackwell); \(cluster.gpu.name) has none")
         }
     }
 }

@@ -39,7 +39,7 @@ public struct StaticLayoutSearch: Sendable {
 
     /// Micro-batch sizes tried, and the deepest pipeline: what Megatron runs use in practice. Interleaving takes every
     /// degree that leaves each virtual stage a layer.
-    static let microBatches = [1, 2, 4, 8]
+    static let microBatches = [1, 2, 4, 6, 8, 16]
     static let deepestPipeline = 128
     /// Context parallelism beyond 64 ranks splits even million-token sequences into slivers.
     static let widestContext = 64
@@ -57,7 +57,7 @@ public struct StaticLayoutSearch: Sendable {
                 guard rest * tp * cp == gpus else { continue }
                 for pp in Self.divisors(of: rest) where pp <= min(model.layers, Self.deepestPipeline) {
                     let dp = rest / pp
-                    for ep in expertDegrees(within: dp * cp) {
+                    for (ep, etp) in expertLayouts(tensorParallel: tp, stageRanks: tp * cp * dp) {
                         for micro in Self.microBatches where template.globalBatch % (dp * micro) == 0 {
                             let perPipeline = template.globalBatch / (dp * micro)
                             // Interleaving needs at least a layer per virtual stage and, in Megatron, micro-batches
@@ -71,6 +71,7 @@ public struct StaticLayoutSearch: Sendable {
                                     layout.dataParallel = dp
                                     layout.contextParallel = cp
                                     layout.expertParallel = ep
+                                    layout.expertTensorParallel = etp
                                     layout.microBatch = micro
                                     layout.interleave = interleave
                                     layout.recompute = recompute
@@ -109,10 +110,18 @@ public struct StaticLayoutSearch: Sendable {
         return Outcome(ranked: ranked.map(\.entry), tried: tried, leastMemoryBytes: leastMemory)
     }
 
-    /// Expert-parallel degrees: powers of two dividing the experts and `ranks` (1 for a dense model).
-    func expertDegrees(within ranks: Int) -> [Int] {
-        guard let experts = estimator.model.moe?.experts else { return [1] }
-        return SequenceParallelCost.powersOfTwo(upTo: min(experts, ranks)).filter { experts % $0 == 0 && ranks % $0 == 0 }
+    /// Expert layouts as Megatron-Core folds them: expert-TP 1 or the layout's TP, and EP a power of two dividing the
+    /// experts with EP × expert-TP dividing the stage's TP × CP × DP ranks (dense models: EP 1, no expert-TP).
+    func expertLayouts(tensorParallel tp: Int, stageRanks: Int) -> [(ep: Int, etp: Int?)] {
+        guard let moe = estimator.model.moe else { return [(1, nil)] }
+        var layouts: [(ep: Int, etp: Int?)] = []
+        for etp in Array(Set([1, tp])).sorted() where moe.expertFFNHiddenSize % etp == 0 && stageRanks % etp == 0 {
+            for ep in SequenceParallelCost.powersOfTwo(upTo: min(moe.experts, stageRanks / etp))
+            where moe.experts % ep == 0 && stageRanks % (ep * etp) == 0 {
+                layouts.append((ep, etp))
+            }
+        }
+        return layouts
     }
 
     static func divisors(of value: Int) -> [Int] {

@@ -24,6 +24,9 @@ public struct TransformerModel: Sendable, Equatable, Codable {
     /// 0 of them, the default, is full causal attention everywhere.
     public var slidingWindowLayers: Int = 0
     public var slidingWindow: Int = 0
+    /// Dropout on attention and block outputs, whose masks backward keeps (Megatron's GPT trains with 0.1; Llama-style
+    /// configs set 0). On by default for GPT-style models.
+    public var dropout: Bool
 
     public init(name: String, layers: Int, hiddenSize: Int, heads: Int, kvHeads: Int? = nil, headDim: Int? = nil,
                 ffnHiddenSize: Int, gatedFFN: Bool = false, vocabSize: Int, tiedEmbeddings: Bool = false,
@@ -41,6 +44,7 @@ public struct TransformerModel: Sendable, Equatable, Codable {
         self.tiedEmbeddings = tiedEmbeddings
         self.qkvBias = qkvBias
         self.gptStyle = gptStyle
+        self.dropout = gptStyle
         self.maxPositions = maxPositions
         self.moe = moe
         self.mla = mla
@@ -89,6 +93,10 @@ public struct MixtureOfExperts: Sendable, Equatable, Codable {
     public var sharedExpertFFNHiddenSize: Int?
     /// The first layers keep a dense FFN of `ffnHiddenSize` (DeepSeek's first_k_dense_replace).
     public var denseLayers: Int
+    /// Node-limited routing (DeepSeek-V3's `n_group`, `topk_group`): experts fall in `groups` equal groups and a
+    /// token's experts come from at most `groupsPerToken` of them; 0 when the model routes freely.
+    public var groups: Int = 0
+    public var groupsPerToken: Int = 0
 
     public init(experts: Int, topK: Int, expertFFNHiddenSize: Int, sharedExperts: Int = 0,
                 sharedExpertFFNHiddenSize: Int? = nil, denseLayers: Int = 0) {
@@ -110,6 +118,11 @@ public struct MixtureOfExperts: Sendable, Equatable, Codable {
         try CostModelError.check(sharedExperts >= 0, source, "sharedExperts", sharedExperts, "must be ≥ 0")
         try CostModelError.check(denseLayers >= 0 && denseLayers <= layers, source, "denseLayers", denseLayers, "must be in 0...\(layers)")
         if let width = sharedExpertFFNHiddenSize { try CostModelError.positive(width, source, "sharedExpertFFNHiddenSize") }
+        if groups > 0 || groupsPerToken > 0 {
+            try CostModelError.check(groups > 0 && experts % groups == 0, source, "n_group", groups, "must divide the \(experts) experts")
+            try CostModelError.check(groupsPerToken >= 1 && groupsPerToken <= groups, source, "topk_group", groupsPerToken,
+                                     "must be from 1 to n_group (\(groups))")
+        }
     }
 }
 

@@ -39,15 +39,38 @@ public struct BatchShape: Sendable {
     public var fp8: Bool
     public var tpCommOverlap: Bool
     public var memoryHeadroom: Double
+    /// `--fp8-recipe`; nil is the default recipe (delayed scaling) and needs no `--fp8`.
+    public var fp8Recipe: FP8Recipe?
+    /// `--grad-reduce-bf16`: gradients kept and reduced in BF16.
+    public var gradReduceBF16: Bool
 
     public init(globalBatch: Int, seqLen: Int, zero: Int = 1, fp8: Bool = false, tpCommOverlap: Bool = false,
-                memoryHeadroom: Double = EstimateOptions.defaultMemoryHeadroom) {
+                memoryHeadroom: Double = EstimateOptions.defaultMemoryHeadroom, fp8Recipe: FP8Recipe? = nil,
+                gradReduceBF16: Bool = false) {
         self.globalBatch = globalBatch
         self.seqLen = seqLen
         self.zero = zero
         self.fp8 = fp8
         self.tpCommOverlap = tpCommOverlap
         self.memoryHeadroom = memoryHeadroom
+        self.fp8Recipe = fp8Recipe
+        self.gradReduceBF16 = gradReduceBF16
+    }
+
+    /// The recipe in effect, checked against `--fp8`.
+    public func validatedFP8Recipe() throws(FrontendError) -> FP8Recipe {
+        if let fp8Recipe, !fp8 {
+            throw .badInput("--fp8-recipe", value: fp8Recipe.rawValue, "needs --fp8")
+        }
+        return fp8Recipe ?? .delayed
+    }
+
+    /// `--fp8-recipe NAME`, naming the known ones when it is not one.
+    public static func fp8Recipe(named name: String) throws(FrontendError) -> FP8Recipe {
+        guard let recipe = FP8Recipe(rawValue: name) else {
+            throw .badInput("--fp8-recipe", value: name, "must be one of \(FP8Recipe.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return recipe
     }
 
     /// The headroom, checked here so the error names the flag.

@@ -5,6 +5,12 @@ public struct EstimateRequest: Sendable {
     public var inputs: CostModelInputs
     public var shape: BatchShape
     public var tp = 1, pp = 1, cp = 1, ep = 1, microBatch = 1, interleave = 1
+    /// Expert-TP degree; nil takes `tp` (Megatron-Core's default).
+    public var etp: Int?
+    /// Full recompute of only the first N layers of each virtual stage.
+    public var recomputeLayers: Int?
+    /// Overlap MoE dispatch and combine with another micro-batch's computation.
+    public var epCommOverlap = false
     /// nil: GPUs / (tp × pp × cp).
     public var dp: Int?
     public var recompute: Recompute = .none
@@ -35,9 +41,11 @@ public struct EstimateRequest: Sendable {
         let dataParallel = dp ?? max(1, cluster.gpuCount / (tp * pp * cp))
         let strategy = ParallelStrategy(
             tensorParallel: tp, pipelineParallel: pp, dataParallel: dataParallel, contextParallel: cp, expertParallel: ep,
-            microBatch: microBatch, globalBatch: shape.globalBatch, sequenceLength: shape.seqLen, recompute: recompute,
-            sequenceParallel: sequenceParallel, interleave: interleave, zeroStage: shape.zero,
-            overlapGradientReduce: !noOverlapGradReduce, overlapTensorParallel: shape.tpCommOverlap, fp8: shape.fp8)
+            expertTensorParallel: etp, microBatch: microBatch, globalBatch: shape.globalBatch, sequenceLength: shape.seqLen,
+            recompute: recompute, recomputeLayers: recomputeLayers, sequenceParallel: sequenceParallel, interleave: interleave,
+            zeroStage: shape.zero, overlapGradientReduce: !noOverlapGradReduce, overlapTensorParallel: shape.tpCommOverlap,
+            fp8: shape.fp8, fp8Recipe: try shape.validatedFP8Recipe(), overlapExpertParallel: epCommOverlap,
+            gradientReduceFP32: !shape.gradReduceBF16)
         let options = EstimateOptions(flashAttention: !noFlashAttention, attentionCounting: causalHalved ? .causalHalved : .full,
                                       profile: profile, memoryHeadroom: try shape.validatedMemoryHeadroom())
         let estimate = try costModelCall { () throws(CostModelError) in

@@ -27,12 +27,13 @@ enum Commands {
     }
 
     private static let costInputKeys: Set<String> = ["model", "cluster", "gpu", "nodes", "gpus-per-node", "profile"]
-    private static let shapeKeys: Set<String> = ["global-batch", "seq-len", "zero", "fp8", "tp-comm-overlap", "memory-headroom"]
+    private static let shapeKeys: Set<String> = ["global-batch", "seq-len", "zero", "fp8", "tp-comm-overlap", "memory-headroom",
+                                                 "fp8-recipe", "grad-reduce-bf16"]
 
     private static func estimate(_ text: String) throws(FrontendError) -> Data {
         let reader = try OptionsReader(json: text, allowed: costInputKeys.union(shapeKeys).union([
             "tp", "pp", "dp", "cp", "ep", "micro-batch", "recompute", "sequence-parallel", "interleave", "no-overlap-grad-reduce",
-            "no-flash-attention", "causal-halved",
+            "no-flash-attention", "causal-halved", "etp", "ep-comm-overlap", "recompute-layers",
         ]))
         var request = EstimateRequest(inputs: try inputs(reader), shape: try shape(reader))
         request.tp = try reader.int("tp", default: 1)
@@ -40,6 +41,9 @@ enum Commands {
         request.dp = try reader.int("dp")
         request.cp = try reader.int("cp", default: 1)
         request.ep = try reader.int("ep", default: 1)
+        request.etp = try reader.int("etp")
+        request.epCommOverlap = try reader.bool("ep-comm-overlap")
+        request.recomputeLayers = try reader.int("recompute-layers")
         request.microBatch = try reader.int("micro-batch", default: 1)
         request.interleave = try reader.int("interleave", default: 1)
         if let name = try reader.string("recompute") {
@@ -118,7 +122,9 @@ enum Commands {
     private static func shape(_ reader: OptionsReader) throws(FrontendError) -> BatchShape {
         BatchShape(globalBatch: try reader.required("global-batch"), seqLen: try reader.required("seq-len"), zero: try reader.int("zero", default: 1),
                    fp8: try reader.bool("fp8"), tpCommOverlap: try reader.bool("tp-comm-overlap"),
-                   memoryHeadroom: try reader.double("memory-headroom") ?? EstimateOptions.defaultMemoryHeadroom)
+                   memoryHeadroom: try reader.double("memory-headroom") ?? EstimateOptions.defaultMemoryHeadroom,
+                   fp8Recipe: try reader.string("fp8-recipe").map { name throws(FrontendError) in try BatchShape.fp8Recipe(named: name) },
+                   gradReduceBF16: try reader.bool("grad-reduce-bf16"))
     }
 
     /// Sorted keys and slashes unescaped, as the CLI's `--json` prints (on one line).

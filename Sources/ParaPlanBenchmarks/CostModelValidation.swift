@@ -1,24 +1,41 @@
+import CostModelValidation
 import Foundation
 import ParaPlan
 
-/// Published iteration times against the cost model's, as printed in docs/cost-model.md and the README.
+/// Published iteration times against the cost model's, as printed in docs/cost-model.md and the README: one row per
+/// run, then the mean and worst error by source, by dense/MoE and by precision.
 func costModelValidationRows() throws -> (rows: [String], summary: [String]) {
     var rows: [String] = []
-    var errorsBySource: [(String, [Double])] = []
+    var groups: [(String, [Double])] = []
+    func add(_ name: String, _ error: Double) {
+        if let index = groups.firstIndex(where: { $0.0 == name }) { groups[index].1.append(abs(error)) } else { groups.append((name, [abs(error)])) }
+    }
+    var all: [Double] = []
     for run in PublishedRun.all {
-        let (predicted, error) = try run.predicted()
-        rows.append(String(format: "| %@ | %@ | %.2f | %.2f | %+.1f %% |", run.source, run.label, run.iterationSeconds, predicted, error * 100))
-        if let index = errorsBySource.firstIndex(where: { $0.0 == run.source }) {
-            errorsBySource[index].1.append(abs(error))
-        } else {
-            errorsBySource.append((run.source, [abs(error)]))
+        let estimate = try run.estimate()
+        let error = estimate.iterationSeconds / run.iterationSeconds - 1
+        rows.append(String(format: "| %@ | %@ | %@ %@ | %.2f | %.2f | %+.1f %% | %.1f GiB%@ |", run.source, run.label,
+                           run.isMoE ? "MoE" : "dense", run.precision, run.iterationSeconds, estimate.iterationSeconds, error * 100,
+                           estimate.memory.peak / 1_073_741_824, estimate.fitsInMemory ? "" : " (does not fit)"))
+        if ProcessInfo.processInfo.environment["PARAPLAN_BENCH_BREAKDOWN"] != nil {
+            let parts = estimate.breakdown.computeParts
+            let resolved = try run.resolvedStrategy()
+            print(run.label, resolved.recompute.rawValue, resolved.recomputeLayers ?? -1, String(format: "iter %.2f | sync %.2f | linear %.2f experts %.2f attn %.2f head %.2f mem %.2f fp8 %.2f perm %.2f | tp %.2f bubble %.2f p2p %.2f dp %.2f cp %.2f ep %.2f opt %.2f", estimate.iterationSeconds, parts.hostSync, parts.linear, parts.experts, parts.attention, parts.outputHead, parts.memoryBound, parts.fp8Casts, parts.permutation, estimate.breakdown.tensorParallel, estimate.breakdown.pipelineBubble, estimate.breakdown.pipelineTransfers, estimate.breakdown.dataParallel, estimate.breakdown.contextParallel, estimate.breakdown.expertParallel, estimate.breakdown.optimizer))
+        }
+        add(run.source, error)
+        all.append(abs(error))
+    }
+    for kind in ["dense", "MoE"] {
+        for precision in ["BF16", "FP8"] {
+            for run in PublishedRun.all where (run.isMoE ? "MoE" : "dense") == kind && run.precision == precision {
+                add("\(kind), \(precision)", try run.predicted().error)
+            }
         }
     }
-    var summary: [String] = []
-    let all = errorsBySource.flatMap(\.1)
-    for (source, errors) in errorsBySource + [("all \(all.count) runs", all)] {
-        let mean = errors.reduce(0, +) / Double(errors.count)
-        summary.append(String(format: "| %@ | %d | %.1f %% | %.1f %% |", source, errors.count, mean * 100, (errors.max() ?? 0) * 100))
+    groups.append(("all \(all.count) runs", all))
+    let summary = groups.map { name, errors in
+        String(format: "| %@ | %d | %.1f %% | %.1f %% |", name, errors.count, errors.reduce(0, +) / Double(errors.count) * 100,
+               (errors.max() ?? 0) * 100)
     }
     return (rows, summary)
 }

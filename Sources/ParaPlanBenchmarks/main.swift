@@ -129,23 +129,27 @@ do {
         for row in try ExpertPlacementBenchmark.deepSeekV3(repetitions: max(3, repetitions / 3)) { print(row) }
     }
 
+    if onlySection == "fit" {
+        for row in try EfficiencyFit.rows() { print(row) }
+    }
+
     if runs("cost-model") {
     let validation = try costModelValidationRows()
     print("")
     print("Cost model against published iteration times (one set of efficiency factors per GPU type):")
     print("")
-    print("| source | runs | mean abs error | worst abs error |")
+    print("| runs | count | mean abs error | worst abs error |")
     print("|---|---:|---:|---:|")
     for row in validation.summary { print(row) }
     print("")
-    print("| source | run | published s | predicted s | error |")
-    print("|---|---|---:|---:|---:|")
+    print("| source | run | kind | published s | predicted s | error | predicted memory |")
+    print("|---|---|---|---:|---:|---:|---:|")
     for row in validation.rows { print(row) }
     }
 
     if runs("layouts") {
         print("")
-        print("Static layout search on the validation runs' batch shapes (CP 1; ZeRO, overlap and FlashAttention as the run had them):")
+        print("Static layout search on the validation runs' batch shapes (CP 1 and the run's own; ZeRO, FP8, overlap and FlashAttention as the run had them):")
         print("")
         for row in try LayoutSearchBenchmark.rows(repetitions: max(3, repetitions / 3)) { print(row) }
     }

@@ -18,7 +18,10 @@ struct EstimateCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Pipeline-parallel degree.") var pp: Int = 1
     @Option(parsing: .unconditional, help: "Data-parallel degree (default: GPUs / (tp × pp × cp)).") var dp: Int?
     @Option(parsing: .unconditional, help: "Context-parallel degree.") var cp: Int = 1
-    @Option(parsing: .unconditional, help: "Expert-parallel degree (within dp × cp).") var ep: Int = 1
+    @Option(parsing: .unconditional, help: "Expert-parallel degree; --ep × --etp must divide tp × cp × dp.") var ep: Int = 1
+    @Option(parsing: .unconditional, help: "Tensor parallelism inside each expert (default: --tp, as Megatron-Core).") var etp: Int?
+    @Flag(help: "Overlap MoE dispatch and combine with another micro-batch (--overlap-moe-expert-parallel-comm).") var epCommOverlap = false
+    @Option(parsing: .unconditional, help: "With --recompute full: recompute only the first N layers of each virtual stage.") var recomputeLayers: Int?
     @Option(parsing: .unconditional, help: "Sequences per micro-batch.") var microBatch: Int = 1
     @Option(help: "Activation recompute: none, selective or full.") var recompute: Recompute = .none
     @Flag(help: "Megatron sequence parallelism (shard activations outside TP regions).") var sequenceParallel = false
@@ -30,7 +33,8 @@ struct EstimateCommand: ParsableCommand {
     @Flag(help: "Print JSON (sorted keys).") var json = false
 
     func run() throws {
-        var request = EstimateRequest(inputs: try inputs.request(), shape: shape.shape)
+        var request = EstimateRequest(inputs: try inputs.request(), shape: try shape.shape())
+        (request.etp, request.epCommOverlap, request.recomputeLayers) = (etp, epCommOverlap, recomputeLayers)
         (request.tp, request.pp, request.dp, request.cp, request.ep) = (tp, pp, dp, cp, ep)
         (request.microBatch, request.recompute, request.sequenceParallel, request.interleave) = (microBatch, recompute, sequenceParallel, interleave)
         (request.noOverlapGradReduce, request.noFlashAttention, request.causalHalved) = (noOverlapGradReduce, noFlashAttention, causalHalved)
@@ -59,7 +63,7 @@ enum EstimateText {
                    model.name, counts.total / 1e9, counts.active / 1e9, model.layers, model.hiddenSize)
                 + (model.slidingWindowLayers > 0 ? ", \(model.slidingWindow)-token sliding window in \(model.slidingWindowLayers)" : ""),
             "cluster: \(cluster.nodes) × \(cluster.gpusPerNode) \(cluster.gpu.name) (\(cluster.gpuCount) GPUs)",
-            "layout: TP \(strategy.tensorParallel) × PP \(strategy.pipelineParallel) × DP \(strategy.dataParallel) × CP \(strategy.contextParallel), EP \(strategy.expertParallel); micro-batch \(strategy.microBatch), global batch \(strategy.globalBatch), sequence \(strategy.sequenceLength), recompute \(strategy.recompute.rawValue), ZeRO \(strategy.zeroStage)",
+            "layout: TP \(strategy.tensorParallel) × PP \(strategy.pipelineParallel) × DP \(strategy.dataParallel) × CP \(strategy.contextParallel), EP \(strategy.expertParallel)\(strategy.expertTensorParallel.map { " (expert-TP \($0))" } ?? ""); micro-batch \(strategy.microBatch), global batch \(strategy.globalBatch), sequence \(strategy.sequenceLength), recompute \(strategy.recompute.rawValue)\(strategy.recomputeLayers.map { " (\($0) layers per virtual stage)" } ?? ""), ZeRO \(strategy.zeroStage)\(strategy.fp8 ? ", FP8 (\(strategy.fp8Recipe.rawValue) scaling)" : ", BF16")\(strategy.gradientReduceFP32 ? "" : ", BF16 gradients")",
             String(format: "iteration %.3f s   MFU %.1f %%   %.0f tokens/s/GPU", estimate.iterationSeconds, estimate.mfu * 100, estimate.tokensPerSecondPerGPU),
         ]
         let parts: [(String, Double)] = [

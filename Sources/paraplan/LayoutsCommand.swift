@@ -22,7 +22,7 @@ struct LayoutsCommand: ParsableCommand {
     @Flag(help: "Print JSON (sorted keys).") var json = false
 
     func run() throws {
-        var request = LayoutsRequest(inputs: try inputs.request(), shape: shape.shape)
+        var request = LayoutsRequest(inputs: try inputs.request(), shape: try shape.shape())
         request.contextParallel = try LayoutsRequest.contextDegrees(cp)
         (request.top, request.allVariants) = (top, allVariants)
         let outcome = try request.run()

@@ -1,4 +1,5 @@
 import Foundation
+import CostModelValidation
 import Testing
 @testable import CostModel
 
@@ -50,9 +51,10 @@ import Testing
         #expect(abs(full.linear / short.linear - 2) < 1e-12)
     }
 
-    /// Korthikanti et al. 2022, Table 2 (f = 4h, no GQA, no FlashAttention, 2-byte activations).
+    /// Korthikanti et al. 2022, Table 2 (f = 4h, no GQA, no FlashAttention, 2-byte activations, dropout on).
     @Test func activationMemoryMatchesKorthikanti() {
-        let model = TransformerModel(name: "t", layers: 1, hiddenSize: 4096, heads: 32, ffnHiddenSize: 16384, vocabSize: 1000)
+        var model = TransformerModel(name: "t", layers: 1, hiddenSize: 4096, heads: 32, ffnHiddenSize: 16384, vocabSize: 1000)
+        model.dropout = true
         let s = 2048.0, b = 2.0, h = 4096.0, a = 32.0, t = 8.0
         func bytes(_ tp: Int, sp: Bool, _ recompute: Recompute) -> Double {
             let strategy = ParallelStrategy(tensorParallel: tp, microBatch: 2, globalBatch: 2, sequenceLength: 2048,
@@ -66,6 +68,25 @@ import Testing
         #expect(abs(bytes(8, sp: true, .selective) - 34 * sbh / t) < 1)
         #expect(abs(bytes(8, sp: true, .full) - 2 * sbh / t) < 1)
         #expect(abs(bytes(1, sp: false, .full) - 2 * sbh) < 1)
+    }
+
+    /// Without dropout the two masks (sbh each, one byte per element) are not kept; a gated FFN keeps its gate and up
+    /// outputs and their product (6·s·b·F bytes) where a plain one keeps 4·s·b·F; FP8 keeps the four GEMM inputs as
+    /// one-byte copies (s·b·(2h + h + F) bytes saved).
+    @Test func dropoutGatingAndFP8Change() throws {
+        let plain = TransformerModel(name: "t", layers: 1, hiddenSize: 4096, heads: 32, ffnHiddenSize: 16384, vocabSize: 1000)
+        var gated = plain
+        gated.gatedFFN = true
+        let strategy = ParallelStrategy(microBatch: 2, globalBatch: 2, sequenceLength: 2048)
+        var fp8 = strategy
+        fp8.fp8 = true
+        let s = 2048.0, b = 2.0, h = 4096.0, f = 16384.0, sbh = s * b * h
+        let scores = 5 * 32 * s * s * b
+        #expect(abs(plain.activationBytesPerLayer(strategy: strategy, flashAttention: false) - (sbh * 32 + scores)) < 1)
+        #expect(abs(gated.activationBytesPerLayer(strategy: strategy, flashAttention: true)
+                    - plain.activationBytesPerLayer(strategy: strategy, flashAttention: true) - 2 * s * b * f) < 1)
+        #expect(abs(plain.activationBytesPerLayer(strategy: strategy, flashAttention: true)
+                    - plain.activationBytesPerLayer(strategy: fp8, flashAttention: true) - s * b * (3 * h + f)) < 1)
     }
 
     @Test func modelStateBytesFollowZeroStages() {

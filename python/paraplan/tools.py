@@ -130,20 +130,26 @@ def _cost_inputs(model: Source, cluster: Source | None, gpu: str | None, nodes: 
 
 
 def estimate(model: Source, cluster: Source | None = None, *, global_batch: int, seq_len: int, tp: int = 1, pp: int = 1,
-             dp: int | None = None, cp: int = 1, ep: int = 1, micro_batch: int = 1, recompute: str = "none",
-             sequence_parallel: bool = False, interleave: int = 1, zero: int = 1, fp8: bool = False,
-             tp_comm_overlap: bool = False, memory_headroom: float = 0.1, overlap_grad_reduce: bool = True,
-             flash_attention: bool = True, causal_halved: bool = False, gpu: str | None = None, nodes: int | None = None,
-             gpus_per_node: int = 8, profile: Source | None = None) -> Estimate:
+             dp: int | None = None, cp: int = 1, ep: int = 1, etp: int | None = None, micro_batch: int = 1,
+             recompute: str = "none", recompute_layers: int | None = None, sequence_parallel: bool = False,
+             interleave: int = 1, zero: int = 1, fp8: bool = False, fp8_recipe: str | None = None,
+             grad_reduce_bf16: bool = False, tp_comm_overlap: bool = False, ep_comm_overlap: bool = False,
+             memory_headroom: float = 0.1, overlap_grad_reduce: bool = True, flash_attention: bool = True,
+             causal_halved: bool = False, gpu: str | None = None, nodes: int | None = None, gpus_per_node: int = 8,
+             profile: Source | None = None) -> Estimate:
     """Iteration time, per-GPU memory and MFU of a static Megatron-style layout (``paraplan estimate``).
 
     ``cluster`` is a preset such as ``"hgx-h100:2"`` (2 nodes of 8 GPUs), a file or a mapping; or give ``gpu`` and
-    ``nodes``. ``dp`` defaults to GPUs / (tp x pp x cp).
+    ``nodes``. ``dp`` defaults to GPUs / (tp x pp x cp). ``etp`` is the tensor parallelism inside each expert
+    (default ``tp``); ``ep`` x ``etp`` must divide tp x cp x dp, as in Megatron-Core. ``fp8_recipe`` is one of
+    ``"delayed"``, ``"current"``, ``"blockwise"`` or ``"mxfp8"`` and needs ``fp8=True``.
     """
     request = _cost_inputs(model, cluster, gpu, nodes, gpus_per_node, profile)
     request.update({"global_batch": global_batch, "seq_len": seq_len, "tp": tp, "pp": pp, "dp": dp, "cp": cp, "ep": ep,
-                    "micro_batch": micro_batch, "recompute": recompute, "sequence_parallel": sequence_parallel,
-                    "interleave": interleave, "zero": zero, "fp8": fp8, "tp_comm_overlap": tp_comm_overlap,
+                    "etp": etp, "micro_batch": micro_batch, "recompute": recompute, "recompute_layers": recompute_layers,
+                    "sequence_parallel": sequence_parallel, "interleave": interleave, "zero": zero, "fp8": fp8,
+                    "fp8_recipe": fp8_recipe, "grad_reduce_bf16": grad_reduce_bf16, "ep_comm_overlap": ep_comm_overlap,
+                    "tp_comm_overlap": tp_comm_overlap,
                     "memory_headroom": memory_headroom, "no_overlap_grad_reduce": not overlap_grad_reduce,
                     "no_flash_attention": not flash_attention, "causal_halved": causal_halved})
     d = json.loads(_native.call("estimate", _inputs.options(request)))
@@ -157,15 +163,17 @@ def estimate(model: Source, cluster: Source | None = None, *, global_batch: int,
 
 
 def layouts(model: Source, cluster: Source | None = None, *, global_batch: int, seq_len: int, cp: Sequence[int] = (1,),
-            top: int = 10, all_variants: bool = False, zero: int = 1, fp8: bool = False, tp_comm_overlap: bool = False,
-            memory_headroom: float = 0.1, gpu: str | None = None, nodes: int | None = None, gpus_per_node: int = 8,
+            top: int = 10, all_variants: bool = False, zero: int = 1, fp8: bool = False, fp8_recipe: str | None = None,
+            grad_reduce_bf16: bool = False, tp_comm_overlap: bool = False, memory_headroom: float = 0.1,
+            gpu: str | None = None, nodes: int | None = None, gpus_per_node: int = 8,
             profile: Source | None = None) -> Layouts:
     """Every static layout of the cluster ranked by predicted iteration time (``paraplan layouts``)."""
     request = _cost_inputs(model, cluster, gpu, nodes, gpus_per_node, profile)
     if isinstance(cp, (str, bytes)) or not isinstance(cp, Sequence):
         raise InputError(f"cp = {cp!r}: must be a list of context-parallel degrees")
     request.update({"global_batch": global_batch, "seq_len": seq_len, "top": top, "all_variants": all_variants, "zero": zero,
-                    "fp8": fp8, "tp_comm_overlap": tp_comm_overlap, "memory_headroom": memory_headroom})
+                    "fp8": fp8, "fp8_recipe": fp8_recipe, "grad_reduce_bf16": grad_reduce_bf16,
+                    "tp_comm_overlap": tp_comm_overlap, "memory_headroom": memory_headroom})
     options = json.loads(_inputs.options(request))
     options["cp"] = [_whole("cp", value) for value in cp]
     d = json.loads(_native.call("layouts", json.dumps(options)))

@@ -136,6 +136,22 @@ def test_estimate_and_layouts_match_cli_json(cli: Path) -> None:
     assert got.breakdown.tensor_parallel == expected["breakdown"]["tensorParallel"]
     assert got.warnings == expected["warnings"]
 
+    # The MoE and FP8 options of the second cost-model round, as the CLI's flags.
+    flags = ["--tp", "2", "--pp", "8", "--interleave", "4", "--ep", "64", "--etp", "1", "--fp8", "--fp8-recipe", "current",
+             "--grad-reduce-bf16", "--ep-comm-overlap", "--recompute", "full", "--recompute-layers", "1", "--sequence-parallel"]
+    done = run_cli(cli, "estimate", "--model", "deepseek-v3", "--cluster", "hgx-h100:128", "--global-batch", "8192",
+                   "--seq-len", "4096", *flags, "--json")
+    assert done.returncode in (0, 3), done.stderr
+    expected = json.loads(done.stdout)
+    got = paraplan.estimate("deepseek-v3", "hgx-h100:128", global_batch=8192, seq_len=4096, tp=2, pp=8, interleave=4, ep=64,
+                            etp=1, fp8=True, fp8_recipe="current", grad_reduce_bf16=True, ep_comm_overlap=True,
+                            recompute="full", recompute_layers=1, sequence_parallel=True)
+    assert got.iteration_seconds == expected["iterationSeconds"]
+    assert got.memory.gradients == expected["memory"]["gradients"]
+    with pytest.raises(paraplan.InputError, match="--fp8-recipe"):
+        paraplan.estimate("deepseek-v3", "hgx-h100:128", global_batch=8192, seq_len=4096, tp=2, pp=8, ep=64, etp=1,
+                          fp8_recipe="current")
+
     done = run_cli(cli, "layouts", "--model", "llama-3-70b", "--cluster", "hgx-h100:4", "--global-batch", "128", "--seq-len", "4096",
                    "--cp", "1,2", "--top", "5", "--json")
     assert done.returncode == 0, done.stderr

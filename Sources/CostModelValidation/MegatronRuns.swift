@@ -1,20 +1,6 @@
-/// Published end-to-end training measurements the cost model is checked against
-/// (../shared/references/published-throughput.md; sources in docs/cost-model.md §Validation).
-public struct PublishedRun: Sendable {
-    public var source: String
-    public var label: String
-    public var gpu: String
-    public var model: TransformerModel
-    public var strategy: ParallelStrategy
-    /// The published iteration time, or the one implied by published FLOP/s and the paper's own FLOP formula.
-    public var iterationSeconds: Double
-    /// Whether the run used a fused attention kernel that stores no s×s scores.
-    public var flashAttention: Bool = false
-}
+import CostModel
 
 extension PublishedRun {
-    public static var all: [PublishedRun] { megatronTable1 + megaScaleTable2 + megatronCoreH100 }
-
     /// Narayanan et al. SC'21, Table 1: GPT on A100-80GB, s = 2048, V = 51,200, full recompute. The paper's
     /// TFLOP/s use Eq. 3, F = 96·B·s·l·h²(1 + s/6h + V/16lh); iteration time = F / (GPUs × TFLOP/s).
     /// The paper used the interleaved schedule but does not give its degree, nor the micro-batch size: micro-batch 1
@@ -83,25 +69,5 @@ extension PublishedRun {
                                        interleave: smallestInterleave(layers: layers, stages: pp),
                                        zeroStage: 1, overlapTensorParallel: true),
             iterationSeconds: flops / (gpus * teraflops * 1e12), flashAttention: true)
-    }
-
-    /// The smallest interleaving degree above 1 that divides the layers per stage (1 without a pipeline).
-    static func smallestInterleave(layers: Int, stages: Int) -> Int {
-        guard stages > 1 else { return 1 }
-        let perStage = layers / stages
-        return (2...max(2, perStage)).first { perStage % $0 == 0 } ?? 1
-    }
-
-    /// The cluster the run used: whole 8-GPU nodes of its GPU type, default efficiencies.
-    public var cluster: Cluster {
-        let gpuSpec = GPUSpec.preset(named: gpu) ?? GPUSpec.presets[0]
-        return Cluster(gpu: gpuSpec, nodes: strategy.gpuCount / 8, gpusPerNode: 8)
-    }
-
-    /// The cost model's prediction for this run and its relative error against the published time.
-    public func predicted() throws(CostModelError) -> (seconds: Double, error: Double) {
-        let options = EstimateOptions(flashAttention: flashAttention)
-        let estimate = try IterationEstimator(model: model, cluster: cluster, options: options).estimate(strategy)
-        return (estimate.iterationSeconds, estimate.iterationSeconds / iterationSeconds - 1)
     }
 }
