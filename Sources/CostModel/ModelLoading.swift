@@ -2,8 +2,8 @@ import Foundation
 
 extension TransformerModel {
     /// Reads a Hugging Face `config.json` (Llama, Mistral, Mixtral, Qwen2/2.5/3 and their MoE variants,
-    /// DeepSeek-V2/V3, gpt-oss, Gemma 1/2/3, InternLM2, Qwen2-VL, Qwen2.5-VL, Qwen3-VL (dense and MoE) and InternVL
-    /// with their vision encoders) or ParaPlan's own YAML/JSON model file; which one is decided by the keys.
+    /// DeepSeek-MoE/V2/V3, DBRX, MiniMax-M2, gpt-oss, Gemma 1/2/3 (Gemma 3 with its SigLIP tower), InternLM2,
+    /// Qwen2-VL, Qwen2.5-VL, Qwen3-VL (dense and MoE) and InternVL with their vision encoders) or ParaPlan's own YAML/JSON model file; which one is decided by the keys.
     public static func load(data: Data, source: String) throws(CostModelError) -> TransformerModel {
         let fields = try FieldReader.parse(data, source: source)
         let model = fields.has("num_hidden_layers") || fields.has("model_type")
@@ -45,6 +45,10 @@ extension TransformerModel {
 
     static func huggingFace(_ fields: FieldReader) throws(CostModelError) -> TransformerModel {
         let type = try fields.string("model_type") ?? "llama"
+        // The type first: a family with other keys would otherwise be reported as missing a Llama key.
+        try checkModelType(type, fields)
+        if type == "dbrx" { return try dbrx(fields) }
+        if type == "gemma3" { return try gemma3(fields) }
         if type == "qwen3_vl" || type == "qwen3_vl_moe" { return try qwen3VL(fields, moe: type == "qwen3_vl_moe") }
         if type == "internvl_chat" || type == "internvl" { return try internVL(fields, native: type == "internvl") }
         return try huggingFaceText(fields, type: type)
@@ -80,6 +84,16 @@ extension TransformerModel {
             moe = MixtureOfExperts(experts: try fields.int("num_experts"), topK: try fields.int("num_experts_per_tok"),
                                    expertFFNHiddenSize: try fields.int("moe_intermediate_size"),
                                    sharedExperts: shared > 0 ? 1 : 0, sharedExpertFFNHiddenSize: shared > 0 ? shared : nil)
+        case "deepseek":
+            // DeepSeek-MoE: DeepSeek-V2's expert layout with standard multi-head attention.
+            moe = MixtureOfExperts(experts: try fields.int("n_routed_experts"), topK: try fields.int("num_experts_per_tok"),
+                                   expertFFNHiddenSize: try fields.int("moe_intermediate_size"),
+                                   sharedExperts: try fields.int("n_shared_experts", default: 0),
+                                   denseLayers: try fields.int("first_k_dense_replace", default: 0))
+        case "minimax_m2":
+            // Every layer MoE; each expert a SwiGLU of intermediate_size.
+            moe = MixtureOfExperts(experts: try fields.int("num_local_experts"), topK: try fields.int("num_experts_per_tok"),
+                                   expertFFNHiddenSize: ffn)
         case "deepseek_v2", "deepseek_v3":
             moe = MixtureOfExperts(experts: try fields.int("n_routed_experts"), topK: try fields.int("num_experts_per_tok"),
                                    expertFFNHiddenSize: try fields.int("moe_intermediate_size"),
@@ -100,7 +114,8 @@ extension TransformerModel {
             // adds Q/K norms and Granite scaling multipliers, neither of which moves the FLOP or memory counts.
             break
         default:
-            throw fields.fail("model_type", type, "not supported; use llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, deepseek_v2, deepseek_v3, gpt_oss, gemma, gemma2, gemma3_text, internlm2, phi3, olmo, olmo2, granite, qwen2_vl, qwen2_5_vl, qwen3_vl, qwen3_vl_moe, internvl_chat or internvl, or a ParaPlan model file")
+            try checkModelType(type, fields)
+            throw fields.fail("model_type", type, "is not read by this loader")
         }
         if ffn <= 0, let moe { ffn = moe.expertFFNHiddenSize }
         // These families all use SwiGLU (hidden_act "silu"), Gemma's GeGLU is gated too (its act is a GELU); Qwen2

@@ -17,10 +17,13 @@ public struct VisionEncoder: Sendable, Equatable, Codable {
     /// Further mergers of the same shape fed from intermediate layers (Qwen3-VL's DeepStack, one per
     /// `deepstack_visual_indexes` entry), whose outputs are added to early LLM layers.
     public var deepstackMergers: Int
+    /// The merger averages each `spatialMergeSize`² patches and maps the average to the LLM's width with one linear
+    /// layer (Gemma 3's SigLIP tower), instead of an MLP over the concatenated patches.
+    public var poolsPatches: Bool
 
     public init(layers: Int, hiddenSize: Int, mlpHiddenSize: Int, gatedMLP: Bool = false, spatialMergeSize: Int = 1,
                 outputSize: Int, windowedLayers: Int = 0, patchesPerWindow: Int = 0, deepstackMergers: Int = 0,
-                mergerHiddenSize: Int? = nil) {
+                mergerHiddenSize: Int? = nil, poolsPatches: Bool = false) {
         self.layers = layers
         self.hiddenSize = hiddenSize
         self.mlpHiddenSize = mlpHiddenSize
@@ -31,6 +34,7 @@ public struct VisionEncoder: Sendable, Equatable, Codable {
         self.patchesPerWindow = patchesPerWindow
         self.deepstackMergers = deepstackMergers
         self.mergerHiddenSize = mergerHiddenSize
+        self.poolsPatches = poolsPatches
     }
 
     public func validate(source: String) throws(CostModelError) {
@@ -56,6 +60,7 @@ public struct VisionEncoder: Sendable, Equatable, Codable {
 
     /// One merger: an MLP from `spatialMergeSize`² concatenated patches, through its inner width, to the LLM's.
     var mergerWeights: Double {
+        if poolsPatches { return Double(hiddenSize) * Double(outputSize) }
         let merged = patchesPerToken * Double(hiddenSize)
         let inner = mergerHiddenSize.map(Double.init) ?? merged
         return merged * inner + inner * Double(outputSize)

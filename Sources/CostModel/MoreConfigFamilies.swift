@@ -1,0 +1,84 @@
+import Foundation
+
+/// Hugging Face configs whose keys do not follow Llama's: DBRX (`attn_config`/`ffn_config`), Gemma 3 (a `gemma3`
+/// wrapper whose `text_config` leaves out what transformers fills in), DeepSeek-MoE (`model_type: deepseek`) and
+/// MiniMax-M2; and the families ParaPlan refuses by name, with the reason.
+extension TransformerModel {
+    /// Every `model_type` a config may name, checked before any other key is read.
+    static let supportedModelTypes: Set<String> = [
+        "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "deepseek", "deepseek_v2", "deepseek_v3",
+        "gpt_oss", "gemma", "gemma2", "gemma3", "gemma3_text", "internlm2", "phi3", "olmo", "olmo2", "granite", "dbrx",
+        "minimax_m2", "qwen2_vl", "qwen2_5_vl", "qwen3_vl", "qwen3_vl_moe", "internvl_chat", "internvl",
+    ]
+
+    /// Families whose layers ParaPlan's cost model cannot price, and why.
+    static let refusedModelTypes: [String: String] = [
+        "minimax": "MiniMax-Text-01 and MiniMax-M1 interleave lightning (linear) attention layers, which the cost model does not price; MiniMax-M2 (minimax_m2) is supported",
+        "minimax_text_01": "MiniMax-Text-01 interleaves lightning (linear) attention layers, which the cost model does not price",
+        "mamba": "state-space layers are not priced by the cost model",
+        "mamba2": "state-space layers are not priced by the cost model",
+        "jamba": "Jamba's Mamba layers are not priced by the cost model",
+        "nemotron_h": "Nemotron-H's Mamba layers are not priced by the cost model",
+        "rwkv": "RWKV's recurrent layers are not priced by the cost model",
+    ]
+
+    static func checkModelType(_ type: String, _ fields: FieldReader) throws(CostModelError) {
+        if let reason = refusedModelTypes[type] { throw fields.fail("model_type", type, "not supported: \(reason)") }
+        guard supportedModelTypes.contains(type) else {
+            throw fields.fail("model_type", type, "not supported; use one of \(supportedModelTypes.sorted().joined(separator: ", ")), or a ParaPlan model file")
+        }
+    }
+
+    /// DBRX: d_model, n_heads, n_layers at the top; KV heads under `attn_config`; experts, top-k and the expert width
+    /// under `ffn_config`. Every layer is MoE, each expert a GLU of `ffn_hidden_size` (SiLU); embeddings untied.
+    static func dbrx(_ fields: FieldReader) throws(CostModelError) -> TransformerModel {
+        guard let attention = try fields.nested("attn_config") else { throw fields.fail("attn_config", nil, "is required for DBRX") }
+        guard let ffn = try fields.nested("ffn_config") else { throw fields.fail("ffn_config", nil, "is required for DBRX") }
+        let heads = try fields.int("n_heads")
+        let width = try ffn.int("ffn_hidden_size")
+        let moe = MixtureOfExperts(experts: try ffn.int("moe_num_experts"), topK: try ffn.int("moe_top_k"), expertFFNHiddenSize: width)
+        return TransformerModel(name: try fields.string("_name_or_path") ?? fields.source, layers: try fields.int("n_layers"),
+                                hiddenSize: try fields.int("d_model"), heads: heads, kvHeads: try attention.int("kv_n_heads", default: heads),
+                                ffnHiddenSize: width, gatedFFN: true, vocabSize: try fields.int("vocab_size"),
+                                tiedEmbeddings: try fields.bool("tie_word_embeddings", default: false), moe: moe)
+    }
+
+    /// transformers' `Gemma3TextConfig` defaults (v4.50), for the keys Gemma 3's published configs leave out.
+    /// Numbers are boxed as the JSON reader boxes them, so the defaults read like the file's own keys.
+    static var gemma3TextDefaults: [String: Any] {
+        let numbers: [String: Int] = ["vocab_size": 262_208, "hidden_size": 2304, "intermediate_size": 9216,
+                                      "num_hidden_layers": 26, "num_attention_heads": 8, "num_key_value_heads": 4,
+                                      "head_dim": 256, "sliding_window": 4096, "sliding_window_pattern": 6]
+        var defaults: [String: Any] = numbers.mapValues { NSNumber(value: $0) }
+        defaults["hidden_activation"] = "gelu_pytorch_tanh"
+        defaults["tie_word_embeddings"] = NSNumber(value: true)
+        return defaults
+    }
+
+    /// Gemma 3 (`gemma3`): the language model under `text_config` with transformers' defaults filled in, and a
+    /// SigLIP vision tower under `vision_config` whose patches are average-pooled to `mm_tokens_per_image` tokens and
+    /// projected to the LLM's width by one linear map.
+    static func gemma3(_ fields: FieldReader) throws(CostModelError) -> TransformerModel {
+        guard let text = try fields.nested("text_config") else {
+            throw fields.fail("text_config", nil, "is required for a Gemma 3 config (the language model's keys)")
+        }
+        let filled = FieldReader(source: text.source, values: gemma3TextDefaults.merging(text.values) { _, given in given },
+                                 prefix: text.prefix)
+        var model = try huggingFaceText(filled, type: "gemma3_text")
+        model.name = try fields.string("_name_or_path") ?? fields.source
+        if let vision = try fields.nested("vision_config") {
+            let image = try vision.int("image_size", default: 896), patch = try vision.int("patch_size", default: 14)
+            try CostModelError.positive(patch, vision.source, "vision_config.patch_size")
+            let tokens = try fields.int("mm_tokens_per_image", default: 256)
+            let patchesPerSide = image / patch, tokensPerSide = Int(Double(tokens).squareRoot())
+            guard tokensPerSide > 0, tokensPerSide * tokensPerSide == tokens, patchesPerSide % tokensPerSide == 0 else {
+                throw fields.fail("mm_tokens_per_image", tokens, "must be a square number whose side divides the \(patchesPerSide) patches per side")
+            }
+            model.vision = VisionEncoder(layers: try vision.size("num_hidden_layers"), hiddenSize: try vision.size("hidden_size"),
+                                         mlpHiddenSize: try vision.size("intermediate_size"),
+                                         spatialMergeSize: patchesPerSide / tokensPerSide, outputSize: model.hiddenSize,
+                                         poolsPatches: true)
+        }
+        return model
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+@testable import CostModel
+
+/// Current model families whose configs do not follow Llama's keys, from copies of their published `config.json`
+/// under Examples/models, against their published parameter counts (within 1 %).
+@Suite struct ConfigFamiliesTests {
+    static func load(_ name: String) throws -> TransformerModel {
+        let url = ModelShapeTests.examples.appendingPathComponent(name)
+        return try TransformerModel.load(data: try Data(contentsOf: url), source: url.lastPathComponent)
+    }
+
+    static func within(_ value: Double, _ published: Double, _ tolerance: Double = 0.01) -> Bool {
+        abs(value / published - 1) <= tolerance
+    }
+
+    /// DBRX: 132 B total, 36 B active (Databricks' model card); 16 experts, 4 active, fields under attn_config/ffn_config.
+    @Test func dbrx() throws {
+        let model = try Self.load("dbrx-base.config.json")
+        #expect(model.layers == 40 && model.kvHeads == 8 && model.moe?.experts == 16 && model.moe?.topK == 4)
+        #expect(Self.within(model.parameters.total, 132e9), "\(model.parameters.total)")
+        #expect(Self.within(model.parameters.active, 36e9, 0.02), "\(model.parameters.active)")
+    }
+
+    /// Gemma 3 27B: 27.43 B with its SigLIP tower (Hugging Face's count for gemma-3-27b-it); vocab, tying and the
+    /// 5:1 local/global pattern come from transformers' defaults, which the config leaves out.
+    @Test func gemma3() throws {
+        let model = try Self.load("gemma-3-27b-it.config.json")
+        #expect(model.vocabSize == 262_208 && model.tiedEmbeddings && model.gatedFFN)
+        #expect(model.slidingWindow == 1024 && model.slidingWindowLayers == 62 - 62 / 6)
+        let vision = try #require(model.vision)
+        #expect(vision.poolsPatches && vision.spatialMergeSize == 4 && vision.layers == 27)
+        #expect(Self.within(model.parameters.total + vision.parameters, 27.43e9), "\(model.parameters.total + vision.parameters)")
+    }
+
+    /// DeepSeek-MoE 16B (`model_type: deepseek`): 16.4 B total, 2.8 B active; 2 shared and 64 routed experts, the first
+    /// layer dense.
+    @Test func deepSeekMoE() throws {
+        let model = try Self.load("deepseek-moe-16b-base.config.json")
+        #expect(model.mla == nil && model.moe?.sharedExperts == 2 && model.moe?.denseLayers == 1)
+        #expect(Self.within(model.parameters.total, 16.4e9), "\(model.parameters.total)")
+        #expect(Self.within(model.parameters.active, 2.8e9, 0.02), "\(model.parameters.active)")
+    }
+
+    /// MiniMax-M2: 230 B total, 10 B active (MiniMax's model card, which counts the active figure without the
+    /// embedding and output head); 256 experts, 8 active.
+    @Test func miniMaxM2() throws {
+        let model = try Self.load("minimax-m2.config.json")
+        #expect(model.moe?.experts == 256 && model.moe?.expertFFNHiddenSize == 1536)
+        #expect(Self.within(model.parameters.total, 230e9), "\(model.parameters.total)")
+        let counts = model.parameters
+        let activeInLayers = counts.active - counts.embedding - counts.outputHead
+        #expect(Self.within(activeInLayers, 10e9, 0.03), "\(activeInLayers)")
+    }
+
+    /// The type is read first: an unsupported family says so, not that a Llama key is missing; families whose layers
+    /// the cost model cannot price are refused with the reason.
+    @Test(arguments: [("{\"model_type\": \"minimax\", \"hidden_size\": 6144}", "lightning"),
+                      ("{\"model_type\": \"jamba\"}", "Mamba"),
+                      ("{\"model_type\": \"bloomz_future\", \"n_head\": 4}", "not supported; use one of")])
+    func unsupportedFamiliesAreNamedFirst(json: String, reason: String) {
+        #expect {
+            try TransformerModel.load(data: Data(json.utf8), source: "config.json")
+        } throws: { error in
+            let error = error as? CostModelError
+            return error?.field == "model_type" && error?.reason.contains(reason) == true
+        }
+    }
+}
