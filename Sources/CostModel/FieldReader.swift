@@ -26,8 +26,8 @@ struct FieldReader {
             let text = String(decoding: data, as: UTF8.self)
             do {
                 // Repeated keys first: YAML keeps the last value silently, where a reader would expect either.
-                if let node = try Yams.compose(yaml: text), let repeated = repeatedKey(in: node, path: "") {
-                    throw CostModelError(source: source, field: repeated, value: "", reason: "the key is repeated in its mapping; give it once")
+                if let node = try Yams.compose(yaml: text), let problem = keyProblem(in: node, path: "") {
+                    throw CostModelError(source: source, field: problem.path, value: "", reason: problem.reason)
                 }
                 parsed = try Yams.load(yaml: text)
             } catch let error as CostModelError {
@@ -42,20 +42,23 @@ struct FieldReader {
         return FieldReader(source: source, values: mapping)
     }
 
-    /// The path of the first key a mapping repeats, if any.
-    private static func repeatedKey(in node: Node, path: String) -> String? {
+    /// The first key that is repeated in its mapping or is not a plain value (YAML allows a mapping or a list as a
+    /// key, which no ParaPlan file has and which the YAML library cannot turn into a dictionary key), if any.
+    private static func keyProblem(in node: Node, path: String) -> (path: String, reason: String)? {
         switch node {
         case .mapping(let mapping):
             var seen = Set<String>()
             for (key, value) in mapping {
-                let name = key.string ?? "\(key)"
-                guard seen.insert(name).inserted else { return path + name }
-                if let inner = repeatedKey(in: value, path: path + name + ".") { return inner }
+                guard let name = key.scalar?.string else {
+                    return (path + "[\(seen.count)]", "a key must be a plain name, not a mapping or a list")
+                }
+                guard seen.insert(name).inserted else { return (path + name, "the key is repeated in its mapping; give it once") }
+                if let inner = keyProblem(in: value, path: path + name + ".") { return inner }
             }
             return nil
         case .sequence(let sequence):
             for (index, item) in sequence.enumerated() {
-                if let inner = repeatedKey(in: item, path: path + "[\(index)].") { return inner }
+                if let inner = keyProblem(in: item, path: path + "[\(index)].") { return inner }
             }
             return nil
         default:
