@@ -22,6 +22,10 @@ struct FieldReader {
         if source.lowercased().hasSuffix(".json") {
             parsed = try? JSONSerialization.jsonObject(with: data)
             if parsed == nil { throw CostModelError(source: source, field: "file", value: "", reason: "not valid JSON") }
+            // JSON is YAML too: its composed tree shows a repeated key, which JSONSerialization keeps one of silently.
+            if let node = try? Yams.compose(yaml: String(decoding: data, as: UTF8.self)), let problem = keyProblem(in: node, path: "") {
+                throw CostModelError(source: source, field: problem.path, value: "", reason: problem.reason)
+            }
         } else {
             let text = String(decoding: data, as: UTF8.self)
             do {

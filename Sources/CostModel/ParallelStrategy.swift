@@ -86,11 +86,18 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
     /// Micro-batches each pipeline runs per iteration.
     public var microBatchesPerPipeline: Int { globalBatch / max(1, dataParallel * microBatch) }
 
+    /// Whether the layers do not split evenly over the (virtual) pipeline stages: Megatron-LM's flags refuse such a
+    /// layout, Megatron-Core runs it with `--pipeline-model-parallel-layout` (the busiest stage sets the pace).
+    public func unevenPipeline(model: TransformerModel) -> Bool {
+        pipelineParallel > 1 && model.layers % (pipelineParallel * interleave) != 0
+    }
+
     /// Soft problems: the layout runs, but not as well as it could.
     public func warnings(model: TransformerModel) -> [String] {
         var warnings: [String] = []
         if model.layers % (pipelineParallel * interleave) != 0 {
-            warnings.append("--pp × --interleave (\(pipelineParallel * interleave)) does not divide the \(model.layers) layers: stages are uneven and the busiest one sets the pace")
+            warnings.append("--pp × --interleave (\(pipelineParallel * interleave)) does not divide the \(model.layers) layers: stages are uneven, "
+                            + "the busiest one sets the pace, and Megatron needs --pipeline-model-parallel-layout (--format megatron prints it)")
         }
         if model.kvHeads % tensorParallel != 0 {
             warnings.append("--tp \(tensorParallel) does not divide the \(model.kvHeads) KV heads: KV projections are replicated across TP ranks")

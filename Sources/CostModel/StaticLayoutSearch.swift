@@ -88,8 +88,10 @@ public struct StaticLayoutSearch: Sendable {
     }
 
     /// Estimates every candidate (on all cores) and ranks those that fit.
-    public func search(template: ParallelStrategy, contextParallel: [Int]? = nil) -> Outcome {
-        let layouts = candidates(template: template, contextParallel: contextParallel)
+    /// `including` keeps only the layouts a caller allows (degrees fixed by the user, even stages).
+    public func search(template: ParallelStrategy, contextParallel: [Int]? = nil,
+                       including: (ParallelStrategy) -> Bool = { _ in true }) -> Outcome {
+        let layouts = candidates(template: template, contextParallel: contextParallel).filter(including)
         let estimates = Mutex([IterationEstimate?](repeating: nil, count: layouts.count))
         let estimator = self.estimator
         DispatchQueue.concurrentPerform(iterations: layouts.count) { index in

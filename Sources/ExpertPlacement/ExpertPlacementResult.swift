@@ -23,6 +23,9 @@ public struct ExpertPlacementResult: Sendable {
 
     public var layerCount: Int { layers.count }
     public func gpus(layer: Int) -> [[Int]] { layers[layer].placement.gpus }
+    /// Every layer's slot map (`[layer][gpu][slot]` = expert), the form `plan(loads:origins:previous:)` takes back as
+    /// the placement now running.
+    public var slotMaps: [[[Int]]] { layers.map(\.placement.gpus) }
     public func shares(layer: Int) -> [[Double]] { layers[layer].placement.shares }
     /// The candidate each layer's placement came from (longest-first, origin-affinity, eplb-…+lp, previous).
     public func candidate(layer: Int) -> String { layers[layer].candidate }

@@ -9,6 +9,14 @@ public struct LayoutsRequest: Sendable {
     public var contextParallel: [Int] = [1]
     public var top = 10
     public var allVariants = false
+    /// Degrees the user fixed (`--tp 4,8`, `--pp`, `--ep`, `--micro-batch`); nil leaves them to the search.
+    public var tensorParallel: [Int]?
+    public var pipelineParallel: [Int]?
+    public var expertParallel: [Int]?
+    public var microBatches: [Int]?
+    /// Only layouts whose layers split evenly over the (virtual) stages: what Megatron-LM's flags accept without
+    /// `--pipeline-model-parallel-layout`.
+    public var evenStagesOnly = false
 
     public init(inputs: CostModelInputs, shape: BatchShape) {
         self.inputs = inputs
@@ -24,17 +32,22 @@ public struct LayoutsRequest: Sendable {
         public let usableGiB: Double
 
         public var report: LayoutsReport {
-            LayoutsReport(tried: search.tried, fitting: search.ranked.count, layouts: shown.map(LayoutsReport.Entry.init))
+            LayoutsReport(tried: search.tried, fitting: search.ranked.count, layouts: shown.map { LayoutsReport.Entry($0, model: model) })
         }
     }
 
     /// `--cp 1,2,4` as the list of degrees, naming a bad item.
     public static func contextDegrees(_ text: String) throws(FrontendError) -> [Int] {
+        try degrees(text, flag: "--cp")
+    }
+
+    /// A comma-separated list of degrees for `flag` (`--tp 4,8`), naming a bad item.
+    public static func degrees(_ text: String, flag: String) throws(FrontendError) -> [Int] {
         var degrees: [Int] = []
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
             let trimmed = item.trimmingCharacters(in: .whitespaces)
             guard let degree = Int(trimmed), degree >= 1, degree <= Limits.gpus else {
-                throw .badInput("--cp", value: trimmed, "must list whole numbers from 1 to \(Limits.gpus), comma-separated")
+                throw .badInput(flag, value: String(trimmed.prefix(40)), "must list whole numbers from 1 to \(Limits.gpus), comma-separated")
             }
             degrees.append(degree)
         }
@@ -63,7 +76,19 @@ public struct LayoutsRequest: Sendable {
         let options = EstimateOptions(profile: profile, memoryHeadroom: headroom)
         let search = StaticLayoutSearch(model: model, cluster: cluster, options: options)
         let usable = options.usableMemoryBytes(of: cluster.gpu) / 1_073_741_824
-        let outcome = search.search(template: template, contextParallel: degrees)
+        for (flag, values) in [("--tp", tensorParallel), ("--pp", pipelineParallel), ("--ep", expertParallel), ("--micro-batch", microBatches)] {
+            if let values, values.isEmpty || values.contains(where: { $0 < 1 || $0 > Limits.gpus }) {
+                throw .badInput(flag, value: values.map(String.init).joined(separator: ","),
+                                "must list whole numbers from 1 to \(Limits.gpus), comma-separated")
+            }
+        }
+        let (tp, pp, ep, micro, even) = (tensorParallel.map(Set.init), pipelineParallel.map(Set.init), expertParallel.map(Set.init),
+                                         microBatches.map(Set.init), evenStagesOnly)
+        let outcome = search.search(template: template, contextParallel: degrees) { layout in
+            (tp?.contains(layout.tensorParallel) ?? true) && (pp?.contains(layout.pipelineParallel) ?? true)
+                && (ep?.contains(layout.expertParallel) ?? true) && (micro?.contains(layout.microBatch) ?? true)
+                && !(even && layout.unevenPipeline(model: model))
+        }
         guard !outcome.ranked.isEmpty else {
             let least = outcome.leastMemoryBytes.map { String(format: "the smallest needs %.1f GiB", $0 / 1_073_741_824) }
                 ?? "none is valid for this batch shape"
@@ -86,13 +111,19 @@ public struct LayoutsReport: Encodable, Sendable {
         public let mfu: Double
         public let tokensPerSecondPerGPU: Double
         public let memoryBytes: Double
+        /// The layers do not split evenly over the (virtual) stages: Megatron needs `--pipeline-model-parallel-layout`.
+        public let unevenPipeline: Bool
+        /// The layout as Megatron-LM's command-line arguments.
+        public let megatronArguments: [String]
 
-        public init(_ ranked: StaticLayoutSearch.Ranked) {
+        public init(_ ranked: StaticLayoutSearch.Ranked, model: TransformerModel) {
             strategy = ranked.strategy
             iterationSeconds = ranked.estimate.iterationSeconds
             mfu = ranked.estimate.mfu
             tokensPerSecondPerGPU = ranked.estimate.tokensPerSecondPerGPU
             memoryBytes = ranked.estimate.memory.peak
+            unevenPipeline = ranked.strategy.unevenPipeline(model: model)
+            megatronArguments = MegatronArguments.commandLine(model: model, strategy: ranked.strategy)
         }
     }
 

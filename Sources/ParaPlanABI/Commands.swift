@@ -60,11 +60,18 @@ enum Commands {
     }
 
     private static func layouts(_ text: String) throws(FrontendError) -> Data {
-        let reader = try OptionsReader(json: text, allowed: costInputKeys.union(shapeKeys).union(["cp", "top", "all-variants"]))
+        let reader = try OptionsReader(json: text, allowed: costInputKeys.union(shapeKeys).union([
+            "cp", "top", "all-variants", "tp", "pp", "ep", "micro-batch", "even-stages",
+        ]))
         var request = LayoutsRequest(inputs: try inputs(reader), shape: try shape(reader))
         request.contextParallel = try reader.ints("cp") ?? [1]
         request.top = try reader.int("top", default: 10)
         request.allVariants = try reader.bool("all-variants")
+        request.tensorParallel = try reader.ints("tp")
+        request.pipelineParallel = try reader.ints("pp")
+        request.expertParallel = try reader.ints("ep")
+        request.microBatches = try reader.ints("micro-batch")
+        request.evenStagesOnly = try reader.bool("even-stages")
         return try json(try request.run().report)
     }
 

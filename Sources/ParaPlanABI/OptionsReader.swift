@@ -80,7 +80,7 @@ struct OptionsReader {
     func ints(_ key: String) throws(FrontendError) -> [Int]? {
         guard let value = values[key] else { return nil }
         switch value {
-        case .string(let text): return try LayoutsRequest.contextDegrees(text)
+        case .string(let text): return try LayoutsRequest.degrees(text, flag: flag(key))
         case .number: return [try required(key)]
         case .array(let items):
             guard items.count <= 1_024 else { throw .badInput(flag(key), value: "\(items.count) items", "give at most 1024") }

@@ -30,7 +30,9 @@ struct EstimateCommand: ParsableCommand {
     @Flag(help: "Do not overlap the data-parallel gradient reduction with backward.") var noOverlapGradReduce = false
     @Flag(help: "Attention stores s×s scores (no FlashAttention).") var noFlashAttention = false
     @Flag(help: "Count causal attention as half of the s² FLOPs (NeMo's convention; Megatron's is full).") var causalHalved = false
-    @Flag(help: "Print JSON (sorted keys).") var json = false
+    @Flag(help: "Print JSON (sorted keys); the same as --format json.") var json = false
+    @Option(help: "table (default), json, megatron (Megatron-LM arguments) or nemo (NeMo 2 / Megatron-Bridge config keys).")
+    var format: LayoutFormat = .table
 
     func run() throws {
         var request = EstimateRequest(inputs: try inputs.request(), shape: try shape.shape())
@@ -39,8 +41,10 @@ struct EstimateCommand: ParsableCommand {
         (request.microBatch, request.recompute, request.sequenceParallel, request.interleave) = (microBatch, recompute, sequenceParallel, interleave)
         (request.noOverlapGradReduce, request.noFlashAttention, request.causalHalved) = (noOverlapGradReduce, noFlashAttention, causalHalved)
         let outcome = try request.run()
-        if json {
+        if json || format == .json {
             try printJSON(EstimateReport(outcome.estimate))
+        } else if format == .megatron || format == .nemo {
+            print(LayoutFormat.render(format, model: outcome.model, strategy: outcome.strategy))
         } else {
             print(EstimateText.render(model: outcome.model, cluster: outcome.cluster, strategy: outcome.strategy, estimate: outcome.estimate,
                                       headroom: outcome.headroom))

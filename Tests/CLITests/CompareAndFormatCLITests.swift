@@ -87,7 +87,7 @@ import Testing
         #expect(lines.count == 6, "\(outcome.stdout)")
         #expect(lines[0].contains("16 GPUs") && lines[0].contains("fit in 71.7 GiB usable per GPU"), "\(lines[0])")
         #expect(lines[1].hasPrefix("rank  TP  PP  CP  DP  EP"))
-        let times = lines.dropFirst(2).compactMap { line in line.split(separator: " ").dropFirst(9).first.flatMap { Double($0) } }
+        let times = lines.dropFirst(2).compactMap { line in line.split(separator: " ").dropFirst(10).first.flatMap { Double($0) } }
         #expect(times.count == 4 && times == times.sorted(), "\(times)")
         let json = try CLIRunner.run(["layouts", "--model", "llama-3-8b", "--cluster", "hgx-h100:2", "--global-batch", "64",
                                       "--seq-len", "8192", "--json"])

@@ -48,3 +48,25 @@ import Testing
         #expect(abs(straggling.breakdown.compute / nominal.breakdown.compute - 2) < 1e-9)
     }
 }
+
+/// YAML lets a mapping or a list be a key; the YAML library traps turning one into a dictionary key (found by
+/// scripts/fuzz.py), so the reader refuses it first, naming its place.
+@Suite struct YAMLKeyTests {
+    @Test(arguments: ["? [a]\n: 1\n", "gpu: h100-sxm\nnodes: 1\ngpusPerNode: 8\nefficiency:\n  {}: 1\n", "? {a: 1}\n: 2\n"])
+    func structuredKeysAreRefused(yaml: String) {
+        #expect {
+            try Cluster.load(data: Data(yaml.utf8), source: "cluster.yaml")
+        } throws: { ($0 as? CostModelError)?.reason.contains("a key must be a plain name") == true }
+    }
+}
+
+/// JSON readers keep one of two equal keys silently (Foundation the last); a repeated key in a JSON config is refused.
+@Suite struct JSONRepeatedKeyTests {
+    @Test func repeatedKeyInAModelConfigIsNamed() {
+        let json = #"{"model_type": "llama", "hidden_size": 4096, "hidden_size": 8192, "num_attention_heads": 32,"#
+            + #" "num_hidden_layers": 2, "intermediate_size": 100, "vocab_size": 1000}"#
+        #expect {
+            try TransformerModel.load(data: Data(json.utf8), source: "config.json")
+        } throws: { ($0 as? CostModelError)?.field == "hidden_size" }
+    }
+}

@@ -72,6 +72,10 @@ class RankedLayout:
     mfu: float
     tokens_per_second_per_gpu: float
     memory_bytes: float
+    #: The layers do not split evenly over the virtual stages (Megatron needs ``--pipeline-model-parallel-layout``).
+    uneven_pipeline: bool = False
+    #: The layout as Megatron-LM command-line arguments.
+    megatron_arguments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,11 +167,17 @@ def estimate(model: Source, cluster: Source | None = None, *, global_batch: int,
 
 
 def layouts(model: Source, cluster: Source | None = None, *, global_batch: int, seq_len: int, cp: Sequence[int] = (1,),
+            tp: Sequence[int] | None = None, pp: Sequence[int] | None = None, ep: Sequence[int] | None = None,
+            micro_batch: Sequence[int] | None = None, even_stages: bool = False,
             top: int = 10, all_variants: bool = False, zero: int = 1, fp8: bool = False, fp8_recipe: str | None = None,
             grad_reduce_bf16: bool = False, tp_comm_overlap: bool = False, memory_headroom: float = 0.1,
             gpu: str | None = None, nodes: int | None = None, gpus_per_node: int = 8,
             profile: Source | None = None) -> Layouts:
-    """Every static layout of the cluster ranked by predicted iteration time (``paraplan layouts``)."""
+    """Every static layout of the cluster ranked by predicted iteration time (``paraplan layouts``).
+
+    ``tp``, ``pp``, ``ep`` and ``micro_batch`` fix those degrees to the values listed; ``even_stages`` keeps only
+    layouts whose layers split evenly over the virtual stages. Each layout carries its Megatron-LM arguments.
+    """
     request = _cost_inputs(model, cluster, gpu, nodes, gpus_per_node, profile)
     if isinstance(cp, (str, bytes)) or not isinstance(cp, Sequence):
         raise InputError(f"cp = {cp!r}: must be a list of context-parallel degrees")
@@ -176,9 +186,18 @@ def layouts(model: Source, cluster: Source | None = None, *, global_batch: int, 
                     "tp_comm_overlap": tp_comm_overlap, "memory_headroom": memory_headroom})
     options = json.loads(_inputs.options(request))
     options["cp"] = [_whole("cp", value) for value in cp]
+    for name, values in (("tp", tp), ("pp", pp), ("ep", ep), ("micro-batch", micro_batch)):
+        if values is None:
+            continue
+        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+            raise InputError(f"{name.replace('-', '_')} = {values!r}: must be a list of degrees")
+        options[name] = [_whole(name.replace("-", "_"), value) for value in values]
+    if even_stages:
+        options["even-stages"] = True
     d = json.loads(_native.call("layouts", json.dumps(options)))
     return Layouts(d["tried"], d["fitting"], [RankedLayout(e["strategy"], e["iterationSeconds"], e["mfu"], e["tokensPerSecondPerGPU"],
-                                                          e["memoryBytes"]) for e in d["layouts"]])
+                                                          e["memoryBytes"], e["unevenPipeline"], tuple(e["megatronArguments"]))
+                                             for e in d["layouts"]])
 
 
 def presets() -> Presets:

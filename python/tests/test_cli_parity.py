@@ -160,6 +160,18 @@ def test_estimate_and_layouts_match_cli_json(cli: Path) -> None:
     assert (ranked.tried, ranked.fitting) == (expected["tried"], expected["fitting"])
     assert [layout.strategy for layout in ranked.layouts] == [entry["strategy"] for entry in expected["layouts"]]
     assert [layout.iteration_seconds for layout in ranked.layouts] == [entry["iterationSeconds"] for entry in expected["layouts"]]
+    assert [list(layout.megatron_arguments) for layout in ranked.layouts] == [e["megatronArguments"] for e in expected["layouts"]]
+
+    # Degrees fixed as lists, and only layouts Megatron-LM's flags accept without a pipeline layout.
+    done = run_cli(cli, "layouts", "--model", "mixtral-8x7b", "--cluster", "hgx-h100:4", "--global-batch", "256", "--seq-len",
+                   "4096", "--tp", "1,2", "--even-stages", "--json")
+    assert done.returncode == 0, done.stderr
+    expected = json.loads(done.stdout)
+    ranked = paraplan.layouts("mixtral-8x7b", "hgx-h100:4", global_batch=256, seq_len=4096, tp=[1, 2], even_stages=True)
+    assert [layout.strategy for layout in ranked.layouts] == [entry["strategy"] for entry in expected["layouts"]]
+    assert all(layout.strategy["tensorParallel"] in (1, 2) and not layout.uneven_pipeline for layout in ranked.layouts)
+    with pytest.raises(paraplan.InputError, match="tp"):
+        paraplan.layouts("mixtral-8x7b", "hgx-h100:4", global_batch=256, seq_len=4096, tp=8)  # type: ignore[arg-type]
 
 
 def test_plan_tools_match_cli(cli: Path, tmp_path: Path) -> None:
