@@ -1,3 +1,5 @@
+import HeapModule
+
 /// verl's `karmarkar_karp(values, k, equal_size)` (largest differencing method), written from its description
 /// (../shared/references/balance.md §2.2): states of k sets, merged largest-spread first, A's j-th largest set taking
 /// B's j-th smallest.
@@ -46,14 +48,12 @@ enum KarmarkarKarp {
                 states.append(State(sets: [single(index)] + [PartSet](repeating: .empty, count: k - 1)))
             }
         }
-        // A priority order by spread (then by the largest set); a sorted array is enough at these sizes.
-        func precedes(_ a: State, _ b: State) -> Bool {
-            a.spread != b.spread ? a.spread > b.spread : (a.sets.first?.sum ?? 0) > (b.sets.first?.sum ?? 0)
-        }
-        while states.count > 1 {
-            states.sort(by: precedes)
-            var a = states.removeFirst()
-            let b = states.removeFirst()
+        // The largest spread first (then the largest set, then the earliest made): a heap, so n states merge in
+        // O(n log n); the insertion number reproduces the stable order a re-sorted list would give.
+        var queue = Heap(states.enumerated().map { Queued(state: $0.element, order: $0.offset) })
+        var made = states.count
+        while queue.count > 1 {
+            guard var a = queue.popMax()?.state, let b = queue.popMax()?.state else { break }
             for j in 0..<k {
                 let taken = b.sets[k - 1 - j]
                 guard taken.head >= 0 else { continue }
@@ -63,9 +63,10 @@ enum KarmarkarKarp {
                 a.sets[j].count += taken.count
             }
             sortDescending(&a.sets)
-            states.append(a)
+            queue.insert(Queued(state: a, order: made))
+            made += 1
         }
-        return states.first?.sets.map { set in
+        return queue.max?.state.sets.map { set in
             var items: [Int] = []
             items.reserveCapacity(set.count)
             var item = set.head
@@ -75,6 +76,22 @@ enum KarmarkarKarp {
             }
             return items.sorted()
         } ?? []
+    }
+
+    /// A state in the merge queue: greater means merged sooner.
+    private struct Queued: Comparable {
+        var state: State
+        var order: Int
+
+        static func < (lhs: Queued, rhs: Queued) -> Bool {
+            let (a, b) = (lhs.state, rhs.state)
+            if a.spread != b.spread { return a.spread < b.spread }
+            let (first, second) = (a.sets.first?.sum ?? 0, b.sets.first?.sum ?? 0)
+            if first != second { return first < second }
+            return lhs.order > rhs.order
+        }
+
+        static func == (lhs: Queued, rhs: Queued) -> Bool { lhs.order == rhs.order }
     }
 
     /// Whether `lhs` orders before `rhs` in a descending set order (verl compares (sum, count, items)).

@@ -86,17 +86,38 @@ public struct GNNPipelineCost: Sendable {
     /// the work, a fixed overhead per layer, its mirror exchange among the ways and its boundary send.
     public func stageSeconds(layers: Range<Int>, stage: Int, stages: Int, ways: Int, chunksPerWay: Int,
                              mirrors: Int) -> (forward: Double, backward: Double) {
-        let perChunk = 1 / (Double(ways) * Double(chunksPerWay))
+        let pieces = chunkPieces(ways: ways, chunksPerWay: chunksPerWay, mirrors: mirrors, layers: layers)
         var compute = 0.0, mirrorBytes = 0.0
-        for l in layers {
-            compute += layerSeconds(l) * perChunk
-            // Each way sends its share of the mirrors: M / D per GPU per layer, split over its chunks.
-            if ways > 1 { mirrorBytes += Double(mirrors) / Double(ways) / Double(chunksPerWay) * Double(model.aggregationWidth(l)) * bytesPerElement }
+        for l in layers.indices {
+            compute += pieces.compute[l - layers.lowerBound]
+            mirrorBytes += pieces.mirrorBytes[l - layers.lowerBound]
         }
-        let overhead = Double(layers.count) * chunkOverheadSeconds
+        return stageSeconds(compute: compute, mirrorBytes: mirrorBytes, layerCount: layers.count, lastLayer: layers.upperBound - 1,
+                            stage: stage, stages: stages, ways: ways, chunksPerWay: chunksPerWay)
+    }
+
+    /// What one chunk of each layer in `layers` adds to its stage: compute seconds and mirror bytes sent. A search
+    /// takes them once and sums ranges itself, instead of pricing every layer of every candidate range again.
+    public func chunkPieces(ways: Int, chunksPerWay: Int, mirrors: Int, layers: Range<Int>? = nil)
+        -> (compute: [Double], mirrorBytes: [Double]) {
+        let perChunk = 1 / (Double(ways) * Double(chunksPerWay))
+        let range = layers ?? 0..<model.layers
+        let compute = range.map { layerSeconds($0) * perChunk }
+        // Each way sends its share of the mirrors: M / D per GPU per layer, split over its chunks.
+        let mirrorBytes = range.map { l in
+            ways > 1 ? Double(mirrors) / Double(ways) / Double(chunksPerWay) * Double(model.aggregationWidth(l)) * bytesPerElement : 0
+        }
+        return (compute, mirrorBytes)
+    }
+
+    /// A chunk's forward and backward seconds on `stage` from its layers' summed pieces.
+    public func stageSeconds(compute: Double, mirrorBytes: Double, layerCount: Int, lastLayer: Int, stage: Int, stages: Int,
+                             ways: Int, chunksPerWay: Int) -> (forward: Double, backward: Double) {
+        let perChunk = 1 / (Double(ways) * Double(chunksPerWay))
+        let overhead = Double(layerCount) * chunkOverheadSeconds
         let graphComm = ways > 1 ? mirrorBytes / groupBandwidth(ways) : 0
         let boundary = stage < stages - 1
-            ? Double(vertices) * perChunk * Double(model.boundaryWidth(after: layers.upperBound - 1)) * bytesPerElement
+            ? Double(vertices) * perChunk * Double(model.boundaryWidth(after: lastLayer)) * bytesPerElement
                 / pointToPointBandwidth(afterStage: stage, ways: ways)
             : 0
         return (compute / 3 + overhead + graphComm + boundary, compute * 2 / 3 + overhead + graphComm + boundary)

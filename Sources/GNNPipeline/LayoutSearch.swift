@@ -18,19 +18,25 @@ struct LayoutSearch {
     /// (the linear-partition DP, exact for this objective).
     func split(stages: Int, ways: Int, chunksPerWay: Int, mirrors: Int) -> [Range<Int>] {
         let layers = cost.model.layers
-        func stageTime(_ range: Range<Int>, _ stage: Int) -> Double {
-            let time = cost.stageSeconds(layers: range, stage: stage, stages: stages, ways: ways, chunksPerWay: chunksPerWay, mirrors: mirrors)
-            return time.forward + time.backward
-        }
+        // Each layer's piece is priced once; a stage's range is summed as j walks down from i, so the DP is
+        // O(stages · layers²) instead of pricing every layer of every range again (300 layers took 40 s).
+        let pieces = cost.chunkPieces(ways: ways, chunksPerWay: chunksPerWay, mirrors: mirrors)
         // best[s][i]: the least max stage time placing layers 0 ..< i on stages 0 ..< s.
         var best = [[Double]](repeating: [Double](repeating: .infinity, count: layers + 1), count: stages + 1)
         var cut = [[Int]](repeating: [Int](repeating: 0, count: layers + 1), count: stages + 1)
         best[0][0] = 0
         for s in 1...stages {
             for i in s...(layers - (stages - s)) {
-                for j in (s - 1)..<i where best[s - 1][j] < .infinity {
-                    let value = max(best[s - 1][j], stageTime(j..<i, s - 1))
-                    if value < best[s][i] { best[s][i] = value; cut[s][i] = j }
+                var compute = 0.0, mirrorBytes = 0.0
+                // Descending j, keeping ties at the smallest j (as an ascending scan with a strict comparison would).
+                for j in stride(from: i - 1, through: s - 1, by: -1) {
+                    compute += pieces.compute[j]
+                    mirrorBytes += pieces.mirrorBytes[j]
+                    guard best[s - 1][j] < .infinity else { continue }
+                    let time = cost.stageSeconds(compute: compute, mirrorBytes: mirrorBytes, layerCount: i - j, lastLayer: i - 1,
+                                                 stage: s - 1, stages: stages, ways: ways, chunksPerWay: chunksPerWay)
+                    let value = max(best[s - 1][j], time.forward + time.backward)
+                    if value <= best[s][i] { best[s][i] = value; cut[s][i] = j }
                 }
             }
         }

@@ -22,7 +22,10 @@ struct Baselines {
         var figures: [(String, Double)] = []
         let largest = cost.degrees.last ?? cost.gpus
         var best: (seconds: Double, step: [BuiltMicroBatch])?
+        let clock = ContinuousClock()
         for degree in cost.degrees {
+            // Past the budget the remaining degrees are left out (the plan says it is incomplete).
+            if let deadline, clock.now > deadline { break }
             guard let step = homogeneous(degree: degree) else { continue }
             let seconds = step.reduce(0) { $0 + $1.seconds }
             if degree == largest { figures.append(("static-sp-\(degree)", seconds)) }

@@ -33,7 +33,10 @@ struct MicroBatchPacker {
         var placed: [Int] = []
         var left: [Int] = []
         let capacity = table.tokensPerGPU
-        for sequence in order {
+        var position = 0
+        while position < order.count {
+            let sequence = order[position]
+            position += 1
             let row = sequence * columns
             var done = false
             for column in 0..<columns {
@@ -60,11 +63,40 @@ struct MicroBatchPacker {
                 placed.append(sequence)
             } else if mode == .skip {
                 left.append(sequence)
+                // `order` runs longest first and a shorter sequence fits wherever a longer one does, so the sequences
+                // that fit nowhere form a run: find its end by bisection and leave it whole (the same result as
+                // trying each, in time that does not grow with the run).
+                var low = position, high = order.count
+                while low < high {
+                    let middle = (low + high) / 2
+                    if fitsSomewhere(order[middle], groups: groups, heaps: heaps, freeGPUs: freeGPUs, limit: limit) {
+                        high = middle
+                    } else {
+                        low = middle + 1
+                    }
+                }
+                left.append(contentsOf: order[position..<low])
+                position = low
             } else {
                 return nil
             }
         }
         return (groups, placed, left)
+    }
+
+    /// Whether `sequence` could join a group now: a new group on free GPUs, or the least-loaded group of a degree.
+    private func fitsSomewhere(_ sequence: Int, groups: [PackedGroup], heaps: [[Int]], freeGPUs: Int, limit: Double) -> Bool {
+        let row = sequence * table.degrees.count
+        for column in table.degrees.indices {
+            let time = table.time[row + column]
+            guard time <= limit else { continue }
+            if freeGPUs >= table.degrees[column] { return true }
+            if let top = heaps[column].first, groups[top].load + time <= limit,
+               groups[top].tokensPerGPU + table.share[row + column] <= table.tokensPerGPU {
+                return true
+            }
+        }
+        return false
     }
 
     /// The smallest limit (to relative precision) at which all of `order` packs, with its groups; nil if none

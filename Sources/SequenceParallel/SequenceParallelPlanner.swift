@@ -65,8 +65,9 @@ public struct SequenceParallelPlanner: Sendable {
         let deadline = options.timeBudget.map { start + $0 }
         let values = try validated(lengths)
         let builder = StepBuilder(cost: cost, lengths: values)
-        let baselines = Baselines(cost: cost, lengths: values, deadline: deadline).all()
+        // The plan's own search first: under a budget it is what must finish; the baselines take what is left.
         let found = builder.best(grid: Self.grid, deadline: deadline)
+        let baselines = Baselines(cost: cost, lengths: values, deadline: deadline).all()
         // The best homogeneous step is a candidate too: mixing degrees must never lose to it.
         let candidates = [found?.step, baselines.bestStep].compactMap { $0 }
         guard let chosen = candidates.min(by: { total($0) < total($1) }) else {

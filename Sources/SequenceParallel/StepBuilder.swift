@@ -34,19 +34,24 @@ struct StepBuilder {
         var remaining = order
         var result: [BuiltMicroBatch] = []
         let memory = Double(cost.gpus) * cost.tokensPerGPU
+        // Running totals, so a step of many micro-batches does not re-add the whole remainder for each one.
+        var tokens = remaining.reduce(0.0) { $0 + lengths[$1] }
+        var work = remaining.reduce(0.0) { $0 + cheapestWork[$1] }
         while !remaining.isEmpty {
-            let tokens = remaining.reduce(0.0) { $0 + lengths[$1] }
             let needed = max(1, Int((tokens / (memory * fill)).rounded(.up)))
             if needed == 1, let whole = packer.minimumMakespan(remaining) {
                 result.append(BuiltMicroBatch(groups: whole.groups, seconds: whole.limit + cost.beta1))
                 break
             }
-            let work = remaining.reduce(0.0) { $0 + cheapestWork[$1] }
             let anchor = remaining.first.map { fastestTime[$0] } ?? 0
             let target = max(anchor, work / (Double(cost.gpus) * Double(max(needed, 2)))) * scale
             guard let taken = packer.pack(remaining, limit: max(target, anchor), mode: .skip), !taken.placed.isEmpty,
                   let packed = packer.minimumMakespan(taken.placed) else { return nil }
             result.append(BuiltMicroBatch(groups: packed.groups, seconds: packed.limit + cost.beta1))
+            for sequence in taken.placed {
+                tokens -= lengths[sequence]
+                work -= cheapestWork[sequence]
+            }
             remaining = taken.left
         }
         return result
