@@ -33,6 +33,14 @@ public enum SamplesFile {
         return first.hasPrefix("{") ? try jsonLines(lines, source: source) : try csv(lines, source: source)
     }
 
+    /// A JSON value as the file wrote it: a string in quotes, so `"5"` is not mistaken for the number 5.
+    static func shown(_ value: Any) -> String {
+        if let text = value as? String { return "\"\(text.prefix(40))\"" }
+        if value is NSNull { return "null" }
+        if let number = value as? NSNumber, number.isBoolean { return number.boolValue ? "true" : "false" }
+        return "\(value)".prefix(40).description
+    }
+
     private static func jsonLines(_ lines: [String], source: String) throws(ParseError) -> [Sample] {
         var samples: [Sample] = []
         for (number, line) in lines.enumerated() where !line.isEmpty {
@@ -44,21 +52,21 @@ public enum SamplesFile {
                 throw ParseError(source: source, location: location, reason: "unknown key \"\(unknown)\" (expected tokens, images, rank)")
             }
             guard let tokens = whole(object["tokens"]) else {
-                throw ParseError(source: source, location: location, reason: "tokens = \(object["tokens"].map { "\($0)" } ?? "missing"): must be a whole number below 10^15")
+                throw ParseError(source: source, location: location, reason: "tokens = \(object["tokens"].map(Self.shown) ?? "missing"): must be a whole number below 10^15")
             }
             var images: [Int] = []
             if let raw = object["images"] {
                 guard let list = raw as? [Any] else { throw ParseError(source: source, location: location, reason: "images must be a list") }
                 for (index, item) in list.enumerated() {
                     guard let value = whole(item) else {
-                        throw ParseError(source: source, location: location, reason: "images[\(index)] = \(item): must be a whole number below 10^15")
+                        throw ParseError(source: source, location: location, reason: "images[\(index)] = \(Self.shown(item)): must be a whole number below 10^15")
                     }
                     images.append(value)
                 }
             }
             var rank: Int?
             if let raw = object["rank"] {
-                guard let value = whole(raw) else { throw ParseError(source: source, location: location, reason: "rank = \(raw): must be a whole number below 10^15") }
+                guard let value = whole(raw) else { throw ParseError(source: source, location: location, reason: "rank = \(Self.shown(raw)): must be a whole number below 10^15") }
                 rank = value
             }
             samples.append(Sample(tokens: tokens, images: images, loadedRank: rank))

@@ -47,7 +47,9 @@ public struct ExpertPlacementRequest: Sendable {
         do {
             return try planner.plan(loads: loads, origins: origins, previous: previous)
         } catch {
-            throw .badInput(message: error)
+            // A problem with the loads' content names the file (or array) they came from.
+            let message = "\(error)"
+            throw .badInput(message: message.hasPrefix("loads") ? "\(source): \(message)" : message)
         }
     }
 
