@@ -34,6 +34,14 @@ public struct BatchBalanceRequest: Sendable {
         let resolved = try cost.resolve(
             load: { (data, path) throws(CostModelError) in try BatchBalanceCost.load(data: data, source: path) },
             derive: { (model, cluster) throws(CostModelError) in try BatchBalanceCost.derive(model: model, cluster: cluster) })
+        // One DP rank per GPU at least: more ranks than the cluster has GPUs is a mistyped --ranks or --cluster.
+        if case .derived(_, let clusterSource) = cost {
+            let cluster = try CostInputs.cluster(clusterSource)
+            guard ranks <= cluster.gpuCount else {
+                throw .badInput("--ranks", value: "\(ranks)", "is more than the cluster's \(cluster.gpuCount) GPUs "
+                                + "(\(cluster.nodes) node\(cluster.nodes == 1 ? "" : "s") of \(cluster.gpusPerNode))")
+            }
+        }
         do {
             return try BatchBalancer(cost: resolved, options: .init(
                 ranks: ranks, microBatches: microBatches, equalCounts: equalCounts, maxTokensPerMicroBatch: maxTokensPerMicroBatch,
