@@ -76,7 +76,7 @@ import Testing
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("bb-split-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: output) }
         let outcome = try CLIRunner.run(["plan", "batch-balance", "--samples", samples, "--ranks", "64", "--equal-counts",
-                                         "--model", "Examples/models/qwen2-vl-7b.config.json", "--cluster", "hgx-h100:1",
+                                         "--model", "Examples/models/qwen2-vl-7b.config.json", "--cluster", "hgx-h100:8",
                                          "--phases", "encoder,llm", "--split-images", "--output", output])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout.contains("images split: "), "\(outcome.stdout)")
