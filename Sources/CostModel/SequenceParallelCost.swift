@@ -141,11 +141,19 @@ extension SequenceParallelCost {
         let widths = model.attentionWidths
         let bytesPerToken = 2.0 * 2 * Double(model.layers) * (widths.query + widths.key + widths.value + widths.output)
         let collectives = CollectiveModel(cluster: cluster)
+        // Ulysses splits the query heads over the group, so its degree must divide them (DeepSpeed-Ulysses and
+        // FlexSP's head-parallel attention); the vision tower does not bound it, the LLM's heads do.
+        let degrees = powersOfTwo(upTo: gpus).filter { model.heads % $0 == 0 }
         var bandwidth: [Int: Double] = [:]
-        for degree in powersOfTwo(upTo: gpus) where degree > 1 {
+        for degree in degrees where degree > 1 {
             let probe = 1e9
             let seconds = collectives.time(.allToAll, bytes: probe, group: .contiguous(count: degree, gpusPerNode: cluster.gpusPerNode)).seconds
-            bandwidth[degree] = probe / seconds
+            // Past the KV heads each rank still needs whole K and V heads: they are replicated, and the all-to-all
+            // moves max(d, kv) heads of K and V instead of kv; the extra bytes are folded into the degree's rate.
+            let replicated = model.mla == nil && degree > model.kvHeads
+                ? (widths.query + widths.output + 2 * Double(degree * model.headDim)) / (widths.query + widths.key + widths.value + widths.output)
+                : 1
+            bandwidth[degree] = probe / seconds / replicated
         }
         let parameters = model.parameters.total
         let group = GroupPlacement.contiguous(count: gpus, gpusPerNode: cluster.gpusPerNode)
@@ -157,6 +165,7 @@ extension SequenceParallelCost {
         try CostModelError.check(usable > activationPerToken, "--model", "memory", String(format: "%.1f GiB of states per GPU", states / 1_073_741_824),
                                  "leaves no room for activations on \(cluster.gpu.name)")
         return SequenceParallelCost(gpus: gpus, gpusPerNode: cluster.gpusPerNode, alpha1: alpha1, alpha2: alpha2, beta1: beta1,
-                                    bytesPerToken: bytesPerToken, bandwidth: bandwidth, tokensPerGPU: (usable / activationPerToken).rounded(.down))
+                                    bytesPerToken: bytesPerToken, bandwidth: bandwidth, tokensPerGPU: (usable / activationPerToken).rounded(.down),
+                                    degrees: degrees)
     }
 }
