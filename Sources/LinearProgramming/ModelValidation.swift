@@ -44,6 +44,9 @@ extension LinearModel {
     /// for "none", and both backends take 1e20 and beyond as infinite.
     public static let largestMagnitude = 1e18
 
+    /// Where the backends start reading a bound as infinite.
+    public static let infiniteBound = 1e20
+
     private func checkBounds(_ field: String, _ lower: Double, _ upper: Double) throws(SolverError) {
         if lower.isNaN || upper.isNaN || lower == .infinity || upper == -.infinity {
             throw invalid(field + " bounds", "[\(lower), \(upper)]", "bounds must be numbers, lower < +inf, upper > -inf")
@@ -51,6 +54,12 @@ extension LinearModel {
 
         if lower > upper {
             throw invalid(field + " bounds", "[\(lower), \(upper)]", "lower bound exceeds upper bound")
+        }
+        // Both backends read a bound of 1e20 or more as infinite; a lower bound there (or an upper bound at -1e20 or
+        // less) can never be met, and CLP asserts on a finite-looking lower bound past 1e100 (found by scripts/fuzz.py).
+        if lower >= Self.infiniteBound || upper <= -Self.infiniteBound {
+            throw invalid(field + " bounds", "[\(lower), \(upper)]",
+                          "a lower bound of \(Self.infiniteBound) or more (an upper bound of -\(Self.infiniteBound) or less) counts as infinite and cannot be met")
         }
     }
 

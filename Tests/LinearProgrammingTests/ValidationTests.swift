@@ -39,6 +39,22 @@ import LinearProgramming
         #expect(Self.modelProblem { () throws(SolverError) in _ = try solve(model, using: backend) }?.value == "variable #7")
     }
 
+    /// An equality at 1e300 reached CLP as a finite lower bound and tripped its assertion (|lower| < 1e100), aborting
+    /// the process (found by scripts/fuzz.py); bounds from 1e20 count as infinite, so such a row is refused.
+    @Test(arguments: Backend.allCases)
+    func lowerBoundsPastInfinityAreRefused(backend: Backend) {
+        for bound in [1e300, 1e20, -1e20] {
+            var model = LinearModel()
+            let x = model.addVariable("x", upper: 10)
+            model.addConstraint([(x, 1)], bound > 0 ? .equal(bound) : .lessOrEqual(bound), name: "demand")
+            let problem = Self.modelProblem { () throws(SolverError) in _ = try solve(model, using: backend) }
+            #expect(problem?.field == "constraint demand bounds", "\(bound)")
+        }
+        var model = LinearModel()
+        model.addVariable("y", lower: 1e25)
+        #expect(Self.modelProblem { () throws(SolverError) in _ = try solve(model, using: backend) }?.field == "variable y bounds")
+    }
+
     @Test func infiniteRightHandSideOnWrongSideIsRejected() {
         var model = LinearModel()
         let x = model.addVariable("x")
