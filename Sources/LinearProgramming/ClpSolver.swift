@@ -18,11 +18,29 @@ struct ClpSolver {
         if let basis = options.warmStart { copyIn(basis, clp) }
 
         switch options.algorithm {
-        case .automatic where options.warmStart == nil: Clp_initialSolve(clp)
+        case .automatic where options.warmStart == nil: initialSolve(clp)
         case .automatic, .dualSimplex: Clp_dual(clp, 0)
         case .primalSimplex: Clp_primal(clp, 0)
         }
         return read(clp, wallSeconds: seconds(clock.now - start))
+    }
+
+    /// Above this many columns CLP's duplicate-column presolve is turned off: it compares identical columns
+    /// pairwise, so 10^6 of them in one dense row took 147 s before the simplex started (0.01 s without it).
+    static let duplicateColumnSearchLimit = 65_536
+
+    /// CLP's default initial solve (presolve, then the method it picks), without the duplicate-column pass on very
+    /// wide models. Below the limit the call is exactly `Clp_initialSolve`, so planners' plans do not change.
+    private func initialSolve(_ clp: UnsafeMutableRawPointer) {
+        guard model.variables.count > Self.duplicateColumnSearchLimit, let solve = ClpSolve_new() else {
+            Clp_initialSolve(clp)
+            return
+        }
+        defer { ClpSolve_delete(solve) }
+        ClpSolve_setDoDupcol(solve, 0)
+        // Without that pass the automatic choice runs the Idiot crash, which is slower still on such models.
+        ClpSolve_setSolveType(solve, 0 /* ClpSolve::useDual */, 0)
+        Clp_initialSolveWithOptions(clp, solve)
     }
 
     private func load(into clp: UnsafeMutableRawPointer) {

@@ -6,7 +6,7 @@ import CostModel
 struct Baselines {
     let cost: SequenceParallelCost
     let lengths: [Double]
-    /// Under a time budget each degree builds only what the budget leaves room for (at least one grid point).
+    /// Under a time budget the degrees are built while the budget lasts; none once it is spent.
     var deadline: ContinuousClock.Instant? = nil
 
     func homogeneous(degree: Int) -> [BuiltMicroBatch]? {
@@ -14,7 +14,8 @@ struct Baselines {
         var single = cost
         single.degrees = [degree]
         let builder = StepBuilder(cost: single, lengths: lengths)
-        return builder.best(grid: [(1.0, 1.0), (0.95, 1.0), (0.9, 1.0), (1.0, 1.25)], deadline: deadline)?.step
+        return builder.best(grid: [(1.0, 1.0), (0.95, 1.0), (0.9, 1.0), (1.0, 1.25)], deadline: deadline,
+                            optional: true)?.step
     }
 
     /// The baselines' figures, and the best homogeneous step itself (a candidate plan too).

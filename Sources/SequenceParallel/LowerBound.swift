@@ -59,26 +59,43 @@ struct LowerBound {
         return best.isFinite ? best : nil
     }
 
-    private func solveLP(microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)],
+    /// The LP of M micro-batches, solved in its symmetric form: micro-batches 1…M−1 have identical constraints, so
+    /// averaging any solution over them keeps it feasible at the same objective, and an optimum exists in which they
+    /// are equal. One representative with weight M − 1 then gives the same value with 2 × buckets variables instead
+    /// of M × buckets (a million sequences need thousands of micro-batches).
+    func solveLP(microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)],
                          longest: (length: Double, work: Double, fastest: Double)) -> Double? {
         let n = Double(cost.gpus)
+        let others = Double(m - 1)
         var model = LinearModel(name: "sp-lower-bound")
-        let makespans = (0..<m).map { model.addVariable("L\($0)", lower: $0 == 0 ? longest.fastest : 0, objective: 1) }
-        let shares = buckets.indices.map { q in (0..<m).map { i in model.addVariable("y\(q)_\(i)") } }
+        let first = model.addVariable("L0", lower: longest.fastest, objective: 1)
+        let firstShares = buckets.indices.map { model.addVariable("y\($0)_0") }
+        var memory = LinearExpression(buckets.indices.map { Term(firstShares[$0], buckets[$0].length) })
+        var work = LinearExpression(buckets.indices.map { Term(firstShares[$0], buckets[$0].work) })
+        memory.constant = longest.length
+        work.constant = longest.work
+        work.add(first, -n)
+        model.addConstraint(memory, .lessOrEqual(n * cost.tokensPerGPU))
+        model.addConstraint(work, .lessOrEqual(0))
+        guard m > 1 else {
+            for (q, bucket) in buckets.enumerated() { model.addConstraint(.sum([firstShares[q]]), .equal(bucket.count)) }
+            return solved(model, microBatches: m)
+        }
+        // One of the other micro-batches; its makespan counts M − 1 times.
+        let typical = model.addVariable("L1", objective: others)
+        let typicalShares = buckets.indices.map { model.addVariable("y\($0)_1") }
         for (q, bucket) in buckets.enumerated() {
-            model.addConstraint(.sum(shares[q]), .equal(bucket.count))
+            model.addConstraint(LinearExpression([Term(firstShares[q], 1), Term(typicalShares[q], others)]), .equal(bucket.count))
         }
-        for i in 0..<m {
-            var memory = LinearExpression(buckets.indices.map { Term(shares[$0][i], buckets[$0].length) })
-            var work = LinearExpression(buckets.indices.map { Term(shares[$0][i], buckets[$0].work) })
-            if i == 0 {
-                memory.constant = longest.length
-                work.constant = longest.work
-            }
-            work.add(makespans[i], -n)
-            model.addConstraint(memory, .lessOrEqual(n * cost.tokensPerGPU))
-            model.addConstraint(work, .lessOrEqual(0))
-        }
+        let typicalMemory = LinearExpression(buckets.indices.map { Term(typicalShares[$0], buckets[$0].length) })
+        var typicalWork = LinearExpression(buckets.indices.map { Term(typicalShares[$0], buckets[$0].work) })
+        typicalWork.add(typical, -n)
+        model.addConstraint(typicalMemory, .lessOrEqual(n * cost.tokensPerGPU))
+        model.addConstraint(typicalWork, .lessOrEqual(0))
+        return solved(model, microBatches: m)
+    }
+
+    private func solved(_ model: LinearModel, microBatches m: Int) -> Double? {
         guard let solution = try? solve(model, using: .clp), solution.status == .optimal, let objective = solution.objective else {
             return nil
         }

@@ -17,86 +17,38 @@ struct PackedGroup {
 struct MicroBatchPacker {
     let table: SequenceTable
 
-    enum Mode {
-        /// Fail when a sequence cannot be placed.
-        case all
-        /// Leave such sequences out (they go to a later micro-batch).
-        case skip
+    /// Packs `order` (longest first) under `limit`; nil when some sequence does not fit.
+    func pack(_ order: [Int], limit: Double) -> [PackedGroup]? {
+        var filling = Filling(table: table, limit: limit)
+        for sequence in order where !filling.place(sequence) { return nil }
+        return filling.groups
     }
 
-    /// Packs `order` (longest first) under `limit`; nil when `.all` and something does not fit.
-    func pack(_ order: [Int], limit: Double, mode: Mode) -> (groups: [PackedGroup], placed: [Int], left: [Int])? {
-        let columns = table.degrees.count
-        var groups: [PackedGroup] = []
-        var heaps = [[Int]](repeating: [], count: columns)  // per degree: indices into `groups`, min-heap on load
-        var freeGPUs = table.gpus
+    /// Fills one micro-batch from `remaining` under `limit` and removes what it placed; sequences that fit nowhere
+    /// stay for a later micro-batch. Returns the groups and the sequences placed.
+    func take(from remaining: inout RemainingSequences, limit: Double) -> (groups: [PackedGroup], placed: [Int]) {
+        var filling = Filling(table: table, limit: limit)
         var placed: [Int] = []
-        var left: [Int] = []
-        let capacity = table.tokensPerGPU
-        var position = 0
-        while position < order.count {
-            let sequence = order[position]
-            position += 1
-            let row = sequence * columns
-            var done = false
-            for column in 0..<columns {
-                let time = table.time[row + column]
-                guard time <= limit else { continue }
-                let share = table.share[row + column]
-                let degree = table.degrees[column]
-                if freeGPUs >= degree {
-                    groups.append(PackedGroup(degree: degree, load: time, tokensPerGPU: share, sequences: [sequence]))
-                    freeGPUs -= degree
-                    Heap.push(groups.count - 1, into: &heaps[column], groups: groups)
-                    done = true
-                } else if let top = heaps[column].first,
-                          groups[top].load + time <= limit, groups[top].tokensPerGPU + share <= capacity {
-                    groups[top].load += time
-                    groups[top].tokensPerGPU += share
-                    groups[top].sequences.append(sequence)
-                    Heap.siftDown(&heaps[column], groups: groups)
-                    done = true
-                }
-                if done { break }
-            }
-            if done {
+        var position = remaining.live(from: 0)
+        while position < remaining.end {
+            let sequence = remaining.order[position]
+            if filling.place(sequence) {
                 placed.append(sequence)
-            } else if mode == .skip {
-                left.append(sequence)
-                // `order` runs longest first and a shorter sequence fits wherever a longer one does, so the sequences
-                // that fit nowhere form a run: find its end by bisection and leave it whole (the same result as
-                // trying each, in time that does not grow with the run).
-                var low = position, high = order.count
-                while low < high {
-                    let middle = (low + high) / 2
-                    if fitsSomewhere(order[middle], groups: groups, heaps: heaps, freeGPUs: freeGPUs, limit: limit) {
-                        high = middle
-                    } else {
-                        low = middle + 1
-                    }
-                }
-                left.append(contentsOf: order[position..<low])
-                position = low
-            } else {
-                return nil
+                remaining.remove(at: position)
+                position = remaining.live(from: position + 1)
+                continue
             }
-        }
-        return (groups, placed, left)
-    }
-
-    /// Whether `sequence` could join a group now: a new group on free GPUs, or the least-loaded group of a degree.
-    private func fitsSomewhere(_ sequence: Int, groups: [PackedGroup], heaps: [[Int]], freeGPUs: Int, limit: Double) -> Bool {
-        let row = sequence * table.degrees.count
-        for column in table.degrees.indices {
-            let time = table.time[row + column]
-            guard time <= limit else { continue }
-            if freeGPUs >= table.degrees[column] { return true }
-            if let top = heaps[column].first, groups[top].load + time <= limit,
-               groups[top].tokensPerGPU + table.share[row + column] <= table.tokensPerGPU {
-                return true
+            // The order runs longest first and a shorter sequence fits wherever a longer one does, so the sequences
+            // that fit nowhere form a run: find its end by bisection (removed positions keep the order, so they may
+            // be probed too) and skip it whole, in time that does not grow with the run.
+            var low = position + 1, high = remaining.end
+            while low < high {
+                let middle = (low + high) / 2
+                if filling.fitsSomewhere(remaining.order[middle]) { high = middle } else { low = middle + 1 }
             }
+            position = remaining.live(from: low)
         }
-        return false
+        return (filling.groups, placed)
     }
 
     /// The smallest limit (to relative precision) at which all of `order` packs, with its groups; nil if none
@@ -114,8 +66,8 @@ struct MicroBatchPacker {
         var high = low
         var found: [PackedGroup]?
         for _ in 0..<60 {
-            if let packed = pack(order, limit: high, mode: .all) {
-                found = packed.groups
+            if let packed = pack(order, limit: high) {
+                found = packed
                 break
             }
             high *= 1.5
@@ -123,15 +75,74 @@ struct MicroBatchPacker {
         guard var best = found else { return nil }
         while high - low > precision * high {
             let middle = (low + high) / 2
-            if let packed = pack(order, limit: middle, mode: .all) {
+            if let packed = pack(order, limit: middle) {
                 high = middle
-                best = packed.groups
+                best = packed
             } else {
                 low = middle
             }
         }
         // The makespan is the busiest group's actual load, which may sit below the limit.
         return (best.map(\.load).max() ?? 0, best)
+    }
+}
+
+/// The groups of one micro-batch while it is filled under a limit on each group's sequence time.
+private struct Filling {
+    let table: SequenceTable
+    let limit: Double
+    var groups: [PackedGroup] = []
+    /// Per degree: indices into `groups`, a min-heap on load.
+    var heaps: [[Int]]
+    var freeGPUs: Int
+
+    init(table: SequenceTable, limit: Double) {
+        self.table = table
+        self.limit = limit
+        heaps = [[Int]](repeating: [], count: table.degrees.count)
+        freeGPUs = table.gpus
+    }
+
+    /// Places `sequence` at the smallest degree it fits: a new group while GPUs are free, else the least-loaded
+    /// group of that degree; false when it fits nowhere.
+    mutating func place(_ sequence: Int) -> Bool {
+        let row = sequence * table.degrees.count
+        for column in table.degrees.indices {
+            let time = table.time[row + column]
+            guard time <= limit else { continue }
+            let share = table.share[row + column]
+            let degree = table.degrees[column]
+            if freeGPUs >= degree {
+                groups.append(PackedGroup(degree: degree, load: time, tokensPerGPU: share, sequences: [sequence]))
+                freeGPUs -= degree
+                Heap.push(groups.count - 1, into: &heaps[column], groups: groups)
+                return true
+            }
+            if let top = heaps[column].first, groups[top].load + time <= limit,
+               groups[top].tokensPerGPU + share <= table.tokensPerGPU {
+                groups[top].load += time
+                groups[top].tokensPerGPU += share
+                groups[top].sequences.append(sequence)
+                Heap.siftDown(&heaps[column], groups: groups)
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Whether `sequence` could join a group now, without placing it.
+    func fitsSomewhere(_ sequence: Int) -> Bool {
+        let row = sequence * table.degrees.count
+        for column in table.degrees.indices {
+            let time = table.time[row + column]
+            guard time <= limit else { continue }
+            if freeGPUs >= table.degrees[column] { return true }
+            if let top = heaps[column].first, groups[top].load + time <= limit,
+               groups[top].tokensPerGPU + table.share[row + column] <= table.tokensPerGPU {
+                return true
+            }
+        }
+        return false
     }
 }
 

@@ -29,30 +29,31 @@ struct StepBuilder {
         self.packer = MicroBatchPacker(table: SequenceTable(cost: cost, lengths: lengths))
     }
 
-    /// A step for one target scale and memory fill factor; nil if some micro-batch cannot be packed.
-    func build(scale: Double, fill: Double) -> [BuiltMicroBatch]? {
-        var remaining = order
+    /// A step for one target scale and memory fill factor; nil if some micro-batch cannot be packed, or if `abandon`
+    /// says so between micro-batches (a search past its budget that already holds a plan).
+    func build(scale: Double, fill: Double, abandon: () -> Bool = { false }) -> [BuiltMicroBatch]? {
+        var remaining = RemainingSequences(order: order)
         var result: [BuiltMicroBatch] = []
         let memory = Double(cost.gpus) * cost.tokensPerGPU
         // Running totals, so a step of many micro-batches does not re-add the whole remainder for each one.
-        var tokens = remaining.reduce(0.0) { $0 + lengths[$1] }
-        var work = remaining.reduce(0.0) { $0 + cheapestWork[$1] }
-        while !remaining.isEmpty {
+        var tokens = order.reduce(0.0) { $0 + lengths[$1] }
+        var work = order.reduce(0.0) { $0 + cheapestWork[$1] }
+        while let longest = remaining.first() {
+            if abandon() { return nil }
             let needed = max(1, Int((tokens / (memory * fill)).rounded(.up)))
-            if needed == 1, let whole = packer.minimumMakespan(remaining) {
+            if needed == 1, let whole = packer.minimumMakespan(remaining.elements()) {
                 result.append(BuiltMicroBatch(groups: whole.groups, seconds: whole.limit + cost.beta1))
                 break
             }
-            let anchor = remaining.first.map { fastestTime[$0] } ?? 0
+            let anchor = fastestTime[longest]
             let target = max(anchor, work / (Double(cost.gpus) * Double(max(needed, 2)))) * scale
-            guard let taken = packer.pack(remaining, limit: max(target, anchor), mode: .skip), !taken.placed.isEmpty,
-                  let packed = packer.minimumMakespan(taken.placed) else { return nil }
+            let taken = packer.take(from: &remaining, limit: max(target, anchor))
+            guard !taken.placed.isEmpty, let packed = packer.minimumMakespan(taken.placed) else { return nil }
             result.append(BuiltMicroBatch(groups: packed.groups, seconds: packed.limit + cost.beta1))
             for sequence in taken.placed {
                 tokens -= lengths[sequence]
                 work -= cheapestWork[sequence]
             }
-            remaining = taken.left
         }
         return result
     }
@@ -60,7 +61,10 @@ struct StepBuilder {
     /// The best step over a fixed grid of (fill, scale) points (deterministic; the grid is the search). Without a
     /// deadline the points are built on all cores at once and the pick is made in grid order afterwards, so the plan
     /// is the one the sequential search returns; with one they are built in order, checking the clock between them.
-    func best(grid: [(fill: Double, scale: Double)], deadline: ContinuousClock.Instant?) -> (step: [BuiltMicroBatch], complete: Bool)? {
+    /// With `optional`, even the first point is dropped when the budget runs out (a baseline may be left out; the
+    /// plan's own search always finishes one).
+    func best(grid: [(fill: Double, scale: Double)], deadline: ContinuousClock.Instant?,
+              optional: Bool = false) -> (step: [BuiltMicroBatch], complete: Bool)? {
         var best: [BuiltMicroBatch]?
         var bestSeconds = Double.infinity
         func consider(_ step: [BuiltMicroBatch]?) {
@@ -83,7 +87,14 @@ struct StepBuilder {
         let clock = ContinuousClock()
         for (fill, scale) in grid {
             if best != nil, clock.now > deadline { return best.map { ($0, false) } }
-            consider(build(scale: scale, fill: fill))
+            // Once a plan is in hand, a point still building when the budget runs out is dropped mid-way.
+            let holdsPlan = optional || best != nil
+            var abandoned = false
+            consider(build(scale: scale, fill: fill) {
+                abandoned = holdsPlan && clock.now > deadline
+                return abandoned
+            })
+            if abandoned { return best.map { ($0, false) } }
         }
         return best.map { ($0, true) }
     }

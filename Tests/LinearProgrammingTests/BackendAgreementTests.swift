@@ -24,6 +24,24 @@ import SolverFixtures
         #expect(maxViolation(model, glpk.values) < 1e-7)
     }
 
+    /// Wider than CLP's duplicate-column limit, so its own solve options are taken: many identical columns in dense
+    /// rows (what made presolve quadratic) plus distinct ones, with the optimum known in closed form.
+    @Test func wideModelsSolveToTheSameOptimum() throws {
+        let columns = 70_000
+        var model = LinearModel(name: "wide")
+        let x = (0..<columns).map { model.addVariable("x\($0)", lower: 0, upper: 1, objective: $0 % 7 == 0 ? 1 + Double($0 % 5) : 3) }
+        model.addConstraint(.sum(x), .greaterOrEqual(10_500))
+        model.addConstraint(LinearExpression(x.enumerated().map { Term($0.element, $0.offset % 2 == 0 ? 1 : 0) }), .lessOrEqual(20_000))
+        let clp = try solve(model, using: .clp)
+        let glpk = try solve(model, using: .glpk)
+        #expect(clp.status == .optimal && glpk.status == .optimal)
+        // Cheapest first: 2,000 columns each at costs 1 and 2, then 6,500 of the 62,000 at cost 3.
+        let expected = 2_000.0 * 1 + 2_000 * 2 + 6_500 * 3
+        #expect(abs((clp.objective ?? 0) - expected) <= 1e-6 * expected)
+        #expect(abs((glpk.objective ?? 0) - expected) <= 1e-6 * expected)
+        #expect(maxViolation(model, clp.values) < 1e-7)
+    }
+
     @Test func dualsAgreeOnTransportation() throws {
         let model = TransportationProblem(sources: 6, sinks: 9, seed: 3).model
         let clp = try solve(model, using: .clp)
