@@ -10,7 +10,8 @@ python-env: deps
 
 # Runs ParaPlan end to end on the embedded examples: plans a real Wikipedia batch with mixed SP degrees, checks the
 # plan, balances a multimodal batch over DP ranks (with and without the shape rules, compared), places MoE experts for 8 layers, lays out a
-# 16-layer GCNII over 16 GPUs, estimates a static layout, ranks every static layout, and solves two model files.
+# 16-layer GCNII over 16 GPUs, estimates a static layout, ranks every static layout, solves two model files, and measures
+# the straggler slowdown of a recorded training job (what-if analysis of its trace).
 example: python-env
 	swift build --product paraplan
 	.build/debug/paraplan plan sequence-parallel --lengths Examples/batches/wikipedia-batch0.txt \
@@ -35,6 +36,8 @@ example: python-env
 		--global-batch 64 --seq-len 4096 --top 5
 	.build/debug/paraplan solve Examples/models/transport.lp
 	.build/debug/paraplan solve Examples/models/knapsack.lp
+	.build/debug/paraplan whatif --trace Examples/traces/trace-ST.csv --meta Examples/traces/meta-ST.yaml \
+		--heatmap .build/example-heatmap.svg
 	.venv/bin/python Examples/python/training_loop.py
 
 test: python-env

@@ -77,6 +77,8 @@ def subcommands(plans: dict[str, Path]) -> list[Subcommand]:
         Subcommand("solve", ["solve", "{lp}", "--export-mps", "out.mps"], {"lp": e / "models/transport.lp"}),
         Subcommand("presets", ["presets", "--json"]),
         Subcommand("schema", ["schema"]),
+        Subcommand("whatif", ["whatif", "--trace", "{trace}", "--meta", "{meta}", "--output", "out.json"],
+                   {"trace": e / "traces/trace-ST.csv", "meta": e / "traces/meta-ST.yaml"}),
     ]
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes the project's Python virtual environment (.venv, ignored by git) when missing, and installs the paraplan
 # package into it with its test tools and torch (for paraplan.runtime's torch.distributed tests):
-# `pip install ./python[test,torch]` builds the native library (release).
+# `pip install ./python[test,torch,parquet]` builds the native library (release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,4 +23,4 @@ command -v "$python" >/dev/null 2>&1 || apt_install python3 python3-venv python3
 if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv 2>/dev/null || { rm -rf .venv; apt_install python3-venv; "$python" -m venv .venv; }
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check "./python[test,torch]"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check "./python[test,torch,parquet]"

@@ -20,9 +20,17 @@ enum Commands {
             let reader = try OptionsReader(json: request, allowed: ["plan", "source", "compact"])
             return try PlanTools.format(try planText(reader), source: try reader.string("source") ?? "plan", compact: try reader.bool("compact"))
         case "compare": return try compare(request)
+        case "whatif":
+            let reader = try OptionsReader(json: request, allowed: ["trace", "meta", "source"])
+            guard let trace = try reader.string("trace") else { throw .badInput("trace", "required (the trace's CSV text)") }
+            guard let meta = try reader.string("meta") else { throw .badInput("meta", "required (the meta file's text)") }
+            let source = try reader.string("source") ?? "trace"
+            let report = try WhatIfRequest.analyse(traceData: Data(trace.utf8), trace: source, metaData: Data(meta.utf8),
+                                                   meta: "\(source) (meta)")
+            return try json(report)
         default:
             throw .badInput("command", value: "\"\(command.prefix(60))\"",
-                            "must be one of presets, estimate, layouts, validate, format, compare")
+                            "must be one of presets, estimate, layouts, validate, format, compare, whatif")
         }
     }
 

@@ -129,6 +129,13 @@ do {
         for row in try ExpertPlacementBenchmark.deepSeekV3(repetitions: max(3, repetitions / 3)) { print(row) }
     }
 
+    if runs("whatif") {
+        print("")
+        print("What-if analysis of training traces (paraplan whatif), against the straggler-analysis artifact:")
+        print("")
+        for row in try WhatIfBenchmark.rows(repetitions: max(3, repetitions / 3)) { print(row) }
+    }
+
     if onlySection == "fit" {
         for row in try EfficiencyFit.rows() { print(row) }
     }

@@ -27,14 +27,15 @@ from .plans import (
     SequenceParallelPlan,
 )
 from .tools import Comparison, Estimate, Layouts, Presets, Validation, compare, estimate, layouts, load_plan, presets, validate
+from .whatif import WhatIfReport, whatif
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SequenceParallelPlanner", "BatchBalancer", "ExpertPlacementPlanner", "GNNPipelinePlanner",
-    "estimate", "layouts", "presets", "validate", "load_plan", "compare",
+    "estimate", "layouts", "presets", "validate", "load_plan", "compare", "whatif",
     "Plan", "AnyPlan", "SequenceParallelPlan", "BatchBalancePlan", "ExpertPlacementPlan", "GNNPipelinePlan",
-    "Estimate", "Layouts", "Presets", "Validation", "Comparison",
+    "Estimate", "Layouts", "Presets", "Validation", "Comparison", "WhatIfReport",
     "ParaPlanError", "InputError", "InfeasibleError", "PlanningError", "LibraryError",
     "library_version",
 ]

@@ -1,0 +1,84 @@
+import Foundation
+import SolverFixtures
+import TraceAnalysis
+
+/// `paraplan whatif` end to end (read the CSV, build the model, every replay of the report) on the artifact's three
+/// traces, against the artifact's own analyser when PARAPLAN_STRAGGLER_ARTIFACT (its checkout) and
+/// PARAPLAN_STRAGGLER_PYTHON (a Python with its requirements) are set; then generated traces, to show how the time
+/// grows with workers and steps.
+enum WhatIfBenchmark {
+    static func rows(repetitions: Int) throws -> [String] {
+        var rows = ["| trace | operations | S | ours in-process ms | ours CLI ms | artifact ms | artifact / ours in-process "
+                    + "| artifact / ours CLI |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        let environment = ProcessInfo.processInfo.environment
+        let folder = URL(fileURLWithPath: environment["PARAPLAN_STRAGGLER_TRACES"] ?? "../shared/data/straggler-traces")
+        for name in ["ST", "SE", "AR"] {
+            let trace = folder.appendingPathComponent("trace-\(name).csv"), meta = folder.appendingPathComponent("meta-\(name).yaml")
+            guard FileManager.default.fileExists(atPath: trace.path) else { continue }
+            var report: WhatIfReport?
+            let measurement = try Measurement.run("whatif \(name)", warmups: 1, repetitions: repetitions) {
+                let operations = try TraceReader.operations(csv: Data(contentsOf: trace), source: trace.path)
+                let shape = try TraceReader.shape(meta: Data(contentsOf: meta), source: meta.path)
+                report = try WhatIfAnalysis(operations: operations, shape: shape).report()
+            }
+            // The CLI as a user runs it: process start, file reading and the summary included.
+            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("paraplan")
+            let cli = try Measurement.run("whatif CLI \(name)", warmups: 1, repetitions: repetitions) {
+                _ = try processSeconds(binary.path, ["whatif", "--trace", trace.path, "--meta", meta.path], directory: nil)
+            }
+            var artifact = "—", ratio = "—", cliRatio = "—"
+            if let checkout = environment["PARAPLAN_STRAGGLER_ARTIFACT"], let python = environment["PARAPLAN_STRAGGLER_PYTHON"] {
+                let runs = try (0..<3).map { _ in
+                    try processSeconds(python, ["analyzer/wia.py", "--metadata", "data/meta-\(name).yaml", "--trace",
+                                                "data/trace-\(name).parquet", "--dump-dir", FileManager.default.temporaryDirectory.path],
+                                       directory: checkout)
+                }.sorted()
+                artifact = milliseconds(runs[1])
+                ratio = String(format: "%.1f×", runs[1] / measurement.median)
+                cliRatio = String(format: "%.1f×", runs[1] / cli.median)
+            }
+            rows.append("| \(name) | \(report?.operations ?? 0) | \(String(format: "%.3f", report?.slowdown ?? 0)) | "
+                        + "\(milliseconds(measurement.median)) | \(milliseconds(cli.median)) | \(artifact) | \(ratio) | \(cliRatio) |")
+        }
+        rows += ["", "| generated trace (1F1B, 8 micro-batches) | operations | ours s (CSV read + report) |", "|---|---:|---:|"]
+        for (dataParallel, stages, steps) in [(16, 4, 10), (16, 4, 50), (64, 4, 50), (128, 4, 10), (128, 4, 50)] {
+            var generator = SyntheticTrace(shape: JobShape(name: "generated", dataParallel: dataParallel, pipelineParallel: stages),
+                                           microBatches: 8, steps: steps)
+            generator.slowWorker = (Worker(dataParallelRank: 3, stage: 1), 1.5, nil)
+            generator.sequenceImbalance = 0.1
+            let csv = Data(SyntheticTrace.csv(try generator.operations()).utf8)
+            var count = 0
+            let measurement = try Measurement.run("whatif generated", warmups: 0, repetitions: 1) {
+                let operations = try TraceReader.operations(csv: csv, source: "generated.csv")
+                count = operations.count
+                _ = try WhatIfAnalysis(operations: operations, shape: generator.shape).report()
+            }
+            rows.append("| \(dataParallel * stages) workers × \(steps) steps | \(count) | \(String(format: "%.2f", measurement.median)) |")
+        }
+        return rows
+    }
+
+    /// Wall time of one process run to its end (a failure is an error).
+    private static func processSeconds(_ executable: String, _ arguments: [String], directory: String?) throws -> Double {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory {
+            process.currentDirectoryURL = URL(fileURLWithPath: directory)
+            var environment = ProcessInfo.processInfo.environment
+            environment["PYTHONPATH"] = directory
+            process.environment = environment
+        }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let clock = ContinuousClock()
+        let start = clock.now
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw BenchmarkFailure(message: "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+        }
+        let elapsed = (clock.now - start).components
+        return Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+    }
+}

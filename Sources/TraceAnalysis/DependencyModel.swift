@@ -1,0 +1,211 @@
+/// The order a Megatron-style step imposes on a trace's operations (docs/whatif.md §Dependency model): per worker,
+/// compute in its recorded order; pipeline sends after the compute they carry and receives before the compute that
+/// needs them, paired with the neighbouring stage; data-parallel collectives that start when every member is ready;
+/// after the last backward, gc, the gradient all-reduces and reduce-scatters, the clip (all workers) and the
+/// optimizer. Built from the trace itself: each step's recorded order on each worker is its schedule.
+struct DependencyModel {
+    /// For each operation, the operations it waits for (indices into the trace).
+    let dependencies: [[Int32]]
+    /// For each operation, its communication group (index into `groups`), or -1 for a local operation.
+    let groupOf: [Int32]
+    let groups: [[Int32]]
+    /// The operations of each step, by step.
+    let steps: [(step: Int, operations: [Int32])]
+
+    init(operations: [TraceOperation], shape: JobShape) throws(TraceError) {
+        var dependencies = [[Int32]](repeating: [], count: operations.count)
+        var groupOf = [Int32](repeating: -1, count: operations.count)
+        var groups: [[Int32]] = []
+        func addGroup(_ members: [Int32]) {
+            for member in members { groupOf[Int(member)] = Int32(groups.count) }
+            groups.append(members)
+        }
+        var byStep: [Int: [Int32]] = [:]
+        for (index, operation) in operations.enumerated() { byStep[operation.step, default: []].append(Int32(index)) }
+        let stepList = byStep.keys.sorted().map { (step: $0, operations: byStep[$0]!) }
+        let stages = shape.pipelineParallel
+        try shape.validate()
+        let overlappedGradients = operations.contains { $0.kind == .separateGradsAllReduce }
+        // Workers as dense indices, so per-step tables are sized by the workers the trace has, not the meta file's.
+        var denseIndex: [Worker: Int] = [:]
+        for operation in operations where denseIndex[operation.worker] == nil {
+            guard operation.worker.stage < stages, operation.worker.dataParallelRank < shape.dataParallel else {
+                throw TraceError("step \(operation.step): worker (dp \(operation.worker.dataParallelRank), stage "
+                                 + "\(operation.worker.stage)) outside the meta file's dp_size × pp_size")
+            }
+            denseIndex[operation.worker] = denseIndex.count
+        }
+        let workerOf = operations.map { Int32(denseIndex[$0.worker]!) }
+        var workerAt = [Worker](repeating: Worker(dataParallelRank: 0, stage: 0), count: denseIndex.count)
+        for (worker, index) in denseIndex { workerAt[index] = worker }
+
+        for (step, members) in stepList {
+            // Per worker and kind, the operations in sequence order (flat: worker slot × kind).
+            let kindCount = OperationKind.allCases.count
+            var lists = [[Int32]](repeating: [], count: workerAt.count * kindCount)
+            var present = [Bool](repeating: false, count: workerAt.count)
+            for index in members {
+                let slot = Int(workerOf[Int(index)])
+                present[slot] = true
+                lists[slot * kindCount + operations[Int(index)].kind.ordinal].append(index)
+            }
+            for position in lists.indices where lists[position].count > 1 {
+                lists[position].sort { operations[Int($0)].sequence < operations[Int($1)].sequence }
+            }
+            for list in lists {
+                for (position, index) in list.enumerated() where operations[Int(index)].sequence != position {
+                    let operation = operations[Int(index)]
+                    throw TraceError("step \(step), dp \(operation.worker.dataParallelRank), stage \(operation.worker.stage): "
+                                     + "\(operation.kind.rawValue) seq_id \(operation.sequence) where \(position) was expected "
+                                     + "(missing or repeated)")
+                }
+            }
+            let workers = present.indices.filter { present[$0] }.map { workerAt[$0] }.sorted()
+            func list(_ worker: Worker, _ kind: OperationKind) -> [Int32] {
+                guard let slot = denseIndex[worker], present[slot] else { return [] }
+                return lists[slot * kindCount + kind.ordinal]
+            }
+            func name(_ index: Int32) -> String {
+                let operation = operations[Int(index)]
+                return "step \(step), dp \(operation.worker.dataParallelRank), stage \(operation.worker.stage): "
+                    + "\(operation.kind.rawValue) \(operation.sequence)"
+            }
+
+            for worker in workers {
+                // Compute in recorded order.
+                let computes = (list(worker, .forwardCompute) + list(worker, .backwardCompute)).sorted {
+                    let a = operations[Int($0)], b = operations[Int($1)]
+                    return (a.start, a.sequence, a.kind) < (b.start, b.sequence, b.kind)
+                }
+                for (previous, next) in zip(computes, computes.dropFirst()) { dependencies[Int(next)].append(previous) }
+                let forward = list(worker, .forwardCompute), backward = list(worker, .backwardCompute)
+
+                // Pipeline transfers: each kind on its own stream, matched to the compute it carries or feeds.
+                let firstBackward = computes.firstIndex { operations[Int($0)].kind == .backwardCompute }
+                for kind in [OperationKind.forwardSend, .forwardRecv, .backwardSend, .backwardRecv] {
+                    let transfers = list(worker, kind)
+                    let matched = kind == .forwardSend || kind == .forwardRecv ? forward : backward
+                    guard !transfers.isEmpty else { continue }
+                    let isReceive = kind == .forwardRecv || kind == .backwardRecv
+                    // A pipeline may leave out the very first receive (its compute then has none).
+                    let offset = matched.count - transfers.count
+                    guard offset == 0 || (isReceive && offset == 1) else {
+                        throw TraceError("\(name(transfers[0])): \(transfers.count) \(kind.rawValue) for \(matched.count) "
+                                         + "\(kind == .forwardSend || kind == .forwardRecv ? "forward" : "backward") computes")
+                    }
+                    for (position, transfer) in transfers.enumerated() {
+                        if position > 0 { dependencies[Int(transfer)].append(transfers[position - 1]) }
+                        let compute = position + offset
+                        if isReceive {
+                            dependencies[Int(matched[compute])].append(transfer)
+                            if compute > 0 { dependencies[Int(transfer)].append(matched[compute - 1]) }
+                        } else {
+                            dependencies[Int(transfer)].append(matched[compute])
+                        }
+                    }
+                    // 1F1B launches the first backward exchange together with the last warm-up forward's send.
+                    if kind == .backwardSend || kind == .backwardRecv, let firstBackward, firstBackward >= 2 {
+                        dependencies[Int(transfers[0])].append(computes[firstBackward - 2])
+                    }
+                }
+
+                // Data-parallel collectives share one stream, in recorded order.
+                let collectives = (list(worker, .paramsAllGather) + list(worker, .gradsReduceScatter)).sorted {
+                    let a = operations[Int($0)], b = operations[Int($1)]
+                    return (a.start, a.sequence, a.kind) < (b.start, b.sequence, b.kind)
+                }
+                for (previous, next) in zip(collectives, collectives.dropFirst()) { dependencies[Int(next)].append(previous) }
+                // A chunk's first forward waits for its parameters (the last all-gather of that chunk).
+                var gathered = Set<Int?>()
+                for gather in list(worker, .paramsAllGather).reversed() {
+                    let chunk = operations[Int(gather)].chunk
+                    guard !gathered.contains(chunk) else { continue }
+                    gathered.insert(chunk)
+                    if let first = forward.first(where: { chunk == nil || operations[Int($0)].chunk == chunk }) {
+                        dependencies[Int(first)].append(gather)
+                    }
+                }
+                let lastCompute = computes.max { operations[Int($0)].end < operations[Int($1)].end }
+                let reduceScatters = list(worker, .gradsReduceScatter)
+                if overlappedGradients {
+                    // Each chunk's gradients are reduced once its last backward is done.
+                    var reduced = Set<Int?>()
+                    for scatter in reduceScatters {
+                        let chunk = operations[Int(scatter)].chunk
+                        guard !reduced.contains(chunk) else { continue }
+                        reduced.insert(chunk)
+                        if let last = backward.filter({ chunk == nil || operations[Int($0)].chunk == chunk })
+                            .max(by: { operations[Int($0)].end < operations[Int($1)].end }) {
+                            dependencies[Int(scatter)].append(last)
+                        }
+                    }
+                }
+                // After the last compute: gc, then the gradient reductions, the clip and the optimizer, in a chain.
+                var chain: [Int32] = list(worker, .gc)
+                var start: [Int32] = lastCompute.map { [$0] } ?? []
+                if overlappedGradients, let last = reduceScatters.last { start.append(last) }
+                chain += list(worker, .layernormGradsAllReduce)
+                if worker.stage == 0 || worker.stage == stages - 1 { chain += list(worker, .embeddingGradsAllReduce) }
+                if overlappedGradients { chain += list(worker, .separateGradsAllReduce) } else { chain += reduceScatters }
+                chain += list(worker, .optimizerClipMainGrad) + list(worker, .optimizer)
+                var previous = start
+                for operation in chain {
+                    dependencies[Int(operation)].append(contentsOf: previous)
+                    previous = [operation]
+                }
+            }
+
+            // Communication groups. Pipeline pairs: a send and the neighbouring stage's receive of the same order.
+            for worker in workers {
+                for (send, receive, delta) in [(OperationKind.forwardSend, OperationKind.forwardRecv, 1), (.backwardSend, .backwardRecv, -1)] {
+                    let sends = list(worker, send)
+                    guard !sends.isEmpty else { continue }
+                    let peer = Worker(dataParallelRank: worker.dataParallelRank, stage: (worker.stage + delta + stages) % stages)
+                    let receives = list(peer, receive)
+                    for (position, sendIndex) in sends.enumerated() {
+                        guard position < receives.count else {
+                            throw TraceError("\(name(sendIndex)) has no partner: stage \(peer.stage) records "
+                                             + "\(receives.count) \(receive.rawValue)")
+                        }
+                        addGroup([sendIndex, receives[position]])
+                    }
+                }
+            }
+            for worker in workers {
+                for receive in [OperationKind.forwardRecv, .backwardRecv] {
+                    for index in list(worker, receive) where groupOf[Int(index)] < 0 {
+                        throw TraceError("\(name(index)) has no partner: no matching send on the neighbouring stage")
+                    }
+                }
+            }
+            // Data-parallel collectives: every DP rank's operation of that kind and order on the stage.
+            let dataParallelRanks = Set(workers.map(\.dataParallelRank)).sorted()
+            for stage in Set(workers.map(\.stage)).sorted() {
+                for kind in [OperationKind.paramsAllGather, .gradsReduceScatter, .separateGradsAllReduce] {
+                    let collected = dataParallelRanks.map { list(Worker(dataParallelRank: $0, stage: stage), kind) }
+                    guard let count = collected.map(\.count).max(), count > 0 else { continue }
+                    for position in 0..<count {
+                        guard collected.allSatisfy({ position < $0.count }) else {
+                            let short = zip(dataParallelRanks, collected).first { position >= $0.1.count }!.0
+                            throw TraceError("step \(step), stage \(stage): \(kind.rawValue) \(position) has no partner on "
+                                             + "dp rank \(short)")
+                        }
+                        addGroup(collected.map { $0[position] })
+                    }
+                }
+            }
+            // Embedding gradients: the first and last stage of a DP rank.
+            for rank in dataParallelRanks {
+                let members = Set([0, stages - 1]).sorted().flatMap { list(Worker(dataParallelRank: rank, stage: $0), .embeddingGradsAllReduce) }
+                if !members.isEmpty { addGroup(members) }
+            }
+            // The gradient-norm clip synchronises every worker.
+            let clips = workers.flatMap { list($0, .optimizerClipMainGrad) }
+            if !clips.isEmpty { addGroup(clips) }
+        }
+        self.dependencies = dependencies
+        self.groupOf = groupOf
+        self.groups = groups
+        self.steps = stepList
+    }
+}

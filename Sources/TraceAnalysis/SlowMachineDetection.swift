@@ -1,0 +1,97 @@
+/// Which slowness stays with a machine and which moves between workers (in the spirit of Minder, NSDI'25): each
+/// worker's compute in each step against its peers, the workers of the same stage in the same step, which run the
+/// same layers (docs/whatif.md §Slow machines). A worker is slow in a step when its compute takes at least
+/// `threshold` more than the peers' median; it is a slow machine when that holds in at least half the steps (and 3)
+/// and its median ratio over all steps is at least 1 + 2 × `threshold` (data-dependent imbalance also makes a worker
+/// slow in many steps by chance, but not in its typical step).
+public struct SlowMachineDetection: Sendable {
+    public static let threshold = 0.05
+
+    public struct SlowWorker: Codable, Sendable, Equatable {
+        public var dataParallelRank: Int
+        public var stage: Int
+        /// Steps in which it was slow, and their share of all steps.
+        public var slowSteps: Int
+        public var share: Double
+        /// The first step of its slowness (the earliest slow step of the trace's order).
+        public var sinceStep: Int
+        /// Median over steps of its compute / its peers' median compute.
+        public var computeRatio: Double
+        /// Per operation kind: its mean duration / the peers' mean, over all steps (compute and pipeline transfers).
+        public var byOperation: [String: Double]
+    }
+
+    public struct Findings: Codable, Sendable, Equatable {
+        /// Workers slow in most steps: a machine to replace or plan around.
+        public var slowMachines: [SlowWorker]
+        /// Steps with some worker slow, and how many distinct workers were slow: slowness that moves with the data.
+        public var stepsWithSlowWorkers: Int
+        public var distinctSlowWorkers: Int
+    }
+
+    static func findings(_ operations: [TraceOperation], steps: [Int]) -> Findings {
+        let stepIndex = Dictionary(uniqueKeysWithValues: steps.enumerated().map { ($1, $0) })
+        var compute: [Worker: [Double]] = [:]
+        for operation in operations where operation.kind.isCompute {
+            compute[operation.worker, default: [Double](repeating: 0, count: steps.count)][stepIndex[operation.step]!] += operation.duration
+        }
+        let peersByStage = Dictionary(grouping: compute.keys.sorted(), by: \.stage)
+        var slowIn: [Worker: [Int]] = [:]
+        var ratios: [Worker: [Double]] = [:]
+        var stepsWithSlow = 0
+        for step in steps.indices {
+            var anySlow = false
+            for (_, peers) in peersByStage where peers.count >= 2 {
+                let median = Self.median(peers.map { compute[$0]![step] })
+                guard median > 0 else { continue }
+                for worker in peers {
+                    let ratio = compute[worker]![step] / median
+                    ratios[worker, default: []].append(ratio)
+                    if ratio >= 1 + threshold {
+                        slowIn[worker, default: []].append(step)
+                        anySlow = true
+                    }
+                }
+            }
+            if anySlow { stepsWithSlow += 1 }
+        }
+        var machines: [SlowWorker] = []
+        for (worker, slowSteps) in slowIn where slowSteps.count * 2 >= steps.count && slowSteps.count >= 3 {
+            guard median(ratios[worker] ?? [1]) >= 1 + 2 * threshold else { continue }
+            machines.append(SlowWorker(dataParallelRank: worker.dataParallelRank, stage: worker.stage, slowSteps: slowSteps.count,
+                                       share: Double(slowSteps.count) / Double(steps.count), sinceStep: steps[slowSteps.min()!],
+                                       computeRatio: median(ratios[worker] ?? [1]),
+                                       byOperation: byOperation(worker, operations)))
+        }
+        machines.sort { $0.computeRatio != $1.computeRatio ? $0.computeRatio > $1.computeRatio
+            : ($0.dataParallelRank, $0.stage) < ($1.dataParallelRank, $1.stage) }
+        return Findings(slowMachines: machines, stepsWithSlowWorkers: stepsWithSlow, distinctSlowWorkers: slowIn.count)
+    }
+
+    /// The worker's mean duration of each compute and transfer kind over its peers' (same stage) mean.
+    private static func byOperation(_ worker: Worker, _ operations: [TraceOperation]) -> [String: Double] {
+        var own: [OperationKind: (Double, Int)] = [:], peers: [OperationKind: (Double, Int)] = [:]
+        for operation in operations where operation.worker.stage == worker.stage
+            && (operation.kind.isCompute || operation.kind.isPipelineTransfer) {
+            if operation.worker == worker {
+                own[operation.kind, default: (0, 0)].0 += operation.duration
+                own[operation.kind, default: (0, 0)].1 += 1
+            } else {
+                peers[operation.kind, default: (0, 0)].0 += operation.duration
+                peers[operation.kind, default: (0, 0)].1 += 1
+            }
+        }
+        var result: [String: Double] = [:]
+        for (kind, mine) in own {
+            guard let theirs = peers[kind], theirs.1 > 0, theirs.0 > 0, mine.1 > 0 else { continue }
+            result[kind.rawValue] = (mine.0 / Double(mine.1)) / (theirs.0 / Double(theirs.1))
+        }
+        return result
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+}

@@ -1,0 +1,188 @@
+import Dispatch
+import Synchronization
+
+extension WhatIfAnalysis {
+    /// Share of workers M_W fixes (the paper's 3 %), rounded up to at least one worker.
+    public static let slowestWorkerShare = 0.03
+    /// Workers replayed one by one for `byWorker`.
+    public static let workersReplayed = 8
+
+    public func report() throws(TraceError) -> WhatIfReport {
+        let steps = model.steps.map(\.step)
+        var replayedStarts = [Double](repeating: 0, count: operations.count)
+        let replayed = replayedStarts.withUnsafeMutableBufferPointer { replay.stepSeconds(recorded, starts: $0) }
+        let recordedSteps = model.steps.map { _, members -> Double in
+            let first = members.map { operations[Int($0)].start }.min()!
+            return members.map { operations[Int($0)].end }.max()! - first
+        }
+        var noDelay = recorded
+        noDelay.launchDelay = [Double](repeating: 0, count: operations.count)
+        let withoutDelays = simulate(noDelay)
+        let idealSteps = simulate(ideal)
+        let idealMean = mean(idealSteps)
+        guard idealMean > 0 else {
+            throw TraceError("every operation's typical duration is 0 s, so the ideal step takes no time: no slowdown to measure")
+        }
+        let slowdown = mean(withoutDelays) / idealMean
+        let replayError = zip(replayed, recordedSteps).map { abs($0 - $1) / max($1, 1e-12) }.max() ?? 0
+
+        // Attribution: the ideal job with one group of operations at its recorded durations. The groups are
+        // independent replays, run on all cores; each result goes to its own slot, so the report does not depend on
+        // scheduling.
+        let kindGroups = indices(by: \.kind.attributionGroup)
+        let rankGroups = indices(by: \.worker.dataParallelRank)
+        let stageGroups = indices(by: \.worker.stage)
+        let attributed = replayAll(kindGroups.map(\.indices) + rankGroups.map(\.indices) + stageGroups.map(\.indices),
+                                   from: ideal, values: noDelay)
+        func ratios(_ times: [Double]) -> (mean: Double, perStep: [Double]) {
+            (mean(times) / idealMean, zip(times, idealSteps).map(ratio))
+        }
+        var byOpType: [String: Double] = [:]
+        for (offset, group) in kindGroups.enumerated() { byOpType[group.key] = ratios(attributed[offset]).mean }
+        var byRank: [Int: (mean: Double, perStep: [Double])] = [:]
+        for (offset, group) in rankGroups.enumerated() { byRank[group.key] = ratios(attributed[kindGroups.count + offset]) }
+        var byStage: [Int: (mean: Double, perStep: [Double])] = [:]
+        for (offset, group) in stageGroups.enumerated() {
+            byStage[group.key] = ratios(attributed[kindGroups.count + rankGroups.count + offset])
+        }
+        let stages = byStage.keys.sorted()
+
+        // A worker's score: the smaller of its DP rank's and its stage's slowdown (the artifact's ranking).
+        let byWorkerIndices = Dictionary(uniqueKeysWithValues: indices(by: \.worker).map { ($0.key, $0.indices) })
+        let workers = byWorkerIndices.keys.sorted()
+        func score(_ worker: Worker) -> Double { min(byRank[worker.dataParallelRank]!.mean, byStage[worker.stage]!.mean) }
+        let ranked = workers.sorted { score($0) != score($1) ? score($0) > score($1) : $0 < $1 }
+        let replayedWorkers = Array(ranked.prefix(Self.workersReplayed))
+        let alone = replayAll(replayedWorkers.map { byWorkerIndices[$0]! }, from: ideal, values: noDelay)
+        var byWorker = zip(replayedWorkers, alone).map { worker, times in
+            WhatIfReport.WorkerSlowdown(dataParallelRank: worker.dataParallelRank, stage: worker.stage, slowdown: ratios(times).mean)
+        }
+        byWorker.sort { $0.slowdown != $1.slowdown ? $0.slowdown > $1.slowdown
+            : ($0.dataParallelRank, $0.stage) < ($1.dataParallelRank, $1.stage) }
+
+        func chosen(_ set: [Worker]) -> [Int] { set.flatMap { byWorkerIndices[$0]! } }
+        let slowest = Array(ranked.prefix(max(1, Int((Double(workers.count) * Self.slowestWorkerShare).rounded(.up)))))
+        let mw = recovery(fixing: slowest, chosen(slowest), original: noDelay, originalMean: mean(withoutDelays),
+                              idealMean: idealMean)
+        let lastStage = workers.filter { $0.stage == (stages.last ?? 0) }
+        let ms = recovery(fixing: lastStage, chosen(lastStage), original: noDelay, originalMean: mean(withoutDelays),
+                              idealMean: idealMean)
+        // Per step, the DP rank whose recorded durations alone cost the most.
+        let slowestRanks = steps.indices.map { step in
+            byRank.keys.sorted().max { byRank[$0]!.perStep[step] < byRank[$1]!.perStep[step] } ?? 0
+        }
+        let heatmap = workers.map { worker in
+            steps.indices.map { min(byRank[worker.dataParallelRank]!.perStep[$0], byStage[worker.stage]!.perStep[$0]) }
+        }
+        let detection = SlowMachineDetection.findings(operations, steps: steps)
+        let originalMean = mean(withoutDelays)
+        func remedy(_ times: OperationTimes) -> WhatIfReport.Remedy {
+            let seconds = mean(simulate(times))
+            return .init(seconds: seconds, speedUp: ratio(originalMean, seconds))
+        }
+        let machines = detection.slowMachines.map { Worker(dataParallelRank: $0.dataParallelRank, stage: $0.stage) }
+        let remedies = WhatIfReport.Remedies(
+            balancedBatches: remedy(balancedBatches(noDelay)), balancedStages: remedy(balancedStages(noDelay)),
+            replacedSlowMachines: machines.isEmpty ? nil : remedy(keeping(chosen(machines), from: noDelay, values: ideal)))
+        return WhatIfReport(
+            job: shape, operations: operations.count, slowdown: slowdown, launchSlowdown: ratio(mean(recordedSteps), mean(withoutDelays)),
+            replayError: replayError,
+            stepSeconds: .init(steps: steps, recorded: recordedSteps, replayed: replayed, withoutLaunchDelays: withoutDelays,
+                               ideal: idealSteps, slowdown: zip(withoutDelays, idealSteps).map(ratio)),
+            attribution: .init(byOpType: byOpType,
+                               byDPRank: Dictionary(uniqueKeysWithValues: byRank.map { (String($0.key), $0.value.mean) }),
+                               byStage: Dictionary(uniqueKeysWithValues: byStage.map { (String($0.key), $0.value.mean) }),
+                               byWorker: byWorker),
+            mw: mw, ms: ms, heatmapWorkers: workers, heatmap: heatmap,
+            culprit: Self.culprit(slowdown: slowdown, mw: mw, ms: ms, workers: workers.count, slowestRanks: slowestRanks),
+            slowMachines: detection, remedies: remedies)
+    }
+
+    private func recovery(fixing workers: [Worker], _ chosen: [Int], original: OperationTimes, originalMean: Double,
+                          idealMean: Double) -> WhatIfReport.Recovery {
+        let fixed = mean(simulate(keeping(chosen, from: original, values: ideal)))
+        let onlyThese = mean(simulate(keeping(chosen, from: ideal, values: original)))
+        let loss = originalMean - idealMean
+        return .init(workers: workers.sorted(), recovered: loss != 0 ? (originalMean - fixed) / loss : 0,
+                     added: loss != 0 ? (onlyThese - idealMean) / loss : 0, originalSeconds: originalMean,
+                     idealSeconds: idealMean, fixedSeconds: fixed, onlyTheseSeconds: onlyThese)
+    }
+
+    /// Compute durations replaced by their mean over the same step, stage and kind: every DP rank and micro-batch of a
+    /// stage doing the same work in a step.
+    func balancedBatches(_ base: OperationTimes) -> OperationTimes {
+        var sums: [StageStepKind: (Double, Int)] = [:]
+        for (index, operation) in operations.enumerated() where operation.kind.isCompute {
+            let key = StageStepKind(step: operation.step, stage: operation.worker.stage, kind: operation.kind)
+            sums[key, default: (0, 0)].0 += base.duration[index]
+            sums[key, default: (0, 0)].1 += 1
+        }
+        var times = base
+        for (index, operation) in operations.enumerated() where operation.kind.isCompute {
+            let sum = sums[StageStepKind(step: operation.step, stage: operation.worker.stage, kind: operation.kind)]!
+            times.duration[index] = sum.0 / Double(sum.1)
+        }
+        return times
+    }
+
+    /// Each stage's compute scaled so that every stage does the mean stage's total.
+    func balancedStages(_ base: OperationTimes) -> OperationTimes {
+        var totals: [Int: Double] = [:]
+        for (index, operation) in operations.enumerated() where operation.kind.isCompute {
+            totals[operation.worker.stage, default: 0] += base.duration[index]
+        }
+        let target = totals.values.reduce(0, +) / Double(max(totals.count, 1))
+        var times = base
+        for (index, operation) in operations.enumerated() where operation.kind.isCompute {
+            let total = totals[operation.worker.stage]!
+            if total > 0 { times.duration[index] *= target / total }
+        }
+        return times
+    }
+
+    /// Step times of `base` with each group in turn at the times in `values`, replayed on all cores.
+    func replayAll(_ groups: [[Int]], from base: OperationTimes, values: OperationTimes) -> [[Double]] {
+        let results = Mutex([[Double]](repeating: [], count: groups.count))
+        DispatchQueue.concurrentPerform(iterations: groups.count) { index in
+            let times = simulate(keeping(groups[index], from: base, values: values))
+            results.withLock { $0[index] = times }
+        }
+        return results.withLock { $0 }
+    }
+
+    /// A group is named the cause when fixing it alone recovers at least this share of the loss.
+    public static let causeRecovery = 0.9
+
+    /// Reading of the recoveries (docs/whatif.md §Cause): a few workers or the last stage when fixing them alone
+    /// recovers at least `causeRecovery` of the loss; otherwise the loss is spread, and the persistence of the slowest
+    /// DP rank across steps tells a slow machine from data-dependent imbalance.
+    static func culprit(slowdown: Double, mw: WhatIfReport.Recovery, ms: WhatIfReport.Recovery, workers: Int,
+                        slowestRanks: [Int]) -> String {
+        guard slowdown >= 1.03 else { return "no straggling: within 3 % of the ideal" }
+        if mw.recovered >= causeRecovery {
+            let names = mw.workers.map { "dp \($0.dataParallelRank) stage \($0.stage)" }.joined(separator: ", ")
+            return "\(mw.workers.count == 1 ? "one worker" : "\(mw.workers.count) workers") (\(names)): fixing "
+                + "\(mw.workers.count == 1 ? "it" : "them") recovers \(percent(mw.recovered)) of the loss"
+        }
+        if ms.recovered >= causeRecovery {
+            return "the last pipeline stage: fixing it recovers \(percent(ms.recovered)) of the loss"
+        }
+        let leaders = Set(slowestRanks).count
+        return "spread over the workers: the slowest \(mw.workers.count) of \(workers) recover \(percent(mw.recovered)) "
+            + "and the last stage \(percent(ms.recovered)); the slowest DP rank changes between steps (\(leaders) ranks "
+            + "lead in \(slowestRanks.count) steps)"
+    }
+}
+
+/// a / b, and 1 where a step has nothing to compare (b = 0: every operation of that step ideally takes 0 s).
+private func ratio(_ a: Double, _ b: Double) -> Double { b > 0 ? a / b : 1 }
+
+private struct StageStepKind: Hashable {
+    var step: Int
+    var stage: Int
+    var kind: OperationKind
+}
+
+private func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
+
+private func percent(_ value: Double) -> String { "\(Int((value * 100).rounded())) %" }

@@ -1,0 +1,133 @@
+/// The what-if analysis of a trace (Lin et al., OSDI'25; docs/whatif.md): how much faster the job would be if no
+/// worker were slower than its peers, and which operations, DP ranks, stages and workers the loss comes from.
+public struct WhatIfAnalysis: Sendable {
+    public let shape: JobShape
+    public let operations: [TraceOperation]
+    let model: DependencyModel
+    let replay: Replay
+    /// Recorded, per operation: its duration, its transfer time (communication), its launch delay.
+    let recorded: OperationTimes
+    /// The ideal job: every operation at its kind's typical value, no launch delays.
+    let ideal: OperationTimes
+
+    public init(operations: [TraceOperation], shape: JobShape) throws(TraceError) {
+        self.shape = shape
+        self.operations = operations
+        model = try DependencyModel(operations: operations, shape: shape)
+        let model = model
+        replay = try Replay(model: model) { index in
+            let operation = operations[Int(index)]
+            return "step \(operation.step), dp \(operation.worker.dataParallelRank), stage \(operation.worker.stage): "
+                + "\(operation.kind.rawValue) \(operation.sequence)"
+        }
+        let count = operations.count
+        // Each step starts at its earliest operation; times inside a step are taken from there.
+        var start = [Double](repeating: 0, count: count), end = start
+        for (_, members) in model.steps {
+            let first = members.reduce(Double.infinity) { min($0, operations[Int($1)].start) }
+            for member in members {
+                start[Int(member)] = operations[Int(member)].start - first
+                end[Int(member)] = operations[Int(member)].end - first
+            }
+        }
+        // Transfer: from the last member's start to this member's end. Launch delay: from the end of the last
+        // operation waited for (or the step's start) to the start. Small negatives are clock skew between workers and
+        // are kept so that the replay reproduces the trace; larger ones are set to 0, as in the artifact.
+        var transfer = operations.map(\.duration)
+        for group in model.groups {
+            let last = group.reduce(-Double.infinity) { max($0, start[Int($1)]) }
+            for member in group { transfer[Int(member)] = Self.clampSkew(end[Int(member)] - last) }
+        }
+        var delay = [Double](repeating: 0, count: count)
+        for index in 0..<count {
+            let ready = model.dependencies[index].reduce(0.0) { max($0, end[Int($1)]) }
+            delay[index] = Self.clampSkew(start[index] - ready)
+        }
+        recorded = OperationTimes(duration: operations.map(\.duration), transfer: transfer, launchDelay: delay)
+        ideal = Self.typical(operations, recorded: recorded, groupOf: model.groupOf)
+    }
+
+    static let skewTolerance = 0.01
+
+    static func clampSkew(_ value: Double) -> Double { value <= -skewTolerance ? 0 : value }
+
+    /// Compute (and gc, optimizer) at the mean duration of its kind over all workers and steps; communication at the
+    /// median transfer time of its kind (the artifact's definition of "no worker slower than its peers").
+    static func typical(_ operations: [TraceOperation], recorded: OperationTimes, groupOf: [Int32]) -> OperationTimes {
+        var samples = [[Double]](repeating: [], count: OperationKind.allCases.count)
+        for (index, operation) in operations.enumerated() {
+            samples[operation.kind.ordinal].append(groupOf[index] >= 0 ? recorded.transfer[index] : recorded.duration[index])
+        }
+        var typical = [Double](repeating: 0, count: samples.count)
+        for kind in OperationKind.allCases {
+            let values = samples[kind.ordinal]
+            guard !values.isEmpty else { continue }
+            if kind.isCommunication {
+                let sorted = values.sorted()
+                let middle = sorted.count / 2
+                typical[kind.ordinal] = sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+            } else {
+                typical[kind.ordinal] = values.reduce(0, +) / Double(values.count)
+            }
+        }
+        let values = operations.map { typical[$0.kind.ordinal] }
+        return OperationTimes(duration: values, transfer: values, launchDelay: [Double](repeating: 0, count: operations.count))
+    }
+
+    func simulate(_ times: OperationTimes) -> [Double] {
+        replay.stepSeconds(times)
+    }
+
+    /// `base` with the chosen operations (indices) at the times in `values`: the ideal with one group at its recorded
+    /// durations (what that group alone costs), or the recorded job with one group fixed.
+    func keeping(_ chosen: [Int], from base: OperationTimes, values: OperationTimes) -> OperationTimes {
+        var times = base
+        for index in chosen {
+            times.duration[index] = values.duration[index]
+            times.transfer[index] = values.transfer[index]
+        }
+        return times
+    }
+
+    /// Operation indices grouped by a key, keys in order.
+    func indices<Key: Hashable & Comparable>(by key: (TraceOperation) -> Key) -> [(key: Key, indices: [Int])] {
+        var groups: [Key: [Int]] = [:]
+        for (index, operation) in operations.enumerated() { groups[key(operation), default: []].append(index) }
+        return groups.keys.sorted().map { ($0, groups[$0]!) }
+    }
+}
+
+extension WhatIfAnalysis {
+    /// The operations as the dependency model runs them when each takes `seconds` (a local operation's duration, a
+    /// communication's transfer time once its last member starts) with no launch delays: starts and durations
+    /// (waiting included) as a trace would record them, each step starting where the previous ended. The order on
+    /// each worker is the one `operations` records. Used to draw ideal timelines and to build synthetic traces.
+    public static func replayed(_ operations: [TraceOperation], shape: JobShape, seconds: [Double]) throws(TraceError)
+        -> [TraceOperation] {
+        guard seconds.count == operations.count else {
+            throw TraceError("replay: \(seconds.count) times for \(operations.count) operations")
+        }
+        guard seconds.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw TraceError("replay: times must be finite and ≥ 0") }
+        let model = try DependencyModel(operations: operations, shape: shape)
+        let replay = try Replay(model: model) { "operation \($0)" }
+        var starts = [Double](repeating: 0, count: operations.count)
+        var ends = starts
+        let times = OperationTimes(duration: seconds, transfer: seconds,
+                                   launchDelay: [Double](repeating: 0, count: operations.count))
+        let stepTimes = starts.withUnsafeMutableBufferPointer { startBuffer in
+            ends.withUnsafeMutableBufferPointer { replay.stepSeconds(times, starts: startBuffer, ends: $0) }
+        }
+        var offset: [Int: Double] = [:]
+        var clock = 0.0
+        for (position, entry) in model.steps.enumerated() {
+            offset[entry.step] = clock
+            clock += stepTimes[position]
+        }
+        return operations.enumerated().map { index, operation in
+            var result = operation
+            result.start = offset[operation.step]! + starts[index]
+            result.duration = ends[index] - starts[index]
+            return result
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Frontend
+import TraceAnalysis
+
+struct WhatIfCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "whatif",
+        abstract: "Measures a recorded training job's straggler slowdown and names its cause (what-if analysis).",
+        discussion: """
+            The trace is the straggler-analysis artifact's per-operation CSV (columns dp_rank, stage, rank, step, \
+            optype, start_ts, duration, seq_id, mc, mb_id, gmc); the meta file gives dp_size, pp_size, tp_size, \
+            dsp_size and vpp_size. Slowdown = mean step time without launch delays / mean step time with every \
+            operation at its peers' typical duration. Method: docs/whatif.md.
+            """
+    )
+
+    @Option(help: "The trace (CSV, one row per recorded operation).")
+    var trace: String
+
+    @Option(help: "The job's meta file (YAML key: value lines).")
+    var meta: String
+
+    @Flag(help: "Print the report as JSON instead of a summary.")
+    var json = false
+
+    @Option(name: [.short, .long], help: "Write the JSON report to this file; - for standard output.")
+    var output: String?
+
+    @Option(help: "Write the worker × step heatmap of slowdowns as SVG to this file.")
+    var heatmap: String?
+
+    func run() throws {
+        let report = try WhatIfRequest.analyse(trace: trace, meta: meta)
+        let data = try WhatIfRequest.json(report)
+        if let output { try OutputFile.write(data + Data("\n".utf8), to: output) }
+        if let heatmap { try OutputFile.write(Data(HeatmapSVG.render(report).utf8), to: heatmap) }
+        if json {
+            if output != "-" { print(String(decoding: data, as: UTF8.self)) }
+            return
+        }
+        let lines = summary(report)
+        if output == "-" {
+            FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        } else {
+            lines.forEach { print($0) }
+        }
+    }
+
+    private func summary(_ report: WhatIfReport) -> [String] {
+        func f(_ value: Double) -> String { String(format: "%.3f", value) }
+        let steps = report.stepSeconds
+        let mean = { (values: [Double]) in values.reduce(0, +) / Double(max(values.count, 1)) }
+        var lines = [
+            "\(trace): \(report.job.name), \(report.operations) operations, \(steps.steps.count) steps, "
+                + "dp \(report.job.dataParallel) × pp \(report.job.pipelineParallel) × tp \(report.job.tensorParallel)",
+            "slowdown S = \(f(report.slowdown)) (mean step \(f(mean(steps.withoutLaunchDelays))) s without launch delays, "
+                + "\(f(mean(steps.ideal))) s ideal); launch delays add \(f(report.launchSlowdown))×",
+            "replay reproduces the recorded steps within \(String(format: "%.2g", report.replayError * 100)) %",
+            "cause: \(report.culprit)",
+            "M_W \(f(report.mw.recovered)) (\(report.mw.workers.count) worker\(report.mw.workers.count == 1 ? "" : "s")), "
+                + "M_S \(f(report.ms.recovered)) (last stage)",
+        ]
+        let types = report.attribution.byOpType.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        lines.append("by operation type: " + types.prefix(4).map { "\($0.key) \(f($0.value))" }.joined(separator: ", "))
+        lines.append("by worker: " + report.attribution.byWorker.prefix(4)
+            .map { "dp \($0.dataParallelRank) stage \($0.stage) \(f($0.slowdown))" }.joined(separator: ", "))
+        let findings = report.slowMachines
+        if findings.slowMachines.isEmpty {
+            lines.append("slow machines: none; a worker was slower than its stage's peers in \(findings.stepsWithSlowWorkers) "
+                         + "of \(steps.steps.count) steps, \(findings.distinctSlowWorkers) distinct workers")
+        }
+        for machine in findings.slowMachines.prefix(4) {
+            lines.append("slow machine: dp \(machine.dataParallelRank) stage \(machine.stage), compute \(f(machine.computeRatio))× "
+                         + "its peers in \(machine.slowSteps) of \(steps.steps.count) steps since step \(machine.sinceStep)")
+        }
+        let remedies = report.remedies
+        var remedy = "remedies (bounds): balanced batches \(f(remedies.balancedBatches.speedUp))×, "
+            + "balanced stages \(f(remedies.balancedStages.speedUp))×"
+        if let replaced = remedies.replacedSlowMachines { remedy += ", slow machines replaced \(f(replaced.speedUp))×" }
+        lines.append(remedy)
+        return lines
+    }
+}

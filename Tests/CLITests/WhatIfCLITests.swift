@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+@Suite(.serialized) struct WhatIfCLITests {
+    let trace = "Examples/traces/trace-ST.csv"
+    let meta = "Examples/traces/meta-ST.yaml"
+
+    @Test func summaryReportAndHeatmap() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("whatif-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let report = folder.appendingPathComponent("report.json").path, heatmap = folder.appendingPathComponent("heat.svg").path
+        let outcome = try CLIRunner.run(["whatif", "--trace", trace, "--meta", meta, "--output", report, "--heatmap", heatmap])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        for part in ["slowdown S = 1.179", "cause: the last pipeline stage", "M_S 1.219", "by worker: dp 1 stage 3"] {
+            #expect(outcome.stdout.contains(part), "missing \(part) in \(outcome.stdout)")
+        }
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
+        for key in ["slowdown", "stepSeconds", "attribution", "mw", "ms", "heatmap", "culprit", "replayError"] {
+            #expect(json[key] != nil, "missing \(key)")
+        }
+        let attribution = try #require(json["attribution"] as? [String: Any])
+        for key in ["byOpType", "byDPRank", "byStage", "byWorker"] { #expect(attribution[key] != nil, "missing \(key)") }
+        #expect(try String(contentsOfFile: heatmap, encoding: .utf8).hasPrefix("<svg"))
+        // The same bytes on stdout with --json, and from a second run.
+        let again = try CLIRunner.run(["whatif", "--trace", trace, "--meta", meta, "--json"])
+        let written = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(again.status == 0 && again.stdout == written)
+    }
+
+    @Test func badInputIsOneLineWithExitTwo() throws {
+        let badMeta = try CLIRunner.temporaryFile("dp_size: 2\npp_size: 3\n", suffix: "yaml")
+        let badTrace = try CLIRunner.temporaryFile("dp_rank,stage\n0,0\n", suffix: "csv")
+        defer { for path in [badMeta, badTrace] { try? FileManager.default.removeItem(atPath: path) } }
+        for (arguments, part) in [
+            (["--trace", trace, "--meta", badMeta], "outside the meta file"),
+            (["--trace", badTrace, "--meta", meta], "column rank missing"),
+            (["--trace", "missing.csv", "--meta", meta], "missing.csv"),
+            (["--trace", trace], "--meta"),
+        ] {
+            let outcome = try CLIRunner.run(["whatif"] + arguments)
+            #expect(outcome.status == 2, "\(arguments): \(outcome.stderr)")
+            #expect(outcome.stderr.contains(part), "\(arguments): \(outcome.stderr)")
+            #expect(outcome.stderr.split(separator: "\n").count == 1, "\(outcome.stderr)")
+        }
+        let json = try CLIRunner.run(["whatif", "--trace", trace, "--meta", badMeta, "--json"])
+        #expect(json.status == 2 && json.stderr.hasPrefix("{\"error\""), "\(json.stderr)")
+    }
+}

@@ -1,0 +1,84 @@
+import SolverFixtures
+import Testing
+import TraceAnalysis
+
+/// Generated traces with a straggler of known size and place: the analysis must find its size and its culprit.
+@Suite struct InjectedStragglerTests {
+    static let shape = JobShape(name: "synthetic", dataParallel: 4, pipelineParallel: 4)
+
+    static func trace(_ configure: (inout SyntheticTrace) -> Void) throws -> WhatIfReport {
+        var trace = SyntheticTrace(shape: shape, microBatches: 8, steps: 6)
+        trace.jitter = 0.005
+        configure(&trace)
+        return try WhatIfAnalysis(operations: trace.operations(), shape: shape).report()
+    }
+
+    @Test func balancedJobHasNoStraggler() throws {
+        let report = try Self.trace { _ in }
+        #expect(report.slowdown < 1.03)
+        #expect(report.replayError < 1e-9)
+        #expect(report.culprit.hasPrefix("no straggling"))
+    }
+
+    @Test(arguments: [Worker(dataParallelRank: 2, stage: 1), Worker(dataParallelRank: 0, stage: 3)])
+    func oneSlowWorkerIsFound(worker: Worker) throws {
+        let report = try Self.trace { $0.slowWorker = (worker, 2.0, nil) }
+        // A worker at half speed holds its whole pipeline and, at the DP collectives, every other one.
+        #expect(report.slowdown > 1.3)
+        #expect(report.mw.workers == [worker])
+        #expect(report.mw.recovered >= 0.9)
+        #expect(report.attribution.byWorker.first.map { Worker(dataParallelRank: $0.dataParallelRank, stage: $0.stage) } == worker)
+        #expect(report.culprit.hasPrefix("one worker"))
+        let machines = report.slowMachines.slowMachines
+        #expect(machines.map { Worker(dataParallelRank: $0.dataParallelRank, stage: $0.stage) } == [worker])
+        #expect(machines.first.map { abs($0.computeRatio - 2) < 0.05 } == true)
+    }
+
+    @Test func slowWorkerInSomeStepsShowsInThoseSteps() throws {
+        let worker = Worker(dataParallelRank: 1, stage: 2)
+        let report = try Self.trace { $0.slowWorker = (worker, 1.8, 3..<6) }
+        let slow = report.stepSeconds.slowdown
+        #expect(slow[0..<3].allSatisfy { $0 < 1.03 })
+        #expect(slow[3..<6].allSatisfy { $0 > 1.3 })
+        let row = try #require(report.heatmapWorkers.firstIndex(of: worker))
+        #expect(report.heatmap[row][4] > report.heatmap[row][1])
+        // Slow in 3 of 6 steps, from step 3: a slow machine, with when it started.
+        let machine = try #require(report.slowMachines.slowMachines.first)
+        #expect(machine.sinceStep == 3 && machine.slowSteps == 3)
+    }
+
+    @Test func heavyLastStageIsFound() throws {
+        let report = try Self.trace { $0.lastStageFactor = 1.5 }
+        #expect(report.slowdown > 1.15)
+        #expect(report.ms.recovered >= 0.9)
+        #expect(report.culprit.hasPrefix("the last pipeline stage"))
+        #expect(report.attribution.byStage["3"].map { $0 > 1.1 } == true)
+    }
+
+    @Test func slowNetworkOfOneRankIsFound() throws {
+        let report = try Self.trace {
+            $0.slowNetwork = (dataParallelRank: 3, factor: 40)
+        }
+        let ranks = report.attribution.byDPRank
+        let slowest = try #require(ranks.max { $0.value < $1.value })
+        #expect(slowest.key == "3")
+        let pipelineTransfers = max(report.attribution.byOpType["forward-pp-comm"] ?? 0, report.attribution.byOpType["backward-pp-comm"] ?? 0)
+        let compute = max(report.attribution.byOpType["forward-compute"] ?? 0, report.attribution.byOpType["backward-compute"] ?? 0)
+        #expect(pipelineTransfers > compute)
+    }
+
+    @Test(arguments: [UInt64(1), 2, 3, 4, 5])
+    func dataDependentImbalanceIsSpread(seed: UInt64) throws {
+        let report = try Self.trace {
+            $0.seed = seed
+            $0.sequenceImbalance = 0.3
+            $0.steps = 12
+        }
+        #expect(report.slowdown > 1.05)
+        #expect(report.mw.recovered < 0.9)
+        #expect(report.ms.recovered < 0.9)
+        #expect(report.culprit.hasPrefix("spread over the workers"))
+        #expect(report.slowMachines.slowMachines.isEmpty)
+        #expect(report.remedies.balancedBatches.speedUp > 1.05)
+    }
+}

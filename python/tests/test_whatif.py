@@ -1,0 +1,97 @@
+"""paraplan.whatif: the CLI's report from a CSV path, a Parquet file, a DataFrame-like object or a pyarrow Table,
+and typed errors for bad traces."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import paraplan
+
+ROOT = Path(__file__).resolve().parents[2]
+TRACE = ROOT / "Examples/traces/trace-ST.csv"
+META = ROOT / "Examples/traces/meta-ST.yaml"
+
+
+def cli_report(binary: Path) -> dict:
+    out = subprocess.run([str(binary), "whatif", "--trace", str(TRACE), "--meta", str(META), "--json"],
+                         capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout)
+
+
+def test_csv_path_matches_the_cli(cli: Path) -> None:
+    report = paraplan.whatif(TRACE, META)
+    expected = cli_report(cli)
+    assert report.slowdown == expected["slowdown"]
+    assert report.raw["attribution"] == expected["attribution"]
+    assert report.culprit.startswith("the last pipeline stage")
+    assert report.ms.recovered >= 1.0
+    assert report.heatmap.shape == (8, 32)
+    assert report.step_seconds.steps.dtype == np.int64 and len(report.step_seconds.ideal) == 32
+    assert report.attribution.by_stage[3] > report.attribution.by_stage[0]
+    assert report.attribution.by_worker[0].stage == 3
+    assert report.slow_machines == []
+    assert report.remedies["balanced_stages"].speed_up > 1.1
+    assert "replaced_slow_machines" not in report.remedies
+
+
+def test_parquet_table_and_mapping_meta(tmp_path: Path) -> None:
+    pyarrow_csv = pytest.importorskip("pyarrow.csv")
+    parquet = pytest.importorskip("pyarrow.parquet")
+    table = pyarrow_csv.read_csv(str(TRACE))
+    path = tmp_path / "trace.parquet"
+    parquet.write_table(table, str(path))
+    meta = {"dp_size": 2, "pp_size": 4, "tp_size": 1, "dsp_size": 1, "vpp_size": 1, "world_size": 8}
+    from_parquet = paraplan.whatif(path, meta)
+    from_table = paraplan.whatif(table, META)
+    from_csv = paraplan.whatif(str(TRACE), META)
+    assert from_parquet.slowdown == pytest.approx(from_csv.slowdown, rel=1e-12)
+    assert from_table.raw["attribution"] == from_parquet.raw["attribution"]
+
+
+class FrameLike:
+    """What paraplan.whatif reads from a pandas DataFrame: columns and to_csv(index=False)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.columns = text.splitlines()[0].split(",")
+
+    def to_csv(self, index: bool = True) -> str:
+        assert index is False
+        return self.text
+
+
+def test_dataframe_like() -> None:
+    report = paraplan.whatif(FrameLike(TRACE.read_text()), META)
+    assert report.slowdown == pytest.approx(1.1787, abs=1e-4)
+
+
+@pytest.mark.parametrize("trace, meta, message", [
+    ("dp_rank,stage\n0,0\n", {"dp_size": 1, "pp_size": 1}, "column rank missing"),
+    (TRACE.read_text().replace("backward-compute", "backwards", 1), META, "column optype = \"backwards\""),
+    (TRACE.read_text(), {"dp_size": 2, "pp_size": 0}, "pp_size = \"0\""),
+    (TRACE.read_text(), {"dp_size": 1 << 20, "pp_size": 1 << 20}, "from 1 to 2^18"),
+])
+def test_bad_traces_raise_input_error(trace: str, meta: object, message: str) -> None:
+    with pytest.raises(paraplan.InputError) as caught:
+        paraplan.whatif(FrameLike(trace), meta)  # type: ignore[arg-type]
+    assert message in str(caught.value)
+    assert caught.value.exit_code == 2
+
+
+def test_wrong_types_raise_input_error(tmp_path: Path) -> None:
+    with pytest.raises(paraplan.InputError):
+        paraplan.whatif(42, META)  # type: ignore[arg-type]
+    with pytest.raises(paraplan.InputError):
+        paraplan.whatif(TRACE, 3.5)  # type: ignore[arg-type]
+    with pytest.raises(paraplan.InputError, match="cannot be read"):
+        paraplan.whatif(tmp_path / "missing.csv", META)
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"not parquet")
+    pytest.importorskip("pyarrow.parquet")
+    with pytest.raises(paraplan.InputError, match="not a readable Parquet file"):
+        paraplan.whatif(broken, META)
