@@ -105,7 +105,7 @@ void pp_plan_free(pp_plan *plan);
  *   "validate" {"plan": TEXT, "source": NAME}                  -> {"kind", "description"}
  *   "format"   {"plan": TEXT, "source": NAME, "compact": BOOL} -> the plan's canonical text
  *   "compare"  {"plans": [{"label", "plan"}], "format": "json" | "table" | "markdown" | "csv"}
- *   "whatif"   {"trace": CSV TEXT, "meta": TEXT, "source": NAME}  -> what `whatif --json` prints
+ *   "whatif"   {"trace": CSV TEXT, "meta": TEXT, "source": NAME, "layers": N}  -> what `whatif --json` prints
  */
 int32_t pp_call(const char *command, const char *request, char **result);
 

@@ -21,12 +21,12 @@ enum Commands {
             return try PlanTools.format(try planText(reader), source: try reader.string("source") ?? "plan", compact: try reader.bool("compact"))
         case "compare": return try compare(request)
         case "whatif":
-            let reader = try OptionsReader(json: request, allowed: ["trace", "meta", "source"])
+            let reader = try OptionsReader(json: request, allowed: ["trace", "meta", "source", "layers"])
             guard let trace = try reader.string("trace") else { throw .badInput("trace", "required (the trace's CSV text)") }
             guard let meta = try reader.string("meta") else { throw .badInput("meta", "required (the meta file's text)") }
             let source = try reader.string("source") ?? "trace"
             let report = try WhatIfRequest.analyse(traceData: Data(trace.utf8), trace: source, metaData: Data(meta.utf8),
-                                                   meta: "\(source) (meta)")
+                                                   meta: "\(source) (meta)", layers: try reader.int("layers"))
             return try json(report)
         default:
             throw .badInput("command", value: "\"\(command.prefix(60))\"",

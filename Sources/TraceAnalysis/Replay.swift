@@ -3,7 +3,8 @@
 struct OperationTimes {
     var duration: [Double]
     var transfer: [Double]
-    var launchDelay: [Double]
+    /// nil: no launch delays (every what-if but the check that the replay reproduces the trace).
+    var launchDelay: [Double]?
 }
 
 /// Adjacency lists packed into one array: the items of node i are `items[offsets[i]..<offsets[i + 1]]`.
@@ -100,6 +101,7 @@ struct Replay {
         var end = [Double](repeating: 0, count: count)
         var result = [Double](repeating: 0, count: model.steps.count)
         let groupOf = model.groupOf
+        let delays = times.launchDelay
         events.withUnsafeBufferPointer { events in
         waits.offsets.withUnsafeBufferPointer { waitOffsets in
         waits.items.withUnsafeBufferPointer { waitItems in
@@ -116,7 +118,7 @@ struct Replay {
                         for wait in Int(waitOffsets[event])..<Int(waitOffsets[event + 1]) {
                             begin = max(begin, end[Int(waitItems[wait])])
                         }
-                        start[event] = begin + times.launchDelay[event]
+                        start[event] = begin + (delays?[event] ?? 0)
                         if groupOf[event] < 0 {
                             end[event] = start[event] + times.duration[event]
                             latest = max(latest, end[event])

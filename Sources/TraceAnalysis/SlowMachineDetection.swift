@@ -29,12 +29,15 @@ public struct SlowMachineDetection: Sendable {
         public var distinctSlowWorkers: Int
     }
 
-    static func findings(_ operations: [TraceOperation], steps: [Int]) -> Findings {
-        let stepIndex = Dictionary(uniqueKeysWithValues: steps.enumerated().map { ($1, $0) })
-        var compute: [Worker: [Double]] = [:]
-        for operation in operations where operation.kind.isCompute {
-            compute[operation.worker, default: [Double](repeating: 0, count: steps.count)][stepIndex[operation.step]!] += operation.duration
+    static func findings(_ operations: [TraceOperation], steps: [Int], stepOf: [Int32], workerOf: [Int32],
+                         workers: [Worker]) -> Findings {
+        // Compute per worker (rows) and step (columns).
+        var computeTable = [[Double]](repeating: [Double](repeating: 0, count: steps.count), count: workers.count)
+        for (index, operation) in operations.enumerated() where operation.kind.isCompute {
+            computeTable[Int(workerOf[index])][Int(stepOf[index])] += operation.duration
         }
+        var compute: [Worker: [Double]] = [:]
+        for (position, worker) in workers.enumerated() { compute[worker] = computeTable[position] }
         let peersByStage = Dictionary(grouping: compute.keys.sorted(), by: \.stage)
         var slowIn: [Worker: [Int]] = [:]
         var ratios: [Worker: [Double]] = [:]

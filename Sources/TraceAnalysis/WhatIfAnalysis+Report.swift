@@ -7,7 +7,9 @@ extension WhatIfAnalysis {
     /// Workers replayed one by one for `byWorker`.
     public static let workersReplayed = 8
 
-    public func report() throws(TraceError) -> WhatIfReport {
+    /// The report; with `layers` (the model's transformer layers, split evenly over the stages when the trace was
+    /// recorded) it also prices the best re-split of whole layers.
+    public func report(layers: Int? = nil) throws(TraceError) -> WhatIfReport {
         let steps = model.steps.map(\.step)
         var replayedStarts = [Double](repeating: 0, count: operations.count)
         let replayed = replayedStarts.withUnsafeMutableBufferPointer { replay.stepSeconds(recorded, starts: $0) }
@@ -16,7 +18,7 @@ extension WhatIfAnalysis {
             return members.map { operations[Int($0)].end }.max()! - first
         }
         var noDelay = recorded
-        noDelay.launchDelay = [Double](repeating: 0, count: operations.count)
+        noDelay.launchDelay = nil
         let withoutDelays = simulate(noDelay)
         let idealSteps = simulate(ideal)
         let idealMean = mean(idealSteps)
@@ -74,7 +76,8 @@ extension WhatIfAnalysis {
         let heatmap = workers.map { worker in
             steps.indices.map { min(byRank[worker.dataParallelRank]!.perStep[$0], byStage[worker.stage]!.perStep[$0]) }
         }
-        let detection = SlowMachineDetection.findings(operations, steps: steps)
+        let detection = SlowMachineDetection.findings(operations, steps: steps, stepOf: stepOf, workerOf: workerOf,
+                                                      workers: workers)
         let originalMean = mean(withoutDelays)
         func remedy(_ times: OperationTimes) -> WhatIfReport.Remedy {
             let seconds = mean(simulate(times))
@@ -83,7 +86,12 @@ extension WhatIfAnalysis {
         let machines = detection.slowMachines.map { Worker(dataParallelRank: $0.dataParallelRank, stage: $0.stage) }
         let remedies = WhatIfReport.Remedies(
             balancedBatches: remedy(balancedBatches(noDelay)), balancedStages: remedy(balancedStages(noDelay)),
-            replacedSlowMachines: machines.isEmpty ? nil : remedy(keeping(chosen(machines), from: noDelay, values: ideal)))
+            replacedSlowMachines: machines.isEmpty ? nil : remedy(keeping(chosen(machines), from: noDelay, values: ideal)),
+            resplitStages: try layers.map { layers throws(TraceError) in
+                let plan = try resplit(layers: layers, base: noDelay)
+                return WhatIfReport.Resplit(layersBefore: plan.before, layersAfter: plan.after, layerSeconds: plan.layerSeconds,
+                                            extraSeconds: plan.extra, remedy: remedy(plan.times))
+            })
         return WhatIfReport(
             job: shape, operations: operations.count, slowdown: slowdown, launchSlowdown: ratio(mean(recordedSteps), mean(withoutDelays)),
             replayError: replayError,
@@ -111,16 +119,19 @@ extension WhatIfAnalysis {
     /// Compute durations replaced by their mean over the same step, stage and kind: every DP rank and micro-batch of a
     /// stage doing the same work in a step.
     func balancedBatches(_ base: OperationTimes) -> OperationTimes {
-        var sums: [StageStepKind: (Double, Int)] = [:]
+        let stages = shape.pipelineParallel
+        func slot(_ index: Int) -> Int {
+            (Int(stepOf[index]) * stages + operations[index].worker.stage) * 2 + (operations[index].kind == .forwardCompute ? 0 : 1)
+        }
+        var sums = [Double](repeating: 0, count: model.steps.count * stages * 2)
+        var counts = [Int](repeating: 0, count: sums.count)
         for (index, operation) in operations.enumerated() where operation.kind.isCompute {
-            let key = StageStepKind(step: operation.step, stage: operation.worker.stage, kind: operation.kind)
-            sums[key, default: (0, 0)].0 += base.duration[index]
-            sums[key, default: (0, 0)].1 += 1
+            sums[slot(index)] += base.duration[index]
+            counts[slot(index)] += 1
         }
         var times = base
         for (index, operation) in operations.enumerated() where operation.kind.isCompute {
-            let sum = sums[StageStepKind(step: operation.step, stage: operation.worker.stage, kind: operation.kind)]!
-            times.duration[index] = sum.0 / Double(sum.1)
+            times.duration[index] = sums[slot(index)] / Double(counts[slot(index)])
         }
         return times
     }
@@ -138,6 +149,44 @@ extension WhatIfAnalysis {
             if total > 0 { times.duration[index] *= target / total }
         }
         return times
+    }
+
+    /// The best split of `layers` whole layers over the stages (docs/whatif.md §Remedies): a layer's compute is the
+    /// cheapest stage's compute per layer, the rest of each stage's compute is its own (embedding, head, loss); layers
+    /// go one at a time to the stage that would then finish first, which minimises the slowest stage. The compute of
+    /// each stage's operations is scaled to its new total.
+    func resplit(layers: Int, base: OperationTimes) throws(TraceError)
+        -> (before: [Int], after: [Int], layerSeconds: Double, extra: [Double], times: OperationTimes) {
+        let stages = shape.pipelineParallel
+        guard layers >= stages, layers <= 1 << 16, layers % stages == 0 else {
+            throw TraceError("--layers = \(layers): must be a multiple of pp_size (\(stages)) from \(stages) to 65536, "
+                             + "as an even split over the stages")
+        }
+        // Per stage, the compute of one worker in one step (mean over steps and DP ranks).
+        var totals = [Double](repeating: 0, count: stages)
+        for (index, operation) in operations.enumerated() where operation.kind.isCompute {
+            totals[operation.worker.stage] += base.duration[index]
+        }
+        let workerSteps = Double(model.steps.count * max(1, Set(operations.map(\.worker.dataParallelRank)).count))
+        totals = totals.map { $0 / workerSteps }
+        let before = [Int](repeating: layers / stages, count: stages)
+        let layerSeconds = zip(totals, before).map { $0 / Double($1) }.min() ?? 0
+        let extra = zip(totals, before).map { max(0, $0 - Double($1) * layerSeconds) }
+        var after = [Int](repeating: 1, count: stages)
+        for _ in stages..<layers {
+            let next = (0..<stages).min { a, b in
+                let ta = extra[a] + Double(after[a] + 1) * layerSeconds, tb = extra[b] + Double(after[b] + 1) * layerSeconds
+                return ta != tb ? ta < tb : a < b
+            }!
+            after[next] += 1
+        }
+        var times = base
+        for (index, operation) in operations.enumerated() where operation.kind.isCompute {
+            let stage = operation.worker.stage
+            let old = extra[stage] + Double(before[stage]) * layerSeconds
+            if old > 0 { times.duration[index] *= (extra[stage] + Double(after[stage]) * layerSeconds) / old }
+        }
+        return (before, after, layerSeconds, extra, times)
     }
 
     /// Step times of `base` with each group in turn at the times in `values`, replayed on all cores.
@@ -176,12 +225,6 @@ extension WhatIfAnalysis {
 
 /// a / b, and 1 where a step has nothing to compare (b = 0: every operation of that step ideally takes 0 s).
 private func ratio(_ a: Double, _ b: Double) -> Double { b > 0 ? a / b : 1 }
-
-private struct StageStepKind: Hashable {
-    var step: Int
-    var stage: Int
-    var kind: OperationKind
-}
 
 private func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
 

@@ -9,6 +9,10 @@ public struct WhatIfAnalysis: Sendable {
     let recorded: OperationTimes
     /// The ideal job: every operation at its kind's typical value, no launch delays.
     let ideal: OperationTimes
+    /// Per operation: its step's position in `model.steps`, and its worker's position in `workers` (sorted).
+    let stepOf: [Int32]
+    let workerOf: [Int32]
+    let workers: [Worker]
 
     public init(operations: [TraceOperation], shape: JobShape) throws(TraceError) {
         self.shape = shape
@@ -44,6 +48,15 @@ public struct WhatIfAnalysis: Sendable {
             delay[index] = Self.clampSkew(start[index] - ready)
         }
         recorded = OperationTimes(duration: operations.map(\.duration), transfer: transfer, launchDelay: delay)
+        var stepOf = [Int32](repeating: 0, count: count)
+        for (position, entry) in model.steps.enumerated() {
+            for member in entry.operations { stepOf[Int(member)] = Int32(position) }
+        }
+        self.stepOf = stepOf
+        let workers = Set(operations.map(\.worker)).sorted()
+        let workerIndex = Dictionary(uniqueKeysWithValues: workers.enumerated().map { ($1, Int32($0)) })
+        self.workers = workers
+        workerOf = operations.map { workerIndex[$0.worker]! }
         ideal = Self.typical(operations, recorded: recorded, groupOf: model.groupOf)
     }
 
@@ -71,7 +84,7 @@ public struct WhatIfAnalysis: Sendable {
             }
         }
         let values = operations.map { typical[$0.kind.ordinal] }
-        return OperationTimes(duration: values, transfer: values, launchDelay: [Double](repeating: 0, count: operations.count))
+        return OperationTimes(duration: values, transfer: values, launchDelay: nil)
     }
 
     func simulate(_ times: OperationTimes) -> [Double] {
@@ -113,7 +126,7 @@ extension WhatIfAnalysis {
         var starts = [Double](repeating: 0, count: operations.count)
         var ends = starts
         let times = OperationTimes(duration: seconds, transfer: seconds,
-                                   launchDelay: [Double](repeating: 0, count: operations.count))
+                                   launchDelay: nil)
         let stepTimes = starts.withUnsafeMutableBufferPointer { startBuffer in
             ends.withUnsafeMutableBufferPointer { replay.stepSeconds(times, starts: startBuffer, ends: $0) }
         }

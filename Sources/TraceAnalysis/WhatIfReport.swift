@@ -49,14 +49,29 @@ public struct WhatIfReport: Codable, Sendable, Equatable {
         public var speedUp: Double
     }
 
-    /// Remedies priced by replay (docs/whatif.md §Remedies); each is a bound of what that remedy can win.
+    /// Remedies priced by replay (docs/whatif.md §Remedies).
     public struct Remedies: Codable, Sendable, Equatable {
         /// Each step's compute balanced across DP ranks and micro-batches (what any batch balancer can win at most).
         public var balancedBatches: Remedy
-        /// Every stage's compute scaled to the mean stage's (a layer re-split, if layers split finely enough).
+        /// Every stage's compute scaled to the mean stage's total (equal compute per stage; a re-split of whole layers
+        /// can do better where the schedule weighs the stages unequally).
         public var balancedStages: Remedy
         /// The slow machines found given their peers' typical times (replacing them); nil when none was found.
         public var replacedSlowMachines: Remedy?
+        /// Whole layers moved between stages (with `--layers`): the best split and what it gives.
+        public var resplitStages: Resplit?
+    }
+
+    /// A re-split of whole layers over the pipeline stages, from the measured per-stage compute.
+    public struct Resplit: Codable, Sendable, Equatable {
+        /// Layers per stage as the trace ran them (an even split) and as re-split.
+        public var layersBefore: [Int]
+        public var layersAfter: [Int]
+        /// Measured compute of one layer, and of each stage beside its layers (embedding, output head and loss), per
+        /// worker and step.
+        public var layerSeconds: Double
+        public var extraSeconds: [Double]
+        public var remedy: Remedy
     }
 
     public var job: JobShape

@@ -21,6 +21,9 @@ struct WhatIfCommand: ParsableCommand {
     @Option(help: "The job's meta file (YAML key: value lines).")
     var meta: String
 
+    @Option(help: "The model's transformer layers (split evenly over the stages in the trace): price the best re-split.")
+    var layers: Int?
+
     @Flag(help: "Print the report as JSON instead of a summary.")
     var json = false
 
@@ -31,7 +34,7 @@ struct WhatIfCommand: ParsableCommand {
     var heatmap: String?
 
     func run() throws {
-        let report = try WhatIfRequest.analyse(trace: trace, meta: meta)
+        let report = try WhatIfRequest.analyse(trace: trace, meta: meta, layers: layers)
         let data = try WhatIfRequest.json(report)
         if let output { try OutputFile.write(data + Data("\n".utf8), to: output) }
         if let heatmap { try OutputFile.write(Data(HeatmapSVG.render(report).utf8), to: heatmap) }
@@ -75,10 +78,15 @@ struct WhatIfCommand: ParsableCommand {
                          + "its peers in \(machine.slowSteps) of \(steps.steps.count) steps since step \(machine.sinceStep)")
         }
         let remedies = report.remedies
-        var remedy = "remedies (bounds): balanced batches \(f(remedies.balancedBatches.speedUp))×, "
+        var remedy = "remedies: balanced batches \(f(remedies.balancedBatches.speedUp))×, "
             + "balanced stages \(f(remedies.balancedStages.speedUp))×"
         if let replaced = remedies.replacedSlowMachines { remedy += ", slow machines replaced \(f(replaced.speedUp))×" }
         lines.append(remedy)
+        if let split = remedies.resplitStages {
+            lines.append("re-split of layers: \(split.layersBefore.map(String.init).joined(separator: "/")) → "
+                         + "\(split.layersAfter.map(String.init).joined(separator: "/")) per stage, "
+                         + "\(f(split.remedy.speedUp))× (a layer: \(f(split.layerSeconds)) s of compute per worker and step)")
+        }
         return lines
     }
 }

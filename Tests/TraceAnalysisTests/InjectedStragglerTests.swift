@@ -55,6 +55,19 @@ import TraceAnalysis
         #expect(report.attribution.byStage["3"].map { $0 > 1.1 } == true)
     }
 
+    @Test func heavyLastStageIsResplit() throws {
+        var trace = SyntheticTrace(shape: Self.shape, microBatches: 8, steps: 4)
+        trace.jitter = 0.005
+        trace.lastStageFactor = 1.5
+        let report = try WhatIfAnalysis(operations: trace.operations(), shape: Self.shape).report(layers: 32)
+        let split = try #require(report.remedies.resplitStages)
+        #expect(split.layersBefore == [8, 8, 8, 8])
+        #expect(split.layersAfter.reduce(0, +) == 32 && split.layersAfter[3] < 8)
+        #expect(split.extraSeconds[3] > split.extraSeconds[1])
+        #expect(split.remedy.speedUp > 1.05)
+        #expect(throws: TraceError.self) { _ = try WhatIfAnalysis(operations: trace.operations(), shape: Self.shape).report(layers: 30) }
+    }
+
     @Test func slowNetworkOfOneRankIsFound() throws {
         let report = try Self.trace {
             $0.slowNetwork = (dataParallelRank: 3, factor: 40)

@@ -121,17 +121,21 @@ class WhatIfReport:
     raw: dict[str, Any]
 
 
-def whatif(trace: TraceSource, meta: MetaSource) -> WhatIfReport:
+def whatif(trace: TraceSource, meta: MetaSource, *, layers: int | None = None) -> WhatIfReport:
     """Analyse a per-operation trace in the straggler-analysis artifact's format.
 
     ``trace`` is a ``.csv`` or ``.parquet`` path (Parquet needs ``pyarrow``: ``pip install paraplan[parquet]``), a
     pandas DataFrame or a pyarrow Table with the columns ``dp_rank, stage, rank, step, optype, start_ts, duration,
     seq_id`` (and optionally ``mc, mb_id, gmc``). ``meta`` is the meta YAML path or a mapping of the same keys.
+    ``layers`` (the model's transformer layers, split evenly over the stages when recorded) also prices the best
+    re-split of whole layers (``remedies["resplit_stages"]``).
     Raises :class:`InputError` naming the row and column of a malformed trace, or the operation that breaks the
     dependency model.
     """
     text, source = _trace_text(trace)
-    request = json.dumps({"trace": text, "meta": _meta_text(meta), "source": source})
+    if layers is not None and (isinstance(layers, bool) or not isinstance(layers, int)):
+        raise InputError(f"layers = {layers!r}: must be a whole number")
+    request = json.dumps({"trace": text, "meta": _meta_text(meta), "source": source, "layers": layers})
     return _report(json.loads(_native.call("whatif", request)))
 
 
@@ -205,5 +209,8 @@ def _report(d: dict[str, Any]) -> WhatIfReport:
     names = {"balancedBatches": "balanced_batches", "balancedStages": "balanced_stages",
              "replacedSlowMachines": "replaced_slow_machines"}
     remedies = {names[k]: Remedy(v["seconds"], v["speedUp"]) for k, v in d["remedies"].items() if k in names and v}
+    if d["remedies"].get("resplitStages"):
+        split = d["remedies"]["resplitStages"]
+        remedies["resplit_stages"] = Remedy(split["remedy"]["seconds"], split["remedy"]["speedUp"])
     return WhatIfReport(d["slowdown"], d["launchSlowdown"], d["replayError"], d["culprit"], steps, attribution,
                         _recovery(d["mw"]), _recovery(d["ms"]), workers, heatmap, d["operations"], machines, remedies, d)

@@ -37,6 +37,11 @@ def test_csv_path_matches_the_cli(cli: Path) -> None:
     assert report.slow_machines == []
     assert report.remedies["balanced_stages"].speed_up > 1.1
     assert "replaced_slow_machines" not in report.remedies
+    split = paraplan.whatif(TRACE, META, layers=32)
+    assert split.remedies["resplit_stages"].speed_up > 1.1
+    assert split.raw["remedies"]["resplitStages"]["layersAfter"] == [10, 9, 9, 4]
+    with pytest.raises(paraplan.InputError, match="multiple of pp_size"):
+        paraplan.whatif(TRACE, META, layers=30)
 
 
 def test_parquet_table_and_mapping_meta(tmp_path: Path) -> None:
