@@ -21,6 +21,20 @@ public enum WhatIfRequest {
         }
     }
 
+    /// The analysis itself (for timelines) with its report.
+    public static func analysis(trace: String, meta: String, layers: Int? = nil) throws(FrontendError)
+        -> (analysis: WhatIfAnalysis, report: WhatIfReport) {
+        let traceData = try InputFile.readOrFail(trace), metaData = try InputFile.readOrFail(meta)
+        do {
+            let shape = try TraceReader.shape(meta: metaData, source: meta)
+            let analysis = try WhatIfAnalysis(operations: try TraceReader.operations(csv: traceData, source: trace), shape: shape)
+            return (analysis, try analysis.report(layers: layers))
+        } catch {
+            throw FrontendError.badInput(message: error.message.hasPrefix(trace) || error.message.hasPrefix(meta)
+                                         ? error.message : "\(trace): \(error.message)")
+        }
+    }
+
     /// The report as JSON: sorted keys, pretty-printed, the same bytes from every entry point.
     public static func json(_ report: WhatIfReport) throws(FrontendError) -> Data {
         let encoder = JSONEncoder()

@@ -33,8 +33,16 @@ struct WhatIfCommand: ParsableCommand {
     @Option(help: "Write the worker × step heatmap of slowdowns as SVG to this file.")
     var heatmap: String?
 
+    @Option(help: "Write the replayed job (as recorded) as a Chrome trace for Perfetto to this file.")
+    var timeline: String?
+
+    @Option(help: "Write the ideal job (every operation at its typical duration) as a Chrome trace to this file.")
+    var idealTimeline: String?
+
     func run() throws {
-        let report = try WhatIfRequest.analyse(trace: trace, meta: meta, layers: layers)
+        let (analysis, report) = try WhatIfRequest.analysis(trace: trace, meta: meta, layers: layers)
+        if let timeline { try OutputFile.write(analysis.timeline(.recorded), to: timeline) }
+        if let idealTimeline { try OutputFile.write(analysis.timeline(.ideal), to: idealTimeline) }
         let data = try WhatIfRequest.json(report)
         if let output { try OutputFile.write(data + Data("\n".utf8), to: output) }
         if let heatmap { try OutputFile.write(Data(HeatmapSVG.render(report).utf8), to: heatmap) }

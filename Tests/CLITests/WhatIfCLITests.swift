@@ -10,7 +10,9 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let report = folder.appendingPathComponent("report.json").path, heatmap = folder.appendingPathComponent("heat.svg").path
-        let outcome = try CLIRunner.run(["whatif", "--trace", trace, "--meta", meta, "--output", report, "--heatmap", heatmap])
+        let timeline = folder.appendingPathComponent("timeline.json").path, ideal = folder.appendingPathComponent("ideal.json").path
+        let outcome = try CLIRunner.run(["whatif", "--trace", trace, "--meta", meta, "--output", report, "--heatmap", heatmap,
+                                         "--timeline", timeline, "--ideal-timeline", ideal, "--layers", "32"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         for part in ["slowdown S = 1.179", "cause: the last pipeline stage", "M_S 1.219", "by worker: dp 1 stage 3"] {
             #expect(outcome.stdout.contains(part), "missing \(part) in \(outcome.stdout)")
@@ -22,8 +24,14 @@ import Testing
         let attribution = try #require(json["attribution"] as? [String: Any])
         for key in ["byOpType", "byDPRank", "byStage", "byWorker"] { #expect(attribution[key] != nil, "missing \(key)") }
         #expect(try String(contentsOfFile: heatmap, encoding: .utf8).hasPrefix("<svg"))
+        #expect(outcome.stdout.contains("re-split of layers: 8/8/8/8 → 10/9/9/4"))
+        for path in [timeline, ideal] {
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+            let events = try #require(document["traceEvents"] as? [[String: Any]])
+            #expect(events.filter { $0["ph"] as? String == "X" }.count == 6784)
+        }
         // The same bytes on stdout with --json, and from a second run.
-        let again = try CLIRunner.run(["whatif", "--trace", trace, "--meta", meta, "--json"])
+        let again = try CLIRunner.run(["whatif", "--trace", trace, "--meta", meta, "--layers", "32", "--json"])
         let written = try String(contentsOfFile: report, encoding: .utf8)
         #expect(again.status == 0 && again.stdout == written)
     }
