@@ -4,13 +4,23 @@ import TraceAnalysis
 
 /// The three traces published with the straggler-analysis artifact and the answers it reports for them: S = 1.97
 /// (AR: one worker slowed on purpose), 1.18 (ST: the last stage holds too much) and 1.54 (SE: sequence-length
-/// imbalance). ST ships in Examples/traces; AR and SE (6-7 MB each) are read from ../shared/data when it is there
-/// (PARAPLAN_STRAGGLER_TRACES names another folder) and reported as skipped otherwise.
+/// imbalance). ST ships in Examples/traces; AR and SE (6-7 MB each) are read from the shared data folder beside the
+/// repository when it is there (PARAPLAN_STRAGGLER_TRACES names another folder) and reported as skipped otherwise.
 @Suite struct PublishedTraceTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let sharedTraces = ProcessInfo.processInfo.environment["PARAPLAN_STRAGGLER_TRACES"]
-        .map { URL(fileURLWithPath: $0) } ?? root.appendingPathComponent("../shared/data/straggler-traces")
+    /// PARAPLAN_STRAGGLER_TRACES, else `shared/data/straggler-traces` beside the repository or beside a folder above
+    /// it (a clone made elsewhere on the same machine).
+    static let sharedTraces: URL = {
+        if let folder = ProcessInfo.processInfo.environment["PARAPLAN_STRAGGLER_TRACES"] { return URL(fileURLWithPath: folder) }
+        var folder = root
+        for _ in 0..<4 {
+            folder = folder.deletingLastPathComponent()
+            let candidate = folder.appendingPathComponent("shared/data/straggler-traces")
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("trace-AR.csv").path) { return candidate }
+        }
+        return root.appendingPathComponent("../shared/data/straggler-traces")
+    }()
     static var sharedTracesPresent: Bool {
         FileManager.default.fileExists(atPath: sharedTraces.appendingPathComponent("trace-AR.csv").path)
     }
