@@ -11,16 +11,14 @@ extension WhatIfAnalysis {
     /// recorded) it also prices the best re-split of whole layers.
     public func report(layers: Int? = nil) throws(TraceError) -> WhatIfReport {
         let steps = model.steps.map(\.step)
-        var replayedStarts = [Double](repeating: 0, count: operations.count)
-        let replayed = replayedStarts.withUnsafeMutableBufferPointer { replay.stepSeconds(recorded, starts: $0) }
         let recordedSteps = model.steps.map { _, members -> Double in
             let first = members.map { operations[Int($0)].start }.min()!
             return members.map { operations[Int($0)].end }.max()! - first
         }
         var noDelay = recorded
         noDelay.launchDelay = nil
-        let withoutDelays = simulate(noDelay)
-        let idealSteps = simulate(ideal)
+        let base = parallel([{ [recorded] in simulate(recorded) }, { [noDelay] in simulate(noDelay) }, { simulate(ideal) }])
+        let (replayed, withoutDelays, idealSteps) = (base[0], base[1], base[2])
         let idealMean = mean(idealSteps)
         guard idealMean > 0 else {
             throw TraceError("every operation's typical duration is 0 s, so the ideal step takes no time: no slowdown to measure")
@@ -54,21 +52,55 @@ extension WhatIfAnalysis {
         let workers = byWorkerIndices.keys.sorted()
         func score(_ worker: Worker) -> Double { min(byRank[worker.dataParallelRank]!.mean, byStage[worker.stage]!.mean) }
         let ranked = workers.sorted { score($0) != score($1) ? score($0) > score($1) : $0 < $1 }
+        // The second round of what-ifs, all independent: workers alone, M_W and M_S both ways, the remedies.
+        func chosen(_ set: [Worker]) -> [Int] { set.flatMap { byWorkerIndices[$0]! } }
         let replayedWorkers = Array(ranked.prefix(Self.workersReplayed))
-        let alone = replayAll(replayedWorkers.map { byWorkerIndices[$0]! }, from: ideal, values: noDelay)
-        var byWorker = zip(replayedWorkers, alone).map { worker, times in
-            WhatIfReport.WorkerSlowdown(dataParallelRank: worker.dataParallelRank, stage: worker.stage, slowdown: ratios(times).mean)
+        let slowest = Array(ranked.prefix(max(1, Int((Double(workers.count) * Self.slowestWorkerShare).rounded(.up)))))
+        let lastStage = workers.filter { $0.stage == (stages.last ?? 0) }
+        let detection = SlowMachineDetection.findings(operations, steps: steps, stepOf: stepOf, workerOf: workerOf,
+                                                      workers: workers)
+        let machines = detection.slowMachines.map { Worker(dataParallelRank: $0.dataParallelRank, stage: $0.stage) }
+        let split = try layers.map { layers throws(TraceError) in try resplit(layers: layers, base: noDelay) }
+        var jobs: [@Sendable () -> [Double]] = replayedWorkers.map { worker in
+            { [ideal, noDelay] in simulate(keeping(byWorkerIndices[worker]!, from: ideal, values: noDelay)) }
+        }
+        for group in [chosen(slowest), chosen(lastStage)] {
+            jobs.append { [ideal, noDelay] in simulate(keeping(group, from: noDelay, values: ideal)) }
+            jobs.append { [ideal, noDelay] in simulate(keeping(group, from: ideal, values: noDelay)) }
+        }
+        jobs.append { [noDelay] in simulate(balancedBatches(noDelay)) }
+        jobs.append { [noDelay] in simulate(balancedStages(noDelay)) }
+        let machineIndices = chosen(machines)
+        if !machines.isEmpty { jobs.append { [ideal, noDelay] in simulate(keeping(machineIndices, from: noDelay, values: ideal)) } }
+        if let split { jobs.append { simulate(split.times) } }
+        var results = parallel(jobs)[...]
+        func next() -> [Double] { results.removeFirst() }
+
+        var byWorker = replayedWorkers.map { worker in
+            WhatIfReport.WorkerSlowdown(dataParallelRank: worker.dataParallelRank, stage: worker.stage, slowdown: ratios(next()).mean)
         }
         byWorker.sort { $0.slowdown != $1.slowdown ? $0.slowdown > $1.slowdown
             : ($0.dataParallelRank, $0.stage) < ($1.dataParallelRank, $1.stage) }
-
-        func chosen(_ set: [Worker]) -> [Int] { set.flatMap { byWorkerIndices[$0]! } }
-        let slowest = Array(ranked.prefix(max(1, Int((Double(workers.count) * Self.slowestWorkerShare).rounded(.up)))))
-        let mw = recovery(fixing: slowest, chosen(slowest), original: noDelay, originalMean: mean(withoutDelays),
-                              idealMean: idealMean)
-        let lastStage = workers.filter { $0.stage == (stages.last ?? 0) }
-        let ms = recovery(fixing: lastStage, chosen(lastStage), original: noDelay, originalMean: mean(withoutDelays),
-                              idealMean: idealMean)
+        let originalMean = mean(withoutDelays)
+        func recovery(_ workers: [Worker]) -> WhatIfReport.Recovery {
+            let fixed = mean(next()), onlyThese = mean(next())
+            let loss = originalMean - idealMean
+            return .init(workers: workers.sorted(), recovered: loss != 0 ? (originalMean - fixed) / loss : 0,
+                         added: loss != 0 ? (onlyThese - idealMean) / loss : 0, originalSeconds: originalMean,
+                         idealSeconds: idealMean, fixedSeconds: fixed, onlyTheseSeconds: onlyThese)
+        }
+        let mw = recovery(slowest)
+        let ms = recovery(lastStage)
+        func remedy() -> WhatIfReport.Remedy {
+            let seconds = mean(next())
+            return .init(seconds: seconds, speedUp: ratio(originalMean, seconds))
+        }
+        let remedies = WhatIfReport.Remedies(
+            balancedBatches: remedy(), balancedStages: remedy(), replacedSlowMachines: machines.isEmpty ? nil : remedy(),
+            resplitStages: split.map { plan in
+                WhatIfReport.Resplit(layersBefore: plan.before, layersAfter: plan.after, layerSeconds: plan.layerSeconds,
+                                     extraSeconds: plan.extra, remedy: remedy())
+            })
         // Per step, the DP rank whose recorded durations alone cost the most.
         let slowestRanks = steps.indices.map { step in
             byRank.keys.sorted().max { byRank[$0]!.perStep[step] < byRank[$1]!.perStep[step] } ?? 0
@@ -76,22 +108,6 @@ extension WhatIfAnalysis {
         let heatmap = workers.map { worker in
             steps.indices.map { min(byRank[worker.dataParallelRank]!.perStep[$0], byStage[worker.stage]!.perStep[$0]) }
         }
-        let detection = SlowMachineDetection.findings(operations, steps: steps, stepOf: stepOf, workerOf: workerOf,
-                                                      workers: workers)
-        let originalMean = mean(withoutDelays)
-        func remedy(_ times: OperationTimes) -> WhatIfReport.Remedy {
-            let seconds = mean(simulate(times))
-            return .init(seconds: seconds, speedUp: ratio(originalMean, seconds))
-        }
-        let machines = detection.slowMachines.map { Worker(dataParallelRank: $0.dataParallelRank, stage: $0.stage) }
-        let remedies = WhatIfReport.Remedies(
-            balancedBatches: remedy(balancedBatches(noDelay)), balancedStages: remedy(balancedStages(noDelay)),
-            replacedSlowMachines: machines.isEmpty ? nil : remedy(keeping(chosen(machines), from: noDelay, values: ideal)),
-            resplitStages: try layers.map { layers throws(TraceError) in
-                let plan = try resplit(layers: layers, base: noDelay)
-                return WhatIfReport.Resplit(layersBefore: plan.before, layersAfter: plan.after, layerSeconds: plan.layerSeconds,
-                                            extraSeconds: plan.extra, remedy: remedy(plan.times))
-            })
         return WhatIfReport(
             job: shape, operations: operations.count, slowdown: slowdown, launchSlowdown: ratio(mean(recordedSteps), mean(withoutDelays)),
             replayError: replayError,
@@ -104,16 +120,6 @@ extension WhatIfAnalysis {
             mw: mw, ms: ms, heatmapWorkers: workers, heatmap: heatmap,
             culprit: Self.culprit(slowdown: slowdown, mw: mw, ms: ms, workers: workers.count, slowestRanks: slowestRanks),
             slowMachines: detection, remedies: remedies)
-    }
-
-    private func recovery(fixing workers: [Worker], _ chosen: [Int], original: OperationTimes, originalMean: Double,
-                          idealMean: Double) -> WhatIfReport.Recovery {
-        let fixed = mean(simulate(keeping(chosen, from: original, values: ideal)))
-        let onlyThese = mean(simulate(keeping(chosen, from: ideal, values: original)))
-        let loss = originalMean - idealMean
-        return .init(workers: workers.sorted(), recovered: loss != 0 ? (originalMean - fixed) / loss : 0,
-                     added: loss != 0 ? (onlyThese - idealMean) / loss : 0, originalSeconds: originalMean,
-                     idealSeconds: idealMean, fixedSeconds: fixed, onlyTheseSeconds: onlyThese)
     }
 
     /// Compute durations replaced by their mean over the same step, stage and kind: every DP rank and micro-batch of a
@@ -138,14 +144,18 @@ extension WhatIfAnalysis {
 
     /// Each stage's compute scaled so that every stage does the mean stage's total.
     func balancedStages(_ base: OperationTimes) -> OperationTimes {
-        var totals: [Int: Double] = [:]
+        // Arrays in stage order, so the sums are added in the same order on every run (a dictionary's order is not).
+        var totals = [Double](repeating: 0, count: shape.pipelineParallel)
+        var present = [Bool](repeating: false, count: shape.pipelineParallel)
         for (index, operation) in operations.enumerated() where operation.kind.isCompute {
-            totals[operation.worker.stage, default: 0] += base.duration[index]
+            totals[operation.worker.stage] += base.duration[index]
+            present[operation.worker.stage] = true
         }
-        let target = totals.values.reduce(0, +) / Double(max(totals.count, 1))
+        let used = totals.indices.filter { present[$0] }
+        let target = used.reduce(0) { $0 + totals[$1] } / Double(max(used.count, 1))
         var times = base
         for (index, operation) in operations.enumerated() where operation.kind.isCompute {
-            let total = totals[operation.worker.stage]!
+            let total = totals[operation.worker.stage]
             if total > 0 { times.duration[index] *= target / total }
         }
         return times
@@ -187,6 +197,16 @@ extension WhatIfAnalysis {
             if old > 0 { times.duration[index] *= (extra[stage] + Double(after[stage]) * layerSeconds) / old }
         }
         return (before, after, layerSeconds, extra, times)
+    }
+
+    /// Independent replays on all cores, results in the order given.
+    func parallel(_ jobs: [@Sendable () -> [Double]]) -> [[Double]] {
+        let results = Mutex([[Double]](repeating: [], count: jobs.count))
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
+            let times = jobs[index]()
+            results.withLock { $0[index] = times }
+        }
+        return results.withLock { $0 }
     }
 
     /// Step times of `base` with each group in turn at the times in `values`, replayed on all cores.
