@@ -4,12 +4,14 @@ import Foundation
 /// row per worker, one column per step, colour from white (no slowdown) to dark red (the largest in the report).
 public enum HeatmapSVG {
     public static func render(_ report: WhatIfReport) -> String {
-        let rows = report.heatmapWorkers.count, columns = report.stepSeconds.steps.count
+        // A report decoded from elsewhere may disagree with itself: draw only what every array holds.
+        let rows = min(report.heatmapWorkers.count, report.heatmap.count)
+        let columns = min(report.stepSeconds.steps.count, report.heatmap.prefix(rows).map(\.count).min() ?? 0)
         let cell = max(4.0, min(18.0, 720.0 / Double(max(columns, 1))))
         let rowHeight = max(3.0, min(14.0, 560.0 / Double(max(rows, 1))))
         let left = 110.0, top = 48.0
         let width = left + cell * Double(columns) + 120, height = top + rowHeight * Double(rows) + 60
-        let highest = max(report.heatmap.flatMap { $0 }.max() ?? 1, 1.0001)
+        let highest = max(report.heatmap.flatMap { $0 }.filter(\.isFinite).max() ?? 1, 1.0001)
         func colour(_ value: Double) -> String {
             let share = min(1, max(0, (value - 1) / (highest - 1)))
             let green = Int((1 - share) * 235), blue = Int((1 - share) * 220)
@@ -26,13 +28,13 @@ public enum HeatmapSVG {
         \(report.stepSeconds.steps.last ?? 0); rows: workers (dp rank, stage)</text>
 
         """
-        for (row, worker) in report.heatmapWorkers.enumerated() {
+        for (row, worker) in report.heatmapWorkers.prefix(rows).enumerated() {
             let y = top + rowHeight * Double(row)
             if rowHeight >= 9 || row % max(1, Int(10 / rowHeight)) == 0 {
                 svg += "<text x=\"\(Int(left - 6))\" y=\"\(number(y + rowHeight * 0.8))\" text-anchor=\"end\">"
                     + "dp \(worker.dataParallelRank) · stage \(worker.stage)</text>\n"
             }
-            for (column, value) in report.heatmap[row].enumerated() {
+            for (column, value) in report.heatmap[row].prefix(columns).enumerated() {
                 let x = left + cell * Double(column)
                 svg += "<rect x=\"\(number(x))\" y=\"\(number(y))\" width=\"\(number(cell))\" height=\"\(number(rowHeight))\" "
                     + "fill=\"\(colour(value))\"><title>step \(report.stepSeconds.steps[column]), dp "

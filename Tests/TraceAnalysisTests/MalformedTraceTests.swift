@@ -124,5 +124,11 @@ import TraceAnalysis
         #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
         // One cell per worker and step, plus the ten legend swatches.
         #expect(svg.components(separatedBy: "<rect").count - 1 == 4 * 3 + 10)
+        // A report that disagrees with itself (decoded from elsewhere) draws what its arrays hold, without trapping.
+        var broken = report
+        broken.heatmap = [[Double.nan, .infinity]]
+        broken.stepSeconds.steps = [1]
+        let partial = HeatmapSVG.render(broken)
+        #expect(partial.components(separatedBy: "<rect").count - 1 == 1 + 10)
     }
 }
