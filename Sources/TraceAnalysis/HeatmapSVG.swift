@@ -30,7 +30,8 @@ public enum HeatmapSVG {
         """
         for (row, worker) in report.heatmapWorkers.prefix(rows).enumerated() {
             let y = top + rowHeight * Double(row)
-            if rowHeight >= 9 || row % max(1, Int(10 / rowHeight)) == 0 {
+            // Labels 11 px high: every row when rows are tall enough, else every k-th so they do not overlap.
+            if row % max(1, Int((12 / rowHeight).rounded(.up))) == 0 {
                 svg += "<text x=\"\(Int(left - 6))\" y=\"\(number(y + rowHeight * 0.8))\" text-anchor=\"end\">"
                     + "dp \(worker.dataParallelRank) · stage \(worker.stage)</text>\n"
             }
@@ -41,8 +42,19 @@ public enum HeatmapSVG {
                     + "\(worker.dataParallelRank) stage \(worker.stage): \(number(value))</title></rect>\n"
             }
         }
+        // Steps along the bottom, a label every few columns so that they do not overlap.
+        let bottom = top + rowHeight * Double(rows)
+        let every = max(1, Int((44 / cell).rounded(.up)))
+        for column in stride(from: 0, to: columns, by: every) {
+            let x = left + cell * (Double(column) + 0.5)
+            svg += "<text x=\"\(number(x))\" y=\"\(number(bottom + 14))\" text-anchor=\"middle\">"
+                + "\(report.stepSeconds.steps[column])</text>\n"
+        }
+        svg += "<text x=\"\(number(left + cell * Double(columns) / 2))\" y=\"\(number(bottom + 32))\" "
+            + "text-anchor=\"middle\">step</text>\n"
         // Legend: the colour scale from 1 to the largest value.
         let legendX = left + cell * Double(columns) + 20
+        svg += "<text x=\"\(Int(legendX))\" y=\"\(number(top - 6))\">slowdown</text>\n"
         for index in 0..<10 {
             let value = 1 + (highest - 1) * Double(9 - index) / 9
             svg += "<rect x=\"\(Int(legendX))\" y=\"\(number(top + Double(index) * 14))\" width=\"14\" height=\"14\" "
