@@ -25,9 +25,9 @@ enum Commands {
             guard let trace = try reader.string("trace") else { throw .badInput("trace", "required (the trace's CSV text)") }
             guard let meta = try reader.string("meta") else { throw .badInput("meta", "required (the meta file's text)") }
             let source = try reader.string("source") ?? "trace"
-            let report = try WhatIfRequest.analyse(traceData: Data(trace.utf8), trace: source, metaData: Data(meta.utf8),
-                                                   meta: "\(source) (meta)", layers: try reader.int("layers"))
-            return try json(report)
+            let result = try WhatIfRequest.analysis(traceData: Data(trace.utf8), trace: source, metaData: Data(meta.utf8),
+                                                    meta: "\(source) (meta)", layers: try reader.int("layers"))
+            return try json(result.report)
         default:
             throw .badInput("command", value: "\"\(command.prefix(60))\"",
                             "must be one of presets, estimate, layouts, validate, format, compare, whatif")
