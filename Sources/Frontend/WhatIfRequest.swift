@@ -1,3 +1,5 @@
+import CostModel
+import ExecutionPlan
 import Foundation
 import TraceAnalysis
 
@@ -20,6 +22,31 @@ public enum WhatIfRequest {
         } catch {
             throw FrontendError.badInput(message: error.message.hasPrefix(trace) || error.message.hasPrefix(meta)
                                          ? error.message : "\(trace): \(error.message)")
+        }
+    }
+
+    /// The measured speed of each GPU as a cluster file (`speedFactors` in rank order), or, without `gpu`, as a
+    /// fragment to merge into one. `gpusPerNode` must divide the job's GPUs.
+    public static func speedFactorsFile(_ report: WhatIfReport, gpu: String?, gpusPerNode: Int) throws(FrontendError) -> Data {
+        let factors = SlowMachineDetection.speedFactors(report.slowMachines, shape: report.job)
+        var document: [String: JSONValue] = ["speedFactors": .array(factors.map { .number($0) })]
+        if let gpu {
+            guard GPUSpec.preset(named: gpu) != nil else {
+                throw .badInput("--gpu", value: gpu, "unknown GPU; known: \(GPUSpec.presets.map(\.name).joined(separator: ", "))")
+            }
+            guard gpusPerNode >= 1, gpusPerNode <= factors.count, factors.count % gpusPerNode == 0 else {
+                throw .badInput("--gpus-per-node", value: "\(gpusPerNode)", "must divide the job's \(factors.count) GPUs")
+            }
+            document["gpu"] = .string(gpu)
+            document["gpusPerNode"] = .number(Double(gpusPerNode))
+            document["nodes"] = .number(Double(factors.count / gpusPerNode))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            return try encoder.encode(document) + Data("\n".utf8)
+        } catch {
+            throw FrontendError(code: .internalFailure, message: "speed factors: \(error)")
         }
     }
 

@@ -19,6 +19,8 @@ public struct SlowMachineDetection: Sendable {
         public var computeRatio: Double
         /// Per operation kind: its mean duration / the peers' mean, over all steps (compute and pipeline transfers).
         public var byOperation: [String: Double]
+        /// The global rank the trace records for it (one of its tensor-parallel ranks).
+        public var globalRank: Int
     }
 
     public struct Findings: Codable, Sendable, Equatable {
@@ -64,7 +66,8 @@ public struct SlowMachineDetection: Sendable {
             machines.append(SlowWorker(dataParallelRank: worker.dataParallelRank, stage: worker.stage, slowSteps: slowSteps.count,
                                        share: Double(slowSteps.count) / Double(steps.count), sinceStep: steps[slowSteps.min()!],
                                        computeRatio: median(ratios[worker] ?? [1]),
-                                       byOperation: byOperation(worker, operations)))
+                                       byOperation: byOperation(worker, operations),
+                                       globalRank: operations.first { $0.worker == worker }?.globalRank ?? 0))
         }
         machines.sort { $0.computeRatio != $1.computeRatio ? $0.computeRatio > $1.computeRatio
             : ($0.dataParallelRank, $0.stage) < ($1.dataParallelRank, $1.stage) }
@@ -90,6 +93,21 @@ public struct SlowMachineDetection: Sendable {
             result[kind.rawValue] = (mine.0 / Double(mine.1)) / (theirs.0 / Double(theirs.1))
         }
         return result
+    }
+
+    /// Per GPU of the job (dp × pp × tp × dsp, in rank order), its measured speed: 1 / the compute ratio for the
+    /// GPUs of a slow machine, 1 elsewhere. A worker's GPUs are taken to be the tp × dsp consecutive ranks around the
+    /// rank the trace records for it (Megatron keeps tensor-parallel ranks adjacent). Rounded to 3 decimals.
+    public static func speedFactors(_ findings: Findings, shape: JobShape) -> [Double] {
+        var factors = [Double](repeating: 1, count: shape.worldSize)
+        let block = shape.tensorParallel * shape.sequenceParallel
+        for machine in findings.slowMachines where machine.computeRatio > 0 {
+            let first = machine.globalRank / block * block
+            for gpu in first..<min(first + block, factors.count) where gpu >= 0 {
+                factors[gpu] = (1 / machine.computeRatio * 1000).rounded() / 1000
+            }
+        }
+        return factors
     }
 
     static func median(_ values: [Double]) -> Double {

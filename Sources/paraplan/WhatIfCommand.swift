@@ -24,6 +24,15 @@ struct WhatIfCommand: ParsableCommand {
     @Option(help: "The model's transformer layers (split evenly over the stages in the trace): price the best re-split.")
     var layers: Int?
 
+    @Option(help: "Write each GPU's measured speed (slow machines below 1) as a cluster file's speedFactors to this file.")
+    var speedFactors: String?
+
+    @Option(help: "With --speed-factors: the GPU preset, to write a whole cluster file (estimate --cluster reads it).")
+    var gpu: String?
+
+    @Option(help: "With --speed-factors and --gpu: GPUs per node (default 8).")
+    var gpusPerNode = 8
+
     @Flag(help: "Print the report as JSON instead of a summary.")
     var json = false
 
@@ -43,6 +52,9 @@ struct WhatIfCommand: ParsableCommand {
         let (analysis, report) = try WhatIfRequest.analysis(trace: trace, meta: meta, layers: layers)
         if let timeline { try OutputFile.write(analysis.timeline(.recorded), to: timeline) }
         if let idealTimeline { try OutputFile.write(analysis.timeline(.ideal), to: idealTimeline) }
+        if let speedFactors {
+            try OutputFile.write(try WhatIfRequest.speedFactorsFile(report, gpu: gpu, gpusPerNode: gpusPerNode), to: speedFactors)
+        }
         let data = try WhatIfRequest.json(report)
         if let output { try OutputFile.write(data + Data("\n".utf8), to: output) }
         if let heatmap { try OutputFile.write(Data(HeatmapSVG.render(report).utf8), to: heatmap) }

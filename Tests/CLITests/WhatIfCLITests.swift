@@ -36,6 +36,32 @@ import Testing
         #expect(again.status == 0 && again.stdout == written)
     }
 
+    /// Measured speeds as a cluster file that `estimate` reads. The ST trace has no slow machine, so every factor is 1;
+    /// the factors themselves are checked on generated traces (InjectedStragglerTests).
+    @Test func speedFactorsClusterFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("speeds-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cluster = folder.appendingPathComponent("cluster.json").path, fragment = folder.appendingPathComponent("f.json").path
+        let outcome = try CLIRunner.run(["whatif", "--trace", trace, "--meta", meta, "--speed-factors", cluster,
+                                         "--gpu", "h100-sxm", "--gpus-per-node", "4"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cluster))) as? [String: Any])
+        #expect(document["nodes"] as? Int == 2 && document["gpusPerNode"] as? Int == 4)
+        #expect((document["speedFactors"] as? [Double])?.count == 8)
+        let estimate = try CLIRunner.run(["estimate", "--model", "llama-3-8b", "--cluster", cluster, "--tp", "2", "--pp", "4",
+                                          "--global-batch", "8", "--seq-len", "2048"])
+        #expect(estimate.status == 0 || estimate.status == 3, "\(estimate.stderr)")
+        #expect(estimate.stdout.contains("2 × 4 h100-sxm"), "\(estimate.stdout)")
+        let bare = try CLIRunner.run(["whatif", "--trace", trace, "--meta", meta, "--speed-factors", fragment])
+        #expect(bare.status == 0)
+        #expect(try String(contentsOfFile: fragment, encoding: .utf8).hasPrefix("{\"speedFactors\":[1,1,1,1,1,1,1,1]}"))
+        for (arguments, part) in [(["--gpu", "b9000"], "--gpu = b9000"), (["--gpu", "h100-sxm", "--gpus-per-node", "3"], "must divide")] {
+            let bad = try CLIRunner.run(["whatif", "--trace", trace, "--meta", meta, "--speed-factors", fragment] + arguments)
+            #expect(bad.status == 2 && bad.stderr.contains(part), "\(bad.stderr)")
+        }
+    }
+
     @Test func badInputIsOneLineWithExitTwo() throws {
         let badMeta = try CLIRunner.temporaryFile("dp_size: 2\npp_size: 3\n", suffix: "yaml")
         let badTrace = try CLIRunner.temporaryFile("dp_rank,stage\n0,0\n", suffix: "csv")

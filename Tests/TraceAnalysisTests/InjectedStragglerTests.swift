@@ -32,6 +32,11 @@ import TraceAnalysis
         let machines = report.slowMachines.slowMachines
         #expect(machines.map { Worker(dataParallelRank: $0.dataParallelRank, stage: $0.stage) } == [worker])
         #expect(machines.first.map { abs($0.computeRatio - 2) < 0.05 } == true)
+        // Its GPU (the generator numbers ranks dp × stages + stage) runs at about half speed; every other at 1.
+        let factors = SlowMachineDetection.speedFactors(report.slowMachines, shape: Self.shape)
+        let slowGPU = worker.dataParallelRank * 4 + worker.stage
+        #expect(factors.count == 16 && abs(factors[slowGPU] - 0.5) < 0.02)
+        #expect(factors.enumerated().allSatisfy { $0.offset == slowGPU || $0.element == 1 })
     }
 
     @Test func slowWorkerInSomeStepsShowsInThoseSteps() throws {
