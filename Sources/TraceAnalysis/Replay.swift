@@ -93,9 +93,25 @@ struct Replay {
         self.stepEvents = stepEvents
     }
 
-    /// Each step's simulated time (the latest end), in the model's step order; with `starts`, every operation's start.
-    func stepSeconds(_ times: OperationTimes, starts: UnsafeMutableBufferPointer<Double>? = nil,
-                     ends: UnsafeMutableBufferPointer<Double>? = nil) -> [Double] {
+    /// A replay's result: each step's time (its latest end) in the model's step order, and every operation's start
+    /// and end within its step.
+    struct Schedule {
+        var stepSeconds: [Double]
+        var starts: [Double]
+        var ends: [Double]
+
+        /// Where each step begins when the steps run one after another.
+        var stepOffsets: [Double] {
+            var offsets = [Double](repeating: 0, count: stepSeconds.count)
+            for step in stepSeconds.indices.dropFirst() { offsets[step] = offsets[step - 1] + stepSeconds[step - 1] }
+            return offsets
+        }
+    }
+
+    /// Each step's simulated time (the latest end), in the model's step order.
+    func stepSeconds(_ times: OperationTimes) -> [Double] { schedule(times).stepSeconds }
+
+    func schedule(_ times: OperationTimes) -> Schedule {
         let count = model.dependencies.count
         var start = [Double](repeating: 0, count: count)
         var end = [Double](repeating: 0, count: count)
@@ -144,8 +160,6 @@ struct Replay {
         }
         }
         }
-        if let starts { for index in start.indices { starts[index] = start[index] } }
-        if let ends { for index in end.indices { ends[index] = end[index] } }
-        return result
+        return Schedule(stepSeconds: result, starts: start, ends: end)
     }
 }

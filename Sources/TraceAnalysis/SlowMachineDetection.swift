@@ -110,6 +110,7 @@ public struct SlowMachineDetection: Sendable {
         return factors
     }
 
+    /// The middle value (the mean of the two middle ones for an even count); 0 for none.
     static func median(_ values: [Double]) -> Double {
         guard !values.isEmpty else { return 0 }
         let sorted = values.sorted()

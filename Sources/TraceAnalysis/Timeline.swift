@@ -36,13 +36,8 @@ extension WhatIfAnalysis {
     /// The Chrome trace JSON of the recorded or the ideal replay.
     public func timeline(_ version: Timeline.Version) -> Data {
         let times: OperationTimes = version == .recorded ? recorded : ideal
-        var starts = [Double](repeating: 0, count: operations.count)
-        var ends = starts
-        let stepTimes = starts.withUnsafeMutableBufferPointer { startBuffer in
-            ends.withUnsafeMutableBufferPointer { replay.stepSeconds(times, starts: startBuffer, ends: $0) }
-        }
-        var offsets = [Double](repeating: 0, count: stepTimes.count)
-        for step in stepTimes.indices.dropFirst() { offsets[step] = offsets[step - 1] + stepTimes[step - 1] }
+        let schedule = replay.schedule(times)
+        let (starts, ends, offsets) = (schedule.starts, schedule.ends, schedule.stepOffsets)
         var lines: [String] = []
         lines.reserveCapacity(operations.count + workers.count * 8)
         for (pid, worker) in workers.enumerated() {

@@ -211,12 +211,7 @@ extension WhatIfAnalysis {
 
     /// Step times of `base` with each group in turn at the times in `values`, replayed on all cores.
     func replayAll(_ groups: [[Int]], from base: OperationTimes, values: OperationTimes) -> [[Double]] {
-        let results = Mutex([[Double]](repeating: [], count: groups.count))
-        DispatchQueue.concurrentPerform(iterations: groups.count) { index in
-            let times = simulate(keeping(groups[index], from: base, values: values))
-            results.withLock { $0[index] = times }
-        }
-        return results.withLock { $0 }
+        parallel(groups.map { group in { simulate(keeping(group, from: base, values: values)) } })
     }
 
     /// A group is named the cause when fixing it alone recovers at least this share of the loss.

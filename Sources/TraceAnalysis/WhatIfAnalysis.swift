@@ -76,9 +76,7 @@ public struct WhatIfAnalysis: Sendable {
             let values = samples[kind.ordinal]
             guard !values.isEmpty else { continue }
             if kind.isCommunication {
-                let sorted = values.sorted()
-                let middle = sorted.count / 2
-                typical[kind.ordinal] = sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+                typical[kind.ordinal] = SlowMachineDetection.median(values)
             } else {
                 typical[kind.ordinal] = values.reduce(0, +) / Double(values.count)
             }
@@ -123,23 +121,14 @@ extension WhatIfAnalysis {
         guard seconds.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw TraceError("replay: times must be finite and ≥ 0") }
         let model = try DependencyModel(operations: operations, shape: shape)
         let replay = try Replay(model: model) { "operation \($0)" }
-        var starts = [Double](repeating: 0, count: operations.count)
-        var ends = starts
-        let times = OperationTimes(duration: seconds, transfer: seconds,
-                                   launchDelay: nil)
-        let stepTimes = starts.withUnsafeMutableBufferPointer { startBuffer in
-            ends.withUnsafeMutableBufferPointer { replay.stepSeconds(times, starts: startBuffer, ends: $0) }
-        }
+        let schedule = replay.schedule(OperationTimes(duration: seconds, transfer: seconds, launchDelay: nil))
+        let offsets = schedule.stepOffsets
         var offset: [Int: Double] = [:]
-        var clock = 0.0
-        for (position, entry) in model.steps.enumerated() {
-            offset[entry.step] = clock
-            clock += stepTimes[position]
-        }
+        for (position, entry) in model.steps.enumerated() { offset[entry.step] = offsets[position] }
         return operations.enumerated().map { index, operation in
             var result = operation
-            result.start = offset[operation.step]! + starts[index]
-            result.duration = ends[index] - starts[index]
+            result.start = offset[operation.step]! + schedule.starts[index]
+            result.duration = schedule.ends[index] - schedule.starts[index]
             return result
         }
     }
