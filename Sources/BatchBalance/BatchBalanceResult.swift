@@ -50,6 +50,7 @@ struct DigestedInputs: Encodable, Sendable {
         var syncEveryPhase: Bool
         var keepEncoderPhase: Bool
         var splitImages: Bool
+        var speedFactors: [Double]?
     }
 
     init(samples: [Sample], options: BatchBalancer.Options, cost: BatchBalanceCost) {
@@ -59,7 +60,7 @@ struct DigestedInputs: Encodable, Sendable {
         self.options = Options(ranks: options.ranks, microBatches: options.microBatches, equalCounts: options.equalCounts,
                                maxTokensPerMicroBatch: options.maxTokensPerMicroBatch, separateEncoder: options.separateEncoder,
                                syncEveryPhase: options.syncEveryPhase, keepEncoderPhase: options.keepEncoderPhase,
-                               splitImages: options.splitImages)
+                               splitImages: options.splitImages, speedFactors: options.speedFactors)
         // The cost's every coefficient, in Swift's shortest round-trip digits: the same text on every machine.
         self.cost = String(describing: cost)
     }

@@ -56,10 +56,13 @@ public struct BatchBalancer: Sendable {
         /// With `separateEncoder`: an image heavier than the mean rank's encoder work may be split over an aligned group
         /// of ranks (sequence parallelism inside the ViT), priced by the cost's `encoderSplit`.
         public var splitImages: Bool
+        /// Each rank's speed relative to the cost's GPU (0.5: half as fast), e.g. measured by `whatif`: a rank of
+        /// speed s runs its work in work / s seconds, and slower ranks get less of it. Nil: all ranks at 1.
+        public var speedFactors: [Double]?
 
         public init(ranks: Int, microBatches: Int? = nil, equalCounts: Bool = false, maxTokensPerMicroBatch: Int? = nil,
                     separateEncoder: Bool = false, syncEveryPhase: Bool = false, keepEncoderPhase: Bool = false,
-                    splitImages: Bool = false) {
+                    splitImages: Bool = false, speedFactors: [Double]? = nil) {
             self.ranks = ranks
             self.microBatches = microBatches
             self.equalCounts = equalCounts
@@ -68,6 +71,7 @@ public struct BatchBalancer: Sendable {
             self.syncEveryPhase = syncEveryPhase
             self.keepEncoderPhase = keepEncoderPhase
             self.splitImages = splitImages
+            self.speedFactors = speedFactors
         }
     }
 
@@ -89,6 +93,18 @@ public struct BatchBalancer: Sendable {
             }
             guard cost.encoder == nil || cost.encoderSplit != nil else {
                 throw .invalidCombination("--split-images: the cost has no encoderSplit (give a profile with encoderSplit, or a model with a vision_config)")
+            }
+        }
+        if let speeds = options.speedFactors {
+            guard speeds.count == options.ranks else {
+                throw .invalidCombination("speedFactors: \(speeds.count) values for \(options.ranks) ranks (one per rank)")
+            }
+            for (rank, speed) in speeds.enumerated() where !(speed.isFinite && speed >= 1e-3 && speed <= 1e3) {
+                throw .invalidCombination("speedFactors[\(rank)] = \(speed): must be a number from 0.001 to 1000")
+            }
+            // The encoder phase's balancers (separate images, synchronised phases) do not weigh speeds yet.
+            guard !options.separateEncoder, !options.syncEveryPhase else {
+                throw .invalidCombination("speedFactors: not supported with --phases encoder,llm or --sync-every-phase")
             }
         }
         self.cost = cost

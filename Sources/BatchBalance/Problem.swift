@@ -34,6 +34,10 @@ struct Problem {
     let encoderLowerBound: Double
     /// With `phasesSynchronisedTogether`: each phase's bound over whole samples, summed.
     let synchronisedLowerBound: Double
+    /// Each rank's speed (1 = nominal); all 1 without `speedFactors`.
+    let speeds: [Double]
+    /// Speeds differ between ranks: candidates come from `SpeedAwarePartitioner`.
+    let unequalSpeeds: Bool
 
     init(samples: [Sample], cost: BatchBalanceCost, options: BatchBalancer.Options, cap: Int?) {
         self.samples = samples
@@ -58,7 +62,12 @@ struct Problem {
         self.llmWeights = llmWeights
         weights = samples.indices.map { llmWeights[$0] + (options.separateEncoder ? 0 : encoderWeights[$0]) }
         let equal = options.equalCounts ? samples.count / options.ranks : nil
-        llmLowerBound = Self.partitionBound(weights, equal: equal, ranks: options.ranks)
+        let speeds = options.speedFactors ?? [Double](repeating: 1, count: options.ranks)
+        self.speeds = speeds
+        unequalSpeeds = speeds.contains { $0 != speeds[0] }
+        llmLowerBound = unequalSpeeds
+            ? SpeedAwarePartitioner.lowerBound(weights, speeds: speeds)
+            : Self.partitionBound(weights, equal: equal, ranks: options.ranks) / speeds[0]
         phasesSynchronisedTogether = options.syncEveryPhase && !options.separateEncoder && !images.isEmpty
         synchronisedLowerBound = phasesSynchronisedTogether
             ? Self.partitionBound(llmWeights, equal: equal, ranks: options.ranks)
@@ -112,6 +121,16 @@ struct Problem {
                     microBatches: options.microBatches)
     }
 
+    var speedAwarePartitioner: SpeedAwarePartitioner {
+        SpeedAwarePartitioner(weights: weights, tokens: tokens, speeds: speeds, equalCount: equalCount, cap: cap,
+                              microBatches: options.microBatches)
+    }
+
+    /// Seconds of each rank's work at its speed.
+    func rankSeconds(_ contents: [[Int]], _ values: [Double]) -> [Double] {
+        contents.enumerated().map { rank, items in items.reduce(0) { $0 + values[$1] } / speeds[rank] }
+    }
+
     /// Whether an assignment keeps the rules (counts, caps, micro-batch counts).
     func admissible(_ contents: [[Int]]) -> Bool {
         guard contents.count == options.ranks else { return false }
@@ -125,7 +144,7 @@ struct Problem {
     /// one assignment; otherwise the slowest rank with its samples' images.
     func stepSeconds(_ contents: [[Int]]) -> Double {
         if phasesSynchronisedTogether { return phaseMaxima(contents) }
-        let llm = contents.map { $0.reduce(0) { $0 + weights[$1] } }.max() ?? 0
+        let llm = rankSeconds(contents, weights).max() ?? 0
         guard options.separateEncoder else { return llm }
         return llm + encoderSeconds
     }
@@ -135,12 +154,12 @@ struct Problem {
     /// between the phases synchronises them even when no image moves), it waits for the slowest rank of each.
     func baselineSeconds(_ contents: [[Int]]) -> Double {
         if options.syncEveryPhase || options.separateEncoder && options.keepEncoderPhase && !images.isEmpty { return phaseMaxima(contents) }
-        return contents.map { $0.reduce(0) { $0 + llmWeights[$1] + encoderWeights[$1] } }.max() ?? 0
+        return rankSeconds(contents, weights.indices.map { llmWeights[$0] + encoderWeights[$0] }).max() ?? 0
     }
 
     /// The slowest LLM rank plus the slowest encoder rank, images encoded where their samples are.
     func phaseMaxima(_ contents: [[Int]]) -> Double {
-        (contents.map { $0.reduce(0) { $0 + llmWeights[$1] } }.max() ?? 0) + (contents.map { $0.reduce(0) { $0 + encoderWeights[$1] } }.max() ?? 0)
+        (rankSeconds(contents, llmWeights).max() ?? 0) + (rankSeconds(contents, encoderWeights).max() ?? 0)
     }
 
     /// verl's equal-size Karmarkar-Karp split on its token workload; it depends on the tokens alone, so a caller that
@@ -181,9 +200,11 @@ struct Problem {
     /// `verlKK` and `llmOnly` do not depend on the phase model: a caller solving the batch twice passes them in.
     func candidates(verlKK: [[Int]]?, llmOnly: [[Int]]? = nil) throws(BatchBalanceError) -> Candidates {
         let partitioner = self.partitioner
-        let (lpt, improved) = try balanced(partitioner, target: llmLowerBound)
+        // The rules' LPT ignores speeds: with unequal speeds it is the speed-blind baseline.
+        let (lpt, blind) = try balanced(partitioner, target: llmLowerBound * speeds[0])
         let batcher = microBatcher
-        var ours = [improved]
+        let improved = unequalSpeeds ? try speedAware(admits: cap == nil ? nil : { batcher.fits($0) }) : blind
+        var ours = unequalSpeeds ? [improved, blind] : [improved]
         if let exact = exactMILP(start: ours[0]) { ours.append(exact) }
         // Where every sample says which rank loaded it, that assignment, and the local search started from it,
         // are candidates too: among equally fast plans the one that moves least wins.
@@ -192,13 +213,16 @@ struct Problem {
             for (index, sample) in samples.enumerated() { origin[sample.loadedRank ?? 0].append(index) }
             ours.append(origin)
             // Searching from the loaded assignment only pays when it is already close to the best plan.
-            let best = ours.map { $0.map(partitioner.load).max() ?? 0 }.min() ?? 0
-            if (origin.map(partitioner.load).max() ?? .infinity) <= best * 1.02 {
-                ours.append(partitioner.improve(origin, target: best, admits: cap == nil ? nil : { batcher.fits($0) }))
+            let best = ours.map { rankSeconds($0, weights).max() ?? 0 }.min() ?? 0
+            if (rankSeconds(origin, weights).max() ?? .infinity) <= best * 1.02 {
+                let admits: (([Int]) -> Bool)? = cap == nil ? nil : { batcher.fits($0) }
+                ours.append(unequalSpeeds ? speedAwarePartitioner.improve(origin, target: best, admits: admits)
+                                          : partitioner.improve(origin, target: best * speeds[0], admits: admits))
             }
         }
         if phasesSynchronisedTogether { ours = synchronisedCandidates(ours, admits: cap == nil ? nil : { batcher.fits($0) }) }
         var baselines: [(String, [[Int]])] = [("as-loaded", asLoaded), ("lpt", lpt)]
+        if unequalSpeeds { baselines.append(("speed-blind", blind)) }
         if let verlKK { baselines.append(("verl-kk", verlKK)) }
         // With a separate encoder phase the first plan above is already balanced on the LLM cost alone.
         var llmOnly = llmOnly
@@ -226,6 +250,18 @@ struct Problem {
         }
     }
 
+    /// LPT for ranks of unequal speed, then its local search towards the bound.
+    private func speedAware(admits: (([Int]) -> Bool)?) throws(BatchBalanceError) -> [[Int]] {
+        let partitioner = speedAwarePartitioner
+        var placed = partitioner.lpt()
+        if placed.bins == nil, cap != nil { placed = partitioner.lpt(byTokens: true) }
+        guard let start = placed.bins else {
+            let stuck = placed.stuck ?? 0
+            throw .capsInfeasible(index: stuck, reason: "no rank can take it (\(tokens[stuck]) tokens) within the micro-batch caps and counts")
+        }
+        return partitioner.improve(start, target: llmLowerBound, admits: admits)
+    }
+
     /// Contiguous equal split in input order (the first N mod R ranks take one more).
     var asLoaded: [[Int]] {
         let base = samples.count / options.ranks, extra = samples.count % options.ranks
@@ -247,39 +283,47 @@ struct Problem {
         // Synchronised phases: the slowest rank of each phase, summed; otherwise one makespan.
         let phases = phasesSynchronisedTogether ? [llmWeights, encoderWeights] : [weights]
         let makespans = phases.enumerated().map { p, phase in
-            model.addVariable("z\(p)", upper: start.map { $0.reduce(0) { $0 + phase[$1] } }.max() ?? .infinity, objective: 1)
+            model.addVariable("z\(p)", upper: rankSeconds(start, phase).max() ?? .infinity, objective: 1)
         }
         let x = (0..<n).map { i in (0..<k).map { r in model.addVariable("x\(i)_\(r)", kind: .binary) } }
         for i in 0..<n { model.addConstraint(.sum(x[i]), .equal(1)) }
         for r in 0..<k {
             for (phase, makespan) in zip(phases, makespans) {
-                var load = LinearExpression((0..<n).map { Term(x[$0][r], phase[$0]) })
+                var load = LinearExpression((0..<n).map { Term(x[$0][r], phase[$0] / speeds[r]) })
                 load.add(makespan, -1)
                 model.addConstraint(load, .lessOrEqual(0))
             }
             if let equalCount { model.addConstraint(.sum(x.map { $0[r] }), .equal(Double(equalCount))) }
             if let count = options.microBatches { model.addConstraint(.sum(x.map { $0[r] }), .greaterOrEqual(Double(count))) }
         }
-        // Ranks are interchangeable: the heaviest sample goes to rank 0.
-        if let heaviest = weights.indices.max(by: { weights[$0] < weights[$1] }) { model.setBounds(x[heaviest][0], lower: 1, upper: 1) }
+        // Ranks of equal speed are interchangeable: the heaviest sample goes to rank 0.
+        if !unequalSpeeds, let heaviest = weights.indices.max(by: { weights[$0] < weights[$1] }) { model.setBounds(x[heaviest][0], lower: 1, upper: 1) }
         guard let solution = try? solve(model, using: .glpk, options: SolveOptions(timeLimit: 0.2, relativeGap: 1e-9)),
               solution.status.hasSolution else { return nil }
         return (0..<k).map { r in (0..<n).filter { solution[x[$0][r]] > 0.5 } }
     }
 
     /// Bytes each content already has on each rank.
+    /// Only ranks of one speed trade contents: content j was balanced for rank j's speed.
     func relabel(_ contents: [[Int]]) -> [[Int]] {
         guard samples.contains(where: { $0.loadedRank != nil }) else { return contents }
-        let k = options.ranks
-        var pairs: [(content: Int, place: Int, gain: Double)] = []
-        for (j, content) in contents.enumerated() {
-            for sample in content {
-                if let rank = samples[sample].loadedRank { pairs.append((j, rank, Double(tokens[sample]) * cost.bytesPerToken)) }
+        var result = contents
+        for speed in Set(speeds).sorted() {
+            let members = speeds.indices.filter { speeds[$0] == speed }
+            guard members.count > 1 else { continue }
+            var position = [Int: Int]()
+            for (index, rank) in members.enumerated() { position[rank] = index }
+            var pairs: [(content: Int, place: Int, gain: Double)] = []
+            for (j, rank) in members.enumerated() {
+                for sample in contents[rank] {
+                    if let loaded = samples[sample].loadedRank, let place = position[loaded] {
+                        pairs.append((j, place, Double(tokens[sample]) * cost.bytesPerToken))
+                    }
+                }
             }
+            let places = Assignment.maximumGain(places: members.count, pairs: pairs)
+            for (j, rank) in members.enumerated() { result[members[places[j]]] = contents[rank] }
         }
-        let ranks = Assignment.maximumGain(places: k, pairs: pairs)
-        var result = [[Int]](repeating: [], count: k)
-        for (j, content) in contents.enumerated() { result[ranks[j]] = content }
         return result
     }
 
@@ -357,7 +401,7 @@ struct Problem {
                 throw .capsInfeasible(index: content.first ?? 0, reason: "rank \(rank)'s samples cannot be split into the required micro-batches")
             }
             let rankWeights = phasesSynchronisedTogether ? llmWeights : weights
-            ranks.append(.init(rank: rank, microBatches: batches, predictedSeconds: content.reduce(0) { $0 + rankWeights[$1] },
+            ranks.append(.init(rank: rank, microBatches: batches, predictedSeconds: content.reduce(0) { $0 + rankWeights[$1] } / speeds[rank],
                                tokens: content.reduce(0) { $0 + tokens[$1] }))
         }
         var encoder: [BatchBalancePlan.EncoderRank]?
@@ -365,7 +409,7 @@ struct Problem {
             // Each rank encodes its own samples' images, as a phase of its own.
             encoder = contents.enumerated().map { rank, content in
                 .init(rank: rank, images: content.sorted().flatMap { sample in samples[sample].images.indices.map { .init(sample: sample, image: $0) } },
-                      predictedSeconds: content.reduce(0) { $0 + encoderWeights[$1] })
+                      predictedSeconds: content.reduce(0) { $0 + encoderWeights[$1] } / speeds[rank])
             }
         }
         if options.separateEncoder, !images.isEmpty {

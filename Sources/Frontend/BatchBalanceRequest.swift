@@ -13,10 +13,13 @@ public struct BatchBalanceRequest: Sendable {
     public var syncEveryPhase: Bool
     public var keepEncoderPhase: Bool
     public var splitImages: Bool
+    /// Each rank's measured speed (a cluster file or `whatif --speed-factors` output); without it, a cluster file's
+    /// own `speedFactors` when the cost is derived from one.
+    public var speedFactors: InputSource?
 
     public init(cost: PlannerCostSource, ranks: Int, microBatches: Int? = nil, equalCounts: Bool = false,
                 maxTokensPerMicroBatch: Int? = nil, phases: String = "llm", syncEveryPhase: Bool = false,
-                keepEncoderPhase: Bool = false, splitImages: Bool = false) {
+                keepEncoderPhase: Bool = false, splitImages: Bool = false, speedFactors: InputSource? = nil) {
         self.cost = cost
         self.ranks = ranks
         self.microBatches = microBatches
@@ -26,6 +29,7 @@ public struct BatchBalanceRequest: Sendable {
         self.syncEveryPhase = syncEveryPhase
         self.keepEncoderPhase = keepEncoderPhase
         self.splitImages = splitImages
+        self.speedFactors = speedFactors
     }
 
     /// The phase flags first (they need no file), then the cost, then the balancer's own checks.
@@ -34,6 +38,7 @@ public struct BatchBalanceRequest: Sendable {
         let resolved = try cost.resolve(
             load: { (data, path) throws(CostModelError) in try BatchBalanceCost.load(data: data, source: path) },
             derive: { (model, cluster) throws(CostModelError) in try BatchBalanceCost.derive(model: model, cluster: cluster) })
+        var speeds = try speedFactors.map { source throws(FrontendError) in try CostInputs.speedFactors(source, ranks: ranks) }
         // One DP rank per GPU at least: more ranks than the cluster has GPUs is a mistyped --ranks or --cluster.
         if case .derived(_, let clusterSource) = cost {
             let cluster = try CostInputs.cluster(clusterSource)
@@ -41,12 +46,18 @@ public struct BatchBalanceRequest: Sendable {
                 throw .badInput("--ranks", value: "\(ranks)", "is more than the cluster's \(cluster.gpuCount) GPUs "
                                 + "(\(cluster.nodes) node\(cluster.nodes == 1 ? "" : "s") of \(cluster.gpusPerNode))")
             }
+            if speeds == nil, let factors = cluster.speedFactors {
+                guard let perRank = SpeedFactors.perRank(factors, ranks: ranks) else {
+                    throw .badInput("--ranks", value: "\(ranks)", "must divide the cluster's \(factors.count) speedFactors")
+                }
+                speeds = perRank
+            }
         }
         do {
             return try BatchBalancer(cost: resolved, options: .init(
                 ranks: ranks, microBatches: microBatches, equalCounts: equalCounts, maxTokensPerMicroBatch: maxTokensPerMicroBatch,
                 separateEncoder: phases == "encoder,llm", syncEveryPhase: syncEveryPhase, keepEncoderPhase: keepEncoderPhase,
-                splitImages: splitImages))
+                splitImages: splitImages, speedFactors: speeds))
         } catch {
             throw Self.mapped(error, source: "--profile")
         }

@@ -54,6 +54,16 @@ public enum CostInputs {
         return try costModelCall { () throws(CostModelError) in try Cluster.load(data: try source.data(), source: source.label) }
     }
 
+    /// One speed per planner rank from a cluster file or `whatif --speed-factors` output: per GPU, or, when each
+    /// rank spans several consecutive GPUs, the slowest of them.
+    public static func speedFactors(_ source: InputSource, ranks: Int, flag: String = "--speed-factors") throws(FrontendError) -> [Double] {
+        let factors = try costModelCall { () throws(CostModelError) in try SpeedFactors.load(data: try source.data(), source: source.label) }
+        guard let perRank = SpeedFactors.perRank(factors, ranks: ranks) else {
+            throw .badInput(flag, value: source.label, "\(factors.count) speeds do not split evenly over \(ranks) ranks")
+        }
+        return perRank
+    }
+
     /// `gpu` × `nodes` × `gpusPerNode`, as `--gpu`, `--nodes` and `--gpus-per-node` give it.
     public static func cluster(gpu name: String, nodes: Int, gpusPerNode: Int) throws(FrontendError) -> Cluster {
         guard let spec = GPUSpec.preset(named: name) else {

@@ -40,13 +40,14 @@ final class PlannerHandle: Sendable {
         case "batch-balance":
             let reader = try OptionsReader(json: options, allowed: [
                 "profile", "model", "cluster", "ranks", "micro-batches", "equal-counts", "max-tokens-per-micro-batch", "phases",
-                "sync-every-phase", "keep-encoder-phase", "split-images",
+                "sync-every-phase", "keep-encoder-phase", "split-images", "speed-factors",
             ])
             let request = BatchBalanceRequest(
                 cost: try costSource(reader), ranks: try reader.required("ranks"), microBatches: try reader.int("micro-batches"),
                 equalCounts: try reader.bool("equal-counts"), maxTokensPerMicroBatch: try reader.int("max-tokens-per-micro-batch"),
                 phases: try reader.string("phases") ?? "llm", syncEveryPhase: try reader.bool("sync-every-phase"),
-                keepEncoderPhase: try reader.bool("keep-encoder-phase"), splitImages: try reader.bool("split-images"))
+                keepEncoderPhase: try reader.bool("keep-encoder-phase"), splitImages: try reader.bool("split-images"),
+                speedFactors: try reader.source("speed-factors"))
             return PlannerHandle(planner: .batchBalance(try request.makeBalancer()))
         case "expert-placement":
             let reader = try OptionsReader(json: options, allowed: [

@@ -38,6 +38,9 @@ struct PlanBatchBalanceCommand: ParsableCommand {
     @Flag(help: "With --phases encoder,llm: an image heavier than the mean rank's encoder work may be split over an aligned group of ranks (sequence parallelism inside the vision encoder; the plan lists it under each rank's shards).")
     var splitImages = false
 
+    @Option(help: "Each rank's measured speed: a cluster file with speedFactors, or whatif --speed-factors output (per GPU; a rank spanning several GPUs runs at its slowest). Slower ranks get less work. Default: the --cluster file's speedFactors, if any.")
+    var speedFactors: String?
+
     @OptionGroup var outputOptions: PlanOutputOptions
 
     func run() throws {
@@ -45,7 +48,7 @@ struct PlanBatchBalanceCommand: ParsableCommand {
         let request = BatchBalanceRequest(
             cost: try costSource.source(), ranks: ranks, microBatches: microBatches, equalCounts: equalCounts,
             maxTokensPerMicroBatch: maxTokensPerMicroBatch, phases: phases, syncEveryPhase: syncEveryPhase,
-            keepEncoderPhase: keepEncoderPhase, splitImages: splitImages)
+            keepEncoderPhase: keepEncoderPhase, splitImages: splitImages, speedFactors: speedFactors.map { .named($0) })
         let balancer = try request.makeBalancer()
         let batch: [Sample]
         do {

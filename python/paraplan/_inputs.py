@@ -35,6 +35,19 @@ def source(name: str, value: Source | None) -> str | dict[str, Any] | None:
     raise InputError(f"{name} = {type(value).__name__}: must be a preset name, a file path or a mapping")
 
 
+def speed_factors(value: Sequence[float] | npt.ArrayLike | Source | None) -> str | dict[str, Any] | None:
+    """Speeds as a list (one per GPU or rank), or a cluster file / ``whatif`` speed-factors file (path or mapping)."""
+    if value is None or isinstance(value, (str, os.PathLike, Mapping)):
+        return source("speed_factors", value)
+    try:
+        speeds = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise InputError(f"speed_factors: {error}") from None
+    if speeds.ndim != 1 or speeds.size == 0:
+        raise InputError(f"speed_factors: must be a non-empty list of numbers, got shape {speeds.shape}")
+    return {"speedFactors": [float(speed) for speed in speeds]}
+
+
 def options(values: Mapping[str, Any]) -> str:
     """JSON with the CLI's flag names (``micro_batches`` -> ``micro-batches``), None values left out."""
     cleaned: dict[str, Any] = {}

@@ -74,6 +74,8 @@ class BatchBalancer(_Planner):
 
     The options are those of ``paraplan plan batch-balance``: ``phases="encoder,llm"`` balances the vision encoder's
     images separately, ``sync_every_phase`` for FSDP/ZeRO-3, ``split_images`` to split heavy images over groups.
+    ``speed_factors`` gives each rank's measured speed (a list per GPU or per rank, or the file
+    ``paraplan whatif --speed-factors`` writes): slower ranks get less work.
     """
 
     _kind = "batch-balance"
@@ -81,12 +83,12 @@ class BatchBalancer(_Planner):
     def __init__(self, ranks: int, *, profile: Source | None = None, model: Source | None = None, cluster: Source | None = None,
                  micro_batches: int | None = None, equal_counts: bool = False, max_tokens_per_micro_batch: int | None = None,
                  phases: str = "llm", sync_every_phase: bool = False, keep_encoder_phase: bool = False,
-                 split_images: bool = False) -> None:
+                 split_images: bool = False, speed_factors: Sequence[float] | npt.ArrayLike | Source | None = None) -> None:
         super().__init__({"ranks": ranks, "profile": _inputs.source("profile", profile), "model": _inputs.source("model", model),
                           "cluster": _inputs.source("cluster", cluster), "micro_batches": micro_batches,
                           "equal_counts": equal_counts, "max_tokens_per_micro_batch": max_tokens_per_micro_batch,
                           "phases": phases, "sync_every_phase": sync_every_phase, "keep_encoder_phase": keep_encoder_phase,
-                          "split_images": split_images})
+                          "split_images": split_images, "speed_factors": _inputs.speed_factors(speed_factors)})
 
     def plan(self, tokens: Sequence[int] | npt.ArrayLike, images: Sequence[Sequence[int]] | None = None,
              loaded_rank: Sequence[int] | npt.ArrayLike | None = None) -> BatchBalancePlan:
