@@ -45,8 +45,8 @@ enum EvenShares {
             })
         }
         for g in gpus.indices {
-            guard fixed[g] <= cap else { return nil }
-            network.addArc(from: firstGPU + g, to: sink, capacity: cap - fixed[g])
+            guard fixed[g] <= topology.capacity(cap, of: g) else { return nil }
+            network.addArc(from: firstGPU + g, to: sink, capacity: topology.capacity(cap, of: g) - fixed[g])
         }
         let total = served.reduce(0, +)
         let sent = network.minCostFlow(from: source, to: sink, limit: total)

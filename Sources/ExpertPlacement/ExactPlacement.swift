@@ -2,7 +2,8 @@ import LinearProgramming
 
 /// The whole placement as one MILP on GLPK, for layers small enough to solve to optimality quickly on any machine
 /// (no time limit, so the answer does not depend on the machine's speed):
-/// min T s.t. Σ_g y_eg = w_e, y_eg ≤ w_e·x_eg, Σ_e x_eg ≤ K, Σ_g x_eg ≥ 1, Σ_e y_eg ≤ T, x binary, y ≥ 0.
+/// min T s.t. Σ_g y_eg = w_e, y_eg ≤ w_e·x_eg, Σ_e x_eg ≤ K, Σ_g x_eg ≥ 1, Σ_e y_eg / s_g ≤ T, x binary, y ≥ 0
+/// (s_g: GPU g's speed, 1 without speed factors).
 enum ExactPlacement {
     /// Binaries (experts × GPUs) up to which the MILP is tried.
     static let maximumBinaries = 32
@@ -22,7 +23,7 @@ enum ExactPlacement {
         }
         for g in 0..<gpus {
             model.addConstraint(.sum(x.map { $0[g] }), .lessOrEqual(Double(topology.slotsPerGPU)))
-            var load = LinearExpression(y.map { ($0[g], 1.0) })
+            var load = LinearExpression(y.map { ($0[g], 1 / topology.speed(of: g)) })
             load.add(peak, -1)
             model.addConstraint(load, .lessOrEqual(0))
         }

@@ -33,6 +33,12 @@ public struct ExpertPlacementPlanner: Sendable {
         try Self.check(topology.slotsPerGPU > 0 && topology.slotsPerGPU <= Limits.slotsPerGPU, "slots-per-gpu", topology.slotsPerGPU,
                        "must be from 1 to \(Limits.slotsPerGPU)")
         try Self.check(cost.secondsPerToken.isFinite && cost.secondsPerToken > 0, "secondsPerToken", cost.secondsPerToken, "must be a positive number")
+        if let speeds = topology.speeds {
+            try Self.check(speeds.count == topology.gpus, "speedFactors", "\(speeds.count) values", "need one per GPU (\(topology.gpus))")
+            for (gpu, speed) in speeds.enumerated() {
+                try Self.check(speed.isFinite && speed >= 1e-3 && speed <= 1e3, "speedFactors[\(gpu)]", speed, "must be a number from 0.001 to 1000")
+            }
+        }
         if let groups = options.groups { try Self.check(groups > 0, "groups", groups, "must be at least 1") }
         if let moves = options.maxMoves { try Self.check(moves >= 0, "max-moves", moves, "must be ≥ 0") }
         try Self.check(options.balanceTolerance >= 0 && options.balanceTolerance.isFinite, "balance-tolerance",

@@ -53,8 +53,8 @@ public struct ExpertPlacementResult: Sendable {
         func ratio(_ placements: [LayerPlacement]) -> Double {
             var maxSum = 0.0, meanSum = 0.0
             for (placement, weights) in zip(placements, next) {
-                maxSum += placement.loads(weights).max() ?? 0
-                meanSum += weights.reduce(0, +) / Double(topology.gpus)
+                maxSum += placement.times(weights, topology).max() ?? 0
+                meanSum += weights.reduce(0, +) / topology.totalSpeed
             }
             return meanSum > 0 ? maxSum / meanSum : 1
         }
@@ -95,7 +95,8 @@ public struct ExpertPlacementResult: Sendable {
                     solver: SolverReport(backend: "paraplan-experts (placement heuristics, CLP share LP)", status: "heuristic",
                                          relativeGap: max(0, gap)),
                     inputs: try InputDigest.of(DigestedInputs(loads: loads, origins: origins, previous: previous, nodes: topology.nodes,
-                                                               gpusPerNode: topology.gpusPerNode, slotsPerGPU: topology.slotsPerGPU),
+                                                               gpusPerNode: topology.gpusPerNode, slotsPerGPU: topology.slotsPerGPU,
+                                                               speedFactors: topology.speeds),
                                                 summary: "\(loads.count) layers × \(experts) experts, \(Int(tokens)) tokens"))
     }
 }
@@ -107,4 +108,5 @@ private struct DigestedInputs: Encodable {
     var nodes: Int
     var gpusPerNode: Int
     var slotsPerGPU: Int
+    var speedFactors: [Double]?
 }

@@ -5,8 +5,9 @@
 enum FlowShares {
     /// `shares[g][s]` with every expert's tokens fully routed and each GPU ≤ cap, or nil when the flow falls short.
     /// Single-replica experts are fixed load on their GPU; only replicated experts enter the network.
-    static func within(cap: Double, gpus: [[Int]], weights: [Double]) -> [[Double]]? {
-        FlexibleShares(gpus: gpus, weights: weights, cap: cap)?.shares(gpus, weights: weights)
+    /// With `speeds`, GPU g takes at most cap × speeds[g] tokens (the cap is in nominal-speed tokens).
+    static func within(cap: Double, gpus: [[Int]], weights: [Double], speeds: [Double]? = nil) -> [[Double]]? {
+        FlexibleShares(gpus: gpus, weights: weights, cap: cap, speeds: speeds)?.shares(gpus, weights: weights)
     }
 
     /// Phase 2: the shares serving the most tokens on the node they come from with no GPU above `cap`, or nil when
@@ -37,7 +38,7 @@ enum FlowShares {
             network.addArc(from: e, to: experts + index, capacity: weights[e])
         }
         let rigidLoad = Self.rigidLoads(gpus, replicas: replicas, weights: weights)
-        guard rigidLoad.allSatisfy({ $0 <= cap }) else { return nil }
+        guard rigidLoad.indices.allSatisfy({ rigidLoad[$0] <= topology.capacity(cap, of: $0) }) else { return nil }
         var replicaArc: [[Int]] = []
         for (g, slots) in gpus.enumerated() {
             replicaArc.append(slots.map { e in
@@ -45,7 +46,7 @@ enum FlowShares {
                 let pair = pairIndex[e * nodes + topology.node(of: g)]
                 return network.addArc(from: experts + pair, to: firstGPU + g, capacity: weights[e])
             })
-            network.addArc(from: firstGPU + g, to: sink, capacity: cap - rigidLoad[g])
+            network.addArc(from: firstGPU + g, to: sink, capacity: topology.capacity(cap, of: g) - rigidLoad[g])
         }
         let sent = network.minCostFlow(from: source, to: sink, limit: flexible)
         guard sent >= flexible - max(flexible, 1) * 1e-9 else { return nil }
@@ -76,16 +77,21 @@ struct FlexibleShares {
     private var replicaArc: [[Int]]
     private(set) var rigidLoad: [Double]
     let cap: Double
+    /// GPU g takes at most cap × speeds[g] tokens; nil: cap.
+    let speeds: [Double]?
     private let source: Int, sink: Int
 
+    func capacity(_ gpu: Int) -> Double { cap * (speeds?[gpu] ?? 1) }
+
     /// Nil when no shares of the replicated experts fit the cap next to the single replicas' fixed loads.
-    init?(gpus placement: [[Int]], weights: [Double], cap: Double) {
+    init?(gpus placement: [[Int]], weights: [Double], cap: Double, speeds: [Double]? = nil) {
         var replicas = [Int](repeating: 0, count: weights.count)
         for slots in placement { for e in slots { replicas[e] += 1 } }
         let experts = weights.count, gpus = placement.count
         source = experts + gpus
         sink = source + 1
         self.cap = cap
+        self.speeds = speeds
         network = FlowNetwork(nodes: sink + 1, epsilon: max(weights.reduce(0, +), 1) * 1e-12)
         var flexible = 0.0
         for e in 0..<experts where replicas[e] > 1 && weights[e] > 0 {
@@ -93,12 +99,12 @@ struct FlexibleShares {
             flexible += weights[e]
         }
         rigidLoad = FlowShares.rigidLoads(placement, replicas: replicas, weights: weights)
-        guard rigidLoad.allSatisfy({ $0 <= cap }) else { return nil }
+        guard rigidLoad.enumerated().allSatisfy({ $0.element <= cap * (speeds?[$0.offset] ?? 1) }) else { return nil }
         replicaArc = []
         gpuArc = []
         for (g, slots) in placement.enumerated() {
             replicaArc.append(slots.map { e in replicas[e] > 1 ? network.addArc(from: e, to: experts + g, capacity: weights[e]) : -1 })
-            gpuArc.append(network.addArc(from: experts + g, to: sink, capacity: cap - rigidLoad[g]))
+            gpuArc.append(network.addArc(from: experts + g, to: sink, capacity: capacity(g) - rigidLoad[g]))
         }
         let sent = network.minCostFlow(from: source, to: sink, limit: flexible)
         guard sent >= flexible - max(flexible, 1) * 1e-9 else { return nil }
@@ -108,11 +114,11 @@ struct FlexibleShares {
     /// changed, when the replicated experts' shares cannot make room within the cap.
     mutating func shiftRigidLoad(_ tokens: Double, from: Int, to: Int) -> Bool {
         let (giver, taker, amount) = tokens >= 0 ? (from, to, tokens) : (to, from, -tokens)
-        guard rigidLoad[taker] + amount <= cap else { return false }
+        guard rigidLoad[taker] + amount <= capacity(taker) else { return false }
         // Room first, then the squeeze, so the rerouted flow can use the room.
-        _ = network.setCapacity(gpuArc[giver], to: cap - (rigidLoad[giver] - amount), source: source, sink: sink)
-        guard network.setCapacity(gpuArc[taker], to: cap - (rigidLoad[taker] + amount), source: source, sink: sink) else {
-            _ = network.setCapacity(gpuArc[giver], to: cap - rigidLoad[giver], source: source, sink: sink)
+        _ = network.setCapacity(gpuArc[giver], to: capacity(giver) - (rigidLoad[giver] - amount), source: source, sink: sink)
+        guard network.setCapacity(gpuArc[taker], to: capacity(taker) - (rigidLoad[taker] + amount), source: source, sink: sink) else {
+            _ = network.setCapacity(gpuArc[giver], to: capacity(giver) - rigidLoad[giver], source: source, sink: sink)
             return false
         }
         rigidLoad[giver] -= amount

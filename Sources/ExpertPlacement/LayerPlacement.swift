@@ -3,12 +3,22 @@ public struct ExpertTopology: Sendable, Equatable {
     public var nodes: Int
     public var gpusPerNode: Int
     public var slotsPerGPU: Int
+    /// Each GPU's speed relative to the cost's GPU (a cluster's `speedFactors`): a GPU of speed s runs its tokens in
+    /// 1/s the nominal time, so loads are compared as tokens ÷ s. Nil: every GPU at 1.
+    public var speeds: [Double]?
 
-    public init(nodes: Int, gpusPerNode: Int, slotsPerGPU: Int) {
+    public init(nodes: Int, gpusPerNode: Int, slotsPerGPU: Int, speeds: [Double]? = nil) {
         self.nodes = nodes
         self.gpusPerNode = gpusPerNode
         self.slotsPerGPU = slotsPerGPU
+        self.speeds = speeds
     }
+
+    func speed(of gpu: Int) -> Double { speeds?[gpu] ?? 1 }
+    /// Tokens GPU `gpu` may take so that it finishes within `cap` nominal-speed tokens' time.
+    func capacity(_ cap: Double, of gpu: Int) -> Double { cap * speed(of: gpu) }
+    var totalSpeed: Double { speeds?.reduce(0, +) ?? Double(gpus) }
+    var uniformSpeeds: Bool { speeds.map { speeds in speeds.allSatisfy { $0 == speeds[0] } } ?? true }
 
     public var gpus: Int { nodes * gpusPerNode }
     public var slots: Int { gpus * slotsPerGPU }
@@ -48,6 +58,12 @@ struct LayerPlacement: Sendable, Equatable {
         zip(gpus, shares).map { slots, shares in zip(slots, shares).reduce(0) { $0 + weights[$1.0] * $1.1 } }
     }
 
+    /// Each GPU's tokens at its speed, in nominal-speed tokens (the time the slowest GPU takes, over seconds per token).
+    func times(_ weights: [Double], _ topology: ExpertTopology) -> [Double] {
+        guard topology.speeds != nil else { return loads(weights) }
+        return loads(weights).enumerated().map { $0.element / topology.speed(of: $0.offset) }
+    }
+
     /// Tokens that cross nodes when every source node first fills the replicas on its own node, up to their shares
     /// (the optimal dispatch for these shares: a transportation problem with cost 1 off-node).
     func interNodeTokens(_ weights: [Double], origins: [[Double]], topology: ExpertTopology) -> Double {
@@ -68,9 +84,8 @@ struct LayerScore: Sendable, Equatable {
     var interNodeTokens: Double?
 
     init(_ placement: LayerPlacement, weights: [Double], origins: [[Double]]?, topology: ExpertTopology) {
-        let loads = placement.loads(weights)
-        maxLoad = loads.max() ?? 0
-        meanLoad = weights.reduce(0, +) / Double(topology.gpus)
+        maxLoad = placement.times(weights, topology).max() ?? 0
+        meanLoad = weights.reduce(0, +) / topology.totalSpeed
         interNodeTokens = origins.map { placement.interNodeTokens(weights, origins: $0, topology: topology) }
     }
 }

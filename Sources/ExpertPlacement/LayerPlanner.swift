@@ -23,6 +23,13 @@ struct LayerPlanner {
         var candidates: [(name: String, gpus: [[Int]])] = []
         let counts = ReplicaPlacement.replicaCounts(weights, topology: topology)
         candidates.append(("longest-first", ReplicaPlacement.longestFirst(weights, counts: counts, topology: topology)))
+        if !topology.uniformSpeeds {
+            let finish = ReplicaPlacement.longestFirst(weights, counts: counts, topology: topology, earliestFinish: true)
+            candidates.append(("earliest-finish", finish))
+            candidates.append(("earliest-finish+swaps", SpeedSwaps.improve(finish, weights: weights, topology: topology, target: lowerBound)))
+            candidates.append(("longest-first+swaps", SpeedSwaps.improve(candidates[0].gpus, weights: weights, topology: topology,
+                                                                         target: lowerBound)))
+        }
         if let exact = ExactPlacement.solve(weights, topology: topology) { candidates.append(("exact-milp", exact)) }
         if let origins {
             candidates.append(("origin-affinity", ReplicaPlacement.rigidFirst(
@@ -70,7 +77,8 @@ struct LayerPlanner {
         for (index, candidate) in withinCap.enumerated() {
             var placement = candidate.solved.placement
             var inter = startInter[index]
-            if let origins, index == swapped {
+            // The swaps keep a token cap per GPU; with unequal speeds only the flows below weigh speed.
+            if let origins, index == swapped, topology.uniformSpeeds {
                 placement = LocalitySwaps.improve(placement, weights: weights, origins: origins, topology: topology, cap: cap)
                 inter = placement.interNodeTokens(weights, origins: origins, topology: topology)
             }
@@ -81,16 +89,16 @@ struct LayerPlanner {
             }
             // Figures within a millionth of the layer's tokens count as ties, so LP round-off does not decide.
             let unit = max(weights.reduce(0, +), 1) * 1e-6
-            let key = [(inter / unit).rounded(), moves, ((placement.loads(weights).max() ?? 0) / unit).rounded()]
+            let key = [(inter / unit).rounded(), moves, ((placement.times(weights, topology).max() ?? 0) / unit).rounded()]
             if chosen.map({ key.lexicographicallyPrecedes($0.key) }) ?? true { chosen = (candidate.name, placement, key) }
         }
         // Round-off in the flow could lift a GPU a hair above the cap; such a result is not used.
         if let origins, let winner = chosen {
-            let winnerPeak = winner.placement.loads(weights).max() ?? 0
+            let winnerPeak = winner.placement.times(weights, topology).max() ?? 0
             if let shares = FlowShares.mostLocal(gpus: winner.placement.gpus, weights: weights, origins: origins,
                                                  topology: topology, cap: max(cap, winnerPeak)) {
                 let local = LayerPlacement(gpus: winner.placement.gpus, shares: shares).normalised(weights)
-                if (local.loads(weights).max() ?? 0) <= max(cap, winnerPeak) * (1 + 1e-12),
+                if (local.times(weights, topology).max() ?? 0) <= max(cap, winnerPeak) * (1 + 1e-12),
                    local.interNodeTokens(weights, origins: origins, topology: topology)
                     <= winner.placement.interNodeTokens(weights, origins: origins, topology: topology) {
                     chosen?.placement = local
@@ -100,12 +108,12 @@ struct LayerPlanner {
         var placement = chosen?.placement ?? solved[0].solved.placement
         // Among shares as balanced (and, with origins, as local), the ones closest to equal: they hold up on the
         // next window's loads. Kept only if round-off moved neither figure.
-        let peak = placement.loads(weights).max() ?? 0
+        let peak = placement.times(weights, topology).max() ?? 0
         if let even = EvenShares.shares(placement, weights: weights, topology: topology, cap: peak, keepNodeTotals: origins != nil) {
             let evened = LayerPlacement(gpus: placement.gpus, shares: even).normalised(weights)
             let unit = max(weights.reduce(0, +), 1) * 1e-9
             let inter = { (p: LayerPlacement) in origins.map { p.interNodeTokens(weights, origins: $0, topology: self.topology) } ?? 0 }
-            if (evened.loads(weights).max() ?? 0) <= peak + unit, inter(evened) <= inter(placement) + unit { placement = evened }
+            if (evened.times(weights, topology).max() ?? 0) <= peak + unit, inter(evened) <= inter(placement) + unit { placement = evened }
         }
         let moves = previous.map { Moves.count(placement.gpus, previous: $0) }
         return Outcome(placement: placement,
@@ -121,9 +129,9 @@ struct LayerPlanner {
                                maxMoves: Int?) -> (name: String, solved: ShareLP.Solved)? {
         for slack in [2, 1, 0.5, 0.25, 0.125] {
             let gpus = ReplicaPlacement.localityFirst(weights, counts: counts, origins: origins, topology: topology, slack: slack)
-            guard let shares = FlowShares.within(cap: cap, gpus: gpus, weights: weights) else { continue }
+            guard let shares = FlowShares.within(cap: cap, gpus: gpus, weights: weights, speeds: topology.speeds) else { continue }
             let placement = LayerPlacement(gpus: gpus, shares: shares).normalised(weights)
-            let maxLoad = placement.loads(weights).max() ?? 0
+            let maxLoad = placement.times(weights, topology).max() ?? 0
             guard maxLoad <= cap * (1 + 1e-12) else { continue }
             if let previous, let maxMoves,
                Moves.count(Moves.aligned(placement, previous: previous, blockSize: alignmentBlock).gpus, previous: previous) > maxMoves {
@@ -185,15 +193,20 @@ struct LayerPlanner {
 enum LayerBound {
     /// The j heaviest experts can have at most j + S replicas (S = slots − experts: every other expert needs one),
     /// so their tokens land on at most min(G, j + S) GPUs: T ≥ max_j W_j / min(G, j + S), W_j their total load.
-    /// j = E gives the mean; j = 1 with S = 0 gives the heaviest expert.
+    /// j = E gives the mean; j = 1 with S = 0 gives the heaviest expert. With speeds, those GPUs run at most the
+    /// min(G, j + S) fastest speeds summed, which replaces the count (T in nominal-speed tokens).
     static func tokens(_ weights: [Double], topology: ExpertTopology) -> Double {
         let sorted = weights.sorted(by: >)
         let spare = topology.slots - weights.count
+        var fastest = [0.0]
+        for speed in (topology.speeds ?? [Double](repeating: 1, count: topology.gpus)).sorted(by: >) {
+            fastest.append((fastest.last ?? 0) + speed)
+        }
         var prefix = 0.0
         var bound = 0.0
         for (index, w) in sorted.enumerated() {
             prefix += w
-            bound = max(bound, prefix / Double(min(topology.gpus, index + 1 + spare)))
+            bound = max(bound, prefix / fastest[min(topology.gpus, index + 1 + spare)])
         }
         return bound
     }

@@ -11,11 +11,24 @@ enum ReplicaPlacement {
 
 
     /// Replicas heaviest first onto the least loaded GPU that has a free slot and no replica of that expert.
-    static func longestFirst(_ weights: [Double], counts: [Int], topology: ExpertTopology) -> [[Int]] {
+    /// With unequal speeds, `earliestFinish` puts each replica where it would finish first instead (list scheduling
+    /// for related machines); the planner tries both.
+    static func longestFirst(_ weights: [Double], counts: [Int], topology: ExpertTopology, earliestFinish: Bool = false) -> [[Int]] {
         var replicas: [(expert: Int, load: Double)] = []
         for e in weights.indices { for _ in 0..<counts[e] { replicas.append((e, weights[e] / Double(counts[e]))) } }
         replicas.sort { $0.load != $1.load ? $0.load > $1.load : $0.expert < $1.expert }
         var state = State(topology: topology, experts: weights.count)
+        if earliestFinish {
+            // Ranks of unequal speed: each replica where it would finish first (list scheduling for related machines).
+            for replica in replicas {
+                if let gpu = state.lightestGPU(for: replica.expert, onNode: nil, adding: replica.load) {
+                    state.place(replica.expert, on: gpu, load: replica.load)
+                } else {
+                    state.placeBySwap(replica.expert, load: replica.load)
+                }
+            }
+            return state.gpus
+        }
         // GPUs with a free slot by (load, index): the first one popped without the expert is `lightestGPU`'s choice.
         var open = Heap((0..<topology.gpus).map { GPUEntry(load: 0, gpu: $0) })
         var passed: [GPUEntry] = []
@@ -28,11 +41,12 @@ enum ReplicaPlacement {
             passed.removeAll(keepingCapacity: true)
             if var entry = chosen {
                 state.place(replica.expert, on: entry.gpu, load: replica.load)
-                entry.load = state.load[entry.gpu]
+                entry.load = state.load[entry.gpu] / topology.speed(of: entry.gpu)
                 if state.used[entry.gpu] < topology.slotsPerGPU { open.insert(entry) }
             } else {
                 state.placeBySwap(replica.expert, load: replica.load)
-                open = Heap((0..<topology.gpus).filter { state.used[$0] < topology.slotsPerGPU }.map { GPUEntry(load: state.load[$0], gpu: $0) })
+                open = Heap((0..<topology.gpus).filter { state.used[$0] < topology.slotsPerGPU }
+                    .map { GPUEntry(load: state.load[$0] / topology.speed(of: $0), gpu: $0) })
             }
         }
         return state.gpus
@@ -56,9 +70,9 @@ enum ReplicaPlacement {
         let rigid = weights.indices.filter { counts[$0] == 1 }.sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
         for e in rigid {
             let node = nodeFor(e, state)
-            let gpu = state.lightestGPU(for: e, onNode: node, slotLimit: rigidSlotsPerGPU)
-                ?? state.lightestGPU(for: e, onNode: nil, slotLimit: rigidSlotsPerGPU)
-                ?? state.lightestGPU(for: e, onNode: nil)
+            let gpu = state.lightestGPU(for: e, onNode: node, slotLimit: rigidSlotsPerGPU, adding: weights[e])
+                ?? state.lightestGPU(for: e, onNode: nil, slotLimit: rigidSlotsPerGPU, adding: weights[e])
+                ?? state.lightestGPU(for: e, onNode: nil, adding: weights[e])
             if let gpu { state.place(e, on: gpu, load: weights[e]) } else { state.placeBySwap(e, load: weights[e]) }
         }
         var replicas: [(expert: Int, load: Double)] = []
@@ -66,7 +80,8 @@ enum ReplicaPlacement {
         replicas.sort { $0.load != $1.load ? $0.load > $1.load : $0.expert < $1.expert }
         for replica in replicas {
             let node = replicaNodeFor(replica.expert, replica.load, state)
-            if let gpu = state.lightestGPU(for: replica.expert, onNode: node) ?? state.lightestGPU(for: replica.expert, onNode: nil) {
+            if let gpu = state.lightestGPU(for: replica.expert, onNode: node, adding: replica.load)
+                ?? state.lightestGPU(for: replica.expert, onNode: nil, adding: replica.load) {
                 state.place(replica.expert, on: gpu, load: replica.load)
             } else {
                 state.placeBySwap(replica.expert, load: replica.load)
@@ -108,15 +123,19 @@ enum ReplicaPlacement {
 
         func replicas(of expert: Int, onNode node: Int) -> Int { nodeReplicas[expert * topology.nodes + node] }
 
-        func lightestGPU(for expert: Int, onNode node: Int?, slotLimit: Int? = nil) -> Int? {
+        /// The GPU that would finish `adding` more tokens first (the least loaded one when speeds are equal).
+        func lightestGPU(for expert: Int, onNode node: Int?, slotLimit: Int? = nil, adding: Double = 0) -> Int? {
             let range = node.map { ($0 * topology.gpusPerNode)..<(($0 + 1) * topology.gpusPerNode) } ?? 0..<topology.gpus
             let limit = min(slotLimit ?? topology.slotsPerGPU, topology.slotsPerGPU)
             let row = expert * topology.gpus
             var best = -1
             var bestLoad = Double.infinity
-            for g in range where used[g] < limit && !held[row + g] && (best < 0 || load[g] < bestLoad) {
-                best = g
-                bestLoad = load[g]
+            for g in range where used[g] < limit && !held[row + g] {
+                let finish = topology.speeds == nil ? load[g] : (load[g] + adding) / topology.speed(of: g)
+                if best < 0 || finish < bestLoad {
+                    best = g
+                    bestLoad = finish
+                }
             }
             return best < 0 ? nil : best
         }

@@ -27,9 +27,9 @@ struct ShareLP {
     /// Phase 1 only: the most balanced shares. When a flow already reaches `lowerBound` (no placement can do
     /// better), the flow's shares are optimal and the LP is skipped.
     func balance(_ gpus: [[Int]], lowerBound: Double) -> Solved {
-        if let shares = FlowShares.within(cap: lowerBound * (1 + 1e-11), gpus: gpus, weights: weights) {
+        if let shares = FlowShares.within(cap: lowerBound * (1 + 1e-11), gpus: gpus, weights: weights, speeds: topology.speeds) {
             let placement = LayerPlacement(gpus: gpus, shares: shares).normalised(weights)
-            return Solved(placement: placement, maxLoad: placement.loads(weights).max() ?? 0)
+            return Solved(placement: placement, maxLoad: placement.times(weights, topology).max() ?? 0)
         }
         return solve(gpus, origins: nil, maxLoadCap: nil) ?? fallback(gpus)
     }
@@ -60,8 +60,10 @@ struct ShareLP {
         for (g, slots) in gpus.enumerated() where !slots.isEmpty {
             var row = LinearExpression()
             var fixed = 0.0
+            // A GPU of speed s finishes its tokens in 1/s the time: its row is in nominal-speed tokens.
+            let unit = scale * topology.speed(of: g)
             for (s, e) in slots.enumerated() {
-                if let x = share[g][s] { row.add(x, weights[e] / scale) } else { fixed += weights[e] / scale }
+                if let x = share[g][s] { row.add(x, weights[e] / unit) } else { fixed += weights[e] / unit }
             }
             row.add(peak, -1)
             model.addConstraint(row, .lessOrEqual(-fixed))
@@ -88,12 +90,12 @@ struct ShareLP {
         guard let solution = try? LinearProgramming.solve(model, using: .clp, options: options), solution.status == .optimal else { return nil }
         let shares = share.map { $0.map { x in x.map { max(0, min(1, solution[$0])) } ?? 1 } }
         let placement = LayerPlacement(gpus: gpus, shares: shares).normalised(weights)
-        return Solved(placement: placement, maxLoad: placement.loads(weights).max() ?? 0)
+        return Solved(placement: placement, maxLoad: placement.times(weights, topology).max() ?? 0)
     }
 
     /// Equal shares if CLP fails (it should not on this always-feasible LP).
     private func fallback(_ gpus: [[Int]]) -> Solved {
         let placement = LayerPlacement.equalShares(gpus, experts: weights.count)
-        return Solved(placement: placement, maxLoad: placement.loads(weights).max() ?? 0)
+        return Solved(placement: placement, maxLoad: placement.times(weights, topology).max() ?? 0)
     }
 }

@@ -12,15 +12,19 @@ public struct ExpertPlacementRequest: Sendable {
     public var balanceTolerance: Double
     /// The MoE model; nil prices tokens with DeepSeek-V3's expert shape.
     public var model: InputSource?
+    /// Each GPU's measured speed (a cluster file or `whatif --speed-factors` output); without it, the cluster
+    /// file's own `speedFactors`.
+    public var speedFactors: InputSource?
 
     public init(cluster: InputSource, slotsPerGPU: Int, groups: Int? = nil, maxMoves: Int? = nil, balanceTolerance: Double = 0,
-                model: InputSource? = nil) {
+                model: InputSource? = nil, speedFactors: InputSource? = nil) {
         self.cluster = cluster
         self.slotsPerGPU = slotsPerGPU
         self.groups = groups
         self.maxMoves = maxMoves
         self.balanceTolerance = balanceTolerance
         self.model = model
+        self.speedFactors = speedFactors
     }
 
     /// The planner, and the expert count a given model fixes (loads must match it).
@@ -28,7 +32,14 @@ public struct ExpertPlacementRequest: Sendable {
         let transformer = try CostInputs.model(model ?? .named("deepseek-v3"))
         let resolvedCluster = try CostInputs.cluster(cluster)
         let cost = try costModelCall { () throws(CostModelError) in try ExpertCost.derive(model: transformer, cluster: resolvedCluster) }
-        let topology = ExpertTopology(nodes: resolvedCluster.nodes, gpusPerNode: resolvedCluster.gpusPerNode, slotsPerGPU: slotsPerGPU)
+        let speeds = try speedFactors.map { source throws(FrontendError) in
+            try CostInputs.speedFactors(source, ranks: resolvedCluster.gpuCount)
+        } ?? resolvedCluster.speedFactors
+        if let speeds, speeds.count != resolvedCluster.gpuCount {
+            throw .badInput("--speed-factors", value: "\(speeds.count) speeds", "the cluster has \(resolvedCluster.gpuCount) GPUs")
+        }
+        let topology = ExpertTopology(nodes: resolvedCluster.nodes, gpusPerNode: resolvedCluster.gpusPerNode, slotsPerGPU: slotsPerGPU,
+                                      speeds: speeds)
         do {
             let planner = try ExpertPlacementPlanner(cost: cost, topology: topology,
                                                      options: .init(groups: groups, maxMoves: maxMoves, balanceTolerance: balanceTolerance))

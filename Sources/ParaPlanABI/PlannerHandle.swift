@@ -51,13 +51,13 @@ final class PlannerHandle: Sendable {
             return PlannerHandle(planner: .batchBalance(try request.makeBalancer()))
         case "expert-placement":
             let reader = try OptionsReader(json: options, allowed: [
-                "cluster", "slots-per-gpu", "groups", "max-moves", "balance-tolerance", "model",
+                "cluster", "slots-per-gpu", "groups", "max-moves", "balance-tolerance", "model", "speed-factors",
             ])
             guard let cluster = try reader.source("cluster") else { throw .badInput("--cluster", "required") }
             let request = ExpertPlacementRequest(
                 cluster: cluster, slotsPerGPU: try reader.required("slots-per-gpu"), groups: try reader.int("groups"),
                 maxMoves: try reader.int("max-moves"), balanceTolerance: try reader.double("balance-tolerance") ?? 0,
-                model: try reader.source("model"))
+                model: try reader.source("model"), speedFactors: try reader.source("speed-factors"))
             let (planner, experts) = try request.makePlanner()
             return PlannerHandle(planner: .expertPlacement(planner, modelExperts: experts))
         case "gnn-pipeline":

@@ -39,12 +39,16 @@ struct PlanExpertPlacementCommand: ParsableCommand {
     @Option(help: "MoE model preset or file: expert width for token time, bytes per token, expert memory.")
     var model: String?
 
+    @Option(help: "Each GPU's measured speed: a cluster file with speedFactors, or whatif --speed-factors output. Slower GPUs get fewer tokens. Default: the --cluster file's speedFactors, if any.")
+    var speedFactors: String?
+
     @OptionGroup var outputOptions: PlanOutputOptions
 
     func run() throws {
         try outputOptions.checkCompactHasOutput()
         let request = ExpertPlacementRequest(cluster: .named(cluster), slotsPerGPU: slotsPerGPU, groups: groups, maxMoves: maxMoves,
-                                             balanceTolerance: balanceTolerance, model: model.map { .named($0) })
+                                             balanceTolerance: balanceTolerance, model: model.map { .named($0) },
+                                             speedFactors: speedFactors.map { .named($0) })
         let (planner, modelExperts) = try request.makePlanner()
         let loadMatrix: [[Double]]
         let originMatrices: [[[Double]]]?

@@ -119,15 +119,18 @@ class ExpertPlacementPlanner(_Planner):
 
     ``cluster``: the expert-parallel GPUs (e.g. ``"hgx-h800:8"``, a path or a mapping); ``slots_per_gpu`` expert
     slots each. ``groups``: expert groups for EPLB's hierarchical baseline. ``model``: an MoE model to price tokens
-    (DeepSeek-V3's expert shape otherwise).
+    (DeepSeek-V3's expert shape otherwise). ``speed_factors``: each GPU's measured speed (a list, or the file
+    ``paraplan whatif --speed-factors`` writes); a slower GPU gets fewer tokens.
     """
 
     _kind = "expert-placement"
 
     def __init__(self, cluster: Source, slots_per_gpu: int, *, groups: int | None = None, max_moves: int | None = None,
-                 balance_tolerance: float = 0.0, model: Source | None = None) -> None:
+                 balance_tolerance: float = 0.0, model: Source | None = None,
+                 speed_factors: Sequence[float] | npt.ArrayLike | Source | None = None) -> None:
         super().__init__({"cluster": _inputs.source("cluster", cluster), "slots_per_gpu": slots_per_gpu, "groups": groups,
-                          "max_moves": max_moves, "balance_tolerance": balance_tolerance, "model": _inputs.source("model", model)})
+                          "max_moves": max_moves, "balance_tolerance": balance_tolerance, "model": _inputs.source("model", model),
+                          "speed_factors": _inputs.speed_factors(speed_factors)})
 
     def plan(self, loads: npt.ArrayLike, origins: npt.ArrayLike | None = None,
              previous: ExpertPlacementPlan | str | os.PathLike[str] | None = None) -> ExpertPlacementPlan:

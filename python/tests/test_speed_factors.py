@@ -56,3 +56,23 @@ def test_the_same_plan_as_the_cli_from_a_whatif_speed_file(cli: Path, tmp_path: 
 def test_bad_speed_factors_raise_input_error(speeds: object, message: str) -> None:
     with pytest.raises(paraplan.InputError, match=message.replace("[", r"\[").replace("]", r"\]")):
         paraplan.BatchBalancer(2, profile=PROFILE, speed_factors=speeds)  # type: ignore[arg-type]
+
+
+def test_expert_placement_gives_a_half_speed_gpu_half_the_tokens(cli: Path, tmp_path: Path) -> None:
+    loads = json.loads((EXAMPLES / "moe" / "loads-64-experts.json").read_text())
+    speeds = [1.0] * 16
+    speeds[5] = 0.5
+    planner = paraplan.ExpertPlacementPlanner("hgx-h800:2", 6, groups=8, speed_factors=speeds)
+    plan = planner.plan(loads)
+    bound = plan.lower_bound_seconds
+    assert bound is not None and plan.predicted_seconds <= bound * 1.01
+    eplb = [b for b in plan.baselines if b.name.startswith("eplb")]
+    assert eplb and all(b.expert_seconds > 1.5 * plan.predicted_seconds for b in eplb)
+    speed_file = tmp_path / "speeds.json"
+    speed_file.write_text(json.dumps({"speedFactors": speeds}))
+    output = tmp_path / "plan.json"
+    done = run_cli(cli, "plan", "expert-placement", "--loads", str(EXAMPLES / "moe" / "loads-64-experts.json"),
+                   "--cluster", "hgx-h800:2", "--slots-per-gpu", "6", "--groups", "8", "--speed-factors", str(speed_file),
+                   "--output", str(output))
+    assert done.returncode == 0, done.stderr
+    assert plan.to_json() == output.read_text()

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+import CostModel
+import ExecutionPlan
+import SolverFixtures
+@testable import ExpertPlacement
+
+/// GPUs of unequal speed (`speedFactors`): a slower GPU gets fewer tokens, loads are compared as tokens ÷ speed, and
+/// the bound accounts for speed.
+@Suite struct ExpertSpeedFactorTests {
+    static func speeds(gpus: Int, slow: Int) -> [Double] { (0..<gpus).map { $0 == slow ? 0.5 : 1 } }
+
+    @Test(arguments: [(64, 16, 6, 0.6), (64, 16, 8, 1.0), (128, 32, 6, 0.8), (256, 64, 6, 0.6), (32, 8, 8, 1.2)])
+    func oneHalfSpeedGPUStaysWithinOnePercentOfTheBound(experts: Int, gpus: Int, slots: Int, s: Double) throws {
+        var generator = ExpertLoadGenerator(seed: UInt64(experts * 31 + gpus + slots) &+ UInt64(s * 100))
+        let nodes = gpus / 8
+        let loads = (0..<3).map { _ in generator.zipf(experts: experts, tokens: Double(gpus) * 4096, exponent: s) }
+        let origins = loads.map { generator.origins(loads: $0, nodes: nodes, gpusPerNode: 8, affinity: 3) }
+        let slow = (experts + gpus) % gpus
+        let speeds = Self.speeds(gpus: gpus, slow: slow)
+        let topology = ExpertTopology(nodes: nodes, gpusPerNode: 8, slotsPerGPU: slots, speeds: speeds)
+        for layerOrigins in [nil, origins] {
+            let result = try ExpertPlacementPlanner(cost: testCost, topology: topology, options: .init(groups: 8))
+                .plan(loads: loads, origins: layerOrigins)
+            let predicted = result.predicted
+            let bound = try #require(predicted.lowerBoundTokens)
+            #expect(predicted.maxLoadTokens <= bound * 1.01, "max \(predicted.maxLoadTokens), bound \(bound), origins \(layerOrigins != nil), \((0..<loads.count).map { result.candidate(layer: $0) })")
+            // The bound accounts for speed: at least the tokens over the summed speed.
+            let total = loads.reduce(0) { $0 + $1.reduce(0, +) }
+            #expect(bound >= total / speeds.reduce(0, +) * (1 - 1e-9))
+            for layer in 0..<loads.count {
+                let placement = LayerPlacement(gpus: result.gpus(layer: layer), shares: result.shares(layer: layer))
+                let tokens = placement.loads(loads[layer])
+                let times = zip(tokens, speeds).map { $0 / $1 }
+                #expect(abs((times.max() ?? 0) - result.figures(layer: layer).maxLoad) <= 1e-6 * (times.max() ?? 1))
+                // The slow GPU runs about half the tokens of the others.
+                let others = tokens.enumerated().filter { $0.offset != slow }.map(\.element)
+                #expect(tokens[slow] <= 0.6 * others.reduce(0, +) / Double(others.count))
+            }
+            // EPLB balances replicas as if every GPU were as fast: it waits for the slow one.
+            for baseline in result.baselines where baseline.name.hasPrefix("eplb") {
+                #expect(baseline.cost.maxLoadTokens >= 1.5 * predicted.maxLoadTokens, "\(baseline.name)")
+            }
+            let plan = try result.executionPlan()
+            #expect(plan.firstInvariantViolation() == nil, "\(String(describing: plan.firstInvariantViolation()))")
+        }
+    }
+
+    @Test func equalSpeedsGiveTheUnscaledPlan() throws {
+        var generator = ExpertLoadGenerator(seed: 5)
+        let loads = (0..<2).map { _ in generator.zipf(experts: 64, tokens: 16 * 4096, exponent: 0.8) }
+        let plain = try ExpertPlacementPlanner(cost: testCost, topology: .init(nodes: 2, gpusPerNode: 8, slotsPerGPU: 5)).plan(loads: loads)
+        let ones = try ExpertPlacementPlanner(cost: testCost, topology: .init(nodes: 2, gpusPerNode: 8, slotsPerGPU: 5,
+                                                                             speeds: Array(repeating: 1, count: 16))).plan(loads: loads)
+        #expect(plain.slotMaps == ones.slotMaps)
+        #expect(plain.predicted.maxLoadTokens == ones.predicted.maxLoadTokens)
+    }
+
+    @Test func speedFactorsAreCheckedByName() {
+        #expect(throws: ExpertPlacementError.self) {
+            try ExpertPlacementPlanner(cost: testCost, topology: .init(nodes: 1, gpusPerNode: 8, slotsPerGPU: 8, speeds: [1, 1]))
+        }
+        #expect(throws: ExpertPlacementError.self) {
+            try ExpertPlacementPlanner(cost: testCost, topology: .init(nodes: 1, gpusPerNode: 2, slotsPerGPU: 8, speeds: [1, .infinity]))
+        }
+    }
+}
