@@ -5,10 +5,14 @@ import SequenceParallel
 public struct SequenceParallelRequest: Sendable {
     public var cost: PlannerCostSource
     public var timeBudgetMs: Int?
+    /// Each GPU's measured speed (a cluster file or `whatif --speed-factors` output); without it, a cluster file's
+    /// own `speedFactors` when the cost is derived from one.
+    public var speedFactors: InputSource?
 
-    public init(cost: PlannerCostSource, timeBudgetMs: Int? = nil) {
+    public init(cost: PlannerCostSource, timeBudgetMs: Int? = nil, speedFactors: InputSource? = nil) {
         self.cost = cost
         self.timeBudgetMs = timeBudgetMs
+        self.speedFactors = speedFactors
     }
 
     public func makePlanner() throws(FrontendError) -> SequenceParallelPlanner {
@@ -18,8 +22,13 @@ public struct SequenceParallelRequest: Sendable {
         if let timeBudgetMs, timeBudgetMs <= 0 {
             throw .badInput("--time-budget-ms", value: "\(timeBudgetMs)", "must be a positive number of milliseconds")
         }
+        var speeds = try speedFactors.map { source throws(FrontendError) in try CostInputs.speedFactors(source, ranks: resolved.gpus) }
+        if speeds == nil, case .derived(_, let clusterSource) = cost, let factors = try CostInputs.cluster(clusterSource).speedFactors {
+            speeds = SpeedFactors.perRank(factors, ranks: resolved.gpus)
+        }
         do {
-            return try SequenceParallelPlanner(cost: resolved, options: .init(timeBudget: timeBudgetMs.map { .milliseconds($0) }))
+            return try SequenceParallelPlanner(cost: resolved, options: .init(timeBudget: timeBudgetMs.map { .milliseconds($0) },
+                                                                              speedFactors: speeds))
         } catch {
             throw .badInput(message: error)
         }

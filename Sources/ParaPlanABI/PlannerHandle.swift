@@ -34,8 +34,9 @@ final class PlannerHandle: Sendable {
     static func make(kind: String, options: String) throws(FrontendError) -> PlannerHandle {
         switch kind {
         case "sequence-parallel":
-            let reader = try OptionsReader(json: options, allowed: ["profile", "model", "cluster", "time-budget-ms"])
-            let request = SequenceParallelRequest(cost: try costSource(reader), timeBudgetMs: try reader.int("time-budget-ms"))
+            let reader = try OptionsReader(json: options, allowed: ["profile", "model", "cluster", "time-budget-ms", "speed-factors"])
+            let request = SequenceParallelRequest(cost: try costSource(reader), timeBudgetMs: try reader.int("time-budget-ms"),
+                                                  speedFactors: try reader.source("speed-factors"))
             return PlannerHandle(planner: .sequenceParallel(try request.makePlanner()))
         case "batch-balance":
             let reader = try OptionsReader(json: options, allowed: [

@@ -9,6 +9,14 @@ import LinearProgramming
 struct LowerBound {
     let cost: SequenceParallelCost
     let lengths: [Double]
+    /// Ranks of unequal speed: a group's time is at least its GPU-seconds over its members' summed speed, so each
+    /// micro-batch offers Σ speeds (not N) GPU-seconds per second, and no sequence runs faster than at the fastest
+    /// speed. Nil: every rank at 1.
+    var speeds: [Double]? = nil
+
+    /// GPU-seconds the ranks deliver per second of a micro-batch.
+    var computeCapacity: Double { speeds?.reduce(0, +) ?? Double(cost.gpus) }
+    var fastestSpeed: Double { speeds?.max() ?? 1 }
 
     /// Sorted lengths grouped so that each group's longest is at most `ratio` × its shortest; each group is
     /// represented by its shortest length (pricing everything lower only relaxes the LP).
@@ -26,7 +34,7 @@ struct LowerBound {
 
     func compute(bucketRatio: Double = 1.05) -> Double? {
         guard let longestIndex = lengths.indices.max(by: { lengths[$0] < lengths[$1] }) else { return nil }
-        let n = Double(cost.gpus), capacity = cost.tokensPerGPU
+        let n = computeCapacity, capacity = cost.tokensPerGPU, memoryRanks = Double(cost.gpus)
         func cheapestWork(_ s: Double) -> Double {
             cost.degrees.filter { cost.fits(s, degree: $0) }.map { Double($0) * cost.time(s, degree: $0) }.min() ?? .infinity
         }
@@ -34,7 +42,7 @@ struct LowerBound {
         // The longest sequence runs at one degree d: its micro-batch lasts ≥ t(s, d) and it costs d·t(s, d)
         // GPU-seconds. Taking the cheapest work and the fastest time separately would mix two degrees.
         let longestOptions = cost.degrees.filter { cost.fits(longest, degree: $0) }
-            .map { (time: cost.time(longest, degree: $0), work: Double($0) * cost.time(longest, degree: $0)) }
+            .map { (time: cost.time(longest, degree: $0) / fastestSpeed, work: Double($0) * cost.time(longest, degree: $0)) }
         let fastest = longestOptions.map(\.time).min() ?? 0
         var rest = lengths
         rest.remove(at: longestIndex)
@@ -43,7 +51,7 @@ struct LowerBound {
             .map { (count: $0.count, length: $0.length, work: cheapestWork($0.length)) }
         let totalTokens = lengths.reduce(0, +)
         let totalWork = buckets.reduce(cheapestWork(longest)) { $0 + $1.count * $1.work }
-        let minimumMicroBatches = max(1, Int((totalTokens / (n * capacity)).rounded(.up)))
+        let minimumMicroBatches = max(1, Int((totalTokens / (memoryRanks * capacity)).rounded(.up)))
         var best = Double.infinity
         for microBatches in minimumMicroBatches...(minimumMicroBatches + 16) {
             let simple = Double(microBatches) * cost.beta1 + max(fastest, totalWork / n)
@@ -65,7 +73,7 @@ struct LowerBound {
     /// of M × buckets (a million sequences need thousands of micro-batches).
     func solveLP(microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)],
                          longest: (length: Double, work: Double, fastest: Double)) -> Double? {
-        let n = Double(cost.gpus)
+        let n = computeCapacity, memoryRanks = Double(cost.gpus)
         let others = Double(m - 1)
         var model = LinearModel(name: "sp-lower-bound")
         let first = model.addVariable("L0", lower: longest.fastest, objective: 1)
@@ -75,7 +83,7 @@ struct LowerBound {
         memory.constant = longest.length
         work.constant = longest.work
         work.add(first, -n)
-        model.addConstraint(memory, .lessOrEqual(n * cost.tokensPerGPU))
+        model.addConstraint(memory, .lessOrEqual(memoryRanks * cost.tokensPerGPU))
         model.addConstraint(work, .lessOrEqual(0))
         guard m > 1 else {
             for (q, bucket) in buckets.enumerated() { model.addConstraint(.sum([firstShares[q]]), .equal(bucket.count)) }
@@ -90,7 +98,7 @@ struct LowerBound {
         let typicalMemory = LinearExpression(buckets.indices.map { Term(typicalShares[$0], buckets[$0].length) })
         var typicalWork = LinearExpression(buckets.indices.map { Term(typicalShares[$0], buckets[$0].work) })
         typicalWork.add(typical, -n)
-        model.addConstraint(typicalMemory, .lessOrEqual(n * cost.tokensPerGPU))
+        model.addConstraint(typicalMemory, .lessOrEqual(memoryRanks * cost.tokensPerGPU))
         model.addConstraint(typicalWork, .lessOrEqual(0))
         return solved(model, microBatches: m)
     }

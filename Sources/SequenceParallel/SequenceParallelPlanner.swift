@@ -10,6 +10,7 @@ public enum SequenceParallelError: Error, Sendable, Equatable, CustomStringConve
     /// The sequence is longer than every allowed group can hold.
     case sequenceTooLong(index: Int, length: Int, capacity: Double)
     case invalidProfile(CostModelError)
+    case invalidSpeedFactors(String)
 
     public var description: String {
         switch self {
@@ -20,6 +21,7 @@ public enum SequenceParallelError: Error, Sendable, Equatable, CustomStringConve
         case .sequenceTooLong(let index, let length, let capacity):
             "lengths[\(index)] = \(length): longer than the largest SP group holds (\(Int(capacity)) tokens = degree × tokensPerGPU)"
         case .invalidProfile(let error): error.description
+        case .invalidSpeedFactors(let reason): reason
         }
     }
 }
@@ -32,10 +34,14 @@ public struct SequenceParallelPlanner: Sendable {
         public var timeBudget: Duration?
         /// Compute the LP lower bound (a few CLP solves).
         public var lowerBound: Bool
+        /// Each rank's speed relative to the profile's GPU (e.g. measured by `whatif`); a group runs at its slowest
+        /// member's speed. Nil: every rank at 1.
+        public var speedFactors: [Double]?
 
-        public init(timeBudget: Duration? = nil, lowerBound: Bool = true) {
+        public init(timeBudget: Duration? = nil, lowerBound: Bool = true, speedFactors: [Double]? = nil) {
             self.timeBudget = timeBudget
             self.lowerBound = lowerBound
+            self.speedFactors = speedFactors
         }
     }
 
@@ -48,8 +54,22 @@ public struct SequenceParallelPlanner: Sendable {
         } catch {
             throw .invalidProfile(error)
         }
+        if let speeds = options.speedFactors {
+            guard speeds.count == cost.gpus else {
+                throw .invalidSpeedFactors("speedFactors: \(speeds.count) values for \(cost.gpus) GPUs (one per GPU)")
+            }
+            for (rank, speed) in speeds.enumerated() where !(speed.isFinite && speed >= 1e-3 && speed <= 1e3) {
+                throw .invalidSpeedFactors("speedFactors[\(rank)] = \(speed): must be a number from 0.001 to 1000")
+            }
+        }
         self.cost = cost
         self.options = options
+    }
+
+    /// Speeds when they differ between ranks; equal speeds scale every time alike and change no choice.
+    private var unequalSpeeds: [Double]? {
+        guard let speeds = options.speedFactors, speeds.contains(where: { $0 != speeds[0] }) else { return nil }
+        return speeds
     }
 
     /// (memory fill, target scale) points tried, most often best first. On Wikipedia batches fill 1.0 won 40
@@ -64,24 +84,66 @@ public struct SequenceParallelPlanner: Sendable {
         let start = clock.now
         let deadline = options.timeBudget.map { start + $0 }
         let values = try validated(lengths)
-        let builder = StepBuilder(cost: cost, lengths: values)
+        let speeds = unequalSpeeds
+        let builder = StepBuilder(cost: cost, lengths: values, speeds: speeds)
         // The plan's own search first: under a budget it is what must finish; the baselines take what is left.
         let found = builder.best(grid: Self.grid, deadline: deadline)
-        let baselines = Baselines(cost: cost, lengths: values, deadline: deadline).all()
-        // The best homogeneous step is a candidate too: mixing degrees must never lose to it.
-        let candidates = [found?.step, baselines.bestStep].compactMap { $0 }
+        var baselines = Baselines(cost: cost, lengths: values, deadline: deadline, speeds: speeds).all()
+        var blindStep: [BuiltMicroBatch]?
+        if let speeds, let blind = StepBuilder(cost: cost, lengths: values).best(grid: Self.grid, deadline: deadline, optional: true) {
+            // The plan made as if every rank were nominal, run on the ranks as they are (a candidate too).
+            blindStep = Baselines.placed(blind.step, on: speeds, cost: cost)
+            baselines.figures.append(("speed-blind", Baselines.seconds(blind.step, on: speeds, cost: cost)))
+        }
+        // The best homogeneous step is a candidate too (placed on the ranks): mixing degrees must never lose to it.
+        let homogeneous = baselines.bestStep.map { step in step.map { builder.finish($0.groups, limit: $0.seconds - cost.beta1) } }
+        var candidates = [found?.step, homogeneous, blindStep].compactMap { $0 }
+        if let speeds, let aside = Self.withoutSlowRanks(cost, speeds: speeds, lengths: values) {
+            // Planning around the slow ranks: the step built as if they were not there, placed on the rest.
+            if let step = StepBuilder(cost: aside, lengths: values, speeds: speeds).best(grid: Self.grid, deadline: deadline, optional: true) {
+                candidates.append(step.step)
+            }
+        }
         guard let chosen = candidates.min(by: { total($0) < total($1) }) else {
             // Every sequence fits its largest group, so some homogeneous step always exists.
             throw .sequenceTooLong(index: 0, length: lengths.first ?? 0, capacity: 0)
         }
         // The bound's LPs grow with the batch: past the budget the plan goes out without one.
         let withinBudget = deadline.map { clock.now < $0 } ?? true
-        let bound = options.lowerBound && withinBudget ? LowerBound(cost: cost, lengths: values).compute() : nil
-        let step = total(chosen)
+        let bound = options.lowerBound && withinBudget
+            ? LowerBound(cost: cost, lengths: values, speeds: speeds).compute() : nil
+        // Equal speeds s ≠ 1 change no choice: every time is divided by s.
+        let uniform = speeds == nil ? 1 / (options.speedFactors?.first ?? 1) : 1
+        let step = total(chosen) * uniform
+        var microBatches = chosen.map { Layout.microBatch($0, cost: cost) }
+        for index in microBatches.indices { microBatches[index].predictedSeconds *= uniform }
         return SequenceParallelResult(
-            gpus: cost.gpus, microBatches: chosen.map { Layout.microBatch($0, cost: cost) },
-            stepSeconds: step, lowerBoundSeconds: bound.map { min($0, step) }, baselines: baselines.figures,
+            gpus: cost.gpus, microBatches: microBatches,
+            stepSeconds: step, lowerBoundSeconds: bound.map { min($0 * uniform, step) },
+            baselines: baselines.figures.map { ($0.name, $0.stepSeconds * uniform) },
             complete: found?.complete ?? true, planningSeconds: seconds(clock.now - start), lengths: lengths)
+    }
+
+    /// The cost of the ranks left when those below 95 % of the median speed stand idle: fewer GPUs, and degrees up
+    /// to the largest aligned block without a slow rank. Nil when no rank is slow, when every rank is, or when some
+    /// sequence would not fit.
+    static func withoutSlowRanks(_ cost: SequenceParallelCost, speeds: [Double], lengths: [Double]) -> SequenceParallelCost? {
+        let median = speeds.sorted()[speeds.count / 2]
+        let slow = speeds.map { $0 < 0.95 * median }
+        let count = slow.filter { $0 }.count
+        guard count > 0, count < speeds.count else { return nil }
+        var largest = 0
+        var degree = 1
+        while degree <= speeds.count {
+            let clear = stride(from: 0, to: speeds.count, by: degree).contains { start in !slow[start..<(start + degree)].contains(true) }
+            if clear { largest = degree }
+            degree *= 2
+        }
+        var aside = cost
+        aside.gpus = speeds.count - count
+        aside.degrees = cost.degrees.filter { $0 <= largest }
+        guard let longest = lengths.max(), let top = aside.degrees.last, cost.fits(longest, degree: top) else { return nil }
+        return aside
     }
 
     private func total(_ step: [BuiltMicroBatch]) -> Double { step.reduce(0) { $0 + $1.seconds } }
@@ -110,6 +172,12 @@ func seconds(_ duration: Duration) -> Double {
 /// power-of-two group on a multiple of its degree.
 enum Layout {
     static func microBatch(_ built: BuiltMicroBatch, cost: SequenceParallelCost) -> SequenceParallelPlan.MicroBatch {
+        if let firstRanks = built.firstRanks {
+            let groups = zip(built.groups, firstRanks).map { group, rank in
+                SequenceParallelPlan.Group(degree: group.degree, firstRank: rank, sequences: group.sequences.sorted())
+            }.sorted { $0.firstRank < $1.firstRank }
+            return SequenceParallelPlan.MicroBatch(predictedSeconds: built.seconds, groups: groups)
+        }
         let ordered = built.groups.enumerated().sorted { lhs, rhs in
             lhs.element.degree != rhs.element.degree ? lhs.element.degree > rhs.element.degree : lhs.offset < rhs.offset
         }

@@ -6,6 +6,8 @@ import Synchronization
 struct BuiltMicroBatch {
     var groups: [PackedGroup]
     var seconds: Double
+    /// Each group's first rank when ranks differ in speed (`SpeedLayout`); nil: laid out largest degree first.
+    var firstRanks: [Int]? = nil
 }
 
 /// Splits a global batch into micro-batches and packs each (docs/sequence-parallel.md §Step construction).
@@ -19,14 +21,26 @@ struct StepBuilder {
     /// Longest first; ties by index, so the result does not depend on input order of equal lengths.
     let order: [Int]
     let packer: MicroBatchPacker
+    /// Set when ranks differ in speed: each micro-batch is placed and rebalanced on them.
+    let speedLayout: SpeedLayout?
     var cheapestWork: [Double] { packer.table.cheapest }
     var fastestTime: [Double] { packer.table.fastest }
 
-    init(cost: SequenceParallelCost, lengths: [Double]) {
+    init(cost: SequenceParallelCost, lengths: [Double], speeds: [Double]? = nil) {
         self.cost = cost
         self.lengths = lengths
         self.order = lengths.indices.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
-        self.packer = MicroBatchPacker(table: SequenceTable(cost: cost, lengths: lengths))
+        let table = SequenceTable(cost: cost, lengths: lengths)
+        self.packer = MicroBatchPacker(table: table)
+        speedLayout = speeds.map { SpeedLayout(table: table, speeds: $0) }
+    }
+
+    /// A packed micro-batch as it runs: on ranks of unequal speed, placed and rebalanced there.
+    func finish(_ groups: [PackedGroup], limit: Double) -> BuiltMicroBatch {
+        guard let speedLayout else { return BuiltMicroBatch(groups: groups, seconds: limit + cost.beta1) }
+        let placed = speedLayout.rebalance(speedLayout.place(groups))
+        return BuiltMicroBatch(groups: placed.map(\.group), seconds: (placed.map(\.seconds).max() ?? 0) + cost.beta1,
+                               firstRanks: placed.map(\.firstRank))
     }
 
     /// A step for one target scale and memory fill factor; nil if some micro-batch cannot be packed, or if `abandon`
@@ -42,14 +56,14 @@ struct StepBuilder {
             if abandon() { return nil }
             let needed = max(1, Int((tokens / (memory * fill)).rounded(.up)))
             if needed == 1, let whole = packer.minimumMakespan(remaining.elements()) {
-                result.append(BuiltMicroBatch(groups: whole.groups, seconds: whole.limit + cost.beta1))
+                result.append(finish(whole.groups, limit: whole.limit))
                 break
             }
             let anchor = fastestTime[longest]
             let target = max(anchor, work / (Double(cost.gpus) * Double(max(needed, 2)))) * scale
             let taken = packer.take(from: &remaining, limit: max(target, anchor))
             guard !taken.placed.isEmpty, let packed = packer.minimumMakespan(taken.placed) else { return nil }
-            result.append(BuiltMicroBatch(groups: packed.groups, seconds: packed.limit + cost.beta1))
+            result.append(finish(packed.groups, limit: packed.limit))
             for sequence in taken.placed {
                 tokens -= lengths[sequence]
                 work -= cheapestWork[sequence]

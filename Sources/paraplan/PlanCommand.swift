@@ -29,11 +29,15 @@ struct PlanSequenceParallelCommand: ParsableCommand {
         """)
     var timeBudgetMs: Int?
 
+    @Option(help: "Each GPU's measured speed: a cluster file with speedFactors, or whatif --speed-factors output. A group runs at its slowest member's speed; slow GPUs get lighter groups or none. Default: the --cluster file's speedFactors, if any.")
+    var speedFactors: String?
+
     @OptionGroup var outputOptions: PlanOutputOptions
 
     func run() throws {
         try outputOptions.checkCompactHasOutput()
-        let request = SequenceParallelRequest(cost: try costSource.source(), timeBudgetMs: timeBudgetMs)
+        let request = SequenceParallelRequest(cost: try costSource.source(), timeBudgetMs: timeBudgetMs,
+                                              speedFactors: speedFactors.map { .named($0) })
         let planner = try request.makePlanner()
         let batch: [Int]
         do {

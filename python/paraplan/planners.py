@@ -50,14 +50,18 @@ class SequenceParallelPlanner(_Planner):
 
     Give ``profile`` (FlexSP's coefficients: a YAML/JSON path or a mapping), or ``model`` and ``cluster`` (presets,
     paths or mappings) to derive one. ``time_budget_ms`` stops the search early with the best plan so far.
+    ``speed_factors``: each GPU's measured speed (a list, or the file ``paraplan whatif --speed-factors`` writes); a
+    group runs at its slowest member's speed.
     """
 
     _kind = "sequence-parallel"
 
     def __init__(self, profile: Source | None = None, *, model: Source | None = None, cluster: Source | None = None,
-                 time_budget_ms: int | None = None) -> None:
+                 time_budget_ms: int | None = None,
+                 speed_factors: Sequence[float] | npt.ArrayLike | Source | None = None) -> None:
         super().__init__({"profile": _inputs.source("profile", profile), "model": _inputs.source("model", model),
-                          "cluster": _inputs.source("cluster", cluster), "time_budget_ms": time_budget_ms})
+                          "cluster": _inputs.source("cluster", cluster), "time_budget_ms": time_budget_ms,
+                          "speed_factors": _inputs.speed_factors(speed_factors)})
 
     def plan(self, lengths: Sequence[int] | npt.ArrayLike) -> SequenceParallelPlan:
         """The plan for one global batch; ``lengths`` holds each sequence's tokens (a list or an integer array)."""

@@ -10,7 +10,7 @@ import pytest
 
 import paraplan
 
-from conftest import EXAMPLES, read_samples, run_cli
+from conftest import EXAMPLES, read_lengths, read_samples, run_cli
 
 SAMPLES = EXAMPLES / "samples" / "multimodal-256.jsonl"
 PROFILE = EXAMPLES / "profiles" / "batch-balance-7b.yaml"
@@ -74,5 +74,25 @@ def test_expert_placement_gives_a_half_speed_gpu_half_the_tokens(cli: Path, tmp_
     done = run_cli(cli, "plan", "expert-placement", "--loads", str(EXAMPLES / "moe" / "loads-64-experts.json"),
                    "--cluster", "hgx-h800:2", "--slots-per-gpu", "6", "--groups", "8", "--speed-factors", str(speed_file),
                    "--output", str(output))
+    assert done.returncode == 0, done.stderr
+    assert plan.to_json() == output.read_text()
+
+
+def test_sequence_parallel_keeps_the_slow_gpu_in_light_groups(cli: Path, tmp_path: Path) -> None:
+    batch = EXAMPLES / "batches" / "wikipedia-batch0.txt"
+    profile = EXAMPLES / "profiles" / "flexsp-gpt7b.yaml"
+    lengths = read_lengths(batch)
+    speeds = np.ones(64)
+    speeds[13] = 0.5
+    plan = paraplan.SequenceParallelPlanner(str(profile), speed_factors=speeds).plan(lengths)
+    nominal = paraplan.SequenceParallelPlanner(str(profile)).plan(lengths)
+    step = plan.predicted.step_seconds
+    assert step <= nominal.predicted.step_seconds * 64 / 63.5 * 1.01
+    assert next(b.step_seconds for b in plan.baselines if b.name == "speed-blind") > 1.2 * step
+    speed_file = tmp_path / "speeds.json"
+    speed_file.write_text(json.dumps({"speedFactors": speeds.tolist()}))
+    output = tmp_path / "plan.json"
+    done = run_cli(cli, "plan", "sequence-parallel", "--lengths", str(batch), "--profile", str(profile),
+                   "--speed-factors", str(speed_file), "--output", str(output))
     assert done.returncode == 0, done.stderr
     assert plan.to_json() == output.read_text()

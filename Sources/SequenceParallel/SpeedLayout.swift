@@ -1,0 +1,121 @@
+/// Ranks of unequal speed (a cluster's `speedFactors`): a group runs at its slowest member's speed, so where a group
+/// sits decides how long it takes. Places a micro-batch's groups on aligned rank blocks (heaviest groups on the
+/// fastest blocks, idle ranks on the slowest), then moves and swaps sequences between groups while that lowers the
+/// slowest group's time (docs/sequence-parallel.md §Ranks of unequal speed).
+struct SpeedLayout {
+    let table: SequenceTable
+    /// One per rank; `gpus` (a power of two) of them.
+    let speeds: [Double]
+
+    struct Placed {
+        var group: PackedGroup
+        var firstRank: Int
+        var speed: Double
+        var seconds: Double { group.load / speed }
+    }
+
+    /// Slowest speed of the aligned block [start, start + degree).
+    func blockSpeed(start: Int, degree: Int) -> Double {
+        speeds[start..<(start + degree)].min() ?? 1
+    }
+
+    /// Largest degree first (so a free block of the degree always exists, as in a buddy allocator); within a degree
+    /// the heaviest group first, each on the fastest free aligned block of its degree (ties: the smallest free block,
+    /// then the lowest rank), whose rest is split back into aligned free blocks.
+    func place(_ groups: [PackedGroup]) -> [Placed] {
+        let order = groups.indices.sorted { a, b in
+            groups[a].degree != groups[b].degree ? groups[a].degree > groups[b].degree
+                : groups[a].load != groups[b].load ? groups[a].load > groups[b].load : a < b
+        }
+        var free: [(start: Int, size: Int)] = [(0, speeds.count)]
+        var placed: [Placed] = []
+        for index in order {
+            let degree = groups[index].degree
+            var best: (block: Int, start: Int, speed: Double)?
+            for (block, region) in free.enumerated() where region.size >= degree {
+                for start in stride(from: region.start, to: region.start + region.size, by: degree) {
+                    let speed = blockSpeed(start: start, degree: degree)
+                    guard let current = best else { best = (block, start, speed); continue }
+                    let better = speed > current.speed
+                        || speed == current.speed && (region.size < free[current.block].size
+                            || region.size == free[current.block].size && start < current.start)
+                    if better { best = (block, start, speed) }
+                }
+            }
+            // Σ degree ≤ ranks and largest first: some free block always holds the group.
+            guard let chosen = best else { continue }
+            let region = free.remove(at: chosen.block)
+            // The region minus the chosen block: aligned halves from the region's size down to the degree.
+            var size = region.size
+            var start = region.start
+            while size > degree {
+                size /= 2
+                if chosen.start < start + size {
+                    free.append((start + size, size))
+                } else {
+                    free.append((start, size))
+                    start += size
+                }
+            }
+            placed.append(Placed(group: groups[index], firstRank: chosen.start, speed: chosen.speed))
+        }
+        return placed
+    }
+
+    /// Moves of one sequence out of the slowest group, or swaps with a sequence of another group, while they lower
+    /// the later of the two groups' times within their memory; groups left empty are dropped.
+    func rebalance(_ start: [Placed], rounds: Int = 256) -> [Placed] {
+        var placed = start
+        let columns = table.degrees.count
+        func column(_ degree: Int) -> Int { table.degrees.firstIndex(of: degree) ?? 0 }
+        for _ in 0..<rounds {
+            guard let top = placed.indices.max(by: { placed[$0].seconds < placed[$1].seconds
+                                                     || placed[$0].seconds == placed[$1].seconds && $0 > $1 }) else { break }
+            let topSeconds = placed[top].seconds
+            let topColumn = column(placed[top].group.degree)
+            var best: (finish: Double, sequence: Int, to: Int, partner: Int?)?
+            for sequence in placed[top].group.sequences {
+                let leaving = table.time[sequence * columns + topColumn]
+                let leavingShare = table.share[sequence * columns + topColumn]
+                for other in placed.indices where other != top && placed[other].seconds < topSeconds {
+                    let otherColumn = column(placed[other].group.degree)
+                    let arriving = table.time[sequence * columns + otherColumn]
+                    let arrivingShare = table.share[sequence * columns + otherColumn]
+                    guard arriving.isFinite else { continue }
+                    if placed[other].group.tokensPerGPU + arrivingShare <= table.tokensPerGPU {
+                        let finish = max((placed[top].group.load - leaving) / placed[top].speed,
+                                         (placed[other].group.load + arriving) / placed[other].speed)
+                        if finish < (best?.finish ?? topSeconds * (1 - 1e-9)) { best = (finish, sequence, other, nil) }
+                    }
+                    for partner in placed[other].group.sequences {
+                        let back = table.time[partner * columns + topColumn]
+                        let away = table.time[partner * columns + otherColumn]
+                        guard back.isFinite, back < leaving,
+                              placed[top].group.tokensPerGPU - leavingShare + table.share[partner * columns + topColumn] <= table.tokensPerGPU,
+                              placed[other].group.tokensPerGPU - table.share[partner * columns + otherColumn] + arrivingShare
+                                <= table.tokensPerGPU else { continue }
+                        let finish = max((placed[top].group.load - leaving + back) / placed[top].speed,
+                                         (placed[other].group.load - away + arriving) / placed[other].speed)
+                        if finish < (best?.finish ?? topSeconds * (1 - 1e-9)) { best = (finish, sequence, other, partner) }
+                    }
+                }
+            }
+            guard let step = best else { break }
+            move(step.sequence, from: top, to: step.to, in: &placed)
+            if let partner = step.partner { move(partner, from: step.to, to: top, in: &placed) }
+        }
+        return placed.filter { !$0.group.sequences.isEmpty }
+    }
+
+    private func move(_ sequence: Int, from: Int, to: Int, in placed: inout [Placed]) {
+        let columns = table.degrees.count
+        let fromColumn = table.degrees.firstIndex(of: placed[from].group.degree) ?? 0
+        let toColumn = table.degrees.firstIndex(of: placed[to].group.degree) ?? 0
+        placed[from].group.sequences.removeAll { $0 == sequence }
+        placed[from].group.load -= table.time[sequence * columns + fromColumn]
+        placed[from].group.tokensPerGPU -= table.share[sequence * columns + fromColumn]
+        placed[to].group.sequences.append(sequence)
+        placed[to].group.load += table.time[sequence * columns + toColumn]
+        placed[to].group.tokensPerGPU += table.share[sequence * columns + toColumn]
+    }
+}
