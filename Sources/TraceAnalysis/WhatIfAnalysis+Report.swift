@@ -71,7 +71,11 @@ extension WhatIfAnalysis {
         jobs.append { [noDelay] in simulate(balancedBatches(noDelay)) }
         jobs.append { [noDelay] in simulate(balancedStages(noDelay)) }
         let machineIndices = chosen(machines)
-        if !machines.isEmpty { jobs.append { [ideal, noDelay] in simulate(keeping(machineIndices, from: noDelay, values: ideal)) } }
+        if !machines.isEmpty {
+            let slow = detection.slowMachines
+            jobs.append { [ideal, noDelay] in simulate(replaced(slow, indices: machineIndices, base: noDelay, ideal: ideal)) }
+            jobs.append { [noDelay] in simulate(plannedAround(slow, base: noDelay)) }
+        }
         if let split { jobs.append { simulate(split.times) } }
         var results = parallel(jobs)[...]
         func next() -> [Double] { results.removeFirst() }
@@ -97,6 +101,7 @@ extension WhatIfAnalysis {
         }
         let remedies = WhatIfReport.Remedies(
             balancedBatches: remedy(), balancedStages: remedy(), replacedSlowMachines: machines.isEmpty ? nil : remedy(),
+            plannedAroundSlowMachines: machines.isEmpty ? nil : remedy(),
             resplitStages: split.map { plan in
                 WhatIfReport.Resplit(layersBefore: plan.before, layersAfter: plan.after, layerSeconds: plan.layerSeconds,
                                      extraSeconds: plan.extra, remedy: remedy())
@@ -138,6 +143,45 @@ extension WhatIfAnalysis {
         var times = base
         for (index, operation) in operations.enumerated() where operation.kind.isCompute {
             times.duration[index] = sums[slot(index)] / Double(counts[slot(index)])
+        }
+        return times
+    }
+
+    /// The slow machines replaced by machines as fast as their peers: their compute at its recorded time over their
+    /// compute ratio (the peers' median), everything else they run at its typical time. (The paper's ideal compute, the
+    /// mean over workers, still holds the slow machine's share.)
+    func replaced(_ slow: [SlowMachineDetection.SlowWorker], indices: [Int], base: OperationTimes,
+                  ideal: OperationTimes) -> OperationTimes {
+        var times = keeping(indices, from: base, values: ideal)
+        var ratio: [Worker: Double] = [:]
+        for machine in slow where machine.computeRatio > 0 {
+            ratio[Worker(dataParallelRank: machine.dataParallelRank, stage: machine.stage)] = machine.computeRatio
+        }
+        for index in indices where operations[index].kind.isCompute {
+            if let factor = ratio[operations[index].worker] { times.duration[index] = base.duration[index] / factor }
+        }
+        return times
+    }
+
+    /// The slow machines kept, each stage's compute re-divided over its DP ranks in proportion to their speed (1 over
+    /// a slow machine's compute ratio, 1 elsewhere): worker (d, p) does D·s_dp / Σ_d' s_d'p of the stage's recorded
+    /// per-rank work at its own speed, so its compute takes its recorded time × D·s_dp / Σ s (docs/whatif.md §Remedies).
+    func plannedAround(_ slow: [SlowMachineDetection.SlowWorker], base: OperationTimes) -> OperationTimes {
+        let ranks = shape.dataParallel, stages = shape.pipelineParallel
+        var speeds = [Double](repeating: 1, count: ranks * stages)
+        for machine in slow where machine.computeRatio > 0 && machine.dataParallelRank < ranks && machine.stage < stages {
+            speeds[machine.stage * ranks + machine.dataParallelRank] = 1 / machine.computeRatio
+        }
+        var factors = speeds
+        for stage in 0..<stages {
+            let total = speeds[(stage * ranks)..<((stage + 1) * ranks)].reduce(0, +)
+            for rank in 0..<ranks { factors[stage * ranks + rank] = speeds[stage * ranks + rank] * Double(ranks) / total }
+        }
+        var times = base
+        for (index, operation) in operations.enumerated() where operation.kind.isCompute {
+            let worker = operation.worker
+            guard worker.dataParallelRank < ranks, worker.stage < stages else { continue }
+            times.duration[index] *= factors[worker.stage * ranks + worker.dataParallelRank]
         }
         return times
     }

@@ -58,6 +58,9 @@ public struct WhatIfReport: Codable, Sendable, Equatable {
         public var balancedStages: Remedy
         /// The slow machines found given their peers' typical times (replacing them); nil when none was found.
         public var replacedSlowMachines: Remedy?
+        /// The slow machines kept and planned around: each stage's compute re-divided over its DP ranks in proportion
+        /// to their measured speed, as `plan batch-balance --speed-factors` does (nil when none was found).
+        public var plannedAroundSlowMachines: Remedy?
         /// Whole layers moved between stages (with `--layers`): the best split and what it gives.
         public var resplitStages: Resplit?
     }

@@ -101,6 +101,7 @@ struct WhatIfCommand: ParsableCommand {
         var remedy = "remedies: balanced batches \(f(remedies.balancedBatches.speedUp))×, "
             + "balanced stages \(f(remedies.balancedStages.speedUp))×"
         if let replaced = remedies.replacedSlowMachines { remedy += ", slow machines replaced \(f(replaced.speedUp))×" }
+        if let around = remedies.plannedAroundSlowMachines { remedy += ", planned around \(f(around.speedUp))×" }
         lines.append(remedy)
         if let split = remedies.resplitStages {
             lines.append("re-split of layers: \(split.layersBefore.map(String.init).joined(separator: "/")) → "

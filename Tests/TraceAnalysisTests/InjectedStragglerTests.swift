@@ -39,6 +39,22 @@ import TraceAnalysis
         #expect(factors.enumerated().allSatisfy { $0.offset == slowGPU || $0.element == 1 })
     }
 
+    /// Replacing a half-speed worker against planning around it: its DP peers take more of each step's batch, so
+    /// every rank computes 4 / 3.5 of a nominal rank's work; the compute of a step is 8 × (0.05 + 0.1) s.
+    @Test func plannedAroundASlowMachineCostsItsLostCapacity() throws {
+        let shape = JobShape(name: "synthetic-dp", dataParallel: 4, pipelineParallel: 1)
+        var trace = SyntheticTrace(shape: shape, microBatches: 8, steps: 6)
+        trace.jitter = 0.005
+        trace.slowWorker = (Worker(dataParallelRank: 1, stage: 0), 2.0, nil)
+        let report = try WhatIfAnalysis(operations: trace.operations(), shape: shape).report()
+        let replaced = try #require(report.remedies.replacedSlowMachines)
+        let around = try #require(report.remedies.plannedAroundSlowMachines)
+        let compute = 8 * (0.05 + 0.1)
+        #expect(abs(around.seconds - (replaced.seconds + compute * (4 / 3.5 - 1))) < 0.03,
+                "planned around \(around.seconds), replaced \(replaced.seconds)")
+        #expect(around.speedUp > 1.6 && around.speedUp < replaced.speedUp)
+    }
+
     @Test func slowWorkerInSomeStepsShowsInThoseSteps() throws {
         let worker = Worker(dataParallelRank: 1, stage: 2)
         let report = try Self.trace { $0.slowWorker = (worker, 1.8, 3..<6) }

@@ -60,6 +60,10 @@ import TraceAnalysis
         #expect(report.slowMachines.slowMachines.count == 1)
         #expect([machine.dataParallelRank, machine.stage] == [0, 0] && machine.share == 1 && machine.computeRatio > 2)
         #expect(report.remedies.replacedSlowMachines.map { $0.speedUp > 1.9 } == true)
+        // Planning around it: its 3 DP peers take more of the batch, every rank computes 4 / (3 + 1/ratio) of a share.
+        let around = try #require(report.remedies.plannedAroundSlowMachines)
+        let replaced = try #require(report.remedies.replacedSlowMachines)
+        #expect(around.speedUp > 1.7 && around.speedUp < replaced.speedUp)
     }
 
     @Test(.enabled(if: sharedTracesPresent, "../shared/data/straggler-traces not present"))

@@ -116,7 +116,9 @@ class WhatIfReport:
     operations: int
     #: Workers slower than their peers in most steps (a machine to replace); empty when slowness moves with the data.
     slow_machines: list[SlowMachine]
-    #: ``balanced_batches``, ``balanced_stages`` and, when slow machines were found, ``replaced_slow_machines``.
+    #: ``balanced_batches``, ``balanced_stages`` and, when slow machines were found, ``replaced_slow_machines`` and
+    #: ``planned_around_slow_machines`` (their DP peers take more of the work, as ``BatchBalancer(speed_factors=...)``
+    #: plans it).
     remedies: dict[str, Remedy]
     raw: dict[str, Any]
 
@@ -207,7 +209,7 @@ def _report(d: dict[str, Any]) -> WhatIfReport:
     machines = [SlowMachine(m["dataParallelRank"], m["stage"], m["slowSteps"], m["share"], m["sinceStep"], m["computeRatio"],
                             dict(m["byOperation"])) for m in d["slowMachines"]["slowMachines"]]
     names = {"balancedBatches": "balanced_batches", "balancedStages": "balanced_stages",
-             "replacedSlowMachines": "replaced_slow_machines"}
+             "replacedSlowMachines": "replaced_slow_machines", "plannedAroundSlowMachines": "planned_around_slow_machines"}
     remedies = {names[k]: Remedy(v["seconds"], v["speedUp"]) for k, v in d["remedies"].items() if k in names and v}
     if d["remedies"].get("resplitStages"):
         split = d["remedies"]["resplitStages"]
