@@ -4,8 +4,8 @@
 /// after the last backward, gc, the gradient all-reduces and reduce-scatters, the clip (all workers) and the
 /// optimizer. Built from the trace itself: each step's recorded order on each worker is its schedule.
 struct DependencyModel {
-    /// For each operation, the operations it waits for (indices into the trace).
-    let dependencies: [[Int32]]
+    /// For each operation, the operations it waits for (indices into the trace), packed.
+    let dependencies: PackedLists
     /// For each operation, its communication group (index into `groups`), or -1 for a local operation.
     let groupOf: [Int32]
     let groups: [[Int32]]
@@ -13,7 +13,14 @@ struct DependencyModel {
     let steps: [(step: Int, operations: [Int32])]
 
     init(operations: [TraceOperation], shape: JobShape) throws(TraceError) {
-        var dependencies = [[Int32]](repeating: [], count: operations.count)
+        // (waiter, waited) pairs, packed per waiter at the end: one array instead of one per operation.
+        var waiters: [Int32] = [], waited: [Int32] = []
+        waiters.reserveCapacity(2 * operations.count)
+        waited.reserveCapacity(2 * operations.count)
+        func wait(_ operation: Int32, for other: Int32) {
+            waiters.append(operation)
+            waited.append(other)
+        }
         var groupOf = [Int32](repeating: -1, count: operations.count)
         var groups: [[Int32]] = []
         func addGroup(_ members: [Int32]) {
@@ -27,17 +34,24 @@ struct DependencyModel {
         try shape.validate()
         let overlappedGradients = operations.contains { $0.kind == .separateGradsAllReduce }
         // Workers as dense indices, so per-step tables are sized by the workers the trace has, not the meta file's.
-        var denseIndex: [Worker: Int] = [:]
-        for operation in operations where denseIndex[operation.worker] == nil {
-            guard operation.worker.stage < stages, operation.worker.dataParallelRank < shape.dataParallel else {
-                throw TraceError("step \(operation.step): worker (dp \(operation.worker.dataParallelRank), stage "
-                                 + "\(operation.worker.stage)) outside the meta file's dp_size × pp_size")
+        // The meta file bounds dp × pp by 2^18: a flat table maps a worker to its index without hashing.
+        var denseIndex = [Int32](repeating: -1, count: shape.dataParallel * stages)
+        var workerAt: [Worker] = []
+        var workerOf = [Int32](repeating: 0, count: operations.count)
+        for (index, operation) in operations.enumerated() {
+            let worker = operation.worker
+            guard worker.stage >= 0, worker.stage < stages, worker.dataParallelRank >= 0,
+                  worker.dataParallelRank < shape.dataParallel else {
+                throw TraceError("step \(operation.step): worker (dp \(worker.dataParallelRank), stage "
+                                 + "\(worker.stage)) outside the meta file's dp_size × pp_size")
             }
-            denseIndex[operation.worker] = denseIndex.count
+            let cell = worker.dataParallelRank * stages + worker.stage
+            if denseIndex[cell] < 0 {
+                denseIndex[cell] = Int32(workerAt.count)
+                workerAt.append(worker)
+            }
+            workerOf[index] = denseIndex[cell]
         }
-        let workerOf = operations.map { Int32(denseIndex[$0.worker]!) }
-        var workerAt = [Worker](repeating: Worker(dataParallelRank: 0, stage: 0), count: denseIndex.count)
-        for (worker, index) in denseIndex { workerAt[index] = worker }
 
         for (step, members) in stepList {
             // Per worker and kind, the operations in sequence order (flat: worker slot × kind).
@@ -62,7 +76,10 @@ struct DependencyModel {
             }
             let workers = present.indices.filter { present[$0] }.map { workerAt[$0] }.sorted()
             func list(_ worker: Worker, _ kind: OperationKind) -> [Int32] {
-                guard let slot = denseIndex[worker], present[slot] else { return [] }
+                guard worker.stage >= 0, worker.stage < stages, worker.dataParallelRank >= 0,
+                      worker.dataParallelRank < shape.dataParallel else { return [] }
+                let slot = Int(denseIndex[worker.dataParallelRank * stages + worker.stage])
+                guard slot >= 0, present[slot] else { return [] }
                 return lists[slot * kindCount + kind.ordinal]
             }
             func name(_ index: Int32) -> String {
@@ -77,7 +94,7 @@ struct DependencyModel {
                     let a = operations[Int($0)], b = operations[Int($1)]
                     return (a.start, a.sequence, a.kind) < (b.start, b.sequence, b.kind)
                 }
-                for (previous, next) in zip(computes, computes.dropFirst()) { dependencies[Int(next)].append(previous) }
+                for (previous, next) in zip(computes, computes.dropFirst()) { wait(next, for: previous) }
                 let forward = list(worker, .forwardCompute), backward = list(worker, .backwardCompute)
 
                 // Pipeline transfers: each kind on its own stream, matched to the compute it carries or feeds.
@@ -94,18 +111,18 @@ struct DependencyModel {
                                          + "\(kind == .forwardSend || kind == .forwardRecv ? "forward" : "backward") computes")
                     }
                     for (position, transfer) in transfers.enumerated() {
-                        if position > 0 { dependencies[Int(transfer)].append(transfers[position - 1]) }
+                        if position > 0 { wait(transfer, for: transfers[position - 1]) }
                         let compute = position + offset
                         if isReceive {
-                            dependencies[Int(matched[compute])].append(transfer)
-                            if compute > 0 { dependencies[Int(transfer)].append(matched[compute - 1]) }
+                            wait(matched[compute], for: transfer)
+                            if compute > 0 { wait(transfer, for: matched[compute - 1]) }
                         } else {
-                            dependencies[Int(transfer)].append(matched[compute])
+                            wait(transfer, for: matched[compute])
                         }
                     }
                     // 1F1B launches the first backward exchange together with the last warm-up forward's send.
                     if kind == .backwardSend || kind == .backwardRecv, let firstBackward, firstBackward >= 2 {
-                        dependencies[Int(transfers[0])].append(computes[firstBackward - 2])
+                        wait(transfers[0], for: computes[firstBackward - 2])
                     }
                 }
 
@@ -114,7 +131,7 @@ struct DependencyModel {
                     let a = operations[Int($0)], b = operations[Int($1)]
                     return (a.start, a.sequence, a.kind) < (b.start, b.sequence, b.kind)
                 }
-                for (previous, next) in zip(collectives, collectives.dropFirst()) { dependencies[Int(next)].append(previous) }
+                for (previous, next) in zip(collectives, collectives.dropFirst()) { wait(next, for: previous) }
                 // A chunk's first forward waits for its parameters (the last all-gather of that chunk).
                 var gathered = Set<Int?>()
                 for gather in list(worker, .paramsAllGather).reversed() {
@@ -122,7 +139,7 @@ struct DependencyModel {
                     guard !gathered.contains(chunk) else { continue }
                     gathered.insert(chunk)
                     if let first = forward.first(where: { chunk == nil || operations[Int($0)].chunk == chunk }) {
-                        dependencies[Int(first)].append(gather)
+                        wait(first, for: gather)
                     }
                 }
                 let lastCompute = computes.max { operations[Int($0)].end < operations[Int($1)].end }
@@ -136,7 +153,7 @@ struct DependencyModel {
                         reduced.insert(chunk)
                         if let last = backward.filter({ chunk == nil || operations[Int($0)].chunk == chunk })
                             .max(by: { operations[Int($0)].end < operations[Int($1)].end }) {
-                            dependencies[Int(scatter)].append(last)
+                            wait(scatter, for: last)
                         }
                     }
                 }
@@ -150,7 +167,7 @@ struct DependencyModel {
                 chain += list(worker, .optimizerClipMainGrad) + list(worker, .optimizer)
                 var previous = start
                 for operation in chain {
-                    dependencies[Int(operation)].append(contentsOf: previous)
+                    for earlier in previous { wait(operation, for: earlier) }
                     previous = [operation]
                 }
             }
@@ -203,7 +220,7 @@ struct DependencyModel {
             let clips = workers.flatMap { list($0, .optimizerClipMainGrad) }
             if !clips.isEmpty { addGroup(clips) }
         }
-        self.dependencies = dependencies
+        self.dependencies = PackedLists(count: operations.count, pairs: waiters, waited)
         self.groupOf = groupOf
         self.groups = groups
         self.steps = stepList

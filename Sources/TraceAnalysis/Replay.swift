@@ -8,9 +8,30 @@ struct OperationTimes {
 }
 
 /// Adjacency lists packed into one array: the items of node i are `items[offsets[i]..<offsets[i + 1]]`.
-struct PackedLists {
+struct PackedLists: Sendable {
     var offsets: [Int32]
     var items: [Int32]
+
+    /// Lists of `count` nodes from (node, item) pairs, each node's items in the order given (a counting sort).
+    init(count: Int, pairs nodes: [Int32], _ values: [Int32]) {
+        var offsets = [Int32](repeating: 0, count: count + 1)
+        for node in nodes { offsets[Int(node) + 1] += 1 }
+        for node in 0..<count { offsets[node + 1] += offsets[node] }
+        var next = Array(offsets.dropLast())
+        var items = [Int32](repeating: 0, count: nodes.count)
+        for (node, value) in zip(nodes, values) {
+            items[Int(next[Int(node)])] = value
+            next[Int(node)] += 1
+        }
+        self.offsets = offsets
+        self.items = items
+    }
+
+    var count: Int { offsets.count - 1 }
+
+    func count(of node: Int) -> Int { Int(offsets[node + 1] - offsets[node]) }
+
+    subscript(node: Int) -> ArraySlice<Int32> { items[Int(offsets[node])..<Int(offsets[node + 1])] }
 
     init(_ lists: [[Int32]]) {
         offsets = [0]
@@ -43,13 +64,16 @@ struct Replay {
     init(model: DependencyModel, describe: (Int32) -> String) throws(TraceError) {
         self.model = model
         let count = model.dependencies.count
-        var successors = [[Int32]](repeating: [], count: count)
-        for (operation, waits) in model.dependencies.enumerated() {
-            for wait in waits { successors[Int(wait)].append(Int32(operation)) }
+        let packed = model.dependencies
+        waits = packed
+        // Successors: the dependency pairs turned around, packed the same way.
+        var waiters = [Int32](repeating: 0, count: packed.items.count)
+        for operation in 0..<count {
+            for slot in Int(packed.offsets[operation])..<Int(packed.offsets[operation + 1]) { waiters[slot] = Int32(operation) }
         }
-        waits = PackedLists(model.dependencies)
+        let successors = PackedLists(count: count, pairs: packed.items, waiters)
         members = PackedLists(model.groups)
-        var remaining = model.dependencies.map { Int32($0.count) }
+        var remaining = (0..<count).map { Int32(packed.count(of: $0)) }
         var joined = [Int32](repeating: 0, count: model.groups.count)
         var events: [Int32] = []
         events.reserveCapacity(count + model.groups.count)
@@ -64,19 +88,21 @@ struct Replay {
                 cursor += 1
                 events.append(operation)
                 let group = Int(model.groupOf[Int(operation)])
-                var done: [Int32] = [operation]
+                func release(_ member: Int32) {
+                    finished += 1
+                    for slot in Int(successors.offsets[Int(member)])..<Int(successors.offsets[Int(member) + 1]) {
+                        let next = Int(successors.items[slot])
+                        remaining[next] -= 1
+                        if remaining[next] == 0 { ready.append(Int32(next)) }
+                    }
+                }
                 if group >= 0 {
                     joined[group] += 1
                     guard Int(joined[group]) == model.groups[group].count else { continue }
                     events.append(Int32(-(group + 1)))
-                    done = model.groups[group]
-                }
-                for member in done {
-                    finished += 1
-                    for next in successors[Int(member)] {
-                        remaining[Int(next)] -= 1
-                        if remaining[Int(next)] == 0 { ready.append(next) }
-                    }
+                    for member in model.groups[group] { release(member) }
+                } else {
+                    release(operation)
                 }
             }
             guard finished == stepMembers.count else {
@@ -108,23 +134,70 @@ struct Replay {
         }
     }
 
+    /// Which operations of a replay take their times from `values` instead of `base`.
+    enum Selection: Sendable {
+        case none
+        /// Those whose key is `key` (one shared key array serves a whole family of what-ifs).
+        case key([Int32], Int32)
+        case mask([Bool])
+    }
+
+    /// Start and end times of every operation: one per thread, reused by its replays (a fresh pair per replay spent
+    /// more time in page faults than in the replay).
+    struct Scratch {
+        var start: [Double]
+        var end: [Double]
+
+        init(count: Int) {
+            start = [Double](repeating: 0, count: count)
+            end = [Double](repeating: 0, count: count)
+        }
+    }
+
     /// Each step's simulated time (the latest end), in the model's step order.
     func stepSeconds(_ times: OperationTimes) -> [Double] { schedule(times).stepSeconds }
 
     func schedule(_ times: OperationTimes) -> Schedule {
-        let count = model.dependencies.count
-        var start = [Double](repeating: 0, count: count)
-        var end = [Double](repeating: 0, count: count)
+        var scratch = Scratch(count: model.dependencies.count)
+        let steps = stepSeconds(times, scratch: &scratch)
+        return Schedule(stepSeconds: steps, starts: scratch.start, ends: scratch.end)
+    }
+
+    /// Each step's time with the `selected` operations at their times in `values` and the rest at `base`'s.
+    func stepSeconds(_ base: OperationTimes, values: OperationTimes? = nil, selected: Selection = .none,
+                     scratch: inout Scratch) -> [Double] {
         var result = [Double](repeating: 0, count: model.steps.count)
-        let groupOf = model.groupOf
-        let delays = times.launchDelay
+        let other = values ?? base
+        let (mode, keys, key, mask): (Int, [Int32], Int32, [Bool]) = switch selected {
+        case .none: (0, [], 0, [])
+        case .key(let keys, let key): (1, keys, key, [])
+        case .mask(let mask): (2, [], 0, mask)
+        }
+        let noDelays = [Double]()
+        let delays = base.launchDelay ?? noDelays
+        let hasDelays = base.launchDelay != nil
         events.withUnsafeBufferPointer { events in
         waits.offsets.withUnsafeBufferPointer { waitOffsets in
         waits.items.withUnsafeBufferPointer { waitItems in
         members.offsets.withUnsafeBufferPointer { memberOffsets in
         members.items.withUnsafeBufferPointer { memberItems in
-        start.withUnsafeMutableBufferPointer { start in
-        end.withUnsafeMutableBufferPointer { end in
+        model.groupOf.withUnsafeBufferPointer { groupOf in
+        base.duration.withUnsafeBufferPointer { duration in
+        base.transfer.withUnsafeBufferPointer { transfer in
+        other.duration.withUnsafeBufferPointer { otherDuration in
+        other.transfer.withUnsafeBufferPointer { otherTransfer in
+        keys.withUnsafeBufferPointer { keys in
+        mask.withUnsafeBufferPointer { mask in
+        delays.withUnsafeBufferPointer { delays in
+        scratch.start.withUnsafeMutableBufferPointer { start in
+        scratch.end.withUnsafeMutableBufferPointer { end in
+            @inline(__always) func isSelected(_ index: Int) -> Bool {
+                switch mode {
+                case 1: keys[index] == key
+                case 2: mask[index]
+                default: false
+                }
+            }
             for step in 0..<(stepEvents.count - 1) {
                 var latest = 0.0
                 for slot in stepEvents[step]..<stepEvents[step + 1] {
@@ -134,9 +207,9 @@ struct Replay {
                         for wait in Int(waitOffsets[event])..<Int(waitOffsets[event + 1]) {
                             begin = max(begin, end[Int(waitItems[wait])])
                         }
-                        start[event] = begin + (delays?[event] ?? 0)
+                        start[event] = hasDelays ? begin + delays[event] : begin
                         if groupOf[event] < 0 {
-                            end[event] = start[event] + times.duration[event]
+                            end[event] = start[event] + (isSelected(event) ? otherDuration[event] : duration[event])
                             latest = max(latest, end[event])
                         }
                     } else {
@@ -146,7 +219,7 @@ struct Replay {
                         for member in first..<last { groupStart = max(groupStart, start[Int(memberItems[member])]) }
                         for member in first..<last {
                             let index = Int(memberItems[member])
-                            end[index] = groupStart + times.transfer[index]
+                            end[index] = groupStart + (isSelected(index) ? otherTransfer[index] : transfer[index])
                             latest = max(latest, end[index])
                         }
                     }
@@ -160,6 +233,14 @@ struct Replay {
         }
         }
         }
-        return Schedule(stepSeconds: result, starts: start, ends: end)
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+        return result
     }
 }

@@ -11,7 +11,9 @@ public enum TraceReader {
 
     public static func operations(csv data: Data, source: String) throws(TraceError) -> [TraceOperation] {
         // A trailing NUL stops strtod at the end of the last cell.
-        var bytes = [UInt8](data)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(data.count + 1)
+        bytes.append(contentsOf: data)
         bytes.append(0)
         let length = bytes.count - 1
         let headerEnd = bytes[..<length].firstIndex { $0 == 10 || $0 == 13 } ?? length
@@ -42,19 +44,24 @@ public enum TraceReader {
         for part in 1..<max(parts, 1) where parts > 1 {
             firstRows.append(firstRows[part - 1] + RowParser.lineCount(bytes, bounds[part - 1]..<bounds[part]))
         }
-        guard firstRows.last! + RowParser.lineCount(bytes, bounds[parts - 1]..<length) - 2 <= maximumRows else {
+        let lastRows = firstRows.last! + RowParser.lineCount(bytes, bounds[parts - 1]..<length)
+        guard lastRows - 2 <= maximumRows else {
             throw TraceError("\(source): more than \(maximumRows) rows")
         }
         let results = Mutex([Result<[TraceOperation], TraceError>](repeating: .success([]), count: parts))
         let partBounds = bounds, partRows = firstRows
         DispatchQueue.concurrentPerform(iterations: parts) { part in
+            // Each part's row count is known: its array is allocated once, at its size.
+            let rows = (part + 1 < parts ? partRows[part + 1] : lastRows) - partRows[part]
             let result = Result { () throws(TraceError) -> [TraceOperation] in
-                try parser.parse(partBounds[part]..<partBounds[part + 1], firstRow: partRows[part])
+                try parser.parse(partBounds[part]..<partBounds[part + 1], firstRow: partRows[part], rows: rows)
             }
             results.withLock { $0[part] = result }
         }
+        let partsRead = results.withLock { $0 }
         var operations: [TraceOperation] = []
-        for result in results.withLock({ $0 }) { operations += try result.get() }
+        operations.reserveCapacity(partsRead.reduce(0) { $0 + ((try? $1.get())?.count ?? 0) })
+        for result in partsRead { operations += try result.get() }
         guard !operations.isEmpty else { throw TraceError("\(source): no operations after the header") }
         return operations
     }
@@ -166,9 +173,9 @@ private struct RowParser: Sendable {
         return count
     }
 
-    func parse(_ range: Range<Int>, firstRow: Int) throws(TraceError) -> [TraceOperation] {
+    func parse(_ range: Range<Int>, firstRow: Int, rows: Int) throws(TraceError) -> [TraceOperation] {
         var result: [TraceOperation] = []
-        result.reserveCapacity(range.count / 64)
+        result.reserveCapacity(max(rows, 0))
         var cells = [Range<Int>](repeating: 0..<0, count: cellCount)
         var row = firstRow - 1
         var position = range.lowerBound
@@ -178,15 +185,20 @@ private struct RowParser: Sendable {
             guard position < range.upperBound else { break }
             row += 1
             var lineEnd = position, count = 0, cellStart = position
-            while lineEnd < range.upperBound, bytes[lineEnd] != 10, bytes[lineEnd] != 13 {
-                if bytes[lineEnd] == 44 {
+            // The scan of every byte reads through an unchecked view (the range lies inside the file's bytes).
+            bytes.withUnsafeBufferPointer { bytes in
+                cells.withUnsafeMutableBufferPointer { cells in
+                    while lineEnd < range.upperBound, bytes[lineEnd] != 10, bytes[lineEnd] != 13 {
+                        if bytes[lineEnd] == 44 {
+                            if count < cells.count { cells[count] = cellStart..<lineEnd }
+                            count += 1
+                            cellStart = lineEnd + 1
+                        }
+                        lineEnd += 1
+                    }
                     if count < cells.count { cells[count] = cellStart..<lineEnd }
-                    count += 1
-                    cellStart = lineEnd + 1
                 }
-                lineEnd += 1
             }
-            if count < cells.count { cells[count] = cellStart..<lineEnd }
             count += 1
             guard count == cellCount else {
                 throw TraceError("\(source): row \(row): \(count) cells, the header has \(cellCount)")
@@ -251,10 +263,40 @@ private struct RowParser: Sendable {
         return nil
     }
 
-    /// A decimal number filling the cell (spaces around allowed), read in place with strtod (C locale); the file's
-    /// bytes end with a NUL, so strtod cannot run past them.
+    /// Exact powers of ten: every one up to 10^22 is a Double.
+    private static let powersOfTen: [Double] = (0...22).map { power in (0..<power).reduce(1.0) { value, _ in value * 10 } }
+
+    /// A decimal number filling the cell (spaces around allowed). Plain decimals (sign, at most 15 digits, a point, no
+    /// exponent) as mantissa ÷ 10^k: both exact, one correctly rounded division, so the same Double strtod gives
+    /// (Clinger's fast path); anything else is read in place with strtod (C locale). The file's bytes end with a NUL,
+    /// so strtod cannot run past them.
     private func decimal(_ range: Range<Int>) -> Double? {
         guard !range.isEmpty else { return nil }
+        if let value = bytes.withUnsafeBufferPointer({ buffer -> Double? in
+            var index = range.lowerBound
+            let negative = buffer[index] == 45
+            if negative { index += 1 }
+            var mantissa: Int64 = 0, digits = 0, fraction = 0, point = false
+            while index < range.upperBound {
+                let byte = buffer[index]
+                if byte >= 48 && byte <= 57 {
+                    if digits > 0 || byte != 48 { digits += 1 }
+                    mantissa = mantissa &* 10 &+ Int64(byte - 48)
+                    if point { fraction += 1 }
+                } else if byte == 46 && !point {
+                    point = true
+                } else {
+                    return nil
+                }
+                index += 1
+            }
+            guard digits <= 15, fraction <= 22, index > range.lowerBound + (negative ? 1 : 0) + (point ? 1 : 0) - 1,
+                  range.count > (negative ? 1 : 0) + (point ? 1 : 0) else { return nil }
+            let value = Double(mantissa) / Self.powersOfTen[fraction]
+            return negative ? -value : value
+        }) {
+            return value
+        }
         return bytes.withUnsafeBufferPointer { buffer -> Double? in
             guard let base = buffer.baseAddress else { return nil }
             let first = UnsafeRawPointer(base + range.lowerBound).assumingMemoryBound(to: CChar.self)

@@ -1,5 +1,9 @@
 import Dispatch
+import Foundation
 import Synchronization
+
+/// One replay of a report: it runs with the scratch of the thread that takes it.
+typealias ReplayJob = @Sendable (inout Replay.Scratch) -> [Double]
 
 extension WhatIfAnalysis {
     /// Share of workers M_W fixes (the paper's 3 %), rounded up to at least one worker.
@@ -17,7 +21,8 @@ extension WhatIfAnalysis {
         }
         var noDelay = recorded
         noDelay.launchDelay = nil
-        let base = parallel([{ [recorded] in simulate(recorded) }, { [noDelay] in simulate(noDelay) }, { simulate(ideal) }])
+        let base = parallel([{ [recorded] in simulate(recorded, &$0) }, { [noDelay] in simulate(noDelay, &$0) },
+                             { [ideal] in simulate(ideal, &$0) }])
         let (replayed, withoutDelays, idealSteps) = (base[0], base[1], base[2])
         let idealMean = mean(idealSteps)
         guard idealMean > 0 else {
@@ -32,7 +37,7 @@ extension WhatIfAnalysis {
         let kindGroups = indices(by: \.kind.attributionGroup)
         let rankGroups = indices(by: \.worker.dataParallelRank)
         let stageGroups = indices(by: \.worker.stage)
-        let attributed = replayAll(kindGroups.map(\.indices) + rankGroups.map(\.indices) + stageGroups.map(\.indices),
+        let attributed = replayAll([kindGroups.map(\.indices), rankGroups.map(\.indices), stageGroups.map(\.indices)],
                                    from: ideal, values: noDelay)
         func ratios(_ times: [Double]) -> (mean: Double, perStep: [Double]) {
             (mean(times) / idealMean, zip(times, idealSteps).map(ratio))
@@ -61,22 +66,25 @@ extension WhatIfAnalysis {
                                                       workers: workers)
         let machines = detection.slowMachines.map { Worker(dataParallelRank: $0.dataParallelRank, stage: $0.stage) }
         let split = try layers.map { layers throws(TraceError) in try resplit(layers: layers, base: noDelay) }
-        var jobs: [@Sendable () -> [Double]] = replayedWorkers.map { worker in
-            { [ideal, noDelay] in simulate(keeping(byWorkerIndices[worker]!, from: ideal, values: noDelay)) }
+        let workerKeys = keys(workers.map { byWorkerIndices[$0]! })
+        var jobs: [ReplayJob] = replayedWorkers.map { worker in
+            let key = Int32(workers.firstIndex(of: worker)!)
+            return { [ideal, noDelay] in simulate(ideal, values: noDelay, selected: .key(workerKeys, key), &$0) }
         }
         for group in [chosen(slowest), chosen(lastStage)] {
-            jobs.append { [ideal, noDelay] in simulate(keeping(group, from: noDelay, values: ideal)) }
-            jobs.append { [ideal, noDelay] in simulate(keeping(group, from: ideal, values: noDelay)) }
+            let mask = self.mask(group)
+            jobs.append { [ideal, noDelay] in simulate(noDelay, values: ideal, selected: .mask(mask), &$0) }
+            jobs.append { [ideal, noDelay] in simulate(ideal, values: noDelay, selected: .mask(mask), &$0) }
         }
-        jobs.append { [noDelay] in simulate(balancedBatches(noDelay)) }
-        jobs.append { [noDelay] in simulate(balancedStages(noDelay)) }
+        jobs.append { [noDelay] in simulate(balancedBatches(noDelay), &$0) }
+        jobs.append { [noDelay] in simulate(balancedStages(noDelay), &$0) }
         let machineIndices = chosen(machines)
         if !machines.isEmpty {
             let slow = detection.slowMachines
-            jobs.append { [ideal, noDelay] in simulate(replaced(slow, indices: machineIndices, base: noDelay, ideal: ideal)) }
-            jobs.append { [noDelay] in simulate(plannedAround(slow, base: noDelay)) }
+            jobs.append { [ideal, noDelay] in simulate(replaced(slow, indices: machineIndices, base: noDelay, ideal: ideal), &$0) }
+            jobs.append { [noDelay] in simulate(plannedAround(slow, base: noDelay), &$0) }
         }
-        if let split { jobs.append { simulate(split.times) } }
+        if let split { jobs.append { simulate(split.times, &$0) } }
         var results = parallel(jobs)[...]
         func next() -> [Double] { results.removeFirst() }
 
@@ -244,18 +252,46 @@ extension WhatIfAnalysis {
     }
 
     /// Independent replays on all cores, results in the order given.
-    func parallel(_ jobs: [@Sendable () -> [Double]]) -> [[Double]] {
+    /// Replays on all cores, each result in its own slot (so the report does not depend on scheduling). Each thread
+    /// takes every k-th job with one scratch of its own.
+    func parallel(_ jobs: [ReplayJob]) -> [[Double]] {
         let results = Mutex([[Double]](repeating: [], count: jobs.count))
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
-            let times = jobs[index]()
-            results.withLock { $0[index] = times }
+        let threads = max(1, min(jobs.count, ProcessInfo.processInfo.activeProcessorCount))
+        let count = operations.count
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            var scratch = Replay.Scratch(count: count)
+            for index in stride(from: thread, to: jobs.count, by: threads) {
+                let times = jobs[index](&scratch)
+                results.withLock { $0[index] = times }
+            }
         }
         return results.withLock { $0 }
     }
 
-    /// Step times of `base` with each group in turn at the times in `values`, replayed on all cores.
-    func replayAll(_ groups: [[Int]], from base: OperationTimes, values: OperationTimes) -> [[Double]] {
-        parallel(groups.map { group in { simulate(keeping(group, from: base, values: values)) } })
+    /// Step times of `base` with each group of each family in turn at the times in `values`, replayed on all cores,
+    /// in family and group order. A family's groups do not overlap: one key array selects each of them.
+    func replayAll(_ families: [[[Int]]], from base: OperationTimes, values: OperationTimes) -> [[Double]] {
+        var jobs: [ReplayJob] = []
+        for groups in families {
+            let groupKeys = keys(groups)
+            jobs += groups.indices.map { group in
+                { simulate(base, values: values, selected: .key(groupKeys, Int32(group)), &$0) }
+            }
+        }
+        return parallel(jobs)
+    }
+
+    /// Each operation's group number (−1 for none), for selecting one group of a family by key.
+    func keys(_ groups: [[Int]]) -> [Int32] {
+        var keys = [Int32](repeating: -1, count: operations.count)
+        for (group, indices) in groups.enumerated() { for index in indices { keys[index] = Int32(group) } }
+        return keys
+    }
+
+    func mask(_ indices: [Int]) -> [Bool] {
+        var mask = [Bool](repeating: false, count: operations.count)
+        for index in indices { mask[index] = true }
+        return mask
     }
 
     /// A group is named the cause when fixing it alone recovers at least this share of the loss.

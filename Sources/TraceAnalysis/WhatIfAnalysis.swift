@@ -53,10 +53,15 @@ public struct WhatIfAnalysis: Sendable {
             for member in entry.operations { stepOf[Int(member)] = Int32(position) }
         }
         self.stepOf = stepOf
-        let workers = Set(operations.map(\.worker)).sorted()
-        let workerIndex = Dictionary(uniqueKeysWithValues: workers.enumerated().map { ($1, Int32($0)) })
+        // A flat table over dp × pp (bounded by the meta file, checked by the model) instead of hashing each worker.
+        let stages = shape.pipelineParallel
+        var seen = [Bool](repeating: false, count: shape.dataParallel * stages)
+        for operation in operations { seen[operation.worker.dataParallelRank * stages + operation.worker.stage] = true }
+        let workers = seen.indices.filter { seen[$0] }.map { Worker(dataParallelRank: $0 / stages, stage: $0 % stages) }
+        var position = [Int32](repeating: -1, count: seen.count)
+        for (index, worker) in workers.enumerated() { position[worker.dataParallelRank * stages + worker.stage] = Int32(index) }
         self.workers = workers
-        workerOf = operations.map { workerIndex[$0.worker]! }
+        workerOf = operations.map { position[$0.worker.dataParallelRank * stages + $0.worker.stage] }
         ideal = Self.typical(operations, recorded: recorded, groupOf: model.groupOf)
     }
 
@@ -87,6 +92,12 @@ public struct WhatIfAnalysis: Sendable {
 
     func simulate(_ times: OperationTimes) -> [Double] {
         replay.stepSeconds(times)
+    }
+
+    /// A replay with a thread's scratch; `selected` operations at their times in `values`.
+    func simulate(_ times: OperationTimes, values: OperationTimes? = nil, selected: Replay.Selection = .none,
+                  _ scratch: inout Replay.Scratch) -> [Double] {
+        replay.stepSeconds(times, values: values, selected: selected, scratch: &scratch)
     }
 
     /// `base` with the chosen operations (indices) at the times in `values`: the ideal with one group at its recorded
