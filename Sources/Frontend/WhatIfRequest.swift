@@ -18,7 +18,7 @@ public enum WhatIfRequest {
         do {
             let shape = try TraceReader.shape(meta: metaData, source: meta)
             let analysis = try WhatIfAnalysis(operations: try TraceReader.operations(csv: traceData, source: trace), shape: shape)
-            return (analysis, try analysis.report(layers: layers))
+            return (analysis, try analysis.report(layers: layers, balancer: MicroBatchRebalancing.balancer))
         } catch {
             throw FrontendError.badInput(message: error.message.hasPrefix(trace) || error.message.hasPrefix(meta)
                                          ? error.message : "\(trace): \(error.message)")

@@ -1,4 +1,5 @@
 import Foundation
+import Frontend
 import SolverFixtures
 import TraceAnalysis
 
@@ -16,10 +17,11 @@ enum WhatIfBenchmark {
             let trace = folder.appendingPathComponent("trace-\(name).csv"), meta = folder.appendingPathComponent("meta-\(name).yaml")
             guard FileManager.default.fileExists(atPath: trace.path) else { continue }
             var report: WhatIfReport?
+            // The library call the CLI, the C ABI and Python make (the micro-batch rebalancing by the batch balancer
+            // included).
             let measurement = try Measurement.run("whatif \(name)", warmups: 1, repetitions: repetitions) {
-                let operations = try TraceReader.operations(csv: Data(contentsOf: trace), source: trace.path)
-                let shape = try TraceReader.shape(meta: Data(contentsOf: meta), source: meta.path)
-                report = try WhatIfAnalysis(operations: operations, shape: shape).report()
+                report = try WhatIfRequest.analysis(traceData: Data(contentsOf: trace), trace: trace.path,
+                                                    metaData: Data(contentsOf: meta), meta: meta.path).report
             }
             // The CLI as a user runs it: process start, file reading and the summary included.
             let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("paraplan")

@@ -13,7 +13,9 @@ extension WhatIfAnalysis {
 
     /// The report; with `layers` (the model's transformer layers, split evenly over the stages when the trace was
     /// recorded) it also prices the best re-split of whole layers.
-    public func report(layers: Int? = nil) throws(TraceError) -> WhatIfReport {
+    /// `balancer`, when given, reassigns each step's recorded micro-batches among the DP ranks (the Frontend passes
+    /// ParaPlan's batch balancer); the report then prices that plan by replay too.
+    public func report(layers: Int? = nil, balancer: MicroBatchBalancer? = nil) throws(TraceError) -> WhatIfReport {
         let steps = model.steps.map(\.step)
         let recordedSteps = model.steps.map { _, members -> Double in
             let first = members.map { operations[Int($0)].start }.min()!
@@ -66,8 +68,21 @@ extension WhatIfAnalysis {
                                                       workers: workers)
         let machines = detection.slowMachines.map { Worker(dataParallelRank: $0.dataParallelRank, stage: $0.stage) }
         let split = try layers.map { layers throws(TraceError) in try resplit(layers: layers, base: noDelay) }
+        // The micro-batch reassignment is planned inside its job, so that it overlaps the other replays; a balancer
+        // that refuses a step leaves the remedy out.
+        let rebalanceMoves = Mutex<Int?>(nil)
+        let units = balancer == nil ? nil : microBatchUnits(noDelay)
         let workerKeys = keys(workers.map { byWorkerIndices[$0]! })
-        var jobs: [ReplayJob] = replayedWorkers.map { worker in
+        var jobs: [ReplayJob] = []
+        if let balancer, let units {
+            jobs.append { [noDelay] scratch in
+                guard let plan = try? rebalanced(noDelay, units: units, balancer: balancer) else { return [] }
+                rebalanceMoves.withLock { $0 = plan.moved }
+                return simulate(plan.times, &scratch)
+            }
+        }
+        let rebalanceJob = jobs.isEmpty ? nil : 0
+        jobs += replayedWorkers.map { worker in
             let key = Int32(workers.firstIndex(of: worker)!)
             return { [ideal, noDelay] in simulate(ideal, values: noDelay, selected: .key(workerKeys, key), &$0) }
         }
@@ -86,6 +101,7 @@ extension WhatIfAnalysis {
         }
         if let split { jobs.append { simulate(split.times, &$0) } }
         var results = parallel(jobs)[...]
+        let rebalancedSteps = rebalanceJob.map { _ in results.removeFirst() }
         func next() -> [Double] { results.removeFirst() }
 
         var byWorker = replayedWorkers.map { worker in
@@ -113,6 +129,12 @@ extension WhatIfAnalysis {
             resplitStages: split.map { plan in
                 WhatIfReport.Resplit(layersBefore: plan.before, layersAfter: plan.after, layerSeconds: plan.layerSeconds,
                                      extraSeconds: plan.extra, remedy: remedy())
+            },
+            rebalancedMicroBatches: rebalanceMoves.withLock { $0 }.flatMap { moved in
+                rebalancedSteps.map { steps in
+                    WhatIfReport.Rebalance(movedMicroBatches: moved,
+                                           remedy: .init(seconds: mean(steps), speedUp: ratio(originalMean, mean(steps))))
+                }
             })
         // Per step, the DP rank whose recorded durations alone cost the most.
         let slowestRanks = steps.indices.map { step in

@@ -63,6 +63,16 @@ public struct WhatIfReport: Codable, Sendable, Equatable {
         public var plannedAroundSlowMachines: Remedy?
         /// Whole layers moved between stages (with `--layers`): the best split and what it gives.
         public var resplitStages: Resplit?
+        /// Each step's micro-batches reassigned among the DP ranks by ParaPlan's batch balancer, from their measured
+        /// compute (nil without micro-batch ids in the trace, or without a balancer, as in the library alone).
+        public var rebalancedMicroBatches: Rebalance?
+    }
+
+    /// A planner's reassignment of the recorded micro-batches, and what it gives.
+    public struct Rebalance: Codable, Sendable, Equatable {
+        /// Micro-batches that run on another DP rank than recorded, over all steps.
+        public var movedMicroBatches: Int
+        public var remedy: Remedy
     }
 
     /// A re-split of whole layers over the pipeline stages, from the measured per-stage compute.

@@ -103,6 +103,11 @@ struct WhatIfCommand: ParsableCommand {
         if let replaced = remedies.replacedSlowMachines { remedy += ", slow machines replaced \(f(replaced.speedUp))×" }
         if let around = remedies.plannedAroundSlowMachines { remedy += ", planned around \(f(around.speedUp))×" }
         lines.append(remedy)
+        if let rebalance = remedies.rebalancedMicroBatches {
+            lines.append("micro-batches rebalanced over the DP ranks by plan batch-balance: \(f(rebalance.remedy.speedUp))×, "
+                         + "\(rebalance.movedMicroBatches) moved (balanced batches, \(f(remedies.balancedBatches.speedUp))×, is the most "
+                         + "any balancer can win)")
+        }
         if let split = remedies.resplitStages {
             lines.append("re-split of layers: \(split.layersBefore.map(String.init).joined(separator: "/")) → "
                          + "\(split.layersAfter.map(String.init).joined(separator: "/")) per stage, "

@@ -25,6 +25,11 @@ import Testing
         for key in ["byOpType", "byDPRank", "byStage", "byWorker"] { #expect(attribution[key] != nil, "missing \(key)") }
         #expect(try String(contentsOfFile: heatmap, encoding: .utf8).hasPrefix("<svg"))
         #expect(outcome.stdout.contains("re-split of layers: 8/8/8/8 → 10/9/9/4"))
+        // The recorded micro-batches reassigned by ParaPlan's batch balancer, priced by the same replay.
+        #expect(outcome.stdout.contains("micro-batches rebalanced over the DP ranks by plan batch-balance"))
+        let remedies = try #require(json["remedies"] as? [String: Any])
+        let rebalanced = try #require(remedies["rebalancedMicroBatches"] as? [String: Any])
+        #expect(rebalanced["movedMicroBatches"] is Int && rebalanced["remedy"] != nil)
         for path in [timeline, ideal] {
             let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
             let events = try #require(document["traceEvents"] as? [[String: Any]])

@@ -115,4 +115,38 @@ import TraceAnalysis
         #expect(report.slowMachines.slowMachines.isEmpty)
         #expect(report.remedies.balancedBatches.speedUp > 1.05)
     }
+
+    /// Reassigning the recorded micro-batches among DP ranks, with a balancer passed in (the CLI passes ParaPlan's):
+    /// each unit's weight is its measured compute on every stage; leaving them where they ran replays the job as it
+    /// was; a greedy equal-count balancer wins most of what balanced batches (the bound) wins.
+    @Test func microBatchesReassignedByTheGivenBalancer() throws {
+        var trace = SyntheticTrace(shape: Self.shape, microBatches: 8, steps: 8)
+        trace.jitter = 0.005
+        trace.sequenceImbalance = 0.3
+        let analysis = try WhatIfAnalysis(operations: trace.operations(), shape: Self.shape)
+        let stay: MicroBatchBalancer = { _, loaded, ranks in
+            (0..<ranks).map { rank in loaded.indices.filter { loaded[$0] == rank } }
+        }
+        let unchanged = try #require(try analysis.report(balancer: stay).remedies.rebalancedMicroBatches)
+        #expect(unchanged.movedMicroBatches == 0)
+        #expect(abs(unchanged.remedy.speedUp - 1) < 1e-9)
+        // Heaviest first to the rank with the least compute among those with room (8 each).
+        let greedy: MicroBatchBalancer = { weights, loaded, ranks in
+            let perRank = weights.count / ranks
+            var assignment = [[Int]](repeating: [], count: ranks), loads = [Double](repeating: 0, count: ranks)
+            for unit in weights.indices.sorted(by: { weights[$0] > weights[$1] }) {
+                let rank = (0..<ranks).filter { assignment[$0].count < perRank }.min { loads[$0] < loads[$1] }!
+                assignment[rank].append(unit)
+                loads[rank] += weights[unit]
+            }
+            return assignment
+        }
+        let report = try analysis.report(balancer: greedy)
+        let rebalanced = try #require(report.remedies.rebalancedMicroBatches)
+        #expect(rebalanced.movedMicroBatches > 0)
+        #expect(rebalanced.remedy.speedUp > 1.05)
+        #expect(rebalanced.remedy.speedUp <= report.remedies.balancedBatches.speedUp * 1.01)
+        // Without a balancer (the library alone) there is no such remedy.
+        #expect(try analysis.report().remedies.rebalancedMicroBatches == nil)
+    }
 }

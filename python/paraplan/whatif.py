@@ -118,7 +118,8 @@ class WhatIfReport:
     slow_machines: list[SlowMachine]
     #: ``balanced_batches``, ``balanced_stages`` and, when slow machines were found, ``replaced_slow_machines`` and
     #: ``planned_around_slow_machines`` (their DP peers take more of the work, as ``BatchBalancer(speed_factors=...)``
-    #: plans it).
+    #: plans it); ``rebalanced_micro_batches``: each step's recorded micro-batches reassigned over the DP ranks by
+    #: ParaPlan's batch balancer; ``resplit_stages`` with ``layers``.
     remedies: dict[str, Remedy]
     raw: dict[str, Any]
 
@@ -211,6 +212,9 @@ def _report(d: dict[str, Any]) -> WhatIfReport:
     names = {"balancedBatches": "balanced_batches", "balancedStages": "balanced_stages",
              "replacedSlowMachines": "replaced_slow_machines", "plannedAroundSlowMachines": "planned_around_slow_machines"}
     remedies = {names[k]: Remedy(v["seconds"], v["speedUp"]) for k, v in d["remedies"].items() if k in names and v}
+    if d["remedies"].get("rebalancedMicroBatches"):
+        moved = d["remedies"]["rebalancedMicroBatches"]
+        remedies["rebalanced_micro_batches"] = Remedy(moved["remedy"]["seconds"], moved["remedy"]["speedUp"])
     if d["remedies"].get("resplitStages"):
         split = d["remedies"]["resplitStages"]
         remedies["resplit_stages"] = Remedy(split["remedy"]["seconds"], split["remedy"]["speedUp"])
