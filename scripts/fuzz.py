@@ -79,6 +79,23 @@ def subcommands(plans: dict[str, Path]) -> list[Subcommand]:
         Subcommand("schema", ["schema"]),
         Subcommand("whatif", ["whatif", "--trace", "{trace}", "--meta", "{meta}", "--output", "out.json"],
                    {"trace": e / "traces/trace-ST.csv", "meta": e / "traces/meta-ST.yaml"}),
+        # The planners with measured speeds: one GPU of 64 at half speed (per GPU for SP, 8 GPUs per rank for batch
+        # balancing, pairs of GPUs for the 32-GPU expert cluster).
+        Subcommand("plan sequence-parallel --speed-factors", ["plan", "sequence-parallel", "--lengths", "{lengths}",
+                                                              "--profile", "{profile}", "--speed-factors", "{speeds}",
+                                                              "--output", "out.json"],
+                   {"lengths": e / "batches/wikipedia-batch0.txt", "profile": e / "profiles/flexsp-gpt7b.yaml",
+                    "speeds": e / "clusters/speeds-one-slow-gpu.json"}),
+        Subcommand("plan batch-balance --speed-factors", ["plan", "batch-balance", "--samples", "{samples}", "--ranks", "8",
+                                                          "--micro-batches", "4", "--profile", "{profile}",
+                                                          "--speed-factors", "{speeds}", "--output", "out.json"],
+                   {"samples": e / "samples/multimodal-256.jsonl", "profile": e / "profiles/batch-balance-7b.yaml",
+                    "speeds": e / "clusters/speeds-one-slow-gpu.json"}),
+        Subcommand("plan expert-placement --speed-factors", ["plan", "expert-placement", "--loads", "{loads}",
+                                                             "--cluster", "{cluster}", "--slots-per-gpu", "5",
+                                                             "--speed-factors", "{speeds}", "--output", "out.json"],
+                   {"loads": e / "moe/loads-64-experts.json", "cluster": e / "clusters/hgx-h100-4-nodes.yaml",
+                    "speeds": e / "clusters/speeds-one-slow-gpu.json"}),
     ]
 
 
