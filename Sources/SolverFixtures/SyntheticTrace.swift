@@ -1,6 +1,7 @@
 import TraceAnalysis
 
-/// A seeded trace of a Megatron-style job (1F1B, one model chunk per stage, distributed optimizer without overlap),
+/// A seeded trace of a Megatron-style job (1F1B, or Megatron's interleaved schedule when the shape has virtual stages;
+/// distributed optimizer without overlap),
 /// with stragglers of known size injected, for the what-if analysis' tests and benchmarks. Operation times come from
 /// replaying the job's own dependency model, so the trace is one a real run could have recorded.
 public struct SyntheticTrace {
@@ -43,13 +44,13 @@ public struct SyntheticTrace {
                     let worker = Worker(dataParallelRank: rank, stage: stage)
                     var clock = 0.0
                     var counts: [OperationKind: Int] = [:]
-                    func add(_ kind: OperationKind, _ time: Double, microBatch: Int? = nil) {
+                    func add(_ kind: OperationKind, _ time: Double, microBatch: Int? = nil, chunk: Int = 0) {
                         let sequence = counts[kind, default: 0]
                         counts[kind] = sequence + 1
                         // Provisional times only fix the order on the worker; the replay gives the real ones.
                         operations.append(TraceOperation(worker: worker, globalRank: rank * stages + stage, step: step, kind: kind,
                                                          start: Double(step) * 1e6 + clock, duration: 0.1, sequence: sequence,
-                                                         chunk: 0, microBatch: microBatch))
+                                                         chunk: chunk, microBatch: microBatch))
                         seconds.append(time)
                         clock += 1
                     }
@@ -68,13 +69,18 @@ public struct SyntheticTrace {
                         if stage > 0 { add(.backwardSend, transferSeconds * network) }
                     }
                     add(.paramsAllGather, gatherSeconds)
-                    let warmUp = min(stages - stage - 1, m)
-                    for k in 0..<warmUp { forward(k) }
-                    for k in 0..<(m - warmUp) {
-                        forward(warmUp + k)
-                        backward(k)
+                    let chunks = shape.virtualStages
+                    if chunks > 1 {
+                        interleaved(stage: stage, chunks: chunks, compute: compute, network: network, add: add)
+                    } else {
+                        let warmUp = min(stages - stage - 1, m)
+                        for k in 0..<warmUp { forward(k) }
+                        for k in 0..<(m - warmUp) {
+                            forward(warmUp + k)
+                            backward(k)
+                        }
+                        for k in (m - warmUp)..<m { backward(k) }
                     }
-                    for k in (m - warmUp)..<m { backward(k) }
                     add(.gc, 0.001)
                     add(.layernormGradsAllReduce, 0.001)
                     if stage == 0 || stage == stages - 1 { add(.embeddingGradsAllReduce, 0.002) }
@@ -85,6 +91,41 @@ public struct SyntheticTrace {
             }
         }
         return try WhatIfAnalysis.replayed(operations, shape: shape, seconds: seconds)
+    }
+}
+
+extension SyntheticTrace {
+    /// One worker's step in Megatron-LM's interleaved 1F1B order (`forward_backward_pipelining_with_interleaving`):
+    /// m × v virtual micro-batches; the k-th runs chunk (k mod pv) / p (reversed for backward) of micro-batch
+    /// ⌊k / pv⌋·p + k mod p; (p − stage − 1)·2 + (v − 1)·p warm-up forwards, then one forward and one backward, then
+    /// the remaining backwards. Activations wrap from the last stage's chunk c to stage 0's chunk c + 1.
+    func interleaved(stage: Int, chunks v: Int, compute: (Double) -> Double, network: Double,
+                     add: (OperationKind, Double, Int?, Int) -> Void) {
+        let p = shape.pipelineParallel, total = microBatches * v
+        func chunk(_ k: Int, forward: Bool) -> Int {
+            let c = (k % (p * v)) / p
+            return forward ? c : v - 1 - c
+        }
+        func microBatch(_ k: Int) -> Int { (k / (p * v)) * p + k % p }
+        func forward(_ k: Int) {
+            let c = chunk(k, forward: true)
+            if !(stage == 0 && c == 0) { add(.forwardRecv, transferSeconds * network, nil, c) }
+            add(.forwardCompute, compute(forwardSeconds / Double(v)), microBatch(k), c)
+            if !(stage == p - 1 && c == v - 1) { add(.forwardSend, transferSeconds * network, nil, c) }
+        }
+        func backward(_ k: Int) {
+            let c = chunk(k, forward: false)
+            if !(stage == p - 1 && c == v - 1) { add(.backwardRecv, transferSeconds * network, nil, c) }
+            add(.backwardCompute, compute(backwardSeconds / Double(v)), microBatch(k), c)
+            if !(stage == 0 && c == 0) { add(.backwardSend, transferSeconds * network, nil, c) }
+        }
+        let warmUp = min((p - stage - 1) * 2 + (v - 1) * p, total)
+        for k in 0..<warmUp { forward(k) }
+        for k in 0..<(total - warmUp) {
+            forward(warmUp + k)
+            backward(k)
+        }
+        for k in (total - warmUp)..<total { backward(k) }
     }
 }
 

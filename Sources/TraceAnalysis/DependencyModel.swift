@@ -88,6 +88,7 @@ struct DependencyModel {
                     + "\(operation.kind.rawValue) \(operation.sequence)"
             }
 
+            let chunks = Set(members.map { operations[Int($0)].chunk ?? 0 }).count
             for worker in workers {
                 // Compute in recorded order.
                 let computes = (list(worker, .forwardCompute) + list(worker, .backwardCompute)).sorted {
@@ -104,20 +105,33 @@ struct DependencyModel {
                     let matched = kind == .forwardSend || kind == .forwardRecv ? forward : backward
                     guard !transfers.isEmpty else { continue }
                     let isReceive = kind == .forwardRecv || kind == .backwardRecv
-                    // A pipeline may leave out the very first receive (its compute then has none).
-                    let offset = matched.count - transfers.count
-                    guard offset == 0 || (isReceive && offset == 1) else {
-                        throw TraceError("\(name(transfers[0])): \(transfers.count) \(kind.rawValue) for \(matched.count) "
-                                         + "\(kind == .forwardSend || kind == .forwardRecv ? "forward" : "backward") computes")
+                    for (position, transfer) in transfers.enumerated() where position > 0 {
+                        wait(transfer, for: transfers[position - 1])
                     }
-                    for (position, transfer) in transfers.enumerated() {
-                        if position > 0 { wait(transfer, for: transfers[position - 1]) }
-                        let compute = position + offset
-                        if isReceive {
-                            wait(matched[compute], for: transfer)
-                            if compute > 0 { wait(transfer, for: matched[compute - 1]) }
-                        } else {
-                            wait(transfer, for: matched[compute])
+                    // Matched per model chunk (interleaved schedules run several on a stage; without a chunk column
+                    // there is one). A chunk may have no transfers of a kind (stage 0's first chunk receives no
+                    // activations), and a pipeline may leave out its very first receive.
+                    let chunkOf = { (index: Int32) in operations[Int(index)].chunk ?? 0 }
+                    var positionInMatched: [Int32: Int] = [:]
+                    for (position, compute) in matched.enumerated() { positionInMatched[compute] = position }
+                    for chunk in Set(transfers.map(chunkOf)).sorted() {
+                        let chunkTransfers = transfers.filter { chunkOf($0) == chunk }
+                        let chunkComputes = matched.filter { chunkOf($0) == chunk }
+                        let offset = chunkComputes.count - chunkTransfers.count
+                        guard offset == 0 || (isReceive && offset == 1) else {
+                            throw TraceError("\(name(chunkTransfers[0])): \(chunkTransfers.count) \(kind.rawValue) for "
+                                             + "\(chunkComputes.count) \(kind == .forwardSend || kind == .forwardRecv ? "forward" : "backward") "
+                                             + "computes\(chunks > 1 ? " of chunk \(chunk)" : "")")
+                        }
+                        for (position, transfer) in chunkTransfers.enumerated() {
+                            let compute = chunkComputes[position + offset]
+                            if isReceive {
+                                wait(compute, for: transfer)
+                                // The receive is posted once the compute before its own (in the stage's order) is done.
+                                if let order = positionInMatched[compute], order > 0 { wait(transfer, for: matched[order - 1]) }
+                            } else {
+                                wait(transfer, for: compute)
+                            }
                         }
                     }
                     // 1F1B launches the first backward exchange together with the last warm-up forward's send.
