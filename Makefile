@@ -9,7 +9,7 @@ python-env: deps
 	@scripts/python-env.sh
 
 # Runs ParaPlan end to end on the embedded examples: plans a real Wikipedia batch with mixed SP degrees, checks the
-# plan, balances a multimodal batch over DP ranks (with and without the shape rules, compared), places MoE experts for 8 layers, lays out a
+# plan, writes its predicted schedule for Perfetto, balances a multimodal batch over DP ranks (with and without the shape rules, compared), places MoE experts for 8 layers, lays out a
 # 16-layer GCNII over 16 GPUs, estimates a static layout, ranks every static layout, solves two model files, and measures
 # the straggler slowdown of a recorded training job (what-if analysis of its trace).
 example: python-env
@@ -17,6 +17,8 @@ example: python-env
 	.build/debug/paraplan plan sequence-parallel --lengths Examples/batches/wikipedia-batch0.txt \
 		--profile Examples/profiles/flexsp-gpt7b.yaml --output .build/example-plan.json
 	.build/debug/paraplan validate .build/example-plan.json
+	.build/debug/paraplan trace .build/example-plan.json --lengths Examples/batches/wikipedia-batch0.txt \
+		--profile Examples/profiles/flexsp-gpt7b.yaml --output .build/example-plan.trace.json
 	.build/debug/paraplan plan batch-balance --samples Examples/samples/multimodal-256.jsonl --ranks 8 --equal-counts \
 		--micro-batches 4 --max-tokens-per-micro-batch 24576 --profile Examples/profiles/batch-balance-7b.yaml --phases encoder,llm \
 		--output .build/example-balance.json

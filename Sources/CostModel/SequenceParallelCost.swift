@@ -53,6 +53,14 @@ public struct SequenceParallelCost: Sendable, Equatable {
         return compute + bytesPerToken * length / (Double(degree) * bw)
     }
 
+    /// `time(length, degree:)` in its two parts: the attention and linear-layer compute, and the Ulysses all-to-alls
+    /// (FlexSP's model adds them; nothing overlaps). Their sum is `time` to the last bit.
+    public func parts(_ length: Double, degree: Int) -> (compute: Double, communication: Double) {
+        let compute = (alpha1 * length * length + alpha2 * length) / Double(degree)
+        guard degree > 1, let bw = bandwidth[degree] else { return (compute, 0) }
+        return (compute, bytesPerToken * length / (Double(degree) * bw))
+    }
+
     /// Whether a sequence alone fits a group of `degree` by memory.
     public func fits(_ length: Double, degree: Int) -> Bool { length / Double(degree) <= tokensPerGPU }
 

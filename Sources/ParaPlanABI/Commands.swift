@@ -28,9 +28,26 @@ enum Commands {
             let result = try WhatIfRequest.analysis(traceData: Data(trace.utf8), trace: source, metaData: Data(meta.utf8),
                                                     meta: "\(source) (meta)", layers: try reader.int("layers"))
             return try json(result.report)
+        case "trace":
+            let reader = try OptionsReader(json: request, allowed: ["plan", "source", "lengths", "profile", "model", "cluster"])
+            let source = try reader.string("source") ?? "plan"
+            // The lengths as a lengths file's text (one per line or a JSON array), read as the CLI reads the file.
+            guard let text = try reader.string("lengths") else {
+                throw .badInput("lengths", "required (the sequence lengths the plan was made for)")
+            }
+            let lengths: [Int]
+            do {
+                lengths = try LengthsFile.parse(Data(text.utf8), source: "lengths")
+            } catch {
+                throw .badInput(message: error.description)
+            }
+            let cost = try PlannerCostSource.of(profile: try reader.source("profile"), model: try reader.source("model"),
+                                                cluster: try reader.source("cluster"))
+            return try TimelineRequest.sequenceParallel(plan: try planText(reader), planSource: source,
+                                                        lengths: lengths, cost: cost)
         default:
             throw .badInput("command", value: "\"\(command.prefix(60))\"",
-                            "must be one of presets, estimate, layouts, validate, format, compare, whatif")
+                            "must be one of presets, estimate, layouts, validate, format, compare, whatif, trace")
         }
     }
 

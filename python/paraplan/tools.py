@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
+import numpy.typing as npt
+
 from . import _inputs, _native
 from ._inputs import Source
 from .errors import InputError
@@ -254,3 +256,18 @@ def _whole(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InputError(f"{name} = {value!r}: must be a whole number")
     return int(value)
+
+
+def trace(plan: PlanLike, lengths: Sequence[int] | npt.ArrayLike, *, profile: Source | None = None,
+          model: Source | None = None, cluster: Source | None = None) -> str:
+    """A sequence-parallel plan's predicted schedule as Chrome-trace JSON, for Perfetto (``paraplan trace``).
+
+    ``lengths``: the batch the plan was made for; ``profile``, or ``model`` and ``cluster``: the cost it was planned
+    with (both are checked against the plan). Write the text to a ``.json`` file and open it in ui.perfetto.dev.
+    """
+    label, text = _plan_text(plan)
+    values = _inputs.int64_array("lengths", lengths)
+    request = {"plan": text, "source": label, "lengths": "\n".join(str(int(v)) for v in values.tolist()),
+               "profile": _inputs.source("profile", profile), "model": _inputs.source("model", model),
+               "cluster": _inputs.source("cluster", cluster)}
+    return _native.call("trace", json.dumps({k: v for k, v in request.items() if v is not None}))

@@ -1,0 +1,40 @@
+import CostModel
+import ExecutionPlan
+import Foundation
+import PlanTimeline
+import SequenceParallel
+
+/// `paraplan trace`: a plan's predicted schedule as a Chrome trace for Perfetto, from the plan and the inputs and
+/// cost it was planned with.
+public enum TimelineRequest {
+    /// A sequence-parallel plan's timeline; the plan is checked as `validate` checks it, the lengths against its
+    /// input digest, and the cost against its predicted times.
+    public static func sequenceParallel(plan data: Data, planSource: String, lengths: [Int],
+                                        cost source: PlannerCostSource) throws(FrontendError) -> Data {
+        let plan: Plan<SequenceParallelPlan> = try decoded(data, source: planSource)
+        let cost = try source.resolve(
+            load: { (data, path) throws(CostModelError) in try SequenceParallelCost.load(data: data, source: path) },
+            derive: { (model, cluster) throws(CostModelError) in try SequenceParallelCost.derive(model: model, cluster: cluster) })
+        do {
+            return try SequenceParallelTimeline.render(plan, lengths: lengths, cost: cost)
+        } catch {
+            throw .badInput(message: error.message)
+        }
+    }
+
+    /// The plan's kind, once it validates (so the CLI can say which inputs the kind needs).
+    public static func kind(of data: Data, source: String) throws(FrontendError) -> PlanKind {
+        switch PlanValidator.validate(data) {
+        case .success(let summary): return summary.kind
+        case .failure(let problem): throw .badInput(source, "not a valid plan (\(problem.description))")
+        }
+    }
+
+    private static func decoded<Body: PlanBody>(_ data: Data, source: String) throws(FrontendError) -> Plan<Body> {
+        let kind = try kind(of: data, source: source)
+        guard kind == Body.kind, let plan = try? PlanCoding.decode(Body.self, from: data) else {
+            throw .badInput(source, "\(kind.withArticle) plan; this needs \(Body.kind.withArticle) plan")
+        }
+        return plan
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import ParaPlan
+
+struct TraceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trace",
+        abstract: "Writes a plan's predicted schedule as a Chrome trace (open it in Perfetto or chrome://tracing).",
+        discussion: """
+            Sequence-parallel plans, with the lengths and the cost they were planned with: one process per node, per \
+            rank a compute track and an all-to-all track, and a step track with each micro-batch and its overhead. \
+            Times are the cost model's predictions at nominal speed. Exit 2 for bad input (a plan that does not \
+            validate, lengths of another batch, a cost that does not price the plan as planned).
+            """
+    )
+
+    @Argument(help: "The plan (JSON).")
+    var plan: String
+
+    @Option(help: "The sequence lengths the plan was made for (as plan sequence-parallel reads them).")
+    var lengths: String?
+
+    @OptionGroup var costSource: ProfileOrModelOptions
+
+    @Option(help: "Where to write the trace (- for standard output).")
+    var output: String
+
+    func run() throws {
+        let data = try InputFile.readOrFail(plan)
+        switch try TimelineRequest.kind(of: data, source: plan) {
+        case .sequenceParallel:
+            guard let lengths else { throw CLIError(code: .badInput, message: "--lengths: required for a sequence-parallel plan") }
+            let batch: [Int]
+            do {
+                batch = try LengthsFile.parse(try InputFile.readOrFail(lengths), source: lengths)
+            } catch let error as LengthsFile.ParseError {
+                throw CLIError(code: .badInput, message: error.description)
+            }
+            let trace = try TimelineRequest.sequenceParallel(plan: data, planSource: plan, lengths: batch, cost: try costSource.source())
+            try OutputFile.write(trace, to: output)
+        case let kind:
+            throw CLIError(code: .badInput, message: "\(plan): \(kind.withArticle) plan: trace draws sequence-parallel plans so far")
+        }
+    }
+}

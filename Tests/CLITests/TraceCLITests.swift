@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+
+/// `paraplan trace`: a plan's predicted schedule as a Chrome trace, and its errors.
+@Suite(.serialized) struct TraceCLITests {
+    let lengths = "Examples/batches/wikipedia-batch0.txt"
+    let profile = "Examples/profiles/flexsp-gpt7b.yaml"
+
+    @Test func sequenceParallelPlanToPerfetto() throws {
+        let plan = try CLIRunner.temporaryFile("", suffix: "json"), trace = try CLIRunner.temporaryFile("", suffix: "json")
+        defer { for path in [plan, trace] { try? FileManager.default.removeItem(atPath: path) } }
+        let planned = try CLIRunner.run(["plan", "sequence-parallel", "--lengths", lengths, "--profile", profile, "--output", plan])
+        #expect(planned.status == 0, "\(planned.stderr)")
+        let outcome = try CLIRunner.run(["trace", plan, "--lengths", lengths, "--profile", profile, "--output", trace])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: trace))) as? [String: Any])
+        let events = try #require(document["traceEvents"] as? [[String: Any]])
+        #expect(events.contains { $0["ph"] as? String == "X" && $0["cat"] as? String == "communication" })
+        // The same bytes on standard output.
+        let again = try CLIRunner.run(["trace", plan, "--lengths", lengths, "--profile", profile, "--output", "-"])
+        let written = try String(contentsOfFile: trace, encoding: .utf8)
+        #expect(again.status == 0 && again.stdout == written)
+        for (arguments, part) in [
+            (["--lengths", "Examples/batches/wikipedia-batch0.txt", "--model", "gpt-7b", "--cluster", "hgx-h100:8"], "micro-batch 0"),
+            (["--profile", profile], "--lengths: required"),
+        ] {
+            let bad = try CLIRunner.run(["trace", plan] + arguments + ["--output", trace])
+            #expect(bad.status == 2 && bad.stderr.contains(part), "\(bad.stderr)")
+            #expect(bad.stderr.split(separator: "\n").count == 1)
+        }
+    }
+
+    @Test func plansThatDoNotValidateOrOtherKindsAreRefused() throws {
+        let broken = try CLIRunner.temporaryFile("{\"kind\": \"sequence-parallel\"}", suffix: "json")
+        defer { try? FileManager.default.removeItem(atPath: broken) }
+        let invalid = try CLIRunner.run(["trace", broken, "--lengths", lengths, "--profile", profile, "--output", "-"])
+        #expect(invalid.status == 2 && invalid.stderr.contains("not a valid plan"), "\(invalid.stderr)")
+        let experts = try CLIRunner.temporaryFile("", suffix: "json")
+        defer { try? FileManager.default.removeItem(atPath: experts) }
+        let placed = try CLIRunner.run(["plan", "expert-placement", "--loads", "Examples/moe/loads-64-experts.json",
+                                        "--cluster", "hgx-h800:2", "--slots-per-gpu", "5", "--output", experts])
+        #expect(placed.status == 0, "\(placed.stderr)")
+        let other = try CLIRunner.run(["trace", experts, "--output", "-"])
+        #expect(other.status == 2 && other.stderr.contains("sequence-parallel plans so far"), "\(other.stderr)")
+    }
+}
