@@ -2,6 +2,7 @@ import CostModel
 import ExecutionPlan
 import Foundation
 import PlanTimeline
+import BatchBalance
 import SequenceParallel
 
 /// `paraplan trace`: a plan's predicted schedule as a Chrome trace for Perfetto, from the plan and the inputs and
@@ -17,6 +18,27 @@ public enum TimelineRequest {
             derive: { (model, cluster) throws(CostModelError) in try SequenceParallelCost.derive(model: model, cluster: cluster) })
         do {
             return try SequenceParallelTimeline.render(plan, lengths: lengths, cost: cost)
+        } catch {
+            throw .badInput(message: error.message)
+        }
+    }
+
+    /// A batch-balancing plan's timeline from the samples file's contents (as `plan batch-balance` reads it).
+    public static func batchBalance(plan data: Data, planSource: String, samples: Data, samplesSource: String,
+                                    cost source: PlannerCostSource) throws(FrontendError) -> Data {
+        let plan: Plan<BatchBalancePlan> = try decoded(data, source: planSource)
+        let batch: [Sample]
+        do {
+            batch = try SamplesFile.parse(samples, source: samplesSource)
+        } catch {
+            throw .badInput(message: error.description)
+        }
+        let cost = try source.resolve(
+            load: { (data, path) throws(CostModelError) in try BatchBalanceCost.load(data: data, source: path) },
+            derive: { (model, cluster) throws(CostModelError) in try BatchBalanceCost.derive(model: model, cluster: cluster) })
+        do {
+            return try BatchBalanceTimeline.render(plan, tokens: batch.map(\.tokens), images: batch.map(\.images),
+                                                   loadedRanks: batch.map(\.loadedRank), cost: cost)
         } catch {
             throw .badInput(message: error.message)
         }

@@ -29,11 +29,18 @@ enum Commands {
                                                     meta: "\(source) (meta)", layers: try reader.int("layers"))
             return try json(result.report)
         case "trace":
-            let reader = try OptionsReader(json: request, allowed: ["plan", "source", "lengths", "profile", "model", "cluster"])
+            let reader = try OptionsReader(json: request, allowed: ["plan", "source", "lengths", "samples", "profile", "model", "cluster"])
             let source = try reader.string("source") ?? "plan"
+            let cost = try PlannerCostSource.of(profile: try reader.source("profile"), model: try reader.source("model"),
+                                                cluster: try reader.source("cluster"))
+            // The samples as a samples file's text (JSON Lines or CSV), read as the CLI reads the file.
+            if let samples = try reader.string("samples") {
+                return try TimelineRequest.batchBalance(plan: try planText(reader), planSource: source, samples: Data(samples.utf8),
+                                                        samplesSource: "samples", cost: cost)
+            }
             // The lengths as a lengths file's text (one per line or a JSON array), read as the CLI reads the file.
             guard let text = try reader.string("lengths") else {
-                throw .badInput("lengths", "required (the sequence lengths the plan was made for)")
+                throw .badInput("lengths", "required (the sequence lengths the plan was made for), or samples for a batch-balance plan")
             }
             let lengths: [Int]
             do {
@@ -41,8 +48,6 @@ enum Commands {
             } catch {
                 throw .badInput(message: error.description)
             }
-            let cost = try PlannerCostSource.of(profile: try reader.source("profile"), model: try reader.source("model"),
-                                                cluster: try reader.source("cluster"))
             return try TimelineRequest.sequenceParallel(plan: try planText(reader), planSource: source,
                                                         lengths: lengths, cost: cost)
         default:

@@ -9,6 +9,7 @@ struct TraceCommand: ParsableCommand {
         discussion: """
             Sequence-parallel plans, with the lengths and the cost they were planned with: one process per node, per \
             rank a compute track and an all-to-all track, and a step track with each micro-batch and its overhead. \
+            Batch-balance plans, with the samples and cost: per rank an encoder track and an LLM micro-batch track. \
             Times are the cost model's predictions at nominal speed. Exit 2 for bad input (a plan that does not \
             validate, lengths of another batch, a cost that does not price the plan as planned).
             """
@@ -19,6 +20,9 @@ struct TraceCommand: ParsableCommand {
 
     @Option(help: "The sequence lengths the plan was made for (as plan sequence-parallel reads them).")
     var lengths: String?
+
+    @Option(help: "The samples a batch-balancing plan was made for (as plan batch-balance reads them).")
+    var samples: String?
 
     @OptionGroup var costSource: ProfileOrModelOptions
 
@@ -38,8 +42,13 @@ struct TraceCommand: ParsableCommand {
             }
             let trace = try TimelineRequest.sequenceParallel(plan: data, planSource: plan, lengths: batch, cost: try costSource.source())
             try OutputFile.write(trace, to: output)
+        case .batchBalance:
+            guard let samples else { throw CLIError(code: .badInput, message: "--samples: required for a batch-balance plan") }
+            let trace = try TimelineRequest.batchBalance(plan: data, planSource: plan, samples: try InputFile.readOrFail(samples),
+                                                         samplesSource: samples, cost: try costSource.source())
+            try OutputFile.write(trace, to: output)
         case let kind:
-            throw CLIError(code: .badInput, message: "\(plan): \(kind.withArticle) plan: trace draws sequence-parallel plans so far")
+            throw CLIError(code: .badInput, message: "\(plan): \(kind.withArticle) plan: trace draws sequence-parallel and batch-balance plans so far")
         }
     }
 }

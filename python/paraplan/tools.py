@@ -258,16 +258,37 @@ def _whole(name: str, value: Any) -> int:
     return int(value)
 
 
-def trace(plan: PlanLike, lengths: Sequence[int] | npt.ArrayLike, *, profile: Source | None = None,
+def trace(plan: PlanLike, lengths: Sequence[int] | npt.ArrayLike | None = None, *,
+          tokens: Sequence[int] | npt.ArrayLike | None = None, images: Sequence[Sequence[int]] | None = None,
+          loaded_rank: Sequence[int] | npt.ArrayLike | None = None, profile: Source | None = None,
           model: Source | None = None, cluster: Source | None = None) -> str:
-    """A sequence-parallel plan's predicted schedule as Chrome-trace JSON, for Perfetto (``paraplan trace``).
+    """A plan's predicted schedule as Chrome-trace JSON, for Perfetto (``paraplan trace``).
 
-    ``lengths``: the batch the plan was made for; ``profile``, or ``model`` and ``cluster``: the cost it was planned
-    with (both are checked against the plan). Write the text to a ``.json`` file and open it in ui.perfetto.dev.
+    A sequence-parallel plan takes ``lengths``, the batch it was made for; a batch-balance plan ``tokens`` (and
+    ``images``, ``loaded_rank``, as ``BatchBalancer.plan`` took them). ``profile``, or ``model`` and ``cluster``: the
+    cost it was planned with. The inputs are checked against the plan. Write the text to a ``.json`` file and open it
+    in ui.perfetto.dev.
     """
     label, text = _plan_text(plan)
-    values = _inputs.int64_array("lengths", lengths)
-    request = {"plan": text, "source": label, "lengths": "\n".join(str(int(v)) for v in values.tolist()),
-               "profile": _inputs.source("profile", profile), "model": _inputs.source("model", model),
-               "cluster": _inputs.source("cluster", cluster)}
+    request: dict[str, Any] = {"plan": text, "source": label, "profile": _inputs.source("profile", profile),
+                               "model": _inputs.source("model", model), "cluster": _inputs.source("cluster", cluster)}
+    if lengths is not None:
+        values = _inputs.int64_array("lengths", lengths)
+        request["lengths"] = "\n".join(str(v) for v in values.tolist())
+    if tokens is not None:
+        counts = _inputs.int64_array("tokens", tokens).tolist()
+        ranks = None if loaded_rank is None else _inputs.int64_array("loaded_rank", loaded_rank).tolist()
+        if images is not None and len(images) != len(counts):
+            raise InputError(f"images: {len(images)} lists for {len(counts)} samples")
+        if ranks is not None and len(ranks) != len(counts):
+            raise InputError(f"loaded_rank: {len(ranks)} ranks for {len(counts)} samples")
+        rows = []
+        for index, count in enumerate(counts):
+            row: dict[str, Any] = {"tokens": count}
+            if images is not None:
+                row["images"] = [_whole(f"images[{index}]", image) for image in images[index]]
+            if ranks is not None:
+                row["rank"] = ranks[index]
+            rows.append(json.dumps(row))
+        request["samples"] = "\n".join(rows) + "\n"
     return _native.call("trace", json.dumps({k: v for k, v in request.items() if v is not None}))

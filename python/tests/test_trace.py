@@ -9,7 +9,7 @@ import pytest
 
 import paraplan
 
-from conftest import EXAMPLES, read_lengths, run_cli
+from conftest import EXAMPLES, read_lengths, read_samples, run_cli
 
 BATCH = EXAMPLES / "batches" / "wikipedia-batch0.txt"
 PROFILE = EXAMPLES / "profiles" / "flexsp-gpt7b.yaml"
@@ -37,3 +37,21 @@ def test_trace_of_another_batch_raises_input_error() -> None:
         paraplan.trace(plan, lengths[:-1], profile=PROFILE)
     with pytest.raises(paraplan.InputError, match="micro-batch 0"):
         paraplan.trace(plan, lengths, model="gpt-7b", cluster="hgx-h100:8")
+
+
+def test_trace_of_a_batch_balance_plan_matches_the_cli(cli: Path, tmp_path: Path) -> None:
+    samples = EXAMPLES / "samples" / "multimodal-256.jsonl"
+    profile = EXAMPLES / "profiles" / "batch-balance-7b.yaml"
+    tokens, images, ranks = read_samples(samples)
+    plan = paraplan.BatchBalancer(8, profile=profile, phases="encoder,llm", keep_encoder_phase=True).plan(tokens, images, ranks)
+    text = paraplan.trace(plan, tokens=tokens, images=images, loaded_rank=ranks, profile=profile)
+    events = [e for e in json.loads(text)["traceEvents"] if e["ph"] == "X"]
+    phases = [e for e in events if e["cat"] == "phase"]
+    assert abs(sum(e["dur"] for e in phases) / 1e6 - plan.predicted.step_seconds) < 1e-5
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(plan.to_json())
+    done = run_cli(cli, "trace", str(plan_file), "--samples", str(samples), "--profile", str(profile), "--output", "-")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == text
+    with pytest.raises(paraplan.InputError, match="not the batch this plan was made for"):
+        paraplan.trace(plan, tokens=tokens, images=images, profile=profile)
