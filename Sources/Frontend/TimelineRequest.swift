@@ -44,6 +44,11 @@ public enum TimelineRequest {
         }
     }
 
+    /// An iteration estimate's pipeline schedule (`estimate --trace`).
+    public static func estimate(_ outcome: EstimateRequest.Outcome) -> Data {
+        EstimateTimeline.render(strategy: outcome.strategy, estimate: outcome.estimate)
+    }
+
     /// The plan's kind, once it validates (so the CLI can say which inputs the kind needs).
     public static func kind(of data: Data, source: String) throws(FrontendError) -> PlanKind {
         switch PlanValidator.validate(data) {

@@ -31,6 +31,8 @@ struct EstimateCommand: ParsableCommand {
     @Flag(help: "Attention stores s×s scores (no FlashAttention).") var noFlashAttention = false
     @Flag(help: "Count causal attention as half of the s² FLOPs (NeMo's convention; Megatron's is full).") var causalHalved = false
     @Flag(help: "Print JSON (sorted keys); the same as --format json.") var json = false
+    @Option(help: "Also write the iteration's pipeline schedule as a Chrome trace for Perfetto (- for standard output).")
+    var trace: String?
     @Option(help: "table (default), json, megatron (Megatron-LM arguments) or nemo (NeMo 2 / Megatron-Bridge config keys).")
     var format: LayoutFormat = .table
 
@@ -41,6 +43,7 @@ struct EstimateCommand: ParsableCommand {
         (request.microBatch, request.recompute, request.sequenceParallel, request.interleave) = (microBatch, recompute, sequenceParallel, interleave)
         (request.noOverlapGradReduce, request.noFlashAttention, request.causalHalved) = (noOverlapGradReduce, noFlashAttention, causalHalved)
         let outcome = try request.run()
+        if let trace { try OutputFile.write(TimelineRequest.estimate(outcome), to: trace) }
         if json || format == .json {
             try printJSON(EstimateReport(outcome.estimate))
         } else if format == .megatron || format == .nemo {

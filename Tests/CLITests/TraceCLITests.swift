@@ -41,6 +41,6 @@ import Testing
                                         "--cluster", "hgx-h800:2", "--slots-per-gpu", "5", "--output", experts])
         #expect(placed.status == 0, "\(placed.stderr)")
         let other = try CLIRunner.run(["trace", experts, "--output", "-"])
-        #expect(other.status == 2 && other.stderr.contains("sequence-parallel plans so far"), "\(other.stderr)")
+        #expect(other.status == 2 && other.stderr.contains("sequence-parallel and batch-balance plans so far"), "\(other.stderr)")
     }
 }
