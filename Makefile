@@ -9,7 +9,7 @@ python-env: deps
 	@scripts/python-env.sh
 
 # Runs ParaPlan end to end on the embedded examples: plans a real Wikipedia batch with mixed SP degrees, checks the
-# plan, writes its predicted schedule for Perfetto, balances a multimodal batch over DP ranks (with and without the shape rules, compared), places MoE experts for 8 layers, lays out a
+# plan, writes its predicted schedule for Perfetto and its HTML report, balances a multimodal batch over DP ranks (with and without the shape rules, compared), places MoE experts for 8 layers, lays out a
 # 16-layer GCNII over 16 GPUs, estimates a static layout, ranks every static layout, solves two model files, and measures
 # the straggler slowdown of a recorded training job (what-if analysis of its trace).
 example: python-env
@@ -19,12 +19,15 @@ example: python-env
 	.build/debug/paraplan validate .build/example-plan.json
 	.build/debug/paraplan trace .build/example-plan.json --lengths Examples/batches/wikipedia-batch0.txt \
 		--profile Examples/profiles/flexsp-gpt7b.yaml --output .build/example-plan.trace.json
+	.build/debug/paraplan report .build/example-plan.json --lengths Examples/batches/wikipedia-batch0.txt \
+		--profile Examples/profiles/flexsp-gpt7b.yaml --output .build/example-report.html
 	.build/debug/paraplan plan batch-balance --samples Examples/samples/multimodal-256.jsonl --ranks 8 --equal-counts \
 		--micro-batches 4 --max-tokens-per-micro-batch 24576 --profile Examples/profiles/batch-balance-7b.yaml --phases encoder,llm \
 		--output .build/example-balance.json
 	.build/debug/paraplan plan batch-balance --samples Examples/samples/multimodal-256.jsonl --ranks 8 \
 		--profile Examples/profiles/batch-balance-7b.yaml --output .build/example-balance-free.json
 	.build/debug/paraplan compare .build/example-balance.json .build/example-balance-free.json
+	.build/debug/paraplan report .build/example-balance.json --output .build/example-balance-report.html
 	.build/debug/paraplan plan expert-placement --loads Examples/moe/loads-64-experts.json \
 		--origins Examples/moe/origins-64-experts.json --cluster hgx-h800:2 --slots-per-gpu 5 --groups 8 \
 		--output .build/example-experts.json

@@ -64,7 +64,9 @@ let package = Package(
         // What the CLI and the C ABI share: options to planners, presets and files to costs, errors to exit codes.
         // Plans' predicted schedules as Chrome traces for Perfetto.
         .target(name: "PlanTimeline", dependencies: ["ExecutionPlan", "CostModel"]),
-        .target(name: "Frontend", dependencies: ["ParaPlan", "TraceAnalysis", "PlanTimeline"]),
+        // Self-contained HTML reports of plans, figures as inline SVG.
+        .target(name: "Reports", dependencies: ["ExecutionPlan", "CostModel"]),
+        .target(name: "Frontend", dependencies: ["ParaPlan", "TraceAnalysis", "PlanTimeline", "Reports"]),
         // The C ABI: JSON options and flat arrays in, plan JSON out; never traps on what a caller passes.
         .target(name: "ParaPlanABI", dependencies: ["Frontend"]),
         .executableTarget(
@@ -88,6 +90,7 @@ let package = Package(
         .testTarget(name: "ExpertPlacementTests", dependencies: ["ExpertPlacement", "SolverFixtures"]),
         .testTarget(name: "GNNPipelineTests", dependencies: ["GNNPipeline", "GraphPartitioning", "SolverFixtures"]),
         .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "SolverFixtures"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "SequenceParallel", "BatchBalance", "CostModel", "ExecutionPlan"]),
         .testTarget(name: "PlanTimelineTests", dependencies: ["PlanTimeline", "SequenceParallel", "BatchBalance", "CostModel", "ExecutionPlan"]),
         .testTarget(name: "CLITests", dependencies: ["paraplan", "ExecutionPlan"]),
         .testTarget(name: "ParaPlanABITests", dependencies: ["ParaPlanABI", "Frontend"]),

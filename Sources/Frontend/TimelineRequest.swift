@@ -57,7 +57,7 @@ public enum TimelineRequest {
         }
     }
 
-    private static func decoded<Body: PlanBody>(_ data: Data, source: String) throws(FrontendError) -> Plan<Body> {
+    static func decoded<Body: PlanBody>(_ data: Data, source: String) throws(FrontendError) -> Plan<Body> {
         let kind = try kind(of: data, source: source)
         guard kind == Body.kind, let plan = try? PlanCoding.decode(Body.self, from: data) else {
             throw .badInput(source, "\(kind.withArticle) plan; this needs \(Body.kind.withArticle) plan")

@@ -28,6 +28,25 @@ enum Commands {
             let result = try WhatIfRequest.analysis(traceData: Data(trace.utf8), trace: source, metaData: Data(meta.utf8),
                                                     meta: "\(source) (meta)", layers: try reader.int("layers"))
             return try json(result.report)
+        case "report":
+            let reader = try OptionsReader(json: request, allowed: ["plan", "source", "lengths", "profile", "model", "cluster"])
+            let source = try reader.string("source") ?? "plan"
+            let plan = try planText(reader)
+            guard try TimelineRequest.kind(of: plan, source: source) == .sequenceParallel else {
+                return try ReportRequest.batchBalance(plan: plan, planSource: source)
+            }
+            guard let text = try reader.string("lengths") else {
+                throw .badInput("lengths", "required for a sequence-parallel plan (the lengths it was made for)")
+            }
+            let lengths: [Int]
+            do {
+                lengths = try LengthsFile.parse(Data(text.utf8), source: "lengths")
+            } catch {
+                throw .badInput(message: error.description)
+            }
+            let cost = try PlannerCostSource.of(profile: try reader.source("profile"), model: try reader.source("model"),
+                                                cluster: try reader.source("cluster"))
+            return try ReportRequest.sequenceParallel(plan: plan, planSource: source, lengths: lengths, cost: cost)
         case "trace":
             let reader = try OptionsReader(json: request, allowed: ["plan", "source", "lengths", "samples", "profile", "model", "cluster"])
             let source = try reader.string("source") ?? "plan"
@@ -52,7 +71,7 @@ enum Commands {
                                                         lengths: lengths, cost: cost)
         default:
             throw .badInput("command", value: "\"\(command.prefix(60))\"",
-                            "must be one of presets, estimate, layouts, validate, format, compare, whatif, trace")
+                            "must be one of presets, estimate, layouts, validate, format, compare, whatif, trace, report")
         }
     }
 

@@ -12,7 +12,7 @@ struct ParaPlanCommand: ParsableCommand {
         Shell completion: paraplan --generate-completion-script bash|zsh|fish.
         """,
         version: ParaPlanInfo.version,
-        subcommands: [PlanCommand.self, EstimateCommand.self, LayoutsCommand.self, CompareCommand.self, PresetsCommand.self, ValidateCommand.self, FormatCommand.self, SolveCommand.self, SchemaCommand.self, WhatIfCommand.self, TraceCommand.self]
+        subcommands: [PlanCommand.self, EstimateCommand.self, LayoutsCommand.self, CompareCommand.self, PresetsCommand.self, ValidateCommand.self, FormatCommand.self, SolveCommand.self, SchemaCommand.self, WhatIfCommand.self, TraceCommand.self, ReportCommand.self]
     )
 
     /// Every failure leaves as one line on stderr and a documented exit code; never a trap or a trace.

@@ -44,3 +44,24 @@ import Testing
         #expect(other.status == 2 && other.stderr.contains("sequence-parallel and batch-balance plans so far"), "\(other.stderr)")
     }
 }
+
+/// `paraplan report`: a plan's self-contained HTML report.
+@Suite(.serialized) struct ReportCLITests {
+    @Test func reportsOfBothKindsAndTheirErrors() throws {
+        let lengths = "Examples/batches/wikipedia-batch0.txt", profile = "Examples/profiles/flexsp-gpt7b.yaml"
+        let plan = try CLIRunner.temporaryFile("", suffix: "json"), balance = try CLIRunner.temporaryFile("", suffix: "json")
+        defer { for path in [plan, balance] { try? FileManager.default.removeItem(atPath: path) } }
+        #expect(try CLIRunner.run(["plan", "sequence-parallel", "--lengths", lengths, "--profile", profile, "--output", plan]).status == 0)
+        let html = try CLIRunner.run(["report", plan, "--lengths", lengths, "--profile", profile, "--output", "-"])
+        #expect(html.status == 0 && html.stdout.hasPrefix("<?xml") && html.stdout.contains("Micro-batch 0"), "\(html.stderr)")
+        #expect(try CLIRunner.run(["plan", "batch-balance", "--samples", "Examples/samples/multimodal-256.jsonl", "--ranks", "8",
+                                   "--profile", "Examples/profiles/batch-balance-7b.yaml", "--output", balance]).status == 0)
+        let ranks = try CLIRunner.run(["report", balance, "--output", "-"])
+        #expect(ranks.status == 0 && ranks.stdout.contains("Predicted seconds per rank"))
+        let missing = try CLIRunner.run(["report", plan, "--output", "-"])
+        #expect(missing.status == 2 && missing.stderr.contains("--lengths: required"))
+        let other = try CLIRunner.run(["report", plan, "--lengths", "Examples/batches/wikipedia-batch0.txt", "--model", "gpt-7b",
+                                       "--cluster", "hgx-h100:8", "--output", "-"])
+        #expect(other.status == 2 && other.stderr.contains("micro-batch 0") && other.stderr.split(separator: "\n").count == 1)
+    }
+}

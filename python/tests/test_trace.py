@@ -55,3 +55,21 @@ def test_trace_of_a_batch_balance_plan_matches_the_cli(cli: Path, tmp_path: Path
     assert done.stdout == text
     with pytest.raises(paraplan.InputError, match="not the batch this plan was made for"):
         paraplan.trace(plan, tokens=tokens, images=images, profile=profile)
+
+
+def test_report_is_xhtml_and_matches_the_cli(cli: Path, tmp_path: Path) -> None:
+    import xml.dom.minidom
+
+    lengths = read_lengths(BATCH)
+    plan = paraplan.SequenceParallelPlanner(str(PROFILE)).plan(lengths)
+    html = paraplan.report(plan, lengths, profile=PROFILE)
+    document = xml.dom.minidom.parseString(html.encode())
+    groups = [r for r in document.getElementsByTagName("rect") if r.getAttribute("class") == "group"]
+    assert len(groups) == sum(len(m.groups) for m in plan.micro_batches)
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(plan.to_json())
+    done = run_cli(cli, "report", str(plan_file), "--lengths", str(BATCH), "--profile", str(PROFILE), "--output", "-")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == html
+    balance = paraplan.BatchBalancer(8, profile=EXAMPLES / "profiles" / "batch-balance-7b.yaml").plan([1000 + 37 * i for i in range(64)])
+    assert paraplan.report(balance).count('class="llm"') == 8

@@ -1,0 +1,76 @@
+import ExecutionPlan
+import Foundation
+
+/// The report of a batch-balancing plan (docs/reports.md §Batch balancing): its step against its baselines and
+/// bound, each rank's encoder and LLM time as stacked bars, and what moves.
+public enum BatchBalanceReport {
+    public static func html(_ plan: Plan<BatchBalancePlan>) -> String {
+        let body = plan.body
+        let step = plan.predicted.cost.stepSeconds
+        let samples = body.ranks.reduce(0) { $0 + $1.microBatches.reduce(0) { $0 + $1.count } }
+        var document = HTMLDocument(title: "Batch-balancing plan: \(samples) samples on \(body.ranks.count) ranks")
+        var facts: [(String, String)] = [("predicted step", secondsLabel(step))]
+        if let bound = plan.predicted.lowerBoundSeconds {
+            facts.append(("lower bound", secondsLabel(bound) + String(format: " (plan within %.2f %%)", (step - bound) / step * 100)))
+        }
+        for baseline in plan.baselines {
+            facts.append(("baseline \(baseline.name)", secondsLabel(baseline.cost.stepSeconds)
+                          + String(format: " (%.2f× the plan)", baseline.cost.stepSeconds / step)))
+        }
+        if let moved = body.moved {
+            facts.append(("moved", "\(moved.samples) samples, " + String(format: "%.1f MB", moved.bytes / 1e6)))
+        }
+        facts.append(("inputs", plan.inputs.summary))
+        document.facts(facts)
+        document.heading("Step time")
+        document.figure(Figures.stepBars(title: "Predicted step time",
+                                         items: [("this plan", step, true)] + plan.baselines.map { ($0.name, $0.cost.stepSeconds, false) },
+                                         bound: plan.predicted.lowerBoundSeconds),
+                        caption: "The plan and each baseline (scored by the same cost model) on one scale; the dashed line "
+                            + "is a lower bound on every assignment.")
+        document.heading("Ranks")
+        document.figure(rankFigure(plan),
+                        caption: body.encoder == nil
+                            ? "Each rank's predicted seconds (its samples' LLM work with their images): the step waits for "
+                                + "the longest bar."
+                            : "Each rank's encoder phase and LLM phase: ranks wait for the slowest of each phase, so the step "
+                                + "is the longest encoder bar plus the longest LLM bar.")
+        return document.markup
+    }
+
+    static func rankFigure(_ plan: Plan<BatchBalancePlan>) -> String {
+        let body = plan.body
+        let encoderSeconds = Dictionary(uniqueKeysWithValues: (body.encoder ?? []).map { ($0.rank, $0.predictedSeconds) })
+        let left = 70.0, right = 70.0, top = 44.0, width = 720.0, plot = width - left - right
+        let rowHeight = min(18, max(1, 360 / Double(max(body.ranks.count, 1))))
+        let height = top + Double(body.ranks.count) * rowHeight + 46
+        let maximum = max(body.ranks.map { $0.predictedSeconds + (encoderSeconds[$0.rank] ?? 0) }.max() ?? 0, 1e-12)
+        let title = "Predicted seconds per rank"
+        var svg = SVG(width: width, height: height)
+        svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
+        if body.encoder != nil {
+            Figures.legend(&svg, entries: [("encoder phase", Palette.colour(1)), ("LLM phase", Palette.plan)], x: left, y: 36)
+        }
+        for (row, rank) in body.ranks.enumerated() {
+            let y = top + Double(row) * rowHeight
+            let encoder = encoderSeconds[rank.rank] ?? 0
+            if encoder > 0 {
+                svg.rect(x: left, y: y + 1, width: encoder / maximum * plot, height: rowHeight - 2, fill: Palette.colour(1),
+                         className: "encoder", tooltip: "rank \(rank.rank) encoder: \(secondsLabel(encoder))",
+                         data: [("seconds", "\(encoder)"), ("rank", "\(rank.rank)")])
+            }
+            svg.rect(x: left + encoder / maximum * plot, y: y + 1, width: rank.predictedSeconds / maximum * plot, height: rowHeight - 2,
+                     fill: Palette.plan, className: "llm",
+                     tooltip: "rank \(rank.rank): \(rank.microBatches.count) micro-batches, "
+                        + "\(rank.microBatches.reduce(0) { $0 + $1.count }) samples, \(secondsLabel(rank.predictedSeconds))",
+                     data: [("seconds", "\(rank.predictedSeconds)"), ("rank", "\(rank.rank)")])
+            if rowHeight >= 10 { svg.text("rank \(rank.rank)", x: left - 6, y: y + rowHeight - 4, anchor: "end", size: 9) }
+        }
+        if rowHeight < 10, let first = body.ranks.first, let last = body.ranks.last {
+            svg.text("rank \(first.rank)", x: left - 6, y: top + 9, anchor: "end", size: 9)
+            svg.text("rank \(last.rank)", x: left - 6, y: top + Double(body.ranks.count) * rowHeight, anchor: "end", size: 9)
+        }
+        Figures.axis(&svg, left: left, plot: plot, y: top + Double(body.ranks.count) * rowHeight + 4, maximum: maximum, unit: "seconds")
+        return svg.markup(title: title)
+    }
+}

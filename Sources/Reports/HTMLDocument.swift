@@ -1,0 +1,54 @@
+import Foundation
+
+/// A self-contained report page: XHTML (well-formed XML, so tools can parse it), inline CSS and SVG, no scripts and
+/// nothing fetched, readable on screen and in print.
+struct HTMLDocument {
+    let title: String
+    private var body: [String] = []
+
+    init(title: String) { self.title = title }
+
+    mutating func heading(_ text: String, level: Int = 2) { body.append("<h\(level)>\(escaped(text))</h\(level)>") }
+
+    mutating func paragraph(_ text: String) { body.append("<p>\(escaped(text))</p>") }
+
+    /// A two-column table of names and values.
+    mutating func facts(_ rows: [(String, String)]) {
+        let cells = rows.map { "<tr><th scope=\"row\">\(escaped($0.0))</th><td>\(escaped($0.1))</td></tr>" }
+        body.append("<table class=\"facts\">" + cells.joined() + "</table>")
+    }
+
+    /// A figure: the SVG and a caption saying what to read from it.
+    mutating func figure(_ svg: String, caption: String) {
+        body.append("<figure>\(svg)<figcaption>\(escaped(caption))</figcaption></figure>")
+    }
+
+    var markup: String {
+        """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <!DOCTYPE html>
+        <html xmlns="http://www.w3.org/1999/xhtml" lang="en">
+        <head>
+        <meta charset="utf-8"/>
+        <title>\(escaped(title))</title>
+        <style>
+        body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; color: #222; margin: 24px auto; max-width: 760px; }
+        h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
+        table.facts { border-collapse: collapse; font-size: 13px; }
+        table.facts th { text-align: left; font-weight: normal; color: #555; padding: 2px 16px 2px 0; }
+        table.facts td { padding: 2px 0; }
+        figure { margin: 16px 0; page-break-inside: avoid; }
+        figcaption { font-size: 12px; color: #444; margin-top: 4px; }
+        svg text { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; }
+        @media print { body { margin: 0; } }
+        </style>
+        </head>
+        <body>
+        <h1>\(escaped(title))</h1>
+        \(body.joined(separator: "\n"))
+        </body>
+        </html>
+
+        """
+    }
+}

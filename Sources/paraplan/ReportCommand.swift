@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import ParaPlan
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Writes a plan's report: one self-contained HTML file with figures (no network, no scripts).",
+        discussion: """
+            Sequence-parallel plans take the lengths and the cost they were planned with (each micro-batch's groups are \
+            drawn as long as their sequences take); batch-balance plans need only the plan. Exit 2 for bad input.
+            """
+    )
+
+    @Argument(help: "The plan (JSON).")
+    var plan: String
+
+    @Option(help: "The sequence lengths a sequence-parallel plan was made for.")
+    var lengths: String?
+
+    @OptionGroup var costSource: ProfileOrModelOptions
+
+    @Option(help: "Where to write the HTML (- for standard output).")
+    var output: String
+
+    func run() throws {
+        let data = try InputFile.readOrFail(plan)
+        switch try TimelineRequest.kind(of: data, source: plan) {
+        case .sequenceParallel:
+            guard let lengths else { throw CLIError(code: .badInput, message: "--lengths: required for a sequence-parallel plan") }
+            let batch: [Int]
+            do {
+                batch = try LengthsFile.parse(try InputFile.readOrFail(lengths), source: lengths)
+            } catch let error as LengthsFile.ParseError {
+                throw CLIError(code: .badInput, message: error.description)
+            }
+            try OutputFile.write(try ReportRequest.sequenceParallel(plan: data, planSource: plan, lengths: batch,
+                                                                   cost: try costSource.source()), to: output)
+        case .batchBalance:
+            try OutputFile.write(try ReportRequest.batchBalance(plan: data, planSource: plan), to: output)
+        case let kind:
+            throw CLIError(code: .badInput, message: "\(plan): \(kind.withArticle) plan: report draws sequence-parallel and "
+                           + "batch-balance plans so far")
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import BatchBalance
+import CostModel
+import ExecutionPlan
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Reports
+import SequenceParallel
+import Testing
+
+/// Reports are well-formed XHTML whose figures can be read back: bar lengths proportional to predicted seconds, one
+/// block per group over its ranks, one bar per rank; the same plan gives the same bytes.
+@Suite struct ReportTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Every rect of a class, with its geometry and data attributes.
+    static func rects(_ html: String, className: String) throws -> [[String: String]] {
+        let document = try XMLDocument(xmlString: html, options: [])
+        let nodes = try document.nodes(forXPath: "//*[local-name()='rect'][@class='\(className)']")
+        return nodes.compactMap { node in
+            guard let element = node as? XMLElement else { return nil }
+            var attributes: [String: String] = [:]
+            for attribute in element.attributes ?? [] { attributes[attribute.name ?? ""] = attribute.stringValue ?? "" }
+            return attributes
+        }
+    }
+
+    static func number(_ attributes: [String: String], _ key: String) throws -> Double {
+        let text = try #require(attributes[key])
+        return try #require(Double(text))
+    }
+
+    /// Lengths ∝ seconds: every bar's width over its seconds is the same (to the SVG's 0.1-pixel rounding).
+    static func expectProportional(_ bars: [[String: String]]) throws {
+        let pairs = try bars.map { (try number($0, "width"), try number($0, "data-seconds")) }.filter { $0.1 > 0 }
+        let ratio = try #require(pairs.max { $0.1 < $1.1 }).0 / (pairs.map(\.1).max() ?? 1)
+        for (width, seconds) in pairs { #expect(abs(width - seconds * ratio) <= 0.11, "\(width) px for \(seconds) s") }
+    }
+
+    @Test func sequenceParallelReportMatchesThePlan() throws {
+        let text = try String(contentsOf: Self.root.appendingPathComponent("Examples/batches/wikipedia-batch0.txt"), encoding: .utf8)
+        let lengths = text.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let cost = SequenceParallelCost.flexSPGPT7B()
+        let plan = try SequenceParallelPlanner(cost: cost).plan(lengths: lengths).executionPlan()
+        let html = try SequenceParallelReport.html(plan, lengths: lengths, cost: cost)
+        #expect(try SequenceParallelReport.html(plan, lengths: lengths, cost: cost) == html)
+        // Nothing to fetch and nothing to run: the only URLs are the XML namespaces.
+        #expect(!html.contains("<script") && !html.contains("https://") && !html.contains("src="))
+        let bars = try Self.rects(html, className: "bar")
+        #expect(bars.count == 1 + plan.baselines.count)
+        #expect(try Self.number(bars[0], "data-seconds") == plan.predicted.cost.stepSeconds)
+        try Self.expectProportional(bars)
+        // One block per group, over its ranks, as long as its sequences take, on one scale across micro-batches.
+        let groups = try Self.rects(html, className: "group")
+        let planned = plan.body.microBatches.flatMap(\.groups)
+        #expect(groups.count == planned.count)
+        for (rect, group) in zip(groups, planned) {
+            #expect(rect["data-degree"] == "\(group.degree)" && rect["data-first-rank"] == "\(group.firstRank)")
+            let seconds = group.sequences.reduce(0.0) { $0 + cost.time(Double(lengths[$1]), degree: group.degree) }
+            #expect(abs(try Self.number(rect, "data-seconds") - seconds) < 1e-9)
+        }
+        try Self.expectProportional(groups)
+        let heights = try groups.map { try Self.number($0, "height") / (try Self.number($0, "data-degree")) }
+        #expect(Set(heights.map { ($0 * 10).rounded() }).count <= 2)
+    }
+
+    @Test func batchBalanceReportMatchesThePlan() throws {
+        let path = Self.root.appendingPathComponent("Examples/samples/multimodal-256.jsonl")
+        let samples = try SamplesFile.parse(Data(contentsOf: path), source: path.path)
+        let cost = BatchBalanceCost(llm: PhaseCost(secondsPerToken: 1.84e-4, secondsPerToken2: 5.13e-9),
+                                    encoder: PhaseCost(secondsPerToken: 4e-5, secondsPerToken2: 2e-8))
+        for options in [BatchBalancer.Options(ranks: 8), .init(ranks: 16, separateEncoder: true, keepEncoderPhase: true)] {
+            let plan = try BatchBalancer(cost: cost, options: options).plan(samples).executionPlan()
+            let html = BatchBalanceReport.html(plan)
+            let ranks = try Self.rects(html, className: "llm")
+            #expect(ranks.count == options.ranks)
+            for (rect, rank) in zip(ranks, plan.body.ranks) {
+                #expect(try Self.number(rect, "data-seconds") == rank.predictedSeconds)
+            }
+            try Self.expectProportional(ranks)
+            #expect(try Self.rects(html, className: "encoder").isEmpty == (plan.body.encoder == nil))
+            try Self.expectProportional(try Self.rects(html, className: "bar"))
+        }
+    }
+
+    @Test func inputsThatDoNotMatchAreRefused() throws {
+        let lengths = (0..<64).map { 512 + 97 * $0 }
+        let cost = SequenceParallelCost.flexSPGPT7B(gpus: 8)
+        let plan = try SequenceParallelPlanner(cost: cost).plan(lengths: lengths).executionPlan()
+        #expect(throws: ReportError.self) { try SequenceParallelReport.html(plan, lengths: Array(lengths.dropLast()), cost: cost) }
+        var other = cost
+        other.beta1 *= 2
+        #expect(throws: ReportError.self) { try SequenceParallelReport.html(plan, lengths: lengths, cost: other) }
+    }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Renders the example reports in a real browser (headless Chromium from the system packages) to PNG, for docs/ and the
+# README. Usage: scripts/render-report.sh [OUTPUT_DIR] (default docs/images). Installs Chromium when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-docs/images}"
+mkdir -p "$out" .build
+if ! command -v chromium >/dev/null 2>&1; then
+    sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+fi
+swift build --product paraplan
+bin=.build/debug/paraplan
+$bin plan sequence-parallel --lengths Examples/batches/wikipedia-batch0.txt --profile Examples/profiles/flexsp-gpt7b.yaml \
+    --output .build/report-sp-plan.json >/dev/null
+$bin report .build/report-sp-plan.json --lengths Examples/batches/wikipedia-batch0.txt \
+    --profile Examples/profiles/flexsp-gpt7b.yaml --output .build/report-sequence-parallel.html
+$bin plan batch-balance --samples Examples/samples/multimodal-256.jsonl --ranks 8 --profile Examples/profiles/batch-balance-7b.yaml \
+    --phases encoder,llm --keep-encoder-phase --output .build/report-bb-plan.json >/dev/null
+$bin report .build/report-bb-plan.json --output .build/report-batch-balance.html
+for name in sequence-parallel batch-balance; do
+    height=$([ "$name" = sequence-parallel ] && echo 1400 || echo 880)
+    chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=800,"$height" \
+        --screenshot="$out/report-$name.png" "file://$PWD/.build/report-$name.html" 2>/dev/null
+done
+echo "rendered $out/report-sequence-parallel.png and $out/report-batch-balance.png"
