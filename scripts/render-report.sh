@@ -19,9 +19,11 @@ $bin report .build/report-sp-plan.json --lengths Examples/batches/wikipedia-batc
 $bin plan batch-balance --samples Examples/samples/multimodal-256.jsonl --ranks 8 --profile Examples/profiles/batch-balance-7b.yaml \
     --phases encoder,llm --keep-encoder-phase --output .build/report-bb-plan.json >/dev/null
 $bin report .build/report-bb-plan.json --output .build/report-batch-balance.html
-for name in sequence-parallel batch-balance; do
-    height=$([ "$name" = sequence-parallel ] && echo 1400 || echo 880)
+$bin estimate --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:4 --tp 2 --pp 4 --interleave 2 \
+    --global-batch 64 --seq-len 4096 --sequence-parallel --report .build/report-estimate.html >/dev/null
+for name in sequence-parallel batch-balance estimate; do
+    case "$name" in sequence-parallel) height=1400 ;; batch-balance) height=880 ;; *) height=720 ;; esac
     chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=800,"$height" \
         --screenshot="$out/report-$name.png" "file://$PWD/.build/report-$name.html" 2>/dev/null
 done
-echo "rendered $out/report-sequence-parallel.png and $out/report-batch-balance.png"
+echo "rendered $out/report-sequence-parallel.png, report-batch-balance.png and report-estimate.png"

@@ -19,6 +19,12 @@ public enum ReportRequest {
         }
     }
 
+    /// An iteration estimate's report (`estimate --report`).
+    public static func estimate(_ outcome: EstimateRequest.Outcome) -> Data {
+        Data(IterationReport.html(model: outcome.model, cluster: outcome.cluster, strategy: outcome.strategy,
+                                 estimate: outcome.estimate).utf8)
+    }
+
     /// A batch-balancing plan's report, from the plan alone.
     public static func batchBalance(plan data: Data, planSource: String) throws(FrontendError) -> Data {
         let plan: Plan<BatchBalancePlan> = try TimelineRequest.decoded(data, source: planSource)

@@ -33,6 +33,8 @@ struct EstimateCommand: ParsableCommand {
     @Flag(help: "Print JSON (sorted keys); the same as --format json.") var json = false
     @Option(help: "Also write the iteration's pipeline schedule as a Chrome trace for Perfetto (- for standard output).")
     var trace: String?
+    @Option(help: "Also write an HTML report: the iteration's time and a GPU's memory, part by part (- for standard output).")
+    var report: String?
     @Option(help: "table (default), json, megatron (Megatron-LM arguments) or nemo (NeMo 2 / Megatron-Bridge config keys).")
     var format: LayoutFormat = .table
 
@@ -44,6 +46,7 @@ struct EstimateCommand: ParsableCommand {
         (request.noOverlapGradReduce, request.noFlashAttention, request.causalHalved) = (noOverlapGradReduce, noFlashAttention, causalHalved)
         let outcome = try request.run()
         if let trace { try OutputFile.write(TimelineRequest.estimate(outcome), to: trace) }
+        if let report { try OutputFile.write(ReportRequest.estimate(outcome), to: report) }
         if json || format == .json {
             try printJSON(EstimateReport(outcome.estimate))
         } else if format == .megatron || format == .nemo {

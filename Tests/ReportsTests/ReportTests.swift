@@ -94,3 +94,28 @@ import Testing
         #expect(throws: ReportError.self) { try SequenceParallelReport.html(plan, lengths: lengths, cost: other) }
     }
 }
+
+/// An estimate's report: its time and memory parts add up to the estimate, each as long as its value.
+@Suite struct IterationReportTests {
+    @Test(arguments: [(2, 4, 2), (8, 1, 1), (1, 2, 1)])
+    func partsAddUpToTheEstimate(tp: Int, pp: Int, interleave: Int) throws {
+        let model = try #require(TransformerModel.preset(named: "llama-3-8b"))
+        let cluster = try Cluster.preset("hgx-h100:4")
+        let strategy = ParallelStrategy(tensorParallel: tp, pipelineParallel: pp, dataParallel: 32 / (tp * pp), microBatch: 1,
+                                        globalBatch: 64, sequenceLength: 4096, sequenceParallel: tp > 1, interleave: interleave)
+        let estimate = try IterationEstimator(model: model, cluster: cluster).estimate(strategy)
+        let html = IterationReport.html(model: model, cluster: cluster, strategy: strategy, estimate: estimate)
+        let parts = try ReportTests.rects(html, className: "part")
+        let values = try parts.map { try ReportTests.number($0, "data-value") }
+        // The time bar's parts come first (one per non-zero part of the breakdown), then the memory bar's.
+        let b = estimate.breakdown
+        let split = [b.compute, b.tensorParallel, b.contextParallel, b.expertParallel, b.pipelineTransfers, b.pipelineBubble,
+                     b.dataParallel, b.optimizer].filter { $0 > 0 }.count
+        let time = values.prefix(split).reduce(0, +), memory = values.dropFirst(split).reduce(0, +)
+        #expect(abs(time - estimate.iterationSeconds) <= 1e-9 * estimate.iterationSeconds)
+        #expect(abs(memory - estimate.memory.peak / 1_073_741_824) <= 1e-9 * memory)
+        // Within each bar, lengths ∝ values.
+        try ReportTests.expectProportional(Array(parts.prefix(split)).map { var p = $0; p["data-seconds"] = p["data-value"]; return p })
+        try ReportTests.expectProportional(Array(parts.dropFirst(split)).map { var p = $0; p["data-seconds"] = p["data-value"]; return p })
+    }
+}

@@ -1,0 +1,77 @@
+import CostModel
+import Foundation
+
+/// The report of an iteration estimate (docs/reports.md §Estimates): where an iteration's time goes and where a GPU's
+/// memory goes, each as one stacked bar with its parts.
+public enum IterationReport {
+    public static func html(model: TransformerModel, cluster: Cluster, strategy: ParallelStrategy, estimate: IterationEstimate) -> String {
+        let b = estimate.breakdown, memory = estimate.memory
+        // A model read from a file is named by its path: its file name reads better in a title.
+        let name = model.name.contains("/") ? URL(fileURLWithPath: model.name).lastPathComponent : model.name
+        var document = HTMLDocument(title: "Iteration estimate: \(name) on \(cluster.gpuCount) \(cluster.gpu.name) GPUs")
+        let gib = 1_073_741_824.0
+        document.facts([
+            ("layout", "TP \(strategy.tensorParallel) × PP \(strategy.pipelineParallel) × DP \(strategy.dataParallel) × "
+                + "CP \(strategy.contextParallel), EP \(strategy.expertParallel), interleave \(strategy.interleave)"),
+            ("batch", "micro-batch \(strategy.microBatch), global batch \(strategy.globalBatch), sequence \(strategy.sequenceLength)"),
+            ("iteration", secondsLabel(estimate.iterationSeconds)),
+            ("MFU", String(format: "%.1f %%", estimate.mfu * 100)),
+            ("memory per GPU", String(format: "%.1f GiB of %.1f GiB usable%@", memory.peak / gib, estimate.usableMemoryBytes / gib,
+                                      estimate.fitsInMemory ? "" : " (does not fit)")),
+        ])
+        document.heading("Iteration time")
+        let time: [(String, Double)] = [("compute", b.compute), ("exposed TP", b.tensorParallel), ("exposed CP", b.contextParallel),
+                                        ("EP all-to-all", b.expertParallel), ("pipeline transfers", b.pipelineTransfers),
+                                        ("pipeline bubble", b.pipelineBubble), ("exposed DP", b.dataParallel),
+                                        ("optimizer", b.optimizer)]
+        document.figure(stacked(title: "Where the iteration's time goes", parts: time, unit: "seconds", scale: 1,
+                                total: estimate.iterationSeconds, totalLabel: secondsLabel(estimate.iterationSeconds)),
+                        caption: "The busiest pipeline stage's iteration, in the order the parts add up: compute, the "
+                            + "communication compute does not hide, the pipeline bubble, then the data-parallel "
+                            + "reductions and the optimizer after the last micro-batch.")
+        document.heading("Memory")
+        let peakParts = memory.peak - memory.parameters - memory.gradients - memory.optimizer - memory.activations
+        let parts: [(String, Double)] = [("parameters", memory.parameters), ("gradients", memory.gradients),
+                                         ("optimizer states", memory.optimizer), ("activations", memory.activations),
+                                         ("logits and workspace", max(0, peakParts))]
+        document.figure(stacked(title: "Where a GPU's memory goes", parts: parts, unit: "GiB", scale: 1 / gib,
+                                total: estimate.usableMemoryBytes, totalLabel: String(format: "usable %.1f GiB",
+                                                                                       estimate.usableMemoryBytes / gib)),
+                        caption: "The peak per GPU by part; the dashed line is the memory usable under the headroom. A bar "
+                            + "past it does not fit.")
+        return document.markup
+    }
+
+    /// One horizontal bar of parts left to right, a legend under it, and a dashed line at `total`.
+    static func stacked(title: String, parts: [(String, Double)], unit: String, scale: Double, total: Double,
+                        totalLabel: String) -> String {
+        let left = 20.0, right = 30.0, width = 720.0, plot = width - left - right, top = 40.0
+        let shown = parts.filter { $0.1 > 0 }
+        let sum = shown.reduce(0) { $0 + $1.1 }
+        let maximum = max(sum, total, 1e-12) * scale
+        var svg = SVG(width: width, height: top + 34 + 26 * Double((shown.count + 2) / 3) + 36)
+        svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
+        var x = left
+        for (index, part) in shown.enumerated() {
+            let length = part.1 * scale / maximum * plot
+            svg.rect(x: x, y: top, width: length, height: 26, fill: Palette.colour(index), className: "part",
+                     tooltip: "\(part.0): " + String(format: "%.4g", part.1 * scale) + " \(unit)",
+                     data: [("value", "\(part.1 * scale)"), ("label", part.0)], stroke: "#FFFFFF")
+            x += length
+        }
+        let line = left + total * scale / maximum * plot
+        svg.line(x1: line, y1: top - 6, x2: line, y2: top + 32, stroke: Palette.bound, width: 1.5, dashed: true, className: "total",
+                 data: [("value", "\(total * scale)")])
+        svg.text(totalLabel, x: min(line, left + plot - 60), y: top - 9, anchor: "middle", size: 10, fill: Palette.bound)
+        Figures.axis(&svg, left: left, plot: plot, y: top + 30, maximum: maximum, unit: unit)
+        // The legend, three entries a row, with each part's value.
+        for (index, part) in shown.enumerated() {
+            let column = Double(index % 3), row = Double(index / 3)
+            let entryX = left + column * 230, entryY = top + 76 + row * 20
+            svg.rect(x: entryX, y: entryY - 9, width: 10, height: 10, fill: Palette.colour(index), className: "legend", stroke: "#888888")
+            svg.text("\(part.0) " + String(format: "%.3g", part.1 * scale) + " \(unit == "seconds" ? "s" : unit)",
+                     x: entryX + 14, y: entryY, size: 10)
+        }
+        return svg.markup(title: title)
+    }
+}
