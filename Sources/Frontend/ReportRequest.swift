@@ -8,15 +8,39 @@ public enum ReportRequest {
     /// A sequence-parallel plan's report, with the lengths and cost it was planned with.
     public static func sequenceParallel(plan data: Data, planSource: String, lengths: [Int],
                                         cost source: PlannerCostSource) throws(FrontendError) -> Data {
-        let plan: Plan<SequenceParallelPlan> = try TimelineRequest.decoded(data, source: planSource)
+        try sequenceParallel(plans: [(planSource, data)], lengths: lengths, cost: source)
+    }
+
+    /// One or more sequence-parallel plans of one batch (several are compared side by side).
+    public static func sequenceParallel(plans: [(label: String, data: Data)], lengths: [Int],
+                                        cost source: PlannerCostSource) throws(FrontendError) -> Data {
+        var decoded: [(label: String, plan: Plan<SequenceParallelPlan>)] = []
+        for (entry, label) in zip(plans, displayLabels(plans.map(\.label))) {
+            decoded.append((label, try TimelineRequest.decoded(entry.data, source: entry.label)))
+        }
         let cost = try source.resolve(
             load: { (data, path) throws(CostModelError) in try SequenceParallelCost.load(data: data, source: path) },
             derive: { (model, cluster) throws(CostModelError) in try SequenceParallelCost.derive(model: model, cluster: cluster) })
         do {
-            return Data(try SequenceParallelReport.html(plan, lengths: lengths, cost: cost).utf8)
+            return Data(try SequenceParallelReport.comparison(decoded, lengths: lengths, cost: cost).utf8)
         } catch {
             throw .badInput(message: error.message)
         }
+    }
+
+    /// One or more batch-balancing plans (several are compared side by side), from the plans alone.
+    public static func batchBalance(plans: [(label: String, data: Data)]) throws(FrontendError) -> Data {
+        var decoded: [(label: String, plan: Plan<BatchBalancePlan>)] = []
+        for (entry, label) in zip(plans, displayLabels(plans.map(\.label))) {
+            decoded.append((label, try TimelineRequest.decoded(entry.data, source: entry.label)))
+        }
+        return Data(BatchBalanceReport.comparison(decoded).utf8)
+    }
+
+    /// File names rather than paths in figures, unless two plans share a name.
+    static func displayLabels(_ paths: [String]) -> [String] {
+        let names = paths.map { URL(fileURLWithPath: $0).lastPathComponent }
+        return Set(names).count == names.count ? names : paths
     }
 
     /// An iteration estimate's report (`estimate --report`).

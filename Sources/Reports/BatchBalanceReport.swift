@@ -38,13 +38,44 @@ public enum BatchBalanceReport {
         return document.markup
     }
 
-    static func rankFigure(_ plan: Plan<BatchBalancePlan>) -> String {
+    /// Several plans of one batch side by side: their steps on one scale, then each plan's ranks on one scale.
+    public static func comparison(_ plans: [(label: String, plan: Plan<BatchBalancePlan>)]) -> String {
+        guard plans.count > 1, let first = plans.first else { return plans.first.map { html($0.plan) } ?? "" }
+        let samples = first.plan.body.ranks.reduce(0) { $0 + $1.microBatches.reduce(0) { $0 + $1.count } }
+        var document = HTMLDocument(title: "Batch-balancing plans compared: \(samples) samples, \(plans.count) plans")
+        let fastest = plans.map { $0.plan.predicted.cost.stepSeconds }.min() ?? 1
+        document.facts(plans.map { entry in
+            let step = entry.plan.predicted.cost.stepSeconds
+            return (entry.label, secondsLabel(step) + String(format: " (%.3f× the fastest), %d ranks", step / fastest,
+                                                            entry.plan.body.ranks.count)
+                + (entry.plan.body.moved.map { ", \($0.samples) samples moved" } ?? ""))
+        })
+        document.heading("Step time")
+        document.figure(Figures.stepBars(title: "Predicted step time of each plan",
+                                         items: plans.map { ($0.label, $0.plan.predicted.cost.stepSeconds, true) },
+                                         bound: plans.compactMap { $0.plan.predicted.lowerBoundSeconds }.max()),
+                        caption: "The plans on one scale; the dashed line is the highest of their lower bounds (plans made "
+                            + "under other rules, such as equal counts, have other bounds).")
+        let scale = plans.flatMap { entry in
+            entry.plan.body.ranks.map { rank in
+                rank.predictedSeconds + (entry.plan.body.encoder?.first { $0.rank == rank.rank }?.predictedSeconds ?? 0)
+            }
+        }.max() ?? 0
+        for entry in plans {
+            document.heading(entry.label)
+            document.figure(rankFigure(entry.plan, scale: scale), caption: "\(entry.label): each rank's predicted seconds, on "
+                                + "the scale shared by every plan.")
+        }
+        return document.markup
+    }
+
+    static func rankFigure(_ plan: Plan<BatchBalancePlan>, scale: Double? = nil) -> String {
         let body = plan.body
         let encoderSeconds = Dictionary(uniqueKeysWithValues: (body.encoder ?? []).map { ($0.rank, $0.predictedSeconds) })
         let left = 70.0, right = 70.0, top = 44.0, width = 720.0, plot = width - left - right
         let rowHeight = min(18, max(1, 360 / Double(max(body.ranks.count, 1))))
         let height = top + Double(body.ranks.count) * rowHeight + 46
-        let maximum = max(body.ranks.map { $0.predictedSeconds + (encoderSeconds[$0.rank] ?? 0) }.max() ?? 0, 1e-12)
+        let maximum = max(scale ?? 0, body.ranks.map { $0.predictedSeconds + (encoderSeconds[$0.rank] ?? 0) }.max() ?? 0, 1e-12)
         let title = "Predicted seconds per rank"
         var svg = SVG(width: width, height: height)
         svg.text(title, x: 8, y: 18, size: 13, weight: "bold")

@@ -7,11 +7,56 @@ import Foundation
 public enum SequenceParallelReport {
     /// `lengths` and `cost` as the plan was made with (checked as `paraplan trace` checks them).
     public static func html(_ plan: Plan<SequenceParallelPlan>, lengths: [Int], cost: SequenceParallelCost) throws(ReportError) -> String {
-        let body = plan.body
-        guard cost.gpus == body.gpus else { throw ReportError("profile: \(cost.gpus) GPUs, but the plan spans \(body.gpus)") }
-        guard let digest = try? InputDigest.of(lengths, summary: ""), digest.sha256 == plan.inputs.sha256 else {
-            throw ReportError("lengths: not the batch this plan was made for (\(lengths.count) sequences)")
+        try check(plan, lengths: lengths, cost: cost, label: "the plan")
+        return try report(plan, lengths: lengths, cost: cost)
+    }
+
+    /// Several plans of one batch side by side: their steps on one scale, then each plan's micro-batches, all on one
+    /// time scale.
+    public static func comparison(_ plans: [(label: String, plan: Plan<SequenceParallelPlan>)], lengths: [Int],
+                                  cost: SequenceParallelCost) throws(ReportError) -> String {
+        guard plans.count > 1 else {
+            guard let only = plans.first else { throw ReportError("plans: none given") }
+            return try html(only.plan, lengths: lengths, cost: cost)
         }
+        for entry in plans { try check(entry.plan, lengths: lengths, cost: cost, label: entry.label) }
+        var document = HTMLDocument(title: "Sequence-parallel plans compared: \(lengths.count) sequences, \(plans.count) plans")
+        let fastest = plans.map { $0.plan.predicted.cost.stepSeconds }.min() ?? 1
+        document.facts(plans.map { entry in
+            let step = entry.plan.predicted.cost.stepSeconds
+            return (entry.label, secondsLabel(step) + String(format: " (%.3f× the fastest), %d GPUs, %d micro-batches", step / fastest,
+                                                            entry.plan.body.gpus, entry.plan.body.microBatches.count))
+        })
+        let bound = plans.compactMap { $0.plan.predicted.lowerBoundSeconds }.max()
+        document.heading("Step time")
+        document.figure(Figures.stepBars(title: "Predicted step time of each plan",
+                                         items: plans.map { ($0.label, $0.plan.predicted.cost.stepSeconds, true) }, bound: bound),
+                        caption: "The plans on one scale; the dashed line is the highest of their lower bounds (each holds "
+                            + "for every plan of the batch).")
+        let longest = plans.flatMap { $0.plan.body.microBatches.map(\.predictedSeconds) }.max() ?? 0
+        for entry in plans {
+            document.heading(entry.label)
+            for (index, microBatch) in entry.plan.body.microBatches.enumerated() {
+                document.figure(try microBatchFigure(index, microBatch, gpus: entry.plan.body.gpus, lengths: lengths, cost: cost,
+                                                     scale: longest),
+                                caption: "\(entry.label), micro-batch \(index), on the time scale shared by every plan.")
+            }
+        }
+        return document.markup
+    }
+
+    private static func check(_ plan: Plan<SequenceParallelPlan>, lengths: [Int], cost: SequenceParallelCost,
+                              label: String) throws(ReportError) {
+        guard cost.gpus == plan.body.gpus else {
+            throw ReportError("profile: \(cost.gpus) GPUs, but \(label) spans \(plan.body.gpus)")
+        }
+        guard let digest = try? InputDigest.of(lengths, summary: ""), digest.sha256 == plan.inputs.sha256 else {
+            throw ReportError("lengths: not the batch \(label) was made for (\(lengths.count) sequences)")
+        }
+    }
+
+    private static func report(_ plan: Plan<SequenceParallelPlan>, lengths: [Int], cost: SequenceParallelCost) throws(ReportError) -> String {
+        let body = plan.body
         let step = plan.predicted.cost.stepSeconds
         var document = HTMLDocument(title: "Sequence-parallel plan: \(lengths.count) sequences on \(body.gpus) GPUs")
         var facts: [(String, String)] = [("predicted step", secondsLabel(step)), ("micro-batches", "\(body.microBatches.count)")]

@@ -14,13 +14,13 @@ struct CompareCommand: ParsableCommand {
     )
 
     enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
-        case table, markdown, csv, json
+        case table, markdown, csv, json, html
     }
 
     @Argument(help: "Plan files (JSON), all of one kind.")
     var plans: [String]
 
-    @Option(help: "table (aligned, for a terminal), markdown, csv or json.")
+    @Option(help: "table (aligned, for a terminal), markdown, csv, json, or html (batch-balance plans: the report of paraplan report, plans side by side).")
     var format: ReportFormat = .table
 
     @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.")
@@ -30,11 +30,21 @@ struct CompareCommand: ParsableCommand {
         var inputs: [(label: String, data: Data)] = []
         for path in plans { inputs.append((path, try InputFile.readOrFail(path))) }
         let comparison = try PlanTools.compare(inputs)
+        if format == .html {
+            // The same report as `paraplan report`; sequence-parallel plans also need their lengths and cost.
+            guard comparison.kind == .batchBalance else {
+                throw CLIError(code: .badInput, message: "--format html: \(comparison.kind.withArticle) plan needs `paraplan report` "
+                               + "(sequence-parallel plans with --lengths and their cost); compare draws batch-balance plans")
+            }
+            try OutputFile.write(try ReportRequest.batchBalance(plans: inputs), to: output ?? "-")
+            return
+        }
         let text: String
         switch format {
         case .table: text = comparison.table()
         case .markdown: text = comparison.markdown()
         case .csv: text = comparison.csv()
+        case .html: text = ""
         case .json:
             do {
                 text = try comparison.json()

@@ -12,8 +12,8 @@ struct ReportCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The plan (JSON).")
-    var plan: String
+    @Argument(help: "The plan (JSON); several plans of one kind and batch are compared side by side.")
+    var plans: [String]
 
     @Option(help: "The sequence lengths a sequence-parallel plan was made for.")
     var lengths: String?
@@ -24,8 +24,19 @@ struct ReportCommand: ParsableCommand {
     var output: String
 
     func run() throws {
-        let data = try InputFile.readOrFail(plan)
-        switch try TimelineRequest.kind(of: data, source: plan) {
+        var inputs: [(label: String, data: Data)] = []
+        var kinds: [PlanKind] = []
+        for path in plans {
+            let data = try InputFile.readOrFail(path)
+            inputs.append((path, data))
+            kinds.append(try TimelineRequest.kind(of: data, source: path))
+        }
+        guard let kind = kinds.first else { throw CLIError(code: .badInput, message: "plans: give at least one plan file") }
+        if let other = kinds.firstIndex(where: { $0 != kind }) {
+            throw CLIError(code: .badInput, message: "\(plans[other]): \(kinds[other].withArticle) plan, but \(plans[0]) is "
+                           + "\(kind.withArticle) plan: a report compares plans of one kind")
+        }
+        switch kind {
         case .sequenceParallel:
             guard let lengths else { throw CLIError(code: .badInput, message: "--lengths: required for a sequence-parallel plan") }
             let batch: [Int]
@@ -34,12 +45,12 @@ struct ReportCommand: ParsableCommand {
             } catch let error as LengthsFile.ParseError {
                 throw CLIError(code: .badInput, message: error.description)
             }
-            try OutputFile.write(try ReportRequest.sequenceParallel(plan: data, planSource: plan, lengths: batch,
-                                                                   cost: try costSource.source()), to: output)
+            try OutputFile.write(try ReportRequest.sequenceParallel(plans: inputs, lengths: batch, cost: try costSource.source()),
+                                 to: output)
         case .batchBalance:
-            try OutputFile.write(try ReportRequest.batchBalance(plan: data, planSource: plan), to: output)
-        case let kind:
-            throw CLIError(code: .badInput, message: "\(plan): \(kind.withArticle) plan: report draws sequence-parallel and "
+            try OutputFile.write(try ReportRequest.batchBalance(plans: inputs), to: output)
+        default:
+            throw CLIError(code: .badInput, message: "\(plans[0]): \(kind.withArticle) plan: report draws sequence-parallel and "
                            + "batch-balance plans so far")
         }
     }

@@ -58,6 +58,10 @@ import Testing
                                    "--profile", "Examples/profiles/batch-balance-7b.yaml", "--output", balance]).status == 0)
         let ranks = try CLIRunner.run(["report", balance, "--output", "-"])
         #expect(ranks.status == 0 && ranks.stdout.contains("Predicted seconds per rank"))
+        let compared = try CLIRunner.run(["compare", balance, balance, "--format", "html"])
+        #expect(compared.status == 0 && compared.stdout.contains("Batch-balancing plans compared"), "\(compared.stderr)")
+        let mixed = try CLIRunner.run(["report", plan, balance, "--output", "-"])
+        #expect(mixed.status == 2 && mixed.stderr.contains("a report compares plans of one kind"))
         let missing = try CLIRunner.run(["report", plan, "--output", "-"])
         #expect(missing.status == 2 && missing.stderr.contains("--lengths: required"))
         let other = try CLIRunner.run(["report", plan, "--lengths", "Examples/batches/wikipedia-batch0.txt", "--model", "gpt-7b",

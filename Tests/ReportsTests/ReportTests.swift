@@ -119,3 +119,38 @@ import Testing
         try ReportTests.expectProportional(Array(parts.dropFirst(split)).map { var p = $0; p["data-seconds"] = p["data-value"]; return p })
     }
 }
+
+/// Several plans of one batch side by side, every figure of a kind on one scale.
+@Suite struct ComparisonReportTests {
+    @Test func batchBalancePlansShareOneScale() throws {
+        let path = ReportTests.root.appendingPathComponent("Examples/samples/multimodal-256.jsonl")
+        let samples = try SamplesFile.parse(Data(contentsOf: path), source: path.path)
+        let cost = BatchBalanceCost(llm: PhaseCost(secondsPerToken: 1.84e-4, secondsPerToken2: 5.13e-9),
+                                    encoder: PhaseCost(secondsPerToken: 4e-5, secondsPerToken2: 2e-8))
+        let even = try BatchBalancer(cost: cost, options: .init(ranks: 8, equalCounts: true)).plan(samples).executionPlan()
+        let free = try BatchBalancer(cost: cost, options: .init(ranks: 16)).plan(samples).executionPlan()
+        let html = BatchBalanceReport.comparison([("equal counts", even), ("16 ranks", free)])
+        let bars = try ReportTests.rects(html, className: "bar")
+        #expect(bars.map { $0["data-label"] } == ["equal counts", "16 ranks"])
+        try ReportTests.expectProportional(bars)
+        let ranks = try ReportTests.rects(html, className: "llm")
+        #expect(ranks.count == 24)
+        try ReportTests.expectProportional(ranks)
+    }
+
+    @Test func sequenceParallelPlansShareOneTimeScale() throws {
+        let lengths = (0..<96).map { 256 + ($0 * 7919) % 12_000 }
+        let cost = SequenceParallelCost.flexSPGPT7B(gpus: 16)
+        let full = try SequenceParallelPlanner(cost: cost).plan(lengths: lengths).executionPlan()
+        var single = cost
+        single.degrees = [1, 2, 4]
+        let narrow = try SequenceParallelPlanner(cost: single).plan(lengths: lengths).executionPlan()
+        let html = try SequenceParallelReport.comparison([("all degrees", full), ("up to 4", narrow)], lengths: lengths, cost: cost)
+        let groups = try ReportTests.rects(html, className: "group")
+        #expect(groups.count == (full.body.microBatches + narrow.body.microBatches).reduce(0) { $0 + $1.groups.count })
+        try ReportTests.expectProportional(groups)
+        #expect(throws: ReportError.self) {
+            try SequenceParallelReport.comparison([("a", full), ("b", narrow)], lengths: Array(lengths.dropLast()), cost: cost)
+        }
+    }
+}
