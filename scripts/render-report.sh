@@ -21,9 +21,12 @@ $bin plan batch-balance --samples Examples/samples/multimodal-256.jsonl --ranks 
 $bin report .build/report-bb-plan.json --output .build/report-batch-balance.html
 $bin estimate --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:4 --tp 2 --pp 4 --interleave 2 \
     --global-batch 64 --seq-len 4096 --sequence-parallel --report .build/report-estimate.html >/dev/null
-for name in sequence-parallel batch-balance estimate; do
-    case "$name" in sequence-parallel) height=1400 ;; batch-balance) height=880 ;; *) height=720 ;; esac
+$bin plan expert-placement --loads Examples/moe/loads-64-experts.json --origins Examples/moe/origins-64-experts.json \
+    --cluster hgx-h800:2 --slots-per-gpu 5 --groups 8 --output .build/report-ep-plan.json >/dev/null
+$bin report .build/report-ep-plan.json --output .build/report-expert-placement.html
+for name in sequence-parallel batch-balance estimate expert-placement; do
+    case "$name" in sequence-parallel) height=1400 ;; batch-balance) height=880 ;; estimate) height=720 ;; *) height=1400 ;; esac
     chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=800,"$height" \
         --screenshot="$out/report-$name.png" "file://$PWD/.build/report-$name.html" 2>/dev/null
 done
-echo "rendered $out/report-sequence-parallel.png, report-batch-balance.png and report-estimate.png"
+echo "rendered the example reports to $out"

@@ -1,5 +1,6 @@
 import CostModel
 import ExecutionPlan
+import ExpertPlacement
 import Foundation
 import Reports
 
@@ -28,6 +29,24 @@ public enum ReportRequest {
         }
     }
 
+    /// An expert-placement plan's report; `loads` (the loads file's contents) unless the plan carries its node tokens.
+    public static func expertPlacement(plan data: Data, planSource: String, loads: Data?, loadsSource: String) throws(FrontendError) -> Data {
+        let plan: Plan<ExpertPlacementPlan> = try TimelineRequest.decoded(data, source: planSource)
+        var matrix: [[Double]]?
+        if let loads {
+            do {
+                matrix = try ExpertLoadsFile.parse(loads, source: loadsSource)
+            } catch {
+                throw .badInput(message: error.description)
+            }
+        }
+        do {
+            return Data(try ExpertPlacementReport.html(plan, loads: matrix).utf8)
+        } catch {
+            throw .badInput(message: error.message)
+        }
+    }
+
     /// One or more batch-balancing plans (several are compared side by side), from the plans alone.
     public static func batchBalance(plans: [(label: String, data: Data)]) throws(FrontendError) -> Data {
         var decoded: [(label: String, plan: Plan<BatchBalancePlan>)] = []
@@ -49,9 +68,4 @@ public enum ReportRequest {
                                  estimate: outcome.estimate).utf8)
     }
 
-    /// A batch-balancing plan's report, from the plan alone.
-    public static func batchBalance(plan data: Data, planSource: String) throws(FrontendError) -> Data {
-        let plan: Plan<BatchBalancePlan> = try TimelineRequest.decoded(data, source: planSource)
-        return Data(BatchBalanceReport.html(plan).utf8)
-    }
 }

@@ -29,11 +29,17 @@ enum Commands {
                                                     meta: "\(source) (meta)", layers: try reader.int("layers"))
             return try json(result.report)
         case "report":
-            let reader = try OptionsReader(json: request, allowed: ["plan", "source", "lengths", "profile", "model", "cluster"])
+            let reader = try OptionsReader(json: request, allowed: ["plan", "source", "lengths", "loads", "profile", "model", "cluster"])
             let source = try reader.string("source") ?? "plan"
             let plan = try planText(reader)
-            guard try TimelineRequest.kind(of: plan, source: source) == .sequenceParallel else {
-                return try ReportRequest.batchBalance(plan: plan, planSource: source)
+            switch try TimelineRequest.kind(of: plan, source: source) {
+            case .sequenceParallel: break
+            case .expertPlacement:
+                // The loads as a loads file's text (JSON or CSV), read as the CLI reads the file.
+                return try ReportRequest.expertPlacement(plan: plan, planSource: source,
+                                                         loads: try reader.string("loads").map { Data($0.utf8) }, loadsSource: "loads")
+            default:
+                return try ReportRequest.batchBalance(plans: [(source, plan)])
             }
             guard let text = try reader.string("lengths") else {
                 throw .badInput("lengths", "required for a sequence-parallel plan (the lengths it was made for)")

@@ -6,7 +6,7 @@ enum Figures {
     /// ∝ seconds on one scale (`scaleMaximum`, so figures placed side by side compare).
     static func stepBars(title: String, items: [(label: String, seconds: Double, isPlan: Bool)], bound: Double?,
                          scaleMaximum: Double? = nil) -> String {
-        let left = 170.0, right = 70.0, rowHeight = 22.0, top = 34.0
+        let left = 170.0, right = 70.0, rowHeight = 22.0, top = 46.0
         let width = 720.0, plot = width - left - right
         let height = top + Double(items.count) * rowHeight + 44
         let maximum = max(scaleMaximum ?? 0, items.map(\.seconds).max() ?? 0, bound ?? 0, 1e-12)

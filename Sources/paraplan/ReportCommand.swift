@@ -8,7 +8,8 @@ struct ReportCommand: ParsableCommand {
         abstract: "Writes a plan's report: one self-contained HTML file with figures (no network, no scripts).",
         discussion: """
             Sequence-parallel plans take the lengths and the cost they were planned with (each micro-batch's groups are \
-            drawn as long as their sequences take); batch-balance plans need only the plan. Exit 2 for bad input.
+            drawn as long as their sequences take); batch-balance plans need only the plan; expert-placement plans the \
+            loads unless they were planned with origins. Exit 2 for bad input.
             """
     )
 
@@ -17,6 +18,9 @@ struct ReportCommand: ParsableCommand {
 
     @Option(help: "The sequence lengths a sequence-parallel plan was made for.")
     var lengths: String?
+
+    @Option(help: "The expert loads an expert-placement plan was made from (needed unless it was planned with --origins).")
+    var loads: String?
 
     @OptionGroup var costSource: ProfileOrModelOptions
 
@@ -49,9 +53,16 @@ struct ReportCommand: ParsableCommand {
                                  to: output)
         case .batchBalance:
             try OutputFile.write(try ReportRequest.batchBalance(plans: inputs), to: output)
+        case .expertPlacement:
+            guard inputs.count == 1 else {
+                throw CLIError(code: .badInput, message: "plans: expert-placement reports take one plan (compare ranks several)")
+            }
+            try OutputFile.write(try ReportRequest.expertPlacement(plan: inputs[0].data, planSource: inputs[0].label,
+                                                                  loads: try loads.map { path throws in try InputFile.readOrFail(path) },
+                                                                  loadsSource: loads ?? "loads"), to: output)
         default:
-            throw CLIError(code: .badInput, message: "\(plans[0]): \(kind.withArticle) plan: report draws sequence-parallel and "
-                           + "batch-balance plans so far")
+            throw CLIError(code: .badInput, message: "\(plans[0]): \(kind.withArticle) plan: report draws sequence-parallel, "
+                           + "batch-balance and expert-placement plans so far")
         }
     }
 }

@@ -1,5 +1,6 @@
 import BatchBalance
 import CostModel
+import ExpertPlacement
 import ExecutionPlan
 import Foundation
 #if canImport(FoundationXML)
@@ -152,5 +153,51 @@ import Testing
         #expect(throws: ReportError.self) {
             try SequenceParallelReport.comparison([("a", full), ("b", narrow)], lengths: Array(lengths.dropLast()), cost: cost)
         }
+    }
+}
+
+/// An expert-placement plan's report: per-GPU tokens, slots and the node matrix read back equal the plan's numbers.
+@Suite struct ExpertPlacementReportTests {
+    /// The example's 8 layers × 64 experts on 2 nodes of 8 GPUs, with origins.
+    static func plan() throws -> Plan<ExpertPlacementPlan> {
+        let folder = ReportTests.root.appendingPathComponent("Examples/moe")
+        let loads = try ExpertLoadsFile.parse(Data(contentsOf: folder.appendingPathComponent("loads-64-experts.json")), source: "loads")
+        let origins = try ExpertLoadsFile.parseOrigins(Data(contentsOf: folder.appendingPathComponent("origins-64-experts.json")),
+                                                       source: "origins")
+        let cost = ExpertCost(secondsPerToken: 1e-7, bytesPerToken: 14336, expertBytes: 88e6, moeLayers: 8, experts: 64,
+                              gpuMemoryBytes: 80e9, source: "test")
+        return try ExpertPlacementPlanner(cost: cost, topology: .init(nodes: 2, gpusPerNode: 8, slotsPerGPU: 5),
+                                          options: .init(groups: 8)).plan(loads: loads, origins: origins).executionPlan()
+    }
+
+    @Test func figuresReproduceThePlan() throws {
+        let plan = try Self.plan()
+        let html = try ExpertPlacementReport.html(plan, loads: nil)
+        let body = plan.body
+        let worst = body.layers.indices.max { body.layers[$0].maxLoad / body.layers[$0].meanLoad
+            < body.layers[$1].maxLoad / body.layers[$1].meanLoad } ?? 0
+        let layer = body.layers[worst]
+        let gpus = try ReportTests.rects(html, className: "gpu")
+        #expect(gpus.count == layer.gpus.count)
+        let tokens = try gpus.map { try ReportTests.number($0, "data-tokens") }
+        #expect(abs((tokens.max() ?? 0) - layer.maxLoad) <= 1e-6 * layer.maxLoad)
+        #expect(try ReportTests.rects(html, className: "slot").count == layer.gpus.reduce(0) { $0 + $1.count })
+        // The node matrix carries every token of the layer, and off its diagonal exactly the inter-node tokens.
+        let cells = try ReportTests.rects(html, className: "traffic")
+        let total = try cells.reduce(0.0) { $0 + (try ReportTests.number($1, "data-tokens")) }
+        let crossing = try cells.filter { $0["data-from"] != $0["data-to"] }.reduce(0.0) { $0 + (try ReportTests.number($1, "data-tokens")) }
+        let layerTokens = (layer.nodeTokens ?? []).reduce(0.0) { $0 + $1.reduce(0, +) }
+        #expect(abs(total - layerTokens) <= 1e-6 * layerTokens)
+        #expect(abs(crossing - (layer.interNodeTokens ?? -1)) <= 1e-6 * max(1, crossing))
+        #expect(try ReportTests.rects(html, className: "bar").count == 1 + plan.baselines.count)
+    }
+
+    @Test func loadsAreNeededWithoutOriginsAndChecked() throws {
+        let plan = try Self.plan()
+        var stripped = plan
+        for index in stripped.body.layers.indices { stripped.body.layers[index].nodeTokens = nil }
+        #expect(throws: ReportError.self) { try ExpertPlacementReport.html(stripped, loads: nil) }
+        let wrong = plan.body.layers.map { _ in [Double](repeating: 100, count: plan.body.experts) }
+        #expect(throws: ReportError.self) { try ExpertPlacementReport.html(plan, loads: wrong) }
     }
 }

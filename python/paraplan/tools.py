@@ -294,16 +294,19 @@ def trace(plan: PlanLike, lengths: Sequence[int] | npt.ArrayLike | None = None, 
     return _native.call("trace", json.dumps({k: v for k, v in request.items() if v is not None}))
 
 
-def report(plan: PlanLike, lengths: Sequence[int] | npt.ArrayLike | None = None, *, profile: Source | None = None,
-           model: Source | None = None, cluster: Source | None = None) -> str:
+def report(plan: PlanLike, lengths: Sequence[int] | npt.ArrayLike | None = None, *, loads: npt.ArrayLike | None = None,
+           profile: Source | None = None, model: Source | None = None, cluster: Source | None = None) -> str:
     """A plan's self-contained HTML report with figures (``paraplan report``); no network or scripts needed to read it.
 
     A sequence-parallel plan takes ``lengths`` and its cost (``profile``, or ``model`` and ``cluster``), checked against
-    the plan; a batch-balance plan needs only itself.
+    the plan; an expert-placement plan ``loads [layers, experts]`` unless it was planned with origins; a batch-balance
+    plan needs only itself.
     """
     label, text = _plan_text(plan)
     request: dict[str, Any] = {"plan": text, "source": label, "profile": _inputs.source("profile", profile),
                                "model": _inputs.source("model", model), "cluster": _inputs.source("cluster", cluster)}
     if lengths is not None:
         request["lengths"] = "\n".join(str(v) for v in _inputs.int64_array("lengths", lengths).tolist())
+    if loads is not None:
+        request["loads"] = json.dumps(_inputs.float64_array("loads", loads, ndim=2).tolist())
     return _native.call("report", json.dumps({k: v for k, v in request.items() if v is not None}))

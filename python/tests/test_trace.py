@@ -73,3 +73,17 @@ def test_report_is_xhtml_and_matches_the_cli(cli: Path, tmp_path: Path) -> None:
     assert done.stdout == html
     balance = paraplan.BatchBalancer(8, profile=EXAMPLES / "profiles" / "batch-balance-7b.yaml").plan([1000 + 37 * i for i in range(64)])
     assert paraplan.report(balance).count('class="llm"') == 8
+
+
+def test_expert_placement_report_reads_its_loads(cli: Path, tmp_path: Path) -> None:
+    loads = json.loads((EXAMPLES / "moe" / "loads-64-experts.json").read_text())
+    plan = paraplan.ExpertPlacementPlanner("hgx-h800:2", 5, groups=8).plan(loads)
+    with pytest.raises(paraplan.InputError, match="--loads: required"):
+        paraplan.report(plan)
+    html = paraplan.report(plan, loads=loads)
+    assert html.count('class="gpu"') == 16
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(plan.to_json())
+    done = run_cli(cli, "report", str(plan_file), "--loads", str(EXAMPLES / "moe" / "loads-64-experts.json"), "--output", "-")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == html
