@@ -24,8 +24,10 @@ $bin estimate --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:
 $bin plan expert-placement --loads Examples/moe/loads-64-experts.json --origins Examples/moe/origins-64-experts.json \
     --cluster hgx-h800:2 --slots-per-gpu 5 --groups 8 --output .build/report-ep-plan.json >/dev/null
 $bin report .build/report-ep-plan.json --output .build/report-expert-placement.html
-for name in sequence-parallel batch-balance estimate expert-placement; do
-    case "$name" in sequence-parallel) height=1400 ;; batch-balance) height=880 ;; estimate) height=720 ;; *) height=1400 ;; esac
+$bin layouts --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:2 --global-batch 64 --seq-len 4096 --top 5 \
+    --report .build/report-layouts.html >/dev/null
+for name in sequence-parallel batch-balance estimate expert-placement layouts; do
+    case "$name" in sequence-parallel|expert-placement) height=1400 ;; batch-balance) height=880 ;; *) height=760 ;; esac
     chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=800,"$height" \
         --screenshot="$out/report-$name.png" "file://$PWD/.build/report-$name.html" 2>/dev/null
 done

@@ -29,6 +29,12 @@ public enum ReportRequest {
         }
     }
 
+    /// A layout search's report (`layouts --report`): every split's fastest layout, the shown ones numbered.
+    public static func layouts(_ outcome: LayoutsRequest.Outcome) -> Data {
+        Data(LayoutSearchReport.html(model: outcome.model, cluster: outcome.cluster, layouts: outcome.search.bestPerSplit,
+                                shown: outcome.shown, usableBytes: outcome.usableGiB * 1_073_741_824, tried: outcome.search.tried).utf8)
+    }
+
     /// An expert-placement plan's report; `loads` (the loads file's contents) unless the plan carries its node tokens.
     public static func expertPlacement(plan data: Data, planSource: String, loads: Data?, loadsSource: String) throws(FrontendError) -> Data {
         let plan: Plan<ExpertPlacementPlan> = try TimelineRequest.decoded(data, source: planSource)

@@ -24,6 +24,8 @@ struct LayoutsCommand: ParsableCommand {
     @Flag(help: "Only layouts whose layers split evenly over the virtual stages (Megatron-LM's flags without a pipeline layout).")
     var evenStages = false
     @Option(parsing: .unconditional, help: "Layouts to print.") var top: Int = 10
+    @Option(help: "Also write an HTML report: every split's fastest layout as time against memory, the printed ones numbered.")
+    var report: String?
     @Flag(help: "Print every variant (micro-batch, interleaving, recompute) of a split, not only its fastest.") var allVariants = false
     @Flag(help: "Print JSON (sorted keys); the same as --format json.") var json = false
     @Option(help: "table (default), json, megatron (Megatron-LM arguments per layout) or nemo (NeMo 2 / Megatron-Bridge keys).")
@@ -38,6 +40,7 @@ struct LayoutsCommand: ParsableCommand {
         request.microBatches = try microBatch.map { text throws(FrontendError) in try LayoutsRequest.degrees(text, flag: "--micro-batch") }
         (request.top, request.allVariants, request.evenStagesOnly) = (top, allVariants, evenStages)
         let outcome = try request.run()
+        if let report { try OutputFile.write(ReportRequest.layouts(outcome), to: report) }
         switch json ? .json : format {
         case .json: try printJSON(outcome.report)
         case .megatron, .nemo:

@@ -201,3 +201,26 @@ import Testing
         #expect(throws: ReportError.self) { try ExpertPlacementReport.html(plan, loads: wrong) }
     }
 }
+
+/// A layout search's report: one point per split's fastest layout at its time and memory, the printed ones numbered.
+@Suite struct LayoutSearchReportTests {
+    @Test func pointsAreTheSearchsLayouts() throws {
+        let model = try #require(TransformerModel.preset(named: "llama-3-8b"))
+        let cluster = try Cluster.preset("hgx-h100:2")
+        let search = StaticLayoutSearch(model: model, cluster: cluster)
+            .search(template: ParallelStrategy(globalBatch: 64, sequenceLength: 4096))
+        let points = search.bestPerSplit, shown = Array(points.prefix(5))
+        let html = LayoutSearchReport.html(model: model, cluster: cluster, layouts: points, shown: shown,
+                                           usableBytes: cluster.gpu.memoryBytes * 0.9, tried: search.tried)
+        let rects = try ReportTests.rects(html, className: "layout")
+        #expect(rects.count == points.count)
+        for rect in rects {
+            let seconds = try ReportTests.number(rect, "data-seconds")
+            #expect(points.contains { $0.estimate.iterationSeconds == seconds })
+        }
+        let numbered = try rects.filter { $0["data-number"] != "" }
+            .sorted { Int($0["data-number"] ?? "") ?? 0 < Int($1["data-number"] ?? "") ?? 0 }
+            .map { try ReportTests.number($0, "data-seconds") }
+        #expect(numbered == shown.map(\.estimate.iterationSeconds))
+    }
+}
