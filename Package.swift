@@ -65,7 +65,7 @@ let package = Package(
         // Plans' predicted schedules as Chrome traces for Perfetto.
         .target(name: "PlanTimeline", dependencies: ["ExecutionPlan", "CostModel"]),
         // Self-contained HTML reports of plans, figures as inline SVG.
-        .target(name: "Reports", dependencies: ["ExecutionPlan", "CostModel"]),
+        .target(name: "Reports", dependencies: ["ExecutionPlan", "CostModel", "TraceAnalysis"]),
         .target(name: "Frontend", dependencies: ["ParaPlan", "TraceAnalysis", "PlanTimeline", "Reports"]),
         // The C ABI: JSON options and flat arrays in, plan JSON out; never traps on what a caller passes.
         .target(name: "ParaPlanABI", dependencies: ["Frontend"]),
@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "GNNPipelineTests", dependencies: ["GNNPipeline", "GraphPartitioning", "SolverFixtures"]),
         .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "SolverFixtures"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "SequenceParallel", "BatchBalance", "ExpertPlacement", "CostModel",
-                                                      "ExecutionPlan"]),
+                                                      "ExecutionPlan", "TraceAnalysis"]),
         .testTarget(name: "PlanTimelineTests", dependencies: ["PlanTimeline", "SequenceParallel", "BatchBalance", "CostModel", "ExecutionPlan"]),
         .testTarget(name: "CLITests", dependencies: ["paraplan", "ExecutionPlan"]),
         .testTarget(name: "ParaPlanABITests", dependencies: ["ParaPlanABI", "Frontend"]),

@@ -26,8 +26,11 @@ $bin plan expert-placement --loads Examples/moe/loads-64-experts.json --origins 
 $bin report .build/report-ep-plan.json --output .build/report-expert-placement.html
 $bin layouts --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:2 --global-batch 64 --seq-len 4096 --top 5 \
     --report .build/report-layouts.html >/dev/null
-for name in sequence-parallel batch-balance estimate expert-placement layouts; do
-    case "$name" in sequence-parallel|expert-placement) height=1400 ;; batch-balance) height=880 ;; *) height=760 ;; esac
+$bin whatif --trace Examples/traces/trace-ST.csv --meta Examples/traces/meta-ST.yaml --layers 32 \
+    --report .build/report-whatif.html >/dev/null
+for name in sequence-parallel batch-balance estimate expert-placement layouts whatif; do
+    case "$name" in sequence-parallel|expert-placement) height=1400 ;; batch-balance) height=880 ;; whatif) height=2300 ;;
+        *) height=760 ;; esac
     chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=800,"$height" \
         --screenshot="$out/report-$name.png" "file://$PWD/.build/report-$name.html" 2>/dev/null
 done

@@ -3,6 +3,7 @@ import ExecutionPlan
 import ExpertPlacement
 import Foundation
 import Reports
+import TraceAnalysis
 
 /// `paraplan report`: a plan's self-contained HTML report (docs/reports.md).
 public enum ReportRequest {
@@ -34,6 +35,9 @@ public enum ReportRequest {
         Data(LayoutSearchReport.html(model: outcome.model, cluster: outcome.cluster, layouts: outcome.search.bestPerSplit,
                                 shown: outcome.shown, usableBytes: outcome.usableGiB * 1_073_741_824, tried: outcome.search.tried).utf8)
     }
+
+    /// A what-if analysis' report (`whatif --report`).
+    public static func whatIf(_ report: WhatIfReport) -> Data { Data(WhatIfHTMLReport.html(report).utf8) }
 
     /// An expert-placement plan's report; `loads` (the loads file's contents) unless the plan carries its node tokens.
     public static func expertPlacement(plan data: Data, planSource: String, loads: Data?, loadsSource: String) throws(FrontendError) -> Data {

@@ -5,7 +5,7 @@ enum Figures {
     /// Horizontal bars of seconds (the plan first, then its baselines) with the lower bound as a dashed line: bar length
     /// ∝ seconds on one scale (`scaleMaximum`, so figures placed side by side compare).
     static func stepBars(title: String, items: [(label: String, seconds: Double, isPlan: Bool)], bound: Double?,
-                         scaleMaximum: Double? = nil) -> String {
+                         scaleMaximum: Double? = nil, boundLabel: String = "lower bound") -> String {
         let left = 170.0, right = 70.0, rowHeight = 22.0, top = 46.0
         let width = 720.0, plot = width - left - right
         let height = top + Double(items.count) * rowHeight + 44
@@ -26,7 +26,34 @@ enum Figures {
             let x = left + bound / maximum * plot
             svg.line(x1: x, y1: top - 4, x2: x, y2: axisY, stroke: Palette.bound, width: 1.5, dashed: true, className: "bound",
                      data: [("seconds", "\(bound)")])
-            svg.text("lower bound \(secondsLabel(bound))", x: x, y: top - 8, anchor: "middle", size: 10, fill: Palette.bound)
+            svg.text("\(boundLabel) \(secondsLabel(bound))", x: x, y: top - 8, anchor: "middle", size: 10, fill: Palette.bound)
+        }
+        return svg.markup(title: title)
+    }
+
+    /// Horizontal bars of values in `unit` (e.g. slowdowns, "× ideal"), with an optional reference line (1 for
+    /// slowdowns): bar length ∝ value.
+    static func valueBars(title: String, items: [(label: String, value: Double)], unit: String, format: String,
+                          reference: (value: Double, label: String)?) -> String {
+        let left = 230.0, right = 60.0, rowHeight = 20.0, top = 46.0
+        let width = 720.0, plot = width - left - right
+        let height = top + Double(items.count) * rowHeight + 44
+        let maximum = max(items.map(\.value).max() ?? 0, reference?.value ?? 0, 1e-12)
+        var svg = SVG(width: width, height: height)
+        svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
+        for (index, item) in items.enumerated() {
+            let y = top + Double(index) * rowHeight
+            svg.text(item.label, x: left - 8, y: y + 14, anchor: "end", size: 10)
+            svg.rect(x: left, y: y + 3, width: item.value / maximum * plot, height: rowHeight - 6, fill: Palette.plan, className: "value",
+                     tooltip: "\(item.label): " + String(format: format, item.value), data: [("value", "\(item.value)"), ("label", item.label)])
+            svg.text(String(format: format, item.value), x: left + item.value / maximum * plot + 4, y: y + 14, size: 10, fill: "#444")
+        }
+        let axisY = top + Double(items.count) * rowHeight + 4
+        axis(&svg, left: left, plot: plot, y: axisY, maximum: maximum, unit: unit)
+        if let reference {
+            let x = left + reference.value / maximum * plot
+            svg.line(x1: x, y1: top - 4, x2: x, y2: axisY, stroke: Palette.bound, width: 1.5, dashed: true, className: "reference")
+            svg.text(reference.label, x: x, y: top - 8, anchor: "middle", size: 10, fill: Palette.bound)
         }
         return svg.markup(title: title)
     }

@@ -38,6 +38,7 @@ struct HTMLDocument {
         table.facts th { text-align: left; font-weight: normal; color: #555; padding: 2px 16px 2px 0; }
         table.facts td { padding: 2px 0; }
         figure { margin: 16px 0; page-break-inside: avoid; }
+        figure svg { max-width: 100%; height: auto; }
         figcaption { font-size: 12px; color: #444; margin-top: 4px; }
         svg text { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; }
         @media print { body { margin: 0; } }

@@ -42,6 +42,9 @@ struct WhatIfCommand: ParsableCommand {
     @Option(help: "Write the worker × step heatmap of slowdowns as SVG to this file.")
     var heatmap: String?
 
+    @Option(name: .customLong("report"), help: "Write an HTML report: steps, attribution, the heatmap and the remedies as figures.")
+    var htmlReport: String?
+
     @Option(help: "Write the replayed job (as recorded) as a Chrome trace for Perfetto to this file.")
     var timeline: String?
 
@@ -58,6 +61,7 @@ struct WhatIfCommand: ParsableCommand {
         let data = try WhatIfRequest.json(report)
         if let output { try OutputFile.write(data + Data("\n".utf8), to: output) }
         if let heatmap { try OutputFile.write(Data(HeatmapSVG.render(report).utf8), to: heatmap) }
+        if let htmlReport { try OutputFile.write(ReportRequest.whatIf(report), to: htmlReport) }
         if json {
             if output != "-" { print(String(decoding: data, as: UTF8.self)) }
             return

@@ -9,6 +9,7 @@ import FoundationXML
 import Reports
 import SequenceParallel
 import Testing
+import TraceAnalysis
 
 /// Reports are well-formed XHTML whose figures can be read back: bar lengths proportional to predicted seconds, one
 /// block per group over its ranks, one bar per rank; the same plan gives the same bytes.
@@ -222,5 +223,31 @@ import Testing
             .sorted { Int($0["data-number"] ?? "") ?? 0 < Int($1["data-number"] ?? "") ?? 0 }
             .map { try ReportTests.number($0, "data-seconds") }
         #expect(numbered == shown.map(\.estimate.iterationSeconds))
+    }
+}
+
+/// A what-if analysis' report: one bar per step at its recorded time, the attribution and remedies read back.
+@Suite struct WhatIfHTMLReportTests {
+    @Test func figuresCarryTheReportsNumbers() throws {
+        let folder = ReportTests.root.appendingPathComponent("Examples/traces")
+        let operations = try TraceReader.operations(csv: Data(contentsOf: folder.appendingPathComponent("trace-ST.csv")), source: "ST")
+        let shape = try TraceReader.shape(meta: Data(contentsOf: folder.appendingPathComponent("meta-ST.yaml")), source: "meta")
+        let report = try WhatIfAnalysis(operations: operations, shape: shape).report(layers: 32)
+        let html = WhatIfHTMLReport.html(report)
+        #expect(WhatIfHTMLReport.html(report) == html)
+        let steps = try ReportTests.rects(html, className: "step")
+        #expect(steps.count == report.stepSeconds.steps.count)
+        for (rect, seconds) in zip(steps, report.stepSeconds.withoutLaunchDelays) {
+            #expect(try ReportTests.number(rect, "data-seconds") == seconds)
+        }
+        // Step bars stand up: their heights are ∝ seconds.
+        try ReportTests.expectProportional(steps.map { var bar = $0; bar["width"] = bar["height"]; return bar })
+        let values = try ReportTests.rects(html, className: "value")
+        #expect(values.count == report.attribution.byOpType.count + report.attribution.byDPRank.count + report.attribution.byStage.count)
+        let remedies = try ReportTests.rects(html, className: "bar")
+        #expect(remedies.contains { $0["data-label"] == "balanced stages" && $0["data-seconds"] == "\(report.remedies.balancedStages.seconds)" })
+        #expect(remedies.contains { $0["data-label"] == "layers re-split" })
+        try ReportTests.expectProportional(remedies)
+        #expect(html.contains("Slowdown by worker and step"))
     }
 }
