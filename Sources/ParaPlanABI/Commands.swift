@@ -41,15 +41,7 @@ enum Commands {
             default:
                 return try ReportRequest.batchBalance(plans: [(source, plan)])
             }
-            guard let text = try reader.string("lengths") else {
-                throw .badInput("lengths", "required for a sequence-parallel plan (the lengths it was made for)")
-            }
-            let lengths: [Int]
-            do {
-                lengths = try LengthsFile.parse(Data(text.utf8), source: "lengths")
-            } catch {
-                throw .badInput(message: error.description)
-            }
+            let lengths = try planLengths(reader)
             let cost = try PlannerCostSource.of(profile: try reader.source("profile"), model: try reader.source("model"),
                                                 cluster: try reader.source("cluster"))
             return try ReportRequest.sequenceParallel(plan: plan, planSource: source, lengths: lengths, cost: cost)
@@ -63,16 +55,7 @@ enum Commands {
                 return try TimelineRequest.batchBalance(plan: try planText(reader), planSource: source, samples: Data(samples.utf8),
                                                         samplesSource: "samples", cost: cost)
             }
-            // The lengths as a lengths file's text (one per line or a JSON array), read as the CLI reads the file.
-            guard let text = try reader.string("lengths") else {
-                throw .badInput("lengths", "required (the sequence lengths the plan was made for), or samples for a batch-balance plan")
-            }
-            let lengths: [Int]
-            do {
-                lengths = try LengthsFile.parse(Data(text.utf8), source: "lengths")
-            } catch {
-                throw .badInput(message: error.description)
-            }
+            let lengths = try planLengths(reader)
             return try TimelineRequest.sequenceParallel(plan: try planText(reader), planSource: source,
                                                         lengths: lengths, cost: cost)
         default:
@@ -158,6 +141,19 @@ enum Commands {
         case "json":
             do { return Data(try comparison.json().utf8) } catch { throw FrontendError(code: .internalFailure, message: "\(error)") }
         default: throw .badInput("--format", value: format, "must be table, markdown, csv or json")
+        }
+    }
+
+    /// `lengths` as a lengths file's text (one per line or a JSON array), read as the CLI reads the file.
+    private static func planLengths(_ reader: OptionsReader) throws(FrontendError) -> [Int] {
+        guard let text = try reader.string("lengths") else {
+            throw .badInput("lengths", "required for a sequence-parallel plan (the lengths it was made for), or samples for "
+                            + "a batch-balance plan")
+        }
+        do {
+            return try LengthsFile.parse(Data(text.utf8), source: "lengths")
+        } catch {
+            throw .badInput(message: error.description)
         }
     }
 

@@ -1,3 +1,4 @@
+import ExecutionPlan
 import Foundation
 
 /// The figures the reports are made of. Each is a titled SVG with axes, units and a legend where colours carry meaning.
@@ -56,6 +57,21 @@ enum Figures {
             svg.text(reference.label, x: x, y: top - 8, anchor: "middle", size: 10, fill: Palette.bound)
         }
         return svg.markup(title: title)
+    }
+
+    /// A plan's step against its baselines: the facts' rows and the bars (sequence parallelism, batch balancing).
+    static func baselineFacts<Body: PlanBody>(_ plan: Plan<Body>) -> [(String, String)] where Body.Cost == StepTime {
+        let step = plan.predicted.cost.stepSeconds
+        return plan.baselines.map { baseline in
+            ("baseline \(baseline.name)", secondsLabel(baseline.cost.stepSeconds) + String(format: " (%.2f× the plan)",
+                                                                                         baseline.cost.stepSeconds / step))
+        }
+    }
+
+    static func planAndBaselines<Body: PlanBody>(_ plan: Plan<Body>) -> String where Body.Cost == StepTime {
+        stepBars(title: "Predicted step time",
+                 items: [("this plan", plan.predicted.cost.stepSeconds, true)] + plan.baselines.map { ($0.name, $0.cost.stepSeconds, false) },
+                 bound: plan.predicted.lowerBoundSeconds)
     }
 
     /// An x axis from 0 to `maximum` at `y`, with round ticks and the unit.

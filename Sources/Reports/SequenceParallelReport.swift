@@ -63,16 +63,11 @@ public enum SequenceParallelReport {
         if let bound = plan.predicted.lowerBoundSeconds {
             facts.append(("lower bound", secondsLabel(bound) + String(format: " (plan within %.1f %%)", (step - bound) / step * 100)))
         }
-        for baseline in plan.baselines {
-            facts.append(("baseline \(baseline.name)", secondsLabel(baseline.cost.stepSeconds)
-                          + String(format: " (%.2f× the plan)", baseline.cost.stepSeconds / step)))
-        }
+        facts += Figures.baselineFacts(plan)
         facts.append(("inputs", plan.inputs.summary))
         document.facts(facts)
         document.heading("Step time")
-        document.figure(Figures.stepBars(title: "Predicted step time",
-                                         items: [("this plan", step, true)] + plan.baselines.map { ($0.name, $0.cost.stepSeconds, false) },
-                                         bound: plan.predicted.lowerBoundSeconds),
+        document.figure(Figures.planAndBaselines(plan),
                         caption: "The plan and each baseline on one scale; the dashed line is a lower bound no plan can beat "
                             + "under the cost model.")
         document.heading("Micro-batches")

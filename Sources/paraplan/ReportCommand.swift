@@ -42,13 +42,7 @@ struct ReportCommand: ParsableCommand {
         }
         switch kind {
         case .sequenceParallel:
-            guard let lengths else { throw CLIError(code: .badInput, message: "--lengths: required for a sequence-parallel plan") }
-            let batch: [Int]
-            do {
-                batch = try LengthsFile.parse(try InputFile.readOrFail(lengths), source: lengths)
-            } catch let error as LengthsFile.ParseError {
-                throw CLIError(code: .badInput, message: error.description)
-            }
+            let batch = try PlanLengths.read(lengths)
             try OutputFile.write(try ReportRequest.sequenceParallel(plans: inputs, lengths: batch, cost: try costSource.source()),
                                  to: output)
         case .batchBalance:

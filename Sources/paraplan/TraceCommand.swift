@@ -33,13 +33,7 @@ struct TraceCommand: ParsableCommand {
         let data = try InputFile.readOrFail(plan)
         switch try TimelineRequest.kind(of: data, source: plan) {
         case .sequenceParallel:
-            guard let lengths else { throw CLIError(code: .badInput, message: "--lengths: required for a sequence-parallel plan") }
-            let batch: [Int]
-            do {
-                batch = try LengthsFile.parse(try InputFile.readOrFail(lengths), source: lengths)
-            } catch let error as LengthsFile.ParseError {
-                throw CLIError(code: .badInput, message: error.description)
-            }
+            let batch = try PlanLengths.read(lengths)
             let trace = try TimelineRequest.sequenceParallel(plan: data, planSource: plan, lengths: batch, cost: try costSource.source())
             try OutputFile.write(trace, to: output)
         case .batchBalance:
@@ -49,6 +43,18 @@ struct TraceCommand: ParsableCommand {
             try OutputFile.write(trace, to: output)
         case let kind:
             throw CLIError(code: .badInput, message: "\(plan): \(kind.withArticle) plan: trace draws sequence-parallel and batch-balance plans so far")
+        }
+    }
+}
+
+/// The lengths a sequence-parallel plan was made for, read as `plan sequence-parallel` reads them (`trace`, `report`).
+enum PlanLengths {
+    static func read(_ path: String?) throws -> [Int] {
+        guard let path else { throw CLIError(code: .badInput, message: "--lengths: required for a sequence-parallel plan") }
+        do {
+            return try LengthsFile.parse(try InputFile.readOrFail(path), source: path)
+        } catch let error as LengthsFile.ParseError {
+            throw CLIError(code: .badInput, message: error.description)
         }
     }
 }
