@@ -32,6 +32,7 @@ example: python-env
 		--origins Examples/moe/origins-64-experts.json --cluster hgx-h800:2 --slots-per-gpu 5 --groups 8 \
 		--output .build/example-experts.json
 	.build/debug/paraplan validate .build/example-experts.json
+	.build/debug/paraplan report .build/example-experts.json --output .build/example-experts-report.html
 	.build/debug/paraplan plan gnn-pipeline --graph Examples/gnn/community-3k.txt --model Examples/gnn/gcnii-16.yaml \
 		--cluster dgx-a100:2 --output .build/example-gnn.json
 	.build/debug/paraplan validate .build/example-gnn.json
