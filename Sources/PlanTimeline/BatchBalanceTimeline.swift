@@ -13,6 +13,13 @@ public enum BatchBalanceTimeline {
                               cost: BatchBalanceCost) throws(TimelineError) -> Data {
         try checkBatch(plan, tokens: tokens, images: images, loadedRanks: loadedRanks)
         let body = plan.body
+        // The digest ties the samples to the plan, not its indices: an edited plan must not index past the batch.
+        let samples = body.ranks.flatMap { $0.microBatches.flatMap { $0 } }
+        let imageRefs = (body.encoder ?? []).flatMap(\.images)
+        if let bad = samples.first(where: { $0 < 0 || $0 >= tokens.count }) ?? imageRefs.first(where: {
+            $0.sample < 0 || $0.sample >= tokens.count || $0.image < 0 || $0.image >= images[$0.sample].count })?.sample {
+            throw TimelineError("plan: sample \(bad) (or one of its images) is not in the batch of \(tokens.count) samples")
+        }
         func llm(_ sample: Int) -> Double { cost.llm.seconds(Double(tokens[sample])) }
         func encode(_ sample: Int, _ image: Int) -> Double { cost.encoder?.seconds(Double(images[sample][image])) ?? 0 }
         var trace = ChromeTrace()

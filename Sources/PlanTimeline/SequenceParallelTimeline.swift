@@ -18,6 +18,10 @@ public enum SequenceParallelTimeline {
             throw TimelineError("lengths: not the batch this plan was made for (\(lengths.count) sequences; the plan's input "
                                 + "digest \(plan.inputs.sha256.prefix(12))… differs)")
         }
+        // The digest ties the lengths to the plan, not its indices: an edited plan must not index past the batch.
+        if let bad = body.microBatches.flatMap({ $0.groups.flatMap(\.sequences) }).first(where: { $0 < 0 || $0 >= lengths.count }) {
+            throw TimelineError("plan: sequence \(bad) is not in the batch of \(lengths.count) sequences")
+        }
         let perNode = max(1, min(cost.gpusPerNode, body.gpus))
         let nodes = (body.gpus + perNode - 1) / perNode
         var trace = ChromeTrace()

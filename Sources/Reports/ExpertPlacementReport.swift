@@ -74,7 +74,7 @@ public enum ExpertPlacementReport {
             guard let nodeTokens = layer.nodeTokens else {
                 throw ReportError("--loads: required (the plan was made without origins, so it does not carry its loads)")
             }
-            derived.append((0..<body.experts).map { e in nodeTokens.reduce(0) { $0 + $1[e] } })
+            derived.append((0..<body.experts).map { e in nodeTokens.reduce(0) { $0 + (e < $1.count ? $1[e] : 0) } })
         }
         return derived
     }
@@ -142,8 +142,8 @@ public enum ExpertPlacementReport {
         var replicaNode: [[Int]] = Array(repeating: [], count: nodeTokens.first?.count ?? 0)
         for (gpu, experts) in layer.gpus.enumerated() { for expert in experts { replicaNode[expert].append(gpu / gpusPerNode) } }
         var matrix = [[Double]](repeating: [Double](repeating: 0, count: nodes), count: nodes)
-        for from in 0..<nodes {
-            for (expert, pairs) in dispatch[from].enumerated() {
+        for from in 0..<min(nodes, dispatch.count) {
+            for (expert, pairs) in dispatch[from].enumerated() where expert < nodeTokens[from].count {
                 for pair in pairs where pair.count == 2 {
                     let replica = Int(pair[0])
                     guard expert < replicaNode.count, replica >= 0, replica < replicaNode[expert].count else { continue }

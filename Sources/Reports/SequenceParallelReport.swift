@@ -53,6 +53,9 @@ public enum SequenceParallelReport {
         guard let digest = try? InputDigest.of(lengths, summary: ""), digest.sha256 == plan.inputs.sha256 else {
             throw ReportError("lengths: not the batch \(label) was made for (\(lengths.count) sequences)")
         }
+        if let bad = plan.body.microBatches.flatMap({ $0.groups.flatMap(\.sequences) }).first(where: { $0 < 0 || $0 >= lengths.count }) {
+            throw ReportError("\(label): sequence \(bad) is not in the batch of \(lengths.count) sequences")
+        }
     }
 
     private static func report(_ plan: Plan<SequenceParallelPlan>, lengths: [Int], cost: SequenceParallelCost) throws(ReportError) -> String {

@@ -72,6 +72,13 @@ extension WhatIfAnalysis {
                            operation.kind, operation.chunk)] = Int(member)
             }
             let assignment = try planned[step].get()
+            // A balancer passed in by a caller must hand back every unit once.
+            let given = assignment.flatMap { $0 }
+            guard given.count == stepUnits.units.count, Set(given).count == given.count,
+                  given.allSatisfy({ $0 >= 0 && $0 < stepUnits.units.count }) else {
+                throw TraceError("micro-batch rebalancing, step \(model.steps[step].step): the balancer must return each of the "
+                                 + "\(stepUnits.units.count) micro-batches once")
+            }
             // Where each micro-batch slot's compute now comes from.
             var source: [Int: (rank: Int, microBatch: Int)] = [:]
             for rank in 0..<min(ranks, assignment.count) {

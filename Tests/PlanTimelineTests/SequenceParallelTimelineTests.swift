@@ -83,6 +83,10 @@ import Testing
         #expect(throws: TimelineError.self) {
             try SequenceParallelTimeline.render(plan, lengths: batch.lengths, cost: SequenceParallelCost.flexSPGPT7B(gpus: 32))
         }
+        // An edited plan (same digest) that names a sequence outside the batch is refused, not indexed.
+        var edited = plan
+        edited.body.microBatches[0].groups[0].sequences[0] = batch.lengths.count + 5
+        #expect(throws: TimelineError.self) { try SequenceParallelTimeline.render(edited, lengths: batch.lengths, cost: cost) }
         var slower = cost
         slower.alpha2 *= 1.5
         do {

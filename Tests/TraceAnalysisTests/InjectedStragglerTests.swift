@@ -146,6 +146,9 @@ import TraceAnalysis
         #expect(rebalanced.movedMicroBatches > 0)
         #expect(rebalanced.remedy.speedUp > 1.05)
         #expect(rebalanced.remedy.speedUp <= report.remedies.balancedBatches.speedUp * 1.01)
+        // A balancer that loses a micro-batch leaves the remedy out (no crash, no wrong figure).
+        let lossy: MicroBatchBalancer = { weights, _, ranks in (0..<ranks).map { $0 == 0 ? Array(1..<weights.count) : [] } }
+        #expect(try analysis.report(balancer: lossy).remedies.rebalancedMicroBatches == nil)
         // Without a balancer (the library alone) there is no such remedy.
         #expect(try analysis.report().remedies.rebalancedMicroBatches == nil)
     }
