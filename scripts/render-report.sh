@@ -23,7 +23,7 @@ $bin estimate --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:
     --global-batch 64 --seq-len 4096 --sequence-parallel --report .build/report-estimate.html >/dev/null
 $bin plan expert-placement --loads Examples/moe/loads-64-experts.json --origins Examples/moe/origins-64-experts.json \
     --cluster hgx-h800:2 --slots-per-gpu 5 --groups 8 --output .build/report-ep-plan.json >/dev/null
-$bin report .build/report-ep-plan.json --output .build/report-expert-placement.html
+$bin report .build/report-ep-plan.json --groups 8 --output .build/report-expert-placement.html
 $bin layouts --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:2 --global-batch 64 --seq-len 4096 --top 5 \
     --report .build/report-layouts.html >/dev/null
 $bin whatif --trace Examples/traces/trace-ST.csv --meta Examples/traces/meta-ST.yaml --layers 32 \

@@ -163,3 +163,22 @@ public struct ExpertPlacementPlanner: Sendable {
         if !condition { throw ExpertPlacementError(field: field(), value: "\(value())", reason: reason()) }
     }
 }
+
+extension ExpertPlacementPlanner {
+    /// Each GPU's tokens in one layer under EPLB's placements (the baselines, each replica an equal share, as EPLB
+    /// assumes): global, and hierarchical when the planner has expert groups that divide over the nodes. For reports.
+    public func baselineGPUTokens(layer weights: [Double]) -> [(name: String, tokens: [Double])] {
+        guard !weights.isEmpty, topology.slots >= weights.count else { return [] }
+        var result: [(name: String, tokens: [Double])] = []
+        func tokens(_ physicalToLogical: [Int]) -> [Double] {
+            LayerPlacement.equalShares(ReplicaPlacement.fromPhysical(physicalToLogical, topology: topology), experts: weights.count)
+                .loads(weights)
+        }
+        if let groups = options.groups, groups % topology.nodes == 0, weights.count % groups == 0 {
+            let layer = EPLB.hierarchical(weights: weights, slots: topology.slots, groups: groups, nodes: topology.nodes, gpus: topology.gpus)
+            result.append(("eplb-hierarchical", tokens(layer.physicalToLogical)))
+        }
+        result.append(("eplb-global", tokens(EPLB.global(weights: weights, slots: topology.slots, gpus: topology.gpus).physicalToLogical)))
+        return result
+    }
+}

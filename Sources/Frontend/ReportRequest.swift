@@ -40,7 +40,8 @@ public enum ReportRequest {
     public static func whatIf(_ report: WhatIfReport) -> Data { Data(WhatIfHTMLReport.html(report).utf8) }
 
     /// An expert-placement plan's report; `loads` (the loads file's contents) unless the plan carries its node tokens.
-    public static func expertPlacement(plan data: Data, planSource: String, loads: Data?, loadsSource: String) throws(FrontendError) -> Data {
+    public static func expertPlacement(plan data: Data, planSource: String, loads: Data?, loadsSource: String,
+                                       groups: Int? = nil) throws(FrontendError) -> Data {
         let plan: Plan<ExpertPlacementPlan> = try TimelineRequest.decoded(data, source: planSource)
         var matrix: [[Double]]?
         if let loads {
@@ -50,8 +51,20 @@ public enum ReportRequest {
                 throw .badInput(message: error.description)
             }
         }
+        // EPLB's placements of a layer, for its per-GPU comparison; the plan's topology, and `groups` for the
+        // hierarchical policy.
+        let body = plan.body
+        let nodes = body.layers.first.map { $0.gpus.count / max(body.gpusPerNode, 1) } ?? 0
+        let baselines = { (weights: [Double]) -> [(name: String, tokens: [Double])] in
+            let cost = ExpertCost(secondsPerToken: body.secondsPerToken, bytesPerToken: body.bytesPerToken ?? 0, expertBytes: 1,
+                                  moeLayers: body.layers.count, experts: body.experts, gpuMemoryBytes: .infinity, source: "plan")
+            guard let planner = try? ExpertPlacementPlanner(
+                cost: cost, topology: ExpertTopology(nodes: nodes, gpusPerNode: body.gpusPerNode, slotsPerGPU: body.slotsPerGPU),
+                options: .init(groups: groups)) else { return [] }
+            return planner.baselineGPUTokens(layer: weights)
+        }
         do {
-            return Data(try ExpertPlacementReport.html(plan, loads: matrix).utf8)
+            return Data(try ExpertPlacementReport.html(plan, loads: matrix, baselines: baselines).utf8)
         } catch {
             throw .badInput(message: error.message)
         }

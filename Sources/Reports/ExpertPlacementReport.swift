@@ -6,8 +6,10 @@ import Foundation
 /// each node sends each node.
 public enum ExpertPlacementReport {
     /// `loads[l][e]`: the tokens routed to each expert, as the plan was made from (derived from the plan's node tokens
-    /// when it has them); checked against every layer's maximum load.
-    public static func html(_ plan: Plan<ExpertPlacementPlan>, loads given: [[Double]]?) throws(ReportError) -> String {
+    /// when it has them); checked against every layer's maximum load. `baselines` gives each GPU's tokens under the
+    /// baselines' placements for one layer's loads (the Frontend passes EPLB's; the report itself places nothing).
+    public static func html(_ plan: Plan<ExpertPlacementPlan>, loads given: [[Double]]?,
+                            baselines: (([Double]) -> [(name: String, tokens: [Double])])? = nil) throws(ReportError) -> String {
         let body = plan.body
         let loads = try self.loads(plan, given: given)
         let gpus = body.layers.first?.gpus.count ?? 0
@@ -46,9 +48,12 @@ public enum ExpertPlacementReport {
         let worst = body.layers.indices.max { body.layers[$0].maxLoad / max(body.layers[$0].meanLoad, 1e-12)
             < body.layers[$1].maxLoad / max(body.layers[$1].meanLoad, 1e-12) } ?? 0
         document.heading("The most imbalanced layer (\(worst))")
-        document.figure(gpuFigure(gpuLoads[worst], mean: body.layers[worst].meanLoad, layer: worst, gpusPerNode: body.gpusPerNode),
-                        caption: "Tokens each GPU computes in layer \(worst); the dashed line is the mean. The layer waits for "
-                            + "the highest bar.")
+        let compared = baselines?(loads[worst]).filter { $0.tokens.count == gpuLoads[worst].count } ?? []
+        let series = compared.isEmpty ? "" : ", under the plan (blue) and each EPLB placement (grey, equal shares per replica)"
+        document.figure(gpuFigure(gpuLoads[worst], mean: body.layers[worst].meanLoad, layer: worst, gpusPerNode: body.gpusPerNode,
+                                  baselines: compared),
+                        caption: "Tokens each GPU computes in layer \(worst)\(series); the dashed line is the mean. The layer waits "
+                            + "for the highest bar.")
         document.figure(slotMap(body.layers[worst], weights: loads[worst], layer: worst),
                         caption: "Layer \(worst)'s slots: one cell per GPU (across) and slot (down), coloured by the tokens "
                             + "the replica in it receives (darker is more); the number is the expert.")
@@ -79,19 +84,35 @@ public enum ExpertPlacementReport {
         return derived
     }
 
-    static func gpuFigure(_ loads: [Double], mean: Double, layer: Int, gpusPerNode: Int) -> String {
+    static func gpuFigure(_ loads: [Double], mean: Double, layer: Int, gpusPerNode: Int,
+                          baselines: [(name: String, tokens: [Double])] = []) -> String {
         let left = 60.0, right = 20.0, top = 40.0, width = 720.0, plot = width - left - right, height = 220.0
-        let maximum = max(loads.max() ?? 0, mean, 1e-12)
-        let barWidth = plot / Double(max(loads.count, 1))
+        let maximum = max(loads.max() ?? 0, mean, baselines.flatMap(\.tokens).max() ?? 0, 1e-12)
+        let slotWidth = plot / Double(max(loads.count, 1))
+        // The plan's bar, then each baseline's, side by side in each GPU's slot.
+        let barWidth = slotWidth / Double(1 + baselines.count)
         let title = "Tokens per GPU, layer \(layer)"
         var svg = SVG(width: width, height: height + 50)
         svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
         for (gpu, tokens) in loads.enumerated() {
             let h = tokens / maximum * (height - top)
-            svg.rect(x: left + Double(gpu) * barWidth, y: height - h, width: max(1, barWidth - 1), height: h,
+            svg.rect(x: left + Double(gpu) * slotWidth, y: height - h, width: max(1, barWidth - 1), height: h,
                      fill: Palette.colour((gpu / max(gpusPerNode, 1)) % 2 == 0 ? 0 : 4), className: "gpu",
                      tooltip: "GPU \(gpu) (node \(gpu / max(gpusPerNode, 1))): " + String(format: "%.0f tokens", tokens),
                      data: [("tokens", "\(tokens)"), ("gpu", "\(gpu)")])
+        }
+        for (series, baseline) in baselines.enumerated() {
+            for (gpu, tokens) in baseline.tokens.enumerated() {
+                let h = tokens / maximum * (height - top)
+                svg.rect(x: left + Double(gpu) * slotWidth + Double(series + 1) * barWidth, y: height - h, width: max(1, barWidth - 1),
+                         height: h, fill: series == 0 ? "#9E9E9E" : "#C8C8C8", className: "baseline-gpu",
+                         tooltip: "\(baseline.name), GPU \(gpu): " + String(format: "%.0f tokens", tokens),
+                         data: [("tokens", "\(tokens)"), ("gpu", "\(gpu)"), ("baseline", baseline.name)])
+            }
+        }
+        if !baselines.isEmpty {
+            Figures.legend(&svg, entries: [("this plan", Palette.colour(0))]
+                + baselines.enumerated().map { ($0.element.name, $0.offset == 0 ? "#9E9E9E" : "#C8C8C8") }, x: left + 200, y: 18)
         }
         let meanY = height - mean / maximum * (height - top)
         svg.line(x1: left, y1: meanY, x2: left + plot, y2: meanY, stroke: Palette.bound, width: 1.5, dashed: true, className: "mean",

@@ -22,6 +22,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The expert loads an expert-placement plan was made from (needed unless it was planned with --origins).")
     var loads: String?
 
+    @Option(parsing: .unconditional, help: "With an expert-placement plan: its expert groups, to draw EPLB's hierarchical placement too.")
+    var groups: Int?
+
     @OptionGroup var costSource: ProfileOrModelOptions
 
     @Option(help: "Where to write the HTML (- for standard output).")
@@ -53,7 +56,7 @@ struct ReportCommand: ParsableCommand {
             }
             try OutputFile.write(try ReportRequest.expertPlacement(plan: inputs[0].data, planSource: inputs[0].label,
                                                                   loads: try loads.map { path throws in try InputFile.readOrFail(path) },
-                                                                  loadsSource: loads ?? "loads"), to: output)
+                                                                  loadsSource: loads ?? "loads", groups: groups), to: output)
         default:
             throw CLIError(code: .badInput, message: "\(plans[0]): \(kind.withArticle) plan: report draws sequence-parallel, "
                            + "batch-balance and expert-placement plans so far")

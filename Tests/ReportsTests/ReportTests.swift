@@ -159,14 +159,15 @@ import TraceAnalysis
 
 /// An expert-placement plan's report: per-GPU tokens, slots and the node matrix read back equal the plan's numbers.
 @Suite struct ExpertPlacementReportTests {
+    static let cost = ExpertCost(secondsPerToken: 1e-7, bytesPerToken: 14336, expertBytes: 88e6, moeLayers: 8, experts: 64,
+                                 gpuMemoryBytes: 80e9, source: "test")
+
     /// The example's 8 layers × 64 experts on 2 nodes of 8 GPUs, with origins.
     static func plan() throws -> Plan<ExpertPlacementPlan> {
         let folder = ReportTests.root.appendingPathComponent("Examples/moe")
         let loads = try ExpertLoadsFile.parse(Data(contentsOf: folder.appendingPathComponent("loads-64-experts.json")), source: "loads")
         let origins = try ExpertLoadsFile.parseOrigins(Data(contentsOf: folder.appendingPathComponent("origins-64-experts.json")),
                                                        source: "origins")
-        let cost = ExpertCost(secondsPerToken: 1e-7, bytesPerToken: 14336, expertBytes: 88e6, moeLayers: 8, experts: 64,
-                              gpuMemoryBytes: 80e9, source: "test")
         return try ExpertPlacementPlanner(cost: cost, topology: .init(nodes: 2, gpusPerNode: 8, slotsPerGPU: 5),
                                           options: .init(groups: 8)).plan(loads: loads, origins: origins).executionPlan()
     }
@@ -191,6 +192,17 @@ import TraceAnalysis
         #expect(abs(total - layerTokens) <= 1e-6 * layerTokens)
         #expect(abs(crossing - (layer.interNodeTokens ?? -1)) <= 1e-6 * max(1, crossing))
         #expect(try ReportTests.rects(html, className: "bar").count == 1 + plan.baselines.count)
+        // With EPLB's placements beside the plan: each GPU's tokens under each, every series carrying the layer's tokens.
+        let planner = try ExpertPlacementPlanner(cost: Self.cost, topology: .init(nodes: 2, gpusPerNode: 8, slotsPerGPU: 5),
+                                                 options: .init(groups: 8))
+        let compared = try ExpertPlacementReport.html(plan, loads: nil, baselines: { planner.baselineGPUTokens(layer: $0) })
+        let series = try ReportTests.rects(compared, className: "baseline-gpu")
+        #expect(series.count == 2 * layer.gpus.count)
+        let layerTotal = (layer.nodeTokens ?? []).reduce(0.0) { $0 + $1.reduce(0, +) }
+        for name in ["eplb-hierarchical", "eplb-global"] {
+            let total = try series.filter { $0["data-baseline"] == name }.reduce(0.0) { $0 + (try ReportTests.number($1, "data-tokens")) }
+            #expect(abs(total - layerTotal) <= 1e-6 * layerTotal, "\(name)")
+        }
     }
 
     @Test func loadsAreNeededWithoutOriginsAndChecked() throws {
