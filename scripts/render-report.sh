@@ -28,9 +28,11 @@ $bin layouts --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:2
     --report .build/report-layouts.html >/dev/null
 $bin whatif --trace Examples/traces/trace-ST.csv --meta Examples/traces/meta-ST.yaml --layers 32 \
     --report .build/report-whatif.html >/dev/null
-for name in sequence-parallel batch-balance estimate expert-placement layouts whatif; do
+$bin plan gnn-pipeline --graph Examples/gnn/community-3k.txt --model Examples/gnn/gcnii-16.yaml --cluster dgx-a100:2 \
+    --report .build/report-gnn-pipeline.html >/dev/null 2>&1
+for name in sequence-parallel batch-balance estimate expert-placement layouts whatif gnn-pipeline; do
     case "$name" in sequence-parallel|expert-placement) height=1400 ;; batch-balance) height=880 ;; whatif) height=2300 ;;
-        *) height=760 ;; esac
+        gnn-pipeline) height=1100 ;; *) height=760 ;; esac
     chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=800,"$height" \
         --screenshot="$out/report-$name.png" "file://$PWD/.build/report-$name.html" 2>/dev/null
 done

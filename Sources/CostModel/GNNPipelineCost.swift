@@ -123,6 +123,44 @@ public struct GNNPipelineCost: Sendable {
         return (compute / 3 + overhead + graphComm + boundary, compute * 2 / 3 + overhead + graphComm + boundary)
     }
 
+    /// One chunk's forward or backward on one stage, placed in the lock-step schedule `estimate` prices.
+    public struct ScheduledChunk: Sendable, Equatable {
+        public var stage: Int
+        public var chunk: Int
+        public var forward: Bool
+        public var start: Double
+        public var seconds: Double
+    }
+
+    /// The lock-step schedule of one epoch (the slots `estimate` counts): in the forward pass stage s runs chunk c in
+    /// slot s + c, each slot as long as the slowest stage's forward; the backward pass runs stage s's chunk c in slot
+    /// (S − 1 − s) + c after it; then each stage's ways all-reduce its weights (`allReduceStart`, `allReduceSeconds`).
+    /// Its end is the estimate's epoch.
+    public func schedule(_ layout: Layout) -> (chunks: [ScheduledChunk], allReduceStart: Double, allReduceSeconds: Double) {
+        let s = layout.stages, chunks = layout.chunksPerWay
+        let times = layout.stageLayers.enumerated().map { index, range in
+            stageSeconds(layers: range, stage: index, stages: s, ways: layout.ways, chunksPerWay: chunks, mirrors: layout.mirrors)
+        }
+        let forwardSlot = times.map(\.forward).max() ?? 0, backwardSlot = times.map(\.backward).max() ?? 0
+        let slots = Double(chunks + s - 1)
+        var scheduled: [ScheduledChunk] = []
+        for stage in 0..<s {
+            for chunk in 0..<chunks {
+                scheduled.append(ScheduledChunk(stage: stage, chunk: chunk, forward: true, start: Double(stage + chunk) * forwardSlot,
+                                                seconds: times[stage].forward))
+            }
+        }
+        for stage in 0..<s {
+            for chunk in 0..<chunks {
+                scheduled.append(ScheduledChunk(stage: stage, chunk: chunk, forward: false,
+                                                start: slots * forwardSlot + Double(s - 1 - stage + chunk) * backwardSlot,
+                                                seconds: times[stage].backward))
+            }
+        }
+        let end = slots * (forwardSlot + backwardSlot)
+        return (scheduled, end, estimate(layout).epochSeconds - end)
+    }
+
     /// Per pass, C_w + S − 1 lock-step slots each as long as the slowest stage's chunk (GNNPipe's schedule,
     /// reference §2.2); then the weight all-reduce among each stage's ways.
     public func estimate(_ layout: Layout) -> Estimate {

@@ -1,6 +1,7 @@
 import CostModel
 import ExecutionPlan
 import ExpertPlacement
+import GNNPipeline
 import Foundation
 import Reports
 import TraceAnalysis
@@ -34,6 +35,13 @@ public enum ReportRequest {
     public static func layouts(_ outcome: LayoutsRequest.Outcome) -> Data {
         Data(LayoutSearchReport.html(model: outcome.model, cluster: outcome.cluster, layouts: outcome.search.bestPerSplit,
                                 shown: outcome.shown, usableBytes: outcome.usableGiB * 1_073_741_824, tried: outcome.search.tried).utf8)
+    }
+
+    /// A GNN layout's report, made when planning (`plan gnn-pipeline --report`).
+    public static func gnnPipeline(_ planner: GNNPipelinePlanner, _ result: GNNPipelineResult) -> Data {
+        let cost = GNNPipelineCost(model: planner.model, cluster: planner.cluster, vertices: result.vertices, edges: result.edges)
+        return Data(GNNPipelineReport.html(model: planner.model, cost: cost, layout: result.layout, estimate: result.estimate,
+                                           baselines: result.baselines, lowerBound: result.lowerBoundSeconds).utf8)
     }
 
     /// A what-if analysis' report (`whatif --report`).

@@ -1,6 +1,7 @@
 import CostModel
 import ExecutionPlan
 import Foundation
+import GNNPipeline
 import PlanTimeline
 import BatchBalance
 import SequenceParallel
@@ -42,6 +43,12 @@ public enum TimelineRequest {
         } catch {
             throw .badInput(message: error.message)
         }
+    }
+
+    /// A GNN layout's epoch schedule, made when planning (`plan gnn-pipeline --trace`).
+    public static func gnnPipeline(_ planner: GNNPipelinePlanner, _ result: GNNPipelineResult) -> Data {
+        GNNPipelineTimeline.render(cost: GNNPipelineCost(model: planner.model, cluster: planner.cluster, vertices: result.vertices,
+                                                         edges: result.edges), layout: result.layout)
     }
 
     /// An iteration estimate's pipeline schedule (`estimate --trace`).

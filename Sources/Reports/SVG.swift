@@ -83,5 +83,9 @@ func ticks(upTo maximum: Double, count: Int = 5) -> [Double] {
 }
 
 func secondsLabel(_ value: Double) -> String {
-    value >= 10 ? String(format: "%.1f s", value) : value >= 1 ? String(format: "%.2f s", value) : String(format: "%.3f s", value)
+    if value >= 10 { return String(format: "%.1f s", value) }
+    if value >= 1 { return String(format: "%.2f s", value) }
+    if value >= 0.1 { return String(format: "%.3f s", value) }
+    // Below a tenth of a second, milliseconds keep three significant digits.
+    return String(format: "%.3g ms", value * 1e3)
 }

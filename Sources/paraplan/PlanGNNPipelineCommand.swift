@@ -30,6 +30,12 @@ struct PlanGNNPipelineCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Graph-parallel ways D (dividing the GPU count); searched when absent.")
     var ways: Int?
 
+    @Option(help: "Also write the layout's HTML report: epoch against the baselines, the pipeline schedule, communication volume.")
+    var report: String?
+
+    @Option(help: "Also write the layout's epoch schedule as a Chrome trace for Perfetto.")
+    var trace: String?
+
     @OptionGroup var outputOptions: PlanOutputOptions
 
     /// Above this many vertices the chunk ids go to a side file next to the plan.
@@ -56,6 +62,9 @@ struct PlanGNNPipelineCommand: ParsableCommand {
             throw CLIError.badInput("--graph", "give exactly one of --graph and --graph-stats")
         }
         outputOptions.summary(render(result))
+        // The plan does not carry the mirror counts and layouts compared that these need: they are written now.
+        if let report { try OutputFile.write(ReportRequest.gnnPipeline(planner, result), to: report) }
+        if let trace { try OutputFile.write(TimelineRequest.gnnPipeline(planner, result), to: trace) }
         guard let output = outputOptions.output else { return }
         var sideFile: String?
         if let chunkOf = result.chunkOf, chunkOf.count > Self.inlineChunkLimit {

@@ -62,6 +62,9 @@ import Testing
         #expect(compared.status == 0 && compared.stdout.contains("Batch-balancing plans compared"), "\(compared.stderr)")
         let mixed = try CLIRunner.run(["report", plan, balance, "--output", "-"])
         #expect(mixed.status == 2 && mixed.stderr.contains("a report compares plans of one kind"))
+        let gnn = try CLIRunner.run(["plan", "gnn-pipeline", "--graph", "Examples/gnn/community-3k.txt", "--model",
+                                     "Examples/gnn/gcnii-16.yaml", "--cluster", "dgx-a100:2", "--report", "-"])
+        #expect(gnn.status == 0 && gnn.stdout.contains("Lock-step pipeline schedule"), "\(gnn.stderr)")
         let missing = try CLIRunner.run(["report", plan, "--output", "-"])
         #expect(missing.status == 2 && missing.stderr.contains("--lengths: required"))
         let other = try CLIRunner.run(["report", plan, "--lengths", "Examples/batches/wikipedia-batch0.txt", "--model", "gpt-7b",

@@ -263,3 +263,31 @@ import TraceAnalysis
         #expect(html.contains("Slowdown by worker and step"))
     }
 }
+
+/// A GNN layout's report and its lock-step schedule: the schedule ends at the estimate's epoch, every chunk runs
+/// forward and backward on every stage, and the volume bars carry the estimate's bytes.
+@Suite struct GNNPipelineReportTests {
+    @Test(arguments: [(1, 4, 4), (2, 4, 2), (4, 1, 8), (8, 2, 1)])
+    func scheduleEndsAtTheEpoch(ways: Int, chunksPerWay: Int, stages: Int) throws {
+        let path = ReportTests.root.appendingPathComponent("Examples/gnn/gcnii-16.yaml")
+        let model = try GNNModel.load(data: Data(contentsOf: path), source: path.path)
+        let cost = GNNPipelineCost(model: model, cluster: try Cluster.preset("dgx-a100:2"), vertices: 100_000, edges: 1_500_000)
+        let perStage = model.layers / stages
+        let layout = GNNPipelineCost.Layout(ways: ways, stageLayers: (0..<stages).map { ($0 * perStage)..<(($0 + 1) * perStage) },
+                                            chunksPerWay: chunksPerWay, mirrors: 20_000 * (ways - 1))
+        let estimate = cost.estimate(layout)
+        let schedule = cost.schedule(layout)
+        let end = (schedule.chunks.map { $0.start + $0.seconds }.max() ?? 0)
+        #expect(end <= schedule.allReduceStart * (1 + 1e-12))
+        #expect(abs(schedule.allReduceStart + schedule.allReduceSeconds - estimate.epochSeconds) <= 1e-12 * estimate.epochSeconds)
+        #expect(schedule.chunks.count == 2 * stages * chunksPerWay)
+        let html = GNNPipelineReport.html(model: model, cost: cost, layout: layout, estimate: estimate,
+                                          baselines: [("other", cost.estimate(GNNPipelineCost.Layout(ways: 1, stageLayers: [0..<model.layers],
+                                                                                                     chunksPerWay: 1, mirrors: 0)))],
+                                          lowerBound: estimate.epochSeconds / 2)
+        #expect(try ReportTests.rects(html, className: "forward").count == stages * chunksPerWay)
+        #expect(try ReportTests.rects(html, className: "backward").count == stages * chunksPerWay)
+        let volume = try ReportTests.rects(html, className: "volume").prefix(3).reduce(0.0) { $0 + (try ReportTests.number($1, "data-bytes")) }
+        #expect(abs(volume - estimate.communicationBytes) <= 1e-9 * max(1, estimate.communicationBytes))
+    }
+}
