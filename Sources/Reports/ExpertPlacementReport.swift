@@ -47,20 +47,30 @@ public enum ExpertPlacementReport {
                             + "(placed by DeepSeek's algorithm, scored by the same cost); the dashed line is a lower bound.")
         let worst = body.layers.indices.max { body.layers[$0].maxLoad / max(body.layers[$0].meanLoad, 1e-12)
             < body.layers[$1].maxLoad / max(body.layers[$1].meanLoad, 1e-12) } ?? 0
-        document.heading("The most imbalanced layer (\(worst))")
-        let compared = baselines?(loads[worst]).filter { $0.tokens.count == gpuLoads[worst].count } ?? []
-        let series = compared.isEmpty ? "" : ", under the plan (blue) and each EPLB placement (grey, equal shares per replica)"
-        document.figure(gpuFigure(gpuLoads[worst], mean: body.layers[worst].meanLoad, layer: worst, gpusPerNode: body.gpusPerNode,
-                                  baselines: compared),
-                        caption: "Tokens each GPU computes in layer \(worst)\(series); the dashed line is the mean. The layer waits "
-                            + "for the highest bar.")
-        document.figure(slotMap(body.layers[worst], weights: loads[worst], layer: worst),
-                        caption: "Layer \(worst)'s slots: one cell per GPU (across) and slot (down), coloured by the tokens "
-                            + "the replica in it receives (darker is more); the number is the expert.")
-        if let nodeTokens = body.layers[worst].nodeTokens, let dispatch = body.layers[worst].dispatch {
-            document.figure(nodeMatrix(body.layers[worst], nodeTokens: nodeTokens, dispatch: dispatch, layer: worst),
-                            caption: "Tokens node i (row) sends node j (column) in layer \(worst) when every node follows the "
-                                + "plan's dispatch; off the diagonal is inter-node traffic.")
+        // Every layer has its section; the reader jumps to one through the links, the most imbalanced first.
+        let order = [worst] + body.layers.indices.filter { $0 != worst }
+        document.links("Layers:", order.map { ($0 == worst ? "\($0) (most imbalanced)" : "\($0)", "layer-\($0)") })
+        let total = gpuLoads.reduce([Double](repeating: 0, count: gpus)) { sum, layer in zip(sum, layer).map { $0 + $1 } }
+        document.heading("All layers")
+        document.figure(gpuFigure(total, mean: body.layers.reduce(0) { $0 + $1.meanLoad }, layer: nil, gpusPerNode: body.gpusPerNode),
+                        caption: "Tokens each GPU computes over all layers; the dashed line is the mean. Layers run one after "
+                            + "another, so each waits for its own busiest GPU: the per-layer figures below say which.")
+        for layer in order {
+            document.heading(layer == worst ? "Layer \(layer), the most imbalanced" : "Layer \(layer)", anchor: "layer-\(layer)")
+            let compared = baselines?(loads[layer]).filter { $0.tokens.count == gpuLoads[layer].count } ?? []
+            let series = compared.isEmpty ? "" : ", under the plan (blue) and each EPLB placement (grey, equal shares per replica)"
+            document.figure(gpuFigure(gpuLoads[layer], mean: body.layers[layer].meanLoad, layer: layer, gpusPerNode: body.gpusPerNode,
+                                      baselines: compared),
+                            caption: "Tokens each GPU computes in layer \(layer)\(series); the dashed line is the mean. The layer "
+                                + "waits for the highest bar.")
+            document.figure(slotMap(body.layers[layer], weights: loads[layer], layer: layer),
+                            caption: "Layer \(layer)'s slots: one cell per GPU (across) and slot (down), coloured by the tokens "
+                                + "the replica in it receives (darker is more); the number is the expert.")
+            if let nodeTokens = body.layers[layer].nodeTokens, let dispatch = body.layers[layer].dispatch {
+                document.figure(nodeMatrix(body.layers[layer], nodeTokens: nodeTokens, dispatch: dispatch, layer: layer),
+                                caption: "Tokens node i (row) sends node j (column) in layer \(layer) when every node follows "
+                                    + "the plan's dispatch; off the diagonal is inter-node traffic.")
+            }
         }
         return document.markup
     }
@@ -84,14 +94,15 @@ public enum ExpertPlacementReport {
         return derived
     }
 
-    static func gpuFigure(_ loads: [Double], mean: Double, layer: Int, gpusPerNode: Int,
+    /// `layer` nil: the sum over layers.
+    static func gpuFigure(_ loads: [Double], mean: Double, layer: Int?, gpusPerNode: Int,
                           baselines: [(name: String, tokens: [Double])] = []) -> String {
         let left = 60.0, right = 20.0, top = 40.0, width = 720.0, plot = width - left - right, height = 220.0
         let maximum = max(loads.max() ?? 0, mean, baselines.flatMap(\.tokens).max() ?? 0, 1e-12)
         let slotWidth = plot / Double(max(loads.count, 1))
         // The plan's bar, then each baseline's, side by side in each GPU's slot.
         let barWidth = slotWidth / Double(1 + baselines.count)
-        let title = "Tokens per GPU, layer \(layer)"
+        let title = layer.map { "Tokens per GPU, layer \($0)" } ?? "Tokens per GPU, all layers"
         var svg = SVG(width: width, height: height + 50)
         svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
         for (gpu, tokens) in loads.enumerated() {
@@ -99,7 +110,7 @@ public enum ExpertPlacementReport {
             svg.rect(x: left + Double(gpu) * slotWidth, y: height - h, width: max(1, barWidth - 1), height: h,
                      fill: Palette.colour((gpu / max(gpusPerNode, 1)) % 2 == 0 ? 0 : 4), className: "gpu",
                      tooltip: "GPU \(gpu) (node \(gpu / max(gpusPerNode, 1))): " + String(format: "%.0f tokens", tokens),
-                     data: [("tokens", "\(tokens)"), ("gpu", "\(gpu)")])
+                     data: [("tokens", "\(tokens)"), ("gpu", "\(gpu)"), ("layer", layer.map(String.init) ?? "all")])
         }
         for (series, baseline) in baselines.enumerated() {
             for (gpu, tokens) in baseline.tokens.enumerated() {
@@ -107,7 +118,8 @@ public enum ExpertPlacementReport {
                 svg.rect(x: left + Double(gpu) * slotWidth + Double(series + 1) * barWidth, y: height - h, width: max(1, barWidth - 1),
                          height: h, fill: series == 0 ? "#9E9E9E" : "#C8C8C8", className: "baseline-gpu",
                          tooltip: "\(baseline.name), GPU \(gpu): " + String(format: "%.0f tokens", tokens),
-                         data: [("tokens", "\(tokens)"), ("gpu", "\(gpu)"), ("baseline", baseline.name)])
+                         data: [("tokens", "\(tokens)"), ("gpu", "\(gpu)"), ("baseline", baseline.name),
+                                ("layer", layer.map(String.init) ?? "all")])
             }
         }
         if !baselines.isEmpty {
@@ -144,7 +156,7 @@ public enum ExpertPlacementReport {
                 let fill = String(format: "#%02X%02X%02X", min(255, shade), min(255, shade + 20), 255)
                 svg.rect(x: left + Double(gpu) * cell, y: top + Double(slot) * cell, width: cell - 1, height: cell - 1, fill: fill,
                          className: "slot", tooltip: "GPU \(gpu) slot \(slot): expert \(expert), " + String(format: "%.0f tokens", value),
-                         data: [("expert", "\(expert)"), ("tokens", "\(value)")])
+                         data: [("expert", "\(expert)"), ("tokens", "\(value)"), ("layer", "\(index)")])
                 if cell >= 16 {
                     svg.text("\(expert)", x: left + (Double(gpu) + 0.5) * cell, y: top + (Double(slot) + 0.65) * cell, anchor: "middle",
                              size: min(10, cell / 2.2), fill: value / maximum > 0.5 ? "#FFFFFF" : "#222")
@@ -187,7 +199,7 @@ public enum ExpertPlacementReport {
                          fill: from == to ? String(format: "#%02X%02X%02X", shade, 255, shade)
                             : String(format: "#%02X%02X%02X", 255, shade, shade),
                          className: "traffic", tooltip: "node \(from) → node \(to): " + String(format: "%.0f tokens", value),
-                         data: [("from", "\(from)"), ("to", "\(to)"), ("tokens", "\(value)")])
+                         data: [("from", "\(from)"), ("to", "\(to)"), ("tokens", "\(value)"), ("layer", "\(index)")])
                 if cell >= 30 {
                     svg.text(String(format: "%.0f", value), x: left + (Double(to) + 0.5) * cell, y: top + (Double(from) + 0.6) * cell,
                              anchor: "middle", size: 9)

@@ -8,7 +8,17 @@ struct HTMLDocument {
 
     init(title: String) { self.title = title }
 
-    mutating func heading(_ text: String, level: Int = 2) { body.append("<h\(level)>\(escaped(text))</h\(level)>") }
+    /// A heading; with `anchor`, a link target (`#anchor`) a reader can jump to.
+    mutating func heading(_ text: String, level: Int = 2, anchor: String? = nil) {
+        let id = anchor.map { " id=\"\(escaped($0))\"" } ?? ""
+        body.append("<h\(level)\(id)>\(escaped(text))</h\(level)>")
+    }
+
+    /// A line of links to anchors in the page.
+    mutating func links(_ label: String, _ targets: [(text: String, anchor: String)]) {
+        let items = targets.map { "<a href=\"#\(escaped($0.anchor))\">\(escaped($0.text))</a>" }.joined(separator: " · ")
+        body.append("<p class=\"links\">\(escaped(label)) \(items)</p>")
+    }
 
     mutating func paragraph(_ text: String) { body.append("<p>\(escaped(text))</p>") }
 
@@ -40,6 +50,7 @@ struct HTMLDocument {
         figure { margin: 16px 0; page-break-inside: avoid; }
         figure svg { max-width: 100%; height: auto; }
         figcaption { font-size: 12px; color: #444; margin-top: 4px; }
+        p.links { font-size: 13px; } p.links a { color: #0072B2; }
         svg text { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; }
         @media print { body { margin: 0; } }
         </style>

@@ -179,13 +179,20 @@ import TraceAnalysis
         let worst = body.layers.indices.max { body.layers[$0].maxLoad / body.layers[$0].meanLoad
             < body.layers[$1].maxLoad / body.layers[$1].meanLoad } ?? 0
         let layer = body.layers[worst]
-        let gpus = try ReportTests.rects(html, className: "gpu")
+        let gpus = try ReportTests.rects(html, className: "gpu").filter { $0["data-layer"] == "\(worst)" }
         #expect(gpus.count == layer.gpus.count)
+        // Every layer has its figures, and the sum over layers carries every token of the step.
+        #expect(try ReportTests.rects(html, className: "gpu").count == (body.layers.count + 1) * layer.gpus.count)
+        let all = try ReportTests.rects(html, className: "gpu").filter { $0["data-layer"] == "all" }
+        let stepTokens = body.layers.reduce(0.0) { $0 + ($1.nodeTokens ?? []).reduce(0.0) { $0 + $1.reduce(0, +) } }
+        #expect(abs(try all.reduce(0.0) { $0 + (try ReportTests.number($1, "data-tokens")) } - stepTokens) <= 1e-6 * stepTokens)
+        #expect(html.contains("href=\"#layer-\(worst)\"") && html.contains("id=\"layer-\(worst)\""))
         let tokens = try gpus.map { try ReportTests.number($0, "data-tokens") }
         #expect(abs((tokens.max() ?? 0) - layer.maxLoad) <= 1e-6 * layer.maxLoad)
-        #expect(try ReportTests.rects(html, className: "slot").count == layer.gpus.reduce(0) { $0 + $1.count })
+        #expect(try ReportTests.rects(html, className: "slot").filter { $0["data-layer"] == "\(worst)" }.count
+                == layer.gpus.reduce(0) { $0 + $1.count })
         // The node matrix carries every token of the layer, and off its diagonal exactly the inter-node tokens.
-        let cells = try ReportTests.rects(html, className: "traffic")
+        let cells = try ReportTests.rects(html, className: "traffic").filter { $0["data-layer"] == "\(worst)" }
         let total = try cells.reduce(0.0) { $0 + (try ReportTests.number($1, "data-tokens")) }
         let crossing = try cells.filter { $0["data-from"] != $0["data-to"] }.reduce(0.0) { $0 + (try ReportTests.number($1, "data-tokens")) }
         let layerTokens = (layer.nodeTokens ?? []).reduce(0.0) { $0 + $1.reduce(0, +) }
@@ -196,7 +203,7 @@ import TraceAnalysis
         let planner = try ExpertPlacementPlanner(cost: Self.cost, topology: .init(nodes: 2, gpusPerNode: 8, slotsPerGPU: 5),
                                                  options: .init(groups: 8))
         let compared = try ExpertPlacementReport.html(plan, loads: nil, baselines: { planner.baselineGPUTokens(layer: $0) })
-        let series = try ReportTests.rects(compared, className: "baseline-gpu")
+        let series = try ReportTests.rects(compared, className: "baseline-gpu").filter { $0["data-layer"] == "\(worst)" }
         #expect(series.count == 2 * layer.gpus.count)
         let layerTotal = (layer.nodeTokens ?? []).reduce(0.0) { $0 + $1.reduce(0, +) }
         for name in ["eplb-hierarchical", "eplb-global"] {

@@ -81,7 +81,7 @@ def test_expert_placement_report_reads_its_loads(cli: Path, tmp_path: Path) -> N
     with pytest.raises(paraplan.InputError, match="--loads: required"):
         paraplan.report(plan)
     html = paraplan.report(plan, loads=loads)
-    assert html.count('class="gpu"') == 16
+    assert html.count('class="gpu"') == 16 * (len(loads) + 1)  # every layer, and all layers together
     plan_file = tmp_path / "plan.json"
     plan_file.write_text(plan.to_json())
     done = run_cli(cli, "report", str(plan_file), "--loads", str(EXAMPLES / "moe" / "loads-64-experts.json"), "--output", "-")
