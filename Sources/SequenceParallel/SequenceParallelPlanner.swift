@@ -96,7 +96,8 @@ public struct SequenceParallelPlanner: Sendable {
             baselines.figures.append(("speed-blind", Baselines.seconds(blind.step, on: speeds, cost: cost)))
         }
         // The best homogeneous step is a candidate too (placed on the ranks): mixing degrees must never lose to it.
-        let homogeneous = baselines.bestStep.map { step in step.map { builder.finish($0.groups, limit: $0.seconds - cost.beta1) } }
+        let homogeneous = speeds == nil ? baselines.bestStep
+            : baselines.bestStep.map { step in step.map { builder.finish($0.groups, limit: $0.seconds - cost.beta1) } }
         var candidates = [found?.step, homogeneous, blindStep].compactMap { $0 }
         if let speeds, let aside = Self.withoutSlowRanks(cost, speeds: speeds, lengths: values) {
             // Planning around the slow ranks: the step built as if they were not there, placed on the rest.
