@@ -154,7 +154,10 @@ struct Problem {
     /// between the phases synchronises them even when no image moves), it waits for the slowest rank of each.
     func baselineSeconds(_ contents: [[Int]]) -> Double {
         if options.syncEveryPhase || options.separateEncoder && options.keepEncoderPhase && !images.isEmpty { return phaseMaxima(contents) }
-        return rankSeconds(contents, weights.indices.map { llmWeights[$0] + encoderWeights[$0] }).max() ?? 0
+        // Added sample by sample, LLM then encoder, as before speeds existed: the same figures to the last bit.
+        return contents.enumerated().map { rank, items in
+            items.reduce(0) { $0 + llmWeights[$1] + encoderWeights[$1] } / speeds[rank]
+        }.max() ?? 0
     }
 
     /// The slowest LLM rank plus the slowest encoder rank, images encoded where their samples are.
