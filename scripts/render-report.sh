@@ -17,8 +17,9 @@ $bin plan sequence-parallel --lengths Examples/batches/wikipedia-batch0.txt --pr
 $bin report .build/report-sp-plan.json --lengths Examples/batches/wikipedia-batch0.txt \
     --profile Examples/profiles/flexsp-gpt7b.yaml --output .build/report-sequence-parallel.html
 $bin plan batch-balance --samples Examples/samples/multimodal-256.jsonl --ranks 8 --profile Examples/profiles/batch-balance-7b.yaml \
-    --phases encoder,llm --keep-encoder-phase --output .build/report-bb-plan.json >/dev/null
-$bin report .build/report-bb-plan.json --output .build/report-batch-balance.html
+    --micro-batches 4 --phases encoder,llm --keep-encoder-phase --output .build/report-bb-plan.json >/dev/null
+$bin report .build/report-bb-plan.json --samples Examples/samples/multimodal-256.jsonl \
+    --profile Examples/profiles/batch-balance-7b.yaml --output .build/report-batch-balance.html
 $bin estimate --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:4 --tp 2 --pp 4 --interleave 2 \
     --global-batch 64 --seq-len 4096 --sequence-parallel --report .build/report-estimate.html >/dev/null
 $bin plan expert-placement --loads Examples/moe/loads-64-experts.json --origins Examples/moe/origins-64-experts.json \

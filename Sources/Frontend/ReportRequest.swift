@@ -1,5 +1,6 @@
 import CostModel
 import ExecutionPlan
+import BatchBalance
 import ExpertPlacement
 import GNNPipeline
 import Foundation
@@ -73,6 +74,42 @@ public enum ReportRequest {
         }
         do {
             return Data(try ExpertPlacementReport.html(plan, loads: matrix, baselines: baselines).utf8)
+        } catch {
+            throw .badInput(message: error.message)
+        }
+    }
+
+    /// A batch-balancing plan's report with its micro-batches drawn, from the samples and cost it was planned with.
+    public static func batchBalance(plan data: Data, planSource: String, samples: Data, samplesSource: String,
+                                    cost source: PlannerCostSource) throws(FrontendError) -> Data {
+        let plan: Plan<BatchBalancePlan> = try TimelineRequest.decoded(data, source: planSource)
+        let batch: [Sample]
+        do {
+            batch = try SamplesFile.parse(samples, source: samplesSource)
+        } catch {
+            throw .badInput(message: error.description)
+        }
+        let cost = try source.resolve(
+            load: { (data, path) throws(CostModelError) in try BatchBalanceCost.load(data: data, source: path) },
+            derive: { (model, cluster) throws(CostModelError) in try BatchBalanceCost.derive(model: model, cluster: cluster) })
+        // A sample's LLM work, with its images' encoder work when the plan has no encoder phase of its own.
+        let withImages = plan.body.encoder == nil
+        var seconds: [[Double]] = []
+        for rank in plan.body.ranks {
+            var perMicroBatch: [Double] = []
+            for microBatch in rank.microBatches {
+                guard microBatch.allSatisfy({ $0 >= 0 && $0 < batch.count }) else {
+                    throw .badInput(samplesSource, "not the batch \(planSource) was made for (\(batch.count) samples)")
+                }
+                perMicroBatch.append(microBatch.reduce(0.0) { total, sample in
+                    total + cost.llm.seconds(Double(batch[sample].tokens))
+                        + (withImages ? batch[sample].images.reduce(0.0) { $0 + (cost.encoder?.seconds(Double($1)) ?? 0) } : 0)
+                })
+            }
+            seconds.append(perMicroBatch)
+        }
+        do {
+            return Data(try BatchBalanceReport.html(plan, microBatchSeconds: seconds).utf8)
         } catch {
             throw .badInput(message: error.message)
         }

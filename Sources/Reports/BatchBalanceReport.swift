@@ -4,7 +4,26 @@ import Foundation
 /// The report of a batch-balancing plan (docs/reports.md §Batch balancing): its step against its baselines and
 /// bound, each rank's encoder and LLM time as stacked bars, and what moves.
 public enum BatchBalanceReport {
-    public static func html(_ plan: Plan<BatchBalancePlan>) -> String {
+    /// `microBatchSeconds[r][k]`, when the samples and cost are known: rank r's k-th micro-batch, drawn as a segment of
+    /// its bar (checked to add up to the rank's prediction).
+    public static func html(_ plan: Plan<BatchBalancePlan>, microBatchSeconds: [[Double]]? = nil) throws(ReportError) -> String {
+        if let microBatchSeconds {
+            guard microBatchSeconds.count == plan.body.ranks.count else {
+                throw ReportError("samples: \(microBatchSeconds.count) ranks priced, the plan has \(plan.body.ranks.count)")
+            }
+            for (rank, seconds) in zip(plan.body.ranks, microBatchSeconds) {
+                let total = seconds.reduce(0, +)
+                guard seconds.count == rank.microBatches.count, abs(total - rank.predictedSeconds) <= 1e-9 * max(1, rank.predictedSeconds) else {
+                    throw ReportError(String(format: "profile: rank %d's micro-batches take %.6f s here, but the plan predicts %.6f s "
+                                             + "(planned with another profile, or with speed factors?)", rank.rank, total,
+                                             rank.predictedSeconds))
+                }
+            }
+        }
+        return report(plan, microBatchSeconds: microBatchSeconds)
+    }
+
+    private static func report(_ plan: Plan<BatchBalancePlan>, microBatchSeconds: [[Double]]?) -> String {
         let body = plan.body
         let step = plan.predicted.cost.stepSeconds
         let samples = body.ranks.reduce(0) { $0 + $1.microBatches.reduce(0) { $0 + $1.count } }
@@ -24,18 +43,19 @@ public enum BatchBalanceReport {
                         caption: "The plan and each baseline (scored by the same cost model) on one scale; the dashed line "
                             + "is a lower bound on every assignment.")
         document.heading("Ranks")
-        document.figure(rankFigure(plan),
-                        caption: body.encoder == nil
+        document.figure(rankFigure(plan, microBatchSeconds: microBatchSeconds),
+                        caption: (body.encoder == nil
                             ? "Each rank's predicted seconds (its samples' LLM work with their images): the step waits for "
                                 + "the longest bar."
                             : "Each rank's encoder phase and LLM phase: ranks wait for the slowest of each phase, so the step "
                                 + "is the longest encoder bar plus the longest LLM bar.")
+                            + (microBatchSeconds == nil ? "" : " White lines part the LLM bar into its micro-batches."))
         return document.markup
     }
 
     /// Several plans of one batch side by side: their steps on one scale, then each plan's ranks on one scale.
     public static func comparison(_ plans: [(label: String, plan: Plan<BatchBalancePlan>)]) -> String {
-        guard plans.count > 1, let first = plans.first else { return plans.first.map { html($0.plan) } ?? "" }
+        guard plans.count > 1, let first = plans.first else { return plans.first.map { report($0.plan, microBatchSeconds: nil) } ?? "" }
         let samples = first.plan.body.ranks.reduce(0) { $0 + $1.microBatches.reduce(0) { $0 + $1.count } }
         var document = HTMLDocument(title: "Batch-balancing plans compared: \(samples) samples, \(plans.count) plans")
         let fastest = plans.map { $0.plan.predicted.cost.stepSeconds }.min() ?? 1
@@ -64,7 +84,7 @@ public enum BatchBalanceReport {
         return document.markup
     }
 
-    static func rankFigure(_ plan: Plan<BatchBalancePlan>, scale: Double? = nil) -> String {
+    static func rankFigure(_ plan: Plan<BatchBalancePlan>, scale: Double? = nil, microBatchSeconds: [[Double]]? = nil) -> String {
         let body = plan.body
         let encoderSeconds = Dictionary(uniqueKeysWithValues: (body.encoder ?? []).map { ($0.rank, $0.predictedSeconds) })
         let left = 70.0, right = 70.0, top = 44.0, width = 720.0, plot = width - left - right
@@ -90,6 +110,16 @@ public enum BatchBalanceReport {
                      tooltip: "rank \(rank.rank): \(rank.microBatches.count) micro-batches, "
                         + "\(rank.microBatches.reduce(0) { $0 + $1.count }) samples, \(secondsLabel(rank.predictedSeconds))",
                      data: [("seconds", "\(rank.predictedSeconds)"), ("rank", "\(rank.rank)")])
+            // Micro-batch boundaries as white ticks inside the LLM bar, each segment its micro-batch's seconds.
+            if let segments = microBatchSeconds?[row] {
+                var x = left + encoder / maximum * plot
+                for (index, seconds) in segments.enumerated() {
+                    svg.rect(x: x, y: y + 1, width: seconds / maximum * plot, height: rowHeight - 2, fill: Palette.plan,
+                             className: "micro-batch", tooltip: "rank \(rank.rank), micro-batch \(index): \(secondsLabel(seconds))",
+                             data: [("seconds", "\(seconds)"), ("rank", "\(rank.rank)"), ("micro-batch", "\(index)")], stroke: "#FFFFFF")
+                    x += seconds / maximum * plot
+                }
+            }
             if rowHeight >= 10 { svg.text("rank \(rank.rank)", x: left - 6, y: y + rowHeight - 4, anchor: "end", size: 9) }
         }
         if rowHeight < 10, let first = body.ranks.first, let last = body.ranks.last {

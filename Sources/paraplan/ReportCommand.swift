@@ -19,6 +19,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The sequence lengths a sequence-parallel plan was made for.")
     var lengths: String?
 
+    @Option(help: "The samples a batch-balance plan was made for, with its cost: its micro-batches are drawn too.")
+    var samples: String?
+
     @Option(help: "The expert loads an expert-placement plan was made from (needed unless it was planned with --origins).")
     var loads: String?
 
@@ -49,7 +52,13 @@ struct ReportCommand: ParsableCommand {
             try OutputFile.write(try ReportRequest.sequenceParallel(plans: inputs, lengths: batch, cost: try costSource.source()),
                                  to: output)
         case .batchBalance:
-            try OutputFile.write(try ReportRequest.batchBalance(plans: inputs), to: output)
+            if let samples, inputs.count == 1 {
+                try OutputFile.write(try ReportRequest.batchBalance(plan: inputs[0].data, planSource: inputs[0].label,
+                                                                   samples: try InputFile.readOrFail(samples), samplesSource: samples,
+                                                                   cost: try costSource.source()), to: output)
+            } else {
+                try OutputFile.write(try ReportRequest.batchBalance(plans: inputs), to: output)
+            }
         case .expertPlacement:
             guard inputs.count == 1 else {
                 throw CLIError(code: .badInput, message: "plans: expert-placement reports take one plan (compare ranks several)")

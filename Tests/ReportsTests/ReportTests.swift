@@ -74,7 +74,7 @@ import TraceAnalysis
                                     encoder: PhaseCost(secondsPerToken: 4e-5, secondsPerToken2: 2e-8))
         for options in [BatchBalancer.Options(ranks: 8), .init(ranks: 16, separateEncoder: true, keepEncoderPhase: true)] {
             let plan = try BatchBalancer(cost: cost, options: options).plan(samples).executionPlan()
-            let html = BatchBalanceReport.html(plan)
+            let html = try BatchBalanceReport.html(plan)
             let ranks = try Self.rects(html, className: "llm")
             #expect(ranks.count == options.ranks)
             for (rect, rank) in zip(ranks, plan.body.ranks) {
@@ -83,6 +83,23 @@ import TraceAnalysis
             try Self.expectProportional(ranks)
             #expect(try Self.rects(html, className: "encoder").isEmpty == (plan.body.encoder == nil))
             try Self.expectProportional(try Self.rects(html, className: "bar"))
+            // With the samples' costs, each rank's LLM bar parted into its micro-batches, which add up to the rank.
+            let withImages = plan.body.encoder == nil
+            let seconds = plan.body.ranks.map { rank in
+                rank.microBatches.map { batch in
+                    batch.reduce(0.0) { total, sample in
+                        total + cost.llm.seconds(Double(samples[sample].tokens))
+                            + (withImages ? samples[sample].images.reduce(0.0) { $0 + (cost.encoder?.seconds(Double($1)) ?? 0) } : 0)
+                    }
+                }
+            }
+            let parted = try BatchBalanceReport.html(plan, microBatchSeconds: seconds)
+            let segments = try Self.rects(parted, className: "micro-batch")
+            #expect(segments.count == plan.body.ranks.reduce(0) { $0 + $1.microBatches.count })
+            try Self.expectProportional(segments + (try Self.rects(parted, className: "llm")))
+            #expect(throws: ReportError.self) {
+                try BatchBalanceReport.html(plan, microBatchSeconds: seconds.map { $0.map { $0 * 1.1 } })
+            }
         }
     }
 
