@@ -20,11 +20,16 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: "Plan files (JSON), all of one kind.")
     var plans: [String]
 
-    @Option(help: "table (aligned, for a terminal), markdown, csv, json, or html (batch-balance plans: the report of paraplan report, plans side by side).")
+    @Option(help: "table (aligned, for a terminal), markdown, csv, json, or html (the report of paraplan report, plans side by side; sequence-parallel plans with --lengths and their cost).")
     var format: ReportFormat = .table
 
     @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.")
     var output: String?
+
+    @Option(help: "With --format html and sequence-parallel plans: the lengths they were made for (their cost as well).")
+    var lengths: String?
+
+    @OptionGroup var costSource: ProfileOrModelOptions
 
     func run() throws {
         var inputs: [(label: String, data: Data)] = []
@@ -32,11 +37,16 @@ struct CompareCommand: ParsableCommand {
         let comparison = try PlanTools.compare(inputs)
         if format == .html {
             // The same report as `paraplan report`; sequence-parallel plans also need their lengths and cost.
-            guard comparison.kind == .batchBalance else {
-                throw CLIError(code: .badInput, message: "--format html: \(comparison.kind.withArticle) plan needs `paraplan report` "
-                               + "(sequence-parallel plans with --lengths and their cost); compare draws batch-balance plans")
+            switch comparison.kind {
+            case .batchBalance:
+                try OutputFile.write(try ReportRequest.batchBalance(plans: inputs), to: output ?? "-")
+            case .sequenceParallel:
+                try OutputFile.write(try ReportRequest.sequenceParallel(plans: inputs, lengths: try PlanLengths.read(lengths),
+                                                                       cost: try costSource.source()), to: output ?? "-")
+            default:
+                throw CLIError(code: .badInput, message: "--format html: \(comparison.kind.withArticle) plan has no side-by-side "
+                               + "report; compare draws sequence-parallel and batch-balance plans")
             }
-            try OutputFile.write(try ReportRequest.batchBalance(plans: inputs), to: output ?? "-")
             return
         }
         let text: String

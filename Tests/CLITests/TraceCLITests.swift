@@ -60,6 +60,10 @@ import Testing
         #expect(ranks.status == 0 && ranks.stdout.contains("Predicted seconds per rank"))
         let compared = try CLIRunner.run(["compare", balance, balance, "--format", "html"])
         #expect(compared.status == 0 && compared.stdout.contains("Batch-balancing plans compared"), "\(compared.stderr)")
+        let sideBySide = try CLIRunner.run(["compare", plan, plan, "--format", "html", "--lengths", lengths, "--profile", profile])
+        #expect(sideBySide.status == 0 && sideBySide.stdout.contains("Sequence-parallel plans compared"), "\(sideBySide.stderr)")
+        let noLengths = try CLIRunner.run(["compare", plan, plan, "--format", "html"])
+        #expect(noLengths.status == 2 && noLengths.stderr.contains("--lengths: required"))
         let mixed = try CLIRunner.run(["report", plan, balance, "--output", "-"])
         #expect(mixed.status == 2 && mixed.stderr.contains("a report compares plans of one kind"))
         let gnn = try CLIRunner.run(["plan", "gnn-pipeline", "--graph", "Examples/gnn/community-3k.txt", "--model",
