@@ -83,15 +83,7 @@ public enum ReportRequest {
     public static func batchBalance(plan data: Data, planSource: String, samples: Data, samplesSource: String,
                                     cost source: PlannerCostSource) throws(FrontendError) -> Data {
         let plan: Plan<BatchBalancePlan> = try TimelineRequest.decoded(data, source: planSource)
-        let batch: [Sample]
-        do {
-            batch = try SamplesFile.parse(samples, source: samplesSource)
-        } catch {
-            throw .badInput(message: error.description)
-        }
-        let cost = try source.resolve(
-            load: { (data, path) throws(CostModelError) in try BatchBalanceCost.load(data: data, source: path) },
-            derive: { (model, cluster) throws(CostModelError) in try BatchBalanceCost.derive(model: model, cluster: cluster) })
+        let (batch, cost) = try TimelineRequest.samplesAndCost(samples, source: samplesSource, cost: source)
         // A sample's LLM work, with its images' encoder work when the plan has no encoder phase of its own.
         let withImages = plan.body.encoder == nil
         var seconds: [[Double]] = []

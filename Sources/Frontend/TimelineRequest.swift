@@ -28,15 +28,7 @@ public enum TimelineRequest {
     public static func batchBalance(plan data: Data, planSource: String, samples: Data, samplesSource: String,
                                     cost source: PlannerCostSource) throws(FrontendError) -> Data {
         let plan: Plan<BatchBalancePlan> = try decoded(data, source: planSource)
-        let batch: [Sample]
-        do {
-            batch = try SamplesFile.parse(samples, source: samplesSource)
-        } catch {
-            throw .badInput(message: error.description)
-        }
-        let cost = try source.resolve(
-            load: { (data, path) throws(CostModelError) in try BatchBalanceCost.load(data: data, source: path) },
-            derive: { (model, cluster) throws(CostModelError) in try BatchBalanceCost.derive(model: model, cluster: cluster) })
+        let (batch, cost) = try TimelineRequest.samplesAndCost(samples, source: samplesSource, cost: source)
         do {
             return try BatchBalanceTimeline.render(plan, tokens: batch.map(\.tokens), images: batch.map(\.images),
                                                    loadedRanks: batch.map(\.loadedRank), cost: cost)
@@ -54,6 +46,22 @@ public enum TimelineRequest {
     /// An iteration estimate's pipeline schedule (`estimate --trace`).
     public static func estimate(_ outcome: EstimateRequest.Outcome) -> Data {
         EstimateTimeline.render(strategy: outcome.strategy, estimate: outcome.estimate)
+    }
+
+    /// A batch as `plan batch-balance` reads its samples file, and the batch-balancing cost from a profile or a model
+    /// and cluster (`trace` and `report` draw a plan from both).
+    static func samplesAndCost(_ samples: Data, source samplesSource: String,
+                               cost source: PlannerCostSource) throws(FrontendError) -> (samples: [Sample], cost: BatchBalanceCost) {
+        let batch: [Sample]
+        do {
+            batch = try SamplesFile.parse(samples, source: samplesSource)
+        } catch {
+            throw .badInput(message: error.description)
+        }
+        let cost = try source.resolve(
+            load: { (data, path) throws(CostModelError) in try BatchBalanceCost.load(data: data, source: path) },
+            derive: { (model, cluster) throws(CostModelError) in try BatchBalanceCost.derive(model: model, cluster: cluster) })
+        return (batch, cost)
     }
 
     /// The plan's kind, once it validates (so the CLI can say which inputs the kind needs).
