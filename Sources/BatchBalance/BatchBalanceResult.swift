@@ -68,13 +68,8 @@ struct DigestedInputs: Encodable, Sendable {
     /// `sha256` over everything; `batchSha256` over the samples alone.
     func inputDigest(summary: String) throws -> InputDigest {
         var digest = try InputDigest.of(self, summary: summary)
-        digest.batchSha256 = try InputDigest.of(Batch(tokens: tokens, images: images, loadedRanks: loadedRanks), summary: summary).sha256
+        digest.batchSha256 = try InputDigest.batchSha256(tokens: tokens, images: images ?? [],
+                                                         loadedRanks: loadedRanks ?? [])
         return digest
-    }
-
-    private struct Batch: Encodable {
-        var tokens: [Int]
-        var images: [[Int]]?
-        var loadedRanks: [Int?]?
     }
 }

@@ -88,15 +88,9 @@ public enum BatchBalanceTimeline {
 
     private static func checkBatch(_ plan: Plan<BatchBalancePlan>, tokens: [Int], images: [[Int]],
                                    loadedRanks: [Int?]) throws(TimelineError) {
-        struct Batch: Encodable {
-            var tokens: [Int]
-            var images: [[Int]]?
-            var loadedRanks: [Int?]?
-        }
-        let batch = Batch(tokens: tokens, images: images.contains { !$0.isEmpty } ? images : nil,
-                          loadedRanks: loadedRanks.contains { $0 != nil } ? loadedRanks : nil)
         guard images.count == tokens.count, loadedRanks.count == tokens.count,
-              let digest = try? InputDigest.of(batch, summary: ""), digest.sha256 == plan.inputs.batchSha256 else {
+              let digest = try? InputDigest.batchSha256(tokens: tokens, images: images, loadedRanks: loadedRanks),
+              digest == plan.inputs.batchSha256 else {
             throw TimelineError("samples: not the batch this plan was made for (\(tokens.count) samples; the plan's batch "
                                 + "digest \((plan.inputs.batchSha256 ?? "none").prefix(12))… differs)")
         }
