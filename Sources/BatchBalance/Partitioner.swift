@@ -200,15 +200,9 @@ struct Partitioner {
                 }
             }
             guard let action = bestAction else { break }
-            var from = contents[busiest].filter { $0 != action.item }
-            var to = contents[action.to]
-            if let partner = action.partner {
-                to.removeAll { $0 == partner }
-                from.append(partner)
-                binOf[partner] = busiest
-            }
-            to.append(action.item)
+            let (from, to) = exchange(contents, item: action.item, from: busiest, to: action.to, partner: action.partner)
             if let admits, !admits(from) || !admits(to) { break }
+            if let partner = action.partner { binOf[partner] = busiest }
             binOf[action.item] = action.to
             contents[busiest] = from
             contents[action.to] = to
@@ -217,6 +211,18 @@ struct Partitioner {
         }
         return contents
     }
+}
+
+/// The two bins' contents after `item` moves from bin `from` to bin `to` and, in a swap, `partner` moves back.
+func exchange(_ contents: [[Int]], item: Int, from: Int, to: Int, partner: Int?) -> (from: [Int], to: [Int]) {
+    var source = contents[from].filter { $0 != item }
+    var destination = contents[to]
+    if let partner {
+        destination.removeAll { $0 == partner }
+        source.append(partner)
+    }
+    destination.append(item)
+    return (source, destination)
 }
 
 struct BinLoad: Comparable {

@@ -40,13 +40,7 @@ struct PhaseSwapSearch {
             }
             var applied = false
             for step in steps {
-                var from = contents[step.from].filter { $0 != step.item }
-                var to = contents[step.to]
-                if let partner = step.partner {
-                    to.removeAll { $0 == partner }
-                    from.append(partner)
-                }
-                to.append(step.item)
+                let (from, to) = exchange(contents, item: step.item, from: step.from, to: step.to, partner: step.partner)
                 if let admits, !admits(from) || !admits(to) { continue }
                 contents[step.from] = from
                 contents[step.to] = to

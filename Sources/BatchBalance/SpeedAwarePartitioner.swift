@@ -89,13 +89,7 @@ struct SpeedAwarePartitioner {
                 }
             }
             guard let action = bestAction else { break }
-            var from = contents[busiest].filter { $0 != action.item }
-            var to = contents[action.to]
-            if let partner = action.partner {
-                to.removeAll { $0 == partner }
-                from.append(partner)
-            }
-            to.append(action.item)
+            let (from, to) = exchange(contents, item: action.item, from: busiest, to: action.to, partner: action.partner)
             if let admits, !admits(from) || !admits(to) { break }
             contents[busiest] = from
             contents[action.to] = to
