@@ -25,7 +25,8 @@ example: python-env
 		--micro-batches 4 --max-tokens-per-micro-batch 24576 --profile Examples/profiles/batch-balance-7b.yaml --phases encoder,llm \
 		--output .build/example-balance.json
 	.build/debug/paraplan plan batch-balance --samples Examples/samples/multimodal-256.jsonl --ranks 8 \
-		--profile Examples/profiles/batch-balance-7b.yaml --output .build/example-balance-free.json
+		--profile Examples/profiles/batch-balance-7b.yaml --output .build/example-balance-free.json \
+		--report .build/example-balance-free-report.html
 	.build/debug/paraplan compare .build/example-balance.json .build/example-balance-free.json
 	.build/debug/paraplan report .build/example-balance.json --output .build/example-balance-report.html
 	.build/debug/paraplan plan expert-placement --loads Examples/moe/loads-64-experts.json \
@@ -36,8 +37,16 @@ example: python-env
 	.build/debug/paraplan plan gnn-pipeline --graph Examples/gnn/community-3k.txt --model Examples/gnn/gcnii-16.yaml \
 		--cluster dgx-a100:2 --output .build/example-gnn.json
 	.build/debug/paraplan validate .build/example-gnn.json
+	.build/debug/paraplan report .build/example-gnn.json --graph Examples/gnn/community-3k.txt \
+		--model Examples/gnn/gcnii-16.yaml --cluster dgx-a100:2 --output .build/example-gnn-report.html
 	.build/debug/paraplan estimate --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:2 \
 		--tp 2 --global-batch 64 --seq-len 4096 --sequence-parallel
+	.build/debug/paraplan estimate --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:2 \
+		--tp 2 --global-batch 64 --seq-len 4096 --sequence-parallel --json > .build/example-estimate-tp2.json
+	.build/debug/paraplan estimate --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:2 \
+		--tp 1 --pp 2 --global-batch 64 --seq-len 4096 --json > .build/example-estimate-pp2.json
+	.build/debug/paraplan report --estimate .build/example-estimate-tp2.json --estimate .build/example-estimate-pp2.json \
+		--output .build/example-estimates-report.html
 	.build/debug/paraplan layouts --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:2 \
 		--global-batch 64 --seq-len 4096 --top 5
 	.build/debug/paraplan solve Examples/models/transport.lp

@@ -20,6 +20,13 @@ $bin plan batch-balance --samples Examples/samples/multimodal-256.jsonl --ranks 
     --micro-batches 4 --phases encoder,llm --keep-encoder-phase --output .build/report-bb-plan.json >/dev/null
 $bin report .build/report-bb-plan.json --samples Examples/samples/multimodal-256.jsonl \
     --profile Examples/profiles/batch-balance-7b.yaml --output .build/report-batch-balance.html
+$bin plan batch-balance --samples Examples/samples/multimodal-256.jsonl --ranks 8 --profile Examples/profiles/batch-balance-7b.yaml \
+    --report .build/report-batch-balance-baselines.html >/dev/null
+$bin estimate --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:2 --tp 2 --pp 2 --global-batch 64 \
+    --seq-len 4096 --json > .build/tp2-pp2.json
+$bin estimate --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:2 --tp 1 --pp 4 --recompute full \
+    --global-batch 64 --seq-len 4096 --json > .build/tp1-pp4-recompute.json
+$bin report --estimate .build/tp2-pp2.json --estimate .build/tp1-pp4-recompute.json --output .build/report-estimates-compared.html
 $bin estimate --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:4 --tp 2 --pp 4 --interleave 2 \
     --global-batch 64 --seq-len 4096 --sequence-parallel --report .build/report-estimate.html >/dev/null
 $bin plan expert-placement --loads Examples/moe/loads-64-experts.json --origins Examples/moe/origins-64-experts.json \
@@ -31,8 +38,10 @@ $bin whatif --trace Examples/traces/trace-ST.csv --meta Examples/traces/meta-ST.
     --report .build/report-whatif.html >/dev/null
 $bin plan gnn-pipeline --graph Examples/gnn/community-3k.txt --model Examples/gnn/gcnii-16.yaml --cluster dgx-a100:2 \
     --report .build/report-gnn-pipeline.html >/dev/null 2>&1
-for name in sequence-parallel batch-balance estimate expert-placement layouts whatif gnn-pipeline; do
+for name in sequence-parallel batch-balance batch-balance-baselines estimate estimates-compared expert-placement layouts whatif \
+    gnn-pipeline; do
     case "$name" in sequence-parallel|expert-placement) height=1400 ;; batch-balance) height=880 ;; whatif) height=2300 ;;
+        batch-balance-baselines) height=2500 ;; estimates-compared) height=960 ;;
         gnn-pipeline) height=1100 ;; *) height=760 ;; esac
     chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=800,"$height" \
         --screenshot="$out/report-$name.png" "file://$PWD/.build/report-$name.html" 2>/dev/null

@@ -8,6 +8,8 @@ public struct BatchBalanceResult: Sendable {
     public var stepSeconds: Double
     public var lowerBoundSeconds: Double
     public var baselines: [(name: String, stepSeconds: Double)]
+    /// Each baseline's ranks, in `baselines`' order, for `plan batch-balance --report` (a plan keeps only the totals).
+    public var baselineRanks: [BaselineRanks] = []
     public var moved: BatchBalancePlan.Moved?
     /// The samples that change rank, when the loaded ranks were given.
     public var sends: [BatchBalancePlan.Send]?
@@ -30,6 +32,16 @@ public struct BatchBalanceResult: Sendable {
                                   relativeGap: stepSeconds > 0 ? (stepSeconds - lowerBoundSeconds) / stepSeconds : 0),
              inputs: try digest.inputDigest(summary: "\(tokens.count) samples, \(tokens.reduce(0, +)) tokens"))
     }
+}
+
+/// A baseline's assignment priced per rank: each rank's LLM seconds, and its encoder seconds when the batch has images
+/// (encoded where their samples are).
+public struct BaselineRanks: Sendable, Equatable {
+    public var name: String
+    public var llmSeconds: [Double]
+    public var encoderSeconds: [Double]?
+    /// Ranks wait for the slowest of each phase: the step is the longest encoder bar plus the longest LLM bar.
+    public var phasesWaited: Bool
 }
 
 /// What a batch-balancing plan depends on: every sample's tokens, images and loaded rank, the options, and the cost

@@ -153,11 +153,15 @@ struct Problem {
     /// every phase, or in a runtime that always runs a separate encoder phase (`keepEncoderPhase`: the all-to-all
     /// between the phases synchronises them even when no image moves), it waits for the slowest rank of each.
     func baselineSeconds(_ contents: [[Int]]) -> Double {
-        if options.syncEveryPhase || options.separateEncoder && options.keepEncoderPhase && !images.isEmpty { return phaseMaxima(contents) }
+        if baselinesWaitPerPhase { return phaseMaxima(contents) }
         // Added sample by sample, LLM then encoder, as before speeds existed: the same figures to the last bit.
         return contents.enumerated().map { rank, items in
             items.reduce(0) { $0 + llmWeights[$1] + encoderWeights[$1] } / speeds[rank]
         }.max() ?? 0
+    }
+
+    var baselinesWaitPerPhase: Bool {
+        options.syncEveryPhase || options.separateEncoder && options.keepEncoderPhase && !images.isEmpty
     }
 
     /// The slowest LLM rank plus the slowest encoder rank, images encoded where their samples are.
@@ -448,11 +452,17 @@ struct Problem {
             }
         }
         let step = (ranks.map(\.predictedSeconds).max() ?? 0) + (encoder?.map(\.predictedSeconds).max() ?? 0)
-        return BatchBalanceResult(
+        var result = BatchBalanceResult(
             ranks: ranks, encoder: encoder, stepSeconds: step, lowerBoundSeconds: min(lowerBound, step),
             baselines: baselines.map { ($0.name, baselineSeconds($0.contents)) },
             moved: hasOrigins ? .init(samples: movedSamples, bytes: movedBytes(contents)) : nil, sends: sends,
             planningSeconds: seconds(elapsed), tokens: tokens, encoderBalancedSeparately: options.separateEncoder && !images.isEmpty,
             digest: DigestedInputs(samples: samples, options: options, cost: cost))
+        result.baselineRanks = baselines.map {
+            BaselineRanks(name: $0.name, llmSeconds: rankSeconds($0.contents, llmWeights),
+                          encoderSeconds: images.isEmpty ? nil : rankSeconds($0.contents, encoderWeights),
+                          phasesWaited: baselinesWaitPerPhase)
+        }
+        return result
     }
 }

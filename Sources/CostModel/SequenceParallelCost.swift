@@ -3,8 +3,28 @@ import Foundation
 /// FlexSP's cost model of Ulysses sequence parallelism (Wang et al., ASPLOS'25, §4.1.2; coefficients as in
 /// its released solver): a sequence of s tokens in a group of degree d takes
 /// `(α1·s² + α2·s)/d + bytesPerToken·s/(d·bw(d))` (no communication when d = 1); a non-empty group adds β1;
-/// a group holds at most `tokensPerGPU` tokens per GPU (Σ s/d).
+/// a group holds at most `tokensPerGPU` tokens per GPU (Σ s/d). A degree may run ring attention or a Ulysses × ring
+/// hybrid instead (`schemes`, docs/sequence-parallel.md §Attention schemes).
 public struct SequenceParallelCost: Sendable, Equatable {
+    /// How a group of some degree runs attention: Ulysses all-to-all over `ulysses` ranks (whole heads per rank),
+    /// times ring attention over `ring` such blocks (K/V passed around, overlapped with block attention), as USP
+    /// (Fang and Zhao, 2024) composes them. Pure Ulysses is `ring` 1; pure ring, `ulysses` 1.
+    public struct AttentionScheme: Sendable, Equatable, Codable {
+        public var ulysses: Int
+        public var ring: Int
+        /// Point-to-point bandwidth between ring neighbours (blocks `ulysses` ranks apart), bytes/s; 0 without a ring.
+        public var ringBandwidth: Double
+        /// Fixed seconds of one ring step over all layers (the transfers' latency, forward and backward).
+        public var ringStepLatency: Double
+
+        public init(ulysses: Int, ring: Int, ringBandwidth: Double = 0, ringStepLatency: Double = 0) {
+            self.ulysses = ulysses
+            self.ring = ring
+            self.ringBandwidth = ringBandwidth
+            self.ringStepLatency = ringStepLatency
+        }
+    }
+
     public var gpus: Int
     public var gpusPerNode: Int
     /// Seconds per token² (attention).
@@ -20,6 +40,16 @@ public struct SequenceParallelCost: Sendable, Equatable {
     public var tokensPerGPU: Double
     /// Allowed degrees, ascending powers of two.
     public var degrees: [Int]
+    /// The schemes with a ring each degree may run besides pure Ulysses (which a degree runs when `bandwidth` has it
+    /// and it is within `maxUlyssesDegree`). Each group runs the one fastest for its sequences.
+    public var schemes: [Int: [AttentionScheme]] = [:]
+    /// Ring attention's point-to-point bytes per token: K and V forward, K, V and their gradients backward, all layers.
+    public var ringBytesPerToken = 0.0
+    /// The widest Ulysses block the model allows (its query heads), when known; wider degrees need a ring.
+    public var maxUlyssesDegree: Int?
+    /// Hidden communication still slows the computation it overlaps by this share (Galvatron's 1.13), as the
+    /// estimator prices context parallelism's ring.
+    public static let overlapSlowdown = 0.13
 
     public init(gpus: Int, gpusPerNode: Int, alpha1: Double, alpha2: Double, beta1: Double, bytesPerToken: Double,
                 bandwidth: [Int: Double], tokensPerGPU: Double, degrees: [Int]? = nil) {
@@ -45,20 +75,92 @@ public struct SequenceParallelCost: Sendable, Equatable {
         return result
     }
 
-    /// Time of one sequence of `length` tokens in a group of `degree`, without the group's β1.
-    @inline(__always)
-    public func time(_ length: Double, degree: Int) -> Double {
-        let compute = (alpha1 * length * length + alpha2 * length) / Double(degree)
-        guard degree > 1, let bw = bandwidth[degree] else { return compute }
-        return compute + bytesPerToken * length / (Double(degree) * bw)
+    /// The schemes a group of `degree` may run: pure Ulysses first where the heads and profile allow it, then the
+    /// rings.
+    public func candidates(degree: Int) -> [AttentionScheme] {
+        let pure = AttentionScheme(ulysses: degree, ring: 1)
+        let ulyssesAllowed = degree == 1 || bandwidth[degree] != nil && degree <= (maxUlyssesDegree ?? degree)
+        return (ulyssesAllowed ? [pure] : []) + (schemes[degree] ?? [])
     }
 
-    /// `time(length, degree:)` in its two parts: the attention and linear-layer compute, and the Ulysses all-to-alls
-    /// (FlexSP's model adds them; nothing overlaps). Their sum is `time` to the last bit.
+    /// The scheme a group of `degree` runs for these sequences: the least total time, the first candidate on ties.
+    public func bestScheme(degree: Int, lengths: [Double]) -> AttentionScheme {
+        let options = candidates(degree: degree)
+        guard options.count > 1 else { return options.first ?? AttentionScheme(ulysses: degree, ring: 1) }
+        var best = options[0], bestSeconds = lengths.reduce(0) { $0 + time($1, degree: degree, scheme: options[0]) }
+        for option in options.dropFirst() {
+            let seconds = lengths.reduce(0) { $0 + time($1, degree: degree, scheme: option) }
+            if seconds < bestSeconds { (best, bestSeconds) = (option, seconds) }
+        }
+        return best
+    }
+
+    /// The allowed scheme a plan's group states (`ulysses` and `ring`, both absent for pure Ulysses), or why it is
+    /// not one this profile runs for its degree.
+    public func scheme(degree: Int, ulysses: Int?, ring: Int?) -> Result<AttentionScheme, SchemeMismatch> {
+        let u = ulysses ?? degree, r = ring ?? 1
+        if let match = candidates(degree: degree).first(where: { $0.ulysses == u && $0.ring == r }) { return .success(match) }
+        let allowed = candidates(degree: degree).map { "Ulysses \($0.ulysses) × ring \($0.ring)" }.joined(separator: ", ")
+        return .failure(SchemeMismatch(message: "the plan's group of degree \(degree) runs Ulysses \(u) × ring \(r), which this "
+                                       + "profile does not run (it allows \(allowed.isEmpty ? "none" : allowed); planned with another profile?)"))
+    }
+
+    public struct SchemeMismatch: Error, Sendable { public let message: String }
+
+    /// Time of one sequence of `length` tokens in a group of `degree`, without the group's β1: under the fastest
+    /// scheme for it, what the packer and the bound use (a group's own scheme is chosen for all its sequences).
+    public func time(_ length: Double, degree: Int) -> Double {
+        let compute = (alpha1 * length * length + alpha2 * length) / Double(degree)
+        guard degree > 1 else { return compute }
+        guard let rings = schemes[degree], !rings.isEmpty else {
+            guard let bw = bandwidth[degree] else { return compute }
+            return compute + bytesPerToken * length / (Double(degree) * bw)
+        }
+        return compute + candidates(degree: degree).map { communication(length, degree: degree, scheme: $0) }.min()!
+    }
+
+    /// Time of one sequence under a given scheme.
+    public func time(_ length: Double, degree: Int, scheme: AttentionScheme) -> Double {
+        let parts = parts(length, degree: degree, scheme: scheme)
+        return parts.compute + parts.communication
+    }
+
+    /// `time(length, degree:)` in its two parts: the attention and linear-layer compute, and the communication left
+    /// exposed (FlexSP's model adds the Ulysses all-to-alls; nothing overlaps them). Their sum is `time` to the last bit.
     public func parts(_ length: Double, degree: Int) -> (compute: Double, communication: Double) {
         let compute = (alpha1 * length * length + alpha2 * length) / Double(degree)
-        guard degree > 1, let bw = bandwidth[degree] else { return (compute, 0) }
-        return (compute, bytesPerToken * length / (Double(degree) * bw))
+        guard degree > 1 else { return (compute, 0) }
+        guard let rings = schemes[degree], !rings.isEmpty else {
+            guard let bw = bandwidth[degree] else { return (compute, 0) }
+            return (compute, bytesPerToken * length / (Double(degree) * bw))
+        }
+        return (compute, candidates(degree: degree).map { communication(length, degree: degree, scheme: $0) }.min()!)
+    }
+
+    public func parts(_ length: Double, degree: Int, scheme: AttentionScheme) -> (compute: Double, communication: Double) {
+        let compute = (alpha1 * length * length + alpha2 * length) / Double(degree)
+        guard degree > 1 else { return (compute, 0) }
+        guard scheme.ring > 1 || schemes[degree]?.isEmpty == false else {
+            guard let bw = bandwidth[degree] else { return (compute, 0) }
+            return (compute, bytesPerToken * length / (Double(degree) * bw))
+        }
+        return (compute, communication(length, degree: degree, scheme: scheme))
+    }
+
+    /// The Ulysses all-to-alls among `ulysses` ranks on each rank's s/d tokens, plus the ring's r − 1 steps, each
+    /// passing a K/V block of s/d tokens while the rank computes one block pair of attention (α1·s²/(d·r): causal load
+    /// balancing, as Megatron's context parallelism orders the blocks, evens them out). What the attention does not
+    /// hide is exposed, and the hidden part slows the attention by `overlapSlowdown`.
+    func communication(_ length: Double, degree: Int, scheme: AttentionScheme) -> Double {
+        let perRank = length / Double(degree)
+        var seconds = 0.0
+        if scheme.ulysses > 1, let bw = bandwidth[scheme.ulysses] { seconds += bytesPerToken * perRank / bw }
+        if scheme.ring > 1, scheme.ringBandwidth > 0 {
+            let step = scheme.ringStepLatency + ringBytesPerToken * perRank / scheme.ringBandwidth
+            let attention = alpha1 * length * perRank / Double(scheme.ring)
+            seconds += Double(scheme.ring - 1) * (max(0, step - attention) + Self.overlapSlowdown * min(step, attention))
+        }
+        return seconds
     }
 
     /// Whether a sequence alone fits a group of `degree` by memory.
@@ -76,14 +178,41 @@ public struct SequenceParallelCost: Sendable, Equatable {
         try CostModelError.check(tokensPerGPU.isFinite && tokensPerGPU >= 1 && tokensPerGPU <= Double(Limits.tokens), source, "tokensPerGPU",
                                  tokensPerGPU, "must be a number of tokens from 1 to \(Limits.tokens)")
         try CostModelError.check(!degrees.isEmpty, source, "degrees", "[]", "needs at least one degree")
+        if let maxUlyssesDegree {
+            try CostModelError.check(maxUlyssesDegree >= 1 && maxUlyssesDegree <= Limits.gpus, source, "maxUlyssesDegree",
+                                     maxUlyssesDegree, "must be a whole number from 1 to \(Limits.gpus)")
+        }
+        try CostModelError.check(ringBytesPerToken.isFinite && ringBytesPerToken >= 0 && ringBytesPerToken <= 1e12, source,
+                                 "ringBytesPerToken", ringBytesPerToken, "must be a number from 0 to 1e12")
+        for degree in schemes.keys where !degrees.contains(degree) {
+            throw CostModelError(source: source, field: "schemes", value: "\(degree)", reason: "not an allowed degree")
+        }
         for degree in degrees {
             try CostModelError.check(degree >= 1 && degree & (degree - 1) == 0 && degree <= gpus, source, "degrees", degree,
                                      "must be a power of two between 1 and gpus (\(gpus))")
-            if degree > 1 {
-                guard let bw = bandwidth[degree] else {
-                    throw CostModelError(source: source, field: "bandwidth", value: "\(degree)", reason: "missing for allowed degree \(degree)")
+            guard degree > 1 else { continue }
+            try CostModelError.check(!candidates(degree: degree).isEmpty, source, "degrees", degree,
+                                     "needs a Ulysses bandwidth within maxUlyssesDegree, or a ring scheme")
+            if degree <= (maxUlyssesDegree ?? degree), schemes[degree]?.isEmpty ?? true, bandwidth[degree] == nil {
+                throw CostModelError(source: source, field: "bandwidth", value: "\(degree)", reason: "missing for allowed degree \(degree)")
+            }
+            if let bw = bandwidth[degree] { try CostModelError.physical(bw, source, "bandwidth.\(degree)") }
+            for (index, scheme) in (schemes[degree] ?? []).enumerated() {
+                let u = scheme.ulysses, r = scheme.ring, field = "schemes.\(degree)[\(index)]"
+                try CostModelError.check(u >= 1 && r >= 2 && u & (u - 1) == 0 && r & (r - 1) == 0 && u * r == degree,
+                                         source, field, "ulysses \(u) × ring \(r)",
+                                         "must be powers of two whose product is the degree, with a ring of at least 2")
+                if let maxUlyssesDegree, u > maxUlyssesDegree {
+                    throw CostModelError(source: source, field: field, value: "ulysses \(u)", reason: "wider than maxUlyssesDegree \(maxUlyssesDegree)")
                 }
-                try CostModelError.physical(bw, source, "bandwidth.\(degree)")
+                if u > 1, bandwidth[u] == nil {
+                    throw CostModelError(source: source, field: "bandwidth", value: "\(u)", reason: "missing for Ulysses degree \(u) of \(field)")
+                }
+                try CostModelError.physical(scheme.ringBandwidth, source, field + ".ringBandwidth")
+                try CostModelError.check(scheme.ringStepLatency.isFinite && scheme.ringStepLatency >= 0 && scheme.ringStepLatency <= 1,
+                                         source, field + ".ringStepLatency", scheme.ringStepLatency, "must be a number of seconds from 0 to 1")
+                try CostModelError.check(ringBytesPerToken > 0, source, "ringBytesPerToken", ringBytesPerToken,
+                                         "must be above 0 where a degree runs a ring")
             }
         }
     }
@@ -91,11 +220,13 @@ public struct SequenceParallelCost: Sendable, Equatable {
 
 extension SequenceParallelCost {
     /// A profile file (YAML or JSON): kind: sequence-parallel, gpus, gpusPerNode, alpha1 (s/token²), alpha2 (s/token),
-    /// beta1 (s), bytesPerToken, bandwidth (degree → bytes/s), tokensPerGPU, degrees (optional).
+    /// beta1 (s), bytesPerToken, bandwidth (Ulysses degree → bytes/s), tokensPerGPU, degrees (optional); and for
+    /// ring attention (optional): maxUlyssesDegree, schemes (degree → [{ulysses, ring, ringBandwidth (bytes/s),
+    /// ringStepLatency (s, optional)}]), ringBytesPerToken.
     public static func load(data: Data, source: String) throws(CostModelError) -> SequenceParallelCost {
         let fields = try FieldReader.parse(data, source: source)
         try fields.rejectUnknown(allowed: ["kind", "gpus", "gpusPerNode", "alpha1", "alpha2", "beta1", "bytesPerToken", "bandwidth",
-                                           "tokensPerGPU", "degrees"])
+                                           "tokensPerGPU", "degrees", "maxUlyssesDegree", "schemes", "ringBytesPerToken"])
         if let kind = try fields.string("kind"), kind != "sequence-parallel" {
             throw fields.fail("kind", kind, "must be sequence-parallel")
         }
@@ -106,10 +237,36 @@ extension SequenceParallelCost {
             bandwidth[degree] = try table.double(key)
         }
         let degrees = try fields.doubles("degrees")?.map { Int($0) }
-        let cost = SequenceParallelCost(
+        var cost = SequenceParallelCost(
             gpus: try fields.int("gpus"), gpusPerNode: try fields.int("gpusPerNode"), alpha1: try fields.double("alpha1"),
             alpha2: try fields.double("alpha2"), beta1: try fields.double("beta1"), bytesPerToken: try fields.double("bytesPerToken"),
             bandwidth: bandwidth, tokensPerGPU: try fields.double("tokensPerGPU"), degrees: degrees)
+        if fields.has("maxUlyssesDegree") { cost.maxUlyssesDegree = try fields.int("maxUlyssesDegree") }
+        cost.ringBytesPerToken = try fields.optionalDouble("ringBytesPerToken") ?? 0
+        let item = { (entry: Any) -> [String: Any]? in entry as? [String: Any] }
+        if let table = try fields.nested("schemes") {
+            for key in table.values.keys.sorted() {
+                guard let degree = Int(key), degree >= 1, let list = table.values[key] as? [Any] else {
+                    throw table.fail(key, nil, "must be a degree mapped to a list of {ulysses, ring, ringBandwidth}")
+                }
+                var parsed: [AttentionScheme] = []
+                for (index, entry) in list.enumerated() {
+                    let number = { (name: String) -> Double? in (item(entry)?[name] as? Double) ?? (item(entry)?[name] as? Int).map(Double.init) }
+                    guard let fields = item(entry), Set(fields.keys).isSubset(of: ["ulysses", "ring", "ringBandwidth", "ringStepLatency"]),
+                          let u = fields["ulysses"] as? Int, let r = fields["ring"] as? Int, let bw = number("ringBandwidth"),
+                          fields["ringStepLatency"] == nil || number("ringStepLatency") != nil else {
+                        throw table.fail("\(key)[\(index)]", nil,
+                                         "must be {ulysses, ring, ringBandwidth[, ringStepLatency]} with whole degrees, bytes/s and seconds")
+                    }
+                    parsed.append(AttentionScheme(ulysses: u, ring: r, ringBandwidth: bw, ringStepLatency: number("ringStepLatency") ?? 0))
+                }
+                cost.schemes[degree] = parsed
+            }
+        }
+        if degrees == nil, let limit = cost.maxUlyssesDegree {
+            // Without a degree list, the degrees a Ulysses block or a stated ring scheme can run.
+            cost.degrees = cost.degrees.filter { $0 <= limit || cost.schemes[$0] != nil }
+        }
         try cost.validate(source: source)
         return cost
     }
@@ -149,31 +306,58 @@ extension SequenceParallelCost {
         let widths = model.attentionWidths
         let bytesPerToken = 2.0 * 2 * Double(model.layers) * (widths.query + widths.key + widths.value + widths.output)
         let collectives = CollectiveModel(cluster: cluster)
-        // Ulysses splits the query heads over the group, so its degree must divide them (DeepSpeed-Ulysses and
-        // FlexSP's head-parallel attention); the vision tower does not bound it, the LLM's heads do.
-        let degrees = powersOfTwo(upTo: gpus).filter { model.heads % $0 == 0 }
+        let states = 16 * model.parameters.total / Double(gpus)
+        let usable = 0.7 * cluster.gpu.memoryBytes - states
+        try CostModelError.check(usable > activationPerToken, "--model", "memory", String(format: "%.1f GiB of states per GPU", states / 1_073_741_824),
+                                 "leaves no room for activations on \(cluster.gpu.name)")
+        let capacity = (usable / activationPerToken).rounded(.down)
+        // Ulysses splits the query heads over its ranks, so a Ulysses block must divide them (DeepSpeed-Ulysses and
+        // FlexSP's head-parallel attention); ring attention splits the sequence instead and has no such limit.
+        let ulyssesDegrees = powersOfTwo(upTo: gpus).filter { model.heads % $0 == 0 }
         var bandwidth: [Int: Double] = [:]
-        for degree in degrees where degree > 1 {
+        for degree in ulyssesDegrees where degree > 1 {
             let probe = 1e9
             let seconds = collectives.time(.allToAll, bytes: probe, group: .contiguous(count: degree, gpusPerNode: cluster.gpusPerNode)).seconds
-            // Past the KV heads each rank still needs whole K and V heads: they are replicated, and the all-to-all
-            // moves max(d, kv) heads of K and V instead of kv; the extra bytes are folded into the degree's rate.
-            let replicated = model.mla == nil && degree > model.kvHeads
-                ? (widths.query + widths.output + 2 * Double(degree * model.headDim)) / (widths.query + widths.key + widths.value + widths.output)
-                : 1
-            bandwidth[degree] = probe / seconds / replicated
+            bandwidth[degree] = probe / seconds / kvReplication(model, ulysses: degree, widths: widths)
         }
+        // Ring attention passes K and V once per step forward, and K, V and their gradients backward.
+        let ringBytesPerToken = 2.0 * 3 * Double(model.layers) * (widths.key + widths.value)
+        var schemes: [Int: [AttentionScheme]] = [:]
+        for degree in powersOfTwo(upTo: gpus) where degree > 1 {
+            // Ulysses over u adjacent ranks inside each block, a ring over the d/u blocks (stride u); every such
+            // split is offered and each group takes the fastest for its sequences.
+            for u in [1] + ulyssesDegrees.filter({ $0 > 1 && $0 < degree }) {
+                let r = degree / u
+                let probe = 1e9
+                let ring = GroupPlacement.strided(count: r, stride: u, gpusPerNode: cluster.gpusPerNode)
+                let seconds = collectives.time(.pointToPoint, bytes: probe, group: ring).seconds
+                // One transfer per layer forward and two backward (K and V; then K, V and their gradients).
+                let latency = 3 * Double(model.layers) * collectives.time(.pointToPoint, bytes: 0, group: ring).seconds
+                // Past the KV heads a Ulysses block's ranks each hold a replicated K/V head, which the ring passes too.
+                let replicated = u > model.kvHeads && model.mla == nil ? Double(u) / Double(model.kvHeads) : 1
+                schemes[degree, default: []].append(AttentionScheme(ulysses: u, ring: r, ringBandwidth: probe / seconds / replicated,
+                                                                    ringStepLatency: latency))
+            }
+        }
+        let degrees = powersOfTwo(upTo: gpus)
         let parameters = model.parameters.total
         let group = GroupPlacement.contiguous(count: gpus, gpusPerNode: cluster.gpusPerNode)
         let gather = collectives.time(.allGather, bytes: 2 * parameters / Double(gpus) * Double(gpus), group: group).seconds
         let reduce = collectives.time(.reduceScatter, bytes: 2 * parameters, group: group).seconds
         let beta1 = 2 * gather + reduce
-        let states = 16 * parameters / Double(gpus)
-        let usable = 0.7 * cluster.gpu.memoryBytes - states
-        try CostModelError.check(usable > activationPerToken, "--model", "memory", String(format: "%.1f GiB of states per GPU", states / 1_073_741_824),
-                                 "leaves no room for activations on \(cluster.gpu.name)")
-        return SequenceParallelCost(gpus: gpus, gpusPerNode: cluster.gpusPerNode, alpha1: alpha1, alpha2: alpha2, beta1: beta1,
-                                    bytesPerToken: bytesPerToken, bandwidth: bandwidth, tokensPerGPU: (usable / activationPerToken).rounded(.down),
-                                    degrees: degrees)
+        var cost = SequenceParallelCost(gpus: gpus, gpusPerNode: cluster.gpusPerNode, alpha1: alpha1, alpha2: alpha2, beta1: beta1,
+                                        bytesPerToken: bytesPerToken, bandwidth: bandwidth, tokensPerGPU: capacity, degrees: degrees)
+        cost.schemes = schemes
+        cost.ringBytesPerToken = ringBytesPerToken
+        cost.maxUlyssesDegree = ulyssesDegrees.last
+        return cost
+    }
+
+    /// Past the KV heads (GQA) each rank of a Ulysses block still needs a whole K and V head: the all-to-all moves
+    /// max(d, kv) heads of K and V instead of kv, and the extra bytes are folded into the degree's rate.
+    private static func kvReplication(_ model: TransformerModel, ulysses degree: Int,
+                                      widths: (query: Double, key: Double, value: Double, output: Double)) -> Double {
+        guard model.mla == nil, degree > model.kvHeads else { return 1 }
+        return (widths.query + widths.output + 2 * Double(degree * model.headDim)) / (widths.query + widths.key + widths.value + widths.output)
     }
 }

@@ -255,7 +255,9 @@ public enum PlanSchema {
                   "properties": {
                     "degree": { "type": "integer", "minimum": 1 },
                     "firstRank": { "type": "integer", "minimum": 0 },
-                    "sequences": { "type": "array", "items": { "type": "integer", "minimum": 0 } }
+                    "sequences": { "type": "array", "items": { "type": "integer", "minimum": 0 } },
+                    "ulysses": { "type": "integer", "minimum": 1 },
+                    "ring": { "type": "integer", "minimum": 1 }
                   },
                   "additionalProperties": false
                 }

@@ -9,11 +9,18 @@ public struct SequenceParallelPlan: PlanBody {
         public var firstRank: Int
         /// Input indices of the sequences the group runs.
         public var sequences: [Int]
+        /// Attention scheme, present when the group runs a ring: Ulysses over `ulysses` adjacent ranks, ring attention
+        /// over the `ring` blocks (rank firstRank + b·ulysses + i is member i of block b). Absent: Ulysses over the
+        /// whole group.
+        public var ulysses: Int?
+        public var ring: Int?
 
-        public init(degree: Int, firstRank: Int, sequences: [Int]) {
+        public init(degree: Int, firstRank: Int, sequences: [Int], ulysses: Int? = nil, ring: Int? = nil) {
             self.degree = degree
             self.firstRank = firstRank
             self.sequences = sequences
+            self.ulysses = ulysses
+            self.ring = ring
         }
     }
 
@@ -95,6 +102,14 @@ public struct SequenceParallelPlan: PlanBody {
         }
         guard group.firstRank <= gpus - group.degree else {
             return PlanProblem(path: path + ".firstRank", value: "\(group.firstRank)", reason: "group runs past rank \(gpus - 1)")
+        }
+        if group.ulysses != nil || group.ring != nil {
+            let u = group.ulysses ?? 0, r = group.ring ?? 0
+            guard u >= 1, r >= 1, u & (u - 1) == 0, r & (r - 1) == 0, u <= group.degree, u * r == group.degree else {
+                return PlanProblem(path: path + ".ring", value: "ulysses \(group.ulysses.map(String.init) ?? "none") × ring "
+                                   + "\(group.ring.map(String.init) ?? "none")",
+                                   reason: "must both be given, powers of two whose product is the degree \(group.degree)")
+            }
         }
         guard !group.sequences.isEmpty else {
             return PlanProblem(path: path + ".sequences", value: "[]", reason: "a group runs at least one sequence")

@@ -56,7 +56,15 @@ public struct EstimateRequest: Sendable {
 }
 
 /// `estimate --json`: the headline figures at the top level, the rest beside them.
-public struct EstimateReport: Encodable, Sendable {
+public struct EstimateReport: Codable, Sendable {
+    /// What was estimated, so `report --estimate` can title and compare estimates from their files alone.
+    public struct Setup: Codable, Sendable {
+        public let model: String
+        public let gpus: Int
+        public let gpu: String
+        public let strategy: ParallelStrategy
+    }
+
     public let iterationSeconds: Double
     public let mfu: Double
     public let memoryBytes: Double
@@ -67,8 +75,11 @@ public struct EstimateReport: Encodable, Sendable {
     public let breakdown: IterationEstimate.Breakdown
     public let memory: MemoryEstimate
     public let warnings: [String]
+    /// Absent in files written before 2026-12-05.
+    public let setup: Setup?
 
-    public init(_ estimate: IterationEstimate) {
+    public init(_ outcome: EstimateRequest.Outcome) {
+        let estimate = outcome.estimate
         iterationSeconds = estimate.iterationSeconds
         mfu = estimate.mfu
         memoryBytes = estimate.memory.peak
@@ -79,5 +90,7 @@ public struct EstimateReport: Encodable, Sendable {
         breakdown = estimate.breakdown
         memory = estimate.memory
         warnings = estimate.warnings
+        setup = Setup(model: outcome.model.name, gpus: outcome.cluster.gpuCount, gpu: outcome.cluster.gpu.name,
+                      strategy: outcome.strategy)
     }
 }

@@ -1,4 +1,5 @@
 import CostModel
+import ExecutionPlan
 import Foundation
 import GNNPipeline
 import GraphPartitioning
@@ -76,6 +77,57 @@ public struct GNNPipelineRequest: Sendable {
             return try Graph.build(vertices: total, edges: edges)
         } catch {
             throw .badInput(message: error)
+        }
+    }
+}
+
+/// A GNN plan file's report and timeline: the plan's own layout priced again from the inputs it was made with.
+extension GNNPipelineRequest {
+    /// The graph a plan was made for: loaded whole, or its statistics.
+    public enum GraphInput: Sendable {
+        case graph(Graph)
+        case stats(GraphStats)
+    }
+
+    public func evaluate(plan data: Data, planSource: String,
+                         graph: GraphInput) throws(FrontendError) -> (planner: GNNPipelinePlanner, result: GNNPipelineResult) {
+        let plan: Plan<GNNPipelinePlan> = try TimelineRequest.decoded(data, source: planSource)
+        let planner = try makePlanner()
+        do {
+            switch graph {
+            case .graph(let graph): return (planner, try planner.evaluate(plan, graph: graph))
+            case .stats(let stats): return (planner, try planner.evaluate(plan, stats: stats))
+            }
+        } catch {
+            throw .badInput(message: error)
+        }
+    }
+
+    /// An edge list's text as `plan gnn-pipeline --graph` reads it, with `vertices` when the graph has more than its
+    /// largest id + 1 (as the planner's `num_vertices`).
+    public static func graph(edgeList data: Data, source: String, vertices: Int?) throws(FrontendError) -> Graph {
+        let graph: Graph
+        do {
+            graph = try GraphFile.parse(data, format: .edgeList, source: source).graph
+        } catch {
+            throw .badInput(message: error.description)
+        }
+        guard let vertices, vertices != graph.vertexCount else { return graph }
+        guard vertices > graph.vertexCount, vertices < Int(Int32.max) else {
+            throw .badInput("vertices", value: "\(vertices)", "must exceed every vertex id (largest \(graph.vertexCount - 1)) "
+                            + "and be below \(Int32.max)")
+        }
+        var edges: [(Int32, Int32)] = []
+        edges.reserveCapacity(graph.edgeCount)
+        for u in 0..<graph.vertexCount {
+            for index in Int(graph.offsets[u])..<Int(graph.offsets[u + 1]) where Int(graph.neighbors[index]) > u {
+                edges.append((Int32(u), graph.neighbors[index]))
+            }
+        }
+        do {
+            return try Graph.build(vertices: vertices, edges: edges)
+        } catch {
+            throw .badInput(message: error.description)
         }
     }
 }

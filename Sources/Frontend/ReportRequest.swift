@@ -84,10 +84,45 @@ public enum ReportRequest {
                                     cost source: PlannerCostSource) throws(FrontendError) -> Data {
         let plan: Plan<BatchBalancePlan> = try TimelineRequest.decoded(data, source: planSource)
         let (batch, cost) = try TimelineRequest.samplesAndCost(samples, source: samplesSource, cost: source)
-        // A sample's LLM work, with its images' encoder work when the plan has no encoder phase of its own.
-        let withImages = plan.body.encoder == nil
+        let seconds = try microBatchSeconds(plan.body, batch: batch, cost: cost, planSource: planSource, samplesSource: samplesSource)
+        do {
+            return Data(try BatchBalanceReport.html(plan, microBatchSeconds: seconds).utf8)
+        } catch {
+            throw .badInput(message: error.message)
+        }
+    }
+
+    /// A batch-balancing plan's report written when planning (`plan batch-balance --report`): its micro-batches, and
+    /// each baseline's ranks, which the plan file does not keep.
+    public static func batchBalance(_ balancer: BatchBalancer, _ result: BatchBalanceResult,
+                                    samples: [Sample]) throws(FrontendError) -> Data {
+        do {
+            let plan = try result.executionPlan()
+            // With speed factors a rank's seconds are its work over its speed: its micro-batches are not drawn.
+            let seconds = balancer.options.speedFactors == nil
+                ? try microBatchSeconds(plan.body, batch: samples, cost: balancer.cost, planSource: "plan", samplesSource: "samples")
+                : nil
+            let baselines = result.baselineRanks.map {
+                BatchBalanceReport.BaselineRanks(name: $0.name, llmSeconds: $0.llmSeconds, encoderSeconds: $0.encoderSeconds,
+                                                 phasesWaited: $0.phasesWaited)
+            }
+            return Data(try BatchBalanceReport.html(plan, microBatchSeconds: seconds, baselineRanks: baselines).utf8)
+        } catch let error as FrontendError {
+            throw error
+        } catch let error as ReportError {
+            throw .badInput(message: error.message)
+        } catch {
+            throw FrontendError(code: .internalFailure, message: "plan: \(error)")
+        }
+    }
+
+    /// Each rank's micro-batches priced: a sample's LLM work, with its images' encoder work when the plan has no
+    /// encoder phase of its own.
+    static func microBatchSeconds(_ body: BatchBalancePlan, batch: [Sample], cost: BatchBalanceCost, planSource: String,
+                                  samplesSource: String) throws(FrontendError) -> [[Double]] {
+        let withImages = body.encoder == nil
         var seconds: [[Double]] = []
-        for rank in plan.body.ranks {
+        for rank in body.ranks {
             var perMicroBatch: [Double] = []
             for microBatch in rank.microBatches {
                 guard microBatch.allSatisfy({ $0 >= 0 && $0 < batch.count }) else {
@@ -100,11 +135,7 @@ public enum ReportRequest {
             }
             seconds.append(perMicroBatch)
         }
-        do {
-            return Data(try BatchBalanceReport.html(plan, microBatchSeconds: seconds).utf8)
-        } catch {
-            throw .badInput(message: error.message)
-        }
+        return seconds
     }
 
     /// One or more batch-balancing plans (several are compared side by side), from the plans alone.
@@ -120,6 +151,17 @@ public enum ReportRequest {
     static func displayLabels(_ paths: [String]) -> [String] {
         let names = paths.map { URL(fileURLWithPath: $0).lastPathComponent }
         return Set(names).count == names.count ? names : paths
+    }
+
+    /// `report --estimate`: the estimates' sections after a plan report, or their own report when no plan is given.
+    /// Labels are the files' names.
+    public static func withEstimates(_ planReport: Data?, estimates: [(label: String, data: Data)]) throws(FrontendError) -> Data {
+        var summaries: [(label: String, summary: IterationReport.Summary)] = []
+        for (entry, label) in zip(estimates, displayLabels(estimates.map(\.label))) {
+            summaries.append((label, try EstimateFile.summary(entry.data, source: entry.label)))
+        }
+        guard let planReport else { return Data(IterationReport.comparison(summaries).utf8) }
+        return Data(IterationReport.appending(summaries, to: String(decoding: planReport, as: UTF8.self)).utf8)
     }
 
     /// An iteration estimate's report (`estimate --report`).

@@ -51,6 +51,17 @@ public struct GNNPipelinePlanner: Sendable {
     /// into D blocks gives each hybrid's mirrors and ways; the chunks subdivide the ways.
     public func plan(graph: Graph) throws(GNNPipelineError) -> GNNPipelineResult {
         let start = ContinuousClock.now
+        let counted = try mirrorCounts(graph: graph)
+        var result = try search(vertices: graph.vertexCount, edges: graph.edgeCount, mirrors: counted.mirrors,
+                                mirrorsSource: counted.source)
+        result.chunkOf = Chunking.chunks(partition: counted.partition, ways: result.layout.ways,
+                                         chunksPerWay: result.layout.chunksPerWay)
+        result.planningSeconds = seconds(since: start)
+        return result
+    }
+
+    /// M for each D dividing the GPU count, from one METIS partition into N parts grouped into D blocks.
+    func mirrorCounts(graph: Graph) throws(GNNPipelineError) -> (mirrors: [Int: Int], source: String, partition: Partition) {
         let gpus = cluster.gpuCount
         guard gpus <= graph.vertexCount else {
             throw GNNPipelineError(field: "graph", value: "\(graph.vertexCount) vertices", reason: "fewer vertices than the \(gpus) GPUs")
@@ -66,15 +77,21 @@ public struct GNNPipelinePlanner: Sendable {
         }
         let source = objective == .communicationVolume ? "metis-volume"
             : partition.precoarsened ? "metis-cut-precoarsened" : "metis-cut"
-        var result = try search(vertices: graph.vertexCount, edges: graph.edgeCount, mirrors: mirrors, mirrorsSource: source)
-        result.chunkOf = Chunking.chunks(partition: partition, ways: result.layout.ways, chunksPerWay: result.layout.chunksPerWay)
-        result.planningSeconds = seconds(since: start)
-        return result
+        return (mirrors, source, partition)
     }
 
     /// Plans from sizes and mirror counts alone; no chunk assignment (the runtime chunks the graph itself).
     public func plan(stats: GraphStats) throws(GNNPipelineError) -> GNNPipelineResult {
         let start = ContinuousClock.now
+        let counted = try mirrorCounts(stats: stats)
+        var result = try search(vertices: stats.vertices, edges: stats.edges, mirrors: counted.mirrors, mirrorsSource: counted.source)
+        result.estimatedMirrors = counted.estimated
+        result.planningSeconds = seconds(since: start)
+        return result
+    }
+
+    /// M for each D dividing the GPU count as the stats give it, and the D whose M was estimated.
+    func mirrorCounts(stats: GraphStats) throws(GNNPipelineError) -> (mirrors: [Int: Int], source: String, estimated: [Int]) {
         let gpus = cluster.gpuCount
         guard gpus <= stats.vertices else {
             throw GNNPipelineError(field: "vertices", value: "\(stats.vertices)", reason: "fewer vertices than the \(gpus) GPUs")
@@ -87,10 +104,7 @@ public struct GNNPipelinePlanner: Sendable {
             if value.estimated { estimated.append(ways) }
         }
         let source = estimated.isEmpty ? "graph-stats" : "graph-stats (estimated for k = \(estimated.map(String.init).joined(separator: ", ")))"
-        var result = try search(vertices: stats.vertices, edges: stats.edges, mirrors: mirrors, mirrorsSource: source)
-        result.estimatedMirrors = estimated
-        result.planningSeconds = seconds(since: start)
-        return result
+        return (mirrors, source, estimated)
     }
 
     private func search(vertices: Int, edges: Int, mirrors: [Int: Int], mirrorsSource: String) throws(GNNPipelineError) -> GNNPipelineResult {
@@ -104,33 +118,41 @@ public struct GNNPipelinePlanner: Sendable {
                 candidates.append(best)
             }
         }
-        var baselines: [(name: String, estimate: GNNPipelineCost.Estimate)] = []
-        if let graphParallel = search.best(ways: gpus, mirrors: mirrors[gpus] ?? 0, chunksPerWay: 1) {
-            baselines.append(("graph-parallel", graphParallel.estimate))
-            if options.ways == nil && options.chunks == nil { candidates.append(graphParallel) }
-        }
-        if let pipeline = search.best(ways: 1, mirrors: 0, chunksPerWay: nil) {
-            baselines.append(("pipeline", pipeline.estimate))
-        }
-        if gpus <= model.layers, 4 * gpus <= vertices {
-            // GNNPipe's fixed rule: pure pipeline, C = 4N chunks, unit-cost layer split.
-            let fixed = GNNPipelineCost.Layout(ways: 1, stageLayers: LayoutSearch.equalSplit(layers: model.layers, stages: gpus),
-                                               chunksPerWay: 4 * gpus, mirrors: 0)
-            let estimate = cost.estimate(fixed)
-            baselines.append(("gnnpipe-fixed", estimate))
-            if options.ways == nil && options.chunks == nil { candidates.append((fixed, estimate)) }
+        let baselines = baselineLayouts(search: search, mirrors: mirrors)
+        if options.ways == nil && options.chunks == nil {
+            candidates += baselines.filter { $0.name != "pipeline" }.map { ($0.layout, $0.estimate) }
         }
         guard let chosen = candidates.min(by: { $0.estimate.epochSeconds < $1.estimate.epochSeconds }) else {
             throw GNNPipelineError(field: "chunks", value: options.chunks.map(String.init) ?? "", reason: "no layout fits these GPUs, ways and chunks")
         }
         return GNNPipelineResult(layout: chosen.layout, estimate: chosen.estimate, lowerBoundSeconds: cost.lowerBoundSeconds,
-                                 baselines: baselines, mirrorsSource: mirrorsSource, vertices: vertices, edges: edges,
-                                 mirrorsByWays: mirrors)
+                                 baselines: baselines.map { ($0.name, $0.estimate) }, mirrorsSource: mirrorsSource,
+                                 vertices: vertices, edges: edges, mirrorsByWays: mirrors)
     }
 
-    private func divisors(_ n: Int) -> [Int] { (1...n).filter { n % $0 == 0 } }
+    /// The baselines, scored whatever the options: pure graph parallelism, pure pipeline, and GNNPipe's fixed rule.
+    func baselineLayouts(search: LayoutSearch, mirrors: [Int: Int])
+        -> [(name: String, layout: GNNPipelineCost.Layout, estimate: GNNPipelineCost.Estimate)] {
+        let gpus = cluster.gpuCount
+        var baselines: [(name: String, layout: GNNPipelineCost.Layout, estimate: GNNPipelineCost.Estimate)] = []
+        if let graphParallel = search.best(ways: gpus, mirrors: mirrors[gpus] ?? 0, chunksPerWay: 1) {
+            baselines.append(("graph-parallel", graphParallel.layout, graphParallel.estimate))
+        }
+        if let pipeline = search.best(ways: 1, mirrors: 0, chunksPerWay: nil) {
+            baselines.append(("pipeline", pipeline.layout, pipeline.estimate))
+        }
+        if gpus <= model.layers, 4 * gpus <= search.cost.vertices {
+            // GNNPipe's fixed rule: pure pipeline, C = 4N chunks, unit-cost layer split.
+            let fixed = GNNPipelineCost.Layout(ways: 1, stageLayers: LayoutSearch.equalSplit(layers: model.layers, stages: gpus),
+                                               chunksPerWay: 4 * gpus, mirrors: 0)
+            baselines.append(("gnnpipe-fixed", fixed, search.cost.estimate(fixed)))
+        }
+        return baselines
+    }
 
-    private func seconds(since start: ContinuousClock.Instant) -> Double {
+    func divisors(_ n: Int) -> [Int] { (1...n).filter { n % $0 == 0 } }
+
+    func seconds(since start: ContinuousClock.Instant) -> Double {
         let elapsed = (ContinuousClock.now - start).components
         return Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
     }

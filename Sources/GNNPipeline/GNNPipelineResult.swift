@@ -38,8 +38,13 @@ public struct GNNPipelineResult: Sendable {
                                                                                        bubbleFraction: $0.estimate.bubbleFraction)) },
                     solver: SolverReport(backend: "paraplan-gnn (METIS k-way, layer-split DP, chunk search)", status: "heuristic",
                                          relativeGap: estimate.epochSeconds > 0 ? (estimate.epochSeconds - bound) / estimate.epochSeconds : 0),
-                    inputs: try InputDigest.of(DigestedInputs(vertices: vertices, edges: edges, mirrors: mirrorsByWays.sorted { $0.key < $1.key }.map { [$0.key, $0.value] }),
-                                               summary: "\(vertices) vertices, \(edges) edges"))
+                    inputs: try Self.inputDigest(vertices: vertices, edges: edges, mirrors: mirrorsByWays))
+    }
+
+    /// What a plan's input digest covers: the graph's size and its mirrors for every D tried.
+    static func inputDigest(vertices: Int, edges: Int, mirrors: [Int: Int]) throws -> InputDigest {
+        try InputDigest.of(DigestedInputs(vertices: vertices, edges: edges, mirrors: mirrors.sorted { $0.key < $1.key }.map { [$0.key, $0.value] }),
+                           summary: "\(vertices) vertices, \(edges) edges")
     }
 }
 

@@ -29,25 +29,19 @@ enum Commands {
                                                     meta: "\(source) (meta)", layers: try reader.int("layers"))
             return try json(result.report)
         case "report":
-            let reader = try OptionsReader(json: request, allowed: ["plan", "source", "lengths", "loads", "profile", "model", "cluster"])
-            let source = try reader.string("source") ?? "plan"
-            let plan = try planText(reader)
-            switch try TimelineRequest.kind(of: plan, source: source) {
-            case .sequenceParallel: break
-            case .expertPlacement:
-                // The loads as a loads file's text (JSON or CSV), read as the CLI reads the file.
-                return try ReportRequest.expertPlacement(plan: plan, planSource: source,
-                                                         loads: try reader.string("loads").map { Data($0.utf8) }, loadsSource: "loads")
-            default:
-                return try ReportRequest.batchBalance(plans: [(source, plan)])
-            }
-            let lengths = try planLengths(reader)
-            let cost = try PlannerCostSource.of(profile: try reader.source("profile"), model: try reader.source("model"),
-                                                cluster: try reader.source("cluster"))
-            return try ReportRequest.sequenceParallel(plan: plan, planSource: source, lengths: lengths, cost: cost)
+            let reader = try OptionsReader(json: request, allowed: ["plan", "source", "lengths", "loads", "profile", "model", "cluster",
+                                                                    "graph", "graph-stats", "vertices", "estimates"])
+            let estimates = try reader.labelledTexts("estimates", textKey: "estimate") ?? []
+            let plan = reader.has("plan") || estimates.isEmpty ? try planReport(reader) : nil
+            return try ReportRequest.withEstimates(plan, estimates: estimates.map { ($0.label, Data($0.text.utf8)) })
         case "trace":
-            let reader = try OptionsReader(json: request, allowed: ["plan", "source", "lengths", "samples", "profile", "model", "cluster"])
+            let reader = try OptionsReader(json: request, allowed: ["plan", "source", "lengths", "samples", "profile", "model", "cluster",
+                                                                    "graph", "graph-stats", "vertices"])
             let source = try reader.string("source") ?? "plan"
+            if try TimelineRequest.kind(of: try planText(reader), source: source) == .gnnPipeline {
+                let (planner, result) = try gnnPlan(reader, plan: try planText(reader), source: source)
+                return TimelineRequest.gnnPipeline(planner, result)
+            }
             let cost = try PlannerCostSource.of(profile: try reader.source("profile"), model: try reader.source("model"),
                                                 cluster: try reader.source("cluster"))
             // The samples as a samples file's text (JSON Lines or CSV), read as the CLI reads the file.
@@ -94,7 +88,7 @@ enum Commands {
         request.noOverlapGradReduce = try reader.bool("no-overlap-grad-reduce")
         request.noFlashAttention = try reader.bool("no-flash-attention")
         request.causalHalved = try reader.bool("causal-halved")
-        return try json(EstimateReport(try request.run().estimate))
+        return try json(EstimateReport(try request.run()))
     }
 
     private static func layouts(_ text: String) throws(FrontendError) -> Data {
@@ -145,6 +139,54 @@ enum Commands {
     }
 
     /// `lengths` as a lengths file's text (one per line or a JSON array), read as the CLI reads the file.
+    /// `report`'s plan part: the plan's kind says which inputs it takes.
+    private static func planReport(_ reader: OptionsReader) throws(FrontendError) -> Data {
+        let source = try reader.string("source") ?? "plan"
+        let plan = try planText(reader)
+        switch try TimelineRequest.kind(of: plan, source: source) {
+        case .sequenceParallel:
+            let lengths = try planLengths(reader)
+            let cost = try PlannerCostSource.of(profile: try reader.source("profile"), model: try reader.source("model"),
+                                                cluster: try reader.source("cluster"))
+            return try ReportRequest.sequenceParallel(plan: plan, planSource: source, lengths: lengths, cost: cost)
+        case .gnnPipeline:
+            let (planner, result) = try gnnPlan(reader, plan: plan, source: source)
+            return ReportRequest.gnnPipeline(planner, result)
+        case .expertPlacement:
+            // The loads as a loads file's text (JSON or CSV), read as the CLI reads the file.
+            return try ReportRequest.expertPlacement(plan: plan, planSource: source,
+                                                     loads: try reader.string("loads").map { Data($0.utf8) }, loadsSource: "loads")
+        case .batchBalance:
+            return try ReportRequest.batchBalance(plans: [(source, plan)])
+        }
+    }
+
+    /// A GNN plan's layout priced again from its graph (an edge list's text, with `vertices`) or graph statistics (a
+    /// mapping or its JSON text), and its GNN model and cluster.
+    private static func gnnPlan(_ reader: OptionsReader, plan: Data,
+                                source: String) throws(FrontendError) -> (planner: GNNPipelinePlanner, result: GNNPipelineResult) {
+        guard let model = try reader.source("model"), let cluster = try reader.source("cluster") else {
+            throw .badInput("model", "a GNN plan needs the GNN model and the cluster it was made with")
+        }
+        let graph: GNNPipelineRequest.GraphInput
+        switch (try reader.string("graph"), reader.has("graph-stats")) {
+        case (let text?, false):
+            graph = .graph(try GNNPipelineRequest.graph(edgeList: Data(text.utf8), source: "graph", vertices: try reader.int("vertices")))
+        case (nil, true):
+            let stats = try reader.source("graph-stats")
+            let data: Data
+            switch stats {
+            case .inline(let inline, _)?: data = inline
+            case .named(let text)?: data = Data(text.utf8)
+            case nil: throw .badInput("graph-stats", "required")
+            }
+            graph = .stats(try GNNPipelineRequest.stats(data, source: "graph-stats"))
+        default:
+            throw .badInput("graph", "a GNN plan needs exactly one of graph and graph-stats")
+        }
+        return try GNNPipelineRequest(model: model, cluster: cluster).evaluate(plan: plan, planSource: source, graph: graph)
+    }
+
     private static func planLengths(_ reader: OptionsReader) throws(FrontendError) -> [Int] {
         guard let text = try reader.string("lengths") else {
             throw .badInput("lengths", "required for a sequence-parallel plan (the lengths it was made for), or samples for "

@@ -25,6 +25,22 @@ struct OptionsReader {
 
     func has(_ key: String) -> Bool { values[key] != nil }
 
+    /// Labelled texts, `[{"label": ..., <textKey>: ...}]` (estimates for `report`), at most `limit` of them.
+    func labelledTexts(_ key: String, textKey: String, limit: Int = 64) throws(FrontendError) -> [(label: String, text: String)]? {
+        guard let value = values[key] else { return nil }
+        guard case .array(let items) = value, items.count <= limit else {
+            throw .badInput(key, "must be a list of at most \(limit) {\"label\", \"\(textKey)\"} objects")
+        }
+        var texts: [(label: String, text: String)] = []
+        for (index, item) in items.enumerated() {
+            guard case .string(let label)? = item["label"], case .string(let text)? = item[textKey] else {
+                throw .badInput("\(key)[\(index)]", "must hold a label and the \(textKey)'s text")
+            }
+            texts.append((label, text))
+        }
+        return texts
+    }
+
     /// Whole numbers up to 2^53 (what a JSON number holds exactly); larger ones are out of every limit anyway.
     func int(_ key: String) throws(FrontendError) -> Int? {
         guard let value = values[key] else { return nil }

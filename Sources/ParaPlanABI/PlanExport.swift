@@ -46,14 +46,16 @@ final class PlanHandle: @unchecked Sendable {
                                 solver: plan.solver, inputs: plan.inputs)
         switch plan.body {
         case let body as SequenceParallelPlan:
-            var groups: [Int] = [], sequences: [Int] = []
+            var groups: [Int] = [], sequences: [Int] = [], schemes: [Int] = []
             for (index, batch) in body.microBatches.enumerated() {
                 for group in batch.groups {
                     groups += [index, group.degree, group.firstRank, group.sequences.count]
                     sequences += group.sequences
+                    schemes += [group.ulysses ?? group.degree, group.ring ?? 1]
                 }
             }
             builder.ints("groups", groups)
+            builder.ints("groupSchemes", schemes)
             builder.ints("sequences", sequences)
             builder.doubles("microBatchSeconds", body.microBatches.map(\.predictedSeconds))
             return try builder.header(envelope, SequenceParallelFields(gpus: body.gpus))

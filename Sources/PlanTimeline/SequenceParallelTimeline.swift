@@ -41,17 +41,23 @@ public enum SequenceParallelTimeline {
         for (index, microBatch) in body.microBatches.enumerated() {
             var busiest = 0.0
             for group in microBatch.groups {
+                let scheme: SequenceParallelCost.AttentionScheme
+                switch cost.scheme(degree: group.degree, ulysses: group.ulysses, ring: group.ring) {
+                case .success(let allowed): scheme = allowed
+                case .failure(let mismatch): throw TimelineError("profile: " + mismatch.message)
+                }
                 var clock = start
                 for sequence in group.sequences {
                     let length = lengths[sequence]
-                    let (compute, communication) = cost.parts(Double(length), degree: group.degree)
+                    let (compute, communication) = cost.parts(Double(length), degree: group.degree, scheme: scheme)
                     for rank in group.firstRank..<(group.firstRank + group.degree) {
                         let arguments: [(String, Double)] = [("sequence", Double(sequence)), ("tokens", Double(length)),
                                                              ("degree", Double(group.degree)), ("micro-batch", Double(index))]
                         trace.event("seq \(sequence) (\(length) tokens, SP=\(group.degree))", category: "compute",
                                     pid: rank / perNode, tid: 2 * rank, start: clock, seconds: compute, arguments: arguments)
                         if communication > 0 {
-                            trace.event("all-to-all seq \(sequence)", category: "communication", pid: rank / perNode,
+                            trace.event((group.ring ?? 1) > 1 ? "all-to-all and ring seq \(sequence)" : "all-to-all seq \(sequence)",
+                                        category: "communication", pid: rank / perNode,
                                         tid: 2 * rank + 1, start: clock + compute, seconds: communication, arguments: arguments)
                         }
                     }

@@ -6,7 +6,31 @@ import Foundation
 public enum BatchBalanceReport {
     /// `microBatchSeconds[r][k]`, when the samples and cost are known: rank r's k-th micro-batch, drawn as a segment of
     /// its bar (checked to add up to the rank's prediction).
-    public static func html(_ plan: Plan<BatchBalancePlan>, microBatchSeconds: [[Double]]? = nil) throws(ReportError) -> String {
+    /// A baseline's ranks as the planner priced them (`plan batch-balance --report`; a plan file keeps only totals).
+    public struct BaselineRanks: Sendable {
+        public var name: String
+        public var llmSeconds: [Double]
+        public var encoderSeconds: [Double]?
+        /// The step is the slowest encoder rank plus the slowest LLM rank (not the longest bar).
+        public var phasesWaited: Bool
+
+        public init(name: String, llmSeconds: [Double], encoderSeconds: [Double]?, phasesWaited: Bool) {
+            self.name = name
+            self.llmSeconds = llmSeconds
+            self.encoderSeconds = encoderSeconds
+            self.phasesWaited = phasesWaited
+        }
+    }
+
+    public static func html(_ plan: Plan<BatchBalancePlan>, microBatchSeconds: [[Double]]? = nil,
+                            baselineRanks: [BaselineRanks] = []) throws(ReportError) -> String {
+        for baseline in baselineRanks {
+            guard baseline.llmSeconds.count == plan.body.ranks.count,
+                  baseline.encoderSeconds.map({ $0.count == plan.body.ranks.count }) ?? true else {
+                throw ReportError("baselines: \(baseline.name) prices \(baseline.llmSeconds.count) ranks, the plan has "
+                                  + "\(plan.body.ranks.count)")
+            }
+        }
         if let microBatchSeconds {
             guard microBatchSeconds.count == plan.body.ranks.count else {
                 throw ReportError("samples: \(microBatchSeconds.count) ranks priced, the plan has \(plan.body.ranks.count)")
@@ -20,10 +44,11 @@ public enum BatchBalanceReport {
                 }
             }
         }
-        return report(plan, microBatchSeconds: microBatchSeconds)
+        return report(plan, microBatchSeconds: microBatchSeconds, baselineRanks: baselineRanks)
     }
 
-    private static func report(_ plan: Plan<BatchBalancePlan>, microBatchSeconds: [[Double]]?) -> String {
+    private static func report(_ plan: Plan<BatchBalancePlan>, microBatchSeconds: [[Double]]?,
+                               baselineRanks: [BaselineRanks] = []) -> String {
         let body = plan.body
         let step = plan.predicted.cost.stepSeconds
         let samples = body.ranks.reduce(0) { $0 + $1.microBatches.reduce(0) { $0 + $1.count } }
@@ -50,7 +75,36 @@ public enum BatchBalanceReport {
                             : "Each rank's encoder phase and LLM phase: ranks wait for the slowest of each phase, so the step "
                                 + "is the longest encoder bar plus the longest LLM bar.")
                             + (microBatchSeconds == nil ? "" : " White lines part the LLM bar into its micro-batches."))
+        if !baselineRanks.isEmpty { baselineSections(plan, baselineRanks, into: &document) }
         return document.markup
+    }
+
+    /// Each baseline's ranks on the plan's scale, so a reader sees which ranks the baseline overloads.
+    private static func baselineSections(_ plan: Plan<BatchBalancePlan>, _ baselines: [BaselineRanks], into document: inout HTMLDocument) {
+        let encoder = Dictionary(uniqueKeysWithValues: (plan.body.encoder ?? []).map { ($0.rank, $0.predictedSeconds) })
+        let planMaximum = plan.body.ranks.map { $0.predictedSeconds + (encoder[$0.rank] ?? 0) }.max() ?? 0
+        let scale = baselines.reduce(planMaximum) { maximum, baseline in
+            max(maximum, baseline.llmSeconds.indices.map { baseline.llmSeconds[$0] + (baseline.encoderSeconds?[$0] ?? 0) }.max() ?? 0)
+        }
+        document.heading("Baselines' ranks")
+        document.figure(rankFigure(plan, scale: scale), caption: "The plan's ranks again, on the scale every baseline below shares.")
+        let step = plan.predicted.cost.stepSeconds
+        for baseline in baselines {
+            let bars = baseline.llmSeconds.indices.map { rank in
+                RankBar(rank: plan.body.ranks[rank].rank, encoder: baseline.encoderSeconds?[rank] ?? 0,
+                        llm: baseline.llmSeconds[rank], detail: "LLM ")
+            }
+            let seconds = plan.baselines.first { $0.name == baseline.name }?.cost.stepSeconds
+            let waited = baseline.phasesWaited && baseline.encoderSeconds != nil
+            document.figure(rankFigure(bars, title: "Baseline \(baseline.name): seconds per rank", phases: baseline.encoderSeconds != nil,
+                                       scale: scale, microBatchSeconds: nil, bound: plan.predicted.lowerBoundSeconds),
+                            caption: "\(baseline.name): each rank's encoder work (images encoded where their samples are) and "
+                                + "LLM work" + (seconds.map { ", step \(secondsLabel($0)) (" + String(format: "%.3f", $0 / step)
+                                                                 + "× the plan)" } ?? "")
+                                + (waited ? "; ranks wait for the slowest of each phase, so the step is the longest encoder "
+                                            + "bar plus the longest LLM bar" : "; the step waits for the longest bar")
+                                + ". The dashed line is the plan's lower bound.")
+        }
     }
 
     /// Several plans of one batch side by side: their steps on one scale, then each plan's ranks on one scale.
@@ -84,32 +138,47 @@ public enum BatchBalanceReport {
         return document.markup
     }
 
+    /// One rank's bar: its encoder phase (when it has one) then its LLM work.
+    struct RankBar {
+        var rank: Int
+        var encoder: Double
+        var llm: Double
+        var detail: String
+    }
+
     static func rankFigure(_ plan: Plan<BatchBalancePlan>, scale: Double? = nil, microBatchSeconds: [[Double]]? = nil) -> String {
         let body = plan.body
         let encoderSeconds = Dictionary(uniqueKeysWithValues: (body.encoder ?? []).map { ($0.rank, $0.predictedSeconds) })
+        let bars = body.ranks.map { rank in
+            RankBar(rank: rank.rank, encoder: encoderSeconds[rank.rank] ?? 0, llm: rank.predictedSeconds,
+                    detail: "\(rank.microBatches.count) micro-batches, \(rank.microBatches.reduce(0) { $0 + $1.count }) samples, ")
+        }
+        return rankFigure(bars, title: "Predicted seconds per rank", phases: body.encoder != nil, scale: scale,
+                          microBatchSeconds: microBatchSeconds)
+    }
+
+    static func rankFigure(_ bars: [RankBar], title: String, phases: Bool, scale: Double?, microBatchSeconds: [[Double]]?,
+                           bound: Double? = nil) -> String {
         let left = 70.0, right = 70.0, top = 44.0, width = 720.0, plot = width - left - right
-        let rowHeight = min(18, max(1, 360 / Double(max(body.ranks.count, 1))))
-        let height = top + Double(body.ranks.count) * rowHeight + 46
-        let maximum = max(scale ?? 0, body.ranks.map { $0.predictedSeconds + (encoderSeconds[$0.rank] ?? 0) }.max() ?? 0, 1e-12)
-        let title = "Predicted seconds per rank"
+        let rowHeight = min(18, max(1, 360 / Double(max(bars.count, 1))))
+        let height = top + Double(bars.count) * rowHeight + 46
+        let maximum = max(scale ?? 0, bars.map { $0.llm + $0.encoder }.max() ?? 0, 1e-12)
         var svg = SVG(width: width, height: height)
         svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
-        if body.encoder != nil {
+        if phases {
             Figures.legend(&svg, entries: [("encoder phase", Palette.colour(1)), ("LLM phase", Palette.plan)], x: left, y: 36)
         }
-        for (row, rank) in body.ranks.enumerated() {
+        for (row, rank) in bars.enumerated() {
             let y = top + Double(row) * rowHeight
-            let encoder = encoderSeconds[rank.rank] ?? 0
+            let encoder = rank.encoder
             if encoder > 0 {
                 svg.rect(x: left, y: y + 1, width: encoder / maximum * plot, height: rowHeight - 2, fill: Palette.colour(1),
                          className: "encoder", tooltip: "rank \(rank.rank) encoder: \(secondsLabel(encoder))",
                          data: [("seconds", "\(encoder)"), ("rank", "\(rank.rank)")])
             }
-            svg.rect(x: left + encoder / maximum * plot, y: y + 1, width: rank.predictedSeconds / maximum * plot, height: rowHeight - 2,
-                     fill: Palette.plan, className: "llm",
-                     tooltip: "rank \(rank.rank): \(rank.microBatches.count) micro-batches, "
-                        + "\(rank.microBatches.reduce(0) { $0 + $1.count }) samples, \(secondsLabel(rank.predictedSeconds))",
-                     data: [("seconds", "\(rank.predictedSeconds)"), ("rank", "\(rank.rank)")])
+            svg.rect(x: left + encoder / maximum * plot, y: y + 1, width: rank.llm / maximum * plot, height: rowHeight - 2,
+                     fill: Palette.plan, className: "llm", tooltip: "rank \(rank.rank): \(rank.detail)\(secondsLabel(rank.llm))",
+                     data: [("seconds", "\(rank.llm)"), ("rank", "\(rank.rank)")])
             // Micro-batch boundaries as white ticks inside the LLM bar, each segment its micro-batch's seconds.
             if let segments = microBatchSeconds?[row] {
                 var x = left + encoder / maximum * plot
@@ -122,11 +191,17 @@ public enum BatchBalanceReport {
             }
             if rowHeight >= 10 { svg.text("rank \(rank.rank)", x: left - 6, y: y + rowHeight - 4, anchor: "end", size: 9) }
         }
-        if rowHeight < 10, let first = body.ranks.first, let last = body.ranks.last {
+        if rowHeight < 10, let first = bars.first, let last = bars.last {
             svg.text("rank \(first.rank)", x: left - 6, y: top + 9, anchor: "end", size: 9)
-            svg.text("rank \(last.rank)", x: left - 6, y: top + Double(body.ranks.count) * rowHeight, anchor: "end", size: 9)
+            svg.text("rank \(last.rank)", x: left - 6, y: top + Double(bars.count) * rowHeight, anchor: "end", size: 9)
         }
-        Figures.axis(&svg, left: left, plot: plot, y: top + Double(body.ranks.count) * rowHeight + 4, maximum: maximum, unit: "seconds")
+        if let bound {
+            let x = left + bound / maximum * plot
+            svg.line(x1: x, y1: top - 2, x2: x, y2: top + Double(bars.count) * rowHeight + 2, stroke: Palette.bound, width: 1.5,
+                     dashed: true, className: "bound", data: [("seconds", "\(bound)")])
+            svg.text("lower bound", x: x + 4, y: 36, size: 10, fill: Palette.bound)
+        }
+        Figures.axis(&svg, left: left, plot: plot, y: top + Double(bars.count) * rowHeight + 4, maximum: maximum, unit: "seconds")
         return svg.markup(title: title)
     }
 }

@@ -33,6 +33,9 @@ struct HTMLDocument {
         body.append("<figure>\(svg)<figcaption>\(escaped(caption))</figcaption></figure>")
     }
 
+    /// The body's elements alone, for a section added to a report written earlier.
+    var bodyMarkup: String { body.joined(separator: "\n") }
+
     var markup: String {
         """
         <?xml version="1.0" encoding="UTF-8"?>
@@ -43,7 +46,7 @@ struct HTMLDocument {
         <title>\(escaped(title))</title>
         <style>
         body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; color: #222; margin: 24px auto; max-width: 760px; }
-        h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
+        h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; } h3 { font-size: 14px; margin-top: 20px; }
         table.facts { border-collapse: collapse; font-size: 13px; }
         table.facts th { text-align: left; font-weight: normal; color: #555; padding: 2px 16px 2px 0; }
         table.facts td { padding: 2px 0; }
@@ -57,7 +60,7 @@ struct HTMLDocument {
         </head>
         <body>
         <h1>\(escaped(title))</h1>
-        \(body.joined(separator: "\n"))
+        \(bodyMarkup)
         </body>
         </html>
 

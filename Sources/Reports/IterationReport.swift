@@ -4,43 +4,94 @@ import Foundation
 /// The report of an iteration estimate (docs/reports.md §Estimates): where an iteration's time goes and where a GPU's
 /// memory goes, each as one stacked bar with its parts.
 public enum IterationReport {
+    /// What one estimate's report shows, from the estimate in memory or from an `estimate --json` file.
+    public struct Summary: Sendable {
+        /// e.g. "llama-3-8b on 16 h100-sxm GPUs".
+        public var subject: String
+        /// The layout and batch lines; nil when the estimate file does not record them.
+        public var layout: String?
+        public var batch: String?
+        public var iterationSeconds: Double
+        public var mfu: Double
+        public var breakdown: IterationEstimate.Breakdown
+        public var memory: MemoryEstimate
+        public var usableMemoryBytes: Double
+        public var fitsInMemory: Bool
+
+        public init(subject: String, strategy: ParallelStrategy?, iterationSeconds: Double, mfu: Double,
+                    breakdown: IterationEstimate.Breakdown, memory: MemoryEstimate, usableMemoryBytes: Double, fitsInMemory: Bool) {
+            self.subject = subject
+            layout = strategy.map {
+                "TP \($0.tensorParallel) × PP \($0.pipelineParallel) × DP \($0.dataParallel) × CP \($0.contextParallel), "
+                    + "EP \($0.expertParallel), interleave \($0.interleave)"
+            }
+            batch = strategy.map { "micro-batch \($0.microBatch), global batch \($0.globalBatch), sequence \($0.sequenceLength)" }
+            self.iterationSeconds = iterationSeconds
+            self.mfu = mfu
+            self.breakdown = breakdown
+            self.memory = memory
+            self.usableMemoryBytes = usableMemoryBytes
+            self.fitsInMemory = fitsInMemory
+        }
+
+        /// A model read from a file is named by its path: its file name reads better in a title.
+        public static func subject(model: String, gpus: Int, gpu: String) -> String {
+            let name = model.contains("/") ? URL(fileURLWithPath: model).lastPathComponent : model
+            return "\(name) on \(gpus) \(gpu) GPUs"
+        }
+
+        var timeParts: [(String, Double)] {
+            let b = breakdown
+            return [("compute", b.compute), ("exposed TP", b.tensorParallel), ("exposed CP", b.contextParallel),
+                    ("EP all-to-all", b.expertParallel), ("pipeline transfers", b.pipelineTransfers),
+                    ("pipeline bubble", b.pipelineBubble), ("exposed DP", b.dataParallel), ("optimizer", b.optimizer)]
+        }
+
+        var memoryParts: [(String, Double)] {
+            let rest = memory.peak - memory.parameters - memory.gradients - memory.optimizer - memory.activations
+            return [("parameters", memory.parameters), ("gradients", memory.gradients), ("optimizer states", memory.optimizer),
+                    ("activations", memory.activations), ("logits and workspace", max(0, rest))]
+        }
+
+        var facts: [(String, String)] {
+            let gib = 1_073_741_824.0
+            return [("layout", layout ?? "not recorded in the estimate file"), ("batch", batch ?? "not recorded in the estimate file"),
+                    ("iteration", secondsLabel(iterationSeconds)), ("MFU", String(format: "%.1f %%", mfu * 100)),
+                    ("memory per GPU", String(format: "%.1f GiB of %.1f GiB usable%@", memory.peak / gib, usableMemoryBytes / gib,
+                                              fitsInMemory ? "" : " (does not fit)"))]
+        }
+    }
+
     public static func html(model: TransformerModel, cluster: Cluster, strategy: ParallelStrategy, estimate: IterationEstimate) -> String {
-        let b = estimate.breakdown, memory = estimate.memory
-        // A model read from a file is named by its path: its file name reads better in a title.
-        let name = model.name.contains("/") ? URL(fileURLWithPath: model.name).lastPathComponent : model.name
-        var document = HTMLDocument(title: "Iteration estimate: \(name) on \(cluster.gpuCount) \(cluster.gpu.name) GPUs")
-        let gib = 1_073_741_824.0
-        document.facts([
-            ("layout", "TP \(strategy.tensorParallel) × PP \(strategy.pipelineParallel) × DP \(strategy.dataParallel) × "
-                + "CP \(strategy.contextParallel), EP \(strategy.expertParallel), interleave \(strategy.interleave)"),
-            ("batch", "micro-batch \(strategy.microBatch), global batch \(strategy.globalBatch), sequence \(strategy.sequenceLength)"),
-            ("iteration", secondsLabel(estimate.iterationSeconds)),
-            ("MFU", String(format: "%.1f %%", estimate.mfu * 100)),
-            ("memory per GPU", String(format: "%.1f GiB of %.1f GiB usable%@", memory.peak / gib, estimate.usableMemoryBytes / gib,
-                                      estimate.fitsInMemory ? "" : " (does not fit)")),
-        ])
-        document.heading("Iteration time")
-        let time: [(String, Double)] = [("compute", b.compute), ("exposed TP", b.tensorParallel), ("exposed CP", b.contextParallel),
-                                        ("EP all-to-all", b.expertParallel), ("pipeline transfers", b.pipelineTransfers),
-                                        ("pipeline bubble", b.pipelineBubble), ("exposed DP", b.dataParallel),
-                                        ("optimizer", b.optimizer)]
-        document.figure(stacked(title: "Where the iteration's time goes", parts: time, unit: "seconds", scale: 1,
-                                total: estimate.iterationSeconds, totalLabel: secondsLabel(estimate.iterationSeconds)),
-                        caption: "The busiest pipeline stage's iteration, in the order the parts add up: compute, the "
-                            + "communication compute does not hide, the pipeline bubble, then the data-parallel "
-                            + "reductions and the optimizer after the last micro-batch.")
-        document.heading("Memory")
-        let peakParts = memory.peak - memory.parameters - memory.gradients - memory.optimizer - memory.activations
-        let parts: [(String, Double)] = [("parameters", memory.parameters), ("gradients", memory.gradients),
-                                         ("optimizer states", memory.optimizer), ("activations", memory.activations),
-                                         ("logits and workspace", max(0, peakParts))]
-        document.figure(stacked(title: "Where a GPU's memory goes", parts: parts, unit: "GiB", scale: 1 / gib,
-                                total: estimate.usableMemoryBytes, totalLabel: String(format: "usable %.1f GiB",
-                                                                                       estimate.usableMemoryBytes / gib)),
-                        caption: "The peak per GPU by part; the dashed line is the memory usable under the headroom. A bar "
-                            + "past it does not fit.")
+        html(Summary(subject: Summary.subject(model: model.name, gpus: cluster.gpuCount, gpu: cluster.gpu.name), strategy: strategy,
+                     iterationSeconds: estimate.iterationSeconds, mfu: estimate.mfu, breakdown: estimate.breakdown,
+                     memory: estimate.memory, usableMemoryBytes: estimate.usableMemoryBytes, fitsInMemory: estimate.fitsInMemory))
+    }
+
+    public static func html(_ summary: Summary) -> String {
+        var document = HTMLDocument(title: "Iteration estimate: \(summary.subject)")
+        sections(summary, into: &document)
         return document.markup
     }
+
+    static func sections(_ summary: Summary, into document: inout HTMLDocument) {
+        let gib = 1_073_741_824.0
+        document.facts(summary.facts)
+        document.heading("Iteration time")
+        document.figure(stacked(title: "Where the iteration's time goes", parts: summary.timeParts, unit: "seconds", scale: 1,
+                                total: summary.iterationSeconds, totalLabel: secondsLabel(summary.iterationSeconds)),
+                        caption: timeCaption)
+        document.heading("Memory")
+        document.figure(stacked(title: "Where a GPU's memory goes", parts: summary.memoryParts, unit: "GiB", scale: 1 / gib,
+                                total: summary.usableMemoryBytes, totalLabel: String(format: "usable %.1f GiB",
+                                                                                      summary.usableMemoryBytes / gib)),
+                        caption: "The peak per GPU by part; the dashed line is the memory usable under the headroom. A bar "
+                            + "past it does not fit.")
+    }
+
+    static let timeCaption = "The busiest pipeline stage's iteration, in the order the parts add up: compute, the "
+        + "communication compute does not hide, the pipeline bubble, then the data-parallel reductions and the optimizer "
+        + "after the last micro-batch."
 
     /// One horizontal bar of parts left to right, a legend under it, and a dashed line at `total`.
     static func stacked(title: String, parts: [(String, Double)], unit: String, scale: Double, total: Double,

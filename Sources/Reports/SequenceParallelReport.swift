@@ -101,7 +101,12 @@ public enum SequenceParallelReport {
                  fill: Palette.idle, className: "idle")
         var busiest = 0.0
         for group in microBatch.groups {
-            let seconds = group.sequences.reduce(0.0) { $0 + cost.time(Double(lengths[$1]), degree: group.degree) }
+            let scheme: SequenceParallelCost.AttentionScheme
+            switch cost.scheme(degree: group.degree, ulysses: group.ulysses, ring: group.ring) {
+            case .success(let allowed): scheme = allowed
+            case .failure(let mismatch): throw ReportError("profile: " + mismatch.message)
+            }
+            let seconds = group.sequences.reduce(0.0) { $0 + cost.time(Double(lengths[$1]), degree: group.degree, scheme: scheme) }
             busiest = max(busiest, seconds)
             let y = top + Double(group.firstRank) * rowHeight, h = Double(group.degree) * rowHeight
             let tokens = group.sequences.reduce(0) { $0 + lengths[$1] }
@@ -111,7 +116,8 @@ public enum SequenceParallelReport {
                      data: [("seconds", "\(seconds)"), ("degree", "\(group.degree)"), ("first-rank", "\(group.firstRank)"),
                             ("sequences", "\(group.sequences.count)")], stroke: "#FFFFFF")
             if h >= 12, seconds / maximum * plot > 70 {
-                svg.text("SP=\(group.degree) · \(group.sequences.count) seq", x: left + 4, y: y + min(h, 24) / 2 + 4, size: 9,
+                let scheme = group.ring.map { " (U\(group.ulysses ?? 1)×R\($0))" } ?? ""
+                svg.text("SP=\(group.degree)\(scheme) · \(group.sequences.count) seq", x: left + 4, y: y + min(h, 24) / 2 + 4, size: 9,
                          fill: "#FFFFFF")
             }
         }

@@ -1,3 +1,5 @@
+import CostModel
+
 /// One SP group of a micro-batch while it is being filled.
 struct PackedGroup {
     let degree: Int
@@ -6,6 +8,8 @@ struct PackedGroup {
     /// Σ length / degree.
     var tokensPerGPU: Double
     var sequences: [Int]
+    /// The attention scheme chosen for its sequences (`GroupSchemes`); nil until then, and for pure-Ulysses profiles.
+    var scheme: SequenceParallelCost.AttentionScheme? = nil
 }
 
 /// Packs sequences into aligned SP groups of one micro-batch under a limit on each group's sequence time.

@@ -98,11 +98,13 @@ public struct SequenceParallelPlanner: Sendable {
         // The best homogeneous step is a candidate too (placed on the ranks): mixing degrees must never lose to it.
         let homogeneous = speeds == nil ? baselines.bestStep
             : baselines.bestStep.map { step in step.map { builder.finish($0.groups, limit: $0.seconds - cost.beta1) } }
-        var candidates = [found?.step, homogeneous, blindStep].compactMap { $0 }
+        var candidates = [found?.step, homogeneous, blindStep].compactMap { $0 }.map {
+            GroupSchemes.apply($0, cost: cost, lengths: values, speeds: speeds)
+        }
         if let speeds, let aside = Self.withoutSlowRanks(cost, speeds: speeds, lengths: values) {
             // Planning around the slow ranks: the step built as if they were not there, placed on the rest.
             if let step = StepBuilder(cost: aside, lengths: values, speeds: speeds).best(grid: Self.grid, deadline: deadline, optional: true) {
-                candidates.append(step.step)
+                candidates.append(GroupSchemes.apply(step.step, cost: cost, lengths: values, speeds: speeds))
             }
         }
         guard let chosen = candidates.min(by: { total($0) < total($1) }) else {
@@ -174,20 +176,35 @@ func seconds(_ duration: Duration) -> Double {
 enum Layout {
     static func microBatch(_ built: BuiltMicroBatch, cost: SequenceParallelCost) -> SequenceParallelPlan.MicroBatch {
         if let firstRanks = built.firstRanks {
-            let groups = zip(built.groups, firstRanks).map { group, rank in
-                SequenceParallelPlan.Group(degree: group.degree, firstRank: rank, sequences: group.sequences.sorted())
-            }.sorted { $0.firstRank < $1.firstRank }
+            let groups = zip(built.groups, firstRanks).map { group, rank in planGroup(group, firstRank: rank) }
+                .sorted { $0.firstRank < $1.firstRank }
             return SequenceParallelPlan.MicroBatch(predictedSeconds: built.seconds, groups: groups)
         }
-        let ordered = built.groups.enumerated().sorted { lhs, rhs in
-            lhs.element.degree != rhs.element.degree ? lhs.element.degree > rhs.element.degree : lhs.offset < rhs.offset
-        }
-        var rank = 0
-        var groups: [SequenceParallelPlan.Group] = []
-        for (_, group) in ordered {
-            groups.append(SequenceParallelPlan.Group(degree: group.degree, firstRank: rank, sequences: group.sequences.sorted()))
-            rank += group.degree
+        let firstRanks = consecutiveFirstRanks(built.groups)
+        let groups = built.groups.indices.sorted { firstRanks[$0] < firstRanks[$1] }.map { index in
+            planGroup(built.groups[index], firstRank: firstRanks[index])
         }
         return SequenceParallelPlan.MicroBatch(predictedSeconds: built.seconds, groups: groups)
+    }
+
+    /// Each group's first rank when laid out largest degree first (ties in their order) at consecutive offsets.
+    static func consecutiveFirstRanks(_ groups: [PackedGroup]) -> [Int] {
+        let ordered = groups.indices.sorted { lhs, rhs in
+            groups[lhs].degree != groups[rhs].degree ? groups[lhs].degree > groups[rhs].degree : lhs < rhs
+        }
+        var firstRanks = [Int](repeating: 0, count: groups.count)
+        var rank = 0
+        for index in ordered {
+            firstRanks[index] = rank
+            rank += groups[index].degree
+        }
+        return firstRanks
+    }
+
+    /// A plan group that says its scheme when it runs a ring (pure Ulysses groups keep the published form).
+    static func planGroup(_ group: PackedGroup, firstRank: Int) -> SequenceParallelPlan.Group {
+        let ring = group.scheme.flatMap { $0.ring > 1 ? $0 : nil }
+        return SequenceParallelPlan.Group(degree: group.degree, firstRank: firstRank, sequences: group.sequences.sorted(),
+                                          ulysses: ring?.ulysses, ring: ring?.ring)
     }
 }

@@ -48,7 +48,7 @@ struct EstimateCommand: ParsableCommand {
         if let trace { try OutputFile.write(TimelineRequest.estimate(outcome), to: trace) }
         if let report { try OutputFile.write(ReportRequest.estimate(outcome), to: report) }
         if json || format == .json {
-            try printJSON(EstimateReport(outcome.estimate))
+            try printJSON(EstimateReport(outcome))
         } else if format == .megatron || format == .nemo {
             print(LayoutFormat.render(format, model: outcome.model, strategy: outcome.strategy))
         } else {

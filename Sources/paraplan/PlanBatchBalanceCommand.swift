@@ -41,6 +41,9 @@ struct PlanBatchBalanceCommand: ParsableCommand {
     @Option(help: "Each rank's measured speed: a cluster file with speedFactors, or whatif --speed-factors output (per GPU; a rank spanning several GPUs runs at its slowest). Slower ranks get less work. Default: the --cluster file's speedFactors, if any.")
     var speedFactors: String?
 
+    @Option(help: "Also write the plan's HTML report, with its micro-batches and each baseline's ranks (which the plan file does not keep).")
+    var report: String?
+
     @OptionGroup var outputOptions: PlanOutputOptions
 
     func run() throws {
@@ -58,6 +61,7 @@ struct PlanBatchBalanceCommand: ParsableCommand {
         }
         let result = try BatchBalanceRequest.plan(balancer, samples: batch, source: samples)
         outputOptions.summary(render(result))
+        if let report { try OutputFile.write(try ReportRequest.batchBalance(balancer, result, samples: batch), to: report) }
         if outputOptions.output != nil { try outputOptions.write(try result.executionPlan()) }
     }
 

@@ -59,14 +59,15 @@ enum SequenceParallelSummary {
                      + "\(counted(result.microBatches.count, "micro-batch", "micro-batches"))"
                      + String(format: ", predicted step %.4f s", result.stepSeconds)]
         for (index, batch) in result.microBatches.enumerated() {
-            var degrees: [Int: (groups: Int, sequences: Int)] = [:]
+            var degrees: [Int: (groups: Int, sequences: Int, scheme: String)] = [:]
             for group in batch.groups {
-                degrees[group.degree, default: (0, 0)].groups += 1
-                degrees[group.degree, default: (0, 0)].sequences += group.sequences.count
+                let scheme = group.ring.map { ", Ulysses \(group.ulysses ?? 1) × ring \($0)" } ?? ""
+                degrees[group.degree, default: (0, 0, scheme)].groups += 1
+                degrees[group.degree, default: (0, 0, scheme)].sequences += group.sequences.count
             }
             let parts = degrees.keys.sorted(by: >).map { degree in
-                let entry = degrees[degree] ?? (0, 0)
-                return "\(entry.groups) × SP=\(degree) (\(counted(entry.sequences, "seq")))"
+                let entry = degrees[degree] ?? (0, 0, "")
+                return "\(entry.groups) × SP=\(degree) (\(counted(entry.sequences, "seq"))\(entry.scheme))"
             }
             lines.append(String(format: "  micro-batch %d: %.4f s  ", index, batch.predictedSeconds) + parts.joined(separator: ", "))
         }

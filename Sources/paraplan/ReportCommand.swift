@@ -9,12 +9,16 @@ struct ReportCommand: ParsableCommand {
         discussion: """
             Sequence-parallel plans take the lengths and the cost they were planned with (each micro-batch's groups are \
             drawn as long as their sequences take); batch-balance plans need only the plan; expert-placement plans the \
-            loads unless they were planned with origins. Exit 2 for bad input.
+            loads unless they were planned with origins; GNN-pipeline plans the graph (or its statistics), GNN model \
+            and cluster they were made with. Exit 2 for bad input.
             """
     )
 
     @Argument(help: "The plan (JSON); several plans of one kind and batch are compared side by side.")
-    var plans: [String]
+    var plans: [String] = []
+
+    @Option(help: "An estimate written by `paraplan estimate --json` (repeat to compare several on one scale); drawn after the plans.")
+    var estimate: [String] = []
 
     @Option(help: "The sequence lengths a sequence-parallel plan was made for.")
     var lengths: String?
@@ -30,10 +34,21 @@ struct ReportCommand: ParsableCommand {
 
     @OptionGroup var costSource: ProfileOrModelOptions
 
+    @OptionGroup var gnnGraph: GNNPlanGraphOptions
+
     @Option(help: "Where to write the HTML (- for standard output).")
     var output: String
 
     func run() throws {
+        let estimates = try estimate.map { path throws in (label: path, data: try InputFile.readOrFail(path)) }
+        guard !plans.isEmpty || !estimates.isEmpty else {
+            throw CLIError(code: .badInput, message: "plans: give at least one plan file or --estimate")
+        }
+        let planReport = plans.isEmpty ? nil : try planReport()
+        try OutputFile.write(try ReportRequest.withEstimates(planReport, estimates: estimates), to: output)
+    }
+
+    private func planReport() throws -> Data {
         var inputs: [(label: String, data: Data)] = []
         var kinds: [PlanKind] = []
         for path in plans {
@@ -41,7 +56,7 @@ struct ReportCommand: ParsableCommand {
             inputs.append((path, data))
             kinds.append(try TimelineRequest.kind(of: data, source: path))
         }
-        guard let kind = kinds.first else { throw CLIError(code: .badInput, message: "plans: give at least one plan file") }
+        guard let kind = kinds.first else { throw CLIError(code: .badInput, message: "plans: give at least one plan file or --estimate") }
         if let other = kinds.firstIndex(where: { $0 != kind }) {
             throw CLIError(code: .badInput, message: "\(plans[other]): \(kinds[other].withArticle) plan, but \(plans[0]) is "
                            + "\(kind.withArticle) plan: a report compares plans of one kind")
@@ -49,26 +64,28 @@ struct ReportCommand: ParsableCommand {
         switch kind {
         case .sequenceParallel:
             let batch = try PlanLengths.read(lengths)
-            try OutputFile.write(try ReportRequest.sequenceParallel(plans: inputs, lengths: batch, cost: try costSource.source()),
-                                 to: output)
+            return try ReportRequest.sequenceParallel(plans: inputs, lengths: batch, cost: try costSource.source())
         case .batchBalance:
             if let samples, inputs.count == 1 {
-                try OutputFile.write(try ReportRequest.batchBalance(plan: inputs[0].data, planSource: inputs[0].label,
-                                                                   samples: try InputFile.readOrFail(samples), samplesSource: samples,
-                                                                   cost: try costSource.source()), to: output)
+                return try ReportRequest.batchBalance(plan: inputs[0].data, planSource: inputs[0].label,
+                                                      samples: try InputFile.readOrFail(samples), samplesSource: samples,
+                                                      cost: try costSource.source())
             } else {
-                try OutputFile.write(try ReportRequest.batchBalance(plans: inputs), to: output)
+                return try ReportRequest.batchBalance(plans: inputs)
             }
         case .expertPlacement:
             guard inputs.count == 1 else {
                 throw CLIError(code: .badInput, message: "plans: expert-placement reports take one plan (compare ranks several)")
             }
-            try OutputFile.write(try ReportRequest.expertPlacement(plan: inputs[0].data, planSource: inputs[0].label,
-                                                                  loads: try loads.map { path throws in try InputFile.readOrFail(path) },
-                                                                  loadsSource: loads ?? "loads", groups: groups), to: output)
-        default:
-            throw CLIError(code: .badInput, message: "\(plans[0]): \(kind.withArticle) plan: report draws sequence-parallel, "
-                           + "batch-balance and expert-placement plans so far")
+            return try ReportRequest.expertPlacement(plan: inputs[0].data, planSource: inputs[0].label,
+                                                     loads: try loads.map { path throws in try InputFile.readOrFail(path) },
+                                                     loadsSource: loads ?? "loads", groups: groups)
+        case .gnnPipeline:
+            guard inputs.count == 1 else {
+                throw CLIError(code: .badInput, message: "plans: GNN-pipeline reports take one plan (compare ranks several)")
+            }
+            let (planner, result) = try gnnGraph.evaluate(plan: inputs[0].data, planSource: inputs[0].label, costSource: costSource)
+            return ReportRequest.gnnPipeline(planner, result)
         }
     }
 }

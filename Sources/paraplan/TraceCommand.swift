@@ -10,6 +10,7 @@ struct TraceCommand: ParsableCommand {
             Sequence-parallel plans, with the lengths and the cost they were planned with: one process per node, per \
             rank a compute track and an all-to-all track, and a step track with each micro-batch and its overhead. \
             Batch-balance plans, with the samples and cost: per rank an encoder track and an LLM micro-batch track. \
+            GNN-pipeline plans, with the graph (or its statistics), GNN model and cluster: the lock-step epoch per stage. \
             Times are the cost model's predictions at nominal speed. Exit 2 for bad input (a plan that does not \
             validate, lengths of another batch, a cost that does not price the plan as planned).
             """
@@ -26,6 +27,8 @@ struct TraceCommand: ParsableCommand {
 
     @OptionGroup var costSource: ProfileOrModelOptions
 
+    @OptionGroup var gnnGraph: GNNPlanGraphOptions
+
     @Option(help: "Where to write the trace (- for standard output).")
     var output: String
 
@@ -41,8 +44,12 @@ struct TraceCommand: ParsableCommand {
             let trace = try TimelineRequest.batchBalance(plan: data, planSource: plan, samples: try InputFile.readOrFail(samples),
                                                          samplesSource: samples, cost: try costSource.source())
             try OutputFile.write(trace, to: output)
+        case .gnnPipeline:
+            let (planner, result) = try gnnGraph.evaluate(plan: data, planSource: plan, costSource: costSource)
+            try OutputFile.write(TimelineRequest.gnnPipeline(planner, result), to: output)
         case let kind:
-            throw CLIError(code: .badInput, message: "\(plan): \(kind.withArticle) plan: trace draws sequence-parallel and batch-balance plans so far")
+            throw CLIError(code: .badInput, message: "\(plan): \(kind.withArticle) plan: trace draws sequence-parallel, "
+                           + "batch-balance and GNN-pipeline plans (an expert placement has no schedule to draw)")
         }
     }
 }

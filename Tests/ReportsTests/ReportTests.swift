@@ -18,8 +18,17 @@ import TraceAnalysis
 
     /// Every rect of a class, with its geometry and data attributes.
     static func rects(_ html: String, className: String) throws -> [[String: String]] {
+        try elements(html, tag: "rect", className: className)
+    }
+
+    /// Every line of a class, with its attributes.
+    static func lines(_ html: String, className: String) throws -> [[String: String]] {
+        try elements(html, tag: "line", className: className)
+    }
+
+    private static func elements(_ html: String, tag: String, className: String) throws -> [[String: String]] {
         let document = try XMLDocument(xmlString: html, options: [])
-        let nodes = try document.nodes(forXPath: "//*[local-name()='rect'][@class='\(className)']")
+        let nodes = try document.nodes(forXPath: "//*[local-name()='\(tag)'][@class='\(className)']")
         return nodes.compactMap { node in
             guard let element = node as? XMLElement else { return nil }
             var attributes: [String: String] = [:]

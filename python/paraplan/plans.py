@@ -186,11 +186,20 @@ class StepBaseline:
 
 @dataclass(frozen=True)
 class Group:
-    """One Ulysses group: ``degree`` ranks from ``first_rank``, running ``sequences`` (indices into the batch)."""
+    """One sequence-parallel group: ``degree`` ranks from ``first_rank``, running ``sequences`` (indices into the
+    batch). Attention runs Ulysses over ``ulysses`` adjacent ranks and ring attention over the ``ring`` blocks
+    (``ulysses * ring == degree``; pure Ulysses is ``ring == 1``)."""
 
     degree: int
     first_rank: int
     sequences: list[int]
+    ulysses: int = 0
+    """0 when constructed without a scheme: read as ``degree`` (pure Ulysses)."""
+    ring: int = 1
+
+    def __post_init__(self) -> None:
+        if self.ulysses == 0:
+            object.__setattr__(self, "ulysses", self.degree)
 
     @property
     def ranks(self) -> range:
@@ -198,7 +207,7 @@ class Group:
 
     @classmethod
     def _from(cls, d: dict[str, Any]) -> Group:
-        return cls(d["degree"], d["firstRank"], d["sequences"])
+        return cls(d["degree"], d["firstRank"], d["sequences"], d.get("ulysses", d["degree"]), d.get("ring", 1))
 
 
 @dataclass(frozen=True)
@@ -241,9 +250,11 @@ class SequenceParallelPlan(Plan[StepPrediction, StepBaseline]):
         table = self.group_table.tolist()
         sequences = self.group_sequences.tolist()
         batches: list[list[Group]] = [[] for _ in self._arrays["microBatchSeconds"]]
+        schemes = self._arrays["groupSchemes"].reshape(-1, 2).tolist() if "groupSchemes" in self._arrays else None
         start = 0
-        for batch, degree, first_rank, count in table:
-            batches[batch].append(Group(degree, first_rank, sequences[start:start + count]))
+        for index, (batch, degree, first_rank, count) in enumerate(table):
+            ulysses, ring = schemes[index] if schemes is not None else (degree, 1)
+            batches[batch].append(Group(degree, first_rank, sequences[start:start + count], ulysses, ring))
             start += count
         return [MicroBatch(seconds, groups) for seconds, groups in zip(self._arrays["microBatchSeconds"].tolist(), batches)]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Union
 
 import numpy.typing as npt
@@ -63,6 +63,13 @@ class Estimate:
     breakdown: TimeBreakdown
     memory: MemoryBreakdown
     warnings: list[str]
+    #: The layout estimated (camelCase keys, as ``--json`` prints under ``setup.strategy``).
+    strategy: dict[str, Any] | None = None
+    _json: str = field(default="", repr=False, compare=False)
+
+    def to_json(self) -> str:
+        """The estimate as ``paraplan estimate --json`` prints it, for a file ``paraplan report --estimate`` reads."""
+        return self._json
 
 
 @dataclass(frozen=True)
@@ -158,14 +165,15 @@ def estimate(model: Source, cluster: Source | None = None, *, global_batch: int,
                     "tp_comm_overlap": tp_comm_overlap,
                     "memory_headroom": memory_headroom, "no_overlap_grad_reduce": not overlap_grad_reduce,
                     "no_flash_attention": not flash_attention, "causal_halved": causal_halved})
-    d = json.loads(_native.call("estimate", _inputs.options(request)))
+    text = _native.call("estimate", _inputs.options(request))
+    d = json.loads(text)
     b, m = d["breakdown"], d["memory"]
     return Estimate(d["iterationSeconds"], d["mfu"], d["memoryBytes"], d["usableMemoryBytes"], d["fitsInMemory"],
                     d["tokensPerSecondPerGPU"], d["modelFlopsPerSecondPerGPU"],
                     TimeBreakdown(b["compute"], b["tensorParallel"], b["pipelineBubble"], b["pipelineTransfers"],
                                   b["dataParallel"], b["contextParallel"], b["expertParallel"], b["optimizer"]),
                     MemoryBreakdown(m["parameters"], m["gradients"], m["optimizer"], m["activations"], m["logits"], m["peak"]),
-                    d["warnings"])
+                    d["warnings"], (d.get("setup") or {}).get("strategy"), text)
 
 
 def layouts(model: Source, cluster: Source | None = None, *, global_batch: int, seq_len: int, cp: Sequence[int] = (1,),
@@ -209,6 +217,8 @@ def presets() -> Presets:
 
 
 PlanLike = Union["Plan[Any, Any]", str, "os.PathLike[str]"]
+#: A GNN graph's statistics: a mapping {"vertices", "edges", "mirrors"} or a JSON file.
+GraphStats = Union[Mapping[str, Any], str, "os.PathLike[str]"]
 
 
 def _plan_text(plan: PlanLike) -> tuple[str, str]:
@@ -261,13 +271,15 @@ def _whole(name: str, value: Any) -> int:
 def trace(plan: PlanLike, lengths: Sequence[int] | npt.ArrayLike | None = None, *,
           tokens: Sequence[int] | npt.ArrayLike | None = None, images: Sequence[Sequence[int]] | None = None,
           loaded_rank: Sequence[int] | npt.ArrayLike | None = None, profile: Source | None = None,
-          model: Source | None = None, cluster: Source | None = None) -> str:
+          model: Source | None = None, cluster: Source | None = None, edges: npt.ArrayLike | None = None,
+          num_vertices: int | None = None, graph_stats: GraphStats | None = None) -> str:
     """A plan's predicted schedule as Chrome-trace JSON, for Perfetto (``paraplan trace``).
 
     A sequence-parallel plan takes ``lengths``, the batch it was made for; a batch-balance plan ``tokens`` (and
     ``images``, ``loaded_rank``, as ``BatchBalancer.plan`` took them). ``profile``, or ``model`` and ``cluster``: the
-    cost it was planned with. The inputs are checked against the plan. Write the text to a ``.json`` file and open it
-    in ui.perfetto.dev.
+    cost it was planned with. A GNN-pipeline plan takes ``edges`` (and ``num_vertices``) or ``graph_stats``, with the
+    GNN ``model`` and ``cluster``, as ``GNNPipelinePlanner`` took them. The inputs are checked against the plan. Write
+    the text to a ``.json`` file and open it in ui.perfetto.dev.
     """
     label, text = _plan_text(plan)
     request: dict[str, Any] = {"plan": text, "source": label, "profile": _inputs.source("profile", profile),
@@ -291,22 +303,67 @@ def trace(plan: PlanLike, lengths: Sequence[int] | npt.ArrayLike | None = None, 
                 row["rank"] = ranks[index]
             rows.append(json.dumps(row))
         request["samples"] = "\n".join(rows) + "\n"
+    request.update(_graph_inputs(edges, num_vertices, graph_stats))
     return _native.call("trace", json.dumps({k: v for k, v in request.items() if v is not None}))
 
 
-def report(plan: PlanLike, lengths: Sequence[int] | npt.ArrayLike | None = None, *, loads: npt.ArrayLike | None = None,
-           profile: Source | None = None, model: Source | None = None, cluster: Source | None = None) -> str:
+def report(plan: PlanLike | None = None, lengths: Sequence[int] | npt.ArrayLike | None = None, *,
+           loads: npt.ArrayLike | None = None,
+           profile: Source | None = None, model: Source | None = None, cluster: Source | None = None,
+           edges: npt.ArrayLike | None = None, num_vertices: int | None = None,
+           graph_stats: GraphStats | None = None,
+           estimates: Sequence[Estimate | str | os.PathLike[str]] | None = None) -> str:
     """A plan's self-contained HTML report with figures (``paraplan report``); no network or scripts needed to read it.
 
     A sequence-parallel plan takes ``lengths`` and its cost (``profile``, or ``model`` and ``cluster``), checked against
-    the plan; an expert-placement plan ``loads [layers, experts]`` unless it was planned with origins; a batch-balance
-    plan needs only itself.
+    the plan; an expert-placement plan ``loads [layers, experts]`` unless it was planned with origins; a GNN-pipeline
+    plan ``edges`` (and ``num_vertices``) or ``graph_stats`` with its GNN ``model`` and ``cluster``; a batch-balance
+    plan needs only itself. ``estimates`` (results of :func:`estimate`, or ``estimate --json`` files) are drawn after
+    the plan, several on one scale; with no plan they are the report.
     """
-    label, text = _plan_text(plan)
-    request: dict[str, Any] = {"plan": text, "source": label, "profile": _inputs.source("profile", profile),
-                               "model": _inputs.source("model", model), "cluster": _inputs.source("cluster", cluster)}
+    request: dict[str, Any] = {"profile": _inputs.source("profile", profile), "model": _inputs.source("model", model),
+                               "cluster": _inputs.source("cluster", cluster)}
+    if plan is not None:
+        request["source"], request["plan"] = _plan_text(plan)
+    if estimates is not None:
+        if isinstance(estimates, (str, os.PathLike, Estimate)):
+            raise InputError("estimates: give a list of estimates or estimate files")
+        request["estimates"] = [_estimate_entry(index, item) for index, item in enumerate(estimates)]
+    elif plan is None:
+        raise InputError("plan: give a plan or estimates")
     if lengths is not None:
         request["lengths"] = "\n".join(str(v) for v in _inputs.int64_array("lengths", lengths).tolist())
     if loads is not None:
         request["loads"] = json.dumps(_inputs.float64_array("loads", loads, ndim=2).tolist())
+    request.update(_graph_inputs(edges, num_vertices, graph_stats))
     return _native.call("report", json.dumps({k: v for k, v in request.items() if v is not None}))
+
+
+
+def _graph_inputs(edges: npt.ArrayLike | None, num_vertices: int | None,
+                  graph_stats: GraphStats | None) -> dict[str, Any]:
+    """A GNN plan's graph for ``report`` and ``trace``: ``edges [M, 2]`` as an edge list's text, or the statistics."""
+    request: dict[str, Any] = {}
+    if edges is not None:
+        pairs = _inputs.int64_array("edges", edges, ndim=2, columns=2)
+        request["graph"] = "".join(f"{u} {v}\n" for u, v in pairs.tolist())
+    if num_vertices is not None:
+        request["vertices"] = _whole("num_vertices", num_vertices)
+    if graph_stats is not None:
+        if isinstance(graph_stats, Mapping):
+            try:
+                request["graph-stats"] = json.dumps(dict(graph_stats), allow_nan=False)
+            except (TypeError, ValueError) as problem:
+                raise InputError(f"graph_stats: {problem}") from problem
+        else:
+            request["graph-stats"] = _read(graph_stats, "graph_stats")
+    return request
+
+
+def _estimate_entry(index: int, item: Estimate | str | os.PathLike[str]) -> dict[str, str]:
+    """An estimate for ``report``: its JSON, labelled by its file's name or its place in the list."""
+    if isinstance(item, Estimate):
+        return {"label": f"estimate {index}", "estimate": item.to_json()}
+    if isinstance(item, (str, os.PathLike)):
+        return {"label": os.fspath(item), "estimate": _read(item, f"estimates[{index}]")}
+    raise InputError(f"estimates[{index}] = {type(item).__name__}: must be an Estimate or a path")

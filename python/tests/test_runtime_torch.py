@@ -43,12 +43,23 @@ def tensors(sequences: list[int], lengths: list[int], seed: int) -> dict[str, An
     return {name: torch.randn(total, HEADS, DIM, dtype=torch.float64, generator=generator) for name in ("q", "k", "v", "w")}
 
 
-def sequence_parallel_worker(rank: int, world: int, store: str, seed: int, results: Any) -> None:
+def ring_profile(gpus: int) -> dict[str, Any]:
+    """``sp_profile`` with Ulysses blocks of at most 2 ranks: wider groups must run a ring (Ulysses 2 x ring, or a
+    pure ring), whichever is faster for their sequences; eight-way pure rings pay more per step, so both kinds run."""
+    profile = sp_profile(gpus)
+    profile.update({"maxUlyssesDegree": 2, "ringBytesPerToken": 16384,
+                    "schemes": {str(d): [{"ulysses": u, "ring": d // u, "ringBandwidth": 4e8,
+                                          "ringStepLatency": 1e-3 if u == 1 and d == 8 else 1e-5}
+                                         for u in (1, 2) if u < d] for d in (4, 8) if d <= gpus}})
+    return profile
+
+
+def sequence_parallel_worker(rank: int, world: int, store: str, seed: int, rings: bool, results: Any) -> None:
     dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=world)
     try:
         lengths = long_tailed_lengths(world, seed)
-        plan = paraplan.SequenceParallelPlanner(sp_profile(world)).plan(lengths)
-        groups = runtime.create_groups(world)
+        plan = paraplan.SequenceParallelPlanner(ring_profile(world) if rings else sp_profile(world)).plan(lengths)
+        groups = runtime.create_groups(world, rings=rings)
         worst = 0.0
         for part in runtime.rank_micro_batches(plan, rank, lengths):
             full = tensors(part.sequences, lengths, seed)
@@ -62,8 +73,13 @@ def sequence_parallel_worker(rank: int, world: int, store: str, seed: int, resul
                 return torch.cat([piece, piece.new_zeros(pad, HEADS, DIM)]) if pad else piece
 
             local = {name: mine(full[name]).clone().requires_grad_(True) for name in ("q", "k", "v")}
-            group = groups.get(part.group_key) if part.degree > 1 else None
-            out = runtime.ulysses_attention(local["q"], local["k"], local["v"], part, group=group, causal=True)
+            if rings:
+                ulysses = groups.get(part.ulysses_key) if part.ulysses > 1 else None
+                ring = groups.get(part.ring_key) if part.ring > 1 else None
+                out = runtime.usp_attention(local["q"], local["k"], local["v"], part, ulysses, ring, causal=True)
+            else:
+                group = groups.get(part.group_key) if part.degree > 1 else None
+                out = runtime.ulysses_attention(local["q"], local["k"], local["v"], part, group=group, causal=True)
             (out * mine(full["w"])).sum().backward()
             real = part.token_end - part.token_start
             worst = max(worst, float((out[:real] - out_full[part.token_start:part.token_end]).detach().abs().max()))
@@ -71,23 +87,41 @@ def sequence_parallel_worker(rank: int, world: int, store: str, seed: int, resul
                 expected = reference[name].grad[part.token_start:part.token_end]
                 worst = max(worst, float((local[name].grad[:real] - expected).abs().max()))
         mixed = any(len({g.degree for g in b.groups}) > 1 for b in plan.micro_batches)
-        degrees = sorted({g.degree for b in plan.micro_batches for g in b.groups})
-        results.put((rank, worst, degrees, mixed))
+        schemes = sorted({(g.degree, g.ulysses, g.ring) for b in plan.micro_batches for g in b.groups})
+        results.put((rank, worst, schemes, mixed))
     finally:
         dist.destroy_process_group()
 
 
-@pytest.mark.parametrize("world", [4, 8])
-def test_ulysses_groups_from_a_plan_match_single_process_attention(world: int, tmp_path: Path) -> None:
+def run_plan(world: int, store: Path, seed: int, rings: bool) -> tuple[float, list[tuple[int, int, int]], bool]:
+    """Every rank's worst difference from single-process attention, the plan's (degree, ulysses, ring) schemes and
+    whether a micro-batch mixes degrees."""
     context = mp.get_context("spawn")
     results = context.SimpleQueue()
-    mp.start_processes(sequence_parallel_worker, args=(world, str(tmp_path / "store"), 12, results), nprocs=world,
+    mp.start_processes(sequence_parallel_worker, args=(world, str(store), seed, rings, results), nprocs=world,
                        start_method="spawn")
     reports = sorted(results.get() for _ in range(world))
     assert [report[0] for report in reports] == list(range(world))
-    assert max(report[1] for report in reports) < 1e-5, reports
-    degrees, mixed = reports[0][2], reports[0][3]
+    return max(report[1] for report in reports), reports[0][2], reports[0][3]
+
+
+@pytest.mark.parametrize("world", [4, 8])
+def test_ulysses_groups_from_a_plan_match_single_process_attention(world: int, tmp_path: Path) -> None:
+    worst, schemes, mixed = run_plan(world, tmp_path / "store", 12, rings=False)
+    assert worst < 1e-5, worst
+    degrees = sorted({degree for degree, _, _ in schemes})
     assert len(degrees) >= (3 if world == 8 else 2) and mixed, f"the plan should mix degrees in a micro-batch: {degrees}"
+
+
+@pytest.mark.parametrize("world", [4, 8])
+def test_ring_and_hybrid_groups_from_a_plan_match_single_process_attention(world: int, tmp_path: Path) -> None:
+    worst, schemes, _ = run_plan(world, tmp_path / "store", 5, rings=True)
+    assert worst < 1e-5, worst
+    assert any(ring > 1 for _, _, ring in schemes), f"the plan should run a ring: {schemes}"
+    assert all(ulysses <= 2 and ulysses * ring == degree for degree, ulysses, ring in schemes), schemes
+    if world == 8:
+        assert any(ring > 1 and ulysses > 1 for _, ulysses, ring in schemes), f"the plan should run a hybrid: {schemes}"
+        assert any(ring > 1 and ulysses == 1 for _, ulysses, ring in schemes), f"the plan should run a pure ring: {schemes}"
 
 
 def batch_worker(rank: int, world: int, store: str, results: Any) -> None:

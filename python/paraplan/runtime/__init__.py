@@ -9,7 +9,8 @@ numpy at the core; torch is imported only by the functions that talk to torch.di
 - Batch balancing: :func:`rank_partitions` (verl's ``get_seqlen_balanced_partitions`` shape), :class:`PlanSampler`,
   :func:`exchange_samples` (the plan's sends over torch.distributed).
 - Sequence parallelism: :func:`rank_micro_batches` (this rank's groups, sequences, token slices and ``cu_seqlens``),
-  :func:`aligned_blocks` and :func:`create_groups`, :func:`ulysses_attention` (a reference implementation).
+  :func:`aligned_blocks` and :func:`create_groups`, :func:`ulysses_attention` and :func:`usp_attention` (Ulysses x ring)
+  (reference implementations).
 - Rank mapping: :func:`megatron_rank` and :class:`RankLayout` for jobs that also run TP, CP or PP.
 - GNN layouts: :func:`gnn_rank` and :func:`partition_book`.
 """
@@ -18,12 +19,13 @@ from .batch import PlanSampler, exchange_samples, rank_partitions
 from .experts import eplb_arrays, eplb_tensors, route, sglang_expert_location
 from .gnn import gnn_rank, partition_book
 from .ranks import RankLayout, megatron_rank
-from .sequence import RankMicroBatch, aligned_blocks, create_groups, rank_micro_batches, token_slice, ulysses_attention
+from .sequence import (RankMicroBatch, aligned_blocks, create_groups, rank_micro_batches, token_slice, ulysses_attention,
+                       usp_attention)
 
 __all__ = [
     "eplb_arrays", "eplb_tensors", "sglang_expert_location", "route",
     "rank_partitions", "PlanSampler", "exchange_samples",
-    "RankMicroBatch", "rank_micro_batches", "token_slice", "aligned_blocks", "create_groups", "ulysses_attention",
+    "RankMicroBatch", "rank_micro_batches", "token_slice", "aligned_blocks", "create_groups", "ulysses_attention", "usp_attention",
     "RankLayout", "megatron_rank",
     "gnn_rank", "partition_book",
 ]
