@@ -92,6 +92,13 @@ do {
     for row in try SequenceParallelBenchmark.scaling(repetitions: max(3, repetitions / 6)) { print(row) }
     }
 
+    if runs("attention-schemes") {
+    print("")
+    print("Sequence-parallel plans against static Ulysses, ring and USP layouts (derived profiles, H100, Wikipedia lengths):")
+    print("")
+    for row in try AttentionSchemeBenchmark.run() { print(row) }
+    }
+
     if runs("batch-balance") {
     print("")
     print("Data-parallel batch balancing (ours and baselines as makespan ÷ our lower bound):")

@@ -52,15 +52,37 @@ struct LowerBound {
         let totalTokens = lengths.reduce(0, +)
         let totalWork = buckets.reduce(cheapestWork(longest)) { $0 + $1.count * $1.work }
         let minimumMicroBatches = max(1, Int((totalTokens / (memoryRanks * capacity)).rounded(.up)))
+        // The second-longest pinned too (`pinnedBound`), priced from buckets without it.
+        var pinnedRest = rest
+        let second = pinnedRest.popLast()
+        let pinnedBuckets = Self.buckets(pinnedRest, ratio: bucketRatio)
+            .map { (count: $0.count, length: $0.length, work: cheapestWork($0.length)) }
         var best = Double.infinity
         for microBatches in minimumMicroBatches...(minimumMicroBatches + 16) {
             let simple = Double(microBatches) * cost.beta1 + max(fastest, totalWork / n)
             if simple >= best { break }
+            // Micro-batch 0 split around the longest sequence's group (and the second-longest placed by cases), at
+            // nominal speed; no rank runs faster than the fastest, so with speeds the compute part scales by
+            // 1/fastest (β1 does not).
+            let overhead = Double(microBatches) * cost.beta1
+            var split: Double?
+            if let second {
+                split = pinnedBound(microBatches: microBatches, longest: longest, second: second, buckets: pinnedBuckets)
+            } else {
+                split = cost.degrees.filter { cost.fits(longest, degree: $0) }
+                    .compactMap { solveSplitLP(microBatches: microBatches, buckets: buckets, longest: longest, degree: $0) }.min()
+            }
+            split = split.map { (($0 - overhead) / fastestSpeed) + overhead }
             var value = Double.infinity
-            for option in longestOptions {
-                let lp = solveLP(microBatches: microBatches, buckets: buckets, longest: (longest, option.work, option.time))
-                    ?? Double(microBatches) * cost.beta1 + max(option.time, (totalWork - cheapestWork(longest) + option.work) / n)
-                value = min(value, lp)
+            if speeds == nil, let split {
+                value = split
+            } else {
+                for option in longestOptions {
+                    let aggregate = overhead + max(option.time, (totalWork - cheapestWork(longest) + option.work) / n)
+                    value = min(value, solveLP(microBatches: microBatches, buckets: buckets, longest: (longest, option.work, option.time))
+                                    ?? aggregate)
+                }
+                value = max(value, split ?? 0)
             }
             best = min(best, max(value, simple))
         }
@@ -99,6 +121,56 @@ struct LowerBound {
         var typicalWork = LinearExpression(buckets.indices.map { Term(typicalShares[$0], buckets[$0].work) })
         typicalWork.add(typical, -n)
         model.addConstraint(typicalMemory, .lessOrEqual(memoryRanks * cost.tokensPerGPU))
+        model.addConstraint(typicalWork, .lessOrEqual(0))
+        return solved(model, microBatches: m)
+    }
+
+    /// The LP with micro-batch 0 split around the longest sequence's group of degree d (docs/sequence-parallel.md
+    /// §Lower bound): a sequence there either shares that group (its time at degree d added to the group's, its tokens
+    /// to the group's d·C) or runs on the other N − d GPUs (at its cheapest work on at most N − d of them, within their
+    /// GPU-seconds and memory). The aggregate LP let micro-batch 0's spare GPU-seconds be filled at every sequence's
+    /// cheapest work, which a group spanning most of the cluster forbids. Micro-batches 1…M−1 are as in `solveLP`.
+    func solveSplitLP(microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)], longest: Double,
+                      degree d: Int) -> Double? {
+        let n = Double(cost.gpus), capacity = cost.tokensPerGPU
+        let rest = cost.gpus - d
+        let outsideWork = buckets.map { bucket -> Double in
+            cost.degrees.filter { $0 <= rest && cost.fits(bucket.length, degree: $0) }
+                .map { Double($0) * cost.time(bucket.length, degree: $0) }.min() ?? .infinity
+        }
+        let others = Double(m - 1)
+        var model = LinearModel(name: "sp-lower-bound-split")
+        let first = model.addVariable("L0", lower: cost.time(longest, degree: d), objective: 1)
+        let inGroup = buckets.indices.map { model.addVariable("g\($0)") }
+        let outside = buckets.indices.map { q in model.addVariable("y\(q)_0", upper: outsideWork[q].isFinite ? .infinity : 0) }
+        // The longest's group: its time and memory.
+        var groupTime = LinearExpression(buckets.indices.map { Term(inGroup[$0], cost.time(buckets[$0].length, degree: d)) })
+        groupTime.constant = cost.time(longest, degree: d)
+        groupTime.add(first, -1)
+        model.addConstraint(groupTime, .lessOrEqual(0))
+        model.addConstraint(LinearExpression(buckets.indices.map { Term(inGroup[$0], buckets[$0].length) }),
+                            .lessOrEqual(max(0, Double(d) * capacity - longest)))
+        // The other GPUs of micro-batch 0.
+        let finite = buckets.indices.filter { outsideWork[$0].isFinite }
+        var outsideGPUSeconds = LinearExpression(finite.map { Term(outside[$0], outsideWork[$0]) })
+        outsideGPUSeconds.add(first, -Double(rest))
+        model.addConstraint(outsideGPUSeconds, .lessOrEqual(0))
+        model.addConstraint(LinearExpression(buckets.indices.map { Term(outside[$0], buckets[$0].length) }),
+                            .lessOrEqual(Double(rest) * capacity))
+        guard m > 1 else {
+            for q in buckets.indices { model.addConstraint(.sum([inGroup[q], outside[q]]), .equal(buckets[q].count)) }
+            return solved(model, microBatches: m)
+        }
+        let typical = model.addVariable("L1", objective: others)
+        let typicalShares = buckets.indices.map { model.addVariable("y\($0)_1") }
+        for (q, bucket) in buckets.enumerated() {
+            model.addConstraint(LinearExpression([Term(inGroup[q], 1), Term(outside[q], 1), Term(typicalShares[q], others)]),
+                                .equal(bucket.count))
+        }
+        var typicalWork = LinearExpression(buckets.indices.map { Term(typicalShares[$0], buckets[$0].work) })
+        typicalWork.add(typical, -n)
+        model.addConstraint(LinearExpression(buckets.indices.map { Term(typicalShares[$0], buckets[$0].length) }),
+                            .lessOrEqual(n * capacity))
         model.addConstraint(typicalWork, .lessOrEqual(0))
         return solved(model, microBatches: m)
     }

@@ -57,7 +57,8 @@ struct MicroBatchPacker {
 
     /// The smallest limit (to relative precision) at which all of `order` packs, with its groups; nil if none
     /// does (the sequences exceed the micro-batch's memory).
-    func minimumMakespan(_ order: [Int], precision: Double = 1e-4) -> (limit: Double, groups: [PackedGroup])? {
+    /// `upper`, when given, is a limit expected to pack (a previous makespan): the search starts from it.
+    func minimumMakespan(_ order: [Int], precision: Double = 1e-4, upper: Double? = nil) -> (limit: Double, groups: [PackedGroup])? {
         guard !order.isEmpty else { return (0, []) }
         var tokens = 0.0, low = 0.0, work = 0.0
         for sequence in order {
@@ -69,7 +70,11 @@ struct MicroBatchPacker {
         low = max(low, work / Double(table.gpus))
         var high = low
         var found: [PackedGroup]?
-        for _ in 0..<60 {
+        if let upper, upper > low, let packed = pack(order, limit: upper) {
+            high = upper
+            found = packed
+        }
+        for _ in 0..<60 where found == nil {
             if let packed = pack(order, limit: high) {
                 found = packed
                 break

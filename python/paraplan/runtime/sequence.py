@@ -224,14 +224,14 @@ def _gather_blocks(x: Any, group: Any) -> Any:
 
     class GatherBlocks(torch.autograd.Function):
         @staticmethod
-        def forward(ctx: Any, block: Any) -> Any:  # type: ignore[override]
+        def forward(ctx: Any, block: Any) -> Any:
             ctx.position, ctx.rows = dist.get_rank(group), block.shape[0]
             parts = [torch.empty_like(block) for _ in range(dist.get_world_size(group))]
             dist.all_gather(parts, block.contiguous(), group=group)
             return torch.cat(parts, dim=0)
 
         @staticmethod
-        def backward(ctx: Any, grad: Any) -> Any:  # type: ignore[override]
+        def backward(ctx: Any, grad: Any) -> Any:
             total = grad.contiguous().clone()
             dist.all_reduce(total, group=group)
             return total[ctx.position * ctx.rows:(ctx.position + 1) * ctx.rows]
