@@ -32,16 +32,19 @@ $bin estimate --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:
 $bin plan expert-placement --loads Examples/moe/loads-64-experts.json --origins Examples/moe/origins-64-experts.json \
     --cluster hgx-h800:2 --slots-per-gpu 5 --groups 8 --output .build/report-ep-plan.json >/dev/null
 $bin report .build/report-ep-plan.json --groups 8 --output .build/report-expert-placement.html
+$bin plan expert-placement --loads Examples/moe/loads-64-experts.json --origins Examples/moe/origins-64-experts.json \
+    --cluster hgx-h800:2 --slots-per-gpu 6 --groups 8 --output .build/report-ep-plan-6.json >/dev/null
+$bin report .build/report-ep-plan.json .build/report-ep-plan-6.json --output .build/report-experts-compared.html
 $bin layouts --model Examples/models/llama-3-8b.config.json --cluster hgx-h100:2 --global-batch 64 --seq-len 4096 --top 5 \
     --report .build/report-layouts.html >/dev/null
 $bin whatif --trace Examples/traces/trace-ST.csv --meta Examples/traces/meta-ST.yaml --layers 32 \
     --report .build/report-whatif.html >/dev/null
 $bin plan gnn-pipeline --graph Examples/gnn/community-3k.txt --model Examples/gnn/gcnii-16.yaml --cluster dgx-a100:2 \
     --report .build/report-gnn-pipeline.html >/dev/null 2>&1
-for name in sequence-parallel batch-balance batch-balance-baselines estimate estimates-compared expert-placement layouts whatif \
-    gnn-pipeline; do
+for name in sequence-parallel batch-balance batch-balance-baselines estimate estimates-compared expert-placement \
+    experts-compared layouts whatif gnn-pipeline; do
     case "$name" in sequence-parallel|expert-placement) height=1400 ;; batch-balance) height=880 ;; whatif) height=2300 ;;
-        batch-balance-baselines) height=2500 ;; estimates-compared) height=960 ;;
+        batch-balance-baselines) height=2500 ;; estimates-compared) height=960 ;; experts-compared) height=1900 ;;
         gnn-pipeline) height=1100 ;; *) height=760 ;; esac
     chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=800,"$height" \
         --screenshot="$out/report-$name.png" "file://$PWD/.build/report-$name.html" 2>/dev/null

@@ -48,18 +48,51 @@ public enum ReportRequest {
     /// A what-if analysis' report (`whatif --report`).
     public static func whatIf(_ report: WhatIfReport) -> Data { Data(WhatIfHTMLReport.html(report).utf8) }
 
+    /// Several expert placements of one set of loads side by side (`loads` unless the first plan carries its node
+    /// tokens); one plan gives its own report.
+    public static func expertPlacement(plans: [(label: String, data: Data)], loads: Data?, loadsSource: String,
+                                       groups: Int? = nil) throws(FrontendError) -> Data {
+        guard plans.count > 1 else {
+            return try expertPlacement(plan: plans.first?.data ?? Data(), planSource: plans.first?.label ?? "plan", loads: loads,
+                                       loadsSource: loadsSource, groups: groups)
+        }
+        var decoded: [(label: String, plan: Plan<ExpertPlacementPlan>)] = []
+        for (entry, label) in zip(plans, displayLabels(plans.map(\.label))) {
+            decoded.append((label, try TimelineRequest.decoded(entry.data, source: entry.label)))
+        }
+        let matrix = try loadsMatrix(loads, source: loadsSource)
+        do {
+            return Data(try ExpertPlacementReport.comparison(decoded, loads: matrix).utf8)
+        } catch {
+            throw .badInput(message: error.message)
+        }
+    }
+
+    private static func loadsMatrix(_ loads: Data?, source: String) throws(FrontendError) -> [[Double]]? {
+        guard let loads else { return nil }
+        do {
+            return try ExpertLoadsFile.parse(loads, source: source)
+        } catch {
+            throw .badInput(message: error.description)
+        }
+    }
+
+    /// Several GNN layouts of one graph, model and cluster side by side (each plan evaluated from those inputs).
+    public static func gnnPipeline(_ planner: GNNPipelinePlanner, comparing results: [(label: String, result: GNNPipelineResult)]) -> Data {
+        guard let first = results.first?.result else { return Data() }
+        guard results.count > 1 else { return gnnPipeline(planner, first) }
+        let cost = GNNPipelineCost(model: planner.model, cluster: planner.cluster, vertices: first.vertices, edges: first.edges)
+        let labels = displayLabels(results.map(\.label))
+        return Data(GNNPipelineReport.comparison(model: planner.model, cost: cost,
+                                                 layouts: zip(labels, results).map { ($0, $1.result.layout, $1.result.estimate) },
+                                                 baselines: first.baselines, lowerBound: first.lowerBoundSeconds).utf8)
+    }
+
     /// An expert-placement plan's report; `loads` (the loads file's contents) unless the plan carries its node tokens.
     public static func expertPlacement(plan data: Data, planSource: String, loads: Data?, loadsSource: String,
                                        groups: Int? = nil) throws(FrontendError) -> Data {
         let plan: Plan<ExpertPlacementPlan> = try TimelineRequest.decoded(data, source: planSource)
-        var matrix: [[Double]]?
-        if let loads {
-            do {
-                matrix = try ExpertLoadsFile.parse(loads, source: loadsSource)
-            } catch {
-                throw .badInput(message: error.description)
-            }
-        }
+        let matrix = try loadsMatrix(loads, source: loadsSource)
         // EPLB's placements of a layer, for its per-GPU comparison; the plan's topology, and `groups` for the
         // hierarchical policy.
         let body = plan.body

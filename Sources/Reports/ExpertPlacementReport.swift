@@ -13,17 +13,7 @@ public enum ExpertPlacementReport {
         let body = plan.body
         let loads = try self.loads(plan, given: given)
         let gpus = body.layers.first?.gpus.count ?? 0
-        // Per layer, each GPU's tokens.
-        let gpuLoads = zip(body.layers, loads).map { layer, weights in
-            zip(layer.gpus, layer.shares).map { slots, shares in zip(slots, shares).reduce(0.0) { $0 + weights[$1.0] * $1.1 } }
-        }
-        for (l, (layer, perGPU)) in zip(body.layers, gpuLoads).enumerated() {
-            let peak = perGPU.max() ?? 0
-            guard abs(peak - layer.maxLoad) <= 1e-6 * max(1, layer.maxLoad) else {
-                throw ReportError(String(format: "loads: layer %d's most loaded GPU has %.1f tokens here, the plan says %.1f "
-                                         + "(other loads, or planned with speed factors?)", l, peak, layer.maxLoad))
-            }
-        }
+        let gpuLoads = try self.gpuLoads(plan, loads: loads)
         let cost = plan.predicted.cost
         var document = HTMLDocument(title: "Expert placement: \(body.layers.count) layers × \(body.experts) experts on \(gpus) GPUs")
         var facts: [(String, String)] = [
@@ -75,7 +65,22 @@ public enum ExpertPlacementReport {
         return document.markup
     }
 
-    private static func loads(_ plan: Plan<ExpertPlacementPlan>, given: [[Double]]?) throws(ReportError) -> [[Double]] {
+    /// Per layer, each GPU's tokens; every layer's busiest GPU must be the plan's.
+    static func gpuLoads(_ plan: Plan<ExpertPlacementPlan>, loads: [[Double]]) throws(ReportError) -> [[Double]] {
+        let gpuLoads = zip(plan.body.layers, loads).map { layer, weights in
+            zip(layer.gpus, layer.shares).map { slots, shares in zip(slots, shares).reduce(0.0) { $0 + weights[$1.0] * $1.1 } }
+        }
+        for (l, (layer, perGPU)) in zip(plan.body.layers, gpuLoads).enumerated() {
+            let peak = perGPU.max() ?? 0
+            guard abs(peak - layer.maxLoad) <= 1e-6 * max(1, layer.maxLoad) else {
+                throw ReportError(String(format: "loads: layer %d's most loaded GPU has %.1f tokens here, the plan says %.1f "
+                                         + "(other loads, or planned with speed factors?)", l, peak, layer.maxLoad))
+            }
+        }
+        return gpuLoads
+    }
+
+    static func loads(_ plan: Plan<ExpertPlacementPlan>, given: [[Double]]?) throws(ReportError) -> [[Double]] {
         let body = plan.body
         if let given {
             guard given.count == body.layers.count, given.allSatisfy({ $0.count == body.experts }) else {
@@ -95,14 +100,15 @@ public enum ExpertPlacementReport {
     }
 
     /// `layer` nil: the sum over layers.
+    /// `scale`: a maximum shared with other figures (comparisons), else this figure's own.
     static func gpuFigure(_ loads: [Double], mean: Double, layer: Int?, gpusPerNode: Int,
-                          baselines: [(name: String, tokens: [Double])] = []) -> String {
+                          baselines: [(name: String, tokens: [Double])] = [], scale: Double? = nil, label: String? = nil) -> String {
         let left = 60.0, right = 20.0, top = 40.0, width = 720.0, plot = width - left - right, height = 220.0
-        let maximum = max(loads.max() ?? 0, mean, baselines.flatMap(\.tokens).max() ?? 0, 1e-12)
+        let maximum = max(scale ?? 0, loads.max() ?? 0, mean, baselines.flatMap(\.tokens).max() ?? 0, 1e-12)
         let slotWidth = plot / Double(max(loads.count, 1))
         // The plan's bar, then each baseline's, side by side in each GPU's slot.
         let barWidth = slotWidth / Double(1 + baselines.count)
-        let title = layer.map { "Tokens per GPU, layer \($0)" } ?? "Tokens per GPU, all layers"
+        let title = (label.map { "\($0): " } ?? "") + (layer.map { "Tokens per GPU, layer \($0)" } ?? "Tokens per GPU, all layers")
         var svg = SVG(width: width, height: height + 50)
         svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
         for (gpu, tokens) in loads.enumerated() {

@@ -34,12 +34,14 @@ public enum GNNPipelineReport {
         return document.markup
     }
 
-    static func scheduleFigure(cost: GNNPipelineCost, layout: GNNPipelineCost.Layout) -> String {
+    /// `scale`: a time axis shared with other plans' schedules (comparisons), else this epoch's own.
+    static func scheduleFigure(cost: GNNPipelineCost, layout: GNNPipelineCost.Layout, scale: Double? = nil,
+                               label: String? = nil) -> String {
         let schedule = cost.schedule(layout)
         let left = 70.0, right = 20.0, top = 46.0, width = 720.0, plot = width - left - right
         let rowHeight = min(28, max(6, 240 / Double(layout.stages)))
-        let total = max(schedule.allReduceStart + schedule.allReduceSeconds, 1e-12)
-        let title = "Lock-step pipeline schedule"
+        let total = max(scale ?? 0, schedule.allReduceStart + schedule.allReduceSeconds, 1e-12)
+        let title = (label.map { "\($0): " } ?? "") + "Lock-step pipeline schedule"
         var svg = SVG(width: width, height: top + Double(layout.stages) * rowHeight + 50)
         svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
         Figures.legend(&svg, entries: [("forward", Palette.colour(0)), ("backward", Palette.colour(1)), ("weight all-reduce", Palette.overhead)],
@@ -85,5 +87,37 @@ public enum GNNPipelineReport {
         }
         Figures.axis(&svg, left: left, plot: plot, y: top + Double(rows.count) * rowHeight + 4, maximum: maximum / 1e9, unit: "GB")
         return svg.markup(title: title)
+    }
+
+    /// Several layouts of one graph, model and cluster side by side: their epochs and the baselines on one scale,
+    /// each layout's lock-step schedule on one time axis, and every layout's communication volume on one axis.
+    public static func comparison(model: GNNModel, cost: GNNPipelineCost,
+                                  layouts: [(label: String, layout: GNNPipelineCost.Layout, estimate: GNNPipelineCost.Estimate)],
+                                  baselines: [(name: String, estimate: GNNPipelineCost.Estimate)], lowerBound: Double) -> String {
+        var document = HTMLDocument(title: "GNN layouts compared: \(cost.vertices) vertices, \(model.layers) layers, \(layouts.count) plans")
+        let fastest = layouts.map(\.estimate.epochSeconds).min() ?? 1
+        document.facts(layouts.map { entry in
+            (entry.label, "\(entry.layout.ways) way\(entry.layout.ways == 1 ? "" : "s") × \(entry.layout.stages) "
+                + "stage\(entry.layout.stages == 1 ? "" : "s"), \(entry.layout.ways * entry.layout.chunksPerWay) chunks: "
+                + secondsLabel(entry.estimate.epochSeconds) + String(format: " (%.3f× the fastest), bubble %.1f %%",
+                                                                     entry.estimate.epochSeconds / fastest, entry.estimate.bubbleFraction * 100))
+        })
+        document.heading("Epoch time")
+        document.figure(Figures.stepBars(title: "Predicted epoch time of each layout",
+                                         items: layouts.map { ($0.label, $0.estimate.epochSeconds, true) }
+                                            + baselines.map { ($0.name, $0.estimate.epochSeconds, false) },
+                                         bound: lowerBound),
+                        caption: "The layouts and the baselines on one scale; the dashed line is every layer's work perfectly spread.")
+        document.heading("Pipeline schedules")
+        let scale = layouts.map { cost.schedule($0.layout) }.map { $0.allReduceStart + $0.allReduceSeconds }.max() ?? 0
+        for entry in layouts {
+            document.figure(scheduleFigure(cost: cost, layout: entry.layout, scale: scale, label: entry.label),
+                            caption: "\(entry.label): stages against time on the axis every layout shares; forward, backward and "
+                                + "the weight all-reduce as in the single report.")
+        }
+        document.heading("Communication")
+        document.figure(volumeFigure(layouts.map { ($0.label, $0.estimate) } + baselines.map { ($0.name, $0.estimate) }),
+                        caption: "Bytes all GPUs send per epoch for each layout and baseline, on one axis.")
+        return document.markup
     }
 }

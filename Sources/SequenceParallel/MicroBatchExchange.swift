@@ -2,14 +2,15 @@ import CostModel
 
 /// A local search across micro-batches after the step is built (docs/sequence-parallel.md §Optimizer): the step
 /// construction fills micro-batches one after another, so a later one may be much lighter than the first. Each round
-/// takes the slowest micro-batch's heaviest sequences and tries moving each to every other micro-batch, re-packing
+/// takes the slowest micro-batch's heaviest sequences and its busiest group's others, and tries moving each to every
+/// other micro-batch, re-packing
 /// both at their minimum makespan; the move that lowers the step most is kept. It stops when no tried move helps, or
 /// after `evaluations` re-packings. Deterministic: candidates in a fixed order, ties to the first.
 struct MicroBatchExchange {
     let packer: MicroBatchPacker
     let beta1: Double
     /// Batches above this many sequences skip the search: each re-packing walks the micro-batch.
-    static let sequenceLimit = 16_384
+    static let sequenceLimit = 4_096
     /// Sequences tried per round, heaviest first.
     var candidates = 24
     var evaluations = 200
@@ -34,11 +35,16 @@ struct MicroBatchExchange {
         while used < evaluations {
             guard let slowest = batches.indices.max(by: { batches[$0].built.seconds < batches[$1].built.seconds }) else { break }
             // Heaviest first: a sequence's time in its group's degree, longest on ties.
-            let loads = batches[slowest].built.groups.flatMap { group in
-                group.sequences.map { (sequence: $0, seconds: packer.table.time[$0 * packer.table.degrees.count
-                                                                             + (packer.table.degrees.firstIndex(of: group.degree) ?? 0)]) }
+            // The heaviest sequences, then the busiest group's other members (the micro-batch waits for that group).
+            let groups = batches[slowest].built.groups
+            let busiest = groups.indices.max { groups[$0].load < groups[$1].load } ?? 0
+            let loads = groups.enumerated().flatMap { index, group in
+                group.sequences.map { (sequence: $0, inBusiest: index == busiest,
+                                       seconds: packer.table.time[$0 * packer.table.degrees.count
+                                                                  + (packer.table.degrees.firstIndex(of: group.degree) ?? 0)]) }
             }
-            let tried = loads.sorted { $0.seconds != $1.seconds ? $0.seconds > $1.seconds : $0.sequence < $1.sequence }.prefix(candidates)
+            let heaviest = loads.sorted { $0.seconds != $1.seconds ? $0.seconds > $1.seconds : $0.sequence < $1.sequence }
+            let tried = Array(heaviest.prefix(candidates)) + heaviest.dropFirst(candidates).filter(\.inBusiest).prefix(candidates)
             var best: (gain: Double, sequence: Int, target: Int, from: BuiltMicroBatch, to: BuiltMicroBatch)?
             let source = batches[slowest]
             for candidate in tried {

@@ -92,7 +92,9 @@ public struct SequenceParallelPlanner: Sendable {
         let found = builder.best(grid: Self.grid, deadline: deadline)
         var baselines = Baselines(cost: cost, lengths: values, deadline: deadline, speeds: speeds).all()
         var blindStep: [BuiltMicroBatch]?
+        var nominalStep: [BuiltMicroBatch]?
         if let speeds, let blind = StepBuilder(cost: cost, lengths: values).best(grid: Self.grid, deadline: deadline, optional: true) {
+            nominalStep = blind.step
             // The plan made as if every rank were nominal, run on the ranks as they are (a candidate too).
             blindStep = Baselines.placed(blind.step, on: speeds, cost: cost)
             baselines.figures.append(("speed-blind", Baselines.seconds(blind.step, on: speeds, cost: cost)))
@@ -108,7 +110,10 @@ public struct SequenceParallelPlanner: Sendable {
         // The search starts from both (the homogeneous step re-packed with every degree first): on Wikipedia batch 1
         // the slower start ends lower.
         let repackedHomogeneous = searched ? homogeneous.map(exchange.repacked) : nil
-        let starts = searched ? [found?.step, repackedHomogeneous].compactMap { $0 } : []
+        // With speeds, the search runs on the step made at nominal speed, whose micro-batches are then placed on
+        // the ranks (`finish`) like the plan's own.
+        let starts = searched ? [found?.step, repackedHomogeneous].compactMap { $0 }
+            : speeds != nil && withinBudget && values.count <= MicroBatchExchange.sequenceLimit ? [nominalStep].compactMap { $0 } : []
         let solveBound = options.lowerBound && withinBudget
         let outcomes = Mutex((exchanged: [[BuiltMicroBatch]?](repeating: nil, count: starts.count), bound: Double?.none))
         DispatchQueue.concurrentPerform(iterations: starts.count + 1) { task in
@@ -121,7 +126,10 @@ public struct SequenceParallelPlanner: Sendable {
                 outcomes.withLock { $0.bound = value }
             }
         }
-        let (exchanged, bound) = outcomes.withLock { ($0.exchanged.compactMap { $0 }, $0.bound) }
+        var (exchanged, bound) = outcomes.withLock { ($0.exchanged.compactMap { $0 }, $0.bound) }
+        if speeds != nil {
+            exchanged = exchanged.map { step in step.map { builder.finish($0.groups, limit: $0.seconds - cost.beta1) } }
+        }
         var candidates = ([found?.step, homogeneous, blindStep, repackedHomogeneous].compactMap { $0 } + exchanged).map {
             GroupSchemes.apply($0, cost: cost, lengths: values, speeds: speeds)
         }

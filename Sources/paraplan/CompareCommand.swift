@@ -20,7 +20,7 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: "Plan files (JSON), all of one kind.")
     var plans: [String]
 
-    @Option(help: "table (aligned, for a terminal), markdown, csv, json, or html (the report of paraplan report, plans side by side; sequence-parallel plans with --lengths and their cost).")
+    @Option(help: "table (aligned, for a terminal), markdown, csv, json, or html (the report of paraplan report, plans side by side; sequence-parallel plans with --lengths and their cost, expert placements with --loads unless planned with origins, GNN layouts with their graph, model and cluster).")
     var format: ReportFormat = .table
 
     @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.")
@@ -29,7 +29,12 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "With --format html and sequence-parallel plans: the lengths they were made for (their cost as well).")
     var lengths: String?
 
+    @Option(help: "With --format html and expert-placement plans made without origins: the loads they were made from.")
+    var loads: String?
+
     @OptionGroup var costSource: ProfileOrModelOptions
+
+    @OptionGroup var gnnGraph: GNNPlanGraphOptions
 
     func run() throws {
         var inputs: [(label: String, data: Data)] = []
@@ -43,9 +48,12 @@ struct CompareCommand: ParsableCommand {
             case .sequenceParallel:
                 try OutputFile.write(try ReportRequest.sequenceParallel(plans: inputs, lengths: try PlanLengths.read(lengths),
                                                                        cost: try costSource.source()), to: output ?? "-")
-            default:
-                throw CLIError(code: .badInput, message: "--format html: \(comparison.kind.withArticle) plan has no side-by-side "
-                               + "report; compare draws sequence-parallel and batch-balance plans")
+            case .expertPlacement:
+                try OutputFile.write(try ReportRequest.expertPlacement(plans: inputs, loads: try loads.map { path throws in
+                    try InputFile.readOrFail(path) }, loadsSource: loads ?? "loads"), to: output ?? "-")
+            case .gnnPipeline:
+                let (planner, results) = try gnnGraph.evaluate(plans: inputs, costSource: costSource)
+                try OutputFile.write(ReportRequest.gnnPipeline(planner, comparing: results), to: output ?? "-")
             }
             return
         }

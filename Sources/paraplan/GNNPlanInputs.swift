@@ -11,25 +11,46 @@ struct GNNPlanGraphOptions: ParsableArguments {
     @Option(help: "With a GNN plan: the graph statistics it was made from.")
     var graphStats: String?
 
+    /// Every plan evaluated from the same inputs (the graph is read once).
+    func evaluate(plans: [(label: String, data: Data)],
+                  costSource: ProfileOrModelOptions) throws -> (planner: GNNPipelinePlanner, results: [(label: String, result: GNNPipelineResult)]) {
+        guard let model = costSource.model, let cluster = costSource.cluster, costSource.profile == nil else {
+            throw CLIError(code: .badInput, message: "--model: a GNN plan needs the GNN model file and --cluster it was made with")
+        }
+        let input = try graphInput()
+        let request = GNNPipelineRequest(model: .named(model), cluster: .named(cluster))
+        var planner: GNNPipelinePlanner?
+        var results: [(label: String, result: GNNPipelineResult)] = []
+        for plan in plans {
+            let evaluated = try request.evaluate(plan: plan.data, planSource: plan.label, graph: input)
+            planner = evaluated.planner
+            results.append((plan.label, evaluated.result))
+        }
+        guard let planner else { throw CLIError(code: .badInput, message: "plans: give at least one plan file") }
+        return (planner, results)
+    }
+
     func evaluate(plan data: Data, planSource: String,
                   costSource: ProfileOrModelOptions) throws -> (planner: GNNPipelinePlanner, result: GNNPipelineResult) {
         guard let model = costSource.model, let cluster = costSource.cluster, costSource.profile == nil else {
             throw CLIError(code: .badInput, message: "--model: a GNN plan needs the GNN model file and --cluster it was made with")
         }
-        let input: GNNPipelineRequest.GraphInput
+        return try GNNPipelineRequest(model: .named(model), cluster: .named(cluster))
+            .evaluate(plan: data, planSource: planSource, graph: try graphInput())
+    }
+
+    private func graphInput() throws -> GNNPipelineRequest.GraphInput {
         switch (graph, graphStats) {
         case (let path?, nil):
             do {
-                input = .graph(try GraphFile.parse(try InputFile.readOrFail(path), format: .of(path: path), source: path).graph)
+                return .graph(try GraphFile.parse(try InputFile.readOrFail(path), format: .of(path: path), source: path).graph)
             } catch let error as GraphError {
                 throw CLIError(code: .badInput, message: error.description)
             }
         case (nil, let path?):
-            input = .stats(try GNNPipelineRequest.stats(try InputFile.readOrFail(path), source: path))
+            return .stats(try GNNPipelineRequest.stats(try InputFile.readOrFail(path), source: path))
         default:
             throw CLIError.badInput("--graph", "a GNN plan needs exactly one of --graph and --graph-stats")
         }
-        return try GNNPipelineRequest(model: .named(model), cluster: .named(cluster))
-            .evaluate(plan: data, planSource: planSource, graph: input)
     }
 }

