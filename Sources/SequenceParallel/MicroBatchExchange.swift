@@ -34,8 +34,7 @@ struct MicroBatchExchange {
         var used = 0
         while used < evaluations {
             guard let slowest = batches.indices.max(by: { batches[$0].built.seconds < batches[$1].built.seconds }) else { break }
-            // Heaviest first: a sequence's time in its group's degree, longest on ties.
-            // The heaviest sequences, then the busiest group's other members (the micro-batch waits for that group).
+            // The heaviest sequences (time at their group's degree, longest on ties), then the busiest group's other members (the micro-batch waits for that group).
             let groups = batches[slowest].built.groups
             let busiest = groups.indices.max { groups[$0].load < groups[$1].load } ?? 0
             let loads = groups.enumerated().flatMap { index, group in
