@@ -8,7 +8,7 @@ import LinearProgramming
 /// minimum over cases is a bound; each case only adds rows to the single split, so it is at least as tight.
 extension LowerBound {
     /// One micro-batch split around `lead`'s group of `degree`; `companions` are further sequences pinned to it,
-    /// inside the group (`degree` nil) or beside it at a degree (−1: at whichever fits beside it, relaxed).
+    /// inside the group (`degree` nil) or beside it at a degree.
     struct Pinned {
         var lead: Double
         var degree: Int
@@ -59,18 +59,15 @@ extension LowerBound {
             var besideWork = 0.0, besideTokens = 0.0, slowestBeside = 0.0
             for companion in batch.companions {
                 if let e = companion.degree {
-                    // e = −1: any degree that fits beside the group, at the cheapest work and the fastest time.
-                    let degrees = e > 0 ? [e] : cost.degrees.filter { $0 <= rest && cost.fits(companion.length, degree: $0) }
-                    besideWork += degrees.map { Double($0) * cost.time(companion.length, degree: $0) }.min() ?? .infinity
+                    besideWork += Double(e) * cost.time(companion.length, degree: e)
                     besideTokens += companion.length
-                    slowestBeside = max(slowestBeside, degrees.map { cost.time(companion.length, degree: $0) }.min() ?? .infinity)
+                    slowestBeside = max(slowestBeside, cost.time(companion.length, degree: e))
                 } else {
                     groupTime += cost.time(companion.length, degree: d)
                     groupTokens += companion.length
                 }
             }
-            guard groupTokens <= Double(d) * capacity + 1e-9, besideTokens <= Double(rest) * capacity + 1e-9,
-                  besideWork.isFinite, slowestBeside.isFinite else { return nil }
+            guard groupTokens <= Double(d) * capacity + 1e-9, besideTokens <= Double(rest) * capacity + 1e-9 else { return nil }
             let makespan = model.addVariable("L\(index)", lower: max(groupTime, slowestBeside), objective: 1)
             let beside = buckets.map { cheapestWork($0.length, within: rest) }
             let inGroup = buckets.indices.map { model.addVariable("g\($0)_\(index)") }
