@@ -96,6 +96,15 @@ def subcommands(plans: dict[str, Path]) -> list[Subcommand]:
                                                              "--speed-factors", "{speeds}", "--output", "out.json"],
                    {"loads": e / "moe/loads-64-experts.json", "cluster": e / "clusters/hgx-h100-4-nodes.yaml",
                     "speeds": e / "clusters/speeds-one-slow-gpu.json"}),
+        # Ring and Ulysses × ring schemes in a profile; reports of estimates and of GNN plan files.
+        Subcommand("plan sequence-parallel (ring schemes)", ["plan", "sequence-parallel", "--lengths", "{lengths}",
+                                                             "--profile", "{profile}", "--output", "out.json"],
+                   {"lengths": e / "batches/wikipedia-batch0.txt", "profile": e / "profiles/gpt7b-ulysses-ring.yaml"}),
+        Subcommand("report --estimate", ["report", "--estimate", "{estimate}", "--output", "out.html"],
+                   {"estimate": plans["estimate"]}),
+        Subcommand("report (GNN plan)", ["report", "{plan}", "--graph", "{graph}", "--model", "{model}", "--cluster",
+                                         "dgx-a100:2", "--output", "out.html"],
+                   {"plan": plans["gnn-pipeline"], "graph": e / "gnn/community-3k.txt", "model": e / "gnn/gcnii-16.yaml"}),
     ]
 
 
@@ -238,10 +247,17 @@ def seed_plans(binary: Path, work: Path) -> dict[str, Path]:
         "expert-placement": ["plan", "expert-placement", "--loads", str(e / "moe/loads-64-experts.json"), "--cluster",
                              "hgx-h100:4", "--slots-per-gpu", "5"],
     }
+    commands["gnn-pipeline"] = ["plan", "gnn-pipeline", "--graph", str(e / "gnn/community-3k.txt"), "--model",
+                                str(e / "gnn/gcnii-16.yaml"), "--cluster", "dgx-a100:2"]
     for name, arguments in commands.items():
         path = work / f"seed-{name}.json"
         subprocess.run([str(binary), *arguments, "--output", str(path)], check=True, capture_output=True)
         plans[name] = path
+    # An estimate file, as `estimate --json` writes it, for `report --estimate`.
+    estimate = subprocess.run([str(binary), "estimate", "--model", "llama-3-8b", "--cluster", "hgx-h100:2", "--tp", "2",
+                               "--global-batch", "64", "--seq-len", "4096", "--json"], check=True, capture_output=True)
+    plans["estimate"] = work / "seed-estimate.json"
+    plans["estimate"].write_bytes(estimate.stdout)
     return plans
 
 
