@@ -32,7 +32,7 @@ struct LowerBound {
         return result
     }
 
-    func compute(bucketRatio: Double = 1.05) -> Double? {
+    func compute(bucketRatio: Double = 1.01) -> Double? {
         guard let longestIndex = lengths.indices.max(by: { lengths[$0] < lengths[$1] }) else { return nil }
         let n = computeCapacity, capacity = cost.tokensPerGPU, memoryRanks = Double(cost.gpus)
         func cheapestWork(_ s: Double) -> Double {

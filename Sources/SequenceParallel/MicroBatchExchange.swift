@@ -10,7 +10,10 @@ struct MicroBatchExchange {
     let packer: MicroBatchPacker
     let beta1: Double
     /// Batches above this many sequences skip the search: each re-packing walks the micro-batch.
-    static let sequenceLimit = 4_096
+    static let sequenceLimit = 16_384
+    /// Above this many sequences the search gets `largeBatchEvaluations` re-packings (each costs more there).
+    static let largeBatch = 4_096
+    static let largeBatchEvaluations = 40
     /// Sequences tried per round, heaviest first.
     var candidates = 24
     var evaluations = 200

@@ -104,7 +104,9 @@ public struct SequenceParallelPlanner: Sendable {
             : baselines.bestStep.map { step in step.map { builder.finish($0.groups, limit: $0.seconds - cost.beta1) } }
         // The plan's own step and the best homogeneous one, improved across micro-batches (at nominal speed; with
         // speeds, rank placement decides the rest), while the lower bound's LPs are solved on another core.
-        let exchange = MicroBatchExchange(packer: builder.packer, beta1: cost.beta1)
+        var search = MicroBatchExchange(packer: builder.packer, beta1: cost.beta1)
+        if values.count > MicroBatchExchange.largeBatch { search.evaluations = MicroBatchExchange.largeBatchEvaluations }
+        let exchange = search
         let withinBudget = deadline.map { clock.now < $0 } ?? true
         let searched = speeds == nil && withinBudget && values.count <= MicroBatchExchange.sequenceLimit
         // The search starts from both (the homogeneous step re-packed with every degree first): on Wikipedia batch 1
