@@ -59,17 +59,12 @@ public struct SequenceParallelCost: Sendable, Equatable {
     /// Time of one sequence of `length` tokens in a group of `degree`, without the group's β1: under the fastest
     /// scheme for it, what the packer and the bound use (a group's own scheme is chosen for all its sequences).
     public func time(_ length: Double, degree: Int) -> Double {
-        let compute = (alpha1 * length * length + alpha2 * length) / Double(degree)
-        guard degree > 1 else { return compute }
-        guard let rings = schemes[degree], !rings.isEmpty else {
-            guard let bw = bandwidth[degree] else { return compute }
-            return compute + bytesPerToken * length / (Double(degree) * bw)
-        }
-        return compute + candidates(degree: degree).map { communication(length, degree: degree, scheme: $0) }.min()!
+        let (compute, communication) = parts(length, degree: degree)
+        return compute + communication
     }
 
     /// `time(length, degree:)` in its two parts: the attention and linear-layer compute, and the communication left
-    /// exposed (FlexSP's model adds the Ulysses all-to-alls; nothing overlaps them). Their sum is `time` to the last bit.
+    /// exposed (FlexSP's model adds the Ulysses all-to-alls; nothing overlaps them). Their sum is `time`.
     public func parts(_ length: Double, degree: Int) -> (compute: Double, communication: Double) {
         let compute = (alpha1 * length * length + alpha2 * length) / Double(degree)
         guard degree > 1 else { return (compute, 0) }
@@ -77,7 +72,8 @@ public struct SequenceParallelCost: Sendable, Equatable {
             guard let bw = bandwidth[degree] else { return (compute, 0) }
             return (compute, bytesPerToken * length / (Double(degree) * bw))
         }
-        return (compute, candidates(degree: degree).map { communication(length, degree: degree, scheme: $0) }.min()!)
+        // The fastest allowed scheme; a degree with rings always has one.
+        return (compute, candidates(degree: degree).map { communication(length, degree: degree, scheme: $0) }.min() ?? .infinity)
     }
 
     /// Whether a sequence alone fits a group of `degree` by memory.

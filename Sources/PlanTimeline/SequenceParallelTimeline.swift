@@ -41,11 +41,8 @@ public enum SequenceParallelTimeline {
         for (index, microBatch) in body.microBatches.enumerated() {
             var busiest = 0.0
             for group in microBatch.groups {
-                let scheme: SequenceParallelCost.AttentionScheme
-                switch cost.scheme(degree: group.degree, ulysses: group.ulysses, ring: group.ring) {
-                case .success(let allowed): scheme = allowed
-                case .failure(let mismatch): throw TimelineError("profile: " + mismatch.message)
-                }
+                let scheme = try cost.scheme(degree: group.degree, ulysses: group.ulysses, ring: group.ring)
+                    .mapError { TimelineError("profile: " + $0.message) }.get()
                 var clock = start
                 for sequence in group.sequences {
                     let length = lengths[sequence]

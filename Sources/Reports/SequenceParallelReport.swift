@@ -101,11 +101,8 @@ public enum SequenceParallelReport {
                  fill: Palette.idle, className: "idle")
         var busiest = 0.0
         for group in microBatch.groups {
-            let scheme: SequenceParallelCost.AttentionScheme
-            switch cost.scheme(degree: group.degree, ulysses: group.ulysses, ring: group.ring) {
-            case .success(let allowed): scheme = allowed
-            case .failure(let mismatch): throw ReportError("profile: " + mismatch.message)
-            }
+            let scheme = try cost.scheme(degree: group.degree, ulysses: group.ulysses, ring: group.ring)
+                .mapError { ReportError("profile: " + $0.message) }.get()
             let seconds = group.sequences.reduce(0.0) { $0 + cost.time(Double(lengths[$1]), degree: group.degree, scheme: scheme) }
             busiest = max(busiest, seconds)
             let y = top + Double(group.firstRank) * rowHeight, h = Double(group.degree) * rowHeight

@@ -129,50 +129,11 @@ struct LowerBound {
     /// §Lower bound): a sequence there either shares that group (its time at degree d added to the group's, its tokens
     /// to the group's d·C) or runs on the other N − d GPUs (at its cheapest work on at most N − d of them, within their
     /// GPU-seconds and memory). The aggregate LP let micro-batch 0's spare GPU-seconds be filled at every sequence's
-    /// cheapest work, which a group spanning most of the cluster forbids. Micro-batches 1…M−1 are as in `solveLP`.
+    /// cheapest work, which a group spanning most of the cluster forbids. Micro-batches 1…M−1 are as in `solveLP`: the
+    /// pinned LP with one pinned micro-batch.
     func solveSplitLP(microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)], longest: Double,
                       degree d: Int) -> Double? {
-        let n = Double(cost.gpus), capacity = cost.tokensPerGPU
-        let rest = cost.gpus - d
-        let outsideWork = buckets.map { bucket -> Double in
-            cost.degrees.filter { $0 <= rest && cost.fits(bucket.length, degree: $0) }
-                .map { Double($0) * cost.time(bucket.length, degree: $0) }.min() ?? .infinity
-        }
-        let others = Double(m - 1)
-        var model = LinearModel(name: "sp-lower-bound-split")
-        let first = model.addVariable("L0", lower: cost.time(longest, degree: d), objective: 1)
-        let inGroup = buckets.indices.map { model.addVariable("g\($0)") }
-        let outside = buckets.indices.map { q in model.addVariable("y\(q)_0", upper: outsideWork[q].isFinite ? .infinity : 0) }
-        // The longest's group: its time and memory.
-        var groupTime = LinearExpression(buckets.indices.map { Term(inGroup[$0], cost.time(buckets[$0].length, degree: d)) })
-        groupTime.constant = cost.time(longest, degree: d)
-        groupTime.add(first, -1)
-        model.addConstraint(groupTime, .lessOrEqual(0))
-        model.addConstraint(LinearExpression(buckets.indices.map { Term(inGroup[$0], buckets[$0].length) }),
-                            .lessOrEqual(max(0, Double(d) * capacity - longest)))
-        // The other GPUs of micro-batch 0.
-        let finite = buckets.indices.filter { outsideWork[$0].isFinite }
-        var outsideGPUSeconds = LinearExpression(finite.map { Term(outside[$0], outsideWork[$0]) })
-        outsideGPUSeconds.add(first, -Double(rest))
-        model.addConstraint(outsideGPUSeconds, .lessOrEqual(0))
-        model.addConstraint(LinearExpression(buckets.indices.map { Term(outside[$0], buckets[$0].length) }),
-                            .lessOrEqual(Double(rest) * capacity))
-        guard m > 1 else {
-            for q in buckets.indices { model.addConstraint(.sum([inGroup[q], outside[q]]), .equal(buckets[q].count)) }
-            return solved(model, microBatches: m)
-        }
-        let typical = model.addVariable("L1", objective: others)
-        let typicalShares = buckets.indices.map { model.addVariable("y\($0)_1") }
-        for (q, bucket) in buckets.enumerated() {
-            model.addConstraint(LinearExpression([Term(inGroup[q], 1), Term(outside[q], 1), Term(typicalShares[q], others)]),
-                                .equal(bucket.count))
-        }
-        var typicalWork = LinearExpression(buckets.indices.map { Term(typicalShares[$0], buckets[$0].work) })
-        typicalWork.add(typical, -n)
-        model.addConstraint(LinearExpression(buckets.indices.map { Term(typicalShares[$0], buckets[$0].length) }),
-                            .lessOrEqual(n * capacity))
-        model.addConstraint(typicalWork, .lessOrEqual(0))
-        return solved(model, microBatches: m)
+        solvePinnedLP(microBatches: m, buckets: buckets, pinned: [Pinned(lead: longest, degree: d)])
     }
 
     private func solved(_ model: LinearModel, microBatches m: Int) -> Double? {

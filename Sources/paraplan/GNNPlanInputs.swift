@@ -32,11 +32,8 @@ struct GNNPlanGraphOptions: ParsableArguments {
 
     func evaluate(plan data: Data, planSource: String,
                   costSource: ProfileOrModelOptions) throws -> (planner: GNNPipelinePlanner, result: GNNPipelineResult) {
-        guard let model = costSource.model, let cluster = costSource.cluster, costSource.profile == nil else {
-            throw CLIError(code: .badInput, message: "--model: a GNN plan needs the GNN model file and --cluster it was made with")
-        }
-        return try GNNPipelineRequest(model: .named(model), cluster: .named(cluster))
-            .evaluate(plan: data, planSource: planSource, graph: try graphInput())
+        let evaluated = try evaluate(plans: [(planSource, data)], costSource: costSource)
+        return (evaluated.planner, evaluated.results[0].result)
     }
 
     private func graphInput() throws -> GNNPipelineRequest.GraphInput {
