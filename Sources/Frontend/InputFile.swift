@@ -29,6 +29,10 @@ public enum InputFile {
         }
         defer { try? handle.close() }
         var data = Data()
+        // A regular file's size is known: one allocation instead of a copy per doubling (a 6 MB trace).
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > 0 {
+            data.reserveCapacity(min(size, maximumBytes))
+        }
         while true {
             let chunk: Data?
             do {

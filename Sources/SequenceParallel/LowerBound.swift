@@ -17,6 +17,7 @@ struct LowerBound {
     /// GPU-seconds the ranks deliver per second of a micro-batch.
     var computeCapacity: Double { speeds?.reduce(0, +) ?? Double(cost.gpus) }
     var fastestSpeed: Double { speeds?.max() ?? 1 }
+    var slowestSpeed: Double { speeds?.min() ?? 1 }
 
     /// Sorted lengths grouped so that each group's longest is at most `ratio` × its shortest; each group is
     /// represented by its shortest length (pricing everything lower only relaxes the LP).
@@ -32,7 +33,13 @@ struct LowerBound {
         return result
     }
 
-    func compute(bucketRatio: Double = 1.01) -> Double? {
+    /// Buckets whose cheapest work takes longer than this share of the mean micro-batch's work per GPU get time
+    /// rows (`addPlacement`); shorter ones hardly ever bind, and any share keeps the bound valid.
+    static let timeRowShare = 0.5
+    /// Relative margin taken off every LP value for the solver's tolerances.
+    static let solverShave = 1e-5
+
+    func compute(bucketRatio: Double = 1.01, timeRowShare: Double = Self.timeRowShare) -> Double? {
         guard let longestIndex = lengths.indices.max(by: { lengths[$0] < lengths[$1] }) else { return nil }
         let n = computeCapacity, capacity = cost.tokensPerGPU, memoryRanks = Double(cost.gpus)
         func cheapestWork(_ s: Double) -> Double {
@@ -52,6 +59,7 @@ struct LowerBound {
         let totalTokens = lengths.reduce(0, +)
         let totalWork = buckets.reduce(cheapestWork(longest)) { $0 + $1.count * $1.work }
         let minimumMicroBatches = max(1, Int((totalTokens / (memoryRanks * capacity)).rounded(.up)))
+        let timeRowsAbove = timeRowShare * totalWork / n / Double(minimumMicroBatches)
         // The second-longest pinned too (`pinnedBound`), priced from buckets without it.
         var pinnedRest = rest
         let second = pinnedRest.popLast()
@@ -61,18 +69,18 @@ struct LowerBound {
         for microBatches in minimumMicroBatches...(minimumMicroBatches + 16) {
             let simple = Double(microBatches) * cost.beta1 + max(fastest, totalWork / n)
             if simple >= best { break }
-            // Micro-batch 0 split around the longest sequence's group (and the second-longest placed by cases), at
-            // nominal speed; no rank runs faster than the fastest, so with speeds the compute part scales by
-            // 1/fastest (β1 does not).
+            // Micro-batch 0 split around the longest sequence's group (and the second-longest placed by cases); under
+            // speeds its times are at the fastest speed and its GPU-seconds within the ranks' summed speeds.
             let overhead = Double(microBatches) * cost.beta1
             var split: Double?
             if let second {
-                split = pinnedBound(microBatches: microBatches, longest: longest, second: second, buckets: pinnedBuckets)
+                split = pinnedBound(microBatches: microBatches, longest: longest, second: second, buckets: pinnedBuckets,
+                                    timeRowsAbove: timeRowsAbove)
             } else {
                 split = cost.degrees.filter { cost.fits(longest, degree: $0) }
-                    .compactMap { solveSplitLP(microBatches: microBatches, buckets: buckets, longest: longest, degree: $0) }.min()
+                    .compactMap { solveSplitLP(microBatches: microBatches, buckets: buckets, longest: longest, degree: $0,
+                                                 timeRowsAbove: timeRowsAbove) }.min()
             }
-            split = split.map { (($0 - overhead) / fastestSpeed) + overhead }
             var value = Double.infinity
             if speeds == nil, let split {
                 value = split
@@ -132,8 +140,8 @@ struct LowerBound {
     /// cheapest work, which a group spanning most of the cluster forbids. Micro-batches 1…M−1 are as in `solveLP`: the
     /// pinned LP with one pinned micro-batch.
     func solveSplitLP(microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)], longest: Double,
-                      degree d: Int) -> Double? {
-        solvePinnedLP(microBatches: m, buckets: buckets, pinned: [Pinned(lead: longest, degree: d)])
+                      degree d: Int, timeRowsAbove: Double = .infinity) -> Double? {
+        solvePinnedLP(microBatches: m, buckets: buckets, pinned: [Pinned(lead: longest, degree: d)], timeRowsAbove: timeRowsAbove)
     }
 
     private func solved(_ model: LinearModel, microBatches m: Int) -> Double? {
@@ -141,6 +149,6 @@ struct LowerBound {
             return nil
         }
         // CLP's tolerance can put the optimum a hair below the true LP value; shave it so the bound stays valid.
-        return Double(m) * cost.beta1 + objective * (1 - 1e-9)
+        return Double(m) * cost.beta1 + objective * (1 - Self.solverShave)
     }
 }

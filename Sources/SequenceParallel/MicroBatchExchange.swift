@@ -16,22 +16,34 @@ struct MicroBatchExchange {
     static let largeBatchEvaluations = 40
     /// Sequences tried per round, heaviest first.
     var candidates = 24
-    var evaluations = 200
+    var evaluations = 300
+
+    init(packer: MicroBatchPacker, beta1: Double, evaluations: Int = 300) {
+        self.packer = packer
+        self.beta1 = beta1
+        self.evaluations = evaluations
+    }
+    /// A second start (the best homogeneous step) is searched only within this fraction of the first.
+    static let homogeneousStartSlack = 0.05
 
     /// Each micro-batch re-packed with every degree where that is faster (a step built under other rules, such as
     /// one degree only).
     func repacked(_ step: [BuiltMicroBatch]) -> [BuiltMicroBatch] {
         guard step.allSatisfy({ $0.firstRanks == nil }) else { return step }
         return step.map { built in
-            guard let repacked = packed(built.groups.flatMap(\.sequences)), repacked.seconds < built.seconds - 1e-12 else { return built }
+            guard let repacked = packed(built.groups.flatMap(\.sequences), precision: MicroBatchPacker.precision),
+                  repacked.seconds < built.seconds - 1e-12 else { return built }
             return repacked
         }
     }
 
+    /// A micro-batch under search: its sequences (longest first), its packing and its cheapest work.
+    private typealias Batch = (sequences: [Int], built: BuiltMicroBatch, work: Double)
+
     func improve(_ step: [BuiltMicroBatch]) -> [BuiltMicroBatch] {
         guard step.count > 1, step.allSatisfy({ $0.firstRanks == nil }) else { return step }
-        var batches = step.map { built in
-            let sequences = built.groups.flatMap(\.sequences)
+        var batches: [Batch] = step.map { built in
+            let sequences = ordered(built.groups.flatMap(\.sequences))
             return (sequences: sequences, built: built, work: sequences.reduce(0) { $0 + packer.table.cheapest[$1] })
         }
         var used = 0
@@ -47,7 +59,7 @@ struct MicroBatchExchange {
             }
             let heaviest = loads.sorted { $0.seconds != $1.seconds ? $0.seconds > $1.seconds : $0.sequence < $1.sequence }
             let tried = Array(heaviest.prefix(candidates)) + heaviest.dropFirst(candidates).filter(\.inBusiest).prefix(candidates)
-            var best: (gain: Double, sequence: Int, target: Int, from: BuiltMicroBatch, to: BuiltMicroBatch)?
+            var best: Move?
             let source = batches[slowest]
             for candidate in tried {
                 let remaining = source.sequences.filter { $0 != candidate.sequence }
@@ -60,19 +72,79 @@ struct MicroBatchExchange {
                                             (batches[target].work + packer.table.cheapest[candidate.sequence]) / Double(packer.table.gpus))
                     guard source.built.seconds + batches[target].built.seconds - from.seconds - floor > (best?.gain ?? 0) else { continue }
                     used += 1
-                    guard let to = packed(ordered(batches[target].sequences + [candidate.sequence])) else { continue }
-                    let gain = source.built.seconds + batches[target].built.seconds - from.seconds - to.seconds
+                    let joined = ordered(batches[target].sequences + [candidate.sequence])
+                    // Only a packing that beats the best move so far matters: none under that limit, no move.
+                    let mustBeat = source.built.seconds + batches[target].built.seconds - from.seconds
+                        - max(best?.gain ?? 0, 1e-9 * source.built.seconds)
+                    if let to = packed(joined, cap: mustBeat - beta1) {
+                        let gain = source.built.seconds + batches[target].built.seconds - from.seconds - to.seconds
+                        if gain > 1e-9 * source.built.seconds, gain > (best?.gain ?? 0) {
+                            best = Move(gain: gain, out: [candidate.sequence], back: [], target: target, from: from, to: to)
+                            continue
+                        }
+                    }
+                    // The move does not pay (or the target's memory is full): swap the candidate for as many tokens of
+                    // the target's shortest sequences (they fill the gaps beside the source's wide groups).
+                    guard used + 2 <= evaluations, let swap = swapped(candidate.sequence, source: source, target: batches[target],
+                                                                     toBeat: source.built.seconds + batches[target].built.seconds
+                                                                         - (best?.gain ?? 0)) else { continue }
+                    used += 2
+                    let gain = source.built.seconds + batches[target].built.seconds - swap.from.seconds - swap.to.seconds
                     if gain > 1e-9 * source.built.seconds, gain > (best?.gain ?? 0) {
-                        best = (gain, candidate.sequence, target, from, to)
+                        best = Move(gain: gain, out: [candidate.sequence], back: swap.back, target: target, from: swap.from, to: swap.to)
                     }
                 }
             }
             guard let move = best else { break }
-            let moved = packer.table.cheapest[move.sequence]
-            batches[slowest] = (source.sequences.filter { $0 != move.sequence }, move.from, source.work - moved)
-            batches[move.target] = (ordered(batches[move.target].sequences + [move.sequence]), move.to, batches[move.target].work + moved)
+            let out = Set(move.out), back = Set(move.back)
+            let outWork = move.out.reduce(0) { $0 + packer.table.cheapest[$1] }, backWork = move.back.reduce(0) { $0 + packer.table.cheapest[$1] }
+            batches[slowest] = (ordered(source.sequences.filter { !out.contains($0) } + move.back), move.from, source.work - outWork + backWork)
+            let target = batches[move.target]
+            batches[move.target] = (ordered(target.sequences.filter { !back.contains($0) } + move.out), move.to,
+                                    target.work + outWork - backWork)
         }
-        return batches.filter { !$0.sequences.isEmpty }.map(\.built)
+        // Moves were judged on packings at the screening precision; the micro-batches go out packed at the finer one.
+        return batches.filter { !$0.sequences.isEmpty }.map { batch in
+            guard let fine = packed(batch.sequences, precision: MicroBatchPacker.precision), fine.seconds < batch.built.seconds else {
+                return batch.built
+            }
+            return fine
+        }
+    }
+
+    /// Sequences from the slowest micro-batch to a target (`out`) and from the target back (`back`), with both
+    /// micro-batches re-packed.
+    private struct Move {
+        var gain: Double
+        var out: [Int]
+        var back: [Int]
+        var target: Int
+        var from: BuiltMicroBatch
+        var to: BuiltMicroBatch
+    }
+
+    /// `candidate` moved from `source` to `target`, and the target's shortest sequences holding as many tokens
+    /// moved back; nil when either side does not pack, or when no packing of the two can total below `toBeat`.
+    private func swapped(_ candidate: Int, source: Batch, target: Batch, toBeat: Double)
+        -> (back: [Int], from: BuiltMicroBatch, to: BuiltMicroBatch)? {
+        let table = packer.table
+        var back: [Int] = [], tokens = 0.0, backWork = 0.0
+        for sequence in target.sequences.reversed() where tokens < table.lengths[candidate] && table.lengths[sequence] < table.lengths[candidate] {
+            back.append(sequence)
+            tokens += table.lengths[sequence]
+            backWork += table.cheapest[sequence]
+        }
+        guard tokens >= table.lengths[candidate] else { return nil }
+        let returned = Set(back)
+        let kept = target.sequences.filter { !returned.contains($0) }
+        let sent = ordered(source.sequences.filter { $0 != candidate } + back)
+        // Each side takes at least β1 + its slowest sequence's fastest time or its work over N.
+        let gpus = Double(table.gpus)
+        let floor = 2 * beta1 + max(sent.first.map { table.fastest[$0] } ?? 0, (source.work - table.cheapest[candidate] + backWork) / gpus)
+            + max(table.fastest[candidate], kept.first.map { table.fastest[$0] } ?? 0, (target.work + table.cheapest[candidate] - backWork) / gpus)
+        guard floor < toBeat, let from = packed(sent),
+              let to = packed(ordered(kept + [candidate]), cap: toBeat - from.seconds - beta1) else { return nil }
+        return (back, from, to)
     }
 
     /// Longest first, ties by index (the packer's order).
@@ -81,9 +153,15 @@ struct MicroBatchExchange {
         return sequences.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
     }
 
-    private func packed(_ sequences: [Int], upper: Double? = nil) -> BuiltMicroBatch? {
+    /// Relative precision of the makespan search while moves are screened (each move re-packs two micro-batches).
+    static let screeningPrecision = 1e-3
+
+    private func packed(_ sequences: [Int], upper: Double? = nil, cap: Double? = nil,
+                        precision: Double = screeningPrecision) -> BuiltMicroBatch? {
         guard !sequences.isEmpty else { return BuiltMicroBatch(groups: [], seconds: 0) }
-        guard let result = packer.minimumMakespan(ordered(sequences), upper: upper) else { return nil }
+        guard let result = packer.minimumMakespan(ordered(sequences), precision: precision, upper: upper, cap: cap) else {
+            return nil
+        }
         return BuiltMicroBatch(groups: result.groups, seconds: result.limit + beta1)
     }
 }

@@ -23,9 +23,19 @@ struct MicroBatchPacker {
 
     /// Packs `order` (longest first) under `limit`; nil when some sequence does not fit.
     func pack(_ order: [Int], limit: Double) -> [PackedGroup]? {
-        var filling = Filling(table: table, limit: limit)
+        filled(order, limit: limit)?.groups
+    }
+
+    /// The plain rule, and where it fails the guests-first one.
+    private func filled(_ order: [Int], limit: Double) -> Filling? {
+        filled(order, limit: limit, guestsFirst: false) ?? filled(order, limit: limit, guestsFirst: true)
+    }
+
+    private func filled(_ order: [Int], limit: Double, guestsFirst: Bool) -> Filling? {
+        var filling = Filling(table: table, limit: limit, guestsFirst: guestsFirst)
+        filling.placements.reserveCapacity(order.count)
         for sequence in order where !filling.place(sequence) { return nil }
-        return filling.groups
+        return filling
     }
 
     /// Fills one micro-batch from `remaining` under `limit` and removes what it placed; sequences that fit nowhere
@@ -58,7 +68,11 @@ struct MicroBatchPacker {
     /// The smallest limit (to relative precision) at which all of `order` packs, with its groups; nil if none
     /// does (the sequences exceed the micro-batch's memory).
     /// `upper`, when given, is a limit expected to pack (a previous makespan): the search starts from it.
-    func minimumMakespan(_ order: [Int], precision: Double = 1e-4, upper: Double? = nil) -> (limit: Double, groups: [PackedGroup])? {
+    /// Relative precision of the makespan search.
+    static let precision = 1e-4
+
+    /// `cap`, when given, is the limit the makespan must fall below: if the sequences do not pack under it, nil.
+    func minimumMakespan(_ order: [Int], precision: Double = Self.precision, upper: Double? = nil, cap: Double? = nil) -> (limit: Double, groups: [PackedGroup])? {
         guard !order.isEmpty else { return (0, []) }
         var tokens = 0.0, low = 0.0, work = 0.0
         for sequence in order {
@@ -69,14 +83,19 @@ struct MicroBatchPacker {
         guard tokens <= Double(table.gpus) * table.tokensPerGPU, low.isFinite else { return nil }
         low = max(low, work / Double(table.gpus))
         var high = low
-        var found: [PackedGroup]?
-        if let upper, upper > low, let packed = pack(order, limit: upper) {
-            high = upper
+        var found: Filling?
+        if let cap {
+            guard cap >= low, let packed = filled(order, limit: cap) else { return nil }
+            high = packed.busiest
+            found = packed
+        } else if let upper, upper > low, let packed = filled(order, limit: upper) {
+            high = packed.busiest
             found = packed
         }
         for _ in 0..<60 where found == nil {
-            if let packed = pack(order, limit: high) {
+            if let packed = filled(order, limit: high) {
                 found = packed
+                high = packed.busiest
                 break
             }
             high *= 1.5
@@ -84,32 +103,54 @@ struct MicroBatchPacker {
         guard var best = found else { return nil }
         while high - low > precision * high {
             let middle = (low + high) / 2
-            if let packed = pack(order, limit: middle) {
-                high = middle
+            if let packed = filled(order, limit: middle) {
+                // The packing's busiest group may sit below the limit: the search continues from there.
+                high = packed.busiest
                 best = packed
             } else {
                 low = middle
             }
         }
         // The makespan is the busiest group's actual load, which may sit below the limit.
-        return (best.map(\.load).max() ?? 0, best)
+        let groups = GroupDescent(table: table).improve(best.groups)
+        return (groups.map(\.load).max() ?? 0, groups)
     }
 }
 
-/// The groups of one micro-batch while it is filled under a limit on each group's sequence time.
+/// The groups of one micro-batch while it is filled under a limit on each group's sequence time. Flat arrays, one
+/// entry per group, and the placements in order: the search packs the same micro-batch many times, and only the
+/// packing it keeps is turned into `PackedGroup`s.
 private struct Filling {
     let table: SequenceTable
     let limit: Double
-    var groups: [PackedGroup] = []
-    /// Per degree: indices into `groups`, a min-heap on load.
+    /// Join a wider group's spare time before taking free GPUs for a new group (a long sequence's group that would
+    /// otherwise idle; the plain rule can leave the GPUs that memory needs to a second wide group).
+    let guestsFirst: Bool
+    var loads: [Double] = []
+    var tokensPerGPU: [Double] = []
+    var columns: [Int] = []
+    /// (sequence, group) in the order placed.
+    var placements: [(sequence: Int, group: Int)] = []
+    /// Per degree: indices of its groups, a min-heap on load.
     var heaps: [[Int]]
     var freeGPUs: Int
 
-    init(table: SequenceTable, limit: Double) {
+    init(table: SequenceTable, limit: Double, guestsFirst: Bool = false) {
         self.table = table
         self.limit = limit
+        self.guestsFirst = guestsFirst
         heaps = [[Int]](repeating: [], count: table.degrees.count)
         freeGPUs = table.gpus
+    }
+
+    var busiest: Double { loads.max() ?? 0 }
+
+    var groups: [PackedGroup] {
+        var groups = columns.indices.map {
+            PackedGroup(degree: table.degrees[columns[$0]], load: loads[$0], tokensPerGPU: tokensPerGPU[$0], sequences: [])
+        }
+        for placement in placements { groups[placement.group].sequences.append(placement.sequence) }
+        return groups
     }
 
     /// Places `sequence` at the smallest degree it fits: a new group while GPUs are free, else the least-loaded
@@ -119,24 +160,35 @@ private struct Filling {
         for column in table.degrees.indices {
             let time = table.time[row + column]
             guard time <= limit else { continue }
-            let share = table.share[row + column]
-            let degree = table.degrees[column]
-            if freeGPUs >= degree {
-                groups.append(PackedGroup(degree: degree, load: time, tokensPerGPU: share, sequences: [sequence]))
-                freeGPUs -= degree
-                Heap.push(groups.count - 1, into: &heaps[column], groups: groups)
+            if guestsFirst {
+                for wider in column..<table.degrees.count where join(sequence, column: wider) { return true }
+            }
+            if freeGPUs >= table.degrees[column] {
+                loads.append(time)
+                tokensPerGPU.append(table.share[row + column])
+                columns.append(column)
+                placements.append((sequence, loads.count - 1))
+                freeGPUs -= table.degrees[column]
+                Heap.push(loads.count - 1, into: &heaps[column], loads: loads)
                 return true
             }
-            if let top = heaps[column].first, groups[top].load + time <= limit,
-               groups[top].tokensPerGPU + share <= table.tokensPerGPU {
-                groups[top].load += time
-                groups[top].tokensPerGPU += share
-                groups[top].sequences.append(sequence)
-                Heap.siftDown(&heaps[column], groups: groups)
-                return true
-            }
+            if join(sequence, column: column) { return true }
         }
         return false
+    }
+
+    /// Adds `sequence` to the least-loaded group of the degree in `column` if it fits there by time and memory.
+    private mutating func join(_ sequence: Int, column: Int) -> Bool {
+        let cell = sequence * table.degrees.count + column
+        let time = table.time[cell], share = table.share[cell]
+        guard let top = heaps[column].first, loads[top] + time <= limit, tokensPerGPU[top] + share <= table.tokensPerGPU else {
+            return false
+        }
+        loads[top] += time
+        tokensPerGPU[top] += share
+        placements.append((sequence, top))
+        Heap.siftDown(&heaps[column], loads: loads)
+        return true
     }
 
     /// Whether `sequence` could join a group now, without placing it.
@@ -146,8 +198,8 @@ private struct Filling {
             let time = table.time[row + column]
             guard time <= limit else { continue }
             if freeGPUs >= table.degrees[column] { return true }
-            if let top = heaps[column].first, groups[top].load + time <= limit,
-               groups[top].tokensPerGPU + table.share[row + column] <= table.tokensPerGPU {
+            if let top = heaps[column].first, loads[top] + time <= limit,
+               tokensPerGPU[top] + table.share[row + column] <= table.tokensPerGPU {
                 return true
             }
         }
@@ -157,24 +209,24 @@ private struct Filling {
 
 /// A binary min-heap of group indices ordered by their load.
 enum Heap {
-    static func push(_ index: Int, into heap: inout [Int], groups: [PackedGroup]) {
+    static func push(_ index: Int, into heap: inout [Int], loads: [Double]) {
         heap.append(index)
         var child = heap.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
-            guard groups[heap[child]].load < groups[heap[parent]].load else { break }
+            guard loads[heap[child]] < loads[heap[parent]] else { break }
             heap.swapAt(child, parent)
             child = parent
         }
     }
 
-    static func siftDown(_ heap: inout [Int], groups: [PackedGroup]) {
+    static func siftDown(_ heap: inout [Int], loads: [Double]) {
         var parent = 0
         while true {
             let left = 2 * parent + 1, right = left + 1
             var smallest = parent
-            if left < heap.count, groups[heap[left]].load < groups[heap[smallest]].load { smallest = left }
-            if right < heap.count, groups[heap[right]].load < groups[heap[smallest]].load { smallest = right }
+            if left < heap.count, loads[heap[left]] < loads[heap[smallest]] { smallest = left }
+            if right < heap.count, loads[heap[right]] < loads[heap[smallest]] { smallest = right }
             guard smallest != parent else { return }
             heap.swapAt(parent, smallest)
             parent = smallest

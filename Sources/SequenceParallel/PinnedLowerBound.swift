@@ -22,11 +22,13 @@ extension LowerBound {
     }
 
     /// min over the longest's degree d1 and the second-longest's placement of the pinned LP; nil when no case solves.
+    /// Time rows (`addPlacement`) only raise a case's LP, so each case is solved without them first; a case is
+    /// solved again with them only where its solution breaks one and its value is below the best so far.
     func pinnedBound(microBatches m: Int, longest: Double, second: Double,
-                     buckets: [(count: Double, length: Double, work: Double)]) -> Double? {
-        var best: Double?
+                     buckets: [(count: Double, length: Double, work: Double)], timeRowsAbove: Double = .infinity,
+                     lazily: Bool = true) -> Double? {
+        var cases: [[Pinned]] = []
         for d1 in cost.degrees where cost.fits(longest, degree: d1) {
-            var cases: [[Pinned]] = []
             if cost.fits(longest + second, degree: d1) {
                 cases.append([Pinned(lead: longest, degree: d1, companions: [(second, nil)])])
             }
@@ -38,19 +40,64 @@ extension LowerBound {
                     cases.append([Pinned(lead: longest, degree: d1), Pinned(lead: second, degree: d2)])
                 }
             }
-            for pinned in cases {
-                guard let value = solvePinnedLP(microBatches: m, buckets: buckets, pinned: pinned) else { continue }
-                best = min(best ?? .infinity, value)
-            }
         }
-        return best
+        // Cases in order of a floor no LP of theirs goes below; once the floor reaches the best value, none can beat it.
+        let bucketWork = buckets.reduce(0) { $0 + $1.count * $1.work }
+        let ordered = cases.map { (pinned: $0, floor: floor(of: $0, microBatches: m, bucketWork: bucketWork)) }
+            .sorted { $0.floor < $1.floor }
+        var best = Double.infinity
+        var relaxed: [(pinned: [Pinned], value: Double)] = []
+        for (pinned, floor) in ordered where floor < best || !lazily {
+            guard let solved = solvePinnedLP(microBatches: m, buckets: buckets, pinned: pinned, timeRowsAbove: timeRowsAbove,
+                                             withTimeRows: !lazily) else { continue }
+            if solved.breaksTimeRows { relaxed.append((pinned, solved.value)) } else { best = min(best, solved.value) }
+        }
+        for solved in relaxed.sorted(by: { $0.value < $1.value }) where solved.value < best {
+            let tightened = solvePinnedLP(microBatches: m, buckets: buckets, pinned: solved.pinned, timeRowsAbove: timeRowsAbove,
+                                          withTimeRows: true)
+            best = min(best, tightened?.value ?? .infinity)
+        }
+        return best.isFinite ? best : nil
+    }
+
+    /// A value no pinned LP of this case goes below: M·β1 plus the larger of the pinned micro-batches' fixed times
+    /// and all GPU-seconds over N (the pinned pieces at their case's cost, every bucket at its cheapest work).
+    func floor(of pinned: [Pinned], microBatches m: Int, bucketWork: Double) -> Double {
+        var times = 0.0, work = bucketWork
+        for batch in pinned {
+            var groupTime = cost.time(batch.lead, degree: batch.degree), slowestBeside = 0.0
+            for companion in batch.companions {
+                if let e = companion.degree {
+                    work += Double(e) * cost.time(companion.length, degree: e)
+                    slowestBeside = max(slowestBeside, cost.time(companion.length, degree: e))
+                } else {
+                    groupTime += cost.time(companion.length, degree: batch.degree)
+                }
+            }
+            work += Double(batch.degree) * groupTime
+            times += max(groupTime, slowestBeside)
+        }
+        return Double(m) * cost.beta1 + max(times / fastestSpeed, work / (Double(cost.gpus) * fastestSpeed)) * (1 - 1e-9)
     }
 
     /// The LP with `pinned` micro-batches written out (each split around its lead's group) and the other
-    /// M − |pinned| in the symmetric form of `solveLP`.
-    func solvePinnedLP(microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)], pinned: [Pinned]) -> Double? {
+    /// M − |pinned| in the symmetric form of `solveLP`. Buckets whose cheapest work takes longer than
+    /// `timeRowsAbove` get per-degree shares and time rows (`addPlacement`).
+    func solvePinnedLP(microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)], pinned: [Pinned],
+                       timeRowsAbove: Double = .infinity) -> Double? {
+        solvePinnedLP(microBatches: m, buckets: buckets, pinned: pinned, timeRowsAbove: timeRowsAbove, withTimeRows: true)?.value
+    }
+
+    /// The pinned LP; without time rows it says whether its solution breaks one (then its value may be too low for
+    /// the LP with them).
+    func solvePinnedLP(microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)], pinned: [Pinned],
+                       timeRowsAbove: Double, withTimeRows: Bool) -> (value: Double, breaksTimeRows: Bool)? {
         guard pinned.count <= m else { return nil }
-        let n = Double(cost.gpus), capacity = cost.tokensPerGPU
+        var checks: [TimeRowCheck] = []
+        let capacity = cost.tokensPerGPU
+        // Under speeds (`LowerBound.speeds`) no group runs faster than at the fastest speed, and the ranks deliver
+        // at most Σ speeds GPU-seconds per second; the group around a lead holds d ranks of at least the slowest.
+        let timeScale = 1 / fastestSpeed
         var model = LinearModel(name: "sp-lower-bound-pinned")
         var shares = buckets.map { _ in [Term]() }
         for (index, batch) in pinned.enumerated() {
@@ -68,40 +115,92 @@ extension LowerBound {
                 }
             }
             guard groupTokens <= Double(d) * capacity + 1e-9, besideTokens <= Double(rest) * capacity + 1e-9 else { return nil }
-            let makespan = model.addVariable("L\(index)", lower: max(groupTime, slowestBeside), objective: 1)
-            let beside = buckets.map { cheapestWork($0.length, within: rest) }
+            let makespan = model.addVariable("L\(index)", lower: max(groupTime, slowestBeside) * timeScale, objective: 1)
             let inGroup = buckets.indices.map { model.addVariable("g\($0)_\(index)") }
-            let outside = buckets.indices.map { q in model.addVariable("y\(q)_\(index)", upper: beside[q].isFinite ? .infinity : 0) }
-            for q in buckets.indices { shares[q] += [Term(inGroup[q], 1), Term(outside[q], 1)] }
-            var time = LinearExpression(buckets.indices.map { Term(inGroup[$0], cost.time(buckets[$0].length, degree: d)) })
-            time.constant = groupTime
+            for q in buckets.indices { shares[q].append(Term(inGroup[q], 1)) }
+            var time = LinearExpression(buckets.indices.map { Term(inGroup[$0], cost.time(buckets[$0].length, degree: d) * timeScale) })
+            time.constant = groupTime * timeScale
             time.add(makespan, -1)
             model.addConstraint(time, .lessOrEqual(0))
             model.addConstraint(LinearExpression(buckets.indices.map { Term(inGroup[$0], buckets[$0].length) }),
                                 .lessOrEqual(max(0, Double(d) * capacity - groupTokens)))
-            var work = LinearExpression(buckets.indices.filter { beside[$0].isFinite }.map { Term(outside[$0], beside[$0]) })
-            work.constant = besideWork
-            work.add(makespan, -Double(rest))
-            model.addConstraint(work, .lessOrEqual(0))
-            model.addConstraint(LinearExpression(buckets.indices.map { Term(outside[$0], buckets[$0].length) }),
-                                .lessOrEqual(max(0, Double(rest) * capacity - besideTokens)))
+            let besideCapacity = min(Double(rest) * fastestSpeed, computeCapacity - Double(d) * slowestSpeed)
+            let outside = addPlacement(to: &model, name: "\(index)", buckets: buckets, gpus: rest, capacity: besideCapacity,
+                                       makespan: makespan,
+                                       timeRowsAbove: withTimeRows ? timeRowsAbove : .infinity, checkAbove: timeRowsAbove,
+                                       checks: &checks, work: besideWork, tokens: besideTokens)
+            for q in buckets.indices { shares[q] += outside[q] }
         }
         let others = Double(m - pinned.count)
         if others > 0 {
             let typical = model.addVariable("L_rest", objective: others)
-            let typicalShares = buckets.indices.map { model.addVariable("y\($0)_rest") }
-            for q in buckets.indices { shares[q].append(Term(typicalShares[q], others)) }
-            var typicalWork = LinearExpression(buckets.indices.map { Term(typicalShares[$0], buckets[$0].work) })
-            typicalWork.add(typical, -n)
-            model.addConstraint(LinearExpression(buckets.indices.map { Term(typicalShares[$0], buckets[$0].length) }),
-                                .lessOrEqual(n * capacity))
-            model.addConstraint(typicalWork, .lessOrEqual(0))
+            let typicalShares = addPlacement(to: &model, name: "rest", buckets: buckets, gpus: cost.gpus, capacity: computeCapacity,
+                                             makespan: typical,
+                                             timeRowsAbove: withTimeRows ? timeRowsAbove : .infinity, checkAbove: timeRowsAbove,
+                                             checks: &checks, weight: others)
+            for q in buckets.indices { shares[q] += typicalShares[q] }
         }
         for (q, bucket) in buckets.enumerated() { model.addConstraint(LinearExpression(shares[q]), .equal(bucket.count)) }
         guard let solution = try? solve(model, using: .clp), solution.status == .optimal, let objective = solution.objective else {
             return nil
         }
-        // CLP's tolerance can put the optimum a hair below the true LP value; shave it so the bound stays valid.
-        return Double(m) * cost.beta1 + objective * (1 - 1e-9)
+        let breaks = checks.contains { check in
+            check.seconds * solution.values[check.share.index] > solution.values[check.makespan.index] * (1 + 1e-9) + 1e-12
+        }
+        // CLP's tolerances can leave the optimum a little off the true LP value (solving the same case with and
+        // without idle columns differs by up to a few 1e-6); shave it so the bound stays valid.
+        return (Double(m) * cost.beta1 + objective * (1 - LowerBound.solverShave), breaks)
+    }
+
+    /// A time row left out: `seconds` × share ≤ makespan would hold in the LP with time rows.
+    struct TimeRowCheck {
+        var share: VariableID
+        var seconds: Double
+        var makespan: VariableID
+    }
+
+    /// The sequences one micro-batch (or `weight` identical ones) runs on `gpus` GPUs beside anything pinned, within
+    /// its makespan: memory and GPU-seconds rows, and per-degree shares where a sequence's degree decides its time
+    /// (docs/sequence-parallel.md §Lower bound, time-feasible work). Returns each bucket's terms for its count row.
+    private func addPlacement(to model: inout LinearModel, name: String, buckets: [(count: Double, length: Double, work: Double)],
+                              gpus: Int, capacity gpuSeconds: Double, makespan: VariableID, timeRowsAbove: Double, checkAbove: Double,
+                              checks: inout [TimeRowCheck], weight: Double = 1, work fixedWork: Double = 0,
+                              tokens fixedTokens: Double = 0) -> [[Term]] {
+        let capacity = cost.tokensPerGPU
+        var memory = LinearExpression([]), work = LinearExpression([])
+        work.constant = fixedWork
+        var terms = buckets.map { _ in [Term]() }
+        for (q, bucket) in buckets.enumerated() {
+            let degrees = cost.degrees.filter { $0 <= gpus && cost.fits(bucket.length, degree: $0) }
+            guard !degrees.isEmpty else { continue }
+            let options = degrees.map { (degree: $0, time: cost.time(bucket.length, degree: $0)) }
+            let cheapest = options.min { Double($0.degree) * $0.time < Double($1.degree) * $1.time }!
+            guard options.count > 1, cheapest.time > timeRowsAbove else {
+                let share = model.addVariable("y\(q)_\(name)")
+                terms[q].append(Term(share, weight))
+                memory.add(share, bucket.length)
+                work.add(share, Double(cheapest.degree) * cheapest.time)
+                if options.count > 1, cheapest.time > checkAbove {
+                    checks.append(TimeRowCheck(share: share, seconds: cheapest.time / fastestSpeed / bucket.count, makespan: makespan))
+                }
+                continue
+            }
+            // A sequence runs at one degree: among the bucket's n sequences in this micro-batch, a share at degree e
+            // means one of them at least, so the makespan is at least t(s, e) · share / n summed over degrees.
+            var time = LinearExpression([])
+            for option in options {
+                let share = model.addVariable("y\(q)_\(name)_\(option.degree)")
+                terms[q].append(Term(share, weight))
+                memory.add(share, bucket.length)
+                work.add(share, Double(option.degree) * option.time)
+                time.add(share, option.time / fastestSpeed / bucket.count)
+            }
+            time.add(makespan, -1)
+            model.addConstraint(time, .lessOrEqual(0))
+        }
+        work.add(makespan, -gpuSeconds)
+        model.addConstraint(memory, .lessOrEqual(max(0, Double(gpus) * capacity - fixedTokens)))
+        model.addConstraint(work, .lessOrEqual(0))
+        return terms
     }
 }

@@ -88,7 +88,9 @@ struct DependencyModel {
                     + "\(operation.kind.rawValue) \(operation.sequence)"
             }
 
-            let chunks = Set(members.map { operations[Int($0)].chunk ?? 0 }).count
+            // Only whether the step has several model chunks matters (for messages); no hashing per operation.
+            let firstChunk = members.first.map { operations[Int($0)].chunk ?? 0 } ?? 0
+            let chunks = members.contains { (operations[Int($0)].chunk ?? 0) != firstChunk } ? 2 : 1
             for worker in workers {
                 // Compute in recorded order.
                 let computes = (list(worker, .forwardCompute) + list(worker, .backwardCompute)).sorted {
@@ -112,8 +114,6 @@ struct DependencyModel {
                     // there is one). A chunk may have no transfers of a kind (stage 0's first chunk receives no
                     // activations), and a pipeline may leave out its very first receive.
                     let chunkOf = { (index: Int32) in operations[Int(index)].chunk ?? 0 }
-                    var positionInMatched: [Int32: Int] = [:]
-                    for (position, compute) in matched.enumerated() { positionInMatched[compute] = position }
                     for chunk in Set(transfers.map(chunkOf)).sorted() {
                         let chunkTransfers = transfers.filter { chunkOf($0) == chunk }
                         let chunkComputes = matched.filter { chunkOf($0) == chunk }
@@ -128,7 +128,9 @@ struct DependencyModel {
                             if isReceive {
                                 wait(compute, for: transfer)
                                 // The receive is posted once the compute before its own (in the stage's order) is done.
-                                if let order = positionInMatched[compute], order > 0 { wait(transfer, for: matched[order - 1]) }
+                                // Lists are checked above: a compute's sequence is its position in its list.
+                                let order = operations[Int(compute)].sequence
+                                if order > 0 { wait(transfer, for: matched[order - 1]) }
                             } else {
                                 wait(transfer, for: compute)
                             }

@@ -12,13 +12,19 @@ import CostModel
         return cost
     }
 
+    /// A random tiny instance: 4 GPUs for even seeds, 8 for odd, `minimum` to `minimum + spread − 1` sequences that
+    /// each fit the cluster's memory.
+    static func tinyInstance(seed: UInt64, minimum: Int, spread: UInt64) -> (cost: SequenceParallelCost, lengths: [Int]) {
+        var generator = SplitMix(seed: seed)
+        let gpus = seed % 2 == 0 ? 4 : 8
+        let count = minimum + Int(generator.next() % spread)
+        return (tinyCost(gpus: gpus), (0..<count).map { _ in 200 + Int(generator.next() % UInt64(gpus * 3000 - 200)) })
+    }
+
     @Test(arguments: 0..<24)
     func planIsNearOptimalAndBoundIsValid(seed: Int) throws {
-        var generator = SplitMix(seed: UInt64(1000 + seed))
-        let gpus = seed % 2 == 0 ? 4 : 8
-        let cost = Self.tinyCost(gpus: gpus)
-        let count = 2 + Int(generator.next() % 7)
-        let lengths = (0..<count).map { _ in 200 + Int(generator.next() % UInt64(Double(gpus) * 3000 - 200)) }
+        let (cost, lengths) = Self.tinyInstance(seed: UInt64(1000 + seed), minimum: 2, spread: 7)
+        let gpus = cost.gpus
         let optimum = BruteForce(cost: cost, lengths: lengths.map(Double.init)).optimum()
         let result = try SequenceParallelPlanner(cost: cost).plan(lengths: lengths)
         let bound = try #require(result.lowerBoundSeconds)
