@@ -36,9 +36,9 @@ extension WhatIfAnalysis {
         // Attribution: the ideal job with one group of operations at its recorded durations. The groups are
         // independent replays, run on all cores; each result goes to its own slot, so the report does not depend on
         // scheduling.
-        let kindGroups = indices(by: \.kind.attributionGroup)
-        let rankGroups = indices(by: \.worker.dataParallelRank)
-        let stageGroups = indices(by: \.worker.stage)
+        let kindGroups = indicesByAttributionGroup
+        let rankGroups = indices(byDense: { operations[$0].worker.dataParallelRank }, count: shape.dataParallel)
+        let stageGroups = indices(byDense: { operations[$0].worker.stage }, count: shape.pipelineParallel)
         let attributed = replayAll([kindGroups.map(\.indices), rankGroups.map(\.indices), stageGroups.map(\.indices)],
                                    from: ideal, values: noDelay)
         func ratios(_ times: [Double]) -> (mean: Double, perStep: [Double]) {
@@ -55,7 +55,8 @@ extension WhatIfAnalysis {
         let stages = byStage.keys.sorted()
 
         // A worker's score: the smaller of its DP rank's and its stage's slowdown (the artifact's ranking).
-        let byWorkerIndices = Dictionary(uniqueKeysWithValues: indices(by: \.worker).map { ($0.key, $0.indices) })
+        let byWorkerIndices = Dictionary(uniqueKeysWithValues: indices(byDense: { Int(workerOf[$0]) }, count: self.workers.count)
+            .map { (self.workers[$0.key], $0.indices) })
         let workers = byWorkerIndices.keys.sorted()
         func score(_ worker: Worker) -> Double { min(byRank[worker.dataParallelRank]!.mean, byStage[worker.stage]!.mean) }
         let ranked = workers.sorted { score($0) != score($1) ? score($0) > score($1) : $0 < $1 }
@@ -251,7 +252,7 @@ extension WhatIfAnalysis {
         for (index, operation) in operations.enumerated() where operation.kind.isCompute {
             totals[operation.worker.stage] += base.duration[index]
         }
-        let workerSteps = Double(model.steps.count * max(1, Set(operations.map(\.worker.dataParallelRank)).count))
+        let workerSteps = Double(model.steps.count * max(1, Set(workers.map(\.dataParallelRank)).count))
         totals = totals.map { $0 / workerSteps }
         let before = [Int](repeating: layers / stages, count: stages)
         let layerSeconds = zip(totals, before).map { $0 / Double($1) }.min() ?? 0

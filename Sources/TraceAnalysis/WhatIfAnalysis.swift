@@ -111,12 +111,27 @@ public struct WhatIfAnalysis: Sendable {
         return times
     }
 
-    /// Operation indices grouped by a key, keys in order.
-    func indices<Key: Hashable & Comparable>(by key: (TraceOperation) -> Key) -> [(key: Key, indices: [Int])] {
-        var groups: [Key: [Int]] = [:]
-        for (index, operation) in operations.enumerated() { groups[key(operation), default: []].append(index) }
-        return groups.keys.sorted().map { ($0, groups[$0]!) }
+    /// Operation indices grouped by a whole-number key below `count` (a DP rank, a stage, a worker's position),
+    /// keys in order, empty keys left out: one pass over the operations without hashing them.
+    func indices(byDense key: (Int) -> Int, count: Int) -> [(key: Int, indices: [Int])] {
+        var groups = [[Int]](repeating: [], count: count)
+        for index in operations.indices { groups[key(index)].append(index) }
+        return groups.indices.filter { !groups[$0].isEmpty }.map { ($0, groups[$0]) }
     }
+
+    /// Operation indices grouped by the attribution group of their kind, groups in order.
+    var indicesByAttributionGroup: [(key: String, indices: [Int])] {
+        let kinds = OperationKind.allCases
+        let byKind = indices(byDense: { operations[$0].kind.ordinal }, count: kinds.count)
+        var groups: [String: [Int]] = [:]
+        for (ordinal, members) in byKind {
+            let kind = kinds.first { $0.ordinal == ordinal }!
+            groups[kind.attributionGroup, default: []].append(contentsOf: members)
+        }
+        // Within a group the indices stay in trace order, as one pass over the operations would leave them.
+        return groups.keys.sorted().map { ($0, groups[$0]!.sorted()) }
+    }
+
 }
 
 extension WhatIfAnalysis {
