@@ -38,9 +38,18 @@ struct LowerBound {
     static let timeRowShare = 0.5
     /// Relative margin taken off every LP value for the solver's tolerances.
     static let solverShave = 1e-5
+    /// Buckets group lengths within this ratio of their shortest (§Lower bound).
+    static let bucketRatio = 1.01
 
-    func compute(bucketRatio: Double = 1.01, timeRowShare: Double = Self.timeRowShare) -> Double? {
-        guard let longestIndex = lengths.indices.max(by: { lengths[$0] < lengths[$1] }) else { return nil }
+    func compute(bucketRatio: Double = Self.bucketRatio, timeRowShare: Double = Self.timeRowShare) -> Double? {
+        computeGuided(bucketRatio: bucketRatio, timeRowShare: timeRowShare).bound
+    }
+
+    /// The bound, and where its LP puts the sequences (at nominal speed, when the two longest are pinned): the
+    /// solution of the case and micro-batch count that give the bound.
+    func computeGuided(bucketRatio: Double = Self.bucketRatio, timeRowShare: Double = Self.timeRowShare)
+        -> (bound: Double?, guide: PinnedSolution?) {
+        guard let longestIndex = lengths.indices.max(by: { lengths[$0] < lengths[$1] }) else { return (nil, nil) }
         let n = computeCapacity, capacity = cost.tokensPerGPU, memoryRanks = Double(cost.gpus)
         func cheapestWork(_ s: Double) -> Double {
             cost.degrees.filter { cost.fits(s, degree: $0) }.map { Double($0) * cost.time(s, degree: $0) }.min() ?? .infinity
@@ -66,6 +75,7 @@ struct LowerBound {
         let pinnedBuckets = Self.buckets(pinnedRest, ratio: bucketRatio)
             .map { (count: $0.count, length: $0.length, work: cheapestWork($0.length)) }
         var best = Double.infinity
+        var guide: PinnedSolution?
         for microBatches in minimumMicroBatches...(minimumMicroBatches + 16) {
             let simple = Double(microBatches) * cost.beta1 + max(fastest, totalWork / n)
             if simple >= best { break }
@@ -73,9 +83,12 @@ struct LowerBound {
             // speeds its times are at the fastest speed and its GPU-seconds within the ranks' summed speeds.
             let overhead = Double(microBatches) * cost.beta1
             var split: Double?
+            var solution: PinnedSolution?
             if let second {
-                split = pinnedBound(microBatches: microBatches, longest: longest, second: second, buckets: pinnedBuckets,
-                                    timeRowsAbove: timeRowsAbove)
+                let solved = pinnedBoundSolved(microBatches: microBatches, longest: longest, second: second,
+                                               buckets: pinnedBuckets, timeRowsAbove: timeRowsAbove)
+                split = solved?.value
+                solution = solved?.solution
             } else {
                 split = cost.degrees.filter { cost.fits(longest, degree: $0) }
                     .compactMap { solveSplitLP(microBatches: microBatches, buckets: buckets, longest: longest, degree: $0,
@@ -92,9 +105,12 @@ struct LowerBound {
                 }
                 value = max(value, split ?? 0)
             }
-            best = min(best, max(value, simple))
+            if max(value, simple) < best {
+                best = max(value, simple)
+                guide = speeds == nil ? solution : nil
+            }
         }
-        return best.isFinite ? best : nil
+        return (best.isFinite ? best : nil, guide)
     }
 
     /// The LP of M micro-batches, solved in its symmetric form: micro-batches 1…M−1 have identical constraints, so

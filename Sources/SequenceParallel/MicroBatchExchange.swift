@@ -3,9 +3,9 @@ import CostModel
 /// A local search across micro-batches after the step is built (docs/sequence-parallel.md §Optimizer): the step
 /// construction fills micro-batches one after another, so a later one may be much lighter than the first. Each round
 /// takes the slowest micro-batch's heaviest sequences and its busiest group's others, and tries moving each to every
-/// other micro-batch, re-packing
-/// both at their minimum makespan; the move that lowers the step most is kept. It stops when no tried move helps, or
-/// after `evaluations` re-packings. Deterministic: candidates in a fixed order, ties to the first.
+/// other micro-batch, or swapping it for as many tokens of the target's shortest sequences, re-packing both at their
+/// minimum makespan; the change that lowers the step most is kept. It stops when no tried change helps, or after
+/// `evaluations` re-packings. Deterministic: candidates in a fixed order, ties to the first.
 struct MicroBatchExchange {
     let packer: MicroBatchPacker
     let beta1: Double
@@ -14,17 +14,33 @@ struct MicroBatchExchange {
     /// Above this many sequences the search gets `largeBatchEvaluations` re-packings (each costs more there).
     static let largeBatch = 4_096
     static let largeBatchEvaluations = 40
+    /// A second start (the best homogeneous step) is searched only within this fraction of the first.
+    static let homogeneousStartSlack = 0.05
+    /// Relative precision of the makespan search while changes are screened (each re-packs two micro-batches).
+    static let screeningPrecision = 1e-3
     /// Sequences tried per round, heaviest first.
     var candidates = 24
-    var evaluations = 300
+    var evaluations: Int
 
     init(packer: MicroBatchPacker, beta1: Double, evaluations: Int = 300) {
         self.packer = packer
         self.beta1 = beta1
         self.evaluations = evaluations
     }
-    /// A second start (the best homogeneous step) is searched only within this fraction of the first.
-    static let homogeneousStartSlack = 0.05
+
+    /// A micro-batch under search: its sequences (longest first), its packing and its cheapest work.
+    private typealias Batch = (sequences: [Int], built: BuiltMicroBatch, work: Double)
+
+    /// Sequences from the slowest micro-batch to a target (`out`) and from the target back (`back`), with both
+    /// micro-batches re-packed.
+    private struct Change {
+        var gain: Double
+        var out: [Int]
+        var back: [Int]
+        var target: Int
+        var from: BuiltMicroBatch
+        var to: BuiltMicroBatch
+    }
 
     /// Each micro-batch re-packed with every degree where that is faster (a step built under other rules, such as
     /// one degree only).
@@ -37,124 +53,121 @@ struct MicroBatchExchange {
         }
     }
 
-    /// A micro-batch under search: its sequences (longest first), its packing and its cheapest work.
-    private typealias Batch = (sequences: [Int], built: BuiltMicroBatch, work: Double)
-
     func improve(_ step: [BuiltMicroBatch]) -> [BuiltMicroBatch] {
         guard step.count > 1, step.allSatisfy({ $0.firstRanks == nil }) else { return step }
         var batches: [Batch] = step.map { built in
             let sequences = ordered(built.groups.flatMap(\.sequences))
-            return (sequences: sequences, built: built, work: sequences.reduce(0) { $0 + packer.table.cheapest[$1] })
+            return (sequences, built, sequences.reduce(0) { $0 + packer.table.cheapest[$1] })
         }
         var used = 0
         while used < evaluations {
-            guard let slowest = batches.indices.max(by: { batches[$0].built.seconds < batches[$1].built.seconds }) else { break }
-            // The heaviest sequences (time at their group's degree, longest on ties), then the busiest group's other members (the micro-batch waits for that group).
-            let groups = batches[slowest].built.groups
-            let busiest = groups.indices.max { groups[$0].load < groups[$1].load } ?? 0
-            let loads = groups.enumerated().flatMap { index, group in
-                group.sequences.map { (sequence: $0, inBusiest: index == busiest,
-                                       seconds: packer.table.time[$0 * packer.table.degrees.count
-                                                                  + (packer.table.degrees.firstIndex(of: group.degree) ?? 0)]) }
-            }
-            let heaviest = loads.sorted { $0.seconds != $1.seconds ? $0.seconds > $1.seconds : $0.sequence < $1.sequence }
-            let tried = Array(heaviest.prefix(candidates)) + heaviest.dropFirst(candidates).filter(\.inBusiest).prefix(candidates)
-            var best: Move?
-            let source = batches[slowest]
-            for candidate in tried {
-                let remaining = source.sequences.filter { $0 != candidate.sequence }
-                guard let from = packed(remaining, upper: source.built.seconds - beta1) else { continue }
-                used += 1
-                for target in batches.indices where target != slowest {
-                    guard used < evaluations else { break }
-                    // No packing of the target with the candidate beats this; skip what cannot beat the best move.
-                    let floor = beta1 + max(packer.table.fastest[candidate.sequence],
-                                            (batches[target].work + packer.table.cheapest[candidate.sequence]) / Double(packer.table.gpus))
-                    guard source.built.seconds + batches[target].built.seconds - from.seconds - floor > (best?.gain ?? 0) else { continue }
-                    used += 1
-                    let joined = ordered(batches[target].sequences + [candidate.sequence])
-                    // Only a packing that beats the best move so far matters: none under that limit, no move.
-                    let mustBeat = source.built.seconds + batches[target].built.seconds - from.seconds
-                        - max(best?.gain ?? 0, 1e-9 * source.built.seconds)
-                    if let to = packed(joined, cap: mustBeat - beta1) {
-                        let gain = source.built.seconds + batches[target].built.seconds - from.seconds - to.seconds
-                        if gain > 1e-9 * source.built.seconds, gain > (best?.gain ?? 0) {
-                            best = Move(gain: gain, out: [candidate.sequence], back: [], target: target, from: from, to: to)
-                            continue
-                        }
-                    }
-                    // The move does not pay (or the target's memory is full): swap the candidate for as many tokens of
-                    // the target's shortest sequences (they fill the gaps beside the source's wide groups).
-                    guard used + 2 <= evaluations, let swap = swapped(candidate.sequence, source: source, target: batches[target],
-                                                                     toBeat: source.built.seconds + batches[target].built.seconds
-                                                                         - (best?.gain ?? 0)) else { continue }
-                    used += 2
-                    let gain = source.built.seconds + batches[target].built.seconds - swap.from.seconds - swap.to.seconds
-                    if gain > 1e-9 * source.built.seconds, gain > (best?.gain ?? 0) {
-                        best = Move(gain: gain, out: [candidate.sequence], back: swap.back, target: target, from: swap.from, to: swap.to)
-                    }
-                }
-            }
-            guard let move = best else { break }
-            let out = Set(move.out), back = Set(move.back)
-            let outWork = move.out.reduce(0) { $0 + packer.table.cheapest[$1] }, backWork = move.back.reduce(0) { $0 + packer.table.cheapest[$1] }
-            batches[slowest] = (ordered(source.sequences.filter { !out.contains($0) } + move.back), move.from, source.work - outWork + backWork)
-            let target = batches[move.target]
-            batches[move.target] = (ordered(target.sequences.filter { !back.contains($0) } + move.out), move.to,
-                                    target.work + outWork - backWork)
+            guard let slowest = batches.indices.max(by: { batches[$0].built.seconds < batches[$1].built.seconds }),
+                  let change = bestChange(from: slowest, in: batches, used: &used) else { break }
+            let out = Set(change.out), back = Set(change.back)
+            let outWork = work(of: change.out), backWork = work(of: change.back)
+            let source = batches[slowest], target = batches[change.target]
+            batches[slowest] = (ordered(source.sequences.filter { !out.contains($0) } + change.back), change.from,
+                                source.work - outWork + backWork)
+            batches[change.target] = (ordered(target.sequences.filter { !back.contains($0) } + change.out), change.to,
+                                      target.work + outWork - backWork)
         }
-        // Moves were judged on packings at the screening precision; the micro-batches go out packed at the finer one.
+        // Changes were judged on packings at the screening precision; the micro-batches go out packed at the finer one.
         return batches.filter { !$0.sequences.isEmpty }.map { batch in
-            guard let fine = packed(batch.sequences, precision: MicroBatchPacker.precision), fine.seconds < batch.built.seconds else {
-                return batch.built
-            }
+            guard let fine = packed(batch.sequences, precision: MicroBatchPacker.precision),
+                  fine.seconds < batch.built.seconds else { return batch.built }
             return fine
         }
     }
 
-    /// Sequences from the slowest micro-batch to a target (`out`) and from the target back (`back`), with both
-    /// micro-batches re-packed.
-    private struct Move {
-        var gain: Double
-        var out: [Int]
-        var back: [Int]
-        var target: Int
-        var from: BuiltMicroBatch
-        var to: BuiltMicroBatch
+    /// The slowest micro-batch's heaviest sequences (time at their group's degree, longest on ties), then its busiest
+    /// group's other members (the micro-batch waits for that group).
+    private func candidates(of batch: Batch) -> [Int] {
+        let groups = batch.built.groups, table = packer.table
+        let busiest = groups.indices.max { groups[$0].load < groups[$1].load } ?? 0
+        let loads = groups.enumerated().flatMap { index, group in
+            let column = table.degrees.firstIndex(of: group.degree) ?? 0
+            return group.sequences.map {
+                (sequence: $0, inBusiest: index == busiest, seconds: table.time[$0 * table.degrees.count + column])
+            }
+        }
+        let heaviest = loads.sorted { $0.seconds != $1.seconds ? $0.seconds > $1.seconds : $0.sequence < $1.sequence }
+        return (Array(heaviest.prefix(candidates)) + heaviest.dropFirst(candidates).filter(\.inBusiest).prefix(candidates))
+            .map(\.sequence)
+    }
+
+    /// The change out of `slowest` that lowers the step most, counting its re-packings in `used`.
+    private func bestChange(from slowest: Int, in batches: [Batch], used: inout Int) -> Change? {
+        let source = batches[slowest], table = packer.table
+        var best: Change?
+        for candidate in candidates(of: source) {
+            guard let from = packed(source.sequences.filter { $0 != candidate }, upper: source.built.seconds - beta1) else {
+                continue
+            }
+            used += 1
+            for target in batches.indices where target != slowest {
+                guard used < evaluations else { break }
+                let before = source.built.seconds + batches[target].built.seconds
+                // No packing of the target with the candidate beats this floor; skip what cannot beat the best change.
+                let floor = beta1 + max(table.fastest[candidate],
+                                        (batches[target].work + table.cheapest[candidate]) / Double(table.gpus))
+                guard before - from.seconds - floor > (best?.gain ?? 0) else { continue }
+                used += 1
+                // Only a packing that beats the best change so far matters: none under that limit, no move.
+                let mustBeat = before - from.seconds - max(best?.gain ?? 0, 1e-9 * source.built.seconds)
+                if let to = packed(batches[target].sequences + [candidate], cap: mustBeat - beta1) {
+                    let gain = before - from.seconds - to.seconds
+                    if gain > 1e-9 * source.built.seconds, gain > (best?.gain ?? 0) {
+                        best = Change(gain: gain, out: [candidate], back: [], target: target, from: from, to: to)
+                        continue
+                    }
+                }
+                // The move does not pay (or the target's memory is full): swap the candidate for as many tokens of
+                // the target's shortest sequences (they fill the gaps beside the source's wide groups).
+                guard used + 2 <= evaluations, let swap = swapped(candidate, source: source, target: batches[target],
+                                                                 toBeat: before - (best?.gain ?? 0)) else { continue }
+                used += 2
+                let gain = before - swap.from.seconds - swap.to.seconds
+                if gain > 1e-9 * source.built.seconds, gain > (best?.gain ?? 0) {
+                    best = Change(gain: gain, out: [candidate], back: swap.back, target: target, from: swap.from,
+                                  to: swap.to)
+                }
+            }
+        }
+        return best
     }
 
     /// `candidate` moved from `source` to `target`, and the target's shortest sequences holding as many tokens
     /// moved back; nil when either side does not pack, or when no packing of the two can total below `toBeat`.
     private func swapped(_ candidate: Int, source: Batch, target: Batch, toBeat: Double)
         -> (back: [Int], from: BuiltMicroBatch, to: BuiltMicroBatch)? {
-        let table = packer.table
-        var back: [Int] = [], tokens = 0.0, backWork = 0.0
-        for sequence in target.sequences.reversed() where tokens < table.lengths[candidate] && table.lengths[sequence] < table.lengths[candidate] {
+        let table = packer.table, length = table.lengths[candidate]
+        var back: [Int] = [], tokens = 0.0
+        for sequence in target.sequences.reversed() where tokens < length && table.lengths[sequence] < length {
             back.append(sequence)
             tokens += table.lengths[sequence]
-            backWork += table.cheapest[sequence]
         }
-        guard tokens >= table.lengths[candidate] else { return nil }
+        guard tokens >= length else { return nil }
         let returned = Set(back)
         let kept = target.sequences.filter { !returned.contains($0) }
         let sent = ordered(source.sequences.filter { $0 != candidate } + back)
-        // Each side takes at least β1 + its slowest sequence's fastest time or its work over N.
-        let gpus = Double(table.gpus)
-        let floor = 2 * beta1 + max(sent.first.map { table.fastest[$0] } ?? 0, (source.work - table.cheapest[candidate] + backWork) / gpus)
-            + max(table.fastest[candidate], kept.first.map { table.fastest[$0] } ?? 0, (target.work + table.cheapest[candidate] - backWork) / gpus)
+        // Each side takes at least β1 plus its slowest sequence's fastest time or its work over N.
+        let gpus = Double(table.gpus), moved = table.cheapest[candidate], returnedWork = work(of: back)
+        let sourceFloor = max(sent.first.map { table.fastest[$0] } ?? 0, (source.work - moved + returnedWork) / gpus)
+        let targetFloor = max(table.fastest[candidate], kept.first.map { table.fastest[$0] } ?? 0,
+                              (target.work + moved - returnedWork) / gpus)
+        let floor = 2 * beta1 + sourceFloor + targetFloor
         guard floor < toBeat, let from = packed(sent),
-              let to = packed(ordered(kept + [candidate]), cap: toBeat - from.seconds - beta1) else { return nil }
+              let to = packed(kept + [candidate], cap: toBeat - from.seconds - beta1) else { return nil }
         return (back, from, to)
     }
+
+    private func work(of sequences: [Int]) -> Double { sequences.reduce(0) { $0 + packer.table.cheapest[$1] } }
 
     /// Longest first, ties by index (the packer's order).
     private func ordered(_ sequences: [Int]) -> [Int] {
         let lengths = packer.table.lengths
         return sequences.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
     }
-
-    /// Relative precision of the makespan search while moves are screened (each move re-packs two micro-batches).
-    static let screeningPrecision = 1e-3
 
     private func packed(_ sequences: [Int], upper: Double? = nil, cap: Double? = nil,
                         precision: Double = screeningPrecision) -> BuiltMicroBatch? {

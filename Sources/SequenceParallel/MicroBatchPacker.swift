@@ -72,7 +72,8 @@ struct MicroBatchPacker {
     static let precision = 1e-4
 
     /// `cap`, when given, is the limit the makespan must fall below: if the sequences do not pack under it, nil.
-    func minimumMakespan(_ order: [Int], precision: Double = Self.precision, upper: Double? = nil, cap: Double? = nil) -> (limit: Double, groups: [PackedGroup])? {
+    func minimumMakespan(_ order: [Int], precision: Double = Self.precision, upper: Double? = nil, cap: Double? = nil)
+        -> (limit: Double, groups: [PackedGroup])? {
         guard !order.isEmpty else { return (0, []) }
         var tokens = 0.0, low = 0.0, work = 0.0
         for sequence in order {
@@ -181,9 +182,8 @@ private struct Filling {
     private mutating func join(_ sequence: Int, column: Int) -> Bool {
         let cell = sequence * table.degrees.count + column
         let time = table.time[cell], share = table.share[cell]
-        guard let top = heaps[column].first, loads[top] + time <= limit, tokensPerGPU[top] + share <= table.tokensPerGPU else {
-            return false
-        }
+        guard let top = heaps[column].first, loads[top] + time <= limit,
+              tokensPerGPU[top] + share <= table.tokensPerGPU else { return false }
         loads[top] += time
         tokensPerGPU[top] += share
         placements.append((sequence, top))

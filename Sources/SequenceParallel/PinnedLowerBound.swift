@@ -27,6 +27,14 @@ extension LowerBound {
     func pinnedBound(microBatches m: Int, longest: Double, second: Double,
                      buckets: [(count: Double, length: Double, work: Double)], timeRowsAbove: Double = .infinity,
                      lazily: Bool = true) -> Double? {
+        pinnedBoundSolved(microBatches: m, longest: longest, second: second, buckets: buckets, timeRowsAbove: timeRowsAbove,
+                          lazily: lazily)?.value
+    }
+
+    /// `pinnedBound` with the solution of the case that gives it.
+    func pinnedBoundSolved(microBatches m: Int, longest: Double, second: Double,
+                           buckets: [(count: Double, length: Double, work: Double)], timeRowsAbove: Double = .infinity,
+                           lazily: Bool = true) -> (value: Double, solution: PinnedSolution)? {
         var cases: [[Pinned]] = []
         for d1 in cost.degrees where cost.fits(longest, degree: d1) {
             if cost.fits(longest + second, degree: d1) {
@@ -45,19 +53,23 @@ extension LowerBound {
         let bucketWork = buckets.reduce(0) { $0 + $1.count * $1.work }
         let ordered = cases.map { (pinned: $0, floor: floor(of: $0, microBatches: m, bucketWork: bucketWork)) }
             .sorted { $0.floor < $1.floor }
-        var best = Double.infinity
+        var best: (value: Double, solution: PinnedSolution)?
+        func consider(_ value: Double, _ solution: PinnedSolution) {
+            if value < best?.value ?? .infinity { best = (value, solution) }
+        }
         var relaxed: [(pinned: [Pinned], value: Double)] = []
-        for (pinned, floor) in ordered where floor < best || !lazily {
+        for (pinned, floor) in ordered where floor < best?.value ?? .infinity || !lazily {
             guard let solved = solvePinnedLP(microBatches: m, buckets: buckets, pinned: pinned, timeRowsAbove: timeRowsAbove,
                                              withTimeRows: !lazily) else { continue }
-            if solved.breaksTimeRows { relaxed.append((pinned, solved.value)) } else { best = min(best, solved.value) }
+            if solved.breaksTimeRows { relaxed.append((pinned, solved.value)) } else { consider(solved.value, solved.solution) }
         }
-        for solved in relaxed.sorted(by: { $0.value < $1.value }) where solved.value < best {
-            let tightened = solvePinnedLP(microBatches: m, buckets: buckets, pinned: solved.pinned, timeRowsAbove: timeRowsAbove,
-                                          withTimeRows: true)
-            best = min(best, tightened?.value ?? .infinity)
+        for solved in relaxed.sorted(by: { $0.value < $1.value }) where solved.value < best?.value ?? .infinity {
+            if let tightened = solvePinnedLP(microBatches: m, buckets: buckets, pinned: solved.pinned,
+                                             timeRowsAbove: timeRowsAbove, withTimeRows: true) {
+                consider(tightened.value, tightened.solution)
+            }
         }
-        return best.isFinite ? best : nil
+        return best
     }
 
     /// A value no pinned LP of this case goes below: M·β1 plus the larger of the pinned micro-batches' fixed times
@@ -85,14 +97,18 @@ extension LowerBound {
     /// `timeRowsAbove` get per-degree shares and time rows (`addPlacement`).
     func solvePinnedLP(microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)], pinned: [Pinned],
                        timeRowsAbove: Double = .infinity) -> Double? {
-        solvePinnedLP(microBatches: m, buckets: buckets, pinned: pinned, timeRowsAbove: timeRowsAbove, withTimeRows: true)?.value
+        solvePinnedLP(microBatches: m, buckets: buckets, pinned: pinned, timeRowsAbove: timeRowsAbove,
+                      withTimeRows: true)?.value
     }
 
     /// The pinned LP; without time rows it says whether its solution breaks one (then its value may be too low for
     /// the LP with them).
     func solvePinnedLP(microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)], pinned: [Pinned],
-                       timeRowsAbove: Double, withTimeRows: Bool) -> (value: Double, breaksTimeRows: Bool)? {
+                       timeRowsAbove: Double, withTimeRows: Bool)
+        -> (value: Double, breaksTimeRows: Bool, solution: PinnedSolution)? {
         guard pinned.count <= m else { return nil }
+        // Each bucket's variables by part: pinned micro-batch k, or (index pinned.count) one of the others.
+        var parts = buckets.map { _ in [[VariableID]](repeating: [], count: pinned.count + 1) }
         var checks: [TimeRowCheck] = []
         let capacity = cost.tokensPerGPU
         // Under speeds (`LowerBound.speeds`) no group runs faster than at the fastest speed, and the ranks deliver
@@ -117,8 +133,13 @@ extension LowerBound {
             guard groupTokens <= Double(d) * capacity + 1e-9, besideTokens <= Double(rest) * capacity + 1e-9 else { return nil }
             let makespan = model.addVariable("L\(index)", lower: max(groupTime, slowestBeside) * timeScale, objective: 1)
             let inGroup = buckets.indices.map { model.addVariable("g\($0)_\(index)") }
-            for q in buckets.indices { shares[q].append(Term(inGroup[q], 1)) }
-            var time = LinearExpression(buckets.indices.map { Term(inGroup[$0], cost.time(buckets[$0].length, degree: d) * timeScale) })
+            for q in buckets.indices {
+                shares[q].append(Term(inGroup[q], 1))
+                parts[q][index].append(inGroup[q])
+            }
+            var time = LinearExpression(buckets.indices.map {
+                Term(inGroup[$0], cost.time(buckets[$0].length, degree: d) * timeScale)
+            })
             time.constant = groupTime * timeScale
             time.add(makespan, -1)
             model.addConstraint(time, .lessOrEqual(0))
@@ -129,16 +150,22 @@ extension LowerBound {
                                        makespan: makespan,
                                        timeRowsAbove: withTimeRows ? timeRowsAbove : .infinity, checkAbove: timeRowsAbove,
                                        checks: &checks, work: besideWork, tokens: besideTokens)
-            for q in buckets.indices { shares[q] += outside[q] }
+            for q in buckets.indices {
+                shares[q] += outside[q]
+                parts[q][index] += outside[q].map(\.variable)
+            }
         }
         let others = Double(m - pinned.count)
         if others > 0 {
             let typical = model.addVariable("L_rest", objective: others)
-            let typicalShares = addPlacement(to: &model, name: "rest", buckets: buckets, gpus: cost.gpus, capacity: computeCapacity,
-                                             makespan: typical,
+            let typicalShares = addPlacement(to: &model, name: "rest", buckets: buckets, gpus: cost.gpus,
+                                             capacity: computeCapacity, makespan: typical,
                                              timeRowsAbove: withTimeRows ? timeRowsAbove : .infinity, checkAbove: timeRowsAbove,
                                              checks: &checks, weight: others)
-            for q in buckets.indices { shares[q] += typicalShares[q] }
+            for q in buckets.indices {
+                shares[q] += typicalShares[q]
+                parts[q][pinned.count] += typicalShares[q].map(\.variable)
+            }
         }
         for (q, bucket) in buckets.enumerated() { model.addConstraint(LinearExpression(shares[q]), .equal(bucket.count)) }
         guard let solution = try? solve(model, using: .clp), solution.status == .optimal, let objective = solution.objective else {
@@ -147,9 +174,20 @@ extension LowerBound {
         let breaks = checks.contains { check in
             check.seconds * solution.values[check.share.index] > solution.values[check.makespan.index] * (1 + 1e-9) + 1e-12
         }
+        let split = parts.map { byPart in byPart.map { variables in variables.reduce(0) { $0 + solution.values[$1.index] } } }
         // CLP's tolerances can leave the optimum a little off the true LP value (solving the same case with and
         // without idle columns differs by up to a few 1e-6); shave it so the bound stays valid.
-        return (Double(m) * cost.beta1 + objective * (1 - LowerBound.solverShave), breaks)
+        return (Double(m) * cost.beta1 + objective * (1 - LowerBound.solverShave), breaks,
+                PinnedSolution(microBatches: m, pinned: pinned, shares: split))
+    }
+
+    /// Where the LP puts each bucket in the best case: the guide of `LPGuidedStep`.
+    struct PinnedSolution {
+        var microBatches: Int
+        var pinned: [Pinned]
+        /// Per bucket: its sequences in each pinned micro-batch (in the lead's group or beside it), then in each one
+        /// of the other micro-batches.
+        var shares: [[Double]]
     }
 
     /// A time row left out: `seconds` × share ≤ makespan would hold in the LP with time rows.
@@ -162,8 +200,9 @@ extension LowerBound {
     /// The sequences one micro-batch (or `weight` identical ones) runs on `gpus` GPUs beside anything pinned, within
     /// its makespan: memory and GPU-seconds rows, and per-degree shares where a sequence's degree decides its time
     /// (docs/sequence-parallel.md §Lower bound, time-feasible work). Returns each bucket's terms for its count row.
-    private func addPlacement(to model: inout LinearModel, name: String, buckets: [(count: Double, length: Double, work: Double)],
-                              gpus: Int, capacity gpuSeconds: Double, makespan: VariableID, timeRowsAbove: Double, checkAbove: Double,
+    private func addPlacement(to model: inout LinearModel, name: String,
+                              buckets: [(count: Double, length: Double, work: Double)], gpus: Int,
+                              capacity gpuSeconds: Double, makespan: VariableID, timeRowsAbove: Double, checkAbove: Double,
                               checks: inout [TimeRowCheck], weight: Double = 1, work fixedWork: Double = 0,
                               tokens fixedTokens: Double = 0) -> [[Term]] {
         let capacity = cost.tokensPerGPU
@@ -181,7 +220,8 @@ extension LowerBound {
                 memory.add(share, bucket.length)
                 work.add(share, Double(cheapest.degree) * cheapest.time)
                 if options.count > 1, cheapest.time > checkAbove {
-                    checks.append(TimeRowCheck(share: share, seconds: cheapest.time / fastestSpeed / bucket.count, makespan: makespan))
+                    checks.append(TimeRowCheck(share: share, seconds: cheapest.time / fastestSpeed / bucket.count,
+                                               makespan: makespan))
                 }
                 continue
             }

@@ -76,6 +76,10 @@ public struct SequenceParallelPlanner: Sendable {
 
     /// (memory fill, target scale) points tried, most often best first. On Wikipedia batches fill 1.0 won 40
     /// of 41 times and scale 0.7 never did (docs/sequence-parallel.md).
+    /// From this many GPUs on, the step the bound's LP suggests is searched as well (after the bound, so not
+    /// beside it: below, planning must stay within tens of milliseconds).
+    static let guidedStartGPUs = 128
+
     static let grid: [(fill: Double, scale: Double)] = [
         (1.0, 0.8), (1.0, 1.25), (1.0, 1.5), (1.0, 1.0), (1.0, 0.9), (1.0, 1.1), (1.0, 2.0),
         (0.9, 0.8), (0.9, 1.0), (0.9, 1.25),
@@ -122,21 +126,31 @@ public struct SequenceParallelPlanner: Sendable {
         let starts = searched ? [found?.step, closeHomogeneous].compactMap { $0 }
             : speeds != nil && withinBudget && values.count <= MicroBatchExchange.sequenceLimit ? [nominalStep].compactMap { $0 } : []
         let solveBound = options.lowerBound && withinBudget
-        let outcomes = Mutex((exchanged: [[BuiltMicroBatch]?](repeating: nil, count: starts.count), bound: Double?.none))
-        // Two starts share the re-packings one would get (with the bound, they are three tasks on two cores).
-        let exchanges = starts.count > 1 ? MicroBatchExchange(packer: exchange.packer, beta1: exchange.beta1,
-                                                              evaluations: exchange.evaluations * 2 / 3) : exchange
+        let outcomes = Mutex((exchanged: [[BuiltMicroBatch]?](repeating: nil, count: starts.count), bound: Double?.none,
+                              guide: LowerBound.PinnedSolution?.none))
+        // Two starts share the re-packings one would get (with the bound, they are three tasks on two cores); large
+        // batches, whose few re-packings each cost more, keep them all.
+        let shared = starts.count > 1 && values.count <= MicroBatchExchange.largeBatch
+        let exchanges = shared ? MicroBatchExchange(packer: exchange.packer, beta1: exchange.beta1,
+                                                    evaluations: exchange.evaluations / 2) : exchange
         DispatchQueue.concurrentPerform(iterations: starts.count + 1) { task in
             if task < starts.count {
                 let improved = exchanges.improve(starts[task])
                 outcomes.withLock { $0.exchanged[task] = improved }
             } else if solveBound {
                 // The bound's LPs grow with the batch: past the budget the plan goes out without one.
-                let value = LowerBound(cost: cost, lengths: values, speeds: speeds).compute()
-                outcomes.withLock { $0.bound = value }
+                let solved = LowerBound(cost: cost, lengths: values, speeds: speeds).computeGuided()
+                outcomes.withLock { $0.bound = solved.bound; $0.guide = solved.guide }
             }
         }
-        var (exchanged, bound) = outcomes.withLock { ($0.exchanged.compactMap { $0 }, $0.bound) }
+        var (exchanged, bound, guide) = outcomes.withLock { ($0.exchanged.compactMap { $0 }, $0.bound, $0.guide) }
+        // The step the bound's LP suggests, searched too where the bound took its LPs (`LPGuidedStep`).
+        if searched, cost.gpus >= Self.guidedStartGPUs, let guide,
+           let guided = LPGuidedStep(packer: builder.packer, beta1: cost.beta1).build(guide) {
+            let shorter = MicroBatchExchange(packer: exchange.packer, beta1: exchange.beta1,
+                                             evaluations: exchange.evaluations / 3)
+            exchanged += [guided, shorter.improve(guided)]
+        }
         if speeds != nil {
             exchanged = exchanged.map { step in step.map { builder.finish($0.groups, limit: $0.seconds - cost.beta1) } }
         }
