@@ -76,8 +76,8 @@ public struct SequenceParallelPlanner: Sendable {
 
     /// (memory fill, target scale) points tried, most often best first. On Wikipedia batches fill 1.0 won 40
     /// of 41 times and scale 0.7 never did (docs/sequence-parallel.md).
-    /// From this many GPUs on, the step the bound's LP suggests is searched as well (after the bound, so not
-    /// beside it: below, planning must stay within tens of milliseconds).
+    /// From this many GPUs on, the step the bound's LP suggests is also searched (after the bound, so not beside
+    /// it: below, planning must stay within tens of milliseconds); below, it is a candidate as built.
     static let guidedStartGPUs = 128
 
     static let grid: [(fill: Double, scale: Double)] = [
@@ -145,11 +145,13 @@ public struct SequenceParallelPlanner: Sendable {
         }
         var (exchanged, bound, guide) = outcomes.withLock { ($0.exchanged.compactMap { $0 }, $0.bound, $0.guide) }
         // The step the bound's LP suggests, searched too where the bound took its LPs (`LPGuidedStep`).
-        if searched, cost.gpus >= Self.guidedStartGPUs, let guide,
-           let guided = LPGuidedStep(packer: builder.packer, beta1: cost.beta1).build(guide) {
-            let shorter = MicroBatchExchange(packer: exchange.packer, beta1: exchange.beta1,
-                                             evaluations: exchange.evaluations / 3)
-            exchanged += [guided, shorter.improve(guided)]
+        if searched, let guide, let guided = LPGuidedStep(packer: builder.packer, beta1: cost.beta1).build(guide) {
+            exchanged.append(guided)
+            if cost.gpus >= Self.guidedStartGPUs {
+                let shorter = MicroBatchExchange(packer: exchange.packer, beta1: exchange.beta1,
+                                                 evaluations: exchange.evaluations / 3)
+                exchanged.append(shorter.improve(guided))
+            }
         }
         if speeds != nil {
             exchanged = exchanged.map { step in step.map { builder.finish($0.groups, limit: $0.seconds - cost.beta1) } }
