@@ -147,7 +147,7 @@ public struct SequenceParallelPlanner: Sendable {
         // The step the bound's LP suggests, searched too where the bound took its LPs (`LPGuidedStep`).
         if searched, let guide, let guided = LPGuidedStep(packer: builder.packer, beta1: cost.beta1).build(guide) {
             exchanged.append(guided)
-            if cost.gpus >= Self.guidedStartGPUs {
+            if cost.gpus >= Self.guidedStartGPUs, deadline.map({ clock.now < $0 }) ?? true {
                 let shorter = MicroBatchExchange(packer: exchange.packer, beta1: exchange.beta1,
                                                  evaluations: exchange.evaluations / 3)
                 exchanged.append(shorter.improve(guided))

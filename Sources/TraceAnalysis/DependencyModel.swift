@@ -1,9 +1,22 @@
+import Dispatch
+import Synchronization
+/// One step's part of the model: (waiter, waited) pairs and communication groups.
+struct StepDependencies: Sendable {
+    var waiters: [Int32] = []
+    var waited: [Int32] = []
+    var groups: [[Int32]] = []
+}
+
 /// The order a Megatron-style step imposes on a trace's operations (docs/whatif.md §Dependency model): per worker,
 /// compute in its recorded order; pipeline sends after the compute they carry and receives before the compute that
 /// needs them, paired with the neighbouring stage; data-parallel collectives that start when every member is ready;
 /// after the last backward, gc, the gradient all-reduces and reduce-scatters, the clip (all workers) and the
 /// optimizer. Built from the trace itself: each step's recorded order on each worker is its schedule.
 struct DependencyModel {
+    /// A send, the receive it pairs with, and the stage offset from sender to receiver.
+    static let pipelinePairs: [(send: OperationKind, receive: OperationKind, delta: Int)] =
+        [(.forwardSend, .forwardRecv, 1), (.backwardSend, .backwardRecv, -1)]
+
     /// For each operation, the operations it waits for (indices into the trace), packed.
     let dependencies: PackedLists
     /// For each operation, its communication group (index into `groups`), or -1 for a local operation.
@@ -12,32 +25,30 @@ struct DependencyModel {
     /// The operations of each step, by step.
     let steps: [(step: Int, operations: [Int32])]
 
+    /// Operation indices by step, steps in order. Step numbers usually run from a small start without gaps: a flat
+    /// table then groups them without hashing each operation.
+    static func byStep(_ operations: [TraceOperation]) -> [(step: Int, operations: [Int32])] {
+        guard let low = operations.map(\.step).min(), let high = operations.map(\.step).max() else { return [] }
+        if high - low <= 4 * operations.count + 1024 {
+            var table = [[Int32]](repeating: [], count: high - low + 1)
+            for (index, operation) in operations.enumerated() { table[operation.step - low].append(Int32(index)) }
+            return table.indices.filter { !table[$0].isEmpty }.map { (step: low + $0, operations: table[$0]) }
+        }
+        var steps: [Int: [Int32]] = [:]
+        for (index, operation) in operations.enumerated() { steps[operation.step, default: []].append(Int32(index)) }
+        return steps.keys.sorted().map { (step: $0, operations: steps[$0]!) }
+    }
+
     init(operations: [TraceOperation], shape: JobShape) throws(TraceError) {
-        // (waiter, waited) pairs, packed per waiter at the end: one array instead of one per operation.
-        var waiters: [Int32] = [], waited: [Int32] = []
-        waiters.reserveCapacity(2 * operations.count)
-        waited.reserveCapacity(2 * operations.count)
-        func wait(_ operation: Int32, for other: Int32) {
-            waiters.append(operation)
-            waited.append(other)
-        }
-        var groupOf = [Int32](repeating: -1, count: operations.count)
-        var groups: [[Int32]] = []
-        func addGroup(_ members: [Int32]) {
-            for member in members { groupOf[Int(member)] = Int32(groups.count) }
-            groups.append(members)
-        }
-        var byStep: [Int: [Int32]] = [:]
-        for (index, operation) in operations.enumerated() { byStep[operation.step, default: []].append(Int32(index)) }
-        let stepList = byStep.keys.sorted().map { (step: $0, operations: byStep[$0]!) }
+        let stepList = Self.byStep(operations)
         let stages = shape.pipelineParallel
         try shape.validate()
         let overlappedGradients = operations.contains { $0.kind == .separateGradsAllReduce }
         // Workers as dense indices, so per-step tables are sized by the workers the trace has, not the meta file's.
         // The meta file bounds dp × pp by 2^18: a flat table maps a worker to its index without hashing.
-        var denseIndex = [Int32](repeating: -1, count: shape.dataParallel * stages)
-        var workerAt: [Worker] = []
-        var workerOf = [Int32](repeating: 0, count: operations.count)
+        var dense = [Int32](repeating: -1, count: shape.dataParallel * stages)
+        var workersSeen: [Worker] = []
+        var workerOfOperation = [Int32](repeating: 0, count: operations.count)
         for (index, operation) in operations.enumerated() {
             let worker = operation.worker
             guard worker.stage >= 0, worker.stage < stages, worker.dataParallelRank >= 0,
@@ -46,14 +57,23 @@ struct DependencyModel {
                                  + "\(worker.stage)) outside the meta file's dp_size × pp_size")
             }
             let cell = worker.dataParallelRank * stages + worker.stage
-            if denseIndex[cell] < 0 {
-                denseIndex[cell] = Int32(workerAt.count)
-                workerAt.append(worker)
+            if dense[cell] < 0 {
+                dense[cell] = Int32(workersSeen.count)
+                workersSeen.append(worker)
             }
-            workerOf[index] = denseIndex[cell]
+            workerOfOperation[index] = dense[cell]
         }
 
-        for (step, members) in stepList {
+        let denseIndex = dense, workerAt = workersSeen, workerOf = workerOfOperation
+        // Each step's waits and groups depend on that step's operations only: built on all cores, joined in order
+        // (the first step that breaks the model is the error, as a serial pass would report).
+        @Sendable func dependencies(step: Int, members: [Int32]) throws(TraceError) -> StepDependencies {
+            var result = StepDependencies()
+            func wait(_ operation: Int32, for other: Int32) {
+                result.waiters.append(operation)
+                result.waited.append(other)
+            }
+            func addGroup(_ members: [Int32]) { result.groups.append(members) }
             // Per worker and kind, the operations in sequence order (flat: worker slot × kind).
             let kindCount = OperationKind.allCases.count
             var lists = [[Int32]](repeating: [], count: workerAt.count * kindCount)
@@ -190,7 +210,7 @@ struct DependencyModel {
 
             // Communication groups. Pipeline pairs: a send and the neighbouring stage's receive of the same order.
             for worker in workers {
-                for (send, receive, delta) in [(OperationKind.forwardSend, OperationKind.forwardRecv, 1), (.backwardSend, .backwardRecv, -1)] {
+                for (send, receive, delta) in Self.pipelinePairs {
                     let sends = list(worker, send)
                     guard !sends.isEmpty else { continue }
                     let peer = Worker(dataParallelRank: worker.dataParallelRank, stage: (worker.stage + delta + stages) % stages)
@@ -204,10 +224,15 @@ struct DependencyModel {
                     }
                 }
             }
+            // A receive is paired with the send of the same order on the stage before it (after it, backward).
             for worker in workers {
-                for receive in [OperationKind.forwardRecv, .backwardRecv] {
-                    for index in list(worker, receive) where groupOf[Int(index)] < 0 {
-                        throw TraceError("\(name(index)) has no partner: no matching send on the neighbouring stage")
+                for (send, receive, delta) in Self.pipelinePairs {
+                    let sender = Worker(dataParallelRank: worker.dataParallelRank,
+                                        stage: (worker.stage - delta + stages) % stages)
+                    let receives = list(worker, receive), sent = list(sender, send).count
+                    if receives.count > sent {
+                        throw TraceError("\(name(receives[sent])) has no partner: no matching send on the "
+                                         + "neighbouring stage")
                     }
                 }
             }
@@ -235,6 +260,30 @@ struct DependencyModel {
             // The gradient-norm clip synchronises every worker.
             let clips = workers.flatMap { list($0, .optimizerClipMainGrad) }
             if !clips.isEmpty { addGroup(clips) }
+            return result
+        }
+        let built = Mutex([Result<StepDependencies, TraceError>](repeating: .success(StepDependencies()),
+                                                                 count: stepList.count))
+        DispatchQueue.concurrentPerform(iterations: stepList.count) { index in
+            let entry = stepList[index]
+            let result = Result { () throws(TraceError) -> StepDependencies in
+                try dependencies(step: entry.step, members: entry.operations)
+            }
+            built.withLock { $0[index] = result }
+        }
+        var waiters: [Int32] = [], waited: [Int32] = []
+        waiters.reserveCapacity(2 * operations.count)
+        waited.reserveCapacity(2 * operations.count)
+        var groupOf = [Int32](repeating: -1, count: operations.count)
+        var groups: [[Int32]] = []
+        for result in built.withLock({ $0 }) {
+            let step = try result.get()
+            waiters += step.waiters
+            waited += step.waited
+            for members in step.groups {
+                for member in members { groupOf[Int(member)] = Int32(groups.count) }
+                groups.append(members)
+            }
         }
         self.dependencies = PackedLists(count: operations.count, pairs: waiters, waited)
         self.groupOf = groupOf
