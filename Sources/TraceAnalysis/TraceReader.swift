@@ -51,17 +51,18 @@ public enum TraceReader {
         let results = Mutex([Result<[TraceOperation], TraceError>](repeating: .success([]), count: parts))
         let partBounds = bounds, partRows = firstRows
         DispatchQueue.concurrentPerform(iterations: parts) { part in
-            // Each part's row count is known: its array is allocated once, at its size.
-            let rows = (part + 1 < parts ? partRows[part + 1] : lastRows) - partRows[part]
+            // Each part's row count is known: its array is allocated once, at its size; the first part's has room for
+            // every row, so the others are appended to it without copying it.
+            let rows = part == 0 ? lastRows - partRows[0] : (part + 1 < parts ? partRows[part + 1] : lastRows) - partRows[part]
             let result = Result { () throws(TraceError) -> [TraceOperation] in
                 try parser.parse(partBounds[part]..<partBounds[part + 1], firstRow: partRows[part], rows: rows)
             }
             results.withLock { $0[part] = result }
         }
-        let partsRead = results.withLock { $0 }
-        var operations: [TraceOperation] = []
-        operations.reserveCapacity(partsRead.reduce(0) { $0 + ((try? $1.get())?.count ?? 0) })
-        for result in partsRead { operations += try result.get() }
+        var partsRead = results.withLock { $0 }
+        var operations = try partsRead[0].get()
+        partsRead[0] = .success([])
+        for result in partsRead.dropFirst() { operations += try result.get() }
         guard !operations.isEmpty else { throw TraceError("\(source): no operations after the header") }
         return operations
     }

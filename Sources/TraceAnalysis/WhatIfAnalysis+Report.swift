@@ -281,9 +281,17 @@ extension WhatIfAnalysis {
         let results = Mutex([[Double]](repeating: [], count: jobs.count))
         let threads = max(1, min(jobs.count, ProcessInfo.processInfo.activeProcessorCount))
         let count = operations.count
-        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+        // Jobs differ in cost (the micro-batch re-planning is several replays' worth): each thread takes the next
+        // job when it is free, and each result goes to its job's slot, so the report does not depend on the order.
+        let next = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
             var scratch = Replay.Scratch(count: count)
-            for index in stride(from: thread, to: jobs.count, by: threads) {
+            while true {
+                let index = next.withLock { value in
+                    defer { value += 1 }
+                    return value
+                }
+                guard index < jobs.count else { break }
                 let times = jobs[index](&scratch)
                 results.withLock { $0[index] = times }
             }

@@ -17,6 +17,7 @@ struct ParaPlanCommand: ParsableCommand {
 
     /// Every failure leaves as one line on stderr and a documented exit code; never a trap or a trace.
     static func main() {
+        MemoryTuning.keepFreedMemory()
         do {
             var command = try parseAsRoot()
             try command.run()
