@@ -85,9 +85,8 @@ struct MicroBatchExchange {
         let groups = batch.built.groups, table = packer.table
         let busiest = groups.indices.max { groups[$0].load < groups[$1].load } ?? 0
         let loads = groups.enumerated().flatMap { index, group in
-            let column = table.degrees.firstIndex(of: group.degree) ?? 0
-            return group.sequences.map {
-                (sequence: $0, inBusiest: index == busiest, seconds: table.time[$0 * table.degrees.count + column])
+            group.sequences.map {
+                (sequence: $0, inBusiest: index == busiest, seconds: table.time[table.cell($0, degree: group.degree)])
             }
         }
         let heaviest = loads.sorted { $0.seconds != $1.seconds ? $0.seconds > $1.seconds : $0.sequence < $1.sequence }

@@ -12,6 +12,24 @@ struct PackedGroup {
     var scheme: SequenceParallelCost.AttentionScheme? = nil
 }
 
+extension PackedGroup {
+    /// `sequence` added at this group's degree: its time to the load, its tokens to the memory per GPU.
+    mutating func add(_ sequence: Int, _ table: SequenceTable) {
+        let cell = table.cell(sequence, degree: degree)
+        load += table.time[cell]
+        tokensPerGPU += table.share[cell]
+        sequences.append(sequence)
+    }
+
+    /// `sequence` taken out, with its time and tokens.
+    mutating func remove(_ sequence: Int, _ table: SequenceTable) {
+        let cell = table.cell(sequence, degree: degree)
+        sequences.removeAll { $0 == sequence }
+        load -= table.time[cell]
+        tokensPerGPU -= table.share[cell]
+    }
+}
+
 /// Packs sequences into aligned SP groups of one micro-batch under a limit on each group's sequence time.
 ///
 /// Greedy in the spirit of LPT: sequences longest first; each goes to the smallest degree it fits (by memory and
@@ -21,12 +39,8 @@ struct PackedGroup {
 struct MicroBatchPacker {
     let table: SequenceTable
 
-    /// Packs `order` (longest first) under `limit`; nil when some sequence does not fit.
-    func pack(_ order: [Int], limit: Double) -> [PackedGroup]? {
-        filled(order, limit: limit)?.groups
-    }
-
-    /// The plain rule, and where it fails the guests-first one.
+    /// `order` (longest first) packed under `limit` by the plain rule, and where it fails by the guests-first one;
+    /// nil when some sequence fits neither way.
     private func filled(_ order: [Int], limit: Double) -> Filling? {
         filled(order, limit: limit, guestsFirst: false) ?? filled(order, limit: limit, guestsFirst: true)
     }

@@ -77,19 +77,30 @@ extension LowerBound {
     func floor(of pinned: [Pinned], microBatches m: Int, bucketWork: Double) -> Double {
         var times = 0.0, work = bucketWork
         for batch in pinned {
-            var groupTime = cost.time(batch.lead, degree: batch.degree), slowestBeside = 0.0
-            for companion in batch.companions {
-                if let e = companion.degree {
-                    work += Double(e) * cost.time(companion.length, degree: e)
-                    slowestBeside = max(slowestBeside, cost.time(companion.length, degree: e))
-                } else {
-                    groupTime += cost.time(companion.length, degree: batch.degree)
-                }
-            }
-            work += Double(batch.degree) * groupTime
-            times += max(groupTime, slowestBeside)
+            let fixed = fixedParts(of: batch)
+            work += fixed.besideWork + Double(batch.degree) * fixed.groupTime
+            times += max(fixed.groupTime, fixed.slowestBeside)
         }
         return Double(m) * cost.beta1 + max(times / fastestSpeed, work / (Double(cost.gpus) * fastestSpeed)) * (1 - 1e-9)
+    }
+
+    /// What a pinned micro-batch holds before any bucket: its lead's group (the lead and the companions inside it)
+    /// and the companions beside it, at nominal speed.
+    func fixedParts(of batch: Pinned)
+        -> (groupTime: Double, groupTokens: Double, besideWork: Double, besideTokens: Double, slowestBeside: Double) {
+        var groupTime = cost.time(batch.lead, degree: batch.degree), groupTokens = batch.lead
+        var besideWork = 0.0, besideTokens = 0.0, slowestBeside = 0.0
+        for companion in batch.companions {
+            if let e = companion.degree {
+                besideWork += Double(e) * cost.time(companion.length, degree: e)
+                besideTokens += companion.length
+                slowestBeside = max(slowestBeside, cost.time(companion.length, degree: e))
+            } else {
+                groupTime += cost.time(companion.length, degree: batch.degree)
+                groupTokens += companion.length
+            }
+        }
+        return (groupTime, groupTokens, besideWork, besideTokens, slowestBeside)
     }
 
     /// The LP with `pinned` micro-batches written out (each split around its lead's group) and the other
@@ -118,18 +129,7 @@ extension LowerBound {
         var shares = buckets.map { _ in [Term]() }
         for (index, batch) in pinned.enumerated() {
             let d = batch.degree, rest = cost.gpus - d
-            var groupTime = cost.time(batch.lead, degree: d), groupTokens = batch.lead
-            var besideWork = 0.0, besideTokens = 0.0, slowestBeside = 0.0
-            for companion in batch.companions {
-                if let e = companion.degree {
-                    besideWork += Double(e) * cost.time(companion.length, degree: e)
-                    besideTokens += companion.length
-                    slowestBeside = max(slowestBeside, cost.time(companion.length, degree: e))
-                } else {
-                    groupTime += cost.time(companion.length, degree: d)
-                    groupTokens += companion.length
-                }
-            }
+            let (groupTime, groupTokens, besideWork, besideTokens, slowestBeside) = fixedParts(of: batch)
             guard groupTokens <= Double(d) * capacity + 1e-9, besideTokens <= Double(rest) * capacity + 1e-9 else { return nil }
             let makespan = model.addVariable("L\(index)", lower: max(groupTime, slowestBeside) * timeScale, objective: 1)
             let inGroup = buckets.indices.map { model.addVariable("g\($0)_\(index)") }

@@ -74,12 +74,12 @@ public struct SequenceParallelPlanner: Sendable {
         return speeds
     }
 
-    /// (memory fill, target scale) points tried, most often best first. On Wikipedia batches fill 1.0 won 40
-    /// of 41 times and scale 0.7 never did (docs/sequence-parallel.md).
     /// From this many GPUs on, the step the bound's LP suggests is also searched (after the bound, so not beside
     /// it: below, planning must stay within tens of milliseconds); below, it is a candidate as built.
     static let guidedStartGPUs = 128
 
+    /// (memory fill, target scale) points tried, most often best first. On Wikipedia batches fill 1.0 won 40
+    /// of 41 times and scale 0.7 never did (docs/sequence-parallel.md).
     static let grid: [(fill: Double, scale: Double)] = [
         (1.0, 0.8), (1.0, 1.25), (1.0, 1.5), (1.0, 1.0), (1.0, 0.9), (1.0, 1.1), (1.0, 2.0),
         (0.9, 0.8), (0.9, 1.0), (0.9, 1.25),
@@ -114,15 +114,16 @@ public struct SequenceParallelPlanner: Sendable {
         let withinBudget = deadline.map { clock.now < $0 } ?? true
         let searched = speeds == nil && withinBudget && values.count <= MicroBatchExchange.sequenceLimit
         // The search starts from both (the homogeneous step re-packed with every degree first): on Wikipedia batch 1
-        // the slower start ends lower.
+        // the slower start ends lower. A homogeneous start far behind the plan's own ends behind it too (Wikipedia
+        // batches 3 and 8: 27-34 % behind, 7-15 % after the search); only one within `homogeneousStartSlack` is
+        // searched as well.
         let repackedHomogeneous = searched ? homogeneous.map(exchange.repacked) : nil
+        let slack = 1 + MicroBatchExchange.homogeneousStartSlack
+        let closeHomogeneous = repackedHomogeneous.flatMap { start in
+            total(start) <= (found.map { total($0.step) * slack } ?? .infinity) ? start : nil
+        }
         // With speeds, the search runs on the step made at nominal speed, whose micro-batches are then placed on
         // the ranks (`finish`) like the plan's own.
-        // A homogeneous start far behind the plan's own ends behind it too (Wikipedia batches 3 and 8: 27-34 %
-        // behind, 7-15 % after the search); only one within `homogeneousStartSlack` is searched as well.
-        let closeHomogeneous = repackedHomogeneous.flatMap { start in
-            found.map { Self.total(start) <= Self.total($0.step) * (1 + MicroBatchExchange.homogeneousStartSlack) } ?? true ? start : nil
-        }
         let starts = searched ? [found?.step, closeHomogeneous].compactMap { $0 }
             : speeds != nil && withinBudget && values.count <= MicroBatchExchange.sequenceLimit ? [nominalStep].compactMap { $0 } : []
         let solveBound = options.lowerBound && withinBudget
@@ -203,8 +204,7 @@ public struct SequenceParallelPlanner: Sendable {
         return aside
     }
 
-    private static func total(_ step: [BuiltMicroBatch]) -> Double { step.reduce(0) { $0 + $1.seconds } }
-    private func total(_ step: [BuiltMicroBatch]) -> Double { Self.total(step) }
+    private func total(_ step: [BuiltMicroBatch]) -> Double { step.reduce(0) { $0 + $1.seconds } }
 
     private func validated(_ lengths: [Int]) throws(SequenceParallelError) -> [Double] {
         guard !lengths.isEmpty else { throw .emptyBatch }

@@ -42,4 +42,7 @@ struct SequenceTable {
         self.fastest = fastest
         self.cheapest = cheapest
     }
+
+    /// The index into `time` and `share` of `sequence` at `degree`.
+    func cell(_ sequence: Int, degree: Int) -> Int { sequence * degrees.count + (degrees.firstIndex(of: degree) ?? 0) }
 }

@@ -108,14 +108,7 @@ struct SpeedLayout {
     }
 
     private func move(_ sequence: Int, from: Int, to: Int, in placed: inout [Placed]) {
-        let columns = table.degrees.count
-        let fromColumn = table.degrees.firstIndex(of: placed[from].group.degree) ?? 0
-        let toColumn = table.degrees.firstIndex(of: placed[to].group.degree) ?? 0
-        placed[from].group.sequences.removeAll { $0 == sequence }
-        placed[from].group.load -= table.time[sequence * columns + fromColumn]
-        placed[from].group.tokensPerGPU -= table.share[sequence * columns + fromColumn]
-        placed[to].group.sequences.append(sequence)
-        placed[to].group.load += table.time[sequence * columns + toColumn]
-        placed[to].group.tokensPerGPU += table.share[sequence * columns + toColumn]
+        placed[from].group.remove(sequence, table)
+        placed[to].group.add(sequence, table)
     }
 }

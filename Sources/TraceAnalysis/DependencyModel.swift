@@ -28,7 +28,12 @@ struct DependencyModel {
     /// Operation indices by step, steps in order. Step numbers usually run from a small start without gaps: a flat
     /// table then groups them without hashing each operation.
     static func byStep(_ operations: [TraceOperation]) -> [(step: Int, operations: [Int32])] {
-        guard let low = operations.map(\.step).min(), let high = operations.map(\.step).max() else { return [] }
+        guard var low = operations.first?.step else { return [] }
+        var high = low
+        for operation in operations {
+            low = min(low, operation.step)
+            high = max(high, operation.step)
+        }
         if high - low <= 4 * operations.count + 1024 {
             var table = [[Int32]](repeating: [], count: high - low + 1)
             for (index, operation) in operations.enumerated() { table[operation.step - low].append(Int32(index)) }
@@ -36,7 +41,7 @@ struct DependencyModel {
         }
         var steps: [Int: [Int32]] = [:]
         for (index, operation) in operations.enumerated() { steps[operation.step, default: []].append(Int32(index)) }
-        return steps.keys.sorted().map { (step: $0, operations: steps[$0]!) }
+        return steps.sorted { $0.key < $1.key }.map { (step: $0.key, operations: $0.value) }
     }
 
     init(operations: [TraceOperation], shape: JobShape) throws(TraceError) {
@@ -108,9 +113,9 @@ struct DependencyModel {
                     + "\(operation.kind.rawValue) \(operation.sequence)"
             }
 
-            // Only whether the step has several model chunks matters (for messages); no hashing per operation.
+            // Messages name the chunk only when the step has several.
             let firstChunk = members.first.map { operations[Int($0)].chunk ?? 0 } ?? 0
-            let chunks = members.contains { (operations[Int($0)].chunk ?? 0) != firstChunk } ? 2 : 1
+            let severalChunks = members.contains { (operations[Int($0)].chunk ?? 0) != firstChunk }
             for worker in workers {
                 // Compute in recorded order.
                 let computes = (list(worker, .forwardCompute) + list(worker, .backwardCompute)).sorted {
@@ -141,7 +146,7 @@ struct DependencyModel {
                         guard offset == 0 || (isReceive && offset == 1) else {
                             throw TraceError("\(name(chunkTransfers[0])): \(chunkTransfers.count) \(kind.rawValue) for "
                                              + "\(chunkComputes.count) \(kind == .forwardSend || kind == .forwardRecv ? "forward" : "backward") "
-                                             + "computes\(chunks > 1 ? " of chunk \(chunk)" : "")")
+                                             + "computes\(severalChunks ? " of chunk \(chunk)" : "")")
                         }
                         for (position, transfer) in chunkTransfers.enumerated() {
                             let compute = chunkComputes[position + offset]

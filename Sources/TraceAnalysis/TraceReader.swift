@@ -53,7 +53,8 @@ public enum TraceReader {
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             // Each part's row count is known: its array is allocated once, at its size; the first part's has room for
             // every row, so the others are appended to it without copying it.
-            let rows = part == 0 ? lastRows - partRows[0] : (part + 1 < parts ? partRows[part + 1] : lastRows) - partRows[part]
+            let end = part == 0 || part + 1 == parts ? lastRows : partRows[part + 1]
+            let rows = end - partRows[part]
             let result = Result { () throws(TraceError) -> [TraceOperation] in
                 try parser.parse(partBounds[part]..<partBounds[part + 1], firstRow: partRows[part], rows: rows)
             }
@@ -61,7 +62,7 @@ public enum TraceReader {
         }
         var partsRead = results.withLock { $0 }
         var operations = try partsRead[0].get()
-        partsRead[0] = .success([])
+        partsRead[0] = .success([])  // the array's only reference is then `operations`: appending does not copy it
         for result in partsRead.dropFirst() { operations += try result.get() }
         guard !operations.isEmpty else { throw TraceError("\(source): no operations after the header") }
         return operations

@@ -119,19 +119,15 @@ public struct WhatIfAnalysis: Sendable {
         return groups.indices.filter { !groups[$0].isEmpty }.map { ($0, groups[$0]) }
     }
 
-    /// Operation indices grouped by the attribution group of their kind, groups in order.
+    /// Operation indices grouped by the attribution group of their kind, groups in order, indices in trace order.
     var indicesByAttributionGroup: [(key: String, indices: [Int])] {
         let kinds = OperationKind.allCases
-        let byKind = indices(byDense: { operations[$0].kind.ordinal }, count: kinds.count)
+        var byKind = [[Int]](repeating: [], count: kinds.count)
+        for index in operations.indices { byKind[operations[index].kind.ordinal].append(index) }
         var groups: [String: [Int]] = [:]
-        for (ordinal, members) in byKind {
-            let kind = kinds.first { $0.ordinal == ordinal }!
-            groups[kind.attributionGroup, default: []].append(contentsOf: members)
-        }
-        // Within a group the indices stay in trace order, as one pass over the operations would leave them.
-        return groups.keys.sorted().map { ($0, groups[$0]!.sorted()) }
+        for kind in kinds { groups[kind.attributionGroup, default: []] += byKind[kind.ordinal] }
+        return groups.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { ($0.key, $0.value.sorted()) }
     }
-
 }
 
 extension WhatIfAnalysis {
