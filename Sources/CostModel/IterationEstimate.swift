@@ -87,8 +87,29 @@ public struct IterationEstimator: Sendable {
         unrecomputed.recompute = .none
         let bytes = model.activationBytesPerLayer(strategy: unrecomputed, flashAttention: options.flashAttention)
         let passes = 1 + strategy.recomputedFraction(modelLayers: model.layers) / 3
-        return IterationEstimator.activationTrafficFactor * passes * bytes * layersOnStage
+        return (IterationEstimator.activationTrafficFactor * passes * bytes * layersOnStage + recomputedModuleBytes(strategy, layersOnStage: layersOnStage))
             / (cluster.gpu.memoryBandwidth * cluster.efficiency.memory * cluster.slowestSpeedFactor)
+    }
+
+    /// Bytes the modules of selective recompute read and write again in backward, per micro-batch: an MoE layer's
+    /// pre-MLP norm (its input read, its output written) and the routed experts' activation (FC1's output read, the
+    /// activation written, per routed copy on this GPU).
+    func recomputedModuleBytes(_ strategy: ParallelStrategy, layersOnStage: Double) -> Double {
+        guard let moe = model.moe, strategy.recompute == .selective else { return 0 }
+        let layerShare = layersOnStage / Double(model.layers)
+        let moeLayers = min(layersOnStage, (Double(model.moeLayerCount) * layerShare).rounded(.up))
+        let t = Double(strategy.tensorParallel)
+        let tokens = Double(strategy.microBatch * strategy.sequenceLength / strategy.contextParallel)
+        var bytes = 0.0
+        if strategy.recomputes(.layernorm) {
+            bytes += 2 * 2 * model.h * tokens / (strategy.sequenceParallel ? t : 1)
+        }
+        if strategy.recomputes(.moeActivation) {
+            let copies = tokens / t * Double(strategy.expertTensorDegree) * Double(moe.topK)
+            let width = Double(moe.expertFFNHiddenSize) / Double(strategy.expertTensorDegree)
+            bytes += copies * 2 * ((model.gatedFFN ? 2 : 1) * width + width)
+        }
+        return moeLayers * bytes
     }
 
     /// Compute slows while communication overlaps it (both share SMs and memory bandwidth): each second of hidden

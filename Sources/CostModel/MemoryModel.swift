@@ -38,11 +38,19 @@ extension TransformerModel {
         let norms = 4 * sbh
         // FP8 recipes keep the linear layers' saved inputs (QKV, output projection, FC1, FC2) as one-byte copies.
         let fp8Saving = strategy.fp8 ? s * b * (2 * h + widths.output + ffnWidth) : 0
-        let scores = (flashAttention || strategy.recompute == .selective) ? 0 : 5 * Double(heads) * s * s * b
+        let scores = (flashAttention || strategy.recomputes(.coreAttention)) ? 0 : 5 * Double(heads) * s * s * b
+        // Megatron-Core recomputes these discarding their outputs. Transformer Engine fuses the norms of a dense layer
+        // into the next linear layer, so `layernorm` frees only an MoE layer's pre-MLP norm output (the router's and
+        // dispatch's BF16 input); `moe_act` frees FC2's input of every routed copy (a one-byte copy under FP8).
+        let normOutputs = strategy.recomputes(.layernorm) && moe != nil ? 2 * sbh : 0
+        let routedWidth = moe.map { Double($0.topK * $0.expertFFNHiddenSize) } ?? 0
+        let activationOutputs = strategy.recomputes(.moeActivation) ? (strategy.fp8 ? 1 : 2) * s * b * routedWidth : 0
         // Without sequence parallelism the norms' inputs and outputs (8·sbh) and the dropout masks stay whole on every
-        // TP rank.
+        // TP rank. A recomputed norm output leaves whichever part held it.
         let replicated = strategy.sequenceParallel ? 0 : (8 + 2 * mask) * sbh
-        return replicated + (attention + mlp + norms + scores - fp8Saving - replicated) / t
+        let shardedNormOutputs = strategy.sequenceParallel ? normOutputs : 0
+        return replicated - (normOutputs - shardedNormOutputs)
+            + (attention + mlp + norms + scores - fp8Saving - shardedNormOutputs - activationOutputs - replicated) / t
     }
 
     /// Widths of Q, K, V and the attention output per token. MLA stores its up-projected per-head Q, K

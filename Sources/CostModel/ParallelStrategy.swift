@@ -17,6 +17,8 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
     /// With full recompute: recompute only the first this-many layers of each virtual stage (Megatron's
     /// --recompute-method block --recompute-num-layers); nil recomputes every layer.
     public var recomputeLayers: Int?
+    /// With selective recompute: the modules repeated in backward (Megatron-Core's `--recompute-modules`).
+    public var recomputeModules: [RecomputeModule]
     /// Megatron sequence parallelism: shard activations outside the TP regions by TP.
     public var sequenceParallel: Bool
     /// Virtual pipeline stages per GPU (interleaved 1F1B).
@@ -40,7 +42,8 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
 
     public init(tensorParallel: Int = 1, pipelineParallel: Int = 1, dataParallel: Int = 1, contextParallel: Int = 1,
                 expertParallel: Int = 1, expertTensorParallel: Int? = nil, microBatch: Int = 1, globalBatch: Int, sequenceLength: Int,
-                recompute: Recompute = .none, recomputeLayers: Int? = nil, sequenceParallel: Bool = false, interleave: Int = 1, zeroStage: Int = 1,
+                recompute: Recompute = .none, recomputeLayers: Int? = nil,
+                recomputeModules: [RecomputeModule] = [.coreAttention], sequenceParallel: Bool = false, interleave: Int = 1, zeroStage: Int = 1,
                 overlapGradientReduce: Bool = true, overlapTensorParallel: Bool = false, fp8: Bool = false,
                 fp8Recipe: FP8Recipe = .delayed, overlapExpertParallel: Bool = false, gradientReduceFP32: Bool = true) {
         self.tensorParallel = tensorParallel
@@ -54,6 +57,7 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
         self.sequenceLength = sequenceLength
         self.recompute = recompute
         self.recomputeLayers = recomputeLayers
+        self.recomputeModules = recomputeModules
         self.sequenceParallel = sequenceParallel
         self.interleave = interleave
         self.zeroStage = zeroStage
@@ -68,6 +72,11 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
     /// Layers of one virtual stage (model chunk) on the busiest stage.
     func layersPerChunk(modelLayers: Int) -> Double {
         (Double(modelLayers) / Double(pipelineParallel * interleave)).rounded(.up)
+    }
+
+    /// Whether selective recompute repeats `module` in backward.
+    public func recomputes(_ module: RecomputeModule) -> Bool {
+        recompute == .selective && recomputeModules.contains(module)
     }
 
     /// Fraction of the stage's layers whose forward runs again in backward.
@@ -146,6 +155,16 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
         }
         if interleave > 1 {
             try CostModelError.check(pipelineParallel > 1, source, "--interleave", interleave, "needs --pp > 1")
+        }
+        if recomputeModules != [.coreAttention] {
+            let names = recomputeModules.map(\.rawValue).joined(separator: ",")
+            try CostModelError.check(recompute == .selective, source, "--recompute-modules", names, "needs --recompute selective")
+            try CostModelError.check(!recomputeModules.isEmpty, source, "--recompute-modules", names,
+                                     "must name at least one of \(RecomputeModule.allCases.map(\.rawValue).joined(separator: ", "))")
+            try CostModelError.check(Set(recomputeModules).count == recomputeModules.count, source, "--recompute-modules", names,
+                                     "names a module twice")
+            try CostModelError.check(model.moe != nil || !recomputeModules.contains(.moeActivation), source, "--recompute-modules",
+                                     names, "moe_act needs a model with experts")
         }
         if let recomputeLayers {
             try CostModelError.check(recompute == .full, source, "--recompute-layers", recomputeLayers, "needs --recompute full")

@@ -102,13 +102,15 @@ extension IterationEstimator {
             expertWidthPerToken = sharedWidth + Double(moe.topK * moe.expertFFNHiddenSize)
         }
 
-        // Fused attention does the causal half of the score matrix; without it the whole s×s product is computed.
-        let counting: AttentionCounting = options.flashAttention ? .causalHalved : .full
-        let attentionFlops = b * model.forwardFlops(sequenceLength: strategy.sequenceLength, counting: counting).attention
-            * layerShare / (t * c)
+        // Fused attention does the causal half of the score matrix (window bands in whole key blocks); without it the
+        // whole s×s product is computed.
+        let forwardAttention = options.flashAttention
+            ? model.fusedKernelAttentionFlops(sequenceLength: strategy.sequenceLength)
+            : model.forwardFlops(sequenceLength: strategy.sequenceLength, counting: .full).attention
+        let attentionFlops = b * forwardAttention * layerShare / (t * c)
         let attentionPasses: Double = switch strategy.recompute {
         case .none: 3
-        case .selective: 4
+        case .selective: strategy.recomputes(.coreAttention) ? 4 : 3
         case .full: 3 + recomputed
         }
         // Fused kernels reach their rate at head width 128; narrower heads do less work per tile load.

@@ -39,7 +39,7 @@ public struct StaticLayoutSearch: Sendable {
 
     /// Micro-batch sizes tried, and the deepest pipeline: what Megatron runs use in practice. Interleaving takes every
     /// degree that leaves each virtual stage a layer.
-    static let microBatches = [1, 2, 4, 6, 8, 16]
+    static let microBatches = [1, 2, 4, 6, 8, 16, 32]
     static let deepestPipeline = 128
     /// Context parallelism beyond 64 ranks splits even million-token sequences into slivers.
     static let widestContext = 64

@@ -13,6 +13,20 @@ public enum Recompute: String, Sendable, Codable, CaseIterable {
     case full
 }
 
+/// What selective recompute repeats in backward (Megatron-Core's `--recompute-modules`, default `core_attn`).
+public enum RecomputeModule: String, Sendable, Codable, CaseIterable, Comparable {
+    /// The attention core (scores, softmax, dropout): Korthikanti et al.'s selective recompute.
+    case coreAttention = "core_attn"
+    /// The norms before attention and the MLP: their outputs, the QKV and FC1 inputs, are not kept.
+    case layernorm
+    /// The routed experts' activation function: its output, FC2's input, is not kept.
+    case moeActivation = "moe_act"
+
+    public static func < (lhs: RecomputeModule, rhs: RecomputeModule) -> Bool {
+        allCases.firstIndex(of: lhs) ?? 0 < allCases.firstIndex(of: rhs) ?? 0
+    }
+}
+
 /// Forward FLOPs of one sequence, split into the terms a cost model scales differently.
 public struct ForwardFlops: Sendable, Equatable {
     /// Matrix multiplies with weights (grow linearly with tokens), transformer layers only.
@@ -57,6 +71,26 @@ extension TransformerModel {
         case .causalHalved: s <= window ? s * s / 2 : s * window - window * window / 2
         }
     }
+
+    /// Forward attention FLOPs a fused causal kernel (FlashAttention, cuDNN) spends on one sequence. It works in
+    /// blocks of `kernelKeyBlock` keys: a window band narrower than the sequence costs whole blocks, each query block
+    /// touching 1 + ⌈(W − 1)/B⌉ of them (twice the exact band at W = B = 128). The full triangle is counted exactly;
+    /// its diagonal blocks (B/s more) are left in the fitted attention efficiency.
+    public func fusedKernelAttentionFlops(sequenceLength: Int) -> Double {
+        let s = Double(sequenceLength)
+        let block = Self.kernelKeyBlock
+        let full = windowPairs(s, window: .infinity, counting: .causalHalved)
+        var banded = full
+        if slidingWindowLayers > 0, Double(slidingWindow) < s {
+            let keysPerQuery = block * (1 + ((Double(slidingWindow) - 1) / block).rounded(.up))
+            banded = min(full, s * keysPerQuery)
+        }
+        return (Double(layers - slidingWindowLayers) * full + Double(slidingWindowLayers) * banded) * flopsPerScoredPair
+    }
+
+    /// Key block of fused attention kernels on Hopper and Ampere (FlashAttention-2/3 and cuDNN tile keys by 128
+    /// for the head widths of the presets).
+    static let kernelKeyBlock = 128.0
 
     /// Attention FLOPs as the planners' a·s + b·s² cost forms take them: `perToken2` from the full-attention layers
     /// (Megatron's full count), `perToken` from the sliding-window layers once s ≥ W (an overestimate below W).

@@ -20,8 +20,8 @@ extension PublishedRun {
         return PublishedRun(
             source: "Megatron-LM SC'21 Table 1", label: "GPT \(billions)B, \(gpus) GPUs", gpu: "a100-80gb", model: model,
             strategy: ParallelStrategy(tensorParallel: tp, pipelineParallel: pp, dataParallel: gpus / (tp * pp),
-                                       microBatch: 1, globalBatch: batch, sequenceLength: 2048, recompute: .full,
-                                       sequenceParallel: false,
+                                       microBatch: pp == 1 ? batch / (gpus / tp) : 1, globalBatch: batch,
+                                       sequenceLength: 2048, recompute: .full, sequenceParallel: false,
                                        interleave: smallestInterleave(layers: layers, stages: pp),
                                        zeroStage: 0, overlapGradientReduce: false),
             iterationSeconds: flops / (Double(gpus) * teraflops * 1e12))

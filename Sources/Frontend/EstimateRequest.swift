@@ -1,3 +1,4 @@
+import Foundation
 import CostModel
 
 /// `estimate`'s options: one static Megatron-style layout.
@@ -9,6 +10,8 @@ public struct EstimateRequest: Sendable {
     public var etp: Int?
     /// Full recompute of only the first N layers of each virtual stage.
     public var recomputeLayers: Int?
+    /// Selective recompute's modules (`--recompute-modules`); nil: `core_attn`, Megatron-Core's default.
+    public var recomputeModules: [RecomputeModule]?
     /// Overlap MoE dispatch and combine with another micro-batch's computation.
     public var epCommOverlap = false
     /// nil: GPUs / (tp × pp × cp).
@@ -42,7 +45,8 @@ public struct EstimateRequest: Sendable {
         let strategy = ParallelStrategy(
             tensorParallel: tp, pipelineParallel: pp, dataParallel: dataParallel, contextParallel: cp, expertParallel: ep,
             expertTensorParallel: etp, microBatch: microBatch, globalBatch: shape.globalBatch, sequenceLength: shape.seqLen,
-            recompute: recompute, recomputeLayers: recomputeLayers, sequenceParallel: sequenceParallel, interleave: interleave,
+            recompute: recompute, recomputeLayers: recomputeLayers,
+            recomputeModules: recomputeModules ?? [.coreAttention], sequenceParallel: sequenceParallel, interleave: interleave,
             zeroStage: shape.zero, overlapGradientReduce: !noOverlapGradReduce, overlapTensorParallel: shape.tpCommOverlap,
             fp8: shape.fp8, fp8Recipe: try shape.validatedFP8Recipe(), overlapExpertParallel: epCommOverlap,
             gradientReduceFP32: !shape.gradReduceBF16)
@@ -52,6 +56,22 @@ public struct EstimateRequest: Sendable {
             try IterationEstimator(model: model, cluster: cluster, options: options).estimate(strategy)
         }
         return Outcome(model: model, cluster: cluster, strategy: strategy, estimate: estimate, headroom: options.memoryHeadroom)
+    }
+}
+
+extension RecomputeModule {
+    /// `--recompute-modules`: comma-separated Megatron-Core module names, e.g. `layernorm,moe_act`.
+    public static func list(_ text: String) throws(FrontendError) -> [RecomputeModule] {
+        let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        var modules: [RecomputeModule] = []
+        for name in names {
+            guard let module = RecomputeModule(rawValue: name) else {
+                let known = allCases.map(\.rawValue).joined(separator: ", ")
+                throw .badInput("--recompute-modules", value: String(text.prefix(80)), "\"\(name.prefix(40))\" is not one of \(known)")
+            }
+            modules.append(module)
+        }
+        return modules
     }
 }
 

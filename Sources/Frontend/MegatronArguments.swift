@@ -35,7 +35,9 @@ public enum MegatronArguments {
         if s.sequenceParallel { arguments.append("--sequence-parallel") }
         switch s.recompute {
         case .none: break
-        case .selective: arguments += ["--recompute-granularity", "selective"]
+        case .selective:
+            arguments += ["--recompute-granularity", "selective"]
+            if s.recomputeModules != [.coreAttention] { arguments += ["--recompute-modules"] + s.recomputeModules.map(\.rawValue) }
         case .full:
             arguments += ["--recompute-granularity", "full"]
             arguments += s.recomputeLayers.map { ["--recompute-method", "block", "--recompute-num-layers", "\($0)"] }
@@ -72,7 +74,9 @@ public enum MegatronArguments {
                  ("train.micro_batch_size", "\(s.microBatch)"), ("train.global_batch_size", "\(s.globalBatch)")]
         switch s.recompute {
         case .none: keys.append(("model.recompute_granularity", "None"))
-        case .selective: keys.append(("model.recompute_granularity", "\"selective\""))
+        case .selective:
+            keys.append(("model.recompute_granularity", "\"selective\""))
+            keys.append(("model.recompute_modules", "[" + s.recomputeModules.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") + "]"))
         case .full:
             keys += [("model.recompute_granularity", "\"full\""), ("model.recompute_method", s.recomputeLayers == nil ? "\"uniform\"" : "\"block\""),
                      ("model.recompute_num_layers", "\(s.recomputeLayers ?? 1)")]

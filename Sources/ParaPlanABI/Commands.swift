@@ -65,7 +65,7 @@ enum Commands {
     private static func estimate(_ text: String) throws(FrontendError) -> Data {
         let reader = try OptionsReader(json: text, allowed: costInputKeys.union(shapeKeys).union([
             "tp", "pp", "dp", "cp", "ep", "micro-batch", "recompute", "sequence-parallel", "interleave", "no-overlap-grad-reduce",
-            "no-flash-attention", "causal-halved", "etp", "ep-comm-overlap", "recompute-layers",
+            "no-flash-attention", "causal-halved", "etp", "ep-comm-overlap", "recompute-layers", "recompute-modules",
         ]))
         var request = EstimateRequest(inputs: try inputs(reader), shape: try shape(reader))
         request.tp = try reader.int("tp", default: 1)
@@ -76,6 +76,7 @@ enum Commands {
         request.etp = try reader.int("etp")
         request.epCommOverlap = try reader.bool("ep-comm-overlap")
         request.recomputeLayers = try reader.int("recompute-layers")
+        request.recomputeModules = try reader.string("recompute-modules").map { text throws(FrontendError) in try RecomputeModule.list(text) }
         request.microBatch = try reader.int("micro-batch", default: 1)
         request.interleave = try reader.int("interleave", default: 1)
         if let name = try reader.string("recompute") {

@@ -22,6 +22,8 @@ struct EstimateCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Tensor parallelism inside each expert (default: --tp, as Megatron-Core).") var etp: Int?
     @Flag(help: "Overlap MoE dispatch and combine with another micro-batch (--overlap-moe-expert-parallel-comm).") var epCommOverlap = false
     @Option(parsing: .unconditional, help: "With --recompute full: recompute only the first N layers of each virtual stage.") var recomputeLayers: Int?
+    @Option(help: "With --recompute selective: the modules recomputed, comma-separated: core_attn (default), layernorm, moe_act (Megatron-Core's --recompute-modules).")
+    var recomputeModules: String?
     @Option(parsing: .unconditional, help: "Sequences per micro-batch.") var microBatch: Int = 1
     @Option(help: "Activation recompute: none, selective or full.") var recompute: Recompute = .none
     @Flag(help: "Megatron sequence parallelism (shard activations outside TP regions).") var sequenceParallel = false
@@ -41,6 +43,7 @@ struct EstimateCommand: ParsableCommand {
     func run() throws {
         var request = EstimateRequest(inputs: try inputs.request(), shape: try shape.shape())
         (request.etp, request.epCommOverlap, request.recomputeLayers) = (etp, epCommOverlap, recomputeLayers)
+        request.recomputeModules = try recomputeModules.map { text throws(FrontendError) in try RecomputeModule.list(text) }
         (request.tp, request.pp, request.dp, request.cp, request.ep) = (tp, pp, dp, cp, ep)
         (request.microBatch, request.recompute, request.sequenceParallel, request.interleave) = (microBatch, recompute, sequenceParallel, interleave)
         (request.noOverlapGradReduce, request.noFlashAttention, request.causalHalved) = (noOverlapGradReduce, noFlashAttention, causalHalved)
@@ -65,6 +68,14 @@ struct EstimateCommand: ParsableCommand {
 }
 
 enum EstimateText {
+    static func recomputeText(_ strategy: ParallelStrategy) -> String {
+        if let layers = strategy.recomputeLayers { return "\(strategy.recompute.rawValue) (\(layers) layers per virtual stage)" }
+        if strategy.recompute == .selective && strategy.recomputeModules != [.coreAttention] {
+            return "selective (\(strategy.recomputeModules.map(\.rawValue).joined(separator: ", ")))"
+        }
+        return strategy.recompute.rawValue
+    }
+
     static func render(model: TransformerModel, cluster: Cluster, strategy: ParallelStrategy, estimate: IterationEstimate, headroom: Double) -> String {
         let counts = model.parameters
         let gib = 1_073_741_824.0
@@ -73,7 +84,7 @@ enum EstimateText {
                    model.name, counts.total / 1e9, counts.active / 1e9, model.layers, model.hiddenSize)
                 + (model.slidingWindowLayers > 0 ? ", \(model.slidingWindow)-token sliding window in \(model.slidingWindowLayers)" : ""),
             "cluster: \(cluster.nodes) × \(cluster.gpusPerNode) \(cluster.gpu.name) (\(cluster.gpuCount) GPUs)",
-            "layout: TP \(strategy.tensorParallel) × PP \(strategy.pipelineParallel) × DP \(strategy.dataParallel) × CP \(strategy.contextParallel), EP \(strategy.expertParallel)\(strategy.expertTensorParallel.map { " (expert-TP \($0))" } ?? ""); micro-batch \(strategy.microBatch), global batch \(strategy.globalBatch), sequence \(strategy.sequenceLength), recompute \(strategy.recompute.rawValue)\(strategy.recomputeLayers.map { " (\($0) layers per virtual stage)" } ?? ""), ZeRO \(strategy.zeroStage)\(strategy.fp8 ? ", FP8 (\(strategy.fp8Recipe.rawValue) scaling)" : ", BF16")\(strategy.gradientReduceFP32 ? "" : ", BF16 gradients")",
+            "layout: TP \(strategy.tensorParallel) × PP \(strategy.pipelineParallel) × DP \(strategy.dataParallel) × CP \(strategy.contextParallel), EP \(strategy.expertParallel)\(strategy.expertTensorParallel.map { " (expert-TP \($0))" } ?? ""); micro-batch \(strategy.microBatch), global batch \(strategy.globalBatch), sequence \(strategy.sequenceLength), recompute \(recomputeText(strategy)), ZeRO \(strategy.zeroStage)\(strategy.fp8 ? ", FP8 (\(strategy.fp8Recipe.rawValue) scaling)" : ", BF16")\(strategy.gradientReduceFP32 ? "" : ", BF16 gradients")",
             String(format: "iteration %.3f s   MFU %.1f %%   %.0f tokens/s/GPU", estimate.iterationSeconds, estimate.mfu * 100, estimate.tokensPerSecondPerGPU),
         ]
         let parts: [(String, Double)] = [

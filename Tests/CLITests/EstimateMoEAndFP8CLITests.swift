@@ -32,7 +32,9 @@ import Testing
         for (extra, part) in [(["--ep", "128"], "--ep × --etp = 128 × 2"), (["--ep", "8", "--fp8-recipe", "current"], "--fp8-recipe"),
                               (["--ep", "8", "--etp", "3"], "--ep × --etp"), (["--ep", "8", "--fp8", "--fp8-recipe", "fp4"], "fp4"),
                               (["--ep", "8", "--fp8", "--fp8-recipe", "mxfp8"], "Blackwell"),
-                              (["--ep", "8", "--recompute-layers", "2"], "needs --recompute full")] {
+                              (["--ep", "8", "--recompute-layers", "2"], "needs --recompute full"),
+                              (["--ep", "8", "--recompute-modules", "layernorm"], "needs --recompute selective"),
+                              (["--ep", "8", "--recompute", "selective", "--recompute-modules", "moe_act,norm"], "is not one of core_attn, layernorm, moe_act")] {
             let run = try Self.json(Self.qwen + extra)
             #expect(run.status == 2, "\(extra): \(run.stderr)")
             #expect(run.stderr.contains(part) && run.stderr.filter { $0 == "\n" }.count == 1, "\(extra): \(run.stderr)")
@@ -53,5 +55,21 @@ import Testing
         #expect(Self.seconds(none.object) < Self.seconds(some.object) && Self.seconds(some.object) < Self.seconds(full.object))
         let peak = { (object: [String: Any]) in object["memoryBytes"] as? Double ?? .nan }
         #expect(peak(none.object) > peak(some.object) && peak(some.object) > peak(full.object))
+    }
+
+    /// Fine-grained recompute: less activation memory, a longer step, and the flags Megatron-Core takes.
+    @Test func recomputeModulesReachTheEstimateAndTheArguments() throws {
+        let base = Self.qwen + ["--ep", "8"]
+        let plain = try Self.json(base)
+        let modules = try Self.json(base + ["--recompute", "selective", "--recompute-modules", "layernorm,moe_act"])
+        #expect([0, 3].contains(plain.status) && [0, 3].contains(modules.status), "\(modules.stderr)")
+        let activations = { (object: [String: Any]) in (object["memory"] as? [String: Any])?["activations"] as? Double ?? .nan }
+        #expect(activations(modules.object) < activations(plain.object))
+        #expect(Self.seconds(modules.object) > Self.seconds(plain.object))
+        let strategy = ((modules.object["setup"] as? [String: Any])?["strategy"] as? [String: Any])?["recomputeModules"] as? [String]
+        #expect(strategy == ["layernorm", "moe_act"])
+        let megatron = try CLIRunner.run(base.filter { $0 != "--json" } + ["--recompute", "selective", "--recompute-modules",
+                                                                            "layernorm,moe_act", "--format", "megatron"])
+        #expect(megatron.stdout.contains("--recompute-granularity selective --recompute-modules layernorm moe_act"), "\(megatron.stdout)")
     }
 }

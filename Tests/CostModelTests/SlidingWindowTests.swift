@@ -111,3 +111,28 @@ import Testing
         #expect(banded.alpha2 > plain.alpha2)
     }
 }
+
+/// Fused kernels tile keys in blocks of 128: a window band costs whole blocks.
+@Suite struct WindowBlockTests {
+    @Test func windowBandsCostWholeKeyBlocks() {
+        let model = TransformerModel.preset(named: "gpt-oss-120b")!
+        let perPair = model.flopsPerScoredPair
+        let s = 4096.0
+        // 18 full layers: the causal triangle; 18 windowed layers of 128: two key blocks of 128 per query.
+        let expected = (18 * s * s / 2 + 18 * s * 256) * perPair
+        #expect(abs(model.fusedKernelAttentionFlops(sequenceLength: 4096) / expected - 1) < 1e-12)
+        // Twice the exact band's pairs (s·W − W²/2).
+        let band = 18 * (s * 128 - 128 * 128 / 2) * perPair
+        let exactFlops = model.forwardFlops(sequenceLength: 4096, counting: .causalHalved).attention
+        #expect(abs((exactFlops - 18 * s * s / 2 * perPair) / band - 1) < 1e-12)
+        // A window as long as the sequence is the triangle.
+        #expect(model.fusedKernelAttentionFlops(sequenceLength: 128) == model.forwardFlops(sequenceLength: 128, counting: .causalHalved).attention)
+    }
+
+    @Test func modelsWithoutWindowsKeepTheTriangle() {
+        let model = TransformerModel.preset(named: "llama-3-8b")!
+        for s in [1024, 4096, 131_072] {
+            #expect(model.fusedKernelAttentionFlops(sequenceLength: s) == model.forwardFlops(sequenceLength: s, counting: .causalHalved).attention)
+        }
+    }
+}

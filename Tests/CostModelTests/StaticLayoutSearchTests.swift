@@ -37,7 +37,7 @@ import Testing
         let outcome = search.search(template: template, contextParallel: [1, 2, 4])
         var fitting: [(Double, ParallelStrategy)] = []
         for tp in 1...8 { for pp in 1...16 { for cp in [1, 2, 4] where 16 % (tp * pp * cp) == 0 {
-            for micro in [1, 2, 4, 6, 8, 16] { for interleave in 1...32 { for recompute in Recompute.allCases {
+            for micro in StaticLayoutSearch.microBatches { for interleave in 1...32 { for recompute in Recompute.allCases {
                 var layout = template
                 (layout.tensorParallel, layout.pipelineParallel, layout.contextParallel) = (tp, pp, cp)
                 layout.dataParallel = 16 / (tp * pp * cp)

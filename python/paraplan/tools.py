@@ -144,7 +144,8 @@ def _cost_inputs(model: Source, cluster: Source | None, gpu: str | None, nodes: 
 
 def estimate(model: Source, cluster: Source | None = None, *, global_batch: int, seq_len: int, tp: int = 1, pp: int = 1,
              dp: int | None = None, cp: int = 1, ep: int = 1, etp: int | None = None, micro_batch: int = 1,
-             recompute: str = "none", recompute_layers: int | None = None, sequence_parallel: bool = False,
+             recompute: str = "none", recompute_layers: int | None = None,
+             recompute_modules: Sequence[str] | None = None, sequence_parallel: bool = False,
              interleave: int = 1, zero: int = 1, fp8: bool = False, fp8_recipe: str | None = None,
              grad_reduce_bf16: bool = False, tp_comm_overlap: bool = False, ep_comm_overlap: bool = False,
              memory_headroom: float = 0.1, overlap_grad_reduce: bool = True, flash_attention: bool = True,
@@ -155,9 +156,15 @@ def estimate(model: Source, cluster: Source | None = None, *, global_batch: int,
     ``cluster`` is a preset such as ``"hgx-h100:2"`` (2 nodes of 8 GPUs), a file or a mapping; or give ``gpu`` and
     ``nodes``. ``dp`` defaults to GPUs / (tp x pp x cp). ``etp`` is the tensor parallelism inside each expert
     (default ``tp``); ``ep`` x ``etp`` must divide tp x cp x dp, as in Megatron-Core. ``fp8_recipe`` is one of
-    ``"delayed"``, ``"current"``, ``"blockwise"`` or ``"mxfp8"`` and needs ``fp8=True``.
+    ``"delayed"``, ``"current"``, ``"blockwise"`` or ``"mxfp8"`` and needs ``fp8=True``. ``recompute_modules``
+    names what ``recompute="selective"`` repeats, as Megatron-Core's ``recompute_modules``: any of ``"core_attn"``
+    (the default), ``"layernorm"`` and ``"moe_act"``.
     """
     request = _cost_inputs(model, cluster, gpu, nodes, gpus_per_node, profile)
+    if recompute_modules is not None:
+        if isinstance(recompute_modules, str) or not all(isinstance(name, str) for name in recompute_modules):
+            raise InputError(f"recompute_modules = {recompute_modules!r}: must be a list of module names")
+        request["recompute_modules"] = ",".join(recompute_modules)
     request.update({"global_batch": global_batch, "seq_len": seq_len, "tp": tp, "pp": pp, "dp": dp, "cp": cp, "ep": ep,
                     "etp": etp, "micro_batch": micro_batch, "recompute": recompute, "recompute_layers": recompute_layers,
                     "sequence_parallel": sequence_parallel, "interleave": interleave, "zero": zero, "fp8": fp8,

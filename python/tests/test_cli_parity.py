@@ -211,3 +211,23 @@ def test_batch_plans_state_every_move() -> None:
     other = paraplan.BatchBalancer(8, profile=EXAMPLES / "profiles" / "batch-balance-7b.yaml", equal_counts=True).plan(
         tokens, images, [(r + 1) % 8 for r in ranks])
     assert other.inputs.sha256 != plan.inputs.sha256
+
+
+def test_recompute_modules_match_the_cli(cli: Path) -> None:
+    args = ["--global-batch", "1280", "--seq-len", "4096", "--pp", "4", "--ep", "8", "--grad-reduce-bf16"]
+    done = run_cli(cli, "estimate", "--model", "gpt-oss-120b", "--cluster", "hgx-h100:8", *args,
+                   "--recompute", "selective", "--recompute-modules", "layernorm,moe_act", "--json")
+    assert done.returncode == 0, done.stderr
+    expected = json.loads(done.stdout)
+    got = paraplan.estimate("gpt-oss-120b", "hgx-h100:8", global_batch=1280, seq_len=4096, pp=4, ep=8, grad_reduce_bf16=True,
+                            recompute="selective", recompute_modules=["layernorm", "moe_act"])
+    assert got.iteration_seconds == expected["iterationSeconds"]
+    assert got.memory.activations == expected["memory"]["activations"]
+    plain = paraplan.estimate("gpt-oss-120b", "hgx-h100:8", global_batch=1280, seq_len=4096, pp=4, ep=8, grad_reduce_bf16=True)
+    assert got.memory.activations < plain.memory.activations
+    with pytest.raises(paraplan.InputError, match="recompute-modules"):
+        paraplan.estimate("gpt-oss-120b", "hgx-h100:8", global_batch=1280, seq_len=4096, pp=4, ep=8,
+                          recompute="selective", recompute_modules=["moe_act", "attn"])
+    with pytest.raises(paraplan.InputError, match="recompute_modules"):
+        paraplan.estimate("gpt-oss-120b", "hgx-h100:8", global_batch=1280, seq_len=4096, pp=4, ep=8,
+                          recompute="selective", recompute_modules="layernorm")
