@@ -57,6 +57,13 @@ struct LayerPlanner {
                 solved.append(solve(baseline.name + "+lp", ReplicaPlacement.withoutDuplicates(baseline.gpus, weights: weights)))
             }
         }
+        // The most balanced candidate, with its bottleneck's single experts swapped out where that pays.
+        if let top = solved.min(by: { $0.solved.maxLoad < $1.solved.maxLoad }), top.solved.maxLoad > lowerBound * (1 + 1e-9) {
+            let swapped = BottleneckSwaps.improve(top.solved, lp: lp, weights: weights, topology: topology, lowerBound: lowerBound)
+            if swapped.maxLoad < top.solved.maxLoad * (1 - 1e-9) {
+                solved.append(solve(top.name + "+bottleneck-swaps", swapped.placement.gpus))
+            }
+        }
         let best = solved.map(\.solved.maxLoad).min() ?? 0
         // Locality may cost balance only within the tolerance and never below the better EPLB policy.
         let cap = max(best, min(best * (1 + balanceTolerance), eplbBest))

@@ -10,7 +10,8 @@ import SolverFixtures
 @Suite struct ExpertSpeedFactorTests {
     static func speeds(gpus: Int, slow: Int) -> [Double] { (0..<gpus).map { $0 == slow ? 0.5 : 1 } }
 
-    @Test(arguments: [(64, 16, 6, 0.6), (64, 16, 8, 1.0), (128, 32, 6, 0.8), (256, 64, 6, 0.6), (32, 8, 8, 1.2)])
+    @Test(arguments: [(64, 16, 6, 0.6), (64, 16, 8, 1.0), (128, 32, 6, 0.8), (256, 64, 6, 0.6), (32, 8, 8, 1.2), (64, 16, 5, 0.8),
+                      (64, 16, 5, 1.2), (128, 32, 5, 0.6)])
     func oneHalfSpeedGPUStaysWithinOnePercentOfTheBound(experts: Int, gpus: Int, slots: Int, s: Double) throws {
         var generator = ExpertLoadGenerator(seed: UInt64(experts * 31 + gpus + slots) &+ UInt64(s * 100))
         let nodes = gpus / 8
