@@ -67,6 +67,10 @@ def subcommands(plans: dict[str, Path]) -> list[Subcommand]:
         Subcommand("estimate", ["estimate", "--model", "{model}", "--cluster", "{cluster}", "--tp", "2", "--pp", "2",
                                 "--global-batch", "64", "--seq-len", "4096", "--sequence-parallel", "--json"],
                    {"model": e / "models/llama-3-8b.config.json", "cluster": e / "clusters/hgx-h100-4-nodes.yaml"}),
+        Subcommand("estimate moe recompute-modules", ["estimate", "--model", "{model}", "--cluster", "hgx-h100:2", "--ep", "8",
+                                                      "--global-batch", "64", "--seq-len", "4096", "--recompute", "selective",
+                                                      "--recompute-modules", "layernorm,moe_act", "--json"],
+                   {"model": e / "models/mixtral-8x7b.config.json"}),
         Subcommand("layouts", ["layouts", "--model", "{model}", "--cluster", "hgx-h100:2", "--global-batch", "64",
                                "--seq-len", "4096", "--json"],
                    {"model": e / "models/mixtral-8x7b.config.json"}),
@@ -170,7 +174,8 @@ def mutate_arguments(arguments: list[str], rng: random.Random) -> list[str]:
     else:
         args += rng.choice([["--tp", "3"], ["--json"], ["--output", "-"], ["--compact"], ["--cp", "1,2,4,8,16"],
                             ["--time-budget-ms", "1"], ["--memory-headroom", "0.95"], ["--fp8"], ["--zero", "3"],
-                            ["--ep", "8"], ["--etp", "2"], ["--recompute", "full"], ["--interleave", "1000000"]])
+                            ["--ep", "8"], ["--etp", "2"], ["--recompute", "full"], ["--interleave", "1000000"],
+                            ["--recompute-modules", "moe_act,layernorm,core_attn"]])
     return args
 
 
