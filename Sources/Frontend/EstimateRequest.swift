@@ -41,6 +41,10 @@ public struct EstimateRequest: Sendable {
         for (flag, value) in [("--tp", tp), ("--pp", pp), ("--cp", cp)] where value <= 0 || value > Limits.gpus {
             throw .badInput(flag, value: "\(value)", "must be a whole number from 1 to \(Limits.gpus)")
         }
+        if let recomputeModules, recompute != .selective {
+            throw .badInput("--recompute-modules", value: recomputeModules.map(\.rawValue).joined(separator: ","),
+                            "needs --recompute selective")
+        }
         let dataParallel = dp ?? max(1, cluster.gpuCount / (tp * pp * cp))
         let strategy = ParallelStrategy(
             tensorParallel: tp, pipelineParallel: pp, dataParallel: dataParallel, contextParallel: cp, expertParallel: ep,

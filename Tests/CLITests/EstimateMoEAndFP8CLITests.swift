@@ -34,6 +34,7 @@ import Testing
                               (["--ep", "8", "--fp8", "--fp8-recipe", "mxfp8"], "Blackwell"),
                               (["--ep", "8", "--recompute-layers", "2"], "needs --recompute full"),
                               (["--ep", "8", "--recompute-modules", "layernorm"], "needs --recompute selective"),
+                              (["--ep", "8", "--recompute-modules", "core_attn"], "needs --recompute selective"),
                               (["--ep", "8", "--recompute", "selective", "--recompute-modules", "moe_act,norm"], "is not one of core_attn, layernorm, moe_act")] {
             let run = try Self.json(Self.qwen + extra)
             #expect(run.status == 2, "\(extra): \(run.stderr)")
