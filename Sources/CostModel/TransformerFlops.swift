@@ -14,17 +14,13 @@ public enum Recompute: String, Sendable, Codable, CaseIterable {
 }
 
 /// What selective recompute repeats in backward (Megatron-Core's `--recompute-modules`, default `core_attn`).
-public enum RecomputeModule: String, Sendable, Codable, CaseIterable, Comparable {
+public enum RecomputeModule: String, Sendable, Codable, CaseIterable {
     /// The attention core (scores, softmax, dropout): Korthikanti et al.'s selective recompute.
     case coreAttention = "core_attn"
     /// The norms before attention and the MLP: their outputs, the QKV and FC1 inputs, are not kept.
     case layernorm
     /// The routed experts' activation function: its output, FC2's input, is not kept.
     case moeActivation = "moe_act"
-
-    public static func < (lhs: RecomputeModule, rhs: RecomputeModule) -> Bool {
-        allCases.firstIndex(of: lhs) ?? 0 < allCases.firstIndex(of: rhs) ?? 0
-    }
 }
 
 /// Forward FLOPs of one sequence, split into the terms a cost model scales differently.
