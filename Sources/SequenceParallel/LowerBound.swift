@@ -40,15 +40,20 @@ struct LowerBound {
     static let solverShave = 1e-5
     /// Buckets group lengths within this ratio of their shortest (§Lower bound).
     static let bucketRatio = 1.01
+    /// The longest single-sequence buckets (beyond the two pinned) whose degree the final bound decides exactly
+    /// (`pinnedBoundSolved`). With the two pinned, the four longest sequences are placed exactly; more tightened
+    /// little on the benchmark and cost branch-and-bound time (§Lower bound).
+    static let integralSequences = 2
 
-    func compute(bucketRatio: Double = Self.bucketRatio, timeRowShare: Double = Self.timeRowShare) -> Double? {
-        computeGuided(bucketRatio: bucketRatio, timeRowShare: timeRowShare).bound
+    func compute(bucketRatio: Double = Self.bucketRatio, timeRowShare: Double = Self.timeRowShare,
+                 integralSequences: Int = Self.integralSequences) -> Double? {
+        computeGuided(bucketRatio: bucketRatio, timeRowShare: timeRowShare, integralSequences: integralSequences).bound
     }
 
     /// The bound, and where its LP puts the sequences (at nominal speed, when the two longest are pinned): the
     /// solution of the case and micro-batch count that give the bound.
-    func computeGuided(bucketRatio: Double = Self.bucketRatio, timeRowShare: Double = Self.timeRowShare)
-        -> (bound: Double?, guide: PinnedSolution?) {
+    func computeGuided(bucketRatio: Double = Self.bucketRatio, timeRowShare: Double = Self.timeRowShare,
+                       integralSequences: Int = Self.integralSequences) -> (bound: Double?, guide: PinnedSolution?) {
         guard let longestIndex = lengths.indices.max(by: { lengths[$0] < lengths[$1] }) else { return (nil, nil) }
         let n = computeCapacity, capacity = cost.tokensPerGPU, memoryRanks = Double(cost.gpus)
         func cheapestWork(_ s: Double) -> Double {
@@ -74,6 +79,9 @@ struct LowerBound {
         let second = pinnedRest.popLast()
         let pinnedBuckets = Self.buckets(pinnedRest, ratio: bucketRatio)
             .map { (count: $0.count, length: $0.length, work: cheapestWork($0.length)) }
+        let singles = pinnedBuckets.filter { $0.count == 1 }.map(\.length).sorted(by: >)
+        let integralAbove = integralSequences <= 0 ? .infinity
+            : singles.count >= integralSequences ? singles[integralSequences - 1] : singles.last ?? .infinity
         var best = Double.infinity
         var guide: PinnedSolution?
         for microBatches in minimumMicroBatches...(minimumMicroBatches + 16) {
@@ -86,7 +94,7 @@ struct LowerBound {
             var solution: PinnedSolution?
             if let second {
                 let solved = pinnedBoundSolved(microBatches: microBatches, longest: longest, second: second,
-                                               buckets: pinnedBuckets, timeRowsAbove: timeRowsAbove)
+                                               buckets: pinnedBuckets, timeRowsAbove: timeRowsAbove, integralAbove: integralAbove)
                 split = solved?.value
                 solution = solved?.solution
             } else {

@@ -26,14 +26,19 @@ extension LowerBound {
     /// solved again with them only where its solution breaks one and its value is below the best so far.
     func pinnedBound(microBatches m: Int, longest: Double, second: Double,
                      buckets: [(count: Double, length: Double, work: Double)], timeRowsAbove: Double = .infinity,
-                     lazily: Bool = true) -> Double? {
+                     integralAbove: Double = .infinity, lazily: Bool = true) -> Double? {
         pinnedBoundSolved(microBatches: m, longest: longest, second: second, buckets: buckets, timeRowsAbove: timeRowsAbove,
-                          lazily: lazily)?.value
+                          integralAbove: integralAbove, lazily: lazily)?.value
     }
 
     /// `pinnedBound` with the solution of the case that gives it.
+    ///
+    /// Single-sequence buckets of at least `integralAbove` tokens then get degree indicators (binaries): the cases are
+    /// refined once more, each by its MILP, and the bound is the least MILP value; the solution returned is still
+    /// the least LP's, the guide the plan's search was built around.
     func pinnedBoundSolved(microBatches m: Int, longest: Double, second: Double,
                            buckets: [(count: Double, length: Double, work: Double)], timeRowsAbove: Double = .infinity,
+                           integralAbove: Double = .infinity,
                            lazily: Bool = true) -> (value: Double, solution: PinnedSolution)? {
         var cases: [[Pinned]] = []
         for d1 in cost.degrees where cost.fits(longest, degree: d1) {
@@ -49,27 +54,46 @@ extension LowerBound {
                 }
             }
         }
-        // Cases in order of a floor no LP of theirs goes below; once the floor reaches the best value, none can beat it.
+        // Each case is refined in stages, each at least the one before (up to the solver's shave): its floor, its
+        // LP without time rows, with them, and its MILP. The case with the lowest figure is refined next, so once
+        // that figure is of the stage sought, no other case goes below it. Ties go to the earlier case.
+        let integral = buckets.contains { $0.count <= 1 && $0.length >= integralAbove }
         let bucketWork = buckets.reduce(0) { $0 + $1.count * $1.work }
-        let ordered = cases.map { (pinned: $0, floor: floor(of: $0, microBatches: m, bucketWork: bucketWork)) }
-            .sorted { $0.floor < $1.floor }
-        var best: (value: Double, solution: PinnedSolution)?
-        func consider(_ value: Double, _ solution: PinnedSolution) {
-            if value < best?.value ?? .infinity { best = (value, solution) }
+        var open = cases.indices.map { (value: floor(of: cases[$0], microBatches: m, bucketWork: bucketWork), stage: 0, index: $0) }
+        var solutions = [PinnedSolution?](repeating: nil, count: cases.count)
+        func solve(_ index: Int, stage: Int) -> (value: Double, breaksTimeRows: Bool, solution: PinnedSolution)? {
+            solvePinnedLP(microBatches: m, buckets: buckets, pinned: cases[index], timeRowsAbove: timeRowsAbove,
+                          withTimeRows: stage >= 2, integralAbove: stage == 3 ? integralAbove : .infinity)
         }
-        var relaxed: [(pinned: [Pinned], value: Double)] = []
-        for (pinned, floor) in ordered where floor < best?.value ?? .infinity || !lazily {
-            guard let solved = solvePinnedLP(microBatches: m, buckets: buckets, pinned: pinned, timeRowsAbove: timeRowsAbove,
-                                             withTimeRows: !lazily) else { continue }
-            if solved.breaksTimeRows { relaxed.append((pinned, solved.value)) } else { consider(solved.value, solved.solution) }
-        }
-        for solved in relaxed.sorted(by: { $0.value < $1.value }) where solved.value < best?.value ?? .infinity {
-            if let tightened = solvePinnedLP(microBatches: m, buckets: buckets, pinned: solved.pinned,
-                                             timeRowsAbove: timeRowsAbove, withTimeRows: true) {
-                consider(tightened.value, tightened.solution)
+        if !lazily {
+            // Every case solved at every stage (the tests compare this with the lazy search).
+            open = open.compactMap { entry in
+                guard let rows = solve(entry.index, stage: 2) else { return nil }
+                solutions[entry.index] = rows.solution
+                return (value: integral ? solve(entry.index, stage: 3)?.value ?? rows.value : rows.value, stage: 3, index: entry.index)
             }
         }
-        return best
+        var guide: (value: Double, solution: PinnedSolution)?
+        while let next = open.indices.min(by: { open[$0].value < open[$1].value
+                                               || open[$0].value == open[$1].value && open[$0].index < open[$1].index }) {
+            var entry = open[next]
+            if entry.stage >= 2, guide == nil, let solution = solutions[entry.index] { guide = (entry.value, solution) }
+            if entry.stage == 3 || entry.stage == 2 && !integral {
+                return guide.map { (entry.value, $0.solution) }
+            }
+            entry.stage += 1
+            guard let solved = solve(entry.index, stage: entry.stage) else {
+                // A MILP that does not solve leaves the case at its LP value; an LP that does not solve drops it.
+                if entry.stage == 3 { open[next] = entry } else { open.remove(at: next) }
+                continue
+            }
+            // An LP without time rows whose solution keeps them all is the LP with them.
+            if entry.stage == 1, !solved.breaksTimeRows { entry.stage = 2 }
+            if entry.stage <= 2 { solutions[entry.index] = solved.solution }
+            entry.value = solved.value
+            open[next] = entry
+        }
+        return nil
     }
 
     /// A value no pinned LP of this case goes below: M·β1 plus the larger of the pinned micro-batches' fixed times
@@ -115,7 +139,7 @@ extension LowerBound {
     /// The pinned LP; without time rows it says whether its solution breaks one (then its value may be too low for
     /// the LP with them).
     func solvePinnedLP(microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)], pinned: [Pinned],
-                       timeRowsAbove: Double, withTimeRows: Bool)
+                       timeRowsAbove: Double, withTimeRows: Bool, integralAbove: Double = .infinity)
         -> (value: Double, breaksTimeRows: Bool, solution: PinnedSolution)? {
         guard pinned.count <= m else { return nil }
         // Each bucket's variables by part: pinned micro-batch k, or (index pinned.count) one of the others.
@@ -149,7 +173,7 @@ extension LowerBound {
             let outside = addPlacement(to: &model, name: "\(index)", buckets: buckets, gpus: rest, capacity: besideCapacity,
                                        makespan: makespan,
                                        timeRowsAbove: withTimeRows ? timeRowsAbove : .infinity, checkAbove: timeRowsAbove,
-                                       checks: &checks, work: besideWork, tokens: besideTokens)
+                                       checks: &checks, work: besideWork, tokens: besideTokens, integralAbove: integralAbove)
             for q in buckets.indices {
                 shares[q] += outside[q]
                 parts[q][index] += outside[q].map(\.variable)
@@ -161,14 +185,16 @@ extension LowerBound {
             let typicalShares = addPlacement(to: &model, name: "rest", buckets: buckets, gpus: cost.gpus,
                                              capacity: computeCapacity, makespan: typical,
                                              timeRowsAbove: withTimeRows ? timeRowsAbove : .infinity, checkAbove: timeRowsAbove,
-                                             checks: &checks, weight: others)
+                                             checks: &checks, weight: others, integralAbove: integralAbove)
             for q in buckets.indices {
                 shares[q] += typicalShares[q]
                 parts[q][pinned.count] += typicalShares[q].map(\.variable)
             }
         }
         for (q, bucket) in buckets.enumerated() { model.addConstraint(LinearExpression(shares[q]), .equal(bucket.count)) }
-        guard let solution = try? solve(model, using: .clp), solution.status == .optimal, let objective = solution.objective else {
+        // The MILP on GLPK, without a time limit (the bound must not depend on the clock); the LPs on CLP.
+        guard let solution = try? solve(model, using: model.isMixedInteger ? .glpk : .clp), solution.status == .optimal,
+              let objective = solution.objective else {
             return nil
         }
         let breaks = checks.contains { check in
@@ -204,7 +230,7 @@ extension LowerBound {
                               buckets: [(count: Double, length: Double, work: Double)], gpus: Int,
                               capacity gpuSeconds: Double, makespan: VariableID, timeRowsAbove: Double, checkAbove: Double,
                               checks: inout [TimeRowCheck], weight: Double = 1, work fixedWork: Double = 0,
-                              tokens fixedTokens: Double = 0) -> [[Term]] {
+                              tokens fixedTokens: Double = 0, integralAbove: Double = .infinity) -> [[Term]] {
         let capacity = cost.tokensPerGPU
         var memory = LinearExpression([]), work = LinearExpression([])
         work.constant = fixedWork
@@ -234,6 +260,14 @@ extension LowerBound {
                 memory.add(share, bucket.length)
                 work.add(share, Double(option.degree) * option.time)
                 time.add(share, option.time / fastestSpeed / bucket.count)
+                if bucket.count <= 1 && bucket.length >= integralAbove {
+                    // Whether the sequence runs at this degree here: if it does, the micro-batch lasts its time (of
+                    // `weight` alike micro-batches one does, so their mean lasts a weight-th of it).
+                    let runs = model.addVariable("z\(q)_\(name)_\(option.degree)", kind: .binary)
+                    model.addConstraint(LinearExpression([Term(share, 1), Term(runs, -1)]), .lessOrEqual(0))
+                    model.addConstraint(LinearExpression([Term(runs, option.time / fastestSpeed / weight), Term(makespan, -1)]),
+                                        .lessOrEqual(0))
+                }
             }
             time.add(makespan, -1)
             model.addConstraint(time, .lessOrEqual(0))

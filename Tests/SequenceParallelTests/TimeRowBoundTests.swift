@@ -17,6 +17,11 @@ import Testing
         let without = try #require(LowerBound(cost: cost, lengths: lengths).compute(timeRowShare: .infinity))
         #expect(withRows <= optimum + 1e-9, "bound \(withRows) above optimum \(optimum) for \(lengths)")
         #expect(withRows >= without - 1e-9)
+        // Degree indicators (`IntegralDegreeBoundTests`) on every single-sequence bucket, not only the two longest.
+        let indicators = try #require(LowerBound(cost: cost, lengths: lengths).compute(timeRowShare: 0, integralSequences: 1_000))
+        let rowsOnly = try #require(LowerBound(cost: cost, lengths: lengths).compute(timeRowShare: 0, integralSequences: 0))
+        #expect(indicators <= optimum + 1e-9, "bound \(indicators) above optimum \(optimum) for \(lengths)")
+        #expect(indicators >= rowsOnly - 1e-9)
     }
 
     @Test func rowsBindOnSomeTinyInstance() {
@@ -32,24 +37,39 @@ import Testing
         #expect(!gains.isEmpty)
     }
 
-    @Test(arguments: 0..<6)
-    func lazyRowsMatchRowsInEveryCase(seed: Int) throws {
-        var random = SplitMix(seed: UInt64(900 + seed))
+    /// A Pareto-like tail on 64 GPUs (a few sequences that need wide groups, many short ones), with the two longest
+    /// taken out and the rest bucketed as `computeGuided` buckets them.
+    struct PinnedInstance {
+        var bound: LowerBound
+        var longest: Double, second: Double
+        var rest: [Double]
+        var buckets: [(count: Double, length: Double, work: Double)]
+        var microBatches: ClosedRange<Int>
+    }
+
+    static func paretoInstance(seed: UInt64, count: Int) -> PinnedInstance {
+        var random = SplitMix(seed: seed)
         let cost = SequenceParallelCost.flexSPGPT7B(gpus: 64)
-        // Pareto-like tail: a few sequences that need wide groups, many short ones.
-        let lengths = (0..<300).map { _ in
+        let lengths = (0..<count).map { _ in
             let u = Double(random.next() % 10_000) / 10_000
             return (256 * (1 / (1 - u * 0.995)).squareRoot() * 8).rounded()
         }
         var sorted = lengths.sorted()
         let longest = sorted.removeLast(), second = sorted.removeLast()
-        let bound = LowerBound(cost: cost, lengths: lengths)
         let work = { (s: Double) in
             cost.degrees.filter { cost.fits(s, degree: $0) }.map { Double($0) * cost.time(s, degree: $0) }.min() ?? .infinity
         }
         let buckets = LowerBound.buckets(sorted, ratio: 1.01).map { (count: $0.count, length: $0.length, work: work($0.length)) }
         let memoryMinimum = Int((lengths.reduce(0, +) / (64 * cost.tokensPerGPU)).rounded(.up))
-        for microBatches in memoryMinimum...(memoryMinimum + 1) {
+        return PinnedInstance(bound: LowerBound(cost: cost, lengths: lengths), longest: longest, second: second, rest: sorted,
+                              buckets: buckets, microBatches: memoryMinimum...(memoryMinimum + 1))
+    }
+
+    @Test(arguments: 0..<6)
+    func lazyRowsMatchRowsInEveryCase(seed: Int) throws {
+        let instance = Self.paretoInstance(seed: UInt64(900 + seed), count: 300)
+        let (bound, longest, second, buckets) = (instance.bound, instance.longest, instance.second, instance.buckets)
+        for microBatches in instance.microBatches {
             let lazy = bound.pinnedBound(microBatches: microBatches, longest: longest, second: second, buckets: buckets,
                                          timeRowsAbove: 0)
             let eager = bound.pinnedBound(microBatches: microBatches, longest: longest, second: second, buckets: buckets,
@@ -61,14 +81,18 @@ import Testing
         }
     }
 
-    @Test func rowsRaiseTheBoundWhereSequencesNeedWideGroups() throws {
+    /// One micro-batch on 1,024 GPUs: 20 sequences of 30K-100K tokens, 100 of 10K-30K, 180 of 5K-10K. At their
+    /// cheapest degrees most would outlast the micro-batch.
+    static func wideGroupsInstance() -> (cost: SequenceParallelCost, lengths: [Double]) {
         var random = SplitMix(seed: 4242)
-        let cost = SequenceParallelCost.flexSPGPT7BWide(gpus: 1024)
-        // One micro-batch on 1,024 GPUs: 20 sequences of 30K-100K tokens, 100 of 10K-30K, 180 of 5K-10K. At their
-        // cheapest degrees most would outlast the micro-batch.
         func draw(_ low: Int, _ high: Int) -> Double { Double(low + Int(random.next() % UInt64(high - low))) }
         let lengths = (0..<20).map { _ in draw(30_000, 100_000) } + (0..<100).map { _ in draw(10_000, 30_000) }
             + (0..<180).map { _ in draw(5_000, 10_000) }
+        return (SequenceParallelCost.flexSPGPT7BWide(gpus: 1024), lengths)
+    }
+
+    @Test func rowsRaiseTheBoundWhereSequencesNeedWideGroups() throws {
+        let (cost, lengths) = Self.wideGroupsInstance()
         let withRows = try #require(LowerBound(cost: cost, lengths: lengths).compute())
         let without = try #require(LowerBound(cost: cost, lengths: lengths).compute(timeRowShare: .infinity))
         #expect(withRows > without * 1.01, "rows \(withRows), without \(without)")
