@@ -87,8 +87,9 @@ public struct IterationEstimator: Sendable {
         unrecomputed.recompute = .none
         let bytes = model.activationBytesPerLayer(strategy: unrecomputed, flashAttention: options.flashAttention)
         let passes = 1 + strategy.recomputedFraction(modelLayers: model.layers) / 3
-        return (IterationEstimator.activationTrafficFactor * passes * bytes * layersOnStage + recomputedModuleBytes(strategy, layersOnStage: layersOnStage))
-            / (cluster.gpu.memoryBandwidth * cluster.efficiency.memory * cluster.slowestSpeedFactor)
+        let traffic = IterationEstimator.activationTrafficFactor * passes * bytes * layersOnStage
+            + recomputedModuleBytes(strategy, layersOnStage: layersOnStage)
+        return traffic / (cluster.gpu.memoryBandwidth * cluster.efficiency.memory * cluster.slowestSpeedFactor)
     }
 
     /// Bytes the modules of selective recompute read and write again in backward, per micro-batch: an MoE layer's

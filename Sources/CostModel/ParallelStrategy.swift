@@ -43,7 +43,8 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
     public init(tensorParallel: Int = 1, pipelineParallel: Int = 1, dataParallel: Int = 1, contextParallel: Int = 1,
                 expertParallel: Int = 1, expertTensorParallel: Int? = nil, microBatch: Int = 1, globalBatch: Int, sequenceLength: Int,
                 recompute: Recompute = .none, recomputeLayers: Int? = nil,
-                recomputeModules: [RecomputeModule] = [.coreAttention], sequenceParallel: Bool = false, interleave: Int = 1, zeroStage: Int = 1,
+                recomputeModules: [RecomputeModule] = [.coreAttention], sequenceParallel: Bool = false, interleave: Int = 1,
+                zeroStage: Int = 1,
                 overlapGradientReduce: Bool = true, overlapTensorParallel: Bool = false, fp8: Bool = false,
                 fp8Recipe: FP8Recipe = .delayed, overlapExpertParallel: Bool = false, gradientReduceFP32: Bool = true) {
         self.tensorParallel = tensorParallel
@@ -158,13 +159,14 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
         }
         if recomputeModules != [.coreAttention] {
             let names = recomputeModules.map(\.rawValue).joined(separator: ",")
-            try CostModelError.check(recompute == .selective, source, "--recompute-modules", names, "needs --recompute selective")
-            try CostModelError.check(!recomputeModules.isEmpty, source, "--recompute-modules", names,
-                                     "must name at least one of \(RecomputeModule.allCases.map(\.rawValue).joined(separator: ", "))")
-            try CostModelError.check(Set(recomputeModules).count == recomputeModules.count, source, "--recompute-modules", names,
+            let flag = "--recompute-modules"
+            let known = RecomputeModule.allCases.map(\.rawValue).joined(separator: ", ")
+            try CostModelError.check(recompute == .selective, source, flag, names, "needs --recompute selective")
+            try CostModelError.check(!recomputeModules.isEmpty, source, flag, names, "must name at least one of \(known)")
+            try CostModelError.check(Set(recomputeModules).count == recomputeModules.count, source, flag, names,
                                      "names a module twice")
-            try CostModelError.check(model.moe != nil || !recomputeModules.contains(.moeActivation), source, "--recompute-modules",
-                                     names, "moe_act needs a model with experts")
+            try CostModelError.check(model.moe != nil || !recomputeModules.contains(.moeActivation), source, flag, names,
+                                     "moe_act needs a model with experts")
         }
         if let recomputeLayers {
             try CostModelError.check(recompute == .full, source, "--recompute-layers", recomputeLayers, "needs --recompute full")

@@ -10,7 +10,8 @@ extension PublishedRun {
     /// MoE runs use expert-TP 1 (every MoE recipe of the tables); the all-to-all overlaps another micro-batch only
     /// where Megatron-Core's published recipe for the model turns it on (DeepSeek-V3: --overlap-moe-expert-parallel-comm
     /// with DeepEP, Megatron-MoE-ModelZoo best_practice/DeepSeekV3);
-    /// fine-grained recompute (gpt-oss: `recompute_modules` layernorm and moe_act) as the recipe lists it; an NVL72 rack is a
+    /// fine-grained recompute (gpt-oss: `recompute_modules` layernorm and moe_act) as the recipe lists it; an NVL72
+    /// rack is a
     /// 64-GPU NVLink domain (16 of its 18 trays, as the 256-GPU job fills 4 racks).
     public static let megatronBridge: [PublishedRun] = [
         bridge("R40 Llama 3 70B, 64 GPUs", .validationPreset("llama-3-70b"), tp: 4, pp: 8, dp: 2, vp: 5, batch: 256,
@@ -18,7 +19,8 @@ extension PublishedRun {
         bridge("R41 Llama 3.1 405B, 1024 GPUs", .validationPreset("llama-3.1-405b"), tp: 8, pp: 8, dp: 8, cp: 2, vp: 8,
                batch: 1536, sequence: 8192, tokensPerSecond: 311, recipe: .current),
         bridge("R42 gpt-oss-120b, 64 GPUs", .validationPreset("gpt-oss-120b"), tp: 1, pp: 4, dp: 16, ep: 8, batch: 1280,
-               sequence: 4096, tokensPerSecond: 5984, recipe: nil, recompute: .selective, modules: [.layernorm, .moeActivation]),
+               sequence: 4096, tokensPerSecond: 5984, recipe: nil, recompute: .selective,
+               modules: [.layernorm, .moeActivation]),
         bridge("R43 Qwen3-30B-A3B, 16 GPUs", .qwen3_30b_a3b, tp: 1, pp: 2, dp: 8, ep: 8, vp: 12, batch: 1024,
                sequence: 4096, tokensPerSecond: 9058, recipe: .current),
         bridge("R44 Qwen3-235B-A22B, 256 GPUs", .qwen3_235b_a22b, tp: 2, pp: 8, dp: 16, ep: 32, vp: 4, batch: 8192,
@@ -39,7 +41,8 @@ extension PublishedRun {
         let strategy = ParallelStrategy(tensorParallel: tp, pipelineParallel: pp, dataParallel: dp, contextParallel: cp,
                                         expertParallel: ep, expertTensorParallel: model.moe == nil ? nil : 1, microBatch: 1,
                                         globalBatch: batch, sequenceLength: sequence, recompute: recompute ?? .none,
-                                        recomputeModules: modules, sequenceParallel: tp > 1, interleave: vp, zeroStage: 1, overlapTensorParallel: true,
+                                        recomputeModules: modules, sequenceParallel: tp > 1, interleave: vp, zeroStage: 1,
+                                        overlapTensorParallel: true,
                                         fp8: recipe != nil, fp8Recipe: recipe ?? .delayed,
                                         overlapExpertParallel: overlapExperts, gradientReduceFP32: false)
         return PublishedRun(source: "Megatron-Bridge 25.09-26.02", label: label, gpu: gpu, gpusPerNode: gpusPerNode, model: model,

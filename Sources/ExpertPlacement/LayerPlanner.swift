@@ -58,8 +58,10 @@ struct LayerPlanner {
             }
         }
         // The most balanced candidate, with its bottleneck's single experts swapped out where that pays.
-        if let top = solved.min(by: { $0.solved.maxLoad < $1.solved.maxLoad }), top.solved.maxLoad > lowerBound * (1 + 1e-9) {
-            let swapped = BottleneckSwaps.improve(top.solved, lp: lp, weights: weights, topology: topology, lowerBound: lowerBound)
+        if let top = solved.min(by: { $0.solved.maxLoad < $1.solved.maxLoad }),
+           top.solved.maxLoad > lowerBound * (1 + 1e-9) {
+            let swapped = BottleneckSwaps.improve(top.solved, lp: lp, weights: weights, topology: topology,
+                                                  lowerBound: lowerBound)
             if swapped.maxLoad < top.solved.maxLoad * (1 - 1e-9) {
                 solved.append(solve(top.name + "+bottleneck-swaps", swapped.placement.gpus))
             }

@@ -37,7 +37,9 @@ public enum MegatronArguments {
         case .none: break
         case .selective:
             arguments += ["--recompute-granularity", "selective"]
-            if s.recomputeModules != [.coreAttention] { arguments += ["--recompute-modules"] + s.recomputeModules.map(\.rawValue) }
+            if s.recomputeModules != [.coreAttention] {
+                arguments += ["--recompute-modules"] + s.recomputeModules.map(\.rawValue)
+            }
         case .full:
             arguments += ["--recompute-granularity", "full"]
             arguments += s.recomputeLayers.map { ["--recompute-method", "block", "--recompute-num-layers", "\($0)"] }
@@ -76,7 +78,8 @@ public enum MegatronArguments {
         case .none: keys.append(("model.recompute_granularity", "None"))
         case .selective:
             keys.append(("model.recompute_granularity", "\"selective\""))
-            keys.append(("model.recompute_modules", "[" + s.recomputeModules.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") + "]"))
+            let modules = s.recomputeModules.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+            keys.append(("model.recompute_modules", "[" + modules + "]"))
         case .full:
             keys += [("model.recompute_granularity", "\"full\""), ("model.recompute_method", s.recomputeLayers == nil ? "\"uniform\"" : "\"block\""),
                      ("model.recompute_num_layers", "\(s.recomputeLayers ?? 1)")]

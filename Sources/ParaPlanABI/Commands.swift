@@ -76,7 +76,9 @@ enum Commands {
         request.etp = try reader.int("etp")
         request.epCommOverlap = try reader.bool("ep-comm-overlap")
         request.recomputeLayers = try reader.int("recompute-layers")
-        request.recomputeModules = try reader.string("recompute-modules").map { text throws(FrontendError) in try RecomputeModule.list(text) }
+        request.recomputeModules = try reader.string("recompute-modules").map { text throws(FrontendError) in
+            try RecomputeModule.list(text)
+        }
         request.microBatch = try reader.int("micro-batch", default: 1)
         request.interleave = try reader.int("interleave", default: 1)
         if let name = try reader.string("recompute") {

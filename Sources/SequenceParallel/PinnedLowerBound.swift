@@ -62,7 +62,9 @@ extension LowerBound {
         // that figure is of the stage sought, no other case goes below it. Ties go to the earlier case.
         let integral = buckets.contains { $0.count <= 1 && $0.length >= integralAbove }
         let bucketWork = buckets.reduce(0) { $0 + $1.count * $1.work }
-        var open = cases.indices.map { (value: floor(of: cases[$0], microBatches: m, bucketWork: bucketWork), stage: 0, index: $0) }
+        var open = cases.indices.map { index in
+            (value: floor(of: cases[index], microBatches: m, bucketWork: bucketWork), stage: 0, index: index)
+        }
         var solutions = [PinnedSolution?](repeating: nil, count: cases.count)
         func solve(_ index: Int, stage: Int) -> (value: Double, breaksTimeRows: Bool, solution: PinnedSolution)? {
             solvePinnedLP(microBatches: m, buckets: buckets, pinned: cases[index], timeRowsAbove: timeRowsAbove,
@@ -73,7 +75,8 @@ extension LowerBound {
             open = open.compactMap { entry in
                 guard let rows = solve(entry.index, stage: 2) else { return nil }
                 solutions[entry.index] = rows.solution
-                return (value: integral ? solve(entry.index, stage: 3)?.value ?? rows.value : rows.value, stage: 3, index: entry.index)
+                let value = integral ? solve(entry.index, stage: 3)?.value ?? rows.value : rows.value
+                return (value: value, stage: 3, index: entry.index)
             }
         }
         var guide: (value: Double, solution: PinnedSolution)?
@@ -271,8 +274,8 @@ extension LowerBound {
                     // `weight` alike micro-batches one does, so their mean lasts a weight-th of it).
                     let runs = model.addVariable("z\(q)_\(name)_\(option.degree)", kind: .binary)
                     model.addConstraint(LinearExpression([Term(share, 1), Term(runs, -1)]), .lessOrEqual(0))
-                    model.addConstraint(LinearExpression([Term(runs, option.time / fastestSpeed / weight), Term(makespan, -1)]),
-                                        .lessOrEqual(0))
+                    let seconds = option.time / fastestSpeed / weight
+                    model.addConstraint(LinearExpression([Term(runs, seconds), Term(makespan, -1)]), .lessOrEqual(0))
                 }
             }
             time.add(makespan, -1)
