@@ -96,9 +96,7 @@ public struct IterationEstimator: Sendable {
     /// pre-MLP norm (its input read, its output written) and the routed experts' activation (FC1's output read, the
     /// activation written, per routed copy on this GPU).
     func recomputedModuleBytes(_ strategy: ParallelStrategy, layersOnStage: Double) -> Double {
-        guard let moe = model.moe, strategy.recompute == .selective else { return 0 }
-        let layerShare = layersOnStage / Double(model.layers)
-        let moeLayers = min(layersOnStage, (Double(model.moeLayerCount) * layerShare).rounded(.up))
+        guard let moe = model.moe else { return 0 }
         let t = Double(strategy.tensorParallel)
         let tokens = Double(strategy.microBatch * strategy.sequenceLength / strategy.contextParallel)
         var bytes = 0.0
@@ -110,7 +108,7 @@ public struct IterationEstimator: Sendable {
             let width = Double(moe.expertFFNHiddenSize) / Double(strategy.expertTensorDegree)
             bytes += copies * 2 * ((model.gatedFFN ? 2 : 1) * width + width)
         }
-        return moeLayers * bytes
+        return model.moeLayers(onStage: layersOnStage) * bytes
     }
 
     /// Compute slows while communication overlaps it (both share SMs and memory bandwidth): each second of hidden
@@ -175,7 +173,7 @@ public struct IterationEstimator: Sendable {
         // batch-level overlap they hide behind another micro-batch's layer compute.
         var epTime = 0.0
         if model.moe != nil, strategy.expertParallel > 1 {
-            let moeLayersOnStage = min(layersOnStage, (Double(model.moeLayerCount) * layerShare).rounded(.up))
+            let moeLayersOnStage = model.moeLayers(onStage: layersOnStage)
             let tokensPerRank = b * Double(s / c) / Double(strategy.sequenceParallel || t == 1 ? t : 1)
             let exchanges = 4 + 2 * recomputed
             let perLayer = exchanges * expertExchangeTime(strategy, tokensPerRank: tokensPerRank)

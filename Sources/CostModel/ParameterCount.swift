@@ -52,6 +52,11 @@ extension TransformerModel {
 
     var moeLayerCount: Int { moe.map { layers - $0.denseLayers } ?? 0 }
 
+    /// MoE layers on a stage of `layersOnStage` layers: its share of them, rounded up (the busiest stage).
+    func moeLayers(onStage layersOnStage: Double) -> Double {
+        min(layersOnStage, (Double(moeLayerCount) * layersOnStage / Double(layers)).rounded(.up))
+    }
+
     public var parameters: ParameterCount {
         let embedding = Double(vocabSize) * h + Double(maxPositions) * h
         let outputHead = tiedEmbeddings ? 0 : Double(vocabSize) * h

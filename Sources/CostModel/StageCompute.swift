@@ -63,7 +63,7 @@ extension IterationEstimator {
         let speed = cluster.slowestSpeedFactor
         let recomputed = strategy.recomputedFraction(modelLayers: model.layers)
         let forwardPasses = 1 + recomputed / 3
-        let moeLayers = min(layersOnStage, (Double(model.moeLayerCount) * layerShare).rounded(.up))
+        let moeLayers = model.moeLayers(onStage: layersOnStage)
         let denseLayers = layersOnStage - moeLayers
         let h = model.h
 

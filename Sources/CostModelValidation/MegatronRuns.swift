@@ -17,10 +17,11 @@ extension PublishedRun {
                                      gptStyle: true, maxPositions: 2048)
         let s = 2048.0, h = Double(hidden), l = Double(layers)
         let flops = 96 * Double(batch) * s * l * h * h * (1 + s / (6 * h) + 51_200 / (16 * l * h))
+        let dp = gpus / (tp * pp)
         return PublishedRun(
             source: "Megatron-LM SC'21 Table 1", label: "GPT \(billions)B, \(gpus) GPUs", gpu: "a100-80gb", model: model,
-            strategy: ParallelStrategy(tensorParallel: tp, pipelineParallel: pp, dataParallel: gpus / (tp * pp),
-                                       microBatch: pp == 1 ? batch / (gpus / tp) : 1, globalBatch: batch,
+            strategy: ParallelStrategy(tensorParallel: tp, pipelineParallel: pp, dataParallel: dp,
+                                       microBatch: pp == 1 ? batch / dp : 1, globalBatch: batch,
                                        sequenceLength: 2048, recompute: .full, sequenceParallel: false,
                                        interleave: smallestInterleave(layers: layers, stages: pp),
                                        zeroStage: 0, overlapGradientReduce: false),

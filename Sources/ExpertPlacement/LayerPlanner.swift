@@ -63,7 +63,9 @@ struct LayerPlanner {
             let swapped = BottleneckSwaps.improve(top.solved, lp: lp, weights: weights, topology: topology,
                                                   lowerBound: lowerBound)
             if swapped.maxLoad < top.solved.maxLoad * (1 - 1e-9) {
-                solved.append(solve(top.name + "+bottleneck-swaps", swapped.placement.gpus))
+                // Its shares are already the LP's; only a move budget needs the candidate solved again.
+                let name = top.name + "+bottleneck-swaps"
+                solved.append(previous == nil || maxMoves == nil ? (name, swapped) : solve(name, swapped.placement.gpus))
             }
         }
         let best = solved.map(\.solved.maxLoad).min() ?? 0

@@ -60,7 +60,15 @@ extension LowerBound {
         // Each case is refined in stages, each at least the one before (up to the solver's shave): its floor, its
         // LP without time rows, with them, and its MILP. The case with the lowest figure is refined next, so once
         // that figure is of the stage sought, no other case goes below it. Ties go to the earlier case.
-        let integral = buckets.contains { $0.count <= 1 && $0.length >= integralAbove }
+        // Indicators go where a single sequence is split by degree in some part (`addPlacement`: the GPUs beside a
+        // pinned group, or all of them); without any, the MILP would be the LP again and is not solved.
+        let partSizes = Set(cases.flatMap { $0.map { cost.gpus - $0.degree } } + [cost.gpus])
+        let integral = buckets.contains { bucket in
+            bucket.count <= 1 && bucket.length >= integralAbove && partSizes.contains { gpus in
+                guard let (options, cheapest) = degreeOptions(bucket.length, gpus: gpus) else { return false }
+                return options.count > 1 && cheapest.time > timeRowsAbove
+            }
+        }
         let bucketWork = buckets.reduce(0) { $0 + $1.count * $1.work }
         var open = cases.indices.map { index in
             (value: floor(of: cases[index], microBatches: m, bucketWork: bucketWork), stage: 0, index: index)
@@ -216,6 +224,16 @@ extension LowerBound {
                 PinnedSolution(microBatches: m, pinned: pinned, shares: split))
     }
 
+    /// The degrees of at most `gpus` GPUs a sequence fits, with its time at each, and the one of least work; nil when
+    /// it fits none.
+    func degreeOptions(_ length: Double, gpus: Int)
+        -> (options: [(degree: Int, time: Double)], cheapest: (degree: Int, time: Double))? {
+        let options = cost.degrees.filter { $0 <= gpus && cost.fits(length, degree: $0) }
+            .map { (degree: $0, time: cost.time(length, degree: $0)) }
+        guard let cheapest = options.min(by: { Double($0.degree) * $0.time < Double($1.degree) * $1.time }) else { return nil }
+        return (options, cheapest)
+    }
+
     /// Where the LP puts each bucket in the best case: the guide of `LPGuidedStep`.
     struct PinnedSolution {
         var microBatches: Int
@@ -245,10 +263,7 @@ extension LowerBound {
         work.constant = fixedWork
         var terms = buckets.map { _ in [Term]() }
         for (q, bucket) in buckets.enumerated() {
-            let degrees = cost.degrees.filter { $0 <= gpus && cost.fits(bucket.length, degree: $0) }
-            guard !degrees.isEmpty else { continue }
-            let options = degrees.map { (degree: $0, time: cost.time(bucket.length, degree: $0)) }
-            let cheapest = options.min { Double($0.degree) * $0.time < Double($1.degree) * $1.time }!
+            guard let (options, cheapest) = degreeOptions(bucket.length, gpus: gpus) else { continue }
             guard options.count > 1, cheapest.time > timeRowsAbove else {
                 let share = model.addVariable("y\(q)_\(name)")
                 terms[q].append(Term(share, weight))
