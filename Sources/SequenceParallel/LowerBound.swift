@@ -12,12 +12,33 @@ struct LowerBound {
     /// Ranks of unequal speed: a group's time is at least its GPU-seconds over its members' summed speed, so each
     /// micro-batch offers Σ speeds (not N) GPU-seconds per second, and no sequence runs faster than at the fastest
     /// speed. Nil: every rank at 1.
-    var speeds: [Double]? = nil
+    let speeds: [Double]?
+    /// The speeds from fastest to slowest (empty without speeds).
+    private let descendingSpeeds: [Double]
+    /// Σ of the k slowest speeds at index k.
+    private let slowestSums: [Double]
+
+    init(cost: SequenceParallelCost, lengths: [Double], speeds: [Double]? = nil) {
+        self.cost = cost
+        self.lengths = lengths
+        self.speeds = speeds
+        descendingSpeeds = (speeds ?? []).sorted(by: >)
+        slowestSums = descendingSpeeds.reversed().reduce(into: [0]) { $0.append($0[$0.count - 1] + $1) }
+    }
 
     /// GPU-seconds the ranks deliver per second of a micro-batch.
     var computeCapacity: Double { speeds?.reduce(0, +) ?? Double(cost.gpus) }
-    var fastestSpeed: Double { speeds?.max() ?? 1 }
-    var slowestSpeed: Double { speeds?.min() ?? 1 }
+    var fastestSpeed: Double { descendingSpeeds.first ?? 1 }
+
+    /// The fastest a group of `degree` ranks can run: its slowest member is at best the degree-th fastest rank.
+    func groupSpeed(degree: Int) -> Double {
+        descendingSpeeds.isEmpty ? 1 : descendingSpeeds[min(max(degree, 1), descendingSpeeds.count) - 1]
+    }
+
+    /// The least GPU-seconds per second a group of `degree` ranks takes from the others: the degree slowest speeds.
+    func leastGroupCapacity(degree: Int) -> Double {
+        slowestSums.count <= 1 ? Double(degree) : slowestSums[min(max(degree, 0), slowestSums.count - 1)]
+    }
 
     /// Sorted lengths grouped so that each group's longest is at most `ratio` × its shortest; each group is
     /// represented by its shortest length (pricing everything lower only relaxes the LP).
@@ -63,7 +84,7 @@ struct LowerBound {
         // The longest sequence runs at one degree d: its micro-batch lasts ≥ t(s, d) and it costs d·t(s, d)
         // GPU-seconds. Taking the cheapest work and the fastest time separately would mix two degrees.
         let longestOptions = cost.degrees.filter { cost.fits(longest, degree: $0) }
-            .map { (time: cost.time(longest, degree: $0) / fastestSpeed, work: Double($0) * cost.time(longest, degree: $0)) }
+            .map { (time: cost.time(longest, degree: $0) / groupSpeed(degree: $0), work: Double($0) * cost.time(longest, degree: $0)) }
         let fastest = longestOptions.map(\.time).min() ?? 0
         var rest = lengths
         rest.remove(at: longestIndex)

@@ -5,10 +5,13 @@ import CostModel
 /// takes the slowest micro-batch's heaviest sequences and its busiest group's others, and tries moving each to every
 /// other micro-batch, or swapping it for as many tokens of the target's shortest sequences, re-packing both at their
 /// minimum makespan; the change that lowers the step most is kept. It stops when no tried change helps, or after
-/// `evaluations` re-packings. Deterministic: candidates in a fixed order, ties to the first.
+/// `evaluations` re-packings. Deterministic: candidates in a fixed order, ties to the first. With a `layout` (ranks
+/// of unequal speed) every re-packed micro-batch is placed and rebalanced on the ranks, and judged as it runs there:
+/// a slow rank's lost capacity can then move to a micro-batch with memory to spare.
 struct MicroBatchExchange {
     let packer: MicroBatchPacker
     let beta1: Double
+    var layout: SpeedLayout? = nil
     /// Batches above this many sequences skip the search: each re-packing walks the micro-batch.
     static let sequenceLimit = 16_384
     /// Above this many sequences the search gets `largeBatchEvaluations` re-packings (each costs more there).
@@ -22,11 +25,15 @@ struct MicroBatchExchange {
     var candidates = 24
     var evaluations: Int
 
-    init(packer: MicroBatchPacker, beta1: Double, evaluations: Int = 300) {
+    init(packer: MicroBatchPacker, beta1: Double, evaluations: Int = 300, layout: SpeedLayout? = nil) {
         self.packer = packer
         self.beta1 = beta1
         self.evaluations = evaluations
+        self.layout = layout
     }
+
+    /// Floors and packing limits are in nominal seconds; ranks faster than nominal make a micro-batch shorter.
+    private var speedUp: Double { max(1, layout?.speeds.max() ?? 1) }
 
     /// A micro-batch under search: its sequences (longest first), its packing and its cheapest work.
     private typealias Batch = (sequences: [Int], built: BuiltMicroBatch, work: Double)
@@ -54,10 +61,11 @@ struct MicroBatchExchange {
     }
 
     func improve(_ step: [BuiltMicroBatch]) -> [BuiltMicroBatch] {
-        guard step.count > 1, step.allSatisfy({ $0.firstRanks == nil }) else { return step }
+        guard step.count > 1, layout != nil || step.allSatisfy({ $0.firstRanks == nil }) else { return step }
         var batches: [Batch] = step.map { built in
             let sequences = ordered(built.groups.flatMap(\.sequences))
-            return (sequences, built, sequences.reduce(0) { $0 + packer.table.cheapest[$1] })
+            let placed = built.firstRanks == nil ? placedOnRanks(built) : built
+            return (sequences, placed, sequences.reduce(0) { $0 + packer.table.cheapest[$1] })
         }
         var used = 0
         while used < evaluations {
@@ -83,7 +91,7 @@ struct MicroBatchExchange {
     /// group's other members (the micro-batch waits for that group).
     private func candidates(of batch: Batch) -> [Int] {
         let groups = batch.built.groups, table = packer.table
-        let busiest = groups.indices.max { groups[$0].load < groups[$1].load } ?? 0
+        let busiest = groups.indices.max { seconds(of: batch.built, group: $0) < seconds(of: batch.built, group: $1) } ?? 0
         let loads = groups.enumerated().flatMap { index, group in
             group.sequences.map {
                 (sequence: $0, inBusiest: index == busiest, seconds: table.time[table.cell($0, degree: group.degree)])
@@ -108,7 +116,7 @@ struct MicroBatchExchange {
                 let before = source.built.seconds + batches[target].built.seconds
                 // No packing of the target with the candidate beats this floor; skip what cannot beat the best change.
                 let floor = beta1 + max(table.fastest[candidate],
-                                        (batches[target].work + table.cheapest[candidate]) / Double(table.gpus))
+                                        (batches[target].work + table.cheapest[candidate]) / Double(table.gpus)) / speedUp
                 guard before - from.seconds - floor > (best?.gain ?? 0) else { continue }
                 used += 1
                 // Only a packing that beats the best change so far matters: none under that limit, no move.
@@ -154,7 +162,7 @@ struct MicroBatchExchange {
         let sourceFloor = max(sent.first.map { table.fastest[$0] } ?? 0, (source.work - moved + returnedWork) / gpus)
         let targetFloor = max(table.fastest[candidate], kept.first.map { table.fastest[$0] } ?? 0,
                               (target.work + moved - returnedWork) / gpus)
-        let floor = 2 * beta1 + sourceFloor + targetFloor
+        let floor = 2 * beta1 + (sourceFloor + targetFloor) / speedUp
         guard floor < toBeat, let from = packed(sent),
               let to = packed(kept + [candidate], cap: toBeat - from.seconds - beta1) else { return nil }
         return (back, from, to)
@@ -168,12 +176,34 @@ struct MicroBatchExchange {
         return sequences.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
     }
 
+    /// The micro-batch at its minimum makespan (`upper` and `cap` in the seconds it runs), placed on the ranks when
+    /// they differ in speed.
     private func packed(_ sequences: [Int], upper: Double? = nil, cap: Double? = nil,
                         precision: Double = screeningPrecision) -> BuiltMicroBatch? {
-        guard !sequences.isEmpty else { return BuiltMicroBatch(groups: [], seconds: 0) }
-        guard let result = packer.minimumMakespan(ordered(sequences), precision: precision, upper: upper, cap: cap) else {
+        guard !sequences.isEmpty else { return BuiltMicroBatch(groups: [], seconds: 0, firstRanks: layout.map { _ in [] }) }
+        // On ranks of unequal speed a packing runs slower than its nominal makespan (or faster, by at most
+        // `speedUp`): limits are loosened by that much and the placed result is checked against the cap.
+        guard let result = packer.minimumMakespan(ordered(sequences), precision: precision,
+                                                  upper: upper.map { $0 * speedUp }, cap: cap.map { $0 * speedUp }) else {
             return nil
         }
-        return BuiltMicroBatch(groups: result.groups, seconds: result.limit + beta1)
+        let built = placedOnRanks(BuiltMicroBatch(groups: result.groups, seconds: result.limit + beta1))
+        if layout != nil, let cap, built.seconds - beta1 > cap { return nil }
+        return built
+    }
+
+    /// Placed and rebalanced on ranks of unequal speed (`SpeedLayout`); as it is without a layout.
+    private func placedOnRanks(_ built: BuiltMicroBatch) -> BuiltMicroBatch {
+        guard let layout else { return built }
+        let placed = layout.rebalance(layout.place(built.groups))
+        return BuiltMicroBatch(groups: placed.map(\.group), seconds: (placed.map(\.seconds).max() ?? 0) + beta1,
+                               firstRanks: placed.map(\.firstRank))
+    }
+
+    /// A group's time as it runs: its load at its block's slowest speed when placed.
+    private func seconds(of built: BuiltMicroBatch, group index: Int) -> Double {
+        let group = built.groups[index]
+        guard let layout, let firstRanks = built.firstRanks else { return group.load }
+        return group.load / layout.blockSpeed(start: firstRanks[index], degree: group.degree)
     }
 }

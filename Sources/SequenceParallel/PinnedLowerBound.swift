@@ -117,9 +117,9 @@ extension LowerBound {
         for batch in pinned {
             let fixed = fixedParts(of: batch)
             work += fixed.besideWork + Double(batch.degree) * fixed.groupTime
-            times += max(fixed.groupTime, fixed.slowestBeside)
+            times += max(fixed.groupTime / groupSpeed(degree: batch.degree), fixed.slowestBeside / fastestSpeed)
         }
-        return Double(m) * cost.beta1 + max(times / fastestSpeed, work / (Double(cost.gpus) * fastestSpeed)) * (1 - 1e-9)
+        return Double(m) * cost.beta1 + max(times, work / (Double(cost.gpus) * fastestSpeed)) * (1 - 1e-9)
     }
 
     /// What a pinned micro-batch holds before any bucket: its lead's group (the lead and the companions inside it)
@@ -160,16 +160,16 @@ extension LowerBound {
         var parts = buckets.map { _ in [[VariableID]](repeating: [], count: pinned.count + 1) }
         var checks: [TimeRowCheck] = []
         let capacity = cost.tokensPerGPU
-        // Under speeds (`LowerBound.speeds`) no group runs faster than at the fastest speed, and the ranks deliver
-        // at most Σ speeds GPU-seconds per second; the group around a lead holds d ranks of at least the slowest.
-        let timeScale = 1 / fastestSpeed
+        // Under speeds (`LowerBound.speeds`) a group of degree e runs at most at the e-th fastest speed, and the
+        // ranks deliver at most Σ speeds GPU-seconds per second; the group around a lead holds at least the d slowest.
         var model = LinearModel(name: "sp-lower-bound-pinned")
         var shares = buckets.map { _ in [Term]() }
         for (index, batch) in pinned.enumerated() {
-            let d = batch.degree, rest = cost.gpus - d
+            let d = batch.degree, rest = cost.gpus - d, timeScale = 1 / groupSpeed(degree: d)
             let (groupTime, groupTokens, besideWork, besideTokens, slowestBeside) = fixedParts(of: batch)
             guard groupTokens <= Double(d) * capacity + 1e-9, besideTokens <= Double(rest) * capacity + 1e-9 else { return nil }
-            let makespan = model.addVariable("L\(index)", lower: max(groupTime, slowestBeside) * timeScale, objective: 1)
+            let makespan = model.addVariable("L\(index)", lower: max(groupTime * timeScale, slowestBeside / fastestSpeed),
+                                              objective: 1)
             let inGroup = buckets.indices.map { model.addVariable("g\($0)_\(index)") }
             for q in buckets.indices {
                 shares[q].append(Term(inGroup[q], 1))
@@ -183,7 +183,7 @@ extension LowerBound {
             model.addConstraint(time, .lessOrEqual(0))
             model.addConstraint(LinearExpression(buckets.indices.map { Term(inGroup[$0], buckets[$0].length) }),
                                 .lessOrEqual(max(0, Double(d) * capacity - groupTokens)))
-            let besideCapacity = min(Double(rest) * fastestSpeed, computeCapacity - Double(d) * slowestSpeed)
+            let besideCapacity = min(Double(rest) * fastestSpeed, computeCapacity - leastGroupCapacity(degree: d))
             let outside = addPlacement(to: &model, name: "\(index)", buckets: buckets, gpus: rest, capacity: besideCapacity,
                                        makespan: makespan,
                                        timeRowsAbove: withTimeRows ? timeRowsAbove : .infinity, checkAbove: timeRowsAbove,
@@ -270,7 +270,7 @@ extension LowerBound {
                 memory.add(share, bucket.length)
                 work.add(share, Double(cheapest.degree) * cheapest.time)
                 if options.count > 1, cheapest.time > checkAbove {
-                    checks.append(TimeRowCheck(share: share, seconds: cheapest.time / fastestSpeed / bucket.count,
+                    checks.append(TimeRowCheck(share: share, seconds: cheapest.time / groupSpeed(degree: cheapest.degree) / bucket.count,
                                                makespan: makespan))
                 }
                 continue
@@ -283,13 +283,13 @@ extension LowerBound {
                 terms[q].append(Term(share, weight))
                 memory.add(share, bucket.length)
                 work.add(share, Double(option.degree) * option.time)
-                time.add(share, option.time / fastestSpeed / bucket.count)
+                time.add(share, option.time / groupSpeed(degree: option.degree) / bucket.count)
                 if bucket.count <= 1 && bucket.length >= integralAbove {
                     // Whether the sequence runs at this degree here: if it does, the micro-batch lasts its time (of
                     // `weight` alike micro-batches one does, so their mean lasts a weight-th of it).
                     let runs = model.addVariable("z\(q)_\(name)_\(option.degree)", kind: .binary)
                     model.addConstraint(LinearExpression([Term(share, 1), Term(runs, -1)]), .lessOrEqual(0))
-                    let seconds = option.time / fastestSpeed / weight
+                    let seconds = option.time / groupSpeed(degree: option.degree) / weight
                     model.addConstraint(LinearExpression([Term(runs, seconds), Term(makespan, -1)]), .lessOrEqual(0))
                 }
             }

@@ -122,18 +122,20 @@ public struct SequenceParallelPlanner: Sendable {
         let closeHomogeneous = repackedHomogeneous.flatMap { start in
             total(start) <= (found.map { total($0.step) * slack } ?? .infinity) ? start : nil
         }
-        // With speeds, the search runs on the step made at nominal speed, whose micro-batches are then placed on
-        // the ranks (`finish`) like the plan's own.
+        // With speeds, the search starts from the step made at nominal speed and the plan's own, and judges every
+        // micro-batch as placed on the ranks.
         let starts = searched ? [found?.step, closeHomogeneous].compactMap { $0 }
-            : speeds != nil && withinBudget && values.count <= MicroBatchExchange.sequenceLimit ? [nominalStep].compactMap { $0 } : []
+            : speeds != nil && withinBudget && values.count <= MicroBatchExchange.sequenceLimit
+                ? [nominalStep, found?.step].compactMap { $0 } : []
         let solveBound = options.lowerBound && withinBudget
         let outcomes = Mutex((exchanged: [[BuiltMicroBatch]?](repeating: nil, count: starts.count), bound: Double?.none,
                               guide: LowerBound.PinnedSolution?.none))
         // Two starts share the re-packings one would get (with the bound, they are three tasks on two cores); large
         // batches, whose few re-packings each cost more, keep them all.
         let shared = starts.count > 1 && values.count <= MicroBatchExchange.largeBatch
-        let exchanges = shared ? MicroBatchExchange(packer: exchange.packer, beta1: exchange.beta1,
-                                                    evaluations: exchange.evaluations / 2) : exchange
+        let exchanges = MicroBatchExchange(packer: exchange.packer, beta1: exchange.beta1,
+                                           evaluations: shared ? exchange.evaluations / 2 : exchange.evaluations,
+                                           layout: builder.speedLayout)
         DispatchQueue.concurrentPerform(iterations: starts.count + 1) { task in
             if task < starts.count {
                 let improved = exchanges.improve(starts[task])
@@ -155,7 +157,9 @@ public struct SequenceParallelPlanner: Sendable {
             }
         }
         if speeds != nil {
-            exchanged = exchanged.map { step in step.map { builder.finish($0.groups, limit: $0.seconds - cost.beta1) } }
+            exchanged = exchanged.map { step in
+                step.map { $0.firstRanks == nil ? builder.finish($0.groups, limit: $0.seconds - cost.beta1) : $0 }
+            }
         }
         var candidates = ([found?.step, homogeneous, blindStep, repackedHomogeneous].compactMap { $0 } + exchanged).map {
             GroupSchemes.apply($0, cost: cost, lengths: values, speeds: speeds)

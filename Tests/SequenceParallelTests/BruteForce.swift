@@ -1,10 +1,13 @@
 import CostModel
 
 /// Exhaustive optimum for tiny instances: every split into micro-batches, every multiset of power-of-two groups
-/// with Σ degree ≤ N, every assignment of a micro-batch's sequences to its groups.
+/// with Σ degree ≤ N, every assignment of a micro-batch's sequences to its groups. With `slowSpeed`, one rank runs at
+/// that speed: it sits in any one of a micro-batch's groups (which then runs at its speed) or, where ranks are left
+/// over, in none; that covers every placement of the groups on the ranks.
 struct BruteForce {
     let cost: SequenceParallelCost
     let lengths: [Double]
+    var slowSpeed: Double? = nil
 
     func optimum() -> Double {
         let count = lengths.count
@@ -31,10 +34,25 @@ struct BruteForce {
         let members = lengths.indices.filter { subset & (1 << $0) != 0 }
         var best = Double.infinity
         for structure in structures(remaining: cost.gpus, largest: cost.gpus) where !structure.isEmpty && structure.count <= members.count {
-            best = min(best, assign(members, 0, structure, loads: Array(repeating: 0, count: structure.count),
-                                    tokens: Array(repeating: 0, count: structure.count)))
+            for speeds in groupSpeeds(structure) {
+                best = min(best, assign(members, 0, structure, speeds: speeds, loads: Array(repeating: 0, count: structure.count),
+                                        tokens: Array(repeating: 0, count: structure.count)))
+            }
         }
         return best
+    }
+
+    /// Each group's speed for every place the slow rank can take.
+    private func groupSpeeds(_ structure: [Int]) -> [[Double]] {
+        let nominal = [Double](repeating: 1, count: structure.count)
+        guard let slowSpeed else { return [nominal] }
+        var result = structure.reduce(0, +) < cost.gpus ? [nominal] : []
+        for group in structure.indices {
+            var speeds = nominal
+            speeds[group] = slowSpeed
+            result.append(speeds)
+        }
+        return result
     }
 
     /// Non-increasing lists of allowed degrees with sum ≤ remaining.
@@ -46,26 +64,27 @@ struct BruteForce {
         return result
     }
 
-    private func assign(_ members: [Int], _ position: Int, _ degrees: [Int], loads: [Double], tokens: [Double]) -> Double {
+    private func assign(_ members: [Int], _ position: Int, _ degrees: [Int], speeds: [Double], loads: [Double],
+                        tokens: [Double]) -> Double {
         if position == members.count {
             // Every group must be used (an empty group would just be a smaller structure).
             guard tokens.allSatisfy({ $0 > 0 }) else { return .infinity }
-            return loads.max().map { $0 + cost.beta1 } ?? .infinity
+            return degrees.indices.map { loads[$0] / speeds[$0] }.max().map { $0 + cost.beta1 } ?? .infinity
         }
         let length = lengths[members[position]]
         var best = Double.infinity
         var openedEmpty = Set<Int>()
         for group in degrees.indices {
-            // Empty groups of one degree are interchangeable: try only the first of them.
+            // Empty groups of one degree and speed are interchangeable: try only the first of them.
             if tokens[group] == 0 {
-                guard openedEmpty.insert(degrees[group]).inserted else { continue }
+                guard openedEmpty.insert(degrees[group] * 2 + (speeds[group] != 1 ? 1 : 0)).inserted else { continue }
             }
             let share = length / Double(degrees[group])
             guard tokens[group] + share <= cost.tokensPerGPU else { continue }
             var nextLoads = loads, nextTokens = tokens
             nextLoads[group] += cost.time(length, degree: degrees[group])
             nextTokens[group] += share
-            best = min(best, assign(members, position + 1, degrees, loads: nextLoads, tokens: nextTokens))
+            best = min(best, assign(members, position + 1, degrees, speeds: speeds, loads: nextLoads, tokens: nextTokens))
         }
         return best
     }
