@@ -10,35 +10,41 @@ struct LowerBound {
     let cost: SequenceParallelCost
     let lengths: [Double]
     /// Ranks of unequal speed: a group's time is at least its GPU-seconds over its members' summed speed, so each
-    /// micro-batch offers Σ speeds (not N) GPU-seconds per second, and no sequence runs faster than at the fastest
-    /// speed. Nil: every rank at 1.
+    /// micro-batch offers Σ speeds (not N) GPU-seconds per second, and no group runs faster than its aligned block's
+    /// slowest rank allows. Nil: every rank at 1.
     let speeds: [Double]?
-    /// The speeds from fastest to slowest (empty without speeds).
-    private let descendingSpeeds: [Double]
-    /// Σ of the k slowest speeds at index k.
-    private let slowestSums: [Double]
+    /// The fastest speed.
+    let fastestSpeed: Double
+    /// Per degree: the best slowest speed of an aligned block of that many ranks (the plan format puts a group of
+    /// degree d on ranks [r, r + d) with r a multiple of d), and the least Σ speeds of such a block.
+    private let blockSpeed: [Int: Double]
+    private let blockCapacity: [Int: Double]
 
     init(cost: SequenceParallelCost, lengths: [Double], speeds: [Double]? = nil) {
         self.cost = cost
         self.lengths = lengths
         self.speeds = speeds
-        descendingSpeeds = (speeds ?? []).sorted(by: >)
-        slowestSums = descendingSpeeds.reversed().reduce(into: [0]) { $0.append($0[$0.count - 1] + $1) }
+        fastestSpeed = speeds?.max() ?? 1
+        var blockSpeed: [Int: Double] = [:], blockCapacity: [Int: Double] = [:]
+        if let speeds {
+            for degree in cost.degrees where degree >= 1 && degree <= speeds.count {
+                let blocks = stride(from: 0, through: speeds.count - degree, by: degree).map { speeds[$0..<($0 + degree)] }
+                blockSpeed[degree] = blocks.map { $0.min() ?? 1 }.max()
+                blockCapacity[degree] = blocks.map { $0.reduce(0, +) }.min()
+            }
+        }
+        self.blockSpeed = blockSpeed
+        self.blockCapacity = blockCapacity
     }
 
     /// GPU-seconds the ranks deliver per second of a micro-batch.
     var computeCapacity: Double { speeds?.reduce(0, +) ?? Double(cost.gpus) }
-    var fastestSpeed: Double { descendingSpeeds.first ?? 1 }
 
-    /// The fastest a group of `degree` ranks can run: its slowest member is at best the degree-th fastest rank.
-    func groupSpeed(degree: Int) -> Double {
-        descendingSpeeds.isEmpty ? 1 : descendingSpeeds[min(max(degree, 1), descendingSpeeds.count) - 1]
-    }
+    /// The fastest a group of `degree` ranks can run: at its aligned block's slowest speed, at best.
+    func groupSpeed(degree: Int) -> Double { blockSpeed[degree] ?? fastestSpeed }
 
-    /// The least GPU-seconds per second a group of `degree` ranks takes from the others: the degree slowest speeds.
-    func leastGroupCapacity(degree: Int) -> Double {
-        slowestSums.count <= 1 ? Double(degree) : slowestSums[min(max(degree, 0), slowestSums.count - 1)]
-    }
+    /// The least GPU-seconds per second a group of `degree` ranks takes from the others: its aligned block's Σ speeds.
+    func leastGroupCapacity(degree: Int) -> Double { blockCapacity[degree] ?? Double(degree) * (speeds?.min() ?? 1) }
 
     /// Sorted lengths grouped so that each group's longest is at most `ratio` × its shortest; each group is
     /// represented by its shortest length (pricing everything lower only relaxes the LP).

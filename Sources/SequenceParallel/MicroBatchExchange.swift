@@ -192,10 +192,16 @@ struct MicroBatchExchange {
         return built
     }
 
-    /// Placed and rebalanced on ranks of unequal speed (`SpeedLayout`); as it is without a layout.
+    /// Placed and rebalanced on ranks of unequal speed (`SpeedLayout`), its groups timed at nominal speed first (the
+    /// packer's table may price degrees at their best block's speed); as it is without a layout.
     private func placedOnRanks(_ built: BuiltMicroBatch) -> BuiltMicroBatch {
         guard let layout else { return built }
-        let placed = layout.rebalance(layout.place(built.groups))
+        let nominal = built.groups.map { group in
+            var timed = PackedGroup(degree: group.degree, load: 0, tokensPerGPU: 0, sequences: [])
+            for sequence in group.sequences { timed.add(sequence, layout.table) }
+            return timed
+        }
+        let placed = layout.rebalance(layout.place(nominal))
         return BuiltMicroBatch(groups: placed.map(\.group), seconds: (placed.map(\.seconds).max() ?? 0) + beta1,
                                firstRanks: placed.map(\.firstRank))
     }

@@ -122,18 +122,27 @@ public struct SequenceParallelPlanner: Sendable {
         let closeHomogeneous = repackedHomogeneous.flatMap { start in
             total(start) <= (found.map { total($0.step) * slack } ?? .infinity) ? start : nil
         }
-        // With speeds, the search starts from the step made at nominal speed and the plan's own, and judges every
-        // micro-batch as placed on the ranks.
+        // With speeds, each degree is also priced at its best rank block's speed (`SpeedLayout.bestBlockSpeeds`): a
+        // long sequence then leaves a degree whose every block holds a slow rank for one that avoids it. That step,
+        // the one made at nominal speed and the plan's own start the search, which packs at those prices and judges
+        // every micro-batch as placed on the ranks.
+        let priced = builder.speedLayout.map { layout in
+            StepBuilder(cost: cost, lengths: values, degreeSpeeds: layout.bestBlockSpeeds(cost.degrees))
+        }
+        let pricedStep = withinBudget ? priced?.best(grid: Self.grid, deadline: deadline, optional: true).map { step in
+            step.step.map { BuiltMicroBatch(groups: builder.renominal($0.groups), seconds: $0.seconds) }
+        } : nil
         let starts = searched ? [found?.step, closeHomogeneous].compactMap { $0 }
             : speeds != nil && withinBudget && values.count <= MicroBatchExchange.sequenceLimit
-                ? [nominalStep, found?.step].compactMap { $0 } : []
+                ? [nominalStep, found?.step, pricedStep].compactMap { $0 } : []
         let solveBound = options.lowerBound && withinBudget
         let outcomes = Mutex((exchanged: [[BuiltMicroBatch]?](repeating: nil, count: starts.count), bound: Double?.none,
                               guide: LowerBound.PinnedSolution?.none))
-        // Two starts share the re-packings one would get (with the bound, they are three tasks on two cores); large
-        // batches, whose few re-packings each cost more, keep them all.
+        // Two starts share the re-packings one would get (with the bound, they are three tasks on two cores), and each
+        // of three (under speeds) gets half of them too; large batches, whose few re-packings each cost more, keep
+        // them all.
         let shared = starts.count > 1 && values.count <= MicroBatchExchange.largeBatch
-        let exchanges = MicroBatchExchange(packer: exchange.packer, beta1: exchange.beta1,
+        let exchanges = MicroBatchExchange(packer: priced?.packer ?? exchange.packer, beta1: exchange.beta1,
                                            evaluations: shared ? exchange.evaluations / 2 : exchange.evaluations,
                                            layout: builder.speedLayout)
         DispatchQueue.concurrentPerform(iterations: starts.count + 1) { task in
@@ -161,7 +170,9 @@ public struct SequenceParallelPlanner: Sendable {
                 step.map { $0.firstRanks == nil ? builder.finish($0.groups, limit: $0.seconds - cost.beta1) : $0 }
             }
         }
-        var candidates = ([found?.step, homogeneous, blindStep, repackedHomogeneous].compactMap { $0 } + exchanged).map {
+        let pricedPlaced = pricedStep.map { step in step.map { builder.finish($0.groups, limit: $0.seconds - cost.beta1) } }
+        var candidates = ([found?.step, homogeneous, blindStep, repackedHomogeneous, pricedPlaced].compactMap { $0 }
+                          + exchanged).map {
             GroupSchemes.apply($0, cost: cost, lengths: values, speeds: speeds)
         }
         if let speeds, let aside = Self.withoutSlowRanks(cost, speeds: speeds, lengths: values) {

@@ -15,7 +15,8 @@ struct SequenceTable {
     let fastest: [Double]
     let cheapest: [Double]
 
-    init(cost: SequenceParallelCost, lengths: [Double]) {
+    /// `degreeSpeeds`: each degree's times divided by that speed (a group of that degree at its best rank block).
+    init(cost: SequenceParallelCost, lengths: [Double], degreeSpeeds: [Int: Double] = [:]) {
         degrees = cost.degrees
         self.lengths = lengths
         gpus = cost.gpus
@@ -28,7 +29,8 @@ struct SequenceTable {
             var fast = Double.infinity, cheap = Double.infinity
             for degree in cost.degrees {
                 let portion = length / Double(degree)
-                let seconds = portion <= cost.tokensPerGPU ? cost.time(length, degree: degree) : .infinity
+                let seconds = portion <= cost.tokensPerGPU ? cost.time(length, degree: degree) / (degreeSpeeds[degree] ?? 1)
+                    : .infinity
                 time.append(seconds)
                 share.append(portion)
                 fast = min(fast, seconds)

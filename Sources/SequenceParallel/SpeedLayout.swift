@@ -19,6 +19,14 @@ struct SpeedLayout {
         speeds[start..<(start + degree)].min() ?? 1
     }
 
+    /// Per degree: the best slowest speed of an aligned block of that many ranks.
+    func bestBlockSpeeds(_ degrees: [Int]) -> [Int: Double] {
+        Dictionary(uniqueKeysWithValues: degrees.filter { $0 <= speeds.count }.map { degree in
+            (degree, stride(from: 0, through: speeds.count - degree, by: degree)
+                .map { blockSpeed(start: $0, degree: degree) }.max() ?? 1)
+        })
+    }
+
     /// Largest degree first (so a free block of the degree always exists, as in a buddy allocator); within a degree
     /// the heaviest group first, each on the fastest free aligned block of its degree (ties: the smallest free block,
     /// then the lowest rank), whose rest is split back into aligned free blocks.

@@ -26,13 +26,24 @@ struct StepBuilder {
     var cheapestWork: [Double] { packer.table.cheapest }
     var fastestTime: [Double] { packer.table.fastest }
 
-    init(cost: SequenceParallelCost, lengths: [Double], speeds: [Double]? = nil) {
+    /// `degreeSpeeds` prices each degree at that speed (`SpeedLayout.bestBlockSpeeds`) while packing; the groups
+    /// then carry those times, so such a step is re-timed (`renominal`) before it is placed on the ranks.
+    init(cost: SequenceParallelCost, lengths: [Double], speeds: [Double]? = nil, degreeSpeeds: [Int: Double] = [:]) {
         self.cost = cost
         self.lengths = lengths
         self.order = lengths.indices.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
-        let table = SequenceTable(cost: cost, lengths: lengths)
+        let table = SequenceTable(cost: cost, lengths: lengths, degreeSpeeds: degreeSpeeds)
         self.packer = MicroBatchPacker(table: table)
         speedLayout = speeds.map { SpeedLayout(table: table, speeds: $0) }
+    }
+
+    /// The groups with their loads at nominal speed (from this builder's table).
+    func renominal(_ groups: [PackedGroup]) -> [PackedGroup] {
+        groups.map { group in
+            var nominal = PackedGroup(degree: group.degree, load: 0, tokensPerGPU: 0, sequences: [])
+            for sequence in group.sequences { nominal.add(sequence, packer.table) }
+            return nominal
+        }
     }
 
     /// A packed micro-batch as it runs: on ranks of unequal speed, placed and rebalanced there.
