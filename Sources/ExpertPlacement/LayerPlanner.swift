@@ -29,6 +29,10 @@ struct LayerPlanner {
             candidates.append(("earliest-finish+swaps", SpeedSwaps.improve(finish, weights: weights, topology: topology, target: lowerBound)))
             candidates.append(("longest-first+swaps", SpeedSwaps.improve(candidates[0].gpus, weights: weights, topology: topology,
                                                                          target: lowerBound)))
+            candidates.append(("slowest-hold-replicas", ReplicaPlacement.slowestHoldReplicas(weights, topology: topology,
+                                                                                             apportioned: false)))
+            candidates.append(("slowest-hold-apportioned", ReplicaPlacement.slowestHoldReplicas(weights, topology: topology,
+                                                                                                apportioned: true)))
         }
         if let exact = ExactPlacement.solve(weights, topology: topology) { candidates.append(("exact-milp", exact)) }
         if let origins {
@@ -57,9 +61,12 @@ struct LayerPlanner {
                 solved.append(solve(baseline.name + "+lp", ReplicaPlacement.withoutDuplicates(baseline.gpus, weights: weights)))
             }
         }
-        // The most balanced candidate, with its bottleneck's single experts swapped out where that pays.
-        if let top = solved.min(by: { $0.solved.maxLoad < $1.solved.maxLoad }),
-           top.solved.maxLoad > lowerBound * (1 + 1e-9) {
+        // The most balanced candidate (the two most, under unequal speeds, where the runner-up's swaps can end lower),
+        // with its bottleneck's single experts swapped out where that pays.
+        let ranked = solved.indices.sorted { solved[$0].solved.maxLoad != solved[$1].solved.maxLoad
+            ? solved[$0].solved.maxLoad < solved[$1].solved.maxLoad : $0 < $1 }
+        for top in ranked.prefix(topology.uniformSpeeds ? 1 : 2).map({ solved[$0] })
+            where top.solved.maxLoad > lowerBound * (1 + 1e-9) {
             let swapped = BottleneckSwaps.improve(top.solved, lp: lp, weights: weights, topology: topology,
                                                   lowerBound: lowerBound)
             if swapped.maxLoad < top.solved.maxLoad * (1 - 1e-9) {
@@ -205,7 +212,8 @@ enum LayerBound {
     /// The j heaviest experts can have at most j + S replicas (S = slots − experts: every other expert needs one),
     /// so their tokens land on at most min(G, j + S) GPUs: T ≥ max_j W_j / min(G, j + S), W_j their total load.
     /// j = E gives the mean; j = 1 with S = 0 gives the heaviest expert. With speeds, those GPUs run at most the
-    /// min(G, j + S) fastest speeds summed, which replaces the count (T in nominal-speed tokens).
+    /// min(G, j + S) fastest speeds summed, which replaces the count (T in nominal-speed tokens). And slots bind: the
+    /// f fastest GPUs hold at most f·K experts (K slots each), so the lightest E − f·K run on the others.
     static func tokens(_ weights: [Double], topology: ExpertTopology) -> Double {
         let sorted = weights.sorted(by: >)
         let spare = topology.slots - weights.count
@@ -218,6 +226,16 @@ enum LayerBound {
         for (index, w) in sorted.enumerated() {
             prefix += w
             bound = max(bound, prefix / fastest[min(topology.gpus, index + 1 + spare)])
+        }
+        // The f fastest GPUs hold at most f·slots experts, so the others' tokens, at least the E − f·slots lightest
+        // experts', run on the G − f slowest GPUs.
+        let total = fastest[topology.gpus]
+        var lightest = [0.0]
+        for w in sorted.reversed() { lightest.append((lightest.last ?? 0) + w) }
+        for f in 0..<topology.gpus {
+            let forced = weights.count - f * topology.slotsPerGPU
+            guard forced > 0 else { break }
+            bound = max(bound, lightest[forced] / (total - fastest[f]))
         }
         return bound
     }

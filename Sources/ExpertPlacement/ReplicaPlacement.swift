@@ -52,6 +52,74 @@ enum ReplicaPlacement {
         return state.gpus
     }
 
+    /// Ranks of unequal speed: the spare slots (slots − experts) go to the slow GPUs, so a slow GPU holds
+    /// replicas, whose tokens the share LP may send elsewhere, rather than single experts, whose tokens it must run.
+    /// `apportioned`: the replicas are `replicaCounts`' (D'Hondt over all slots); otherwise every expert is placed
+    /// once and the free slots then take replicas. The planner tries both.
+    static func slowestHoldReplicas(_ weights: [Double], topology: ExpertTopology, apportioned: Bool) -> [[Int]] {
+        let gpus = topology.gpus
+        let bySpeed = (0..<gpus).sorted { a, b in
+            topology.speed(of: a) != topology.speed(of: b) ? topology.speed(of: a) < topology.speed(of: b) : a < b
+        }
+        // Spare slots one at a time to the slow GPU with the most lost speed per reserved slot (D'Hondt), so equally
+        // slow GPUs share them.
+        let fastest = topology.speeds?.max() ?? 1
+        var singleSlots = [Int](repeating: topology.slotsPerGPU, count: gpus)
+        for _ in 0..<max(0, topology.slots - weights.count) {
+            var best: (gpu: Int, quotient: Double)?
+            for g in bySpeed where topology.speed(of: g) < fastest && singleSlots[g] > 0 {
+                let quotient = (fastest - topology.speed(of: g)) / Double(topology.slotsPerGPU - singleSlots[g] + 1)
+                if quotient > best?.quotient ?? 0 { best = (g, quotient) }
+            }
+            guard let gpu = best?.gpu else { break }
+            singleSlots[gpu] -= 1
+        }
+        var state = State(topology: topology, experts: weights.count)
+        func earliestFinish(_ expert: Int, load: Double, limit: (Int) -> Int) {
+            var best: (gpu: Int, finish: Double)?
+            for g in 0..<gpus where state.used[g] < limit(g) && !state.holds(expert, g) {
+                let finish = (state.load[g] + load) / topology.speed(of: g)
+                if finish < best?.finish ?? .infinity { best = (g, finish) }
+            }
+            if let gpu = best?.gpu ?? state.lightestGPU(for: expert, onNode: nil, adding: load) {
+                state.place(expert, on: gpu, load: load)
+            } else {
+                state.placeBySwap(expert, load: load)
+            }
+        }
+        let heaviest = weights.indices.sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
+        guard apportioned else {
+            // Every expert once, heaviest first, within the single-copy slots; then each free slot, slowest GPU
+            // first, a replica of the expert with the most tokens per copy that it does not hold yet.
+            for e in heaviest { earliestFinish(e, load: weights[e]) { singleSlots[$0] } }
+            var copies = weights.indices.map { e in (0..<gpus).filter { state.holds(e, $0) }.count }
+            for g in bySpeed {
+                while state.used[g] < topology.slotsPerGPU {
+                    var best: Int?
+                    for e in heaviest where !state.holds(e, g) {
+                        if best.map({ weights[e] / Double(copies[e] + 1) > weights[$0] / Double(copies[$0] + 1) }) ?? true {
+                            best = e
+                        }
+                    }
+                    guard let e = best else { break }
+                    state.place(e, on: g, load: 0)
+                    copies[e] += 1
+                }
+            }
+            return state.gpus
+        }
+        // Replicas as `longestFirst` makes them, heaviest per copy first, each where it would finish first; a single
+        // copy (an expert with one replica) only within the single-copy slots.
+        let counts = replicaCounts(weights, topology: topology)
+        var replicas: [(expert: Int, load: Double)] = []
+        for e in weights.indices { for _ in 0..<counts[e] { replicas.append((e, weights[e] / Double(counts[e]))) } }
+        replicas.sort { $0.load != $1.load ? $0.load > $1.load : $0.expert < $1.expert }
+        for replica in replicas {
+            earliestFinish(replica.expert, load: replica.load) { counts[replica.expert] == 1 ? singleSlots[$0] : topology.slotsPerGPU }
+        }
+        return state.gpus
+    }
+
     private struct GPUEntry: Comparable {
         var load: Double
         let gpu: Int
