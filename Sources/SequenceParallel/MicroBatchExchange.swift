@@ -196,9 +196,10 @@ struct MicroBatchExchange {
     /// packer's table may price degrees at their best block's speed); as it is without a layout.
     private func placedOnRanks(_ built: BuiltMicroBatch) -> BuiltMicroBatch {
         guard let layout else { return built }
+        let table = layout.table
         let nominal = built.groups.map { group in
             var timed = PackedGroup(degree: group.degree, load: 0, tokensPerGPU: 0, sequences: [])
-            for sequence in group.sequences { timed.add(sequence, layout.table) }
+            for sequence in group.sequences { timed.add(sequence, table) }
             return timed
         }
         let placed = layout.rebalance(layout.place(nominal))

@@ -136,7 +136,6 @@ struct MicroBatchPacker {
 /// entry per group, and the placements in order: the search packs the same micro-batch many times, and only the
 /// packing it keeps is turned into `PackedGroup`s.
 private struct Filling {
-    let table: SequenceTable
     let limit: Double
     /// Join a wider group's spare time before taking free GPUs for a new group (a long sequence's group that would
     /// otherwise idle; the plain rule can leave the GPUs that memory needs to a second wide group).
@@ -150,11 +149,21 @@ private struct Filling {
     var heaps: [[Int]]
     var freeGPUs: Int
 
+    /// The table's arrays, bound once: the packer's inner loop reads them millions of times, and reaching them
+    /// through a stored table copies it in unoptimised builds.
+    private let degrees: [Int]
+    private let times: [Double]
+    private let shares: [Double]
+    private let capacity: Double
+
     init(table: SequenceTable, limit: Double, guestsFirst: Bool = false) {
-        self.table = table
+        degrees = table.degrees
+        times = table.time
+        shares = table.share
+        capacity = table.tokensPerGPU
         self.limit = limit
         self.guestsFirst = guestsFirst
-        heaps = [[Int]](repeating: [], count: table.degrees.count)
+        heaps = [[Int]](repeating: [], count: degrees.count)
         freeGPUs = table.gpus
     }
 
@@ -162,7 +171,7 @@ private struct Filling {
 
     var groups: [PackedGroup] {
         var groups = columns.indices.map {
-            PackedGroup(degree: table.degrees[columns[$0]], load: loads[$0], tokensPerGPU: tokensPerGPU[$0], sequences: [])
+            PackedGroup(degree: degrees[columns[$0]], load: loads[$0], tokensPerGPU: tokensPerGPU[$0], sequences: [])
         }
         for placement in placements { groups[placement.group].sequences.append(placement.sequence) }
         return groups
@@ -171,19 +180,19 @@ private struct Filling {
     /// Places `sequence` at the smallest degree it fits: a new group while GPUs are free, else the least-loaded
     /// group of that degree; false when it fits nowhere.
     mutating func place(_ sequence: Int) -> Bool {
-        let row = sequence * table.degrees.count
-        for column in table.degrees.indices {
-            let time = table.time[row + column]
+        let row = sequence * degrees.count
+        for column in degrees.indices {
+            let time = times[row + column]
             guard time <= limit else { continue }
             if guestsFirst {
-                for wider in column..<table.degrees.count where join(sequence, column: wider) { return true }
+                for wider in column..<degrees.count where join(sequence, column: wider) { return true }
             }
-            if freeGPUs >= table.degrees[column] {
+            if freeGPUs >= degrees[column] {
                 loads.append(time)
-                tokensPerGPU.append(table.share[row + column])
+                tokensPerGPU.append(shares[row + column])
                 columns.append(column)
                 placements.append((sequence, loads.count - 1))
-                freeGPUs -= table.degrees[column]
+                freeGPUs -= degrees[column]
                 Heap.push(loads.count - 1, into: &heaps[column], loads: loads)
                 return true
             }
@@ -194,10 +203,10 @@ private struct Filling {
 
     /// Adds `sequence` to the least-loaded group of the degree in `column` if it fits there by time and memory.
     private mutating func join(_ sequence: Int, column: Int) -> Bool {
-        let cell = sequence * table.degrees.count + column
-        let time = table.time[cell], share = table.share[cell]
+        let cell = sequence * degrees.count + column
+        let time = times[cell], share = shares[cell]
         guard let top = heaps[column].first, loads[top] + time <= limit,
-              tokensPerGPU[top] + share <= table.tokensPerGPU else { return false }
+              tokensPerGPU[top] + share <= capacity else { return false }
         loads[top] += time
         tokensPerGPU[top] += share
         placements.append((sequence, top))
@@ -207,13 +216,13 @@ private struct Filling {
 
     /// Whether `sequence` could join a group now, without placing it.
     func fitsSomewhere(_ sequence: Int) -> Bool {
-        let row = sequence * table.degrees.count
-        for column in table.degrees.indices {
-            let time = table.time[row + column]
+        let row = sequence * degrees.count
+        for column in degrees.indices {
+            let time = times[row + column]
             guard time <= limit else { continue }
-            if freeGPUs >= table.degrees[column] { return true }
+            if freeGPUs >= degrees[column] { return true }
             if let top = heaps[column].first, loads[top] + time <= limit,
-               tokensPerGPU[top] + table.share[row + column] <= table.tokensPerGPU {
+               tokensPerGPU[top] + shares[row + column] <= capacity {
                 return true
             }
         }

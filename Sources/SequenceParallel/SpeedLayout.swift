@@ -74,36 +74,43 @@ struct SpeedLayout {
     /// the later of the two groups' times within their memory; groups left empty are dropped.
     func rebalance(_ start: [Placed], rounds: Int = 256) -> [Placed] {
         var placed = start
-        let columns = table.degrees.count
-        func column(_ degree: Int) -> Int { table.degrees.firstIndex(of: degree) ?? 0 }
+        // The table's arrays bound once: reaching them through `table` in the loops copies the whole table each time
+        // in unoptimised builds.
+        let degrees = table.degrees, time = table.time, share = table.share, tokensPerGPU = table.tokensPerGPU
+        let columns = degrees.count
+        func column(_ degree: Int) -> Int { degrees.firstIndex(of: degree) ?? 0 }
         for _ in 0..<rounds {
             guard let top = placed.indices.max(by: { placed[$0].seconds < placed[$1].seconds
                                                      || placed[$0].seconds == placed[$1].seconds && $0 > $1 }) else { break }
-            let topSeconds = placed[top].seconds
-            let topColumn = column(placed[top].group.degree)
+            let topPlaced = placed[top]
+            let topSeconds = topPlaced.seconds, topLoad = topPlaced.group.load, topSpeed = topPlaced.speed
+            let topTokens = topPlaced.group.tokensPerGPU
+            let topColumn = column(topPlaced.group.degree)
             var best: (finish: Double, sequence: Int, to: Int, partner: Int?)?
-            for sequence in placed[top].group.sequences {
-                let leaving = table.time[sequence * columns + topColumn]
-                let leavingShare = table.share[sequence * columns + topColumn]
+            for sequence in topPlaced.group.sequences {
+                let leaving = time[sequence * columns + topColumn]
+                let leavingShare = share[sequence * columns + topColumn]
+                // Every change of this sequence leaves the top group at least this late.
+                guard (topLoad - leaving) / topSpeed < (best?.finish ?? topSeconds * (1 - 1e-9)) else { continue }
                 for other in placed.indices where other != top && placed[other].seconds < topSeconds {
-                    let otherColumn = column(placed[other].group.degree)
-                    let arriving = table.time[sequence * columns + otherColumn]
-                    let arrivingShare = table.share[sequence * columns + otherColumn]
+                    let otherPlaced = placed[other]
+                    let otherColumn = column(otherPlaced.group.degree)
+                    let arriving = time[sequence * columns + otherColumn]
+                    let arrivingShare = share[sequence * columns + otherColumn]
                     guard arriving.isFinite else { continue }
-                    if placed[other].group.tokensPerGPU + arrivingShare <= table.tokensPerGPU {
-                        let finish = max((placed[top].group.load - leaving) / placed[top].speed,
-                                         (placed[other].group.load + arriving) / placed[other].speed)
+                    if otherPlaced.group.tokensPerGPU + arrivingShare <= tokensPerGPU {
+                        let finish = max((topLoad - leaving) / topSpeed, (otherPlaced.group.load + arriving) / otherPlaced.speed)
                         if finish < (best?.finish ?? topSeconds * (1 - 1e-9)) { best = (finish, sequence, other, nil) }
                     }
-                    for partner in placed[other].group.sequences {
-                        let back = table.time[partner * columns + topColumn]
-                        let away = table.time[partner * columns + otherColumn]
+                    for partner in otherPlaced.group.sequences {
+                        let back = time[partner * columns + topColumn]
+                        let away = time[partner * columns + otherColumn]
                         guard back.isFinite, back < leaving,
-                              placed[top].group.tokensPerGPU - leavingShare + table.share[partner * columns + topColumn] <= table.tokensPerGPU,
-                              placed[other].group.tokensPerGPU - table.share[partner * columns + otherColumn] + arrivingShare
-                                <= table.tokensPerGPU else { continue }
-                        let finish = max((placed[top].group.load - leaving + back) / placed[top].speed,
-                                         (placed[other].group.load - away + arriving) / placed[other].speed)
+                              topTokens - leavingShare + share[partner * columns + topColumn] <= tokensPerGPU,
+                              otherPlaced.group.tokensPerGPU - share[partner * columns + otherColumn] + arrivingShare
+                                <= tokensPerGPU else { continue }
+                        let finish = max((topLoad - leaving + back) / topSpeed,
+                                         (otherPlaced.group.load - away + arriving) / otherPlaced.speed)
                         if finish < (best?.finish ?? topSeconds * (1 - 1e-9)) { best = (finish, sequence, other, partner) }
                     }
                 }

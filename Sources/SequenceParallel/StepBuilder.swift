@@ -39,9 +39,10 @@ struct StepBuilder {
 
     /// The groups with their loads at nominal speed (from this builder's table).
     func renominal(_ groups: [PackedGroup]) -> [PackedGroup] {
-        groups.map { group in
+        let table = packer.table
+        return groups.map { group in
             var nominal = PackedGroup(degree: group.degree, load: 0, tokensPerGPU: 0, sequences: [])
-            for sequence in group.sequences { nominal.add(sequence, packer.table) }
+            for sequence in group.sequences { nominal.add(sequence, table) }
             return nominal
         }
     }
