@@ -39,3 +39,21 @@ func costModelValidationRows() throws -> (rows: [String], summary: [String]) {
     }
     return (rows, summary)
 }
+
+/// The out-of-sample runs (`PublishedRun.megatronBridge2511`), which the model was not fitted on: one row per run and
+/// the mean and worst error.
+func outOfSampleRows() throws -> (rows: [String], summary: String) {
+    var errors: [Double] = []
+    var rows: [String] = []
+    for run in PublishedRun.megatronBridge2511 {
+        let estimate = try run.estimate()
+        let error = estimate.iterationSeconds / run.iterationSeconds - 1
+        errors.append(abs(error))
+        rows.append(String(format: "| %@ | %@ %@ | %.2f | %.2f | %+.1f %% | %.1f GiB%@ |", run.label, run.isMoE ? "MoE" : "dense",
+                           run.precision, run.iterationSeconds, estimate.iterationSeconds, error * 100,
+                           estimate.memory.peak / 1_073_741_824, estimate.fitsInMemory ? "" : " (does not fit)"))
+    }
+    let summary = String(format: "%d runs: mean abs error %.1f %%, worst %.1f %%", errors.count,
+                         errors.reduce(0, +) / Double(max(1, errors.count)) * 100, (errors.max() ?? 0) * 100)
+    return (rows, summary)
+}

@@ -159,6 +159,13 @@ do {
     print("| source | run | kind | published s | predicted s | error | predicted memory |")
     print("|---|---|---|---:|---:|---:|---:|")
     for row in validation.rows { print(row) }
+    let outOfSample = try outOfSampleRows()
+    print("")
+    print("Out of sample (Megatron-Bridge 25.11, not used to fit): \(outOfSample.summary)")
+    print("")
+    print("| run | kind | published s | predicted s | error | predicted memory |")
+    print("|---|---|---:|---:|---:|---:|")
+    for row in outOfSample.rows { print(row) }
     }
 
     if runs("layouts") {
