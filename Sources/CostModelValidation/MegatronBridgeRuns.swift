@@ -34,21 +34,24 @@ extension PublishedRun {
                pp: 16, dp: 4, vp: 4, batch: 1536, sequence: 8192, tokensPerSecond: 793, recipe: .current),
     ]
 
-    private static func bridge(_ label: String, _ model: TransformerModel, gpu: String = "h100-sxm", gpusPerNode: Int = 8,
-                               tp: Int, pp: Int, dp: Int, cp: Int = 1, ep: Int = 1, vp: Int = 1, batch: Int, sequence: Int,
-                               tokensPerSecond: Double, recipe: FP8Recipe?, recompute: Recompute? = nil,
-                               modules: [RecomputeModule] = [.coreAttention], overlapExperts: Bool = false) -> PublishedRun {
+    /// One row of a Megatron-Bridge table, priced by the rule above (`source`, micro-batch and ZeRO stage as stated;
+    /// FSDP is ZeRO 3).
+    static func bridge(_ label: String, _ model: TransformerModel, source: String = "Megatron-Bridge 25.09-26.02",
+                       gpu: String = "h100-sxm", gpusPerNode: Int = 8, tp: Int = 1, pp: Int = 1, dp: Int, cp: Int = 1,
+                       ep: Int = 1, vp: Int = 1, microBatch: Int = 1, batch: Int, sequence: Int,
+                       tokensPerSecond: Double, recipe: FP8Recipe?, zero: Int = 1, recompute: Recompute? = nil,
+                       modules: [RecomputeModule] = [.coreAttention], overlapExperts: Bool = false) -> PublishedRun {
         let strategy = ParallelStrategy(tensorParallel: tp, pipelineParallel: pp, dataParallel: dp, contextParallel: cp,
-                                        expertParallel: ep, expertTensorParallel: model.moe == nil ? nil : 1, microBatch: 1,
-                                        globalBatch: batch, sequenceLength: sequence, recompute: recompute ?? .none,
-                                        recomputeModules: modules, sequenceParallel: tp > 1, interleave: vp, zeroStage: 1,
-                                        overlapTensorParallel: true,
-                                        fp8: recipe != nil, fp8Recipe: recipe ?? .delayed,
+                                        expertParallel: ep, expertTensorParallel: model.moe == nil ? nil : 1,
+                                        microBatch: microBatch, globalBatch: batch, sequenceLength: sequence,
+                                        recompute: recompute ?? .none, recomputeModules: modules,
+                                        sequenceParallel: tp > 1, interleave: vp, zeroStage: zero,
+                                        overlapTensorParallel: true, fp8: recipe != nil, fp8Recipe: recipe ?? .delayed,
                                         overlapExpertParallel: overlapExperts, gradientReduceFP32: false)
-        return PublishedRun(source: "Megatron-Bridge 25.09-26.02", label: label, gpu: gpu, gpusPerNode: gpusPerNode, model: model,
-                            strategy: strategy,
-                            iterationSeconds: seconds(globalBatch: batch, sequenceLength: sequence, gpus: strategy.gpuCount,
-                                                      tokensPerSecondPerGPU: tokensPerSecond),
+        let published = seconds(globalBatch: batch, sequenceLength: sequence, gpus: strategy.gpuCount,
+                                tokensPerSecondPerGPU: tokensPerSecond)
+        return PublishedRun(source: source, label: label, gpu: gpu, gpusPerNode: gpusPerNode, model: model,
+                            strategy: strategy, iterationSeconds: published,
                             flashAttention: true, recomputeStated: recompute != nil)
     }
 }
