@@ -19,6 +19,9 @@ struct LowerBound {
     /// degree d on ranks [r, r + d) with r a multiple of d), and the least Σ speeds of such a block.
     private let blockSpeed: [Int: Double]
     private let blockCapacity: [Int: Double]
+    /// Per degree e: the most GPU-seconds per second groups of degree e or more can deliver together, each group at
+    /// its block's slowest speed (`classCapacities`); only where it is below Σ speeds.
+    let classCapacity: [Int: Double]
 
     init(cost: SequenceParallelCost, lengths: [Double], speeds: [Double]? = nil) {
         self.cost = cost
@@ -35,6 +38,33 @@ struct LowerBound {
         }
         self.blockSpeed = blockSpeed
         self.blockCapacity = blockCapacity
+        classCapacity = speeds.map { Self.classCapacities($0, degrees: cost.degrees) } ?? [:]
+    }
+
+    /// For each degree e > 1: the largest Σ d × (slowest speed of its block) over sets of disjoint aligned blocks of
+    /// allowed degrees d ≥ e (a buddy-tree maximum). Every plan's groups of degree ≥ e are such a set, and a group of
+    /// degree d on a block of slowest speed m runs at most d·m GPU-seconds per second, so their work in a micro-batch
+    /// of makespan L is at most this × L.
+    static func classCapacities(_ speeds: [Double], degrees: [Int]) -> [Int: Double] {
+        let allowed = Set(degrees), total = speeds.reduce(0, +)
+        var result: [Int: Double] = [:]
+        for e in degrees.sorted() where e > 1 {
+            func best(_ start: Int, _ size: Int) -> Double {
+                guard size >= e else { return 0 }
+                let whole = allowed.contains(size) ? Double(size) * (speeds[start..<(start + size)].min() ?? 0) : 0
+                return size > 1 ? max(whole, best(start, size / 2) + best(start + size / 2, size / 2)) : whole
+            }
+            // [0, N) covered by aligned power-of-two blocks, largest first.
+            var capacity = 0.0, start = 0
+            while start < speeds.count {
+                var size = 1
+                while start % (size * 2) == 0 && start + size * 2 <= speeds.count { size *= 2 }
+                capacity += best(start, size)
+                start += size
+            }
+            if capacity < total * (1 - 1e-12) { result[e] = capacity }
+        }
+        return result
     }
 
     /// GPU-seconds the ranks deliver per second of a micro-batch.

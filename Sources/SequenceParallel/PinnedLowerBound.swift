@@ -261,6 +261,12 @@ extension LowerBound {
         let capacity = cost.tokensPerGPU
         var memory = LinearExpression([]), work = LinearExpression([])
         work.constant = fixedWork
+        // Work by the degree it runs at (a one-share bucket's at its smallest degree, where it may run), for the rows
+        // of groups of degree e or more (`classCapacity`; only under speeds).
+        var workAtLeast = classCapacity.mapValues { _ in LinearExpression([]) }
+        func addClassWork(_ share: VariableID, _ seconds: Double, degree: Int) {
+            for e in workAtLeast.keys where degree >= e { workAtLeast[e]?.add(share, seconds) }
+        }
         var terms = buckets.map { _ in [Term]() }
         for (q, bucket) in buckets.enumerated() {
             guard let (options, cheapest) = degreeOptions(bucket.length, gpus: gpus) else { continue }
@@ -269,6 +275,7 @@ extension LowerBound {
                 terms[q].append(Term(share, weight))
                 memory.add(share, bucket.length)
                 work.add(share, Double(cheapest.degree) * cheapest.time)
+                addClassWork(share, Double(cheapest.degree) * cheapest.time, degree: options.map(\.degree).min() ?? 1)
                 if options.count > 1, cheapest.time > checkAbove {
                     checks.append(TimeRowCheck(share: share, seconds: cheapest.time / groupSpeed(degree: cheapest.degree) / bucket.count,
                                                makespan: makespan))
@@ -283,6 +290,7 @@ extension LowerBound {
                 terms[q].append(Term(share, weight))
                 memory.add(share, bucket.length)
                 work.add(share, Double(option.degree) * option.time)
+                addClassWork(share, Double(option.degree) * option.time, degree: option.degree)
                 time.add(share, option.time / groupSpeed(degree: option.degree) / bucket.count)
                 if bucket.count <= 1 && bucket.length >= integralAbove {
                     // Whether the sequence runs at this degree here: if it does, the micro-batch lasts its time (of
@@ -299,6 +307,11 @@ extension LowerBound {
         work.add(makespan, -gpuSeconds)
         model.addConstraint(memory, .lessOrEqual(max(0, Double(gpus) * capacity - fixedTokens)))
         model.addConstraint(work, .lessOrEqual(0))
+        for e in workAtLeast.keys.sorted() {
+            guard var row = workAtLeast[e], let bound = classCapacity[e], bound < gpuSeconds, !row.terms.isEmpty else { continue }
+            row.add(makespan, -bound)
+            model.addConstraint(row, .lessOrEqual(0))
+        }
         return terms
     }
 }

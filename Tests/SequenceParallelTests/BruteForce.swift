@@ -8,6 +8,9 @@ struct BruteForce {
     let cost: SequenceParallelCost
     let lengths: [Double]
     var slowSpeed: Double? = nil
+    /// Every rank's speed: groups then sit on aligned blocks (the plan format), every placement tried, each group at
+    /// its block's slowest speed.
+    var speeds: [Double]? = nil
 
     func optimum() -> Double {
         let count = lengths.count
@@ -42,8 +45,11 @@ struct BruteForce {
         return best
     }
 
-    /// Each group's speed for every place the slow rank can take.
+    /// Each group's speed for every place the slow rank can take, or for every aligned placement under `speeds`.
     private func groupSpeeds(_ structure: [Int]) -> [[Double]] {
+        if let speeds { return Set(alignedPlacements(structure, free: [Bool](repeating: true, count: speeds.count))
+            .map { starts in zip(structure, starts).map { degree, start in speeds[start..<(start + degree)].min() ?? 1 } })
+            .sorted { $0.lexicographicallyPrecedes($1) } }
         let nominal = [Double](repeating: 1, count: structure.count)
         guard let slowSpeed else { return [nominal] }
         var result = structure.reduce(0, +) < cost.gpus ? [nominal] : []
@@ -51,6 +57,18 @@ struct BruteForce {
             var speeds = nominal
             speeds[group] = slowSpeed
             result.append(speeds)
+        }
+        return result
+    }
+
+    /// Every way to put the groups (largest first) on free aligned blocks: each group's first rank.
+    private func alignedPlacements(_ degrees: [Int], free: [Bool]) -> [[Int]] {
+        guard let degree = degrees.first else { return [[]] }
+        var result: [[Int]] = []
+        for start in stride(from: 0, through: free.count - degree, by: degree) where free[start..<(start + degree)].allSatisfy({ $0 }) {
+            var next = free
+            for rank in start..<(start + degree) { next[rank] = false }
+            result += alignedPlacements(Array(degrees.dropFirst()), free: next).map { [start] + $0 }
         }
         return result
     }

@@ -83,6 +83,23 @@ import Testing
         #expect(result.stepSeconds <= optimum * 1.10, "plan \(result.stepSeconds) vs optimum \(optimum) for \(lengths)")
     }
 
+    /// Tiny instances on ranks of many speeds (0.25 to 2), solved exhaustively over every aligned placement: the bound,
+    /// with its per-degree capacity rows (`LowerBound.classCapacities`), never passes the optimum.
+    @Test(arguments: 0..<16)
+    func boundUnderManySpeedsIsValidAgainstBruteForce(seed: Int) throws {
+        // Four GPUs and 6-8 sequences, or (one seed in four) eight GPUs and 6: enough work that the capacity rows bind.
+        let eight = seed % 4 == 3
+        let (cost, lengths) = BruteForceTests.tinyInstance(seed: UInt64(2100 + 2 * seed + (eight ? 1 : 0)), minimum: 6,
+                                                           spread: eight ? 1 : 3)
+        var generator = SplitMix(seed: UInt64(2200 + seed))
+        let speeds = (0..<cost.gpus).map { _ in [0.25, 0.5, 1, 1, 2][Int(generator.next() % 5)] }
+        let optimum = BruteForce(cost: cost, lengths: lengths.map(Double.init), speeds: speeds).optimum()
+        let result = try SequenceParallelPlanner(cost: cost, options: .init(speedFactors: speeds)).plan(lengths: lengths)
+        let bound = try #require(result.lowerBoundSeconds)
+        #expect(bound <= optimum * (1 + 1e-9), "bound \(bound) above optimum \(optimum) for \(lengths) on \(speeds)")
+        #expect(result.stepSeconds >= optimum * (1 - 1e-9))
+    }
+
     /// A sequence that fits only a group of every rank runs at the slow rank's speed, and the bound knows it: a
     /// group of degree d runs at most at the d-th fastest speed.
     @Test func aGroupOfEveryRankRunsAtTheSlowestSpeed() throws {
