@@ -29,10 +29,10 @@ struct LayerPlanner {
             candidates.append(("earliest-finish+swaps", SpeedSwaps.improve(finish, weights: weights, topology: topology, target: lowerBound)))
             candidates.append(("longest-first+swaps", SpeedSwaps.improve(candidates[0].gpus, weights: weights, topology: topology,
                                                                          target: lowerBound)))
-            candidates.append(("slowest-hold-replicas", ReplicaPlacement.slowestHoldReplicas(weights, topology: topology,
-                                                                                             apportioned: false)))
-            candidates.append(("slowest-hold-apportioned", ReplicaPlacement.slowestHoldReplicas(weights, topology: topology,
-                                                                                                apportioned: true)))
+            for apportioned in [false, true] {
+                let gpus = ReplicaPlacement.slowestHoldReplicas(weights, topology: topology, apportioned: apportioned)
+                candidates.append((apportioned ? "slowest-hold-apportioned" : "slowest-hold-replicas", gpus))
+            }
         }
         if let exact = ExactPlacement.solve(weights, topology: topology) { candidates.append(("exact-milp", exact)) }
         if let origins {

@@ -96,10 +96,9 @@ enum ReplicaPlacement {
             for g in bySpeed {
                 while state.used[g] < topology.slotsPerGPU {
                     var best: Int?
-                    for e in heaviest where !state.holds(e, g) {
-                        if best.map({ weights[e] / Double(copies[e] + 1) > weights[$0] / Double(copies[$0] + 1) }) ?? true {
-                            best = e
-                        }
+                    func perCopy(_ e: Int) -> Double { weights[e] / Double(copies[e] + 1) }
+                    for e in heaviest where !state.holds(e, g) && best.map({ perCopy(e) > perCopy($0) }) ?? true {
+                        best = e
                     }
                     guard let e = best else { break }
                     state.place(e, on: g, load: 0)
@@ -115,7 +114,8 @@ enum ReplicaPlacement {
         for e in weights.indices { for _ in 0..<counts[e] { replicas.append((e, weights[e] / Double(counts[e]))) } }
         replicas.sort { $0.load != $1.load ? $0.load > $1.load : $0.expert < $1.expert }
         for replica in replicas {
-            earliestFinish(replica.expert, load: replica.load) { counts[replica.expert] == 1 ? singleSlots[$0] : topology.slotsPerGPU }
+            let single = counts[replica.expert] == 1
+            earliestFinish(replica.expert, load: replica.load) { single ? singleSlots[$0] : topology.slotsPerGPU }
         }
         return state.gpus
     }

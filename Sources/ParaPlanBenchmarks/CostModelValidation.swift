@@ -49,9 +49,10 @@ func outOfSampleRows() throws -> (rows: [String], summary: String) {
         let estimate = try run.estimate()
         let error = estimate.iterationSeconds / run.iterationSeconds - 1
         errors.append(abs(error))
-        rows.append(String(format: "| %@ | %@ %@ | %.2f | %.2f | %+.1f %% | %.1f GiB%@ |", run.label, run.isMoE ? "MoE" : "dense",
-                           run.precision, run.iterationSeconds, estimate.iterationSeconds, error * 100,
-                           estimate.memory.peak / 1_073_741_824, estimate.fitsInMemory ? "" : " (does not fit)"))
+        let memory = estimate.memory.peak / 1_073_741_824
+        rows.append(String(format: "| %@ | %@ %@ | %.2f | %.2f | %+.1f %% | %.1f GiB%@ |", run.label,
+                           run.isMoE ? "MoE" : "dense", run.precision, run.iterationSeconds, estimate.iterationSeconds,
+                           error * 100, memory, estimate.fitsInMemory ? "" : " (does not fit)"))
     }
     let summary = String(format: "%d runs: mean abs error %.1f %%, worst %.1f %%", errors.count,
                          errors.reduce(0, +) / Double(max(1, errors.count)) * 100, (errors.max() ?? 0) * 100)

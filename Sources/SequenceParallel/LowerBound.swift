@@ -31,7 +31,8 @@ struct LowerBound {
         var blockSpeed: [Int: Double] = [:], blockCapacity: [Int: Double] = [:]
         if let speeds {
             for degree in cost.degrees where degree >= 1 && degree <= speeds.count {
-                let blocks = stride(from: 0, through: speeds.count - degree, by: degree).map { speeds[$0..<($0 + degree)] }
+                let blocks = stride(from: 0, through: speeds.count - degree, by: degree)
+                    .map { speeds[$0..<($0 + degree)] }
                 blockSpeed[degree] = blocks.map { $0.min() ?? 1 }.max()
                 blockCapacity[degree] = blocks.map { $0.reduce(0, +) }.min()
             }
@@ -120,7 +121,8 @@ struct LowerBound {
         // The longest sequence runs at one degree d: its micro-batch lasts ≥ t(s, d) and it costs d·t(s, d)
         // GPU-seconds. Taking the cheapest work and the fastest time separately would mix two degrees.
         let longestOptions = cost.degrees.filter { cost.fits(longest, degree: $0) }
-            .map { (time: cost.time(longest, degree: $0) / groupSpeed(degree: $0), work: Double($0) * cost.time(longest, degree: $0)) }
+            .map { (time: cost.time(longest, degree: $0) / groupSpeed(degree: $0),
+                    work: Double($0) * cost.time(longest, degree: $0)) }
         let fastest = longestOptions.map(\.time).min() ?? 0
         var rest = lengths
         rest.remove(at: longestIndex)

@@ -91,7 +91,9 @@ struct MicroBatchExchange {
     /// group's other members (the micro-batch waits for that group).
     private func candidates(of batch: Batch) -> [Int] {
         let groups = batch.built.groups, table = packer.table
-        let busiest = groups.indices.max { seconds(of: batch.built, group: $0) < seconds(of: batch.built, group: $1) } ?? 0
+        let busiest = groups.indices.max {
+            seconds(of: batch.built, group: $0) < seconds(of: batch.built, group: $1)
+        } ?? 0
         let loads = groups.enumerated().flatMap { index, group in
             group.sequences.map {
                 (sequence: $0, inBusiest: index == busiest, seconds: table.time[table.cell($0, degree: group.degree)])
@@ -115,8 +117,8 @@ struct MicroBatchExchange {
                 guard used < evaluations else { break }
                 let before = source.built.seconds + batches[target].built.seconds
                 // No packing of the target with the candidate beats this floor; skip what cannot beat the best change.
-                let floor = beta1 + max(table.fastest[candidate],
-                                        (batches[target].work + table.cheapest[candidate]) / Double(table.gpus)) / speedUp
+                let targetWork = batches[target].work + table.cheapest[candidate]
+                let floor = beta1 + max(table.fastest[candidate], targetWork / Double(table.gpus)) / speedUp
                 guard before - from.seconds - floor > (best?.gain ?? 0) else { continue }
                 used += 1
                 // Only a packing that beats the best change so far matters: none under that limit, no move.
@@ -180,11 +182,14 @@ struct MicroBatchExchange {
     /// they differ in speed.
     private func packed(_ sequences: [Int], upper: Double? = nil, cap: Double? = nil,
                         precision: Double = screeningPrecision) -> BuiltMicroBatch? {
-        guard !sequences.isEmpty else { return BuiltMicroBatch(groups: [], seconds: 0, firstRanks: layout.map { _ in [] }) }
+        guard !sequences.isEmpty else {
+            return BuiltMicroBatch(groups: [], seconds: 0, firstRanks: layout.map { _ in [] })
+        }
         // On ranks of unequal speed a packing runs slower than its nominal makespan (or faster, by at most
         // `speedUp`): limits are loosened by that much and the placed result is checked against the cap.
-        guard let result = packer.minimumMakespan(ordered(sequences), precision: precision,
-                                                  upper: upper.map { $0 * speedUp }, cap: cap.map { $0 * speedUp }) else {
+        let limits = (upper: upper.map { $0 * speedUp }, cap: cap.map { $0 * speedUp })
+        guard let result = packer.minimumMakespan(ordered(sequences), precision: precision, upper: limits.upper,
+                                                  cap: limits.cap) else {
             return nil
         }
         let built = placedOnRanks(BuiltMicroBatch(groups: result.groups, seconds: result.limit + beta1))

@@ -168,8 +168,8 @@ extension LowerBound {
             let d = batch.degree, rest = cost.gpus - d, timeScale = 1 / groupSpeed(degree: d)
             let (groupTime, groupTokens, besideWork, besideTokens, slowestBeside) = fixedParts(of: batch)
             guard groupTokens <= Double(d) * capacity + 1e-9, besideTokens <= Double(rest) * capacity + 1e-9 else { return nil }
-            let makespan = model.addVariable("L\(index)", lower: max(groupTime * timeScale, slowestBeside / fastestSpeed),
-                                              objective: 1)
+            let least = max(groupTime * timeScale, slowestBeside / fastestSpeed)
+            let makespan = model.addVariable("L\(index)", lower: least, objective: 1)
             let inGroup = buckets.indices.map { model.addVariable("g\($0)_\(index)") }
             for q in buckets.indices {
                 shares[q].append(Term(inGroup[q], 1))
@@ -277,8 +277,8 @@ extension LowerBound {
                 work.add(share, Double(cheapest.degree) * cheapest.time)
                 addClassWork(share, Double(cheapest.degree) * cheapest.time, degree: options.map(\.degree).min() ?? 1)
                 if options.count > 1, cheapest.time > checkAbove {
-                    checks.append(TimeRowCheck(share: share, seconds: cheapest.time / groupSpeed(degree: cheapest.degree) / bucket.count,
-                                               makespan: makespan))
+                    let seconds = cheapest.time / groupSpeed(degree: cheapest.degree) / bucket.count
+                    checks.append(TimeRowCheck(share: share, seconds: seconds, makespan: makespan))
                 }
                 continue
             }
@@ -308,7 +308,9 @@ extension LowerBound {
         model.addConstraint(memory, .lessOrEqual(max(0, Double(gpus) * capacity - fixedTokens)))
         model.addConstraint(work, .lessOrEqual(0))
         for e in workAtLeast.keys.sorted() {
-            guard var row = workAtLeast[e], let bound = classCapacity[e], bound < gpuSeconds, !row.terms.isEmpty else { continue }
+            guard var row = workAtLeast[e], let bound = classCapacity[e], bound < gpuSeconds, !row.terms.isEmpty else {
+                continue
+            }
             row.add(makespan, -bound)
             model.addConstraint(row, .lessOrEqual(0))
         }

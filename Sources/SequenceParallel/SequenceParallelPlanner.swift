@@ -170,7 +170,9 @@ public struct SequenceParallelPlanner: Sendable {
                 step.map { $0.firstRanks == nil ? builder.finish($0.groups, limit: $0.seconds - cost.beta1) : $0 }
             }
         }
-        let pricedPlaced = pricedStep.map { step in step.map { builder.finish($0.groups, limit: $0.seconds - cost.beta1) } }
+        let pricedPlaced = pricedStep.map { step in
+            step.map { builder.finish($0.groups, limit: $0.seconds - cost.beta1) }
+        }
         var candidates = ([found?.step, homogeneous, blindStep, repackedHomogeneous, pricedPlaced].compactMap { $0 }
                           + exchanged).map {
             GroupSchemes.apply($0, cost: cost, lengths: values, speeds: speeds)

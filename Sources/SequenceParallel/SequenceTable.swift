@@ -29,8 +29,8 @@ struct SequenceTable {
             var fast = Double.infinity, cheap = Double.infinity
             for degree in cost.degrees {
                 let portion = length / Double(degree)
-                let seconds = portion <= cost.tokensPerGPU ? cost.time(length, degree: degree) / (degreeSpeeds[degree] ?? 1)
-                    : .infinity
+                let fits = portion <= cost.tokensPerGPU
+                let seconds = fits ? cost.time(length, degree: degree) / (degreeSpeeds[degree] ?? 1) : .infinity
                 time.append(seconds)
                 share.append(portion)
                 fast = min(fast, seconds)

@@ -99,7 +99,8 @@ struct SpeedLayout {
                     let arrivingShare = share[sequence * columns + otherColumn]
                     guard arriving.isFinite else { continue }
                     if otherPlaced.group.tokensPerGPU + arrivingShare <= tokensPerGPU {
-                        let finish = max((topLoad - leaving) / topSpeed, (otherPlaced.group.load + arriving) / otherPlaced.speed)
+                        let finish = max((topLoad - leaving) / topSpeed,
+                                         (otherPlaced.group.load + arriving) / otherPlaced.speed)
                         if finish < (best?.finish ?? topSeconds * (1 - 1e-9)) { best = (finish, sequence, other, nil) }
                     }
                     for partner in otherPlaced.group.sequences {

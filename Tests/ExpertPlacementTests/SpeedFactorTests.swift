@@ -51,15 +51,18 @@ import SolverFixtures
     /// tokens the share LP sends elsewhere, not single experts (`ReplicaPlacement.slowestHoldReplicas`). Measured
     /// above the bound, in the order of the arguments: 3.2, 0.26, 5.2 and 0.0 % (4.6, 6.7, 8.0 and 6.7 % before).
     @Test(arguments: [(256, 32, 9, 0.8, 0), (64, 64, 2, 0.6, 0), (64, 64, 2, 1.0, 1), (256, 32, 10, 0.6, 1)])
-    func severalSlowGPUsWithSpareSlotsStayNearTheBound(experts: Int, gpus: Int, slots: Int, s: Double, pattern: Int) throws {
+    func severalSlowGPUsWithSpareSlotsStayNearTheBound(experts: Int, gpus: Int, slots: Int, s: Double,
+                                                       pattern: Int) throws {
         var generator = ExpertLoadGenerator(seed: UInt64(experts + gpus * 7 + slots) &+ UInt64(s * 100))
         let loads = (0..<2).map { _ in generator.zipf(experts: experts, tokens: Double(gpus) * 4096, exponent: s) }
         let speeds = (0..<gpus).map { g in pattern == 0 ? (g == 3 || g == gpus - 5 ? 0.5 : 1) : (g < 8 ? 0.7 : 1) }
         let topology = ExpertTopology(nodes: gpus / 8, gpusPerNode: 8, slotsPerGPU: slots, speeds: speeds)
-        let result = try ExpertPlacementPlanner(cost: testCost, topology: topology, options: .init(groups: 8)).plan(loads: loads)
+        let result = try ExpertPlacementPlanner(cost: testCost, topology: topology, options: .init(groups: 8))
+            .plan(loads: loads)
         let bound = try #require(result.predicted.lowerBoundTokens)
+        let candidates = (0..<loads.count).map { result.candidate(layer: $0) }
         #expect(result.predicted.maxLoadTokens <= bound * 1.06,
-                "max \(result.predicted.maxLoadTokens), bound \(bound), \((0..<loads.count).map { result.candidate(layer: $0) })")
+                "max \(result.predicted.maxLoadTokens), bound \(bound), \(candidates)")
         #expect(try result.executionPlan().firstInvariantViolation() == nil)
     }
 

@@ -38,8 +38,8 @@ struct BruteForce {
         var best = Double.infinity
         for structure in structures(remaining: cost.gpus, largest: cost.gpus) where !structure.isEmpty && structure.count <= members.count {
             for speeds in groupSpeeds(structure) {
-                best = min(best, assign(members, 0, structure, speeds: speeds, loads: Array(repeating: 0, count: structure.count),
-                                        tokens: Array(repeating: 0, count: structure.count)))
+                let empty = [Double](repeating: 0, count: structure.count)
+                best = min(best, assign(members, 0, structure, speeds: speeds, loads: empty, tokens: empty))
             }
         }
         return best
@@ -47,9 +47,13 @@ struct BruteForce {
 
     /// Each group's speed for every place the slow rank can take, or for every aligned placement under `speeds`.
     private func groupSpeeds(_ structure: [Int]) -> [[Double]] {
-        if let speeds { return Set(alignedPlacements(structure, free: [Bool](repeating: true, count: speeds.count))
-            .map { starts in zip(structure, starts).map { degree, start in speeds[start..<(start + degree)].min() ?? 1 } })
-            .sorted { $0.lexicographicallyPrecedes($1) } }
+        if let speeds {
+            let placements = alignedPlacements(structure, free: [Bool](repeating: true, count: speeds.count))
+            let bySpeed = placements.map { starts in
+                zip(structure, starts).map { degree, start in speeds[start..<(start + degree)].min() ?? 1 }
+            }
+            return Set(bySpeed).sorted { $0.lexicographicallyPrecedes($1) }
+        }
         let nominal = [Double](repeating: 1, count: structure.count)
         guard let slowSpeed else { return [nominal] }
         var result = structure.reduce(0, +) < cost.gpus ? [nominal] : []
@@ -65,7 +69,8 @@ struct BruteForce {
     private func alignedPlacements(_ degrees: [Int], free: [Bool]) -> [[Int]] {
         guard let degree = degrees.first else { return [[]] }
         var result: [[Int]] = []
-        for start in stride(from: 0, through: free.count - degree, by: degree) where free[start..<(start + degree)].allSatisfy({ $0 }) {
+        for start in stride(from: 0, through: free.count - degree, by: degree)
+            where free[start..<(start + degree)].allSatisfy({ $0 }) {
             var next = free
             for rank in start..<(start + degree) { next[rank] = false }
             result += alignedPlacements(Array(degrees.dropFirst()), free: next).map { [start] + $0 }
@@ -102,7 +107,8 @@ struct BruteForce {
             var nextLoads = loads, nextTokens = tokens
             nextLoads[group] += cost.time(length, degree: degrees[group])
             nextTokens[group] += share
-            best = min(best, assign(members, position + 1, degrees, speeds: speeds, loads: nextLoads, tokens: nextTokens))
+            best = min(best, assign(members, position + 1, degrees, speeds: speeds, loads: nextLoads,
+                                    tokens: nextTokens))
         }
         return best
     }

@@ -51,7 +51,8 @@ import Testing
             if batch.name == "wikipedia-0" {
                 #expect(blind.stepSeconds > result.stepSeconds * 1.2)
                 // 1.35 % with the speed-aware exchange search; 1.8 % when it ran at nominal speed.
-                #expect(result.stepSeconds <= bound * 1.015, "slow rank \(slow): \(result.stepSeconds) against \(bound)")
+                #expect(result.stepSeconds <= bound * 1.015,
+                        "slow rank \(slow): \(result.stepSeconds) against \(bound)")
             }
             // Every group's sequences at its degree, at its slowest rank's speed, fit its micro-batch's prediction.
             for microBatch in result.microBatches {
@@ -76,7 +77,8 @@ import Testing
         let (cost, lengths) = BruteForceTests.tinyInstance(seed: UInt64(2000 + seed), minimum: 2, spread: 6)
         let speeds = (0..<cost.gpus).map { $0 == seed % cost.gpus ? 0.5 : 1.0 }
         let optimum = BruteForce(cost: cost, lengths: lengths.map(Double.init), slowSpeed: 0.5).optimum()
-        let result = try SequenceParallelPlanner(cost: cost, options: .init(speedFactors: speeds)).plan(lengths: lengths)
+        let planner = try SequenceParallelPlanner(cost: cost, options: .init(speedFactors: speeds))
+        let result = try planner.plan(lengths: lengths)
         let bound = try #require(result.lowerBoundSeconds)
         #expect(bound <= optimum * (1 + 1e-9), "bound \(bound) above optimum \(optimum) for \(lengths)")
         #expect(result.stepSeconds >= optimum * (1 - 1e-9))
@@ -94,7 +96,8 @@ import Testing
         var generator = SplitMix(seed: UInt64(2200 + seed))
         let speeds = (0..<cost.gpus).map { _ in [0.25, 0.5, 1, 1, 2][Int(generator.next() % 5)] }
         let optimum = BruteForce(cost: cost, lengths: lengths.map(Double.init), speeds: speeds).optimum()
-        let result = try SequenceParallelPlanner(cost: cost, options: .init(speedFactors: speeds)).plan(lengths: lengths)
+        let planner = try SequenceParallelPlanner(cost: cost, options: .init(speedFactors: speeds))
+        let result = try planner.plan(lengths: lengths)
         let bound = try #require(result.lowerBoundSeconds)
         #expect(bound <= optimum * (1 + 1e-9), "bound \(bound) above optimum \(optimum) for \(lengths) on \(speeds)")
         #expect(result.stepSeconds >= optimum * (1 - 1e-9))
@@ -106,7 +109,8 @@ import Testing
         let cost = BruteForceTests.tinyCost(gpus: 8)
         let length = 7.5 * cost.tokensPerGPU
         let speeds = (0..<8).map { $0 == 5 ? 0.5 : 1.0 }
-        let result = try SequenceParallelPlanner(cost: cost, options: .init(speedFactors: speeds)).plan(lengths: [Int(length)])
+        let planner = try SequenceParallelPlanner(cost: cost, options: .init(speedFactors: speeds))
+        let result = try planner.plan(lengths: [Int(length)])
         let exact = cost.time(Double(Int(length)), degree: 8) / 0.5 + cost.beta1
         #expect(abs(result.stepSeconds - exact) <= 1e-9 * exact)
         let bound = try #require(result.lowerBoundSeconds)
@@ -114,12 +118,14 @@ import Testing
     }
 
     /// Slow ranks in both halves of 8 GPUs: every aligned block of 4 holds one (the plan format puts a group of
-    /// degree d on a multiple of d), so a sequence that needs 4 or 8 ranks runs at half speed, in the plan and the bound.
+    /// degree d on a multiple of d), so a sequence that needs 4 or 8 ranks runs at half speed, in the plan and the
+    /// bound.
     @Test func everyAlignedBlockHoldingASlowRankSlowsItsGroup() throws {
         let cost = BruteForceTests.tinyCost(gpus: 8)
         let length = Int(3.5 * cost.tokensPerGPU)
         let speeds = (0..<8).map { $0 == 1 || $0 == 6 ? 0.5 : 1.0 }
-        let result = try SequenceParallelPlanner(cost: cost, options: .init(speedFactors: speeds)).plan(lengths: [length])
+        let planner = try SequenceParallelPlanner(cost: cost, options: .init(speedFactors: speeds))
+        let result = try planner.plan(lengths: [length])
         let exact = min(cost.time(Double(length), degree: 4), cost.time(Double(length), degree: 8)) / 0.5 + cost.beta1
         #expect(abs(result.stepSeconds - exact) <= 1e-9 * exact)
         let bound = try #require(result.lowerBoundSeconds)
@@ -132,7 +138,8 @@ import Testing
         let lengths = try Self.batches()[0].lengths
         let cost = SequenceParallelCost.flexSPGPT7B(gpus: 64)
         let speeds = (0..<64).map { $0 == 3 || $0 == 40 ? 0.5 : 1.0 }
-        let result = try SequenceParallelPlanner(cost: cost, options: .init(speedFactors: speeds)).plan(lengths: lengths)
+        let planner = try SequenceParallelPlanner(cost: cost, options: .init(speedFactors: speeds))
+        let result = try planner.plan(lengths: lengths)
         let bound = try #require(result.lowerBoundSeconds)
         #expect(result.stepSeconds <= bound * 1.025, "plan \(result.stepSeconds) against bound \(bound)")
         let blind = try #require(result.baselines.first { $0.name == "speed-blind" })
