@@ -213,7 +213,9 @@ enum LayerBound {
     /// so their tokens land on at most min(G, j + S) GPUs: T ≥ max_j W_j / min(G, j + S), W_j their total load.
     /// j = E gives the mean; j = 1 with S = 0 gives the heaviest expert. With speeds, those GPUs run at most the
     /// min(G, j + S) fastest speeds summed, which replaces the count (T in nominal-speed tokens). And slots bind: the
-    /// f fastest GPUs hold at most f·K experts (K slots each), so the lightest E − f·K run on the others.
+    /// f fastest GPUs hold at most f·K experts (K slots each), so the lightest E − f·K run on the others. Without
+    /// spare slots each GPU holds exactly K experts, so the GPUs of the j heaviest also run the lightest in their
+    /// other slots.
     static func tokens(_ weights: [Double], topology: ExpertTopology) -> Double {
         let sorted = weights.sorted(by: >)
         let spare = topology.slots - weights.count
@@ -236,6 +238,19 @@ enum LayerBound {
             let forced = weights.count - f * topology.slotsPerGPU
             guard forced > 0 else { break }
             bound = max(bound, lightest[forced] / (total - fastest[f]))
+        }
+        guard spare == 0 else { return bound }
+        // No spare slot: every GPU holds exactly K experts, one copy each. The j heaviest sit on some m GPUs
+        // (m·K ≥ j), whose other m·K − j slots hold at least the lightest experts, all run by those m GPUs.
+        let slots = topology.slotsPerGPU
+        var heaviest = 0.0
+        for j in 1...weights.count {
+            heaviest += sorted[j - 1]
+            var least = Double.infinity
+            for m in max(1, (j + slots - 1) / slots)...min(j, topology.gpus) where m * slots - j < lightest.count {
+                least = min(least, (heaviest + lightest[m * slots - j]) / fastest[m])
+            }
+            if least.isFinite { bound = max(bound, least) }
         }
         return bound
     }

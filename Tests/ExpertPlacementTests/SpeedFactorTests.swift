@@ -85,6 +85,23 @@ import SolverFixtures
         #expect(result.predicted.maxLoadTokens <= optimum * (1 + 1e-6))
     }
 
+    /// No spare slot, equal or unequal speeds: every GPU holds exactly K experts, so the heaviest expert's GPU also
+    /// runs K − 1 others, at least the lightest. The exact MILP's optimum is never below the bound, and the bound
+    /// reaches that argument's value.
+    @Test(arguments: 0..<8)
+    func withoutSpareSlotsTheHeaviestGPUHoldsTheLightestToo(seed: Int) throws {
+        var generator = ExpertLoadGenerator(seed: UInt64(400 + seed))
+        let weights = generator.zipf(experts: 8, tokens: 4 * 4096, exponent: 0.8 + 0.1 * Double(seed))
+        let speeds: [Double]? = seed % 2 == 0 ? nil : [1, 0.5, 1, 0.75]
+        let topology = ExpertTopology(nodes: 1, gpusPerNode: 4, slotsPerGPU: 2, speeds: speeds)
+        let exact = try #require(ExactPlacement.solve(weights, topology: topology))
+        let optimum = ShareLP(topology: topology, weights: weights).balance(exact, lowerBound: 0).maxLoad
+        let bound = LayerBound.tokens(weights, topology: topology)
+        #expect(bound <= optimum * (1 + 1e-9), "bound \(bound), optimum \(optimum)")
+        let sorted = weights.sorted()
+        #expect(bound >= ((sorted.last ?? 0) + sorted[0]) / (speeds?.max() ?? 1) * (1 - 1e-12))
+    }
+
     @Test func equalSpeedsGiveTheUnscaledPlan() throws {
         var generator = ExpertLoadGenerator(seed: 5)
         let loads = (0..<2).map { _ in generator.zipf(experts: 64, tokens: 16 * 4096, exponent: 0.8) }
