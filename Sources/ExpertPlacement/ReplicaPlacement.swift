@@ -75,13 +75,10 @@ enum ReplicaPlacement {
             singleSlots[gpu] -= 1
         }
         var state = State(topology: topology, experts: weights.count)
-        func earliestFinish(_ expert: Int, load: Double, limit: (Int) -> Int) {
-            var best: (gpu: Int, finish: Double)?
-            for g in 0..<gpus where state.used[g] < limit(g) && !state.holds(expert, g) {
-                let finish = (state.load[g] + load) / topology.speed(of: g)
-                if finish < best?.finish ?? .infinity { best = (g, finish) }
-            }
-            if let gpu = best?.gpu ?? state.lightestGPU(for: expert, onNode: nil, adding: load) {
+        // Where it would finish first within `slots` (per GPU), else anywhere, else by a swap.
+        func earliestFinish(_ expert: Int, load: Double, slots: [Int]?) {
+            if let gpu = state.lightestGPU(for: expert, onNode: nil, slotLimits: slots, adding: load)
+                ?? state.lightestGPU(for: expert, onNode: nil, adding: load) {
                 state.place(expert, on: gpu, load: load)
             } else {
                 state.placeBySwap(expert, load: load)
@@ -91,7 +88,7 @@ enum ReplicaPlacement {
         guard apportioned else {
             // Every expert once, heaviest first, within the single-copy slots; then each free slot, slowest GPU
             // first, a replica of the expert with the most tokens per copy that it does not hold yet.
-            for e in heaviest { earliestFinish(e, load: weights[e]) { singleSlots[$0] } }
+            for e in heaviest { earliestFinish(e, load: weights[e], slots: singleSlots) }
             var copies = weights.indices.map { e in (0..<gpus).filter { state.holds(e, $0) }.count }
             for g in bySpeed {
                 while state.used[g] < topology.slotsPerGPU {
@@ -114,8 +111,7 @@ enum ReplicaPlacement {
         for e in weights.indices { for _ in 0..<counts[e] { replicas.append((e, weights[e] / Double(counts[e]))) } }
         replicas.sort { $0.load != $1.load ? $0.load > $1.load : $0.expert < $1.expert }
         for replica in replicas {
-            let single = counts[replica.expert] == 1
-            earliestFinish(replica.expert, load: replica.load) { single ? singleSlots[$0] : topology.slotsPerGPU }
+            earliestFinish(replica.expert, load: replica.load, slots: counts[replica.expert] == 1 ? singleSlots : nil)
         }
         return state.gpus
     }
@@ -191,14 +187,16 @@ enum ReplicaPlacement {
 
         func replicas(of expert: Int, onNode node: Int) -> Int { nodeReplicas[expert * topology.nodes + node] }
 
-        /// The GPU that would finish `adding` more tokens first (the least loaded one when speeds are equal).
-        func lightestGPU(for expert: Int, onNode node: Int?, slotLimit: Int? = nil, adding: Double = 0) -> Int? {
+        /// The GPU that would finish `adding` more tokens first (the least loaded one when speeds are equal), among
+        /// those with a slot free under `slotLimit` and, per GPU, under `slotLimits`.
+        func lightestGPU(for expert: Int, onNode node: Int?, slotLimit: Int? = nil, slotLimits: [Int]? = nil,
+                         adding: Double = 0) -> Int? {
             let range = node.map { ($0 * topology.gpusPerNode)..<(($0 + 1) * topology.gpusPerNode) } ?? 0..<topology.gpus
             let limit = min(slotLimit ?? topology.slotsPerGPU, topology.slotsPerGPU)
             let row = expert * topology.gpus
             var best = -1
             var bestLoad = Double.infinity
-            for g in range where used[g] < limit && !held[row + g] {
+            for g in range where used[g] < min(limit, slotLimits?[g] ?? limit) && !held[row + g] {
                 let finish = topology.speeds == nil ? load[g] : (load[g] + adding) / topology.speed(of: g)
                 if best < 0 || finish < bestLoad {
                     best = g

@@ -14,9 +14,7 @@ func costModelValidationRows() throws -> (rows: [String], summary: [String]) {
     for run in PublishedRun.all {
         let estimate = try run.estimate()
         let error = estimate.iterationSeconds / run.iterationSeconds - 1
-        rows.append(String(format: "| %@ | %@ | %@ %@ | %.2f | %.2f | %+.1f %% | %.1f GiB%@ |", run.source, run.label,
-                           run.isMoE ? "MoE" : "dense", run.precision, run.iterationSeconds, estimate.iterationSeconds, error * 100,
-                           estimate.memory.peak / 1_073_741_824, estimate.fitsInMemory ? "" : " (does not fit)"))
+        rows.append("| \(run.source) " + cells(run, estimate))
         if ProcessInfo.processInfo.environment["PARAPLAN_BENCH_BREAKDOWN"] != nil {
             let parts = estimate.breakdown.computeParts
             let resolved = try run.resolvedStrategy()
@@ -49,12 +47,17 @@ func outOfSampleRows() throws -> (rows: [String], summary: String) {
         let estimate = try run.estimate()
         let error = estimate.iterationSeconds / run.iterationSeconds - 1
         errors.append(abs(error))
-        let memory = estimate.memory.peak / 1_073_741_824
-        rows.append(String(format: "| %@ | %@ %@ | %.2f | %.2f | %+.1f %% | %.1f GiB%@ |", run.label,
-                           run.isMoE ? "MoE" : "dense", run.precision, run.iterationSeconds, estimate.iterationSeconds,
-                           error * 100, memory, estimate.fitsInMemory ? "" : " (does not fit)"))
+        rows.append(cells(run, estimate))
     }
     let summary = String(format: "%d runs: mean abs error %.1f %%, worst %.1f %%", errors.count,
                          errors.reduce(0, +) / Double(max(1, errors.count)) * 100, (errors.max() ?? 0) * 100)
     return (rows, summary)
+}
+
+/// A run's row from its label on: kind, published and predicted seconds, error and predicted memory.
+private func cells(_ run: PublishedRun, _ estimate: IterationEstimate) -> String {
+    String(format: "| %@ | %@ %@ | %.2f | %.2f | %+.1f %% | %.1f GiB%@ |", run.label, run.isMoE ? "MoE" : "dense",
+           run.precision, run.iterationSeconds, estimate.iterationSeconds,
+           (estimate.iterationSeconds / run.iterationSeconds - 1) * 100, estimate.memory.peak / 1_073_741_824,
+           estimate.fitsInMemory ? "" : " (does not fit)")
 }

@@ -28,16 +28,14 @@ struct LowerBound {
         self.lengths = lengths
         self.speeds = speeds
         fastestSpeed = speeds?.max() ?? 1
-        var blockSpeed: [Int: Double] = [:], blockCapacity: [Int: Double] = [:]
+        var blockCapacity: [Int: Double] = [:]
         if let speeds {
             for degree in cost.degrees where degree >= 1 && degree <= speeds.count {
-                let blocks = stride(from: 0, through: speeds.count - degree, by: degree)
-                    .map { speeds[$0..<($0 + degree)] }
-                blockSpeed[degree] = blocks.map { $0.min() ?? 1 }.max()
-                blockCapacity[degree] = blocks.map { $0.reduce(0, +) }.min()
+                blockCapacity[degree] = stride(from: 0, through: speeds.count - degree, by: degree)
+                    .map { speeds[$0..<($0 + degree)].reduce(0, +) }.min()
             }
         }
-        self.blockSpeed = blockSpeed
+        blockSpeed = speeds.map { SpeedLayout.bestBlockSpeeds($0, degrees: cost.degrees) } ?? [:]
         self.blockCapacity = blockCapacity
         classCapacity = speeds.map { Self.classCapacities($0, degrees: cost.degrees) } ?? [:]
     }

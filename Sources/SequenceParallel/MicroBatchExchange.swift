@@ -11,7 +11,9 @@ import CostModel
 struct MicroBatchExchange {
     let packer: MicroBatchPacker
     let beta1: Double
-    var layout: SpeedLayout? = nil
+    let layout: SpeedLayout?
+    /// Floors and packing limits are in nominal seconds; ranks faster than nominal make a micro-batch shorter.
+    private let speedUp: Double
     /// Batches above this many sequences skip the search: each re-packing walks the micro-batch.
     static let sequenceLimit = 16_384
     /// Above this many sequences the search gets `largeBatchEvaluations` re-packings (each costs more there).
@@ -30,10 +32,8 @@ struct MicroBatchExchange {
         self.beta1 = beta1
         self.evaluations = evaluations
         self.layout = layout
+        speedUp = max(1, layout?.speeds.max() ?? 1)
     }
-
-    /// Floors and packing limits are in nominal seconds; ranks faster than nominal make a micro-batch shorter.
-    private var speedUp: Double { max(1, layout?.speeds.max() ?? 1) }
 
     /// A micro-batch under search: its sequences (longest first), its packing and its cheapest work.
     private typealias Batch = (sequences: [Int], built: BuiltMicroBatch, work: Double)
@@ -202,12 +202,7 @@ struct MicroBatchExchange {
     private func placedOnRanks(_ built: BuiltMicroBatch) -> BuiltMicroBatch {
         guard let layout else { return built }
         let table = layout.table
-        let nominal = built.groups.map { group in
-            var timed = PackedGroup(degree: group.degree, load: 0, tokensPerGPU: 0, sequences: [])
-            for sequence in group.sequences { timed.add(sequence, table) }
-            return timed
-        }
-        let placed = layout.rebalance(layout.place(nominal))
+        let placed = layout.rebalance(layout.place(built.groups.map { $0.retimed(table) }))
         return BuiltMicroBatch(groups: placed.map(\.group), seconds: (placed.map(\.seconds).max() ?? 0) + beta1,
                                firstRanks: placed.map(\.firstRank))
     }

@@ -13,6 +13,13 @@ struct PackedGroup {
 }
 
 extension PackedGroup {
+    /// The same sequences at this degree, timed by `table` (a group packed at other prices, re-timed).
+    func retimed(_ table: SequenceTable) -> PackedGroup {
+        var timed = PackedGroup(degree: degree, load: 0, tokensPerGPU: 0, sequences: [])
+        for sequence in sequences { timed.add(sequence, table) }
+        return timed
+    }
+
     /// `sequence` added at this group's degree: its time to the load, its tokens to the memory per GPU.
     mutating func add(_ sequence: Int, _ table: SequenceTable) {
         let cell = table.cell(sequence, degree: degree)

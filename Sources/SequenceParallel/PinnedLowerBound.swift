@@ -160,8 +160,9 @@ extension LowerBound {
         var parts = buckets.map { _ in [[VariableID]](repeating: [], count: pinned.count + 1) }
         var checks: [TimeRowCheck] = []
         let capacity = cost.tokensPerGPU
-        // Under speeds (`LowerBound.speeds`) a group of degree e runs at most at the e-th fastest speed, and the
-        // ranks deliver at most Σ speeds GPU-seconds per second; the group around a lead holds at least the d slowest.
+        // Under speeds (`LowerBound.speeds`) a group of degree e runs at most at its aligned block's best slowest speed
+        // (`groupSpeed`), and the ranks deliver at most Σ speeds GPU-seconds per second, less what the lead's block
+        // holds at least (`leastGroupCapacity`).
         var model = LinearModel(name: "sp-lower-bound-pinned")
         var shares = buckets.map { _ in [Term]() }
         for (index, batch) in pinned.enumerated() {

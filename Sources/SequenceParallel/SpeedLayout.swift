@@ -20,10 +20,12 @@ struct SpeedLayout {
     }
 
     /// Per degree: the best slowest speed of an aligned block of that many ranks.
-    func bestBlockSpeeds(_ degrees: [Int]) -> [Int: Double] {
-        Dictionary(uniqueKeysWithValues: degrees.filter { $0 <= speeds.count }.map { degree in
+    func bestBlockSpeeds(_ degrees: [Int]) -> [Int: Double] { Self.bestBlockSpeeds(speeds, degrees: degrees) }
+
+    static func bestBlockSpeeds(_ speeds: [Double], degrees: [Int]) -> [Int: Double] {
+        Dictionary(uniqueKeysWithValues: degrees.filter { $0 >= 1 && $0 <= speeds.count }.map { degree in
             (degree, stride(from: 0, through: speeds.count - degree, by: degree)
-                .map { blockSpeed(start: $0, degree: degree) }.max() ?? 1)
+                .map { speeds[$0..<($0 + degree)].min() ?? 1 }.max() ?? 1)
         })
     }
 

@@ -40,11 +40,7 @@ struct StepBuilder {
     /// The groups with their loads at nominal speed (from this builder's table).
     func renominal(_ groups: [PackedGroup]) -> [PackedGroup] {
         let table = packer.table
-        return groups.map { group in
-            var nominal = PackedGroup(degree: group.degree, load: 0, tokensPerGPU: 0, sequences: [])
-            for sequence in group.sequences { nominal.add(sequence, table) }
-            return nominal
-        }
+        return groups.map { $0.retimed(table) }
     }
 
     /// A packed micro-batch as it runs: on ranks of unequal speed, placed and rebalanced there.
