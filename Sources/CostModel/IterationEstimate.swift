@@ -192,39 +192,9 @@ public struct IterationEstimator: Sendable {
         let microBatchTime = microBatchCompute + tpTime + cpExposed + epTime + p2pTime
         let bubble = p > 1 ? Double(p - 1) / v * microBatchTime : 0
 
-        // DP: gradients reduced over DP × CP ranks (FP32), parameters gathered back (BF16) when sharded.
         let memory = model.memory(strategy: strategy, flashAttention: options.flashAttention)
-        let parametersOnGPU = memory.parameters / (strategy.zeroStage == 3 ? 2.0 / Double(strategy.dataParallel * c) : 2)
-        let dpRanks = strategy.dataParallel * c
-        var dpExposed = 0.0
-        if dpRanks > 1 {
-            let group = GroupPlacement.strided(count: dpRanks, stride: t, gpusPerNode: gpn)
-            // Overlapped, gradient reduction hides behind the last micro-batch's backward (2/3 of its compute)
-            // and the parameter all-gather behind the first one's forward (1/3).
-            let backwardWindow = strategy.overlapGradientReduce ? microBatchCompute * 2 / 3 : 0
-            let forwardWindow = strategy.overlapGradientReduce ? microBatchCompute / 3 : 0
-            let gradientBytes = strategy.gradientReduceFP32 ? 4.0 : 2.0
-            func exposed(_ communication: Double, behind window: Double) -> Double {
-                max(0, communication - window) + Self.overlapSlowdown * min(communication, window)
-            }
-            if strategy.zeroStage == 0 {
-                dpExposed = exposed(collectives.time(.allReduce, bytes: gradientBytes * parametersOnGPU, group: group).seconds,
-                                    behind: backwardWindow)
-            } else {
-                dpExposed = exposed(collectives.time(.reduceScatter, bytes: gradientBytes * parametersOnGPU, group: group).seconds,
-                                    behind: backwardWindow)
-                    + exposed(collectives.time(.allGather, bytes: 2 * parametersOnGPU, group: group).seconds, behind: forwardWindow)
-            }
-            if strategy.zeroStage == 3 {
-                // Parameters gathered again for every micro-batch's forward and backward, overlapped with compute.
-                let gather = collectives.time(.allGather, bytes: 2 * parametersOnGPU, group: group).seconds
-                dpExposed += m * exposed(2 * gather, behind: microBatchCompute)
-            }
-        }
-
-        // Adam reads and writes about 16 bytes of FP32 state per local parameter shard, plus the BF16 copy.
-        let optimizerShards = strategy.zeroStage >= 1 ? Double(dpRanks) : 1
-        let optimizerTime = parametersOnGPU / optimizerShards * 34 / cluster.gpu.memoryBandwidth
+        let dataParallel = dataParallelTime(strategy, microBatchCompute: microBatchCompute, microBatches: m)
+        let dpExposed = dataParallel.exposed, optimizerTime = dataParallel.optimizer
 
         let pipelineTime = m * microBatchTime + bubble
         let iteration = pipelineTime + dpExposed + optimizerTime

@@ -10,6 +10,18 @@ public struct MemoryEstimate: Sendable, Equatable, Codable {
     public var peak: Double
 }
 
+/// Parameter counts on one GPU of a stage, by the group their gradients are reduced over.
+struct StageParameters {
+    /// Reduced over DP × CP.
+    var dense: Double
+    /// Routed experts, reduced over expert-DP.
+    var experts: Double
+    var total: Double { dense + experts }
+}
+
+/// The two ends of a pipeline, which hold the embedding and the output head.
+enum PipelineEnd { case first, last }
+
 extension TransformerModel {
     /// Activation bytes one layer keeps for backward, per micro-batch, per GPU (16-bit activations).
     /// Korthikanti et al. 2022, Table 2, generalised to FFN width f, gated FFNs and GQA (docs/cost-model.md).
@@ -76,27 +88,40 @@ extension TransformerModel {
         }
     }
 
+    /// The parameters one GPU of a pipeline stage owns before any ZeRO sharding: those replicated over DP × CP
+    /// (attention, dense FFNs, shared experts, router, norms, and the embedding or head at the ends) and the routed
+    /// experts, split over expert-TP × EP and replicated over expert-DP.
+    func stageParameters(strategy: ParallelStrategy, stage: PipelineEnd) -> StageParameters {
+        let t = Double(strategy.tensorParallel)
+        let counts = parameters
+        let layersOnStage = (Double(layers) / Double(strategy.pipelineParallel)).rounded(.up)
+        let layerShare = layersOnStage / Double(layers)
+        let firstStageExtra = counts.embedding / t
+        let lastStageExtra = (strategy.pipelineParallel == 1 ? counts.outputHead
+            : max(counts.outputHead, counts.embedding)) / t
+        let extra = switch stage {
+        case .first: firstStageExtra
+        case .last: strategy.pipelineParallel == 1 ? firstStageExtra + lastStageExtra : lastStageExtra
+        }
+        return StageParameters(
+            dense: counts.denseLayers * layerShare / t + extra,
+            experts: counts.routedExperts * layerShare / Double(strategy.expertTensorDegree * strategy.expertParallel))
+    }
+
     public func memory(strategy: ParallelStrategy, flashAttention: Bool = true) -> MemoryEstimate {
         let t = Double(strategy.tensorParallel), p = Double(strategy.pipelineParallel)
         let denseShards = Double(strategy.dataParallel * strategy.contextParallel)
         // Expert-DP: the stage's TP × CP × DP ranks refolded as expert-TP × EP × expert-DP (Megatron-Core).
         let expertShards = t * denseShards / Double(strategy.expertTensorDegree * strategy.expertParallel)
-        let counts = parameters
         let layersOnStage = (Double(layers) / p).rounded(.up)
-        let layerShare = layersOnStage / Double(layers)
-        let denseOnStage = counts.denseLayers * layerShare / t
-        let expertsOnStage = counts.routedExperts * layerShare / Double(strategy.expertTensorDegree * strategy.expertParallel)
-        let firstStageExtra = counts.embedding / t
-        let lastStageExtra = (strategy.pipelineParallel == 1 ? counts.outputHead : max(counts.outputHead, counts.embedding)) / t
 
-        func states(extra: Double) -> (Double, Double, Double) {
+        func states(_ held: StageParameters) -> (Double, Double, Double) {
             let gradientBytes = strategy.gradientReduceFP32 ? 4.0 : 2.0
             let dense = Self.stateBytes(zeroStage: strategy.zeroStage, shards: denseShards, gradientBytes: gradientBytes)
             let experts = Self.stateBytes(zeroStage: strategy.zeroStage, shards: max(expertShards, 1), gradientBytes: gradientBytes)
-            let denseCount = denseOnStage + extra
-            return (dense.parameters * denseCount + experts.parameters * expertsOnStage,
-                    dense.gradients * denseCount + experts.gradients * expertsOnStage,
-                    dense.optimizer * denseCount + experts.optimizer * expertsOnStage)
+            return (dense.parameters * held.dense + experts.parameters * held.experts,
+                    dense.gradients * held.dense + experts.gradients * held.experts,
+                    dense.optimizer * held.dense + experts.optimizer * held.experts)
         }
         // Block recompute keeps only the inputs of its recomputed layers; the others keep everything.
         let recomputed = strategy.recomputedFraction(modelLayers: layers)
@@ -115,8 +140,8 @@ extension TransformerModel {
         let lastActivations = perLayer * layersOnStage
         let logits = 4 * Double(strategy.sequenceLength / strategy.contextParallel) * Double(strategy.microBatch) * Double(vocabSize) / t
 
-        let first = states(extra: firstStageExtra)
-        let last = states(extra: strategy.pipelineParallel == 1 ? firstStageExtra + lastStageExtra : lastStageExtra)
+        let first = states(stageParameters(strategy: strategy, stage: .first))
+        let last = states(stageParameters(strategy: strategy, stage: .last))
         let firstTotal = first.0 + first.1 + first.2 + firstActivations + (strategy.pipelineParallel == 1 ? logits : 0)
         let lastTotal = last.0 + last.1 + last.2 + lastActivations + logits
         let useFirst = firstTotal >= lastTotal

@@ -15,11 +15,7 @@ func costModelValidationRows() throws -> (rows: [String], summary: [String]) {
         let estimate = try run.estimate()
         let error = estimate.iterationSeconds / run.iterationSeconds - 1
         rows.append("| \(run.source) " + cells(run, estimate))
-        if ProcessInfo.processInfo.environment["PARAPLAN_BENCH_BREAKDOWN"] != nil {
-            let parts = estimate.breakdown.computeParts
-            let resolved = try run.resolvedStrategy()
-            print(run.label, resolved.recompute.rawValue, resolved.recomputeLayers ?? -1, String(format: "iter %.2f | sync %.2f | linear %.2f experts %.2f attn %.2f head %.2f mem %.2f fp8 %.2f perm %.2f | tp %.2f bubble %.2f p2p %.2f dp %.2f cp %.2f ep %.2f opt %.2f", estimate.iterationSeconds, parts.hostSync, parts.linear, parts.experts, parts.attention, parts.outputHead, parts.memoryBound, parts.fp8Casts, parts.permutation, estimate.breakdown.tensorParallel, estimate.breakdown.pipelineBubble, estimate.breakdown.pipelineTransfers, estimate.breakdown.dataParallel, estimate.breakdown.contextParallel, estimate.breakdown.expertParallel, estimate.breakdown.optimizer))
-        }
+        try printBreakdown(run, estimate)
         add(run.source, error)
         all.append(abs(error))
     }
@@ -47,11 +43,27 @@ func outOfSampleRows() throws -> (rows: [String], summary: String) {
         let estimate = try run.estimate()
         let error = estimate.iterationSeconds / run.iterationSeconds - 1
         errors.append(abs(error))
+        try printBreakdown(run, estimate)
         rows.append(cells(run, estimate))
     }
     let summary = String(format: "%d runs: mean abs error %.1f %%, worst %.1f %%", errors.count,
                          errors.reduce(0, +) / Double(max(1, errors.count)) * 100, (errors.max() ?? 0) * 100)
     return (rows, summary)
+}
+
+/// With PARAPLAN_BENCH_BREAKDOWN set, one line per run with the parts of its predicted step (for fitting by hand).
+private func printBreakdown(_ run: PublishedRun, _ estimate: IterationEstimate) throws {
+    guard ProcessInfo.processInfo.environment["PARAPLAN_BENCH_BREAKDOWN"] != nil else { return }
+    let parts = estimate.breakdown.computeParts, step = estimate.breakdown
+    let resolved = try run.resolvedStrategy()
+    let computeFormat = "iter %.2f | sync %.2f | linear %.2f experts %.2f attn %.2f head %.2f mem %.2f fp8 %.2f"
+        + " perm %.2f"
+    let commFormat = " | tp %.2f bubble %.2f p2p %.2f dp %.2f cp %.2f ep %.2f opt %.2f"
+    print(run.label, resolved.recompute.rawValue, resolved.recomputeLayers ?? -1,
+          String(format: computeFormat, estimate.iterationSeconds, parts.hostSync, parts.linear, parts.experts,
+                 parts.attention, parts.outputHead, parts.memoryBound, parts.fp8Casts, parts.permutation)
+            + String(format: commFormat, step.tensorParallel, step.pipelineBubble, step.pipelineTransfers,
+                     step.dataParallel, step.contextParallel, step.expertParallel, step.optimizer))
 }
 
 /// A run's row from its label on: kind, published and predicted seconds, error and predicted memory.

@@ -52,14 +52,15 @@ import CostModel
 }
 
 /// Megatron-Bridge 25.11's rows, never used to fit (docs/cost-model.md §Out of sample): every one is priced, and the
-/// error is what the docs say (mean 18.3 %, worst 58.8 % when added), so a change to the model shows here.
+/// error is what the docs say (mean 17.6 %, worst 52.2 %; 18.3 % and 58.8 % when added), so a change to the model
+/// shows here.
 @Suite struct OutOfSampleRunsTests {
     @Test func everyRunIsPricedAndTheErrorIsTheDocumentedOne() throws {
         let runs = PublishedRun.megatronBridge2511
         #expect(runs.count == 19)
         let errors = try runs.map { run in abs(try run.predicted().error) }
         let mean = errors.reduce(0, +) / Double(errors.count)
-        #expect(abs(mean - 0.183) < 0.005, "mean \(mean)")
-        #expect(abs((errors.max() ?? 0) - 0.588) < 0.005, "worst \(errors.max() ?? 0)")
+        #expect(abs(mean - 0.176) < 0.005, "mean \(mean)")
+        #expect(abs((errors.max() ?? 0) - 0.522) < 0.005, "worst \(errors.max() ?? 0)")
     }
 }
