@@ -84,12 +84,21 @@ extension TransformerModel {
             moe = MixtureOfExperts(experts: try fields.int("num_experts"), topK: try fields.int("num_experts_per_tok"),
                                    expertFFNHiddenSize: try fields.int("moe_intermediate_size"),
                                    sharedExperts: shared > 0 ? 1 : 0, sharedExpertFFNHiddenSize: shared > 0 ? shared : nil)
-        case "deepseek":
-            // DeepSeek-MoE: DeepSeek-V2's expert layout with standard multi-head attention.
+        case "deepseek", "glm4_moe":
+            // DeepSeek-MoE: DeepSeek-V2's expert layout with standard multi-head attention. GLM-4.5 (glm4_moe): the
+            // same keys with grouped-query attention, and DeepSeek-V3's group-limited routing keys.
             moe = MixtureOfExperts(experts: try fields.int("n_routed_experts"), topK: try fields.int("num_experts_per_tok"),
                                    expertFFNHiddenSize: try fields.int("moe_intermediate_size"),
                                    sharedExperts: try fields.int("n_shared_experts", default: 0),
                                    denseLayers: try fields.int("first_k_dense_replace", default: 0))
+            if type == "glm4_moe" {
+                moe?.groups = try fields.int("n_group", default: 0)
+                moe?.groupsPerToken = try fields.int("topk_group", default: 0)
+            }
+        case "olmoe":
+            // Every layer MoE; each expert a SwiGLU of intermediate_size, no shared expert.
+            moe = MixtureOfExperts(experts: try fields.int("num_experts"), topK: try fields.int("num_experts_per_tok"),
+                                   expertFFNHiddenSize: ffn)
         case "minimax_m2":
             // Every layer MoE; each expert a SwiGLU of intermediate_size.
             moe = MixtureOfExperts(experts: try fields.int("num_local_experts"), topK: try fields.int("num_experts_per_tok"),
@@ -109,9 +118,10 @@ extension TransformerModel {
             let topK = fields.has("num_experts_per_tok") ? try fields.int("num_experts_per_tok") : try fields.int("experts_per_token")
             moe = MixtureOfExperts(experts: try fields.int("num_local_experts"), topK: topK, expertFFNHiddenSize: ffn)
         case "llama", "mistral", "qwen2", "qwen3", "qwen2_vl", "qwen2_5_vl", "gemma", "gemma2", "gemma3_text", "internlm2",
-             "phi3", "olmo", "olmo2", "granite":
+             "phi3", "olmo", "olmo2", "granite", "glm4":
             // Llama's shape: Phi-3/Phi-4 pack Q, K, V and gate/up into one matrix each (the same parameters), OLMo 2
-            // adds Q/K norms and Granite scaling multipliers, neither of which moves the FLOP or memory counts.
+            // adds Q/K norms, Granite scaling multipliers and GLM-4 norms after attention and the MLP, none of which
+            // moves the FLOP or memory counts.
             break
         default:
             try checkModelType(type, fields)

@@ -8,7 +8,8 @@ extension TransformerModel {
     static let supportedModelTypes: Set<String> = [
         "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "deepseek", "deepseek_v2", "deepseek_v3",
         "gpt_oss", "gemma", "gemma2", "gemma3", "gemma3_text", "internlm2", "phi3", "olmo", "olmo2", "granite", "dbrx",
-        "minimax_m2", "qwen2_vl", "qwen2_5_vl", "qwen3_vl", "qwen3_vl_moe", "internvl_chat", "internvl",
+        "minimax_m2", "qwen2_vl", "qwen2_5_vl", "qwen3_vl", "qwen3_vl_moe", "internvl_chat", "internvl", "glm4", "glm4_moe",
+        "olmoe",
     ]
 
     /// Families whose layers ParaPlan's cost model cannot price, and why.
@@ -20,6 +21,8 @@ extension TransformerModel {
         "jamba": "Jamba's Mamba layers are not priced by the cost model",
         "nemotron_h": "Nemotron-H's Mamba layers are not priced by the cost model",
         "rwkv": "RWKV's recurrent layers are not priced by the cost model",
+        "qwen3_next": "Qwen3-Next's Gated DeltaNet (linear attention) layers are not priced by the cost model",
+        "falcon_h1": "Falcon-H1's Mamba layers are not priced by the cost model",
     ]
 
     static func checkModelType(_ type: String, _ fields: FieldReader) throws(CostModelError) {

@@ -53,10 +53,45 @@ import Testing
         #expect(Self.within(activeInLayers, 10e9, 0.03), "\(activeInLayers)")
     }
 
+    /// GLM-4.5-Air (`glm4_moe`): 106 B total, 12 B active (Zhipu's model card, which counts the active figure without
+    /// the embedding and output head); 128 routed experts, 8 active, one shared, the first layer dense, 96 query heads
+    /// of 128 (wider than the hidden size) over 8 KV heads.
+    @Test func glm45Air() throws {
+        let model = try Self.load("glm-4.5-air.config.json")
+        #expect(model.mla == nil && model.heads == 96 && model.kvHeads == 8 && model.headDim == 128 && model.qkvBias)
+        #expect(model.moe?.experts == 128 && model.moe?.sharedExperts == 1 && model.moe?.denseLayers == 1)
+        #expect(model.moe?.groups == 1 && model.moe?.groupsPerToken == 1)
+        #expect(Self.within(model.parameters.total, 106e9), "\(model.parameters.total)")
+        let counts = model.parameters
+        #expect(Self.within(counts.active - counts.embedding - counts.outputHead, 12e9, 0.02), "\(counts.active)")
+    }
+
+    /// OLMoE-1B-7B (`olmoe`): 6.9 B total, 1.3 B active (AI2's paper, Table 1); 64 experts of width 1024, 8 active.
+    @Test func olmoe() throws {
+        let model = try Self.load("olmoe-1b-7b-0924.config.json")
+        #expect(model.moe?.experts == 64 && model.moe?.topK == 8 && model.moe?.expertFFNHiddenSize == 1024)
+        #expect(model.moe?.sharedExperts == 0 && model.moe?.denseLayers == 0 && !model.tiedEmbeddings)
+        #expect(Self.within(model.parameters.total, 6.92e9), "\(model.parameters.total)")
+        #expect(Self.within(model.parameters.active, 1.28e9, 0.02), "\(model.parameters.active)")
+    }
+
+    /// GLM-4 dense (`glm4`, GLM-4-9B-0414's keys): Llama's shape with Q, K, V biases and two KV heads; 9.4 B.
+    @Test func glm4Dense() throws {
+        let json = """
+        {"model_type": "glm4", "hidden_size": 4096, "intermediate_size": 13696, "num_hidden_layers": 40,
+         "num_attention_heads": 32, "num_key_value_heads": 2, "head_dim": 128, "attention_bias": true,
+         "hidden_act": "silu", "partial_rotary_factor": 0.5, "vocab_size": 151552, "tie_word_embeddings": false}
+        """
+        let model = try TransformerModel.load(data: Data(json.utf8), source: "config.json")
+        #expect(model.qkvBias && model.gatedFFN && model.moe == nil)
+        #expect(Self.within(model.parameters.total, 9.4e9), "\(model.parameters.total)")
+    }
+
     /// The type is read first: an unsupported family says so, not that a Llama key is missing; families whose layers
     /// the cost model cannot price are refused with the reason.
     @Test(arguments: [("{\"model_type\": \"minimax\", \"hidden_size\": 6144}", "lightning"),
                       ("{\"model_type\": \"jamba\"}", "Mamba"),
+                      ("{\"model_type\": \"qwen3_next\", \"hidden_size\": 2048}", "Gated DeltaNet"),
                       ("{\"model_type\": \"bloomz_future\", \"n_head\": 4}", "not supported; use one of")])
     func unsupportedFamiliesAreNamedFirst(json: String, reason: String) {
         #expect {
