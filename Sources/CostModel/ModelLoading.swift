@@ -49,6 +49,7 @@ extension TransformerModel {
         try checkModelType(type, fields)
         if type == "dbrx" { return try dbrx(fields) }
         if type == "gemma3" { return try gemma3(fields) }
+        if type == "llama4" { return try llama4(fields) }
         if type == "qwen3_vl" || type == "qwen3_vl_moe" { return try qwen3VL(fields, moe: type == "qwen3_vl_moe") }
         if type == "internvl_chat" || type == "internvl" { return try internVL(fields, native: type == "internvl") }
         return try huggingFaceText(fields, type: type)
@@ -95,6 +96,17 @@ extension TransformerModel {
                 moe?.groups = try fields.int("n_group", default: 0)
                 moe?.groupsPerToken = try fields.int("topk_group", default: 0)
             }
+        case "llama4_text":
+            // Llama 4: MoE every `interleave_moe_layer_step`-th layer (experts of intermediate_size and one shared
+            // expert as wide), dense layers of intermediate_size_mlp between them.
+            let step = try fields.int("interleave_moe_layer_step", default: 1)
+            let layers = try fields.int("num_hidden_layers")
+            try CostModelError.check(step >= 1 && step <= layers, fields.source, "interleave_moe_layer_step", step,
+                                     "must be from 1 to the \(layers) layers")
+            let moeLayers = try fields.doubles("moe_layers")?.count ?? layers / step
+            moe = MixtureOfExperts(experts: try fields.int("num_local_experts"), topK: try fields.int("num_experts_per_tok"),
+                                   expertFFNHiddenSize: ffn, sharedExperts: 1, denseLayers: layers - moeLayers)
+            ffn = try fields.int("intermediate_size_mlp", default: ffn)
         case "olmoe":
             // Every layer MoE; each expert a SwiGLU of intermediate_size, no shared expert.
             moe = MixtureOfExperts(experts: try fields.int("num_experts"), topK: try fields.int("num_experts_per_tok"),

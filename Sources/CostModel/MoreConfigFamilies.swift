@@ -9,7 +9,7 @@ extension TransformerModel {
         "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "deepseek", "deepseek_v2", "deepseek_v3",
         "gpt_oss", "gemma", "gemma2", "gemma3", "gemma3_text", "internlm2", "phi3", "olmo", "olmo2", "granite", "dbrx",
         "minimax_m2", "qwen2_vl", "qwen2_5_vl", "qwen3_vl", "qwen3_vl_moe", "internvl_chat", "internvl", "glm4", "glm4_moe",
-        "olmoe",
+        "olmoe", "llama4", "llama4_text",
     ]
 
     /// Families whose layers ParaPlan's cost model cannot price, and why.
@@ -44,6 +44,28 @@ extension TransformerModel {
                                 hiddenSize: try fields.int("d_model"), heads: heads, kvHeads: try attention.int("kv_n_heads", default: heads),
                                 ffnHiddenSize: width, gatedFFN: true, vocabSize: try fields.int("vocab_size"),
                                 tiedEmbeddings: try fields.bool("tie_word_embeddings", default: false), moe: moe)
+    }
+
+    /// Llama 4 (`llama4`): the language model under `text_config` (`llama4_text`) and a ViT under `vision_config`
+    /// whose patches are pixel-shuffled by `pixel_shuffle_ratio` (0.5: 2 × 2 patches per token) before the projector.
+    static func llama4(_ fields: FieldReader) throws(CostModelError) -> TransformerModel {
+        guard let text = try fields.nested("text_config") else {
+            throw fields.fail("text_config", nil, "is required for a Llama 4 config (the language model's keys)")
+        }
+        var model = try huggingFaceText(text, type: "llama4_text")
+        model.name = try fields.string("_name_or_path") ?? fields.source
+        if !text.has("tie_word_embeddings") { model.tiedEmbeddings = try fields.bool("tie_word_embeddings", default: false) }
+        if let vision = try fields.nested("vision_config") {
+            let ratio = vision.has("pixel_shuffle_ratio") ? try vision.double("pixel_shuffle_ratio") : 0.5
+            let merge = ratio > 0 ? Int((1 / ratio).rounded()) : 0
+            guard merge >= 1, abs(Double(merge) * ratio - 1) < 1e-9 else {
+                throw vision.fail("pixel_shuffle_ratio", ratio, "must be 1 over a whole number (0.5: 2 × 2 patches per token)")
+            }
+            model.vision = VisionEncoder(layers: try vision.size("num_hidden_layers"), hiddenSize: try vision.size("hidden_size"),
+                                         mlpHiddenSize: try vision.size("intermediate_size"), spatialMergeSize: merge,
+                                         outputSize: model.hiddenSize)
+        }
+        return model
     }
 
     /// transformers' `Gemma3TextConfig` defaults (v4.50), for the keys Gemma 3's published configs leave out.

@@ -5,6 +5,7 @@ extension TransformerModel {
     /// `sliding_window` is set, Gemma 2 every other layer from the first, Gemma 3 all but every
     /// `sliding_window_pattern`-th, Qwen2/3 the layers from `max_window_layers` on when `use_sliding_window` is true.
     static func slidingWindow(_ fields: FieldReader, type: String, layers: Int) throws(CostModelError) -> (layers: Int, window: Int) {
+        if type == "llama4_text" { return try chunkedAttention(fields, layers: layers) }
         let window = try fields.int("sliding_window", default: 0)
         let sliding: Int
         if let types = try fields.strings("layer_types") {
@@ -32,5 +33,18 @@ extension TransformerModel {
         try CostModelError.check(sliding == 0 || window > 0, fields.source, "sliding_window", window,
                                  "must be a positive token count when \(sliding) layers attend within a window")
         return (sliding, sliding > 0 ? window : 0)
+    }
+
+    /// Llama 4 attends within chunks of `attention_chunk_size` tokens in its RoPE layers (`no_rope_layers` entries of
+    /// 1; by default all but every fourth) and globally in the others. A chunk is priced as a window of its size:
+    /// exact up to that many tokens, and an overestimate beyond (a chunk's queries see from 0 to W keys, a window's
+    /// W), which errs towards the slower layout.
+    static func chunkedAttention(_ fields: FieldReader, layers: Int) throws(CostModelError) -> (layers: Int, window: Int) {
+        let chunk = try fields.int("attention_chunk_size", default: 0)
+        guard chunk > 0 else { return (0, 0) }
+        guard let flags = try fields.doubles("no_rope_layers"), !flags.isEmpty else { return (layers - layers / 4, chunk) }
+        try CostModelError.check(flags.count == layers, fields.source, "no_rope_layers", "\(flags.count) entries",
+                                 "must list each of the \(layers) layers")
+        return (flags.filter { $0 != 0 }.count, chunk)
     }
 }

@@ -87,6 +87,38 @@ import Testing
         #expect(Self.within(model.parameters.total, 9.4e9), "\(model.parameters.total)")
     }
 
+    /// Llama 4 Scout (`llama4`): 109 B total with its vision tower, 17 B active (Meta's model card); 16 experts, one
+    /// active plus a shared one, in every layer; 36 of the 48 layers attend within 8,192-token chunks.
+    @Test func llama4Scout() throws {
+        let model = try Self.load("llama-4-scout-17b-16e.config.json")
+        let moe = try #require(model.moe)
+        #expect(moe.experts == 16 && moe.topK == 1 && moe.sharedExperts == 1 && moe.denseLayers == 0)
+        #expect(model.slidingWindowLayers == 36 && model.slidingWindow == 8192 && !model.tiedEmbeddings)
+        let vision = try #require(model.vision)
+        #expect(vision.layers == 34 && vision.spatialMergeSize == 2)
+        #expect(Self.within(model.parameters.total + vision.parameters, 109e9), "\(model.parameters.total)")
+        #expect(Self.within(model.parameters.active, 17e9, 0.02), "\(model.parameters.active)")
+    }
+
+    /// Llama 4 Maverick's text keys: MoE (128 experts) every other layer, dense layers of 16,384 between; 400 B total,
+    /// 17 B active (Meta's model card).
+    @Test func llama4MaverickInterleavesExperts() throws {
+        let json = """
+        {"model_type": "llama4", "text_config": {"model_type": "llama4_text", "hidden_size": 5120,
+         "intermediate_size": 8192, "intermediate_size_mlp": 16384, "num_hidden_layers": 48, "num_attention_heads": 40,
+         "num_key_value_heads": 8, "head_dim": 128, "num_local_experts": 128, "num_experts_per_tok": 1,
+         "interleave_moe_layer_step": 2, "attention_chunk_size": 8192, "vocab_size": 202048}}
+        """
+        let model = try TransformerModel.load(data: Data(json.utf8), source: "config.json")
+        #expect(model.moe?.denseLayers == 24 && model.ffnHiddenSize == 16384 && model.slidingWindowLayers == 36)
+        #expect(Self.within(model.parameters.total, 400e9, 0.02), "\(model.parameters.total)")
+        #expect(Self.within(model.parameters.active, 17e9, 0.03), "\(model.parameters.active)")
+        let zeroStep = json.replacingOccurrences(of: "\"interleave_moe_layer_step\": 2", with: "\"interleave_moe_layer_step\": 0")
+        #expect { try TransformerModel.load(data: Data(zeroStep.utf8), source: "config.json") } throws: {
+            ($0 as? CostModelError)?.field.contains("interleave_moe_layer_step") == true
+        }
+    }
+
     /// The type is read first: an unsupported family says so, not that a Llama key is missing; families whose layers
     /// the cost model cannot price are refused with the reason.
     @Test(arguments: [("{\"model_type\": \"minimax\", \"hidden_size\": 6144}", "lightning"),
