@@ -101,12 +101,19 @@ extension TransformerModel {
             // expert as wide), dense layers of intermediate_size_mlp between them.
             let step = try fields.int("interleave_moe_layer_step", default: 1)
             let layers = try fields.int("num_hidden_layers")
-            try CostModelError.check(step >= 1 && step <= layers, fields.source, "interleave_moe_layer_step", step,
-                                     "must be from 1 to the \(layers) layers")
+            guard step >= 1, step <= max(layers, 1) else {
+                throw fields.fail("interleave_moe_layer_step", step, "must be from 1 to the \(layers) layers")
+            }
             let moeLayers = try fields.doubles("moe_layers")?.count ?? layers / step
+            guard moeLayers <= layers else {
+                throw fields.fail("moe_layers", "\(moeLayers) entries", "must list at most the \(layers) layers")
+            }
             moe = MixtureOfExperts(experts: try fields.int("num_local_experts"), topK: try fields.int("num_experts_per_tok"),
                                    expertFFNHiddenSize: ffn, sharedExperts: 1, denseLayers: layers - moeLayers)
-            ffn = try fields.int("intermediate_size_mlp", default: ffn)
+            if fields.has("intermediate_size_mlp") {
+                ffn = try fields.int("intermediate_size_mlp")
+                guard ffn >= 1 else { throw fields.fail("intermediate_size_mlp", ffn, "must be a positive width") }
+            }
         case "olmoe":
             // Every layer MoE; each expert a SwiGLU of intermediate_size, no shared expert.
             moe = MixtureOfExperts(experts: try fields.int("num_experts"), topK: try fields.int("num_experts_per_tok"),

@@ -41,10 +41,12 @@ extension TransformerModel {
     /// W), which errs towards the slower layout.
     static func chunkedAttention(_ fields: FieldReader, layers: Int) throws(CostModelError) -> (layers: Int, window: Int) {
         let chunk = try fields.int("attention_chunk_size", default: 0)
+        guard chunk >= 0 else { throw fields.fail("attention_chunk_size", chunk, "must be a token count (0: none)") }
         guard chunk > 0 else { return (0, 0) }
         guard let flags = try fields.doubles("no_rope_layers"), !flags.isEmpty else { return (layers - layers / 4, chunk) }
-        try CostModelError.check(flags.count == layers, fields.source, "no_rope_layers", "\(flags.count) entries",
-                                 "must list each of the \(layers) layers")
+        guard flags.count == layers else {
+            throw fields.fail("no_rope_layers", "\(flags.count) entries", "must list each of the \(layers) layers")
+        }
         return (flags.filter { $0 != 0 }.count, chunk)
     }
 }

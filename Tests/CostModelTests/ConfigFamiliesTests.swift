@@ -113,9 +113,20 @@ import Testing
         #expect(model.moe?.denseLayers == 24 && model.ffnHiddenSize == 16384 && model.slidingWindowLayers == 36)
         #expect(Self.within(model.parameters.total, 400e9, 0.02), "\(model.parameters.total)")
         #expect(Self.within(model.parameters.active, 17e9, 0.03), "\(model.parameters.active)")
-        let zeroStep = json.replacingOccurrences(of: "\"interleave_moe_layer_step\": 2", with: "\"interleave_moe_layer_step\": 0")
-        #expect { try TransformerModel.load(data: Data(zeroStep.utf8), source: "config.json") } throws: {
-            ($0 as? CostModelError)?.field.contains("interleave_moe_layer_step") == true
+        // Bad keys are named with their section.
+        let config = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let badValues: [(String, Any)] = [("interleave_moe_layer_step", 0), ("attention_chunk_size", -5),
+                                          ("intermediate_size_mlp", -1), ("moe_layers", Array(0..<60)),
+                                          ("no_rope_layers", [1, 0])]
+        for (field, value) in badValues {
+            var broken = config
+            var text = try #require(config["text_config"] as? [String: Any])
+            text[field] = value
+            broken["text_config"] = text
+            let data = try JSONSerialization.data(withJSONObject: broken)
+            #expect { try TransformerModel.load(data: data, source: "config.json") } throws: {
+                ($0 as? CostModelError)?.field == "text_config." + field
+            }
         }
     }
 
