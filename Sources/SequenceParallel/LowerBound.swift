@@ -22,6 +22,9 @@ struct LowerBound {
     /// Per degree e: the most GPU-seconds per second groups of degree e or more can deliver together, each group at
     /// its block's slowest speed (`classCapacities`); only where it is below Σ speeds.
     let classCapacity: [Int: Double]
+    /// Memory-time class rows in micro-batch parts with a makespan floor (`MemoryTimeClasses`); off only to measure
+    /// what they add.
+    var memoryTimeClasses = true
 
     init(cost: SequenceParallelCost, lengths: [Double], speeds: [Double]? = nil) {
         self.cost = cost

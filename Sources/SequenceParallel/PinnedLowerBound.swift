@@ -58,8 +58,9 @@ extension LowerBound {
             }
         }
         // Each case is refined in stages, each at least the one before (up to the solver's shave): its floor, its
-        // LP without time rows, with them, and its MILP. The case with the lowest figure is refined next, so once
-        // that figure is of the stage sought, no other case goes below it. Ties go to the earlier case.
+        // LP without time rows, with them, with memory-time class rows too (`MemoryTimeClasses`), and its MILP. The
+        // case with the lowest figure is refined next, so once that figure is of the stage sought, no other case goes
+        // below it. Ties go to the earlier case.
         // Indicators go where a single sequence is split by degree in some part (`addPlacement`: the GPUs beside a
         // pinned group, or all of them); without any, the MILP would be the LP again and is not solved.
         let partSizes = Set(cases.flatMap { $0.map { cost.gpus - $0.degree } } + [cost.gpus])
@@ -74,17 +75,20 @@ extension LowerBound {
             (value: floor(of: cases[index], microBatches: m, bucketWork: bucketWork), stage: 0, index: index)
         }
         var solutions = [PinnedSolution?](repeating: nil, count: cases.count)
-        func solve(_ index: Int, stage: Int) -> (value: Double, breaksTimeRows: Bool, solution: PinnedSolution)? {
+        func solve(_ index: Int, stage: Int) -> PinnedLPResult? {
             solvePinnedLP(microBatches: m, buckets: buckets, pinned: cases[index], timeRowsAbove: timeRowsAbove,
-                          withTimeRows: stage >= 2, integralAbove: stage == 3 ? integralAbove : .infinity)
+                          withTimeRows: stage >= 2, withClassRows: stage >= 3,
+                          integralAbove: stage == 4 ? integralAbove : .infinity)
         }
         if !lazily {
             // Every case solved at every stage (the tests compare this with the lazy search).
             open = open.compactMap { entry in
-                guard let rows = solve(entry.index, stage: 2) else { return nil }
+                guard let rows = solve(entry.index, stage: 2), let classes = solve(entry.index, stage: 3) else {
+                    return nil
+                }
                 solutions[entry.index] = rows.solution
-                let value = integral ? solve(entry.index, stage: 3)?.value ?? rows.value : rows.value
-                return (value: value, stage: 3, index: entry.index)
+                let value = integral ? solve(entry.index, stage: 4)?.value ?? classes.value : classes.value
+                return (value: value, stage: 4, index: entry.index)
             }
         }
         var guide: (value: Double, solution: PinnedSolution)?
@@ -92,18 +96,20 @@ extension LowerBound {
                                                || open[$0].value == open[$1].value && open[$0].index < open[$1].index }) {
             var entry = open[next]
             if entry.stage >= 2, guide == nil, let solution = solutions[entry.index] { guide = (entry.value, solution) }
-            if entry.stage == 3 || entry.stage == 2 && !integral {
+            if entry.stage == 4 || entry.stage == 3 && !integral {
                 return guide.map { (entry.value, $0.solution) }
             }
             entry.stage += 1
             guard let solved = solve(entry.index, stage: entry.stage) else {
                 // A MILP that does not solve leaves the case at its LP value; an LP that does not solve drops it.
-                if entry.stage == 3 { open[next] = entry } else { open.remove(at: next) }
+                if entry.stage == 4 { open[next] = entry } else { open.remove(at: next) }
                 continue
             }
-            // An LP without time rows whose solution keeps them all is the LP with them.
-            if entry.stage == 1, !solved.breaksTimeRows { entry.stage = 2 }
+            // The guide is an LP's without class rows. An LP whose solution keeps the rows it left out is the LP
+            // with them.
             if entry.stage <= 2 { solutions[entry.index] = solved.solution }
+            if entry.stage == 1, !solved.breaksTimeRows { entry.stage = 2 }
+            if entry.stage == 2, !solved.breaksClassRows { entry.stage = 3 }
             entry.value = solved.value
             open[next] = entry
         }
@@ -153,12 +159,13 @@ extension LowerBound {
     /// The pinned LP; without time rows it says whether its solution breaks one (then its value may be too low for
     /// the LP with them).
     func solvePinnedLP(microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)], pinned: [Pinned],
-                       timeRowsAbove: Double, withTimeRows: Bool, integralAbove: Double = .infinity)
-        -> (value: Double, breaksTimeRows: Bool, solution: PinnedSolution)? {
+                       timeRowsAbove: Double, withTimeRows: Bool, withClassRows: Bool = true,
+                       integralAbove: Double = .infinity) -> PinnedLPResult? {
         guard pinned.count <= m else { return nil }
         // Each bucket's variables by part: pinned micro-batch k, or (index pinned.count) one of the others.
         var parts = buckets.map { _ in [[VariableID]](repeating: [], count: pinned.count + 1) }
         var checks: [TimeRowCheck] = []
+        var classChecks: [MemoryTimeClasses.Check] = []
         let capacity = cost.tokensPerGPU
         // Under speeds (`LowerBound.speeds`) a group of degree e runs at most at its aligned block's best slowest speed
         // (`groupSpeed`), and the ranks deliver at most Σ speeds GPU-seconds per second, less what the lead's block
@@ -188,7 +195,12 @@ extension LowerBound {
             let outside = addPlacement(to: &model, name: "\(index)", buckets: buckets, gpus: rest, capacity: besideCapacity,
                                        makespan: makespan,
                                        timeRowsAbove: withTimeRows ? timeRowsAbove : .infinity, checkAbove: timeRowsAbove,
-                                       checks: &checks, work: besideWork, tokens: besideTokens, integralAbove: integralAbove)
+                                       checks: &checks, work: besideWork, tokens: besideTokens,
+                                       integralAbove: integralAbove, makespanAtLeast: least, classRows: withClassRows,
+                                       classChecks: &classChecks,
+                                       fixedGroups: batch.companions.compactMap { companion in
+                                           companion.degree.map { ($0, companion.length) }
+                                       })
             for q in buckets.indices {
                 shares[q] += outside[q]
                 parts[q][index] += outside[q].map(\.variable)
@@ -200,7 +212,8 @@ extension LowerBound {
             let typicalShares = addPlacement(to: &model, name: "rest", buckets: buckets, gpus: cost.gpus,
                                              capacity: computeCapacity, makespan: typical,
                                              timeRowsAbove: withTimeRows ? timeRowsAbove : .infinity, checkAbove: timeRowsAbove,
-                                             checks: &checks, weight: others, integralAbove: integralAbove)
+                                             checks: &checks, weight: others, integralAbove: integralAbove,
+                                             classChecks: &classChecks)
             for q in buckets.indices {
                 shares[q] += typicalShares[q]
                 parts[q][pinned.count] += typicalShares[q].map(\.variable)
@@ -221,8 +234,10 @@ extension LowerBound {
         let split = parts.map { byPart in byPart.map { variables in variables.reduce(0) { $0 + solution.values[$1.index] } } }
         // CLP's tolerances can leave the optimum a little off the true LP value (solving the same case with and
         // without idle columns differs by up to a few 1e-6); shave it so the bound stays valid.
-        return (Double(m) * cost.beta1 + objective * (1 - LowerBound.solverShave), breaks,
-                PinnedSolution(microBatches: m, pinned: pinned, shares: split))
+        return PinnedLPResult(value: Double(m) * cost.beta1 + objective * (1 - LowerBound.solverShave),
+                              breaksTimeRows: breaks,
+                              breaksClassRows: classChecks.contains { !$0.holds(solution.values) },
+                              solution: PinnedSolution(microBatches: m, pinned: pinned, shares: split))
     }
 
     /// The degrees of at most `gpus` GPUs a sequence fits, with its time at each, and the one of least work; nil when
@@ -233,6 +248,14 @@ extension LowerBound {
             .map { (degree: $0, time: cost.time(length, degree: $0)) }
         guard let cheapest = options.min(by: { Double($0.degree) * $0.time < Double($1.degree) * $1.time }) else { return nil }
         return (options, cheapest)
+    }
+
+    /// A pinned LP's value, whether its solution breaks the time or class rows it was solved without, and the solution.
+    struct PinnedLPResult {
+        var value: Double
+        var breaksTimeRows: Bool
+        var breaksClassRows: Bool
+        var solution: PinnedSolution
     }
 
     /// Where the LP puts each bucket in the best case: the guide of `LPGuidedStep`.
@@ -258,10 +281,26 @@ extension LowerBound {
                               buckets: [(count: Double, length: Double, work: Double)], gpus: Int,
                               capacity gpuSeconds: Double, makespan: VariableID, timeRowsAbove: Double, checkAbove: Double,
                               checks: inout [TimeRowCheck], weight: Double = 1, work fixedWork: Double = 0,
-                              tokens fixedTokens: Double = 0, integralAbove: Double = .infinity) -> [[Term]] {
+                              tokens fixedTokens: Double = 0, integralAbove: Double = .infinity,
+                              makespanAtLeast: Double = 0, classRows: Bool = true,
+                              classChecks: inout [MemoryTimeClasses.Check],
+                              fixedGroups: [(degree: Int, length: Double)] = []) -> [[Term]] {
         let capacity = cost.tokensPerGPU
         var memory = LinearExpression([]), work = LinearExpression([])
         work.constant = fixedWork
+        // Memory-time classes where the part's makespan has a floor (`MemoryTimeClasses`). Where every share's work per
+        // token is at least floor / C, each class's memory row follows from its work row, and they add nothing. Like
+        // time rows, they are left out of a case's first LP and only checked against its solution (`classChecks`).
+        let perTokenWork = buckets.compactMap { bucket in
+            degreeOptions(bucket.length, gpus: gpus)?.options.map { Double($0.degree) * $0.time / bucket.length }.min()
+        } + fixedGroups.map { Double($0.degree) * cost.time($0.length, degree: $0.degree) / $0.length }
+        let binds = makespanAtLeast / capacity > (perTokenWork.min() ?? .infinity)
+        var classes = binds && memoryTimeClasses
+            ? MemoryTimeClasses(floor: makespanAtLeast, tokensPerGPU: capacity, gpusPerNode: cost.gpusPerNode) : nil
+        for group in fixedGroups {
+            classes?.addFixed(work: Double(group.degree) * cost.time(group.length, degree: group.degree),
+                              tokens: group.length, degree: group.degree)
+        }
         // Work by the degree it runs at (a one-share bucket's at its smallest degree, where it may run), for the rows
         // of groups of degree e or more (`classCapacity`; only under speeds).
         var workAtLeast = classCapacity.mapValues { _ in LinearExpression([]) }
@@ -271,12 +310,21 @@ extension LowerBound {
         var terms = buckets.map { _ in [Term]() }
         for (q, bucket) in buckets.enumerated() {
             guard let (options, cheapest) = degreeOptions(bucket.length, gpus: gpus) else { continue }
-            guard options.count > 1, cheapest.time > timeRowsAbove else {
+            let timed = options.count > 1 && cheapest.time > timeRowsAbove
+            // With classes, an untimed bucket gets one share per class, each at the class's least work.
+            let classOptions = !classRows ? [] : classes.map { classes in
+                Dictionary(grouping: options) { classes.rowClass($0.degree) }.values
+                    .compactMap { $0.min { Double($0.degree) * $0.time < Double($1.degree) * $1.time } }
+                    .sorted { $0.degree < $1.degree }
+            } ?? []
+            guard timed || classOptions.count > 1 else {
                 let share = model.addVariable("y\(q)_\(name)")
                 terms[q].append(Term(share, weight))
                 memory.add(share, bucket.length)
                 work.add(share, Double(cheapest.degree) * cheapest.time)
                 addClassWork(share, Double(cheapest.degree) * cheapest.time, degree: options.map(\.degree).min() ?? 1)
+                classes?.add(share, work: Double(cheapest.degree) * cheapest.time, tokens: bucket.length,
+                             degree: cheapest.degree)
                 if options.count > 1, cheapest.time > checkAbove {
                     let seconds = cheapest.time / groupSpeed(degree: cheapest.degree) / bucket.count
                     checks.append(TimeRowCheck(share: share, seconds: seconds, makespan: makespan))
@@ -286,13 +334,19 @@ extension LowerBound {
             // A sequence runs at one degree: among the bucket's n sequences in this micro-batch, a share at degree e
             // means one of them at least, so the makespan is at least t(s, e) · share / n summed over degrees.
             var time = LinearExpression([])
-            for option in options {
+            for option in timed ? options : classOptions {
                 let share = model.addVariable("y\(q)_\(name)_\(option.degree)")
                 terms[q].append(Term(share, weight))
                 memory.add(share, bucket.length)
                 work.add(share, Double(option.degree) * option.time)
                 addClassWork(share, Double(option.degree) * option.time, degree: option.degree)
+                classes?.add(share, work: Double(option.degree) * option.time, tokens: bucket.length,
+                             degree: option.degree)
                 time.add(share, option.time / groupSpeed(degree: option.degree) / bucket.count)
+                if !timed, option.time > checkAbove {
+                    let seconds = option.time / groupSpeed(degree: option.degree) / bucket.count
+                    checks.append(TimeRowCheck(share: share, seconds: seconds, makespan: makespan))
+                }
                 if bucket.count <= 1 && bucket.length >= integralAbove {
                     // Whether the sequence runs at this degree here: if it does, the micro-batch lasts its time (of
                     // `weight` alike micro-batches one does, so their mean lasts a weight-th of it).
@@ -302,8 +356,18 @@ extension LowerBound {
                     model.addConstraint(LinearExpression([Term(runs, seconds), Term(makespan, -1)]), .lessOrEqual(0))
                 }
             }
-            time.add(makespan, -1)
-            model.addConstraint(time, .lessOrEqual(0))
+            if timed {
+                time.add(makespan, -1)
+                model.addConstraint(time, .lessOrEqual(0))
+            }
+        }
+        if let classes {
+            if classRows {
+                classes.addRows(to: &model, name: name, makespan: makespan, gpus: gpus, fastestSpeed: fastestSpeed)
+            } else {
+                classChecks.append(MemoryTimeClasses.Check(classes: classes, makespan: makespan, gpus: gpus,
+                                                           fastestSpeed: fastestSpeed))
+            }
         }
         work.add(makespan, -gpuSeconds)
         model.addConstraint(memory, .lessOrEqual(max(0, Double(gpus) * capacity - fixedTokens)))
