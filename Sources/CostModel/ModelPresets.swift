@@ -28,6 +28,21 @@ extension TransformerModel {
         TransformerModel(name: "gemma-2-9b", layers: 42, hiddenSize: 3584, heads: 16, kvHeads: 8, headDim: 256, ffnHiddenSize: 14336,
                          gatedFFN: true, vocabSize: 256_000, tiedEmbeddings: true)
             .withSlidingWindow(4096, layers: 21),
+        // GLM-4.5-Air: 96 query heads of 128 (wider than the hidden size), the first layer dense.
+        TransformerModel(name: "glm-4.5-air", layers: 46, hiddenSize: 4096, heads: 96, kvHeads: 8, headDim: 128,
+                         ffnHiddenSize: 10944, gatedFFN: true, vocabSize: 151_552, qkvBias: true,
+                         moe: .nodeLimited(MixtureOfExperts(experts: 128, topK: 8, expertFFNHiddenSize: 1408, sharedExperts: 1,
+                                                            denseLayers: 1), groups: 1, perToken: 1)),
+        TransformerModel(name: "olmoe-1b-7b-0924", layers: 16, hiddenSize: 2048, heads: 16, kvHeads: 16, ffnHiddenSize: 1024,
+                         gatedFFN: true, vocabSize: 50_304,
+                         moe: MixtureOfExperts(experts: 64, topK: 8, expertFFNHiddenSize: 1024)),
+        // Llama 4 Scout with its ViT; 36 of 48 layers attend within 8,192-token chunks.
+        TransformerModel(name: "llama-4-scout-17b-16e", layers: 48, hiddenSize: 5120, heads: 40, kvHeads: 8, headDim: 128,
+                         ffnHiddenSize: 16384, gatedFFN: true, vocabSize: 202_048,
+                         moe: MixtureOfExperts(experts: 16, topK: 1, expertFFNHiddenSize: 8192, sharedExperts: 1),
+                         vision: VisionEncoder(layers: 34, hiddenSize: 1408, mlpHiddenSize: 5632, spatialMergeSize: 2,
+                                               outputSize: 5120))
+            .withSlidingWindow(8192, layers: 36),
         // GPT-3 175B as Megatron trains it (Brown et al. 2020; Narayanan et al. 2021).
         TransformerModel(name: "gpt3-175b", layers: 96, hiddenSize: 12288, heads: 96, ffnHiddenSize: 49152, vocabSize: 51_200,
                          tiedEmbeddings: true, gptStyle: true, maxPositions: 2048),

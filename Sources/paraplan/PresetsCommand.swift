@@ -39,7 +39,8 @@ struct PresetsCommand: ParsableCommand {
     }
 
     private static let gpuWidths = [-10, 13, 12, 8, 9, 12, 9]
-    private static let modelWidths = [-15, 7, 7, 9, 9, 9]
+    /// The name column fits the longest preset name.
+    private static let modelWidths = [-max(15, TransformerModel.presets.map(\.name.count).max() ?? 0), 7, 7, 9, 9, 9]
 
 }
 

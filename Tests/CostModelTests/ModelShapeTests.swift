@@ -98,7 +98,8 @@ import Testing
         #expect(zero3.parameters + zero3.gradients + zero3.optimizer == 18 / d)
     }
 
-    @Test(arguments: ["llama-3-8b", "llama-3-70b", "mixtral-8x7b", "qwen2.5-7b", "deepseek-v3", "qwen3-8b", "gpt-oss-120b", "gemma-2-9b"])
+    @Test(arguments: ["llama-3-8b", "llama-3-70b", "mixtral-8x7b", "qwen2.5-7b", "deepseek-v3", "qwen3-8b", "gpt-oss-120b", "gemma-2-9b",
+                      "glm-4.5-air", "olmoe-1b-7b-0924", "llama-4-scout-17b-16e"])
     func huggingFaceConfigsMatchPresets(name: String) throws {
         let path = Self.examples.appendingPathComponent("\(name).config.json").path
         let data = try #require(FileManager.default.contents(atPath: path))
