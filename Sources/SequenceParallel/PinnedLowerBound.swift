@@ -289,12 +289,13 @@ extension LowerBound {
         var memory = LinearExpression([]), work = LinearExpression([])
         work.constant = fixedWork
         // Memory-time classes where the part's makespan has a floor (`MemoryTimeClasses`). Where every share's work per
-        // token is at least floor / C, each class's memory row follows from its work row, and they add nothing. Like
-        // time rows, they are left out of a case's first LP and only checked against its solution (`classChecks`).
+        // token, over the fastest speed (the work rows' allowance), is at least floor / C, each class's memory row
+        // follows from its work row, and they add nothing. Like time rows, they are left out of a case's first LP and
+        // only checked against its solution (`classChecks`).
         let perTokenWork = buckets.compactMap { bucket in
             degreeOptions(bucket.length, gpus: gpus)?.options.map { Double($0.degree) * $0.time / bucket.length }.min()
         } + fixedGroups.map { Double($0.degree) * cost.time($0.length, degree: $0.degree) / $0.length }
-        let binds = makespanAtLeast / capacity > (perTokenWork.min() ?? .infinity)
+        let binds = makespanAtLeast / capacity > (perTokenWork.min() ?? .infinity) / fastestSpeed
         var classes = binds && memoryTimeClasses
             ? MemoryTimeClasses(floor: makespanAtLeast, tokensPerGPU: capacity, gpusPerNode: cost.gpusPerNode) : nil
         for group in fixedGroups {
