@@ -12,8 +12,8 @@ extension IterationEstimator {
     /// holding the most parameters sets the time.
     func dataParallelTime(_ strategy: ParallelStrategy, microBatchCompute: Double, microBatches m: Double)
         -> DataParallelTime {
-        let stages = [PipelineEnd.first, .last].map { model.stageParameters(strategy: strategy, stage: $0) }
-        let held = stages.max { $0.total < $1.total } ?? stages[0]
+        let ends = model.stageParameters(strategy: strategy)
+        let held = ends.last.total > ends.first.total ? ends.last : ends.first
         let t = strategy.tensorParallel, gpn = cluster.gpusPerNode
         let dpRanks = strategy.dataParallel * strategy.contextParallel
         let expertGrid = strategy.expertTensorDegree * strategy.expertParallel

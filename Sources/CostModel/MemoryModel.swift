@@ -19,9 +19,6 @@ struct StageParameters {
     var total: Double { dense + experts }
 }
 
-/// The two ends of a pipeline, which hold the embedding and the output head.
-enum PipelineEnd { case first, last }
-
 extension TransformerModel {
     /// Activation bytes one layer keeps for backward, per micro-batch, per GPU (16-bit activations).
     /// Korthikanti et al. 2022, Table 2, generalised to FFN width f, gated FFNs and GQA (docs/cost-model.md).
@@ -88,24 +85,22 @@ extension TransformerModel {
         }
     }
 
-    /// The parameters one GPU of a pipeline stage owns before any ZeRO sharding: those replicated over DP × CP
-    /// (attention, dense FFNs, shared experts, router, norms, and the embedding or head at the ends) and the routed
-    /// experts, split over expert-TP × EP and replicated over expert-DP.
-    func stageParameters(strategy: ParallelStrategy, stage: PipelineEnd) -> StageParameters {
+    /// The parameters one GPU of the first and of the last pipeline stage owns before any ZeRO sharding: those
+    /// replicated over DP × CP (attention, dense FFNs, shared experts, router, norms, and the embedding or head at the
+    /// ends) and the routed experts, split over expert-TP × EP and replicated over expert-DP.
+    func stageParameters(strategy: ParallelStrategy) -> (first: StageParameters, last: StageParameters) {
         let t = Double(strategy.tensorParallel)
         let counts = parameters
         let layersOnStage = (Double(layers) / Double(strategy.pipelineParallel)).rounded(.up)
         let layerShare = layersOnStage / Double(layers)
+        let dense = counts.denseLayers * layerShare / t
+        let experts = counts.routedExperts * layerShare / Double(strategy.expertTensorDegree * strategy.expertParallel)
         let firstStageExtra = counts.embedding / t
         let lastStageExtra = (strategy.pipelineParallel == 1 ? counts.outputHead
             : max(counts.outputHead, counts.embedding)) / t
-        let extra = switch stage {
-        case .first: firstStageExtra
-        case .last: strategy.pipelineParallel == 1 ? firstStageExtra + lastStageExtra : lastStageExtra
-        }
-        return StageParameters(
-            dense: counts.denseLayers * layerShare / t + extra,
-            experts: counts.routedExperts * layerShare / Double(strategy.expertTensorDegree * strategy.expertParallel))
+        let lastExtra = strategy.pipelineParallel == 1 ? firstStageExtra + lastStageExtra : lastStageExtra
+        return (StageParameters(dense: dense + firstStageExtra, experts: experts),
+                StageParameters(dense: dense + lastExtra, experts: experts))
     }
 
     public func memory(strategy: ParallelStrategy, flashAttention: Bool = true) -> MemoryEstimate {
@@ -140,8 +135,8 @@ extension TransformerModel {
         let lastActivations = perLayer * layersOnStage
         let logits = 4 * Double(strategy.sequenceLength / strategy.contextParallel) * Double(strategy.microBatch) * Double(vocabSize) / t
 
-        let first = states(stageParameters(strategy: strategy, stage: .first))
-        let last = states(stageParameters(strategy: strategy, stage: .last))
+        let ends = stageParameters(strategy: strategy)
+        let first = states(ends.first), last = states(ends.last)
         let firstTotal = first.0 + first.1 + first.2 + firstActivations + (strategy.pipelineParallel == 1 ? logits : 0)
         let lastTotal = last.0 + last.1 + last.2 + lastActivations + logits
         let useFirst = firstTotal >= lastTotal

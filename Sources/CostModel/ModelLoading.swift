@@ -85,16 +85,21 @@ extension TransformerModel {
             moe = MixtureOfExperts(experts: try fields.int("num_experts"), topK: try fields.int("num_experts_per_tok"),
                                    expertFFNHiddenSize: try fields.int("moe_intermediate_size"),
                                    sharedExperts: shared > 0 ? 1 : 0, sharedExpertFFNHiddenSize: shared > 0 ? shared : nil)
-        case "deepseek", "glm4_moe":
-            // DeepSeek-MoE: DeepSeek-V2's expert layout with standard multi-head attention. GLM-4.5 (glm4_moe): the
-            // same keys with grouped-query attention, and DeepSeek-V3's group-limited routing keys.
+        case "deepseek", "glm4_moe", "deepseek_v2", "deepseek_v3":
+            // DeepSeek's expert keys: DeepSeek-MoE (standard multi-head attention), GLM-4.5 (grouped-query attention)
+            // and DeepSeek-V2/V3 (MLA), with group-limited routing where the config sets n_group and topk_group.
             moe = MixtureOfExperts(experts: try fields.int("n_routed_experts"), topK: try fields.int("num_experts_per_tok"),
                                    expertFFNHiddenSize: try fields.int("moe_intermediate_size"),
                                    sharedExperts: try fields.int("n_shared_experts", default: 0),
                                    denseLayers: try fields.int("first_k_dense_replace", default: 0))
-            if type == "glm4_moe" {
-                moe?.groups = try fields.int("n_group", default: 0)
-                moe?.groupsPerToken = try fields.int("topk_group", default: 0)
+            moe?.groups = try fields.int("n_group", default: 0)
+            moe?.groupsPerToken = try fields.int("topk_group", default: 0)
+            if type.hasPrefix("deepseek_v") {
+                mla = MultiHeadLatentAttention(qLoraRank: try fields.int("q_lora_rank", default: 0),
+                                               kvLoraRank: try fields.int("kv_lora_rank"),
+                                               qkNopeHeadDim: try fields.int("qk_nope_head_dim"),
+                                               qkRopeHeadDim: try fields.int("qk_rope_head_dim"),
+                                               vHeadDim: try fields.int("v_head_dim"))
             }
         case "llama4_text":
             // Llama 4: MoE every `interleave_moe_layer_step`-th layer (experts of intermediate_size and one shared
@@ -122,16 +127,6 @@ extension TransformerModel {
             // Every layer MoE; each expert a SwiGLU of intermediate_size.
             moe = MixtureOfExperts(experts: try fields.int("num_local_experts"), topK: try fields.int("num_experts_per_tok"),
                                    expertFFNHiddenSize: ffn)
-        case "deepseek_v2", "deepseek_v3":
-            moe = MixtureOfExperts(experts: try fields.int("n_routed_experts"), topK: try fields.int("num_experts_per_tok"),
-                                   expertFFNHiddenSize: try fields.int("moe_intermediate_size"),
-                                   sharedExperts: try fields.int("n_shared_experts", default: 0),
-                                   denseLayers: try fields.int("first_k_dense_replace", default: 0))
-            moe?.groups = try fields.int("n_group", default: 0)
-            moe?.groupsPerToken = try fields.int("topk_group", default: 0)
-            mla = MultiHeadLatentAttention(qLoraRank: try fields.int("q_lora_rank", default: 0), kvLoraRank: try fields.int("kv_lora_rank"),
-                                           qkNopeHeadDim: try fields.int("qk_nope_head_dim"), qkRopeHeadDim: try fields.int("qk_rope_head_dim"),
-                                           vHeadDim: try fields.int("v_head_dim"))
         case "gpt_oss":
             // Every layer is MoE; each expert is a SwiGLU of intermediate_size.
             let topK = fields.has("num_experts_per_tok") ? try fields.int("num_experts_per_tok") : try fields.int("experts_per_token")

@@ -292,8 +292,9 @@ extension LowerBound {
         // token, over the fastest speed (the work rows' allowance), is at least floor / C, each class's memory row
         // follows from its work row, and they add nothing. Like time rows, they are left out of a case's first LP and
         // only checked against its solution (`classChecks`).
-        let perTokenWork = buckets.compactMap { bucket in
-            degreeOptions(bucket.length, gpus: gpus)?.options.map { Double($0.degree) * $0.time / bucket.length }.min()
+        let placements = buckets.map { degreeOptions($0.length, gpus: gpus) }
+        let perTokenWork = zip(buckets, placements).compactMap { bucket, placement in
+            placement?.options.map { Double($0.degree) * $0.time / bucket.length }.min()
         } + fixedGroups.map { Double($0.degree) * cost.time($0.length, degree: $0.degree) / $0.length }
         let binds = makespanAtLeast / capacity > (perTokenWork.min() ?? .infinity) / fastestSpeed
         var classes = binds && memoryTimeClasses
@@ -310,7 +311,7 @@ extension LowerBound {
         }
         var terms = buckets.map { _ in [Term]() }
         for (q, bucket) in buckets.enumerated() {
-            guard let (options, cheapest) = degreeOptions(bucket.length, gpus: gpus) else { continue }
+            guard let (options, cheapest) = placements[q] else { continue }
             let timed = options.count > 1 && cheapest.time > timeRowsAbove
             // With classes, an untimed bucket gets one share per class, each at the class's least work.
             let classOptions = !classRows ? [] : classes.map { classes in
