@@ -42,7 +42,7 @@ struct Baselines {
         guard let longest = lengths.max(), cost.fits(longest, degree: degree) else { return nil }
         var single = cost
         single.degrees = [degree]
-        let builder = StepBuilder(cost: single, lengths: lengths)
+        let builder = StepBuilder(cost: single, lengths: lengths, roomiestFallback: speeds == nil)
         return builder.best(grid: [(1.0, 1.0), (0.95, 1.0), (0.9, 1.0), (1.0, 1.25)], deadline: deadline,
                             optional: true)?.step
     }

@@ -45,24 +45,40 @@ extension PackedGroup {
 /// micro-batch's makespan. Power-of-two groups with Σ degree ≤ N can always be laid out aligned (largest first).
 struct MicroBatchPacker {
     let table: SequenceTable
+    /// The smallest degree's column a sequence may take (0: every degree). Raised by `StepBuilder` where memory
+    /// binds: small groups strand memory that a wider group's sequences would share (§Step construction).
+    var firstColumn = 0
+    /// Whether a micro-batch that fails on memory is packed again roomiest-first (`filled`). Off under unequal
+    /// speeds, where a packing's nominal makespan is not what decides (§Ranks of unequal speed).
+    var roomiestFallback = true
 
     /// `order` (longest first) packed under `limit` by the plain rule, and where it fails by the guests-first one;
-    /// nil when some sequence fits neither way.
+    /// where both failed on memory (a sequence's time fit but no group had room), by the roomiest-first one. Nil
+    /// when some sequence fits no way.
     private func filled(_ order: [Int], limit: Double) -> Filling? {
-        filled(order, limit: limit, guestsFirst: false) ?? filled(order, limit: limit, guestsFirst: true)
+        var memoryBlocked = false
+        for rule in [Filling.Rule.plain, .guestsFirst] {
+            switch filled(order, limit: limit, rule: rule) {
+            case .success(let filling): return filling
+            case .failure(let failure): memoryBlocked = memoryBlocked || failure.memoryBlocked
+            }
+        }
+        return memoryBlocked && roomiestFallback ? try? filled(order, limit: limit, rule: .roomiestFirst).get() : nil
     }
 
-    private func filled(_ order: [Int], limit: Double, guestsFirst: Bool) -> Filling? {
-        var filling = Filling(table: table, limit: limit, guestsFirst: guestsFirst)
+    private func filled(_ order: [Int], limit: Double, rule: Filling.Rule) -> Result<Filling, Filling.Failure> {
+        var filling = Filling(table: table, limit: limit, rule: rule, firstColumn: firstColumn)
         filling.placements.reserveCapacity(order.count)
-        for sequence in order where !filling.place(sequence) { return nil }
-        return filling
+        for sequence in order where !filling.place(sequence) {
+            return .failure(Filling.Failure(memoryBlocked: filling.memoryBlocked))
+        }
+        return .success(filling)
     }
 
     /// Fills one micro-batch from `remaining` under `limit` and removes what it placed; sequences that fit nowhere
     /// stay for a later micro-batch. Returns the groups and the sequences placed.
     func take(from remaining: inout RemainingSequences, limit: Double) -> (groups: [PackedGroup], placed: [Int]) {
-        var filling = Filling(table: table, limit: limit)
+        var filling = Filling(table: table, limit: limit, firstColumn: firstColumn)
         var placed: [Int] = []
         var position = remaining.live(from: 0)
         while position < remaining.end {
@@ -143,10 +159,27 @@ struct MicroBatchPacker {
 /// entry per group, and the placements in order: the search packs the same micro-batch many times, and only the
 /// packing it keeps is turned into `PackedGroup`s.
 private struct Filling {
+    /// How a sequence chooses among groups.
+    enum Rule {
+        /// A new group while GPUs are free, else the least-loaded group of the degree.
+        case plain
+        /// Join a wider group's spare time before taking free GPUs for a new group (a long sequence's group that
+        /// would otherwise idle; the plain rule can leave the GPUs that memory needs to a second wide group).
+        case guestsFirst
+        /// Join the group of the degree with the most memory to spare, not the least-loaded one: where memory is
+        /// nearly all used, the least-loaded group is often full while others have room.
+        case roomiestFirst
+    }
+
+    struct Failure: Error {
+        let memoryBlocked: Bool
+    }
+
     let limit: Double
-    /// Join a wider group's spare time before taking free GPUs for a new group (a long sequence's group that would
-    /// otherwise idle; the plain rule can leave the GPUs that memory needs to a second wide group).
-    let guestsFirst: Bool
+    let rule: Rule
+    let firstColumn: Int
+    /// Set when a sequence's time fit a degree with no free GPUs but its group to join had no memory left.
+    private(set) var memoryBlocked = false
     var loads: [Double] = []
     var tokensPerGPU: [Double] = []
     var columns: [Int] = []
@@ -163,13 +196,14 @@ private struct Filling {
     private let shares: [Double]
     private let capacity: Double
 
-    init(table: SequenceTable, limit: Double, guestsFirst: Bool = false) {
+    init(table: SequenceTable, limit: Double, rule: Rule = .plain, firstColumn: Int = 0) {
         degrees = table.degrees
         times = table.time
         shares = table.share
         capacity = table.tokensPerGPU
         self.limit = limit
-        self.guestsFirst = guestsFirst
+        self.rule = rule
+        self.firstColumn = min(firstColumn, degrees.count - 1)
         heaps = [[Int]](repeating: [], count: degrees.count)
         freeGPUs = table.gpus
     }
@@ -184,14 +218,14 @@ private struct Filling {
         return groups
     }
 
-    /// Places `sequence` at the smallest degree it fits: a new group while GPUs are free, else the least-loaded
-    /// group of that degree; false when it fits nowhere.
+    /// Places `sequence` at the smallest degree it fits (from `firstColumn` on): a new group while GPUs are free,
+    /// else the least-loaded group of that degree; false when it fits nowhere.
     mutating func place(_ sequence: Int) -> Bool {
         let row = sequence * degrees.count
-        for column in degrees.indices {
+        for column in firstColumn..<degrees.count {
             let time = times[row + column]
             guard time <= limit else { continue }
-            if guestsFirst {
+            if rule == .guestsFirst {
                 for wider in column..<degrees.count where join(sequence, column: wider) { return true }
             }
             if freeGPUs >= degrees[column] {
@@ -200,7 +234,7 @@ private struct Filling {
                 columns.append(column)
                 placements.append((sequence, loads.count - 1))
                 freeGPUs -= degrees[column]
-                Heap.push(loads.count - 1, into: &heaps[column], loads: loads)
+                Heap.push(loads.count - 1, into: &heaps[column], loads: rule == .roomiestFirst ? tokensPerGPU : loads)
                 return true
             }
             if join(sequence, column: column) { return true }
@@ -208,23 +242,27 @@ private struct Filling {
         return false
     }
 
-    /// Adds `sequence` to the least-loaded group of the degree in `column` if it fits there by time and memory.
+    /// Adds `sequence` to the heap's first group of the degree in `column` (least-loaded, or roomiest) if it fits there
+    /// by time and memory.
     private mutating func join(_ sequence: Int, column: Int) -> Bool {
         let cell = sequence * degrees.count + column
         let time = times[cell], share = shares[cell]
-        guard let top = heaps[column].first, loads[top] + time <= limit,
-              tokensPerGPU[top] + share <= capacity else { return false }
+        guard let top = heaps[column].first, loads[top] + time <= limit else { return false }
+        guard tokensPerGPU[top] + share <= capacity else {
+            memoryBlocked = true
+            return false
+        }
         loads[top] += time
         tokensPerGPU[top] += share
         placements.append((sequence, top))
-        Heap.siftDown(&heaps[column], loads: loads)
+        Heap.siftDown(&heaps[column], loads: rule == .roomiestFirst ? tokensPerGPU : loads)
         return true
     }
 
     /// Whether `sequence` could join a group now, without placing it.
     func fitsSomewhere(_ sequence: Int) -> Bool {
         let row = sequence * degrees.count
-        for column in degrees.indices {
+        for column in firstColumn..<degrees.count {
             let time = times[row + column]
             guard time <= limit else { continue }
             if freeGPUs >= degrees[column] { return true }

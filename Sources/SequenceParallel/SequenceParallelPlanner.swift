@@ -85,19 +85,26 @@ public struct SequenceParallelPlanner: Sendable {
         (0.9, 0.8), (0.9, 1.0), (0.9, 1.25),
     ]
 
+    /// The grid's points at scale 1 and above, for steps whose memory decides their micro-batch count: a target
+    /// below the even share of the work leaves memory unused there.
+    static let denseGrid = grid.filter { $0.scale >= 1 }
+
     public func plan(lengths: [Int]) throws(SequenceParallelError) -> SequenceParallelResult {
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = options.timeBudget.map { start + $0 }
         let values = try validated(lengths)
         let speeds = unequalSpeeds
-        let builder = StepBuilder(cost: cost, lengths: values, speeds: speeds)
+        // The roomiest-first fallback packs to the nominal makespan; under speeds the placement on the ranks decides.
+        let builder = StepBuilder(cost: cost, lengths: values, speeds: speeds, roomiestFallback: speeds == nil)
         // The plan's own search first: under a budget it is what must finish; the baselines take what is left.
         let found = builder.best(grid: Self.grid, deadline: deadline)
+        let dense = memoryDenseStep(values, found: found?.step, speeds: speeds, deadline: deadline)
         var baselines = Baselines(cost: cost, lengths: values, deadline: deadline, speeds: speeds).all()
         var blindStep: [BuiltMicroBatch]?
         var nominalStep: [BuiltMicroBatch]?
-        if let speeds, let blind = StepBuilder(cost: cost, lengths: values).best(grid: Self.grid, deadline: deadline, optional: true) {
+        if let speeds, let blind = StepBuilder(cost: cost, lengths: values, roomiestFallback: false)
+            .best(grid: Self.grid, deadline: deadline, optional: true) {
             nominalStep = blind.step
             // The plan made as if every rank were nominal, run on the ranks as they are (a candidate too).
             blindStep = Baselines.placed(blind.step, on: speeds, cost: cost)
@@ -127,7 +134,8 @@ public struct SequenceParallelPlanner: Sendable {
         // the one made at nominal speed and the plan's own start the search, which packs at those prices and judges
         // every micro-batch as placed on the ranks.
         let priced = builder.speedLayout.map { layout in
-            StepBuilder(cost: cost, lengths: values, degreeSpeeds: layout.bestBlockSpeeds(cost.degrees))
+            StepBuilder(cost: cost, lengths: values, degreeSpeeds: layout.bestBlockSpeeds(cost.degrees),
+                        roomiestFallback: false)
         }
         let pricedStep = withinBudget ? priced?.best(grid: Self.grid, deadline: deadline, optional: true).map { step in
             step.step.map { BuiltMicroBatch(groups: builder.renominal($0.groups), seconds: $0.seconds) }
@@ -136,8 +144,8 @@ public struct SequenceParallelPlanner: Sendable {
             : speeds != nil && withinBudget && values.count <= MicroBatchExchange.sequenceLimit
                 ? [nominalStep, found?.step, pricedStep].compactMap { $0 } : []
         let solveBound = options.lowerBound && withinBudget
-        let outcomes = Mutex((exchanged: [[BuiltMicroBatch]?](repeating: nil, count: starts.count), bound: Double?.none,
-                              guide: LowerBound.PinnedSolution?.none))
+        let outcomes = Mutex((exchanged: [[BuiltMicroBatch]?](repeating: nil, count: starts.count + 1),
+                              bound: Double?.none, guide: LowerBound.PinnedSolution?.none))
         // Two starts share the re-packings one would get (with the bound, they are three tasks on two cores), and each
         // of three (under speeds) gets half of them too; large batches, whose few re-packings each cost more, keep
         // them all.
@@ -145,9 +153,15 @@ public struct SequenceParallelPlanner: Sendable {
         let exchanges = MicroBatchExchange(packer: priced?.packer ?? exchange.packer, beta1: exchange.beta1,
                                            evaluations: shared ? exchange.evaluations / 2 : exchange.evaluations,
                                            layout: builder.speedLayout)
-        DispatchQueue.concurrentPerform(iterations: starts.count + 1) { task in
-            if task < starts.count {
-                let improved = exchanges.improve(starts[task])
+        // The memory-dense step, where there is one, is searched too (as many re-packings, with its own packer).
+        let denseSearch = searched ? dense.map { dense in
+            (dense.step, MicroBatchExchange(packer: dense.packer, beta1: cost.beta1,
+                                            evaluations: exchanges.evaluations))
+        } : nil
+        let searches = starts.map { ($0, exchanges) } + (denseSearch.map { [$0] } ?? [])
+        DispatchQueue.concurrentPerform(iterations: searches.count + 1) { task in
+            if task < searches.count {
+                let improved = searches[task].1.improve(searches[task].0)
                 outcomes.withLock { $0.exchanged[task] = improved }
             } else if solveBound {
                 // The bound's LPs grow with the batch: past the budget the plan goes out without one.
@@ -173,13 +187,14 @@ public struct SequenceParallelPlanner: Sendable {
         let pricedPlaced = pricedStep.map { step in
             step.map { builder.finish($0.groups, limit: $0.seconds - cost.beta1) }
         }
-        var candidates = ([found?.step, homogeneous, blindStep, repackedHomogeneous, pricedPlaced].compactMap { $0 }
-                          + exchanged).map {
+        var candidates = ([found?.step, homogeneous, blindStep, repackedHomogeneous, pricedPlaced, dense?.step]
+                          .compactMap { $0 } + exchanged).map {
             GroupSchemes.apply($0, cost: cost, lengths: values, speeds: speeds)
         }
         if let speeds, let aside = Self.withoutSlowRanks(cost, speeds: speeds, lengths: values) {
             // Planning around the slow ranks: the step built as if they were not there, placed on the rest.
-            if let step = StepBuilder(cost: aside, lengths: values, speeds: speeds).best(grid: Self.grid, deadline: deadline, optional: true) {
+            if let step = StepBuilder(cost: aside, lengths: values, speeds: speeds, roomiestFallback: false)
+                .best(grid: Self.grid, deadline: deadline, optional: true) {
                 candidates.append(GroupSchemes.apply(step.step, cost: cost, lengths: values, speeds: speeds))
             }
         }
@@ -222,6 +237,29 @@ public struct SequenceParallelPlanner: Sendable {
     }
 
     private func total(_ step: [BuiltMicroBatch]) -> Double { step.reduce(0) { $0 + $1.seconds } }
+
+    /// Where the step takes more micro-batches than its tokens fill (N × tokensPerGPU each), narrow groups strand
+    /// memory: a group holds whole sequences, so a lone GPU with room for 2,676 tokens holds one 2,048-token sequence
+    /// (Llama-3-70B on 1,024 H100s, Wikipedia lengths). Wider groups pool their members' memory. The steps built with
+    /// no group narrower than 2, 4, … up to a node are tried, and the fastest is returned with its packer (the plain
+    /// one could not re-pack its micro-batches). Nil where memory does not decide the micro-batch count.
+    func memoryDenseStep(_ values: [Double], found: [BuiltMicroBatch]?, speeds: [Double]?,
+                         deadline: ContinuousClock.Instant?) -> (step: [BuiltMicroBatch], packer: MicroBatchPacker)? {
+        guard let found else { return nil }
+        let tokens = values.reduce(0, +)
+        let filled = Int((tokens / (Double(cost.gpus) * cost.tokensPerGPU)).rounded(.up))
+        guard found.count > filled else { return nil }
+        var best: (step: [BuiltMicroBatch], packer: MicroBatchPacker)?
+        for degree in cost.degrees where degree > 1 && degree <= cost.gpusPerNode {
+            let builder = StepBuilder(cost: cost, lengths: values, speeds: speeds, smallestDegree: degree,
+                                      roomiestFallback: speeds == nil)
+            guard let step = builder.best(grid: Self.denseGrid, deadline: deadline, optional: true)?.step else {
+                continue
+            }
+            if total(step) < best.map({ total($0.step) }) ?? .infinity { best = (step, builder.packer) }
+        }
+        return best
+    }
 
     private func validated(_ lengths: [Int]) throws(SequenceParallelError) -> [Double] {
         guard !lengths.isEmpty else { throw .emptyBatch }

@@ -28,12 +28,16 @@ struct StepBuilder {
 
     /// `degreeSpeeds` prices each degree at that speed (`SpeedLayout.bestBlockSpeeds`) while packing; the groups
     /// then carry those times, so such a step is re-timed (`renominal`) before it is placed on the ranks.
-    init(cost: SequenceParallelCost, lengths: [Double], speeds: [Double]? = nil, degreeSpeeds: [Int: Double] = [:]) {
+    /// `smallestDegree`: no group narrower than that (`MicroBatchPacker.firstColumn`). `roomiestFallback`: see
+    /// `MicroBatchPacker`.
+    init(cost: SequenceParallelCost, lengths: [Double], speeds: [Double]? = nil, degreeSpeeds: [Int: Double] = [:],
+         smallestDegree: Int = 1, roomiestFallback: Bool = true) {
         self.cost = cost
         self.lengths = lengths
         self.order = lengths.indices.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
         let table = SequenceTable(cost: cost, lengths: lengths, degreeSpeeds: degreeSpeeds)
-        self.packer = MicroBatchPacker(table: table)
+        let firstColumn = table.degrees.firstIndex { $0 >= smallestDegree } ?? 0
+        self.packer = MicroBatchPacker(table: table, firstColumn: firstColumn, roomiestFallback: roomiestFallback)
         speedLayout = speeds.map { SpeedLayout(table: table, speeds: $0) }
     }
 
