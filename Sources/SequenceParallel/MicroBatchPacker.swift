@@ -48,6 +48,10 @@ struct MicroBatchPacker {
     /// The smallest degree's column a sequence may take (0: every degree). Raised by `StepBuilder` where memory
     /// binds: small groups strand memory that a wider group's sequences would share (§Step construction).
     var firstColumn = 0
+    /// Columns a sequence that needs more than one GPU goes past the first degree whose time fits the limit (0: none).
+    /// Raised by `StepBuilder` where memory binds: the wider group finishes that sequence sooner and has time left for
+    /// short sequences to use its memory.
+    var wideBoost = 0
     /// Whether a micro-batch that fails on memory is packed again roomiest-first (`filled`). Off under unequal
     /// speeds, where a packing's nominal makespan is not what decides (§Ranks of unequal speed).
     var roomiestFallback = true
@@ -67,7 +71,7 @@ struct MicroBatchPacker {
     }
 
     private func filled(_ order: [Int], limit: Double, rule: Filling.Rule) -> Result<Filling, Filling.Failure> {
-        var filling = Filling(table: table, limit: limit, rule: rule, firstColumn: firstColumn)
+        var filling = Filling(table: table, limit: limit, rule: rule, firstColumn: firstColumn, wideBoost: wideBoost)
         filling.placements.reserveCapacity(order.count)
         for sequence in order where !filling.place(sequence) {
             return .failure(Filling.Failure(memoryBlocked: filling.memoryBlocked))
@@ -78,7 +82,7 @@ struct MicroBatchPacker {
     /// Fills one micro-batch from `remaining` under `limit` and removes what it placed; sequences that fit nowhere
     /// stay for a later micro-batch. Returns the groups and the sequences placed.
     func take(from remaining: inout RemainingSequences, limit: Double) -> (groups: [PackedGroup], placed: [Int]) {
-        var filling = Filling(table: table, limit: limit, firstColumn: firstColumn)
+        var filling = Filling(table: table, limit: limit, firstColumn: firstColumn, wideBoost: wideBoost)
         var placed: [Int] = []
         var position = remaining.live(from: 0)
         while position < remaining.end {
@@ -178,6 +182,7 @@ private struct Filling {
     let limit: Double
     let rule: Rule
     let firstColumn: Int
+    let wideBoost: Int
     /// Set when a sequence's time fit a degree with no free GPUs but its group to join had no memory left.
     private(set) var memoryBlocked = false
     var loads: [Double] = []
@@ -196,7 +201,8 @@ private struct Filling {
     private let shares: [Double]
     private let capacity: Double
 
-    init(table: SequenceTable, limit: Double, rule: Rule = .plain, firstColumn: Int = 0) {
+    init(table: SequenceTable, limit: Double, rule: Rule = .plain, firstColumn: Int = 0, wideBoost: Int = 0) {
+        self.wideBoost = wideBoost
         degrees = table.degrees
         times = table.time
         shares = table.share
@@ -218,11 +224,11 @@ private struct Filling {
         return groups
     }
 
-    /// Places `sequence` at the smallest degree it fits (from `firstColumn` on): a new group while GPUs are free,
+    /// Places `sequence` at the smallest degree it fits (from `startColumn` on): a new group while GPUs are free,
     /// else the least-loaded group of that degree; false when it fits nowhere.
     mutating func place(_ sequence: Int) -> Bool {
         let row = sequence * degrees.count
-        for column in firstColumn..<degrees.count {
+        for column in startColumn(row) ..< degrees.count {
             let time = times[row + column]
             guard time <= limit else { continue }
             if rule == .guestsFirst {
@@ -259,10 +265,20 @@ private struct Filling {
         return true
     }
 
+    /// The first column a sequence may take: `firstColumn`, or with `wideBoost` past the first degree whose time
+    /// fits for a sequence that needs more than one GPU.
+    private func startColumn(_ row: Int) -> Int {
+        guard wideBoost > 0 else { return firstColumn }
+        var first = 0
+        while first < degrees.count && times[row + first] > limit { first += 1 }
+        guard first < degrees.count, degrees[first] > 1 else { return firstColumn }
+        return max(firstColumn, min(first + wideBoost, degrees.count - 1))
+    }
+
     /// Whether `sequence` could join a group now, without placing it.
     func fitsSomewhere(_ sequence: Int) -> Bool {
         let row = sequence * degrees.count
-        for column in firstColumn..<degrees.count {
+        for column in startColumn(row) ..< degrees.count {
             let time = times[row + column]
             guard time <= limit else { continue }
             if freeGPUs >= degrees[column] { return true }

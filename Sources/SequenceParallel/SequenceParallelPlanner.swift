@@ -238,21 +238,32 @@ public struct SequenceParallelPlanner: Sendable {
 
     private func total(_ step: [BuiltMicroBatch]) -> Double { step.reduce(0) { $0 + $1.seconds } }
 
-    /// Where the step takes more micro-batches than its tokens fill (N × tokensPerGPU each), narrow groups strand
-    /// memory: a group holds whole sequences, so a lone GPU with room for 2,676 tokens holds one 2,048-token sequence
-    /// (Llama-3-70B on 1,024 H100s, Wikipedia lengths). Wider groups pool their members' memory. The steps built with
-    /// no group narrower than 2, 4, … up to a node are tried, and the fastest is returned with its packer (the plain
-    /// one could not re-pack its micro-batches). Nil where memory does not decide the micro-batch count.
+    /// From this average memory fill on (tokens over the found step's micro-batches' memory) the memory-dense steps
+    /// are tried even when the step has no micro-batch too many: the wide groups of long sequences then strand the
+    /// memory the short ones need. Heuristic: GPT-7B's Wikipedia batches reach 92 % (batch 9), where it would cost 14
+    /// ms at 64 GPUs and win nothing; the derived-profile batches it helps are at 94-99 % (docs/sequence-parallel.md).
+    static let denseFill = 0.93
+
+    /// Where memory decides the step, narrow groups strand it. A group holds whole sequences, so a lone GPU with room
+    /// for 2,676 tokens holds one 2,048-token sequence (Llama-3-70B on 1,024 H100s, Wikipedia lengths); wider groups
+    /// pool their members' memory. And a long sequence at the smallest degree its time allows leaves its group's
+    /// memory mostly empty, with no time to spare for short ones. Where the step found has more micro-batches than
+    /// its tokens fill (N × tokensPerGPU each), or fills them to `denseFill`, the step is built again with no group
+    /// narrower than 2, then 4, … up to a node, and once with every multi-GPU sequence one degree wider than its time
+    /// needs (`MicroBatchPacker.wideBoost`). The fastest is returned with its packer (the plain one could not re-pack
+    /// its micro-batches).
     func memoryDenseStep(_ values: [Double], found: [BuiltMicroBatch]?, speeds: [Double]?,
                          deadline: ContinuousClock.Instant?) -> (step: [BuiltMicroBatch], packer: MicroBatchPacker)? {
-        guard let found else { return nil }
+        guard let found, !found.isEmpty else { return nil }
         let tokens = values.reduce(0, +)
-        let filled = Int((tokens / (Double(cost.gpus) * cost.tokensPerGPU)).rounded(.up))
-        guard found.count > filled else { return nil }
+        let memory = Double(cost.gpus) * cost.tokensPerGPU
+        let filled = Int((tokens / memory).rounded(.up))
+        guard found.count > filled || tokens / (Double(found.count) * memory) >= Self.denseFill else { return nil }
+        let floors = cost.degrees.filter { $0 > 1 && $0 <= cost.gpusPerNode }.map { (smallest: $0, boost: 0) }
         var best: (step: [BuiltMicroBatch], packer: MicroBatchPacker)?
-        for degree in cost.degrees where degree > 1 && degree <= cost.gpusPerNode {
-            let builder = StepBuilder(cost: cost, lengths: values, speeds: speeds, smallestDegree: degree,
-                                      roomiestFallback: speeds == nil)
+        for variant in floors + [(smallest: 1, boost: 1)] {
+            let builder = StepBuilder(cost: cost, lengths: values, speeds: speeds, smallestDegree: variant.smallest,
+                                      wideBoost: variant.boost, roomiestFallback: speeds == nil)
             guard let step = builder.best(grid: Self.denseGrid, deadline: deadline, optional: true)?.step else {
                 continue
             }

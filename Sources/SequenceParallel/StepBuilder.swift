@@ -31,13 +31,14 @@ struct StepBuilder {
     /// `smallestDegree`: no group narrower than that (`MicroBatchPacker.firstColumn`). `roomiestFallback`: see
     /// `MicroBatchPacker`.
     init(cost: SequenceParallelCost, lengths: [Double], speeds: [Double]? = nil, degreeSpeeds: [Int: Double] = [:],
-         smallestDegree: Int = 1, roomiestFallback: Bool = true) {
+         smallestDegree: Int = 1, wideBoost: Int = 0, roomiestFallback: Bool = true) {
         self.cost = cost
         self.lengths = lengths
         self.order = lengths.indices.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
         let table = SequenceTable(cost: cost, lengths: lengths, degreeSpeeds: degreeSpeeds)
         let firstColumn = table.degrees.firstIndex { $0 >= smallestDegree } ?? 0
-        self.packer = MicroBatchPacker(table: table, firstColumn: firstColumn, roomiestFallback: roomiestFallback)
+        self.packer = MicroBatchPacker(table: table, firstColumn: firstColumn, wideBoost: wideBoost,
+                                       roomiestFallback: roomiestFallback)
         speedLayout = speeds.map { SpeedLayout(table: table, speeds: $0) }
     }
 
