@@ -104,6 +104,11 @@ def subcommands(plans: dict[str, Path]) -> list[Subcommand]:
         Subcommand("plan sequence-parallel (ring schemes)", ["plan", "sequence-parallel", "--lengths", "{lengths}",
                                                              "--profile", "{profile}", "--output", "out.json"],
                    {"lengths": e / "batches/wikipedia-batch0.txt", "profile": e / "profiles/gpt7b-ulysses-ring.yaml"}),
+        # A derived profile whose micro-batches are 99 % full (the memory-dense steps and the roomiest rule).
+        Subcommand("plan sequence-parallel (memory-tight)", ["plan", "sequence-parallel", "--lengths", "{lengths}",
+                                                             "--model", "{model}", "--cluster", "hgx-h100:16",
+                                                             "--output", "out.json"],
+                   {"lengths": e / "batches/wikipedia-128gpu.txt", "model": e / "models/llama-3-70b.config.json"}),
         Subcommand("report --estimate", ["report", "--estimate", "{estimate}", "--output", "out.html"],
                    {"estimate": plans["estimate"]}),
         Subcommand("report (GNN plan)", ["report", "{plan}", "--graph", "{graph}", "--model", "{model}", "--cluster",

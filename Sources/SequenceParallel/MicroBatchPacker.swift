@@ -46,7 +46,7 @@ extension PackedGroup {
 struct MicroBatchPacker {
     let table: SequenceTable
     /// The smallest degree's column a sequence may take (0: every degree). Raised by `StepBuilder` where memory
-    /// binds: small groups strand memory that a wider group's sequences would share (§Step construction).
+    /// binds: small groups strand memory that a wider group would share (docs/sequence-parallel.md §Optimizer).
     var firstColumn = 0
     /// Columns a sequence that needs more than one GPU goes past the first degree whose time fits the limit (0: none).
     /// Raised by `StepBuilder` where memory binds: the wider group finishes that sequence sooner and has time left for
