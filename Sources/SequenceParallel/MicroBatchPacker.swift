@@ -60,23 +60,20 @@ struct MicroBatchPacker {
     /// where both failed on memory (a sequence's time fit but no group had room), by the roomiest-first one. Nil
     /// when some sequence fits no way.
     private func filled(_ order: [Int], limit: Double) -> Filling? {
-        var memoryBlocked = false
-        for rule in [Filling.Rule.plain, .guestsFirst] {
-            switch filled(order, limit: limit, rule: rule) {
-            case .success(let filling): return filling
-            case .failure(let failure): memoryBlocked = memoryBlocked || failure.memoryBlocked
-            }
-        }
-        return memoryBlocked && roomiestFallback ? try? filled(order, limit: limit, rule: .roomiestFirst).get() : nil
+        let plain = filled(order, limit: limit, rule: .plain)
+        if let filling = plain.filling { return filling }
+        let guests = filled(order, limit: limit, rule: .guestsFirst)
+        if let filling = guests.filling { return filling }
+        guard roomiestFallback, plain.memoryBlocked || guests.memoryBlocked else { return nil }
+        return filled(order, limit: limit, rule: .roomiestFirst).filling
     }
 
-    private func filled(_ order: [Int], limit: Double, rule: Filling.Rule) -> Result<Filling, Filling.Failure> {
+    /// The packing under one rule, or nil and whether it failed on memory.
+    private func filled(_ order: [Int], limit: Double, rule: Filling.Rule) -> (filling: Filling?, memoryBlocked: Bool) {
         var filling = Filling(table: table, limit: limit, rule: rule, firstColumn: firstColumn, wideBoost: wideBoost)
         filling.placements.reserveCapacity(order.count)
-        for sequence in order where !filling.place(sequence) {
-            return .failure(Filling.Failure(memoryBlocked: filling.memoryBlocked))
-        }
-        return .success(filling)
+        for sequence in order where !filling.place(sequence) { return (nil, filling.memoryBlocked) }
+        return (filling, false)
     }
 
     /// Fills one micro-batch from `remaining` under `limit` and removes what it placed; sequences that fit nowhere
@@ -175,10 +172,6 @@ private struct Filling {
         case roomiestFirst
     }
 
-    struct Failure: Error {
-        let memoryBlocked: Bool
-    }
-
     let limit: Double
     let rule: Rule
     let firstColumn: Int
@@ -228,7 +221,7 @@ private struct Filling {
     /// else the least-loaded group of that degree; false when it fits nowhere.
     mutating func place(_ sequence: Int) -> Bool {
         let row = sequence * degrees.count
-        for column in startColumn(row) ..< degrees.count {
+        for column in (wideBoost == 0 ? firstColumn : startColumn(row)) ..< degrees.count {
             let time = times[row + column]
             guard time <= limit else { continue }
             if rule == .guestsFirst {
@@ -240,7 +233,12 @@ private struct Filling {
                 columns.append(column)
                 placements.append((sequence, loads.count - 1))
                 freeGPUs -= degrees[column]
-                Heap.push(loads.count - 1, into: &heaps[column], loads: rule == .roomiestFirst ? tokensPerGPU : loads)
+                // The heap's key is passed as the stored array itself (a conditional expression would copy it).
+                if rule == .roomiestFirst {
+                    Heap.push(loads.count - 1, into: &heaps[column], loads: tokensPerGPU)
+                } else {
+                    Heap.push(loads.count - 1, into: &heaps[column], loads: loads)
+                }
                 return true
             }
             if join(sequence, column: column) { return true }
@@ -261,7 +259,11 @@ private struct Filling {
         loads[top] += time
         tokensPerGPU[top] += share
         placements.append((sequence, top))
-        Heap.siftDown(&heaps[column], loads: rule == .roomiestFirst ? tokensPerGPU : loads)
+        if rule == .roomiestFirst {
+            Heap.siftDown(&heaps[column], loads: tokensPerGPU)
+        } else {
+            Heap.siftDown(&heaps[column], loads: loads)
+        }
         return true
     }
 
@@ -278,7 +280,7 @@ private struct Filling {
     /// Whether `sequence` could join a group now, without placing it.
     func fitsSomewhere(_ sequence: Int) -> Bool {
         let row = sequence * degrees.count
-        for column in startColumn(row) ..< degrees.count {
+        for column in (wideBoost == 0 ? firstColumn : startColumn(row)) ..< degrees.count {
             let time = times[row + column]
             guard time <= limit else { continue }
             if freeGPUs >= degrees[column] { return true }
