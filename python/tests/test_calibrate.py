@@ -49,13 +49,25 @@ def test_profiles_are_written_and_read_back(profiles: tuple[Path, Path, dict[str
 
 
 def test_fitted_coefficients_predict_held_out_attention(profiles: tuple[Path, Path, dict[str, object]]) -> None:
-    calibration, _, _ = profiles
+    calibration, _, report = profiles
+    # The tool's own check: held-out lengths timed in the same process, beside the lengths it fitted.
+    attention = report["attention"]
+    assert isinstance(attention, dict)
+    reported = attention["heldOutRelativeErrors"]
+    assert reported and all(abs(error) <= 0.25 for error in reported.values()), reported
+    # An independent check here, of the fitted shape: this process runs beside other work at another speed than the
+    # calibration's rank 0 did (four ranks on a shared machine), so each time is taken relative to a fitted length's.
     coefficients = json.loads(calibration.read_text())["sequenceParallel"]
     a1, a2, b = (coefficients[name] / LAYERS for name in ("alpha1", "alpha2", "beta1"))
     torch.set_num_threads(1)
-    held_out = [640, 896, 1280, 1792]
-    measured = calibrate.measure_attention(torch, torch.device("cpu"), torch.float32, held_out, 4, 64, 7, lambda: None)
-    errors = {s: (a1 * s * s + a2 * s + b) / measured[s] - 1 for s in held_out}
+    reference, held_out = 1024, [640, 896, 1280, 1792]
+    measured = calibrate.measure_attention(torch, torch.device("cpu"), torch.float32, [reference, *held_out], 4, 64, 7,
+                                           lambda: None)
+
+    def predicted(length: int) -> float:
+        return a1 * length * length + a2 * length + b
+
+    errors = {s: (predicted(s) / predicted(reference)) / (measured[s] / measured[reference]) - 1 for s in held_out}
     assert all(abs(error) <= 0.25 for error in errors.values()), errors
 
 
