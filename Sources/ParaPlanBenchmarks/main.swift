@@ -99,6 +99,13 @@ do {
     for row in try AttentionSchemeBenchmark.run() { print(row) }
     }
 
+    if runs("derived-profiles") {
+    print("")
+    print("Sequence-parallel plans from model configs where memory often decides the step (H100, Wikipedia lengths):")
+    print("")
+    for row in try DerivedProfileBenchmark.run() { print(row) }
+    }
+
     if runs("batch-balance") {
     print("")
     print("Data-parallel batch balancing (ours and baselines as makespan ÷ our lower bound):")
