@@ -11,7 +11,9 @@ enum DerivedProfileBenchmark {
     /// of the rounded lengths, and the raw lengths up to 150,000 tokens.
     static func batches(gpus: Int, raw: [Int]) -> [(name: String, lengths: [Int])] {
         let count = 8 * gpus
-        guard let rounded = SequenceParallelBenchmark.wikipedia(gpus: gpus), rounded.count > 2 * count else { return [] }
+        guard let rounded = SequenceParallelBenchmark.wikipedia(gpus: gpus), rounded.count > 2 * count else {
+            return []
+        }
         let start = (2 * 7_919 * gpus) % (rounded.count - count)
         let unrounded = raw.filter { $0 <= 150_000 }
         return [("benchmark", Array(rounded.prefix(count))), ("other window", Array(rounded[start..<(start + count)])),
@@ -31,7 +33,8 @@ enum DerivedProfileBenchmark {
             guard let model = TransformerModel.preset(named: name) else { continue }
             for nodes in [8, 16, 32, 64, 128] {
                 let gpus = nodes * 8
-                let cost = try SequenceParallelCost.derive(model: model, cluster: try Cluster.preset("hgx-h100:\(nodes)"))
+                let cluster = try Cluster.preset("hgx-h100:\(nodes)")
+                let cost = try SequenceParallelCost.derive(model: model, cluster: cluster)
                 let planner = try SequenceParallelPlanner(cost: cost)
                 for batch in batches(gpus: gpus, raw: raw) {
                     guard let result = try? planner.plan(lengths: batch.lengths) else {
@@ -41,16 +44,17 @@ enum DerivedProfileBenchmark {
                     let bound = result.lowerBoundSeconds ?? .nan
                     let gap = (result.stepSeconds - bound) / result.stepSeconds * 100
                     gaps.append(gap)
-                    rows.append(String(format: "| %@ | %d | %@ | %d | %.3f | %.3f | %.1f %% | %.0f |", name, gpus, batch.name,
-                                       result.microBatches.count, result.stepSeconds, bound, gap,
+                    rows.append(String(format: "| %@ | %d | %@ | %d | %.3f | %.3f | %.1f %% | %.0f |", name, gpus,
+                                       batch.name, result.microBatches.count, result.stepSeconds, bound, gap,
                                        result.planningSeconds * 1000))
                 }
             }
         }
         let sorted = gaps.sorted()
         let mean = gaps.reduce(0, +) / Double(max(gaps.count, 1))
-        rows.append(String(format: "| **%d runs** | | | | | | mean %.1f %%, median %.1f %%, worst %.1f %% | |", gaps.count,
-                           mean, sorted.isEmpty ? .nan : sorted[sorted.count / 2], sorted.last ?? .nan))
+        let median = sorted.isEmpty ? .nan : sorted[sorted.count / 2]
+        rows.append(String(format: "| **%d runs** | | | | | | mean %.1f %%, median %.1f %%, worst %.1f %% | |",
+                           gaps.count, mean, median, sorted.last ?? .nan))
         return rows
     }
 }
