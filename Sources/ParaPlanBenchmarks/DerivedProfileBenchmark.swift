@@ -21,11 +21,9 @@ enum DerivedProfileBenchmark {
     }
 
     static func run() throws -> [String] {
-        let path = ProcessInfo.processInfo.environment["PARAPLAN_WIKIPEDIA"] ?? "../shared/data/wikipedia-lengths.txt"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        guard let raw = SequenceParallelBenchmark.wikipediaLengths() else {
             return ["(Wikipedia sample not found; set PARAPLAN_WIKIPEDIA)"]
         }
-        let raw = text.split(separator: "\n").compactMap { Int($0) }
         var rows = ["| model | GPUs | batch | micro-batches | step s | bound s | gap to bound | planning ms |",
                     "|---|---:|---|---:|---:|---:|---:|---:|"]
         var gaps: [Double] = []

@@ -9,10 +9,15 @@ enum SequenceParallelBenchmark {
 
     /// FlexSP's reading: pad to a multiple of 2·N, drop what exceeds 192,000 − 2·N.
     static func wikipedia(gpus: Int = 64) -> [Int]? {
+        let unit = 2 * gpus
+        return wikipediaLengths()?.map { ($0 + unit - 1) / unit * unit }.filter { $0 <= 192_000 - unit }
+    }
+
+    /// The Wikipedia sample's lengths as recorded (`PARAPLAN_WIKIPEDIA` or ../shared/data/wikipedia-lengths.txt).
+    static func wikipediaLengths() -> [Int]? {
         let path = ProcessInfo.processInfo.environment["PARAPLAN_WIKIPEDIA"] ?? "../shared/data/wikipedia-lengths.txt"
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        let unit = 2 * gpus
-        return text.split(separator: "\n").compactMap { Int($0) }.map { ($0 + unit - 1) / unit * unit }.filter { $0 <= 192_000 - unit }
+        return text.split(separator: "\n").compactMap { Int($0) }
     }
 
     static func median(_ values: [Double]) -> Double {

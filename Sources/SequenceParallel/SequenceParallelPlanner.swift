@@ -105,7 +105,7 @@ public struct SequenceParallelPlanner: Sendable {
         // The plan's own search first: under a budget it is what must finish; the baselines take what is left.
         let searchGrid = cost.gpus >= Self.guidedStartGPUs ? Self.wideGrid : Self.grid
         let found = builder.best(grid: searchGrid, deadline: deadline)
-        let dense = memoryDenseStep(values, found: found?.step, speeds: speeds, deadline: deadline)
+        let dense = memoryDenseStep(builder, found: found?.step, deadline: deadline)
         var baselines = Baselines(cost: cost, lengths: values, deadline: deadline, speeds: speeds).all()
         var blindStep: [BuiltMicroBatch]?
         var nominalStep: [BuiltMicroBatch]?
@@ -154,8 +154,6 @@ public struct SequenceParallelPlanner: Sendable {
             : speeds != nil && withinBudget && values.count <= MicroBatchExchange.sequenceLimit
                 ? [nominalStep, found?.step, pricedStep].compactMap { $0 } : []
         let solveBound = options.lowerBound && withinBudget
-        let outcomes = Mutex((exchanged: [[BuiltMicroBatch]?](repeating: nil, count: starts.count + 1),
-                              bound: Double?.none, guide: LowerBound.PinnedSolution?.none))
         // Two starts share the re-packings one would get (with the bound, they are three tasks on two cores), and each
         // of three (under speeds) gets half of them too; large batches, whose few re-packings each cost more, keep
         // them all.
@@ -169,6 +167,8 @@ public struct SequenceParallelPlanner: Sendable {
                                             evaluations: exchanges.evaluations))
         } : nil
         let searches = starts.map { ($0, exchanges) } + (denseSearch.map { [$0] } ?? [])
+        let outcomes = Mutex((exchanged: [[BuiltMicroBatch]?](repeating: nil, count: searches.count),
+                              bound: Double?.none, guide: LowerBound.PinnedSolution?.none))
         DispatchQueue.concurrentPerform(iterations: searches.count + 1) { task in
             if task < searches.count {
                 let improved = searches[task].1.improve(searches[task].0)
@@ -262,22 +262,21 @@ public struct SequenceParallelPlanner: Sendable {
     /// narrower than 2, then 4, … up to a node, and once with every multi-GPU sequence one degree wider than its time
     /// needs (`MicroBatchPacker.wideBoost`). The fastest is returned with its packer (the plain one could not re-pack
     /// its micro-batches).
-    func memoryDenseStep(_ values: [Double], found: [BuiltMicroBatch]?, speeds: [Double]?,
+    func memoryDenseStep(_ builder: StepBuilder, found: [BuiltMicroBatch]?,
                          deadline: ContinuousClock.Instant?) -> (step: [BuiltMicroBatch], packer: MicroBatchPacker)? {
         guard let found, !found.isEmpty else { return nil }
-        let tokens = values.reduce(0, +)
+        let tokens = builder.lengths.reduce(0, +)
         let memory = Double(cost.gpus) * cost.tokensPerGPU
         let filled = Int((tokens / memory).rounded(.up))
         guard found.count > filled || tokens / (Double(found.count) * memory) >= Self.denseFill else { return nil }
         let floors = cost.degrees.filter { $0 > 1 && $0 <= cost.gpusPerNode }.map { (smallest: $0, boost: 0) }
         var best: (step: [BuiltMicroBatch], packer: MicroBatchPacker)?
         for variant in floors + [(smallest: 1, boost: 1)] {
-            let builder = StepBuilder(cost: cost, lengths: values, speeds: speeds, smallestDegree: variant.smallest,
-                                      wideBoost: variant.boost, roomiestFallback: speeds == nil)
-            guard let step = builder.best(grid: Self.denseGrid, deadline: deadline, optional: true)?.step else {
+            let dense = builder.packing(smallestDegree: variant.smallest, wideBoost: variant.boost)
+            guard let step = dense.best(grid: Self.denseGrid, deadline: deadline, optional: true)?.step else {
                 continue
             }
-            if total(step) < best.map({ total($0.step) }) ?? .infinity { best = (step, builder.packer) }
+            if total(step) < best.map({ total($0.step) }) ?? .infinity { best = (step, dense.packer) }
         }
         return best
     }

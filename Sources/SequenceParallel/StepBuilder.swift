@@ -20,7 +20,7 @@ struct StepBuilder {
     let lengths: [Double]
     /// Longest first; ties by index, so the result does not depend on input order of equal lengths.
     let order: [Int]
-    let packer: MicroBatchPacker
+    private(set) var packer: MicroBatchPacker
     /// Set when ranks differ in speed: each micro-batch is placed and rebalanced on them.
     let speedLayout: SpeedLayout?
     var cheapestWork: [Double] { packer.table.cheapest }
@@ -28,18 +28,24 @@ struct StepBuilder {
 
     /// `degreeSpeeds` prices each degree at that speed (`SpeedLayout.bestBlockSpeeds`) while packing; the groups
     /// then carry those times, so such a step is re-timed (`renominal`) before it is placed on the ranks.
-    /// `smallestDegree`: no group narrower than that (`MicroBatchPacker.firstColumn`). `roomiestFallback`: see
-    /// `MicroBatchPacker`.
+    /// `roomiestFallback`: see `MicroBatchPacker`.
     init(cost: SequenceParallelCost, lengths: [Double], speeds: [Double]? = nil, degreeSpeeds: [Int: Double] = [:],
-         smallestDegree: Int = 1, wideBoost: Int = 0, roomiestFallback: Bool = true) {
+         roomiestFallback: Bool = true) {
         self.cost = cost
         self.lengths = lengths
         self.order = lengths.indices.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
         let table = SequenceTable(cost: cost, lengths: lengths, degreeSpeeds: degreeSpeeds)
-        let firstColumn = table.degrees.firstIndex { $0 >= smallestDegree } ?? 0
-        self.packer = MicroBatchPacker(table: table, firstColumn: firstColumn, wideBoost: wideBoost,
-                                       roomiestFallback: roomiestFallback)
+        self.packer = MicroBatchPacker(table: table, roomiestFallback: roomiestFallback)
         speedLayout = speeds.map { SpeedLayout(table: table, speeds: $0) }
+    }
+
+    /// The same builder (its table, order and ranks) packing with no group narrower than `smallestDegree`
+    /// (`MicroBatchPacker.firstColumn`) and multi-GPU sequences `wideBoost` degrees wider than their time needs.
+    func packing(smallestDegree: Int, wideBoost: Int) -> StepBuilder {
+        var variant = self
+        variant.packer.firstColumn = packer.table.degrees.firstIndex { $0 >= smallestDegree } ?? 0
+        variant.packer.wideBoost = wideBoost
+        return variant
     }
 
     /// The groups with their loads at nominal speed (from this builder's table).

@@ -40,7 +40,7 @@ import Testing
         let values = Self.lengths.map(Double.init)
         let plain = try #require(StepBuilder(cost: cost, lengths: values)
             .best(grid: SequenceParallelPlanner.grid, deadline: nil)?.step)
-        let dense = try #require(StepBuilder(cost: cost, lengths: values, smallestDegree: 8)
+        let dense = try #require(StepBuilder(cost: cost, lengths: values).packing(smallestDegree: 8, wideBoost: 0)
             .best(grid: SequenceParallelPlanner.denseGrid, deadline: nil)?.step)
         #expect(plain.count == 3)
         #expect(dense.count == 2)
@@ -65,9 +65,9 @@ import Testing
     /// used. At the smallest degree their time allows, the longest sequences' groups were 57-79 % full with no time
     /// left for short sequences; one degree wider, they finish sooner and hold short ones.
     @Test func longSequencesGoWiderWhereMemoryIsTight() throws {
-        let text = try String(contentsOf: HeadLimitTests.models.deletingLastPathComponent()
-            .appendingPathComponent("batches/wikipedia-128gpu.txt"), encoding: .utf8)
-        let lengths = text.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { Int($0) }
+        let file = HeadLimitTests.models.deletingLastPathComponent()
+            .appendingPathComponent("batches/wikipedia-128gpu.txt")
+        let lengths = try LengthsFile.parse(try Data(contentsOf: file), source: file.lastPathComponent)
         #expect(lengths.count == 1_024)
         let model = try #require(TransformerModel.preset(named: "llama-3-70b"))
         let cost = try SequenceParallelCost.derive(model: model, cluster: try Cluster.preset("hgx-h100:16"))
@@ -76,7 +76,7 @@ import Testing
             .best(grid: SequenceParallelPlanner.grid, deadline: nil)?.step)
         let fill = values.reduce(0, +) / (Double(plain.count) * Double(cost.gpus) * cost.tokensPerGPU)
         #expect(fill >= SequenceParallelPlanner.denseFill)
-        let wider = try #require(StepBuilder(cost: cost, lengths: values, wideBoost: 1)
+        let wider = try #require(StepBuilder(cost: cost, lengths: values).packing(smallestDegree: 1, wideBoost: 1)
             .best(grid: SequenceParallelPlanner.denseGrid, deadline: nil)?.step)
         let plainSeconds = plain.reduce(0) { $0 + $1.seconds }, widerSeconds = wider.reduce(0) { $0 + $1.seconds }
         #expect(widerSeconds < 0.97 * plainSeconds, "wider \(widerSeconds), plain \(plainSeconds)")

@@ -45,8 +45,7 @@ import CostModel
     @Test func wikipediaBatch17() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Examples/batches/wikipedia-batch17.txt")
-        let lengths = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
-            .compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let lengths = try LengthsFile.parse(try Data(contentsOf: url), source: url.lastPathComponent)
         #expect(lengths.count == 512)
         let cost = SequenceParallelCost.flexSPGPT7B()
         let without = try #require(Self.bound(cost, lengths, classes: false))
