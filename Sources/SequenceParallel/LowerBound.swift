@@ -25,6 +25,8 @@ struct LowerBound {
     /// Memory-time class rows in micro-batch parts with a makespan floor (`MemoryTimeClasses`); off only to measure
     /// what they add.
     var memoryTimeClasses = true
+    /// Idle cores the case search may solve ahead on (`SolveAhead`); the bound is the same without them.
+    var spareCores: SpareCores?
 
     init(cost: SequenceParallelCost, lengths: [Double], speeds: [Double]? = nil) {
         self.cost = cost

@@ -75,11 +75,22 @@ extension LowerBound {
             (value: floor(of: cases[index], microBatches: m, bucketWork: bucketWork), stage: 0, index: index)
         }
         var solutions = [PinnedSolution?](repeating: nil, count: cases.count)
-        func solve(_ index: Int, stage: Int) -> PinnedLPResult? {
-            solvePinnedLP(microBatches: m, buckets: buckets, pinned: cases[index], timeRowsAbove: timeRowsAbove,
-                          withTimeRows: stage >= 2, withClassRows: stage >= 3,
-                          integralAbove: stage == 4 ? integralAbove : .infinity)
+        let bound = self, pinnedCases = cases
+        let solveCase: @Sendable (CaseStage) -> Refinement = { key in
+            Refinement(result: bound.solvePinnedLP(
+                microBatches: m, buckets: buckets, pinned: pinnedCases[key.index], timeRowsAbove: timeRowsAbove,
+                withTimeRows: key.stage >= 2, withClassRows: key.stage >= 3,
+                integralAbove: key.stage == 4 ? integralAbove : .infinity, indicatorsAbove: integralAbove))
         }
+        func solve(_ index: Int, stage: Int) -> PinnedLPResult? {
+            solveCase(CaseStage(index: index, stage: stage)).result
+        }
+        func isFinal(_ stage: Int) -> Bool { stage == 4 || stage == 3 && !integral }
+        func precedes(_ a: Int, _ b: Int) -> Bool {
+            open[a].value < open[b].value || open[a].value == open[b].value && open[a].index < open[b].index
+        }
+        let ahead = spareCores.map { SolveAhead<CaseStage, Refinement>(spare: $0) }
+        defer { ahead?.drain() }
         if !lazily {
             // Every case solved at every stage (the tests compare this with the lazy search).
             open = open.compactMap { entry in
@@ -92,15 +103,26 @@ extension LowerBound {
             }
         }
         var guide: (value: Double, solution: PinnedSolution)?
-        while let next = open.indices.min(by: { open[$0].value < open[$1].value
-                                               || open[$0].value == open[$1].value && open[$0].index < open[$1].index }) {
+        while let next = open.indices.min(by: precedes) {
             var entry = open[next]
             if entry.stage >= 2, guide == nil, let solution = solutions[entry.index] { guide = (entry.value, solution) }
-            if entry.stage == 4 || entry.stage == 3 && !integral {
-                return guide.map { (entry.value, $0.solution) }
-            }
+            if isFinal(entry.stage) { return guide.map { (entry.value, $0.solution) } }
             entry.stage += 1
-            guard let solved = solve(entry.index, stage: entry.stage) else {
+            if let ahead, let idle = spareCores?.idle, idle > 0 {
+                // The runners-up's next stages, up to the first final one: the search refines them next unless this
+                // case's new value passes them.
+                var started = 0
+                for other in open.indices.sorted(by: precedes) where other != next {
+                    if started == idle || isFinal(open[other].stage) { break }
+                    let key = CaseStage(index: open[other].index, stage: open[other].stage + 1)
+                    guard !ahead.knows(key) else { continue }
+                    ahead.start(key) { solveCase(key) }
+                    started += 1
+                }
+            }
+            let key = CaseStage(index: entry.index, stage: entry.stage)
+            let refined = ahead?.value(key) { solveCase(key) } ?? solveCase(key)
+            guard let solved = refined.result else {
                 // A MILP that does not solve leaves the case at its LP value; an LP that does not solve drops it.
                 if entry.stage == 4 { open[next] = entry } else { open.remove(at: next) }
                 continue
@@ -110,6 +132,8 @@ extension LowerBound {
             if entry.stage <= 2 { solutions[entry.index] = solved.solution }
             if entry.stage == 1, !solved.breaksTimeRows { entry.stage = 2 }
             if entry.stage == 2, !solved.breaksClassRows { entry.stage = 3 }
+            // A solution whose single sequences each run at degrees whose times fit the makespan is the MILP's too.
+            if entry.stage == 3, integral, !solved.breaksIndicators { entry.stage = 4 }
             entry.value = solved.value
             open[next] = entry
         }
@@ -160,11 +184,11 @@ extension LowerBound {
     /// the LP with them).
     func solvePinnedLP(microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)], pinned: [Pinned],
                        timeRowsAbove: Double, withTimeRows: Bool, withClassRows: Bool = true,
-                       integralAbove: Double = .infinity) -> PinnedLPResult? {
+                       integralAbove: Double = .infinity, indicatorsAbove: Double = .infinity) -> PinnedLPResult? {
         guard pinned.count <= m else { return nil }
         // Each bucket's variables by part: pinned micro-batch k, or (index pinned.count) one of the others.
         var parts = buckets.map { _ in [[VariableID]](repeating: [], count: pinned.count + 1) }
-        var checks: [TimeRowCheck] = []
+        var checks: [TimeRowCheck] = [], indicatorChecks: [TimeRowCheck] = []
         var classChecks: [MemoryTimeClasses.Check] = []
         let capacity = cost.tokensPerGPU
         // Under speeds (`LowerBound.speeds`) a group of degree e runs at most at its aligned block's best slowest speed
@@ -197,7 +221,8 @@ extension LowerBound {
                                        timeRowsAbove: withTimeRows ? timeRowsAbove : .infinity, checkAbove: timeRowsAbove,
                                        checks: &checks, work: besideWork, tokens: besideTokens,
                                        integralAbove: integralAbove, makespanAtLeast: least, classRows: withClassRows,
-                                       classChecks: &classChecks,
+                                       classChecks: &classChecks, indicatorsAbove: indicatorsAbove,
+                                       indicatorChecks: &indicatorChecks,
                                        fixedGroups: batch.companions.compactMap { companion in
                                            companion.degree.map { ($0, companion.length) }
                                        })
@@ -213,7 +238,8 @@ extension LowerBound {
                                              capacity: computeCapacity, makespan: typical,
                                              timeRowsAbove: withTimeRows ? timeRowsAbove : .infinity, checkAbove: timeRowsAbove,
                                              checks: &checks, weight: others, integralAbove: integralAbove,
-                                             classChecks: &classChecks)
+                                             classChecks: &classChecks, indicatorsAbove: indicatorsAbove,
+                                             indicatorChecks: &indicatorChecks)
             for q in buckets.indices {
                 shares[q] += typicalShares[q]
                 parts[q][pinned.count] += typicalShares[q].map(\.variable)
@@ -231,12 +257,17 @@ extension LowerBound {
         let breaks = checks.contains { check in
             check.seconds * solution.values[check.share.index] > solution.values[check.makespan.index] * (1 + 1e-9) + 1e-12
         }
+        let breaksIndicators = indicatorChecks.contains { check in
+            solution.values[check.share.index] > 1e-9
+                && check.seconds > solution.values[check.makespan.index] * (1 + 1e-9) + 1e-12
+        }
         let split = parts.map { byPart in byPart.map { variables in variables.reduce(0) { $0 + solution.values[$1.index] } } }
         // CLP's tolerances can leave the optimum a little off the true LP value (solving the same case with and
         // without idle columns differs by up to a few 1e-6); shave it so the bound stays valid.
         return PinnedLPResult(value: Double(m) * cost.beta1 + objective * (1 - LowerBound.solverShave),
                               breaksTimeRows: breaks,
                               breaksClassRows: classChecks.contains { !$0.holds(solution.values) },
+                              breaksIndicators: breaksIndicators,
                               solution: PinnedSolution(microBatches: m, pinned: pinned, shares: split))
     }
 
@@ -251,10 +282,24 @@ extension LowerBound {
     }
 
     /// A pinned LP's value, whether its solution breaks the time or class rows it was solved without, and the solution.
+    /// A case of the search and the stage it is refined to.
+    struct CaseStage: Hashable {
+        var index: Int
+        var stage: Int
+    }
+
+    /// A case's LP or MILP at a stage; nil when it does not solve.
+    struct Refinement {
+        var result: PinnedLPResult?
+    }
+
     struct PinnedLPResult {
         var value: Double
         var breaksTimeRows: Bool
         var breaksClassRows: Bool
+        /// Whether a single sequence of at least `indicatorsAbove` tokens has a share at a degree whose time
+        /// exceeds its part's makespan (then the MILP of degree indicators may be higher).
+        var breaksIndicators: Bool
         var solution: PinnedSolution
     }
 
@@ -283,7 +328,8 @@ extension LowerBound {
                               checks: inout [TimeRowCheck], weight: Double = 1, work fixedWork: Double = 0,
                               tokens fixedTokens: Double = 0, integralAbove: Double = .infinity,
                               makespanAtLeast: Double = 0, classRows: Bool = true,
-                              classChecks: inout [MemoryTimeClasses.Check],
+                              classChecks: inout [MemoryTimeClasses.Check], indicatorsAbove: Double = .infinity,
+                              indicatorChecks: inout [TimeRowCheck],
                               fixedGroups: [(degree: Int, length: Double)] = []) -> [[Term]] {
         let capacity = cost.tokensPerGPU
         var memory = LinearExpression([]), work = LinearExpression([])
@@ -331,6 +377,10 @@ extension LowerBound {
                     let seconds = cheapest.time / groupSpeed(degree: cheapest.degree) / bucket.count
                     checks.append(TimeRowCheck(share: share, seconds: seconds, makespan: makespan))
                 }
+                if options.count > 1, bucket.count <= 1, bucket.length >= indicatorsAbove {
+                    let seconds = cheapest.time / groupSpeed(degree: cheapest.degree) / weight
+                    indicatorChecks.append(TimeRowCheck(share: share, seconds: seconds, makespan: makespan))
+                }
                 continue
             }
             // A sequence runs at one degree: among the bucket's n sequences in this micro-batch, a share at degree e
@@ -356,6 +406,9 @@ extension LowerBound {
                     model.addConstraint(LinearExpression([Term(share, 1), Term(runs, -1)]), .lessOrEqual(0))
                     let seconds = option.time / groupSpeed(degree: option.degree) / weight
                     model.addConstraint(LinearExpression([Term(runs, seconds), Term(makespan, -1)]), .lessOrEqual(0))
+                } else if bucket.count <= 1 && bucket.length >= indicatorsAbove {
+                    let seconds = option.time / groupSpeed(degree: option.degree) / weight
+                    indicatorChecks.append(TimeRowCheck(share: share, seconds: seconds, makespan: makespan))
                 }
             }
             if timed {

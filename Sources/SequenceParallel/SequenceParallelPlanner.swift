@@ -1,6 +1,7 @@
 import CostModel
 import Dispatch
 import ExecutionPlan
+import Foundation
 import LinearProgramming
 import Synchronization
 
@@ -169,13 +170,20 @@ public struct SequenceParallelPlanner: Sendable {
         let searches = starts.map { ($0, exchanges) } + (denseSearch.map { [$0] } ?? [])
         let outcomes = Mutex((exchanged: [[BuiltMicroBatch]?](repeating: nil, count: searches.count),
                               bound: Double?.none, guide: LowerBound.PinnedSolution?.none))
+        // The bound is task 0: it takes longer than any one search, and workers take the tasks in order, so it
+        // would otherwise wait for a search to finish (a third of the planning time at 64 GPUs).
+        // Cores the searches leave (or finish with) go to the bound's case search.
+        let spare = SpareCores(cores: ProcessInfo.processInfo.activeProcessorCount, running: searches.count + 1)
         DispatchQueue.concurrentPerform(iterations: searches.count + 1) { task in
-            if task < searches.count {
-                let improved = searches[task].1.improve(searches[task].0)
-                outcomes.withLock { $0.exchanged[task] = improved }
+            defer { spare.finished() }
+            if task > 0 {
+                let improved = searches[task - 1].1.improve(searches[task - 1].0)
+                outcomes.withLock { $0.exchanged[task - 1] = improved }
             } else if solveBound {
                 // The bound's LPs grow with the batch: past the budget the plan goes out without one.
-                let solved = LowerBound(cost: cost, lengths: values, speeds: speeds).computeGuided()
+                var lowerBound = LowerBound(cost: cost, lengths: values, speeds: speeds)
+                lowerBound.spareCores = spare
+                let solved = lowerBound.computeGuided()
                 outcomes.withLock { $0.bound = solved.bound; $0.guide = solved.guide }
             }
         }
