@@ -109,10 +109,13 @@ struct MicroBatchExchange {
         let source = batches[slowest], table = packer.table
         var best: Change?
         for candidate in candidates(of: source) {
+            // A packing that fails costs as much as one that succeeds: both count (a start whose packing the packer
+            // cannot reproduce, such as a homogeneous step's, would otherwise re-pack every candidate for nothing).
+            guard used < evaluations else { break }
+            used += 1
             guard let from = packed(source.sequences.filter { $0 != candidate }, upper: source.built.seconds - beta1) else {
                 continue
             }
-            used += 1
             for target in batches.indices where target != slowest {
                 guard used < evaluations else { break }
                 let before = source.built.seconds + batches[target].built.seconds
