@@ -281,7 +281,6 @@ extension LowerBound {
         return (options, cheapest)
     }
 
-    /// A pinned LP's value, whether its solution breaks the time or class rows it was solved without, and the solution.
     /// A case of the search and the stage it is refined to.
     struct CaseStage: Hashable {
         var index: Int
@@ -293,6 +292,7 @@ extension LowerBound {
         var result: PinnedLPResult?
     }
 
+    /// A pinned LP's value, whether its solution breaks the time or class rows it was solved without, and the solution.
     struct PinnedLPResult {
         var value: Double
         var breaksTimeRows: Bool

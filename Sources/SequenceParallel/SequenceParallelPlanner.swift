@@ -171,7 +171,7 @@ public struct SequenceParallelPlanner: Sendable {
         let outcomes = Mutex((exchanged: [[BuiltMicroBatch]?](repeating: nil, count: searches.count),
                               bound: Double?.none, guide: LowerBound.PinnedSolution?.none))
         // The bound is task 0: it takes longer than any one search, and workers take the tasks in order, so it
-        // would otherwise wait for a search to finish (a third of the planning time at 64 GPUs).
+        // would otherwise wait for a search to finish (up to a third of the planning time at 64 GPUs).
         // Cores the searches leave (or finish with) go to the bound's case search.
         let spare = SpareCores(cores: ProcessInfo.processInfo.activeProcessorCount, running: searches.count + 1)
         DispatchQueue.concurrentPerform(iterations: searches.count + 1) { task in
