@@ -27,6 +27,8 @@ struct LowerBound {
     var memoryTimeClasses = true
     /// Idle cores the case search may solve ahead on (`SolveAhead`); the bound is the same without them.
     var spareCores: SpareCores?
+    /// Ranges for the makespans of a two-micro-batch step (`TightLowerBound`); nil for any.
+    var makespanRanges: MakespanRanges?
 
     init(cost: SequenceParallelCost, lengths: [Double], speeds: [Double]? = nil) {
         self.cost = cost
@@ -114,7 +116,8 @@ struct LowerBound {
     /// The bound, and where its LP puts the sequences (at nominal speed, when the two longest are pinned): the
     /// solution of the case and micro-batch count that give the bound.
     func computeGuided(bucketRatio: Double = Self.bucketRatio, timeRowShare: Double = Self.timeRowShare,
-                       integralSequences: Int = Self.integralSequences) -> (bound: Double?, guide: PinnedSolution?) {
+                       integralSequences: Int = Self.integralSequences,
+                       microBatchCounts: (Int) -> Bool = { _ in true }) -> (bound: Double?, guide: PinnedSolution?) {
         guard let longestIndex = lengths.indices.max(by: { lengths[$0] < lengths[$1] }) else { return (nil, nil) }
         let n = computeCapacity, capacity = cost.tokensPerGPU, memoryRanks = Double(cost.gpus)
         func cheapestWork(_ s: Double) -> Double {
@@ -149,6 +152,7 @@ struct LowerBound {
         for microBatches in minimumMicroBatches...(minimumMicroBatches + 16) {
             let simple = Double(microBatches) * cost.beta1 + max(fastest, totalWork / n)
             if simple >= best { break }
+            guard microBatchCounts(microBatches) else { continue }
             // Micro-batch 0 split around the longest sequence's group (and the second-longest placed by cases); under
             // speeds its times are at the fastest speed and its GPU-seconds within the ranks' summed speeds.
             let overhead = Double(microBatches) * cost.beta1
@@ -167,6 +171,9 @@ struct LowerBound {
             var value = Double.infinity
             if speeds == nil, let split {
                 value = split
+            } else if makespanRanges != nil, second != nil {
+                // Within makespan ranges no case of the pinned LP holds a plan: nor does the range.
+                value = split ?? .infinity
             } else {
                 for option in longestOptions {
                     let aggregate = overhead + max(option.time, (totalWork - cheapestWork(longest) + option.work) / n)

@@ -200,8 +200,10 @@ extension LowerBound {
             let d = batch.degree, rest = cost.gpus - d, timeScale = 1 / groupSpeed(degree: d)
             let (groupTime, groupTokens, besideWork, besideTokens, slowestBeside) = fixedParts(of: batch)
             guard groupTokens <= Double(d) * capacity + 1e-9, besideTokens <= Double(rest) * capacity + 1e-9 else { return nil }
-            let least = max(groupTime * timeScale, slowestBeside / fastestSpeed)
-            let makespan = model.addVariable("L\(index)", lower: least, objective: 1)
+            let range = makespanRange(part: index, microBatches: m)
+            let least = max(groupTime * timeScale, slowestBeside / fastestSpeed, range.lowerBound)
+            guard least <= range.upperBound else { return nil }
+            let makespan = model.addVariable("L\(index)", lower: least, upper: range.upperBound, objective: 1)
             let inGroup = buckets.indices.map { model.addVariable("g\($0)_\(index)") }
             for q in buckets.indices {
                 shares[q].append(Term(inGroup[q], 1))
@@ -233,11 +235,15 @@ extension LowerBound {
         }
         let others = Double(m - pinned.count)
         if others > 0 {
-            let typical = model.addVariable("L_rest", objective: others)
+            // With makespan ranges (two micro-batches, `TightLowerBound`) the other one's range gives it a floor.
+            let range = makespanRange(part: pinned.count, microBatches: m)
+            let typical = model.addVariable("L_rest", lower: range.lowerBound, upper: range.upperBound,
+                                            objective: others)
             let typicalShares = addPlacement(to: &model, name: "rest", buckets: buckets, gpus: cost.gpus,
                                              capacity: computeCapacity, makespan: typical,
                                              timeRowsAbove: withTimeRows ? timeRowsAbove : .infinity, checkAbove: timeRowsAbove,
                                              checks: &checks, weight: others, integralAbove: integralAbove,
+                                             makespanAtLeast: range.lowerBound,
                                              classChecks: &classChecks, indicatorsAbove: indicatorsAbove,
                                              indicatorChecks: &indicatorChecks)
             for q in buckets.indices {
@@ -249,9 +255,15 @@ extension LowerBound {
         // The MILP on GLPK, the LPs on CLP. The MILPs take 0.1-0.2 s at 1,024 GPUs; the time limit is only a guard
         // against a pathological branch-and-bound, after which the case keeps its LP value (still a bound).
         let options = model.isMixedInteger ? SolveOptions(timeLimit: Self.milpSecondsLimit) : SolveOptions()
-        guard let solution = try? solve(model, using: model.isMixedInteger ? .glpk : .clp, options: options),
-              solution.status == .optimal,
-              let objective = solution.objective else {
+        let solved = try? solve(model, using: model.isMixedInteger ? .glpk : .clp, options: options)
+        if model.isMixedInteger, solved?.status == .infeasible {
+            // No placement of the indicated sequences meets the case (with makespan ranges, within them): no plan
+            // falls into it. Without ranges the MILP is as feasible as its LP.
+            return PinnedLPResult(value: .infinity, breaksTimeRows: false, breaksClassRows: false,
+                                  breaksIndicators: false,
+                                  solution: PinnedSolution(microBatches: m, pinned: pinned, shares: []))
+        }
+        guard let solution = solved, solution.status == .optimal, let objective = solution.objective else {
             return nil
         }
         let breaks = checks.contains { check in
