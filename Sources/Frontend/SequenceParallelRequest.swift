@@ -34,11 +34,16 @@ public struct SequenceParallelRequest: Sendable {
         }
     }
 
-    /// One step's plan; `source` names the lengths in errors (the file, or `lengths`).
-    public static func plan(_ planner: SequenceParallelPlanner, lengths: [Int], source: String) throws(FrontendError)
-        -> SequenceParallelResult {
+    /// One step's plan; `source` names the lengths in errors (the file, or `lengths`). With `tightBound` its lower
+    /// bound is `SequenceParallelPlanner.tightLowerBound`, computed after planning (seconds to a minute).
+    public static func plan(_ planner: SequenceParallelPlanner, lengths: [Int], source: String,
+                            tightBound: Bool = false) throws(FrontendError) -> SequenceParallelResult {
         do {
-            return try planner.plan(lengths: lengths)
+            var result = try planner.plan(lengths: lengths)
+            if tightBound, let tight = try planner.tightLowerBound(lengths: lengths) {
+                result.lowerBoundSeconds = min(max(tight, result.lowerBoundSeconds ?? 0), result.stepSeconds)
+            }
+            return result
         } catch {
             switch error {
             case .sequenceTooLong: throw .infeasible(source, error.description)

@@ -26,6 +26,32 @@ import Testing
         #expect(validated.status == 0, "\(validated.stderr)")
     }
 
+    /// `--tight-bound`: the same plan, with a lower bound at least the plan's own and at most its step.
+    @Test func tightBoundKeepsThePlanAndRaisesItsBound() throws {
+        let directory = FileManager.default.temporaryDirectory
+        let plain = directory.appendingPathComponent("sp-\(UUID().uuidString).json").path
+        let tight = directory.appendingPathComponent("sp-\(UUID().uuidString).json").path
+        defer { for file in [plain, tight] { try? FileManager.default.removeItem(atPath: file) } }
+        let arguments = ["plan", "sequence-parallel", "--lengths", "Examples/batches/wikipedia-batch0.txt",
+                         "--profile", profile]
+        #expect(try CLIRunner.run(arguments + ["--output", plain]).status == 0)
+        let outcome = try CLIRunner.run(arguments + ["--output", tight, "--tight-bound"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        func read(_ path: String) throws -> [String: Any] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        }
+        let plainPlan = try read(plain), tightPlan = try read(tight)
+        #expect(NSDictionary(dictionary: plainPlan["microBatches"].map { ["m": $0] } ?? [:])
+                    .isEqual(to: tightPlan["microBatches"].map { ["m": $0] } ?? [:]))
+        let predicted = { (plan: [String: Any]) in plan["predicted"] as? [String: Any] ?? [:] }
+        let plainBound = try #require(predicted(plainPlan)["lowerBoundSeconds"] as? Double)
+        let tightBound = try #require(predicted(tightPlan)["lowerBoundSeconds"] as? Double)
+        let step = try #require(predicted(tightPlan)["stepSeconds"] as? Double)
+        #expect(tightBound >= plainBound && tightBound <= step,
+                "tight \(tightBound), plain \(plainBound), step \(step)")
+    }
+
     @Test func derivesTheProfileFromModelAndCluster() throws {
         let lengths = try CLIRunner.temporaryFile("[4096, 8192, 1024, 30000, 512, 512, 2048]", suffix: "json")
         defer { try? FileManager.default.removeItem(atPath: lengths) }
