@@ -84,10 +84,10 @@ enum SequenceParallelBenchmark {
             guard let result else { continue }
             let gap = result.lowerBoundSeconds.map { (result.stepSeconds - $0) / result.stepSeconds * 100 } ?? .nan
             // The offline bound (`tightLowerBound`), timed once: it is a certificate, not part of planning.
-            let clock = ContinuousClock(), start = clock.now
-            let tight = try planner.tightLowerBound(lengths: batch)
-            let elapsed = (clock.now - start).components
-            let tightSeconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+            var tight: Double?
+            let tightSeconds = try Measurement.run("tight bound", warmups: 0, repetitions: 1) {
+                tight = try planner.tightLowerBound(lengths: batch)
+            }.median
             let tightGap = tight.map { (result.stepSeconds - $0) / result.stepSeconds * 100 } ?? .nan
             rows.append(String(format: "| %d | %d | %d | %.1f | %.1f %% | %.1f %% (%.1f s) |", gpus, sequences,
                                result.microBatches.count, median(samples) * 1000, gap, tightGap, tightSeconds))

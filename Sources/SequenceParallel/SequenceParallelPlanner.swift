@@ -75,6 +75,9 @@ public struct SequenceParallelPlanner: Sendable {
         return speeds
     }
 
+    /// What equal speeds s ≠ 1 do to every time: divide it by s (1 when speeds differ: the plan is timed at them).
+    private var uniformScale: Double { unequalSpeeds == nil ? 1 / (options.speedFactors?.first ?? 1) : 1 }
+
     /// From this many GPUs on, the step the bound's LP suggests is also searched (after the bound, so not beside
     /// it: below, planning must stay within tens of milliseconds); below, it is a candidate as built.
     static let guidedStartGPUs = 128
@@ -221,7 +224,7 @@ public struct SequenceParallelPlanner: Sendable {
             throw .sequenceTooLong(index: 0, length: lengths.first ?? 0, capacity: 0)
         }
         // Equal speeds s ≠ 1 change no choice: every time is divided by s.
-        let uniform = speeds == nil ? 1 / (options.speedFactors?.first ?? 1) : 1
+        let uniform = uniformScale
         let step = total(chosen) * uniform
         var microBatches = chosen.map { Layout.microBatch($0, cost: cost) }
         for index in microBatches.indices { microBatches[index].predictedSeconds *= uniform }
@@ -240,8 +243,7 @@ public struct SequenceParallelPlanner: Sendable {
         let values = try validated(lengths)
         var bound = LowerBound(cost: cost, lengths: values, speeds: unequalSpeeds)
         bound.spareCores = SpareCores(cores: ProcessInfo.processInfo.activeProcessorCount, running: 1)
-        let uniform = unequalSpeeds == nil ? 1 / (options.speedFactors?.first ?? 1) : 1
-        return bound.computeTight().map { $0 * uniform }
+        return bound.computeTight().map { $0 * uniformScale }
     }
 
     /// The cost of the ranks left when those below 95 % of the median speed stand idle: fewer GPUs, and degrees up
