@@ -25,10 +25,11 @@ extension LowerBound {
     static let tightIntegralSequences = 16
 
     /// The bound with two-micro-batch steps refined over makespan ranges; the others as `compute` bounds them. Nil
-    /// where `compute` is nil. Under unequal speeds, or with fewer than two sequences, it is `compute`'s bound.
+    /// where `compute` is nil. With fewer than two sequences it is `compute`'s bound. Under unequal speeds the
+    /// ranges apply as they are: a part's makespan is its slowest group's time at its block's speed.
     func computeTight(integralSequences: Int = Self.tightIntegralSequences, resolution: Double = 0.05,
                       evaluations: Int = 64) -> Double? {
-        guard speeds == nil, lengths.count >= 2,
+        guard lengths.count >= 2,
               let root = computeGuided(integralSequences: integralSequences, microBatchCounts: { $0 == 2 }).bound else {
             return compute(integralSequences: integralSequences)
         }

@@ -46,13 +46,33 @@ import Testing
         #expect(tight <= plan.stepSeconds)
     }
 
-    /// Under unequal speeds the ranges are not used: the bound over every micro-batch count, two included.
-    @Test func unequalSpeedsKeepThePlannersBound() throws {
-        let instance = TimeRowBoundTests.paretoInstance(seed: 8400, count: 120)
-        try #require(instance.microBatches.lowerBound == 2)
-        var speeds = [Double](repeating: 1, count: 64)
+    /// Under unequal speeds (one rank at half speed, or speeds of 0.25 to 2) the ranges stay below the optimum over
+    /// every aligned placement of the groups, and never below the planner's bound.
+    @Test(arguments: 0..<24)
+    func underUnequalSpeedsNeverAboveTheOptimum(seed: Int) throws {
+        let (cost, sizes) = BruteForceTests.tinyInstance(seed: UInt64(8500 + seed), minimum: 3, spread: 5)
+        var generator = SplitMix(seed: UInt64(8600 + seed))
+        let speeds = seed % 2 == 0 ? (0..<cost.gpus).map { $0 == seed % cost.gpus ? 0.5 : 1.0 }
+            : (0..<cost.gpus).map { _ in [0.25, 0.5, 1, 1, 2][Int(generator.next() % 5)] }
+        let bound = LowerBound(cost: cost, lengths: sizes.map(Double.init), speeds: speeds)
+        let tight = try #require(bound.computeTight(resolution: 0.01))
+        #expect(tight >= (bound.compute() ?? .infinity) - 1e-9)
+        let optimum = BruteForce(cost: cost, lengths: bound.lengths, speeds: speeds).optimum()
+        #expect(tight <= optimum + 1e-9, "bound \(tight) above optimum \(optimum) for \(sizes) on \(speeds)")
+    }
+
+    /// The 300 sequences on 1,024 GPUs with one rank at half speed: the ranges raise the bound there too.
+    @Test func underUnequalSpeedsRangesRaiseTheBoundWhereMemoryBoundGPUsIdle() throws {
+        let (cost, lengths) = TimeRowBoundTests.wideGroupsInstance()
+        var speeds = [Double](repeating: 1, count: cost.gpus)
         speeds[13] = 0.5
-        let bound = LowerBound(cost: instance.bound.cost, lengths: instance.bound.lengths, speeds: speeds)
-        #expect(bound.computeTight() == bound.compute(integralSequences: LowerBound.tightIntegralSequences))
+        var bound = LowerBound(cost: cost, lengths: lengths, speeds: speeds)
+        bound.spareCores = SpareCores(cores: 2, running: 1)
+        let tight = try #require(bound.computeTight())
+        let plain = try #require(bound.compute())
+        let planner = try SequenceParallelPlanner(cost: cost, options: .init(speedFactors: speeds))
+        let plan = try planner.plan(lengths: lengths.map { Int($0) })
+        #expect(tight > plain * 1.01, "ranges \(tight), planner's bound \(plain)")
+        #expect(tight <= plan.stepSeconds)
     }
 }
