@@ -2,10 +2,11 @@
 /// sharper certificate of a plan's quality (docs/sequence-parallel.md §Lower bound, "Makespan ranges").
 ///
 /// The memory-time class rows charge a part's memory-bound GPUs their idle time up to a floor on its makespan that is
-/// known before the LP; a micro-batch with no such floor gets none, and one whose floor is low gets little. Splitting
-/// the makespans (L0, the longest sequence's micro-batch, and with two micro-batches L1, the other) into ranges gives
-/// every part a floor, its range's lower end, and caps each at the upper end. Every such plan lies in some cell of
-/// ranges, so the least value over a partition of the makespans' quadrant (or half-line) is a bound. The partition is
+/// known before the LP; a micro-batch with no such floor gets none, and one whose floor is low gets little. With one
+/// micro-batch the bound itself is a floor on every plan's makespan, so the LP with that floor is a bound again,
+/// raised until it settles. With two, splitting the makespans L0 (the longest sequence's micro-batch) and L1 (the
+/// other) into ranges gives each part a floor, its range's lower end, and caps each at the upper end. Every such plan
+/// lies in some cell, so the least value over a partition of the (L0, L1) quadrant is a bound. The partition is
 /// refined best first: the cell with the lowest value is split until cells are `resolution` wide, so every cell left
 /// has a value at least the one returned.
 extension LowerBound {
@@ -41,13 +42,36 @@ extension LowerBound {
         for m in ranged {
             guard let root = computeGuided(integralSequences: integralSequences,
                                            microBatchCounts: { $0 == m }).bound else { continue }
-            best = min(best, refined(microBatches: m, root: root, above: best, integralSequences: integralSequences,
-                                     resolution: resolution, evaluations: evaluations))
+            let value = m == 1
+                ? raisedFloor(root: root, above: best, integralSequences: integralSequences, resolution: resolution,
+                              evaluations: evaluations)
+                : refined(microBatches: m, root: root, above: best, integralSequences: integralSequences,
+                          resolution: resolution, evaluations: evaluations)
+            best = min(best, value)
         }
         return best.isFinite ? best : nil
     }
 
-    /// The least value over cells of ranges for steps of `m` micro-batches (1 or 2), starting from the bound without
+    /// The bound for steps of one micro-batch with its own value as the makespan's floor, raised until it moves less
+    /// than `resolution` ÷ 50: every such plan lasts at least the bound, so the LP with that floor bounds them again,
+    /// at least as high. `above` once it passes that.
+    private func raisedFloor(root: Double, above: Double, integralSequences: Int, resolution: Double,
+                             evaluations: Int) -> Double {
+        var value = root
+        for _ in 0..<evaluations where value < above {
+            var floored = self
+            floored.makespanRanges = MakespanRanges(first: (value - cost.beta1)...Double.infinity,
+                                                    second: 0...Double.infinity)
+            let next = floored.computeGuided(integralSequences: integralSequences,
+                                             microBatchCounts: { $0 == 1 }).bound ?? .infinity
+            let raised = max(value, next)
+            if raised <= value + resolution / 50 { return min(raised, above) }
+            value = raised
+        }
+        return min(value, above)
+    }
+
+    /// The least value over cells of ranges for steps of two micro-batches, starting from the bound without
     /// ranges, `root`; `above` once every cell left is at least that.
     private func refined(microBatches m: Int, root: Double, above: Double, integralSequences: Int, resolution: Double,
                          evaluations: Int) -> Double {
@@ -60,7 +84,7 @@ extension LowerBound {
             var evaluated: Bool
         }
         func floor(_ ranges: MakespanRanges) -> Double {
-            overhead + ranges.first.lowerBound + (m == 2 ? ranges.second.lowerBound : 0)
+            overhead + ranges.first.lowerBound + ranges.second.lowerBound
         }
         func width(_ range: ClosedRange<Double>) -> Double { range.upperBound - range.lowerBound }
         func halves(_ range: ClosedRange<Double>) -> [ClosedRange<Double>] {
@@ -84,7 +108,7 @@ extension LowerBound {
                 open.append(Cell(ranges: cell.ranges, key: max(cell.key, value), evaluated: true))
                 continue
             }
-            let first = width(cell.ranges.first), second = m == 2 ? width(cell.ranges.second) : 0
+            let first = width(cell.ranges.first), second = width(cell.ranges.second)
             guard max(first, second) > resolution else { return cell.key }
             let split = first >= second
                 ? halves(cell.ranges.first).map { MakespanRanges(first: $0, second: cell.ranges.second) }

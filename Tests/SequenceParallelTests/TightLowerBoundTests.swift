@@ -21,9 +21,9 @@ import Testing
         #expect(Self.gainsBelowTheOptimum(seed: 8300, count: 6, lengths: 200..<9_200) > 0)
     }
 
-    /// Tiny instances that fit one micro-batch, where a range on its makespan gives its memory-bound GPUs a floor:
+    /// Tiny instances that fit one micro-batch, where the raised floor on its makespan charges its memory-bound GPUs:
     /// some gain, and none passes the optimum.
-    @Test func rangesRaiseTheBoundOfOneMicroBatchOnSomeTinyInstance() throws {
+    @Test func raisedFloorLiftsTheBoundOfOneMicroBatchOnSomeTinyInstance() throws {
         #expect(Self.gainsBelowTheOptimum(seed: 8800, count: 5, lengths: 1_000..<8_000, oneMicroBatch: true) > 0)
     }
 
@@ -78,7 +78,7 @@ import Testing
         #expect(tight <= optimum + 1e-9, "bound \(tight) above optimum \(optimum) for \(sizes) on \(speeds)")
     }
 
-    /// The 300 sequences on 1,024 GPUs with one rank at half speed: the ranges raise the bound there too.
+    /// The 300 sequences on 1,024 GPUs with one rank at half speed: the raised floor lifts the bound there too.
     @Test func underUnequalSpeedsRangesRaiseTheBoundWhereMemoryBoundGPUsIdle() throws {
         let (cost, lengths) = TimeRowBoundTests.wideGroupsInstance()
         var speeds = [Double](repeating: 1, count: cost.gpus)
@@ -89,7 +89,7 @@ import Testing
         let plain = try #require(bound.compute())
         let planner = try SequenceParallelPlanner(cost: cost, options: .init(speedFactors: speeds))
         let plan = try planner.plan(lengths: lengths.map { Int($0) })
-        #expect(tight > plain * 1.01, "ranges \(tight), planner's bound \(plain)")
+        #expect(tight > plain * 1.10, "ranges \(tight), planner's bound \(plain)")
         #expect(tight <= plan.stepSeconds)
     }
 }
