@@ -276,6 +276,26 @@ public struct SequenceParallelPlanner: Sendable {
     /// ms at 64 GPUs and win nothing; the derived-profile batches it helps are at 94-99 % (docs/sequence-parallel.md).
     static let denseFill = 0.93
 
+    /// From this share of the found step's GPUs in stranded groups (`strandedShare`) the memory-dense steps are tried
+    /// whatever the average fill: a step of one micro-batch whose sequences each fill most of a narrow group's memory
+    /// (300 sequences of 5K-100K tokens on 1,024 GPUs: 49 %, at 76 % average fill) runs its wide groups long while
+    /// the narrow ones idle. Heuristic: FlexSP's GPT-7B Wikipedia steps at 64-4,096 GPUs strand at most 19 %.
+    static let strandedGPUs = 0.25
+
+    /// The share of a step's GPUs (over its micro-batches) in groups that memory, not time, fills: at least 80 % of
+    /// their members' memory held, and done by 80 % of their micro-batch's makespan.
+    static func strandedShare(_ step: [BuiltMicroBatch], cost: SequenceParallelCost) -> Double {
+        var stranded = 0
+        for microBatch in step {
+            let makespan = microBatch.seconds - cost.beta1
+            for group in microBatch.groups
+            where group.tokensPerGPU >= 0.8 * cost.tokensPerGPU && group.load <= 0.8 * makespan {
+                stranded += group.degree
+            }
+        }
+        return Double(stranded) / Double(max(1, step.count * cost.gpus))
+    }
+
     /// Where memory decides the step, narrow groups strand it. A group holds whole sequences, so a lone GPU with room
     /// for 2,676 tokens holds one 2,048-token sequence (Llama-3-70B on 1,024 H100s, Wikipedia lengths); wider groups
     /// pool their members' memory. And a long sequence at the smallest degree its time allows leaves its group's
@@ -290,7 +310,8 @@ public struct SequenceParallelPlanner: Sendable {
         let tokens = builder.lengths.reduce(0, +)
         let memory = Double(cost.gpus) * cost.tokensPerGPU
         let filled = Int((tokens / memory).rounded(.up))
-        guard found.count > filled || tokens / (Double(found.count) * memory) >= Self.denseFill else { return nil }
+        guard found.count > filled || tokens / (Double(found.count) * memory) >= Self.denseFill
+                || Self.strandedShare(found, cost: cost) >= Self.strandedGPUs else { return nil }
         let floors = cost.degrees.filter { $0 > 1 && $0 <= cost.gpusPerNode }.map { (smallest: $0, boost: 0) }
         var best: (step: [BuiltMicroBatch], packer: MicroBatchPacker)?
         for variant in floors + [(smallest: 1, boost: 1)] {
