@@ -27,7 +27,7 @@ struct LowerBound {
     var memoryTimeClasses = true
     /// Idle cores the case search may solve ahead on (`SolveAhead`); the bound is the same without them.
     var spareCores: SpareCores?
-    /// Ranges for the makespans of a two-micro-batch step (`TightLowerBound`); nil for any.
+    /// Ranges for the makespans of a one- or two-micro-batch step (`TightLowerBound`); nil for any.
     var makespanRanges: MakespanRanges?
 
     init(cost: SequenceParallelCost, lengths: [Double], speeds: [Double]? = nil) {

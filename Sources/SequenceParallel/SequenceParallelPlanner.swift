@@ -235,10 +235,10 @@ public struct SequenceParallelPlanner: Sendable {
             complete: found?.complete ?? true, planningSeconds: seconds(clock.now - start), lengths: lengths)
     }
 
-    /// A lower bound at least the plan's, tighter where the step takes two micro-batches: their makespans split into
-    /// ranges, each giving its micro-batch a floor (docs/sequence-parallel.md §Lower bound, "Makespan ranges"). It
-    /// takes seconds (about a minute for 8,192 sequences on 1,024 GPUs), so plans do not compute it; it certifies a
-    /// plan offline. Under unequal speeds it is the plan's bound with more degree indicators.
+    /// A lower bound at least the plan's, tighter where the step takes one or two micro-batches: each micro-batch's
+    /// makespan gets a floor, the bound itself with one, ranges with two (docs/sequence-parallel.md §Lower bound,
+    /// "Makespan ranges"), at the ranks' speeds. It takes seconds (about a minute for 8,192 sequences on 1,024 GPUs),
+    /// so plans do not compute it; it certifies a plan offline.
     public func tightLowerBound(lengths: [Int]) throws(SequenceParallelError) -> Double? {
         let values = try validated(lengths)
         var bound = LowerBound(cost: cost, lengths: values, speeds: unequalSpeeds)
@@ -281,15 +281,16 @@ public struct SequenceParallelPlanner: Sendable {
     /// (300 sequences of 5K-100K tokens on 1,024 GPUs: 49 %, at 76 % average fill) runs its wide groups long while
     /// the narrow ones idle. Heuristic: FlexSP's GPT-7B Wikipedia steps at 64-4,096 GPUs strand at most 19 %.
     static let strandedGPUs = 0.25
+    /// A stranded group holds at least this share of its members' memory and is done by this share of the makespan.
+    static let strandedMark = 0.8
 
-    /// The share of a step's GPUs (over its micro-batches) in groups that memory, not time, fills: at least 80 % of
-    /// their members' memory held, and done by 80 % of their micro-batch's makespan.
+    /// The share of a step's GPUs (over its micro-batches) in groups that memory, not time, fills (`strandedMark`).
     static func strandedShare(_ step: [BuiltMicroBatch], cost: SequenceParallelCost) -> Double {
         var stranded = 0
         for microBatch in step {
             let makespan = microBatch.seconds - cost.beta1
-            for group in microBatch.groups
-            where group.tokensPerGPU >= 0.8 * cost.tokensPerGPU && group.load <= 0.8 * makespan {
+            for group in microBatch.groups where group.tokensPerGPU >= strandedMark * cost.tokensPerGPU
+                && group.load <= strandedMark * makespan {
                 stranded += group.degree
             }
         }

@@ -45,8 +45,8 @@ extension LowerBound {
             let value = m == 1
                 ? raisedFloor(root: root, above: best, integralSequences: integralSequences, resolution: resolution,
                               evaluations: evaluations)
-                : refined(microBatches: m, root: root, above: best, integralSequences: integralSequences,
-                          resolution: resolution, evaluations: evaluations)
+                : refined(root: root, above: best, integralSequences: integralSequences, resolution: resolution,
+                          evaluations: evaluations)
             best = min(best, value)
         }
         return best.isFinite ? best : nil
@@ -73,9 +73,9 @@ extension LowerBound {
 
     /// The least value over cells of ranges for steps of two micro-batches, starting from the bound without
     /// ranges, `root`; `above` once every cell left is at least that.
-    private func refined(microBatches m: Int, root: Double, above: Double, integralSequences: Int, resolution: Double,
+    private func refined(root: Double, above: Double, integralSequences: Int, resolution: Double,
                          evaluations: Int) -> Double {
-        let overhead = Double(m) * cost.beta1
+        let overhead = 2 * cost.beta1
         // A span to cut open ranges at: beyond it a cell's floor (its lower ends plus the overheads) passes the root.
         let span = max(resolution, root - overhead)
         struct Cell {
@@ -103,7 +103,7 @@ extension LowerBound {
                 var ranged = self
                 ranged.makespanRanges = cell.ranges
                 let value = ranged.computeGuided(integralSequences: integralSequences,
-                                                 microBatchCounts: { $0 == m }).bound ?? .infinity
+                                                 microBatchCounts: { $0 == 2 }).bound ?? .infinity
                 // Both the parent's value and the cell's bound its plans.
                 open.append(Cell(ranges: cell.ranges, key: max(cell.key, value), evaluated: true))
                 continue

@@ -33,7 +33,7 @@ struct PlanSequenceParallelCommand: ParsableCommand {
     var speedFactors: String?
 
     @Flag(help: """
-        Replace the plan's lower bound by a tighter one where the step takes two micro-batches, computed after \
+        Replace the plan's lower bound by a tighter one where the step takes one or two micro-batches, computed after \
         planning: seconds, about a minute for 8,192 sequences on 1,024 GPUs. A certificate of the plan's quality.
         """)
     var tightBound = false
