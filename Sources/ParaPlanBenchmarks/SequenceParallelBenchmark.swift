@@ -20,6 +20,19 @@ enum SequenceParallelBenchmark {
         return text.split(separator: "\n").compactMap { Int($0) }
     }
 
+    /// The batch planned `repetitions` times (at least once): the last result and the median planning time.
+    static func planned(_ planner: SequenceParallelPlanner, _ batch: [Int], repetitions: Int) throws
+        -> (result: SequenceParallelResult, planningSeconds: Double) {
+        var samples: [Double] = []
+        var result = try planner.plan(lengths: batch)
+        samples.append(result.planningSeconds)
+        for _ in 1..<max(1, repetitions) {
+            result = try planner.plan(lengths: batch)
+            samples.append(result.planningSeconds)
+        }
+        return (result, median(samples))
+    }
+
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
@@ -34,19 +47,11 @@ enum SequenceParallelBenchmark {
         var gaps: [Double] = [], times: [Double] = [], tightGaps: [Double] = [], worstRatio = 0.0
         for index in 0..<20 {
             let batch = Array(all[(512 * index)..<(512 * index + 512)])
-            var samples: [Double] = []
-            var result: SequenceParallelResult?
-            for _ in 0..<repetitions {
-                let planned = try planner.plan(lengths: batch)
-                samples.append(planned.planningSeconds)
-                result = planned
-            }
-            guard let result else { continue }
+            let (result, time) = try planned(planner, batch, repetitions: repetitions)
             let bound = result.lowerBoundSeconds ?? 0
             let homogeneous = result.baselines.first { $0.name == "best-homogeneous" }?.stepSeconds ?? .nan
             let staticSP = result.baselines.first { $0.name == "static-sp-64" }?.stepSeconds ?? .nan
             let gap = (result.stepSeconds - bound) / result.stepSeconds
-            let time = median(samples)
             sums.ours += result.stepSeconds; sums.flexSP += flexSP[index]; sums.bound += bound
             sums.homogeneous += homogeneous; sums.staticSP += staticSP
             gaps.append(gap); times.append(time); worstRatio = max(worstRatio, result.stepSeconds / flexSP[index])
@@ -74,14 +79,7 @@ enum SequenceParallelBenchmark {
         for (gpus, sequences) in [(64, 512), (256, 2048), (1024, 8192), (4096, 16384)] {
             let planner = try SequenceParallelPlanner(cost: .flexSPGPT7B(gpus: gpus).withDerivedBandwidth(upTo: gpus))
             let batch = Array(all.prefix(sequences))
-            var samples: [Double] = []
-            var result: SequenceParallelResult?
-            for _ in 0..<max(1, repetitions / 4) {
-                let planned = try planner.plan(lengths: batch)
-                samples.append(planned.planningSeconds)
-                result = planned
-            }
-            guard let result else { continue }
+            let (result, time) = try planned(planner, batch, repetitions: max(1, repetitions / 4))
             let gap = result.lowerBoundSeconds.map { (result.stepSeconds - $0) / result.stepSeconds * 100 } ?? .nan
             // The offline bound (`tightLowerBound`), timed once: it is a certificate, not part of planning.
             var tight: Double?
@@ -90,7 +88,7 @@ enum SequenceParallelBenchmark {
             }.median
             let tightGap = tight.map { (result.stepSeconds - $0) / result.stepSeconds * 100 } ?? .nan
             rows.append(String(format: "| %d | %d | %d | %.1f | %.1f %% | %.1f %% (%.1f s) |", gpus, sequences,
-                               result.microBatches.count, median(samples) * 1000, gap, tightGap, tightSeconds))
+                               result.microBatches.count, time * 1000, gap, tightGap, tightSeconds))
         }
         return rows
     }

@@ -92,6 +92,13 @@ do {
     for row in try SequenceParallelBenchmark.scaling(repetitions: max(3, repetitions / 6)) { print(row) }
     }
 
+    if runs("long-sequences") {
+    print("")
+    print("Batches of long sequences only (uniform lengths, GPT-7B profile):")
+    print("")
+    for row in try LongSequenceBenchmark.run(repetitions: max(3, repetitions / 6)) { print(row) }
+    }
+
     if runs("attention-schemes") {
     print("")
     print("Sequence-parallel plans against static Ulysses, ring and USP layouts (derived profiles, H100, Wikipedia lengths):")

@@ -176,15 +176,15 @@ struct MicroBatchExchange {
     private func work(of sequences: [Int]) -> Double { sequences.reduce(0) { $0 + packer.table.cheapest[$1] } }
 
     /// Longest first, ties by index (the packer's order).
-    private func ordered(_ sequences: [Int]) -> [Int] {
+    func ordered(_ sequences: [Int]) -> [Int] {
         let lengths = packer.table.lengths
         return sequences.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
     }
 
     /// The micro-batch at its minimum makespan (`upper` and `cap` in the seconds it runs), placed on the ranks when
     /// they differ in speed.
-    private func packed(_ sequences: [Int], upper: Double? = nil, cap: Double? = nil,
-                        precision: Double = screeningPrecision) -> BuiltMicroBatch? {
+    func packed(_ sequences: [Int], upper: Double? = nil, cap: Double? = nil,
+                precision: Double = screeningPrecision) -> BuiltMicroBatch? {
         guard !sequences.isEmpty else {
             return BuiltMicroBatch(groups: [], seconds: 0, firstRanks: layout.map { _ in [] })
         }
@@ -202,7 +202,7 @@ struct MicroBatchExchange {
 
     /// Placed and rebalanced on ranks of unequal speed (`SpeedLayout`), its groups timed at nominal speed first (the
     /// packer's table may price degrees at their best block's speed); as it is without a layout.
-    private func placedOnRanks(_ built: BuiltMicroBatch) -> BuiltMicroBatch {
+    func placedOnRanks(_ built: BuiltMicroBatch) -> BuiltMicroBatch {
         guard let layout else { return built }
         let table = layout.table
         let placed = layout.rebalance(layout.place(built.groups.map { $0.retimed(table) }))
@@ -211,7 +211,7 @@ struct MicroBatchExchange {
     }
 
     /// A group's time as it runs: its load at its block's slowest speed when placed.
-    private func seconds(of built: BuiltMicroBatch, group index: Int) -> Double {
+    func seconds(of built: BuiltMicroBatch, group index: Int) -> Double {
         let group = built.groups[index]
         guard let layout, let firstRanks = built.firstRanks else { return group.load }
         return group.load / layout.blockSpeed(start: firstRanks[index], degree: group.degree)
