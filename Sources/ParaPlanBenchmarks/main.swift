@@ -97,6 +97,10 @@ do {
     print("Batches of long sequences only (uniform lengths, GPT-7B profile):")
     print("")
     for row in try LongSequenceBenchmark.run(repetitions: max(3, repetitions / 6)) { print(row) }
+    print("")
+    print("The same kind of batches on 64 GPUs, against FlexSP's released solver (its step times recorded):")
+    print("")
+    for row in try LongSequenceBenchmark.againstFlexSP(repetitions: max(3, repetitions / 6)) { print(row) }
     }
 
     if runs("attention-schemes") {
