@@ -230,7 +230,7 @@ public struct SequenceParallelPlanner: Sendable {
            total(candidates[first]) - bound > Self.thresholdSearchGap * total(candidates[first]) {
             var search = ThresholdAcceptingSearch(exchange: built[first].1)
             search.iterations = min(search.iterations, Self.thresholdSearchWork / values.count)
-            let further = search.improve(built[first].0, deadline: deadline)
+            let further = search.improve(built[first].0)
             candidates.append(GroupSchemes.apply(further, cost: cost, lengths: values, speeds: speeds))
         }
         let chosen = candidates.min { total($0) < total($1) } ?? candidates[first]

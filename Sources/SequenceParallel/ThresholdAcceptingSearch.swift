@@ -20,8 +20,10 @@ struct ThresholdAcceptingSearch {
     /// A micro-batch under search: its sequences and its packing.
     private typealias Batch = (sequences: [Int], built: BuiltMicroBatch)
 
-    /// The best step passed; `step` itself when none beats it. Nil `deadline`: all iterations.
-    func improve(_ step: [BuiltMicroBatch], deadline: ContinuousClock.Instant? = nil) -> [BuiltMicroBatch] {
+    /// The best step passed; `step` itself when none beats it. It runs all its iterations, as the exchange search
+    /// runs all its re-packings once started, so a plan does not depend on the clock (the planner starts it only
+    /// within the time budget; the iterations bound its cost).
+    func improve(_ step: [BuiltMicroBatch]) -> [BuiltMicroBatch] {
         guard step.count > 1 else { return step }
         var batches: [Batch] = step.map { built in
             let placed = exchange.layout != nil && built.firstRanks == nil ? exchange.placedOnRanks(built) : built
@@ -34,7 +36,6 @@ struct ThresholdAcceptingSearch {
         let start = Self.startShare * total / Double(batches.count)
         let lengths = exchange.packer.table.lengths
         for iteration in 0..<iterations {
-            if iteration % 64 == 0, let deadline, ContinuousClock().now >= deadline { break }
             let threshold = total + start * pow(Self.endRatio, Double(iteration) / Double(iterations))
             let source = picks.next(0, count: batches.count)
             let target = (source + 1 + picks.next(1, count: batches.count - 1)) % batches.count
