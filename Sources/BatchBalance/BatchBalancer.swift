@@ -102,9 +102,9 @@ public struct BatchBalancer: Sendable {
             for (rank, speed) in speeds.enumerated() where !(speed.isFinite && speed >= 1e-3 && speed <= 1e3) {
                 throw .invalidCombination("speedFactors[\(rank)] = \(speed): must be a number from 0.001 to 1000")
             }
-            // The encoder phase's balancers (separate images, synchronised phases) do not weigh speeds yet.
-            guard !options.separateEncoder, !options.syncEveryPhase else {
-                throw .invalidCombination("speedFactors: not supported with --phases encoder,llm or --sync-every-phase")
+            // Splitting an image over several ranks prices its shards at one speed; that balancer does not weigh speeds.
+            guard !options.splitImages || Set(speeds).count == 1 else {
+                throw .invalidCombination("speedFactors: unequal speeds are not supported with --split-images")
             }
         }
         self.cost = cost

@@ -1,13 +1,15 @@
 /// Local search for one assignment that serves two synchronised phases: it lowers max_r E_r + max_r L_r (the slowest
 /// encoder rank plus the slowest LLM rank) by swaps, and by moves when counts are free, out of the rank that sets
 /// either maximum. A plain makespan search cannot see this objective: it balances E_r + L_r, which leaves each
-/// phase's own maximum free to sit on different ranks.
+/// phase's own maximum free to sit on different ranks. Loads are seconds at each rank's speed.
 struct PhaseSwapSearch {
     let llm: [Double]
     let encoder: [Double]
     /// Counts may change (no equal-count rule); a rank keeps at least `minimumCount` samples.
     let movesAllowed: Bool
     let minimumCount: Int
+    /// Each rank's 1 / speed: a rank runs its work in work / speed seconds (all 1 at nominal speed).
+    var inverseSpeeds: [Double]? = nil
     /// Partner ranks tried per critical rank: the ones with the most room in that phase.
     var partners = 16
     static let kept = 8
@@ -16,9 +18,10 @@ struct PhaseSwapSearch {
     /// (two ranks sharing it) and, strictly decreasing with the first, stops it from cycling.
     func improve(_ start: [[Int]], rounds: Int, target: Double, admits: (([Int]) -> Bool)? = nil) -> [[Int]] {
         var contents = start
-        var encoderLoads = contents.map { $0.reduce(0) { $0 + encoder[$1] } }
-        var llmLoads = contents.map { $0.reduce(0) { $0 + llm[$1] } }
         let ranks = contents.count
+        let slowness = inverseSpeeds ?? [Double](repeating: 1, count: ranks)
+        var encoderLoads = contents.indices.map { contents[$0].reduce(0) { $0 + encoder[$1] } * slowness[$0] }
+        var llmLoads = contents.indices.map { contents[$0].reduce(0) { $0 + llm[$1] } * slowness[$0] }
         guard ranks > 1 else { return contents }
         // Steps that only even out the squares pay while they open a way down; `patience` rounds without a lower
         // objective end the search.
@@ -35,7 +38,8 @@ struct PhaseSwapSearch {
             for (critical, loads) in [(topE.first, encoderLoads), (topL.first, llmLoads)] {
                 for other in Self.lightest(partners, of: loads, excluding: critical) {
                     collect(from: critical, to: other, contents: contents, encoderLoads: encoderLoads, llmLoads: llmLoads,
-                            topE: topE, topL: topL, current: current, into: &steps)
+                            topE: topE, topL: topL, current: current, slowness: (slowness[critical], slowness[other]),
+                            into: &steps)
                 }
             }
             var applied = false
@@ -45,8 +49,8 @@ struct PhaseSwapSearch {
                 contents[step.from] = from
                 contents[step.to] = to
                 for rank in [step.from, step.to] {
-                    encoderLoads[rank] = contents[rank].reduce(0) { $0 + encoder[$1] }
-                    llmLoads[rank] = contents[rank].reduce(0) { $0 + llm[$1] }
+                    encoderLoads[rank] = contents[rank].reduce(0) { $0 + encoder[$1] } * slowness[rank]
+                    llmLoads[rank] = contents[rank].reduce(0) { $0 + llm[$1] } * slowness[rank]
                 }
                 applied = true
                 break
@@ -57,7 +61,8 @@ struct PhaseSwapSearch {
     }
 
     private func collect(from a: Int, to b: Int, contents: [[Int]], encoderLoads: [Double], llmLoads: [Double],
-                         topE: TopThree, topL: TopThree, current: Double, into steps: inout [Step]) {
+                         topE: TopThree, topL: TopThree, current: Double, slowness: (a: Double, b: Double),
+                         into steps: inout [Step]) {
         let restE = topE.value(excluding: a, b), restL = topL.value(excluding: a, b)
         let ea0 = encoderLoads[a], eb0 = encoderLoads[b], la0 = llmLoads[a], lb0 = llmLoads[b]
         let oldSquares = ea0 * ea0 + eb0 * eb0 + la0 * la0 + lb0 * lb0
@@ -65,7 +70,8 @@ struct PhaseSwapSearch {
         let partners = contents[b], partnerE = partners.map { encoder[$0] }, partnerL = partners.map { llm[$0] }
         let movable = movesAllowed && contents[a].count > minimumCount
         func consider(item: Int, partner: Int?, de: Double, dl: Double) {
-            let ea = ea0 - de, eb = eb0 + de, la = la0 - dl, lb = lb0 + dl
+            // Work leaves a at a's speed and joins b at b's.
+            let ea = ea0 - de * slowness.a, eb = eb0 + de * slowness.b, la = la0 - dl * slowness.a, lb = lb0 + dl * slowness.b
             let value = max(restE, ea, eb) + max(restL, la, lb)
             // Worse than the last of a full list: it would be dropped (the list orders by objective first).
             guard value <= current, steps.count < Self.kept || value <= (steps.last?.objective ?? .infinity) else { return }

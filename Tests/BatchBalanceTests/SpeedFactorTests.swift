@@ -95,9 +95,6 @@ import SolverFixtures
         #expect(throws: BatchBalanceError.invalidCombination("speedFactors[1] = nan: must be a number from 0.001 to 1000")) {
             try BatchBalancer(cost: Self.cost, options: .init(ranks: 2, speedFactors: [1, .nan]))
         }
-        #expect(throws: BatchBalanceError.self) {
-            try BatchBalancer(cost: Self.cost, options: .init(ranks: 2, separateEncoder: true, speedFactors: [1, 0.5]))
-        }
     }
 
     @Test func perRankSpeedIsTheSlowestGPUOfTheRank() {
