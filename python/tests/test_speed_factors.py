@@ -47,6 +47,24 @@ def test_the_same_plan_as_the_cli_from_a_whatif_speed_file(cli: Path, tmp_path: 
         assert plan.to_json() == output.read_text()
 
 
+@pytest.mark.parametrize("options", [dict(phases="encoder,llm", keep_encoder_phase=True), dict(sync_every_phase=True)])
+def test_both_phase_models_weigh_speeds(cli: Path, tmp_path: Path, options: dict[str, object]) -> None:
+    tokens, images, ranks = read_samples(SAMPLES)
+    planner = paraplan.BatchBalancer(8, profile=PROFILE, speed_factors=HALF_SPEED_RANK_3, **options)  # type: ignore[arg-type]
+    plan = planner.plan(tokens, images, ranks)
+    bound = plan.lower_bound_seconds
+    assert bound is not None and bound <= plan.predicted.step_seconds <= bound * 1.01
+    assert plan.predicted.step_seconds * 1.2 < next(b.step_seconds for b in plan.baselines if b.name == "speed-blind")
+    speeds = tmp_path / "speeds.json"
+    speeds.write_text(json.dumps({"speedFactors": HALF_SPEED_RANK_3}))
+    flags = ["--phases", "encoder,llm", "--keep-encoder-phase"] if "phases" in options else ["--sync-every-phase"]
+    output = tmp_path / "plan.json"
+    done = run_cli(cli, "plan", "batch-balance", "--samples", str(SAMPLES), "--ranks", "8", "--profile", str(PROFILE),
+                   *flags, "--speed-factors", str(speeds), "--output", str(output))
+    assert done.returncode == 0, done.stderr
+    assert plan.to_json() == output.read_text()
+
+
 @pytest.mark.parametrize("speeds, message", [
     ([1.0, 0.0], "speedFactors[1] = 0.0"),
     ([1.0, 1.0, 1.0], "3 speeds do not split evenly over 2 ranks"),
