@@ -74,23 +74,14 @@ struct Problem {
                 + SpeedAwarePartitioner.lowerBound(encoderWeights, speeds: speeds)
             : (Self.partitionBound(llmWeights, equal: equal, ranks: options.ranks)
                 + Self.partitionBound(encoderWeights, equal: equal, ranks: options.ranks)) / speeds[0]
-        if options.separateEncoder, !images.isEmpty {
+        if options.separateEncoder, !images.isEmpty, unequalSpeeds {
+            (encoderLowerBound, encoderAssignment, encoderShards, encoderRankSeconds)
+                = Self.encoderPhase(imageSeconds: images.map(\.seconds), speeds: speeds, llmLowerBound: llmLowerBound)
+        } else if options.separateEncoder, !images.isEmpty {
             // The encoder cost never falls as an image grows (its coefficients are ≥ 0), so ordering by image tokens
             // is an LPT order, and counting them is cheaper than sorting costs.
             let imageTokens = images.map { samples[$0.sample].images[$0.image] }
             let imageSeconds = images.map(\.seconds)
-            if unequalSpeeds {
-                // Ranks of unequal speed: images go where they finish first, then the local search on seconds.
-                let balancer = SpeedAwarePartitioner(weights: imageSeconds, tokens: images.map { _ in 0 }, speeds: speeds,
-                                                     equalCount: nil, cap: nil, microBatches: nil)
-                let bound = SpeedAwarePartitioner.lowerBound(imageSeconds, speeds: speeds)
-                let start = balancer.lpt().bins ?? []
-                let assignment = balancer.improve(start, target: bound, tolerance: 1e-4 * (llmLowerBound + bound))
-                let rankSeconds = assignment.indices.map { balancer.seconds(assignment[$0], on: $0) }
-                (encoderLowerBound, encoderAssignment, encoderShards, encoderRankSeconds) = (bound, assignment, [], rankSeconds)
-                encoderSeconds = rankSeconds.max() ?? 0
-                return
-            }
             let balancer = Partitioner(weights: imageSeconds, tokens: images.map { _ in 0 }, bins: options.ranks, equalCount: nil,
                                        cap: nil, microBatches: nil, order: KeyedIndex.descending(counts: imageTokens))
             let wholeBound = Self.partitionBound(imageSeconds, equal: nil, ranks: options.ranks)
@@ -120,6 +111,18 @@ struct Problem {
             encoderRankSeconds = []
         }
         encoderSeconds = encoderRankSeconds.max() ?? 0
+    }
+
+    /// A separate encoder phase on ranks of unequal speed: images go where they finish first, then the local search
+    /// on seconds, against the speed-aware bound (whole images: `--split-images` refuses unequal speeds).
+    private static func encoderPhase(imageSeconds: [Double], speeds: [Double], llmLowerBound: Double)
+        -> (bound: Double, assignment: [[Int]], shards: [ImageSplitter.Shard], rankSeconds: [Double]) {
+        let balancer = SpeedAwarePartitioner(weights: imageSeconds, tokens: imageSeconds.map { _ in 0 }, speeds: speeds,
+                                             equalCount: nil, cap: nil, microBatches: nil)
+        let bound = SpeedAwarePartitioner.lowerBound(imageSeconds, speeds: speeds)
+        let assignment = balancer.improve(balancer.lpt().bins ?? [], target: bound,
+                                          tolerance: 1e-4 * (llmLowerBound + bound))
+        return (bound, assignment, [], assignment.indices.map { balancer.seconds(assignment[$0], on: $0) })
     }
 
     var equalCount: Int? { options.equalCounts ? samples.count / options.ranks : nil }

@@ -11,6 +11,14 @@ let repetitions = Int(ProcessInfo.processInfo.environment["PARAPLAN_BENCH_REPETI
 let onlySection = ProcessInfo.processInfo.environment["PARAPLAN_BENCH_ONLY"]
 func runs(_ section: String) -> Bool { onlySection == nil || onlySection == section }
 
+/// A table under its title, each after a blank line.
+func printTable(_ title: String, _ rows: [String]) {
+    print("")
+    print(title)
+    print("")
+    for row in rows { print(row) }
+}
+
 func transportationCase() throws -> [String] {
     // 40 sources × 50 sinks = 2,000 shipping variables, 90 rows.
     let model = TransportationProblem(sources: 40, sinks: 50, seed: 2026).model
@@ -82,53 +90,37 @@ do {
     }
 
     if runs("sequence-parallel") {
-    print("")
-    print("Sequence parallelism on Wikipedia (GPT-7B profile, 64 GPUs, batches of 512), against FlexSP's released solver:")
-    print("")
-    for row in try SequenceParallelBenchmark.run(repetitions: max(3, repetitions / 6)) { print(row) }
-    print("")
-    print("Planning time against cluster and batch size (Wikipedia lengths):")
-    print("")
-    for row in try SequenceParallelBenchmark.scaling(repetitions: max(3, repetitions / 6)) { print(row) }
+    printTable("Sequence parallelism on Wikipedia (GPT-7B profile, 64 GPUs, batches of 512), against FlexSP's released solver:",
+               try SequenceParallelBenchmark.run(repetitions: max(3, repetitions / 6)))
+    printTable("Planning time against cluster and batch size (Wikipedia lengths):",
+               try SequenceParallelBenchmark.scaling(repetitions: max(3, repetitions / 6)))
     }
 
     if runs("long-sequences") {
-    print("")
-    print("Batches of long sequences only (uniform lengths, GPT-7B profile):")
-    print("")
-    for row in try LongSequenceBenchmark.run(repetitions: max(3, repetitions / 6)) { print(row) }
-    print("")
-    print("The same kind of batches on 64 GPUs, against FlexSP's released solver (its step times recorded):")
-    print("")
-    for row in try LongSequenceBenchmark.againstFlexSP(repetitions: max(3, repetitions / 6)) { print(row) }
+    printTable("Batches of long sequences only (uniform lengths, GPT-7B profile):",
+               try LongSequenceBenchmark.run(repetitions: max(3, repetitions / 6)))
+    printTable("The same kind of batches on 64 GPUs, against FlexSP's released solver (its step times recorded):",
+               try LongSequenceBenchmark.againstFlexSP(repetitions: max(3, repetitions / 6)))
     }
 
     if runs("attention-schemes") {
-    print("")
-    print("Sequence-parallel plans against static Ulysses, ring and USP layouts (derived profiles, H100, Wikipedia lengths):")
-    print("")
-    for row in try AttentionSchemeBenchmark.run() { print(row) }
+    printTable("Sequence-parallel plans against static Ulysses, ring and USP layouts (derived profiles, H100, Wikipedia lengths):",
+               try AttentionSchemeBenchmark.run())
     }
 
     if runs("derived-profiles") {
-    print("")
-    print("Sequence-parallel plans from model configs where memory often decides the step (H100, Wikipedia lengths):")
-    print("")
-    for row in try DerivedProfileBenchmark.run() { print(row) }
+    printTable("Sequence-parallel plans from model configs where memory often decides the step (H100, Wikipedia lengths):",
+               try DerivedProfileBenchmark.run())
     }
 
     if runs("batch-balance") {
-    print("")
-    print("Data-parallel batch balancing (ours and baselines as makespan ÷ our lower bound):")
-    print("")
-    for row in try BatchBalanceBenchmark.run() { print(row) }
+    printTable("Data-parallel batch balancing (ours and baselines as makespan ÷ our lower bound):",
+               try BatchBalanceBenchmark.run())
     }
 
     if runs("experts") {
-    print("")
-    print("MoE expert placement against DeepSeek's EPLB (load ratio = max GPU load ÷ mean, lower is better):")
-    print("")
-    for row in try ExpertPlacementBenchmark.run() { print(row) }
+    printTable("MoE expert placement against DeepSeek's EPLB (load ratio = max GPU load ÷ mean, lower is better):",
+               try ExpertPlacementBenchmark.run())
     print("")
     for row in try ExpertPlacementBenchmark.origins() { print(row) }
     print("")
@@ -136,10 +128,8 @@ do {
     }
 
     if runs("gnn") {
-    print("")
-    print("GNN pipeline layouts (GNNPipe) on generated power-law graphs:")
-    print("")
-    for row in try GNNPipelineBenchmark.run() { print(row) }
+    printTable("GNN pipeline layouts (GNNPipe) on generated power-law graphs:",
+               try GNNPipelineBenchmark.run())
     }
 
     if onlySection == "multimodal" {
@@ -155,10 +145,8 @@ do {
     }
 
     if runs("whatif") {
-        print("")
-        print("What-if analysis of training traces (paraplan whatif), against the straggler-analysis artifact:")
-        print("")
-        for row in try WhatIfBenchmark.rows(repetitions: max(3, repetitions / 3)) { print(row) }
+        printTable("What-if analysis of training traces (paraplan whatif), against the straggler-analysis artifact:",
+                   try WhatIfBenchmark.rows(repetitions: max(3, repetitions / 3)))
     }
 
     if onlySection == "fit" {
@@ -187,10 +175,8 @@ do {
     }
 
     if runs("layouts") {
-        print("")
-        print("Static layout search on the validation runs' batch shapes (CP 1 and the run's own; ZeRO, FP8, overlap and FlashAttention as the run had them):")
-        print("")
-        for row in try LayoutSearchBenchmark.rows(repetitions: max(3, repetitions / 3)) { print(row) }
+        printTable("Static layout search on the validation runs' batch shapes (CP 1 and the run's own; ZeRO, FP8, overlap and FlashAttention as the run had them):",
+                   try LayoutSearchBenchmark.rows(repetitions: max(3, repetitions / 3)))
     }
 } catch {
     FileHandle.standardError.write(Data("paraplan-bench: \(error)\n".utf8))

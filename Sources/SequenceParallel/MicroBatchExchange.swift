@@ -91,9 +91,7 @@ struct MicroBatchExchange {
     /// group's other members (the micro-batch waits for that group).
     private func candidates(of batch: Batch) -> [Int] {
         let groups = batch.built.groups, table = packer.table
-        let busiest = groups.indices.max {
-            seconds(of: batch.built, group: $0) < seconds(of: batch.built, group: $1)
-        } ?? 0
+        let busiest = busiestGroup(of: batch.built) ?? 0
         let loads = groups.enumerated().flatMap { index, group in
             group.sequences.map {
                 (sequence: $0, inBusiest: index == busiest, seconds: table.time[table.cell($0, degree: group.degree)])
@@ -208,6 +206,11 @@ struct MicroBatchExchange {
         let placed = layout.rebalance(layout.place(built.groups.map { $0.retimed(table) }))
         return BuiltMicroBatch(groups: placed.map(\.group), seconds: (placed.map(\.seconds).max() ?? 0) + beta1,
                                firstRanks: placed.map(\.firstRank))
+    }
+
+    /// The index of the group the micro-batch waits for; nil when it has none.
+    func busiestGroup(of built: BuiltMicroBatch) -> Int? {
+        built.groups.indices.max { seconds(of: built, group: $0) < seconds(of: built, group: $1) }
     }
 
     /// A group's time as it runs: its load at its block's slowest speed when placed.

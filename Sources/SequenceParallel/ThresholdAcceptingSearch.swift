@@ -39,8 +39,9 @@ struct ThresholdAcceptingSearch {
             let threshold = total + start * pow(Self.endRatio, Double(iteration) / Double(iterations))
             let source = picks.next(0, count: batches.count)
             let target = (source + 1 + picks.next(1, count: batches.count - 1)) % batches.count
-            let sequences = batches[source].sequences, busiest = busiestGroup(batches[source].built)
-            guard !busiest.isEmpty else { continue }
+            let sequences = batches[source].sequences, built = batches[source].built
+            guard let index = exchange.busiestGroup(of: built), !built.groups[index].sequences.isEmpty else { continue }
+            let busiest = built.groups[index].sequences
             let candidate = busiest[picks.next(2, count: busiest.count)]
             var out = sequences.filter { $0 != candidate }, into = batches[target].sequences + [candidate]
             let choice = picks.next(3, count: 3 * max(1, batches[target].sequences.count))
@@ -54,8 +55,12 @@ struct ThresholdAcceptingSearch {
                 }
             }
             let rest = total - batches[source].built.seconds - batches[target].built.seconds
-            guard let fromPacked = packed(out, cap: threshold - rest),
-                  let toPacked = packed(into, cap: threshold - rest - fromPacked.seconds) else { continue }
+            // `packed` takes its cap without β1 (an empty micro-batch costs nothing whatever the cap).
+            let beta1 = exchange.beta1
+            guard let fromPacked = exchange.packed(out, cap: threshold - rest - beta1),
+                  let toPacked = exchange.packed(into, cap: threshold - rest - fromPacked.seconds - beta1) else {
+                continue
+            }
             total = rest + fromPacked.seconds + toPacked.seconds
             batches[source] = (exchange.ordered(out), fromPacked)
             batches[target] = (exchange.ordered(into), toPacked)
@@ -70,22 +75,6 @@ struct ThresholdAcceptingSearch {
         }
     }
 
-    /// `sequences` at their minimum makespan if that is at most `cap` seconds (an empty micro-batch costs nothing).
-    private func packed(_ sequences: [Int], cap: Double) -> BuiltMicroBatch? {
-        guard !sequences.isEmpty else {
-            return BuiltMicroBatch(groups: [], seconds: 0, firstRanks: exchange.layout.map { _ in [] })
-        }
-        guard cap > exchange.beta1 else { return nil }
-        return exchange.packed(sequences, cap: cap - exchange.beta1)
-    }
-
-    /// The sequences of the group the micro-batch waits for.
-    private func busiestGroup(_ built: BuiltMicroBatch) -> [Int] {
-        let index = built.groups.indices.max {
-            exchange.seconds(of: built, group: $0) < exchange.seconds(of: built, group: $1)
-        }
-        return index.map { built.groups[$0].sequences } ?? []
-    }
 }
 
 /// Deterministic, evenly spread picks: lane k walks k·α mod 1 for its own irrational α.
