@@ -40,25 +40,29 @@ let package = Package(
         // The plan format depends on Foundation only, so a runtime can import it alone.
         .target(name: "ExecutionPlan"),
         // Cost models of compute, memory and communication; no dependency on the solver layer.
-        .target(name: "CostModel", dependencies: ["Yams"]),
+        .target(name: "CostModel"),
+        // Readers of input files (Hugging Face config.json; model, cluster, profile and cost files; text lists).
+        .target(name: "InputFiles", dependencies: ["CostModel", "Yams"]),
         // Published training runs and the cost model's error on them (tests, benchmarks, README table).
         .target(name: "CostModelValidation", dependencies: ["CostModel"]),
         // Per-step sequence-parallel planner (the FlexSP problem).
-        .target(name: "SequenceParallel", dependencies: ["LinearProgramming", "CostModel", "ExecutionPlan"]),
+        .target(name: "SequenceParallel", dependencies: ["LinearProgramming", "CostModel", "InputFiles", "ExecutionPlan"]),
         // Data-parallel batch balancing (LLM and multimodal).
         .target(name: "BatchBalance", dependencies: [
-            "LinearProgramming", "CostModel", "ExecutionPlan", .product(name: "HeapModule", package: "swift-collections"),
+            "LinearProgramming", "CostModel", "InputFiles", "ExecutionPlan",
+            .product(name: "HeapModule", package: "swift-collections"),
         ]),
         // MoE expert placement with replicas and LP token shares.
         .target(name: "ExpertPlacement", dependencies: [
-            "LinearProgramming", "CostModel", "ExecutionPlan", .product(name: "HeapModule", package: "swift-collections"),
+            "LinearProgramming", "CostModel", "InputFiles", "ExecutionPlan",
+            .product(name: "HeapModule", package: "swift-collections"),
         ]),
         // GNNPipe layouts: graph-parallel ways × pipeline stages, layer split, chunks (METIS).
-        .target(name: "GNNPipeline", dependencies: ["GraphPartitioning", "CostModel", "ExecutionPlan"]),
+        .target(name: "GNNPipeline", dependencies: ["GraphPartitioning", "CostModel", "InputFiles", "ExecutionPlan"]),
         // What-if analysis of recorded training traces: replay, slowdown and its attribution (Foundation only).
         .target(name: "TraceAnalysis"),
         .target(name: "ParaPlan", dependencies: [
-            "LinearProgramming", "ExecutionPlan", "CostModel", "SequenceParallel", "BatchBalance", "ExpertPlacement",
+            "LinearProgramming", "ExecutionPlan", "CostModel", "InputFiles", "SequenceParallel", "BatchBalance", "ExpertPlacement",
             "GraphPartitioning", "GNNPipeline", "TraceAnalysis",
         ]),
         // What the CLI and the C ABI share: options to planners, presets and files to costs, errors to exit codes.
@@ -84,13 +88,14 @@ let package = Package(
         ),
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "SolverFixtures"]),
         .testTarget(name: "ExecutionPlanTests", dependencies: ["ExecutionPlan", "SolverFixtures"]),
-        .testTarget(name: "CostModelTests", dependencies: ["CostModel", "CostModelValidation", "SolverFixtures"]),
-        .testTarget(name: "SequenceParallelTests", dependencies: ["SequenceParallel"]),
-        .testTarget(name: "BatchBalanceTests", dependencies: ["BatchBalance", "SolverFixtures"]),
+        .testTarget(name: "CostModelTests", dependencies: ["CostModel", "InputFiles", "CostModelValidation", "SolverFixtures"]),
+        .testTarget(name: "InputFilesTests", dependencies: ["InputFiles", "CostModel"]),
+        .testTarget(name: "SequenceParallelTests", dependencies: ["InputFiles", "SequenceParallel"]),
+        .testTarget(name: "BatchBalanceTests", dependencies: ["InputFiles", "BatchBalance", "SolverFixtures"]),
         .testTarget(name: "ExpertPlacementTests", dependencies: ["ExpertPlacement", "SolverFixtures"]),
         .testTarget(name: "GNNPipelineTests", dependencies: ["GNNPipeline", "GraphPartitioning", "SolverFixtures"]),
         .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "SolverFixtures"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "SequenceParallel", "BatchBalance", "ExpertPlacement", "CostModel",
+        .testTarget(name: "ReportsTests", dependencies: ["InputFiles", "Reports", "SequenceParallel", "BatchBalance", "ExpertPlacement", "CostModel",
                                                       "ExecutionPlan", "TraceAnalysis"]),
         .testTarget(name: "PlanTimelineTests", dependencies: ["PlanTimeline", "SequenceParallel", "BatchBalance", "CostModel", "ExecutionPlan"]),
         .testTarget(name: "CLITests", dependencies: ["paraplan", "ExecutionPlan"]),

@@ -1,5 +1,6 @@
 import Foundation
 import CostModel
+import InputFiles
 
 /// One training sample: its LLM sequence length (images included), the token counts of its images, and the rank
 /// that loaded it (for counting what moves).

@@ -53,35 +53,6 @@ public struct BatchBalanceCost: Sendable, Equatable {
         if let cap = maxTokensPerMicroBatch { try CostModelError.count(cap, atMost: Limits.tokens, source, "maxTokensPerMicroBatch") }
     }
 
-    /// A profile file (YAML or JSON): kind: batch-balance, phases: {llm: {secondsPerToken, secondsPerToken2,
-    /// secondsPerSample}, encoder: {...}}, encoderSplit: {secondsPerToken, maxDegree}, bytesPerToken,
-    /// maxTokensPerMicroBatch.
-    public static func load(data: Data, source: String) throws(CostModelError) -> BatchBalanceCost {
-        let fields = try FieldReader.parse(data, source: source)
-        try fields.rejectUnknown(allowed: ["kind", "phases", "encoderSplit", "bytesPerToken", "maxTokensPerMicroBatch"])
-        if let kind = try fields.string("kind"), kind != "batch-balance" { throw fields.fail("kind", kind, "must be batch-balance") }
-        guard let phases = try fields.nested("phases") else { throw fields.fail("phases", nil, "missing") }
-        try phases.rejectUnknown(allowed: ["llm", "encoder"])
-        func phase(_ name: String) throws(CostModelError) -> PhaseCost? {
-            guard let reader = try phases.nested(name) else { return nil }
-            try reader.rejectUnknown(allowed: ["secondsPerToken", "secondsPerToken2", "secondsPerSample"])
-            return PhaseCost(secondsPerToken: try reader.double("secondsPerToken"), secondsPerToken2: try reader.double("secondsPerToken2"),
-                             secondsPerSample: try reader.optionalDouble("secondsPerSample") ?? 0)
-        }
-        guard let llm = try phase("llm") else { throw phases.fail("llm", nil, "missing") }
-        var split: EncoderSplitCost?
-        if let reader = try fields.nested("encoderSplit") {
-            try reader.rejectUnknown(allowed: ["secondsPerToken", "maxDegree"])
-            split = EncoderSplitCost(secondsPerToken: try reader.double("secondsPerToken"), maxDegree: try reader.int("maxDegree"))
-        }
-        let encoder = try phase("encoder")
-        if split != nil, encoder == nil { throw fields.fail("encoderSplit", nil, "needs phases.encoder: it splits encoder work") }
-        let cost = BatchBalanceCost(llm: llm, encoder: encoder, encoderSplit: split, bytesPerToken: try fields.optionalDouble("bytesPerToken") ?? 4,
-                                    maxTokensPerMicroBatch: fields.has("maxTokensPerMicroBatch") ? try fields.int("maxTokensPerMicroBatch") : nil)
-        try cost.validate(source: source)
-        return cost
-    }
-
     /// The LLM phase from a model on one GPU of a cluster: a = linear training FLOPs per token (and memory-bound
     /// time), b = attention training FLOPs per token², both at the cluster's achieved FLOP/s; c = 0. Tokens move as
     /// 4-byte ids. A model with a vision encoder (Qwen2-VL family) also gets the encoder phase, per image of L LLM

@@ -3,18 +3,6 @@ import Foundation
 /// Measured speeds of a cluster's GPUs (1 = the GPU type's nominal speed), in rank order: a cluster file's
 /// `speedFactors`, or the fragment `paraplan whatif --speed-factors` writes. Planners read them per rank.
 public enum SpeedFactors {
-    /// The `speedFactors` array of a cluster file or a fragment holding only it (YAML or JSON).
-    public static func load(data: Data, source: String) throws(CostModelError) -> [Double] {
-        let fields = try FieldReader.parse(data, source: source)
-        guard let factors = try fields.doubles("speedFactors"), !factors.isEmpty else {
-            throw fields.fail("speedFactors", fields.values["speedFactors"], "needs one speed per GPU (a cluster file or whatif --speed-factors output)")
-        }
-        for (gpu, factor) in factors.enumerated() {
-            try CostModelError.check(factor.isFinite && factor >= 1e-3 && factor <= 1e3, source, "speedFactors[\(gpu)]", factor,
-                                     "must be a number from 0.001 to 1000")
-        }
-        return factors
-    }
 
     /// One speed per rank when each rank spans `factors.count / ranks` consecutive GPUs (a DP rank's TP × PP group
     /// waits for its slowest member): the slowest of each span. Nil unless `ranks` divides the GPU count.

@@ -134,6 +134,14 @@ public struct MultiHeadLatentAttention: Sendable, Equatable, Codable {
     public var qkRopeHeadDim: Int
     public var vHeadDim: Int
 
+    public init(qLoraRank: Int, kvLoraRank: Int, qkNopeHeadDim: Int, qkRopeHeadDim: Int, vHeadDim: Int) {
+        self.qLoraRank = qLoraRank
+        self.kvLoraRank = kvLoraRank
+        self.qkNopeHeadDim = qkNopeHeadDim
+        self.qkRopeHeadDim = qkRopeHeadDim
+        self.vHeadDim = vHeadDim
+    }
+
     func validate(source: String) throws(CostModelError) {
         try CostModelError.check(qLoraRank >= 0, source, "q_lora_rank", qLoraRank, "must be ≥ 0")
         try CostModelError.positive(kvLoraRank, source, "kv_lora_rank")

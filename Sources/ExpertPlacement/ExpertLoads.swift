@@ -1,5 +1,6 @@
 import Foundation
 import CostModel
+import InputFiles
 
 /// A bad input to the expert placement planner.
 public typealias ExpertPlacementError = PlannerInputError

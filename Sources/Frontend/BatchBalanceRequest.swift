@@ -1,5 +1,6 @@
 import BatchBalance
 import CostModel
+import InputFiles
 
 /// `plan batch-balance`'s options, and the balancer built from them once and reused every step.
 public struct BatchBalanceRequest: Sendable {

@@ -3,6 +3,7 @@ import ExecutionPlan
 import Foundation
 import GNNPipeline
 import GraphPartitioning
+import InputFiles
 
 /// `plan gnn-pipeline`'s options, and the planner built from them.
 public struct GNNPipelineRequest: Sendable {

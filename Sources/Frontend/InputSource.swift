@@ -1,5 +1,6 @@
 import CostModel
 import Foundation
+import InputFiles
 
 /// Where a model, cluster or profile comes from: a preset name or a file path (as the CLI's flags take them), or a
 /// document already in memory (a dict handed to the Python package).

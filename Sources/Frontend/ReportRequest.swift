@@ -4,6 +4,7 @@ import BatchBalance
 import ExpertPlacement
 import GNNPipeline
 import Foundation
+import InputFiles
 import Reports
 import TraceAnalysis
 

@@ -1,4 +1,5 @@
 import CostModel
+import InputFiles
 import SequenceParallel
 
 /// `plan sequence-parallel`'s options, and the planner built from them once and reused every step.

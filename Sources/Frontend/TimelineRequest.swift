@@ -2,6 +2,7 @@ import CostModel
 import ExecutionPlan
 import Foundation
 import GNNPipeline
+import InputFiles
 import PlanTimeline
 import BatchBalance
 import SequenceParallel

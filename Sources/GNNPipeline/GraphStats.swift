@@ -1,4 +1,5 @@
 import CostModel
+import InputFiles
 import Foundation
 
 /// A graph too large to load, described by its size and the mirror counts of k-way partitions:

@@ -5,6 +5,7 @@
 @_exported import ExpertPlacement
 @_exported import GNNPipeline
 @_exported import GraphPartitioning
+@_exported import InputFiles
 @_exported import LinearProgramming
 @_exported import SequenceParallel
 

@@ -1,5 +1,6 @@
 import Foundation
 import CostModel
+import InputFiles
 
 /// Sequence lengths from text: one whole number per line (blank lines and `#` comments ignored), or a JSON
 /// array. A sequence's index is its position. UTF-8 with or without a byte-order mark; LF, CRLF or CR line ends.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import CostModel
+import InputFiles
 
 /// Current model families whose configs do not follow Llama's keys, from copies of their published `config.json`
 /// under Examples/models, against their published parameter counts (within 1 %).

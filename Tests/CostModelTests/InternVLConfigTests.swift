@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import CostModel
+import InputFiles
 
 /// InternVL: the LLM under `llm_config` (OpenGVLab) or `text_config` (transformers), an InternViT attending within
 /// 448-pixel tiles, so its encoder cost is linear in an image's tokens.

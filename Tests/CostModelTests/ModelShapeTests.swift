@@ -1,5 +1,6 @@
 import Foundation
 import CostModelValidation
+import InputFiles
 import Testing
 @testable import CostModel
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import CostModel
+import InputFiles
 
 /// Qwen3-VL configs: the LLM under `text_config`, a GELU ViT with DeepStack mergers under `vision_config`.
 @Suite struct Qwen3VLConfigTests {

@@ -2,6 +2,7 @@ import CostModel
 import ExecutionPlan
 import ExpertPlacement
 import Foundation
+import InputFiles
 import Reports
 import Testing
 

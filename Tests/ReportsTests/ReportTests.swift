@@ -6,6 +6,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import InputFiles
 import Reports
 import SequenceParallel
 import Testing

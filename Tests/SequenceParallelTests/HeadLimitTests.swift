@@ -1,6 +1,7 @@
 import CostModel
 import ExecutionPlan
 import Foundation
+import InputFiles
 import SequenceParallel
 import Testing
 

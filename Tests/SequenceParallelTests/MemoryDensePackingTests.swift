@@ -1,5 +1,6 @@
 import CostModel
 import Foundation
+import InputFiles
 import Testing
 @testable import SequenceParallel
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import CostModel
+@testable import InputFiles
 
 @Suite struct ClusterFileTests {
     static func load(_ yaml: String) throws(CostModelError) -> Cluster {

@@ -1,9 +1,13 @@
+import CostModel
 import Foundation
 
 extension TransformerModel {
-    /// Reads a Hugging Face `config.json` (Llama, Mistral, Mixtral, Qwen2/2.5/3 and their MoE variants,
-    /// DeepSeek-MoE/V2/V3, DBRX, MiniMax-M2, gpt-oss, Gemma 1/2/3 (Gemma 3 with its SigLIP tower), InternLM2,
-    /// Qwen2-VL, Qwen2.5-VL, Qwen3-VL (dense and MoE) and InternVL with their vision encoders) or ParaPlan's own YAML/JSON model file; which one is decided by the keys.
+    /// Reads a Hugging Face `config.json` (Llama, Mistral, Mixtral, Phi-3 and Phi-3.5-MoE, Qwen2/2.5/3 and their MoE
+    /// variants, DeepSeek-MoE/V2/V3 and Kimi K2, DBRX, MiniMax-M2, gpt-oss, Gemma 1/2/3 (Gemma 3 with its SigLIP tower),
+    /// InternLM2, OLMo 1-3, Granite and Granite MoE, GLM-4, Cohere, Nemotron, SmolLM3, StarCoder2, GPT-NeoX, Falcon,
+    /// GPT-2, Qwen2-VL, Qwen2.5-VL,
+    /// Qwen3-VL (dense and MoE) and InternVL with their vision encoders) or ParaPlan's own YAML/JSON model file; which
+    /// one is decided by the keys.
     public static func load(data: Data, source: String) throws(CostModelError) -> TransformerModel {
         let fields = try FieldReader.parse(data, source: source)
         let model = fields.has("num_hidden_layers") || fields.has("model_type")
@@ -48,6 +52,8 @@ extension TransformerModel {
         // The type first: a family with other keys would otherwise be reported as missing a Llama key.
         try checkModelType(type, fields)
         if type == "dbrx" { return try dbrx(fields) }
+        if type == "falcon" { return try falcon(fields) }
+        if type == "gpt2" { return try gpt2(fields) }
         if type == "gemma3" { return try gemma3(fields) }
         if type == "llama4" { return try llama4(fields) }
         if type == "qwen3_vl" || type == "qwen3_vl_moe" { return try qwen3VL(fields, moe: type == "qwen3_vl_moe") }
@@ -77,7 +83,7 @@ extension TransformerModel {
         var mla: MultiHeadLatentAttention?
         var ffn = try fields.int("intermediate_size")
         switch type {
-        case "mixtral":
+        case "mixtral", "phimoe", "granitemoe":
             moe = MixtureOfExperts(experts: try fields.int("num_local_experts"), topK: try fields.int("num_experts_per_tok"),
                                    expertFFNHiddenSize: ffn)
         case "qwen2_moe", "qwen3_moe":
@@ -85,16 +91,17 @@ extension TransformerModel {
             moe = MixtureOfExperts(experts: try fields.int("num_experts"), topK: try fields.int("num_experts_per_tok"),
                                    expertFFNHiddenSize: try fields.int("moe_intermediate_size"),
                                    sharedExperts: shared > 0 ? 1 : 0, sharedExpertFFNHiddenSize: shared > 0 ? shared : nil)
-        case "deepseek", "glm4_moe", "deepseek_v2", "deepseek_v3":
+        case "deepseek", "glm4_moe", "deepseek_v2", "deepseek_v3", "kimi_k2":
             // DeepSeek's expert keys: DeepSeek-MoE (standard multi-head attention), GLM-4.5 (grouped-query attention)
-            // and DeepSeek-V2/V3 (MLA), with group-limited routing where the config sets n_group and topk_group.
+            // and DeepSeek-V2/V3 and Kimi K2, DeepSeek-V3's architecture under its own name (MLA), with group-limited
+            // routing where the config sets n_group and topk_group.
             moe = MixtureOfExperts(experts: try fields.int("n_routed_experts"), topK: try fields.int("num_experts_per_tok"),
                                    expertFFNHiddenSize: try fields.int("moe_intermediate_size"),
                                    sharedExperts: try fields.int("n_shared_experts", default: 0),
                                    denseLayers: try fields.int("first_k_dense_replace", default: 0))
             moe?.groups = try fields.int("n_group", default: 0)
             moe?.groupsPerToken = try fields.int("topk_group", default: 0)
-            if type.hasPrefix("deepseek_v") {
+            if type.hasPrefix("deepseek_v") || type == "kimi_k2" {
                 mla = MultiHeadLatentAttention(qLoraRank: try fields.int("q_lora_rank", default: 0),
                                                kvLoraRank: try fields.int("kv_lora_rank"),
                                                qkNopeHeadDim: try fields.int("qk_nope_head_dim"),
@@ -132,21 +139,25 @@ extension TransformerModel {
             let topK = fields.has("num_experts_per_tok") ? try fields.int("num_experts_per_tok") : try fields.int("experts_per_token")
             moe = MixtureOfExperts(experts: try fields.int("num_local_experts"), topK: topK, expertFFNHiddenSize: ffn)
         case "llama", "mistral", "qwen2", "qwen3", "qwen2_vl", "qwen2_5_vl", "gemma", "gemma2", "gemma3_text", "internlm2",
-             "phi3", "olmo", "olmo2", "granite", "glm4":
+             "phi3", "olmo", "olmo2", "granite", "glm4", "cohere", "cohere2", "nemotron", "starcoder2", "gpt_neox",
+             "smollm3", "olmo3":
             // Llama's shape: Phi-3/Phi-4 pack Q, K, V and gate/up into one matrix each (the same parameters), OLMo 2
-            // adds Q/K norms, Granite scaling multipliers and GLM-4 norms after attention and the MLP, none of which
-            // moves the FLOP or memory counts.
+            // adds Q/K norms, Granite scaling multipliers and GLM-4 norms after attention and the MLP, Cohere and
+            // GPT-NeoX run attention and the MLP in parallel, none of which moves the FLOP or memory counts.
+            // Nemotron (squared ReLU), StarCoder2 and GPT-NeoX (GELU) have an ungated MLP, read from hidden_act.
             break
         default:
             try checkModelType(type, fields)
             throw fields.fail("model_type", type, "is not read by this loader")
         }
         if ffn <= 0, let moe { ffn = moe.expertFFNHiddenSize }
-        // These families all use SwiGLU (hidden_act "silu"), Gemma's GeGLU is gated too (its act is a GELU); Qwen2
-        // always has Q, K, V biases; Gemma ties its embeddings unless told otherwise.
+        // These families all use SwiGLU (hidden_act "silu") unless hidden_act says otherwise, Gemma's GeGLU is gated
+        // too (its act is a GELU); Qwen2 always has Q, K, V biases.
         let gemma = type.hasPrefix("gemma")
         let gated = gemma || ["silu", "swish", "swiglu"].contains(activation)
-        let declaredBias = try fields.bool("attention_bias", default: false)
+        // transformers' defaults where the config is silent: GPT-NeoX's attention and StarCoder2's layers have biases.
+        let layerBias = type == "starcoder2" ? try fields.bool("use_bias", default: true) : false
+        let declaredBias = try fields.bool("attention_bias", default: type == "gpt_neox") || layerBias
         let qkvBias = type.hasPrefix("qwen2") || declaredBias
         var vision: VisionEncoder?
         if type == "qwen2_vl" || type == "qwen2_5_vl", let reader = try fields.nested("vision_config") {
@@ -160,7 +171,7 @@ extension TransformerModel {
             headDim: fields.has("head_dim") ? try fields.int("head_dim") : nil,
             ffnHiddenSize: ffn,
             gatedFFN: gated,
-            vocabSize: try fields.int("vocab_size"), tiedEmbeddings: try fields.bool("tie_word_embeddings", default: gemma),
+            vocabSize: try fields.int("vocab_size"), tiedEmbeddings: try fields.bool("tie_word_embeddings", default: Self.tiesEmbeddingsByDefault(type)),
             qkvBias: qkvBias,
             moe: moe, mla: mla, vision: vision)
         (model.slidingWindowLayers, model.slidingWindow) = try slidingWindow(fields, type: type, layers: layers)
@@ -196,99 +207,5 @@ extension TransformerModel {
                              gatedMLP: ["silu", "swish", "swiglu"].contains(activation), spatialMergeSize: try fields.size("spatial_merge_size", default: 2),
                              outputSize: try fields.int("out_hidden_size", default: llmHidden),
                              deepstackMergers: try fields.doubles("deepstack_visual_indexes")?.count ?? 0)
-    }
-}
-
-extension Cluster {
-    /// A cluster file (YAML or JSON): gpu (preset name or inline spec), nodes, gpusPerNode, and optional
-    /// intraNodeBandwidth, interNodeBandwidth (bytes/s per GPU per direction), intraNodeLatency,
-    /// interNodeLatency (s), efficiency {compute, memory, intraNode, interNode, attention, fp8, fp8Blockwise},
-    /// speedFactors.
-    public static func load(data: Data, source: String) throws(CostModelError) -> Cluster {
-        let fields = try FieldReader.parse(data, source: source)
-        try fields.rejectUnknown(allowed: ["gpu", "nodes", "gpusPerNode", "intraNodeBandwidth", "interNodeBandwidth",
-                                           "intraNodeLatency", "interNodeLatency", "efficiency", "speedFactors"])
-        let gpu: GPUSpec
-        if let name = fields.values["gpu"] as? String {
-            guard let preset = GPUSpec.preset(named: name) else {
-                throw fields.fail("gpu", name, "unknown GPU; known: \(GPUSpec.presets.map(\.name).joined(separator: ", "))")
-            }
-            gpu = preset
-        } else if let spec = try fields.nested("gpu") {
-            try spec.rejectUnknown(allowed: ["name", "bf16FlopsPerSecond", "fp8FlopsPerSecond", "memoryBytes", "memoryBandwidth",
-                                             "nvlinkBandwidth", "nicBandwidth", "streamingMultiprocessors", "nativeBlockScaling"])
-            gpu = GPUSpec(name: try spec.string("name") ?? "custom", bf16FlopsPerSecond: try spec.double("bf16FlopsPerSecond"),
-                          fp8FlopsPerSecond: try spec.optionalDouble("fp8FlopsPerSecond"), memoryBytes: try spec.double("memoryBytes"),
-                          memoryBandwidth: try spec.double("memoryBandwidth"), nvlinkBandwidth: try spec.double("nvlinkBandwidth"),
-                          nicBandwidth: try spec.double("nicBandwidth"),
-                          streamingMultiprocessors: spec.has("streamingMultiprocessors") ? try spec.int("streamingMultiprocessors") : nil,
-                          nativeBlockScaling: try spec.bool("nativeBlockScaling", default: false))
-        } else {
-            throw fields.fail("gpu", fields.values["gpu"], "needs a GPU preset name or an inline spec")
-        }
-        var efficiency = Efficiency.defaults(for: gpu)
-        if let overrides = try fields.nested("efficiency") {
-            try overrides.rejectUnknown(allowed: ["compute", "memory", "intraNode", "interNode", "attention", "fp8", "fp8Blockwise"])
-            efficiency.compute = try overrides.optionalDouble("compute") ?? efficiency.compute
-            efficiency.memory = try overrides.optionalDouble("memory") ?? efficiency.memory
-            efficiency.intraNode = try overrides.optionalDouble("intraNode") ?? efficiency.intraNode
-            efficiency.interNode = try overrides.optionalDouble("interNode") ?? efficiency.interNode
-            efficiency.attention = try overrides.optionalDouble("attention") ?? efficiency.attention
-            efficiency.fp8 = try overrides.optionalDouble("fp8") ?? efficiency.fp8
-            efficiency.fp8Blockwise = try overrides.optionalDouble("fp8Blockwise") ?? efficiency.fp8Blockwise
-        }
-        let cluster = Cluster(
-            gpu: gpu, nodes: try fields.int("nodes"), gpusPerNode: try fields.int("gpusPerNode"),
-            intraNodeBandwidth: try fields.optionalDouble("intraNodeBandwidth"),
-            interNodeBandwidth: try fields.optionalDouble("interNodeBandwidth"),
-            intraNodeLatency: try fields.optionalDouble("intraNodeLatency") ?? Cluster.defaultIntraNodeLatency,
-            interNodeLatency: try fields.optionalDouble("interNodeLatency") ?? Cluster.defaultInterNodeLatency,
-            efficiency: efficiency, speedFactors: try fields.doubles("speedFactors"))
-        try cluster.validate(source: source)
-        return cluster
-    }
-}
-
-extension CalibrationProfile {
-    /// A decoding failure as one line naming the field (`achievedFlops[2].size: must be a number`).
-    static func profileError(_ error: DecodingError, source: String) -> CostModelError {
-        func path(_ keys: [CodingKey]) -> String {
-            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
-        }
-        switch error {
-        case .typeMismatch(let type, let context):
-            let expected = type == Double.self ? "a number" : type is [Any].Type ? "a list" : type is [String: Any].Type ? "a mapping" : "\(type)"
-            return CostModelError(source: source, field: path(context.codingPath), value: "", reason: "must be \(expected)")
-        case .keyNotFound(let key, let context):
-            return CostModelError(source: source, field: path(context.codingPath + [key]), value: "", reason: "missing")
-        case .valueNotFound(_, let context):
-            return CostModelError(source: source, field: path(context.codingPath), value: "", reason: "missing")
-        case .dataCorrupted(let context):
-            return CostModelError(source: source, field: path(context.codingPath), value: "", reason: "cannot be read")
-        @unknown default:
-            return CostModelError(source: source, field: "profile", value: "", reason: "cannot be read as a profile")
-        }
-    }
-
-    /// A calibration profile file (YAML or JSON) with the keys of `CalibrationProfile`.
-    public static func load(data: Data, source: String) throws(CostModelError) -> CalibrationProfile {
-        let fields = try FieldReader.parse(data, source: source)
-        try fields.rejectUnknown(allowed: ["computeEfficiency", "achievedFlops", "busBandwidth", "sequenceParallel", "moeLayerHostSeconds"])
-        let normalized: Data
-        do {
-            normalized = try JSONSerialization.data(withJSONObject: fields.values)
-        } catch {
-            throw fields.fail("file", nil, "cannot be read as a profile")
-        }
-        let profile: CalibrationProfile
-        do {
-            profile = try JSONDecoder().decode(CalibrationProfile.self, from: normalized)
-        } catch let error as DecodingError {
-            throw profileError(error, source: source)
-        } catch {
-            throw CostModelError(source: source, field: "profile", value: "", reason: "cannot be read as a profile")
-        }
-        try profile.validate(source: source)
-        return profile
     }
 }

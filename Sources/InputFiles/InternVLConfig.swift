@@ -1,3 +1,5 @@
+import CostModel
+
 /// InternVL configs: OpenGVLab's `internvl_chat` (LLM under `llm_config`) and transformers' `internvl` (under
 /// `text_config`), both with an InternViT under `vision_config`.
 extension TransformerModel {

@@ -1,3 +1,4 @@
+import CostModel
 import Foundation
 
 /// Hugging Face configs whose keys do not follow Llama's: DBRX (`attn_config`/`ffn_config`), Gemma 3 (a `gemma3`
@@ -9,7 +10,8 @@ extension TransformerModel {
         "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "deepseek", "deepseek_v2", "deepseek_v3",
         "gpt_oss", "gemma", "gemma2", "gemma3", "gemma3_text", "internlm2", "phi3", "olmo", "olmo2", "granite", "dbrx",
         "minimax_m2", "qwen2_vl", "qwen2_5_vl", "qwen3_vl", "qwen3_vl_moe", "internvl_chat", "internvl", "glm4", "glm4_moe",
-        "olmoe", "llama4", "llama4_text",
+        "olmoe", "llama4", "llama4_text", "kimi_k2", "phimoe", "cohere", "cohere2", "nemotron", "starcoder2", "gpt_neox",
+        "falcon", "gpt2", "granitemoe", "smollm3", "olmo3",
     ]
 
     /// Families whose layers ParaPlan's cost model cannot price, and why.
@@ -23,7 +25,16 @@ extension TransformerModel {
         "rwkv": "RWKV's recurrent layers are not priced by the cost model",
         "qwen3_next": "Qwen3-Next's Gated DeltaNet (linear attention) layers are not priced by the cost model",
         "falcon_h1": "Falcon-H1's Mamba layers are not priced by the cost model",
-    ]
+        "granitemoehybrid": "Granite 4's Mamba-2 layers are not priced by the cost model",
+        "deepseek_v32": "DeepSeek-V3.2's sparse attention (its indexer and top-k key selection) is not priced by the cost"
+            + " model",
+    ].merging(encoderModelTypes.map { ($0, encoderReason) }) { kept, _ in kept }
+
+    static let encoderReason = "the cost model prices decoder-only language models, not encoder or encoder-decoder ones"
+
+    /// Encoder-only and encoder-decoder families, refused by name.
+    static let encoderModelTypes = ["bert", "roberta", "xlm-roberta", "distilbert", "deberta", "deberta-v2", "electra",
+                                    "modernbert", "t5", "mt5", "umt5", "bart", "mbart", "pegasus", "whisper"]
 
     static func checkModelType(_ type: String, _ fields: FieldReader) throws(CostModelError) {
         if let reason = refusedModelTypes[type] { throw fields.fail("model_type", type, "not supported: \(reason)") }
