@@ -7,15 +7,24 @@ import json
 import math
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any, Union
+from typing import Any, Protocol, Union, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
 from .errors import InputError
 
-#: A model, cluster or profile: a preset name or file path, or the document itself as a mapping.
-Source = Union[str, "os.PathLike[str]", Mapping[str, Any]]
+
+@runtime_checkable
+class SupportsToDict(Protocol):
+    """A configuration object that exports itself as a dict, such as transformers' ``PretrainedConfig``."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+#: A model, cluster or profile: a preset name or file path, or the document itself as a mapping; a model may also be
+#: a Hugging Face ``PretrainedConfig`` (``model.config`` of a transformers model), read through its ``to_dict()``.
+Source = Union[str, "os.PathLike[str]", Mapping[str, Any], SupportsToDict]
 
 _INT64_MAX = np.iinfo(np.int64).max
 
@@ -32,7 +41,13 @@ def source(name: str, value: Source | None) -> str | dict[str, Any] | None:
         return value
     if isinstance(value, Mapping):
         return dict(value)
-    raise InputError(f"{name} = {type(value).__name__}: must be a preset name, a file path or a mapping")
+    if isinstance(value, SupportsToDict):
+        exported = value.to_dict()
+        if isinstance(exported, Mapping):
+            return dict(exported)
+        raise InputError(f"{name}: {type(value).__name__}.to_dict() returned {type(exported).__name__}, not a mapping")
+    raise InputError(f"{name} = {type(value).__name__}: must be a preset name, a file path, a mapping or a config "
+                     "object with to_dict()")
 
 
 def speed_factors(value: Sequence[float] | npt.ArrayLike | Source | None) -> str | dict[str, Any] | None:

@@ -231,3 +231,34 @@ def test_recompute_modules_match_the_cli(cli: Path) -> None:
     with pytest.raises(paraplan.InputError, match="recompute_modules"):
         paraplan.estimate("gpt-oss-120b", "hgx-h100:8", global_batch=1280, seq_len=4096, pp=4, ep=8,
                           recompute="selective", recompute_modules="layernorm")
+
+
+class _ExportedConfig:
+    """Stands in for transformers' ``PretrainedConfig``: an object whose ``to_dict()`` gives the config's keys."""
+
+    def __init__(self, keys: dict[str, object]) -> None:
+        self._keys = keys
+
+    def to_dict(self) -> dict[str, object]:
+        return dict(self._keys)
+
+
+def test_a_config_object_gives_the_file_s_estimate(cli: Path) -> None:
+    path = EXAMPLES / "models" / "qwen3-8b.config.json"
+    done = run_cli(cli, "estimate", "--model", str(path), "--cluster", "hgx-h100:1", "--global-batch", "32",
+                   "--seq-len", "4096", "--tp", "2", "--json")
+    assert done.returncode == 0, done.stderr
+    expected = json.loads(done.stdout)
+    config = _ExportedConfig(json.loads(path.read_text()))
+    got = paraplan.estimate(config, "hgx-h100:1", global_batch=32, seq_len=4096, tp=2)
+    assert got.iteration_seconds == expected["iterationSeconds"]
+    assert got.memory.peak == expected["memory"]["peak"]
+
+    class Broken:
+        def to_dict(self) -> list[int]:
+            return [1, 2]
+
+    with pytest.raises(paraplan.InputError, match="to_dict"):
+        paraplan.estimate(Broken(), "hgx-h100:1", global_batch=32, seq_len=4096)  # type: ignore[arg-type]
+    with pytest.raises(paraplan.InputError, match="config object with to_dict"):
+        paraplan.estimate(3.5, "hgx-h100:1", global_batch=32, seq_len=4096)  # type: ignore[arg-type]
