@@ -57,6 +57,10 @@ extension TransformerModel {
         if type == "gemma3" { return try gemma3(fields) }
         if type == "llama4" { return try llama4(fields) }
         if type == "qwen3_vl" || type == "qwen3_vl_moe" { return try qwen3VL(fields, moe: type == "qwen3_vl_moe") }
+        if type == "qwen2_vl" || type == "qwen2_5_vl", !fields.has("num_attention_heads"),
+           let text = try fields.nested("text_config") {
+            return try qwen2VLText(fields, text: text, type: type)
+        }
         if type == "internvl_chat" || type == "internvl" { return try internVL(fields, native: type == "internvl") }
         return try huggingFaceText(fields, type: type)
     }
@@ -75,6 +79,18 @@ extension TransformerModel {
         return model
     }
 
+    /// Qwen2-VL and Qwen2.5-VL as transformers 5 writes them: the LLM's keys under `text_config`, the ViT's under the
+    /// top-level `vision_config` (earlier releases kept the LLM's keys at the top).
+    static func qwen2VLText(_ fields: FieldReader, text: FieldReader, type: String) throws(CostModelError) -> TransformerModel {
+        var model = try huggingFaceText(text, type: type)
+        model.name = try fields.string("_name_or_path") ?? fields.source
+        if !text.has("tie_word_embeddings") { model.tiedEmbeddings = try fields.bool("tie_word_embeddings", default: false) }
+        if let vision = try fields.nested("vision_config") {
+            model.vision = try visionEncoder(vision, qwen25: type == "qwen2_5_vl", llmHidden: model.hiddenSize)
+        }
+        return model
+    }
+
     static func huggingFaceText(_ fields: FieldReader, type: String) throws(CostModelError) -> TransformerModel {
         let heads = try fields.int("num_attention_heads")
         let hidden = try fields.int("hidden_size")
@@ -88,7 +104,9 @@ extension TransformerModel {
                                    expertFFNHiddenSize: ffn)
         case "qwen2_moe", "qwen3_moe":
             let shared = try fields.int("shared_expert_intermediate_size", default: 0)
-            moe = MixtureOfExperts(experts: try fields.int("num_experts"), topK: try fields.int("num_experts_per_tok"),
+            // transformers 5 writes Qwen3-MoE's expert count as num_local_experts, earlier releases num_experts.
+            let expertsKey = fields.has("num_local_experts") ? "num_local_experts" : "num_experts"
+            moe = MixtureOfExperts(experts: try fields.int(expertsKey), topK: try fields.int("num_experts_per_tok"),
                                    expertFFNHiddenSize: try fields.int("moe_intermediate_size"),
                                    sharedExperts: shared > 0 ? 1 : 0, sharedExpertFFNHiddenSize: shared > 0 ? shared : nil)
         case "deepseek", "glm4_moe", "deepseek_v2", "deepseek_v3", "kimi_k2":

@@ -137,6 +137,28 @@ import InputFiles
         #expect(Self.within(model.parameters.total, 124.4e6), "\(model.parameters.total)")
     }
 
+    /// transformers 5 writes Qwen2-VL's LLM keys under `text_config` and Qwen3-MoE's expert count as
+    /// `num_local_experts`: the same model as the published files' layout.
+    @Test func transformers5Layouts() throws {
+        let url = ModelShapeTests.examples.appendingPathComponent("qwen2-vl-7b.config.json")
+        let published = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let topLevel: Set<String> = ["model_type", "vision_config", "_name_or_path", "architectures"]
+        var nested = published.filter { topLevel.contains($0.key) }
+        nested["text_config"] = published.filter { !topLevel.contains($0.key) }
+        let reread = try TransformerModel.load(data: JSONSerialization.data(withJSONObject: nested), source: url.lastPathComponent)
+        #expect(reread == (try TransformerModel.load(data: Data(contentsOf: url), source: url.lastPathComponent)))
+        #expect(reread.vision != nil)
+
+        let qwen3MoE = """
+        {"model_type": "qwen3_moe", "hidden_size": 2048, "intermediate_size": 6144, "moe_intermediate_size": 768,
+         "EXPERTS": 128, "num_experts_per_tok": 8, "num_attention_heads": 32, "num_key_value_heads": 4, "head_dim": 128,
+         "num_hidden_layers": 48, "vocab_size": 151936}
+        """
+        let old = try Self.load(qwen3MoE.replacingOccurrences(of: "EXPERTS", with: "num_experts"))
+        let new = try Self.load(qwen3MoE.replacingOccurrences(of: "EXPERTS", with: "num_local_experts"))
+        #expect(old == new && new.moe?.experts == 128)
+    }
+
     /// Encoder-only and encoder-decoder families and DeepSeek-V3.2's sparse attention are refused with the reason;
     /// a bad key of a new family names the key.
     @Test(arguments: [("{\"model_type\": \"bert\", \"hidden_size\": 768}", "decoder-only"),
