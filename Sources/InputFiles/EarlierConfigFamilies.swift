@@ -7,7 +7,7 @@ extension TransformerModel {
     /// Whether transformers ties a family's input and output embeddings when its config leaves
     /// `tie_word_embeddings` out: its config class's default (True unless the class sets False).
     static func tiesEmbeddingsByDefault(_ type: String) -> Bool {
-        type.hasPrefix("gemma") || ["cohere", "cohere2", "starcoder2", "smollm3", "falcon", "gpt2"].contains(type)
+        type.hasPrefix("gemma") || ["cohere", "cohere2", "starcoder2", "smollm3", "ernie4_5", "falcon", "gpt2"].contains(type)
     }
 
     /// GPT-2: `n_embd`, `n_head`, `n_layer`, `n_inner` (null: 4 × n_embd), `vocab_size`; biases everywhere.

@@ -4,8 +4,8 @@ import Foundation
 extension TransformerModel {
     /// Reads a Hugging Face `config.json` (Llama, Mistral, Mixtral, Phi-3 and Phi-3.5-MoE, Qwen2/2.5/3 and their MoE
     /// variants, DeepSeek-MoE/V2/V3 and Kimi K2, DBRX, MiniMax-M2, gpt-oss, Gemma 1/2/3 (Gemma 3 with its SigLIP tower),
-    /// InternLM2, OLMo 1-3, Granite and Granite MoE, GLM-4, Cohere, Nemotron, SmolLM3, StarCoder2, GPT-NeoX, Falcon,
-    /// GPT-2, Qwen2-VL, Qwen2.5-VL,
+    /// InternLM2/3, OLMo 1-3, Granite and Granite MoE, GLM and GLM-4, Cohere, Nemotron, SmolLM3, Ministral, Seed-OSS,
+    /// ERNIE 4.5, Helium, Arcee, Apertus, StarCoder2, GPT-NeoX, Falcon, GPT-2, Qwen2-VL, Qwen2.5-VL,
     /// Qwen3-VL (dense and MoE) and InternVL with their vision encoders) or ParaPlan's own YAML/JSON model file; which
     /// one is decided by the keys.
     public static func load(data: Data, source: String) throws(CostModelError) -> TransformerModel {
@@ -47,8 +47,13 @@ extension TransformerModel {
         return model
     }
 
+    /// A vision-language model's text sub-config (`model.config.text_config`) is its LLM family's config.
+    static let textConfigFamilies = ["qwen2_vl_text": "qwen2", "qwen2_5_vl_text": "qwen2", "qwen3_vl_text": "qwen3",
+                                     "qwen3_vl_moe_text": "qwen3_moe"]
+
     static func huggingFace(_ fields: FieldReader) throws(CostModelError) -> TransformerModel {
-        let type = try fields.string("model_type") ?? "llama"
+        let declared = try fields.string("model_type") ?? "llama"
+        let type = textConfigFamilies[declared] ?? declared
         // The type first: a family with other keys would otherwise be reported as missing a Llama key.
         try checkModelType(type, fields)
         if type == "dbrx" { return try dbrx(fields) }
@@ -158,11 +163,13 @@ extension TransformerModel {
             moe = MixtureOfExperts(experts: try fields.int("num_local_experts"), topK: topK, expertFFNHiddenSize: ffn)
         case "llama", "mistral", "qwen2", "qwen3", "qwen2_vl", "qwen2_5_vl", "gemma", "gemma2", "gemma3_text", "internlm2",
              "phi3", "olmo", "olmo2", "granite", "glm4", "cohere", "cohere2", "nemotron", "starcoder2", "gpt_neox",
-             "smollm3", "olmo3":
+             "smollm3", "olmo3", "ministral", "ministral3", "seed_oss", "internlm3", "ernie4_5", "helium", "arcee",
+             "apertus", "glm":
             // Llama's shape: Phi-3/Phi-4 pack Q, K, V and gate/up into one matrix each (the same parameters), OLMo 2
             // adds Q/K norms, Granite scaling multipliers and GLM-4 norms after attention and the MLP, Cohere and
             // GPT-NeoX run attention and the MLP in parallel, none of which moves the FLOP or memory counts.
-            // Nemotron (squared ReLU), StarCoder2 and GPT-NeoX (GELU) have an ungated MLP, read from hidden_act.
+            // Nemotron and Arcee (squared ReLU), Apertus (xIELU), StarCoder2 and GPT-NeoX (GELU) have an ungated MLP,
+            // read from hidden_act.
             break
         default:
             try checkModelType(type, fields)

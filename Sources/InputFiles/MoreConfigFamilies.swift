@@ -11,7 +11,8 @@ extension TransformerModel {
         "gpt_oss", "gemma", "gemma2", "gemma3", "gemma3_text", "internlm2", "phi3", "olmo", "olmo2", "granite", "dbrx",
         "minimax_m2", "qwen2_vl", "qwen2_5_vl", "qwen3_vl", "qwen3_vl_moe", "internvl_chat", "internvl", "glm4", "glm4_moe",
         "olmoe", "llama4", "llama4_text", "kimi_k2", "phimoe", "cohere", "cohere2", "nemotron", "starcoder2", "gpt_neox",
-        "falcon", "gpt2", "granitemoe", "smollm3", "olmo3",
+        "falcon", "gpt2", "granitemoe", "smollm3", "olmo3", "ministral", "ministral3", "seed_oss", "internlm3", "ernie4_5",
+        "helium", "arcee", "apertus", "glm", "qwen2_vl_text", "qwen2_5_vl_text", "qwen3_vl_text", "qwen3_vl_moe_text",
     ]
 
     /// Families whose layers ParaPlan's cost model cannot price, and why.

@@ -3,8 +3,8 @@ import CostModel
 /// Which layers of a Hugging Face config attend within a sliding window, and how wide it is.
 extension TransformerModel {
     /// `layer_types` ("sliding_attention" / "full_attention" per layer) when the config lists them, as recent
-    /// transformers versions write for every family; otherwise each family's rule: Mistral, Phi-3, Phi-3.5-MoE and
-    /// StarCoder2 window every layer when `sliding_window` is set, Gemma 2 every other layer from the first, Gemma 3
+    /// transformers versions write for every family; otherwise each family's rule: Mistral, Ministral, Phi-3, Phi-3.5-MoE
+    /// and StarCoder2 window every layer when `sliding_window` is set, Gemma 2 every other layer from the first, Gemma 3
     /// and Cohere 2 all but every `sliding_window_pattern`-th, Qwen2/3 the layers from `max_window_layers` on when
     /// `use_sliding_window` is true.
     static func slidingWindow(_ fields: FieldReader, type: String, layers: Int) throws(CostModelError) -> (layers: Int, window: Int) {
@@ -20,7 +20,7 @@ extension TransformerModel {
             sliding = types.filter { $0 == "sliding_attention" }.count
         } else {
             switch type {
-            case "mistral", "phi3", "phimoe", "starcoder2": sliding = window > 0 ? layers : 0
+            case "mistral", "ministral", "phi3", "phimoe", "starcoder2": sliding = window > 0 ? layers : 0
             case "gemma2": sliding = (layers + 1) / 2
             case "gemma3_text":
                 let pattern = try fields.int("sliding_window_pattern", default: 6)

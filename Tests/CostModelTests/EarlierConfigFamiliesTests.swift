@@ -159,6 +159,21 @@ import InputFiles
         #expect(old == new && new.moe?.experts == 128)
     }
 
+    /// Llama-shaped families whose MLP or tying differ from Llama's defaults: ERNIE 4.5 ties by transformers' default,
+    /// Arcee (squared ReLU) and Apertus (xIELU) have an ungated MLP; a VL model's text sub-config reads as its LLM.
+    @Test func llamaShapedDefaults() throws {
+        let shape = #""hidden_size": 1024, "intermediate_size": 3072, "num_attention_heads": 16, "num_key_value_heads": 2, "#
+            + #""head_dim": 128, "num_hidden_layers": 18, "vocab_size": 103424"#
+        let ernie = try Self.load("{\"model_type\": \"ernie4_5\", \(shape)}")
+        #expect(ernie.tiedEmbeddings && ernie.gatedFFN)
+        for (type, activation) in [("arcee", "relu2"), ("apertus", "xielu")] {
+            let model = try Self.load("{\"model_type\": \"\(type)\", \"hidden_act\": \"\(activation)\", \(shape)}")
+            #expect(!model.gatedFFN && !model.tiedEmbeddings, "\(type)")
+        }
+        let text = try Self.load("{\"model_type\": \"qwen3_vl_text\", \(shape)}")
+        #expect(text == (try Self.load("{\"model_type\": \"qwen3\", \(shape)}")))
+    }
+
     /// Encoder-only and encoder-decoder families and DeepSeek-V3.2's sparse attention are refused with the reason;
     /// a bad key of a new family names the key.
     @Test(arguments: [("{\"model_type\": \"bert\", \"hidden_size\": 768}", "decoder-only"),
