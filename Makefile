@@ -56,6 +56,7 @@ example: python-env
 	.venv/bin/python Examples/python/training_loop.py
 
 test: python-env
+	@scripts/install-deps.sh browser
 	swift test
 	.venv/bin/python -m pytest python/tests -q
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the system packages ParaPlan builds against, when any is missing (Debian/Ubuntu).
+# Installs the system packages ParaPlan builds against, when any is missing (Debian/Ubuntu). With `browser`, also
+# headless Chromium and a font, which the tests open the HTML reports in.
 set -euo pipefail
 
 packages=(coinor-libclp-dev libglpk-dev libmetis-dev pkg-config)
+[ "${1:-}" = "browser" ] && packages+=(chromium fonts-dejavu-core)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -10,7 +12,8 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "install-deps: missing ${missing[*]} and no apt-get here; install CLP, GLPK and METIS development packages by hand" >&2
+    echo "install-deps: missing ${missing[*]} and no apt-get here; install them by hand (CLP, GLPK and METIS" \
+        "development packages; Chromium for the report tests)" >&2
     exit 1
 fi
 sudo=""

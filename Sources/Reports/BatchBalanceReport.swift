@@ -164,7 +164,7 @@ public enum BatchBalanceReport {
         let height = top + Double(bars.count) * rowHeight + 46
         let maximum = max(scale ?? 0, bars.map { $0.llm + $0.encoder }.max() ?? 0, 1e-12)
         var svg = SVG(width: width, height: height)
-        svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
+        svg.heading(title)
         if phases {
             Figures.legend(&svg, entries: [("encoder phase", Palette.colour(1)), ("LLM phase", Palette.plan)], x: left, y: 36)
         }

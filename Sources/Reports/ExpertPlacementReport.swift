@@ -110,7 +110,7 @@ public enum ExpertPlacementReport {
         let barWidth = slotWidth / Double(1 + baselines.count)
         let title = (label.map { "\($0): " } ?? "") + (layer.map { "Tokens per GPU, layer \($0)" } ?? "Tokens per GPU, all layers")
         var svg = SVG(width: width, height: height + 50)
-        svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
+        svg.heading(title)
         for (gpu, tokens) in loads.enumerated() {
             let h = tokens / maximum * (height - top)
             svg.rect(x: left + Double(gpu) * slotWidth, y: height - h, width: max(1, barWidth - 1), height: h,
@@ -153,7 +153,7 @@ public enum ExpertPlacementReport {
         let maximum = max(tokens.flatMap { $0 }.max() ?? 0, 1e-12)
         let title = "Slot map, layer \(index)"
         var svg = SVG(width: width, height: top + Double(slots) * cell + 40)
-        svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
+        svg.heading(title)
         for (gpu, experts) in layer.gpus.enumerated() {
             for (slot, expert) in experts.enumerated() {
                 let value = tokens[gpu][slot]
@@ -195,7 +195,7 @@ public enum ExpertPlacementReport {
         let maximum = max(matrix.flatMap { $0 }.max() ?? 0, 1e-12)
         let title = "Tokens from node to node, layer \(index)"
         var svg = SVG(width: 720, height: top + Double(nodes) * cell + 30)
-        svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
+        svg.heading(title)
         for from in 0..<nodes {
             svg.text("from node \(from)", x: left - 6, y: top + (Double(from) + 0.6) * cell, anchor: "end", size: 10)
             for to in 0..<nodes {

@@ -7,15 +7,16 @@ enum Figures {
     /// ∝ seconds on one scale (`scaleMaximum`, so figures placed side by side compare).
     static func stepBars(title: String, items: [(label: String, seconds: Double, isPlan: Bool)], bound: Double?,
                          scaleMaximum: Double? = nil, boundLabel: String = "lower bound") -> String {
-        let left = 170.0, right = 70.0, rowHeight = 22.0, top = 46.0
+        let left = labelColumn(items.map(\.label), size: 11, minimum: 170)
+        let right = 70.0, rowHeight = 22.0, top = 46.0
         let width = 720.0, plot = width - left - right
         let height = top + Double(items.count) * rowHeight + 44
         let maximum = max(scaleMaximum ?? 0, items.map(\.seconds).max() ?? 0, bound ?? 0, 1e-12)
         var svg = SVG(width: width, height: height)
-        svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
+        svg.heading(title)
         for (index, item) in items.enumerated() {
             let y = top + Double(index) * rowHeight
-            svg.text(item.label, x: left - 8, y: y + 15, anchor: "end")
+            svg.text(SVG.fitted(item.label, size: 11, width: left - 16), x: left - 8, y: y + 15, anchor: "end")
             svg.rect(x: left, y: y + 3, width: item.seconds / maximum * plot, height: rowHeight - 6,
                      fill: item.isPlan ? Palette.plan : Palette.baseline, className: "bar",
                      tooltip: "\(item.label): \(secondsLabel(item.seconds))", data: [("seconds", "\(item.seconds)"), ("label", item.label)])
@@ -36,15 +37,17 @@ enum Figures {
     /// slowdowns): bar length ∝ value.
     static func valueBars(title: String, items: [(label: String, value: Double)], unit: String, format: String,
                           reference: (value: Double, label: String)?) -> String {
-        let left = 230.0, right = 60.0, rowHeight = 20.0, top = 46.0
+        let left = labelColumn(items.map(\.label), size: 10, minimum: 230)
+        let right = 60.0, rowHeight = 20.0, top = 46.0
         let width = 720.0, plot = width - left - right
         let height = top + Double(items.count) * rowHeight + 44
         let maximum = max(items.map(\.value).max() ?? 0, reference?.value ?? 0, 1e-12)
         var svg = SVG(width: width, height: height)
-        svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
+        svg.heading(title)
         for (index, item) in items.enumerated() {
             let y = top + Double(index) * rowHeight
-            svg.text(item.label, x: left - 8, y: y + 14, anchor: "end", size: 10)
+            let label = SVG.fitted(item.label, size: 10, width: left - 16)
+            svg.text(label, x: left - 8, y: y + 14, anchor: "end", size: 10)
             svg.rect(x: left, y: y + 3, width: item.value / maximum * plot, height: rowHeight - 6, fill: Palette.plan, className: "value",
                      tooltip: "\(item.label): " + String(format: format, item.value), data: [("value", "\(item.value)"), ("label", item.label)])
             svg.text(String(format: format, item.value), x: left + item.value / maximum * plot + 4, y: y + 14, size: 10, fill: "#444")
@@ -57,6 +60,13 @@ enum Figures {
             svg.text(reference.label, x: x, y: top - 8, anchor: "middle", size: 10, fill: Palette.bound)
         }
         return svg.markup(title: title)
+    }
+
+    /// The x where a bar plot starts: room for the widest right-aligned label (8 px either side), at least `minimum`
+    /// and at most half the figure, beyond which labels are shortened.
+    static func labelColumn(_ labels: [String], size: Double, minimum: Double) -> Double {
+        let widest = labels.map { SVG.estimatedWidth($0, size: size) }.max() ?? 0
+        return min(360, max(minimum, (widest + 16).rounded(.up)))
     }
 
     /// A plan's step against its baselines: the facts' rows and the bars (sequence parallelism, batch balancing).

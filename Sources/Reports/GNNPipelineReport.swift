@@ -43,7 +43,7 @@ public enum GNNPipelineReport {
         let total = max(scale ?? 0, schedule.allReduceStart + schedule.allReduceSeconds, 1e-12)
         let title = (label.map { "\($0): " } ?? "") + "Lock-step pipeline schedule"
         var svg = SVG(width: width, height: top + Double(layout.stages) * rowHeight + 50)
-        svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
+        svg.heading(title)
         Figures.legend(&svg, entries: [("forward", Palette.colour(0)), ("backward", Palette.colour(1)), ("weight all-reduce", Palette.overhead)],
                        x: left, y: 36)
         for item in schedule.chunks {
@@ -69,7 +69,7 @@ public enum GNNPipelineReport {
         let maximum = max(rows.map { $0.1.graphBytes + $0.1.layerBytes + $0.1.weightBytes }.max() ?? 0, 1)
         let title = "Communication volume per epoch"
         var svg = SVG(width: width, height: top + Double(rows.count) * rowHeight + 44)
-        svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
+        svg.heading(title)
         Figures.legend(&svg, entries: [("mirrors (graph)", Palette.colour(2)), ("stage boundaries", Palette.colour(3)),
                                        ("weights", Palette.colour(4))], x: left, y: 36)
         for (index, row) in rows.enumerated() {

@@ -55,7 +55,7 @@ extension IterationReport {
         let names = rows.first?.parts.map(\.0) ?? []
         let maximum = max(rows.map { max($0.parts.reduce(0) { $0 + max($1.1, 0) }, $0.total) }.max() ?? 0, 1e-12) * scale
         var svg = SVG(width: width, height: top + Double(rows.count) * rowHeight + 44)
-        svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
+        svg.heading(title)
         // Only the parts some row has, in the legend; three or four entries fit a line.
         let present = names.indices.filter { part in rows.contains { $0.parts[part].1 > 0 } }
         for (slot, part) in present.enumerated() {

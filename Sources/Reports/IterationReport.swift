@@ -101,7 +101,7 @@ public enum IterationReport {
         let sum = shown.reduce(0) { $0 + $1.1 }
         let maximum = max(sum, total, 1e-12) * scale
         var svg = SVG(width: width, height: top + 34 + 26 * Double((shown.count + 2) / 3) + 36)
-        svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
+        svg.heading(title)
         var x = left
         for (index, part) in shown.enumerated() {
             let length = part.1 * scale / maximum * plot

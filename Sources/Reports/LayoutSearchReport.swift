@@ -38,7 +38,7 @@ public enum LayoutSearchReport {
         let timeMaximum = max(layouts.map(\.estimate.iterationSeconds).max() ?? 0, 1e-12)
         let title = "Iteration time against memory per GPU"
         var svg = SVG(width: width, height: height)
-        svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
+        svg.heading(title)
         Figures.legend(&svg, entries: [("a split's fastest layout", Palette.baseline), ("the fastest, numbered", Palette.plan)],
                        x: left, y: 36)
         func x(_ memory: Double) -> Double { left + memory / memoryMaximum * plotWidth }

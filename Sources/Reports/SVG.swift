@@ -32,11 +32,27 @@ struct SVG {
                         + "font-weight=\"\(weight)\" fill=\"\(fill)\">\(escaped(content))</text>")
     }
 
+    /// The figure's heading, top left, shortened to the figure's width (the full text is the figure's `<title>`).
+    mutating func heading(_ content: String) {
+        text(Self.fitted(content, size: 13 * 1.1, width: width - 16), x: 8, y: 18, size: 13, weight: "bold")
+    }
+
     mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String = "#444", width: Double = 1,
                        dashed: Bool = false, className: String = "axis", data: [(String, String)] = []) {
         let extra = data.map { " data-\($0.0)=\"\(escaped($0.1))\"" }.joined()
         elements.append("<line class=\"\(className)\" x1=\"\(f(x1))\" y1=\"\(f(y1))\" x2=\"\(f(x2))\" y2=\"\(f(y2))\" "
                         + "stroke=\"\(stroke)\" stroke-width=\"\(f(width))\"\(dashed ? " stroke-dasharray=\"4 3\"" : "")\(extra)/>")
+    }
+
+    /// A conservative width of `content` at `size` pixels in the reports' sans-serif face (about 0.6 em a character),
+    /// for laying out label columns before a browser measures them.
+    static func estimatedWidth(_ content: String, size: Double) -> Double { Double(content.count) * size * 0.62 }
+
+    /// `content` shortened with an ellipsis to fit `width` pixels at `size` (callers keep the full text in a tooltip).
+    static func fitted(_ content: String, size: Double, width: Double) -> String {
+        guard estimatedWidth(content, size: size) > width else { return content }
+        let characters = max(1, Int(width / (size * 0.62)) - 1)
+        return String(content.prefix(characters)) + "…"
     }
 
     /// The figure with its accessible title.

@@ -93,7 +93,7 @@ public enum SequenceParallelReport {
         let title = String(format: "Micro-batch %d: %@, %d groups", index, secondsLabel(microBatch.predictedSeconds),
                             microBatch.groups.count)
         var svg = SVG(width: width, height: height)
-        svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
+        svg.heading(title)
         let degrees = Array(Set(microBatch.groups.map(\.degree))).sorted(by: >)
         Figures.legend(&svg, entries: degrees.map { ("SP=\($0)", colour(degree: $0)) } + [("idle", Palette.idle), ("β1", Palette.overhead)],
                        x: left, y: 34)

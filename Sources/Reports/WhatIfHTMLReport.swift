@@ -68,7 +68,7 @@ public enum WhatIfHTMLReport {
         let barWidth = plot / Double(max(count, 1))
         let title = "Step time, recorded and ideal"
         var svg = SVG(width: width, height: height + 50)
-        svg.text(title, x: 8, y: 18, size: 13, weight: "bold")
+        svg.heading(title)
         Figures.legend(&svg, entries: [("recorded, no launch delays", Palette.baseline), ("ideal", Palette.bound)], x: left, y: 36)
         for index in 0..<count {
             let recorded = steps.withoutLaunchDelays[index], ideal = steps.ideal[index]
