@@ -7,7 +7,8 @@ packages=(coinor-libclp-dev libglpk-dev libmetis-dev pkg-config)
 [ "${1:-}" = "browser" ] && packages+=(chromium fonts-dejavu-core)
 missing=()
 for package in "${packages[@]}"; do
-    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    # Installed, not merely known: a removed package keeps its config files and a record that dpkg -s accepts.
+    [ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" = "install ok installed" ] || missing+=("$package")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
