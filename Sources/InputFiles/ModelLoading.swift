@@ -52,7 +52,8 @@ extension TransformerModel {
                                      "qwen3_vl_moe_text": "qwen3_moe"]
 
     static func huggingFace(_ fields: FieldReader) throws(CostModelError) -> TransformerModel {
-        let declared = try fields.string("model_type") ?? "llama"
+        var declared = try fields.string("model_type") ?? ""
+        if declared.isEmpty { declared = try familyOfUntypedConfig(fields) }
         let type = textConfigFamilies[declared] ?? declared
         // The type first: a family with other keys would otherwise be reported as missing a Llama key.
         try checkModelType(type, fields)

@@ -37,6 +37,38 @@ extension TransformerModel {
     static let encoderModelTypes = ["bert", "roberta", "xlm-roberta", "distilbert", "deberta", "deberta-v2", "electra",
                                     "modernbert", "t5", "mt5", "umt5", "bart", "mbart", "pegasus", "whisper"]
 
+    /// transformers' class names of the families read here, for configs that leave `model_type` out.
+    static let architectureFamilies: [String: String] = [
+        "LlamaForCausalLM": "llama", "MistralForCausalLM": "mistral", "MixtralForCausalLM": "mixtral",
+        "Qwen2ForCausalLM": "qwen2", "Qwen2MoeForCausalLM": "qwen2_moe", "Qwen3ForCausalLM": "qwen3",
+        "Qwen3MoeForCausalLM": "qwen3_moe", "DeepseekV2ForCausalLM": "deepseek_v2",
+        "DeepseekV3ForCausalLM": "deepseek_v3", "GptOssForCausalLM": "gpt_oss", "GemmaForCausalLM": "gemma",
+        "Gemma2ForCausalLM": "gemma2", "Gemma3ForCausalLM": "gemma3_text", "Phi3ForCausalLM": "phi3",
+        "PhimoeForCausalLM": "phimoe", "OlmoForCausalLM": "olmo", "Olmo2ForCausalLM": "olmo2",
+        "OlmoeForCausalLM": "olmoe", "GraniteForCausalLM": "granite",
+        "GraniteMoeForCausalLM": "granitemoe", "Glm4ForCausalLM": "glm4", "Glm4MoeForCausalLM": "glm4_moe",
+        "CohereForCausalLM": "cohere", "Cohere2ForCausalLM": "cohere2", "NemotronForCausalLM": "nemotron",
+        "Starcoder2ForCausalLM": "starcoder2", "GPTNeoXForCausalLM": "gpt_neox", "FalconForCausalLM": "falcon",
+        "GPT2LMHeadModel": "gpt2", "DbrxForCausalLM": "dbrx", "MiniMaxM2ForCausalLM": "minimax_m2",
+        "SmolLM3ForCausalLM": "smollm3", "InternLM2ForCausalLM": "internlm2",
+    ]
+
+    /// Keys that only a mixture-of-experts or latent-attention config has: read as Llama, they would be ignored.
+    static let familyOnlyKeys = ["num_local_experts", "num_experts", "n_routed_experts", "moe_intermediate_size",
+                                 "kv_lora_rank", "ffn_config"]
+
+    /// The family of a config without `model_type`: from `architectures`, else Llama's, unless keys only another
+    /// family has would then be silently ignored.
+    static func familyOfUntypedConfig(_ fields: FieldReader) throws(CostModelError) -> String {
+        let architectures = (try? fields.strings("architectures")) ?? nil
+        if let family = architectures?.lazy.compactMap({ architectureFamilies[$0] }).first { return family }
+        if let key = familyOnlyKeys.first(where: fields.has) {
+            throw fields.fail("model_type", nil, "missing, and the config has \(key), which Llama's keys do not: "
+                              + "name its family (e.g. mixtral, qwen3_moe, deepseek_v3)")
+        }
+        return "llama"
+    }
+
     static func checkModelType(_ type: String, _ fields: FieldReader) throws(CostModelError) {
         if let reason = refusedModelTypes[type] { throw fields.fail("model_type", type, "not supported: \(reason)") }
         guard supportedModelTypes.contains(type) else {

@@ -174,6 +174,26 @@ import InputFiles
         #expect(text == (try Self.load("{\"model_type\": \"qwen3\", \(shape)}")))
     }
 
+    /// A config without `model_type` is read by its `architectures` class; without either, as Llama, unless it has
+    /// keys Llama's do not (experts, latent attention), which would then be ignored: that is refused, naming the key.
+    @Test func configsWithoutTheirType() throws {
+        let mixtral = #""hidden_size": 4096, "intermediate_size": 14336, "num_attention_heads": 32, "#
+            + #""num_key_value_heads": 8, "num_hidden_layers": 32, "vocab_size": 32000, "num_local_experts": 8, "#
+            + #""num_experts_per_tok": 2"#
+        let named = try Self.load("{\"model_type\": \"mixtral\", \(mixtral)}")
+        let byClass = try Self.load("{\"architectures\": [\"MixtralForCausalLM\"], \(mixtral)}")
+        #expect(named == byClass && byClass.moe?.experts == 8)
+        #expect {
+            try Self.load("{\(mixtral)}")
+        } throws: { error in
+            let error = error as? CostModelError
+            return error?.field == "model_type" && error?.reason.contains("num_local_experts") == true
+        }
+        let llama = try Self.load(#"{"hidden_size": 4096, "intermediate_size": 14336, "num_attention_heads": 32, "#
+                                  + #""num_hidden_layers": 32, "vocab_size": 32000}"#)
+        #expect(llama.moe == nil && llama.gatedFFN)
+    }
+
     /// Encoder-only and encoder-decoder families and DeepSeek-V3.2's sparse attention are refused with the reason;
     /// a bad key of a new family names the key.
     @Test(arguments: [("{\"model_type\": \"bert\", \"hidden_size\": 768}", "decoder-only"),
