@@ -8,29 +8,40 @@ extension Cluster {
     /// speedFactors.
     public static func load(data: Data, source: String) throws(CostModelError) -> Cluster {
         let fields = try FieldReader.parse(data, source: source)
-        try fields.rejectUnknown(allowed: ["gpu", "nodes", "gpusPerNode", "intraNodeBandwidth", "interNodeBandwidth",
-                                           "intraNodeLatency", "interNodeLatency", "efficiency", "speedFactors"])
+        try fields.rejectUnknown(allowed: [
+            "gpu", "nodes", "gpusPerNode", "intraNodeBandwidth", "interNodeBandwidth",
+            "intraNodeLatency", "interNodeLatency", "efficiency", "speedFactors",
+        ])
         let gpu: GPUSpec
         if let name = fields.values["gpu"] as? String {
             guard let preset = GPUSpec.preset(named: name) else {
-                throw fields.fail("gpu", name, "unknown GPU; known: \(GPUSpec.presets.map(\.name).joined(separator: ", "))")
+                throw fields.fail(
+                    "gpu", name, "unknown GPU; known: \(GPUSpec.presets.map(\.name).joined(separator: ", "))")
             }
             gpu = preset
         } else if let spec = try fields.nested("gpu") {
-            try spec.rejectUnknown(allowed: ["name", "bf16FlopsPerSecond", "fp8FlopsPerSecond", "memoryBytes", "memoryBandwidth",
-                                             "nvlinkBandwidth", "nicBandwidth", "streamingMultiprocessors", "nativeBlockScaling"])
-            gpu = GPUSpec(name: try spec.string("name") ?? "custom", bf16FlopsPerSecond: try spec.double("bf16FlopsPerSecond"),
-                          fp8FlopsPerSecond: try spec.optionalDouble("fp8FlopsPerSecond"), memoryBytes: try spec.double("memoryBytes"),
-                          memoryBandwidth: try spec.double("memoryBandwidth"), nvlinkBandwidth: try spec.double("nvlinkBandwidth"),
-                          nicBandwidth: try spec.double("nicBandwidth"),
-                          streamingMultiprocessors: spec.has("streamingMultiprocessors") ? try spec.int("streamingMultiprocessors") : nil,
-                          nativeBlockScaling: try spec.bool("nativeBlockScaling", default: false))
+            try spec.rejectUnknown(allowed: [
+                "name", "bf16FlopsPerSecond", "fp8FlopsPerSecond", "memoryBytes", "memoryBandwidth",
+                "nvlinkBandwidth", "nicBandwidth", "streamingMultiprocessors", "nativeBlockScaling",
+            ])
+            gpu = GPUSpec(
+                name: try spec.string("name") ?? "custom", bf16FlopsPerSecond: try spec.double("bf16FlopsPerSecond"),
+                fp8FlopsPerSecond: try spec.optionalDouble("fp8FlopsPerSecond"),
+                memoryBytes: try spec.double("memoryBytes"),
+                memoryBandwidth: try spec.double("memoryBandwidth"),
+                nvlinkBandwidth: try spec.double("nvlinkBandwidth"),
+                nicBandwidth: try spec.double("nicBandwidth"),
+                streamingMultiprocessors: spec.has("streamingMultiprocessors")
+                    ? try spec.int("streamingMultiprocessors") : nil,
+                nativeBlockScaling: try spec.bool("nativeBlockScaling", default: false))
         } else {
             throw fields.fail("gpu", fields.values["gpu"], "needs a GPU preset name or an inline spec")
         }
         var efficiency = Efficiency.defaults(for: gpu)
         if let overrides = try fields.nested("efficiency") {
-            try overrides.rejectUnknown(allowed: ["compute", "memory", "intraNode", "interNode", "attention", "fp8", "fp8Blockwise"])
+            try overrides.rejectUnknown(allowed: [
+                "compute", "memory", "intraNode", "interNode", "attention", "fp8", "fp8Blockwise",
+            ])
             efficiency.compute = try overrides.optionalDouble("compute") ?? efficiency.compute
             efficiency.memory = try overrides.optionalDouble("memory") ?? efficiency.memory
             efficiency.intraNode = try overrides.optionalDouble("intraNode") ?? efficiency.intraNode

@@ -14,7 +14,9 @@ enum DocumentDepth {
         let (tooDeep, aliases) = scan(data)
         if tooDeep { return "nests deeper than \(maximum) levels; a model, cluster or profile file needs a few" }
         if aliases > maximumAliases {
-            return "uses \(aliases) YAML aliases (*name); at most \(maximumAliases), since each expands into a copy of its anchor"
+            return
+                "uses \(aliases) YAML aliases (*name); at most \(maximumAliases), since each expands into a copy of"
+                    + " its anchor"
         }
         return nil
     }
@@ -51,7 +53,13 @@ enum DocumentDepth {
             }
             if inComment { continue }
             if let open = quote {
-                if escaped { escaped = false } else if byte == 0x5C, open == 0x22 { escaped = true } else if byte == open { quote = nil }
+                if escaped {
+                    escaped = false
+                } else if byte == 0x5C, open == 0x22 {
+                    escaped = true
+                } else if byte == open {
+                    quote = nil
+                }
                 continue
             }
             switch byte {

@@ -22,9 +22,13 @@ struct FieldReader {
         }
         if source.lowercased().hasSuffix(".json") {
             parsed = try? JSONSerialization.jsonObject(with: data)
-            if parsed == nil { throw CostModelError(source: source, field: "file", value: "", reason: "not valid JSON") }
+            if parsed == nil {
+                throw CostModelError(source: source, field: "file", value: "", reason: "not valid JSON")
+            }
             // JSON is YAML too: its composed tree shows a repeated key, which JSONSerialization keeps one of silently.
-            if let node = try? Yams.compose(yaml: String(decoding: data, as: UTF8.self)), let problem = keyProblem(in: node, path: "") {
+            if let node = try? Yams.compose(yaml: String(decoding: data, as: UTF8.self)),
+                let problem = keyProblem(in: node, path: "")
+            {
                 throw CostModelError(source: source, field: problem.path, value: "", reason: problem.reason)
             }
         } else {
@@ -38,11 +42,14 @@ struct FieldReader {
             } catch let error as CostModelError {
                 throw error
             } catch {
-                throw CostModelError(source: source, field: "file", value: "", reason: "not valid YAML (\(String(describing: error).split(separator: "\n").first ?? ""))")
+                throw CostModelError(
+                    source: source, field: "file", value: "",
+                    reason: "not valid YAML (\(String(describing: error).split(separator: "\n").first ?? ""))")
             }
         }
         guard let mapping = parsed as? [String: Any] else {
-            throw CostModelError(source: source, field: "file", value: "", reason: "must be a mapping of keys to values")
+            throw CostModelError(
+                source: source, field: "file", value: "", reason: "must be a mapping of keys to values")
         }
         return FieldReader(source: source, values: mapping)
     }
@@ -57,7 +64,9 @@ struct FieldReader {
                 guard let name = key.scalar?.string else {
                     return (path + "[\(seen.count)]", "a key must be a plain name, not a mapping or a list")
                 }
-                guard seen.insert(name).inserted else { return (path + name, "the key is repeated in its mapping; give it once") }
+                guard seen.insert(name).inserted else {
+                    return (path + name, "the key is repeated in its mapping; give it once")
+                }
                 if let inner = keyProblem(in: value, path: path + name + ".") { return inner }
             }
             return nil
@@ -137,7 +146,9 @@ struct FieldReader {
         guard let items = raw as? [Any] else { throw fail(key, raw, "must be a list of numbers") }
         var result: [Double] = []
         for (index, item) in items.enumerated() {
-            guard let number = item as? NSNumber, !number.isBoolean else { throw fail("\(key)[\(index)]", item, "must be a number") }
+            guard let number = item as? NSNumber, !number.isBoolean else {
+                throw fail("\(key)[\(index)]", item, "must be a number")
+            }
             result.append(number.doubleValue)
         }
         return result

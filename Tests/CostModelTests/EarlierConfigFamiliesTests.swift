@@ -194,6 +194,20 @@ import InputFiles
         #expect(llama.moe == nil && llama.gatedFFN)
     }
 
+    /// Qwen MoE layers that transformers builds dense (`mlp_only_layers`, `decoder_sparse_step`) are priced dense.
+    @Test func qwenDenseLayers() throws {
+        let keys = #""model_type": "qwen3_moe", "hidden_size": 2048, "intermediate_size": 6144, "#
+            + #""moe_intermediate_size": 768, "num_experts": 128, "num_experts_per_tok": 8, "num_attention_heads": 32, "#
+            + #""num_key_value_heads": 4, "head_dim": 128, "num_hidden_layers": 48, "vocab_size": 151936"#
+        #expect(try Self.load("{\(keys)}").moe?.denseLayers == 0)
+        #expect(try Self.load("{\(keys), \"mlp_only_layers\": [0, 1, 47]}").moe?.denseLayers == 3)
+        #expect(try Self.load("{\(keys), \"decoder_sparse_step\": 2}").moe?.denseLayers == 24)
+        #expect(try Self.load("{\(keys), \"decoder_sparse_step\": 2, \"mlp_only_layers\": [1, 2]}").moe?.denseLayers == 25)
+        for bad in [#""decoder_sparse_step": 0"#, #""mlp_only_layers": [48]"#] {
+            #expect(throws: CostModelError.self) { try Self.load("{\(keys), \(bad)}") }
+        }
+    }
+
     /// Encoder-only and encoder-decoder families and DeepSeek-V3.2's sparse attention are refused with the reason;
     /// a bad key of a new family names the key.
     @Test(arguments: [("{\"model_type\": \"bert\", \"hidden_size\": 768}", "decoder-only"),
