@@ -18,8 +18,8 @@ extension TransformerModel {
     }
 
     /// InternViT runs on 448 × 448 tiles, attention within each tile: an image of P LLM tokens is P ÷ 256 tiles of
-    /// (448 / 14)² = 1,024 patches, so its encoder cost grows linearly with P (windowed attention, one tile per window, in
-    /// every layer). Pixel shuffle by `downsample_ratio` 0.5 makes 4 patches one token; the projector is LayerNorm,
+    /// (448 / 14)² = 1,024 patches, so its encoder cost grows linearly with P (windowed attention, one tile per window,
+    /// in every layer). Pixel shuffle by `downsample_ratio` 0.5 makes 4 patches one token; the projector is LayerNorm,
     /// Linear(4d → LLM width), GELU, Linear(LLM width → LLM width).
     static func internViT(
         _ fields: FieldReader, downsampleRatio: Double, llmHidden: Int
