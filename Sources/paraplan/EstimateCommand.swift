@@ -105,6 +105,7 @@ enum EstimateText {
             lines.append("warnings:")
             lines += estimate.warnings.map { "  - " + $0 }
         }
+        lines.append("accuracy: " + PublishedAccuracy.note(moe: model.moe != nil))
         return lines.joined(separator: "\n")
     }
 }

@@ -85,8 +85,11 @@ enum LayoutsText {
                          + "--pipeline-model-parallel-layout (--format megatron prints it); --even-stages leaves such layouts out")
         }
         if model.moe != nil {
-            notes.append("note: MoE layouts rest on expert costs fitted to five published MoE runs (7-14 % error each); "
-                         + "on 11 held-out MoE runs the estimate is 22 % off on average, up to 52 % (docs/cost-model.md)")
+            let fitted = PublishedAccuracy.fittedMoE, heldOut = PublishedAccuracy.heldOutMoE
+            notes.append(String(format: "note: MoE layouts rest on expert costs fitted to %d published MoE runs (%.0f %% "
+                                + "error on average); on %d held-out MoE runs the estimate is %.0f %% off on average, up "
+                                + "to %.0f %% (docs/cost-model.md)", fitted.runs, fitted.meanError * 100, heldOut.runs,
+                                heldOut.meanError * 100, heldOut.worstError * 100))
         }
         if shown.contains(where: { $0.strategy.contextParallel > 1 }) {
             notes.append("note: context parallelism is checked by three published runs only")

@@ -64,3 +64,21 @@ import CostModel
         #expect(abs((errors.max() ?? 0) - 0.522) < 0.005, "worst \(errors.max() ?? 0)")
     }
 }
+
+/// The accuracy `estimate` and `layouts` print is the accuracy the validation measures (to 0.1 %).
+@Suite struct PublishedAccuracyTests {
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func printedFiguresAreTheMeasuredOnes(moe: Bool, heldOut: Bool) throws {
+        let runs = (heldOut ? PublishedRun.megatronBridge2511 : PublishedRun.all).filter { $0.isMoE == moe }
+        let errors = try runs.map { abs(try $0.predicted().error) }
+        let printed: PublishedAccuracy.Figure = switch (moe, heldOut) {
+        case (false, false): PublishedAccuracy.fittedDense
+        case (true, false): PublishedAccuracy.fittedMoE
+        case (false, true): PublishedAccuracy.heldOutDense
+        case (true, true): PublishedAccuracy.heldOutMoE
+        }
+        #expect(printed.runs == runs.count)
+        #expect(abs(printed.meanError - errors.reduce(0, +) / Double(errors.count)) < 0.0006, "\(errors)")
+        #expect(abs(printed.worstError - (errors.max() ?? 0)) < 0.0006)
+    }
+}

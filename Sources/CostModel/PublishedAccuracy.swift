@@ -1,0 +1,30 @@
+import Foundation
+
+/// How far the estimator was from published training runs (docs/cost-model.md §Validation and §Out of sample), so that
+/// `estimate` and `layouts` can say how much to trust a number. Measured by `CostModelValidation`;
+/// `PublishedAccuracyTests` fails when a change to the model moves them, so they cannot drift from what it measures.
+public enum PublishedAccuracy {
+    /// Mean and worst absolute error of the predicted step over a set of runs.
+    public struct Figure: Sendable, Equatable {
+        public let runs: Int
+        public let meanError: Double
+        public let worstError: Double
+    }
+
+    /// The runs the efficiency factors were fitted on (48 in all), dense and MoE.
+    public static let fittedDense = Figure(runs: 43, meanError: 0.051, worstError: 0.147)
+    public static let fittedMoE = Figure(runs: 5, meanError: 0.122, worstError: 0.142)
+    /// Megatron-Bridge 25.11's runs, added after the fit and never used for it.
+    public static let heldOutDense = Figure(runs: 8, meanError: 0.118, worstError: 0.234)
+    public static let heldOutMoE = Figure(runs: 11, meanError: 0.218, worstError: 0.522)
+
+    /// One line for a model's kind: the fitted and held-out errors of runs like it.
+    public static func note(moe: Bool) -> String {
+        let (fitted, heldOut) = moe ? (fittedMoE, heldOutMoE) : (fittedDense, heldOutDense)
+        return String(format: "%@ runs were predicted within %.1f %% on average (worst %.1f %%) over the %d published "
+                      + "runs the model was fitted on, and %.1f %% (worst %.1f %%) over %d held-out ones "
+                      + "(docs/cost-model.md#validation)", moe ? "MoE" : "dense", fitted.meanError * 100,
+                      fitted.worstError * 100, fitted.runs, heldOut.meanError * 100, heldOut.worstError * 100,
+                      heldOut.runs)
+    }
+}
