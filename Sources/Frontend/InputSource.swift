@@ -44,7 +44,19 @@ public enum CostInputs {
             }
             return preset
         }
-        return try costModelCall { () throws(CostModelError) in try TransformerModel.load(data: try source.data(), source: source.label) }
+        return try costModelCall { () throws(CostModelError) in
+            try TransformerModel.load(data: try modelFile(source).data(), source: modelFile(source).label)
+        }
+    }
+
+    /// A Hugging Face checkpoint directory stands for the `config.json` in it, as `from_pretrained` reads it.
+    static func modelFile(_ source: InputSource) -> InputSource {
+        guard case .named(let path) = source else { return source }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return source
+        }
+        return .named(URL(fileURLWithPath: path).appendingPathComponent("config.json").path)
     }
 
     /// A cluster file when the source is an existing path or a document, else a preset such as `hgx-h100:4`.

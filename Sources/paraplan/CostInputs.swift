@@ -4,7 +4,8 @@ import ParaPlan
 
 /// `--model` and `--cluster` (or `--gpu`, `--nodes`, `--gpus-per-node`), resolved from presets or files.
 struct CostInputOptions: ParsableArguments {
-    @Option(help: "Model preset name (see 'paraplan presets'), Hugging Face config.json, or ParaPlan model file (YAML/JSON).")
+    @Option(help: ArgumentHelp("Model preset name (see 'paraplan presets'), Hugging Face config.json or a checkpoint "
+                               + "directory holding one, or ParaPlan model file (YAML/JSON)."))
     var model: String
 
     @Option(help: "Cluster preset (e.g. hgx-h100:4 = 4 nodes of 8 GPUs) or cluster file (YAML/JSON).")

@@ -7,7 +7,7 @@ struct ProfileOrModelOptions: ParsableArguments {
     @Option(help: "Planner profile (YAML/JSON).")
     var profile: String?
 
-    @Option(help: "Model preset or file, with --cluster, to derive the profile.")
+    @Option(help: "Model preset, file or checkpoint directory, with --cluster, to derive the profile.")
     var model: String?
 
     @Option(help: "Cluster preset (e.g. hgx-h100:8 = 8 nodes of 8 GPUs) or file, with --model.")

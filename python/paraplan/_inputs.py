@@ -23,7 +23,8 @@ class SupportsToDict(Protocol):
 
 
 #: A model, cluster or profile: a preset name or file path, or the document itself as a mapping; a model may also be
-#: a Hugging Face ``PretrainedConfig`` (``model.config`` of a transformers model), read through its ``to_dict()``.
+#: a Hugging Face checkpoint directory (its ``config.json``) or ``PretrainedConfig`` (``model.config`` of a
+#: transformers model), read through its ``to_dict()``.
 Source = Union[str, "os.PathLike[str]", Mapping[str, Any], SupportsToDict]
 
 _INT64_MAX = np.iinfo(np.int64).max

@@ -262,3 +262,19 @@ def test_a_config_object_gives_the_file_s_estimate(cli: Path) -> None:
         paraplan.estimate(Broken(), "hgx-h100:1", global_batch=32, seq_len=4096)  # type: ignore[arg-type]
     with pytest.raises(paraplan.InputError, match="config object with to_dict"):
         paraplan.estimate(3.5, "hgx-h100:1", global_batch=32, seq_len=4096)  # type: ignore[arg-type]
+
+
+def test_a_checkpoint_directory_stands_for_its_config(cli: Path, tmp_path: Path) -> None:
+    """A Hugging Face checkpoint directory is read through its config.json, from the CLI and from Python alike."""
+    checkpoint = tmp_path / "Qwen3-8B"
+    checkpoint.mkdir()
+    (checkpoint / "config.json").write_text((EXAMPLES / "models" / "qwen3-8b.config.json").read_text())
+    done = run_cli(cli, "estimate", "--model", str(checkpoint), "--cluster", "hgx-h100:1", "--global-batch", "32",
+                   "--seq-len", "4096", "--tp", "2", "--json")
+    assert done.returncode == 0, done.stderr
+    got = paraplan.estimate(checkpoint, "hgx-h100:1", global_batch=32, seq_len=4096, tp=2)
+    assert got.iteration_seconds == json.loads(done.stdout)["iterationSeconds"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(paraplan.InputError, match="config.json"):
+        paraplan.estimate(empty, "hgx-h100:1", global_batch=32, seq_len=4096)
