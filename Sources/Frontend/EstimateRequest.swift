@@ -103,6 +103,9 @@ public struct EstimateReport: Codable, Sendable {
     public let warnings: [String]
     /// Absent in files written before 2026-12-05.
     public let setup: Setup?
+    /// How far the estimator was from published runs of this kind of model (`PublishedAccuracy`); absent in files
+    /// written before 2026-12-06.
+    public let accuracy: String?
 
     public init(_ outcome: EstimateRequest.Outcome) {
         let estimate = outcome.estimate
@@ -118,5 +121,6 @@ public struct EstimateReport: Codable, Sendable {
         warnings = estimate.warnings
         setup = Setup(model: outcome.model.name, gpus: outcome.cluster.gpuCount, gpu: outcome.cluster.gpu.name,
                       strategy: outcome.strategy)
+        accuracy = PublishedAccuracy.note(moe: outcome.model.moe != nil)
     }
 }

@@ -65,6 +65,8 @@ class Estimate:
     warnings: list[str]
     #: The layout estimated (camelCase keys, as ``--json`` prints under ``setup.strategy``).
     strategy: dict[str, Any] | None = None
+    #: How far the estimator was from published runs of this kind of model (dense or MoE), fitted and held out.
+    accuracy: str | None = None
     _json: str = field(default="", repr=False, compare=False)
 
     def to_json(self) -> str:
@@ -180,7 +182,7 @@ def estimate(model: Source, cluster: Source | None = None, *, global_batch: int,
                     TimeBreakdown(b["compute"], b["tensorParallel"], b["pipelineBubble"], b["pipelineTransfers"],
                                   b["dataParallel"], b["contextParallel"], b["expertParallel"], b["optimizer"]),
                     MemoryBreakdown(m["parameters"], m["gradients"], m["optimizer"], m["activations"], m["logits"], m["peak"]),
-                    d["warnings"], (d.get("setup") or {}).get("strategy"), text)
+                    d["warnings"], (d.get("setup") or {}).get("strategy"), d.get("accuracy"), text)
 
 
 def layouts(model: Source, cluster: Source | None = None, *, global_batch: int, seq_len: int, cp: Sequence[int] = (1,),

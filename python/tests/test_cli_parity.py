@@ -135,6 +135,7 @@ def test_estimate_and_layouts_match_cli_json(cli: Path) -> None:
     assert got.memory.peak == expected["memory"]["peak"] == got.memory_bytes
     assert got.breakdown.tensor_parallel == expected["breakdown"]["tensorParallel"]
     assert got.warnings == expected["warnings"]
+    assert got.accuracy == expected["accuracy"] and "held-out" in (got.accuracy or "")
 
     # The MoE and FP8 options of the second cost-model round, as the CLI's flags.
     flags = ["--tp", "2", "--pp", "8", "--interleave", "4", "--ep", "64", "--etp", "1", "--fp8", "--fp8-recipe", "current",
