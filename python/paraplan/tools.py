@@ -155,7 +155,8 @@ def estimate(model: Source, cluster: Source | None = None, *, global_batch: int,
              profile: Source | None = None) -> Estimate:
     """Iteration time, per-GPU memory and MFU of a static Megatron-style layout (``paraplan estimate``).
 
-    ``cluster`` is a preset such as ``"hgx-h100:2"`` (2 nodes of 8 GPUs), a file or a mapping; or give ``gpu`` and
+    ``model`` is a preset name, a ``config.json`` or a Hugging Face checkpoint directory, a mapping, or the training
+    code's own ``PretrainedConfig`` (``model.config``). ``cluster`` is a preset such as ``"hgx-h100:2"`` (2 nodes of 8 GPUs), a file or a mapping; or give ``gpu`` and
     ``nodes``. ``dp`` defaults to GPUs / (tp x pp x cp). ``etp`` is the tensor parallelism inside each expert
     (default ``tp``); ``ep`` x ``etp`` must divide tp x cp x dp, as in Megatron-Core. ``fp8_recipe`` is one of
     ``"delayed"``, ``"current"``, ``"blockwise"`` or ``"mxfp8"`` and needs ``fp8=True``. ``recompute_modules``
