@@ -84,7 +84,9 @@ enum LayoutsText {
             notes.append("* uneven: the layers do not split evenly over the virtual stages; Megatron-Core runs it with "
                          + "--pipeline-model-parallel-layout (--format megatron prints it); --even-stages leaves such layouts out")
         }
-        if model.moe != nil {
+        if model.moe == nil {
+            notes.append("accuracy: " + PublishedAccuracy.note(moe: false))
+        } else {
             let fitted = PublishedAccuracy.fittedMoE, heldOut = PublishedAccuracy.heldOutMoE
             notes.append(String(format: "note: MoE layouts rest on expert costs fitted to %d published MoE runs (%.0f %% "
                                 + "error on average); on %d held-out MoE runs the estimate is %.0f %% off on average, up "

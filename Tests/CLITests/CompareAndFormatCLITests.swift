@@ -84,7 +84,9 @@ import Testing
                                          "--seq-len", "8192", "--top", "4"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let lines = outcome.stdout.split(separator: "\n")
-        #expect(lines.count == 6, "\(outcome.stdout)")
+        #expect(lines.count == 7, "\(outcome.stdout)")
+        // A dense ranking ends with the estimator's measured error on published dense runs.
+        #expect(lines[6].hasPrefix("accuracy: dense runs") && lines[6].contains("held-out"), "\(lines[6])")
         #expect(lines[0].contains("16 GPUs") && lines[0].contains("fit in 71.7 GiB usable per GPU"), "\(lines[0])")
         #expect(lines[1].hasPrefix("rank  TP  PP  CP  DP  EP"))
         let times = lines.dropFirst(2).compactMap { line in line.split(separator: " ").dropFirst(10).first.flatMap { Double($0) } }
