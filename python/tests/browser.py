@@ -68,14 +68,16 @@ class Browser:
                 return result
         raise TimeoutError(method)
 
-    def evaluate(self, path: Path, script: str, width: int | None = None) -> Any:
-        """Opens ``path`` in a new tab of ``width`` pixels and returns what ``script`` (an expression) evaluates to."""
+    def evaluate(self, path: Path, script: str, width: int | None = None, media: str = "screen") -> Any:
+        """Opens ``path`` in a new tab of ``width`` pixels, laid out for ``media`` (``"screen"`` or ``"print"``), and
+        returns what ``script`` (an expression) evaluates to."""
         target = self._send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self._send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         try:
             self._send("Emulation.setDeviceMetricsOverride",
                        {"width": width or self.width, "height": self.height, "deviceScaleFactor": 1, "mobile": False},
                        session)
+            self._send("Emulation.setEmulatedMedia", {"media": media}, session)
             self._send("Page.navigate", {"url": path.resolve().as_uri()}, session)
             for _ in range(200):
                 state = self._send("Runtime.evaluate", {"expression": "document.readyState", "returnByValue": True},

@@ -1,6 +1,7 @@
-"""The HTML reports as people see them: each example report is opened in a real headless Chromium at a laptop's
-and a desktop's width, laid out with the system's fonts, and measured (browser_checks/layout.js): the page fits, every
-figure is drawn, no label is cut off or lies on another, and bars are drawn to scale."""
+"""The HTML reports as people see them: each example report is opened in a real headless Chromium at a phone's, a
+laptop's and a desktop's width and as printed, laid out with the system's fonts, and measured
+(browser_checks/layout.js): the page fits, every figure is drawn, no label is cut off or lies on another, and bars
+are drawn to scale."""
 
 from __future__ import annotations
 
@@ -85,12 +86,12 @@ KINDS = ["sequence-parallel", "batch-balance", "batch-balance-baselines", "estim
          "expert-placement", "experts-compared", "layouts", "whatif", "gnn-pipeline"]
 
 
-@pytest.mark.parametrize("width", [800, 1280])
+@pytest.mark.parametrize("width,media", [(480, "screen"), (800, "screen"), (1280, "screen"), (720, "print")])
 @pytest.mark.parametrize("kind", KINDS)
-def test_report_reads_as_drawn(browser: Browser, reports: dict[str, Path], kind: str, width: int) -> None:
-    measured = browser.evaluate(reports[kind], LAYOUT_CHECK, width=width)
+def test_report_reads_as_drawn(browser: Browser, reports: dict[str, Path], kind: str, width: int, media: str) -> None:
+    measured = browser.evaluate(reports[kind], LAYOUT_CHECK, width=width, media=media)
     assert measured["figures"] >= 1, f"{kind}: no figure drawn"
-    assert measured["problems"] == [], f"{kind} at {width}px: " + "; ".join(measured["problems"][:10])
+    assert measured["problems"] == [], f"{kind} at {width}px ({media}): " + "; ".join(measured["problems"][:10])
 
 
 def test_step_bars_are_measured(browser: Browser, reports: dict[str, Path]) -> None:
