@@ -43,12 +43,18 @@ def cli_ok(cli: Path, *args: str) -> None:
 
 @pytest.fixture(scope="module")
 def reports(cli: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Every kind of report, from the examples; one with a plan file named at length, whose labels must be fitted."""
+    """Every kind of report, from the examples (sequence parallelism on 64 and 128 GPUs); one with a plan file named at
+    length, whose labels must be fitted."""
     out = tmp_path_factory.mktemp("reports")
     sp_plan, bb_plan = out / "sp.json", out / "bb.json"
     cli_ok(cli, "plan", "sequence-parallel", "--lengths", LENGTHS, "--profile", SP_PROFILE, "--output", str(sp_plan))
     cli_ok(cli, "report", str(sp_plan), "--lengths", LENGTHS, "--profile", SP_PROFILE, "--output",
            str(out / "sequence-parallel.html"))
+    wide_lengths, wide_plan = str(EXAMPLES / "batches" / "wikipedia-128gpu.txt"), out / "sp-128.json"
+    derived = ["--model", LLAMA, "--cluster", "hgx-h100:16"]
+    cli_ok(cli, "plan", "sequence-parallel", "--lengths", wide_lengths, *derived, "--output", str(wide_plan))
+    cli_ok(cli, "report", str(wide_plan), "--lengths", wide_lengths, *derived, "--output",
+           str(out / "sequence-parallel-128.html"))
     cli_ok(cli, "plan", "batch-balance", "--samples", SAMPLES, "--ranks", "8", "--profile", BB_PROFILE,
            "--micro-batches", "4", "--phases", "encoder,llm", "--keep-encoder-phase", "--output", str(bb_plan))
     cli_ok(cli, "report", str(bb_plan), "--samples", SAMPLES, "--profile", BB_PROFILE, "--output",
@@ -82,7 +88,7 @@ def reports(cli: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pa
     return {path.stem: path for path in sorted(out.glob("*.html"))}
 
 
-KINDS = ["sequence-parallel", "batch-balance", "batch-balance-baselines", "estimate", "estimates-compared",
+KINDS = ["sequence-parallel", "sequence-parallel-128", "batch-balance", "batch-balance-baselines", "estimate", "estimates-compared",
          "expert-placement", "experts-compared", "layouts", "whatif", "gnn-pipeline"]
 
 
