@@ -88,8 +88,8 @@ def reports(cli: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pa
     return {path.stem: path for path in sorted(out.glob("*.html"))}
 
 
-KINDS = ["sequence-parallel", "sequence-parallel-128", "batch-balance", "batch-balance-baselines", "estimate", "estimates-compared",
-         "expert-placement", "experts-compared", "layouts", "whatif", "gnn-pipeline"]
+KINDS = ["sequence-parallel", "sequence-parallel-128", "batch-balance", "batch-balance-baselines", "estimate",
+         "estimates-compared", "expert-placement", "experts-compared", "layouts", "whatif", "gnn-pipeline"]
 
 
 @pytest.mark.parametrize("width,media", [(480, "screen"), (800, "screen"), (1280, "screen"), (720, "print")])
