@@ -32,7 +32,9 @@ public struct LayoutsRequest: Sendable {
         public let usableGiB: Double
 
         public var report: LayoutsReport {
-            LayoutsReport(tried: search.tried, fitting: search.ranked.count, layouts: shown.map { LayoutsReport.Entry($0, model: model) })
+            LayoutsReport(tried: search.tried, fitting: search.ranked.count,
+                          layouts: shown.map { LayoutsReport.Entry($0, model: model) },
+                          accuracy: PublishedAccuracy.note(moe: model.moe != nil))
         }
     }
 
@@ -130,4 +132,6 @@ public struct LayoutsReport: Encodable, Sendable {
     public let tried: Int
     public let fitting: Int
     public let layouts: [Entry]
+    /// How far the estimator that ranked them was from published runs of this kind of model (`PublishedAccuracy`).
+    public let accuracy: String
 }

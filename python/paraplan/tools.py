@@ -96,6 +96,8 @@ class Layouts:
     tried: int
     fitting: int
     layouts: list[RankedLayout]
+    #: How far the estimator that ranked them was from published runs of this kind of model (dense or MoE).
+    accuracy: str | None = None
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,7 @@ def layouts(model: Source, cluster: Source | None = None, *, global_batch: int, 
     d = json.loads(_native.call("layouts", json.dumps(options)))
     return Layouts(d["tried"], d["fitting"], [RankedLayout(e["strategy"], e["iterationSeconds"], e["mfu"], e["tokensPerSecondPerGPU"],
                                                           e["memoryBytes"], e["unevenPipeline"], tuple(e["megatronArguments"]))
-                                             for e in d["layouts"]])
+                                             for e in d["layouts"]], d.get("accuracy"))
 
 
 def presets() -> Presets:

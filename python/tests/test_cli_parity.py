@@ -162,6 +162,7 @@ def test_estimate_and_layouts_match_cli_json(cli: Path) -> None:
     assert [layout.strategy for layout in ranked.layouts] == [entry["strategy"] for entry in expected["layouts"]]
     assert [layout.iteration_seconds for layout in ranked.layouts] == [entry["iterationSeconds"] for entry in expected["layouts"]]
     assert [list(layout.megatron_arguments) for layout in ranked.layouts] == [e["megatronArguments"] for e in expected["layouts"]]
+    assert ranked.accuracy == expected["accuracy"] and (ranked.accuracy or "").startswith("dense runs")
 
     # Degrees fixed as lists, and only layouts Megatron-LM's flags accept without a pipeline layout.
     done = run_cli(cli, "layouts", "--model", "mixtral-8x7b", "--cluster", "hgx-h100:4", "--global-batch", "256", "--seq-len",
@@ -171,6 +172,7 @@ def test_estimate_and_layouts_match_cli_json(cli: Path) -> None:
     ranked = paraplan.layouts("mixtral-8x7b", "hgx-h100:4", global_batch=256, seq_len=4096, tp=[1, 2], even_stages=True)
     assert [layout.strategy for layout in ranked.layouts] == [entry["strategy"] for entry in expected["layouts"]]
     assert all(layout.strategy["tensorParallel"] in (1, 2) and not layout.uneven_pipeline for layout in ranked.layouts)
+    assert (ranked.accuracy or "").startswith("MoE runs")
     with pytest.raises(paraplan.InputError, match="tp"):
         paraplan.layouts("mixtral-8x7b", "hgx-h100:4", global_batch=256, seq_len=4096, tp=8)  # type: ignore[arg-type]
 
