@@ -44,8 +44,9 @@ public enum CostInputs {
             }
             return preset
         }
+        let file = modelFile(source)
         return try costModelCall { () throws(CostModelError) in
-            try TransformerModel.load(data: try modelFile(source).data(), source: modelFile(source).label)
+            try TransformerModel.load(data: try file.data(), source: file.label)
         }
     }
 

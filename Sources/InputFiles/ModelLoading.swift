@@ -84,11 +84,7 @@ extension TransformerModel {
         guard let text = try fields.nested("text_config") else {
             throw fields.fail("text_config", nil, "is required for a Qwen3-VL config (the language model's keys)")
         }
-        var model = try huggingFaceText(text, type: moe ? "qwen3_moe" : "qwen3")
-        model.name = try fields.string("_name_or_path") ?? fields.source
-        if !text.has("tie_word_embeddings") {
-            model.tiedEmbeddings = try fields.bool("tie_word_embeddings", default: false)
-        }
+        var model = try wrappedText(fields, text: text, type: moe ? "qwen3_moe" : "qwen3")
         if let vision = try fields.nested("vision_config") {
             model.vision = try qwen3VisionEncoder(vision, llmHidden: model.hiddenSize)
         }
@@ -100,11 +96,7 @@ extension TransformerModel {
     static func qwen2VLText(
         _ fields: FieldReader, text: FieldReader, type: String
     ) throws(CostModelError) -> TransformerModel {
-        var model = try huggingFaceText(text, type: type)
-        model.name = try fields.string("_name_or_path") ?? fields.source
-        if !text.has("tie_word_embeddings") {
-            model.tiedEmbeddings = try fields.bool("tie_word_embeddings", default: false)
-        }
+        var model = try wrappedText(fields, text: text, type: type)
         if let vision = try fields.nested("vision_config") {
             model.vision = try visionEncoder(vision, qwen25: type == "qwen2_5_vl", llmHidden: model.hiddenSize)
         }
@@ -126,6 +118,19 @@ extension TransformerModel {
         }
         let dense = Set(listed.map { Int($0) })
         return (0..<max(layers, 0)).filter { dense.contains($0) || ($0 + 1) % step != 0 }.count
+    }
+
+    /// The language model of a multimodal config, read from its `text_config` as `type`; the wrapper names it and,
+    /// where the text keys leave it out, says whether the embeddings are tied.
+    static func wrappedText(
+        _ fields: FieldReader, text: FieldReader, type: String
+    ) throws(CostModelError) -> TransformerModel {
+        var model = try huggingFaceText(text, type: type)
+        model.name = try fields.string("_name_or_path") ?? fields.source
+        if !text.has("tie_word_embeddings") {
+            model.tiedEmbeddings = try fields.bool("tie_word_embeddings", default: false)
+        }
+        return model
     }
 
     static func huggingFaceText(_ fields: FieldReader, type: String) throws(CostModelError) -> TransformerModel {

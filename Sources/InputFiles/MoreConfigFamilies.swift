@@ -121,11 +121,7 @@ extension TransformerModel {
         guard let text = try fields.nested("text_config") else {
             throw fields.fail("text_config", nil, "is required for a Llama 4 config (the language model's keys)")
         }
-        var model = try huggingFaceText(text, type: "llama4_text")
-        model.name = try fields.string("_name_or_path") ?? fields.source
-        if !text.has("tie_word_embeddings") {
-            model.tiedEmbeddings = try fields.bool("tie_word_embeddings", default: false)
-        }
+        var model = try wrappedText(fields, text: text, type: "llama4_text")
         if let vision = try fields.nested("vision_config") {
             let ratio = vision.has("pixel_shuffle_ratio") ? try vision.double("pixel_shuffle_ratio") : 0.5
             let merge = ratio > 0 ? Int((1 / ratio).rounded()) : 0
