@@ -1,6 +1,6 @@
 # The README's commands. Each installs the system packages it needs first, and the Python package into the
 # project's virtual environment (.venv).
-.PHONY: example test bench leak-check deps python-env
+.PHONY: example test bench leak-check deps python-env format
 
 deps:
 	@scripts/install-deps.sh
@@ -71,3 +71,10 @@ bench: python-env
 
 leak-check: deps
 	scripts/leak-check.sh
+
+# Lays the Swift out by .swift-format and the Python by ruff.toml (120 columns both); the generated documentation
+# snippets are left as scripts/doc_snippets.py writes them. ruff goes into .venv the first time; nothing else needs it.
+format: python-env
+	swift format -i --parallel $$(find Sources Tests -name '*.swift' ! -path 'Tests/DocumentationSnippetTests/Snippets.swift')
+	.venv/bin/python -m ruff --version > /dev/null 2>&1 || .venv/bin/python -m pip install -q ruff
+	.venv/bin/python -m ruff format python scripts Examples

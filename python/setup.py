@@ -18,8 +18,10 @@ from setuptools.dist import Distribution
 def repository_root() -> Path:
     root = Path(os.environ.get("PARAPLAN_SOURCE_ROOT", Path(__file__).resolve().parent.parent))
     if not (root / "Package.swift").exists():
-        raise SystemExit(f"paraplan: {root} has no Package.swift; build from the repository (pip install ./python) "
-                         "or set PARAPLAN_SOURCE_ROOT")
+        raise SystemExit(
+            f"paraplan: {root} has no Package.swift; build from the repository (pip install ./python) "
+            "or set PARAPLAN_SOURCE_ROOT"
+        )
     return root
 
 
@@ -30,8 +32,18 @@ def build_library() -> Path:
     root = repository_root()
     scratch = root / ".build-python"
     command = [
-        "swift", "build", "-c", "release", "--product", "ParaPlanABI", "--scratch-path", str(scratch),
-        "-Xswiftc", "-static-stdlib", "-Xlinker", f"--version-script={root / 'include' / 'paraplan.map'}",
+        "swift",
+        "build",
+        "-c",
+        "release",
+        "--product",
+        "ParaPlanABI",
+        "--scratch-path",
+        str(scratch),
+        "-Xswiftc",
+        "-static-stdlib",
+        "-Xlinker",
+        f"--version-script={root / 'include' / 'paraplan.map'}",
     ]
     if shutil.which("swift") is None:
         raise SystemExit("paraplan: the Swift toolchain (swift) is needed to build the native library")

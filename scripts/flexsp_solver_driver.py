@@ -14,6 +14,7 @@ It builds the optimizer as the solver's own ``__main__`` does for GPT-7B on 64 G
 setting, the bandwidths of its "4k seq, 2 IB" profile), solves the batch with ``solve_flexSP_globalbatch_mp_gbmb``
 (DP bucketing into 16 buckets, sorted consecutive chunks, 5 micro-batch options) and prints the step time.
 """
+
 import argparse
 import random
 import sys
@@ -37,20 +38,35 @@ def main() -> None:
         lengths = [int(word) for word in file.read().split()]
     config = optimizer_param_dict["gpt-7b"]
     bandwidths = {1: 1e10, 2: 119.54, 4: 104.07, 8: 96.5, 16: 10.33, 32: 5.94, 64: 4.87}
-    cost = flexSPCostModel(cluster_size=64, hidden_size=config["hidden_size"], layer_num=config["layer_num"],
-                           param_size_B=config["param_size_B"][192], zero_stage=3, mixed_precision=True,
-                           act_per_token=config["act_per_token"], cpt_alpha1=config["cpt_alpha1"],
-                           cpt_alpha2=config["cpt_alpha2"], cpt_beta1=config["cpt_beta1"],
-                           alltoall_bandwidth_dict_gbs=bandwidths)
-    optimizer = flexSPOptimizer(cluster_size=64, memory_limit_gb=28, costmodel=cost, hide_scipoutput=True,
-                                hide_alloutput=True, concurrent=False,
-                                scip_param_dict={"limits/time": args.time_limit}, strategy="adaptive_bfd",
-                                redist_without_empty_group=False)
+    cost = flexSPCostModel(
+        cluster_size=64,
+        hidden_size=config["hidden_size"],
+        layer_num=config["layer_num"],
+        param_size_B=config["param_size_B"][192],
+        zero_stage=3,
+        mixed_precision=True,
+        act_per_token=config["act_per_token"],
+        cpt_alpha1=config["cpt_alpha1"],
+        cpt_alpha2=config["cpt_alpha2"],
+        cpt_beta1=config["cpt_beta1"],
+        alltoall_bandwidth_dict_gbs=bandwidths,
+    )
+    optimizer = flexSPOptimizer(
+        cluster_size=64,
+        memory_limit_gb=28,
+        costmodel=cost,
+        hide_scipoutput=True,
+        hide_alloutput=True,
+        concurrent=False,
+        scip_param_dict={"limits/time": args.time_limit},
+        strategy="adaptive_bfd",
+        redist_without_empty_group=False,
+    )
     sequences = [Sequence(seq=length, id=index) for index, length in enumerate(lengths)]
     start = time.time()
-    groups, results = optimizer.solve_flexSP_globalbatch_mp_gbmb(sequences, bucket_alg="dp",
-                                                                 chunk_alg="sort_consec", mb_option_num=5,
-                                                                 bucket_num=16)
+    groups, results = optimizer.solve_flexSP_globalbatch_mp_gbmb(
+        sequences, bucket_alg="dp", chunk_alg="sort_consec", mb_option_num=5, bucket_num=16
+    )
     seconds = time.time() - start
     step = sum(result["M"] for result in results) / 1000
     print(f"step {step:.4f} s, {len(groups)} micro-batches, solved in {seconds:.1f} s")

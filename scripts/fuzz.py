@@ -10,6 +10,7 @@ finding; its command and input files are kept under OUT/findings/ to reproduce.
 
 Run from the project's root; PARAPLAN names the binary (default .build/release/paraplan). Standard library only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,9 +33,42 @@ TIME_LIMIT = 20.0
 MEMORY_LIMIT = 16 << 30
 
 # Numbers that break arithmetic: zero, signs, 32/64-bit edges, huge and tiny doubles, non-numbers.
-EXTREMES = ["0", "-1", "1", "2", "3", "7", "255", "65536", "2147483647", "2147483648", "4294967296", "9007199254740993",
-            "9223372036854775807", "9223372036854775808", "1e19", "1e300", "-1e300", "1e-300", "1.5", "-0", "nan",
-            "inf", "-inf", "1e26", "-1e26", "0x10", "", "abc", "null", "true", "[]", "{}", "\"5\"", "1_000"]
+EXTREMES = [
+    "0",
+    "-1",
+    "1",
+    "2",
+    "3",
+    "7",
+    "255",
+    "65536",
+    "2147483647",
+    "2147483648",
+    "4294967296",
+    "9007199254740993",
+    "9223372036854775807",
+    "9223372036854775808",
+    "1e19",
+    "1e300",
+    "-1e300",
+    "1e-300",
+    "1.5",
+    "-0",
+    "nan",
+    "inf",
+    "-inf",
+    "1e26",
+    "-1e26",
+    "0x10",
+    "",
+    "abc",
+    "null",
+    "true",
+    "[]",
+    "{}",
+    "\"5\"",
+    "1_000",
+]
 
 
 @dataclass
@@ -49,81 +83,306 @@ class Subcommand:
 def subcommands(plans: dict[str, Path]) -> list[Subcommand]:
     e = EXAMPLES
     return [
-        Subcommand("plan sequence-parallel", ["plan", "sequence-parallel", "--lengths", "{lengths}", "--profile", "{profile}",
-                                              "--output", "out.json"],
-                   {"lengths": e / "batches/wikipedia-batch0.txt", "profile": e / "profiles/flexsp-gpt7b.yaml"}),
-        Subcommand("plan batch-balance", ["plan", "batch-balance", "--samples", "{samples}", "--ranks", "8", "--equal-counts",
-                                          "--micro-batches", "4", "--profile", "{profile}", "--phases", "encoder,llm",
-                                          "--output", "out.json"],
-                   {"samples": e / "samples/multimodal-256.jsonl", "profile": e / "profiles/batch-balance-7b.yaml"}),
-        Subcommand("plan expert-placement", ["plan", "expert-placement", "--loads", "{loads}", "--origins", "{origins}",
-                                             "--cluster", "{cluster}", "--slots-per-gpu", "5", "--groups", "8",
-                                             "--output", "out.json"],
-                   {"loads": e / "moe/loads-64-experts.json", "origins": e / "moe/origins-64-experts.json",
-                    "cluster": e / "clusters/hgx-h100-4-nodes.yaml"}),
-        Subcommand("plan gnn-pipeline", ["plan", "gnn-pipeline", "--graph", "{graph}", "--model", "{model}", "--cluster",
-                                         "dgx-a100:1", "--output", "out.json"],
-                   {"graph": e / "gnn/community-3k.txt", "model": e / "gnn/gcnii-16.yaml"}),
-        Subcommand("estimate", ["estimate", "--model", "{model}", "--cluster", "{cluster}", "--tp", "2", "--pp", "2",
-                                "--global-batch", "64", "--seq-len", "4096", "--sequence-parallel", "--json"],
-                   {"model": e / "models/llama-3-8b.config.json", "cluster": e / "clusters/hgx-h100-4-nodes.yaml"}),
-        Subcommand("estimate moe recompute-modules", ["estimate", "--model", "{model}", "--cluster", "hgx-h100:2", "--ep", "8",
-                                                      "--global-batch", "64", "--seq-len", "4096", "--recompute", "selective",
-                                                      "--recompute-modules", "layernorm,moe_act", "--json"],
-                   {"model": e / "models/mixtral-8x7b.config.json"}),
-        Subcommand("layouts", ["layouts", "--model", "{model}", "--cluster", "hgx-h100:2", "--global-batch", "64",
-                               "--seq-len", "4096", "--json"],
-                   {"model": e / "models/mixtral-8x7b.config.json"}),
+        Subcommand(
+            "plan sequence-parallel",
+            ["plan", "sequence-parallel", "--lengths", "{lengths}", "--profile", "{profile}", "--output", "out.json"],
+            {"lengths": e / "batches/wikipedia-batch0.txt", "profile": e / "profiles/flexsp-gpt7b.yaml"},
+        ),
+        Subcommand(
+            "plan batch-balance",
+            [
+                "plan",
+                "batch-balance",
+                "--samples",
+                "{samples}",
+                "--ranks",
+                "8",
+                "--equal-counts",
+                "--micro-batches",
+                "4",
+                "--profile",
+                "{profile}",
+                "--phases",
+                "encoder,llm",
+                "--output",
+                "out.json",
+            ],
+            {"samples": e / "samples/multimodal-256.jsonl", "profile": e / "profiles/batch-balance-7b.yaml"},
+        ),
+        Subcommand(
+            "plan expert-placement",
+            [
+                "plan",
+                "expert-placement",
+                "--loads",
+                "{loads}",
+                "--origins",
+                "{origins}",
+                "--cluster",
+                "{cluster}",
+                "--slots-per-gpu",
+                "5",
+                "--groups",
+                "8",
+                "--output",
+                "out.json",
+            ],
+            {
+                "loads": e / "moe/loads-64-experts.json",
+                "origins": e / "moe/origins-64-experts.json",
+                "cluster": e / "clusters/hgx-h100-4-nodes.yaml",
+            },
+        ),
+        Subcommand(
+            "plan gnn-pipeline",
+            [
+                "plan",
+                "gnn-pipeline",
+                "--graph",
+                "{graph}",
+                "--model",
+                "{model}",
+                "--cluster",
+                "dgx-a100:1",
+                "--output",
+                "out.json",
+            ],
+            {"graph": e / "gnn/community-3k.txt", "model": e / "gnn/gcnii-16.yaml"},
+        ),
+        Subcommand(
+            "estimate",
+            [
+                "estimate",
+                "--model",
+                "{model}",
+                "--cluster",
+                "{cluster}",
+                "--tp",
+                "2",
+                "--pp",
+                "2",
+                "--global-batch",
+                "64",
+                "--seq-len",
+                "4096",
+                "--sequence-parallel",
+                "--json",
+            ],
+            {"model": e / "models/llama-3-8b.config.json", "cluster": e / "clusters/hgx-h100-4-nodes.yaml"},
+        ),
+        Subcommand(
+            "estimate moe recompute-modules",
+            [
+                "estimate",
+                "--model",
+                "{model}",
+                "--cluster",
+                "hgx-h100:2",
+                "--ep",
+                "8",
+                "--global-batch",
+                "64",
+                "--seq-len",
+                "4096",
+                "--recompute",
+                "selective",
+                "--recompute-modules",
+                "layernorm,moe_act",
+                "--json",
+            ],
+            {"model": e / "models/mixtral-8x7b.config.json"},
+        ),
+        Subcommand(
+            "layouts",
+            [
+                "layouts",
+                "--model",
+                "{model}",
+                "--cluster",
+                "hgx-h100:2",
+                "--global-batch",
+                "64",
+                "--seq-len",
+                "4096",
+                "--json",
+            ],
+            {"model": e / "models/mixtral-8x7b.config.json"},
+        ),
         Subcommand("validate", ["validate", "{plan}"], {"plan": plans["sequence-parallel"]}),
         Subcommand("format", ["format", "{plan}", "--output", "out.json"], {"plan": plans["expert-placement"]}),
-        Subcommand("compare", ["compare", "{first}", "{second}"],
-                   {"first": plans["batch-balance"], "second": plans["batch-balance-2"]}),
+        Subcommand(
+            "compare",
+            ["compare", "{first}", "{second}"],
+            {"first": plans["batch-balance"], "second": plans["batch-balance-2"]},
+        ),
         Subcommand("solve", ["solve", "{lp}", "--export-mps", "out.mps"], {"lp": e / "models/transport.lp"}),
         Subcommand("presets", ["presets", "--json"]),
         Subcommand("schema", ["schema"]),
-        Subcommand("whatif", ["whatif", "--trace", "{trace}", "--meta", "{meta}", "--output", "out.json"],
-                   {"trace": e / "traces/trace-ST.csv", "meta": e / "traces/meta-ST.yaml"}),
+        Subcommand(
+            "whatif",
+            ["whatif", "--trace", "{trace}", "--meta", "{meta}", "--output", "out.json"],
+            {"trace": e / "traces/trace-ST.csv", "meta": e / "traces/meta-ST.yaml"},
+        ),
         # The planners with measured speeds: one GPU of 64 at half speed (per GPU for SP, 8 GPUs per rank for batch
         # balancing, pairs of GPUs for the 32-GPU expert cluster).
-        Subcommand("plan sequence-parallel --speed-factors", ["plan", "sequence-parallel", "--lengths", "{lengths}",
-                                                              "--profile", "{profile}", "--speed-factors", "{speeds}",
-                                                              "--output", "out.json"],
-                   {"lengths": e / "batches/wikipedia-batch0.txt", "profile": e / "profiles/flexsp-gpt7b.yaml",
-                    "speeds": e / "clusters/speeds-one-slow-gpu.json"}),
-        Subcommand("plan batch-balance --speed-factors", ["plan", "batch-balance", "--samples", "{samples}", "--ranks", "8",
-                                                          "--micro-batches", "4", "--profile", "{profile}",
-                                                          "--speed-factors", "{speeds}", "--output", "out.json"],
-                   {"samples": e / "samples/multimodal-256.jsonl", "profile": e / "profiles/batch-balance-7b.yaml",
-                    "speeds": e / "clusters/speeds-one-slow-gpu.json"}),
-        Subcommand("plan batch-balance --speed-factors (phases)",
-                   ["plan", "batch-balance", "--samples", "{samples}", "--ranks", "8", "--phases", "encoder,llm",
-                    "--keep-encoder-phase", "--profile", "{profile}", "--speed-factors", "{speeds}", "--output", "out.json"],
-                   {"samples": e / "samples/multimodal-256.jsonl", "profile": e / "profiles/batch-balance-7b.yaml",
-                    "speeds": e / "clusters/speeds-one-slow-gpu.json"}),
-        Subcommand("plan batch-balance --speed-factors (synchronised)",
-                   ["plan", "batch-balance", "--samples", "{samples}", "--ranks", "8", "--sync-every-phase",
-                    "--profile", "{profile}", "--speed-factors", "{speeds}", "--output", "out.json"],
-                   {"samples": e / "samples/multimodal-256.jsonl", "profile": e / "profiles/batch-balance-7b.yaml",
-                    "speeds": e / "clusters/speeds-one-slow-gpu.json"}),
-        Subcommand("plan expert-placement --speed-factors", ["plan", "expert-placement", "--loads", "{loads}",
-                                                             "--cluster", "{cluster}", "--slots-per-gpu", "5",
-                                                             "--speed-factors", "{speeds}", "--output", "out.json"],
-                   {"loads": e / "moe/loads-64-experts.json", "cluster": e / "clusters/hgx-h100-4-nodes.yaml",
-                    "speeds": e / "clusters/speeds-one-slow-gpu.json"}),
+        Subcommand(
+            "plan sequence-parallel --speed-factors",
+            [
+                "plan",
+                "sequence-parallel",
+                "--lengths",
+                "{lengths}",
+                "--profile",
+                "{profile}",
+                "--speed-factors",
+                "{speeds}",
+                "--output",
+                "out.json",
+            ],
+            {
+                "lengths": e / "batches/wikipedia-batch0.txt",
+                "profile": e / "profiles/flexsp-gpt7b.yaml",
+                "speeds": e / "clusters/speeds-one-slow-gpu.json",
+            },
+        ),
+        Subcommand(
+            "plan batch-balance --speed-factors",
+            [
+                "plan",
+                "batch-balance",
+                "--samples",
+                "{samples}",
+                "--ranks",
+                "8",
+                "--micro-batches",
+                "4",
+                "--profile",
+                "{profile}",
+                "--speed-factors",
+                "{speeds}",
+                "--output",
+                "out.json",
+            ],
+            {
+                "samples": e / "samples/multimodal-256.jsonl",
+                "profile": e / "profiles/batch-balance-7b.yaml",
+                "speeds": e / "clusters/speeds-one-slow-gpu.json",
+            },
+        ),
+        Subcommand(
+            "plan batch-balance --speed-factors (phases)",
+            [
+                "plan",
+                "batch-balance",
+                "--samples",
+                "{samples}",
+                "--ranks",
+                "8",
+                "--phases",
+                "encoder,llm",
+                "--keep-encoder-phase",
+                "--profile",
+                "{profile}",
+                "--speed-factors",
+                "{speeds}",
+                "--output",
+                "out.json",
+            ],
+            {
+                "samples": e / "samples/multimodal-256.jsonl",
+                "profile": e / "profiles/batch-balance-7b.yaml",
+                "speeds": e / "clusters/speeds-one-slow-gpu.json",
+            },
+        ),
+        Subcommand(
+            "plan batch-balance --speed-factors (synchronised)",
+            [
+                "plan",
+                "batch-balance",
+                "--samples",
+                "{samples}",
+                "--ranks",
+                "8",
+                "--sync-every-phase",
+                "--profile",
+                "{profile}",
+                "--speed-factors",
+                "{speeds}",
+                "--output",
+                "out.json",
+            ],
+            {
+                "samples": e / "samples/multimodal-256.jsonl",
+                "profile": e / "profiles/batch-balance-7b.yaml",
+                "speeds": e / "clusters/speeds-one-slow-gpu.json",
+            },
+        ),
+        Subcommand(
+            "plan expert-placement --speed-factors",
+            [
+                "plan",
+                "expert-placement",
+                "--loads",
+                "{loads}",
+                "--cluster",
+                "{cluster}",
+                "--slots-per-gpu",
+                "5",
+                "--speed-factors",
+                "{speeds}",
+                "--output",
+                "out.json",
+            ],
+            {
+                "loads": e / "moe/loads-64-experts.json",
+                "cluster": e / "clusters/hgx-h100-4-nodes.yaml",
+                "speeds": e / "clusters/speeds-one-slow-gpu.json",
+            },
+        ),
         # Ring and Ulysses × ring schemes in a profile; reports of estimates and of GNN plan files.
-        Subcommand("plan sequence-parallel (ring schemes)", ["plan", "sequence-parallel", "--lengths", "{lengths}",
-                                                             "--profile", "{profile}", "--output", "out.json"],
-                   {"lengths": e / "batches/wikipedia-batch0.txt", "profile": e / "profiles/gpt7b-ulysses-ring.yaml"}),
+        Subcommand(
+            "plan sequence-parallel (ring schemes)",
+            ["plan", "sequence-parallel", "--lengths", "{lengths}", "--profile", "{profile}", "--output", "out.json"],
+            {"lengths": e / "batches/wikipedia-batch0.txt", "profile": e / "profiles/gpt7b-ulysses-ring.yaml"},
+        ),
         # A derived profile whose micro-batches are 99 % full (the memory-dense steps and the roomiest rule).
-        Subcommand("plan sequence-parallel (memory-tight)", ["plan", "sequence-parallel", "--lengths", "{lengths}",
-                                                             "--model", "{model}", "--cluster", "hgx-h100:16",
-                                                             "--output", "out.json"],
-                   {"lengths": e / "batches/wikipedia-128gpu.txt", "model": e / "models/llama-3-70b.config.json"}),
-        Subcommand("report --estimate", ["report", "--estimate", "{estimate}", "--output", "out.html"],
-                   {"estimate": plans["estimate"]}),
-        Subcommand("report (GNN plan)", ["report", "{plan}", "--graph", "{graph}", "--model", "{model}", "--cluster",
-                                         "dgx-a100:2", "--output", "out.html"],
-                   {"plan": plans["gnn-pipeline"], "graph": e / "gnn/community-3k.txt", "model": e / "gnn/gcnii-16.yaml"}),
+        Subcommand(
+            "plan sequence-parallel (memory-tight)",
+            [
+                "plan",
+                "sequence-parallel",
+                "--lengths",
+                "{lengths}",
+                "--model",
+                "{model}",
+                "--cluster",
+                "hgx-h100:16",
+                "--output",
+                "out.json",
+            ],
+            {"lengths": e / "batches/wikipedia-128gpu.txt", "model": e / "models/llama-3-70b.config.json"},
+        ),
+        Subcommand(
+            "report --estimate",
+            ["report", "--estimate", "{estimate}", "--output", "out.html"],
+            {"estimate": plans["estimate"]},
+        ),
+        Subcommand(
+            "report (GNN plan)",
+            [
+                "report",
+                "{plan}",
+                "--graph",
+                "{graph}",
+                "--model",
+                "{model}",
+                "--cluster",
+                "dgx-a100:2",
+                "--output",
+                "out.html",
+            ],
+            {"plan": plans["gnn-pipeline"], "graph": e / "gnn/community-3k.txt", "model": e / "gnn/gcnii-16.yaml"},
+        ),
     ]
 
 
@@ -178,19 +437,35 @@ def _numbers(text: str) -> list[tuple[int, int]]:
 
 def mutate_arguments(arguments: list[str], rng: random.Random) -> list[str]:
     args = list(arguments)
-    flags = [i for i, a in enumerate(args) if a.startswith("--") and i + 1 < len(args) and not args[i + 1].startswith("--")]
+    flags = [
+        i for i, a in enumerate(args) if a.startswith("--") and i + 1 < len(args) and not args[i + 1].startswith("--")
+    ]
     choice = rng.randrange(5)
     if choice <= 2 and flags:
         i = rng.choice(flags)
         args[i + 1] = rng.choice(EXTREMES + ["1,1,1", "-", "/dev/null", "out.json", "hgx-h100:0", "hgx-h100:99999999"])
     elif choice == 3 and flags:
         i = rng.choice(flags)
-        del args[i:i + 2]
+        del args[i : i + 2]
     else:
-        args += rng.choice([["--tp", "3"], ["--json"], ["--output", "-"], ["--compact"], ["--cp", "1,2,4,8,16"],
-                            ["--time-budget-ms", "1"], ["--memory-headroom", "0.95"], ["--fp8"], ["--zero", "3"],
-                            ["--ep", "8"], ["--etp", "2"], ["--recompute", "full"], ["--interleave", "1000000"],
-                            ["--recompute-modules", "moe_act,layernorm,core_attn"]])
+        args += rng.choice(
+            [
+                ["--tp", "3"],
+                ["--json"],
+                ["--output", "-"],
+                ["--compact"],
+                ["--cp", "1,2,4,8,16"],
+                ["--time-budget-ms", "1"],
+                ["--memory-headroom", "0.95"],
+                ["--fp8"],
+                ["--zero", "3"],
+                ["--ep", "8"],
+                ["--etp", "2"],
+                ["--recompute", "full"],
+                ["--interleave", "1000000"],
+                ["--recompute-modules", "moe_act,layernorm,core_attn"],
+            ]
+        )
     return args
 
 
@@ -221,8 +496,15 @@ def run_case(binary: Path, sub: Subcommand, rng: random.Random, work: Path, case
         arguments = mutate_arguments(arguments, rng)
     start = time.monotonic()
     try:
-        done = subprocess.run([str(binary), *arguments], cwd=directory, capture_output=True, timeout=TIME_LIMIT,
-                              preexec_fn=_limit_memory, text=True, errors="replace")
+        done = subprocess.run(
+            [str(binary), *arguments],
+            cwd=directory,
+            capture_output=True,
+            timeout=TIME_LIMIT,
+            preexec_fn=_limit_memory,
+            text=True,
+            errors="replace",
+        )
         status, stderr = done.returncode, done.stderr
     except subprocess.TimeoutExpired:
         status, stderr = -999, ""
@@ -258,24 +540,80 @@ def seed_plans(binary: Path, work: Path) -> dict[str, Path]:
     """Plans of every kind, made by the CLI from Examples/, for validate, format and compare to read."""
     e, plans = EXAMPLES, {}
     commands = {
-        "sequence-parallel": ["plan", "sequence-parallel", "--lengths", str(e / "batches/wikipedia-batch0.txt"), "--profile",
-                              str(e / "profiles/flexsp-gpt7b.yaml")],
-        "batch-balance": ["plan", "batch-balance", "--samples", str(e / "samples/multimodal-256.jsonl"), "--ranks", "8",
-                          "--equal-counts", "--profile", str(e / "profiles/batch-balance-7b.yaml")],
-        "batch-balance-2": ["plan", "batch-balance", "--samples", str(e / "samples/multimodal-256.jsonl"), "--ranks", "8",
-                            "--profile", str(e / "profiles/batch-balance-7b.yaml")],
-        "expert-placement": ["plan", "expert-placement", "--loads", str(e / "moe/loads-64-experts.json"), "--cluster",
-                             "hgx-h100:4", "--slots-per-gpu", "5"],
+        "sequence-parallel": [
+            "plan",
+            "sequence-parallel",
+            "--lengths",
+            str(e / "batches/wikipedia-batch0.txt"),
+            "--profile",
+            str(e / "profiles/flexsp-gpt7b.yaml"),
+        ],
+        "batch-balance": [
+            "plan",
+            "batch-balance",
+            "--samples",
+            str(e / "samples/multimodal-256.jsonl"),
+            "--ranks",
+            "8",
+            "--equal-counts",
+            "--profile",
+            str(e / "profiles/batch-balance-7b.yaml"),
+        ],
+        "batch-balance-2": [
+            "plan",
+            "batch-balance",
+            "--samples",
+            str(e / "samples/multimodal-256.jsonl"),
+            "--ranks",
+            "8",
+            "--profile",
+            str(e / "profiles/batch-balance-7b.yaml"),
+        ],
+        "expert-placement": [
+            "plan",
+            "expert-placement",
+            "--loads",
+            str(e / "moe/loads-64-experts.json"),
+            "--cluster",
+            "hgx-h100:4",
+            "--slots-per-gpu",
+            "5",
+        ],
     }
-    commands["gnn-pipeline"] = ["plan", "gnn-pipeline", "--graph", str(e / "gnn/community-3k.txt"), "--model",
-                                str(e / "gnn/gcnii-16.yaml"), "--cluster", "dgx-a100:2"]
+    commands["gnn-pipeline"] = [
+        "plan",
+        "gnn-pipeline",
+        "--graph",
+        str(e / "gnn/community-3k.txt"),
+        "--model",
+        str(e / "gnn/gcnii-16.yaml"),
+        "--cluster",
+        "dgx-a100:2",
+    ]
     for name, arguments in commands.items():
         path = work / f"seed-{name}.json"
         subprocess.run([str(binary), *arguments, "--output", str(path)], check=True, capture_output=True)
         plans[name] = path
     # An estimate file, as `estimate --json` writes it, for `report --estimate`.
-    estimate = subprocess.run([str(binary), "estimate", "--model", "llama-3-8b", "--cluster", "hgx-h100:2", "--tp", "2",
-                               "--global-batch", "64", "--seq-len", "4096", "--json"], check=True, capture_output=True)
+    estimate = subprocess.run(
+        [
+            str(binary),
+            "estimate",
+            "--model",
+            "llama-3-8b",
+            "--cluster",
+            "hgx-h100:2",
+            "--tp",
+            "2",
+            "--global-batch",
+            "64",
+            "--seq-len",
+            "4096",
+            "--json",
+        ],
+        check=True,
+        capture_output=True,
+    )
     plans["estimate"] = work / "seed-estimate.json"
     plans["estimate"].write_bytes(estimate.stdout)
     return plans
@@ -297,7 +635,9 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     plans = seed_plans(binary, out)
     subs = [s for s in subcommands(plans) if options.only in (None, s.name)]
-    jobs = [(sub, random.Random(f"{options.seed}:{sub.name}:{case}"), case) for sub in subs for case in range(options.cases)]
+    jobs = [
+        (sub, random.Random(f"{options.seed}:{sub.name}:{case}"), case) for sub in subs for case in range(options.cases)
+    ]
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=options.jobs) as pool:
         outcomes = list(pool.map(lambda job: run_case(binary, job[0], job[1], out / "findings", job[2]), jobs))
@@ -313,9 +653,11 @@ def main() -> int:
         exit1 = count(lambda o: o.finding == "exit 1")
         other = count(lambda o: o.finding is not None) - crashes - slow - exit1
         findings += crashes + slow + exit1 + other
-        print(f"| {sub.name} | {len(mine)} | {count(lambda o: o.status == 0)} | {count(lambda o: o.status == 2)} | "
-              f"{count(lambda o: o.status == 3)} | {crashes} | {slow} | {exit1} | {other} | "
-              f"{max(o.seconds for o in mine):.2f} |")
+        print(
+            f"| {sub.name} | {len(mine)} | {count(lambda o: o.status == 0)} | {count(lambda o: o.status == 2)} | "
+            f"{count(lambda o: o.status == 3)} | {crashes} | {slow} | {exit1} | {other} | "
+            f"{max(o.seconds for o in mine):.2f} |"
+        )
     print(json.dumps({"cases": len(outcomes), "findings": findings, "out": str(out)}))
     return 1 if findings else 0
 

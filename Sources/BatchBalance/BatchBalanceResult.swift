@@ -24,13 +24,15 @@ public struct BatchBalanceResult: Sendable {
     var digest: DigestedInputs
 
     public func executionPlan() throws -> Plan<BatchBalancePlan> {
-        Plan(body: BatchBalancePlan(ranks: ranks, encoder: encoder, moved: moved, sends: sends),
-             predicted: Predicted(.init(stepSeconds: stepSeconds), lowerBoundSeconds: lowerBoundSeconds),
-             baselines: baselines.map { Baseline(name: $0.name, cost: .init(stepSeconds: $0.stepSeconds)) },
-             solver: SolverReport(backend: "paraplan-balance (LPT + local search, GLPK for small batches, CLP relabelling)",
-                                  status: "heuristic",
-                                  relativeGap: stepSeconds > 0 ? (stepSeconds - lowerBoundSeconds) / stepSeconds : 0),
-             inputs: try digest.inputDigest(summary: "\(tokens.count) samples, \(tokens.reduce(0, +)) tokens"))
+        Plan(
+            body: BatchBalancePlan(ranks: ranks, encoder: encoder, moved: moved, sends: sends),
+            predicted: Predicted(.init(stepSeconds: stepSeconds), lowerBoundSeconds: lowerBoundSeconds),
+            baselines: baselines.map { Baseline(name: $0.name, cost: .init(stepSeconds: $0.stepSeconds)) },
+            solver: SolverReport(
+                backend: "paraplan-balance (LPT + local search, GLPK for small batches, CLP relabelling)",
+                status: "heuristic",
+                relativeGap: stepSeconds > 0 ? (stepSeconds - lowerBoundSeconds) / stepSeconds : 0),
+            inputs: try digest.inputDigest(summary: "\(tokens.count) samples, \(tokens.reduce(0, +)) tokens"))
     }
 }
 
@@ -69,10 +71,11 @@ struct DigestedInputs: Encodable, Sendable {
         tokens = samples.map(\.tokens)
         images = samples.contains { !$0.images.isEmpty } ? samples.map(\.images) : nil
         loadedRanks = samples.contains { $0.loadedRank != nil } ? samples.map(\.loadedRank) : nil
-        self.options = Options(ranks: options.ranks, microBatches: options.microBatches, equalCounts: options.equalCounts,
-                               maxTokensPerMicroBatch: options.maxTokensPerMicroBatch, separateEncoder: options.separateEncoder,
-                               syncEveryPhase: options.syncEveryPhase, keepEncoderPhase: options.keepEncoderPhase,
-                               splitImages: options.splitImages, speedFactors: options.speedFactors)
+        self.options = Options(
+            ranks: options.ranks, microBatches: options.microBatches, equalCounts: options.equalCounts,
+            maxTokensPerMicroBatch: options.maxTokensPerMicroBatch, separateEncoder: options.separateEncoder,
+            syncEveryPhase: options.syncEveryPhase, keepEncoderPhase: options.keepEncoderPhase,
+            splitImages: options.splitImages, speedFactors: options.speedFactors)
         // The cost's every coefficient, in Swift's shortest round-trip digits: the same text on every machine.
         self.cost = String(describing: cost)
     }
@@ -80,8 +83,9 @@ struct DigestedInputs: Encodable, Sendable {
     /// `sha256` over everything; `batchSha256` over the samples alone.
     func inputDigest(summary: String) throws -> InputDigest {
         var digest = try InputDigest.of(self, summary: summary)
-        digest.batchSha256 = try InputDigest.batchSha256(tokens: tokens, images: images ?? [],
-                                                         loadedRanks: loadedRanks ?? [])
+        digest.batchSha256 = try InputDigest.batchSha256(
+            tokens: tokens, images: images ?? [],
+            loadedRanks: loadedRanks ?? [])
         return digest
     }
 }

@@ -22,13 +22,17 @@ public enum BatchBalanceError: Error, Sendable, Equatable, CustomStringConvertib
         case .noSamples: "samples: there are none"
         case .invalidRanks(let ranks): "--ranks = \(ranks): must be a whole number from 1 to \(Limits.gpus)"
         case .invalidOption(let name, let value, let reason): "\(name) = \(value): \(reason)"
-        case .invalidSample(let index, let field, let value, let reason): "samples[\(index)].\(field) = \(value): \(reason)"
-        case .unequalCounts(let samples, let ranks): "--equal-counts: \(samples) samples do not divide evenly over \(ranks) ranks"
-        case .sampleOverCap(let index, let tokens, let cap): "samples[\(index)].tokens = \(tokens): exceeds the micro-batch cap of \(cap) tokens"
+        case .invalidSample(let index, let field, let value, let reason):
+            "samples[\(index)].\(field) = \(value): \(reason)"
+        case .unequalCounts(let samples, let ranks):
+            "--equal-counts: \(samples) samples do not divide evenly over \(ranks) ranks"
+        case .sampleOverCap(let index, let tokens, let cap):
+            "samples[\(index)].tokens = \(tokens): exceeds the micro-batch cap of \(cap) tokens"
         case .tooFewSamples(let rank, let samples, let microBatches):
             "rank \(rank) gets \(samples) samples, fewer than the \(microBatches) micro-batches every rank must have"
         case .capsInfeasible(let index, let reason): index < 0 ? reason : "samples[\(index)]: \(reason)"
-        case .encoderCostMissing: "samples have images but the cost has no encoder phase (give a profile with phases.encoder, or a model with a vision_config)"
+        case .encoderCostMissing:
+            "samples have images but the cost has no encoder phase (give a profile with phases.encoder, or a model with a vision_config)"
         case .invalidProfile(let error): error.description
         case .invalidCombination(let reason): reason
         }
@@ -53,16 +57,18 @@ public struct BatchBalancer: Sendable {
         /// With `separateEncoder`: keep the separate encoder phase even when one assignment for both phases is faster
         /// (for a runtime that always re-dispatches images). By default the faster plan is returned.
         public var keepEncoderPhase: Bool
-        /// With `separateEncoder`: an image heavier than the mean rank's encoder work may be split over an aligned group
-        /// of ranks (sequence parallelism inside the ViT), priced by the cost's `encoderSplit`.
+        /// With `separateEncoder`: an image heavier than the mean rank's encoder work may be split over an aligned
+        /// group of ranks (sequence parallelism inside the ViT), priced by the cost's `encoderSplit`.
         public var splitImages: Bool
         /// Each rank's speed relative to the cost's GPU (0.5: half as fast), e.g. measured by `whatif`: a rank of
         /// speed s runs its work in work / s seconds, and slower ranks get less of it. Nil: all ranks at 1.
         public var speedFactors: [Double]?
 
-        public init(ranks: Int, microBatches: Int? = nil, equalCounts: Bool = false, maxTokensPerMicroBatch: Int? = nil,
-                    separateEncoder: Bool = false, syncEveryPhase: Bool = false, keepEncoderPhase: Bool = false,
-                    splitImages: Bool = false, speedFactors: [Double]? = nil) {
+        public init(
+            ranks: Int, microBatches: Int? = nil, equalCounts: Bool = false, maxTokensPerMicroBatch: Int? = nil,
+            separateEncoder: Bool = false, syncEveryPhase: Bool = false, keepEncoderPhase: Bool = false,
+            splitImages: Bool = false, speedFactors: [Double]? = nil
+        ) {
             self.ranks = ranks
             self.microBatches = microBatches
             self.equalCounts = equalCounts
@@ -82,27 +88,35 @@ public struct BatchBalancer: Sendable {
         do { try cost.validate(source: "profile") } catch { throw .invalidProfile(error) }
         guard options.ranks > 0, options.ranks <= Limits.gpus else { throw .invalidRanks(options.ranks) }
         if let count = options.microBatches, count <= 0 || count > Limits.sequences {
-            throw .invalidOption(name: "--micro-batches", value: count, reason: "must be a whole number from 1 to \(Limits.sequences)")
+            throw .invalidOption(
+                name: "--micro-batches", value: count, reason: "must be a whole number from 1 to \(Limits.sequences)")
         }
         if let cap = options.maxTokensPerMicroBatch, cap <= 0 || cap > Limits.tokens {
-            throw .invalidOption(name: "--max-tokens-per-micro-batch", value: cap, reason: "must be a whole number from 1 to \(Limits.tokens)")
+            throw .invalidOption(
+                name: "--max-tokens-per-micro-batch", value: cap,
+                reason: "must be a whole number from 1 to \(Limits.tokens)")
         }
         if options.splitImages {
             guard options.separateEncoder else {
-                throw .invalidCombination("--split-images needs --phases encoder,llm: images are split only in a separate encoder phase")
+                throw .invalidCombination(
+                    "--split-images needs --phases encoder,llm: images are split only in a separate encoder phase")
             }
             guard cost.encoder == nil || cost.encoderSplit != nil else {
-                throw .invalidCombination("--split-images: the cost has no encoderSplit (give a profile with encoderSplit, or a model with a vision_config)")
+                throw .invalidCombination(
+                    "--split-images: the cost has no encoderSplit (give a profile with encoderSplit, or a model with a vision_config)"
+                )
             }
         }
         if let speeds = options.speedFactors {
             guard speeds.count == options.ranks else {
-                throw .invalidCombination("speedFactors: \(speeds.count) values for \(options.ranks) ranks (one per rank)")
+                throw .invalidCombination(
+                    "speedFactors: \(speeds.count) values for \(options.ranks) ranks (one per rank)")
             }
             for (rank, speed) in speeds.enumerated() where !(speed.isFinite && speed >= 1e-3 && speed <= 1e3) {
                 throw .invalidCombination("speedFactors[\(rank)] = \(speed): must be a number from 0.001 to 1000")
             }
-            // Splitting an image over several ranks prices its shards at one speed; that balancer does not weigh speeds.
+            // Splitting an image over several ranks prices its shards
+            // at one speed; that balancer does not weigh speeds.
             guard !options.splitImages || Set(speeds).count == 1 else {
                 throw .invalidCombination("speedFactors: unequal speeds are not supported with --split-images")
             }
@@ -135,8 +149,10 @@ public struct BatchBalancer: Sendable {
         return result
     }
 
-    private func solve(_ samples: [Sample], options: Options, verlKK: [[Int]]?,
-                       llmOnly: [[Int]]?) throws(BatchBalanceError) -> (result: BatchBalanceResult, llmOnly: [[Int]]?) {
+    private func solve(
+        _ samples: [Sample], options: Options, verlKK: [[Int]]?,
+        llmOnly: [[Int]]?
+    ) throws(BatchBalanceError) -> (result: BatchBalanceResult, llmOnly: [[Int]]?) {
         let problem = Problem(samples: samples, cost: cost, options: options, cap: cap)
         let candidates = try problem.candidates(verlKK: verlKK, llmOnly: llmOnly)
         let ranked = candidates.ours.map { (contents: $0, seconds: problem.stepSeconds($0)) }
@@ -155,38 +171,49 @@ public struct BatchBalancer: Sendable {
     private func validate(_ samples: [Sample]) throws(BatchBalanceError) {
         guard !samples.isEmpty else { throw .noSamples }
         guard samples.count <= Limits.sequences else {
-            throw .invalidOption(name: "samples", value: samples.count, reason: "a batch holds at most \(Limits.sequences) samples")
+            throw .invalidOption(
+                name: "samples", value: samples.count, reason: "a batch holds at most \(Limits.sequences) samples")
         }
         for (index, sample) in samples.enumerated() {
             guard sample.tokens > 0, sample.tokens <= Limits.tokens else {
-                throw .invalidSample(index: index, field: "tokens", value: "\(sample.tokens)", reason: "must be a whole number from 1 to \(Limits.tokens)")
+                throw .invalidSample(
+                    index: index, field: "tokens", value: "\(sample.tokens)",
+                    reason: "must be a whole number from 1 to \(Limits.tokens)")
             }
             var imageTokens = 0
             for (position, image) in sample.images.enumerated() {
-                guard image > 0 else { throw .invalidSample(index: index, field: "images[\(position)]", value: "\(image)", reason: "must be positive") }
+                guard image > 0 else {
+                    throw .invalidSample(
+                        index: index, field: "images[\(position)]", value: "\(image)", reason: "must be positive")
+                }
                 // Saturates rather than trap: library callers may pass any Int.
                 let (sum, overflow) = imageTokens.addingReportingOverflow(image)
                 imageTokens = overflow ? .max : sum
             }
             guard imageTokens <= sample.tokens else {
                 let total = imageTokens == .max ? "more than \(Int.max)" : "\(imageTokens)"
-                throw .invalidSample(index: index, field: "images", value: "\(total) tokens",
-                                     reason: "exceed the sample's \(sample.tokens) tokens (tokens include the images)")
+                throw .invalidSample(
+                    index: index, field: "images", value: "\(total) tokens",
+                    reason: "exceed the sample's \(sample.tokens) tokens (tokens include the images)")
             }
             if let rank = sample.loadedRank, rank < 0 || rank >= options.ranks {
-                throw .invalidSample(index: index, field: "rank", value: "\(rank)", reason: "must be in 0..<\(options.ranks)")
+                throw .invalidSample(
+                    index: index, field: "rank", value: "\(rank)", reason: "must be in 0..<\(options.ranks)")
             }
             if let cap, sample.tokens > cap { throw .sampleOverCap(index: index, tokens: sample.tokens, cap: cap) }
         }
         if !samples.allSatisfy({ $0.images.isEmpty }), cost.encoder == nil { throw .encoderCostMissing }
-        if options.equalCounts, samples.count % options.ranks != 0 { throw .unequalCounts(samples: samples.count, ranks: options.ranks) }
+        if options.equalCounts, samples.count % options.ranks != 0 {
+            throw .unequalCounts(samples: samples.count, ranks: options.ranks)
+        }
         if let cap, let count = options.microBatches {
             // At most 2^24 samples of 2^32 tokens: the total fits; the room (up to 2^74) is compared as a Double.
             let total = samples.reduce(0) { $0 + $1.tokens }
             let room = Double(cap) * Double(count) * Double(options.ranks)
             if Double(total) > room {
                 // room < total ≤ 2^56 here, so it converts exactly.
-                throw .capsInfeasible(index: -1, reason: "the batch's \(total) tokens exceed ranks × micro-batches × cap = \(Int(room))")
+                throw .capsInfeasible(
+                    index: -1, reason: "the batch's \(total) tokens exceed ranks × micro-batches × cap = \(Int(room))")
             }
         }
         if let count = options.microBatches, samples.count < count * options.ranks {

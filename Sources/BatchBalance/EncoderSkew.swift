@@ -25,27 +25,37 @@ extension Problem {
     /// Nil without encoder work (no images, or a profile without an encoder phase).
     func encoderSkew(llmOnly assignment: [[Int]]) -> EncoderSkew? {
         let perRank = assignment.map { $0.reduce(0.0) { $0 + encoderWeights[$1] } }
-        let encoder = perRank.reduce(0, +), llm = llmWeights.reduce(0, +)
+        let encoder = perRank.reduce(0, +)
+        let llm = llmWeights.reduce(0, +)
         guard encoder > 0, !perRank.isEmpty else { return nil }
-        let ranks = options.ranks, equal = equalCount
+        let ranks = options.ranks
+        let equal = equalCount
         // Each bound the planner already holds is reused; `weights` are the LLM costs alone with a separate encoder
         // phase, and the LLM plus encoder costs otherwise.
-        let llmBound = options.separateEncoder ? llmLowerBound : Self.partitionBound(llmWeights, equal: equal, ranks: ranks)
+        let llmBound =
+            options.separateEncoder ? llmLowerBound : Self.partitionBound(llmWeights, equal: equal, ranks: ranks)
         // One assignment for both phases: whole samples carry their images. Ranks that wait for each other in every
         // phase (or a runtime that always runs the encoder as a phase of its own) pay each phase's slowest rank;
         // otherwise each rank's encoder and LLM work run back to back.
         let together: Double
         if options.syncEveryPhase || options.separateEncoder && options.keepEncoderPhase {
-            together = phasesSynchronisedTogether ? synchronisedLowerBound
+            together =
+                phasesSynchronisedTogether
+                ? synchronisedLowerBound
                 : llmBound + Self.partitionBound(encoderWeights, equal: equal, ranks: ranks)
         } else {
-            together = options.separateEncoder
+            together =
+                options.separateEncoder
                 ? Self.partitionBound(zip(llmWeights, encoderWeights).map { $0 + $1 }, equal: equal, ranks: ranks)
                 : llmLowerBound
         }
         // A separate encoder phase: whole images on any rank, in any number.
-        let separate = llmBound + (options.separateEncoder ? encoderLowerBound : Self.partitionBound(images.map(\.seconds), equal: nil, ranks: ranks))
-        return EncoderSkew(share: encoder / (encoder + llm), imbalance: (perRank.max() ?? 0) / (encoder / Double(perRank.count)),
-                           potentialSpeedUp: baselineSeconds(assignment) / min(together, separate))
+        let separate =
+            llmBound
+            + (options.separateEncoder
+                ? encoderLowerBound : Self.partitionBound(images.map(\.seconds), equal: nil, ranks: ranks))
+        return EncoderSkew(
+            share: encoder / (encoder + llm), imbalance: (perRank.max() ?? 0) / (encoder / Double(perRank.count)),
+            potentialSpeedUp: baselineSeconds(assignment) / min(together, separate))
     }
 }

@@ -45,7 +45,9 @@ struct ImageSplitter {
     var lowerBound: Double {
         let mean = imageSeconds.reduce(0, +) / Double(ranks)
         let largest = maxDegree
-        let smallestShare = imageSeconds.indices.reduce(0.0) { max($0, min(imageSeconds[$1], share($1, degree: largest))) }
+        let smallestShare = imageSeconds.indices.reduce(0.0) {
+            max($0, min(imageSeconds[$1], share($1, degree: largest)))
+        }
         return max(mean, smallestShare)
     }
 
@@ -68,7 +70,8 @@ struct ImageSplitter {
         // reach around the shards: LPT usually ends there already, and the last 0.1 % of the encoder phase is below
         // the cost model's precision (closing it took most of the planning time at 4,096 samples on 512 ranks).
         guard let best else { return nil }
-        let assignment = best.partitioner.improve(best.bins, target: best.fixedBound, tolerance: max(tolerance, 1e-3 * best.fixedBound))
+        let assignment = best.partitioner.improve(
+            best.bins, target: best.fixedBound, tolerance: max(tolerance, 1e-3 * best.fixedBound))
         let rankSeconds = assignment.enumerated().map { rank, items in best.base[rank] + best.partitioner.load(items) }
         return Outcome(shards: best.shards, assignment: assignment, rankSeconds: rankSeconds)
     }
@@ -121,10 +124,14 @@ struct ImageSplitter {
         for item in splitItems {
             let degree = degreeOf[item] ?? 2
             let each = share(item, degree: degree)
-            var bestFirst = 0, bestLoad = Double.infinity
+            var bestFirst = 0
+            var bestLoad = Double.infinity
             for first in stride(from: 0, through: ranks - degree, by: degree) {
                 let busiest = base[first..<(first + degree)].max() ?? 0
-                if busiest < bestLoad { bestLoad = busiest; bestFirst = first }
+                if busiest < bestLoad {
+                    bestLoad = busiest
+                    bestFirst = first
+                }
             }
             for rank in bestFirst..<(bestFirst + degree) { base[rank] += each }
             shards.append(Shard(item: item, firstRank: bestFirst, degree: degree))
@@ -133,13 +140,17 @@ struct ImageSplitter {
         // The whole images, in the LPT order without the split ones, on top of the shares.
         let wholeOrder = order.filter { degreeOf[$0] == nil }
         let weights = imageSeconds.indices.map { degreeOf[$0] == nil ? imageSeconds[$0] : 0 }
-        let partitioner = Partitioner(weights: weights, tokens: weights.map { _ in 0 }, bins: ranks, equalCount: nil, cap: nil,
-                                      microBatches: nil, order: wholeOrder, baseLoads: base)
+        let partitioner = Partitioner(
+            weights: weights, tokens: weights.map { _ in 0 }, bins: ranks, equalCount: nil, cap: nil,
+            microBatches: nil, order: wholeOrder, baseLoads: base)
         let placed = partitioner.lpt(fillingSmallItems: true).bins ?? []
         // With the shares fixed, no placement of the whole images beats their mean with the shares, the heaviest
         // whole image, or the busiest rank's shares: the local search stops there instead of at the phase's bound.
-        let fixedBound = max(bound, (weights.reduce(0, +) + base.reduce(0, +)) / Double(ranks), weights.max() ?? 0, base.max() ?? 0)
+        let fixedBound = max(
+            bound, (weights.reduce(0, +) + base.reduce(0, +)) / Double(ranks), weights.max() ?? 0, base.max() ?? 0)
         let slowest = placed.enumerated().map { base[$0.offset] + partitioner.load($0.element) }.max() ?? 0
-        return Placement(shards: shards, base: base, partitioner: partitioner, bins: placed, fixedBound: fixedBound, slowest: slowest)
+        return Placement(
+            shards: shards, base: base, partitioner: partitioner, bins: placed, fixedBound: fixedBound, slowest: slowest
+        )
     }
 }

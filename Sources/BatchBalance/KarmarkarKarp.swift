@@ -99,7 +99,8 @@ enum KarmarkarKarp {
         if lhs.sum != rhs.sum { return lhs.sum > rhs.sum }
         if lhs.count != rhs.count { return lhs.count > rhs.count }
         // Equal counts: the first differing item decides; equal lists are not ordered.
-        var a = lhs.head, b = rhs.head
+        var a = lhs.head
+        var b = rhs.head
         while a >= 0, b >= 0 {
             if a != b { return a > b }
             a = next[a]

@@ -4,7 +4,9 @@ struct KeyedIndex: Comparable {
     let key: Double
     let index: Int
 
-    static func < (lhs: KeyedIndex, rhs: KeyedIndex) -> Bool { lhs.key != rhs.key ? lhs.key < rhs.key : lhs.index < rhs.index }
+    static func < (lhs: KeyedIndex, rhs: KeyedIndex) -> Bool {
+        lhs.key != rhs.key ? lhs.key < rhs.key : lhs.index < rhs.index
+    }
 
     /// Indices of `keys` ascending, ties by index.
     static func ascending(_ keys: [Double]) -> [Int] {
@@ -26,7 +28,8 @@ extension KeyedIndex {
     /// a few times the count (image token counts: a hundred thousand images, a few thousand distinct sizes), else by
     /// sorting. The same order as `descending` over the keys as numbers.
     static func descending(counts keys: [Int]) -> [Int] {
-        guard let largest = keys.max(), let smallest = keys.min(), smallest >= 0, largest <= 4 * keys.count + 65_536 else {
+        guard let largest = keys.max(), let smallest = keys.min(), smallest >= 0, largest <= 4 * keys.count + 65_536
+        else {
             return descending(keys.map(Double.init))
         }
         // starts[k] = first position of key k, the largest key first.

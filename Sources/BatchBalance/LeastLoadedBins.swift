@@ -14,7 +14,9 @@ struct LeastLoadedBins {
         self.leaves = leaves
         nodes = [BinLoad](repeating: BinLoad(load: .infinity, bin: Int.max), count: 2 * leaves)
         for bin in 0..<count { nodes[leaves + bin] = BinLoad(load: 0, bin: bin) }
-        for node in stride(from: leaves - 1, through: 1, by: -1) { nodes[node] = min(nodes[2 * node], nodes[2 * node + 1]) }
+        for node in stride(from: leaves - 1, through: 1, by: -1) {
+            nodes[node] = min(nodes[2 * node], nodes[2 * node + 1])
+        }
     }
 
     /// Each bin's load (infinite once closed).
@@ -47,7 +49,8 @@ struct LeastLoadedBins {
         nodes.withUnsafeMutableBufferPointer { nodes in
             var node = (leaves + bin) / 2
             while node >= 1 {
-                let left = nodes[2 * node], right = nodes[2 * node + 1]
+                let left = nodes[2 * node]
+                let right = nodes[2 * node + 1]
                 nodes[node] = right < left ? right : left
                 node /= 2
             }

@@ -30,7 +30,9 @@ struct MicroBatcher {
         var empty = bins
         for size in sizes {
             var chosen = -1
-            for bin in 0..<bins where used[bin] + size <= cap && (chosen < 0 || used[bin] < used[chosen]) { chosen = bin }
+            for bin in 0..<bins where used[bin] + size <= cap && (chosen < 0 || used[bin] < used[chosen]) {
+                chosen = bin
+            }
             guard chosen >= 0 else { return nil }
             if used[chosen] == 0 { empty -= 1 }
             used[chosen] += size
@@ -44,7 +46,8 @@ struct MicroBatcher {
         if let cap {
             if let count {
                 guard items.count >= count,
-                      let chosen = Self.emptiestFit(byTokens.map { tokens[$0] }, bins: count, cap: cap) else { return nil }
+                    let chosen = Self.emptiestFit(byTokens.map { tokens[$0] }, bins: count, cap: cap)
+                else { return nil }
                 var bins = [[Int]](repeating: [], count: count)
                 for (item, bin) in zip(byTokens, chosen) { bins[bin].append(item) }
                 return bins.map { $0.sorted() }
@@ -68,7 +71,11 @@ struct MicroBatcher {
         var bins = [[Int]](repeating: [], count: count)
         var loads = [Double](repeating: 0, count: count)
         for item in items.sorted(by: { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }) {
-            let emptiest = bins.indices.min { bins[$0].isEmpty != bins[$1].isEmpty ? bins[$0].isEmpty : (loads[$0] != loads[$1] ? loads[$0] < loads[$1] : $0 < $1) } ?? 0
+            let emptiest =
+                bins.indices.min {
+                    bins[$0].isEmpty != bins[$1].isEmpty
+                        ? bins[$0].isEmpty : (loads[$0] != loads[$1] ? loads[$0] < loads[$1] : $0 < $1)
+                } ?? 0
             bins[emptiest].append(item)
             loads[emptiest] += weights[item]
         }

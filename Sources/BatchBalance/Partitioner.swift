@@ -19,8 +19,11 @@ struct Partitioner {
     let baseLoads: [Double]?
 
     /// `order` may be given when the caller has it cheaper (it must be the weights descending, in some tie order).
-    init(weights: [Double], tokens: [Int], bins: Int, equalCount: Int?, cap: Int?, microBatches: Int?, order: [Int]? = nil,
-         baseLoads: [Double]? = nil) {
+    init(
+        weights: [Double], tokens: [Int], bins: Int, equalCount: Int?, cap: Int?, microBatches: Int?,
+        order: [Int]? = nil,
+        baseLoads: [Double]? = nil
+    ) {
         self.weights = weights
         self.tokens = tokens
         self.bins = bins
@@ -49,7 +52,10 @@ struct Partitioner {
         for item in order {
             var chosen: (bin: BinLoad, slot: Int)?
             while let candidate = heap.popMin() {
-                guard let cap else { chosen = (candidate, 0); break }
+                guard let cap else {
+                    chosen = (candidate, 0)
+                    break
+                }
                 if let slot = slot(for: tokens[item], in: microLoads[candidate.bin], cap: cap) {
                     chosen = (candidate, slot)
                     break
@@ -64,7 +70,11 @@ struct Partitioner {
             contents[least.bin].append(item)
             least.load += weights[item]
             if cap != nil {
-                if slot < microLoads[least.bin].count { microLoads[least.bin][slot] += tokens[item] } else { microLoads[least.bin].append(tokens[item]) }
+                if slot < microLoads[least.bin].count {
+                    microLoads[least.bin][slot] += tokens[item]
+                } else {
+                    microLoads[least.bin].append(tokens[item])
+                }
             }
             if equalCount.map({ contents[least.bin].count < $0 }) ?? true { heap.insert(least) }
         }
@@ -72,10 +82,11 @@ struct Partitioner {
     }
 
     /// Without caps the least-loaded bin always takes the item. When filling (no count rule), once items weigh under
-    /// 1/64 of the average load, bins are instead filled to that average one after another (each stops less than one item
-    /// short of it), and the items left over, the smallest, go to the least-loaded bins as in LPT: the same guarantee
-    /// (no bin ends more than one small item above the average) without a tree update per item. The separate encoder
-    /// phase places every image of the batch here, over 100,000 at 8,192 samples, most of them small video frames.
+    /// 1/64 of the average load, bins are instead filled to that average one after another (each stops less than one
+    /// item short of it), and the items left over, the smallest, go to the least-loaded bins as in LPT: the same
+    /// guarantee (no bin ends more than one small item above the average) without a tree update per item. The separate
+    /// encoder phase places every image of the batch here, over 100,000 at 8,192 samples, most of them small video
+    /// frames.
     private func uncappedLPT(_ order: [Int], fillingSmallItems: Bool) -> (bins: [[Int]]?, stuck: Int?) {
         var contents = [[Int]](repeating: [], count: bins)
         var open = LeastLoadedBins(count: bins)
@@ -126,11 +137,13 @@ struct Partitioner {
     /// after `rounds`. `admits` re-checks caps on the two bins a step changes.
     ///
     /// A swap of w (busiest bin, load T) with v (bin b) leaves max(T − δ, load_b + δ), δ = w − v: it gains
-    /// min(δ, room_b − δ), room_b = T − load_b. So only partners with bestGain < δ < maxRoom − bestGain can beat the best
-    /// step found, and those lie in a window of the items sorted by weight. Weights never change, only bins do, so
+    /// min(δ, room_b − δ), room_b = T − load_b. So only partners with bestGain < δ < maxRoom − bestGain can beat the
+    /// best step found, and those lie in a window of the items sorted by weight. Weights never change, only bins do, so
     /// that order is built once; the window narrows as the best gain grows.
-    func improve(_ start: [[Int]], rounds: Int = 400, target: Double = 0, tolerance: Double? = nil,
-                 admits: (([Int]) -> Bool)? = nil) -> [[Int]] {
+    func improve(
+        _ start: [[Int]], rounds: Int = 400, target: Double = 0, tolerance: Double? = nil,
+        admits: (([Int]) -> Bool)? = nil
+    ) -> [[Int]] {
         let stop = target + (tolerance ?? 1e-4 * target)
         var contents = start
         var loads = contents.enumerated().map { base($0.offset) + load($0.element) }
@@ -148,7 +161,8 @@ struct Partitioner {
         let sortedWeights = byWeight.map { weights[$0] }
         for _ in 0..<rounds {
             // Busiest bin: highest load, lowest index on ties; lightest: lowest load among the others.
-            var busiest = -1, lightest = -1
+            var busiest = -1
+            var lightest = -1
             for bin in loads.indices {
                 if busiest < 0 || loads[bin] > loads[busiest] { busiest = bin }
             }
@@ -166,7 +180,10 @@ struct Partitioner {
                 // A move gains most into the lightest bin.
                 for item in contents[busiest] where weights[item] < maxRoom {
                     let newMax = max(top - weights[item], loads[lightest] + weights[item])
-                    if top - newMax > bestGain { bestGain = top - newMax; bestAction = (item, lightest, nil) }
+                    if top - newMax > bestGain {
+                        bestGain = top - newMax
+                        bestAction = (item, lightest, nil)
+                    }
                 }
             }
             // This window scan runs once per busiest-bin item per round: it reads through unchecked views.
@@ -177,7 +194,8 @@ struct Partitioner {
                             let w = weights[item]
                             guard w > bestGain else { continue }
                             // First position weighing at least w − bestGain: partners sit below it.
-                            var low = 0, high = sortedWeights.count
+                            var low = 0
+                            var high = sortedWeights.count
                             let ceiling = w - bestGain
                             while low < high {
                                 let middle = (low + high) / 2
@@ -193,14 +211,18 @@ struct Partitioner {
                                 position -= 1
                                 if other == busiest { continue }
                                 let newMax = max(top - delta, loads[other] + delta)
-                                if top - newMax > bestGain { bestGain = top - newMax; bestAction = (item, other, partner) }
+                                if top - newMax > bestGain {
+                                    bestGain = top - newMax
+                                    bestAction = (item, other, partner)
+                                }
                             }
                         }
                     }
                 }
             }
             guard let action = bestAction else { break }
-            let (from, to) = exchange(contents, item: action.item, from: busiest, to: action.to, partner: action.partner)
+            let (from, to) = exchange(
+                contents, item: action.item, from: busiest, to: action.to, partner: action.partner)
             if let admits, !admits(from) || !admits(to) { break }
             if let partner = action.partner { binOf[partner] = busiest }
             binOf[action.item] = action.to
@@ -229,5 +251,7 @@ struct BinLoad: Comparable {
     var load: Double
     let bin: Int
 
-    static func < (lhs: BinLoad, rhs: BinLoad) -> Bool { lhs.load != rhs.load ? lhs.load < rhs.load : lhs.bin < rhs.bin }
+    static func < (lhs: BinLoad, rhs: BinLoad) -> Bool {
+        lhs.load != rhs.load ? lhs.load < rhs.load : lhs.bin < rhs.bin
+    }
 }

@@ -26,25 +26,34 @@ struct PhaseSwapSearch {
         // Steps that only even out the squares pay while they open a way down; `patience` rounds without a lower
         // objective end the search.
         let patience = 8 + ranks / 8
-        var best = Double.infinity, sinceBest = 0
+        var best = Double.infinity
+        var sinceBest = 0
         for _ in 0..<rounds {
-            let topE = TopThree(encoderLoads), topL = TopThree(llmLoads)
+            let topE = TopThree(encoderLoads)
+            let topL = TopThree(llmLoads)
             let current = topE.value(excluding: -1, -1) + topL.value(excluding: -1, -1)
             // Within 1e-4 of the bound is below the cost model's precision (as in the makespan search).
             if current <= target * (1 + 1e-4) { break }
-            if current < best * (1 - 1e-9) { best = current; sinceBest = 0 } else { sinceBest += 1 }
+            if current < best * (1 - 1e-9) {
+                best = current
+                sinceBest = 0
+            } else {
+                sinceBest += 1
+            }
             if sinceBest > patience { break }
             var steps: [Step] = []
             for (critical, loads) in [(topE.first, encoderLoads), (topL.first, llmLoads)] {
                 for other in Self.lightest(partners, of: loads, excluding: critical) {
-                    collect(from: critical, to: other, contents: contents, encoderLoads: encoderLoads, llmLoads: llmLoads,
-                            topE: topE, topL: topL, current: current, slowness: (slowness[critical], slowness[other]),
-                            into: &steps)
+                    collect(
+                        from: critical, to: other, contents: contents, encoderLoads: encoderLoads, llmLoads: llmLoads,
+                        topE: topE, topL: topL, current: current, slowness: (slowness[critical], slowness[other]),
+                        into: &steps)
                 }
             }
             var applied = false
             for step in steps {
-                let (from, to) = exchange(contents, item: step.item, from: step.from, to: step.to, partner: step.partner)
+                let (from, to) = exchange(
+                    contents, item: step.item, from: step.from, to: step.to, partner: step.partner)
                 if let admits, !admits(from) || !admits(to) { continue }
                 contents[step.from] = from
                 contents[step.to] = to
@@ -60,21 +69,34 @@ struct PhaseSwapSearch {
         return contents
     }
 
-    private func collect(from a: Int, to b: Int, contents: [[Int]], encoderLoads: [Double], llmLoads: [Double],
-                         topE: TopThree, topL: TopThree, current: Double, slowness: (a: Double, b: Double),
-                         into steps: inout [Step]) {
-        let restE = topE.value(excluding: a, b), restL = topL.value(excluding: a, b)
-        let ea0 = encoderLoads[a], eb0 = encoderLoads[b], la0 = llmLoads[a], lb0 = llmLoads[b]
+    private func collect(
+        from a: Int, to b: Int, contents: [[Int]], encoderLoads: [Double], llmLoads: [Double],
+        topE: TopThree, topL: TopThree, current: Double, slowness: (a: Double, b: Double),
+        into steps: inout [Step]
+    ) {
+        let restE = topE.value(excluding: a, b)
+        let restL = topL.value(excluding: a, b)
+        let ea0 = encoderLoads[a]
+        let eb0 = encoderLoads[b]
+        let la0 = llmLoads[a]
+        let lb0 = llmLoads[b]
         let oldSquares = ea0 * ea0 + eb0 * eb0 + la0 * la0 + lb0 * lb0
         // The partner's costs read once per pair of ranks, not once per pair of samples.
-        let partners = contents[b], partnerE = partners.map { encoder[$0] }, partnerL = partners.map { llm[$0] }
+        let partners = contents[b]
+        let partnerE = partners.map { encoder[$0] }
+        let partnerL = partners.map { llm[$0] }
         let movable = movesAllowed && contents[a].count > minimumCount
         func consider(item: Int, partner: Int?, de: Double, dl: Double) {
             // Work leaves a at a's speed and joins b at b's.
-            let ea = ea0 - de * slowness.a, eb = eb0 + de * slowness.b, la = la0 - dl * slowness.a, lb = lb0 + dl * slowness.b
+            let ea = ea0 - de * slowness.a
+            let eb = eb0 + de * slowness.b
+            let la = la0 - dl * slowness.a
+            let lb = lb0 + dl * slowness.b
             let value = max(restE, ea, eb) + max(restL, la, lb)
             // Worse than the last of a full list: it would be dropped (the list orders by objective first).
-            guard value <= current, steps.count < Self.kept || value <= (steps.last?.objective ?? .infinity) else { return }
+            guard value <= current, steps.count < Self.kept || value <= (steps.last?.objective ?? .infinity) else {
+                return
+            }
             let squares = ea * ea + eb * eb + la * la + lb * lb - oldSquares
             // Below 1e-9 of the step either key is rounding, not progress.
             guard value < current * (1 - 1e-9) || squares < -1e-9 * current * current else { return }
@@ -86,7 +108,8 @@ struct PhaseSwapSearch {
             if steps.count > Self.kept { steps.removeLast() }
         }
         for item in contents[a] {
-            let itemE = encoder[item], itemL = llm[item]
+            let itemE = encoder[item]
+            let itemL = llm[item]
             if movable { consider(item: item, partner: nil, de: itemE, dl: itemL) }
             for (position, partner) in partners.enumerated() {
                 consider(item: item, partner: partner, de: itemE - partnerE[position], dl: itemL - partnerL[position])

@@ -65,41 +65,52 @@ struct Problem {
         let speeds = options.speedFactors ?? [Double](repeating: 1, count: options.ranks)
         self.speeds = speeds
         unequalSpeeds = speeds.contains { $0 != speeds[0] }
-        llmLowerBound = unequalSpeeds
+        llmLowerBound =
+            unequalSpeeds
             ? SpeedAwarePartitioner.lowerBound(weights, speeds: speeds)
             : Self.partitionBound(weights, equal: equal, ranks: options.ranks) / speeds[0]
         phasesSynchronisedTogether = options.syncEveryPhase && !options.separateEncoder && !images.isEmpty
-        synchronisedLowerBound = !phasesSynchronisedTogether ? 0
-            : unequalSpeeds ? SpeedAwarePartitioner.lowerBound(llmWeights, speeds: speeds)
-                + SpeedAwarePartitioner.lowerBound(encoderWeights, speeds: speeds)
-            : (Self.partitionBound(llmWeights, equal: equal, ranks: options.ranks)
-                + Self.partitionBound(encoderWeights, equal: equal, ranks: options.ranks)) / speeds[0]
+        synchronisedLowerBound =
+            !phasesSynchronisedTogether
+            ? 0
+            : unequalSpeeds
+                ? SpeedAwarePartitioner.lowerBound(llmWeights, speeds: speeds)
+                    + SpeedAwarePartitioner.lowerBound(encoderWeights, speeds: speeds)
+                : (Self.partitionBound(llmWeights, equal: equal, ranks: options.ranks)
+                    + Self.partitionBound(encoderWeights, equal: equal, ranks: options.ranks)) / speeds[0]
         if options.separateEncoder, !images.isEmpty, unequalSpeeds {
-            (encoderLowerBound, encoderAssignment, encoderShards, encoderRankSeconds)
-                = Self.encoderPhase(imageSeconds: images.map(\.seconds), speeds: speeds, llmLowerBound: llmLowerBound)
+            (encoderLowerBound, encoderAssignment, encoderShards, encoderRankSeconds) = Self.encoderPhase(
+                imageSeconds: images.map(\.seconds), speeds: speeds, llmLowerBound: llmLowerBound)
         } else if options.separateEncoder, !images.isEmpty {
             // The encoder cost never falls as an image grows (its coefficients are ≥ 0), so ordering by image tokens
             // is an LPT order, and counting them is cheaper than sorting costs.
             let imageTokens = images.map { samples[$0.sample].images[$0.image] }
             let imageSeconds = images.map(\.seconds)
-            let balancer = Partitioner(weights: imageSeconds, tokens: images.map { _ in 0 }, bins: options.ranks, equalCount: nil,
-                                       cap: nil, microBatches: nil, order: KeyedIndex.descending(counts: imageTokens))
+            let balancer = Partitioner(
+                weights: imageSeconds, tokens: images.map { _ in 0 }, bins: options.ranks, equalCount: nil,
+                cap: nil, microBatches: nil, order: KeyedIndex.descending(counts: imageTokens))
             let wholeBound = Self.partitionBound(imageSeconds, equal: nil, ranks: options.ranks)
             // The encoder phase is one part of the step: within 1e-4 of the step's bound is below the cost model's
             // precision, as for a single phase.
-            let whole = balancer.improve(balancer.lpt(fillingSmallItems: true).bins ?? [], target: wholeBound,
-                                         tolerance: 1e-4 * (llmLowerBound + wholeBound))
+            let whole = balancer.improve(
+                balancer.lpt(fillingSmallItems: true).bins ?? [], target: wholeBound,
+                tolerance: 1e-4 * (llmLowerBound + wholeBound))
             let wholeRankSeconds = whole.map { $0.reduce(0) { $0 + imageSeconds[$1] } }
             let wholeSeconds = wholeRankSeconds.max() ?? 0
-            var chosen = (bound: wholeBound, assignment: whole, shards: [ImageSplitter.Shard](), rankSeconds: wholeRankSeconds)
+            var chosen = (
+                bound: wholeBound, assignment: whole, shards: [ImageSplitter.Shard](), rankSeconds: wholeRankSeconds
+            )
             if options.splitImages, let split = cost.encoderSplit, let phase = cost.encoder {
-                let splitter = ImageSplitter(imageSeconds: imageSeconds, imageTokens: imageTokens, phase: phase, split: split,
-                                             ranks: options.ranks)
+                let splitter = ImageSplitter(
+                    imageSeconds: imageSeconds, imageTokens: imageTokens, phase: phase, split: split,
+                    ranks: options.ranks)
                 let bound = min(wholeBound, splitter.lowerBound)
                 chosen.bound = bound
                 // Splitting is kept only when it lowers the phase: the plan is never slower than without it.
-                if let outcome = splitter.plan(order: balancer.order, target: bound, tolerance: 1e-4 * (llmLowerBound + bound)),
-                   outcome.slowest < wholeSeconds * (1 - 1e-9) {
+                if let outcome = splitter.plan(
+                    order: balancer.order, target: bound, tolerance: 1e-4 * (llmLowerBound + bound)),
+                    outcome.slowest < wholeSeconds * (1 - 1e-9)
+                {
                     chosen = (bound, outcome.assignment, outcome.shards, outcome.rankSeconds)
                 }
             }
@@ -116,30 +127,37 @@ struct Problem {
     /// A separate encoder phase on ranks of unequal speed: images go where they finish first, then the local search
     /// on seconds, against the speed-aware bound (whole images: `--split-images` refuses unequal speeds).
     private static func encoderPhase(imageSeconds: [Double], speeds: [Double], llmLowerBound: Double)
-        -> (bound: Double, assignment: [[Int]], shards: [ImageSplitter.Shard], rankSeconds: [Double]) {
-        let balancer = SpeedAwarePartitioner(weights: imageSeconds, tokens: imageSeconds.map { _ in 0 }, speeds: speeds,
-                                             equalCount: nil, cap: nil, microBatches: nil)
+        -> (bound: Double, assignment: [[Int]], shards: [ImageSplitter.Shard], rankSeconds: [Double])
+    {
+        let balancer = SpeedAwarePartitioner(
+            weights: imageSeconds, tokens: imageSeconds.map { _ in 0 }, speeds: speeds,
+            equalCount: nil, cap: nil, microBatches: nil)
         let bound = SpeedAwarePartitioner.lowerBound(imageSeconds, speeds: speeds)
-        let assignment = balancer.improve(balancer.lpt().bins ?? [], target: bound,
-                                          tolerance: 1e-4 * (llmLowerBound + bound))
+        let assignment = balancer.improve(
+            balancer.lpt().bins ?? [], target: bound,
+            tolerance: 1e-4 * (llmLowerBound + bound))
         return (bound, assignment, [], assignment.indices.map { balancer.seconds(assignment[$0], on: $0) })
     }
 
     var equalCount: Int? { options.equalCounts ? samples.count / options.ranks : nil }
 
-    var microBatcher: MicroBatcher { MicroBatcher(tokens: tokens, weights: weights, cap: cap, count: options.microBatches) }
+    var microBatcher: MicroBatcher {
+        MicroBatcher(tokens: tokens, weights: weights, cap: cap, count: options.microBatches)
+    }
 
     var partitioner: Partitioner { partitioner(weights: weights) }
 
     /// The batch's rules (ranks, counts, caps, micro-batches) over the given per-sample weights.
     func partitioner(weights: [Double]) -> Partitioner {
-        Partitioner(weights: weights, tokens: tokens, bins: options.ranks, equalCount: equalCount, cap: cap,
-                    microBatches: options.microBatches)
+        Partitioner(
+            weights: weights, tokens: tokens, bins: options.ranks, equalCount: equalCount, cap: cap,
+            microBatches: options.microBatches)
     }
 
     var speedAwarePartitioner: SpeedAwarePartitioner {
-        SpeedAwarePartitioner(weights: weights, tokens: tokens, speeds: speeds, equalCount: equalCount, cap: cap,
-                              microBatches: options.microBatches)
+        SpeedAwarePartitioner(
+            weights: weights, tokens: tokens, speeds: speeds, equalCount: equalCount, cap: cap,
+            microBatches: options.microBatches)
     }
 
     /// Seconds of each rank's work at its speed.
@@ -194,12 +212,16 @@ struct Problem {
     }
 
     /// LPT (by cost, else by tokens when caps block it), then local search towards `target`.
-    private func balanced(_ partitioner: Partitioner, target: Double) throws(BatchBalanceError) -> (lpt: [[Int]], improved: [[Int]]) {
+    private func balanced(_ partitioner: Partitioner, target: Double) throws(BatchBalanceError) -> (
+        lpt: [[Int]], improved: [[Int]]
+    ) {
         var placed = partitioner.lpt()
         if placed.bins == nil, cap != nil { placed = partitioner.lpt(byTokens: true) }
         guard let lpt = placed.bins else {
             let stuck = placed.stuck ?? 0
-            throw .capsInfeasible(index: stuck, reason: "no rank can take it (\(tokens[stuck]) tokens) within the micro-batch caps and counts")
+            throw .capsInfeasible(
+                index: stuck,
+                reason: "no rank can take it (\(tokens[stuck]) tokens) within the micro-batch caps and counts")
         }
         let batcher = microBatcher
         return (lpt, partitioner.improve(lpt, target: target, admits: cap == nil ? nil : { batcher.fits($0) }))
@@ -210,7 +232,10 @@ struct Problem {
     /// its LPT (the baseline is then left out; the plan itself does not depend on it).
     func llmOnly() -> [[Int]]? {
         guard !images.isEmpty else { return nil }
-        return try? balanced(partitioner(weights: llmWeights), target: Self.partitionBound(llmWeights, equal: equalCount, ranks: options.ranks)).improved
+        return try? balanced(
+            partitioner(weights: llmWeights),
+            target: Self.partitionBound(llmWeights, equal: equalCount, ranks: options.ranks)
+        ).improved
     }
 
     struct Candidates {
@@ -239,11 +264,15 @@ struct Problem {
             let best = ours.map { rankSeconds($0, weights).max() ?? 0 }.min() ?? 0
             if (rankSeconds(origin, weights).max() ?? .infinity) <= best * 1.02 {
                 let admits: (([Int]) -> Bool)? = cap == nil ? nil : { batcher.fits($0) }
-                ours.append(unequalSpeeds ? speedAwarePartitioner.improve(origin, target: best, admits: admits)
-                                          : partitioner.improve(origin, target: best * speeds[0], admits: admits))
+                ours.append(
+                    unequalSpeeds
+                        ? speedAwarePartitioner.improve(origin, target: best, admits: admits)
+                        : partitioner.improve(origin, target: best * speeds[0], admits: admits))
             }
         }
-        if phasesSynchronisedTogether { ours = synchronisedCandidates(ours, admits: cap == nil ? nil : { batcher.fits($0) }) }
+        if phasesSynchronisedTogether {
+            ours = synchronisedCandidates(ours, admits: cap == nil ? nil : { batcher.fits($0) })
+        }
         var baselines: [(String, [[Int]])] = [("as-loaded", asLoaded), ("lpt", lpt)]
         if unequalSpeeds { baselines.append(("speed-blind", blind)) }
         if let verlKK { baselines.append(("verl-kk", verlKK)) }
@@ -262,8 +291,9 @@ struct Problem {
     /// assignment, typically) is kept as it is, and no start is balanced on the LLM cost alone any more: on the 22
     /// benchmark batches those searches took half to two thirds of the planning time and ended at most 0.15 % lower.
     private func synchronisedCandidates(_ ours: [[[Int]]], admits: (([Int]) -> Bool)?) -> [[[Int]]] {
-        var search = PhaseSwapSearch(llm: llmWeights, encoder: encoderWeights, movesAllowed: equalCount == nil,
-                                     minimumCount: max(1, options.microBatches ?? 1))
+        var search = PhaseSwapSearch(
+            llm: llmWeights, encoder: encoderWeights, movesAllowed: equalCount == nil,
+            minimumCount: max(1, options.microBatches ?? 1))
         if unequalSpeeds { search.inverseSpeeds = speeds.map { 1 / $0 } }
         let starts = ours.filter(admissible)
         let maxima = starts.map(phaseMaxima)
@@ -281,14 +311,17 @@ struct Problem {
         if placed.bins == nil, cap != nil { placed = partitioner.lpt(byTokens: true) }
         guard let start = placed.bins else {
             let stuck = placed.stuck ?? 0
-            throw .capsInfeasible(index: stuck, reason: "no rank can take it (\(tokens[stuck]) tokens) within the micro-batch caps and counts")
+            throw .capsInfeasible(
+                index: stuck,
+                reason: "no rank can take it (\(tokens[stuck]) tokens) within the micro-batch caps and counts")
         }
         return partitioner.improve(start, target: llmLowerBound, admits: admits)
     }
 
     /// Contiguous equal split in input order (the first N mod R ranks take one more).
     var asLoaded: [[Int]] {
-        let base = samples.count / options.ranks, extra = samples.count % options.ranks
+        let base = samples.count / options.ranks
+        let extra = samples.count % options.ranks
         var contents: [[Int]] = []
         var next = 0
         for rank in 0..<options.ranks {
@@ -302,7 +335,8 @@ struct Problem {
     /// For small instances without caps, the exact MILP on GLPK (0.2 s limit), warm-bounded by the heuristic.
     private func exactMILP(start: [[Int]]) -> [[Int]]? {
         guard cap == nil, samples.count <= 48, options.ranks <= 8, options.ranks > 1 else { return nil }
-        let n = samples.count, k = options.ranks
+        let n = samples.count
+        let k = options.ranks
         var model = LinearModel(name: "batch-balance")
         // Synchronised phases: the slowest rank of each phase, summed; otherwise one makespan.
         let phases = phasesSynchronisedTogether ? [llmWeights, encoderWeights] : [weights]
@@ -318,12 +352,17 @@ struct Problem {
                 model.addConstraint(load, .lessOrEqual(0))
             }
             if let equalCount { model.addConstraint(.sum(x.map { $0[r] }), .equal(Double(equalCount))) }
-            if let count = options.microBatches { model.addConstraint(.sum(x.map { $0[r] }), .greaterOrEqual(Double(count))) }
+            if let count = options.microBatches {
+                model.addConstraint(.sum(x.map { $0[r] }), .greaterOrEqual(Double(count)))
+            }
         }
         // Ranks of equal speed are interchangeable: the heaviest sample goes to rank 0.
-        if !unequalSpeeds, let heaviest = weights.indices.max(by: { weights[$0] < weights[$1] }) { model.setBounds(x[heaviest][0], lower: 1, upper: 1) }
+        if !unequalSpeeds, let heaviest = weights.indices.max(by: { weights[$0] < weights[$1] }) {
+            model.setBounds(x[heaviest][0], lower: 1, upper: 1)
+        }
         guard let solution = try? solve(model, using: .glpk, options: SolveOptions(timeLimit: 0.2, relativeGap: 1e-9)),
-              solution.status.hasSolution else { return nil }
+            solution.status.hasSolution
+        else { return nil }
         return (0..<k).map { r in (0..<n).filter { solution[x[$0][r]] > 0.5 } }
     }
 
@@ -411,29 +450,41 @@ struct Problem {
         for shard in encoderShards {
             let image = images[shard.item]
             for rank in shard.firstRank..<(shard.firstRank + shard.degree) {
-                lists[rank].append(.init(sample: image.sample, image: image.image, firstRank: shard.firstRank, degree: shard.degree))
+                lists[rank].append(
+                    .init(sample: image.sample, image: image.image, firstRank: shard.firstRank, degree: shard.degree))
             }
         }
         return lists.map { $0.sorted() }
     }
 
-    func result(_ contents: [[Int]], baselines: [(name: String, contents: [[Int]])], elapsed: Duration) throws(BatchBalanceError) -> BatchBalanceResult {
+    func result(_ contents: [[Int]], baselines: [(name: String, contents: [[Int]])], elapsed: Duration)
+        throws(BatchBalanceError) -> BatchBalanceResult
+    {
         let batcher = microBatcher
         var ranks: [BatchBalancePlan.Rank] = []
         for (rank, content) in contents.enumerated() {
             guard let batches = batcher.split(content) else {
-                throw .capsInfeasible(index: content.first ?? 0, reason: "rank \(rank)'s samples cannot be split into the required micro-batches")
+                throw .capsInfeasible(
+                    index: content.first ?? 0,
+                    reason: "rank \(rank)'s samples cannot be split into the required micro-batches")
             }
             let rankWeights = phasesSynchronisedTogether ? llmWeights : weights
-            ranks.append(.init(rank: rank, microBatches: batches, predictedSeconds: content.reduce(0) { $0 + rankWeights[$1] } / speeds[rank],
-                               tokens: content.reduce(0) { $0 + tokens[$1] }))
+            ranks.append(
+                .init(
+                    rank: rank, microBatches: batches,
+                    predictedSeconds: content.reduce(0) { $0 + rankWeights[$1] } / speeds[rank],
+                    tokens: content.reduce(0) { $0 + tokens[$1] }))
         }
         var encoder: [BatchBalancePlan.EncoderRank]?
         if phasesSynchronisedTogether {
             // Each rank encodes its own samples' images, as a phase of its own.
             encoder = contents.enumerated().map { rank, content in
-                .init(rank: rank, images: content.sorted().flatMap { sample in samples[sample].images.indices.map { .init(sample: sample, image: $0) } },
-                      predictedSeconds: content.reduce(0) { $0 + encoderWeights[$1] } / speeds[rank])
+                .init(
+                    rank: rank,
+                    images: content.sorted().flatMap { sample in
+                        samples[sample].images.indices.map { .init(sample: sample, image: $0) }
+                    },
+                    predictedSeconds: content.reduce(0) { $0 + encoderWeights[$1] } / speeds[rank])
             }
         }
         if options.separateEncoder, !images.isEmpty {
@@ -452,8 +503,9 @@ struct Problem {
             }
             let shardsOf = shardLists()
             encoder = encoderAssignment.indices.map { rank in
-                .init(rank: rank, images: listed[rank], predictedSeconds: encoderRankSeconds[rank],
-                      shards: shardsOf[rank].isEmpty ? nil : shardsOf[rank])
+                .init(
+                    rank: rank, images: listed[rank], predictedSeconds: encoderRankSeconds[rank],
+                    shards: shardsOf[rank].isEmpty ? nil : shardsOf[rank])
             }
         }
         let movedSamples = contents.enumerated().reduce(0) { total, entry in
@@ -465,7 +517,9 @@ struct Problem {
             var runner = [Int](repeating: 0, count: samples.count)
             for (rank, content) in contents.enumerated() { for sample in content { runner[sample] = rank } }
             sends = samples.indices.compactMap { sample in
-                samples[sample].loadedRank.flatMap { $0 == runner[sample] ? nil : .init(sample: sample, from: $0, to: runner[sample]) }
+                samples[sample].loadedRank.flatMap {
+                    $0 == runner[sample] ? nil : .init(sample: sample, from: $0, to: runner[sample])
+                }
             }
         }
         let step = (ranks.map(\.predictedSeconds).max() ?? 0) + (encoder?.map(\.predictedSeconds).max() ?? 0)
@@ -473,12 +527,14 @@ struct Problem {
             ranks: ranks, encoder: encoder, stepSeconds: step, lowerBoundSeconds: min(lowerBound, step),
             baselines: baselines.map { ($0.name, baselineSeconds($0.contents)) },
             moved: hasOrigins ? .init(samples: movedSamples, bytes: movedBytes(contents)) : nil, sends: sends,
-            planningSeconds: seconds(elapsed), tokens: tokens, encoderBalancedSeparately: options.separateEncoder && !images.isEmpty,
+            planningSeconds: seconds(elapsed), tokens: tokens,
+            encoderBalancedSeparately: options.separateEncoder && !images.isEmpty,
             digest: DigestedInputs(samples: samples, options: options, cost: cost))
         result.baselineRanks = baselines.map {
-            BaselineRanks(name: $0.name, llmSeconds: rankSeconds($0.contents, llmWeights),
-                          encoderSeconds: images.isEmpty ? nil : rankSeconds($0.contents, encoderWeights),
-                          phasesWaited: baselinesWaitPerPhase)
+            BaselineRanks(
+                name: $0.name, llmSeconds: rankSeconds($0.contents, llmWeights),
+                encoderSeconds: images.isEmpty ? nil : rankSeconds($0.contents, encoderWeights),
+                phasesWaited: baselinesWaitPerPhase)
         }
         return result
     }

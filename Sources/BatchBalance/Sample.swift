@@ -1,5 +1,5 @@
-import Foundation
 import CostModel
+import Foundation
 import InputFiles
 
 /// One training sample: its LLM sequence length (images included), the token counts of its images, and the rank
@@ -50,24 +50,37 @@ public enum SamplesFile {
                 throw ParseError(source: source, location: location, reason: "not a JSON object")
             }
             if let unknown = object.keys.sorted().first(where: { !["tokens", "images", "rank"].contains($0) }) {
-                throw ParseError(source: source, location: location, reason: "unknown key \"\(unknown)\" (expected tokens, images, rank)")
+                throw ParseError(
+                    source: source, location: location,
+                    reason: "unknown key \"\(unknown)\" (expected tokens, images, rank)")
             }
             guard let tokens = whole(object["tokens"]) else {
-                throw ParseError(source: source, location: location, reason: "tokens = \(object["tokens"].map(Self.shown) ?? "missing"): must be a whole number below 10^15")
+                throw ParseError(
+                    source: source, location: location,
+                    reason:
+                        "tokens = \(object["tokens"].map(Self.shown) ?? "missing"): must be a whole number below 10^15")
             }
             var images: [Int] = []
             if let raw = object["images"] {
-                guard let list = raw as? [Any] else { throw ParseError(source: source, location: location, reason: "images must be a list") }
+                guard let list = raw as? [Any] else {
+                    throw ParseError(source: source, location: location, reason: "images must be a list")
+                }
                 for (index, item) in list.enumerated() {
                     guard let value = whole(item) else {
-                        throw ParseError(source: source, location: location, reason: "images[\(index)] = \(Self.shown(item)): must be a whole number below 10^15")
+                        throw ParseError(
+                            source: source, location: location,
+                            reason: "images[\(index)] = \(Self.shown(item)): must be a whole number below 10^15")
                     }
                     images.append(value)
                 }
             }
             var rank: Int?
             if let raw = object["rank"] {
-                guard let value = whole(raw) else { throw ParseError(source: source, location: location, reason: "rank = \(Self.shown(raw)): must be a whole number below 10^15") }
+                guard let value = whole(raw) else {
+                    throw ParseError(
+                        source: source, location: location,
+                        reason: "rank = \(Self.shown(raw)): must be a whole number below 10^15")
+                }
                 rank = value
             }
             samples.append(Sample(tokens: tokens, images: images, loadedRank: rank))
@@ -83,7 +96,8 @@ public enum SamplesFile {
             throw ParseError(source: source, location: headerLocation, reason: "a quote is not closed")
         }
         guard let tokenColumn = columns.firstIndex(of: "tokens") else {
-            throw ParseError(source: source, location: headerLocation, reason: "CSV needs a tokens column (or use JSON Lines)")
+            throw ParseError(
+                source: source, location: headerLocation, reason: "CSV needs a tokens column (or use JSON Lines)")
         }
         let imagesColumn = columns.firstIndex(of: "images")
         let rankColumn = columns.firstIndex(of: "rank")
@@ -104,7 +118,9 @@ public enum SamplesFile {
             var rank: Int?
             if let rankColumn, rankColumn < cells.count, !cells[rankColumn].isEmpty {
                 guard let value = Int(cells[rankColumn]) else {
-                    throw ParseError(source: source, location: location, reason: "rank = \(cells[rankColumn]): must be a whole number")
+                    throw ParseError(
+                        source: source, location: location,
+                        reason: "rank = \(cells[rankColumn]): must be a whole number")
                 }
                 rank = value
             }
@@ -120,7 +136,8 @@ public enum SamplesFile {
         var images: [Int] = []
         for (index, item) in body.split(whereSeparator: { $0 == "," || $0 == ";" || $0.isWhitespace }).enumerated() {
             guard let value = Int(item) else {
-                throw ParseError(source: source, location: location, reason: "images[\(index)] = \(item): must be a whole number")
+                throw ParseError(
+                    source: source, location: location, reason: "images[\(index)] = \(item): must be a whole number")
             }
             images.append(value)
         }

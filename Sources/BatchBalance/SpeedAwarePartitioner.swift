@@ -34,7 +34,8 @@ struct SpeedAwarePartitioner {
                 if let best = chosen, finish >= best.finish { continue }
                 var slot = 0
                 if let cap {
-                    guard let free = Self.slot(for: tokens[item], in: microLoads[bin], cap: cap, count: microBatches) else { continue }
+                    guard let free = Self.slot(for: tokens[item], in: microLoads[bin], cap: cap, count: microBatches)
+                    else { continue }
                     slot = free
                 }
                 chosen = (bin, slot, finish)
@@ -62,14 +63,17 @@ struct SpeedAwarePartitioner {
     /// Local search on the slowest rank: the best move (when counts are free) or swap with any other rank, in seconds
     /// of both ranks, while it lowers the slowest of the two; stops within `tolerance` of `target` or after `rounds`.
     /// Each round scans the slowest rank's items against every other item: O(n · n/k) per round.
-    func improve(_ start: [[Int]], rounds: Int = 400, target: Double, tolerance: Double? = nil,
-                 admits: (([Int]) -> Bool)? = nil) -> [[Int]] {
+    func improve(
+        _ start: [[Int]], rounds: Int = 400, target: Double, tolerance: Double? = nil,
+        admits: (([Int]) -> Bool)? = nil
+    ) -> [[Int]] {
         let stop = target + (tolerance ?? 1e-4 * target)
         var contents = start
         var loads = contents.map { $0.reduce(0) { $0 + weights[$1] } }
         for _ in 0..<rounds {
             let times = loads.indices.map { loads[$0] / speeds[$0] }
-            guard let busiest = times.indices.max(by: { times[$0] < times[$1] || times[$0] == times[$1] && $0 > $1 }) else { break }
+            guard let busiest = times.indices.max(by: { times[$0] < times[$1] || times[$0] == times[$1] && $0 > $1 })
+            else { break }
             let top = times[busiest]
             if top <= stop || bins < 2 { break }
             var bestGain = 1e-5 * top
@@ -79,17 +83,25 @@ struct SpeedAwarePartitioner {
                     let w = weights[item]
                     if equalCount == nil {
                         let newMax = max((loads[busiest] - w) / speeds[busiest], (loads[other] + w) / speeds[other])
-                        if top - newMax > bestGain { bestGain = top - newMax; bestAction = (item, other, nil) }
+                        if top - newMax > bestGain {
+                            bestGain = top - newMax
+                            bestAction = (item, other, nil)
+                        }
                     }
                     for partner in contents[other] where weights[partner] < w {
                         let delta = w - weights[partner]
-                        let newMax = max((loads[busiest] - delta) / speeds[busiest], (loads[other] + delta) / speeds[other])
-                        if top - newMax > bestGain { bestGain = top - newMax; bestAction = (item, other, partner) }
+                        let newMax = max(
+                            (loads[busiest] - delta) / speeds[busiest], (loads[other] + delta) / speeds[other])
+                        if top - newMax > bestGain {
+                            bestGain = top - newMax
+                            bestAction = (item, other, partner)
+                        }
                     }
                 }
             }
             guard let action = bestAction else { break }
-            let (from, to) = exchange(contents, item: action.item, from: busiest, to: action.to, partner: action.partner)
+            let (from, to) = exchange(
+                contents, item: action.item, from: busiest, to: action.to, partner: action.partner)
             if let admits, !admits(from) || !admits(to) { break }
             contents[busiest] = from
             contents[action.to] = to
@@ -106,7 +118,8 @@ struct SpeedAwarePartitioner {
         var bound = total / speeds.reduce(0, +)
         let heaviest = values.sorted(by: >)
         let fastest = speeds.sorted(by: >)
-        var work = 0.0, speed = 0.0
+        var work = 0.0
+        var speed = 0.0
         for j in 0..<min(heaviest.count, fastest.count) {
             work += heaviest[j]
             speed += fastest[j]

@@ -28,8 +28,10 @@ public struct BatchBalanceCost: Sendable, Equatable {
     public var bytesPerToken: Double
     public var maxTokensPerMicroBatch: Int?
 
-    public init(llm: PhaseCost, encoder: PhaseCost? = nil, encoderSplit: EncoderSplitCost? = nil, bytesPerToken: Double = 4,
-                maxTokensPerMicroBatch: Int? = nil) {
+    public init(
+        llm: PhaseCost, encoder: PhaseCost? = nil, encoderSplit: EncoderSplitCost? = nil, bytesPerToken: Double = 4,
+        maxTokensPerMicroBatch: Int? = nil
+    ) {
         self.llm = llm
         self.encoder = encoder
         self.encoderSplit = encoderSplit
@@ -41,16 +43,22 @@ public struct BatchBalanceCost: Sendable, Equatable {
         for (name, phase) in [("llm", Optional(llm)), ("encoder", encoder)] {
             guard let phase else { continue }
             // Ceilings orders of magnitude above any measured profile keep every step time finite.
-            for (field, value, ceiling) in [("secondsPerToken", phase.secondsPerToken, 1e3), ("secondsPerToken2", phase.secondsPerToken2, 1.0),
-                                            ("secondsPerSample", phase.secondsPerSample, 1e6)] {
-                try CostModelError.check(value.isFinite && value >= 0 && value <= ceiling, source, "phases.\(name).\(field)", value,
-                                         "must be a number from 0 to \(ceiling)")
+            for (field, value, ceiling) in [
+                ("secondsPerToken", phase.secondsPerToken, 1e3), ("secondsPerToken2", phase.secondsPerToken2, 1.0),
+                ("secondsPerSample", phase.secondsPerSample, 1e6),
+            ] {
+                try CostModelError.check(
+                    value.isFinite && value >= 0 && value <= ceiling, source, "phases.\(name).\(field)", value,
+                    "must be a number from 0 to \(ceiling)")
             }
         }
-        try CostModelError.check(bytesPerToken.isFinite && bytesPerToken >= 0 && bytesPerToken <= 1e12, source, "bytesPerToken",
-                                 bytesPerToken, "must be a number from 0 to 1e12")
+        try CostModelError.check(
+            bytesPerToken.isFinite && bytesPerToken >= 0 && bytesPerToken <= 1e12, source, "bytesPerToken",
+            bytesPerToken, "must be a number from 0 to 1e12")
         try encoderSplit?.validate(source: source)
-        if let cap = maxTokensPerMicroBatch { try CostModelError.count(cap, atMost: Limits.tokens, source, "maxTokensPerMicroBatch") }
+        if let cap = maxTokensPerMicroBatch {
+            try CostModelError.count(cap, atMost: Limits.tokens, source, "maxTokensPerMicroBatch")
+        }
     }
 
     /// The LLM phase from a model on one GPU of a cluster: a = linear training FLOPs per token (and memory-bound
@@ -69,8 +77,10 @@ public struct BatchBalanceCost: Sendable, Equatable {
             let flops = vision.trainingFlops
             encoder = PhaseCost(secondsPerToken: flops.perToken / rate, secondsPerToken2: flops.perToken2 / rate)
         }
-        return BatchBalanceCost(llm: PhaseCost(secondsPerToken: sp.alpha2, secondsPerToken2: sp.alpha1), encoder: encoder, encoderSplit: split,
-                                bytesPerToken: 4)
+        return BatchBalanceCost(
+            llm: PhaseCost(secondsPerToken: sp.alpha2, secondsPerToken2: sp.alpha1), encoder: encoder,
+            encoderSplit: split,
+            bytesPerToken: 4)
     }
 }
 

@@ -14,9 +14,11 @@ public struct CalibrationProfile: Sendable, Equatable, Codable {
     /// Host time the GPU waits for per MoE layer and micro-batch (forward and backward), seconds.
     public var moeLayerHostSeconds: Double?
 
-    public init(computeEfficiency: Double? = nil, achievedFlops: [GemmThroughput]? = nil,
-                busBandwidth: [String: [String: Double]]? = nil, sequenceParallel: SequenceTimeCoefficients? = nil,
-                moeLayerHostSeconds: Double? = nil) {
+    public init(
+        computeEfficiency: Double? = nil, achievedFlops: [GemmThroughput]? = nil,
+        busBandwidth: [String: [String: Double]]? = nil, sequenceParallel: SequenceTimeCoefficients? = nil,
+        moeLayerHostSeconds: Double? = nil
+    ) {
         self.computeEfficiency = computeEfficiency
         self.achievedFlops = achievedFlops
         self.busBandwidth = busBandwidth
@@ -38,7 +40,9 @@ public struct CalibrationProfile: Sendable, Equatable, Codable {
 
     public func validate(source: String) throws(CostModelError) {
         if let computeEfficiency {
-            try CostModelError.check(computeEfficiency > 0 && computeEfficiency <= 1, source, "computeEfficiency", computeEfficiency, "must be in (0, 1]")
+            try CostModelError.check(
+                computeEfficiency > 0 && computeEfficiency <= 1, source, "computeEfficiency", computeEfficiency,
+                "must be in (0, 1]")
         }
         for (index, point) in (achievedFlops ?? []).enumerated() {
             try CostModelError.positive(point.size, source, "achievedFlops[\(index)].size")
@@ -46,20 +50,28 @@ public struct CalibrationProfile: Sendable, Equatable, Codable {
         }
         // Sorted, so that of several bad entries the same one is reported on every run.
         for (name, table) in (busBandwidth ?? [:]).sorted(by: { $0.key < $1.key }) {
-            try CostModelError.check(Collective(rawValue: name) != nil, source, "busBandwidth", name,
-                                     "unknown collective; use \(Collective.allCases.map(\.rawValue).joined(separator: ", "))")
+            try CostModelError.check(
+                Collective(rawValue: name) != nil, source, "busBandwidth", name,
+                "unknown collective; use \(Collective.allCases.map(\.rawValue).joined(separator: ", "))")
             for (ranks, bandwidth) in table.sorted(by: { $0.key < $1.key }) {
-                try CostModelError.check((Int(ranks) ?? 0) >= 2, source, "busBandwidth.\(name)", ranks, "rank count must be a whole number ≥ 2")
+                try CostModelError.check(
+                    (Int(ranks) ?? 0) >= 2, source, "busBandwidth.\(name)", ranks,
+                    "rank count must be a whole number ≥ 2")
                 try CostModelError.positive(bandwidth, source, "busBandwidth.\(name).\(ranks)")
             }
         }
         if let moeLayerHostSeconds {
-            try CostModelError.check(moeLayerHostSeconds.isFinite && moeLayerHostSeconds >= 0 && moeLayerHostSeconds <= 1, source,
-                                     "moeLayerHostSeconds", moeLayerHostSeconds, "must be a number of seconds from 0 to 1")
+            try CostModelError.check(
+                moeLayerHostSeconds.isFinite && moeLayerHostSeconds >= 0 && moeLayerHostSeconds <= 1, source,
+                "moeLayerHostSeconds", moeLayerHostSeconds, "must be a number of seconds from 0 to 1")
         }
         if let coefficients = sequenceParallel {
-            for (field, value) in [("alpha1", coefficients.alpha1), ("alpha2", coefficients.alpha2), ("beta1", coefficients.beta1)] {
-                try CostModelError.check(value.isFinite && value >= 0, source, "sequenceParallel.\(field)", value, "must be a finite number ≥ 0")
+            for (field, value) in [
+                ("alpha1", coefficients.alpha1), ("alpha2", coefficients.alpha2), ("beta1", coefficients.beta1),
+            ] {
+                try CostModelError.check(
+                    value.isFinite && value >= 0, source, "sequenceParallel.\(field)", value,
+                    "must be a finite number ≥ 0")
             }
         }
     }
@@ -68,9 +80,13 @@ public struct CalibrationProfile: Sendable, Equatable, Codable {
     /// (an H100 profile on A100s once gave an MFU of 139 %).
     public func validate(for gpu: GPUSpec, source: String) throws(CostModelError) {
         for (index, point) in (achievedFlops ?? []).enumerated() {
-            try CostModelError.check(point.flopsPerSecond <= gpu.bf16FlopsPerSecond, source, "achievedFlops[\(index)].flopsPerSecond",
-                                     point.flopsPerSecond, String(format: "exceeds the %@'s dense BF16 peak of %.0f TFLOP/s; was the profile measured on another GPU?",
-                                                                   gpu.name, gpu.bf16FlopsPerSecond / 1e12))
+            try CostModelError.check(
+                point.flopsPerSecond <= gpu.bf16FlopsPerSecond, source, "achievedFlops[\(index)].flopsPerSecond",
+                point.flopsPerSecond,
+                String(
+                    format:
+                        "exceeds the %@'s dense BF16 peak of %.0f TFLOP/s; was the profile measured on another GPU?",
+                    gpu.name, gpu.bf16FlopsPerSecond / 1e12))
         }
     }
 
@@ -79,18 +95,24 @@ public struct CalibrationProfile: Sendable, Equatable, Codable {
         var table: [Collective: [(ranks: Int, busBandwidth: Double)]] = [:]
         for (name, entries) in busBandwidth {
             guard let collective = Collective(rawValue: name) else { continue }
-            table[collective] = entries.compactMap { key, value in Int(key).map { ($0, value) } }.sorted { $0.ranks < $1.ranks }
+            table[collective] = entries.compactMap { key, value in Int(key).map { ($0, value) } }.sorted {
+                $0.ranks < $1.ranks
+            }
         }
         return MeasuredBandwidths(table: table)
     }
 
     /// Achieved FLOP/s for a GEMM whose smallest dimension is `size`, if measured.
     func achievedFlopsPerSecond(gemmSize size: Double) -> Double? {
-        guard let points = achievedFlops?.sorted(by: { $0.size < $1.size }), let first = points.first, let last = points.last else { return nil }
+        guard let points = achievedFlops?.sorted(by: { $0.size < $1.size }), let first = points.first,
+            let last = points.last
+        else { return nil }
         if size <= first.size { return first.flopsPerSecond }
         if size >= last.size { return last.flopsPerSecond }
         for (lower, upper) in zip(points, points.dropFirst()) where size <= upper.size {
-            let t = (PortableMath.log(size) - PortableMath.log(lower.size)) / (PortableMath.log(upper.size) - PortableMath.log(lower.size))
+            let t =
+                (PortableMath.log(size) - PortableMath.log(lower.size))
+                / (PortableMath.log(upper.size) - PortableMath.log(lower.size))
             return lower.flopsPerSecond + t * (upper.flopsPerSecond - lower.flopsPerSecond)
         }
         return last.flopsPerSecond
@@ -105,13 +127,17 @@ public struct MeasuredBandwidths: Sendable, Equatable {
     public static func == (lhs: MeasuredBandwidths, rhs: MeasuredBandwidths) -> Bool {
         lhs.table.keys.sorted { $0.rawValue < $1.rawValue } == rhs.table.keys.sorted { $0.rawValue < $1.rawValue }
             && lhs.table.allSatisfy { key, entries in
-                rhs.table[key].map { $0.map(\.ranks) == entries.map(\.ranks) && $0.map(\.busBandwidth) == entries.map(\.busBandwidth) } ?? false
+                rhs.table[key].map {
+                    $0.map(\.ranks) == entries.map(\.ranks) && $0.map(\.busBandwidth) == entries.map(\.busBandwidth)
+                } ?? false
             }
     }
 
     func busBandwidth(_ collective: Collective, ranks: Int) -> Double? {
         guard let entries = table[collective], !entries.isEmpty else { return nil }
         let target = PortableMath.log(Double(ranks))
-        return entries.min { abs(PortableMath.log(Double($0.ranks)) - target) < abs(PortableMath.log(Double($1.ranks)) - target) }?.busBandwidth
+        return entries.min {
+            abs(PortableMath.log(Double($0.ranks)) - target) < abs(PortableMath.log(Double($1.ranks)) - target)
+        }?.busBandwidth
     }
 }

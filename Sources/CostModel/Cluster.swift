@@ -14,11 +14,13 @@ public struct Cluster: Sendable, Equatable {
     /// Per-GPU speed relative to the spec (1 = nominal; 0.8 = a straggler at 80 %), in rank order.
     public var speedFactors: [Double]?
 
-    public init(gpu: GPUSpec, nodes: Int, gpusPerNode: Int,
-                intraNodeBandwidth: Double? = nil, interNodeBandwidth: Double? = nil,
-                intraNodeLatency: Double = Cluster.defaultIntraNodeLatency,
-                interNodeLatency: Double = Cluster.defaultInterNodeLatency,
-                efficiency: Efficiency? = nil, speedFactors: [Double]? = nil) {
+    public init(
+        gpu: GPUSpec, nodes: Int, gpusPerNode: Int,
+        intraNodeBandwidth: Double? = nil, interNodeBandwidth: Double? = nil,
+        intraNodeLatency: Double = Cluster.defaultIntraNodeLatency,
+        interNodeLatency: Double = Cluster.defaultInterNodeLatency,
+        efficiency: Efficiency? = nil, speedFactors: [Double]? = nil
+    ) {
         self.gpu = gpu
         self.nodes = nodes
         self.gpusPerNode = gpusPerNode
@@ -47,20 +49,25 @@ public struct Cluster: Sendable, Equatable {
         try gpu.validate(source: source)
         try CostModelError.count(nodes, atMost: Limits.gpus, source, "nodes")
         try CostModelError.count(gpusPerNode, atMost: Limits.gpus, source, "gpusPerNode")
-        try CostModelError.check(gpuCount <= Limits.gpus, source, "nodes × gpusPerNode", gpuCount, "must be at most \(Limits.gpus) GPUs")
+        try CostModelError.check(
+            gpuCount <= Limits.gpus, source, "nodes × gpusPerNode", gpuCount, "must be at most \(Limits.gpus) GPUs")
         try CostModelError.physical(intraNodeBandwidth, source, "intraNodeBandwidth")
         try CostModelError.physical(interNodeBandwidth, source, "interNodeBandwidth")
-        try CostModelError.check(intraNodeLatency.isFinite && intraNodeLatency >= 0 && intraNodeLatency <= 1e3, source, "intraNodeLatency",
-                                 intraNodeLatency, "must be a number of seconds from 0 to 1000")
-        try CostModelError.check(interNodeLatency.isFinite && interNodeLatency >= 0 && interNodeLatency <= 1e3, source, "interNodeLatency",
-                                 interNodeLatency, "must be a number of seconds from 0 to 1000")
+        try CostModelError.check(
+            intraNodeLatency.isFinite && intraNodeLatency >= 0 && intraNodeLatency <= 1e3, source, "intraNodeLatency",
+            intraNodeLatency, "must be a number of seconds from 0 to 1000")
+        try CostModelError.check(
+            interNodeLatency.isFinite && interNodeLatency >= 0 && interNodeLatency <= 1e3, source, "interNodeLatency",
+            interNodeLatency, "must be a number of seconds from 0 to 1000")
         try efficiency.validate(source: source)
         if let speedFactors {
-            try CostModelError.check(speedFactors.count == gpuCount, source, "speedFactors", "\(speedFactors.count) values",
-                                     "needs one factor per GPU (\(gpuCount))")
+            try CostModelError.check(
+                speedFactors.count == gpuCount, source, "speedFactors", "\(speedFactors.count) values",
+                "needs one factor per GPU (\(gpuCount))")
             for (rank, factor) in speedFactors.enumerated() {
-                try CostModelError.check(factor.isFinite && factor >= 1e-3 && factor <= 1e3, source, "speedFactors[\(rank)]", factor,
-                                         "must be a number from 0.001 to 1000")
+                try CostModelError.check(
+                    factor.isFinite && factor >= 1e-3 && factor <= 1e3, source, "speedFactors[\(rank)]", factor,
+                    "must be a number from 0.001 to 1000")
             }
         }
     }
@@ -81,8 +88,10 @@ public struct Efficiency: Sendable, Equatable, Codable {
     /// What Hopper's blockwise-scaled FP8 GEMMs keep of per-tensor FP8 speed (scales applied in the main loop).
     public var fp8Blockwise: Double
 
-    public init(compute: Double, memory: Double = 0.7, intraNode: Double, interNode: Double, attention: Double? = nil,
-                fp8: Double = Efficiency.defaultFP8, fp8Blockwise: Double = Efficiency.defaultFP8Blockwise) {
+    public init(
+        compute: Double, memory: Double = 0.7, intraNode: Double, interNode: Double, attention: Double? = nil,
+        fp8: Double = Efficiency.defaultFP8, fp8Blockwise: Double = Efficiency.defaultFP8Blockwise
+    ) {
         self.compute = compute
         self.memory = memory
         self.intraNode = intraNode
@@ -97,16 +106,20 @@ public struct Efficiency: Sendable, Equatable, Codable {
 
     public static func defaults(for gpu: GPUSpec) -> Efficiency {
         switch gpu.name {
-        case "a100-40gb", "a100-80gb": Efficiency(compute: 0.70, memory: 0.7, intraNode: 0.75, interNode: 0.9, attention: 0.6)
+        case "a100-40gb", "a100-80gb":
+            Efficiency(compute: 0.70, memory: 0.7, intraNode: 0.75, interNode: 0.9, attention: 0.6)
         default: Efficiency(compute: 0.575, memory: 0.7, intraNode: 0.75, interNode: 0.9, attention: 0.25, fp8: 0.95)
         }
     }
 
     func validate(source: String) throws(CostModelError) {
-        for (field, value) in [("efficiency.compute", compute), ("efficiency.memory", memory),
-                               ("efficiency.intraNode", intraNode), ("efficiency.interNode", interNode),
-                               ("efficiency.attention", attention), ("efficiency.fp8", fp8), ("efficiency.fp8Blockwise", fp8Blockwise)] {
-            try CostModelError.check(value.isFinite && value > 0 && value <= 1, source, field, value, "must be in (0, 1]")
+        for (field, value) in [
+            ("efficiency.compute", compute), ("efficiency.memory", memory),
+            ("efficiency.intraNode", intraNode), ("efficiency.interNode", interNode),
+            ("efficiency.attention", attention), ("efficiency.fp8", fp8), ("efficiency.fp8Blockwise", fp8Blockwise),
+        ] {
+            try CostModelError.check(
+                value.isFinite && value > 0 && value <= 1, source, field, value, "must be in (0, 1]")
         }
     }
 }
@@ -127,17 +140,22 @@ extension Cluster {
     public static func preset(_ text: String) throws(CostModelError) -> Cluster {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard parts.count <= 2, let name = parts.first,
-              let entry = nodePresets.first(where: { $0.name == name.lowercased() }),
-              let gpu = GPUSpec.preset(named: entry.gpu) else {
-            throw CostModelError(source: "--cluster", field: "preset", value: text,
-                                 reason: "unknown cluster; known: \(nodePresets.map(\.name).joined(separator: ", ")) (add :NODES), or a cluster file")
+            let entry = nodePresets.first(where: { $0.name == name.lowercased() }),
+            let gpu = GPUSpec.preset(named: entry.gpu)
+        else {
+            throw CostModelError(
+                source: "--cluster", field: "preset", value: text,
+                reason:
+                    "unknown cluster; known: \(nodePresets.map(\.name).joined(separator: ", ")) (add :NODES), or a cluster file"
+            )
         }
         var nodes = 1
         if parts.count == 2 {
             let most = Limits.gpus / entry.gpusPerNode
             guard let count = Int(parts[1]), count > 0, count <= most else {
-                throw CostModelError(source: "--cluster", field: "nodes", value: parts[1],
-                                     reason: "must be a whole number from 1 to \(most) (\(Limits.gpus) GPUs)")
+                throw CostModelError(
+                    source: "--cluster", field: "nodes", value: parts[1],
+                    reason: "must be a whole number from 1 to \(most) (\(Limits.gpus) GPUs)")
             }
             nodes = count
         }

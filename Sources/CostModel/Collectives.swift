@@ -77,44 +77,60 @@ public struct CollectiveModel: Sendable {
     /// `bytes`: the full buffer per rank (all-gather: the gathered size; all-to-all: the whole send buffer).
     public func time(_ collective: Collective, bytes: Double, group: GroupPlacement) -> CollectiveTime {
         let n = group.ranks
-        guard n > 1 || collective == .pointToPoint, bytes > 0 else { return CollectiveTime(seconds: 0, algorithm: .direct) }
+        guard n > 1 || collective == .pointToPoint, bytes > 0 else {
+            return CollectiveTime(seconds: 0, algorithm: .direct)
+        }
         if let busBandwidth = measured?.busBandwidth(collective, ranks: n) {
             let latency = group.nodes > 1 ? cluster.interNodeLatency : cluster.intraNodeLatency
-            return CollectiveTime(seconds: latency + bytes * collective.busFactor(ranks: n) / busBandwidth, algorithm: .measured)
+            return CollectiveTime(
+                seconds: latency + bytes * collective.busFactor(ranks: n) / busBandwidth, algorithm: .measured)
         }
         let candidates = algorithms(collective, bytes: bytes, group: group)
         return candidates.min { $0.seconds < $1.seconds } ?? CollectiveTime(seconds: 0, algorithm: .direct)
     }
 
     private func algorithms(_ collective: Collective, bytes s: Double, group: GroupPlacement) -> [CollectiveTime] {
-        let n = Double(group.ranks), m = Double(group.nodes), g = Double(group.ranksPerNode)
-        let bIn = cluster.effectiveIntraNodeBandwidth, bOut = cluster.effectiveInterNodeBandwidth
-        let aIn = cluster.intraNodeLatency, aOut = cluster.interNodeLatency
+        let n = Double(group.ranks)
+        let m = Double(group.nodes)
+        let g = Double(group.ranksPerNode)
+        let bIn = cluster.effectiveIntraNodeBandwidth
+        let bOut = cluster.effectiveInterNodeBandwidth
+        let aIn = cluster.intraNodeLatency
+        let aOut = cluster.interNodeLatency
         let multiNode = group.nodes > 1
         // A flat ring crossing nodes runs one channel per NIC of the node's ranks, so its
         // bottleneck is min(NVLink, g NICs); its per-step latency is the slower hop's.
         let ringBandwidth = multiNode ? min(bIn, g * bOut) : bIn
         let ringLatency = multiNode ? aOut : aIn
-        let log2n = PortableMath.log2(max(n, 1)), log2m = PortableMath.log2(max(m, 1))
+        let log2n = PortableMath.log2(max(n, 1))
+        let log2m = PortableMath.log2(max(m, 1))
         switch collective {
         case .allReduce:
             var options = [
-                CollectiveTime(seconds: 2 * (n - 1) * ringLatency + 2 * (n - 1) / n * s / ringBandwidth, algorithm: .ring),
+                CollectiveTime(
+                    seconds: 2 * (n - 1) * ringLatency + 2 * (n - 1) / n * s / ringBandwidth, algorithm: .ring),
                 // Double binary tree across nodes, chain inside: latency grows with log m.
-                CollectiveTime(seconds: 2 * (log2m * aOut + (g - 1) * aIn) + 2 * (n - 1) / n * s / ringBandwidth, algorithm: .tree),
+                CollectiveTime(
+                    seconds: 2 * (log2m * aOut + (g - 1) * aIn) + 2 * (n - 1) / n * s / ringBandwidth,
+                    algorithm: .tree),
             ]
             if multiNode && g > 1 {
-                options.append(CollectiveTime(
-                    seconds: 2 * (g - 1) * aIn + 2 * (g - 1) / g * s / bIn + 2 * (m - 1) * aOut + 2 * (m - 1) / m * (s / g) / bOut,
-                    algorithm: .hierarchical))
+                options.append(
+                    CollectiveTime(
+                        seconds: 2 * (g - 1) * aIn + 2 * (g - 1) / g * s / bIn + 2 * (m - 1) * aOut + 2 * (m - 1) / m
+                            * (s / g) / bOut,
+                        algorithm: .hierarchical))
             }
             return options
         case .allGather, .reduceScatter:
-            var options = [CollectiveTime(seconds: (n - 1) * ringLatency + (n - 1) / n * s / ringBandwidth, algorithm: .ring)]
+            var options = [
+                CollectiveTime(seconds: (n - 1) * ringLatency + (n - 1) / n * s / ringBandwidth, algorithm: .ring)
+            ]
             if multiNode && g > 1 {
-                options.append(CollectiveTime(
-                    seconds: (g - 1) * aIn + (g - 1) / g * s / bIn + (m - 1) * aOut + (m - 1) / m * (s / g) / bOut,
-                    algorithm: .hierarchical))
+                options.append(
+                    CollectiveTime(
+                        seconds: (g - 1) * aIn + (g - 1) / g * s / bIn + (m - 1) * aOut + (m - 1) / m * (s / g) / bOut,
+                        algorithm: .hierarchical))
             }
             return options
         case .allToAll:
@@ -133,4 +149,3 @@ public struct CollectiveModel: Sendable {
         }
     }
 }
-

@@ -22,7 +22,9 @@ public struct CostModelError: Error, Sendable, Equatable, CustomStringConvertibl
 }
 
 extension CostModelError {
-    public static func check(_ condition: Bool, _ source: String, _ field: String, _ value: some CustomStringConvertible, _ reason: String) throws(CostModelError) {
+    public static func check(
+        _ condition: Bool, _ source: String, _ field: String, _ value: some CustomStringConvertible, _ reason: String
+    ) throws(CostModelError) {
         if !condition { throw CostModelError(source: source, field: field, value: value.description, reason: reason) }
     }
 
@@ -32,8 +34,12 @@ extension CostModelError {
 
     /// A hardware rate (FLOP/s, bytes/s) or size (bytes): between `low` and `high`, which bracket every real machine by
     /// orders of magnitude. Without them 1e-300 bytes/s gave infinite times and 1e300 underflowing ones.
-    public static func physical(_ value: Double, _ source: String, _ field: String, low: Double = 1e3, high: Double = 1e18) throws(CostModelError) {
-        try check(value.isFinite && value >= low && value <= high, source, field, value, "must be a number from \(low) to \(high)")
+    public static func physical(
+        _ value: Double, _ source: String, _ field: String, low: Double = 1e3, high: Double = 1e18
+    ) throws(CostModelError) {
+        try check(
+            value.isFinite && value >= low && value <= high, source, field, value,
+            "must be a number from \(low) to \(high)")
     }
 
     public static func positive(_ value: Int, _ source: String, _ field: String) throws(CostModelError) {

@@ -1,4 +1,5 @@
-/// Gradient reduction, parameter gathering and the optimizer step of one iteration (docs/cost-model.md §Iteration time, DP).
+/// Gradient reduction, parameter gathering and the optimizer step
+/// of one iteration (docs/cost-model.md §Iteration time, DP).
 extension IterationEstimator {
     struct DataParallelTime {
         /// Collectives left on the critical path after overlap with compute.
@@ -11,10 +12,12 @@ extension IterationEstimator {
     /// which spans one GPU per node once EP fills a node. Both run on the same NICs, so their times add. The stage
     /// holding the most parameters sets the time.
     func dataParallelTime(_ strategy: ParallelStrategy, microBatchCompute: Double, microBatches m: Double)
-        -> DataParallelTime {
+        -> DataParallelTime
+    {
         let ends = model.stageParameters(strategy: strategy)
         let held = ends.last.total > ends.first.total ? ends.last : ends.first
-        let t = strategy.tensorParallel, gpn = cluster.gpusPerNode
+        let t = strategy.tensorParallel
+        let gpn = cluster.gpusPerNode
         let dpRanks = strategy.dataParallel * strategy.contextParallel
         let expertGrid = strategy.expertTensorDegree * strategy.expertParallel
         let expertDPRanks = max(1, t * dpRanks / expertGrid)
@@ -43,7 +46,8 @@ extension IterationEstimator {
             total = exposed(both(.allReduce, bytesPerParameter: gradientBytes), behind: backwardWindow)
         } else {
             let gather = both(.allGather, bytesPerParameter: 2)
-            total = exposed(both(.reduceScatter, bytesPerParameter: gradientBytes), behind: backwardWindow)
+            total =
+                exposed(both(.reduceScatter, bytesPerParameter: gradientBytes), behind: backwardWindow)
                 + exposed(gather, behind: forwardWindow)
             if strategy.zeroStage == 3 {
                 // Parameters gathered again for every micro-batch's forward and backward, overlapped with compute.

@@ -19,10 +19,12 @@ public struct EncoderSplitCost: Sendable, Equatable {
     }
 
     public func validate(source: String) throws(CostModelError) {
-        try CostModelError.check(secondsPerToken.isFinite && secondsPerToken >= 0, source, "encoderSplit.secondsPerToken", secondsPerToken,
-                                 "must be a finite number ≥ 0")
-        try CostModelError.check(maxDegree >= 2 && maxDegree <= Limits.gpus && maxDegree & (maxDegree - 1) == 0, source,
-                                 "encoderSplit.maxDegree", maxDegree, "must be a power of two from 2 to \(Limits.gpus)")
+        try CostModelError.check(
+            secondsPerToken.isFinite && secondsPerToken >= 0, source, "encoderSplit.secondsPerToken", secondsPerToken,
+            "must be a finite number ≥ 0")
+        try CostModelError.check(
+            maxDegree >= 2 && maxDegree <= Limits.gpus && maxDegree & (maxDegree - 1) == 0, source,
+            "encoderSplit.maxDegree", maxDegree, "must be a power of two from 2 to \(Limits.gpus)")
     }
 
     /// Seconds each of `degree` ranks spends on an image of `tokens` tokens (degree 1: the whole image on one rank).

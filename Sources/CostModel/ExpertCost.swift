@@ -16,8 +16,10 @@ public struct ExpertCost: Sendable, Equatable {
     public var gpuMemoryBytes: Double
     public var source: String
 
-    public init(secondsPerToken: Double, bytesPerToken: Double, expertBytes: Double, moeLayers: Int, experts: Int,
-                gpuMemoryBytes: Double, source: String) {
+    public init(
+        secondsPerToken: Double, bytesPerToken: Double, expertBytes: Double, moeLayers: Int, experts: Int,
+        gpuMemoryBytes: Double, source: String
+    ) {
         self.secondsPerToken = secondsPerToken
         self.bytesPerToken = bytesPerToken
         self.expertBytes = expertBytes
@@ -28,16 +30,21 @@ public struct ExpertCost: Sendable, Equatable {
     }
 
     /// Prices a token with the model's expert width on the cluster's GPU (dense BF16 peak × compute efficiency).
-    public static func derive(model: TransformerModel, cluster: Cluster, bytesPerElement: Double = 2) throws(CostModelError) -> ExpertCost {
+    public static func derive(model: TransformerModel, cluster: Cluster, bytesPerElement: Double = 2)
+        throws(CostModelError) -> ExpertCost
+    {
         guard let moe = model.moe else {
-            throw CostModelError(source: model.name, field: "moe", value: "none", reason: "expert placement needs a mixture-of-experts model")
+            throw CostModelError(
+                source: model.name, field: "moe", value: "none",
+                reason: "expert placement needs a mixture-of-experts model")
         }
         let h = Double(model.hiddenSize)
         let f = Double(moe.expertFFNHiddenSize)
         let achieved = cluster.gpu.bf16FlopsPerSecond * cluster.efficiency.compute
-        return ExpertCost(secondsPerToken: 6 * h * f / achieved, bytesPerToken: h * bytesPerElement,
-                          expertBytes: 3 * h * f * bytesPerElement, moeLayers: model.layers - moe.denseLayers,
-                          experts: moe.experts, gpuMemoryBytes: cluster.gpu.memoryBytes,
-                          source: model.name)
+        return ExpertCost(
+            secondsPerToken: 6 * h * f / achieved, bytesPerToken: h * bytesPerElement,
+            expertBytes: 3 * h * f * bytesPerElement, moeLayers: model.layers - moe.denseLayers,
+            experts: moe.experts, gpuMemoryBytes: cluster.gpu.memoryBytes,
+            source: model.name)
     }
 }

@@ -21,7 +21,8 @@ extension IterationEstimator {
     func expertExchangeTime(_ strategy: ParallelStrategy, tokensPerRank: Double) -> Double {
         guard let moe = model.moe, strategy.expertParallel > 1 else { return 0 }
         let gpn = cluster.gpusPerNode
-        let ep = strategy.expertParallel, etp = strategy.expertTensorDegree
+        let ep = strategy.expertParallel
+        let etp = strategy.expertTensorDegree
         // The EP group's ranks sit etp apart inside the stage's consecutive expert-TP × EP block.
         let span = ep * etp
         let nodes = span <= gpn ? 1 : (span + gpn - 1) / gpn
@@ -33,11 +34,14 @@ extension IterationEstimator {
         let nodeLimit: Int? = moe.groupsPerToken > 0 && moe.groups >= nodes ? moe.groupsPerToken : nil
         let distinct = Self.distinctNodes(experts: moe.experts, topK: moe.topK, nodes: nodes, nodeLimit: nodeLimit)
         let remoteNodesPerToken = distinct * (1 - ownNode)
-        let intraCopies = Double(moe.topK) * ownNode * (ranksPerNode - 1) / ranksPerNode
+        let intraCopies =
+            Double(moe.topK) * ownNode * (ranksPerNode - 1) / ranksPerNode
             + (nodes > 1 ? Double(moe.topK) * (1 - ownNode) : 0)
-        let intra = (ranksPerNode - 1) * cluster.intraNodeLatency
+        let intra =
+            (ranksPerNode - 1) * cluster.intraNodeLatency
             + tokensPerRank * intraCopies * bytesPerCopy / cluster.effectiveIntraNodeBandwidth
-        let inter = nodes > 1
+        let inter =
+            nodes > 1
             ? Double(nodes - 1) * cluster.interNodeLatency
                 + tokensPerRank * remoteNodesPerToken * bytesPerCopy / cluster.effectiveInterNodeBandwidth
             : 0

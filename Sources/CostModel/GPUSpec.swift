@@ -16,9 +16,11 @@ public struct GPUSpec: Sendable, Equatable, Codable {
     /// Tensor cores that apply block scales themselves (Blackwell: MXFP8 and blockwise FP8 at full rate).
     public var nativeBlockScaling: Bool
 
-    public init(name: String, bf16FlopsPerSecond: Double, fp8FlopsPerSecond: Double?, memoryBytes: Double,
-                memoryBandwidth: Double, nvlinkBandwidth: Double, nicBandwidth: Double, streamingMultiprocessors: Int? = nil,
-                nativeBlockScaling: Bool = false) {
+    public init(
+        name: String, bf16FlopsPerSecond: Double, fp8FlopsPerSecond: Double?, memoryBytes: Double,
+        memoryBandwidth: Double, nvlinkBandwidth: Double, nicBandwidth: Double, streamingMultiprocessors: Int? = nil,
+        nativeBlockScaling: Bool = false
+    ) {
         self.name = name
         self.bf16FlopsPerSecond = bf16FlopsPerSecond
         self.fp8FlopsPerSecond = fp8FlopsPerSecond
@@ -38,8 +40,9 @@ public struct GPUSpec: Sendable, Equatable, Codable {
         try CostModelError.physical(nvlinkBandwidth, source, "gpu.nvlinkBandwidth")
         try CostModelError.physical(nicBandwidth, source, "gpu.nicBandwidth")
         if let streamingMultiprocessors {
-            try CostModelError.check((1...4096).contains(streamingMultiprocessors), source, "gpu.streamingMultiprocessors",
-                                     streamingMultiprocessors, "must be a whole number from 1 to 4096")
+            try CostModelError.check(
+                (1...4096).contains(streamingMultiprocessors), source, "gpu.streamingMultiprocessors",
+                streamingMultiprocessors, "must be a whole number from 1 to 4096")
         }
     }
 }
@@ -50,21 +53,31 @@ private func mebibytes(_ count: Double) -> Double { count * 1_048_576 }
 extension GPUSpec {
     /// Presets; sources in docs/cost-model.md §Hardware.
     public static let presets: [GPUSpec] = [
-        GPUSpec(name: "a100-40gb", bf16FlopsPerSecond: 312e12, fp8FlopsPerSecond: nil, memoryBytes: mebibytes(40_960),
-                memoryBandwidth: 1.555e12, nvlinkBandwidth: 300e9, nicBandwidth: 25e9, streamingMultiprocessors: 108),
-        GPUSpec(name: "a100-80gb", bf16FlopsPerSecond: 312e12, fp8FlopsPerSecond: nil, memoryBytes: mebibytes(81_920),
-                memoryBandwidth: 2.039e12, nvlinkBandwidth: 300e9, nicBandwidth: 25e9, streamingMultiprocessors: 108),
-        GPUSpec(name: "h100-sxm", bf16FlopsPerSecond: 989.4e12, fp8FlopsPerSecond: 1978.9e12, memoryBytes: mebibytes(81_559),
-                memoryBandwidth: 3.35e12, nvlinkBandwidth: 450e9, nicBandwidth: 50e9, streamingMultiprocessors: 132),
-        GPUSpec(name: "h200", bf16FlopsPerSecond: 989.4e12, fp8FlopsPerSecond: 1978.9e12, memoryBytes: mebibytes(143_771),
-                memoryBandwidth: 4.8e12, nvlinkBandwidth: 450e9, nicBandwidth: 50e9, streamingMultiprocessors: 132),
-        GPUSpec(name: "h800", bf16FlopsPerSecond: 989.4e12, fp8FlopsPerSecond: 1978.9e12, memoryBytes: mebibytes(81_559),
-                memoryBandwidth: 3.35e12, nvlinkBandwidth: 200e9, nicBandwidth: 50e9, streamingMultiprocessors: 132),
-        GPUSpec(name: "b200", bf16FlopsPerSecond: 2.25e15, fp8FlopsPerSecond: 4.5e15, memoryBytes: mebibytes(183_359),
-                memoryBandwidth: 8e12, nvlinkBandwidth: 900e9, nicBandwidth: 50e9, streamingMultiprocessors: 148, nativeBlockScaling: true),
+        GPUSpec(
+            name: "a100-40gb", bf16FlopsPerSecond: 312e12, fp8FlopsPerSecond: nil, memoryBytes: mebibytes(40_960),
+            memoryBandwidth: 1.555e12, nvlinkBandwidth: 300e9, nicBandwidth: 25e9, streamingMultiprocessors: 108),
+        GPUSpec(
+            name: "a100-80gb", bf16FlopsPerSecond: 312e12, fp8FlopsPerSecond: nil, memoryBytes: mebibytes(81_920),
+            memoryBandwidth: 2.039e12, nvlinkBandwidth: 300e9, nicBandwidth: 25e9, streamingMultiprocessors: 108),
+        GPUSpec(
+            name: "h100-sxm", bf16FlopsPerSecond: 989.4e12, fp8FlopsPerSecond: 1978.9e12,
+            memoryBytes: mebibytes(81_559),
+            memoryBandwidth: 3.35e12, nvlinkBandwidth: 450e9, nicBandwidth: 50e9, streamingMultiprocessors: 132),
+        GPUSpec(
+            name: "h200", bf16FlopsPerSecond: 989.4e12, fp8FlopsPerSecond: 1978.9e12, memoryBytes: mebibytes(143_771),
+            memoryBandwidth: 4.8e12, nvlinkBandwidth: 450e9, nicBandwidth: 50e9, streamingMultiprocessors: 132),
+        GPUSpec(
+            name: "h800", bf16FlopsPerSecond: 989.4e12, fp8FlopsPerSecond: 1978.9e12, memoryBytes: mebibytes(81_559),
+            memoryBandwidth: 3.35e12, nvlinkBandwidth: 200e9, nicBandwidth: 50e9, streamingMultiprocessors: 132),
+        GPUSpec(
+            name: "b200", bf16FlopsPerSecond: 2.25e15, fp8FlopsPerSecond: 4.5e15, memoryBytes: mebibytes(183_359),
+            memoryBandwidth: 8e12, nvlinkBandwidth: 900e9, nicBandwidth: 50e9, streamingMultiprocessors: 148,
+            nativeBlockScaling: true),
         // GB200 NVL72: 13.4 TB of HBM3e over 72 GPUs (NVIDIA's datasheet gives no nvidia-smi figure).
-        GPUSpec(name: "gb200", bf16FlopsPerSecond: 2.5e15, fp8FlopsPerSecond: 5e15, memoryBytes: 186e9,
-                memoryBandwidth: 8e12, nvlinkBandwidth: 900e9, nicBandwidth: 50e9, streamingMultiprocessors: 148, nativeBlockScaling: true),
+        GPUSpec(
+            name: "gb200", bf16FlopsPerSecond: 2.5e15, fp8FlopsPerSecond: 5e15, memoryBytes: 186e9,
+            memoryBandwidth: 8e12, nvlinkBandwidth: 900e9, nicBandwidth: 50e9, streamingMultiprocessors: 148,
+            nativeBlockScaling: true),
     ]
 
     public static func preset(named name: String) -> GPUSpec? {

@@ -61,7 +61,8 @@ public struct GemmTimer: Sendable {
     /// Seconds for forward and both backward GEMMs (data and weight gradients) of `shape`: three GEMMs of the same
     /// FLOPs whose outputs are m×n, m×k and k×n.
     public func trainingTime(_ shape: GemmShape, precision: GemmPrecision) -> Double {
-        [(shape.m, shape.n, shape.k), (shape.m, shape.k, shape.n), (shape.k, shape.n, shape.m)].reduce(0) { total, dims in
+        [(shape.m, shape.n, shape.k), (shape.m, shape.k, shape.n), (shape.k, shape.n, shape.m)].reduce(0) {
+            total, dims in
             total + time(GemmShape(m: dims.0, n: dims.1, k: dims.2, count: shape.count), precision: precision)
         }
     }
@@ -72,7 +73,8 @@ public struct GemmTimer: Sendable {
         if let measured = profile?.achievedFlopsPerSecond(gemmSize: min(shape.m, shape.n, shape.k)) {
             return shape.flops / measured
         }
-        let compute = shape.flops / (peak(precision) * waveEfficiency(rows: shape.m, columns: shape.n, count: shape.count))
+        let compute =
+            shape.flops / (peak(precision) * waveEfficiency(rows: shape.m, columns: shape.n, count: shape.count))
         let elementBytes: Double = if case .fp8 = precision { 1 } else { 2 }
         let bytes = shape.count * (elementBytes * (shape.m * shape.k + shape.k * shape.n) + 2 * shape.m * shape.n)
         let memory = bytes / (gpu.memoryBandwidth * efficiency.memory)

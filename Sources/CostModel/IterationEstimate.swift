@@ -49,8 +49,10 @@ public struct EstimateOptions: Sendable, Equatable {
 
     public static let defaultMemoryHeadroom = 0.1
 
-    public init(flashAttention: Bool = true, attentionCounting: AttentionCounting = .full, profile: CalibrationProfile? = nil,
-                memoryHeadroom: Double = EstimateOptions.defaultMemoryHeadroom) {
+    public init(
+        flashAttention: Bool = true, attentionCounting: AttentionCounting = .full, profile: CalibrationProfile? = nil,
+        memoryHeadroom: Double = EstimateOptions.defaultMemoryHeadroom
+    ) {
         self.flashAttention = flashAttention
         self.attentionCounting = attentionCounting
         self.profile = profile
@@ -61,8 +63,9 @@ public struct EstimateOptions: Sendable, Equatable {
     public func usableMemoryBytes(of gpu: GPUSpec) -> Double { gpu.memoryBytes * (1 - memoryHeadroom) }
 
     func validate() throws(CostModelError) {
-        try CostModelError.check(memoryHeadroom.isFinite && memoryHeadroom >= 0 && memoryHeadroom < 1, "options", "memoryHeadroom",
-                                 memoryHeadroom, "must be a fraction from 0 up to (not including) 1")
+        try CostModelError.check(
+            memoryHeadroom.isFinite && memoryHeadroom >= 0 && memoryHeadroom < 1, "options", "memoryHeadroom",
+            memoryHeadroom, "must be a fraction from 0 up to (not including) 1")
     }
 }
 
@@ -87,7 +90,8 @@ public struct IterationEstimator: Sendable {
         unrecomputed.recompute = .none
         let bytes = model.activationBytesPerLayer(strategy: unrecomputed, flashAttention: options.flashAttention)
         let passes = 1 + strategy.recomputedFraction(modelLayers: model.layers) / 3
-        let traffic = IterationEstimator.activationTrafficFactor * passes * bytes * layersOnStage
+        let traffic =
+            IterationEstimator.activationTrafficFactor * passes * bytes * layersOnStage
             + recomputedModuleBytes(strategy, layersOnStage: layersOnStage)
         return traffic / (cluster.gpu.memoryBandwidth * cluster.efficiency.memory * cluster.slowestSpeedFactor)
     }
@@ -122,7 +126,9 @@ public struct IterationEstimator: Sendable {
     /// Achieved FLOP/s of one GPU on large GEMMs of this layout's width: the rate the sequence-parallel and
     /// batch-balancing costs price whole-model FLOPs at.
     func achievedFlopsPerSecond(_ strategy: ParallelStrategy) -> Double {
-        let peak = strategy.fp8 ? (cluster.gpu.fp8FlopsPerSecond ?? cluster.gpu.bf16FlopsPerSecond) : cluster.gpu.bf16FlopsPerSecond
+        let peak =
+            strategy.fp8
+            ? (cluster.gpu.fp8FlopsPerSecond ?? cluster.gpu.bf16FlopsPerSecond) : cluster.gpu.bf16FlopsPerSecond
         let gemmSize = Double(model.hiddenSize) / Double(strategy.tensorParallel)
         if let measured = options.profile?.achievedFlopsPerSecond(gemmSize: gemmSize) {
             return measured * cluster.slowestSpeedFactor
@@ -136,8 +142,11 @@ public struct IterationEstimator: Sendable {
         try options.validate()
         try options.profile?.validate(source: "profile")
         try options.profile?.validate(for: cluster.gpu, source: "profile")
-        let t = strategy.tensorParallel, p = strategy.pipelineParallel, c = strategy.contextParallel
-        let b = Double(strategy.microBatch), s = strategy.sequenceLength
+        let t = strategy.tensorParallel
+        let p = strategy.pipelineParallel
+        let c = strategy.contextParallel
+        let b = Double(strategy.microBatch)
+        let s = strategy.sequenceLength
         let m = Double(strategy.microBatchesPerPipeline)
         let v = Double(strategy.interleave)
         let layersOnStage = (Double(model.layers) / Double(p)).rounded(.up)
@@ -145,7 +154,8 @@ public struct IterationEstimator: Sendable {
         let gpn = cluster.gpusPerNode
 
         // Compute: one micro-batch on the busiest stage, on one GPU of its TP × CP group.
-        let flops = model.trainingFlops(sequenceLength: s, recompute: strategy.recompute, counting: options.attentionCounting)
+        let flops = model.trainingFlops(
+            sequenceLength: s, recompute: strategy.recompute, counting: options.attentionCounting)
         let recomputed = strategy.recomputedFraction(modelLayers: model.layers)
         let stage = stageCompute(strategy, layersOnStage: layersOnStage, layerShare: layerShare)
         let gemmTime = stage.gemms
@@ -154,10 +164,15 @@ public struct IterationEstimator: Sendable {
         let tpGroup = GroupPlacement.contiguous(count: t, gpusPerNode: gpn)
         let tpBytes = 2 * b * Double(s / c) * model.h
         let tpCollectivesPerLayer = 4 + 2 * recomputed
-        let tpCommunication = t > 1 ? layersOnStage * tpCollectivesPerLayer * collectives.time(.allReduce, bytes: tpBytes, group: tpGroup).seconds : 0
+        let tpCommunication =
+            t > 1
+            ? layersOnStage * tpCollectivesPerLayer
+                * collectives.time(.allReduce, bytes: tpBytes, group: tpGroup).seconds : 0
         // With overlap, TP transfers hide behind the GEMMs they feed; what exceeds them stays exposed.
-        let tpTime = strategy.overlapTensorParallel
-            ? max(0, tpCommunication - gemmTime) + Self.overlapSlowdown * min(tpCommunication, gemmTime) : tpCommunication
+        let tpTime =
+            strategy.overlapTensorParallel
+            ? max(0, tpCommunication - gemmTime) + Self.overlapSlowdown * min(tpCommunication, gemmTime)
+            : tpCommunication
 
         // CP: ring attention passes K and V (c − 1) times forward and twice that backward, overlapped with attention.
         var cpExposed = 0.0
@@ -194,7 +209,8 @@ public struct IterationEstimator: Sendable {
 
         let memory = model.memory(strategy: strategy, flashAttention: options.flashAttention)
         let dataParallel = dataParallelTime(strategy, microBatchCompute: microBatchCompute, microBatches: m)
-        let dpExposed = dataParallel.exposed, optimizerTime = dataParallel.optimizer
+        let dpExposed = dataParallel.exposed
+        let optimizerTime = dataParallel.optimizer
 
         let pipelineTime = m * microBatchTime + bubble
         let iteration = pipelineTime + dpExposed + optimizerTime
@@ -203,22 +219,30 @@ public struct IterationEstimator: Sendable {
         let perGPU = modelFlops / iteration / gpus
         // MFU against the peak of the precision each op runs at: FP8 linear layers, BF16 attention and output head.
         let forward = model.forwardFlops(sequenceLength: s, counting: options.attentionCounting)
-        let linearPeak = strategy.fp8 ? (cluster.gpu.fp8FlopsPerSecond ?? cluster.gpu.bf16FlopsPerSecond) : cluster.gpu.bf16FlopsPerSecond
-        let secondsAtPeak = 3 * Double(strategy.globalBatch) / gpus
+        let linearPeak =
+            strategy.fp8
+            ? (cluster.gpu.fp8FlopsPerSecond ?? cluster.gpu.bf16FlopsPerSecond) : cluster.gpu.bf16FlopsPerSecond
+        let secondsAtPeak =
+            3 * Double(strategy.globalBatch) / gpus
             * (forward.linear / linearPeak + (forward.attention + forward.outputHead) / cluster.gpu.bf16FlopsPerSecond)
         var warnings = strategy.warnings(model: model)
         let usable = options.usableMemoryBytes(of: cluster.gpu)
         let fits = memory.peak <= usable
         if !fits {
-            warnings.insert(String(format: "does not fit: %.1f GiB per GPU needed, %.1f GiB usable (%.1f GiB less %.0f %% headroom)", memory.peak / 1_073_741_824,
-                                   usable / 1_073_741_824, cluster.gpu.memoryBytes / 1_073_741_824, options.memoryHeadroom * 100), at: 0)
+            warnings.insert(
+                String(
+                    format: "does not fit: %.1f GiB per GPU needed, %.1f GiB usable (%.1f GiB less %.0f %% headroom)",
+                    memory.peak / 1_073_741_824,
+                    usable / 1_073_741_824, cluster.gpu.memoryBytes / 1_073_741_824, options.memoryHeadroom * 100),
+                at: 0)
         }
         return IterationEstimate(
             iterationSeconds: iteration,
-            breakdown: .init(compute: m * microBatchCompute, tensorParallel: m * tpTime, pipelineBubble: bubble,
-                             pipelineTransfers: m * p2pTime, dataParallel: dpExposed, contextParallel: m * cpExposed,
-                             expertParallel: m * epTime, optimizer: optimizerTime,
-                             computeParts: stage.scaled(by: m)),
+            breakdown: .init(
+                compute: m * microBatchCompute, tensorParallel: m * tpTime, pipelineBubble: bubble,
+                pipelineTransfers: m * p2pTime, dataParallel: dpExposed, contextParallel: m * cpExposed,
+                expertParallel: m * epTime, optimizer: optimizerTime,
+                computeParts: stage.scaled(by: m)),
             memory: memory,
             mfu: secondsAtPeak / iteration,
             modelFlopsPerSecondPerGPU: perGPU,

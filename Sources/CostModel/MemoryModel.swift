@@ -76,7 +76,8 @@ extension TransformerModel {
     /// Bytes of model state per parameter on one GPU for a ZeRO stage sharded over `shards` ranks,
     /// with BF16 weights, FP32 gradient accumulation and FP32 Adam (master, m, v): 2 + 4 + 12 = 18.
     static func stateBytes(zeroStage: Int, shards: Double, gradientBytes: Double = 4)
-        -> (parameters: Double, gradients: Double, optimizer: Double) {
+        -> (parameters: Double, gradients: Double, optimizer: Double)
+    {
         switch zeroStage {
         case 0: (2, gradientBytes, 12)
         case 1: (2, gradientBytes, 12 / shards)
@@ -96,15 +97,20 @@ extension TransformerModel {
         let dense = counts.denseLayers * layerShare / t
         let experts = counts.routedExperts * layerShare / Double(strategy.expertTensorDegree * strategy.expertParallel)
         let firstStageExtra = counts.embedding / t
-        let lastStageExtra = (strategy.pipelineParallel == 1 ? counts.outputHead
-            : max(counts.outputHead, counts.embedding)) / t
+        let lastStageExtra =
+            (strategy.pipelineParallel == 1
+                ? counts.outputHead
+                : max(counts.outputHead, counts.embedding)) / t
         let lastExtra = strategy.pipelineParallel == 1 ? firstStageExtra + lastStageExtra : lastStageExtra
-        return (StageParameters(dense: dense + firstStageExtra, experts: experts),
-                StageParameters(dense: dense + lastExtra, experts: experts))
+        return (
+            StageParameters(dense: dense + firstStageExtra, experts: experts),
+            StageParameters(dense: dense + lastExtra, experts: experts)
+        )
     }
 
     public func memory(strategy: ParallelStrategy, flashAttention: Bool = true) -> MemoryEstimate {
-        let t = Double(strategy.tensorParallel), p = Double(strategy.pipelineParallel)
+        let t = Double(strategy.tensorParallel)
+        let p = Double(strategy.pipelineParallel)
         let denseShards = Double(strategy.dataParallel * strategy.contextParallel)
         // Expert-DP: the stage's TP × CP × DP ranks refolded as expert-TP × EP × expert-DP (Megatron-Core).
         let expertShards = t * denseShards / Double(strategy.expertTensorDegree * strategy.expertParallel)
@@ -112,18 +118,23 @@ extension TransformerModel {
 
         func states(_ held: StageParameters) -> (Double, Double, Double) {
             let gradientBytes = strategy.gradientReduceFP32 ? 4.0 : 2.0
-            let dense = Self.stateBytes(zeroStage: strategy.zeroStage, shards: denseShards, gradientBytes: gradientBytes)
-            let experts = Self.stateBytes(zeroStage: strategy.zeroStage, shards: max(expertShards, 1), gradientBytes: gradientBytes)
-            return (dense.parameters * held.dense + experts.parameters * held.experts,
-                    dense.gradients * held.dense + experts.gradients * held.experts,
-                    dense.optimizer * held.dense + experts.optimizer * held.experts)
+            let dense = Self.stateBytes(
+                zeroStage: strategy.zeroStage, shards: denseShards, gradientBytes: gradientBytes)
+            let experts = Self.stateBytes(
+                zeroStage: strategy.zeroStage, shards: max(expertShards, 1), gradientBytes: gradientBytes)
+            return (
+                dense.parameters * held.dense + experts.parameters * held.experts,
+                dense.gradients * held.dense + experts.gradients * held.experts,
+                dense.optimizer * held.dense + experts.optimizer * held.experts
+            )
         }
         // Block recompute keeps only the inputs of its recomputed layers; the others keep everything.
         let recomputed = strategy.recomputedFraction(modelLayers: layers)
         var kept = strategy
         kept.recompute = .none
         kept.recomputeLayers = nil
-        let perLayer = recomputed >= 1 || strategy.recompute != .full
+        let perLayer =
+            recomputed >= 1 || strategy.recompute != .full
             ? activationBytesPerLayer(strategy: strategy, flashAttention: flashAttention)
             : recomputed * activationBytesPerLayer(strategy: strategy, flashAttention: flashAttention)
                 + (1 - recomputed) * activationBytesPerLayer(strategy: kept, flashAttention: flashAttention)
@@ -133,17 +144,21 @@ extension TransformerModel {
         let interleaveFactor = strategy.interleave > 1 ? 1 + (p - 1) / (p * Double(strategy.interleave)) : 1
         let firstActivations = perLayer * layersOnStage * inFlight * interleaveFactor
         let lastActivations = perLayer * layersOnStage
-        let logits = 4 * Double(strategy.sequenceLength / strategy.contextParallel) * Double(strategy.microBatch) * Double(vocabSize) / t
+        let logits =
+            4 * Double(strategy.sequenceLength / strategy.contextParallel) * Double(strategy.microBatch)
+            * Double(vocabSize) / t
 
         let ends = stageParameters(strategy: strategy)
-        let first = states(ends.first), last = states(ends.last)
+        let first = states(ends.first)
+        let last = states(ends.last)
         let firstTotal = first.0 + first.1 + first.2 + firstActivations + (strategy.pipelineParallel == 1 ? logits : 0)
         let lastTotal = last.0 + last.1 + last.2 + lastActivations + logits
         let useFirst = firstTotal >= lastTotal
         let chosen = useFirst ? first : last
-        return MemoryEstimate(parameters: chosen.0, gradients: chosen.1, optimizer: chosen.2,
-                              activations: useFirst ? firstActivations : lastActivations,
-                              logits: (useFirst && strategy.pipelineParallel > 1) ? 0 : logits,
-                              peak: max(firstTotal, lastTotal))
+        return MemoryEstimate(
+            parameters: chosen.0, gradients: chosen.1, optimizer: chosen.2,
+            activations: useFirst ? firstActivations : lastActivations,
+            logits: (useFirst && strategy.pipelineParallel > 1) ? 0 : logits,
+            peak: max(firstTotal, lastTotal))
     }
 }

@@ -40,13 +40,16 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
     /// --overlap-moe-expert-parallel-comm, DeepSeek's DualPipe).
     public var overlapExpertParallel: Bool
 
-    public init(tensorParallel: Int = 1, pipelineParallel: Int = 1, dataParallel: Int = 1, contextParallel: Int = 1,
-                expertParallel: Int = 1, expertTensorParallel: Int? = nil, microBatch: Int = 1, globalBatch: Int, sequenceLength: Int,
-                recompute: Recompute = .none, recomputeLayers: Int? = nil,
-                recomputeModules: [RecomputeModule] = [.coreAttention], sequenceParallel: Bool = false, interleave: Int = 1,
-                zeroStage: Int = 1,
-                overlapGradientReduce: Bool = true, overlapTensorParallel: Bool = false, fp8: Bool = false,
-                fp8Recipe: FP8Recipe = .delayed, overlapExpertParallel: Bool = false, gradientReduceFP32: Bool = true) {
+    public init(
+        tensorParallel: Int = 1, pipelineParallel: Int = 1, dataParallel: Int = 1, contextParallel: Int = 1,
+        expertParallel: Int = 1, expertTensorParallel: Int? = nil, microBatch: Int = 1, globalBatch: Int,
+        sequenceLength: Int,
+        recompute: Recompute = .none, recomputeLayers: Int? = nil,
+        recomputeModules: [RecomputeModule] = [.coreAttention], sequenceParallel: Bool = false, interleave: Int = 1,
+        zeroStage: Int = 1,
+        overlapGradientReduce: Bool = true, overlapTensorParallel: Bool = false, fp8: Bool = false,
+        fp8Recipe: FP8Recipe = .delayed, overlapExpertParallel: Bool = false, gradientReduceFP32: Bool = true
+    ) {
         self.tensorParallel = tensorParallel
         self.pipelineParallel = pipelineParallel
         self.dataParallel = dataParallel
@@ -106,11 +109,15 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
     public func warnings(model: TransformerModel) -> [String] {
         var warnings: [String] = []
         if model.layers % (pipelineParallel * interleave) != 0 {
-            warnings.append("--pp × --interleave (\(pipelineParallel * interleave)) does not divide the \(model.layers) layers: stages are uneven, "
-                            + "the busiest one sets the pace, and Megatron needs --pipeline-model-parallel-layout (--format megatron prints it)")
+            warnings.append(
+                "--pp × --interleave (\(pipelineParallel * interleave)) does not divide the \(model.layers) layers: stages are uneven, "
+                    + "the busiest one sets the pace, and Megatron needs --pipeline-model-parallel-layout (--format megatron prints it)"
+            )
         }
         if model.kvHeads % tensorParallel != 0 {
-            warnings.append("--tp \(tensorParallel) does not divide the \(model.kvHeads) KV heads: KV projections are replicated across TP ranks")
+            warnings.append(
+                "--tp \(tensorParallel) does not divide the \(model.kvHeads) KV heads: KV projections are replicated across TP ranks"
+            )
         }
         if tensorParallel > 1 && !sequenceParallel {
             warnings.append("--tp > 1 without --sequence-parallel: activations outside the TP regions are replicated")
@@ -121,38 +128,52 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
     /// Hard errors: the layout cannot run at all on this model and cluster.
     public func validate(model: TransformerModel, cluster: Cluster) throws(CostModelError) {
         let source = "strategy"
-        for (field, value) in [("--tp", tensorParallel), ("--pp", pipelineParallel), ("--dp", dataParallel), ("--cp", contextParallel),
-                               ("--ep", expertParallel), ("--interleave", interleave)] {
+        for (field, value) in [
+            ("--tp", tensorParallel), ("--pp", pipelineParallel), ("--dp", dataParallel), ("--cp", contextParallel),
+            ("--ep", expertParallel), ("--interleave", interleave),
+        ] {
             try CostModelError.count(value, atMost: Limits.gpus, source, field)
         }
         try CostModelError.count(microBatch, atMost: Limits.sequences, source, "--micro-batch")
         try validateBatchShape(cluster: cluster)
-        try CostModelError.check(model.heads % tensorParallel == 0, source, "--tp", tensorParallel, "must divide the model's \(model.heads) heads")
+        try CostModelError.check(
+            model.heads % tensorParallel == 0, source, "--tp", tensorParallel,
+            "must divide the model's \(model.heads) heads")
         // Four degrees up to 2^18 each can overflow their product: compare without forming it.
         let degrees = [tensorParallel, pipelineParallel, dataParallel, contextParallel]
         let product = degrees.reduce(1.0) { $0 * Double($1) }
-        try CostModelError.check(product == Double(cluster.gpuCount), source, "--tp × --pp × --dp × --cp",
-                                 degrees.map(String.init).joined(separator: " × "), "must equal the cluster's \(cluster.gpuCount) GPUs")
-        try CostModelError.check(model.layers >= pipelineParallel * interleave, source, "--pp × --interleave",
-                                 pipelineParallel * interleave, "exceeds the model's \(model.layers) layers")
-        try CostModelError.check(globalBatch % (dataParallel * microBatch) == 0, source, "--global-batch", globalBatch,
-                                 "must be a multiple of --dp × --micro-batch (\(dataParallel * microBatch))")
-        try CostModelError.check(sequenceLength % contextParallel == 0, source, "--seq-len", sequenceLength, "must be a multiple of --cp (\(contextParallel))")
+        try CostModelError.check(
+            product == Double(cluster.gpuCount), source, "--tp × --pp × --dp × --cp",
+            degrees.map(String.init).joined(separator: " × "), "must equal the cluster's \(cluster.gpuCount) GPUs")
+        try CostModelError.check(
+            model.layers >= pipelineParallel * interleave, source, "--pp × --interleave",
+            pipelineParallel * interleave, "exceeds the model's \(model.layers) layers")
+        try CostModelError.check(
+            globalBatch % (dataParallel * microBatch) == 0, source, "--global-batch", globalBatch,
+            "must be a multiple of --dp × --micro-batch (\(dataParallel * microBatch))")
+        try CostModelError.check(
+            sequenceLength % contextParallel == 0, source, "--seq-len", sequenceLength,
+            "must be a multiple of --cp (\(contextParallel))")
         if let expertTensorParallel {
             try CostModelError.count(expertTensorParallel, atMost: Limits.gpus, source, "--etp")
         }
         // Megatron-Core: the expert grid (expert-TP × EP × expert-DP) refolds the TP × CP × DP ranks of a stage.
         let stageRanks = Double(tensorParallel) * Double(contextParallel) * Double(dataParallel)
         let expertGrid = Double(expertTensorDegree) * Double(expertParallel)
-        try CostModelError.check(stageRanks.truncatingRemainder(dividingBy: expertGrid) == 0, source, "--ep × --etp",
-                                 "\(expertParallel) × \(expertTensorDegree)", "must divide --tp × --cp × --dp (\(Int(stageRanks)))")
+        try CostModelError.check(
+            stageRanks.truncatingRemainder(dividingBy: expertGrid) == 0, source, "--ep × --etp",
+            "\(expertParallel) × \(expertTensorDegree)", "must divide --tp × --cp × --dp (\(Int(stageRanks)))")
         if let moe = model.moe {
-            try CostModelError.check(moe.experts % expertParallel == 0, source, "--ep", expertParallel, "must divide the model's \(moe.experts) experts")
-            try CostModelError.check(moe.expertFFNHiddenSize % expertTensorDegree == 0, source, "--etp", expertTensorDegree,
-                                     "must divide the experts' width (\(moe.expertFFNHiddenSize))")
+            try CostModelError.check(
+                moe.experts % expertParallel == 0, source, "--ep", expertParallel,
+                "must divide the model's \(moe.experts) experts")
+            try CostModelError.check(
+                moe.expertFFNHiddenSize % expertTensorDegree == 0, source, "--etp", expertTensorDegree,
+                "must divide the experts' width (\(moe.expertFFNHiddenSize))")
         } else {
             try CostModelError.check(expertParallel == 1, source, "--ep", expertParallel, "the model has no experts")
-            try CostModelError.check(expertTensorParallel == nil, source, "--etp", expertTensorDegree, "the model has no experts")
+            try CostModelError.check(
+                expertTensorParallel == nil, source, "--etp", expertTensorDegree, "the model has no experts")
         }
         if interleave > 1 {
             try CostModelError.check(pipelineParallel > 1, source, "--interleave", interleave, "needs --pp > 1")
@@ -162,14 +183,18 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
             let flag = "--recompute-modules"
             let known = RecomputeModule.allCases.map(\.rawValue).joined(separator: ", ")
             try CostModelError.check(recompute == .selective, source, flag, names, "needs --recompute selective")
-            try CostModelError.check(!recomputeModules.isEmpty, source, flag, names, "must name at least one of \(known)")
-            try CostModelError.check(Set(recomputeModules).count == recomputeModules.count, source, flag, names,
-                                     "names a module twice")
-            try CostModelError.check(model.moe != nil || !recomputeModules.contains(.moeActivation), source, flag, names,
-                                     "moe_act needs a model with experts")
+            try CostModelError.check(
+                !recomputeModules.isEmpty, source, flag, names, "must name at least one of \(known)")
+            try CostModelError.check(
+                Set(recomputeModules).count == recomputeModules.count, source, flag, names,
+                "names a module twice")
+            try CostModelError.check(
+                model.moe != nil || !recomputeModules.contains(.moeActivation), source, flag, names,
+                "moe_act needs a model with experts")
         }
         if let recomputeLayers {
-            try CostModelError.check(recompute == .full, source, "--recompute-layers", recomputeLayers, "needs --recompute full")
+            try CostModelError.check(
+                recompute == .full, source, "--recompute-layers", recomputeLayers, "needs --recompute full")
             try CostModelError.count(recomputeLayers, atMost: model.layers, source, "--recompute-layers")
         }
     }
@@ -182,9 +207,12 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
         try CostModelError.count(sequenceLength, atMost: Limits.tokens, source, "--seq-len")
         try CostModelError.check((0...3).contains(zeroStage), source, "--zero", zeroStage, "must be 0, 1, 2 or 3")
         if fp8 {
-            try CostModelError.check(cluster.gpu.fp8FlopsPerSecond != nil, source, "--fp8", cluster.gpu.name, "this GPU has no FP8 tensor cores")
-            try CostModelError.check(fp8Recipe != .mxfp8 || cluster.gpu.nativeBlockScaling, source, "--fp8-recipe", fp8Recipe.rawValue,
-                                     "needs tensor cores with block scaling (Blackwell); \(cluster.gpu.name) has none")
+            try CostModelError.check(
+                cluster.gpu.fp8FlopsPerSecond != nil, source, "--fp8", cluster.gpu.name,
+                "this GPU has no FP8 tensor cores")
+            try CostModelError.check(
+                fp8Recipe != .mxfp8 || cluster.gpu.nativeBlockScaling, source, "--fp8-recipe", fp8Recipe.rawValue,
+                "needs tensor cores with block scaling (Blackwell); \(cluster.gpu.name) has none")
         }
     }
 }

@@ -25,7 +25,8 @@ extension TransformerModel {
         if let mla {
             let heads = Double(self.heads)
             let qkHead = Double(mla.qkNopeHeadDim + mla.qkRopeHeadDim)
-            let query = mla.qLoraRank > 0
+            let query =
+                mla.qLoraRank > 0
                 ? h * Double(mla.qLoraRank) + Double(mla.qLoraRank) + Double(mla.qLoraRank) * heads * qkHead
                 : h * heads * qkHead
             let keyValueDown = h * Double(mla.kvLoraRank + mla.qkRopeHeadDim) + Double(mla.kvLoraRank)
@@ -64,16 +65,21 @@ extension TransformerModel {
         let perLayerCommon = attentionParameters + normParametersPerLayer
         guard let moe else {
             let dense = Double(layers) * (perLayerCommon + ffnParameters(width: ffnHiddenSize)) + finalNorm
-            return ParameterCount(embedding: embedding, outputHead: outputHead, denseLayers: dense, routedExperts: 0, activeRoutedExperts: 0)
+            return ParameterCount(
+                embedding: embedding, outputHead: outputHead, denseLayers: dense, routedExperts: 0,
+                activeRoutedExperts: 0)
         }
         let moeLayers = Double(moeLayerCount)
         let expert = ffnParameters(width: moe.expertFFNHiddenSize)
-        let shared = Double(moe.sharedExperts) * ffnParameters(width: moe.sharedExpertFFNHiddenSize ?? moe.expertFFNHiddenSize)
+        let shared =
+            Double(moe.sharedExperts) * ffnParameters(width: moe.sharedExpertFFNHiddenSize ?? moe.expertFFNHiddenSize)
         let router = h * Double(moe.experts)
-        let dense = Double(moe.denseLayers) * (perLayerCommon + ffnParameters(width: ffnHiddenSize))
+        let dense =
+            Double(moe.denseLayers) * (perLayerCommon + ffnParameters(width: ffnHiddenSize))
             + moeLayers * (perLayerCommon + shared + router) + finalNorm
-        return ParameterCount(embedding: embedding, outputHead: outputHead, denseLayers: dense,
-                              routedExperts: moeLayers * Double(moe.experts) * expert,
-                              activeRoutedExperts: moeLayers * Double(moe.topK) * expert)
+        return ParameterCount(
+            embedding: embedding, outputHead: outputHead, denseLayers: dense,
+            routedExperts: moeLayers * Double(moe.experts) * expert,
+            activeRoutedExperts: moeLayers * Double(moe.topK) * expert)
     }
 }

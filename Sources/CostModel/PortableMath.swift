@@ -19,8 +19,10 @@ public enum PortableMath {
             e += 1
         }
         // ln m = 2 · atanh(s), s = (m − 1)/(m + 1), |s| ≤ 0.172: 12 odd terms leave under 1e-19.
-        let s = (m - 1) / (m + 1), s2 = s * s
-        var term = s, sum = 0.0
+        let s = (m - 1) / (m + 1)
+        let s2 = s * s
+        var term = s
+        var sum = 0.0
         for k in 0..<12 {
             sum += term / Double(2 * k + 1)
             term *= s2
@@ -41,14 +43,16 @@ public enum PortableMath {
         // x = k · ln 2 + r with |r| ≤ ln 2 / 2; e^r by its series (18 terms leave under 1e-20), then scaled by 2^k.
         let k = (x / (ln2High + ln2Low)).rounded()
         let r = (x - k * ln2High) - k * ln2Low
-        var term = 1.0, sum = 1.0
+        var term = 1.0
+        var sum = 1.0
         for n in 1...18 {
             term *= r / Double(n)
             sum += term
         }
         // Two steps so that neither power of two overflows or underflows on its own near the range's ends.
         let half = Int(k) / 2
-        return sum * Double(sign: .plus, exponent: half, significand: 1) * Double(sign: .plus, exponent: Int(k) - half, significand: 1)
+        return sum * Double(sign: .plus, exponent: half, significand: 1)
+            * Double(sign: .plus, exponent: Int(k) - half, significand: 1)
     }
 
     /// x^y for x ≥ 0 (the cost model's only use); NaN for negative x. As exp(y · ln x), it loses about |y · ln x|

@@ -21,10 +21,11 @@ public enum PublishedAccuracy {
     /// One line for a model's kind: the fitted and held-out errors of runs like it.
     public static func note(moe: Bool) -> String {
         let (fitted, heldOut) = moe ? (fittedMoE, heldOutMoE) : (fittedDense, heldOutDense)
-        return String(format: "%@ runs were predicted within %.1f %% on average (worst %.1f %%) over the %d published "
-                      + "runs the model was fitted on, and %.1f %% (worst %.1f %%) over %d held-out ones "
-                      + "(docs/cost-model.md#validation)", moe ? "MoE" : "dense", fitted.meanError * 100,
-                      fitted.worstError * 100, fitted.runs, heldOut.meanError * 100, heldOut.worstError * 100,
-                      heldOut.runs)
+        return String(
+            format: "%@ runs were predicted within %.1f %% on average (worst %.1f %%) over the %d published "
+                + "runs the model was fitted on, and %.1f %% (worst %.1f %%) over %d held-out ones "
+                + "(docs/cost-model.md#validation)", moe ? "MoE" : "dense", fitted.meanError * 100,
+            fitted.worstError * 100, fitted.runs, heldOut.meanError * 100, heldOut.worstError * 100,
+            heldOut.runs)
     }
 }

@@ -32,8 +32,10 @@ public struct SequenceParallelCost: Sendable, Equatable {
     /// estimator prices context parallelism's ring.
     public static let overlapSlowdown = 0.13
 
-    public init(gpus: Int, gpusPerNode: Int, alpha1: Double, alpha2: Double, beta1: Double, bytesPerToken: Double,
-                bandwidth: [Int: Double], tokensPerGPU: Double, degrees: [Int]? = nil) {
+    public init(
+        gpus: Int, gpusPerNode: Int, alpha1: Double, alpha2: Double, beta1: Double, bytesPerToken: Double,
+        bandwidth: [Int: Double], tokensPerGPU: Double, degrees: [Int]? = nil
+    ) {
         self.gpus = gpus
         self.gpusPerNode = gpusPerNode
         self.alpha1 = alpha1
@@ -73,7 +75,10 @@ public struct SequenceParallelCost: Sendable, Equatable {
             return (compute, bytesPerToken * length / (Double(degree) * bw))
         }
         // The fastest allowed scheme; a degree with rings always has one.
-        return (compute, candidates(degree: degree).map { communication(length, degree: degree, scheme: $0) }.min() ?? .infinity)
+        return (
+            compute,
+            candidates(degree: degree).map { communication(length, degree: degree, scheme: $0) }.min() ?? .infinity
+        )
     }
 
     /// Whether a sequence alone fits a group of `degree` by memory.
@@ -82,50 +87,72 @@ public struct SequenceParallelCost: Sendable, Equatable {
     public func validate(source: String) throws(CostModelError) {
         try CostModelError.count(gpus, atMost: Limits.gpus, source, "gpus")
         try CostModelError.count(gpusPerNode, atMost: Limits.gpus, source, "gpusPerNode")
-        try CostModelError.check(gpus & (gpus - 1) == 0, source, "gpus", gpus, "must be a power of two (aligned SP groups)")
+        try CostModelError.check(
+            gpus & (gpus - 1) == 0, source, "gpus", gpus, "must be a power of two (aligned SP groups)")
         // Ceilings orders of magnitude above any measured profile keep every step time finite.
-        for (field, value, ceiling) in [("alpha1", alpha1, 1.0), ("alpha2", alpha2, 1e3), ("beta1", beta1, 1e6),
-                                        ("bytesPerToken", bytesPerToken, 1e12)] {
-            try CostModelError.check(value.isFinite && value >= 0 && value <= ceiling, source, field, value, "must be a number from 0 to \(ceiling)")
+        for (field, value, ceiling) in [
+            ("alpha1", alpha1, 1.0), ("alpha2", alpha2, 1e3), ("beta1", beta1, 1e6),
+            ("bytesPerToken", bytesPerToken, 1e12),
+        ] {
+            try CostModelError.check(
+                value.isFinite && value >= 0 && value <= ceiling, source, field, value,
+                "must be a number from 0 to \(ceiling)")
         }
-        try CostModelError.check(tokensPerGPU.isFinite && tokensPerGPU >= 1 && tokensPerGPU <= Double(Limits.tokens), source, "tokensPerGPU",
-                                 tokensPerGPU, "must be a number of tokens from 1 to \(Limits.tokens)")
+        try CostModelError.check(
+            tokensPerGPU.isFinite && tokensPerGPU >= 1 && tokensPerGPU <= Double(Limits.tokens), source, "tokensPerGPU",
+            tokensPerGPU, "must be a number of tokens from 1 to \(Limits.tokens)")
         try CostModelError.check(!degrees.isEmpty, source, "degrees", "[]", "needs at least one degree")
         if let maxUlyssesDegree {
-            try CostModelError.check(maxUlyssesDegree >= 1 && maxUlyssesDegree <= Limits.gpus, source, "maxUlyssesDegree",
-                                     maxUlyssesDegree, "must be a whole number from 1 to \(Limits.gpus)")
+            try CostModelError.check(
+                maxUlyssesDegree >= 1 && maxUlyssesDegree <= Limits.gpus, source, "maxUlyssesDegree",
+                maxUlyssesDegree, "must be a whole number from 1 to \(Limits.gpus)")
         }
-        try CostModelError.check(ringBytesPerToken.isFinite && ringBytesPerToken >= 0 && ringBytesPerToken <= 1e12, source,
-                                 "ringBytesPerToken", ringBytesPerToken, "must be a number from 0 to 1e12")
+        try CostModelError.check(
+            ringBytesPerToken.isFinite && ringBytesPerToken >= 0 && ringBytesPerToken <= 1e12, source,
+            "ringBytesPerToken", ringBytesPerToken, "must be a number from 0 to 1e12")
         for degree in schemes.keys where !degrees.contains(degree) {
             throw CostModelError(source: source, field: "schemes", value: "\(degree)", reason: "not an allowed degree")
         }
         for degree in degrees {
-            try CostModelError.check(degree >= 1 && degree & (degree - 1) == 0 && degree <= gpus, source, "degrees", degree,
-                                     "must be a power of two between 1 and gpus (\(gpus))")
+            try CostModelError.check(
+                degree >= 1 && degree & (degree - 1) == 0 && degree <= gpus, source, "degrees", degree,
+                "must be a power of two between 1 and gpus (\(gpus))")
             guard degree > 1 else { continue }
-            try CostModelError.check(!candidates(degree: degree).isEmpty, source, "degrees", degree,
-                                     "needs a Ulysses bandwidth within maxUlyssesDegree, or a ring scheme")
+            try CostModelError.check(
+                !candidates(degree: degree).isEmpty, source, "degrees", degree,
+                "needs a Ulysses bandwidth within maxUlyssesDegree, or a ring scheme")
             if degree <= (maxUlyssesDegree ?? degree), schemes[degree]?.isEmpty ?? true, bandwidth[degree] == nil {
-                throw CostModelError(source: source, field: "bandwidth", value: "\(degree)", reason: "missing for allowed degree \(degree)")
+                throw CostModelError(
+                    source: source, field: "bandwidth", value: "\(degree)",
+                    reason: "missing for allowed degree \(degree)")
             }
             if let bw = bandwidth[degree] { try CostModelError.physical(bw, source, "bandwidth.\(degree)") }
             for (index, scheme) in (schemes[degree] ?? []).enumerated() {
-                let u = scheme.ulysses, r = scheme.ring, field = "schemes.\(degree)[\(index)]"
-                try CostModelError.check(u >= 1 && r >= 2 && u & (u - 1) == 0 && r & (r - 1) == 0 && u * r == degree,
-                                         source, field, "ulysses \(u) × ring \(r)",
-                                         "must be powers of two whose product is the degree, with a ring of at least 2")
+                let u = scheme.ulysses
+                let r = scheme.ring
+                let field = "schemes.\(degree)[\(index)]"
+                try CostModelError.check(
+                    u >= 1 && r >= 2 && u & (u - 1) == 0 && r & (r - 1) == 0 && u * r == degree,
+                    source, field, "ulysses \(u) × ring \(r)",
+                    "must be powers of two whose product is the degree, with a ring of at least 2")
                 if let maxUlyssesDegree, u > maxUlyssesDegree {
-                    throw CostModelError(source: source, field: field, value: "ulysses \(u)", reason: "wider than maxUlyssesDegree \(maxUlyssesDegree)")
+                    throw CostModelError(
+                        source: source, field: field, value: "ulysses \(u)",
+                        reason: "wider than maxUlyssesDegree \(maxUlyssesDegree)")
                 }
                 if u > 1, bandwidth[u] == nil {
-                    throw CostModelError(source: source, field: "bandwidth", value: "\(u)", reason: "missing for Ulysses degree \(u) of \(field)")
+                    throw CostModelError(
+                        source: source, field: "bandwidth", value: "\(u)",
+                        reason: "missing for Ulysses degree \(u) of \(field)")
                 }
                 try CostModelError.physical(scheme.ringBandwidth, source, field + ".ringBandwidth")
-                try CostModelError.check(scheme.ringStepLatency.isFinite && scheme.ringStepLatency >= 0 && scheme.ringStepLatency <= 1,
-                                         source, field + ".ringStepLatency", scheme.ringStepLatency, "must be a number of seconds from 0 to 1")
-                try CostModelError.check(ringBytesPerToken > 0, source, "ringBytesPerToken", ringBytesPerToken,
-                                         "must be above 0 where a degree runs a ring")
+                try CostModelError.check(
+                    scheme.ringStepLatency.isFinite && scheme.ringStepLatency >= 0 && scheme.ringStepLatency <= 1,
+                    source, field + ".ringStepLatency", scheme.ringStepLatency,
+                    "must be a number of seconds from 0 to 1")
+                try CostModelError.check(
+                    ringBytesPerToken > 0, source, "ringBytesPerToken", ringBytesPerToken,
+                    "must be above 0 where a degree runs a ring")
             }
         }
     }
@@ -138,7 +165,8 @@ extension SequenceParallelCost {
         let mibPerMs = 1_048_576_000.0
         let measured: [Int: Double] = [2: 119.54, 4: 104.07, 8: 96.5, 16: 10.33, 32: 5.94, 64: 4.87]
         return SequenceParallelCost(
-            gpus: gpus, gpusPerNode: 8, alpha1: 5.128e-9, alpha2: 1.839576e-4, beta1: 0.6293563, bytesPerToken: 2_097_152,
+            gpus: gpus, gpusPerNode: 8, alpha1: 5.128e-9, alpha2: 1.839576e-4, beta1: 0.6293563,
+            bytesPerToken: 2_097_152,
             bandwidth: measured.filter { $0.key <= gpus }.mapValues { $0 * mibPerMs }, tokensPerGPU: 5992)
     }
 
@@ -146,21 +174,25 @@ extension SequenceParallelCost {
     /// training FLOPs at the cluster's achieved FLOP/s, β1 from ZeRO-3's per-micro-batch parameter gathers and
     /// gradient reduce-scatter, all-to-all bandwidth from the collective model for contiguous groups, and the
     /// token capacity from activation bytes per token against 70 % of HBM less sharded model states.
-    public static func derive(model: TransformerModel, cluster: Cluster) throws(CostModelError) -> SequenceParallelCost {
+    public static func derive(model: TransformerModel, cluster: Cluster) throws(CostModelError) -> SequenceParallelCost
+    {
         try model.validate(source: "--model")
         try cluster.validate(source: "--cluster")
         let gpus = cluster.gpuCount
-        try CostModelError.check(gpus & (gpus - 1) == 0, "--cluster", "GPUs", gpus, "must be a power of two for aligned SP groups")
+        try CostModelError.check(
+            gpus & (gpus - 1) == 0, "--cluster", "GPUs", gpus, "must be a power of two for aligned SP groups")
         let estimator = IterationEstimator(model: model, cluster: cluster)
         let reference = ParallelStrategy(globalBatch: 1, sequenceLength: 1)
         let flopsPerSecond = estimator.achievedFlopsPerSecond(reference)
         // Training FLOPs: 3 × forward, no recompute; attention's s² term and everything linear in s (sliding-window
         // layers' attention among it).
-        let attention = model.attentionCoefficients, perToken = model.forwardFlops(sequenceLength: 1)
+        let attention = model.attentionCoefficients
+        let perToken = model.forwardFlops(sequenceLength: 1)
         let attentionPerToken2 = 3.0 * attention.perToken2
         let linearPerToken = 3.0 * (perToken.linear + perToken.outputHead + attention.perToken)
         let activationPerToken = model.activationBytesPerLayer(strategy: reference) * Double(model.layers)
-        let memoryBoundPerToken = IterationEstimator.activationTrafficFactor * activationPerToken
+        let memoryBoundPerToken =
+            IterationEstimator.activationTrafficFactor * activationPerToken
             / (cluster.gpu.memoryBandwidth * cluster.efficiency.memory)
         let alpha1 = attentionPerToken2 / flopsPerSecond
         let alpha2 = linearPerToken / flopsPerSecond + memoryBoundPerToken
@@ -170,8 +202,10 @@ extension SequenceParallelCost {
         let collectives = CollectiveModel(cluster: cluster)
         let states = 16 * model.parameters.total / Double(gpus)
         let usable = 0.7 * cluster.gpu.memoryBytes - states
-        try CostModelError.check(usable > activationPerToken, "--model", "memory", String(format: "%.1f GiB of states per GPU", states / 1_073_741_824),
-                                 "leaves no room for activations on \(cluster.gpu.name)")
+        try CostModelError.check(
+            usable > activationPerToken, "--model", "memory",
+            String(format: "%.1f GiB of states per GPU", states / 1_073_741_824),
+            "leaves no room for activations on \(cluster.gpu.name)")
         let capacity = (usable / activationPerToken).rounded(.down)
         // Ulysses splits the query heads over its ranks, so a Ulysses block must divide them (DeepSpeed-Ulysses and
         // FlexSP's head-parallel attention); ring attention splits the sequence instead and has no such limit.
@@ -179,7 +213,9 @@ extension SequenceParallelCost {
         var bandwidth: [Int: Double] = [:]
         for degree in ulyssesDegrees where degree > 1 {
             let probe = 1e9
-            let seconds = collectives.time(.allToAll, bytes: probe, group: .contiguous(count: degree, gpusPerNode: cluster.gpusPerNode)).seconds
+            let seconds = collectives.time(
+                .allToAll, bytes: probe, group: .contiguous(count: degree, gpusPerNode: cluster.gpusPerNode)
+            ).seconds
             bandwidth[degree] = probe / seconds / kvReplication(model, ulysses: degree, widths: widths)
         }
         // Ring attention passes K and V once per step forward, and K, V and their gradients backward.
@@ -188,11 +224,13 @@ extension SequenceParallelCost {
         let degrees = powersOfTwo(upTo: gpus)
         let parameters = model.parameters.total
         let group = GroupPlacement.contiguous(count: gpus, gpusPerNode: cluster.gpusPerNode)
-        let gather = collectives.time(.allGather, bytes: 2 * parameters / Double(gpus) * Double(gpus), group: group).seconds
+        let gather = collectives.time(.allGather, bytes: 2 * parameters / Double(gpus) * Double(gpus), group: group)
+            .seconds
         let reduce = collectives.time(.reduceScatter, bytes: 2 * parameters, group: group).seconds
         let beta1 = 2 * gather + reduce
-        var cost = SequenceParallelCost(gpus: gpus, gpusPerNode: cluster.gpusPerNode, alpha1: alpha1, alpha2: alpha2, beta1: beta1,
-                                        bytesPerToken: bytesPerToken, bandwidth: bandwidth, tokensPerGPU: capacity, degrees: degrees)
+        var cost = SequenceParallelCost(
+            gpus: gpus, gpusPerNode: cluster.gpusPerNode, alpha1: alpha1, alpha2: alpha2, beta1: beta1,
+            bytesPerToken: bytesPerToken, bandwidth: bandwidth, tokensPerGPU: capacity, degrees: degrees)
         cost.schemes = schemes
         cost.ringBytesPerToken = ringBytesPerToken
         cost.maxUlyssesDegree = ulyssesDegrees.last
@@ -201,9 +239,12 @@ extension SequenceParallelCost {
 
     /// Past the KV heads (GQA) each rank of a Ulysses block still needs a whole K and V head: the all-to-all moves
     /// max(d, kv) heads of K and V instead of kv, and the extra bytes are folded into the degree's rate.
-    private static func kvReplication(_ model: TransformerModel, ulysses degree: Int,
-                                      widths: (query: Double, key: Double, value: Double, output: Double)) -> Double {
+    private static func kvReplication(
+        _ model: TransformerModel, ulysses degree: Int,
+        widths: (query: Double, key: Double, value: Double, output: Double)
+    ) -> Double {
         guard model.mla == nil, degree > model.kvHeads else { return 1 }
-        return (widths.query + widths.output + 2 * Double(degree * model.headDim)) / (widths.query + widths.key + widths.value + widths.output)
+        return (widths.query + widths.output + 2 * Double(degree * model.headDim))
+            / (widths.query + widths.key + widths.value + widths.output)
     }
 }

@@ -34,7 +34,8 @@ extension SequenceParallelCost {
     public func bestScheme(degree: Int, lengths: [Double]) -> AttentionScheme {
         let options = candidates(degree: degree)
         guard options.count > 1 else { return options.first ?? AttentionScheme(ulysses: degree, ring: 1) }
-        var best = options[0], bestSeconds = lengths.reduce(0) { $0 + time($1, degree: degree, scheme: options[0]) }
+        var best = options[0]
+        var bestSeconds = lengths.reduce(0) { $0 + time($1, degree: degree, scheme: options[0]) }
         for option in options.dropFirst() {
             let seconds = lengths.reduce(0) { $0 + time($1, degree: degree, scheme: option) }
             if seconds < bestSeconds { (best, bestSeconds) = (option, seconds) }
@@ -45,11 +46,18 @@ extension SequenceParallelCost {
     /// The allowed scheme a plan's group states (`ulysses` and `ring`, both absent for pure Ulysses), or why it is
     /// not one this profile runs for its degree.
     public func scheme(degree: Int, ulysses: Int?, ring: Int?) -> Result<AttentionScheme, SchemeMismatch> {
-        let u = ulysses ?? degree, r = ring ?? 1
-        if let match = candidates(degree: degree).first(where: { $0.ulysses == u && $0.ring == r }) { return .success(match) }
-        let allowed = candidates(degree: degree).map { "Ulysses \($0.ulysses) × ring \($0.ring)" }.joined(separator: ", ")
-        return .failure(SchemeMismatch(message: "the plan's group of degree \(degree) runs Ulysses \(u) × ring \(r), which this "
-                                       + "profile does not run (it allows \(allowed.isEmpty ? "none" : allowed); planned with another profile?)"))
+        let u = ulysses ?? degree
+        let r = ring ?? 1
+        if let match = candidates(degree: degree).first(where: { $0.ulysses == u && $0.ring == r }) {
+            return .success(match)
+        }
+        let allowed = candidates(degree: degree).map { "Ulysses \($0.ulysses) × ring \($0.ring)" }.joined(
+            separator: ", ")
+        return .failure(
+            SchemeMismatch(
+                message: "the plan's group of degree \(degree) runs Ulysses \(u) × ring \(r), which this "
+                    + "profile does not run (it allows \(allowed.isEmpty ? "none" : allowed); planned with another profile?)"
+            ))
     }
 
     public struct SchemeMismatch: Error, Sendable { public let message: String }
@@ -60,7 +68,9 @@ extension SequenceParallelCost {
         return parts.compute + parts.communication
     }
 
-    public func parts(_ length: Double, degree: Int, scheme: AttentionScheme) -> (compute: Double, communication: Double) {
+    public func parts(_ length: Double, degree: Int, scheme: AttentionScheme) -> (
+        compute: Double, communication: Double
+    ) {
         let compute = (alpha1 * length * length + alpha2 * length) / Double(degree)
         guard degree > 1 else { return (compute, 0) }
         guard scheme.ring > 1 || schemes[degree]?.isEmpty == false else {
@@ -81,7 +91,8 @@ extension SequenceParallelCost {
         if scheme.ring > 1, scheme.ringBandwidth > 0 {
             let step = scheme.ringStepLatency + ringBytesPerToken * perRank / scheme.ringBandwidth
             let attention = alpha1 * length * perRank / Double(scheme.ring)
-            seconds += Double(scheme.ring - 1) * (max(0, step - attention) + Self.overlapSlowdown * min(step, attention))
+            seconds +=
+                Double(scheme.ring - 1) * (max(0, step - attention) + Self.overlapSlowdown * min(step, attention))
         }
         return seconds
     }
@@ -89,7 +100,9 @@ extension SequenceParallelCost {
     /// A derived profile's rings: for every degree, Ulysses over u adjacent ranks inside each block (u = 1 or a
     /// Ulysses degree below d) and a ring over the d/u blocks (stride u), priced by the collective model's
     /// point-to-point rate and latency between ranks u apart. Every split is offered; each group takes the fastest.
-    static func ringSchemes(model: TransformerModel, cluster: Cluster, ulyssesDegrees: [Int]) -> [Int: [AttentionScheme]] {
+    static func ringSchemes(model: TransformerModel, cluster: Cluster, ulyssesDegrees: [Int]) -> [Int:
+        [AttentionScheme]]
+    {
         let collectives = CollectiveModel(cluster: cluster)
         var schemes: [Int: [AttentionScheme]] = [:]
         for degree in powersOfTwo(upTo: cluster.gpuCount) where degree > 1 {
@@ -102,8 +115,10 @@ extension SequenceParallelCost {
                 let latency = 3 * Double(model.layers) * collectives.time(.pointToPoint, bytes: 0, group: ring).seconds
                 // Past the KV heads a Ulysses block's ranks each hold a replicated K/V head, which the ring passes too.
                 let replicated = u > model.kvHeads && model.mla == nil ? Double(u) / Double(model.kvHeads) : 1
-                schemes[degree, default: []].append(AttentionScheme(ulysses: u, ring: r, ringBandwidth: probe / seconds / replicated,
-                                                                    ringStepLatency: latency))
+                schemes[degree, default: []].append(
+                    AttentionScheme(
+                        ulysses: u, ring: r, ringBandwidth: probe / seconds / replicated,
+                        ringStepLatency: latency))
             }
         }
         return schemes

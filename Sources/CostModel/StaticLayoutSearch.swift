@@ -26,7 +26,9 @@ public struct StaticLayoutSearch: Sendable {
             var seen = Set<[Int]>()
             return ranked.filter { entry in
                 let s = entry.strategy
-                return seen.insert([s.tensorParallel, s.pipelineParallel, s.contextParallel, s.dataParallel, s.expertParallel]).inserted
+                return seen.insert([
+                    s.tensorParallel, s.pipelineParallel, s.contextParallel, s.dataParallel, s.expertParallel,
+                ]).inserted
             }
         }
     }
@@ -47,10 +49,12 @@ public struct StaticLayoutSearch: Sendable {
     /// Every layout for `template`'s batch shape; the template's ZeRO stage, overlap switches and FP8 are kept.
     /// `contextParallel` lists the CP degrees allowed (nil: every power of two up to 64 dividing the sequence).
     public func candidates(template: ParallelStrategy, contextParallel: [Int]? = nil) -> [ParallelStrategy] {
-        let model = estimator.model, cluster = estimator.cluster
+        let model = estimator.model
+        let cluster = estimator.cluster
         let gpus = cluster.gpuCount
         var layouts: [ParallelStrategy] = []
-        for tp in SequenceParallelCost.powersOfTwo(upTo: min(cluster.gpusPerNode, model.heads)) where model.heads % tp == 0 && gpus % tp == 0 {
+        for tp in SequenceParallelCost.powersOfTwo(upTo: min(cluster.gpusPerNode, model.heads))
+        where model.heads % tp == 0 && gpus % tp == 0 {
             let contextDegrees = contextParallel ?? SequenceParallelCost.powersOfTwo(upTo: Self.widestContext)
             for cp in contextDegrees where cp >= 1 && cp <= gpus / tp && template.sequenceLength % cp == 0 {
                 let rest = gpus / (tp * cp)
@@ -60,8 +64,8 @@ public struct StaticLayoutSearch: Sendable {
                     for (ep, etp) in expertLayouts(tensorParallel: tp, stageRanks: tp * cp * dp) {
                         for micro in Self.microBatches where template.globalBatch % (dp * micro) == 0 {
                             let perPipeline = template.globalBatch / (dp * micro)
-                            // Interleaving needs at least a layer per virtual stage and, in Megatron, micro-batches
-                            // in multiples of PP; stages may be uneven (the busiest sets the pace, as for Llama 3 405B).
+                            // Interleaving needs at least a layer per virtual stage and, in Megatron, micro-batches in
+                            // multiples of PP; stages may be uneven (the busiest sets the pace, as for Llama 3 405B).
                             let interleaves = pp == 1 || perPipeline % pp != 0 ? [1] : Array(1...(model.layers / pp))
                             for interleave in interleaves {
                                 for recompute in Recompute.allCases {
@@ -89,8 +93,10 @@ public struct StaticLayoutSearch: Sendable {
 
     /// Estimates every candidate (on all cores) and ranks those that fit.
     /// `including` keeps only the layouts a caller allows (degrees fixed by the user, even stages).
-    public func search(template: ParallelStrategy, contextParallel: [Int]? = nil,
-                       including: (ParallelStrategy) -> Bool = { _ in true }) -> Outcome {
+    public func search(
+        template: ParallelStrategy, contextParallel: [Int]? = nil,
+        including: (ParallelStrategy) -> Bool = { _ in true }
+    ) -> Outcome {
         let layouts = candidates(template: template, contextParallel: contextParallel).filter(including)
         let estimates = Mutex([IterationEstimate?](repeating: nil, count: layouts.count))
         let estimator = self.estimator
@@ -128,7 +134,8 @@ public struct StaticLayoutSearch: Sendable {
 
     static func divisors(of value: Int) -> [Int] {
         guard value > 0 else { return [] }
-        var small: [Int] = [], large: [Int] = []
+        var small: [Int] = []
+        var large: [Int] = []
         var candidate = 1
         while candidate * candidate <= value {
             if value % candidate == 0 {

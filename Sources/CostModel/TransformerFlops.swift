@@ -41,11 +41,13 @@ extension TransformerModel {
         let s = Double(sequenceLength)
         let parameters = self.parameters
         // Every weight a token passes through costs 2 FLOPs; norms and biases are not matmuls.
-        let matmulWeightsPerLayerSum = parameters.denseLayers + parameters.activeRoutedExperts
+        let matmulWeightsPerLayerSum =
+            parameters.denseLayers + parameters.activeRoutedExperts
             - Double(layers) * normParametersPerLayer - (gptStyle ? 2 : 1) * h
         let linear = 2 * s * matmulWeightsPerLayerSum
         let perPair = flopsPerScoredPair
-        let attention = Double(layers - slidingWindowLayers) * windowPairs(s, window: .infinity, counting: counting) * perPair
+        let attention =
+            Double(layers - slidingWindowLayers) * windowPairs(s, window: .infinity, counting: counting) * perPair
             + Double(slidingWindowLayers) * windowPairs(s, window: Double(slidingWindow), counting: counting) * perPair
         let outputHead = 2 * s * h * Double(vocabSize)
         return ForwardFlops(linear: linear, attention: attention, outputHead: outputHead)
@@ -92,20 +94,25 @@ extension TransformerModel {
     /// (Megatron's full count), `perToken` from the sliding-window layers once s ≥ W (an overestimate below W).
     public var attentionCoefficients: (perToken2: Double, perToken: Double) {
         let perPair = flopsPerScoredPair
-        return (Double(layers - slidingWindowLayers) * perPair, Double(slidingWindowLayers) * Double(slidingWindow) * perPair)
+        return (
+            Double(layers - slidingWindowLayers) * perPair,
+            Double(slidingWindowLayers) * Double(slidingWindow) * perPair
+        )
     }
 
     /// Training FLOPs for one sequence: forward, backward (2× forward), and what recompute repeats.
     /// `model` FLOPs leave recompute out (for MFU); `hardware` FLOPs include it (for time).
     public func trainingFlops(sequenceLength: Int, recompute: Recompute, counting: AttentionCounting = .full)
-        -> (model: Double, hardware: Double) {
+        -> (model: Double, hardware: Double)
+    {
         let forward = forwardFlops(sequenceLength: sequenceLength, counting: counting)
         let model = 3 * forward.total
-        let repeated: Double = switch recompute {
-        case .none: 0
-        case .selective: forward.attention
-        case .full: forward.linear + forward.attention
-        }
+        let repeated: Double =
+            switch recompute {
+            case .none: 0
+            case .selective: forward.attention
+            case .full: forward.linear + forward.attention
+            }
         return (model, model + repeated)
     }
 }

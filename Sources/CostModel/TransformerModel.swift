@@ -28,10 +28,12 @@ public struct TransformerModel: Sendable, Equatable, Codable {
     /// configs set 0). On by default for GPT-style models.
     public var dropout: Bool
 
-    public init(name: String, layers: Int, hiddenSize: Int, heads: Int, kvHeads: Int? = nil, headDim: Int? = nil,
-                ffnHiddenSize: Int, gatedFFN: Bool = false, vocabSize: Int, tiedEmbeddings: Bool = false,
-                qkvBias: Bool = false, gptStyle: Bool = false, maxPositions: Int = 0,
-                moe: MixtureOfExperts? = nil, mla: MultiHeadLatentAttention? = nil, vision: VisionEncoder? = nil) {
+    public init(
+        name: String, layers: Int, hiddenSize: Int, heads: Int, kvHeads: Int? = nil, headDim: Int? = nil,
+        ffnHiddenSize: Int, gatedFFN: Bool = false, vocabSize: Int, tiedEmbeddings: Bool = false,
+        qkvBias: Bool = false, gptStyle: Bool = false, maxPositions: Int = 0,
+        moe: MixtureOfExperts? = nil, mla: MultiHeadLatentAttention? = nil, vision: VisionEncoder? = nil
+    ) {
         self.name = name
         self.layers = layers
         self.hiddenSize = hiddenSize
@@ -77,10 +79,12 @@ public struct TransformerModel: Sendable, Equatable, Codable {
         if let moe { try moe.validate(source: source, layers: layers) }
         if let mla { try mla.validate(source: source) }
         if let vision { try vision.validate(source: source) }
-        try CostModelError.check(slidingWindowLayers >= 0 && slidingWindowLayers <= layers, source, "slidingWindowLayers",
-                                 slidingWindowLayers, "must be between 0 and the \(layers) layers")
-        try CostModelError.check(slidingWindowLayers == 0 || slidingWindow > 0, source, "slidingWindow", slidingWindow,
-                                 "must be a positive token count when \(slidingWindowLayers) layers attend within a window")
+        try CostModelError.check(
+            slidingWindowLayers >= 0 && slidingWindowLayers <= layers, source, "slidingWindowLayers",
+            slidingWindowLayers, "must be between 0 and the \(layers) layers")
+        try CostModelError.check(
+            slidingWindowLayers == 0 || slidingWindow > 0, source, "slidingWindow", slidingWindow,
+            "must be a positive token count when \(slidingWindowLayers) layers attend within a window")
     }
 }
 
@@ -98,8 +102,10 @@ public struct MixtureOfExperts: Sendable, Equatable, Codable {
     public var groups: Int = 0
     public var groupsPerToken: Int = 0
 
-    public init(experts: Int, topK: Int, expertFFNHiddenSize: Int, sharedExperts: Int = 0,
-                sharedExpertFFNHiddenSize: Int? = nil, denseLayers: Int = 0) {
+    public init(
+        experts: Int, topK: Int, expertFFNHiddenSize: Int, sharedExperts: Int = 0,
+        sharedExpertFFNHiddenSize: Int? = nil, denseLayers: Int = 0
+    ) {
         self.experts = experts
         self.topK = topK
         self.expertFFNHiddenSize = expertFFNHiddenSize
@@ -111,17 +117,24 @@ public struct MixtureOfExperts: Sendable, Equatable, Codable {
     func validate(source: String, layers: Int) throws(CostModelError) {
         try CostModelError.count(experts, atMost: 1 << 16, source, "experts")
         try CostModelError.positive(topK, source, "topK")
-        try CostModelError.count(expertFFNHiddenSize, atMost: TransformerModel.maximumWidth, source, "expertFFNHiddenSize")
-        try CostModelError.check(sharedExperts <= 1 << 16, source, "sharedExperts", sharedExperts, "must be at most \(1 << 16)")
+        try CostModelError.count(
+            expertFFNHiddenSize, atMost: TransformerModel.maximumWidth, source, "expertFFNHiddenSize")
+        try CostModelError.check(
+            sharedExperts <= 1 << 16, source, "sharedExperts", sharedExperts, "must be at most \(1 << 16)")
         try CostModelError.check(topK <= experts, source, "topK", topK, "exceeds experts (\(experts))")
         try CostModelError.positive(expertFFNHiddenSize, source, "expertFFNHiddenSize")
         try CostModelError.check(sharedExperts >= 0, source, "sharedExperts", sharedExperts, "must be ≥ 0")
-        try CostModelError.check(denseLayers >= 0 && denseLayers <= layers, source, "denseLayers", denseLayers, "must be in 0...\(layers)")
-        if let width = sharedExpertFFNHiddenSize { try CostModelError.positive(width, source, "sharedExpertFFNHiddenSize") }
+        try CostModelError.check(
+            denseLayers >= 0 && denseLayers <= layers, source, "denseLayers", denseLayers, "must be in 0...\(layers)")
+        if let width = sharedExpertFFNHiddenSize {
+            try CostModelError.positive(width, source, "sharedExpertFFNHiddenSize")
+        }
         if groups > 0 || groupsPerToken > 0 {
-            try CostModelError.check(groups > 0 && experts % groups == 0, source, "n_group", groups, "must divide the \(experts) experts")
-            try CostModelError.check(groupsPerToken >= 1 && groupsPerToken <= groups, source, "topk_group", groupsPerToken,
-                                     "must be from 1 to n_group (\(groups))")
+            try CostModelError.check(
+                groups > 0 && experts % groups == 0, source, "n_group", groups, "must divide the \(experts) experts")
+            try CostModelError.check(
+                groupsPerToken >= 1 && groupsPerToken <= groups, source, "topk_group", groupsPerToken,
+                "must be from 1 to n_group (\(groups))")
         }
     }
 }

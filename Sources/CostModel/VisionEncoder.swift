@@ -21,9 +21,11 @@ public struct VisionEncoder: Sendable, Equatable, Codable {
     /// layer (Gemma 3's SigLIP tower), instead of an MLP over the concatenated patches.
     public var poolsPatches: Bool
 
-    public init(layers: Int, hiddenSize: Int, mlpHiddenSize: Int, gatedMLP: Bool = false, spatialMergeSize: Int = 1,
-                outputSize: Int, windowedLayers: Int = 0, patchesPerWindow: Int = 0, deepstackMergers: Int = 0,
-                mergerHiddenSize: Int? = nil, poolsPatches: Bool = false) {
+    public init(
+        layers: Int, hiddenSize: Int, mlpHiddenSize: Int, gatedMLP: Bool = false, spatialMergeSize: Int = 1,
+        outputSize: Int, windowedLayers: Int = 0, patchesPerWindow: Int = 0, deepstackMergers: Int = 0,
+        mergerHiddenSize: Int? = nil, poolsPatches: Bool = false
+    ) {
         self.layers = layers
         self.hiddenSize = hiddenSize
         self.mlpHiddenSize = mlpHiddenSize
@@ -43,18 +45,22 @@ public struct VisionEncoder: Sendable, Equatable, Codable {
         try CostModelError.positive(mlpHiddenSize, source, "vision_config.intermediate_size")
         try CostModelError.positive(spatialMergeSize, source, "vision_config.spatial_merge_size")
         try CostModelError.positive(outputSize, source, "vision_config.out_hidden_size")
-        try CostModelError.check(windowedLayers >= 0 && windowedLayers <= layers, source, "vision_config.fullatt_block_indexes",
-                                 windowedLayers, "leaves a windowed-layer count outside 0...\(layers)")
-        try CostModelError.check(windowedLayers == 0 || patchesPerWindow > 0, source, "vision_config.window_size", patchesPerWindow,
-                                 "must give at least one patch per window")
-        try CostModelError.check(deepstackMergers >= 0 && deepstackMergers <= layers, source, "vision_config.deepstack_visual_indexes",
-                                 deepstackMergers, "lists more layers than the encoder's \(layers)")
+        try CostModelError.check(
+            windowedLayers >= 0 && windowedLayers <= layers, source, "vision_config.fullatt_block_indexes",
+            windowedLayers, "leaves a windowed-layer count outside 0...\(layers)")
+        try CostModelError.check(
+            windowedLayers == 0 || patchesPerWindow > 0, source, "vision_config.window_size", patchesPerWindow,
+            "must give at least one patch per window")
+        try CostModelError.check(
+            deepstackMergers >= 0 && deepstackMergers <= layers, source, "vision_config.deepstack_visual_indexes",
+            deepstackMergers, "lists more layers than the encoder's \(layers)")
     }
 
     /// Weights of the layers and the mergers (norms, biases and the patch embedding left out: under 0.3 % for
     /// Qwen2-VL's encoder).
     public var parameters: Double {
-        let d = Double(hiddenSize), f = Double(mlpHiddenSize)
+        let d = Double(hiddenSize)
+        let f = Double(mlpHiddenSize)
         return Double(layers) * (4 * d * d + (gatedMLP ? 3 : 2) * d * f) + Double(1 + deepstackMergers) * mergerWeights
     }
 
@@ -73,11 +79,13 @@ public struct VisionEncoder: Sendable, Equatable, Codable {
     /// weights a patch passes through, plus 12·d per patch pair for bidirectional attention in every full layer
     /// (verl's `flops_counter.py`, reference balance.md §7) and 12·d·W per patch in a windowed layer.
     public var trainingFlops: (perToken: Double, perToken2: Double) {
-        let d = Double(hiddenSize), f = Double(mlpHiddenSize)
+        let d = Double(hiddenSize)
+        let f = Double(mlpHiddenSize)
         let perLayer = 4 * d * d + (gatedMLP ? 3 : 2) * d * f
         let mergerPerToken = Double(1 + deepstackMergers) * mergerWeights
         let fullLayers = Double(layers - windowedLayers)
-        let linear = 6 * (Double(layers) * perLayer * patchesPerToken + mergerPerToken)
+        let linear =
+            6 * (Double(layers) * perLayer * patchesPerToken + mergerPerToken)
             + 12 * d * Double(windowedLayers) * Double(patchesPerWindow) * patchesPerToken
         let attention = 12 * d * fullLayers * patchesPerToken * patchesPerToken
         return (linear, attention)

@@ -8,50 +8,62 @@ extension PublishedRun {
     /// wherever TP > 1, the distributed optimizer, gradient reduction and TP communication
     /// overlapped, FlashAttention; "FP8" is current scaling (the tables' FP8-CS) unless blockwise or MXFP8 is named;
     /// MoE runs use expert-TP 1 (every MoE recipe of the tables); the all-to-all overlaps another micro-batch only
-    /// where Megatron-Core's published recipe for the model turns it on (DeepSeek-V3: --overlap-moe-expert-parallel-comm
-    /// with DeepEP, Megatron-MoE-ModelZoo best_practice/DeepSeekV3);
-    /// fine-grained recompute (gpt-oss: `recompute_modules` layernorm and moe_act) as the recipe lists it; an NVL72
-    /// rack is a
-    /// 64-GPU NVLink domain (16 of its 18 trays, as the 256-GPU job fills 4 racks).
+    /// where Megatron-Core's published recipe for the model turns it on (DeepSeek-V3:
+    /// --overlap-moe-expert-parallel-comm with DeepEP, Megatron-MoE-ModelZoo best_practice/DeepSeekV3);
+    /// fine-grained recompute (gpt-oss: `recompute_modules` layernorm and moe_act) as the recipe lists it;
+    /// an NVL72 rack is a 64-GPU NVLink domain (16 of its 18 trays, as the 256-GPU job fills 4 racks).
     public static let megatronBridge: [PublishedRun] = [
-        bridge("R40 Llama 3 70B, 64 GPUs", .validationPreset("llama-3-70b"), tp: 4, pp: 8, dp: 2, vp: 5, batch: 256,
-               sequence: 8192, tokensPerSecond: 1639, recipe: .current),
-        bridge("R41 Llama 3.1 405B, 1024 GPUs", .validationPreset("llama-3.1-405b"), tp: 8, pp: 8, dp: 8, cp: 2, vp: 8,
-               batch: 1536, sequence: 8192, tokensPerSecond: 311, recipe: .current),
-        bridge("R42 gpt-oss-120b, 64 GPUs", .validationPreset("gpt-oss-120b"), tp: 1, pp: 4, dp: 16, ep: 8, batch: 1280,
-               sequence: 4096, tokensPerSecond: 5984, recipe: nil, recompute: .selective,
-               modules: [.layernorm, .moeActivation]),
-        bridge("R43 Qwen3-30B-A3B, 16 GPUs", .qwen3_30b_a3b, tp: 1, pp: 2, dp: 8, ep: 8, vp: 12, batch: 1024,
-               sequence: 4096, tokensPerSecond: 9058, recipe: .current),
-        bridge("R44 Qwen3-235B-A22B, 256 GPUs", .qwen3_235b_a22b, tp: 2, pp: 8, dp: 16, ep: 32, vp: 4, batch: 8192,
-               sequence: 4096, tokensPerSecond: 1611, recipe: .current),
-        bridge("R45 DeepSeek-V3, 1024 GPUs", .validationPreset("deepseek-v3"), tp: 2, pp: 8, dp: 64, ep: 64, vp: 4,
-               batch: 8192, sequence: 4096, tokensPerSecond: 1297, recipe: .current, recompute: .selective,
-               overlapExperts: true),
-        bridge("R46 DeepSeek-V3, 256 B200", .validationPreset("deepseek-v3"), gpu: "b200", tp: 1, pp: 16, dp: 16, ep: 8,
-               batch: 4096, sequence: 4096, tokensPerSecond: 2689, recipe: .mxfp8, overlapExperts: true),
-        bridge("R47 Llama 3.1 405B, 256 GB200", .validationPreset("llama-3.1-405b"), gpu: "gb200", gpusPerNode: 64, tp: 4,
-               pp: 16, dp: 4, vp: 4, batch: 1536, sequence: 8192, tokensPerSecond: 793, recipe: .current),
+        bridge(
+            "R40 Llama 3 70B, 64 GPUs", .validationPreset("llama-3-70b"), tp: 4, pp: 8, dp: 2, vp: 5, batch: 256,
+            sequence: 8192, tokensPerSecond: 1639, recipe: .current),
+        bridge(
+            "R41 Llama 3.1 405B, 1024 GPUs", .validationPreset("llama-3.1-405b"), tp: 8, pp: 8, dp: 8, cp: 2, vp: 8,
+            batch: 1536, sequence: 8192, tokensPerSecond: 311, recipe: .current),
+        bridge(
+            "R42 gpt-oss-120b, 64 GPUs", .validationPreset("gpt-oss-120b"), tp: 1, pp: 4, dp: 16, ep: 8, batch: 1280,
+            sequence: 4096, tokensPerSecond: 5984, recipe: nil, recompute: .selective,
+            modules: [.layernorm, .moeActivation]),
+        bridge(
+            "R43 Qwen3-30B-A3B, 16 GPUs", .qwen3_30b_a3b, tp: 1, pp: 2, dp: 8, ep: 8, vp: 12, batch: 1024,
+            sequence: 4096, tokensPerSecond: 9058, recipe: .current),
+        bridge(
+            "R44 Qwen3-235B-A22B, 256 GPUs", .qwen3_235b_a22b, tp: 2, pp: 8, dp: 16, ep: 32, vp: 4, batch: 8192,
+            sequence: 4096, tokensPerSecond: 1611, recipe: .current),
+        bridge(
+            "R45 DeepSeek-V3, 1024 GPUs", .validationPreset("deepseek-v3"), tp: 2, pp: 8, dp: 64, ep: 64, vp: 4,
+            batch: 8192, sequence: 4096, tokensPerSecond: 1297, recipe: .current, recompute: .selective,
+            overlapExperts: true),
+        bridge(
+            "R46 DeepSeek-V3, 256 B200", .validationPreset("deepseek-v3"), gpu: "b200", tp: 1, pp: 16, dp: 16, ep: 8,
+            batch: 4096, sequence: 4096, tokensPerSecond: 2689, recipe: .mxfp8, overlapExperts: true),
+        bridge(
+            "R47 Llama 3.1 405B, 256 GB200", .validationPreset("llama-3.1-405b"), gpu: "gb200", gpusPerNode: 64, tp: 4,
+            pp: 16, dp: 4, vp: 4, batch: 1536, sequence: 8192, tokensPerSecond: 793, recipe: .current),
     ]
 
     /// One row of a Megatron-Bridge table, priced by the rule above (`source`, micro-batch and ZeRO stage as stated;
     /// FSDP is ZeRO 3).
-    static func bridge(_ label: String, _ model: TransformerModel, source: String = "Megatron-Bridge 25.09-26.02",
-                       gpu: String = "h100-sxm", gpusPerNode: Int = 8, tp: Int = 1, pp: Int = 1, dp: Int, cp: Int = 1,
-                       ep: Int = 1, vp: Int = 1, microBatch: Int = 1, batch: Int, sequence: Int,
-                       tokensPerSecond: Double, recipe: FP8Recipe?, zero: Int = 1, recompute: Recompute? = nil,
-                       modules: [RecomputeModule] = [.coreAttention], overlapExperts: Bool = false) -> PublishedRun {
-        let strategy = ParallelStrategy(tensorParallel: tp, pipelineParallel: pp, dataParallel: dp, contextParallel: cp,
-                                        expertParallel: ep, expertTensorParallel: model.moe == nil ? nil : 1,
-                                        microBatch: microBatch, globalBatch: batch, sequenceLength: sequence,
-                                        recompute: recompute ?? .none, recomputeModules: modules,
-                                        sequenceParallel: tp > 1, interleave: vp, zeroStage: zero,
-                                        overlapTensorParallel: true, fp8: recipe != nil, fp8Recipe: recipe ?? .delayed,
-                                        overlapExpertParallel: overlapExperts, gradientReduceFP32: false)
-        let published = seconds(globalBatch: batch, sequenceLength: sequence, gpus: strategy.gpuCount,
-                                tokensPerSecondPerGPU: tokensPerSecond)
-        return PublishedRun(source: source, label: label, gpu: gpu, gpusPerNode: gpusPerNode, model: model,
-                            strategy: strategy, iterationSeconds: published,
-                            flashAttention: true, recomputeStated: recompute != nil)
+    static func bridge(
+        _ label: String, _ model: TransformerModel, source: String = "Megatron-Bridge 25.09-26.02",
+        gpu: String = "h100-sxm", gpusPerNode: Int = 8, tp: Int = 1, pp: Int = 1, dp: Int, cp: Int = 1,
+        ep: Int = 1, vp: Int = 1, microBatch: Int = 1, batch: Int, sequence: Int,
+        tokensPerSecond: Double, recipe: FP8Recipe?, zero: Int = 1, recompute: Recompute? = nil,
+        modules: [RecomputeModule] = [.coreAttention], overlapExperts: Bool = false
+    ) -> PublishedRun {
+        let strategy = ParallelStrategy(
+            tensorParallel: tp, pipelineParallel: pp, dataParallel: dp, contextParallel: cp,
+            expertParallel: ep, expertTensorParallel: model.moe == nil ? nil : 1,
+            microBatch: microBatch, globalBatch: batch, sequenceLength: sequence,
+            recompute: recompute ?? .none, recomputeModules: modules,
+            sequenceParallel: tp > 1, interleave: vp, zeroStage: zero,
+            overlapTensorParallel: true, fp8: recipe != nil, fp8Recipe: recipe ?? .delayed,
+            overlapExpertParallel: overlapExperts, gradientReduceFP32: false)
+        let published = seconds(
+            globalBatch: batch, sequenceLength: sequence, gpus: strategy.gpuCount,
+            tokensPerSecondPerGPU: tokensPerSecond)
+        return PublishedRun(
+            source: source, label: label, gpu: gpu, gpusPerNode: gpusPerNode, model: model,
+            strategy: strategy, iterationSeconds: published,
+            flashAttention: true, recomputeStated: recompute != nil)
     }
 }

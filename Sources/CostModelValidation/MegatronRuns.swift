@@ -12,19 +12,24 @@ extension PublishedRun {
         (145.6, 96, 12288, 80, 8, 8, 1536, 2304, 148), (310.1, 128, 16384, 96, 8, 16, 1920, 2160, 155),
         (529.6, 128, 20480, 105, 8, 35, 2520, 2520, 163), (1008.0, 160, 25600, 128, 8, 64, 3072, 3072, 163),
     ].map { billions, heads, hidden, layers, tp, pp, gpus, batch, teraflops in
-        let model = TransformerModel(name: "gpt-\(billions)b", layers: layers, hiddenSize: hidden, heads: heads,
-                                     ffnHiddenSize: 4 * hidden, vocabSize: 51_200, tiedEmbeddings: true,
-                                     gptStyle: true, maxPositions: 2048)
-        let s = 2048.0, h = Double(hidden), l = Double(layers)
+        let model = TransformerModel(
+            name: "gpt-\(billions)b", layers: layers, hiddenSize: hidden, heads: heads,
+            ffnHiddenSize: 4 * hidden, vocabSize: 51_200, tiedEmbeddings: true,
+            gptStyle: true, maxPositions: 2048)
+        let s = 2048.0
+        let h = Double(hidden)
+        let l = Double(layers)
         let flops = 96 * Double(batch) * s * l * h * h * (1 + s / (6 * h) + 51_200 / (16 * l * h))
         let dp = gpus / (tp * pp)
         return PublishedRun(
-            source: "Megatron-LM SC'21 Table 1", label: "GPT \(billions)B, \(gpus) GPUs", gpu: "a100-80gb", model: model,
-            strategy: ParallelStrategy(tensorParallel: tp, pipelineParallel: pp, dataParallel: dp,
-                                       microBatch: pp == 1 ? batch / dp : 1, globalBatch: batch,
-                                       sequenceLength: 2048, recompute: .full, sequenceParallel: false,
-                                       interleave: smallestInterleave(layers: layers, stages: pp),
-                                       zeroStage: 0, overlapGradientReduce: false),
+            source: "Megatron-LM SC'21 Table 1", label: "GPT \(billions)B, \(gpus) GPUs", gpu: "a100-80gb",
+            model: model,
+            strategy: ParallelStrategy(
+                tensorParallel: tp, pipelineParallel: pp, dataParallel: dp,
+                microBatch: pp == 1 ? batch / dp : 1, globalBatch: batch,
+                sequenceLength: 2048, recompute: .full, sequenceParallel: false,
+                interleave: smallestInterleave(layers: layers, stages: pp),
+                zeroStage: 0, overlapGradientReduce: false),
             iterationSeconds: flops / (Double(gpus) * teraflops * 1e12))
     }
 
@@ -36,13 +41,16 @@ extension PublishedRun {
         (768, 256, 40.0), (768, 512, 21.2), (768, 768, 15.2), (768, 1024, 11.9),
         (6144, 3072, 29.02), (6144, 6144, 14.78), (6144, 8192, 12.24), (6144, 12288, 8.57),
     ].map { batch, gpus, seconds in
-        let model = TransformerModel(name: "gpt-175b", layers: 96, hiddenSize: 12_288, heads: 128, ffnHiddenSize: 4 * 12_288,
-                                     vocabSize: 64_000, tiedEmbeddings: true, gptStyle: true, maxPositions: 2048)
+        let model = TransformerModel(
+            name: "gpt-175b", layers: 96, hiddenSize: 12_288, heads: 128, ffnHiddenSize: 4 * 12_288,
+            vocabSize: 64_000, tiedEmbeddings: true, gptStyle: true, maxPositions: 2048)
         return PublishedRun(
-            source: "MegaScale NSDI'24 Table 2", label: "GPT-175B, batch \(batch), \(gpus) GPUs", gpu: "a100-80gb", model: model,
-            strategy: ParallelStrategy(tensorParallel: 8, pipelineParallel: 8, dataParallel: gpus / 64, microBatch: 1,
-                                       globalBatch: batch, sequenceLength: 2048, recompute: .selective,
-                                       sequenceParallel: true, interleave: 6, zeroStage: 1, overlapGradientReduce: false),
+            source: "MegaScale NSDI'24 Table 2", label: "GPT-175B, batch \(batch), \(gpus) GPUs", gpu: "a100-80gb",
+            model: model,
+            strategy: ParallelStrategy(
+                tensorParallel: 8, pipelineParallel: 8, dataParallel: gpus / 64, microBatch: 1,
+                globalBatch: batch, sequenceLength: 2048, recompute: .selective,
+                sequenceParallel: true, interleave: 6, zeroStage: 1, overlapGradientReduce: false),
             iterationSeconds: seconds)
     }
 
@@ -58,17 +66,23 @@ extension PublishedRun {
         ("177B", 96, 12288, 96, 8, 6, 48, 1152, 432.8), ("314B", 128, 16384, 96, 8, 8, 48, 1536, 474.4),
         ("462B", 144, 18432, 112, 8, 16, 48, 3072, 459.9),
     ].map { name, heads, hidden, layers, tp, pp, dp, batch, teraflops in
-        let model = TransformerModel(name: "gpt-\(name)", layers: layers, hiddenSize: hidden, heads: heads,
-                                     ffnHiddenSize: 4 * hidden, vocabSize: 131_072)
-        let s = 4096.0, h = Double(hidden), l = Double(layers), gpus = Double(tp * pp * dp)
+        let model = TransformerModel(
+            name: "gpt-\(name)", layers: layers, hiddenSize: hidden, heads: heads,
+            ffnHiddenSize: 4 * hidden, vocabSize: 131_072)
+        let s = 4096.0
+        let h = Double(hidden)
+        let l = Double(layers)
+        let gpus = Double(tp * pp * dp)
         let flops = 72 * Double(batch) * s * l * h * h * (1 + s / (6 * h) + 131_072 / (12 * l * h))
         return PublishedRun(
-            source: "Megatron-Core r0.8.0 (H100)", label: "GPT \(name), \(Int(gpus)) GPUs", gpu: "h100-sxm", model: model,
-            strategy: ParallelStrategy(tensorParallel: tp, pipelineParallel: pp, dataParallel: dp,
-                                       microBatch: pp == 1 ? batch / dp : 1,
-                                       globalBatch: batch, sequenceLength: 4096, recompute: .none, sequenceParallel: tp > 1,
-                                       interleave: smallestInterleave(layers: layers, stages: pp),
-                                       zeroStage: 1, overlapTensorParallel: true),
+            source: "Megatron-Core r0.8.0 (H100)", label: "GPT \(name), \(Int(gpus)) GPUs", gpu: "h100-sxm",
+            model: model,
+            strategy: ParallelStrategy(
+                tensorParallel: tp, pipelineParallel: pp, dataParallel: dp,
+                microBatch: pp == 1 ? batch / dp : 1,
+                globalBatch: batch, sequenceLength: 4096, recompute: .none, sequenceParallel: tp > 1,
+                interleave: smallestInterleave(layers: layers, stages: pp),
+                zeroStage: 1, overlapTensorParallel: true),
             iterationSeconds: flops / (gpus * teraflops * 1e12), flashAttention: true)
     }
 }

@@ -19,9 +19,11 @@ public struct PublishedRun: Sendable {
     /// stage), as whoever ran it had to choose.
     public var recomputeStated: Bool = true
 
-    public init(source: String, label: String, gpu: String, gpusPerNode: Int = 8, model: TransformerModel,
-                strategy: ParallelStrategy, iterationSeconds: Double, flashAttention: Bool = false,
-                recomputeStated: Bool = true) {
+    public init(
+        source: String, label: String, gpu: String, gpusPerNode: Int = 8, model: TransformerModel,
+        strategy: ParallelStrategy, iterationSeconds: Double, flashAttention: Bool = false,
+        recomputeStated: Bool = true
+    ) {
         self.source = source
         self.label = label
         self.gpu = gpu
@@ -39,7 +41,8 @@ public struct PublishedRun: Sendable {
     /// The cluster the run used: whole NVLink domains of its GPU type, default efficiencies unless given.
     public func cluster(efficiency: Efficiency? = nil) -> Cluster {
         let gpuSpec = GPUSpec.preset(named: gpu) ?? GPUSpec.presets[0]
-        return Cluster(gpu: gpuSpec, nodes: strategy.gpuCount / gpusPerNode, gpusPerNode: gpusPerNode, efficiency: efficiency)
+        return Cluster(
+            gpu: gpuSpec, nodes: strategy.gpuCount / gpusPerNode, gpusPerNode: gpusPerNode, efficiency: efficiency)
     }
 
     public var cluster: Cluster { cluster() }
@@ -52,10 +55,14 @@ public struct PublishedRun: Sendable {
 
     /// The layout as priced: the published one, with the recompute rule applied where the source is silent.
     public func resolvedStrategy(efficiency: Efficiency? = nil, profile: CalibrationProfile? = nil)
-        throws(CostModelError) -> ParallelStrategy {
+        throws(CostModelError) -> ParallelStrategy
+    {
         guard !recomputeStated else { return strategy }
-        let estimator = IterationEstimator(model: model, cluster: cluster(efficiency: efficiency), options: options(profile: profile))
-        let chunk = (model.layers + strategy.pipelineParallel * strategy.interleave - 1) / (strategy.pipelineParallel * strategy.interleave)
+        let estimator = IterationEstimator(
+            model: model, cluster: cluster(efficiency: efficiency), options: options(profile: profile))
+        let chunk =
+            (model.layers + strategy.pipelineParallel * strategy.interleave - 1)
+            / (strategy.pipelineParallel * strategy.interleave)
         var candidates: [(Recompute, Int?)] = [(.none, nil), (.selective, nil)]
         candidates += (1..<max(1, chunk)).map { (.full, $0) }
         candidates.append((.full, nil))
@@ -68,9 +75,13 @@ public struct PublishedRun: Sendable {
     }
 
     /// The estimate with the default efficiencies, or with the ones given (the fitting benchmark's grid).
-    public func estimate(efficiency: Efficiency? = nil, profile: CalibrationProfile? = nil) throws(CostModelError) -> IterationEstimate {
-        try IterationEstimator(model: model, cluster: cluster(efficiency: efficiency), options: options(profile: profile))
-            .estimate(try resolvedStrategy(efficiency: efficiency, profile: profile))
+    public func estimate(efficiency: Efficiency? = nil, profile: CalibrationProfile? = nil) throws(CostModelError)
+        -> IterationEstimate
+    {
+        try IterationEstimator(
+            model: model, cluster: cluster(efficiency: efficiency), options: options(profile: profile)
+        )
+        .estimate(try resolvedStrategy(efficiency: efficiency, profile: profile))
     }
 
     /// The cost model's prediction for this run and its relative error against the published time.

@@ -46,7 +46,8 @@ public struct BatchBalancePlan: PlanBody {
             sample = try pair.decode(Int.self)
             image = try pair.decode(Int.self)
             guard pair.isAtEnd else {
-                throw DecodingError.dataCorruptedError(in: pair, debugDescription: "an image is [sample index, image index]: two numbers")
+                throw DecodingError.dataCorruptedError(
+                    in: pair, debugDescription: "an image is [sample index, image index]: two numbers")
             }
         }
 
@@ -103,7 +104,9 @@ public struct BatchBalancePlan: PlanBody {
     /// Absent in plans written before it existed: then the step model follows from whether `encoder` is present.
     public var stepModel: StepModel?
 
-    public init(ranks: [Rank], encoder: [EncoderRank]?, moved: Moved?, sends: [Send]? = nil, stepModel: StepModel? = nil) {
+    public init(
+        ranks: [Rank], encoder: [EncoderRank]?, moved: Moved?, sends: [Send]? = nil, stepModel: StepModel? = nil
+    ) {
         self.ranks = ranks
         self.encoder = encoder
         self.moved = moved
@@ -128,14 +131,18 @@ public struct BatchBalancePlan: PlanBody {
                 return PlanProblem(path: path + ".sample", value: "\(send.sample)", reason: "not a planned sample")
             }
             guard send.sample > previous else {
-                return PlanProblem(path: path + ".sample", value: "\(send.sample)", reason: "sends must list each sample once, by ascending index")
+                return PlanProblem(
+                    path: path + ".sample", value: "\(send.sample)",
+                    reason: "sends must list each sample once, by ascending index")
             }
             previous = send.sample
             guard send.to == runner else {
-                return PlanProblem(path: path + ".to", value: "\(send.to)", reason: "sample \(send.sample) runs on rank \(runner)")
+                return PlanProblem(
+                    path: path + ".to", value: "\(send.to)", reason: "sample \(send.sample) runs on rank \(runner)")
             }
             guard send.from >= 0, send.from < ranks.count, send.from != send.to else {
-                return PlanProblem(path: path + ".from", value: "\(send.from)", reason: "must be another rank in 0..<\(ranks.count)")
+                return PlanProblem(
+                    path: path + ".from", value: "\(send.from)", reason: "must be another rank in 0..<\(ranks.count)")
             }
         }
         return nil
@@ -145,27 +152,37 @@ public struct BatchBalancePlan: PlanBody {
     /// plus the encoder phase's slowest rank when there is an encoder phase (per-phase maxima summed).
     public func firstInvariantViolation(predicted: Predicted<StepTime>) -> PlanProblem? {
         for (position, rank) in ranks.enumerated() where rank.rank != position {
-            return PlanProblem(path: "ranks[\(position)].rank", value: "\(rank.rank)", reason: "ranks must be listed as 0, 1, 2, …")
+            return PlanProblem(
+                path: "ranks[\(position)].rank", value: "\(rank.rank)", reason: "ranks must be listed as 0, 1, 2, …")
         }
         var seen: [Int: String] = [:]
         for (r, rank) in ranks.enumerated() {
             guard rank.predictedSeconds.isFinite, rank.predictedSeconds >= 0 else {
-                return PlanProblem(path: "ranks[\(r)].predictedSeconds", value: "\(rank.predictedSeconds)", reason: "must be a finite number ≥ 0")
+                return PlanProblem(
+                    path: "ranks[\(r)].predictedSeconds", value: "\(rank.predictedSeconds)",
+                    reason: "must be a finite number ≥ 0")
             }
             for (m, batch) in rank.microBatches.enumerated() {
                 for (p, sample) in batch.enumerated() {
                     let path = "ranks[\(r)].microBatches[\(m)][\(p)]"
-                    if let earlier = seen[sample] { return PlanProblem(path: path, value: "\(sample)", reason: "sample already placed at \(earlier)") }
+                    if let earlier = seen[sample] {
+                        return PlanProblem(
+                            path: path, value: "\(sample)", reason: "sample already placed at \(earlier)")
+                    }
                     seen[sample] = path
                 }
             }
         }
         if let outside = seen.keys.filter({ $0 < 0 || $0 >= seen.count }).min() {
-            return PlanProblem(path: seen[outside] ?? "ranks", value: "\(outside)", reason: "sample index outside 0..<\(seen.count): some sample is missing")
+            return PlanProblem(
+                path: seen[outside] ?? "ranks", value: "\(outside)",
+                reason: "sample index outside 0..<\(seen.count): some sample is missing")
         }
         for (r, rank) in ranks.enumerated() {
             if let tokens = rank.tokens, tokens < rank.microBatches.reduce(0, { $0 + $1.count }) {
-                return PlanProblem(path: "ranks[\(r)].tokens", value: "\(tokens)", reason: "fewer tokens than the rank's samples (each has one or more)")
+                return PlanProblem(
+                    path: "ranks[\(r)].tokens", value: "\(tokens)",
+                    reason: "fewer tokens than the rank's samples (each has one or more)")
             }
         }
         if let problem = firstSendViolation(rankOf: rankOfSample()) { return problem }
@@ -175,21 +192,31 @@ public struct BatchBalancePlan: PlanBody {
                 let path = "encoder[\(r)].images[\(p)]"
                 let written = "[\(pair.sample), \(pair.image)]"
                 guard seen[pair.sample] != nil, pair.image >= 0 else {
-                    return PlanProblem(path: path, value: written, reason: "must be [sample index, image index] of a planned sample")
+                    return PlanProblem(
+                        path: path, value: written, reason: "must be [sample index, image index] of a planned sample")
                 }
-                guard images.insert(pair).inserted else { return PlanProblem(path: path, value: written, reason: "image placed twice") }
+                guard images.insert(pair).inserted else {
+                    return PlanProblem(path: path, value: written, reason: "image placed twice")
+                }
             }
         }
-        if let encoder, let problem = firstShardViolation(encoder: encoder, sampleCount: seen.count, wholeImages: images) { return problem }
+        if let encoder,
+            let problem = firstShardViolation(encoder: encoder, sampleCount: seen.count, wholeImages: images)
+        {
+            return problem
+        }
         if stepModel == .slowestRank, encoder != nil {
-            return PlanProblem(path: "stepModel", value: StepModel.slowestRank.rawValue, reason: "an encoder phase makes the step the sum of per-phase maxima")
+            return PlanProblem(
+                path: "stepModel", value: StepModel.slowestRank.rawValue,
+                reason: "an encoder phase makes the step the sum of per-phase maxima")
         }
         let llm = ranks.map(\.predictedSeconds).max() ?? 0
         let encoderPhase = encoder?.map(\.predictedSeconds).max() ?? 0
         let expected = llm + encoderPhase
         guard abs(expected - predicted.cost.stepSeconds) <= 1e-6 * max(1, expected) else {
-            return PlanProblem(path: "predicted.stepSeconds", value: "\(predicted.cost.stepSeconds)",
-                               reason: "differs from the slowest rank per phase, summed (\(expected))")
+            return PlanProblem(
+                path: "predicted.stepSeconds", value: "\(predicted.cost.stepSeconds)",
+                reason: "differs from the slowest rank per phase, summed (\(expected))")
         }
         return nil
     }

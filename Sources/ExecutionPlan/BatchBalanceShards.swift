@@ -34,24 +34,35 @@ extension BatchBalancePlan {
         var groupOf: [ImageRef: Shard] = [:]
         for (r, rank) in encoder.enumerated() {
             if rank.shards != nil, rank.rank != r {
-                return PlanProblem(path: "encoder[\(r)].rank", value: "\(rank.rank)", reason: "encoder ranks with shards must be listed as 0, 1, 2, …")
+                return PlanProblem(
+                    path: "encoder[\(r)].rank", value: "\(rank.rank)",
+                    reason: "encoder ranks with shards must be listed as 0, 1, 2, …")
             }
             for (s, shard) in (rank.shards ?? []).enumerated() {
                 let path = "encoder[\(r)].shards[\(s)]"
-                let written = "{sample \(shard.sample), image \(shard.image), firstRank \(shard.firstRank), degree \(shard.degree)}"
+                let written =
+                    "{sample \(shard.sample), image \(shard.image), firstRank \(shard.firstRank), degree \(shard.degree)}"
                 guard shard.sample >= 0, shard.sample < sampleCount, shard.image >= 0 else {
                     return PlanProblem(path: path, value: written, reason: "must name an image of a planned sample")
                 }
-                guard shard.degree >= 2, shard.degree & (shard.degree - 1) == 0, shard.firstRank >= 0, shard.firstRank % shard.degree == 0,
-                      shard.firstRank <= encoder.count - shard.degree else {
-                    return PlanProblem(path: path, value: written,
-                                       reason: "the group must be a power of two from 2, start at a multiple of it and end by rank \(encoder.count - 1)")
+                guard shard.degree >= 2, shard.degree & (shard.degree - 1) == 0, shard.firstRank >= 0,
+                    shard.firstRank % shard.degree == 0,
+                    shard.firstRank <= encoder.count - shard.degree
+                else {
+                    return PlanProblem(
+                        path: path, value: written,
+                        reason:
+                            "the group must be a power of two from 2, start at a multiple of it and end by rank \(encoder.count - 1)"
+                    )
                 }
                 guard (shard.firstRank..<(shard.firstRank + shard.degree)).contains(rank.rank) else {
-                    return PlanProblem(path: path, value: written, reason: "rank \(rank.rank) is outside the shard's group")
+                    return PlanProblem(
+                        path: path, value: written, reason: "rank \(rank.rank) is outside the shard's group")
                 }
                 if s > 0, let previous = rank.shards?[s - 1], !(previous < shard) {
-                    return PlanProblem(path: path, value: written, reason: "shards must be listed larger groups first, then by first rank, sample and image")
+                    return PlanProblem(
+                        path: path, value: written,
+                        reason: "shards must be listed larger groups first, then by first rank, sample and image")
                 }
                 guard !wholeImages.contains(shard.imageRef) else {
                     return PlanProblem(path: path, value: written, reason: "image also encoded whole")
@@ -64,9 +75,14 @@ extension BatchBalancePlan {
             }
         }
         for shard in members.keys.sorted() where members[shard]?.count != shard.degree {
-            let missing = (shard.firstRank..<(shard.firstRank + shard.degree)).first { members[shard]?.contains($0) != true } ?? shard.firstRank
-            return PlanProblem(path: "encoder[\(missing)].shards", value: "[sample \(shard.sample), image \(shard.image)]",
-                               reason: "every rank of the group \(shard.firstRank)..<\(shard.firstRank + shard.degree) must list the shard")
+            let missing =
+                (shard.firstRank..<(shard.firstRank + shard.degree)).first { members[shard]?.contains($0) != true }
+                ?? shard.firstRank
+            return PlanProblem(
+                path: "encoder[\(missing)].shards", value: "[sample \(shard.sample), image \(shard.image)]",
+                reason:
+                    "every rank of the group \(shard.firstRank)..<\(shard.firstRank + shard.degree) must list the shard"
+            )
         }
         return nil
     }

@@ -28,10 +28,13 @@ public enum CanonicalJSON {
     }
 
     /// Swift's shortest round-trip digits, without the ".0" of whole numbers, as `JSONEncoder` writes them.
-    private static func writeNumber<Number: BinaryFloatingPoint & CustomStringConvertible>(_ number: Number,
-                                                                                          into output: inout [UInt8]) throws {
+    private static func writeNumber<Number: BinaryFloatingPoint & CustomStringConvertible>(
+        _ number: Number,
+        into output: inout [UInt8]
+    ) throws {
         guard number.isFinite else {
-            throw EncodingError.invalidValue(number, .init(codingPath: [], debugDescription: "\(number) is not a JSON number"))
+            throw EncodingError.invalidValue(
+                number, .init(codingPath: [], debugDescription: "\(number) is not a JSON number"))
         }
         var text = number.description
         if text.hasSuffix(".0") { text.removeLast(2) }
@@ -76,7 +79,9 @@ public enum CanonicalJSON {
             case 0x0C: output.append(contentsOf: [0x5C, UInt8(ascii: "f")])
             case 0x0D: output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
             case 0x00..<0x20:
-                output.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
+                output.append(contentsOf: [
+                    0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)],
+                ])
             default: output.append(byte)
             }
         }
@@ -177,7 +182,9 @@ private struct KeyedTree<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: Bool, forKey key: Key) throws { put(.bool(value), key) }
     mutating func encode(_ value: String, forKey key: Key) throws { put(.string(value), key) }
     mutating func encode(_ value: Double, forKey key: Key) throws { put(.double(value), key) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { put(try encodeNested(value, codingPath: codingPath), key) }
+    mutating func encode(_ value: Float, forKey key: Key) throws {
+        put(try encodeNested(value, codingPath: codingPath), key)
+    }
     mutating func encode(_ value: Int, forKey key: Key) throws { put(.int(Int64(value)), key) }
     mutating func encode(_ value: Int8, forKey key: Key) throws { put(.int(Int64(value)), key) }
     mutating func encode(_ value: Int16, forKey key: Key) throws { put(.int(Int64(value)), key) }
@@ -192,7 +199,9 @@ private struct KeyedTree<Key: CodingKey>: KeyedEncodingContainerProtocol {
         put(try encodeNested(value, codingPath: codingPath + [key]), key)
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
+        -> KeyedEncodingContainer<NestedKey>
+    {
         let nested = Box(.object)
         put(.box(nested), key)
         return KeyedEncodingContainer(KeyedTree<NestedKey>(box: nested, codingPath: codingPath + [key]))
@@ -243,7 +252,9 @@ private struct UnkeyedTree: UnkeyedEncodingContainer {
         box.items.append(try encodeNested(value, codingPath: codingPath))
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<
+        NestedKey
+    > {
         let nested = Box(.object)
         box.items.append(.box(nested))
         return KeyedEncodingContainer(KeyedTree<NestedKey>(box: nested, codingPath: codingPath))

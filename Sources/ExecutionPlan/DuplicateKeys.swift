@@ -39,8 +39,9 @@ enum DuplicateKeys {
                 guard expectingKey, let top = stack.last, top.isObject else { break }
                 let key = String(decoding: string, as: UTF8.self)
                 guard stack[stack.count - 1].keys.insert(string).inserted else {
-                    return PlanProblem(path: top.path + "." + key, value: "",
-                                       reason: "the key is repeated in its object (parsers disagree on which value counts)")
+                    return PlanProblem(
+                        path: top.path + "." + key, value: "",
+                        reason: "the key is repeated in its object (parsers disagree on which value counts)")
                 }
                 lastKey = key
                 expectingKey = false

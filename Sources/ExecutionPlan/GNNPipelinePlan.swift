@@ -44,11 +44,14 @@ public struct GNNPipelinePlan: PlanBody {
     public var chunkOfFile: String?
     /// Vertices per chunk; renumbering vertices chunk by chunk (ties by id) makes chunk c a contiguous id range.
     public var chunkSizes: [Int]?
-    /// How the mirror counts were obtained: "metis-volume", "metis-cut", "metis-cut-precoarsened" (cut partition of the label-propagation quotient graph, refined), "graph-stats" or "graph-stats (estimated for k = …)".
+    /// How the mirror counts were obtained: "metis-volume", "metis-cut", "metis-cut-precoarsened" (cut partition of the
+    /// label-propagation quotient graph, refined), "graph-stats" or "graph-stats (estimated for k = …)".
     public var mirrorsSource: String
 
-    public init(graphParallelWays: Int, stages: [Stage], chunks: Int, chunkOf: [Int]?, chunkOfFile: String?,
-                chunkSizes: [Int]?, mirrorsSource: String) {
+    public init(
+        graphParallelWays: Int, stages: [Stage], chunks: Int, chunkOf: [Int]?, chunkOfFile: String?,
+        chunkSizes: [Int]?, mirrorsSource: String
+    ) {
         self.graphParallelWays = graphParallelWays
         self.stages = stages
         self.chunks = chunks
@@ -66,8 +69,9 @@ public struct GNNPipelinePlan: PlanBody {
             return PlanProblem(path: "graphParallelWays", value: "\(d)", reason: "need at least one way and one stage")
         }
         guard d <= PlanLimits.ranks, stages.count <= PlanLimits.ranks / d else {
-            return PlanProblem(path: "graphParallelWays", value: "\(d) × \(stages.count) stages",
-                               reason: "more than \(PlanLimits.ranks) ranks")
+            return PlanProblem(
+                path: "graphParallelWays", value: "\(d) × \(stages.count) stages",
+                reason: "more than \(PlanLimits.ranks) ranks")
         }
         guard chunks <= PlanLimits.items else {
             return PlanProblem(path: "chunks", value: "\(chunks)", reason: "must be at most \(PlanLimits.items)")
@@ -75,15 +79,20 @@ public struct GNNPipelinePlan: PlanBody {
         var nextLayer = 0
         for (s, stage) in stages.enumerated() {
             guard stage.ranks == Array((d * s)..<(d * (s + 1))) else {
-                return PlanProblem(path: "stages[\(s)].ranks", value: "\(stage.ranks)", reason: "must be \(d * s)..<\(d * (s + 1)) (ways of a stage are adjacent ranks)")
+                return PlanProblem(
+                    path: "stages[\(s)].ranks", value: "\(stage.ranks)",
+                    reason: "must be \(d * s)..<\(d * (s + 1)) (ways of a stage are adjacent ranks)")
             }
             guard stage.layers.count == 2, stage.layers[0] == nextLayer, stage.layers[1] > stage.layers[0] else {
-                return PlanProblem(path: "stages[\(s)].layers", value: "\(stage.layers)", reason: "must be [\(nextLayer), end) with end > \(nextLayer)")
+                return PlanProblem(
+                    path: "stages[\(s)].layers", value: "\(stage.layers)",
+                    reason: "must be [\(nextLayer), end) with end > \(nextLayer)")
             }
             nextLayer = stage.layers[1]
         }
         guard chunks >= d, chunks % d == 0 else {
-            return PlanProblem(path: "chunks", value: "\(chunks)", reason: "must be a positive multiple of graphParallelWays \(d)")
+            return PlanProblem(
+                path: "chunks", value: "\(chunks)", reason: "must be a positive multiple of graphParallelWays \(d)")
         }
         if let chunkOf {
             var sizes = [Int](repeating: 0, count: chunks)
@@ -94,14 +103,17 @@ public struct GNNPipelinePlan: PlanBody {
                 sizes[chunk] += 1
             }
             if let chunkSizes, chunkSizes != sizes {
-                return PlanProblem(path: "chunkSizes", value: "\(chunkSizes.prefix(8))…", reason: "differ from the counts in chunkOf")
+                return PlanProblem(
+                    path: "chunkSizes", value: "\(chunkSizes.prefix(8))…", reason: "differ from the counts in chunkOf")
             }
         }
         if let bubble = predicted.cost.bubbleFraction {
-            let perWay = Double(chunks / d), s = Double(stages.count)
+            let perWay = Double(chunks / d)
+            let s = Double(stages.count)
             let expected = (s - 1) / (perWay + s - 1)
             guard abs(bubble - expected) <= 1e-9 else {
-                return PlanProblem(path: "predicted.bubbleFraction", value: "\(bubble)", reason: "(S − 1)/(C/D + S − 1) = \(expected)")
+                return PlanProblem(
+                    path: "predicted.bubbleFraction", value: "\(bubble)", reason: "(S − 1)/(C/D + S − 1) = \(expected)")
             }
         }
         return nil

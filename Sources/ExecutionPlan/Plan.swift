@@ -42,10 +42,12 @@ public struct Plan<Body: PlanBody>: Codable, Sendable, Equatable {
         format = try container.decode(String.self, forKey: .format)
         kind = try container.decode(PlanKind.self, forKey: .kind)
         guard format == planFormatVersion else {
-            throw DecodingError.dataCorruptedError(forKey: .format, in: container, debugDescription: "expected \(planFormatVersion)")
+            throw DecodingError.dataCorruptedError(
+                forKey: .format, in: container, debugDescription: "expected \(planFormatVersion)")
         }
         guard kind == Body.kind else {
-            throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "expected \(Body.kind.rawValue)")
+            throw DecodingError.dataCorruptedError(
+                forKey: .kind, in: container, debugDescription: "expected \(Body.kind.rawValue)")
         }
         predicted = try container.decode(Predicted<Body.Cost>.self, forKey: .predicted)
         baselines = try container.decode([Baseline<Body.Cost>].self, forKey: .baselines)

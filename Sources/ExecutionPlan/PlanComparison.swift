@@ -46,7 +46,11 @@ public struct PlanComparison: Sendable, Equatable, Codable {
             case .failure(let problem): throw Failure(plan: label, reason: problem.description)
             }
             if let kind, kind != summary.kind {
-                throw Failure(plan: label, reason: "\(summary.kind.withArticle) plan, but \(first.label) is \(kind.rawValue): kinds measure different things")
+                throw Failure(
+                    plan: label,
+                    reason:
+                        "\(summary.kind.withArticle) plan, but \(first.label) is \(kind.rawValue): kinds measure different things"
+                )
             }
             kind = summary.kind
             let entries: Entries
@@ -58,15 +62,18 @@ public struct PlanComparison: Sendable, Equatable, Codable {
             digests.insert(entries.digest)
             for (strategy, seconds, extras) in entries.rows {
                 let overBound = entries.lowerBound.flatMap { $0 > 0 ? seconds / $0 : nil }
-                rows.append(Row(plan: label, strategy: strategy, seconds: seconds, overBest: 1,
-                                lowerBoundSeconds: entries.lowerBound, overBound: overBound, extras: extras))
+                rows.append(
+                    Row(
+                        plan: label, strategy: strategy, seconds: seconds, overBest: 1,
+                        lowerBoundSeconds: entries.lowerBound, overBound: overBound, extras: extras))
             }
         }
         rows.sort { ($0.seconds, $0.plan, $0.strategy) < ($1.seconds, $1.plan, $1.strategy) }
         let best = rows.first?.seconds ?? 0
         for index in rows.indices { rows[index].overBest = best > 0 ? rows[index].seconds / best : 1 }
         let finalKind = kind ?? .sequenceParallel
-        return PlanComparison(kind: finalKind, metric: Self.metric(finalKind), rows: rows, sameInputs: digests.count <= 1)
+        return PlanComparison(
+            kind: finalKind, metric: Self.metric(finalKind), rows: rows, sameInputs: digests.count <= 1)
     }
 
     static func metric(_ kind: PlanKind) -> String {
@@ -101,7 +108,9 @@ public struct PlanComparison: Sendable, Equatable, Codable {
             lowerBound = plan.predicted.lowerBoundSeconds
             digest = plan.inputs.batchSha256 ?? plan.inputs.sha256
             rows.append(("plan", plan.predicted.cost.primarySeconds, extras(plan.predicted.cost)))
-            for baseline in plan.baselines { rows.append((baseline.name, baseline.cost.primarySeconds, extras(baseline.cost))) }
+            for baseline in plan.baselines {
+                rows.append((baseline.name, baseline.cost.primarySeconds, extras(baseline.cost)))
+            }
         }
     }
 }

@@ -32,13 +32,15 @@ extension PlanComparison {
     public func markdown() -> String {
         let align = header.indices.map { $0 < 2 ? "---" : "---:" }
         let lines = [header, align] + rows.map { cells($0, readable: true) }
-        return (lines.map { "| " + $0.joined(separator: " | ") + " |" } + notes.map { "\n" + $0 }).joined(separator: "\n")
+        return (lines.map { "| " + $0.joined(separator: " | ") + " |" } + notes.map { "\n" + $0 }).joined(
+            separator: "\n")
     }
 
     /// RFC 4180: cells with a comma, quote or line break are quoted.
     public func csv() -> String {
         func quoted(_ cell: String) -> String {
-            cell.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) ? "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : cell
+            cell.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline })
+                ? "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : cell
         }
         let lines = [header] + rows.map { cells($0, readable: false) }
         return lines.map { $0.map(quoted).joined(separator: ",") }.joined(separator: "\n")
@@ -50,6 +52,10 @@ extension PlanComparison {
     }
 
     private var notes: [String] {
-        sameInputs ? [] : ["note: the plans were computed from different inputs (their digests differ), so their times are not like for like"]
+        sameInputs
+            ? []
+            : [
+                "note: the plans were computed from different inputs (their digests differ), so their times are not like for like"
+            ]
     }
 }

@@ -35,7 +35,8 @@ public struct Predicted<Cost: PlanCost>: Codable, Sendable, Equatable {
 
     public init(from decoder: Decoder) throws {
         cost = try Cost(from: decoder)
-        lowerBoundSeconds = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(Double.self, forKey: .lowerBoundSeconds)
+        lowerBoundSeconds = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(
+            Double.self, forKey: .lowerBoundSeconds)
     }
 
     public func encode(to encoder: Encoder) throws {

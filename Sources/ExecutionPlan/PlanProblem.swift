@@ -25,20 +25,24 @@ enum PlanRules {
     ) -> PlanProblem? {
         let primary = predicted.cost.primarySeconds
         guard primary.isFinite, primary >= 0 else {
-            return PlanProblem(path: "predicted", value: "\(primary)", reason: "predicted time must be a finite number ≥ 0")
+            return PlanProblem(
+                path: "predicted", value: "\(primary)", reason: "predicted time must be a finite number ≥ 0")
         }
         if let bound = predicted.lowerBoundSeconds {
             guard bound.isFinite, bound >= 0 else {
-                return PlanProblem(path: "predicted.lowerBoundSeconds", value: "\(bound)", reason: "must be a finite number ≥ 0")
+                return PlanProblem(
+                    path: "predicted.lowerBoundSeconds", value: "\(bound)", reason: "must be a finite number ≥ 0")
             }
             guard bound <= primary * (1 + tolerance) + tolerance else {
-                return PlanProblem(path: "predicted.lowerBoundSeconds", value: "\(bound)",
-                                   reason: "exceeds the plan's own predicted time \(primary)")
+                return PlanProblem(
+                    path: "predicted.lowerBoundSeconds", value: "\(bound)",
+                    reason: "exceeds the plan's own predicted time \(primary)")
             }
             for (index, baseline) in baselines.enumerated()
             where bound > baseline.cost.primarySeconds * (1 + tolerance) + tolerance {
-                return PlanProblem(path: "baselines[\(index)]", value: "\(baseline.cost.primarySeconds)",
-                                   reason: "baseline \(baseline.name) beats the lower bound \(bound), so the bound is wrong")
+                return PlanProblem(
+                    path: "baselines[\(index)]", value: "\(baseline.cost.primarySeconds)",
+                    reason: "baseline \(baseline.name) beats the lower bound \(bound), so the bound is wrong")
             }
         }
         var names = Set<String>()

@@ -22,19 +22,24 @@ public enum PlanValidator {
         switch kind {
         case .sequenceParallel:
             return checkInvariants(SequenceParallelPlan.self, data) { plan in
-                let sequences = plan.body.microBatches.reduce(0) { $0 + $1.groups.reduce(0) { $0 + $1.sequences.count } }
-                return "\(counted(plan.body.microBatches.count, "micro-batch", "micro-batches")), \(counted(sequences, "sequence")) on "
+                let sequences = plan.body.microBatches.reduce(0) {
+                    $0 + $1.groups.reduce(0) { $0 + $1.sequences.count }
+                }
+                return
+                    "\(counted(plan.body.microBatches.count, "micro-batch", "micro-batches")), \(counted(sequences, "sequence")) on "
                     + "\(counted(plan.body.gpus, "GPU")), step \(fourDigits(plan.predicted.cost.stepSeconds)) s"
             }
         case .batchBalance:
             return checkInvariants(BatchBalancePlan.self, data) { plan in
                 let samples = plan.body.ranks.reduce(0) { $0 + $1.microBatches.reduce(0) { $0 + $1.count } }
-                return "\(counted(samples, "sample")) on \(counted(plan.body.ranks.count, "rank")), step \(fourDigits(plan.predicted.cost.stepSeconds)) s"
+                return
+                    "\(counted(samples, "sample")) on \(counted(plan.body.ranks.count, "rank")), step \(fourDigits(plan.predicted.cost.stepSeconds)) s"
             }
         case .expertPlacement:
             return checkInvariants(ExpertPlacementPlan.self, data) { plan in
                 let gpus = plan.body.layers.first?.gpus.count ?? 0
-                return "\(counted(plan.body.layers.count, "layer")) × \(counted(plan.body.experts, "expert")) on \(counted(gpus, "GPU")), "
+                return
+                    "\(counted(plan.body.layers.count, "layer")) × \(counted(plan.body.experts, "expert")) on \(counted(gpus, "GPU")), "
                     + "max/mean \(String(format: "%.4f", plan.predicted.cost.loadRatio))"
             }
         case .gnnPipeline:
@@ -55,7 +60,10 @@ public enum PlanValidator {
         do {
             plan = try PlanCoding.decode(Body.self, from: data)
         } catch {
-            return .failure(PlanProblem(path: "$", value: "", reason: "does not decode as \(Body.kind.withArticle) plan (\(jsonErrorSummary(error)))"))
+            return .failure(
+                PlanProblem(
+                    path: "$", value: "",
+                    reason: "does not decode as \(Body.kind.withArticle) plan (\(jsonErrorSummary(error)))"))
         }
         if let problem = plan.firstInvariantViolation() {
             return .failure(PlanProblem(path: "$." + problem.path, value: problem.value, reason: problem.reason))
@@ -68,7 +76,8 @@ public enum PlanValidator {
         guard let decoding = error as? DecodingError else { return "\(error)" }
         let context: DecodingError.Context
         switch decoding {
-        case .dataCorrupted(let c), .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c): context = c
+        case .dataCorrupted(let c), .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c):
+            context = c
         @unknown default: return "\(error)"
         }
         let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")

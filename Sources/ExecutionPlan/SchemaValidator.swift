@@ -1,8 +1,8 @@
 import Foundation
 
 /// Checks a JSON document against a JSON Schema, for the keywords ParaPlan's schema uses:
-/// type, const, enum, required, properties, additionalProperties, items, minItems, maxItems, minimum, maximum, exclusiveMinimum,
-/// minLength, pattern, $ref (to "#/$defs/…"), allOf, and if/then/else. Reports the first failure.
+/// type, const, enum, required, properties, additionalProperties, items, minItems, maxItems, minimum, maximum,
+/// exclusiveMinimum, minLength, pattern, $ref (to "#/$defs/…"), allOf, and if/then/else. Reports the first failure.
 public struct SchemaValidator: Sendable {
     private let root: JSONValue
 
@@ -31,7 +31,9 @@ public struct SchemaValidator: Sendable {
             return PlanProblem(path: path, value: value.brief, reason: "must be \(expected.brief)")
         }
         if case .array(let allowed)? = keywords["enum"], !allowed.contains(value) {
-            return PlanProblem(path: path, value: value.brief, reason: "must be one of \(allowed.map(\.brief).joined(separator: ", "))")
+            return PlanProblem(
+                path: path, value: value.brief, reason: "must be one of \(allowed.map(\.brief).joined(separator: ", "))"
+            )
         }
         if let problem = checkNumber(value, keywords, path: path) { return problem }
         if let problem = checkString(value, keywords, path: path) { return problem }
@@ -86,7 +88,8 @@ public struct SchemaValidator: Sendable {
             return PlanProblem(path: path, value: value.brief, reason: "must have at least \(Int(minimum)) characters")
         }
         if case .string(let pattern)? = keywords["pattern"] {
-            let matches = (try? NSRegularExpression(pattern: pattern))
+            let matches =
+                (try? NSRegularExpression(pattern: pattern))
                 .map { $0.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil } ?? false
             if !matches { return PlanProblem(path: path, value: value.brief, reason: "must match \(pattern)") }
         }

@@ -47,14 +47,17 @@ public struct SequenceParallelPlan: PlanBody {
 
     public func firstInvariantViolation(predicted: Predicted<StepTime>) -> PlanProblem? {
         guard gpus >= 1, gpus <= PlanLimits.ranks else {
-            return PlanProblem(path: "gpus", value: "\(gpus)", reason: "must be a whole number from 1 to \(PlanLimits.ranks)")
+            return PlanProblem(
+                path: "gpus", value: "\(gpus)", reason: "must be a whole number from 1 to \(PlanLimits.ranks)")
         }
         var seen: [Int: String] = [:]
         var total = 0.0
         for (batchIndex, batch) in microBatches.enumerated() {
             let batchPath = "microBatches[\(batchIndex)]"
             guard batch.predictedSeconds.isFinite, batch.predictedSeconds >= 0 else {
-                return PlanProblem(path: batchPath + ".predictedSeconds", value: "\(batch.predictedSeconds)", reason: "must be a finite number ≥ 0")
+                return PlanProblem(
+                    path: batchPath + ".predictedSeconds", value: "\(batch.predictedSeconds)",
+                    reason: "must be a finite number ≥ 0")
             }
             total += batch.predictedSeconds
             var rankOwner = [Int?](repeating: nil, count: gpus)
@@ -63,15 +66,17 @@ public struct SequenceParallelPlan: PlanBody {
                 if let problem = placementViolation(group, path: path) { return problem }
                 for rank in group.firstRank..<(group.firstRank + group.degree) {
                     if let other = rankOwner[rank] {
-                        return PlanProblem(path: path + ".firstRank", value: "\(group.firstRank)",
-                                           reason: "rank \(rank) is already in group \(other) of this micro-batch")
+                        return PlanProblem(
+                            path: path + ".firstRank", value: "\(group.firstRank)",
+                            reason: "rank \(rank) is already in group \(other) of this micro-batch")
                     }
                     rankOwner[rank] = groupIndex
                 }
                 for (position, sequence) in group.sequences.enumerated() {
                     let sequencePath = "\(path).sequences[\(position)]"
                     if let earlier = seen[sequence] {
-                        return PlanProblem(path: sequencePath, value: "\(sequence)", reason: "sequence already placed at \(earlier)")
+                        return PlanProblem(
+                            path: sequencePath, value: "\(sequence)", reason: "sequence already placed at \(earlier)")
                     }
                     seen[sequence] = sequencePath
                 }
@@ -79,13 +84,15 @@ public struct SequenceParallelPlan: PlanBody {
         }
         // Every input sequence exactly once: the indices seen must be 0 ..< count.
         if let outside = seen.keys.filter({ $0 < 0 || $0 >= seen.count }).min() {
-            return PlanProblem(path: seen[outside] ?? "microBatches", value: "\(outside)",
-                               reason: "sequence index outside 0..<\(seen.count): some sequence is missing from the plan")
+            return PlanProblem(
+                path: seen[outside] ?? "microBatches", value: "\(outside)",
+                reason: "sequence index outside 0..<\(seen.count): some sequence is missing from the plan")
         }
         let step = predicted.cost.stepSeconds
         guard abs(total - step) <= 1e-6 * max(1, abs(step)) else {
-            return PlanProblem(path: "predicted.stepSeconds", value: "\(step)",
-                               reason: "differs from the sum of micro-batch times \(total)")
+            return PlanProblem(
+                path: "predicted.stepSeconds", value: "\(step)",
+                reason: "differs from the sum of micro-batch times \(total)")
         }
         return nil
     }
@@ -95,20 +102,27 @@ public struct SequenceParallelPlan: PlanBody {
             return PlanProblem(path: path + ".degree", value: "\(group.degree)", reason: "must be a power of two")
         }
         guard group.degree <= gpus else {
-            return PlanProblem(path: path + ".degree", value: "\(group.degree)", reason: "exceeds the plan's \(gpus) GPUs")
+            return PlanProblem(
+                path: path + ".degree", value: "\(group.degree)", reason: "exceeds the plan's \(gpus) GPUs")
         }
         guard group.firstRank >= 0, group.firstRank % group.degree == 0 else {
-            return PlanProblem(path: path + ".firstRank", value: "\(group.firstRank)", reason: "must be a multiple of the degree \(group.degree)")
+            return PlanProblem(
+                path: path + ".firstRank", value: "\(group.firstRank)",
+                reason: "must be a multiple of the degree \(group.degree)")
         }
         guard group.firstRank <= gpus - group.degree else {
-            return PlanProblem(path: path + ".firstRank", value: "\(group.firstRank)", reason: "group runs past rank \(gpus - 1)")
+            return PlanProblem(
+                path: path + ".firstRank", value: "\(group.firstRank)", reason: "group runs past rank \(gpus - 1)")
         }
         if group.ulysses != nil || group.ring != nil {
-            let u = group.ulysses ?? 0, r = group.ring ?? 0
+            let u = group.ulysses ?? 0
+            let r = group.ring ?? 0
             guard u >= 1, r >= 1, u & (u - 1) == 0, r & (r - 1) == 0, u <= group.degree, u * r == group.degree else {
-                return PlanProblem(path: path + ".ring", value: "ulysses \(group.ulysses.map(String.init) ?? "none") × ring "
-                                   + "\(group.ring.map(String.init) ?? "none")",
-                                   reason: "must both be given, powers of two whose product is the degree \(group.degree)")
+                return PlanProblem(
+                    path: path + ".ring",
+                    value: "ulysses \(group.ulysses.map(String.init) ?? "none") × ring "
+                        + "\(group.ring.map(String.init) ?? "none")",
+                    reason: "must both be given, powers of two whose product is the degree \(group.degree)")
             }
         }
         guard !group.sequences.isEmpty else {

@@ -6,8 +6,10 @@ enum BottleneckSwaps {
     /// At most this many swaps (each one LP solve) per layer.
     static let rounds = 16
 
-    static func improve(_ start: ShareLP.Solved, lp: ShareLP, weights: [Double], topology: ExpertTopology,
-                        lowerBound: Double) -> ShareLP.Solved {
+    static func improve(
+        _ start: ShareLP.Solved, lp: ShareLP, weights: [Double], topology: ExpertTopology,
+        lowerBound: Double
+    ) -> ShareLP.Solved {
         var current = start
         for _ in 0..<rounds where current.maxLoad > lowerBound * (1 + 1e-9) {
             guard let gpus = bestSwap(current, weights: weights, topology: topology) else { break }

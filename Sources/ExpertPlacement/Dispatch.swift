@@ -14,7 +14,8 @@ extension LayerPlacement {
         for (g, slots) in gpus.enumerated() {
             for (s, e) in slots.enumerated() { replicas[e].append((topology.node(of: g), weights[e] * shares[g][s])) }
         }
-        var result = [[[ReplicaFraction]]](repeating: [[ReplicaFraction]](repeating: [], count: weights.count), count: topology.nodes)
+        var result = [[[ReplicaFraction]]](
+            repeating: [[ReplicaFraction]](repeating: [], count: weights.count), count: topology.nodes)
         for e in weights.indices {
             let list = replicas[e]
             var capacity = [Double](repeating: 0, count: topology.nodes)
@@ -40,9 +41,11 @@ extension LayerPlacement {
                 var fractions: [ReplicaFraction] = []
                 for (index, replica) in list.enumerated() where replica.capacity > 0 {
                     let nodeCapacity = capacity[replica.node]
-                    let amount = replica.node == n
+                    let amount =
+                        replica.node == n
                         ? (nodeCapacity > 0 ? local[n] * replica.capacity / nodeCapacity : 0)
-                        : (totalSpare > 0 ? excess * spare[replica.node] / totalSpare * replica.capacity / nodeCapacity : 0)
+                        : (totalSpare > 0
+                            ? excess * spare[replica.node] / totalSpare * replica.capacity / nodeCapacity : 0)
                     if amount > 0 { fractions.append(ReplicaFraction(replica: index, fraction: amount / tokens)) }
                 }
                 result[n][e] = fractions.isEmpty ? Self.byShares(list.map(\.capacity)) : fractions

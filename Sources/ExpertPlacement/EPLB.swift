@@ -48,7 +48,8 @@ public enum EPLB {
             let (gpuInNode, rankInGPU) = balancedPacking(replicaLoad, packs: gpus / nodes)
             for phy in 0..<slotsPerNode {
                 let packed = gpuInNode[phy] * slotsPerGPU + rankInGPU[phy]
-                physicalToLogical[node * slotsPerNode + packed] = middleToLogical[node * expertsPerNode + physicalToMiddle[phy]]
+                physicalToLogical[node * slotsPerNode + packed] =
+                    middleToLogical[node * expertsPerNode + physicalToMiddle[phy]]
             }
             for local in 0..<expertsPerNode {
                 replicaCounts[middleToLogical[node * expertsPerNode + local]] = counts[local]

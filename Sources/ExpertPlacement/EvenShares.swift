@@ -8,8 +8,10 @@
 enum EvenShares {
     /// Nil when the flow cannot route every token within the cap (round-off); the caller keeps its shares. Without
     /// `keepNodeTotals` (no origins, so no locality to keep) an expert's tokens may move between nodes.
-    static func shares(_ placement: LayerPlacement, weights: [Double], topology: ExpertTopology, cap: Double,
-                       keepNodeTotals: Bool) -> [[Double]]? {
+    static func shares(
+        _ placement: LayerPlacement, weights: [Double], topology: ExpertTopology, cap: Double,
+        keepNodeTotals: Bool
+    ) -> [[Double]]? {
         let gpus = placement.gpus
         var replicas = [Int](repeating: 0, count: weights.count)
         for slots in gpus { for e in slots { replicas[e] += 1 } }
@@ -30,19 +32,28 @@ enum EvenShares {
         }
         guard !served.isEmpty else { return placement.shares }
         let firstGPU = served.count
-        let source = firstGPU + gpus.count, sink = source + 1
+        let source = firstGPU + gpus.count
+        let sink = source + 1
         var network = FlowNetwork(nodes: sink + 1, epsilon: max(weights.reduce(0, +), 1) * 1e-12)
-        for (pair, amount) in served.enumerated() where amount > 0 { network.addArc(from: source, to: pair, capacity: amount) }
+        for (pair, amount) in served.enumerated() where amount > 0 {
+            network.addArc(from: source, to: pair, capacity: amount)
+        }
         var arcs: [[(even: Int, above: Int)?]] = []
         var fixed = [Double](repeating: 0, count: gpus.count)
         for (g, slots) in gpus.enumerated() {
-            arcs.append(slots.map { e in
-                guard replicas[e] > 1 else { fixed[g] += weights[e]; return nil }
-                let pair = pairIndex[e * nodes + node(of: g)]
-                let equal = weights[e] / Double(replicas[e])
-                return (network.addArc(from: pair, to: firstGPU + g, capacity: equal),
-                        network.addArc(from: pair, to: firstGPU + g, capacity: weights[e], cost: 1))
-            })
+            arcs.append(
+                slots.map { e in
+                    guard replicas[e] > 1 else {
+                        fixed[g] += weights[e]
+                        return nil
+                    }
+                    let pair = pairIndex[e * nodes + node(of: g)]
+                    let equal = weights[e] / Double(replicas[e])
+                    return (
+                        network.addArc(from: pair, to: firstGPU + g, capacity: equal),
+                        network.addArc(from: pair, to: firstGPU + g, capacity: weights[e], cost: 1)
+                    )
+                })
         }
         for g in gpus.indices {
             guard fixed[g] <= topology.capacity(cap, of: g) else { return nil }

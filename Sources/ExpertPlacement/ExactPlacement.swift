@@ -9,7 +9,8 @@ enum ExactPlacement {
     static let maximumBinaries = 32
 
     static func solve(_ weights: [Double], topology: ExpertTopology) -> [[Int]]? {
-        let experts = weights.count, gpus = topology.gpus
+        let experts = weights.count
+        let gpus = topology.gpus
         guard experts * gpus <= maximumBinaries else { return nil }
         let scale = max(weights.reduce(0, +) / Double(gpus), 1e-9)
         var model = LinearModel(name: "expert-placement", sense: .minimize)
@@ -27,7 +28,9 @@ enum ExactPlacement {
             load.add(peak, -1)
             model.addConstraint(load, .lessOrEqual(0))
         }
-        guard let solution = try? LinearProgramming.solve(model, using: .glpk), solution.status == .optimal else { return nil }
+        guard let solution = try? LinearProgramming.solve(model, using: .glpk), solution.status == .optimal else {
+            return nil
+        }
         return (0..<gpus).map { g in (0..<experts).filter { solution[x[$0][g]] > 0.5 } }
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import CostModel
+import Foundation
 import InputFiles
 
 /// A bad input to the expert placement planner.
@@ -25,7 +25,9 @@ public enum ExpertLoadsFile {
             for (column, cell) in trimmed.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
                 let cellText = cell.trimmingCharacters(in: .whitespaces)
                 guard let value = Double(cellText) else {
-                    throw ExpertPlacementError(field: "\(source) line \(number + 1) column \(column + 1)", value: "\"\(cellText)\"", reason: "not a number")
+                    throw ExpertPlacementError(
+                        field: "\(source) line \(number + 1) column \(column + 1)", value: "\"\(cellText)\"",
+                        reason: "not a number")
                 }
                 row.append(value)
             }
@@ -37,7 +39,8 @@ public enum ExpertLoadsFile {
     /// Origins: per layer a [GPU × expert] matrix of the tokens each GPU routes to each expert.
     public static func parseOrigins(_ data: Data, source: String) throws(ExpertPlacementError) -> [[[Double]]] {
         guard let json = try? JSONSerialization.jsonObject(with: data), let layers = json as? [Any] else {
-            throw ExpertPlacementError(field: source, value: "", reason: "expected JSON [[[tokens per expert] per GPU] per layer]")
+            throw ExpertPlacementError(
+                field: source, value: "", reason: "expected JSON [[[tokens per expert] per GPU] per layer]")
         }
         var result: [[[Double]]] = []
         for (l, layer) in layers.enumerated() {
@@ -53,7 +56,8 @@ public enum ExpertLoadsFile {
         var result: [[Double]] = []
         for (r, row) in rows.enumerated() {
             guard let cells = row as? [Any] else {
-                throw ExpertPlacementError(field: "\(field)[\(r)]", value: "\(row)", reason: "expected a list of numbers")
+                throw ExpertPlacementError(
+                    field: "\(field)[\(r)]", value: "\(row)", reason: "expected a list of numbers")
             }
             var values: [Double] = []
             for (c, cell) in cells.enumerated() {

@@ -34,8 +34,12 @@ struct FlowNetwork {
     @discardableResult
     mutating func addArc(from: Int, to: Int, capacity: Double, cost arcCost: Int = 0) -> Int {
         let id = head.count
-        head.append(to); residual.append(capacity); cost.append(arcCost)
-        head.append(from); residual.append(0); cost.append(-arcCost)
+        head.append(to)
+        residual.append(capacity)
+        cost.append(arcCost)
+        head.append(from)
+        residual.append(0)
+        cost.append(-arcCost)
         return id
     }
 
@@ -108,9 +112,12 @@ struct FlowNetwork {
                             distance.withUnsafeMutableBufferPointer { distance in
                                 level.withUnsafeMutableBufferPointer { level in
                                     next.withUnsafeMutableBufferPointer { next in
-                                        body(View(head: head, cost: cost, outgoing: outgoing, firstOutgoing: firstOutgoing,
-                                                  residual: residual, distance: distance, level: level, next: next,
-                                                  epsilon: epsilon))
+                                        body(
+                                            View(
+                                                head: head, cost: cost, outgoing: outgoing,
+                                                firstOutgoing: firstOutgoing,
+                                                residual: residual, distance: distance, level: level, next: next,
+                                                epsilon: epsilon))
                                     }
                                 }
                             }
@@ -156,7 +163,10 @@ struct FlowNetwork {
                     let candidate = distance[node] + cost[arc]
                     if candidate < distance[to] {
                         distance[to] = candidate
-                        if !queued[to] { queued[to] = true; queue.append(to) }
+                        if !queued[to] {
+                            queued[to] = true
+                            queue.append(to)
+                        }
                     }
                 }
                 // A long queue only arises from round-off cycles; the network has no negative cycles by construction.
@@ -203,7 +213,8 @@ struct FlowNetwork {
         }
 
         /// Pushes up to `limit` from `node` along level-increasing admissible arcs, as much as it can per call (a
-        /// blocking flow step); an arc is passed over for the rest of the phase once it or everything behind it is full.
+        /// blocking flow step); an arc is passed over for the rest of the phase once it or everything behind it is
+        /// full.
         func augment(_ node: Int, _ sink: Int, _ limit: Double) -> Double {
             if node == sink { return limit }
             var total = 0.0

@@ -12,7 +12,9 @@ enum FlowShares {
 
     /// Phase 2: the shares serving the most tokens on the node they come from with no GPU above `cap`, or nil when
     /// no shares fit the cap. Single-replica experts keep share 1; only replicated experts enter the network.
-    static func mostLocal(gpus: [[Int]], weights: [Double], origins: [[Double]], topology: ExpertTopology, cap: Double) -> [[Double]]? {
+    static func mostLocal(gpus: [[Int]], weights: [Double], origins: [[Double]], topology: ExpertTopology, cap: Double)
+        -> [[Double]]?
+    {
         var replicas = [Int](repeating: 0, count: weights.count)
         for slots in gpus { for e in slots { replicas[e] += 1 } }
         // Nodes: experts, then (expert, node) pairs as they appear, then GPUs, source, sink.
@@ -27,10 +29,13 @@ enum FlowShares {
         }
         let experts = weights.count
         let firstGPU = experts + pairs.count
-        let source = firstGPU + gpus.count, sink = source + 1
+        let source = firstGPU + gpus.count
+        let sink = source + 1
         let flexible = weights.indices.filter { replicas[$0] > 1 }.reduce(0.0) { $0 + weights[$1] }
         var network = FlowNetwork(nodes: sink + 1, epsilon: max(weights.reduce(0, +), 1) * 1e-12)
-        for e in 0..<experts where replicas[e] > 1 && weights[e] > 0 { network.addArc(from: source, to: e, capacity: weights[e]) }
+        for e in 0..<experts where replicas[e] > 1 && weights[e] > 0 {
+            network.addArc(from: source, to: e, capacity: weights[e])
+        }
         for (index, pair) in pairs.enumerated() {
             let (e, n) = pair
             let local = min(origins[n][e], weights[e])
@@ -41,11 +46,12 @@ enum FlowShares {
         guard rigidLoad.indices.allSatisfy({ rigidLoad[$0] <= topology.capacity(cap, of: $0) }) else { return nil }
         var replicaArc: [[Int]] = []
         for (g, slots) in gpus.enumerated() {
-            replicaArc.append(slots.map { e in
-                guard replicas[e] > 1 else { return -1 }
-                let pair = pairIndex[e * nodes + topology.node(of: g)]
-                return network.addArc(from: experts + pair, to: firstGPU + g, capacity: weights[e])
-            })
+            replicaArc.append(
+                slots.map { e in
+                    guard replicas[e] > 1 else { return -1 }
+                    let pair = pairIndex[e * nodes + topology.node(of: g)]
+                    return network.addArc(from: experts + pair, to: firstGPU + g, capacity: weights[e])
+                })
             network.addArc(from: firstGPU + g, to: sink, capacity: topology.capacity(cap, of: g) - rigidLoad[g])
         }
         let sent = network.minCostFlow(from: source, to: sink, limit: flexible)
@@ -59,7 +65,9 @@ enum FlowShares {
     }
 
     /// Share = flow on the replica's arc ÷ its expert's tokens; replicas without an arc (single replicas) get 1.
-    static func shares(_ gpus: [[Int]], _ replicaArc: [[Int]], _ network: FlowNetwork, _ weights: [Double]) -> [[Double]] {
+    static func shares(_ gpus: [[Int]], _ replicaArc: [[Int]], _ network: FlowNetwork, _ weights: [Double])
+        -> [[Double]]
+    {
         zip(gpus, replicaArc).map { slots, arcs in
             zip(slots, arcs).map { e, arc in
                 guard arc >= 0 else { return 1 }
@@ -87,7 +95,8 @@ struct FlexibleShares {
     init?(gpus placement: [[Int]], weights: [Double], cap: Double, speeds: [Double]? = nil) {
         var replicas = [Int](repeating: 0, count: weights.count)
         for slots in placement { for e in slots { replicas[e] += 1 } }
-        let experts = weights.count, gpus = placement.count
+        let experts = weights.count
+        let gpus = placement.count
         source = experts + gpus
         sink = source + 1
         self.cap = cap
@@ -103,7 +112,9 @@ struct FlexibleShares {
         replicaArc = []
         gpuArc = []
         for (g, slots) in placement.enumerated() {
-            replicaArc.append(slots.map { e in replicas[e] > 1 ? network.addArc(from: e, to: experts + g, capacity: weights[e]) : -1 })
+            replicaArc.append(
+                slots.map { e in replicas[e] > 1 ? network.addArc(from: e, to: experts + g, capacity: weights[e]) : -1 }
+            )
             gpuArc.append(network.addArc(from: experts + g, to: sink, capacity: capacity(g) - rigidLoad[g]))
         }
         let sent = network.minCostFlow(from: source, to: sink, limit: flexible)
@@ -116,8 +127,12 @@ struct FlexibleShares {
         let (giver, taker, amount) = tokens >= 0 ? (from, to, tokens) : (to, from, -tokens)
         guard rigidLoad[taker] + amount <= capacity(taker) else { return false }
         // Room first, then the squeeze, so the rerouted flow can use the room.
-        _ = network.setCapacity(gpuArc[giver], to: capacity(giver) - (rigidLoad[giver] - amount), source: source, sink: sink)
-        guard network.setCapacity(gpuArc[taker], to: capacity(taker) - (rigidLoad[taker] + amount), source: source, sink: sink) else {
+        _ = network.setCapacity(
+            gpuArc[giver], to: capacity(giver) - (rigidLoad[giver] - amount), source: source, sink: sink)
+        guard
+            network.setCapacity(
+                gpuArc[taker], to: capacity(taker) - (rigidLoad[taker] + amount), source: source, sink: sink)
+        else {
             _ = network.setCapacity(gpuArc[giver], to: capacity(giver) - rigidLoad[giver], source: source, sink: sink)
             return false
         }

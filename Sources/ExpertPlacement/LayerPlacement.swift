@@ -43,12 +43,16 @@ struct LayerPlacement: Sendable, Equatable {
         var total = [Double](repeating: 0, count: weights.count)
         var count = [Int](repeating: 0, count: weights.count)
         for (slots, shares) in zip(gpus, shares) {
-            for (e, x) in zip(slots, shares) { total[e] += x; count[e] += 1 }
+            for (e, x) in zip(slots, shares) {
+                total[e] += x
+                count[e] += 1
+            }
         }
         var result = self
         for g in result.gpus.indices {
             for (s, e) in result.gpus[g].enumerated() {
-                result.shares[g][s] = weights[e] > 0 && total[e] > 0 ? min(1, result.shares[g][s] / total[e]) : 1 / Double(count[e])
+                result.shares[g][s] =
+                    weights[e] > 0 && total[e] > 0 ? min(1, result.shares[g][s] / total[e]) : 1 / Double(count[e])
             }
         }
         return result
@@ -58,7 +62,8 @@ struct LayerPlacement: Sendable, Equatable {
         zip(gpus, shares).map { slots, shares in zip(slots, shares).reduce(0) { $0 + weights[$1.0] * $1.1 } }
     }
 
-    /// Each GPU's tokens at its speed, in nominal-speed tokens (the time the slowest GPU takes, over seconds per token).
+    /// Each GPU's tokens at its speed, in nominal-speed tokens
+    /// (the time the slowest GPU takes, over seconds per token).
     func times(_ weights: [Double], _ topology: ExpertTopology) -> [Double] {
         guard topology.speeds != nil else { return loads(weights) }
         return loads(weights).enumerated().map { $0.element / topology.speed(of: $0.offset) }

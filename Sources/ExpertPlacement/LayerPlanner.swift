@@ -24,11 +24,21 @@ struct LayerPlanner {
         let counts = ReplicaPlacement.replicaCounts(weights, topology: topology)
         candidates.append(("longest-first", ReplicaPlacement.longestFirst(weights, counts: counts, topology: topology)))
         if !topology.uniformSpeeds {
-            let finish = ReplicaPlacement.longestFirst(weights, counts: counts, topology: topology, earliestFinish: true)
+            let finish = ReplicaPlacement.longestFirst(
+                weights, counts: counts, topology: topology, earliestFinish: true)
             candidates.append(("earliest-finish", finish))
-            candidates.append(("earliest-finish+swaps", SpeedSwaps.improve(finish, weights: weights, topology: topology, target: lowerBound)))
-            candidates.append(("longest-first+swaps", SpeedSwaps.improve(candidates[0].gpus, weights: weights, topology: topology,
-                                                                         target: lowerBound)))
+            candidates.append(
+                (
+                    "earliest-finish+swaps",
+                    SpeedSwaps.improve(finish, weights: weights, topology: topology, target: lowerBound)
+                ))
+            candidates.append(
+                (
+                    "longest-first+swaps",
+                    SpeedSwaps.improve(
+                        candidates[0].gpus, weights: weights, topology: topology,
+                        target: lowerBound)
+                ))
             for apportioned in [false, true] {
                 let gpus = ReplicaPlacement.slowestHoldReplicas(weights, topology: topology, apportioned: apportioned)
                 candidates.append((apportioned ? "slowest-hold-apportioned" : "slowest-hold-replicas", gpus))
@@ -36,8 +46,13 @@ struct LayerPlanner {
         }
         if let exact = ExactPlacement.solve(weights, topology: topology) { candidates.append(("exact-milp", exact)) }
         if let origins {
-            candidates.append(("origin-affinity", ReplicaPlacement.rigidFirst(
-                weights, counts: counts, topology: topology, nodeFor: affinityNode(origins), replicaNodeFor: replicaAffinity(origins))))
+            candidates.append(
+                (
+                    "origin-affinity",
+                    ReplicaPlacement.rigidFirst(
+                        weights, counts: counts, topology: topology, nodeFor: affinityNode(origins),
+                        replicaNodeFor: replicaAffinity(origins))
+                ))
         }
         if let previous {
             candidates.append(("previous", previous))
@@ -58,21 +73,26 @@ struct LayerPlanner {
         // are only solved when our candidates have not already matched EPLB (it saves most of the LP time).
         if (solved.map(\.solved.maxLoad).min() ?? .infinity) > eplbBest * (1 + 1e-9) {
             for baseline in baselines where baseline.name.hasPrefix("eplb") {
-                solved.append(solve(baseline.name + "+lp", ReplicaPlacement.withoutDuplicates(baseline.gpus, weights: weights)))
+                solved.append(
+                    solve(baseline.name + "+lp", ReplicaPlacement.withoutDuplicates(baseline.gpus, weights: weights)))
             }
         }
         // The most balanced candidate (the two most, under unequal speeds, where the runner-up's swaps can end lower),
         // with its bottleneck's single experts swapped out where that pays.
-        let ranked = solved.indices.sorted { solved[$0].solved.maxLoad != solved[$1].solved.maxLoad
-            ? solved[$0].solved.maxLoad < solved[$1].solved.maxLoad : $0 < $1 }
+        let ranked = solved.indices.sorted {
+            solved[$0].solved.maxLoad != solved[$1].solved.maxLoad
+                ? solved[$0].solved.maxLoad < solved[$1].solved.maxLoad : $0 < $1
+        }
         for top in ranked.prefix(topology.uniformSpeeds ? 1 : 2).map({ solved[$0] })
-            where top.solved.maxLoad > lowerBound * (1 + 1e-9) {
-            let swapped = BottleneckSwaps.improve(top.solved, lp: lp, weights: weights, topology: topology,
-                                                  lowerBound: lowerBound)
+        where top.solved.maxLoad > lowerBound * (1 + 1e-9) {
+            let swapped = BottleneckSwaps.improve(
+                top.solved, lp: lp, weights: weights, topology: topology,
+                lowerBound: lowerBound)
             if swapped.maxLoad < top.solved.maxLoad * (1 - 1e-9) {
                 // Its shares are already the LP's; only a move budget needs the candidate solved again.
                 let name = top.name + "+bottleneck-swaps"
-                solved.append(previous == nil || maxMoves == nil ? (name, swapped) : solve(name, swapped.placement.gpus))
+                solved.append(
+                    previous == nil || maxMoves == nil ? (name, swapped) : solve(name, swapped.placement.gpus))
             }
         }
         let best = solved.map(\.solved.maxLoad).min() ?? 0
@@ -84,7 +104,8 @@ struct LayerPlanner {
         var withinCap = solved.filter { $0.solved.maxLoad <= cap * (1 + 1e-12) }
         // When origin-affinity (the most local construction) misses the cap, a locality-first placement that fits.
         if let origins, !withinCap.contains(where: { $0.name.hasPrefix("origin-affinity") }),
-           let fallback = localityFirst(origins, counts: counts, cap: cap, previous: previous, maxMoves: maxMoves) {
+            let fallback = localityFirst(origins, counts: counts, cap: cap, previous: previous, maxMoves: maxMoves)
+        {
             withinCap.append(fallback)
         }
         let startInter = withinCap.map { candidate in
@@ -97,7 +118,8 @@ struct LayerPlanner {
             var inter = startInter[index]
             // The swaps keep a token cap per GPU; with unequal speeds only the flows below weigh speed.
             if let origins, index == swapped, topology.uniformSpeeds {
-                placement = LocalitySwaps.improve(placement, weights: weights, origins: origins, topology: topology, cap: cap)
+                placement = LocalitySwaps.improve(
+                    placement, weights: weights, origins: origins, topology: topology, cap: cap)
                 inter = placement.interNodeTokens(weights, origins: origins, topology: topology)
             }
             var moves = 0.0
@@ -107,18 +129,25 @@ struct LayerPlanner {
             }
             // Figures within a millionth of the layer's tokens count as ties, so LP round-off does not decide.
             let unit = max(weights.reduce(0, +), 1) * 1e-6
-            let key = [(inter / unit).rounded(), moves, ((placement.times(weights, topology).max() ?? 0) / unit).rounded()]
-            if chosen.map({ key.lexicographicallyPrecedes($0.key) }) ?? true { chosen = (candidate.name, placement, key) }
+            let key = [
+                (inter / unit).rounded(), moves, ((placement.times(weights, topology).max() ?? 0) / unit).rounded(),
+            ]
+            if chosen.map({ key.lexicographicallyPrecedes($0.key) }) ?? true {
+                chosen = (candidate.name, placement, key)
+            }
         }
         // Round-off in the flow could lift a GPU a hair above the cap; such a result is not used.
         if let origins, let winner = chosen {
             let winnerPeak = winner.placement.times(weights, topology).max() ?? 0
-            if let shares = FlowShares.mostLocal(gpus: winner.placement.gpus, weights: weights, origins: origins,
-                                                 topology: topology, cap: max(cap, winnerPeak)) {
+            if let shares = FlowShares.mostLocal(
+                gpus: winner.placement.gpus, weights: weights, origins: origins,
+                topology: topology, cap: max(cap, winnerPeak))
+            {
                 let local = LayerPlacement(gpus: winner.placement.gpus, shares: shares).normalised(weights)
                 if (local.times(weights, topology).max() ?? 0) <= max(cap, winnerPeak) * (1 + 1e-12),
-                   local.interNodeTokens(weights, origins: origins, topology: topology)
-                    <= winner.placement.interNodeTokens(weights, origins: origins, topology: topology) {
+                    local.interNodeTokens(weights, origins: origins, topology: topology)
+                        <= winner.placement.interNodeTokens(weights, origins: origins, topology: topology)
+                {
                     chosen?.placement = local
                 }
             }
@@ -127,32 +156,49 @@ struct LayerPlanner {
         // Among shares as balanced (and, with origins, as local), the ones closest to equal: they hold up on the
         // next window's loads. Kept only if round-off moved neither figure.
         let peak = placement.times(weights, topology).max() ?? 0
-        if let even = EvenShares.shares(placement, weights: weights, topology: topology, cap: peak, keepNodeTotals: origins != nil) {
+        if let even = EvenShares.shares(
+            placement, weights: weights, topology: topology, cap: peak, keepNodeTotals: origins != nil)
+        {
             let evened = LayerPlacement(gpus: placement.gpus, shares: even).normalised(weights)
             let unit = max(weights.reduce(0, +), 1) * 1e-9
-            let inter = { (p: LayerPlacement) in origins.map { p.interNodeTokens(weights, origins: $0, topology: self.topology) } ?? 0 }
-            if (evened.times(weights, topology).max() ?? 0) <= peak + unit, inter(evened) <= inter(placement) + unit { placement = evened }
+            let inter = { (p: LayerPlacement) in
+                origins.map { p.interNodeTokens(weights, origins: $0, topology: self.topology) } ?? 0
+            }
+            if (evened.times(weights, topology).max() ?? 0) <= peak + unit, inter(evened) <= inter(placement) + unit {
+                placement = evened
+            }
         }
         let moves = previous.map { Moves.count(placement.gpus, previous: $0) }
-        return Outcome(placement: placement,
-                       score: LayerScore(placement, weights: weights, origins: origins, topology: topology),
-                       lowerBound: lowerBound, moves: moves, candidate: chosen?.name ?? solved[0].name,
-                       baselines: baselines.map { ($0.name, LayerPlacement.equalShares($0.gpus, experts: weights.count), $0.score) })
+        return Outcome(
+            placement: placement,
+            score: LayerScore(placement, weights: weights, origins: origins, topology: topology),
+            lowerBound: lowerBound, moves: moves, candidate: chosen?.name ?? solved[0].name,
+            baselines: baselines.map {
+                ($0.name, LayerPlacement.equalShares($0.gpus, experts: weights.count), $0.score)
+            })
     }
 
     /// The most local locality-first placement that fits the cap: slacks from 2 down, halving, until one fits; its
     /// shares come from the phase-1 flow at the cap (only fitting matters here, so no LP is solved). Under a move
     /// budget it must also be within the budget.
-    private func localityFirst(_ origins: [[Double]], counts: [Int], cap: Double, previous: [[Int]]?,
-                               maxMoves: Int?) -> (name: String, solved: ShareLP.Solved)? {
+    private func localityFirst(
+        _ origins: [[Double]], counts: [Int], cap: Double, previous: [[Int]]?,
+        maxMoves: Int?
+    ) -> (name: String, solved: ShareLP.Solved)? {
         for slack in [2, 1, 0.5, 0.25, 0.125] {
-            let gpus = ReplicaPlacement.localityFirst(weights, counts: counts, origins: origins, topology: topology, slack: slack)
-            guard let shares = FlowShares.within(cap: cap, gpus: gpus, weights: weights, speeds: topology.speeds) else { continue }
+            let gpus = ReplicaPlacement.localityFirst(
+                weights, counts: counts, origins: origins, topology: topology, slack: slack)
+            guard let shares = FlowShares.within(cap: cap, gpus: gpus, weights: weights, speeds: topology.speeds) else {
+                continue
+            }
             let placement = LayerPlacement(gpus: gpus, shares: shares).normalised(weights)
             let maxLoad = placement.times(weights, topology).max() ?? 0
             guard maxLoad <= cap * (1 + 1e-12) else { continue }
             if let previous, let maxMoves,
-               Moves.count(Moves.aligned(placement, previous: previous, blockSize: alignmentBlock).gpus, previous: previous) > maxMoves {
+                Moves.count(
+                    Moves.aligned(placement, previous: previous, blockSize: alignmentBlock).gpus, previous: previous)
+                    > maxMoves
+            {
                 continue
             }
             return ("locality-first (slack \(slack))", ShareLP.Solved(placement: placement, maxLoad: maxLoad))
@@ -164,15 +210,23 @@ struct LayerPlanner {
     private var alignmentBlock: Int { origins == nil ? topology.gpus : topology.gpusPerNode }
 
     private func baselineLayouts() -> [(name: String, gpus: [[Int]], score: LayerScore)] {
-        var layouts: [(String, [[Int]])] = [("no-replication", ReplicaPlacement.noReplication(experts: weights.count, topology: topology))]
+        var layouts: [(String, [[Int]])] = [
+            ("no-replication", ReplicaPlacement.noReplication(experts: weights.count, topology: topology))
+        ]
         if let groups, groups % topology.nodes == 0 {
-            let layer = EPLB.hierarchical(weights: weights, slots: topology.slots, groups: groups, nodes: topology.nodes, gpus: topology.gpus)
-            layouts.append(("eplb-hierarchical", ReplicaPlacement.fromPhysical(layer.physicalToLogical, topology: topology)))
+            let layer = EPLB.hierarchical(
+                weights: weights, slots: topology.slots, groups: groups, nodes: topology.nodes, gpus: topology.gpus)
+            layouts.append(
+                ("eplb-hierarchical", ReplicaPlacement.fromPhysical(layer.physicalToLogical, topology: topology)))
         }
         let global = EPLB.global(weights: weights, slots: topology.slots, gpus: topology.gpus)
         layouts.append(("eplb-global", ReplicaPlacement.fromPhysical(global.physicalToLogical, topology: topology)))
         return layouts.map { name, gpus in
-            (name, gpus, LayerScore(.equalShares(gpus, experts: weights.count), weights: weights, origins: origins, topology: topology))
+            (
+                name, gpus,
+                LayerScore(
+                    .equalShares(gpus, experts: weights.count), weights: weights, origins: origins, topology: topology)
+            )
         }
     }
 

@@ -4,8 +4,10 @@ extension ReplicaPlacement {
     /// within `slack × (load still to place) / GPUs` of it; then to that node's lightest GPU. Heavy replicas can
     /// follow their tokens while much load is left to even the GPUs out; the slack shrinks to zero, so the light
     /// replicas placed last level the GPUs as longest-first does.
-    static func localityFirst(_ weights: [Double], counts: [Int], origins: [[Double]], topology: ExpertTopology,
-                              slack: Double) -> [[Int]] {
+    static func localityFirst(
+        _ weights: [Double], counts: [Int], origins: [[Double]], topology: ExpertTopology,
+        slack: Double
+    ) -> [[Int]] {
         var replicas: [(expert: Int, load: Double)] = []
         for e in weights.indices { for _ in 0..<counts[e] { replicas.append((e, weights[e] / Double(counts[e]))) } }
         replicas.sort { $0.load != $1.load ? $0.load > $1.load : $0.expert < $1.expert }
@@ -20,9 +22,10 @@ extension ReplicaPlacement {
             }
             var chosen = lightest
             if let node = preferredNode(e, replicaLoad: replica.load, origins: origins, state: state),
-               node != topology.node(of: lightest),
-               let local = state.lightestGPU(for: e, onNode: node),
-               state.load[local] <= state.load[lightest] + slack * remaining / Double(topology.gpus) {
+                node != topology.node(of: lightest),
+                let local = state.lightestGPU(for: e, onNode: node),
+                state.load[local] <= state.load[lightest] + slack * remaining / Double(topology.gpus)
+            {
                 chosen = local
             }
             state.place(e, on: chosen, load: replica.load)

@@ -2,8 +2,10 @@
 /// they come from, while no GPU rises above the cap. Shares stay as they are, so the balance the LP reached is kept;
 /// the phase-2 flow afterwards re-optimises the shares for locality.
 enum LocalitySwaps {
-    static func improve(_ placement: LayerPlacement, weights: [Double], origins: [[Double]], topology: ExpertTopology,
-                        cap: Double, maxPasses: Int = 2) -> LayerPlacement {
+    static func improve(
+        _ placement: LayerPlacement, weights: [Double], origins: [[Double]], topology: ExpertTopology,
+        cap: Double, maxPasses: Int = 2
+    ) -> LayerPlacement {
         var search = ReplicaSwapSearch(placement, weights: weights, origins: origins, topology: topology, cap: cap)
         var changed = false
         for _ in 0..<maxPasses {
@@ -17,8 +19,10 @@ enum LocalitySwaps {
     /// Swaps of two single-replica experts between nodes that serve more of their tokens locally, where the fixed
     /// shares would break the cap: kept when the replicated experts' shares can be rerouted to keep every GPU within
     /// the cap (a live flow; only the shifted load is rerouted). The phase-2 flow then re-optimises the shares.
-    static func rigidSwaps(_ placement: LayerPlacement, weights: [Double], origins: [[Double]], topology: ExpertTopology,
-                           cap: Double) -> LayerPlacement {
+    static func rigidSwaps(
+        _ placement: LayerPlacement, weights: [Double], origins: [[Double]], topology: ExpertTopology,
+        cap: Double
+    ) -> LayerPlacement {
         guard var flexible = FlexibleShares(gpus: placement.gpus, weights: weights, cap: cap) else { return placement }
         var result = placement
         var count = [Int](repeating: 0, count: weights.count)
@@ -28,7 +32,9 @@ enum LocalitySwaps {
         for (g, slots) in result.gpus.enumerated() {
             for (s, e) in slots.enumerated() where count[e] == 1 {
                 let here = topology.node(of: g)
-                guard let best = (0..<topology.nodes).max(by: { origins[$0][e] < origins[$1][e] }), best != here else { continue }
+                guard let best = (0..<topology.nodes).max(by: { origins[$0][e] < origins[$1][e] }), best != here else {
+                    continue
+                }
                 movable.append((origins[best][e] - origins[here][e], g, s, best))
             }
         }
@@ -40,10 +46,13 @@ enum LocalitySwaps {
             // The partner: a rigid expert on the target node that loses least by moving to a's node.
             var partner: (gpu: Int, slot: Int, loss: Double)?
             let here = topology.node(of: move.gpu)
-            for g in (move.target * topology.gpusPerNode)..<((move.target + 1) * topology.gpusPerNode) where !result.gpus[g].contains(a) {
+            for g in (move.target * topology.gpusPerNode)..<((move.target + 1) * topology.gpusPerNode)
+            where !result.gpus[g].contains(a) {
                 for (s, b) in result.gpus[g].enumerated() where count[b] == 1 && !result.gpus[move.gpu].contains(b) {
                     let loss = origins[move.target][b] - origins[here][b]
-                    guard flexible.rigidLoad[g] - weights[b] + weights[a] <= cap || weights[a] <= weights[b] else { continue }
+                    guard flexible.rigidLoad[g] - weights[b] + weights[a] <= cap || weights[a] <= weights[b] else {
+                        continue
+                    }
                     if partner.map({ loss < $0.loss }) ?? true { partner = (g, s, loss) }
                 }
             }

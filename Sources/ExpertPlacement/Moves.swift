@@ -18,11 +18,14 @@ enum Moves {
         var result = placement
         for start in stride(from: 0, to: placement.gpus.count, by: blockSize) {
             let block = Array(start..<min(start + blockSize, placement.gpus.count))
-            let gain = block.map { j in block.map { r in Double(Set(placement.gpus[j]).intersection(previous[r]).count) } }
+            let gain = block.map { j in
+                block.map { r in Double(Set(placement.gpus[j]).intersection(previous[r]).count) }
+            }
             let place = Assignment.maximumGain(gain)
             for (j, content) in block.enumerated() {
                 let target = block[place[j]]
-                let ordered = slotOrdered(placement.gpus[content], placement.shares[content], previous: previous[target])
+                let ordered = slotOrdered(
+                    placement.gpus[content], placement.shares[content], previous: previous[target])
                 result.gpus[target] = ordered.experts
                 result.shares[target] = ordered.shares
             }
@@ -30,13 +33,20 @@ enum Moves {
         return result
     }
 
-    private static func slotOrdered(_ experts: [Int], _ shares: [Double], previous: [Int]) -> (experts: [Int], shares: [Double]) {
+    private static func slotOrdered(_ experts: [Int], _ shares: [Double], previous: [Int]) -> (
+        experts: [Int], shares: [Double]
+    ) {
         let length = max(experts.count, previous.count)
         var slots = [Int?](repeating: nil, count: length)
         var slotShares = [Double](repeating: 0, count: length)
         var newcomers: [(Int, Double)] = []
         for (e, share) in zip(experts, shares) {
-            if let s = previous.firstIndex(of: e) { slots[s] = e; slotShares[s] = share } else { newcomers.append((e, share)) }
+            if let s = previous.firstIndex(of: e) {
+                slots[s] = e
+                slotShares[s] = share
+            } else {
+                newcomers.append((e, share))
+            }
         }
         var next = newcomers.makeIterator()
         for s in 0..<length where slots[s] == nil {
@@ -46,7 +56,12 @@ enum Moves {
         }
         var outExperts: [Int] = []
         var outShares: [Double] = []
-        for s in 0..<length { if let e = slots[s] { outExperts.append(e); outShares.append(slotShares[s]) } }
+        for s in 0..<length {
+            if let e = slots[s] {
+                outExperts.append(e)
+                outShares.append(slotShares[s])
+            }
+        }
         return (outExperts, outShares)
     }
 

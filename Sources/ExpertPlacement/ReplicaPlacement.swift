@@ -9,11 +9,12 @@ enum ReplicaPlacement {
         Apportionment.allocate(weights, extra: topology.slots - weights.count, cap: topology.gpus).counts
     }
 
-
     /// Replicas heaviest first onto the least loaded GPU that has a free slot and no replica of that expert.
     /// With unequal speeds, `earliestFinish` puts each replica where it would finish first instead (list scheduling
     /// for related machines); the planner tries both.
-    static func longestFirst(_ weights: [Double], counts: [Int], topology: ExpertTopology, earliestFinish: Bool = false) -> [[Int]] {
+    static func longestFirst(_ weights: [Double], counts: [Int], topology: ExpertTopology, earliestFinish: Bool = false)
+        -> [[Int]]
+    {
         var replicas: [(expert: Int, load: Double)] = []
         for e in weights.indices { for _ in 0..<counts[e] { replicas.append((e, weights[e] / Double(counts[e]))) } }
         replicas.sort { $0.load != $1.load ? $0.load > $1.load : $0.expert < $1.expert }
@@ -35,7 +36,12 @@ enum ReplicaPlacement {
         for replica in replicas {
             var chosen: GPUEntry?
             while let entry = open.popMin() {
-                if state.holds(replica.expert, entry.gpu) { passed.append(entry) } else { chosen = entry; break }
+                if state.holds(replica.expert, entry.gpu) {
+                    passed.append(entry)
+                } else {
+                    chosen = entry
+                    break
+                }
             }
             open.insert(contentsOf: passed)
             passed.removeAll(keepingCapacity: true)
@@ -45,8 +51,9 @@ enum ReplicaPlacement {
                 if state.used[entry.gpu] < topology.slotsPerGPU { open.insert(entry) }
             } else {
                 state.placeBySwap(replica.expert, load: replica.load)
-                open = Heap((0..<topology.gpus).filter { state.used[$0] < topology.slotsPerGPU }
-                    .map { GPUEntry(load: state.load[$0] / topology.speed(of: $0), gpu: $0) })
+                open = Heap(
+                    (0..<topology.gpus).filter { state.used[$0] < topology.slotsPerGPU }
+                        .map { GPUEntry(load: state.load[$0] / topology.speed(of: $0), gpu: $0) })
             }
         }
         return state.gpus
@@ -78,7 +85,8 @@ enum ReplicaPlacement {
         // Where it would finish first within `slots` (per GPU), else anywhere, else by a swap.
         func earliestFinish(_ expert: Int, load: Double, slots: [Int]?) {
             if let gpu = state.lightestGPU(for: expert, onNode: nil, slotLimits: slots, adding: load)
-                ?? state.lightestGPU(for: expert, onNode: nil, adding: load) {
+                ?? state.lightestGPU(for: expert, onNode: nil, adding: load)
+            {
                 state.place(expert, on: gpu, load: load)
             } else {
                 state.placeBySwap(expert, load: load)
@@ -125,27 +133,35 @@ enum ReplicaPlacement {
     /// Rigid first, flexible last: experts with one replica (whose tokens cannot move) go to the node `nodeFor`
     /// names, on its least loaded GPU, keeping room on every GPU for the replicated experts; the replicas of
     /// replicated experts then fill the least loaded GPUs, where the share LP uses them to even out the load.
-    static func rigidFirst(_ weights: [Double], counts: [Int], topology: ExpertTopology,
-                           nodeFor: (_ expert: Int, _ state: State) -> Int?,
-                           replicaNodeFor: (_ expert: Int, _ replicaLoad: Double, _ state: State) -> Int?) -> [[Int]] {
+    static func rigidFirst(
+        _ weights: [Double], counts: [Int], topology: ExpertTopology,
+        nodeFor: (_ expert: Int, _ state: State) -> Int?,
+        replicaNodeFor: (_ expert: Int, _ replicaLoad: Double, _ state: State) -> Int?
+    ) -> [[Int]] {
         let flexible = counts.reduce(0) { $0 + ($1 > 1 ? $1 : 0) }
         let rigidSlotsPerGPU = topology.slotsPerGPU - flexible / topology.gpus
         var state = State(topology: topology, experts: weights.count)
-        let rigid = weights.indices.filter { counts[$0] == 1 }.sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
+        let rigid = weights.indices.filter { counts[$0] == 1 }.sorted {
+            weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1
+        }
         for e in rigid {
             let node = nodeFor(e, state)
-            let gpu = state.lightestGPU(for: e, onNode: node, slotLimit: rigidSlotsPerGPU, adding: weights[e])
+            let gpu =
+                state.lightestGPU(for: e, onNode: node, slotLimit: rigidSlotsPerGPU, adding: weights[e])
                 ?? state.lightestGPU(for: e, onNode: nil, slotLimit: rigidSlotsPerGPU, adding: weights[e])
                 ?? state.lightestGPU(for: e, onNode: nil, adding: weights[e])
             if let gpu { state.place(e, on: gpu, load: weights[e]) } else { state.placeBySwap(e, load: weights[e]) }
         }
         var replicas: [(expert: Int, load: Double)] = []
-        for e in weights.indices where counts[e] > 1 { for _ in 0..<counts[e] { replicas.append((e, weights[e] / Double(counts[e]))) } }
+        for e in weights.indices where counts[e] > 1 {
+            for _ in 0..<counts[e] { replicas.append((e, weights[e] / Double(counts[e]))) }
+        }
         replicas.sort { $0.load != $1.load ? $0.load > $1.load : $0.expert < $1.expert }
         for replica in replicas {
             let node = replicaNodeFor(replica.expert, replica.load, state)
             if let gpu = state.lightestGPU(for: replica.expert, onNode: node, adding: replica.load)
-                ?? state.lightestGPU(for: replica.expert, onNode: nil, adding: replica.load) {
+                ?? state.lightestGPU(for: replica.expert, onNode: nil, adding: replica.load)
+            {
                 state.place(replica.expert, on: gpu, load: replica.load)
             } else {
                 state.placeBySwap(replica.expert, load: replica.load)
@@ -189,9 +205,12 @@ enum ReplicaPlacement {
 
         /// The GPU that would finish `adding` more tokens first (the least loaded one when speeds are equal), among
         /// those with a slot free under `slotLimit` and, per GPU, under `slotLimits`.
-        func lightestGPU(for expert: Int, onNode node: Int?, slotLimit: Int? = nil, slotLimits: [Int]? = nil,
-                         adding: Double = 0) -> Int? {
-            let range = node.map { ($0 * topology.gpusPerNode)..<(($0 + 1) * topology.gpusPerNode) } ?? 0..<topology.gpus
+        func lightestGPU(
+            for expert: Int, onNode node: Int?, slotLimit: Int? = nil, slotLimits: [Int]? = nil,
+            adding: Double = 0
+        ) -> Int? {
+            let range =
+                node.map { ($0 * topology.gpusPerNode)..<(($0 + 1) * topology.gpusPerNode) } ?? 0..<topology.gpus
             let limit = min(slotLimit ?? topology.slotsPerGPU, topology.slotsPerGPU)
             let row = expert * topology.gpus
             var best = -1
@@ -267,7 +286,9 @@ enum ReplicaPlacement {
 
     /// Slot p of EPLB's physical order is on GPU p / slotsPerGPU.
     static func fromPhysical(_ physicalToLogical: [Int], topology: ExpertTopology) -> [[Int]] {
-        (0..<topology.gpus).map { g in Array(physicalToLogical[(g * topology.slotsPerGPU)..<((g + 1) * topology.slotsPerGPU)]) }
+        (0..<topology.gpus).map { g in
+            Array(physicalToLogical[(g * topology.slotsPerGPU)..<((g + 1) * topology.slotsPerGPU)])
+        }
     }
 
     /// The default layout without replication: expert e on GPU ⌊e·G/E⌋.

@@ -80,7 +80,8 @@ struct ReplicaSwapSearch {
             for s1 in start[g1]..<start[g1 + 1] {
                 let a = expert[s1]
                 guard weights[a] * share[s1] > 0, served[n1 * experts + a] > origin[n1 * experts + a],
-                      let partner = bestPartner(of: s1, on: g1) else { continue }
+                    let partner = bestPartner(of: s1, on: g1)
+                else { continue }
                 swap(s1, on: g1, with: partner.slot, on: partner.gpu)
                 improved = true
             }
@@ -96,7 +97,9 @@ struct ReplicaSwapSearch {
         let a = expert[s1]
         let ta = weights[a] * share[s1]
         let (cap, threshold, load1) = (cap, threshold, load[g1])
-        var bestSlot = -1, bestGPU = -1, bestGain = threshold
+        var bestSlot = -1
+        var bestGPU = -1
+        var bestGain = threshold
         moveGain.withUnsafeBufferPointer { moveGain in
             held.withUnsafeBufferPointer { held in
                 expert.withUnsafeBufferPointer { expert in
@@ -111,9 +114,11 @@ struct ReplicaSwapSearch {
                                         let total = gainA + moveGain[s2 * nodes + n1]
                                         guard total > bestGain, !held[expert[s2] * gpus + g1] else { continue }
                                         let tb = weights[expert[s2]] * share[s2]
-                                        // A GPU may stay where it is even if the cap is below it (the cap only binds rises).
+                                        // A GPU may stay where it is even if the cap
+                                        // is below it (the cap only binds rises).
                                         guard load1 - ta + tb <= max(cap, load1) || tb <= ta,
-                                              load2 - tb + ta <= max(cap, load2) || ta <= tb else { continue }
+                                            load2 - tb + ta <= max(cap, load2) || ta <= tb
+                                        else { continue }
                                         (bestSlot, bestGPU, bestGain) = (s2, g2, total)
                                     }
                                 }
@@ -138,11 +143,16 @@ struct ReplicaSwapSearch {
         let (ta, tb) = (weights[a] * share[s1], weights[b] * share[s2])
         let (n1, n2) = (slotNode[s1], slotNode[s2])
         let gpus = topology.gpus
-        served[n1 * experts + a] -= ta; served[n2 * experts + a] += ta
-        served[n2 * experts + b] -= tb; served[n1 * experts + b] += tb
-        load[g1] += tb - ta; load[g2] += ta - tb
-        held[a * gpus + g1] = false; held[a * gpus + g2] = true
-        held[b * gpus + g2] = false; held[b * gpus + g1] = true
+        served[n1 * experts + a] -= ta
+        served[n2 * experts + a] += ta
+        served[n2 * experts + b] -= tb
+        served[n1 * experts + b] += tb
+        load[g1] += tb - ta
+        load[g2] += ta - tb
+        held[a * gpus + g1] = false
+        held[a * gpus + g2] = true
+        held[b * gpus + g2] = false
+        held[b * gpus + g1] = true
         expert.swapAt(s1, s2)
         share.swapAt(s1, s2)
         for slot in expert.indices where expert[slot] == a || expert[slot] == b { refreshMoveGain(slot) }

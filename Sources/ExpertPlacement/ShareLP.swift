@@ -27,7 +27,9 @@ struct ShareLP {
     /// Phase 1 only: the most balanced shares. When a flow already reaches `lowerBound` (no placement can do
     /// better), the flow's shares are optimal and the LP is skipped.
     func balance(_ gpus: [[Int]], lowerBound: Double) -> Solved {
-        if let shares = FlowShares.within(cap: lowerBound * (1 + 1e-11), gpus: gpus, weights: weights, speeds: topology.speeds) {
+        if let shares = FlowShares.within(
+            cap: lowerBound * (1 + 1e-11), gpus: gpus, weights: weights, speeds: topology.speeds)
+        {
             let placement = LayerPlacement(gpus: gpus, shares: shares).normalised(weights)
             return Solved(placement: placement, maxLoad: placement.times(weights, topology).max() ?? 0)
         }
@@ -49,12 +51,13 @@ struct ShareLP {
         var share: [[VariableID?]] = []
         var replicasOf = [[VariableID]](repeating: [], count: weights.count)
         for slots in gpus {
-            share.append(slots.map { e in
-                guard replicaCount[e] > 1 else { return nil }
-                let x = model.addVariable(upper: 1)
-                replicasOf[e].append(x)
-                return x
-            })
+            share.append(
+                slots.map { e in
+                    guard replicaCount[e] > 1 else { return nil }
+                    let x = model.addVariable(upper: 1)
+                    replicasOf[e].append(x)
+                    return x
+                })
         }
         for e in weights.indices where replicasOf[e].count > 1 { model.addConstraint(.sum(replicasOf[e]), .equal(1)) }
         for (g, slots) in gpus.enumerated() where !slots.isEmpty {
@@ -87,7 +90,9 @@ struct ShareLP {
         }
         // Measured on the DeepSeek-V3 shape: CLP's automatic choice is fastest for phase 1, dual simplex for phase 2.
         let options = SolveOptions(algorithm: origins == nil ? .automatic : .dualSimplex)
-        guard let solution = try? LinearProgramming.solve(model, using: .clp, options: options), solution.status == .optimal else { return nil }
+        guard let solution = try? LinearProgramming.solve(model, using: .clp, options: options),
+            solution.status == .optimal
+        else { return nil }
         let shares = share.map { $0.map { x in x.map { max(0, min(1, solution[$0])) } ?? 1 } }
         let placement = LayerPlacement(gpus: gpus, shares: shares).normalised(weights)
         return Solved(placement: placement, maxLoad: placement.times(weights, topology).max() ?? 0)

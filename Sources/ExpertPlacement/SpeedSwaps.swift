@@ -3,7 +3,9 @@
 /// `target` at its speed, its costliest such expert is swapped with a slot elsewhere (a replica, whose share the LP can
 /// shrink, or a lighter single expert) where that lowers the later of the two GPUs' fixed times.
 enum SpeedSwaps {
-    static func improve(_ gpus: [[Int]], weights: [Double], topology: ExpertTopology, target: Double, rounds: Int? = nil) -> [[Int]] {
+    static func improve(
+        _ gpus: [[Int]], weights: [Double], topology: ExpertTopology, target: Double, rounds: Int? = nil
+    ) -> [[Int]] {
         var gpus = gpus
         var replicas = [Int](repeating: 0, count: weights.count)
         for slots in gpus { for e in slots { replicas[e] += 1 } }
@@ -14,20 +16,24 @@ enum SpeedSwaps {
         for _ in 0..<(rounds ?? 4 * topology.gpus) {
             let times = loads.indices.map { loads[$0] / topology.speed(of: $0) }
             guard let top = times.indices.max(by: { times[$0] < times[$1] || times[$0] == times[$1] && $0 > $1 }),
-                  times[top] > target else { break }
+                times[top] > target
+            else { break }
             var best: (slot: Int, gpu: Int, otherSlot: Int, finish: Double)?
             let target = times[top] * (1 - 1e-9)
             for (slot, e) in gpus[top].enumerated() {
                 for h in gpus.indices where h != top && times[h] < target && !holds.contains(e * topology.gpus + h) {
-                    for (otherSlot, f) in gpus[h].enumerated() where load(f) < load(e) && !holds.contains(f * topology.gpus + top) {
+                    for (otherSlot, f) in gpus[h].enumerated()
+                    where load(f) < load(e) && !holds.contains(f * topology.gpus + top) {
                         let delta = load(e) - load(f)
-                        let finish = max((loads[top] - delta) / topology.speed(of: top), (loads[h] + delta) / topology.speed(of: h))
+                        let finish = max(
+                            (loads[top] - delta) / topology.speed(of: top), (loads[h] + delta) / topology.speed(of: h))
                         if finish < (best?.finish ?? target) { best = (slot, h, otherSlot, finish) }
                     }
                 }
             }
             guard let swap = best else { break }
-            let e = gpus[top][swap.slot], f = gpus[swap.gpu][swap.otherSlot]
+            let e = gpus[top][swap.slot]
+            let f = gpus[swap.gpu][swap.otherSlot]
             gpus[top][swap.slot] = f
             gpus[swap.gpu][swap.otherSlot] = e
             holds.remove(e * topology.gpus + top)

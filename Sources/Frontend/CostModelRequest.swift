@@ -19,14 +19,19 @@ public struct CostModelInputs: Sendable {
     }
 
     /// Cluster first, then model and profile, so an error names the first bad input the user gave.
-    public func resolve() throws(FrontendError) -> (model: TransformerModel, cluster: Cluster, profile: CalibrationProfile?) {
+    public func resolve() throws(FrontendError) -> (
+        model: TransformerModel, cluster: Cluster, profile: CalibrationProfile?
+    ) {
         let resolvedCluster: Cluster
         switch cluster {
         case .source(let source): resolvedCluster = try CostInputs.cluster(source)
-        case .gpu(let name, let nodes, let gpusPerNode): resolvedCluster = try CostInputs.cluster(gpu: name, nodes: nodes, gpusPerNode: gpusPerNode)
+        case .gpu(let name, let nodes, let gpusPerNode):
+            resolvedCluster = try CostInputs.cluster(gpu: name, nodes: nodes, gpusPerNode: gpusPerNode)
         }
         let resolvedModel = try CostInputs.model(model)
-        let resolvedProfile = try profile.map { source throws(FrontendError) in try CostInputs.calibration(source, for: resolvedCluster) }
+        let resolvedProfile = try profile.map { source throws(FrontendError) in
+            try CostInputs.calibration(source, for: resolvedCluster)
+        }
         return (resolvedModel, resolvedCluster, resolvedProfile)
     }
 }
@@ -44,9 +49,11 @@ public struct BatchShape: Sendable {
     /// `--grad-reduce-bf16`: gradients kept and reduced in BF16.
     public var gradReduceBF16: Bool
 
-    public init(globalBatch: Int, seqLen: Int, zero: Int = 1, fp8: Bool = false, tpCommOverlap: Bool = false,
-                memoryHeadroom: Double = EstimateOptions.defaultMemoryHeadroom, fp8Recipe: FP8Recipe? = nil,
-                gradReduceBF16: Bool = false) {
+    public init(
+        globalBatch: Int, seqLen: Int, zero: Int = 1, fp8: Bool = false, tpCommOverlap: Bool = false,
+        memoryHeadroom: Double = EstimateOptions.defaultMemoryHeadroom, fp8Recipe: FP8Recipe? = nil,
+        gradReduceBF16: Bool = false
+    ) {
         self.globalBatch = globalBatch
         self.seqLen = seqLen
         self.zero = zero
@@ -68,7 +75,9 @@ public struct BatchShape: Sendable {
     /// `--fp8-recipe NAME`, naming the known ones when it is not one.
     public static func fp8Recipe(named name: String) throws(FrontendError) -> FP8Recipe {
         guard let recipe = FP8Recipe(rawValue: name) else {
-            throw .badInput("--fp8-recipe", value: name, "must be one of \(FP8Recipe.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw .badInput(
+                "--fp8-recipe", value: name,
+                "must be one of \(FP8Recipe.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return recipe
     }

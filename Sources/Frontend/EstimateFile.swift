@@ -10,19 +10,25 @@ public enum EstimateFile {
         do {
             report = try JSONDecoder().decode(EstimateReport.self, from: data)
         } catch let DecodingError.keyNotFound(key, context) {
-            throw .badInput(source, field: path(context.codingPath + [key]), "missing: not the output of `paraplan estimate --json`")
+            throw .badInput(
+                source, field: path(context.codingPath + [key]), "missing: not the output of `paraplan estimate --json`"
+            )
         } catch let DecodingError.typeMismatch(_, context) {
-            throw .badInput(source, field: path(context.codingPath), "wrong type: not the output of `paraplan estimate --json`")
+            throw .badInput(
+                source, field: path(context.codingPath), "wrong type: not the output of `paraplan estimate --json`")
         } catch let DecodingError.valueNotFound(_, context) {
-            throw .badInput(source, field: path(context.codingPath), "missing: not the output of `paraplan estimate --json`")
+            throw .badInput(
+                source, field: path(context.codingPath), "missing: not the output of `paraplan estimate --json`")
         } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
             throw .badInput(source, field: path(context.codingPath), "not a valid value: \(context.debugDescription)")
         } catch {
             throw .badInput(source, "not valid JSON (an estimate written by `paraplan estimate --json`)")
         }
-        let b = report.breakdown, m = report.memory
+        let b = report.breakdown
+        let m = report.memory
         let numbers: [(String, Double)] = [
-            ("iterationSeconds", report.iterationSeconds), ("mfu", report.mfu), ("usableMemoryBytes", report.usableMemoryBytes),
+            ("iterationSeconds", report.iterationSeconds), ("mfu", report.mfu),
+            ("usableMemoryBytes", report.usableMemoryBytes),
             ("breakdown.compute", b.compute), ("breakdown.tensorParallel", b.tensorParallel),
             ("breakdown.contextParallel", b.contextParallel), ("breakdown.expertParallel", b.expertParallel),
             ("breakdown.pipelineTransfers", b.pipelineTransfers), ("breakdown.pipelineBubble", b.pipelineBubble),
@@ -41,14 +47,16 @@ public enum EstimateFile {
             guard (1...Limits.gpus).contains(setup.gpus) else {
                 throw .badInput(source, field: "setup.gpus", value: "\(setup.gpus)", "must be from 1 to \(Limits.gpus)")
             }
-            subject = IterationReport.Summary.subject(model: String(setup.model.prefix(200)), gpus: setup.gpus,
-                                                      gpu: String(setup.gpu.prefix(60)))
+            subject = IterationReport.Summary.subject(
+                model: String(setup.model.prefix(200)), gpus: setup.gpus,
+                gpu: String(setup.gpu.prefix(60)))
         } else {
             subject = "an estimate without its setup"
         }
-        return IterationReport.Summary(subject: subject, strategy: report.setup?.strategy, iterationSeconds: report.iterationSeconds,
-                                       mfu: report.mfu, breakdown: b, memory: m, usableMemoryBytes: report.usableMemoryBytes,
-                                       fitsInMemory: report.fitsInMemory)
+        return IterationReport.Summary(
+            subject: subject, strategy: report.setup?.strategy, iterationSeconds: report.iterationSeconds,
+            mfu: report.mfu, breakdown: b, memory: m, usableMemoryBytes: report.usableMemoryBytes,
+            fitsInMemory: report.fitsInMemory)
     }
 
     private static func path(_ keys: [any CodingKey]) -> String {

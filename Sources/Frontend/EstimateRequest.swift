@@ -1,5 +1,5 @@
-import Foundation
 import CostModel
+import Foundation
 
 /// `estimate`'s options: one static Megatron-style layout.
 public struct EstimateRequest: Sendable {
@@ -42,24 +42,31 @@ public struct EstimateRequest: Sendable {
             throw .badInput(flag, value: "\(value)", "must be a whole number from 1 to \(Limits.gpus)")
         }
         if let recomputeModules, recompute != .selective {
-            throw .badInput("--recompute-modules", value: recomputeModules.map(\.rawValue).joined(separator: ","),
-                            "needs --recompute selective")
+            throw .badInput(
+                "--recompute-modules", value: recomputeModules.map(\.rawValue).joined(separator: ","),
+                "needs --recompute selective")
         }
         let dataParallel = dp ?? max(1, cluster.gpuCount / (tp * pp * cp))
         let strategy = ParallelStrategy(
-            tensorParallel: tp, pipelineParallel: pp, dataParallel: dataParallel, contextParallel: cp, expertParallel: ep,
-            expertTensorParallel: etp, microBatch: microBatch, globalBatch: shape.globalBatch, sequenceLength: shape.seqLen,
+            tensorParallel: tp, pipelineParallel: pp, dataParallel: dataParallel, contextParallel: cp,
+            expertParallel: ep,
+            expertTensorParallel: etp, microBatch: microBatch, globalBatch: shape.globalBatch,
+            sequenceLength: shape.seqLen,
             recompute: recompute, recomputeLayers: recomputeLayers,
-            recomputeModules: recomputeModules ?? [.coreAttention], sequenceParallel: sequenceParallel, interleave: interleave,
-            zeroStage: shape.zero, overlapGradientReduce: !noOverlapGradReduce, overlapTensorParallel: shape.tpCommOverlap,
+            recomputeModules: recomputeModules ?? [.coreAttention], sequenceParallel: sequenceParallel,
+            interleave: interleave,
+            zeroStage: shape.zero, overlapGradientReduce: !noOverlapGradReduce,
+            overlapTensorParallel: shape.tpCommOverlap,
             fp8: shape.fp8, fp8Recipe: try shape.validatedFP8Recipe(), overlapExpertParallel: epCommOverlap,
             gradientReduceFP32: !shape.gradReduceBF16)
-        let options = EstimateOptions(flashAttention: !noFlashAttention, attentionCounting: causalHalved ? .causalHalved : .full,
-                                      profile: profile, memoryHeadroom: try shape.validatedMemoryHeadroom())
+        let options = EstimateOptions(
+            flashAttention: !noFlashAttention, attentionCounting: causalHalved ? .causalHalved : .full,
+            profile: profile, memoryHeadroom: try shape.validatedMemoryHeadroom())
         let estimate = try costModelCall { () throws(CostModelError) in
             try IterationEstimator(model: model, cluster: cluster, options: options).estimate(strategy)
         }
-        return Outcome(model: model, cluster: cluster, strategy: strategy, estimate: estimate, headroom: options.memoryHeadroom)
+        return Outcome(
+            model: model, cluster: cluster, strategy: strategy, estimate: estimate, headroom: options.memoryHeadroom)
     }
 }
 
@@ -72,8 +79,9 @@ extension RecomputeModule {
         for name in names {
             guard let module = RecomputeModule(rawValue: name) else {
                 let known = allCases.map(\.rawValue).joined(separator: ", ")
-                throw .badInput("--recompute-modules", value: String(text.prefix(80)),
-                                "\"\(name.prefix(40))\" is not one of \(known)")
+                throw .badInput(
+                    "--recompute-modules", value: String(text.prefix(80)),
+                    "\"\(name.prefix(40))\" is not one of \(known)")
             }
             modules.append(module)
         }
@@ -119,8 +127,9 @@ public struct EstimateReport: Codable, Sendable {
         breakdown = estimate.breakdown
         memory = estimate.memory
         warnings = estimate.warnings
-        setup = Setup(model: outcome.model.name, gpus: outcome.cluster.gpuCount, gpu: outcome.cluster.gpu.name,
-                      strategy: outcome.strategy)
+        setup = Setup(
+            model: outcome.model.name, gpus: outcome.cluster.gpuCount, gpu: outcome.cluster.gpu.name,
+            strategy: outcome.strategy)
         accuracy = PublishedAccuracy.note(moe: outcome.model.moe != nil)
     }
 }

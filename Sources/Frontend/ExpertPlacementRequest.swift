@@ -16,8 +16,10 @@ public struct ExpertPlacementRequest: Sendable {
     /// file's own `speedFactors`.
     public var speedFactors: InputSource?
 
-    public init(cluster: InputSource, slotsPerGPU: Int, groups: Int? = nil, maxMoves: Int? = nil, balanceTolerance: Double = 0,
-                model: InputSource? = nil, speedFactors: InputSource? = nil) {
+    public init(
+        cluster: InputSource, slotsPerGPU: Int, groups: Int? = nil, maxMoves: Int? = nil, balanceTolerance: Double = 0,
+        model: InputSource? = nil, speedFactors: InputSource? = nil
+    ) {
         self.cluster = cluster
         self.slotsPerGPU = slotsPerGPU
         self.groups = groups
@@ -31,18 +33,24 @@ public struct ExpertPlacementRequest: Sendable {
     public func makePlanner() throws(FrontendError) -> (planner: ExpertPlacementPlanner, modelExperts: Int?) {
         let transformer = try CostInputs.model(model ?? .named("deepseek-v3"))
         let resolvedCluster = try CostInputs.cluster(cluster)
-        let cost = try costModelCall { () throws(CostModelError) in try ExpertCost.derive(model: transformer, cluster: resolvedCluster) }
-        let speeds = try speedFactors.map { source throws(FrontendError) in
-            try CostInputs.speedFactors(source, ranks: resolvedCluster.gpuCount)
-        } ?? resolvedCluster.speedFactors
-        if let speeds, speeds.count != resolvedCluster.gpuCount {
-            throw .badInput("--speed-factors", value: "\(speeds.count) speeds", "the cluster has \(resolvedCluster.gpuCount) GPUs")
+        let cost = try costModelCall { () throws(CostModelError) in
+            try ExpertCost.derive(model: transformer, cluster: resolvedCluster)
         }
-        let topology = ExpertTopology(nodes: resolvedCluster.nodes, gpusPerNode: resolvedCluster.gpusPerNode, slotsPerGPU: slotsPerGPU,
-                                      speeds: speeds)
+        let speeds =
+            try speedFactors.map { source throws(FrontendError) in
+                try CostInputs.speedFactors(source, ranks: resolvedCluster.gpuCount)
+            } ?? resolvedCluster.speedFactors
+        if let speeds, speeds.count != resolvedCluster.gpuCount {
+            throw .badInput(
+                "--speed-factors", value: "\(speeds.count) speeds", "the cluster has \(resolvedCluster.gpuCount) GPUs")
+        }
+        let topology = ExpertTopology(
+            nodes: resolvedCluster.nodes, gpusPerNode: resolvedCluster.gpusPerNode, slotsPerGPU: slotsPerGPU,
+            speeds: speeds)
         do {
-            let planner = try ExpertPlacementPlanner(cost: cost, topology: topology,
-                                                     options: .init(groups: groups, maxMoves: maxMoves, balanceTolerance: balanceTolerance))
+            let planner = try ExpertPlacementPlanner(
+                cost: cost, topology: topology,
+                options: .init(groups: groups, maxMoves: maxMoves, balanceTolerance: balanceTolerance))
             return (planner, model == nil ? nil : cost.experts)
         } catch {
             throw .badInput(message: error)
@@ -50,8 +58,10 @@ public struct ExpertPlacementRequest: Sendable {
     }
 
     /// One placement. `modelExperts` is `makePlanner`'s; `source` names the loads in errors.
-    public static func plan(_ planner: ExpertPlacementPlanner, modelExperts: Int?, loads: [[Double]], origins: [[[Double]]]?,
-                            previous: [[[Int]]]?, source: String) throws(FrontendError) -> ExpertPlacementResult {
+    public static func plan(
+        _ planner: ExpertPlacementPlanner, modelExperts: Int?, loads: [[Double]], origins: [[[Double]]]?,
+        previous: [[[Int]]]?, source: String
+    ) throws(FrontendError) -> ExpertPlacementResult {
         if let modelExperts, let experts = loads.first?.count, experts != modelExperts {
             throw .badInput(source, value: "\(experts) experts", "the model \(planner.cost.source) has \(modelExperts)")
         }

@@ -1,4 +1,5 @@
 import CostModel
+
 /// A failure the CLI and the C ABI report the same way: one line, and the exit code the README documents.
 public struct FrontendError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: Int32, Sendable {
@@ -18,7 +19,9 @@ public struct FrontendError: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String { message }
 
     /// `file: field = value: reason`, the shape every bad-input message takes.
-    public static func badInput(_ file: String, field: String? = nil, value: String? = nil, _ reason: String) -> FrontendError {
+    public static func badInput(_ file: String, field: String? = nil, value: String? = nil, _ reason: String)
+        -> FrontendError
+    {
         var message = file
         if let field { message += ": \(field)" }
         if let value { message += " = \(value)" }

@@ -20,10 +20,13 @@ public struct GNNPipelineRequest: Sendable {
     }
 
     public func makePlanner() throws(FrontendError) -> GNNPipelinePlanner {
-        let gnn = try costModelCall { () throws(CostModelError) in try GNNModel.load(data: try model.data(), source: model.label) }
+        let gnn = try costModelCall { () throws(CostModelError) in
+            try GNNModel.load(data: try model.data(), source: model.label)
+        }
         let resolvedCluster = try CostInputs.cluster(cluster)
         do {
-            return try GNNPipelinePlanner(model: gnn, cluster: resolvedCluster, options: .init(chunks: chunks, ways: ways))
+            return try GNNPipelinePlanner(
+                model: gnn, cluster: resolvedCluster, options: .init(chunks: chunks, ways: ways))
         } catch {
             throw .badInput(message: error)
         }
@@ -37,7 +40,8 @@ public struct GNNPipelineRequest: Sendable {
         }
     }
 
-    public static func plan(_ planner: GNNPipelinePlanner, stats: GraphStats) throws(FrontendError) -> GNNPipelineResult {
+    public static func plan(_ planner: GNNPipelinePlanner, stats: GraphStats) throws(FrontendError) -> GNNPipelineResult
+    {
         do {
             return try planner.plan(stats: stats)
         } catch {
@@ -63,7 +67,8 @@ public struct GNNPipelineRequest: Sendable {
         var edges: [(Int32, Int32)] = []
         edges.reserveCapacity(count)
         for index in 0..<count {
-            let u = pairs[2 * index], v = pairs[2 * index + 1]
+            let u = pairs[2 * index]
+            let v = pairs[2 * index + 1]
             for id in [u, v] where id < 0 || id >= idLimit {
                 throw .badInput("edges[\(index)]", value: "\(id)", "vertex id out of range 0..<\(idLimit)")
             }
@@ -72,7 +77,9 @@ public struct GNNPipelineRequest: Sendable {
         }
         let total = vertices ?? Int(largest + 1)
         guard total > largest, total < Int(Int32.max) else {
-            throw .badInput("vertices", value: "\(total)", "must exceed every vertex id (largest \(largest)) and be below \(Int32.max)")
+            throw .badInput(
+                "vertices", value: "\(total)",
+                "must exceed every vertex id (largest \(largest)) and be below \(Int32.max)")
         }
         do {
             return try Graph.build(vertices: total, edges: edges)
@@ -90,8 +97,10 @@ extension GNNPipelineRequest {
         case stats(GraphStats)
     }
 
-    public func evaluate(plan data: Data, planSource: String,
-                         graph: GraphInput) throws(FrontendError) -> (planner: GNNPipelinePlanner, result: GNNPipelineResult) {
+    public func evaluate(
+        plan data: Data, planSource: String,
+        graph: GraphInput
+    ) throws(FrontendError) -> (planner: GNNPipelinePlanner, result: GNNPipelineResult) {
         let plan: Plan<GNNPipelinePlan> = try TimelineRequest.decoded(data, source: planSource)
         let planner = try makePlanner()
         do {
@@ -115,8 +124,10 @@ extension GNNPipelineRequest {
         }
         guard let vertices, vertices != graph.vertexCount else { return graph }
         guard vertices > graph.vertexCount, vertices < Int(Int32.max) else {
-            throw .badInput("vertices", value: "\(vertices)", "must exceed every vertex id (largest \(graph.vertexCount - 1)) "
-                            + "and be below \(Int32.max)")
+            throw .badInput(
+                "vertices", value: "\(vertices)",
+                "must exceed every vertex id (largest \(graph.vertexCount - 1)) "
+                    + "and be below \(Int32.max)")
         }
         var edges: [(Int32, Int32)] = []
         edges.reserveCapacity(graph.edgeCount)

@@ -11,8 +11,9 @@ public enum InputFile {
         do {
             return try readOrFail(path)
         } catch {
-            throw CostModelError(source: path, field: "file", value: "",
-                                 reason: error.message.replacingOccurrences(of: path + ": ", with: ""))
+            throw CostModelError(
+                source: path, field: "file", value: "",
+                reason: error.message.replacingOccurrences(of: path + ": ", with: ""))
         }
     }
 

@@ -39,8 +39,10 @@ public enum CostInputs {
     public static func model(_ source: InputSource) throws(FrontendError) -> TransformerModel {
         if case .named(let name) = source, !source.isFile {
             guard let preset = TransformerModel.preset(named: name) else {
-                throw .badInput("--model", value: name,
-                                "no such file and no such preset; presets: \(TransformerModel.presets.map(\.name).joined(separator: ", "))")
+                throw .badInput(
+                    "--model", value: name,
+                    "no such file and no such preset; presets: \(TransformerModel.presets.map(\.name).joined(separator: ", "))"
+                )
             }
             return preset
         }
@@ -65,15 +67,22 @@ public enum CostInputs {
         if case .named(let name) = source, !source.isFile {
             return try costModelCall { () throws(CostModelError) in try Cluster.preset(name) }
         }
-        return try costModelCall { () throws(CostModelError) in try Cluster.load(data: try source.data(), source: source.label) }
+        return try costModelCall { () throws(CostModelError) in
+            try Cluster.load(data: try source.data(), source: source.label)
+        }
     }
 
     /// One speed per planner rank from a cluster file or `whatif --speed-factors` output: per GPU, or, when each
     /// rank spans several consecutive GPUs, the slowest of them.
-    public static func speedFactors(_ source: InputSource, ranks: Int, flag: String = "--speed-factors") throws(FrontendError) -> [Double] {
-        let factors = try costModelCall { () throws(CostModelError) in try SpeedFactors.load(data: try source.data(), source: source.label) }
+    public static func speedFactors(_ source: InputSource, ranks: Int, flag: String = "--speed-factors")
+        throws(FrontendError) -> [Double]
+    {
+        let factors = try costModelCall { () throws(CostModelError) in
+            try SpeedFactors.load(data: try source.data(), source: source.label)
+        }
         guard let perRank = SpeedFactors.perRank(factors, ranks: ranks) else {
-            throw .badInput(flag, value: source.label, "\(factors.count) speeds do not split evenly over \(ranks) ranks")
+            throw .badInput(
+                flag, value: source.label, "\(factors.count) speeds do not split evenly over \(ranks) ranks")
         }
         return perRank
     }
@@ -81,7 +90,8 @@ public enum CostInputs {
     /// `gpu` × `nodes` × `gpusPerNode`, as `--gpu`, `--nodes` and `--gpus-per-node` give it.
     public static func cluster(gpu name: String, nodes: Int, gpusPerNode: Int) throws(FrontendError) -> Cluster {
         guard let spec = GPUSpec.preset(named: name) else {
-            throw .badInput("--gpu", value: name, "unknown GPU; known: \(GPUSpec.presets.map(\.name).joined(separator: ", "))")
+            throw .badInput(
+                "--gpu", value: name, "unknown GPU; known: \(GPUSpec.presets.map(\.name).joined(separator: ", "))")
         }
         let built = Cluster(gpu: spec, nodes: nodes, gpusPerNode: gpusPerNode)
         try costModelCall { () throws(CostModelError) in try built.validate(source: "flags") }
@@ -89,7 +99,9 @@ public enum CostInputs {
     }
 
     /// The calibration profile, checked against the cluster's GPU (a profile measured on another GPU is refused).
-    public static func calibration(_ source: InputSource, for cluster: Cluster) throws(FrontendError) -> CalibrationProfile {
+    public static func calibration(_ source: InputSource, for cluster: Cluster) throws(FrontendError)
+        -> CalibrationProfile
+    {
         try costModelCall { () throws(CostModelError) in
             let loaded = try CalibrationProfile.load(data: try source.data(), source: source.label)
             try loaded.validate(for: cluster.gpu, source: source.label)
@@ -104,7 +116,9 @@ public enum PlannerCostSource: Sendable, Equatable {
     case derived(model: InputSource, cluster: InputSource)
 
     /// The source the three options name, with the CLI's messages for a wrong combination.
-    public static func of(profile: InputSource?, model: InputSource?, cluster: InputSource?) throws(FrontendError) -> PlannerCostSource {
+    public static func of(profile: InputSource?, model: InputSource?, cluster: InputSource?) throws(FrontendError)
+        -> PlannerCostSource
+    {
         switch (profile, model) {
         case (let profile?, nil):
             guard cluster == nil else { throw .badInput("--cluster", "goes with --model, not --profile") }

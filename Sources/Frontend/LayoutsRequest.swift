@@ -32,9 +32,10 @@ public struct LayoutsRequest: Sendable {
         public let usableGiB: Double
 
         public var report: LayoutsReport {
-            LayoutsReport(tried: search.tried, fitting: search.ranked.count,
-                          layouts: shown.map { LayoutsReport.Entry($0, model: model) },
-                          accuracy: PublishedAccuracy.note(moe: model.moe != nil))
+            LayoutsReport(
+                tried: search.tried, fitting: search.ranked.count,
+                layouts: shown.map { LayoutsReport.Entry($0, model: model) },
+                accuracy: PublishedAccuracy.note(moe: model.moe != nil))
         }
     }
 
@@ -49,7 +50,9 @@ public struct LayoutsRequest: Sendable {
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
             let trimmed = item.trimmingCharacters(in: .whitespaces)
             guard let degree = Int(trimmed), degree >= 1, degree <= Limits.gpus else {
-                throw .badInput(flag, value: String(trimmed.prefix(40)), "must list whole numbers from 1 to \(Limits.gpus), comma-separated")
+                throw .badInput(
+                    flag, value: String(trimmed.prefix(40)),
+                    "must list whole numbers from 1 to \(Limits.gpus), comma-separated")
             }
             degrees.append(degree)
         }
@@ -61,44 +64,57 @@ public struct LayoutsRequest: Sendable {
         guard top >= 1, top <= Limits.sequences else {
             throw .badInput("--top", value: "\(top)", "must be a whole number from 1 to \(Limits.sequences)")
         }
-        let template = ParallelStrategy(dataParallel: cluster.gpuCount, globalBatch: shape.globalBatch, sequenceLength: shape.seqLen,
-                                        zeroStage: shape.zero, overlapTensorParallel: shape.tpCommOverlap, fp8: shape.fp8,
-                                        fp8Recipe: try shape.validatedFP8Recipe(), gradientReduceFP32: !shape.gradReduceBF16)
+        let template = ParallelStrategy(
+            dataParallel: cluster.gpuCount, globalBatch: shape.globalBatch, sequenceLength: shape.seqLen,
+            zeroStage: shape.zero, overlapTensorParallel: shape.tpCommOverlap, fp8: shape.fp8,
+            fp8Recipe: try shape.validatedFP8Recipe(), gradientReduceFP32: !shape.gradReduceBF16)
         // A bad batch, length, ZeRO stage or FP8 on this GPU is named before the search runs.
         try costModelCall { () throws(CostModelError) in try template.validateBatchShape(cluster: cluster) }
         for degree in contextParallel where degree < 1 || degree > Limits.gpus {
-            throw .badInput("--cp", value: "\(degree)", "must list whole numbers from 1 to \(Limits.gpus), comma-separated")
+            throw .badInput(
+                "--cp", value: "\(degree)", "must list whole numbers from 1 to \(Limits.gpus), comma-separated")
         }
         // Repeated degrees would list every layout twice.
         let degrees = Array(Set(contextParallel)).sorted()
         guard !degrees.isEmpty, degrees.count <= Self.maximumContextDegrees else {
-            throw .badInput("--cp", value: "\(degrees.count) degrees", "give 1 to \(Self.maximumContextDegrees) distinct degrees")
+            throw .badInput(
+                "--cp", value: "\(degrees.count) degrees", "give 1 to \(Self.maximumContextDegrees) distinct degrees")
         }
         let headroom = try shape.validatedMemoryHeadroom()
         let options = EstimateOptions(profile: profile, memoryHeadroom: headroom)
         let search = StaticLayoutSearch(model: model, cluster: cluster, options: options)
         let usable = options.usableMemoryBytes(of: cluster.gpu) / 1_073_741_824
-        for (flag, values) in [("--tp", tensorParallel), ("--pp", pipelineParallel), ("--ep", expertParallel), ("--micro-batch", microBatches)] {
+        for (flag, values) in [
+            ("--tp", tensorParallel), ("--pp", pipelineParallel), ("--ep", expertParallel),
+            ("--micro-batch", microBatches),
+        ] {
             if let values, values.isEmpty || values.contains(where: { $0 < 1 || $0 > Limits.gpus }) {
-                throw .badInput(flag, value: values.map(String.init).joined(separator: ","),
-                                "must list whole numbers from 1 to \(Limits.gpus), comma-separated")
+                throw .badInput(
+                    flag, value: values.map(String.init).joined(separator: ","),
+                    "must list whole numbers from 1 to \(Limits.gpus), comma-separated")
             }
         }
-        let (tp, pp, ep, micro, even) = (tensorParallel.map(Set.init), pipelineParallel.map(Set.init), expertParallel.map(Set.init),
-                                         microBatches.map(Set.init), evenStagesOnly)
+        let (tp, pp, ep, micro, even) = (
+            tensorParallel.map(Set.init), pipelineParallel.map(Set.init), expertParallel.map(Set.init),
+            microBatches.map(Set.init), evenStagesOnly
+        )
         let outcome = search.search(template: template, contextParallel: degrees) { layout in
             (tp?.contains(layout.tensorParallel) ?? true) && (pp?.contains(layout.pipelineParallel) ?? true)
                 && (ep?.contains(layout.expertParallel) ?? true) && (micro?.contains(layout.microBatch) ?? true)
                 && !(even && layout.unevenPipeline(model: model))
         }
         guard !outcome.ranked.isEmpty else {
-            let least = outcome.leastMemoryBytes.map { String(format: "the smallest needs %.1f GiB", $0 / 1_073_741_824) }
+            let least =
+                outcome.leastMemoryBytes.map { String(format: "the smallest needs %.1f GiB", $0 / 1_073_741_824) }
                 ?? "none is valid for this batch shape"
-            throw .infeasible("--model", "no layout of \(cluster.gpuCount) GPUs fits in \(String(format: "%.1f", usable)) GiB usable per GPU "
-                              + "(\(String(format: "%.0f", headroom * 100)) % headroom, --memory-headroom): \(least)")
+            throw .infeasible(
+                "--model",
+                "no layout of \(cluster.gpuCount) GPUs fits in \(String(format: "%.1f", usable)) GiB usable per GPU "
+                    + "(\(String(format: "%.0f", headroom * 100)) % headroom, --memory-headroom): \(least)")
         }
         let shown = Array((allVariants ? outcome.ranked : outcome.bestPerSplit).prefix(top))
-        return Outcome(model: model, cluster: cluster, template: template, search: outcome, shown: shown, usableGiB: usable)
+        return Outcome(
+            model: model, cluster: cluster, template: template, search: outcome, shown: shown, usableGiB: usable)
     }
 
     /// More distinct context-parallel degrees than any cluster has divisors of its GPU count.

@@ -10,7 +10,8 @@ public enum MegatronArguments {
     public static func pipelineLayout(model: TransformerModel, strategy: ParallelStrategy) -> String? {
         guard strategy.unevenPipeline(model: model) else { return nil }
         let stages = strategy.pipelineParallel * strategy.interleave
-        let base = model.layers / stages, extra = model.layers % stages
+        let base = model.layers / stages
+        let extra = model.layers % stages
         // Extra layers go to the middle stages, so the first and last (embedding, loss) stay light.
         let order = Array(1..<max(1, stages - 1)) + [0, stages - 1]
         var counts = [Int](repeating: base, count: stages)
@@ -22,16 +23,24 @@ public enum MegatronArguments {
 
     /// Megatron-LM's arguments for the layout, its batch shape and the switches the estimate assumed.
     public static func commandLine(model: TransformerModel, strategy s: ParallelStrategy) -> [String] {
-        var arguments = ["--tensor-model-parallel-size", "\(s.tensorParallel)", "--pipeline-model-parallel-size", "\(s.pipelineParallel)"]
+        var arguments = [
+            "--tensor-model-parallel-size", "\(s.tensorParallel)", "--pipeline-model-parallel-size",
+            "\(s.pipelineParallel)",
+        ]
         if s.contextParallel > 1 { arguments += ["--context-parallel-size", "\(s.contextParallel)"] }
         if s.expertParallel > 1 { arguments += ["--expert-model-parallel-size", "\(s.expertParallel)"] }
         if let etp = s.expertTensorParallel { arguments += ["--expert-tensor-parallel-size", "\(etp)"] }
         if let layout = pipelineLayout(model: model, strategy: s) {
             arguments += ["--pipeline-model-parallel-layout", layout]
         } else if s.interleave > 1 {
-            arguments += ["--num-layers-per-virtual-pipeline-stage", "\(model.layers / (s.pipelineParallel * s.interleave))"]
+            arguments += [
+                "--num-layers-per-virtual-pipeline-stage", "\(model.layers / (s.pipelineParallel * s.interleave))",
+            ]
         }
-        arguments += ["--micro-batch-size", "\(s.microBatch)", "--global-batch-size", "\(s.globalBatch)", "--seq-length", "\(s.sequenceLength)"]
+        arguments += [
+            "--micro-batch-size", "\(s.microBatch)", "--global-batch-size", "\(s.globalBatch)", "--seq-length",
+            "\(s.sequenceLength)",
+        ]
         if s.sequenceParallel { arguments.append("--sequence-parallel") }
         switch s.recompute {
         case .none: break
@@ -42,7 +51,8 @@ public enum MegatronArguments {
             }
         case .full:
             arguments += ["--recompute-granularity", "full"]
-            arguments += s.recomputeLayers.map { ["--recompute-method", "block", "--recompute-num-layers", "\($0)"] }
+            arguments +=
+                s.recomputeLayers.map { ["--recompute-method", "block", "--recompute-num-layers", "\($0)"] }
                 ?? ["--recompute-method", "uniform", "--recompute-num-layers", "1"]
         }
         switch s.zeroStage {
@@ -51,7 +61,9 @@ public enum MegatronArguments {
         case 2: arguments += ["--use-megatron-fsdp", "--data-parallel-sharding-strategy", "optim_grads"]
         default: arguments += ["--use-megatron-fsdp", "--data-parallel-sharding-strategy", "optim_grads_params"]
         }
-        if s.overlapGradientReduce { arguments += ["--overlap-grad-reduce"] + (s.zeroStage >= 1 ? ["--overlap-param-gather"] : []) }
+        if s.overlapGradientReduce {
+            arguments += ["--overlap-grad-reduce"] + (s.zeroStage >= 1 ? ["--overlap-param-gather"] : [])
+        }
         if s.overlapTensorParallel { arguments.append("--tp-comm-overlap") }
         if s.overlapExpertParallel { arguments.append("--overlap-moe-expert-parallel-comm") }
         if !s.gradientReduceFP32 { arguments.append("--grad-reduce-in-bf16") }
@@ -60,10 +72,14 @@ public enum MegatronArguments {
     }
 
     /// NeMo 2 / Megatron-Bridge config keys (`recipe.model.*`, `recipe.train.*`, `recipe.ddp.*`) with their values.
-    public static func configKeys(model: TransformerModel, strategy s: ParallelStrategy) -> [(key: String, value: String)] {
+    public static func configKeys(model: TransformerModel, strategy s: ParallelStrategy) -> [(
+        key: String, value: String
+    )] {
         var keys: [(String, String)] = [
-            ("model.tensor_model_parallel_size", "\(s.tensorParallel)"), ("model.pipeline_model_parallel_size", "\(s.pipelineParallel)"),
-            ("model.context_parallel_size", "\(s.contextParallel)"), ("model.expert_model_parallel_size", "\(s.expertParallel)"),
+            ("model.tensor_model_parallel_size", "\(s.tensorParallel)"),
+            ("model.pipeline_model_parallel_size", "\(s.pipelineParallel)"),
+            ("model.context_parallel_size", "\(s.contextParallel)"),
+            ("model.expert_model_parallel_size", "\(s.expertParallel)"),
         ]
         if let etp = s.expertTensorParallel { keys.append(("model.expert_tensor_parallel_size", "\(etp)")) }
         if let layout = pipelineLayout(model: model, strategy: s) {
@@ -71,9 +87,11 @@ public enum MegatronArguments {
         } else {
             keys.append(("model.virtual_pipeline_model_parallel_size", s.interleave > 1 ? "\(s.interleave)" : "None"))
         }
-        keys += [("model.sequence_parallel", s.sequenceParallel ? "True" : "False"),
-                 ("model.seq_length", "\(s.sequenceLength)"),
-                 ("train.micro_batch_size", "\(s.microBatch)"), ("train.global_batch_size", "\(s.globalBatch)")]
+        keys += [
+            ("model.sequence_parallel", s.sequenceParallel ? "True" : "False"),
+            ("model.seq_length", "\(s.sequenceLength)"),
+            ("train.micro_batch_size", "\(s.microBatch)"), ("train.global_batch_size", "\(s.globalBatch)"),
+        ]
         switch s.recompute {
         case .none: keys.append(("model.recompute_granularity", "None"))
         case .selective:
@@ -81,16 +99,27 @@ public enum MegatronArguments {
             let modules = s.recomputeModules.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
             keys.append(("model.recompute_modules", "[" + modules + "]"))
         case .full:
-            keys += [("model.recompute_granularity", "\"full\""), ("model.recompute_method", s.recomputeLayers == nil ? "\"uniform\"" : "\"block\""),
-                     ("model.recompute_num_layers", "\(s.recomputeLayers ?? 1)")]
+            keys += [
+                ("model.recompute_granularity", "\"full\""),
+                ("model.recompute_method", s.recomputeLayers == nil ? "\"uniform\"" : "\"block\""),
+                ("model.recompute_num_layers", "\(s.recomputeLayers ?? 1)"),
+            ]
         }
-        keys += [("ddp.use_distributed_optimizer", s.zeroStage >= 1 ? "True" : "False"),
-                 ("ddp.overlap_grad_reduce", s.overlapGradientReduce ? "True" : "False"),
-                 ("ddp.overlap_param_gather", s.overlapGradientReduce && s.zeroStage >= 1 ? "True" : "False"),
-                 ("ddp.grad_reduce_in_fp32", s.gradientReduceFP32 ? "True" : "False"),
-                 ("model.tp_comm_overlap", s.overlapTensorParallel ? "True" : "False")]
+        keys += [
+            ("ddp.use_distributed_optimizer", s.zeroStage >= 1 ? "True" : "False"),
+            ("ddp.overlap_grad_reduce", s.overlapGradientReduce ? "True" : "False"),
+            ("ddp.overlap_param_gather", s.overlapGradientReduce && s.zeroStage >= 1 ? "True" : "False"),
+            ("ddp.grad_reduce_in_fp32", s.gradientReduceFP32 ? "True" : "False"),
+            ("model.tp_comm_overlap", s.overlapTensorParallel ? "True" : "False"),
+        ]
         if s.zeroStage >= 2 {
-            keys += [("ddp.use_megatron_fsdp", "True"), ("ddp.data_parallel_sharding_strategy", s.zeroStage == 2 ? "\"optim_grads\"" : "\"optim_grads_params\"")]
+            keys += [
+                ("ddp.use_megatron_fsdp", "True"),
+                (
+                    "ddp.data_parallel_sharding_strategy",
+                    s.zeroStage == 2 ? "\"optim_grads\"" : "\"optim_grads_params\""
+                ),
+            ]
         }
         if s.overlapExpertParallel { keys.append(("model.overlap_moe_expert_parallel_comm", "True")) }
         if s.fp8 { keys += [("model.fp8", "\"hybrid\""), ("model.fp8_recipe", "\"\(megatronRecipe(s.fp8Recipe))\"")] }

@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Writes a command's output where the user pointed it, as a shell redirection would: `-` is standard output, a
@@ -18,7 +19,9 @@ public enum OutputFile {
         var info = stat()
         if lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK {
             // Follow the link to what it names (which need not exist yet), as `>` would.
-            guard let resolved = resolvedLink(path) else { throw .badInput(path, "is a symbolic link that cannot be followed") }
+            guard let resolved = resolvedLink(path) else {
+                throw .badInput(path, "is a symbolic link that cannot be followed")
+            }
             target = resolved
         }
         if stat(target, &info) == 0 {
@@ -27,7 +30,9 @@ public enum OutputFile {
             case S_IFREG: break
             default:
                 let descriptor = open(target, O_WRONLY)
-                guard descriptor >= 0 else { throw .badInput(path, "cannot be opened for writing (\(String(cString: strerror(errno))))") }
+                guard descriptor >= 0 else {
+                    throw .badInput(path, "cannot be opened for writing (\(String(cString: strerror(errno))))")
+                }
                 defer { close(descriptor) }
                 try writeAll(data, descriptor: descriptor, path: path)
                 return
@@ -70,7 +75,9 @@ public enum OutputFile {
 
     private static func reason(_ error: any Error) -> String {
         let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-        if let code = underlying?.code, underlying?.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(code))) }
+        if let code = underlying?.code, underlying?.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(code)))
+        }
         return (error as NSError).localizedDescription
     }
 }

@@ -23,7 +23,9 @@ public enum PlanTools {
         }
     }
 
-    private static func reencode<Body: PlanBody>(_ body: Body.Type, _ data: Data, source: String, compact: Bool) throws(FrontendError) -> Data {
+    private static func reencode<Body: PlanBody>(_ body: Body.Type, _ data: Data, source: String, compact: Bool)
+        throws(FrontendError) -> Data
+    {
         let decoded: Plan<Body>
         do {
             decoded = try PlanCoding.decode(body, from: data)

@@ -35,15 +35,18 @@ public struct PresetCatalog: Encodable, Sendable {
     public static var current: PresetCatalog {
         PresetCatalog(
             gpus: GPUSpec.presets.map {
-                GPU(name: $0.name, bf16FlopsPerSecond: $0.bf16FlopsPerSecond, fp8FlopsPerSecond: $0.fp8FlopsPerSecond,
-                    memoryBytes: $0.memoryBytes, memoryBandwidth: $0.memoryBandwidth, nvlinkBandwidth: $0.nvlinkBandwidth,
+                GPU(
+                    name: $0.name, bf16FlopsPerSecond: $0.bf16FlopsPerSecond, fp8FlopsPerSecond: $0.fp8FlopsPerSecond,
+                    memoryBytes: $0.memoryBytes, memoryBandwidth: $0.memoryBandwidth,
+                    nvlinkBandwidth: $0.nvlinkBandwidth,
                     nicBandwidth: $0.nicBandwidth)
             },
             clusters: Cluster.nodePresets.map { Node(name: $0.name, gpu: $0.gpu, gpusPerNode: $0.gpusPerNode) },
             models: TransformerModel.presets.map {
                 let counts = $0.parameters
-                return Model(name: $0.name, layers: $0.layers, hiddenSize: $0.hiddenSize, heads: $0.heads, kvHeads: $0.kvHeads,
-                             parameters: counts.total, activeParameters: counts.active)
+                return Model(
+                    name: $0.name, layers: $0.layers, hiddenSize: $0.hiddenSize, heads: $0.heads, kvHeads: $0.kvHeads,
+                    parameters: counts.total, activeParameters: counts.active)
             })
     }
 }

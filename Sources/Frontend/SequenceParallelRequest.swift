@@ -19,17 +19,26 @@ public struct SequenceParallelRequest: Sendable {
     public func makePlanner() throws(FrontendError) -> SequenceParallelPlanner {
         let resolved = try cost.resolve(
             load: { (data, path) throws(CostModelError) in try SequenceParallelCost.load(data: data, source: path) },
-            derive: { (model, cluster) throws(CostModelError) in try SequenceParallelCost.derive(model: model, cluster: cluster) })
+            derive: { (model, cluster) throws(CostModelError) in
+                try SequenceParallelCost.derive(model: model, cluster: cluster)
+            })
         if let timeBudgetMs, timeBudgetMs <= 0 {
             throw .badInput("--time-budget-ms", value: "\(timeBudgetMs)", "must be a positive number of milliseconds")
         }
-        var speeds = try speedFactors.map { source throws(FrontendError) in try CostInputs.speedFactors(source, ranks: resolved.gpus) }
-        if speeds == nil, case .derived(_, let clusterSource) = cost, let factors = try CostInputs.cluster(clusterSource).speedFactors {
+        var speeds = try speedFactors.map { source throws(FrontendError) in
+            try CostInputs.speedFactors(source, ranks: resolved.gpus)
+        }
+        if speeds == nil, case .derived(_, let clusterSource) = cost,
+            let factors = try CostInputs.cluster(clusterSource).speedFactors
+        {
             speeds = SpeedFactors.perRank(factors, ranks: resolved.gpus)
         }
         do {
-            return try SequenceParallelPlanner(cost: resolved, options: .init(timeBudget: timeBudgetMs.map { .milliseconds($0) },
-                                                                              speedFactors: speeds))
+            return try SequenceParallelPlanner(
+                cost: resolved,
+                options: .init(
+                    timeBudget: timeBudgetMs.map { .milliseconds($0) },
+                    speedFactors: speeds))
         } catch {
             throw .badInput(message: error)
         }
@@ -37,8 +46,10 @@ public struct SequenceParallelRequest: Sendable {
 
     /// One step's plan; `source` names the lengths in errors (the file, or `lengths`). With `tightBound` its lower
     /// bound is `SequenceParallelPlanner.tightLowerBound`, computed after planning (seconds to a minute).
-    public static func plan(_ planner: SequenceParallelPlanner, lengths: [Int], source: String,
-                            tightBound: Bool = false) throws(FrontendError) -> SequenceParallelResult {
+    public static func plan(
+        _ planner: SequenceParallelPlanner, lengths: [Int], source: String,
+        tightBound: Bool = false
+    ) throws(FrontendError) -> SequenceParallelResult {
         do {
             var result = try planner.plan(lengths: lengths)
             if tightBound, let tight = try planner.tightLowerBound(lengths: lengths) {

@@ -1,10 +1,10 @@
+import BatchBalance
 import CostModel
 import ExecutionPlan
 import Foundation
 import GNNPipeline
 import InputFiles
 import PlanTimeline
-import BatchBalance
 import SequenceParallel
 
 /// `paraplan trace`: a plan's predicted schedule as a Chrome trace for Perfetto, from the plan and the inputs and
@@ -12,12 +12,16 @@ import SequenceParallel
 public enum TimelineRequest {
     /// A sequence-parallel plan's timeline; the plan is checked as `validate` checks it, the lengths against its
     /// input digest, and the cost against its predicted times.
-    public static func sequenceParallel(plan data: Data, planSource: String, lengths: [Int],
-                                        cost source: PlannerCostSource) throws(FrontendError) -> Data {
+    public static func sequenceParallel(
+        plan data: Data, planSource: String, lengths: [Int],
+        cost source: PlannerCostSource
+    ) throws(FrontendError) -> Data {
         let plan: Plan<SequenceParallelPlan> = try decoded(data, source: planSource)
         let cost = try source.resolve(
             load: { (data, path) throws(CostModelError) in try SequenceParallelCost.load(data: data, source: path) },
-            derive: { (model, cluster) throws(CostModelError) in try SequenceParallelCost.derive(model: model, cluster: cluster) })
+            derive: { (model, cluster) throws(CostModelError) in
+                try SequenceParallelCost.derive(model: model, cluster: cluster)
+            })
         do {
             return try SequenceParallelTimeline.render(plan, lengths: lengths, cost: cost)
         } catch {
@@ -26,13 +30,16 @@ public enum TimelineRequest {
     }
 
     /// A batch-balancing plan's timeline from the samples file's contents (as `plan batch-balance` reads it).
-    public static func batchBalance(plan data: Data, planSource: String, samples: Data, samplesSource: String,
-                                    cost source: PlannerCostSource) throws(FrontendError) -> Data {
+    public static func batchBalance(
+        plan data: Data, planSource: String, samples: Data, samplesSource: String,
+        cost source: PlannerCostSource
+    ) throws(FrontendError) -> Data {
         let plan: Plan<BatchBalancePlan> = try decoded(data, source: planSource)
         let (batch, cost) = try TimelineRequest.samplesAndCost(samples, source: samplesSource, cost: source)
         do {
-            return try BatchBalanceTimeline.render(plan, tokens: batch.map(\.tokens), images: batch.map(\.images),
-                                                   loadedRanks: batch.map(\.loadedRank), cost: cost)
+            return try BatchBalanceTimeline.render(
+                plan, tokens: batch.map(\.tokens), images: batch.map(\.images),
+                loadedRanks: batch.map(\.loadedRank), cost: cost)
         } catch {
             throw .badInput(message: error.message)
         }
@@ -40,8 +47,10 @@ public enum TimelineRequest {
 
     /// A GNN layout's epoch schedule, made when planning (`plan gnn-pipeline --trace`).
     public static func gnnPipeline(_ planner: GNNPipelinePlanner, _ result: GNNPipelineResult) -> Data {
-        GNNPipelineTimeline.render(cost: GNNPipelineCost(model: planner.model, cluster: planner.cluster, vertices: result.vertices,
-                                                         edges: result.edges), layout: result.layout)
+        GNNPipelineTimeline.render(
+            cost: GNNPipelineCost(
+                model: planner.model, cluster: planner.cluster, vertices: result.vertices,
+                edges: result.edges), layout: result.layout)
     }
 
     /// An iteration estimate's pipeline schedule (`estimate --trace`).
@@ -51,8 +60,10 @@ public enum TimelineRequest {
 
     /// A batch as `plan batch-balance` reads its samples file, and the batch-balancing cost from a profile or a model
     /// and cluster (`trace` and `report` draw a plan from both).
-    static func samplesAndCost(_ samples: Data, source samplesSource: String,
-                               cost source: PlannerCostSource) throws(FrontendError) -> (samples: [Sample], cost: BatchBalanceCost) {
+    static func samplesAndCost(
+        _ samples: Data, source samplesSource: String,
+        cost source: PlannerCostSource
+    ) throws(FrontendError) -> (samples: [Sample], cost: BatchBalanceCost) {
         let batch: [Sample]
         do {
             batch = try SamplesFile.parse(samples, source: samplesSource)
@@ -61,7 +72,9 @@ public enum TimelineRequest {
         }
         let cost = try source.resolve(
             load: { (data, path) throws(CostModelError) in try BatchBalanceCost.load(data: data, source: path) },
-            derive: { (model, cluster) throws(CostModelError) in try BatchBalanceCost.derive(model: model, cluster: cluster) })
+            derive: { (model, cluster) throws(CostModelError) in
+                try BatchBalanceCost.derive(model: model, cluster: cluster)
+            })
         return (batch, cost)
     }
 

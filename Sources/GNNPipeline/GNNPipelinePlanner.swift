@@ -33,13 +33,18 @@ public struct GNNPipelinePlanner: Sendable {
                 throw GNNPipelineError(field: "ways", value: "\(ways)", reason: "must divide the \(gpus) GPUs")
             }
             guard gpus / ways <= model.layers else {
-                throw GNNPipelineError(field: "ways", value: "\(ways)", reason: "\(gpus / ways) stages exceed the model's \(model.layers) layers")
+                throw GNNPipelineError(
+                    field: "ways", value: "\(ways)",
+                    reason: "\(gpus / ways) stages exceed the model's \(model.layers) layers")
             }
         }
         if let chunks = options.chunks {
-            guard chunks >= 1 else { throw GNNPipelineError(field: "chunks", value: "\(chunks)", reason: "must be at least 1") }
+            guard chunks >= 1 else {
+                throw GNNPipelineError(field: "chunks", value: "\(chunks)", reason: "must be at least 1")
+            }
             if let ways = options.ways, chunks % ways != 0 {
-                throw GNNPipelineError(field: "chunks", value: "\(chunks)", reason: "must be a multiple of --ways \(ways)")
+                throw GNNPipelineError(
+                    field: "chunks", value: "\(chunks)", reason: "must be a multiple of --ways \(ways)")
             }
         }
         self.model = model
@@ -52,30 +57,40 @@ public struct GNNPipelinePlanner: Sendable {
     public func plan(graph: Graph) throws(GNNPipelineError) -> GNNPipelineResult {
         let start = ContinuousClock.now
         let counted = try mirrorCounts(graph: graph)
-        var result = try search(vertices: graph.vertexCount, edges: graph.edgeCount, mirrors: counted.mirrors,
-                                mirrorsSource: counted.source)
-        result.chunkOf = Chunking.chunks(partition: counted.partition, ways: result.layout.ways,
-                                         chunksPerWay: result.layout.chunksPerWay)
+        var result = try search(
+            vertices: graph.vertexCount, edges: graph.edgeCount, mirrors: counted.mirrors,
+            mirrorsSource: counted.source)
+        result.chunkOf = Chunking.chunks(
+            partition: counted.partition, ways: result.layout.ways,
+            chunksPerWay: result.layout.chunksPerWay)
         result.planningSeconds = seconds(since: start)
         return result
     }
 
     /// M for each D dividing the GPU count, from one METIS partition into N parts grouped into D blocks.
-    func mirrorCounts(graph: Graph) throws(GNNPipelineError) -> (mirrors: [Int: Int], source: String, partition: Partition) {
+    func mirrorCounts(graph: Graph) throws(GNNPipelineError) -> (
+        mirrors: [Int: Int], source: String, partition: Partition
+    ) {
         let gpus = cluster.gpuCount
         guard gpus <= graph.vertexCount else {
-            throw GNNPipelineError(field: "graph", value: "\(graph.vertexCount) vertices", reason: "fewer vertices than the \(gpus) GPUs")
+            throw GNNPipelineError(
+                field: "graph", value: "\(graph.vertexCount) vertices", reason: "fewer vertices than the \(gpus) GPUs")
         }
-        let objective: MetisPartitioner.Objective = graph.edgeCount <= Self.volumeObjectiveEdgeLimit ? .communicationVolume : .edgeCut
+        let objective: MetisPartitioner.Objective =
+            graph.edgeCount <= Self.volumeObjectiveEdgeLimit ? .communicationVolume : .edgeCut
         let partition: Partition
         do { partition = try MetisPartitioner.partition(graph, parts: gpus, objective: objective) } catch {
             throw GNNPipelineError(field: error.location, value: "", reason: error.reason)
         }
         var mirrors: [Int: Int] = [:]
         for ways in divisors(gpus) {
-            mirrors[ways] = ways == 1 ? 0 : graph.mirrorCount(parts: partition.parts.map { $0 * Int32(ways) / Int32(gpus) }, partCount: ways)
+            mirrors[ways] =
+                ways == 1
+                ? 0 : graph.mirrorCount(parts: partition.parts.map { $0 * Int32(ways) / Int32(gpus) }, partCount: ways)
         }
-        let source = objective == .communicationVolume ? "metis-volume"
+        let source =
+            objective == .communicationVolume
+            ? "metis-volume"
             : partition.precoarsened ? "metis-cut-precoarsened" : "metis-cut"
         return (mirrors, source, partition)
     }
@@ -84,17 +99,21 @@ public struct GNNPipelinePlanner: Sendable {
     public func plan(stats: GraphStats) throws(GNNPipelineError) -> GNNPipelineResult {
         let start = ContinuousClock.now
         let counted = try mirrorCounts(stats: stats)
-        var result = try search(vertices: stats.vertices, edges: stats.edges, mirrors: counted.mirrors, mirrorsSource: counted.source)
+        var result = try search(
+            vertices: stats.vertices, edges: stats.edges, mirrors: counted.mirrors, mirrorsSource: counted.source)
         result.estimatedMirrors = counted.estimated
         result.planningSeconds = seconds(since: start)
         return result
     }
 
     /// M for each D dividing the GPU count as the stats give it, and the D whose M was estimated.
-    func mirrorCounts(stats: GraphStats) throws(GNNPipelineError) -> (mirrors: [Int: Int], source: String, estimated: [Int]) {
+    func mirrorCounts(stats: GraphStats) throws(GNNPipelineError) -> (
+        mirrors: [Int: Int], source: String, estimated: [Int]
+    ) {
         let gpus = cluster.gpuCount
         guard gpus <= stats.vertices else {
-            throw GNNPipelineError(field: "vertices", value: "\(stats.vertices)", reason: "fewer vertices than the \(gpus) GPUs")
+            throw GNNPipelineError(
+                field: "vertices", value: "\(stats.vertices)", reason: "fewer vertices than the \(gpus) GPUs")
         }
         var mirrors: [Int: Int] = [:]
         var estimated: [Int] = []
@@ -103,18 +122,24 @@ public struct GNNPipelinePlanner: Sendable {
             mirrors[ways] = value.count
             if value.estimated { estimated.append(ways) }
         }
-        let source = estimated.isEmpty ? "graph-stats" : "graph-stats (estimated for k = \(estimated.map(String.init).joined(separator: ", ")))"
+        let source =
+            estimated.isEmpty
+            ? "graph-stats" : "graph-stats (estimated for k = \(estimated.map(String.init).joined(separator: ", ")))"
         return (mirrors, source, estimated)
     }
 
-    private func search(vertices: Int, edges: Int, mirrors: [Int: Int], mirrorsSource: String) throws(GNNPipelineError) -> GNNPipelineResult {
+    private func search(vertices: Int, edges: Int, mirrors: [Int: Int], mirrorsSource: String) throws(GNNPipelineError)
+        -> GNNPipelineResult
+    {
         let gpus = cluster.gpuCount
         let cost = GNNPipelineCost(model: model, cluster: cluster, vertices: vertices, edges: edges)
         let search = LayoutSearch(cost: cost, gpus: gpus)
         var candidates: [(layout: GNNPipelineCost.Layout, estimate: GNNPipelineCost.Estimate)] = []
         for ways in divisors(gpus) where options.ways == nil || options.ways == ways {
             if let chunks = options.chunks, chunks % ways != 0 { continue }
-            if let best = search.best(ways: ways, mirrors: mirrors[ways] ?? 0, chunksPerWay: options.chunks.map { $0 / ways }) {
+            if let best = search.best(
+                ways: ways, mirrors: mirrors[ways] ?? 0, chunksPerWay: options.chunks.map { $0 / ways })
+            {
                 candidates.append(best)
             }
         }
@@ -123,16 +148,20 @@ public struct GNNPipelinePlanner: Sendable {
             candidates += baselines.filter { $0.name != "pipeline" }.map { ($0.layout, $0.estimate) }
         }
         guard let chosen = candidates.min(by: { $0.estimate.epochSeconds < $1.estimate.epochSeconds }) else {
-            throw GNNPipelineError(field: "chunks", value: options.chunks.map(String.init) ?? "", reason: "no layout fits these GPUs, ways and chunks")
+            throw GNNPipelineError(
+                field: "chunks", value: options.chunks.map(String.init) ?? "",
+                reason: "no layout fits these GPUs, ways and chunks")
         }
-        return GNNPipelineResult(layout: chosen.layout, estimate: chosen.estimate, lowerBoundSeconds: cost.lowerBoundSeconds,
-                                 baselines: baselines.map { ($0.name, $0.estimate) }, mirrorsSource: mirrorsSource,
-                                 vertices: vertices, edges: edges, mirrorsByWays: mirrors)
+        return GNNPipelineResult(
+            layout: chosen.layout, estimate: chosen.estimate, lowerBoundSeconds: cost.lowerBoundSeconds,
+            baselines: baselines.map { ($0.name, $0.estimate) }, mirrorsSource: mirrorsSource,
+            vertices: vertices, edges: edges, mirrorsByWays: mirrors)
     }
 
     /// The baselines, scored whatever the options: pure graph parallelism, pure pipeline, and GNNPipe's fixed rule.
     func baselineLayouts(search: LayoutSearch, mirrors: [Int: Int])
-        -> [(name: String, layout: GNNPipelineCost.Layout, estimate: GNNPipelineCost.Estimate)] {
+        -> [(name: String, layout: GNNPipelineCost.Layout, estimate: GNNPipelineCost.Estimate)]
+    {
         let gpus = cluster.gpuCount
         var baselines: [(name: String, layout: GNNPipelineCost.Layout, estimate: GNNPipelineCost.Estimate)] = []
         if let graphParallel = search.best(ways: gpus, mirrors: mirrors[gpus] ?? 0, chunksPerWay: 1) {
@@ -143,8 +172,9 @@ public struct GNNPipelinePlanner: Sendable {
         }
         if gpus <= model.layers, 4 * gpus <= search.cost.vertices {
             // GNNPipe's fixed rule: pure pipeline, C = 4N chunks, unit-cost layer split.
-            let fixed = GNNPipelineCost.Layout(ways: 1, stageLayers: LayoutSearch.equalSplit(layers: model.layers, stages: gpus),
-                                               chunksPerWay: 4 * gpus, mirrors: 0)
+            let fixed = GNNPipelineCost.Layout(
+                ways: 1, stageLayers: LayoutSearch.equalSplit(layers: model.layers, stages: gpus),
+                chunksPerWay: 4 * gpus, mirrors: 0)
             baselines.append(("gnnpipe-fixed", fixed, search.cost.estimate(fixed)))
         }
         return baselines

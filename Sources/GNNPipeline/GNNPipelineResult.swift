@@ -26,25 +26,38 @@ public struct GNNPipelineResult: Sendable {
         }
         let chunks = d * layout.chunksPerWay
         let sizes = chunkOf.map { ids in ids.reduce(into: [Int](repeating: 0, count: chunks)) { $0[$1] += 1 } }
-        let body = GNNPipelinePlan(graphParallelWays: d, stages: stages, chunks: chunks,
-                                   chunkOf: chunkOfFile == nil ? chunkOf : nil, chunkOfFile: chunkOfFile,
-                                   chunkSizes: sizes, mirrorsSource: mirrorsSource)
+        let body = GNNPipelinePlan(
+            graphParallelWays: d, stages: stages, chunks: chunks,
+            chunkOf: chunkOfFile == nil ? chunkOf : nil, chunkOfFile: chunkOfFile,
+            chunkSizes: sizes, mirrorsSource: mirrorsSource)
         let bound = min(lowerBoundSeconds, estimate.epochSeconds)
-        return Plan(body: body,
-                    predicted: Predicted(GNNEpochCost(epochSeconds: estimate.epochSeconds, communicationBytes: estimate.communicationBytes,
-                                                      bubbleFraction: estimate.bubbleFraction), lowerBoundSeconds: bound),
-                    baselines: baselines.map { Baseline(name: $0.name, cost: GNNEpochCost(epochSeconds: $0.estimate.epochSeconds,
-                                                                                       communicationBytes: $0.estimate.communicationBytes,
-                                                                                       bubbleFraction: $0.estimate.bubbleFraction)) },
-                    solver: SolverReport(backend: "paraplan-gnn (METIS k-way, layer-split DP, chunk search)", status: "heuristic",
-                                         relativeGap: estimate.epochSeconds > 0 ? (estimate.epochSeconds - bound) / estimate.epochSeconds : 0),
-                    inputs: try Self.inputDigest(vertices: vertices, edges: edges, mirrors: mirrorsByWays))
+        return Plan(
+            body: body,
+            predicted: Predicted(
+                GNNEpochCost(
+                    epochSeconds: estimate.epochSeconds, communicationBytes: estimate.communicationBytes,
+                    bubbleFraction: estimate.bubbleFraction), lowerBoundSeconds: bound),
+            baselines: baselines.map {
+                Baseline(
+                    name: $0.name,
+                    cost: GNNEpochCost(
+                        epochSeconds: $0.estimate.epochSeconds,
+                        communicationBytes: $0.estimate.communicationBytes,
+                        bubbleFraction: $0.estimate.bubbleFraction))
+            },
+            solver: SolverReport(
+                backend: "paraplan-gnn (METIS k-way, layer-split DP, chunk search)", status: "heuristic",
+                relativeGap: estimate.epochSeconds > 0 ? (estimate.epochSeconds - bound) / estimate.epochSeconds : 0),
+            inputs: try Self.inputDigest(vertices: vertices, edges: edges, mirrors: mirrorsByWays))
     }
 
     /// What a plan's input digest covers: the graph's size and its mirrors for every D tried.
     static func inputDigest(vertices: Int, edges: Int, mirrors: [Int: Int]) throws -> InputDigest {
-        try InputDigest.of(DigestedInputs(vertices: vertices, edges: edges, mirrors: mirrors.sorted { $0.key < $1.key }.map { [$0.key, $0.value] }),
-                           summary: "\(vertices) vertices, \(edges) edges")
+        try InputDigest.of(
+            DigestedInputs(
+                vertices: vertices, edges: edges,
+                mirrors: mirrors.sorted { $0.key < $1.key }.map { [$0.key, $0.value] }),
+            summary: "\(vertices) vertices, \(edges) edges")
     }
 }
 

@@ -1,6 +1,6 @@
 import CostModel
-import InputFiles
 import Foundation
+import InputFiles
 
 /// A graph too large to load, described by its size and the mirror counts of k-way partitions:
 /// JSON `{"vertices": V, "edges": E, "mirrors": {"k": M_k, ...}}`, E undirected.
@@ -17,29 +17,39 @@ public struct GraphStats: Sendable, Equatable {
 
     public static func parse(_ data: Data, source: String) throws(GNNPipelineError) -> GraphStats {
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw GNNPipelineError(field: source, value: "", reason: "expected a JSON object {vertices, edges, mirrors}")
+            throw GNNPipelineError(
+                field: source, value: "", reason: "expected a JSON object {vertices, edges, mirrors}")
         }
         if let unknown = object.keys.sorted().first(where: { !["vertices", "edges", "mirrors"].contains($0) }) {
-            throw GNNPipelineError(field: "\(source): \(unknown)", value: "", reason: "unknown key (expected vertices, edges, mirrors)")
+            throw GNNPipelineError(
+                field: "\(source): \(unknown)", value: "", reason: "unknown key (expected vertices, edges, mirrors)")
         }
         func whole(_ value: Any?, _ field: String) throws(GNNPipelineError) -> Int {
-            guard let number = value as? NSNumber, !number.isBoolean, number.doubleValue == number.doubleValue.rounded(),
-                  number.doubleValue >= 0, number.doubleValue < 9e15 else {
-                throw GNNPipelineError(field: "\(source): \(field)", value: value.map { "\($0)" } ?? "missing", reason: "must be a whole number ≥ 0")
+            guard let number = value as? NSNumber, !number.isBoolean,
+                number.doubleValue == number.doubleValue.rounded(),
+                number.doubleValue >= 0, number.doubleValue < 9e15
+            else {
+                throw GNNPipelineError(
+                    field: "\(source): \(field)", value: value.map { "\($0)" } ?? "missing",
+                    reason: "must be a whole number ≥ 0")
             }
             return number.intValue
         }
         let vertices = try whole(object["vertices"], "vertices")
         let edges = try whole(object["edges"], "edges")
-        guard vertices > 0 else { throw GNNPipelineError(field: "\(source): vertices", value: "0", reason: "an empty graph") }
+        guard vertices > 0 else {
+            throw GNNPipelineError(field: "\(source): vertices", value: "0", reason: "an empty graph")
+        }
         var mirrors: [Int: Int] = [:]
         if let raw = object["mirrors"] {
             guard let table = raw as? [String: Any] else {
-                throw GNNPipelineError(field: "\(source): mirrors", value: "\(raw)", reason: "must map part counts to mirror counts")
+                throw GNNPipelineError(
+                    field: "\(source): mirrors", value: "\(raw)", reason: "must map part counts to mirror counts")
             }
             for key in table.keys.sorted() {
                 guard let k = Int(key), k >= 1 else {
-                    throw GNNPipelineError(field: "\(source): mirrors", value: key, reason: "keys must be part counts ≥ 1")
+                    throw GNNPipelineError(
+                        field: "\(source): mirrors", value: key, reason: "keys must be part counts ≥ 1")
                 }
                 mirrors[k] = try whole(table[key], "mirrors.\(key)")
             }
@@ -54,8 +64,12 @@ public struct GraphStats: Sendable, Equatable {
         if k <= 1 { return (0, false) }
         if let known = mirrors[k] { return (known, false) }
         let degree = 2 * Double(edges) / Double(vertices)
-        func random(_ k: Int) -> Double { Double(vertices) * Double(k - 1) * (1 - PortableMath.pow(1 - 1 / Double(k), degree)) }
-        let nearest = mirrors.keys.sorted().filter { $0 > 1 }.min { abs(PortableMath.log(Double($0) / Double(k))) < abs(PortableMath.log(Double($1) / Double(k))) }
+        func random(_ k: Int) -> Double {
+            Double(vertices) * Double(k - 1) * (1 - PortableMath.pow(1 - 1 / Double(k), degree))
+        }
+        let nearest = mirrors.keys.sorted().filter { $0 > 1 }.min {
+            abs(PortableMath.log(Double($0) / Double(k))) < abs(PortableMath.log(Double($1) / Double(k)))
+        }
         let factor = nearest.map { Double(mirrors[$0] ?? 0) / max(random($0), 1) } ?? 1
         return (Int((factor * random(k)).rounded()), true)
     }

@@ -10,7 +10,11 @@ struct LayoutSearch {
     static let chunkCandidates: [Int] = {
         var values = Set<Int>()
         var power = 1
-        while power <= 512 { values.insert(power); if power * 3 / 2 <= 512, power >= 2 { values.insert(power * 3 / 2) }; power *= 2 }
+        while power <= 512 {
+            values.insert(power)
+            if power * 3 / 2 <= 512, power >= 2 { values.insert(power * 3 / 2) }
+            power *= 2
+        }
         return values.sorted()
     }()
 
@@ -27,16 +31,21 @@ struct LayoutSearch {
         best[0][0] = 0
         for s in 1...stages {
             for i in s...(layers - (stages - s)) {
-                var compute = 0.0, mirrorBytes = 0.0
+                var compute = 0.0
+                var mirrorBytes = 0.0
                 // Descending j, keeping ties at the smallest j (as an ascending scan with a strict comparison would).
                 for j in stride(from: i - 1, through: s - 1, by: -1) {
                     compute += pieces.compute[j]
                     mirrorBytes += pieces.mirrorBytes[j]
                     guard best[s - 1][j] < .infinity else { continue }
-                    let time = cost.stageSeconds(compute: compute, mirrorBytes: mirrorBytes, layerCount: i - j, lastLayer: i - 1,
-                                                 stage: s - 1, stages: stages, ways: ways, chunksPerWay: chunksPerWay)
+                    let time = cost.stageSeconds(
+                        compute: compute, mirrorBytes: mirrorBytes, layerCount: i - j, lastLayer: i - 1,
+                        stage: s - 1, stages: stages, ways: ways, chunksPerWay: chunksPerWay)
                     let value = max(best[s - 1][j], time.forward + time.backward)
-                    if value <= best[s][i] { best[s][i] = value; cut[s][i] = j }
+                    if value <= best[s][i] {
+                        best[s][i] = value
+                        cut[s][i] = j
+                    }
                 }
             }
         }
@@ -56,7 +65,8 @@ struct LayoutSearch {
         var ranges: [Range<Int>] = []
         var start = 0
         for s in 0..<stages {
-            let remaining = layers - start, stagesLeft = stages - s
+            let remaining = layers - start
+            let stagesLeft = stages - s
             let size = Int((Double(remaining) / Double(stagesLeft)).rounded(.up))
             let end = s == stages - 1 ? layers : min(layers - (stagesLeft - 1), start + max(1, size))
             ranges.append(start..<end)
@@ -66,14 +76,17 @@ struct LayoutSearch {
     }
 
     /// The best layout for `ways`, with `chunksPerWay` fixed or searched.
-    func best(ways: Int, mirrors: Int, chunksPerWay fixed: Int?) -> (layout: GNNPipelineCost.Layout, estimate: GNNPipelineCost.Estimate)? {
+    func best(ways: Int, mirrors: Int, chunksPerWay fixed: Int?) -> (
+        layout: GNNPipelineCost.Layout, estimate: GNNPipelineCost.Estimate
+    )? {
         let stages = gpus / ways
         guard stages <= cost.model.layers else { return nil }
         var best: (GNNPipelineCost.Layout, GNNPipelineCost.Estimate)?
         let candidates = stages == 1 && fixed == nil ? [1] : (fixed.map { [$0] } ?? Self.chunkCandidates)
         for chunks in candidates where chunks * ways <= cost.vertices {
-            let layout = GNNPipelineCost.Layout(ways: ways, stageLayers: split(stages: stages, ways: ways, chunksPerWay: chunks, mirrors: mirrors),
-                                                chunksPerWay: chunks, mirrors: mirrors)
+            let layout = GNNPipelineCost.Layout(
+                ways: ways, stageLayers: split(stages: stages, ways: ways, chunksPerWay: chunks, mirrors: mirrors),
+                chunksPerWay: chunks, mirrors: mirrors)
             let estimate = cost.estimate(layout)
             if best.map({ estimate.epochSeconds < $0.1.epochSeconds }) ?? true { best = (layout, estimate) }
         }

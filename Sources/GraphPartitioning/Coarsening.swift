@@ -9,8 +9,8 @@ struct WeightedGraph: Sendable {
 }
 
 /// Size-constrained label propagation (Meyerhenke, Sanders, Schulz, "Partitioning complex networks via
-/// size-constrained clustering", SEA 2014): a pre-coarsening that shrinks power-law graphs, where METIS' matching-based coarsening
-/// stalls on hubs, before METIS sees them.
+/// size-constrained clustering", SEA 2014): a pre-coarsening that shrinks power-law graphs, where METIS' matching-based
+/// coarsening stalls on hubs, before METIS sees them.
 enum Coarsening {
     /// Each vertex, in id order, joins the neighbouring cluster it has most edges into, if that cluster stays within
     /// `maximumClusterSize` vertices; ties keep the current cluster, then take the smaller cluster id. Id order and
@@ -19,8 +19,9 @@ enum Coarsening {
         let vertexCount = graph.vertexCount
         var label = (0..<vertexCount).map { Int32($0) }
         var size = [Int](repeating: 1, count: vertexCount)
-        LabelPropagation.run(graph, labels: &label, sizes: &size, maximumSize: maximumClusterSize, rounds: rounds,
-                             stopBelowMoves: vertexCount / 100)
+        LabelPropagation.run(
+            graph, labels: &label, sizes: &size, maximumSize: maximumClusterSize, rounds: rounds,
+            stopBelowMoves: vertexCount / 100)
         // Dense cluster ids in order of first appearance.
         var dense = [Int32](repeating: -1, count: vertexCount)
         var count: Int32 = 0
@@ -72,6 +73,7 @@ enum Coarsening {
                 }
             }
         }
-        return WeightedGraph(offsets: offsets, neighbors: neighbors, edgeWeights: edgeWeights, vertexWeights: vertexWeights)
+        return WeightedGraph(
+            offsets: offsets, neighbors: neighbors, edgeWeights: edgeWeights, vertexWeights: vertexWeights)
     }
 }

@@ -23,7 +23,8 @@ public struct Graph: Sendable, Equatable {
     public static let vertexAllowance = 1 << 24
 
     public static func maximumVertices(edges: Int) -> Int {
-        edges >= (Int(Int32.max) / isolatedVerticesPerEdge) ? Int(Int32.max) : edges * isolatedVerticesPerEdge + vertexAllowance
+        edges >= (Int(Int32.max) / isolatedVerticesPerEdge)
+            ? Int(Int32.max) : edges * isolatedVerticesPerEdge + vertexAllowance
     }
 
     /// Symmetrises `edges` (pairs of vertex ids in 0 ..< vertices), drops self-loops and duplicates.
@@ -34,8 +35,10 @@ public struct Graph: Sendable, Equatable {
         }
         // One stray large id must not size the graph: an edge list `0 2147483645` would allocate 16 GB.
         guard vertices <= maximumVertices(edges: edges.count) else {
-            throw GraphError(location: "graph", reason: "\(vertices) vertices for \(edges.count) edges: more than "
-                             + "\(isolatedVerticesPerEdge) vertices per edge (ids must be numbered densely from 0)")
+            throw GraphError(
+                location: "graph",
+                reason: "\(vertices) vertices for \(edges.count) edges: more than "
+                    + "\(isolatedVerticesPerEdge) vertices per edge (ids must be numbered densely from 0)")
         }
         var degree = [Int](repeating: 0, count: vertices + 1)
         var selfLoops = 0
@@ -43,21 +46,28 @@ public struct Graph: Sendable, Equatable {
             throw GraphError(location: "edges[\(index)]", reason: "(\(u), \(v)) names a vertex outside 0..<\(vertices)")
         }
         for (u, v) in edges {
-            if u == v { selfLoops += 1; continue }
+            if u == v {
+                selfLoops += 1
+                continue
+            }
             degree[Int(u)] += 1
             degree[Int(v)] += 1
         }
         let entries = degree.reduce(0, +)
         guard entries <= maximumEntries else {
-            throw GraphError(location: "graph", reason: "\(entries) adjacency entries exceed METIS' 32-bit index range (\(maximumEntries))")
+            throw GraphError(
+                location: "graph",
+                reason: "\(entries) adjacency entries exceed METIS' 32-bit index range (\(maximumEntries))")
         }
         var start = [Int](repeating: 0, count: vertices + 1)
         for v in 0..<vertices { start[v + 1] = start[v] + degree[v] }
         var fill = start
         var raw = [Int32](repeating: 0, count: entries)
         for (u, v) in edges where u != v {
-            raw[fill[Int(u)]] = v; fill[Int(u)] += 1
-            raw[fill[Int(v)]] = u; fill[Int(v)] += 1
+            raw[fill[Int(u)]] = v
+            fill[Int(u)] += 1
+            raw[fill[Int(v)]] = u
+            fill[Int(v)] += 1
         }
         // Sort each list and drop repeats, compacting in place.
         var offsets = [Int32](repeating: 0, count: vertices + 1)
@@ -76,7 +86,8 @@ public struct Graph: Sendable, Equatable {
             }
         }
         raw.removeLast(entries - write)
-        return Graph(offsets: offsets, neighbors: raw, droppedSelfLoops: selfLoops, droppedDuplicates: (entries - write) / 2)
+        return Graph(
+            offsets: offsets, neighbors: raw, droppedSelfLoops: selfLoops, droppedDuplicates: (entries - write) / 2)
     }
 
     /// M(P) = Σ_v |{part[u] : u ∈ N(v)} \ {part[v]}|: the (vertex, remote part) pairs whose embedding crosses parts

@@ -4,8 +4,10 @@
 /// vertices with edges, and the isolated ones then fill the smallest parts, which keeps every part as even as it was.
 extension MetisPartitioner {
     /// Nil when every vertex has an edge.
-    static func partitionSettingAsideIsolated(_ graph: Graph, parts: Int, objective: Objective,
-                                              seed: Int32) throws(GraphError) -> Partition? {
+    static func partitionSettingAsideIsolated(
+        _ graph: Graph, parts: Int, objective: Objective,
+        seed: Int32
+    ) throws(GraphError) -> Partition? {
         guard (0..<graph.vertexCount).contains(where: { graph.degree($0) == 0 }) else { return nil }
         // The vertices with edges, renumbered in order, so each neighbour list stays sorted.
         var renumbered = [Int32](repeating: -1, count: graph.vertexCount)
@@ -29,7 +31,9 @@ extension MetisPartitioner {
         } else {
             // Fewer connected vertices than parts: one each.
             connectedParts = (0..<kept.count).map(Int32.init)
-            value = objective == .communicationVolume ? connected.mirrorCount(parts: connectedParts, partCount: parts)
+            value =
+                objective == .communicationVolume
+                ? connected.mirrorCount(parts: connectedParts, partCount: parts)
                 : connected.edgeCut(parts: connectedParts)
         }
         var sizes = [Int](repeating: 0, count: parts)
@@ -53,7 +57,9 @@ extension MetisPartitioner {
     static func fillQuota(sizes: [Int], adding count: Int) -> [Int] {
         guard !sizes.isEmpty, count > 0 else { return [Int](repeating: 0, count: sizes.count) }
         let order = sizes.indices.sorted { (sizes[$0], $0) < (sizes[$1], $1) }
-        var raised = 0, level = sizes[order[0]], left = count
+        var raised = 0
+        var level = sizes[order[0]]
+        var left = count
         while true {
             while raised < order.count && sizes[order[raised]] <= level { raised += 1 }
             guard raised < order.count else { break }

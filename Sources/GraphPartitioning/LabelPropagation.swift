@@ -4,7 +4,8 @@ enum Refinement {
     static func refine(_ graph: Graph, parts: inout [Int32], partCount: Int, maximumPartSize: Int, rounds: Int) {
         var size = [Int](repeating: 0, count: partCount)
         for part in parts { size[Int(part)] += 1 }
-        LabelPropagation.run(graph, labels: &parts, sizes: &size, maximumSize: maximumPartSize, rounds: rounds, stopBelowMoves: 1)
+        LabelPropagation.run(
+            graph, labels: &parts, sizes: &size, maximumSize: maximumPartSize, rounds: rounds, stopBelowMoves: 1)
     }
 }
 
@@ -12,7 +13,9 @@ enum Refinement {
 /// beats the edges into its own label and the label holds fewer than `maximumSize` vertices; ties keep the current
 /// label, then take the smaller id. Id order and these rules give the same labels on every machine.
 enum LabelPropagation {
-    static func run(_ graph: Graph, labels: inout [Int32], sizes: inout [Int], maximumSize: Int, rounds: Int, stopBelowMoves: Int) {
+    static func run(
+        _ graph: Graph, labels: inout [Int32], sizes: inout [Int], maximumSize: Int, rounds: Int, stopBelowMoves: Int
+    ) {
         var connection = [Int32](repeating: 0, count: sizes.count)
         var touched: [Int32] = []
         graph.offsets.withUnsafeBufferPointer { offsets in

@@ -27,8 +27,10 @@ public enum MetisPartitioner {
 
     /// k-way partition with a fixed seed, so every machine gets the same parts. k = 1 never reaches METIS
     /// (5.1.0 divides by zero there).
-    public static func partition(_ graph: Graph, parts: Int, objective: Objective = .communicationVolume,
-                                 seed: Int32 = 1) throws(GraphError) -> Partition {
+    public static func partition(
+        _ graph: Graph, parts: Int, objective: Objective = .communicationVolume,
+        seed: Int32 = 1
+    ) throws(GraphError) -> Partition {
         guard parts >= 1 else { throw GraphError(location: "parts", reason: "\(parts): need at least one part") }
         guard parts <= graph.vertexCount else {
             throw GraphError(location: "parts", reason: "\(parts) parts for \(graph.vertexCount) vertices")
@@ -42,11 +44,13 @@ public enum MetisPartitioner {
             return partition
         }
         if objective == .edgeCut && graph.neighbors.count > precoarseningEntryLimit,
-           let coarsened = try partitionCoarsened(graph, parts: parts, seed: seed) {
+            let coarsened = try partitionCoarsened(graph, parts: parts, seed: seed)
+        {
             return coarsened
         }
-        let (result, value) = try callMetis(offsets: graph.offsets, neighbors: graph.neighbors, vertexWeights: nil,
-                                            edgeWeights: nil, parts: parts, objective: objective, seed: seed)
+        let (result, value) = try callMetis(
+            offsets: graph.offsets, neighbors: graph.neighbors, vertexWeights: nil,
+            edgeWeights: nil, parts: parts, objective: objective, seed: seed)
         return Partition(parts: result, partCount: parts, objective: value)
     }
 
@@ -60,36 +64,43 @@ public enum MetisPartitioner {
         // Clusters of at most an eighth of a part leave METIS room to balance (3 %). Smaller caps split communities:
         // a 1/64 cap cut 79 % of a community graph's edges in the clustering alone, and METIS could not undo it.
         let maximumClusterSize = max(1, graph.vertexCount / (parts * 8))
-        let (clusterOf, clusterCount) = Coarsening.clusters(of: graph, maximumClusterSize: maximumClusterSize, rounds: 3)
+        let (clusterOf, clusterCount) = Coarsening.clusters(
+            of: graph, maximumClusterSize: maximumClusterSize, rounds: 3)
         let coarse = Coarsening.contract(graph, clusterOf: clusterOf, clusterCount: clusterCount)
         guard clusterCount >= parts, !coarse.neighbors.isEmpty else { return nil }
-        let (coarseParts, _) = try callMetis(offsets: coarse.offsets, neighbors: coarse.neighbors,
-                                             vertexWeights: coarse.vertexWeights, edgeWeights: coarse.edgeWeights,
-                                             parts: parts, objective: .edgeCut, seed: seed)
+        let (coarseParts, _) = try callMetis(
+            offsets: coarse.offsets, neighbors: coarse.neighbors,
+            vertexWeights: coarse.vertexWeights, edgeWeights: coarse.edgeWeights,
+            parts: parts, objective: .edgeCut, seed: seed)
         var projected = clusterOf.map { coarseParts[Int($0)] }
         let partSize = (graph.vertexCount + parts - 1) / parts
         let largest = projected.reduce(into: [Int](repeating: 0, count: parts)) { $0[Int($1)] += 1 }.max() ?? partSize
-        Refinement.refine(graph, parts: &projected, partCount: parts,
-                          maximumPartSize: max(largest, Int(1.03 * Double(partSize))), rounds: 3)
+        Refinement.refine(
+            graph, parts: &projected, partCount: parts,
+            maximumPartSize: max(largest, Int(1.03 * Double(partSize))), rounds: 3)
         var partition = Partition(parts: projected, partCount: parts, objective: graph.edgeCut(parts: projected))
         partition.precoarsened = true
         return partition
     }
 
-    private static func callMetis(offsets: [Int32], neighbors: [Int32], vertexWeights: [Int32]?, edgeWeights: [Int32]?,
-                                  parts: Int, objective: Objective, seed: Int32) throws(GraphError) -> ([Int32], Int) {
+    private static func callMetis(
+        offsets: [Int32], neighbors: [Int32], vertexWeights: [Int32]?, edgeWeights: [Int32]?,
+        parts: Int, objective: Objective, seed: Int32
+    ) throws(GraphError) -> ([Int32], Int) {
         var vertexCount = idx_t(offsets.count - 1)
         var constraints: idx_t = 1
         var partCount = idx_t(parts)
         var options = [idx_t](repeating: 0, count: Int(METIS_NOPTIONS))
         METIS_SetDefaultOptions(&options)
-        options[Int(METIS_OPTION_OBJTYPE.rawValue)] = idx_t(objective == .communicationVolume ? METIS_OBJTYPE_VOL.rawValue : METIS_OBJTYPE_CUT.rawValue)
+        options[Int(METIS_OPTION_OBJTYPE.rawValue)] = idx_t(
+            objective == .communicationVolume ? METIS_OBJTYPE_VOL.rawValue : METIS_OBJTYPE_CUT.rawValue)
         options[Int(METIS_OPTION_SEED.rawValue)] = seed
         options[Int(METIS_OPTION_NUMBERING.rawValue)] = 0
         // 2-hop matching helps METIS coarsen power-law graphs but costs more than it saves here: 1.5× faster
         // without it on a 100K-vertex Barabási–Albert graph, cut within 1 %.
         options[Int(METIS_OPTION_NO2HOP.rawValue)] = 1
-        // Two refinement passes instead of ten: 35 % faster on a 1M-vertex, 10M-edge power-law graph, mirrors within 1 %.
+        // Two refinement passes instead of ten: 35 % faster on a
+        // 1M-vertex, 10M-edge power-law graph, mirrors within 1 %.
         options[Int(METIS_OPTION_NITER.rawValue)] = 2
         var objectiveValue: idx_t = 0
         var result = [idx_t](repeating: 0, count: offsets.count - 1)
@@ -102,10 +113,11 @@ public enum MetisPartitioner {
                 adjncy.withUnsafeMutableBufferPointer { adjncy in
                     vwgt.withUnsafeMutableBufferPointer { vwgt in
                         adjwgt.withUnsafeMutableBufferPointer { adjwgt in
-                            METIS_PartGraphKway(&vertexCount, &constraints, xadj.baseAddress, adjncy.baseAddress,
-                                                vertexWeights == nil ? nil : vwgt.baseAddress, nil,
-                                                edgeWeights == nil ? nil : adjwgt.baseAddress,
-                                                &partCount, nil, nil, &options, &objectiveValue, &result)
+                            METIS_PartGraphKway(
+                                &vertexCount, &constraints, xadj.baseAddress, adjncy.baseAddress,
+                                vertexWeights == nil ? nil : vwgt.baseAddress, nil,
+                                edgeWeights == nil ? nil : adjwgt.baseAddress,
+                                &partCount, nil, nil, &options, &objectiveValue, &result)
                         }
                     }
                 }

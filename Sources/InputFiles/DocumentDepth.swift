@@ -16,7 +16,7 @@ enum DocumentDepth {
         if aliases > maximumAliases {
             return
                 "uses \(aliases) YAML aliases (*name); at most \(maximumAliases), since each expands into a copy of"
-                    + " its anchor"
+                + " its anchor"
         }
         return nil
     }

@@ -31,7 +31,8 @@ public enum Assignment {
     /// The same from the positive gains alone, `(content, place, gain)`, for n places: large n with few positive
     /// pairs (samples from a few ranks each) skips the n × n matrix. Pairs of one content and place add up.
     public static func maximumGain(places n: Int, pairs: [(content: Int, place: Int, gain: Double)]) -> [Int] {
-        guard n > 1, pairs.contains(where: { $0.gain > 0 && (0..<n).contains($0.content) && (0..<n).contains($0.place) })
+        guard n > 1,
+            pairs.contains(where: { $0.gain > 0 && (0..<n).contains($0.content) && (0..<n).contains($0.place) })
         else { return Array(0..<max(n, 0)) }
         let valid = pairs.filter { $0.gain > 0 && (0..<n).contains($0.content) && (0..<n).contains($0.place) }
         if n <= 16 {

@@ -12,7 +12,8 @@ extension LinearModel {
         let constantColumn = objectiveOffset == 0 ? nil : names.unusedName("objective_constant")
         var objectiveText = expression(objectiveTerms, names)
         if let constantColumn {
-            objectiveText += " \(objectiveOffset < 0 ? "-" : "+") \(formatNumber(abs(objectiveOffset))) \(constantColumn)"
+            objectiveText +=
+                " \(objectiveOffset < 0 ? "-" : "+") \(formatNumber(abs(objectiveOffset))) \(constantColumn)"
         }
         out += " obj: " + objectiveText + "\n"
         out += "Subject To\n"
@@ -36,7 +37,8 @@ extension LinearModel {
             let name = names.variables[index]
             switch (variable.lower.isFinite, variable.upper.isFinite) {
             case (false, false): out += " \(name) free\n"
-            case (true, true) where variable.lower == variable.upper: out += " \(name) = \(formatNumber(variable.lower))\n"
+            case (true, true) where variable.lower == variable.upper:
+                out += " \(name) = \(formatNumber(variable.lower))\n"
             case (true, true): out += " \(formatNumber(variable.lower)) <= \(name) <= \(formatNumber(variable.upper))\n"
             case (true, false): if variable.lower != 0 { out += " \(name) >= \(formatNumber(variable.lower))\n" }
             case (false, true): out += " -inf <= \(name) <= \(formatNumber(variable.upper))\n"
@@ -46,7 +48,10 @@ extension LinearModel {
         if !integers.isEmpty {
             out += "General\n"
             for chunk in stride(from: 0, to: integers.count, by: 8) {
-                out += " " + integers[chunk..<min(chunk + 8, integers.count)].map { names.variables[$0] }.joined(separator: " ") + "\n"
+                out +=
+                    " "
+                    + integers[chunk..<min(chunk + 8, integers.count)].map { names.variables[$0] }.joined(
+                        separator: " ") + "\n"
             }
         }
         out += "End\n"

@@ -70,8 +70,9 @@ struct ClpSolver {
         }
         let iterations = Int(Clp_numberIterations(clp))
         guard status.hasSolution else {
-            return Solution(status: status, backend: .clp, objective: nil, bestBound: nil, values: [],
-                            duals: nil, reducedCosts: nil, iterations: iterations, wallSeconds: wallSeconds, basis: nil)
+            return Solution(
+                status: status, backend: .clp, objective: nil, bestBound: nil, values: [],
+                duals: nil, reducedCosts: nil, iterations: iterations, wallSeconds: wallSeconds, basis: nil)
         }
         let values = Array(UnsafeBufferPointer(start: Clp_getColSolution(clp), count: columns))
         let duals = rows == 0 ? [] : Array(UnsafeBufferPointer(start: Clp_getRowPrice(clp), count: rows))
@@ -88,8 +89,9 @@ struct ClpSolver {
     }
 
     private func failed(_ wallSeconds: Double) -> Solution {
-        Solution(status: .numericalFailure, backend: .clp, objective: nil, bestBound: nil, values: [],
-                 duals: nil, reducedCosts: nil, iterations: 0, wallSeconds: wallSeconds, basis: nil)
+        Solution(
+            status: .numericalFailure, backend: .clp, objective: nil, bestBound: nil, values: [],
+            duals: nil, reducedCosts: nil, iterations: 0, wallSeconds: wallSeconds, basis: nil)
     }
 
     // CLP keeps one status byte per column then per row: 0 free, 1 basic, 2 at upper, 3 at lower,

@@ -2,9 +2,9 @@ import CGlpk
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// GLPK keeps its environment (terminal switch, error hook) per thread when built with thread-local

@@ -93,7 +93,8 @@ struct GlpkSolver {
             let code = glp_simplex(problem, &relaxation)
             let status = linearStatus(code: code, problem)
             if status != .optimal {
-                return noSolution(status == .feasible ? .limitReached : status, iterations: Int(glp_get_it_cnt(problem)))
+                return noSolution(
+                    status == .feasible ? .limitReached : status, iterations: Int(glp_get_it_cnt(problem)))
             }
         }
         let code = withExtendedLifetime(progress) { glp_intopt(problem, &parameters) }
@@ -145,8 +146,9 @@ struct GlpkSolver {
     }
 
     private func noSolution(_ status: SolveStatus, iterations: Int) -> Solution {
-        Solution(status: status, backend: .glpk, objective: nil, bestBound: nil, values: [],
-                 duals: nil, reducedCosts: nil, iterations: iterations, wallSeconds: 0, basis: nil)
+        Solution(
+            status: status, backend: .glpk, objective: nil, bestBound: nil, values: [],
+            duals: nil, reducedCosts: nil, iterations: iterations, wallSeconds: 0, basis: nil)
     }
 }
 

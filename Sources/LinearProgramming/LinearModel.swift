@@ -43,12 +43,13 @@ public struct LinearModel: Sendable, Equatable {
     ) -> ConstraintID {
         let id = ConstraintID(index: constraints.count)
         let (lower, upper) = relation.bounds
-        constraints.append(Constraint(
-            name: name ?? "c\(id.index)",
-            terms: expression.terms,
-            lower: lower - expression.constant,
-            upper: upper - expression.constant
-        ))
+        constraints.append(
+            Constraint(
+                name: name ?? "c\(id.index)",
+                terms: expression.terms,
+                lower: lower - expression.constant,
+                upper: upper - expression.constant
+            ))
         return id
     }
 

@@ -54,8 +54,10 @@ extension LinearModel {
                 if constraint.lower != constraint.upper {
                     ranges += "    RNG \(name) \(formatNumber(constraint.upper - constraint.lower))\n"
                 }
-            case (true, false): if constraint.lower != 0 { out += "    RHS \(name) \(formatNumber(constraint.lower))\n" }
-            case (false, true): if constraint.upper != 0 { out += "    RHS \(name) \(formatNumber(constraint.upper))\n" }
+            case (true, false):
+                if constraint.lower != 0 { out += "    RHS \(name) \(formatNumber(constraint.lower))\n" }
+            case (false, true):
+                if constraint.upper != 0 { out += "    RHS \(name) \(formatNumber(constraint.upper))\n" }
             case (false, false): break
             }
         }
@@ -70,14 +72,19 @@ extension LinearModel {
     }
 
     private func mpsBounds(_ variable: Variable, _ name: String) -> String {
-        let lower = variable.lower, upper = variable.upper
+        let lower = variable.lower
+        let upper = variable.upper
         if lower == upper { return " FX BND \(name) \(formatNumber(lower))\n" }
         var out = ""
         if !lower.isFinite && !upper.isFinite { return " FR BND \(name)\n" }
-        if !lower.isFinite { out += " MI BND \(name)\n" } else if lower != 0 || upper < 0 || variable.kind != .continuous {
+        if !lower.isFinite {
+            out += " MI BND \(name)\n"
+        } else if lower != 0 || upper < 0 || variable.kind != .continuous {
             out += " LO BND \(name) \(formatNumber(lower))\n"
         }
-        if upper.isFinite { out += " UP BND \(name) \(formatNumber(upper))\n" } else if variable.kind != .continuous {
+        if upper.isFinite {
+            out += " UP BND \(name) \(formatNumber(upper))\n"
+        } else if variable.kind != .continuous {
             out += " PL BND \(name)\n"
         }
         return out

@@ -6,8 +6,12 @@ struct ModelNames {
 
     init(_ model: LinearModel) {
         var used: Set<String> = ["obj"]
-        variables = model.variables.enumerated().map { Self.unique(Self.sanitize($1.name, fallback: "x\($0)"), $0, &used) }
-        constraints = model.constraints.enumerated().map { Self.unique(Self.sanitize($1.name, fallback: "c\($0)"), $0, &used) }
+        variables = model.variables.enumerated().map {
+            Self.unique(Self.sanitize($1.name, fallback: "x\($0)"), $0, &used)
+        }
+        constraints = model.constraints.enumerated().map {
+            Self.unique(Self.sanitize($1.name, fallback: "c\($0)"), $0, &used)
+        }
     }
 
     /// A name no variable or constraint has, for a helper column.
@@ -30,8 +34,10 @@ struct ModelNames {
     private static func sanitize(_ name: String, fallback: String) -> String {
         var cleaned = String(name.prefix(200).map { allowed.contains($0) ? $0 : "_" })
         if cleaned.isEmpty { return fallback }
-        if let first = cleaned.first, first.isNumber || first == "." || first == "e" || first == "E"
-            || reservedWords.contains(cleaned.lowercased()) {
+        if let first = cleaned.first,
+            first.isNumber || first == "." || first == "e" || first == "E"
+                || reservedWords.contains(cleaned.lowercased())
+        {
             cleaned = "_" + cleaned
         }
         return cleaned

@@ -24,7 +24,9 @@ extension LinearModel {
                 }
             }
             guard code == 0, let problem else {
-                return .failure(.unreadableModel(path: path, reason: messages.lastError ?? "GLPK could not read it as \(format.rawValue)"))
+                return .failure(
+                    .unreadableModel(
+                        path: path, reason: messages.lastError ?? "GLPK could not read it as \(format.rawValue)"))
             }
             return .success(LinearModel(glpk: problem, name: path))
         }
@@ -33,21 +35,25 @@ extension LinearModel {
 
     private init(glpk problem: OpaquePointer, name: String) {
         let fileName = glp_get_prob_name(problem).map { String(cString: $0) } ?? ""
-        self.init(name: fileName.isEmpty ? name : fileName,
-                  sense: glp_get_obj_dir(problem) == GLP_MAX ? .maximize : .minimize)
+        self.init(
+            name: fileName.isEmpty ? name : fileName,
+            sense: glp_get_obj_dir(problem) == GLP_MAX ? .maximize : .minimize)
         let rows = Int(glp_get_num_rows(problem))
         let columns = Int(glp_get_num_cols(problem))
         for column in 1..<(columns + 1) {
             let index = Int32(column)
-            let kind: VariableKind = switch glp_get_col_kind(problem, index) {
-            case GLP_BV: .binary
-            case GLP_IV: .integer
-            default: .continuous
-            }
-            let (lower, upper) = Self.bounds(type: glp_get_col_type(problem, index),
-                                             lower: glp_get_col_lb(problem, index), upper: glp_get_col_ub(problem, index))
-            addVariable(glp_get_col_name(problem, index).map { String(cString: $0) },
-                        lower: lower, upper: upper, kind: kind, objective: glp_get_obj_coef(problem, index))
+            let kind: VariableKind =
+                switch glp_get_col_kind(problem, index) {
+                case GLP_BV: .binary
+                case GLP_IV: .integer
+                default: .continuous
+                }
+            let (lower, upper) = Self.bounds(
+                type: glp_get_col_type(problem, index),
+                lower: glp_get_col_lb(problem, index), upper: glp_get_col_ub(problem, index))
+            addVariable(
+                glp_get_col_name(problem, index).map { String(cString: $0) },
+                lower: lower, upper: upper, kind: kind, objective: glp_get_obj_coef(problem, index))
         }
         objectiveOffset = glp_get_obj_coef(problem, 0)
         var indices = [Int32](repeating: 0, count: columns + 1)
@@ -59,9 +65,11 @@ extension LinearModel {
             for entry in 1..<(count + 1) {
                 expression.add(VariableID(index: Int(indices[entry]) - 1), values[entry])
             }
-            let (lower, upper) = Self.bounds(type: glp_get_row_type(problem, index),
-                                             lower: glp_get_row_lb(problem, index), upper: glp_get_row_ub(problem, index))
-            addConstraint(expression, .range(lower, upper), name: glp_get_row_name(problem, index).map { String(cString: $0) })
+            let (lower, upper) = Self.bounds(
+                type: glp_get_row_type(problem, index),
+                lower: glp_get_row_lb(problem, index), upper: glp_get_row_ub(problem, index))
+            addConstraint(
+                expression, .range(lower, upper), name: glp_get_row_name(problem, index).map { String(cString: $0) })
         }
     }
 

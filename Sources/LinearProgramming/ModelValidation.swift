@@ -4,18 +4,22 @@ extension LinearModel {
     public func validate() throws(SolverError) {
         let limit = Int(Int32.max) - 1
         guard variables.count < limit, constraints.count < limit else {
-            throw .invalidModel(ModelProblem(
-                field: "size", value: "\(variables.count)x\(constraints.count)",
-                reason: "more rows or columns than a 32-bit solver index holds"))
+            throw .invalidModel(
+                ModelProblem(
+                    field: "size", value: "\(variables.count)x\(constraints.count)",
+                    reason: "more rows or columns than a 32-bit solver index holds"))
         }
         guard objectiveOffset.isFinite, abs(objectiveOffset) <= Self.largestMagnitude else {
-            throw invalid("objectiveOffset", objectiveOffset, "must be finite, at most \(Self.largestMagnitude) in magnitude")
+            throw invalid(
+                "objectiveOffset", objectiveOffset, "must be finite, at most \(Self.largestMagnitude) in magnitude")
         }
         for variable in variables {
             let field = "variable \(variable.name)"
             try checkBounds(field, variable.lower, variable.upper)
             if !variable.objective.isFinite || abs(variable.objective) > Self.largestMagnitude {
-                throw invalid(field + " objective", variable.objective, "must be finite, at most \(Self.largestMagnitude) in magnitude")
+                throw invalid(
+                    field + " objective", variable.objective,
+                    "must be finite, at most \(Self.largestMagnitude) in magnitude")
             }
         }
         var nonzeros = 0
@@ -24,11 +28,13 @@ extension LinearModel {
             try checkBounds(field, constraint.lower, constraint.upper)
             for term in constraint.terms {
                 guard variables.indices.contains(term.variable.index) else {
-                    throw invalid(field, "variable #\(term.variable.index)", "refers to a variable the model does not have")
+                    throw invalid(
+                        field, "variable #\(term.variable.index)", "refers to a variable the model does not have")
                 }
                 guard term.coefficient.isFinite, abs(term.coefficient) <= Self.largestMagnitude else {
-                    throw invalid(field + " coefficient of \(variables[term.variable.index].name)", term.coefficient,
-                                  "must be finite, at most \(Self.largestMagnitude) in magnitude")
+                    throw invalid(
+                        field + " coefficient of \(variables[term.variable.index].name)", term.coefficient,
+                        "must be finite, at most \(Self.largestMagnitude) in magnitude")
                 }
             }
             nonzeros += constraint.terms.count
@@ -49,17 +55,21 @@ extension LinearModel {
 
     private func checkBounds(_ field: String, _ lower: Double, _ upper: Double) throws(SolverError) {
         if lower.isNaN || upper.isNaN || lower == .infinity || upper == -.infinity {
-            throw invalid(field + " bounds", "[\(lower), \(upper)]", "bounds must be numbers, lower < +inf, upper > -inf")
+            throw invalid(
+                field + " bounds", "[\(lower), \(upper)]", "bounds must be numbers, lower < +inf, upper > -inf")
         }
 
         if lower > upper {
             throw invalid(field + " bounds", "[\(lower), \(upper)]", "lower bound exceeds upper bound")
         }
         // Both backends read a bound of 1e20 or more as infinite; a lower bound there (or an upper bound at -1e20 or
-        // less) can never be met, and CLP asserts on a finite-looking lower bound past 1e100 (found by scripts/fuzz.py).
+        // less) can never be met, and CLP asserts on a finite-looking lower bound past 1e100 (found by
+        // scripts/fuzz.py).
         if lower >= Self.infiniteBound || upper <= -Self.infiniteBound {
-            throw invalid(field + " bounds", "[\(lower), \(upper)]",
-                          "a lower bound of \(Self.infiniteBound) or more (an upper bound of -\(Self.infiniteBound) or less) counts as infinite and cannot be met")
+            throw invalid(
+                field + " bounds", "[\(lower), \(upper)]",
+                "a lower bound of \(Self.infiniteBound) or more (an upper bound of -\(Self.infiniteBound) or less) counts as infinite and cannot be met"
+            )
         }
     }
 

@@ -8,7 +8,9 @@ public func solve(
     try model.validate()
     try options.validate(for: model)
     if model.isMixedInteger && !backend.solvesMixedInteger {
-        throw .unsupported(backend: backend.rawValue, reason: "the model has integer variables and \(backend) solves LPs only; use .glpk")
+        throw .unsupported(
+            backend: backend.rawValue,
+            reason: "the model has integer variables and \(backend) solves LPs only; use .glpk")
     }
     if model.variables.isEmpty { return trivialSolution(model, backend) }
     switch backend {

@@ -44,14 +44,19 @@ public struct SolveOptions: Sendable, Equatable {
 
     func validate(for model: LinearModel) throws(SolverError) {
         if let timeLimit, !(timeLimit > 0) || timeLimit.isNaN {
-            throw .invalidOption(name: "timeLimit", value: "\(timeLimit)", reason: "must be a positive number of seconds")
+            throw .invalidOption(
+                name: "timeLimit", value: "\(timeLimit)", reason: "must be a positive number of seconds")
         }
         if !(relativeGap >= 0) || !relativeGap.isFinite {
             throw .invalidOption(name: "relativeGap", value: "\(relativeGap)", reason: "must be a finite number ≥ 0")
         }
         if let warmStart {
-            guard warmStart.columns.count == model.variables.count, warmStart.rows.count == model.constraints.count else {
-                throw .invalidWarmStart(reason: "basis has \(warmStart.columns.count) columns and \(warmStart.rows.count) rows, model has \(model.variables.count) and \(model.constraints.count)")
+            guard warmStart.columns.count == model.variables.count, warmStart.rows.count == model.constraints.count
+            else {
+                throw .invalidWarmStart(
+                    reason:
+                        "basis has \(warmStart.columns.count) columns and \(warmStart.rows.count) rows, model has \(model.variables.count) and \(model.constraints.count)"
+                )
             }
         }
     }

@@ -11,7 +11,8 @@ enum CText {
         guard let pointer else { throw .badInput(name, "is NULL") }
         let length = strnlen(pointer, maximumBytes)
         guard length < maximumBytes else { throw .badInput(name, "longer than \(maximumBytes) bytes") }
-        let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: length)
+        let bytes = UnsafeBufferPointer(
+            start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: length)
         guard let text = String(validating: bytes, as: UTF8.self) else { throw .badInput(name, "is not valid UTF-8") }
         return text
     }
@@ -37,30 +38,40 @@ enum CArray {
         return Int(count)
     }
 
-    static func buffer<T>(_ pointer: UnsafePointer<T>?, count: Int, name: String) throws(FrontendError) -> UnsafeBufferPointer<T> {
+    static func buffer<T>(_ pointer: UnsafePointer<T>?, count: Int, name: String) throws(FrontendError)
+        -> UnsafeBufferPointer<T>
+    {
         guard count == 0 || pointer != nil else { throw .badInput(name, "is NULL") }
         return UnsafeBufferPointer(start: count == 0 ? nil : pointer, count: count)
     }
 
     /// Whole numbers that fit `Int` on every platform this runs on (64-bit).
-    static func ints(_ pointer: UnsafePointer<Int64>?, count: Int64, limit: Int, name: String) throws(FrontendError) -> [Int] {
+    static func ints(_ pointer: UnsafePointer<Int64>?, count: Int64, limit: Int, name: String) throws(FrontendError)
+        -> [Int]
+    {
         let values = try buffer(pointer, count: try self.count(count, limit: limit, name: name), name: name)
         return values.map { Int($0) }
     }
 
     /// Samples with their image token counts (CSR: sample i's images are `imageTokens[offsets[i] ..< offsets[i + 1]]`)
     /// and the rank each was loaded on.
-    static func samples(tokens: UnsafePointer<Int64>?, count: Int64, imageOffsets: UnsafePointer<Int64>?,
-                        imageTokens: UnsafePointer<Int64>?, loadedRanks: UnsafePointer<Int64>?) throws(FrontendError) -> [Sample] {
+    static func samples(
+        tokens: UnsafePointer<Int64>?, count: Int64, imageOffsets: UnsafePointer<Int64>?,
+        imageTokens: UnsafePointer<Int64>?, loadedRanks: UnsafePointer<Int64>?
+    ) throws(FrontendError) -> [Sample] {
         let n = try self.count(count, limit: Limits.sequences, name: "tokens")
         let tokenValues = try buffer(tokens, count: n, name: "tokens")
-        let ranks = try loadedRanks.map { pointer throws(FrontendError) in try buffer(pointer, count: n, name: "loaded_rank") }
+        let ranks = try loadedRanks.map { pointer throws(FrontendError) in
+            try buffer(pointer, count: n, name: "loaded_rank")
+        }
         var images: [[Int]] = Array(repeating: [], count: n)
         if let imageOffsets {
             let offsets = try buffer(imageOffsets, count: n + 1, name: "image_offsets")
             guard offsets[0] == 0 else { throw .badInput("image_offsets[0]", value: "\(offsets[0])", "must be 0") }
             for index in 0..<n where offsets[index + 1] < offsets[index] {
-                throw .badInput("image_offsets[\(index + 1)]", value: "\(offsets[index + 1])", "must not be below the one before it")
+                throw .badInput(
+                    "image_offsets[\(index + 1)]", value: "\(offsets[index + 1])", "must not be below the one before it"
+                )
             }
             let total = try self.count(offsets[n], limit: Limits.sequences, name: "image_tokens")
             let values = try buffer(imageTokens, count: total, name: "image_tokens")
@@ -76,14 +87,18 @@ enum CArray {
     }
 
     /// Expert loads `[layers][experts]`, row-major.
-    static func loads(_ pointer: UnsafePointer<Double>?, layers: Int64, experts: Int64) throws(FrontendError) -> [[Double]] {
+    static func loads(_ pointer: UnsafePointer<Double>?, layers: Int64, experts: Int64) throws(FrontendError)
+        -> [[Double]]
+    {
         let (l, e) = try shape(layers: layers, experts: experts)
         let values = try buffer(pointer, count: l * e, name: "loads")
         return (0..<l).map { layer in Array(values[(layer * e)..<((layer + 1) * e)]) }
     }
 
     /// Origins `[layers][gpus][experts]`, row-major, or nil.
-    static func origins(_ pointer: UnsafePointer<Double>?, layers: Int64, gpus: Int64, experts: Int64) throws(FrontendError) -> [[[Double]]]? {
+    static func origins(_ pointer: UnsafePointer<Double>?, layers: Int64, gpus: Int64, experts: Int64)
+        throws(FrontendError) -> [[[Double]]]?
+    {
         guard let pointer else { return nil }
         let (l, e) = try shape(layers: layers, experts: experts)
         let g = try count(gpus, limit: Limits.gpus, name: "origins")
@@ -102,7 +117,9 @@ enum CArray {
     }
 
     /// Edge pairs `[edges][2]`, row-major.
-    static func edgePairs(_ pointer: UnsafePointer<Int64>?, count: Int64) throws(FrontendError) -> UnsafeBufferPointer<Int64> {
+    static func edgePairs(_ pointer: UnsafePointer<Int64>?, count: Int64) throws(FrontendError) -> UnsafeBufferPointer<
+        Int64
+    > {
         let edges = try self.count(count, limit: Graph.maximumEntries / 2, name: "edges")
         return try buffer(pointer, count: edges * 2, name: "edges")
     }
@@ -113,8 +130,12 @@ enum CArray {
     private static func shape(layers: Int64, experts: Int64) throws(FrontendError) -> (Int, Int) {
         let l = try count(layers, limit: Limits.sequences, name: "loads")
         let e = try count(experts, limit: Limits.gpus * Limits.slotsPerGPU, name: "loads")
-        guard l > 0, e > 0 else { throw .badInput("loads", value: "\(l) × \(e)", "needs at least one layer and one expert") }
-        guard l * e <= maximumCells else { throw .badInput("loads", value: "\(l) × \(e)", "more than \(maximumCells) values") }
+        guard l > 0, e > 0 else {
+            throw .badInput("loads", value: "\(l) × \(e)", "needs at least one layer and one expert")
+        }
+        guard l * e <= maximumCells else {
+            throw .badInput("loads", value: "\(l) × \(e)", "more than \(maximumCells) values")
+        }
         return (l, e)
     }
 }

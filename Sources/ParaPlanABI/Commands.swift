@@ -18,55 +18,80 @@ enum Commands {
             return try json(["kind": summary.kind.rawValue, "description": summary.description])
         case "format":
             let reader = try OptionsReader(json: request, allowed: ["plan", "source", "compact"])
-            return try PlanTools.format(try planText(reader), source: try reader.string("source") ?? "plan", compact: try reader.bool("compact"))
+            return try PlanTools.format(
+                try planText(reader), source: try reader.string("source") ?? "plan", compact: try reader.bool("compact")
+            )
         case "compare": return try compare(request)
         case "whatif":
             let reader = try OptionsReader(json: request, allowed: ["trace", "meta", "source", "layers"])
-            guard let trace = try reader.string("trace") else { throw .badInput("trace", "required (the trace's CSV text)") }
-            guard let meta = try reader.string("meta") else { throw .badInput("meta", "required (the meta file's text)") }
+            guard let trace = try reader.string("trace") else {
+                throw .badInput("trace", "required (the trace's CSV text)")
+            }
+            guard let meta = try reader.string("meta") else {
+                throw .badInput("meta", "required (the meta file's text)")
+            }
             let source = try reader.string("source") ?? "trace"
-            let result = try WhatIfRequest.analysis(traceData: Data(trace.utf8), trace: source, metaData: Data(meta.utf8),
-                                                    meta: "\(source) (meta)", layers: try reader.int("layers"))
+            let result = try WhatIfRequest.analysis(
+                traceData: Data(trace.utf8), trace: source, metaData: Data(meta.utf8),
+                meta: "\(source) (meta)", layers: try reader.int("layers"))
             return try json(result.report)
         case "report":
-            let reader = try OptionsReader(json: request, allowed: ["plan", "source", "lengths", "loads", "profile", "model", "cluster",
-                                                                    "graph", "graph-stats", "vertices", "estimates"])
+            let reader = try OptionsReader(
+                json: request,
+                allowed: [
+                    "plan", "source", "lengths", "loads", "profile", "model", "cluster",
+                    "graph", "graph-stats", "vertices", "estimates",
+                ])
             let estimates = try reader.labelledTexts("estimates", textKey: "estimate") ?? []
             let plan = reader.has("plan") || estimates.isEmpty ? try planReport(reader) : nil
             return try ReportRequest.withEstimates(plan, estimates: estimates.map { ($0.label, Data($0.text.utf8)) })
         case "trace":
-            let reader = try OptionsReader(json: request, allowed: ["plan", "source", "lengths", "samples", "profile", "model", "cluster",
-                                                                    "graph", "graph-stats", "vertices"])
+            let reader = try OptionsReader(
+                json: request,
+                allowed: [
+                    "plan", "source", "lengths", "samples", "profile", "model", "cluster",
+                    "graph", "graph-stats", "vertices",
+                ])
             let source = try reader.string("source") ?? "plan"
             if try TimelineRequest.kind(of: try planText(reader), source: source) == .gnnPipeline {
                 let (planner, result) = try gnnPlan(reader, plan: try planText(reader), source: source)
                 return TimelineRequest.gnnPipeline(planner, result)
             }
-            let cost = try PlannerCostSource.of(profile: try reader.source("profile"), model: try reader.source("model"),
-                                                cluster: try reader.source("cluster"))
+            let cost = try PlannerCostSource.of(
+                profile: try reader.source("profile"), model: try reader.source("model"),
+                cluster: try reader.source("cluster"))
             // The samples as a samples file's text (JSON Lines or CSV), read as the CLI reads the file.
             if let samples = try reader.string("samples") {
-                return try TimelineRequest.batchBalance(plan: try planText(reader), planSource: source, samples: Data(samples.utf8),
-                                                        samplesSource: "samples", cost: cost)
+                return try TimelineRequest.batchBalance(
+                    plan: try planText(reader), planSource: source, samples: Data(samples.utf8),
+                    samplesSource: "samples", cost: cost)
             }
             let lengths = try planLengths(reader)
-            return try TimelineRequest.sequenceParallel(plan: try planText(reader), planSource: source,
-                                                        lengths: lengths, cost: cost)
+            return try TimelineRequest.sequenceParallel(
+                plan: try planText(reader), planSource: source,
+                lengths: lengths, cost: cost)
         default:
-            throw .badInput("command", value: "\"\(command.prefix(60))\"",
-                            "must be one of presets, estimate, layouts, validate, format, compare, whatif, trace, report")
+            throw .badInput(
+                "command", value: "\"\(command.prefix(60))\"",
+                "must be one of presets, estimate, layouts, validate, format, compare, whatif, trace, report")
         }
     }
 
     private static let costInputKeys: Set<String> = ["model", "cluster", "gpu", "nodes", "gpus-per-node", "profile"]
-    private static let shapeKeys: Set<String> = ["global-batch", "seq-len", "zero", "fp8", "tp-comm-overlap", "memory-headroom",
-                                                 "fp8-recipe", "grad-reduce-bf16"]
+    private static let shapeKeys: Set<String> = [
+        "global-batch", "seq-len", "zero", "fp8", "tp-comm-overlap", "memory-headroom",
+        "fp8-recipe", "grad-reduce-bf16",
+    ]
 
     private static func estimate(_ text: String) throws(FrontendError) -> Data {
-        let reader = try OptionsReader(json: text, allowed: costInputKeys.union(shapeKeys).union([
-            "tp", "pp", "dp", "cp", "ep", "micro-batch", "recompute", "sequence-parallel", "interleave", "no-overlap-grad-reduce",
-            "no-flash-attention", "causal-halved", "etp", "ep-comm-overlap", "recompute-layers", "recompute-modules",
-        ]))
+        let reader = try OptionsReader(
+            json: text,
+            allowed: costInputKeys.union(shapeKeys).union([
+                "tp", "pp", "dp", "cp", "ep", "micro-batch", "recompute", "sequence-parallel", "interleave",
+                "no-overlap-grad-reduce",
+                "no-flash-attention", "causal-halved", "etp", "ep-comm-overlap", "recompute-layers",
+                "recompute-modules",
+            ]))
         var request = EstimateRequest(inputs: try inputs(reader), shape: try shape(reader))
         request.tp = try reader.int("tp", default: 1)
         request.pp = try reader.int("pp", default: 1)
@@ -95,9 +120,11 @@ enum Commands {
     }
 
     private static func layouts(_ text: String) throws(FrontendError) -> Data {
-        let reader = try OptionsReader(json: text, allowed: costInputKeys.union(shapeKeys).union([
-            "cp", "top", "all-variants", "tp", "pp", "ep", "micro-batch", "even-stages",
-        ]))
+        let reader = try OptionsReader(
+            json: text,
+            allowed: costInputKeys.union(shapeKeys).union([
+                "cp", "top", "all-variants", "tp", "pp", "ep", "micro-batch", "even-stages",
+            ]))
         var request = LayoutsRequest(inputs: try inputs(reader), shape: try shape(reader))
         request.contextParallel = try reader.ints("cp") ?? [1]
         request.top = try reader.int("top", default: 10)
@@ -112,9 +139,12 @@ enum Commands {
 
     private static func compare(_ text: String) throws(FrontendError) -> Data {
         let parsed: JSONValue
-        do { parsed = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) } catch { throw .badInput("request", "not valid JSON") }
+        do { parsed = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) } catch {
+            throw .badInput("request", "not valid JSON")
+        }
         guard case .object(let members) = parsed, case .array(let items)? = members["plans"],
-              Set(members.keys).isSubset(of: ["plans", "format"]) else {
+            Set(members.keys).isSubset(of: ["plans", "format"])
+        else {
             throw .badInput("request", "must be {\"plans\": [{\"label\": ..., \"plan\": ...}], \"format\": ...}")
         }
         var plans: [(label: String, data: Data)] = []
@@ -136,7 +166,9 @@ enum Commands {
         case "markdown": return Data(comparison.markdown().utf8)
         case "csv": return Data(comparison.csv().utf8)
         case "json":
-            do { return Data(try comparison.json().utf8) } catch { throw FrontendError(code: .internalFailure, message: "\(error)") }
+            do { return Data(try comparison.json().utf8) } catch {
+                throw FrontendError(code: .internalFailure, message: "\(error)")
+            }
         default: throw .badInput("--format", value: format, "must be table, markdown, csv or json")
         }
     }
@@ -149,16 +181,18 @@ enum Commands {
         switch try TimelineRequest.kind(of: plan, source: source) {
         case .sequenceParallel:
             let lengths = try planLengths(reader)
-            let cost = try PlannerCostSource.of(profile: try reader.source("profile"), model: try reader.source("model"),
-                                                cluster: try reader.source("cluster"))
+            let cost = try PlannerCostSource.of(
+                profile: try reader.source("profile"), model: try reader.source("model"),
+                cluster: try reader.source("cluster"))
             return try ReportRequest.sequenceParallel(plan: plan, planSource: source, lengths: lengths, cost: cost)
         case .gnnPipeline:
             let (planner, result) = try gnnPlan(reader, plan: plan, source: source)
             return ReportRequest.gnnPipeline(planner, result)
         case .expertPlacement:
             // The loads as a loads file's text (JSON or CSV), read as the CLI reads the file.
-            return try ReportRequest.expertPlacement(plan: plan, planSource: source,
-                                                     loads: try reader.string("loads").map { Data($0.utf8) }, loadsSource: "loads")
+            return try ReportRequest.expertPlacement(
+                plan: plan, planSource: source,
+                loads: try reader.string("loads").map { Data($0.utf8) }, loadsSource: "loads")
         case .batchBalance:
             return try ReportRequest.batchBalance(plans: [(source, plan)])
         }
@@ -166,15 +200,19 @@ enum Commands {
 
     /// A GNN plan's layout priced again from its graph (an edge list's text, with `vertices`) or graph statistics (a
     /// mapping or its JSON text), and its GNN model and cluster.
-    private static func gnnPlan(_ reader: OptionsReader, plan: Data,
-                                source: String) throws(FrontendError) -> (planner: GNNPipelinePlanner, result: GNNPipelineResult) {
+    private static func gnnPlan(
+        _ reader: OptionsReader, plan: Data,
+        source: String
+    ) throws(FrontendError) -> (planner: GNNPipelinePlanner, result: GNNPipelineResult) {
         guard let model = try reader.source("model"), let cluster = try reader.source("cluster") else {
             throw .badInput("model", "a GNN plan needs the GNN model and the cluster it was made with")
         }
         let graph: GNNPipelineRequest.GraphInput
         switch (try reader.string("graph"), reader.has("graph-stats")) {
         case (let text?, false):
-            graph = .graph(try GNNPipelineRequest.graph(edgeList: Data(text.utf8), source: "graph", vertices: try reader.int("vertices")))
+            graph = .graph(
+                try GNNPipelineRequest.graph(
+                    edgeList: Data(text.utf8), source: "graph", vertices: try reader.int("vertices")))
         case (nil, true):
             let stats = try reader.source("graph-stats")
             let data: Data
@@ -187,13 +225,16 @@ enum Commands {
         default:
             throw .badInput("graph", "a GNN plan needs exactly one of graph and graph-stats")
         }
-        return try GNNPipelineRequest(model: model, cluster: cluster).evaluate(plan: plan, planSource: source, graph: graph)
+        return try GNNPipelineRequest(model: model, cluster: cluster).evaluate(
+            plan: plan, planSource: source, graph: graph)
     }
 
     private static func planLengths(_ reader: OptionsReader) throws(FrontendError) -> [Int] {
         guard let text = try reader.string("lengths") else {
-            throw .badInput("lengths", "required for a sequence-parallel plan (the lengths it was made for), or samples for "
-                            + "a batch-balance plan")
+            throw .badInput(
+                "lengths",
+                "required for a sequence-parallel plan (the lengths it was made for), or samples for "
+                    + "a batch-balance plan")
         }
         do {
             return try LengthsFile.parse(Data(text.utf8), source: "lengths")
@@ -215,19 +256,25 @@ enum Commands {
             return CostModelInputs(model: model, cluster: .source(cluster), profile: profile)
         case (nil, let gpu?):
             guard let nodes = try reader.int("nodes") else { throw .badInput("--nodes", "required with --gpu") }
-            return CostModelInputs(model: model, cluster: .gpu(name: gpu, nodes: nodes, gpusPerNode: try reader.int("gpus-per-node", default: 8)),
-                                   profile: profile)
+            return CostModelInputs(
+                model: model,
+                cluster: .gpu(name: gpu, nodes: nodes, gpusPerNode: try reader.int("gpus-per-node", default: 8)),
+                profile: profile)
         case (_?, _?): throw .badInput("--cluster", "give either --cluster or --gpu with --nodes, not both")
         case (nil, nil): throw .badInput("--cluster", "required (or --gpu with --nodes)")
         }
     }
 
     private static func shape(_ reader: OptionsReader) throws(FrontendError) -> BatchShape {
-        BatchShape(globalBatch: try reader.required("global-batch"), seqLen: try reader.required("seq-len"), zero: try reader.int("zero", default: 1),
-                   fp8: try reader.bool("fp8"), tpCommOverlap: try reader.bool("tp-comm-overlap"),
-                   memoryHeadroom: try reader.double("memory-headroom") ?? EstimateOptions.defaultMemoryHeadroom,
-                   fp8Recipe: try reader.string("fp8-recipe").map { name throws(FrontendError) in try BatchShape.fp8Recipe(named: name) },
-                   gradReduceBF16: try reader.bool("grad-reduce-bf16"))
+        BatchShape(
+            globalBatch: try reader.required("global-batch"), seqLen: try reader.required("seq-len"),
+            zero: try reader.int("zero", default: 1),
+            fp8: try reader.bool("fp8"), tpCommOverlap: try reader.bool("tp-comm-overlap"),
+            memoryHeadroom: try reader.double("memory-headroom") ?? EstimateOptions.defaultMemoryHeadroom,
+            fp8Recipe: try reader.string("fp8-recipe").map { name throws(FrontendError) in
+                try BatchShape.fp8Recipe(named: name)
+            },
+            gradReduceBF16: try reader.bool("grad-reduce-bf16"))
     }
 
     /// Sorted keys and slashes unescaped, as the CLI's `--json` prints (on one line).

@@ -16,7 +16,9 @@ struct OptionsReader {
         }
         guard case .object(let members) = parsed else { throw .badInput("options", "must be a JSON object") }
         if let unknown = members.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw .badInput("options", value: unknown, "unknown option; expected one of \(allowed.sorted().joined(separator: ", "))")
+            throw .badInput(
+                "options", value: unknown, "unknown option; expected one of \(allowed.sorted().joined(separator: ", "))"
+            )
         }
         values = members.filter { $0.value != .null }
     }
@@ -26,7 +28,9 @@ struct OptionsReader {
     func has(_ key: String) -> Bool { values[key] != nil }
 
     /// Labelled texts, `[{"label": ..., <textKey>: ...}]` (estimates for `report`), at most `limit` of them.
-    func labelledTexts(_ key: String, textKey: String, limit: Int = 64) throws(FrontendError) -> [(label: String, text: String)]? {
+    func labelledTexts(_ key: String, textKey: String, limit: Int = 64) throws(FrontendError) -> [(
+        label: String, text: String
+    )]? {
         guard let value = values[key] else { return nil }
         guard case .array(let items) = value, items.count <= limit else {
             throw .badInput(key, "must be a list of at most \(limit) {\"label\", \"\(textKey)\"} objects")
@@ -44,7 +48,9 @@ struct OptionsReader {
     /// Whole numbers up to 2^53 (what a JSON number holds exactly); larger ones are out of every limit anyway.
     func int(_ key: String) throws(FrontendError) -> Int? {
         guard let value = values[key] else { return nil }
-        guard case .number(let number) = value, number.isFinite, number.rounded() == number, abs(number) <= 9_007_199_254_740_992 else {
+        guard case .number(let number) = value, number.isFinite, number.rounded() == number,
+            abs(number) <= 9_007_199_254_740_992
+        else {
             throw .badInput(flag(key), value: Self.brief(value), "must be a whole number")
         }
         return Int(number)
@@ -67,13 +73,17 @@ struct OptionsReader {
 
     func bool(_ key: String) throws(FrontendError) -> Bool {
         guard let value = values[key] else { return false }
-        guard case .bool(let flag) = value else { throw .badInput(self.flag(key), value: Self.brief(value), "must be true or false") }
+        guard case .bool(let flag) = value else {
+            throw .badInput(self.flag(key), value: Self.brief(value), "must be true or false")
+        }
         return flag
     }
 
     func string(_ key: String) throws(FrontendError) -> String? {
         guard let value = values[key] else { return nil }
-        guard case .string(let text) = value else { throw .badInput(flag(key), value: Self.brief(value), "must be a string") }
+        guard case .string(let text) = value else {
+            throw .badInput(flag(key), value: Self.brief(value), "must be a string")
+        }
         return text
     }
 
@@ -99,10 +109,13 @@ struct OptionsReader {
         case .string(let text): return try LayoutsRequest.degrees(text, flag: flag(key))
         case .number: return [try required(key)]
         case .array(let items):
-            guard items.count <= 1_024 else { throw .badInput(flag(key), value: "\(items.count) items", "give at most 1024") }
+            guard items.count <= 1_024 else {
+                throw .badInput(flag(key), value: "\(items.count) items", "give at most 1024")
+            }
             var numbers: [Int] = []
             for item in items {
-                guard case .number(let number) = item, number.isFinite, number.rounded() == number, abs(number) <= 1e15 else {
+                guard case .number(let number) = item, number.isFinite, number.rounded() == number, abs(number) <= 1e15
+                else {
                     throw .badInput(flag(key), value: Self.brief(item), "must list whole numbers")
                 }
                 numbers.append(Int(number))

@@ -42,11 +42,14 @@ final class PlanHandle: @unchecked Sendable {
     }
 
     private static func header<Body: PlanBody>(_ plan: Plan<Body>, _ builder: inout ExportBuilder) throws -> Data {
-        let envelope = Envelope(format: plan.format, kind: plan.kind, predicted: plan.predicted, baselines: plan.baselines,
-                                solver: plan.solver, inputs: plan.inputs)
+        let envelope = Envelope(
+            format: plan.format, kind: plan.kind, predicted: plan.predicted, baselines: plan.baselines,
+            solver: plan.solver, inputs: plan.inputs)
         switch plan.body {
         case let body as SequenceParallelPlan:
-            var groups: [Int] = [], sequences: [Int] = [], schemes: [Int] = []
+            var groups: [Int] = []
+            var sequences: [Int] = []
+            var schemes: [Int] = []
             for (index, batch) in body.microBatches.enumerated() {
                 for group in batch.groups {
                     groups += [index, group.degree, group.firstRank, group.sequences.count]
@@ -65,9 +68,12 @@ final class PlanHandle: @unchecked Sendable {
             builder.ints("microBatchSizes", body.ranks.flatMap { $0.microBatches.map(\.count) })
             builder.ints("samples", body.ranks.flatMap { $0.microBatches.joined() })
             builder.doubles("rankSeconds", body.ranks.map(\.predictedSeconds))
-            if body.ranks.allSatisfy({ $0.tokens != nil }) { builder.ints("rankTokens", body.ranks.map { $0.tokens ?? 0 }) }
+            if body.ranks.allSatisfy({ $0.tokens != nil }) {
+                builder.ints("rankTokens", body.ranks.map { $0.tokens ?? 0 })
+            }
             if let sends = body.sends { builder.ints("sends", sends.flatMap { [$0.sample, $0.from, $0.to] }) }
-            return try builder.header(envelope, BatchBalanceFields(encoder: body.encoder, moved: body.moved, stepModel: body.stepModel))
+            return try builder.header(
+                envelope, BatchBalanceFields(encoder: body.encoder, moved: body.moved, stepModel: body.stepModel))
         case let body as ExpertPlacementPlan:
             builder.ints("layerGPUs", body.layers.map(\.gpus.count))
             builder.ints("gpuSlots", body.layers.flatMap { $0.gpus.map(\.count) })
@@ -84,14 +90,19 @@ final class PlanHandle: @unchecked Sendable {
                 builder.ints("dispatchReplicas", entries.flatMap { $0.map { Int($0[0]) } })
                 builder.doubles("dispatchFractions", entries.flatMap { $0.map { $0[1] } })
             }
-            return try builder.header(envelope, ExpertPlacementFields(
-                experts: body.experts, gpusPerNode: body.gpusPerNode, slotsPerGPU: body.slotsPerGPU,
-                secondsPerToken: body.secondsPerToken, bytesPerToken: body.bytesPerToken))
+            return try builder.header(
+                envelope,
+                ExpertPlacementFields(
+                    experts: body.experts, gpusPerNode: body.gpusPerNode, slotsPerGPU: body.slotsPerGPU,
+                    secondsPerToken: body.secondsPerToken, bytesPerToken: body.bytesPerToken))
         case let body as GNNPipelinePlan:
             if let chunkOf = body.chunkOf { builder.ints("chunkOf", chunkOf) }
-            return try builder.header(envelope, GNNPipelineFields(
-                graphParallelWays: body.graphParallelWays, stages: body.stages, chunks: body.chunks, chunkOfFile: body.chunkOfFile,
-                chunkSizes: body.chunkSizes, mirrorsSource: body.mirrorsSource))
+            return try builder.header(
+                envelope,
+                GNNPipelineFields(
+                    graphParallelWays: body.graphParallelWays, stages: body.stages, chunks: body.chunks,
+                    chunkOfFile: body.chunkOfFile,
+                    chunkSizes: body.chunkSizes, mirrorsSource: body.mirrorsSource))
         default:
             throw FrontendError(code: .internalFailure, message: "no export for \(Body.kind.rawValue) plans")
         }

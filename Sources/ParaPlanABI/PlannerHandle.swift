@@ -34,26 +34,35 @@ final class PlannerHandle: Sendable {
     static func make(kind: String, options: String) throws(FrontendError) -> PlannerHandle {
         switch kind {
         case "sequence-parallel":
-            let reader = try OptionsReader(json: options, allowed: ["profile", "model", "cluster", "time-budget-ms", "speed-factors"])
-            let request = SequenceParallelRequest(cost: try costSource(reader), timeBudgetMs: try reader.int("time-budget-ms"),
-                                                  speedFactors: try reader.source("speed-factors"))
+            let reader = try OptionsReader(
+                json: options, allowed: ["profile", "model", "cluster", "time-budget-ms", "speed-factors"])
+            let request = SequenceParallelRequest(
+                cost: try costSource(reader), timeBudgetMs: try reader.int("time-budget-ms"),
+                speedFactors: try reader.source("speed-factors"))
             return PlannerHandle(planner: .sequenceParallel(try request.makePlanner()))
         case "batch-balance":
-            let reader = try OptionsReader(json: options, allowed: [
-                "profile", "model", "cluster", "ranks", "micro-batches", "equal-counts", "max-tokens-per-micro-batch", "phases",
-                "sync-every-phase", "keep-encoder-phase", "split-images", "speed-factors",
-            ])
+            let reader = try OptionsReader(
+                json: options,
+                allowed: [
+                    "profile", "model", "cluster", "ranks", "micro-batches", "equal-counts",
+                    "max-tokens-per-micro-batch", "phases",
+                    "sync-every-phase", "keep-encoder-phase", "split-images", "speed-factors",
+                ])
             let request = BatchBalanceRequest(
-                cost: try costSource(reader), ranks: try reader.required("ranks"), microBatches: try reader.int("micro-batches"),
-                equalCounts: try reader.bool("equal-counts"), maxTokensPerMicroBatch: try reader.int("max-tokens-per-micro-batch"),
+                cost: try costSource(reader), ranks: try reader.required("ranks"),
+                microBatches: try reader.int("micro-batches"),
+                equalCounts: try reader.bool("equal-counts"),
+                maxTokensPerMicroBatch: try reader.int("max-tokens-per-micro-batch"),
                 phases: try reader.string("phases") ?? "llm", syncEveryPhase: try reader.bool("sync-every-phase"),
                 keepEncoderPhase: try reader.bool("keep-encoder-phase"), splitImages: try reader.bool("split-images"),
                 speedFactors: try reader.source("speed-factors"))
             return PlannerHandle(planner: .batchBalance(try request.makeBalancer()))
         case "expert-placement":
-            let reader = try OptionsReader(json: options, allowed: [
-                "cluster", "slots-per-gpu", "groups", "max-moves", "balance-tolerance", "model", "speed-factors",
-            ])
+            let reader = try OptionsReader(
+                json: options,
+                allowed: [
+                    "cluster", "slots-per-gpu", "groups", "max-moves", "balance-tolerance", "model", "speed-factors",
+                ])
             guard let cluster = try reader.source("cluster") else { throw .badInput("--cluster", "required") }
             let request = ExpertPlacementRequest(
                 cluster: cluster, slotsPerGPU: try reader.required("slots-per-gpu"), groups: try reader.int("groups"),
@@ -65,7 +74,8 @@ final class PlannerHandle: Sendable {
             let reader = try OptionsReader(json: options, allowed: ["model", "cluster", "chunks", "ways"])
             guard let model = try reader.source("model") else { throw .badInput("--model", "required") }
             guard let cluster = try reader.source("cluster") else { throw .badInput("--cluster", "required") }
-            let request = GNNPipelineRequest(model: model, cluster: cluster, chunks: try reader.int("chunks"), ways: try reader.int("ways"))
+            let request = GNNPipelineRequest(
+                model: model, cluster: cluster, chunks: try reader.int("chunks"), ways: try reader.int("ways"))
             return PlannerHandle(planner: .gnnPipeline(try request.makePlanner()))
         default:
             throw .badInput("kind", value: "\"\(kind.prefix(60))\"", "must be one of \(kinds.joined(separator: ", "))")
@@ -73,7 +83,9 @@ final class PlannerHandle: Sendable {
     }
 
     private static func costSource(_ reader: OptionsReader) throws(FrontendError) -> PlannerCostSource {
-        try PlannerCostSource.of(profile: try reader.source("profile"), model: try reader.source("model"), cluster: try reader.source("cluster"))
+        try PlannerCostSource.of(
+            profile: try reader.source("profile"), model: try reader.source("model"),
+            cluster: try reader.source("cluster"))
     }
 }
 

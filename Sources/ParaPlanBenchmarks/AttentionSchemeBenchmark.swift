@@ -11,8 +11,10 @@ enum AttentionSchemeBenchmark {
     }
 
     /// The cost restricted to one degree and one scheme: a static layout.
-    static func restricted(_ cost: SequenceParallelCost, degree: Int,
-                           scheme: SequenceParallelCost.AttentionScheme) -> SequenceParallelCost {
+    static func restricted(
+        _ cost: SequenceParallelCost, degree: Int,
+        scheme: SequenceParallelCost.AttentionScheme
+    ) -> SequenceParallelCost {
         var single = cost
         single.degrees = [degree]
         if scheme.ring == 1 {
@@ -31,9 +33,14 @@ enum AttentionSchemeBenchmark {
             for scheme in cost.candidates(degree: degree) {
                 let single = restricted(cost, degree: degree, scheme: scheme)
                 guard let planner = try? SequenceParallelPlanner(cost: single, options: .init(lowerBound: false)),
-                      let result = try? planner.plan(lengths: lengths) else { continue }
-                let name = scheme.ring == 1 ? "Ulysses \(degree)" : scheme.ulysses == 1 ? "ring \(degree)"
-                    : "USP \(scheme.ulysses)×\(scheme.ring)"
+                    let result = try? planner.plan(lengths: lengths)
+                else { continue }
+                let name =
+                    scheme.ring == 1
+                    ? "Ulysses \(degree)"
+                    : scheme.ulysses == 1
+                        ? "ring \(degree)"
+                        : "USP \(scheme.ulysses)×\(scheme.ring)"
                 layouts.append(StaticLayout(name: name, seconds: result.stepSeconds))
             }
         }
@@ -41,35 +48,47 @@ enum AttentionSchemeBenchmark {
     }
 
     static func run() throws -> [String] {
-        var rows = ["| model | GPUs | sequences | ours s | gap to bound | best static Ulysses | best static ring | best static USP | "
-                    + "ours vs best static | planning ms |",
-                    "|---|---:|---:|---:|---:|---|---|---|---:|---:|"]
+        var rows = [
+            "| model | GPUs | sequences | ours s | gap to bound | best static Ulysses | best static ring | best static USP | "
+                + "ours vs best static | planning ms |",
+            "|---|---:|---:|---:|---:|---|---|---|---:|---:|",
+        ]
         var details: [String] = []
         for modelName in ["llama-3-8b", "llama-3-70b"] {
             guard let model = TransformerModel.preset(named: modelName) else { continue }
             for nodes in [8, 32, 128] {
                 let gpus = nodes * 8
-                guard let all = SequenceParallelBenchmark.wikipedia(gpus: gpus) else { return ["(Wikipedia sample not found)"] }
+                guard let all = SequenceParallelBenchmark.wikipedia(gpus: gpus) else {
+                    return ["(Wikipedia sample not found)"]
+                }
                 let lengths = Array(all.prefix(8 * gpus))
-                let cost = try SequenceParallelCost.derive(model: model, cluster: try Cluster.preset("hgx-h100:\(nodes)"))
+                let cost = try SequenceParallelCost.derive(
+                    model: model, cluster: try Cluster.preset("hgx-h100:\(nodes)"))
                 let planner = try SequenceParallelPlanner(cost: cost)
                 let result = try planner.plan(lengths: lengths)
                 let layouts = staticLayouts(cost, lengths: lengths)
                 func best(_ prefix: String) -> String {
-                    guard let top = layouts.filter({ $0.name.hasPrefix(prefix) }).min(by: { $0.seconds < $1.seconds }) else { return "none fits" }
+                    guard let top = layouts.filter({ $0.name.hasPrefix(prefix) }).min(by: { $0.seconds < $1.seconds })
+                    else { return "none fits" }
                     return String(format: "%@: %.3f s", top.name, top.seconds)
                 }
                 let bestStatic = layouts.map(\.seconds).min() ?? .nan
                 let gap = result.lowerBoundSeconds.map { (result.stepSeconds - $0) / result.stepSeconds * 100 } ?? .nan
-                rows.append(String(format: "| %@ | %d | %d | %.3f | %.1f %% | %@ | %@ | %@ | %.2f× | %.0f |", modelName, gpus, lengths.count,
-                                   result.stepSeconds, gap, best("Ulysses"), best("ring"), best("USP"), bestStatic / result.stepSeconds,
-                                   result.planningSeconds * 1000))
+                rows.append(
+                    String(
+                        format: "| %@ | %d | %d | %.3f | %.1f %% | %@ | %@ | %@ | %.2f× | %.0f |", modelName, gpus,
+                        lengths.count,
+                        result.stepSeconds, gap, best("Ulysses"), best("ring"), best("USP"),
+                        bestStatic / result.stepSeconds,
+                        result.planningSeconds * 1000))
                 let groups = result.microBatches.flatMap(\.groups)
                 let schemes = Dictionary(grouping: groups) { group in
                     group.ring.map { "\(group.degree) (U\(group.ulysses ?? 1)×R\($0))" } ?? "\(group.degree) (Ulysses)"
                 }.map { "\($0.value.count) × \($0.key)" }.sorted()
-                details.append("- \(modelName), \(gpus) GPUs: our groups " + schemes.joined(separator: ", ")
-                               + "; static: " + layouts.map { String(format: "%@ %.3f", $0.name, $0.seconds) }.joined(separator: ", "))
+                details.append(
+                    "- \(modelName), \(gpus) GPUs: our groups " + schemes.joined(separator: ", ")
+                        + "; static: "
+                        + layouts.map { String(format: "%@ %.3f", $0.name, $0.seconds) }.joined(separator: ", "))
             }
         }
         return rows + [""] + details

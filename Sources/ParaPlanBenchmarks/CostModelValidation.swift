@@ -8,7 +8,11 @@ func costModelValidationRows() throws -> (rows: [String], summary: [String]) {
     var rows: [String] = []
     var groups: [(String, [Double])] = []
     func add(_ name: String, _ error: Double) {
-        if let index = groups.firstIndex(where: { $0.0 == name }) { groups[index].1.append(abs(error)) } else { groups.append((name, [abs(error)])) }
+        if let index = groups.firstIndex(where: { $0.0 == name }) {
+            groups[index].1.append(abs(error))
+        } else {
+            groups.append((name, [abs(error)]))
+        }
     }
     var all: [Double] = []
     for run in PublishedRun.all {
@@ -28,8 +32,10 @@ func costModelValidationRows() throws -> (rows: [String], summary: [String]) {
     }
     groups.append(("all \(all.count) runs", all))
     let summary = groups.map { name, errors in
-        String(format: "| %@ | %d | %.1f %% | %.1f %% |", name, errors.count, errors.reduce(0, +) / Double(errors.count) * 100,
-               (errors.max() ?? 0) * 100)
+        String(
+            format: "| %@ | %d | %.1f %% | %.1f %% |", name, errors.count,
+            errors.reduce(0, +) / Double(errors.count) * 100,
+            (errors.max() ?? 0) * 100)
     }
     return (rows, summary)
 }
@@ -46,30 +52,37 @@ func outOfSampleRows() throws -> (rows: [String], summary: String) {
         try printBreakdown(run, estimate)
         rows.append(cells(run, estimate))
     }
-    let summary = String(format: "%d runs: mean abs error %.1f %%, worst %.1f %%", errors.count,
-                         errors.reduce(0, +) / Double(max(1, errors.count)) * 100, (errors.max() ?? 0) * 100)
+    let summary = String(
+        format: "%d runs: mean abs error %.1f %%, worst %.1f %%", errors.count,
+        errors.reduce(0, +) / Double(max(1, errors.count)) * 100, (errors.max() ?? 0) * 100)
     return (rows, summary)
 }
 
 /// With PARAPLAN_BENCH_BREAKDOWN set, one line per run with the parts of its predicted step (for fitting by hand).
 private func printBreakdown(_ run: PublishedRun, _ estimate: IterationEstimate) throws {
     guard ProcessInfo.processInfo.environment["PARAPLAN_BENCH_BREAKDOWN"] != nil else { return }
-    let parts = estimate.breakdown.computeParts, step = estimate.breakdown
+    let parts = estimate.breakdown.computeParts
+    let step = estimate.breakdown
     let resolved = try run.resolvedStrategy()
-    let computeFormat = "iter %.2f | sync %.2f | linear %.2f experts %.2f attn %.2f head %.2f mem %.2f fp8 %.2f"
+    let computeFormat =
+        "iter %.2f | sync %.2f | linear %.2f experts %.2f attn %.2f head %.2f mem %.2f fp8 %.2f"
         + " perm %.2f"
     let commFormat = " | tp %.2f bubble %.2f p2p %.2f dp %.2f cp %.2f ep %.2f opt %.2f"
-    print(run.label, resolved.recompute.rawValue, resolved.recomputeLayers ?? -1,
-          String(format: computeFormat, estimate.iterationSeconds, parts.hostSync, parts.linear, parts.experts,
-                 parts.attention, parts.outputHead, parts.memoryBound, parts.fp8Casts, parts.permutation)
-            + String(format: commFormat, step.tensorParallel, step.pipelineBubble, step.pipelineTransfers,
-                     step.dataParallel, step.contextParallel, step.expertParallel, step.optimizer))
+    print(
+        run.label, resolved.recompute.rawValue, resolved.recomputeLayers ?? -1,
+        String(
+            format: computeFormat, estimate.iterationSeconds, parts.hostSync, parts.linear, parts.experts,
+            parts.attention, parts.outputHead, parts.memoryBound, parts.fp8Casts, parts.permutation)
+            + String(
+                format: commFormat, step.tensorParallel, step.pipelineBubble, step.pipelineTransfers,
+                step.dataParallel, step.contextParallel, step.expertParallel, step.optimizer))
 }
 
 /// A run's row from its label on: kind, published and predicted seconds, error and predicted memory.
 private func cells(_ run: PublishedRun, _ estimate: IterationEstimate) -> String {
-    String(format: "| %@ | %@ %@ | %.2f | %.2f | %+.1f %% | %.1f GiB%@ |", run.label, run.isMoE ? "MoE" : "dense",
-           run.precision, run.iterationSeconds, estimate.iterationSeconds,
-           (estimate.iterationSeconds / run.iterationSeconds - 1) * 100, estimate.memory.peak / 1_073_741_824,
-           estimate.fitsInMemory ? "" : " (does not fit)")
+    String(
+        format: "| %@ | %@ %@ | %.2f | %.2f | %+.1f %% | %.1f GiB%@ |", run.label, run.isMoE ? "MoE" : "dense",
+        run.precision, run.iterationSeconds, estimate.iterationSeconds,
+        (estimate.iterationSeconds / run.iterationSeconds - 1) * 100, estimate.memory.peak / 1_073_741_824,
+        estimate.fitsInMemory ? "" : " (does not fit)")
 }

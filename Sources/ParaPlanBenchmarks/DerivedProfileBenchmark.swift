@@ -16,16 +16,20 @@ enum DerivedProfileBenchmark {
         }
         let start = (2 * 7_919 * gpus) % (rounded.count - count)
         let unrounded = raw.filter { $0 <= 150_000 }
-        return [("benchmark", Array(rounded.prefix(count))), ("other window", Array(rounded[start..<(start + count)])),
-                ("raw", Array(unrounded.prefix(count)))]
+        return [
+            ("benchmark", Array(rounded.prefix(count))), ("other window", Array(rounded[start..<(start + count)])),
+            ("raw", Array(unrounded.prefix(count))),
+        ]
     }
 
     static func run() throws -> [String] {
         guard let raw = SequenceParallelBenchmark.wikipediaLengths() else {
             return ["(Wikipedia sample not found; set PARAPLAN_WIKIPEDIA)"]
         }
-        var rows = ["| model | GPUs | batch | micro-batches | step s | bound s | gap to bound | planning ms |",
-                    "|---|---:|---|---:|---:|---:|---:|---:|"]
+        var rows = [
+            "| model | GPUs | batch | micro-batches | step s | bound s | gap to bound | planning ms |",
+            "|---|---:|---|---:|---:|---:|---:|---:|",
+        ]
         var gaps: [Double] = []
         for name in models {
             guard let model = TransformerModel.preset(named: name) else { continue }
@@ -42,17 +46,21 @@ enum DerivedProfileBenchmark {
                     let bound = result.lowerBoundSeconds ?? .nan
                     let gap = (result.stepSeconds - bound) / result.stepSeconds * 100
                     gaps.append(gap)
-                    rows.append(String(format: "| %@ | %d | %@ | %d | %.3f | %.3f | %.1f %% | %.0f |", name, gpus,
-                                       batch.name, result.microBatches.count, result.stepSeconds, bound, gap,
-                                       result.planningSeconds * 1000))
+                    rows.append(
+                        String(
+                            format: "| %@ | %d | %@ | %d | %.3f | %.3f | %.1f %% | %.0f |", name, gpus,
+                            batch.name, result.microBatches.count, result.stepSeconds, bound, gap,
+                            result.planningSeconds * 1000))
                 }
             }
         }
         let sorted = gaps.sorted()
         let mean = gaps.reduce(0, +) / Double(max(gaps.count, 1))
         let median = sorted.isEmpty ? .nan : sorted[sorted.count / 2]
-        rows.append(String(format: "| **%d runs** | | | | | | mean %.1f %%, median %.1f %%, worst %.1f %% | |",
-                           gaps.count, mean, median, sorted.last ?? .nan))
+        rows.append(
+            String(
+                format: "| **%d runs** | | | | | | mean %.1f %%, median %.1f %%, worst %.1f %% | |",
+                gaps.count, mean, median, sorted.last ?? .nan))
         return rows
     }
 }

@@ -10,7 +10,9 @@ enum EfficiencyFit {
         stride(from: range.lowerBound, through: range.upperBound + 1e-9, by: step).map { ($0 * 1000).rounded() / 1000 }
     }
 
-    static func score(_ runs: [PublishedRun], efficiency: Efficiency, hostSeconds: Double) throws -> (mean: Double, worst: Double) {
+    static func score(_ runs: [PublishedRun], efficiency: Efficiency, hostSeconds: Double) throws -> (
+        mean: Double, worst: Double
+    ) {
         let profile = CalibrationProfile(moeLayerHostSeconds: hostSeconds)
         let errors = try runs.map { run in
             abs(try run.estimate(efficiency: efficiency, profile: profile).iterationSeconds / run.iterationSeconds - 1)
@@ -19,7 +21,10 @@ enum EfficiencyFit {
     }
 
     static func rows() throws -> [String] {
-        var rows: [String] = ["| GPUs | runs | compute | attention | fp8 | MoE host ms | mean | worst |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        var rows: [String] = [
+            "| GPUs | runs | compute | attention | fp8 | MoE host ms | mean | worst |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         for family in [["a100-80gb"], ["h100-sxm", "b200", "gb200"]] {
             let runs = PublishedRun.all.filter { family.contains($0.gpu) }
             let base = Efficiency.defaults(for: try require(GPUSpec.preset(named: family[0])))
@@ -40,8 +45,12 @@ enum EfficiencyFit {
                 }
             }
             guard let (_, efficiency, host, result) = best else { continue }
-            rows.append(String(format: "| %@ | %d | %.3f | %.2f | %.2f | %.1f | %.1f %% | %.1f %% |", family.joined(separator: ", "), runs.count,
-                               efficiency.compute, efficiency.attention, efficiency.fp8, host * 1000, result.mean * 100, result.worst * 100))
+            rows.append(
+                String(
+                    format: "| %@ | %d | %.3f | %.2f | %.2f | %.1f | %.1f %% | %.1f %% |",
+                    family.joined(separator: ", "), runs.count,
+                    efficiency.compute, efficiency.attention, efficiency.fp8, host * 1000, result.mean * 100,
+                    result.worst * 100))
         }
         return rows
     }

@@ -60,26 +60,43 @@ enum LibraryCallBenchmark {
             let planner = try SequenceParallelRequest(cost: .profile(.named(item.profile ?? ""))).makePlanner()
             let lengths = item.lengths ?? []
             let result = try SequenceParallelRequest.plan(planner, lengths: lengths, source: "lengths").executionPlan()
-            return Call(plan: { _ = try SequenceParallelRequest.plan(planner, lengths: lengths, source: "lengths").executionPlan(); return Data() },
-                        encode: { try PlanTools.encode(result, compact: true) })
+            return Call(
+                plan: {
+                    _ = try SequenceParallelRequest.plan(planner, lengths: lengths, source: "lengths").executionPlan()
+                    return Data()
+                },
+                encode: { try PlanTools.encode(result, compact: true) })
         case "batch-balance":
-            let balancer = try BatchBalanceRequest(cost: .profile(.named(item.profile ?? "")), ranks: item.ranks ?? 1,
-                                                   equalCounts: item.equalCounts ?? false).makeBalancer()
+            let balancer = try BatchBalanceRequest(
+                cost: .profile(.named(item.profile ?? "")), ranks: item.ranks ?? 1,
+                equalCounts: item.equalCounts ?? false
+            ).makeBalancer()
             let samples = (item.tokens ?? []).map { Sample(tokens: $0) }
             let result = try BatchBalanceRequest.plan(balancer, samples: samples, source: "samples").executionPlan()
-            return Call(plan: { _ = try BatchBalanceRequest.plan(balancer, samples: samples, source: "samples").executionPlan(); return Data() },
-                        encode: { try PlanTools.encode(result, compact: true) })
+            return Call(
+                plan: {
+                    _ = try BatchBalanceRequest.plan(balancer, samples: samples, source: "samples").executionPlan()
+                    return Data()
+                },
+                encode: { try PlanTools.encode(result, compact: true) })
         case "expert-placement":
-            let (planner, experts) = try ExpertPlacementRequest(cluster: .named(item.cluster ?? ""), slotsPerGPU: item.slotsPerGPU ?? 1,
-                                                                groups: item.groups).makePlanner()
+            let (planner, experts) = try ExpertPlacementRequest(
+                cluster: .named(item.cluster ?? ""), slotsPerGPU: item.slotsPerGPU ?? 1,
+                groups: item.groups
+            ).makePlanner()
             let loads = item.loads ?? []
-            let result = try ExpertPlacementRequest.plan(planner, modelExperts: experts, loads: loads, origins: nil, previous: nil,
-                                                         source: "loads").executionPlan()
-            return Call(plan: {
-                _ = try ExpertPlacementRequest.plan(planner, modelExperts: experts, loads: loads, origins: nil, previous: nil, source: "loads")
+            let result = try ExpertPlacementRequest.plan(
+                planner, modelExperts: experts, loads: loads, origins: nil, previous: nil,
+                source: "loads"
+            ).executionPlan()
+            return Call(
+                plan: {
+                    _ = try ExpertPlacementRequest.plan(
+                        planner, modelExperts: experts, loads: loads, origins: nil, previous: nil, source: "loads"
+                    )
                     .executionPlan()
-                return Data()
-            }, encode: { try PlanTools.encode(result, compact: true) })
+                    return Data()
+                }, encode: { try PlanTools.encode(result, compact: true) })
         default:
             throw BenchmarkFailure(message: "\(item.name): unknown kind \(item.kind)")
         }

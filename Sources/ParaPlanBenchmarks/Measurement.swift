@@ -5,7 +5,9 @@ struct Measurement {
     let name: String
     let seconds: [Double]
 
-    static func run(_ name: String, warmups: Int = 2, repetitions: Int, _ body: () throws -> Void) rethrows -> Measurement {
+    static func run(_ name: String, warmups: Int = 2, repetitions: Int, _ body: () throws -> Void) rethrows
+        -> Measurement
+    {
         for _ in 0..<warmups { try body() }
         let clock = ContinuousClock()
         var samples: [Double] = []

@@ -9,43 +9,64 @@ import TraceAnalysis
 /// grows with workers and steps.
 enum WhatIfBenchmark {
     static func rows(repetitions: Int) throws -> [String] {
-        var rows = ["| trace | operations | S | ours in-process ms | ours CLI ms | artifact ms | artifact / ours in-process "
-                    + "| artifact / ours CLI |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        var rows = [
+            "| trace | operations | S | ours in-process ms | ours CLI ms | artifact ms | artifact / ours in-process "
+                + "| artifact / ours CLI |", "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         let environment = ProcessInfo.processInfo.environment
         let folder = URL(fileURLWithPath: environment["PARAPLAN_STRAGGLER_TRACES"] ?? "../shared/data/straggler-traces")
         for name in ["ST", "SE", "AR"] {
-            let trace = folder.appendingPathComponent("trace-\(name).csv"), meta = folder.appendingPathComponent("meta-\(name).yaml")
+            let trace = folder.appendingPathComponent("trace-\(name).csv")
+            let meta = folder.appendingPathComponent("meta-\(name).yaml")
             guard FileManager.default.fileExists(atPath: trace.path) else { continue }
             var report: WhatIfReport?
             // The library call the CLI, the C ABI and Python make (the micro-batch rebalancing by the batch balancer
             // included).
             let measurement = try Measurement.run("whatif \(name)", warmups: 1, repetitions: repetitions) {
-                report = try WhatIfRequest.analysis(traceData: Data(contentsOf: trace), trace: trace.path,
-                                                    metaData: Data(contentsOf: meta), meta: meta.path).report
+                report = try WhatIfRequest.analysis(
+                    traceData: Data(contentsOf: trace), trace: trace.path,
+                    metaData: Data(contentsOf: meta), meta: meta.path
+                ).report
             }
             // The CLI as a user runs it: process start, file reading and the summary included.
-            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("paraplan")
+            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+                .appendingPathComponent("paraplan")
             let cli = try Measurement.run("whatif CLI \(name)", warmups: 1, repetitions: repetitions) {
-                _ = try processSeconds(binary.path, ["whatif", "--trace", trace.path, "--meta", meta.path], directory: nil)
+                _ = try processSeconds(
+                    binary.path, ["whatif", "--trace", trace.path, "--meta", meta.path], directory: nil)
             }
-            var artifact = "—", ratio = "—", cliRatio = "—"
-            if let checkout = environment["PARAPLAN_STRAGGLER_ARTIFACT"], let python = environment["PARAPLAN_STRAGGLER_PYTHON"] {
+            var artifact = "—"
+            var ratio = "—"
+            var cliRatio = "—"
+            if let checkout = environment["PARAPLAN_STRAGGLER_ARTIFACT"],
+                let python = environment["PARAPLAN_STRAGGLER_PYTHON"]
+            {
                 let runs = try (0..<3).map { _ in
-                    try processSeconds(python, ["analyzer/wia.py", "--metadata", "data/meta-\(name).yaml", "--trace",
-                                                "data/trace-\(name).parquet", "--dump-dir", FileManager.default.temporaryDirectory.path],
-                                       directory: checkout)
+                    try processSeconds(
+                        python,
+                        [
+                            "analyzer/wia.py", "--metadata", "data/meta-\(name).yaml", "--trace",
+                            "data/trace-\(name).parquet", "--dump-dir", FileManager.default.temporaryDirectory.path,
+                        ],
+                        directory: checkout)
                 }.sorted()
                 artifact = milliseconds(runs[1])
                 ratio = String(format: "%.1f×", runs[1] / measurement.median)
                 cliRatio = String(format: "%.1f×", runs[1] / cli.median)
             }
-            rows.append("| \(name) | \(report?.operations ?? 0) | \(String(format: "%.3f", report?.slowdown ?? 0)) | "
-                        + "\(milliseconds(measurement.median)) | \(milliseconds(cli.median)) | \(artifact) | \(ratio) | \(cliRatio) |")
+            rows.append(
+                "| \(name) | \(report?.operations ?? 0) | \(String(format: "%.3f", report?.slowdown ?? 0)) | "
+                    + "\(milliseconds(measurement.median)) | \(milliseconds(cli.median)) | \(artifact) | \(ratio) | \(cliRatio) |"
+            )
         }
-        rows += ["", "| generated trace (1F1B, 8 micro-batches) | operations | ours s (CSV read + report) |", "|---|---:|---:|"]
+        rows += [
+            "", "| generated trace (1F1B, 8 micro-batches) | operations | ours s (CSV read + report) |",
+            "|---|---:|---:|",
+        ]
         for (dataParallel, stages, steps) in [(16, 4, 10), (16, 4, 50), (64, 4, 50), (128, 4, 10), (128, 4, 50)] {
-            var generator = SyntheticTrace(shape: JobShape(name: "generated", dataParallel: dataParallel, pipelineParallel: stages),
-                                           microBatches: 8, steps: steps)
+            var generator = SyntheticTrace(
+                shape: JobShape(name: "generated", dataParallel: dataParallel, pipelineParallel: stages),
+                microBatches: 8, steps: steps)
             generator.slowWorker = (Worker(dataParallelRank: 3, stage: 1), 1.5, nil)
             generator.sequenceImbalance = 0.1
             let csv = Data(SyntheticTrace.csv(try generator.operations()).utf8)
@@ -55,7 +76,9 @@ enum WhatIfBenchmark {
                 count = operations.count
                 _ = try WhatIfAnalysis(operations: operations, shape: generator.shape).report()
             }
-            rows.append("| \(dataParallel * stages) workers × \(steps) steps | \(count) | \(String(format: "%.2f", measurement.median)) |")
+            rows.append(
+                "| \(dataParallel * stages) workers × \(steps) steps | \(count) | \(String(format: "%.2f", measurement.median)) |"
+            )
         }
         return rows
     }
@@ -63,7 +86,8 @@ enum WhatIfBenchmark {
     /// Wall time of one process run to its end (a failure is an error). Started with posix_spawn, output to
     /// /dev/null: Foundation's Process added about 40 ms to every run here, which hid the difference being measured.
     /// A working directory goes through `env -C` (the artifact reads its files relative to its checkout).
-    private static func processSeconds(_ executable: String, _ arguments: [String], directory: String?) throws -> Double {
+    private static func processSeconds(_ executable: String, _ arguments: [String], directory: String?) throws -> Double
+    {
         var argv = [executable] + arguments
         var program = executable
         if let directory {
@@ -87,7 +111,8 @@ enum WhatIfBenchmark {
         let elapsed = (clock.now - start).components
         // Exited normally with status 0: the low 7 bits hold the signal, bits 8-15 the exit code.
         guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
-            throw BenchmarkFailure(message: "\(executable) \(arguments.joined(separator: " ")) ended with status \(status)")
+            throw BenchmarkFailure(
+                message: "\(executable) \(arguments.joined(separator: " ")) ended with status \(status)")
         }
         return Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
     }

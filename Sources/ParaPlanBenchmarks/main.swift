@@ -38,7 +38,9 @@ func transportationCase() throws -> [String] {
     let objectives = Set(results.compactMap { $0.2.objective })
     guard objectives.count == 1 else { throw BenchmarkFailure(message: "backends disagree: \(objectives)") }
     for (backend, measurement, solution) in results {
-        rows.append("| transportation LP, 2,000 variables × 90 rows | \(backend) | \(milliseconds(measurement.median)) | \(milliseconds(measurement.p90)) | \(solution.iterations) | \(String(format: "%.2f", measurement.median / fastest)) |")
+        rows.append(
+            "| transportation LP, 2,000 variables × 90 rows | \(backend) | \(milliseconds(measurement.median)) | \(milliseconds(measurement.p90)) | \(solution.iterations) | \(String(format: "%.2f", measurement.median / fastest)) |"
+        )
     }
     return rows
 }
@@ -50,16 +52,24 @@ func warmStartCase() throws -> [String] {
     for backend in Backend.allCases {
         let basis = try solve(model, using: backend).basis
         model.setObjectiveCoefficient(VariableID(index: 17), model.variables[17].objective + 5)
-        var coldIterations = 0, warmIterations = 0
+        var coldIterations = 0
+        var warmIterations = 0
         let cold = try Measurement.run("cold", repetitions: repetitions) {
-            coldIterations = try solve(model, using: backend, options: SolveOptions(algorithm: .primalSimplex)).iterations
+            coldIterations = try solve(model, using: backend, options: SolveOptions(algorithm: .primalSimplex))
+                .iterations
         }
         let warm = try Measurement.run("warm", repetitions: repetitions) {
-            warmIterations = try solve(model, using: backend, options: SolveOptions(algorithm: .primalSimplex, warmStart: basis)).iterations
+            warmIterations = try solve(
+                model, using: backend, options: SolveOptions(algorithm: .primalSimplex, warmStart: basis)
+            ).iterations
         }
         model.setObjectiveCoefficient(VariableID(index: 17), model.variables[17].objective - 5)
-        rows.append("| re-solve after a cost change, cold | \(backend) | \(milliseconds(cold.median)) | \(milliseconds(cold.p90)) | \(coldIterations) | 1.00 |")
-        rows.append("| re-solve after a cost change, warm start | \(backend) | \(milliseconds(warm.median)) | \(milliseconds(warm.p90)) | \(warmIterations) | \(String(format: "%.2f", warm.median / cold.median)) |")
+        rows.append(
+            "| re-solve after a cost change, cold | \(backend) | \(milliseconds(cold.median)) | \(milliseconds(cold.p90)) | \(coldIterations) | 1.00 |"
+        )
+        rows.append(
+            "| re-solve after a cost change, warm start | \(backend) | \(milliseconds(warm.median)) | \(milliseconds(warm.p90)) | \(warmIterations) | \(String(format: "%.2f", warm.median / cold.median)) |"
+        )
     }
     return rows
 }
@@ -80,56 +90,67 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "library-calls"
 }
 
 do {
-    print("ParaPlan \(ParaPlanInfo.version) benchmarks: \(repetitions) timed runs per case after 2 warm-ups, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+    print(
+        "ParaPlan \(ParaPlanInfo.version) benchmarks: \(repetitions) timed runs per case after 2 warm-ups, \(ProcessInfo.processInfo.activeProcessorCount) cores"
+    )
     print("")
     if runs("solver") {
-    print("| case | backend | median ms | p90 ms | simplex iterations | ratio |")
-    print("|---|---|---:|---:|---:|---:|")
-    for row in try transportationCase() { print(row) }
-    for row in try warmStartCase() { print(row) }
+        print("| case | backend | median ms | p90 ms | simplex iterations | ratio |")
+        print("|---|---|---:|---:|---:|---:|")
+        for row in try transportationCase() { print(row) }
+        for row in try warmStartCase() { print(row) }
     }
 
     if runs("sequence-parallel") {
-    printTable("Sequence parallelism on Wikipedia (GPT-7B profile, 64 GPUs, batches of 512), against FlexSP's released solver:",
-               try SequenceParallelBenchmark.run(repetitions: max(3, repetitions / 6)))
-    printTable("Planning time against cluster and batch size (Wikipedia lengths):",
-               try SequenceParallelBenchmark.scaling(repetitions: max(3, repetitions / 6)))
+        printTable(
+            "Sequence parallelism on Wikipedia (GPT-7B profile, 64 GPUs, batches of 512), against FlexSP's released solver:",
+            try SequenceParallelBenchmark.run(repetitions: max(3, repetitions / 6)))
+        printTable(
+            "Planning time against cluster and batch size (Wikipedia lengths):",
+            try SequenceParallelBenchmark.scaling(repetitions: max(3, repetitions / 6)))
     }
 
     if runs("long-sequences") {
-    printTable("Batches of long sequences only (uniform lengths, GPT-7B profile):",
-               try LongSequenceBenchmark.run(repetitions: max(3, repetitions / 6)))
-    printTable("The same kind of batches on 64 GPUs, against FlexSP's released solver (its step times recorded):",
-               try LongSequenceBenchmark.againstFlexSP(repetitions: max(3, repetitions / 6)))
+        printTable(
+            "Batches of long sequences only (uniform lengths, GPT-7B profile):",
+            try LongSequenceBenchmark.run(repetitions: max(3, repetitions / 6)))
+        printTable(
+            "The same kind of batches on 64 GPUs, against FlexSP's released solver (its step times recorded):",
+            try LongSequenceBenchmark.againstFlexSP(repetitions: max(3, repetitions / 6)))
     }
 
     if runs("attention-schemes") {
-    printTable("Sequence-parallel plans against static Ulysses, ring and USP layouts (derived profiles, H100, Wikipedia lengths):",
-               try AttentionSchemeBenchmark.run())
+        printTable(
+            "Sequence-parallel plans against static Ulysses, ring and USP layouts (derived profiles, H100, Wikipedia lengths):",
+            try AttentionSchemeBenchmark.run())
     }
 
     if runs("derived-profiles") {
-    printTable("Sequence-parallel plans from model configs where memory often decides the step (H100, Wikipedia lengths):",
-               try DerivedProfileBenchmark.run())
+        printTable(
+            "Sequence-parallel plans from model configs where memory often decides the step (H100, Wikipedia lengths):",
+            try DerivedProfileBenchmark.run())
     }
 
     if runs("batch-balance") {
-    printTable("Data-parallel batch balancing (ours and baselines as makespan ÷ our lower bound):",
-               try BatchBalanceBenchmark.run())
+        printTable(
+            "Data-parallel batch balancing (ours and baselines as makespan ÷ our lower bound):",
+            try BatchBalanceBenchmark.run())
     }
 
     if runs("experts") {
-    printTable("MoE expert placement against DeepSeek's EPLB (load ratio = max GPU load ÷ mean, lower is better):",
-               try ExpertPlacementBenchmark.run())
-    print("")
-    for row in try ExpertPlacementBenchmark.origins() { print(row) }
-    print("")
-    for row in try ExpertPlacementBenchmark.deepSeekV3(repetitions: max(3, repetitions / 3)) { print(row) }
+        printTable(
+            "MoE expert placement against DeepSeek's EPLB (load ratio = max GPU load ÷ mean, lower is better):",
+            try ExpertPlacementBenchmark.run())
+        print("")
+        for row in try ExpertPlacementBenchmark.origins() { print(row) }
+        print("")
+        for row in try ExpertPlacementBenchmark.deepSeekV3(repetitions: max(3, repetitions / 3)) { print(row) }
     }
 
     if runs("gnn") {
-    printTable("GNN pipeline layouts (GNNPipe) on generated power-law graphs:",
-               try GNNPipelineBenchmark.run())
+        printTable(
+            "GNN pipeline layouts (GNNPipe) on generated power-law graphs:",
+            try GNNPipelineBenchmark.run())
     }
 
     if onlySection == "multimodal" {
@@ -145,8 +166,9 @@ do {
     }
 
     if runs("whatif") {
-        printTable("What-if analysis of training traces (paraplan whatif), against the straggler-analysis artifact:",
-                   try WhatIfBenchmark.rows(repetitions: max(3, repetitions / 3)))
+        printTable(
+            "What-if analysis of training traces (paraplan whatif), against the straggler-analysis artifact:",
+            try WhatIfBenchmark.rows(repetitions: max(3, repetitions / 3)))
     }
 
     if onlySection == "fit" {
@@ -154,29 +176,30 @@ do {
     }
 
     if runs("cost-model") {
-    let validation = try costModelValidationRows()
-    print("")
-    print("Cost model against published iteration times (one set of efficiency factors per GPU type):")
-    print("")
-    print("| runs | count | mean abs error | worst abs error |")
-    print("|---|---:|---:|---:|")
-    for row in validation.summary { print(row) }
-    print("")
-    print("| source | run | kind | published s | predicted s | error | predicted memory |")
-    print("|---|---|---|---:|---:|---:|---:|")
-    for row in validation.rows { print(row) }
-    let outOfSample = try outOfSampleRows()
-    print("")
-    print("Out of sample (Megatron-Bridge 25.11, not used to fit): \(outOfSample.summary)")
-    print("")
-    print("| run | kind | published s | predicted s | error | predicted memory |")
-    print("|---|---|---:|---:|---:|---:|")
-    for row in outOfSample.rows { print(row) }
+        let validation = try costModelValidationRows()
+        print("")
+        print("Cost model against published iteration times (one set of efficiency factors per GPU type):")
+        print("")
+        print("| runs | count | mean abs error | worst abs error |")
+        print("|---|---:|---:|---:|")
+        for row in validation.summary { print(row) }
+        print("")
+        print("| source | run | kind | published s | predicted s | error | predicted memory |")
+        print("|---|---|---|---:|---:|---:|---:|")
+        for row in validation.rows { print(row) }
+        let outOfSample = try outOfSampleRows()
+        print("")
+        print("Out of sample (Megatron-Bridge 25.11, not used to fit): \(outOfSample.summary)")
+        print("")
+        print("| run | kind | published s | predicted s | error | predicted memory |")
+        print("|---|---|---:|---:|---:|---:|")
+        for row in outOfSample.rows { print(row) }
     }
 
     if runs("layouts") {
-        printTable("Static layout search on the validation runs' batch shapes (CP 1 and the run's own; ZeRO, FP8, overlap and FlashAttention as the run had them):",
-                   try LayoutSearchBenchmark.rows(repetitions: max(3, repetitions / 3)))
+        printTable(
+            "Static layout search on the validation runs' batch shapes (CP 1 and the run's own; ZeRO, FP8, overlap and FlashAttention as the run had them):",
+            try LayoutSearchBenchmark.rows(repetitions: max(3, repetitions / 3)))
     }
 } catch {
     FileHandle.standardError.write(Data("paraplan-bench: \(error)\n".utf8))

@@ -13,16 +13,20 @@ struct ChromeTrace {
 
     mutating func thread(_ pid: Int, _ tid: Int, name: String) {
         lines.append(#"{"ph":"M","name":"thread_name","pid":\#(pid),"tid":\#(tid),"args":{"name":"\#(name)"}}"#)
-        lines.append(#"{"ph":"M","name":"thread_sort_index","pid":\#(pid),"tid":\#(tid),"args":{"sort_index":\#(tid)}}"#)
+        lines.append(
+            #"{"ph":"M","name":"thread_sort_index","pid":\#(pid),"tid":\#(tid),"args":{"sort_index":\#(tid)}}"#)
     }
 
     /// A complete event from `start` for `seconds`; `arguments` are numbers shown in the event's details.
-    mutating func event(_ name: String, category: String, pid: Int, tid: Int, start: Double, seconds: Double,
-                        arguments: [(String, Double)] = []) {
+    mutating func event(
+        _ name: String, category: String, pid: Int, tid: Int, start: Double, seconds: Double,
+        arguments: [(String, Double)] = []
+    ) {
         let details = arguments.map { #""\#($0.0)":\#(Self.number($0.1))"# }.joined(separator: ",")
-        lines.append(#"{"ph":"X","name":"\#(name)","cat":"\#(category)","pid":\#(pid),"tid":\#(tid),"#
-                     + #""ts":\#(String(format: "%.3f", start * 1e6)),"dur":\#(String(format: "%.3f", seconds * 1e6)),"#
-                     + #""args":{\#(details)}}"#)
+        lines.append(
+            #"{"ph":"X","name":"\#(name)","cat":"\#(category)","pid":\#(pid),"tid":\#(tid),"#
+                + #""ts":\#(String(format: "%.3f", start * 1e6)),"dur":\#(String(format: "%.3f", seconds * 1e6)),"#
+                + #""args":{\#(details)}}"#)
     }
 
     var data: Data {

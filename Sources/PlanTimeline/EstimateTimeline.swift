@@ -8,17 +8,22 @@ import Foundation
 /// priced alike), in Megatron-LM's order: 1F1B, or the interleaved order with virtual stages.
 public enum EstimateTimeline {
     public static func render(strategy: ParallelStrategy, estimate: IterationEstimate) -> Data {
-        let p = max(1, strategy.pipelineParallel), m = max(1, strategy.microBatchesPerPipeline)
+        let p = max(1, strategy.pipelineParallel)
+        let m = max(1, strategy.microBatchesPerPipeline)
         // Megatron interleaves only when the micro-batches fill whole rounds of the pipeline.
         let v = strategy.interleave > 1 && m % p == 0 ? strategy.interleave : 1
         let b = estimate.breakdown
-        let perMicroBatch = (b.compute + b.tensorParallel + b.pipelineTransfers + b.contextParallel + b.expertParallel) / Double(m)
-        let forward = perMicroBatch / (3 * Double(v)), backward = 2 * perMicroBatch / (3 * Double(v))
+        let perMicroBatch =
+            (b.compute + b.tensorParallel + b.pipelineTransfers + b.contextParallel + b.expertParallel) / Double(m)
+        let forward = perMicroBatch / (3 * Double(v))
+        let backward = 2 * perMicroBatch / (3 * Double(v))
         let orders = (0..<p).map { stage in order(stage: stage, stages: p, microBatches: m, chunks: v) }
         // Ends of finished work: forward and backward of (stage, chunk, micro-batch).
-        var forwardEnd = [Double](repeating: -1, count: p * v * m), backwardEnd = forwardEnd
+        var forwardEnd = [Double](repeating: -1, count: p * v * m)
+        var backwardEnd = forwardEnd
         func key(_ stage: Int, _ chunk: Int, _ microBatch: Int) -> Int { (stage * v + chunk) * m + microBatch }
-        var next = [Int](repeating: 0, count: p), free = [Double](repeating: 0, count: p)
+        var next = [Int](repeating: 0, count: p)
+        var free = [Double](repeating: 0, count: p)
         var trace = ChromeTrace()
         let gpusPerStage = strategy.tensorParallel * strategy.contextParallel * strategy.dataParallel
         for stage in 0..<p {
@@ -36,9 +41,13 @@ public enum EstimateTimeline {
                 let step = orders[stage][next[stage]]
                 let ready: Double?
                 if step.forward {
-                    if stage > 0 { ready = value(forwardEnd[key(stage - 1, step.chunk, step.microBatch)]) }
-                    else if step.chunk > 0 { ready = value(forwardEnd[key(p - 1, step.chunk - 1, step.microBatch)]) }
-                    else { ready = 0 }
+                    if stage > 0 {
+                        ready = value(forwardEnd[key(stage - 1, step.chunk, step.microBatch)])
+                    } else if step.chunk > 0 {
+                        ready = value(forwardEnd[key(p - 1, step.chunk - 1, step.microBatch)])
+                    } else {
+                        ready = 0
+                    }
                 } else if stage < p - 1 {
                     ready = value(backwardEnd[key(stage + 1, step.chunk, step.microBatch)])
                 } else if step.chunk < v - 1 {
@@ -47,13 +56,18 @@ public enum EstimateTimeline {
                     ready = value(forwardEnd[key(stage, step.chunk, step.microBatch)])
                 }
                 guard let ready else { continue }
-                let start = max(free[stage], ready), seconds = step.forward ? forward : backward
-                trace.event("\(step.forward ? "F" : "B") mb \(step.microBatch)\(v > 1 ? " chunk \(step.chunk)" : "")",
-                            category: step.forward ? "forward" : "backward", pid: stage, tid: 0, start: start, seconds: seconds,
-                            arguments: [("micro-batch", Double(step.microBatch)), ("chunk", Double(step.chunk))])
+                let start = max(free[stage], ready)
+                let seconds = step.forward ? forward : backward
+                trace.event(
+                    "\(step.forward ? "F" : "B") mb \(step.microBatch)\(v > 1 ? " chunk \(step.chunk)" : "")",
+                    category: step.forward ? "forward" : "backward", pid: stage, tid: 0, start: start, seconds: seconds,
+                    arguments: [("micro-batch", Double(step.microBatch)), ("chunk", Double(step.chunk))])
                 free[stage] = start + seconds
-                if step.forward { forwardEnd[key(stage, step.chunk, step.microBatch)] = free[stage] }
-                else { backwardEnd[key(stage, step.chunk, step.microBatch)] = free[stage] }
+                if step.forward {
+                    forwardEnd[key(stage, step.chunk, step.microBatch)] = free[stage]
+                } else {
+                    backwardEnd[key(stage, step.chunk, step.microBatch)] = free[stage]
+                }
                 next[stage] += 1
                 progress = true
             }
@@ -62,17 +76,21 @@ public enum EstimateTimeline {
         let pipelineEnd = free.max() ?? 0
         for stage in 0..<p {
             if b.dataParallel > 0 {
-                trace.event("data-parallel (exposed)", category: "data-parallel", pid: stage, tid: 1, start: pipelineEnd,
-                            seconds: b.dataParallel)
+                trace.event(
+                    "data-parallel (exposed)", category: "data-parallel", pid: stage, tid: 1, start: pipelineEnd,
+                    seconds: b.dataParallel)
             }
-            trace.event("optimizer", category: "optimizer", pid: stage, tid: 1, start: pipelineEnd + b.dataParallel,
-                        seconds: b.optimizer)
+            trace.event(
+                "optimizer", category: "optimizer", pid: stage, tid: 1, start: pipelineEnd + b.dataParallel,
+                seconds: b.optimizer)
         }
         let simulated = pipelineEnd + b.dataParallel + b.optimizer
-        trace.event("iteration (estimate)", category: "estimate", pid: p, tid: 0, start: 0, seconds: estimate.iterationSeconds,
-                    arguments: [("bubble", b.pipelineBubble)])
-        trace.event("iteration (simulated)", category: "simulated", pid: p, tid: 1, start: 0, seconds: simulated,
-                    arguments: [("bubble", pipelineEnd - Double(m) * perMicroBatch)])
+        trace.event(
+            "iteration (estimate)", category: "estimate", pid: p, tid: 0, start: 0, seconds: estimate.iterationSeconds,
+            arguments: [("bubble", b.pipelineBubble)])
+        trace.event(
+            "iteration (simulated)", category: "simulated", pid: p, tid: 1, start: 0, seconds: simulated,
+            arguments: [("bubble", pipelineEnd - Double(m) * perMicroBatch)])
         return trace.data
     }
 

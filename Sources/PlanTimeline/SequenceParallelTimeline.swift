@@ -9,24 +9,29 @@ import Foundation
 /// FlexSP's cost model adds them. Idle ranks show as gaps.
 public enum SequenceParallelTimeline {
     public static func render(_ plan: Plan<SequenceParallelPlan>, lengths: [Int], cost: SequenceParallelCost)
-        throws(TimelineError) -> Data {
+        throws(TimelineError) -> Data
+    {
         let body = plan.body
         guard cost.gpus == body.gpus else {
             throw TimelineError("profile: \(cost.gpus) GPUs, but the plan spans \(body.gpus)")
         }
         guard let digest = try? InputDigest.of(lengths, summary: ""), digest.sha256 == plan.inputs.sha256 else {
-            throw TimelineError("lengths: not the batch this plan was made for (\(lengths.count) sequences; the plan's input "
-                                + "digest \(plan.inputs.sha256.prefix(12))… differs)")
+            throw TimelineError(
+                "lengths: not the batch this plan was made for (\(lengths.count) sequences; the plan's input "
+                    + "digest \(plan.inputs.sha256.prefix(12))… differs)")
         }
         // The digest ties the lengths to the plan, not its indices: an edited plan must not index past the batch.
-        if let bad = body.microBatches.flatMap({ $0.groups.flatMap(\.sequences) }).first(where: { $0 < 0 || $0 >= lengths.count }) {
+        if let bad = body.microBatches.flatMap({ $0.groups.flatMap(\.sequences) }).first(where: {
+            $0 < 0 || $0 >= lengths.count
+        }) {
             throw TimelineError("plan: sequence \(bad) is not in the batch of \(lengths.count) sequences")
         }
         let perNode = max(1, min(cost.gpusPerNode, body.gpus))
         let nodes = (body.gpus + perNode - 1) / perNode
         var trace = ChromeTrace()
         for node in 0..<nodes {
-            let first = node * perNode, last = min(body.gpus, first + perNode) - 1
+            let first = node * perNode
+            let last = min(body.gpus, first + perNode) - 1
             trace.process(node, name: "node \(node) (ranks \(first)-\(last))")
             for rank in first...last {
                 trace.thread(node, 2 * rank, name: "rank \(rank) compute")
@@ -48,30 +53,41 @@ public enum SequenceParallelTimeline {
                     let length = lengths[sequence]
                     let (compute, communication) = cost.parts(Double(length), degree: group.degree, scheme: scheme)
                     for rank in group.firstRank..<(group.firstRank + group.degree) {
-                        let arguments: [(String, Double)] = [("sequence", Double(sequence)), ("tokens", Double(length)),
-                                                             ("degree", Double(group.degree)), ("micro-batch", Double(index))]
-                        trace.event("seq \(sequence) (\(length) tokens, SP=\(group.degree))", category: "compute",
-                                    pid: rank / perNode, tid: 2 * rank, start: clock, seconds: compute, arguments: arguments)
+                        let arguments: [(String, Double)] = [
+                            ("sequence", Double(sequence)), ("tokens", Double(length)),
+                            ("degree", Double(group.degree)), ("micro-batch", Double(index)),
+                        ]
+                        trace.event(
+                            "seq \(sequence) (\(length) tokens, SP=\(group.degree))", category: "compute",
+                            pid: rank / perNode, tid: 2 * rank, start: clock, seconds: compute, arguments: arguments)
                         if communication > 0 {
-                            trace.event((group.ring ?? 1) > 1 ? "all-to-all and ring seq \(sequence)" : "all-to-all seq \(sequence)",
-                                        category: "communication", pid: rank / perNode,
-                                        tid: 2 * rank + 1, start: clock + compute, seconds: communication, arguments: arguments)
+                            trace.event(
+                                (group.ring ?? 1) > 1
+                                    ? "all-to-all and ring seq \(sequence)" : "all-to-all seq \(sequence)",
+                                category: "communication", pid: rank / perNode,
+                                tid: 2 * rank + 1, start: clock + compute, seconds: communication, arguments: arguments)
                         }
                     }
                     clock += compute + communication
                 }
                 busiest = max(busiest, clock - start)
             }
-            // The cost given must price the plan as it was planned (same profile, nominal speeds): the planner predicts a micro-batch as its busiest group plus β1.
-            guard abs(busiest + cost.beta1 - microBatch.predictedSeconds) <= 1e-9 * max(1, microBatch.predictedSeconds) else {
-                throw TimelineError(String(format: "profile: micro-batch %d's groups take %.6f s with β1 here, but the plan "
-                                           + "predicts %.6f s (planned with another profile, or with speed factors?)",
-                                           index, busiest + cost.beta1, microBatch.predictedSeconds))
+            // The cost given must price the plan as it was planned (same profile, nominal speeds): the planner predicts
+            // a micro-batch as its busiest group plus β1.
+            guard abs(busiest + cost.beta1 - microBatch.predictedSeconds) <= 1e-9 * max(1, microBatch.predictedSeconds)
+            else {
+                throw TimelineError(
+                    String(
+                        format: "profile: micro-batch %d's groups take %.6f s with β1 here, but the plan "
+                            + "predicts %.6f s (planned with another profile, or with speed factors?)",
+                        index, busiest + cost.beta1, microBatch.predictedSeconds))
             }
-            trace.event("micro-batch \(index)", category: "micro-batch", pid: step, tid: 0, start: start,
-                        seconds: microBatch.predictedSeconds, arguments: [("groups", Double(microBatch.groups.count))])
-            trace.event("β1", category: "overhead", pid: step, tid: 1, start: start + microBatch.predictedSeconds - cost.beta1,
-                        seconds: cost.beta1)
+            trace.event(
+                "micro-batch \(index)", category: "micro-batch", pid: step, tid: 0, start: start,
+                seconds: microBatch.predictedSeconds, arguments: [("groups", Double(microBatch.groups.count))])
+            trace.event(
+                "β1", category: "overhead", pid: step, tid: 1, start: start + microBatch.predictedSeconds - cost.beta1,
+                seconds: cost.beta1)
             start += microBatch.predictedSeconds
         }
         return trace.data

@@ -16,7 +16,8 @@ struct HTMLDocument {
 
     /// A line of links to anchors in the page.
     mutating func links(_ label: String, _ targets: [(text: String, anchor: String)]) {
-        let items = targets.map { "<a href=\"#\(escaped($0.anchor))\">\(escaped($0.text))</a>" }.joined(separator: " · ")
+        let items = targets.map { "<a href=\"#\(escaped($0.anchor))\">\(escaped($0.text))</a>" }.joined(
+            separator: " · ")
         body.append("<p class=\"links\">\(escaped(label)) \(items)</p>")
     }
 

@@ -36,31 +36,46 @@ extension IterationReport {
         }
         let gib = 1_073_741_824.0
         document.heading("Iteration time")
-        document.figure(stackedRows(title: "Where each iteration's time goes",
-                                    rows: estimates.map { ($0.label, $0.summary.timeParts, $0.summary.iterationSeconds) },
-                                    unit: "seconds", scale: 1),
-                        caption: timeCaption + " One bar per estimate, on one scale; the tick after each bar is its iteration.")
+        document.figure(
+            stackedRows(
+                title: "Where each iteration's time goes",
+                rows: estimates.map { ($0.label, $0.summary.timeParts, $0.summary.iterationSeconds) },
+                unit: "seconds", scale: 1),
+            caption: timeCaption + " One bar per estimate, on one scale; the tick after each bar is its iteration.")
         document.heading("Memory")
-        document.figure(stackedRows(title: "Where a GPU's memory goes",
-                                    rows: estimates.map { ($0.label, $0.summary.memoryParts, $0.summary.usableMemoryBytes) },
-                                    unit: "GiB", scale: 1 / gib),
-                        caption: "The peak per GPU by part, one bar per estimate on one scale; the dashed tick on each row "
-                            + "is the memory usable under its headroom. A bar past its tick does not fit.")
+        document.figure(
+            stackedRows(
+                title: "Where a GPU's memory goes",
+                rows: estimates.map { ($0.label, $0.summary.memoryParts, $0.summary.usableMemoryBytes) },
+                unit: "GiB", scale: 1 / gib),
+            caption: "The peak per GPU by part, one bar per estimate on one scale; the dashed tick on each row "
+                + "is the memory usable under its headroom. A bar past its tick does not fit.")
     }
 
     /// One row per estimate: its parts left to right in the colours of the legend, and a dashed tick at its total.
-    static func stackedRows(title: String, rows: [(label: String, parts: [(String, Double)], total: Double)],
-                            unit: String, scale: Double) -> String {
-        let left = 150.0, right = 30.0, width = 720.0, plot = width - left - right, top = 70.0, rowHeight = 30.0
+    static func stackedRows(
+        title: String, rows: [(label: String, parts: [(String, Double)], total: Double)],
+        unit: String, scale: Double
+    ) -> String {
+        let left = 150.0
+        let right = 30.0
+        let width = 720.0
+        let plot = width - left - right
+        let top = 70.0
+        let rowHeight = 30.0
         let names = rows.first?.parts.map(\.0) ?? []
-        let maximum = max(rows.map { max($0.parts.reduce(0) { $0 + max($1.1, 0) }, $0.total) }.max() ?? 0, 1e-12) * scale
+        let maximum =
+            max(rows.map { max($0.parts.reduce(0) { $0 + max($1.1, 0) }, $0.total) }.max() ?? 0, 1e-12) * scale
         var svg = SVG(width: width, height: top + Double(rows.count) * rowHeight + 44)
         svg.heading(title)
         // Only the parts some row has, in the legend; three or four entries fit a line.
         let present = names.indices.filter { part in rows.contains { $0.parts[part].1 > 0 } }
         for (slot, part) in present.enumerated() {
-            let x = 8 + Double(slot % 4) * 175, y = 36 + Double(slot / 4) * 16
-            svg.rect(x: x, y: y - 9, width: 10, height: 10, fill: Palette.colour(part), className: "legend", stroke: "#888888")
+            let x = 8 + Double(slot % 4) * 175
+            let y = 36 + Double(slot / 4) * 16
+            svg.rect(
+                x: x, y: y - 9, width: 10, height: 10, fill: Palette.colour(part), className: "legend",
+                stroke: "#888888")
             svg.text(names[part], x: x + 14, y: y, size: 10)
         }
         for (index, row) in rows.enumerated() {
@@ -71,16 +86,19 @@ extension IterationReport {
             var x = left
             for (part, entry) in row.parts.enumerated() where entry.1 > 0 {
                 let length = entry.1 * scale / maximum * plot
-                svg.rect(x: x, y: y + 4, width: length, height: rowHeight - 8, fill: Palette.colour(part), className: "part",
-                         tooltip: "\(row.label), \(entry.0): " + String(format: "%.4g", entry.1 * scale) + " \(unit)",
-                         data: [("value", "\(entry.1 * scale)"), ("label", entry.0), ("row", "\(index)")], stroke: "#FFFFFF")
+                svg.rect(
+                    x: x, y: y + 4, width: length, height: rowHeight - 8, fill: Palette.colour(part), className: "part",
+                    tooltip: "\(row.label), \(entry.0): " + String(format: "%.4g", entry.1 * scale) + " \(unit)",
+                    data: [("value", "\(entry.1 * scale)"), ("label", entry.0), ("row", "\(index)")], stroke: "#FFFFFF")
                 x += length
             }
             let tick = left + row.total * scale / maximum * plot
-            svg.line(x1: tick, y1: y + 1, x2: tick, y2: y + rowHeight - 1, stroke: Palette.bound, width: 1.5, dashed: true,
-                     className: "total", data: [("value", "\(row.total * scale)"), ("row", "\(index)")])
+            svg.line(
+                x1: tick, y1: y + 1, x2: tick, y2: y + rowHeight - 1, stroke: Palette.bound, width: 1.5, dashed: true,
+                className: "total", data: [("value", "\(row.total * scale)"), ("row", "\(index)")])
         }
-        Figures.axis(&svg, left: left, plot: plot, y: top + Double(rows.count) * rowHeight + 2, maximum: maximum, unit: unit)
+        Figures.axis(
+            &svg, left: left, plot: plot, y: top + Double(rows.count) * rowHeight + 2, maximum: maximum, unit: unit)
         return svg.markup(title: title)
     }
 }

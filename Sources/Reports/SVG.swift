@@ -13,11 +13,14 @@ struct SVG {
     }
 
     /// A rectangle; `data` attributes (e.g. `seconds`) let tests and tools read the figure's numbers back.
-    mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String, className: String,
-                       tooltip: String? = nil, data: [(String, String)] = [], stroke: String? = nil) {
+    mutating func rect(
+        x: Double, y: Double, width: Double, height: Double, fill: String, className: String,
+        tooltip: String? = nil, data: [(String, String)] = [], stroke: String? = nil
+    ) {
         let extra = data.map { " data-\($0.0)=\"\(escaped($0.1))\"" }.joined()
         let outline = stroke.map { " stroke=\"\($0)\" stroke-width=\"0.5\"" } ?? ""
-        let open = "<rect class=\"\(className)\" x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(max(0, width)))\" "
+        let open =
+            "<rect class=\"\(className)\" x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(max(0, width)))\" "
             + "height=\"\(f(max(0, height)))\" fill=\"\(fill)\"\(outline)\(extra)"
         if let tooltip {
             elements.append(open + "><title>\(escaped(tooltip))</title></rect>")
@@ -26,10 +29,13 @@ struct SVG {
         }
     }
 
-    mutating func text(_ content: String, x: Double, y: Double, anchor: String = "start", size: Double = 11,
-                       weight: String = "normal", fill: String = "#222", className: String = "label") {
-        elements.append("<text class=\"\(className)\" x=\"\(f(x))\" y=\"\(f(y))\" text-anchor=\"\(anchor)\" font-size=\"\(f(size))\" "
-                        + "font-weight=\"\(weight)\" fill=\"\(fill)\">\(escaped(content))</text>")
+    mutating func text(
+        _ content: String, x: Double, y: Double, anchor: String = "start", size: Double = 11,
+        weight: String = "normal", fill: String = "#222", className: String = "label"
+    ) {
+        elements.append(
+            "<text class=\"\(className)\" x=\"\(f(x))\" y=\"\(f(y))\" text-anchor=\"\(anchor)\" font-size=\"\(f(size))\" "
+                + "font-weight=\"\(weight)\" fill=\"\(fill)\">\(escaped(content))</text>")
     }
 
     /// The figure's heading, top left, shortened to the figure's width (the full text is the figure's `<title>`).
@@ -37,11 +43,15 @@ struct SVG {
         text(Self.fitted(content, size: 13 * 1.1, width: width - 16), x: 8, y: 18, size: 13, weight: "bold")
     }
 
-    mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String = "#444", width: Double = 1,
-                       dashed: Bool = false, className: String = "axis", data: [(String, String)] = []) {
+    mutating func line(
+        x1: Double, y1: Double, x2: Double, y2: Double, stroke: String = "#444", width: Double = 1,
+        dashed: Bool = false, className: String = "axis", data: [(String, String)] = []
+    ) {
         let extra = data.map { " data-\($0.0)=\"\(escaped($0.1))\"" }.joined()
-        elements.append("<line class=\"\(className)\" x1=\"\(f(x1))\" y1=\"\(f(y1))\" x2=\"\(f(x2))\" y2=\"\(f(y2))\" "
-                        + "stroke=\"\(stroke)\" stroke-width=\"\(f(width))\"\(dashed ? " stroke-dasharray=\"4 3\"" : "")\(extra)/>")
+        elements.append(
+            "<line class=\"\(className)\" x1=\"\(f(x1))\" y1=\"\(f(y1))\" x2=\"\(f(x2))\" y2=\"\(f(y2))\" "
+                + "stroke=\"\(stroke)\" stroke-width=\"\(f(width))\"\(dashed ? " stroke-dasharray=\"4 3\"" : "")\(extra)/>"
+        )
     }
 
     /// A conservative width of `content` at `size` pixels in the reports' sans-serif face (about 0.6 em a character),

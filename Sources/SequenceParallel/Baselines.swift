@@ -18,10 +18,12 @@ struct Baselines {
     }
 
     /// The same step with its ranks stated and its times at the ranks' speeds.
-    static func placed(_ step: [BuiltMicroBatch], on speeds: [Double], cost: SequenceParallelCost) -> [BuiltMicroBatch] {
+    static func placed(_ step: [BuiltMicroBatch], on speeds: [Double], cost: SequenceParallelCost) -> [BuiltMicroBatch]
+    {
         step.map { built in
             let ordered = built.groups.enumerated().sorted { lhs, rhs in
-                lhs.element.degree != rhs.element.degree ? lhs.element.degree > rhs.element.degree : lhs.offset < rhs.offset
+                lhs.element.degree != rhs.element.degree
+                    ? lhs.element.degree > rhs.element.degree : lhs.offset < rhs.offset
             }
             var rank = 0
             var slowest = 0.0
@@ -43,8 +45,9 @@ struct Baselines {
         var single = cost
         single.degrees = [degree]
         let builder = StepBuilder(cost: single, lengths: lengths, roomiestFallback: speeds == nil)
-        return builder.best(grid: [(1.0, 1.0), (0.95, 1.0), (0.9, 1.0), (1.0, 1.25)], deadline: deadline,
-                            optional: true)?.step
+        return builder.best(
+            grid: [(1.0, 1.0), (0.95, 1.0), (0.9, 1.0), (1.0, 1.25)], deadline: deadline,
+            optional: true)?.step
     }
 
     /// The baselines' figures, and the best homogeneous step itself (a candidate plan too).

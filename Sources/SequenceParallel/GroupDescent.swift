@@ -12,7 +12,8 @@ struct GroupDescent {
         var free = table.gpus - groups.reduce(0) { $0 + $1.degree }
         for _ in 0..<Self.moves {
             guard let busiest = groups.indices.max(by: { groups[$0].load < groups[$1].load }),
-                  let target = bestMove(from: busiest, in: groups, free: free) else { break }
+                let target = bestMove(from: busiest, in: groups, free: free)
+            else { break }
             if target.group == groups.count {
                 groups.append(PackedGroup(degree: target.degree, load: 0, tokensPerGPU: 0, sequences: []))
                 free -= target.degree
@@ -30,8 +31,10 @@ struct GroupDescent {
     /// The busiest group's heaviest sequence that finishes below its load elsewhere: in the first group with room
     /// (time and memory), or else in a new group (index `groups.count`) of the smallest degree on the free GPUs.
     private func bestMove(from busiest: Int, in groups: [PackedGroup], free: Int)
-        -> (sequence: Int, group: Int, degree: Int)? {
-        let top = groups[busiest].load, degree = groups[busiest].degree
+        -> (sequence: Int, group: Int, degree: Int)?
+    {
+        let top = groups[busiest].load
+        let degree = groups[busiest].degree
         let members = groups[busiest].sequences.sorted {
             table.time[table.cell($0, degree: degree)] > table.time[table.cell($1, degree: degree)]
         }
@@ -39,12 +42,15 @@ struct GroupDescent {
             for target in groups.indices where target != busiest {
                 let cell = table.cell(sequence, degree: groups[target].degree)
                 if groups[target].load + table.time[cell] < top - 1e-12,
-                   groups[target].tokensPerGPU + table.share[cell] <= table.tokensPerGPU {
+                    groups[target].tokensPerGPU + table.share[cell] <= table.tokensPerGPU
+                {
                     return (sequence, target, groups[target].degree)
                 }
             }
-            for column in table.degrees.indices where table.degrees[column] <= free
-                && table.time[sequence * table.degrees.count + column] < top - 1e-12 {
+            for column in table.degrees.indices
+            where table.degrees[column] <= free
+                && table.time[sequence * table.degrees.count + column] < top - 1e-12
+            {
                 return (sequence, groups.count, table.degrees[column])
             }
         }

@@ -4,8 +4,10 @@ import CostModel
 /// total time for them. The packer priced each sequence under its own fastest scheme, a bound on this; the
 /// micro-batch is re-timed with the groups' schemes (docs/sequence-parallel.md §Attention schemes).
 enum GroupSchemes {
-    static func apply(_ step: [BuiltMicroBatch], cost: SequenceParallelCost, lengths: [Double],
-                      speeds: [Double]?) -> [BuiltMicroBatch] {
+    static func apply(
+        _ step: [BuiltMicroBatch], cost: SequenceParallelCost, lengths: [Double],
+        speeds: [Double]?
+    ) -> [BuiltMicroBatch] {
         guard !cost.schemes.isEmpty else { return step }
         return step.map { microBatch in
             var resolved = microBatch

@@ -9,7 +9,8 @@ struct LPGuidedStep {
 
     func build(_ guide: LowerBound.PinnedSolution, bucketRatio: Double = LowerBound.bucketRatio) -> [BuiltMicroBatch]? {
         let lengths = packer.table.lengths
-        let m = guide.microBatches, pinned = guide.pinned.count
+        let m = guide.microBatches
+        let pinned = guide.pinned.count
         guard lengths.count >= 2, m >= pinned, pinned >= 1, m <= lengths.count else { return nil }
         let order = lengths.indices.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
         var members = [[Int]](repeating: [], count: m)
@@ -46,7 +47,8 @@ struct LPGuidedStep {
         let exact = shares.map { max(0, $0) * Double(total) / scale }
         var counts = exact.map { Int($0.rounded(.down)) }
         let order = exact.indices.sorted {
-            let a = exact[$0] - Double(counts[$0]), b = exact[$1] - Double(counts[$1])
+            let a = exact[$0] - Double(counts[$0])
+            let b = exact[$1] - Double(counts[$1])
             return a != b ? a > b : $0 < $1
         }
         var missing = total - counts.reduce(0, +)
@@ -76,9 +78,11 @@ struct LPGuidedStep {
                 continue
             }
             guard repairs < Self.repairs, members[index].count > 1,
-                  let lightest = tokens.indices.filter({ $0 != index }).min(by: { tokens[$0] < tokens[$1] }) else { return nil }
+                let lightest = tokens.indices.filter({ $0 != index }).min(by: { tokens[$0] < tokens[$1] })
+            else { return nil }
             repairs += 1
-            var handed: [Int] = [], amount = 0.0
+            var handed: [Int] = []
+            var amount = 0.0
             while members[index].count > 1, amount < tokens[index] / 20, let shortest = members[index].last {
                 members[index].removeLast()
                 handed.append(shortest)

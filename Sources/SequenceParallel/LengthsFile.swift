@@ -1,5 +1,5 @@
-import Foundation
 import CostModel
+import Foundation
 import InputFiles
 
 /// Sequence lengths from text: one whole number per line (blank lines and `#` comments ignored), or a JSON
@@ -20,11 +20,15 @@ public enum LengthsFile {
                 throw ParseError(source: source, location: "file", value: "", reason: "not a valid JSON array")
             }
             return try array.enumerated().map { (index, item) throws(ParseError) -> Int in
-                if let number = item as? NSNumber, !number.isBoolean, number.doubleValue.rounded() == number.doubleValue,
-                   abs(number.doubleValue) < 1e15 {
+                if let number = item as? NSNumber, !number.isBoolean,
+                    number.doubleValue.rounded() == number.doubleValue,
+                    abs(number.doubleValue) < 1e15
+                {
                     return Int(number.doubleValue)
                 }
-                throw ParseError(source: source, location: "[\(index)]", value: "\(item)", reason: "must be a whole number below 10^15")
+                throw ParseError(
+                    source: source, location: "[\(index)]", value: "\(item)",
+                    reason: "must be a whole number below 10^15")
             }
         }
         var lengths: [Int] = []
@@ -32,7 +36,9 @@ public enum LengthsFile {
             let trimmed = withoutBlanks(rawLine.prefix { $0 != "#" })
             guard !trimmed.isEmpty else { continue }
             guard let value = Int(trimmed) else {
-                throw ParseError(source: source, location: "line \(number + 1)", value: String(trimmed), reason: "must be a whole number")
+                throw ParseError(
+                    source: source, location: "line \(number + 1)", value: String(trimmed),
+                    reason: "must be a whole number")
             }
             lengths.append(value)
         }
@@ -42,10 +48,13 @@ public enum LengthsFile {
     /// The line without leading and trailing spaces and tabs (CharacterSet.whitespaces, scanned by scalar: about
     /// twenty times faster than Foundation's trimming on a million lines).
     private static func withoutBlanks(_ line: Substring) -> Substring {
-        func isBlank(_ scalar: Unicode.Scalar) -> Bool { scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator }
+        func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
+        }
         let scalars = line.unicodeScalars
         guard let first = scalars.firstIndex(where: { !isBlank($0) }),
-              let last = scalars.lastIndex(where: { !isBlank($0) }) else { return "" }
+            let last = scalars.lastIndex(where: { !isBlank($0) })
+        else { return "" }
         return Substring(scalars[first...last])
     }
 }

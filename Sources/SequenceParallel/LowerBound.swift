@@ -52,7 +52,8 @@ struct LowerBound {
     /// degree d on a block of slowest speed m runs at most d·m GPU-seconds per second, so their work in a micro-batch
     /// of makespan L is at most this × L.
     static func classCapacities(_ speeds: [Double], degrees: [Int]) -> [Int: Double] {
-        let allowed = Set(degrees), total = speeds.reduce(0, +)
+        let allowed = Set(degrees)
+        let total = speeds.reduce(0, +)
         var result: [Int: Double] = [:]
         for e in degrees.sorted() where e > 1 {
             func best(_ start: Int, _ size: Int) -> Double {
@@ -61,7 +62,8 @@ struct LowerBound {
                 return size > 1 ? max(whole, best(start, size / 2) + best(start + size / 2, size / 2)) : whole
             }
             // [0, N) covered by aligned power-of-two blocks, largest first.
-            var capacity = 0.0, start = 0
+            var capacity = 0.0
+            var start = 0
             while start < speeds.count {
                 var size = 1
                 while start % (size * 2) == 0 && start + size * 2 <= speeds.count { size *= 2 }
@@ -108,27 +110,38 @@ struct LowerBound {
     /// little on the benchmark and cost branch-and-bound time (§Lower bound).
     static let integralSequences = 2
 
-    func compute(bucketRatio: Double = Self.bucketRatio, timeRowShare: Double = Self.timeRowShare,
-                 integralSequences: Int = Self.integralSequences) -> Double? {
+    func compute(
+        bucketRatio: Double = Self.bucketRatio, timeRowShare: Double = Self.timeRowShare,
+        integralSequences: Int = Self.integralSequences
+    ) -> Double? {
         computeGuided(bucketRatio: bucketRatio, timeRowShare: timeRowShare, integralSequences: integralSequences).bound
     }
 
     /// The bound, and where its LP puts the sequences (at nominal speed, when the two longest are pinned): the
     /// solution of the case and micro-batch count that give the bound.
-    func computeGuided(bucketRatio: Double = Self.bucketRatio, timeRowShare: Double = Self.timeRowShare,
-                       integralSequences: Int = Self.integralSequences,
-                       microBatchCounts: (Int) -> Bool = { _ in true }) -> (bound: Double?, guide: PinnedSolution?) {
+    func computeGuided(
+        bucketRatio: Double = Self.bucketRatio, timeRowShare: Double = Self.timeRowShare,
+        integralSequences: Int = Self.integralSequences,
+        microBatchCounts: (Int) -> Bool = { _ in true }
+    ) -> (bound: Double?, guide: PinnedSolution?) {
         guard let longestIndex = lengths.indices.max(by: { lengths[$0] < lengths[$1] }) else { return (nil, nil) }
-        let n = computeCapacity, capacity = cost.tokensPerGPU, memoryRanks = Double(cost.gpus)
+        let n = computeCapacity
+        let capacity = cost.tokensPerGPU
+        let memoryRanks = Double(cost.gpus)
         func cheapestWork(_ s: Double) -> Double {
-            cost.degrees.filter { cost.fits(s, degree: $0) }.map { Double($0) * cost.time(s, degree: $0) }.min() ?? .infinity
+            cost.degrees.filter { cost.fits(s, degree: $0) }.map { Double($0) * cost.time(s, degree: $0) }.min()
+                ?? .infinity
         }
         let longest = lengths[longestIndex]
         // The longest sequence runs at one degree d: its micro-batch lasts ≥ t(s, d) and it costs d·t(s, d)
         // GPU-seconds. Taking the cheapest work and the fastest time separately would mix two degrees.
         let longestOptions = cost.degrees.filter { cost.fits(longest, degree: $0) }
-            .map { (time: cost.time(longest, degree: $0) / groupSpeed(degree: $0),
-                    work: Double($0) * cost.time(longest, degree: $0)) }
+            .map {
+                (
+                    time: cost.time(longest, degree: $0) / groupSpeed(degree: $0),
+                    work: Double($0) * cost.time(longest, degree: $0)
+                )
+            }
         let fastest = longestOptions.map(\.time).min() ?? 0
         var rest = lengths
         rest.remove(at: longestIndex)
@@ -145,7 +158,9 @@ struct LowerBound {
         let pinnedBuckets = Self.buckets(pinnedRest, ratio: bucketRatio)
             .map { (count: $0.count, length: $0.length, work: cheapestWork($0.length)) }
         let singles = pinnedBuckets.filter { $0.count == 1 }.map(\.length).sorted(by: >)
-        let integralAbove = integralSequences <= 0 ? .infinity
+        let integralAbove =
+            integralSequences <= 0
+            ? .infinity
             : singles.count >= integralSequences ? singles[integralSequences - 1] : singles.last ?? .infinity
         var best = Double.infinity
         var guide: PinnedSolution?
@@ -159,14 +174,18 @@ struct LowerBound {
             var split: Double?
             var solution: PinnedSolution?
             if let second {
-                let solved = pinnedBoundSolved(microBatches: microBatches, longest: longest, second: second,
-                                               buckets: pinnedBuckets, timeRowsAbove: timeRowsAbove, integralAbove: integralAbove)
+                let solved = pinnedBoundSolved(
+                    microBatches: microBatches, longest: longest, second: second,
+                    buckets: pinnedBuckets, timeRowsAbove: timeRowsAbove, integralAbove: integralAbove)
                 split = solved?.value
                 solution = solved?.solution
             } else {
                 split = cost.degrees.filter { cost.fits(longest, degree: $0) }
-                    .compactMap { solveSplitLP(microBatches: microBatches, buckets: buckets, longest: longest, degree: $0,
-                                                 timeRowsAbove: timeRowsAbove) }.min()
+                    .compactMap {
+                        solveSplitLP(
+                            microBatches: microBatches, buckets: buckets, longest: longest, degree: $0,
+                            timeRowsAbove: timeRowsAbove)
+                    }.min()
             }
             var value = Double.infinity
             if speeds == nil, let split {
@@ -177,8 +196,11 @@ struct LowerBound {
             } else {
                 for option in longestOptions {
                     let aggregate = overhead + max(option.time, (totalWork - cheapestWork(longest) + option.work) / n)
-                    value = min(value, solveLP(microBatches: microBatches, buckets: buckets, longest: (longest, option.work, option.time))
-                                    ?? aggregate)
+                    value = min(
+                        value,
+                        solveLP(
+                            microBatches: microBatches, buckets: buckets, longest: (longest, option.work, option.time))
+                            ?? aggregate)
                 }
                 value = max(value, split ?? 0)
             }
@@ -194,9 +216,12 @@ struct LowerBound {
     /// averaging any solution over them keeps it feasible at the same objective, and an optimum exists in which they
     /// are equal. One representative with weight M − 1 then gives the same value with 2 × buckets variables instead
     /// of M × buckets (a million sequences need thousands of micro-batches).
-    func solveLP(microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)],
-                         longest: (length: Double, work: Double, fastest: Double)) -> Double? {
-        let n = computeCapacity, memoryRanks = Double(cost.gpus)
+    func solveLP(
+        microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)],
+        longest: (length: Double, work: Double, fastest: Double)
+    ) -> Double? {
+        let n = computeCapacity
+        let memoryRanks = Double(cost.gpus)
         let others = Double(m - 1)
         var model = LinearModel(name: "sp-lower-bound")
         let first = model.addVariable("L0", lower: longest.fastest, objective: 1)
@@ -209,14 +234,17 @@ struct LowerBound {
         model.addConstraint(memory, .lessOrEqual(memoryRanks * cost.tokensPerGPU))
         model.addConstraint(work, .lessOrEqual(0))
         guard m > 1 else {
-            for (q, bucket) in buckets.enumerated() { model.addConstraint(.sum([firstShares[q]]), .equal(bucket.count)) }
+            for (q, bucket) in buckets.enumerated() {
+                model.addConstraint(.sum([firstShares[q]]), .equal(bucket.count))
+            }
             return solved(model, microBatches: m)
         }
         // One of the other micro-batches; its makespan counts M − 1 times.
         let typical = model.addVariable("L1", objective: others)
         let typicalShares = buckets.indices.map { model.addVariable("y\($0)_1") }
         for (q, bucket) in buckets.enumerated() {
-            model.addConstraint(LinearExpression([Term(firstShares[q], 1), Term(typicalShares[q], others)]), .equal(bucket.count))
+            model.addConstraint(
+                LinearExpression([Term(firstShares[q], 1), Term(typicalShares[q], others)]), .equal(bucket.count))
         }
         let typicalMemory = LinearExpression(buckets.indices.map { Term(typicalShares[$0], buckets[$0].length) })
         var typicalWork = LinearExpression(buckets.indices.map { Term(typicalShares[$0], buckets[$0].work) })
@@ -232,13 +260,18 @@ struct LowerBound {
     /// GPU-seconds and memory). The aggregate LP let micro-batch 0's spare GPU-seconds be filled at every sequence's
     /// cheapest work, which a group spanning most of the cluster forbids. Micro-batches 1…M−1 are as in `solveLP`: the
     /// pinned LP with one pinned micro-batch.
-    func solveSplitLP(microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)], longest: Double,
-                      degree d: Int, timeRowsAbove: Double = .infinity) -> Double? {
-        solvePinnedLP(microBatches: m, buckets: buckets, pinned: [Pinned(lead: longest, degree: d)], timeRowsAbove: timeRowsAbove)
+    func solveSplitLP(
+        microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)], longest: Double,
+        degree d: Int, timeRowsAbove: Double = .infinity
+    ) -> Double? {
+        solvePinnedLP(
+            microBatches: m, buckets: buckets, pinned: [Pinned(lead: longest, degree: d)], timeRowsAbove: timeRowsAbove)
     }
 
     private func solved(_ model: LinearModel, microBatches m: Int) -> Double? {
-        guard let solution = try? solve(model, using: .clp), solution.status == .optimal, let objective = solution.objective else {
+        guard let solution = try? solve(model, using: .clp), solution.status == .optimal,
+            let objective = solution.objective
+        else {
             return nil
         }
         // CLP's tolerance can put the optimum a hair below the true LP value; shave it so the bound stays valid.

@@ -47,15 +47,18 @@ struct MemoryTimeClasses {
             guard let classWork = work[rowClass], let classTokens = tokens[rowClass] else { continue }
             let seconds = model.addVariable("v\(rowClass)_\(name)")
             total.add(seconds, 1)
-            model.addConstraint(LinearExpression(classWork.terms + [Term(seconds, -fastestSpeed)]),
-                                .lessOrEqual(-classWork.constant))
+            model.addConstraint(
+                LinearExpression(classWork.terms + [Term(seconds, -fastestSpeed)]),
+                .lessOrEqual(-classWork.constant))
             let held = classTokens.terms.map { Term($0.variable, $0.coefficient * perToken) }
-            model.addConstraint(LinearExpression(held + [Term(seconds, -1)]), .lessOrEqual(-classTokens.constant * perToken))
+            model.addConstraint(
+                LinearExpression(held + [Term(seconds, -1)]), .lessOrEqual(-classTokens.constant * perToken))
         }
         model.addConstraint(total, .lessOrEqual(0))
     }
 
-    /// The rows left out of an LP, to check its solution against: if it keeps them, the LP with them has the same value.
+    /// The rows left out of an LP, to check its solution against:
+    /// if it keeps them, the LP with them has the same value.
     struct Check {
         var classes: MemoryTimeClasses
         var makespan: VariableID
@@ -68,7 +71,8 @@ struct MemoryTimeClasses {
             }
             let perToken = classes.floor / classes.tokensPerGPU
             let needed = classes.work.keys.reduce(0.0) { sum, rowClass in
-                let work = classes.work[rowClass].map(value) ?? 0, tokens = classes.tokens[rowClass].map(value) ?? 0
+                let work = classes.work[rowClass].map(value) ?? 0
+                let tokens = classes.tokens[rowClass].map(value) ?? 0
                 return sum + max(work / fastestSpeed, tokens * perToken)
             }
             return needed <= Double(gpus) * values[makespan.index] * (1 + 1e-9) + 1e-12

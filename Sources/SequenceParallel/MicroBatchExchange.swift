@@ -55,7 +55,8 @@ struct MicroBatchExchange {
         guard step.allSatisfy({ $0.firstRanks == nil }) else { return step }
         return step.map { built in
             guard let repacked = packed(built.groups.flatMap(\.sequences), precision: MicroBatchPacker.precision),
-                  repacked.seconds < built.seconds - 1e-12 else { return built }
+                repacked.seconds < built.seconds - 1e-12
+            else { return built }
             return repacked
         }
     }
@@ -70,19 +71,28 @@ struct MicroBatchExchange {
         var used = 0
         while used < evaluations {
             guard let slowest = batches.indices.max(by: { batches[$0].built.seconds < batches[$1].built.seconds }),
-                  let change = bestChange(from: slowest, in: batches, used: &used) else { break }
-            let out = Set(change.out), back = Set(change.back)
-            let outWork = work(of: change.out), backWork = work(of: change.back)
-            let source = batches[slowest], target = batches[change.target]
-            batches[slowest] = (ordered(source.sequences.filter { !out.contains($0) } + change.back), change.from,
-                                source.work - outWork + backWork)
-            batches[change.target] = (ordered(target.sequences.filter { !back.contains($0) } + change.out), change.to,
-                                      target.work + outWork - backWork)
+                let change = bestChange(from: slowest, in: batches, used: &used)
+            else { break }
+            let out = Set(change.out)
+            let back = Set(change.back)
+            let outWork = work(of: change.out)
+            let backWork = work(of: change.back)
+            let source = batches[slowest]
+            let target = batches[change.target]
+            batches[slowest] = (
+                ordered(source.sequences.filter { !out.contains($0) } + change.back), change.from,
+                source.work - outWork + backWork
+            )
+            batches[change.target] = (
+                ordered(target.sequences.filter { !back.contains($0) } + change.out), change.to,
+                target.work + outWork - backWork
+            )
         }
         // Changes were judged on packings at the screening precision; the micro-batches go out packed at the finer one.
         return batches.filter { !$0.sequences.isEmpty }.map { batch in
             guard let fine = packed(batch.sequences, precision: MicroBatchPacker.precision),
-                  fine.seconds < batch.built.seconds else { return batch.built }
+                fine.seconds < batch.built.seconds
+            else { return batch.built }
             return fine
         }
     }
@@ -90,7 +100,8 @@ struct MicroBatchExchange {
     /// The slowest micro-batch's heaviest sequences (time at their group's degree, longest on ties), then its busiest
     /// group's other members (the micro-batch waits for that group).
     private func candidates(of batch: Batch) -> [Int] {
-        let groups = batch.built.groups, table = packer.table
+        let groups = batch.built.groups
+        let table = packer.table
         let busiest = busiestGroup(of: batch.built) ?? 0
         let loads = groups.enumerated().flatMap { index, group in
             group.sequences.map {
@@ -98,20 +109,23 @@ struct MicroBatchExchange {
             }
         }
         let heaviest = loads.sorted { $0.seconds != $1.seconds ? $0.seconds > $1.seconds : $0.sequence < $1.sequence }
-        return (Array(heaviest.prefix(candidates)) + heaviest.dropFirst(candidates).filter(\.inBusiest).prefix(candidates))
+        return
+            (Array(heaviest.prefix(candidates)) + heaviest.dropFirst(candidates).filter(\.inBusiest).prefix(candidates))
             .map(\.sequence)
     }
 
     /// The change out of `slowest` that lowers the step most, counting its re-packings in `used`.
     private func bestChange(from slowest: Int, in batches: [Batch], used: inout Int) -> Change? {
-        let source = batches[slowest], table = packer.table
+        let source = batches[slowest]
+        let table = packer.table
         var best: Change?
         for candidate in candidates(of: source) {
             // A packing that fails costs as much as one that succeeds: both count (a start whose packing the packer
             // cannot reproduce, such as a homogeneous step's, would otherwise re-pack every candidate for nothing).
             guard used < evaluations else { break }
             used += 1
-            guard let from = packed(source.sequences.filter { $0 != candidate }, upper: source.built.seconds - beta1) else {
+            guard let from = packed(source.sequences.filter { $0 != candidate }, upper: source.built.seconds - beta1)
+            else {
                 continue
             }
             for target in batches.indices where target != slowest {
@@ -133,13 +147,17 @@ struct MicroBatchExchange {
                 }
                 // The move does not pay (or the target's memory is full): swap the candidate for as many tokens of
                 // the target's shortest sequences (they fill the gaps beside the source's wide groups).
-                guard used + 2 <= evaluations, let swap = swapped(candidate, source: source, target: batches[target],
-                                                                 toBeat: before - (best?.gain ?? 0)) else { continue }
+                guard used + 2 <= evaluations,
+                    let swap = swapped(
+                        candidate, source: source, target: batches[target],
+                        toBeat: before - (best?.gain ?? 0))
+                else { continue }
                 used += 2
                 let gain = before - swap.from.seconds - swap.to.seconds
                 if gain > 1e-9 * source.built.seconds, gain > (best?.gain ?? 0) {
-                    best = Change(gain: gain, out: [candidate], back: swap.back, target: target, from: swap.from,
-                                  to: swap.to)
+                    best = Change(
+                        gain: gain, out: [candidate], back: swap.back, target: target, from: swap.from,
+                        to: swap.to)
                 }
             }
         }
@@ -149,9 +167,12 @@ struct MicroBatchExchange {
     /// `candidate` moved from `source` to `target`, and the target's shortest sequences holding as many tokens
     /// moved back; nil when either side does not pack, or when no packing of the two can total below `toBeat`.
     private func swapped(_ candidate: Int, source: Batch, target: Batch, toBeat: Double)
-        -> (back: [Int], from: BuiltMicroBatch, to: BuiltMicroBatch)? {
-        let table = packer.table, length = table.lengths[candidate]
-        var back: [Int] = [], tokens = 0.0
+        -> (back: [Int], from: BuiltMicroBatch, to: BuiltMicroBatch)?
+    {
+        let table = packer.table
+        let length = table.lengths[candidate]
+        var back: [Int] = []
+        var tokens = 0.0
         for sequence in target.sequences.reversed() where tokens < length && table.lengths[sequence] < length {
             back.append(sequence)
             tokens += table.lengths[sequence]
@@ -161,13 +182,17 @@ struct MicroBatchExchange {
         let kept = target.sequences.filter { !returned.contains($0) }
         let sent = ordered(source.sequences.filter { $0 != candidate } + back)
         // Each side takes at least β1 plus its slowest sequence's fastest time or its work over N.
-        let gpus = Double(table.gpus), moved = table.cheapest[candidate], returnedWork = work(of: back)
+        let gpus = Double(table.gpus)
+        let moved = table.cheapest[candidate]
+        let returnedWork = work(of: back)
         let sourceFloor = max(sent.first.map { table.fastest[$0] } ?? 0, (source.work - moved + returnedWork) / gpus)
-        let targetFloor = max(table.fastest[candidate], kept.first.map { table.fastest[$0] } ?? 0,
-                              (target.work + moved - returnedWork) / gpus)
+        let targetFloor = max(
+            table.fastest[candidate], kept.first.map { table.fastest[$0] } ?? 0,
+            (target.work + moved - returnedWork) / gpus)
         let floor = 2 * beta1 + (sourceFloor + targetFloor) / speedUp
         guard floor < toBeat, let from = packed(sent),
-              let to = packed(kept + [candidate], cap: toBeat - from.seconds - beta1) else { return nil }
+            let to = packed(kept + [candidate], cap: toBeat - from.seconds - beta1)
+        else { return nil }
         return (back, from, to)
     }
 
@@ -181,16 +206,21 @@ struct MicroBatchExchange {
 
     /// The micro-batch at its minimum makespan (`upper` and `cap` in the seconds it runs), placed on the ranks when
     /// they differ in speed.
-    func packed(_ sequences: [Int], upper: Double? = nil, cap: Double? = nil,
-                precision: Double = screeningPrecision) -> BuiltMicroBatch? {
+    func packed(
+        _ sequences: [Int], upper: Double? = nil, cap: Double? = nil,
+        precision: Double = screeningPrecision
+    ) -> BuiltMicroBatch? {
         guard !sequences.isEmpty else {
             return BuiltMicroBatch(groups: [], seconds: 0, firstRanks: layout.map { _ in [] })
         }
         // On ranks of unequal speed a packing runs slower than its nominal makespan (or faster, by at most
         // `speedUp`): limits are loosened by that much and the placed result is checked against the cap.
         let limits = (upper: upper.map { $0 * speedUp }, cap: cap.map { $0 * speedUp })
-        guard let result = packer.minimumMakespan(ordered(sequences), precision: precision, upper: limits.upper,
-                                                  cap: limits.cap) else {
+        guard
+            let result = packer.minimumMakespan(
+                ordered(sequences), precision: precision, upper: limits.upper,
+                cap: limits.cap)
+        else {
             return nil
         }
         let built = placedOnRanks(BuiltMicroBatch(groups: result.groups, seconds: result.limit + beta1))
@@ -204,8 +234,9 @@ struct MicroBatchExchange {
         guard let layout else { return built }
         let table = layout.table
         let placed = layout.rebalance(layout.place(built.groups.map { $0.retimed(table) }))
-        return BuiltMicroBatch(groups: placed.map(\.group), seconds: (placed.map(\.seconds).max() ?? 0) + beta1,
-                               firstRanks: placed.map(\.firstRank))
+        return BuiltMicroBatch(
+            groups: placed.map(\.group), seconds: (placed.map(\.seconds).max() ?? 0) + beta1,
+            firstRanks: placed.map(\.firstRank))
     }
 
     /// The index of the group the micro-batch waits for; nil when it has none.

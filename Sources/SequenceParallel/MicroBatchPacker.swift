@@ -93,7 +93,8 @@ struct MicroBatchPacker {
             // The order runs longest first and a shorter sequence fits wherever a longer one does, so the sequences
             // that fit nowhere form a run: find its end by bisection (removed positions keep the order, so they may
             // be probed too) and skip it whole, in time that does not grow with the run.
-            var low = position + 1, high = remaining.end
+            var low = position + 1
+            var high = remaining.end
             while low < high {
                 let middle = (low + high) / 2
                 if filling.fitsSomewhere(remaining.order[middle]) { high = middle } else { low = middle + 1 }
@@ -111,9 +112,12 @@ struct MicroBatchPacker {
 
     /// `cap`, when given, is the limit the makespan must fall below: if the sequences do not pack under it, nil.
     func minimumMakespan(_ order: [Int], precision: Double = Self.precision, upper: Double? = nil, cap: Double? = nil)
-        -> (limit: Double, groups: [PackedGroup])? {
+        -> (limit: Double, groups: [PackedGroup])?
+    {
         guard !order.isEmpty else { return (0, []) }
-        var tokens = 0.0, low = 0.0, work = 0.0
+        var tokens = 0.0
+        var low = 0.0
+        var work = 0.0
         for sequence in order {
             tokens += table.lengths[sequence]
             low = max(low, table.fastest[sequence])
@@ -221,7 +225,7 @@ private struct Filling {
     /// else the least-loaded group of that degree; false when it fits nowhere.
     mutating func place(_ sequence: Int) -> Bool {
         let row = sequence * degrees.count
-        for column in (wideBoost == 0 ? firstColumn : startColumn(row)) ..< degrees.count {
+        for column in (wideBoost == 0 ? firstColumn : startColumn(row))..<degrees.count {
             let time = times[row + column]
             guard time <= limit else { continue }
             if rule == .guestsFirst {
@@ -250,7 +254,8 @@ private struct Filling {
     /// by time and memory.
     private mutating func join(_ sequence: Int, column: Int) -> Bool {
         let cell = sequence * degrees.count + column
-        let time = times[cell], share = shares[cell]
+        let time = times[cell]
+        let share = shares[cell]
         guard let top = heaps[column].first, loads[top] + time <= limit else { return false }
         guard tokensPerGPU[top] + share <= capacity else {
             memoryBlocked = true
@@ -280,12 +285,13 @@ private struct Filling {
     /// Whether `sequence` could join a group now, without placing it.
     func fitsSomewhere(_ sequence: Int) -> Bool {
         let row = sequence * degrees.count
-        for column in (wideBoost == 0 ? firstColumn : startColumn(row)) ..< degrees.count {
+        for column in (wideBoost == 0 ? firstColumn : startColumn(row))..<degrees.count {
             let time = times[row + column]
             guard time <= limit else { continue }
             if freeGPUs >= degrees[column] { return true }
             if let top = heaps[column].first, loads[top] + time <= limit,
-               tokensPerGPU[top] + shares[row + column] <= capacity {
+                tokensPerGPU[top] + shares[row + column] <= capacity
+            {
                 return true
             }
         }
@@ -309,7 +315,8 @@ enum Heap {
     static func siftDown(_ heap: inout [Int], loads: [Double]) {
         var parent = 0
         while true {
-            let left = 2 * parent + 1, right = left + 1
+            let left = 2 * parent + 1
+            let right = left + 1
             var smallest = parent
             if left < heap.count, loads[heap[left]] < loads[heap[smallest]] { smallest = left }
             if right < heap.count, loads[heap[right]] < loads[heap[smallest]] { smallest = right }

@@ -113,15 +113,19 @@ public struct SequenceParallelPlanner: Sendable {
         var baselines = Baselines(cost: cost, lengths: values, deadline: deadline, speeds: speeds).all()
         var blindStep: [BuiltMicroBatch]?
         var nominalStep: [BuiltMicroBatch]?
-        if let speeds, let blind = StepBuilder(cost: cost, lengths: values, roomiestFallback: false)
-            .best(grid: Self.grid, deadline: deadline, optional: true) {
+        if let speeds,
+            let blind = StepBuilder(cost: cost, lengths: values, roomiestFallback: false)
+                .best(grid: Self.grid, deadline: deadline, optional: true)
+        {
             nominalStep = blind.step
             // The plan made as if every rank were nominal, run on the ranks as they are (a candidate too).
             blindStep = Baselines.placed(blind.step, on: speeds, cost: cost)
             baselines.figures.append(("speed-blind", Baselines.seconds(blind.step, on: speeds, cost: cost)))
         }
         // The best homogeneous step is a candidate too (placed on the ranks): mixing degrees must never lose to it.
-        let homogeneous = speeds == nil ? baselines.bestStep
+        let homogeneous =
+            speeds == nil
+            ? baselines.bestStep
             : baselines.bestStep.map { step in step.map { builder.finish($0.groups, limit: $0.seconds - cost.beta1) } }
         // The plan's own step and the best homogeneous one, improved across micro-batches (at nominal speed; with
         // speeds, rank placement decides the rest), while the lower bound's LPs are solved on another core.
@@ -130,7 +134,9 @@ public struct SequenceParallelPlanner: Sendable {
         var searchPacker = builder.packer
         searchPacker.roomiestFallback = false
         var search = MicroBatchExchange(packer: searchPacker, beta1: cost.beta1)
-        if values.count > MicroBatchExchange.largeBatch { search.evaluations = MicroBatchExchange.largeBatchEvaluations }
+        if values.count > MicroBatchExchange.largeBatch {
+            search.evaluations = MicroBatchExchange.largeBatchEvaluations
+        }
         let exchange = search
         let withinBudget = deadline.map { clock.now < $0 } ?? true
         let searched = speeds == nil && withinBudget && values.count <= MicroBatchExchange.sequenceLimit
@@ -148,13 +154,18 @@ public struct SequenceParallelPlanner: Sendable {
         // the one made at nominal speed and the plan's own start the search, which packs at those prices and judges
         // every micro-batch as placed on the ranks.
         let priced = builder.speedLayout.map { layout in
-            StepBuilder(cost: cost, lengths: values, degreeSpeeds: layout.bestBlockSpeeds(cost.degrees),
-                        roomiestFallback: false)
+            StepBuilder(
+                cost: cost, lengths: values, degreeSpeeds: layout.bestBlockSpeeds(cost.degrees),
+                roomiestFallback: false)
         }
-        let pricedStep = withinBudget ? priced?.best(grid: Self.grid, deadline: deadline, optional: true).map { step in
-            step.step.map { BuiltMicroBatch(groups: builder.renominal($0.groups), seconds: $0.seconds) }
-        } : nil
-        let starts = searched ? [found?.step, closeHomogeneous].compactMap { $0 }
+        let pricedStep =
+            withinBudget
+            ? priced?.best(grid: Self.grid, deadline: deadline, optional: true).map { step in
+                step.step.map { BuiltMicroBatch(groups: builder.renominal($0.groups), seconds: $0.seconds) }
+            } : nil
+        let starts =
+            searched
+            ? [found?.step, closeHomogeneous].compactMap { $0 }
             : speeds != nil && withinBudget && values.count <= MicroBatchExchange.sequenceLimit
                 ? [nominalStep, found?.step, pricedStep].compactMap { $0 } : []
         let solveBound = options.lowerBound && withinBudget
@@ -162,17 +173,27 @@ public struct SequenceParallelPlanner: Sendable {
         // of three (under speeds) gets half of them too; large batches, whose few re-packings each cost more, keep
         // them all.
         let shared = starts.count > 1 && values.count <= MicroBatchExchange.largeBatch
-        let exchanges = MicroBatchExchange(packer: priced?.packer ?? exchange.packer, beta1: exchange.beta1,
-                                           evaluations: shared ? exchange.evaluations / 2 : exchange.evaluations,
-                                           layout: builder.speedLayout)
+        let exchanges = MicroBatchExchange(
+            packer: priced?.packer ?? exchange.packer, beta1: exchange.beta1,
+            evaluations: shared ? exchange.evaluations / 2 : exchange.evaluations,
+            layout: builder.speedLayout)
         // The memory-dense step, where there is one, is searched too (as many re-packings, with its own packer).
-        let denseSearch = searched ? dense.map { dense in
-            (dense.step, MicroBatchExchange(packer: dense.packer, beta1: cost.beta1,
-                                            evaluations: exchanges.evaluations))
-        } : nil
+        let denseSearch =
+            searched
+            ? dense.map { dense in
+                (
+                    dense.step,
+                    MicroBatchExchange(
+                        packer: dense.packer, beta1: cost.beta1,
+                        evaluations: exchanges.evaluations)
+                )
+            } : nil
         let searches = starts.map { ($0, exchanges) } + (denseSearch.map { [$0] } ?? [])
-        let outcomes = Mutex((exchanged: [[BuiltMicroBatch]?](repeating: nil, count: searches.count),
-                              bound: Double?.none, guide: LowerBound.PinnedSolution?.none))
+        let outcomes = Mutex(
+            (
+                exchanged: [[BuiltMicroBatch]?](repeating: nil, count: searches.count),
+                bound: Double?.none, guide: LowerBound.PinnedSolution?.none
+            ))
         // The bound is task 0: it takes longer than any one search, and workers take the tasks in order, so it
         // would otherwise wait for a search to finish (up to a third of the planning time at 64 GPUs).
         // Cores the searches leave (or finish with) go to the bound's case search.
@@ -187,7 +208,10 @@ public struct SequenceParallelPlanner: Sendable {
                 var lowerBound = LowerBound(cost: cost, lengths: values, speeds: speeds)
                 lowerBound.spareCores = spare
                 let solved = lowerBound.computeGuided()
-                outcomes.withLock { $0.bound = solved.bound; $0.guide = solved.guide }
+                outcomes.withLock {
+                    $0.bound = solved.bound
+                    $0.guide = solved.guide
+                }
             }
         }
         var (exchanged, bound, guide) = outcomes.withLock { ($0.exchanged.compactMap { $0 }, $0.bound, $0.guide) }
@@ -195,8 +219,9 @@ public struct SequenceParallelPlanner: Sendable {
         if searched, let guide, let guided = LPGuidedStep(packer: builder.packer, beta1: cost.beta1).build(guide) {
             exchanged.append(guided)
             if cost.gpus >= Self.guidedStartGPUs, deadline.map({ clock.now < $0 }) ?? true {
-                let shorter = MicroBatchExchange(packer: exchange.packer, beta1: exchange.beta1,
-                                                 evaluations: exchange.evaluations / 3)
+                let shorter = MicroBatchExchange(
+                    packer: exchange.packer, beta1: exchange.beta1,
+                    evaluations: exchange.evaluations / 3)
                 exchanged.append(shorter.improve(guided))
             }
         }
@@ -210,13 +235,15 @@ public struct SequenceParallelPlanner: Sendable {
         }
         // Each candidate with the search that can re-pack its micro-batches (the memory-dense ones need their packer).
         let denseExchange = denseSearch?.1 ?? exchanges
-        var built = [found?.step, homogeneous, blindStep, repackedHomogeneous, pricedPlaced].compactMap { $0 }
+        var built =
+            [found?.step, homogeneous, blindStep, repackedHomogeneous, pricedPlaced].compactMap { $0 }
             .map { ($0, exchanges) } + (dense.map { [($0.step, denseExchange)] } ?? [])
             + exchanged.enumerated().map { ($1, searches.indices.contains($0) ? searches[$0].1 : exchanges) }
         if let speeds, let aside = Self.withoutSlowRanks(cost, speeds: speeds, lengths: values) {
             // Planning around the slow ranks: the step built as if they were not there, placed on the rest.
             if let step = StepBuilder(cost: aside, lengths: values, speeds: speeds, roomiestFallback: false)
-                .best(grid: Self.grid, deadline: deadline, optional: true) {
+                .best(grid: Self.grid, deadline: deadline, optional: true)
+            {
                 built.append((step.step, exchanges))
             }
         }
@@ -227,7 +254,8 @@ public struct SequenceParallelPlanner: Sendable {
         }
         // Far above the bound, the threshold-accepting search gets the best step (`thresholdSearchGap`).
         if let bound, values.count <= MicroBatchExchange.largeBatch, deadline.map({ clock.now < $0 }) ?? true,
-           total(candidates[first]) - bound > Self.thresholdSearchGap * total(candidates[first]) {
+            total(candidates[first]) - bound > Self.thresholdSearchGap * total(candidates[first])
+        {
             var search = ThresholdAcceptingSearch(exchange: built[first].1)
             search.iterations = min(search.iterations, Self.thresholdSearchWork / values.count)
             let further = search.improve(built[first].0)
@@ -260,7 +288,9 @@ public struct SequenceParallelPlanner: Sendable {
     /// The cost of the ranks left when those below 95 % of the median speed stand idle: fewer GPUs, and degrees up
     /// to the largest aligned block without a slow rank. Nil when no rank is slow, when every rank is, or when some
     /// sequence would not fit.
-    static func withoutSlowRanks(_ cost: SequenceParallelCost, speeds: [Double], lengths: [Double]) -> SequenceParallelCost? {
+    static func withoutSlowRanks(_ cost: SequenceParallelCost, speeds: [Double], lengths: [Double])
+        -> SequenceParallelCost?
+    {
         let median = speeds.sorted()[speeds.count / 2]
         let slow = speeds.map { $0 < 0.95 * median }
         let count = slow.filter { $0 }.count
@@ -268,14 +298,18 @@ public struct SequenceParallelPlanner: Sendable {
         var largest = 0
         var degree = 1
         while degree <= speeds.count {
-            let clear = stride(from: 0, to: speeds.count, by: degree).contains { start in !slow[start..<(start + degree)].contains(true) }
+            let clear = stride(from: 0, to: speeds.count, by: degree).contains { start in
+                !slow[start..<(start + degree)].contains(true)
+            }
             if clear { largest = degree }
             degree *= 2
         }
         var aside = cost
         aside.gpus = speeds.count - count
         aside.degrees = cost.degrees.filter { $0 <= largest }
-        guard let longest = lengths.max(), let top = aside.degrees.last, cost.fits(longest, degree: top) else { return nil }
+        guard let longest = lengths.max(), let top = aside.degrees.last, cost.fits(longest, degree: top) else {
+            return nil
+        }
         return aside
     }
 
@@ -309,8 +343,10 @@ public struct SequenceParallelPlanner: Sendable {
         var stranded = 0
         for microBatch in step {
             let makespan = microBatch.seconds - cost.beta1
-            for group in microBatch.groups where group.tokensPerGPU >= strandedMark * cost.tokensPerGPU
-                && group.load <= strandedMark * makespan {
+            for group in microBatch.groups
+            where group.tokensPerGPU >= strandedMark * cost.tokensPerGPU
+                && group.load <= strandedMark * makespan
+            {
                 stranded += group.degree
             }
         }
@@ -325,14 +361,18 @@ public struct SequenceParallelPlanner: Sendable {
     /// narrower than 2, then 4, … up to a node, and once with every multi-GPU sequence one degree wider than its time
     /// needs (`MicroBatchPacker.wideBoost`). The fastest is returned with its packer (the plain one could not re-pack
     /// its micro-batches).
-    func memoryDenseStep(_ builder: StepBuilder, found: [BuiltMicroBatch]?,
-                         deadline: ContinuousClock.Instant?) -> (step: [BuiltMicroBatch], packer: MicroBatchPacker)? {
+    func memoryDenseStep(
+        _ builder: StepBuilder, found: [BuiltMicroBatch]?,
+        deadline: ContinuousClock.Instant?
+    ) -> (step: [BuiltMicroBatch], packer: MicroBatchPacker)? {
         guard let found, !found.isEmpty else { return nil }
         let tokens = builder.lengths.reduce(0, +)
         let memory = Double(cost.gpus) * cost.tokensPerGPU
         let filled = Int((tokens / memory).rounded(.up))
-        guard found.count > filled || tokens / (Double(found.count) * memory) >= Self.denseFill
-                || Self.strandedShare(found, cost: cost) >= Self.strandedGPUs else { return nil }
+        guard
+            found.count > filled || tokens / (Double(found.count) * memory) >= Self.denseFill
+                || Self.strandedShare(found, cost: cost) >= Self.strandedGPUs
+        else { return nil }
         let floors = cost.degrees.filter { $0 > 1 && $0 <= cost.gpusPerNode }.map { (smallest: $0, boost: 0) }
         var best: (step: [BuiltMicroBatch], packer: MicroBatchPacker)?
         for variant in floors + [(smallest: 1, boost: 1)] {
@@ -353,7 +393,9 @@ public struct SequenceParallelPlanner: Sendable {
         values.reserveCapacity(lengths.count)
         for (index, length) in lengths.enumerated() {
             guard length > 0, length <= Limits.tokens else { throw .invalidLength(index: index, length: length) }
-            guard Double(length) <= largest else { throw .sequenceTooLong(index: index, length: length, capacity: largest) }
+            guard Double(length) <= largest else {
+                throw .sequenceTooLong(index: index, length: length, capacity: largest)
+            }
             values.append(Double(length))
         }
         return values
@@ -398,7 +440,8 @@ enum Layout {
     /// A plan group that says its scheme when it runs a ring (pure Ulysses groups keep the published form).
     static func planGroup(_ group: PackedGroup, firstRank: Int) -> SequenceParallelPlan.Group {
         let ring = group.scheme.flatMap { $0.ring > 1 ? $0 : nil }
-        return SequenceParallelPlan.Group(degree: group.degree, firstRank: firstRank, sequences: group.sequences.sorted(),
-                                          ulysses: ring?.ulysses, ring: ring?.ring)
+        return SequenceParallelPlan.Group(
+            degree: group.degree, firstRank: firstRank, sequences: group.sequences.sorted(),
+            ulysses: ring?.ulysses, ring: ring?.ring)
     }
 }

@@ -22,8 +22,9 @@ public struct SequenceParallelResult: Sendable {
             body: SequenceParallelPlan(gpus: gpus, microBatches: microBatches),
             predicted: Predicted(.init(stepSeconds: stepSeconds), lowerBoundSeconds: lowerBoundSeconds),
             baselines: baselines.map { Baseline(name: $0.name, cost: .init(stepSeconds: $0.stepSeconds)) },
-            solver: SolverReport(backend: "paraplan-sp (greedy packing, LP bound on clp)", status: complete ? "heuristic" : "feasible",
-                                 relativeGap: gap),
+            solver: SolverReport(
+                backend: "paraplan-sp (greedy packing, LP bound on clp)", status: complete ? "heuristic" : "feasible",
+                relativeGap: gap),
             inputs: try InputDigest.of(lengths, summary: "\(lengths.count) sequences, \(tokens) tokens"))
     }
 }

@@ -22,11 +22,15 @@ struct SequenceTable {
         gpus = cost.gpus
         tokensPerGPU = cost.tokensPerGPU
         beta1 = cost.beta1
-        var time: [Double] = [], share: [Double] = [], fastest: [Double] = [], cheapest: [Double] = []
+        var time: [Double] = []
+        var share: [Double] = []
+        var fastest: [Double] = []
+        var cheapest: [Double] = []
         time.reserveCapacity(lengths.count * degrees.count)
         share.reserveCapacity(lengths.count * degrees.count)
         for length in lengths {
-            var fast = Double.infinity, cheap = Double.infinity
+            var fast = Double.infinity
+            var cheap = Double.infinity
             for degree in cost.degrees {
                 let portion = length / Double(degree)
                 let fits = portion <= cost.tokensPerGPU

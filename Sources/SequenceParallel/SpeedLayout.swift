@@ -23,10 +23,14 @@ struct SpeedLayout {
     func bestBlockSpeeds(_ degrees: [Int]) -> [Int: Double] { Self.bestBlockSpeeds(speeds, degrees: degrees) }
 
     static func bestBlockSpeeds(_ speeds: [Double], degrees: [Int]) -> [Int: Double] {
-        Dictionary(uniqueKeysWithValues: degrees.filter { $0 >= 1 && $0 <= speeds.count }.map { degree in
-            (degree, stride(from: 0, through: speeds.count - degree, by: degree)
-                .map { speeds[$0..<($0 + degree)].min() ?? 1 }.max() ?? 1)
-        })
+        Dictionary(
+            uniqueKeysWithValues: degrees.filter { $0 >= 1 && $0 <= speeds.count }.map { degree in
+                (
+                    degree,
+                    stride(from: 0, through: speeds.count - degree, by: degree)
+                        .map { speeds[$0..<($0 + degree)].min() ?? 1 }.max() ?? 1
+                )
+            })
     }
 
     /// Largest degree first (so a free block of the degree always exists, as in a buddy allocator); within a degree
@@ -34,7 +38,8 @@ struct SpeedLayout {
     /// then the lowest rank), whose rest is split back into aligned free blocks.
     func place(_ groups: [PackedGroup]) -> [Placed] {
         let order = groups.indices.sorted { a, b in
-            groups[a].degree != groups[b].degree ? groups[a].degree > groups[b].degree
+            groups[a].degree != groups[b].degree
+                ? groups[a].degree > groups[b].degree
                 : groups[a].load != groups[b].load ? groups[a].load > groups[b].load : a < b
         }
         var free: [(start: Int, size: Int)] = [(0, speeds.count)]
@@ -45,10 +50,15 @@ struct SpeedLayout {
             for (block, region) in free.enumerated() where region.size >= degree {
                 for start in stride(from: region.start, to: region.start + region.size, by: degree) {
                     let speed = blockSpeed(start: start, degree: degree)
-                    guard let current = best else { best = (block, start, speed); continue }
-                    let better = speed > current.speed
-                        || speed == current.speed && (region.size < free[current.block].size
-                            || region.size == free[current.block].size && start < current.start)
+                    guard let current = best else {
+                        best = (block, start, speed)
+                        continue
+                    }
+                    let better =
+                        speed > current.speed
+                        || speed == current.speed
+                            && (region.size < free[current.block].size
+                                || region.size == free[current.block].size && start < current.start)
                     if better { best = (block, start, speed) }
                 }
             }
@@ -78,14 +88,23 @@ struct SpeedLayout {
         var placed = start
         // The table's arrays bound once: reaching them through `table` in the loops copies the whole table each time
         // in unoptimised builds.
-        let degrees = table.degrees, time = table.time, share = table.share, tokensPerGPU = table.tokensPerGPU
+        let degrees = table.degrees
+        let time = table.time
+        let share = table.share
+        let tokensPerGPU = table.tokensPerGPU
         let columns = degrees.count
         func column(_ degree: Int) -> Int { degrees.firstIndex(of: degree) ?? 0 }
         for _ in 0..<rounds {
-            guard let top = placed.indices.max(by: { placed[$0].seconds < placed[$1].seconds
-                                                     || placed[$0].seconds == placed[$1].seconds && $0 > $1 }) else { break }
+            guard
+                let top = placed.indices.max(by: {
+                    placed[$0].seconds < placed[$1].seconds
+                        || placed[$0].seconds == placed[$1].seconds && $0 > $1
+                })
+            else { break }
             let topPlaced = placed[top]
-            let topSeconds = topPlaced.seconds, topLoad = topPlaced.group.load, topSpeed = topPlaced.speed
+            let topSeconds = topPlaced.seconds
+            let topLoad = topPlaced.group.load
+            let topSpeed = topPlaced.speed
             let topTokens = topPlaced.group.tokensPerGPU
             let topColumn = column(topPlaced.group.degree)
             var best: (finish: Double, sequence: Int, to: Int, partner: Int?)?
@@ -101,20 +120,25 @@ struct SpeedLayout {
                     let arrivingShare = share[sequence * columns + otherColumn]
                     guard arriving.isFinite else { continue }
                     if otherPlaced.group.tokensPerGPU + arrivingShare <= tokensPerGPU {
-                        let finish = max((topLoad - leaving) / topSpeed,
-                                         (otherPlaced.group.load + arriving) / otherPlaced.speed)
+                        let finish = max(
+                            (topLoad - leaving) / topSpeed,
+                            (otherPlaced.group.load + arriving) / otherPlaced.speed)
                         if finish < (best?.finish ?? topSeconds * (1 - 1e-9)) { best = (finish, sequence, other, nil) }
                     }
                     for partner in otherPlaced.group.sequences {
                         let back = time[partner * columns + topColumn]
                         let away = time[partner * columns + otherColumn]
                         guard back.isFinite, back < leaving,
-                              topTokens - leavingShare + share[partner * columns + topColumn] <= tokensPerGPU,
-                              otherPlaced.group.tokensPerGPU - share[partner * columns + otherColumn] + arrivingShare
-                                <= tokensPerGPU else { continue }
-                        let finish = max((topLoad - leaving + back) / topSpeed,
-                                         (otherPlaced.group.load - away + arriving) / otherPlaced.speed)
-                        if finish < (best?.finish ?? topSeconds * (1 - 1e-9)) { best = (finish, sequence, other, partner) }
+                            topTokens - leavingShare + share[partner * columns + topColumn] <= tokensPerGPU,
+                            otherPlaced.group.tokensPerGPU - share[partner * columns + otherColumn] + arrivingShare
+                                <= tokensPerGPU
+                        else { continue }
+                        let finish = max(
+                            (topLoad - leaving + back) / topSpeed,
+                            (otherPlaced.group.load - away + arriving) / otherPlaced.speed)
+                        if finish < (best?.finish ?? topSeconds * (1 - 1e-9)) {
+                            best = (finish, sequence, other, partner)
+                        }
                     }
                 }
             }

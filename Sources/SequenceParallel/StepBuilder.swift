@@ -29,8 +29,10 @@ struct StepBuilder {
     /// `degreeSpeeds` prices each degree at that speed (`SpeedLayout.bestBlockSpeeds`) while packing; the groups
     /// then carry those times, so such a step is re-timed (`renominal`) before it is placed on the ranks.
     /// `roomiestFallback`: see `MicroBatchPacker`.
-    init(cost: SequenceParallelCost, lengths: [Double], speeds: [Double]? = nil, degreeSpeeds: [Int: Double] = [:],
-         roomiestFallback: Bool = true) {
+    init(
+        cost: SequenceParallelCost, lengths: [Double], speeds: [Double]? = nil, degreeSpeeds: [Int: Double] = [:],
+        roomiestFallback: Bool = true
+    ) {
         self.cost = cost
         self.lengths = lengths
         self.order = lengths.indices.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
@@ -58,8 +60,9 @@ struct StepBuilder {
     func finish(_ groups: [PackedGroup], limit: Double) -> BuiltMicroBatch {
         guard let speedLayout else { return BuiltMicroBatch(groups: groups, seconds: limit + cost.beta1) }
         let placed = speedLayout.rebalance(speedLayout.place(groups))
-        return BuiltMicroBatch(groups: placed.map(\.group), seconds: (placed.map(\.seconds).max() ?? 0) + cost.beta1,
-                               firstRanks: placed.map(\.firstRank))
+        return BuiltMicroBatch(
+            groups: placed.map(\.group), seconds: (placed.map(\.seconds).max() ?? 0) + cost.beta1,
+            firstRanks: placed.map(\.firstRank))
     }
 
     /// A step for one target scale and memory fill factor; nil if some micro-batch cannot be packed, or if `abandon`
@@ -96,8 +99,10 @@ struct StepBuilder {
     /// is the one the sequential search returns; with one they are built in order, checking the clock between them.
     /// With `optional`, even the first point is dropped when the budget runs out (a baseline may be left out; the
     /// plan's own search always finishes one).
-    func best(grid: [(fill: Double, scale: Double)], deadline: ContinuousClock.Instant?,
-              optional: Bool = false) -> (step: [BuiltMicroBatch], complete: Bool)? {
+    func best(
+        grid: [(fill: Double, scale: Double)], deadline: ContinuousClock.Instant?,
+        optional: Bool = false
+    ) -> (step: [BuiltMicroBatch], complete: Bool)? {
         var best: [BuiltMicroBatch]?
         var bestSeconds = Double.infinity
         func consider(_ step: [BuiltMicroBatch]?) {
@@ -123,10 +128,11 @@ struct StepBuilder {
             // Once a plan is in hand, a point still building when the budget runs out is dropped mid-way.
             let holdsPlan = optional || best != nil
             var abandoned = false
-            consider(build(scale: scale, fill: fill) {
-                abandoned = holdsPlan && clock.now > deadline
-                return abandoned
-            })
+            consider(
+                build(scale: scale, fill: fill) {
+                    abandoned = holdsPlan && clock.now > deadline
+                    return abandoned
+                })
             if abandoned { return best.map { ($0, false) } }
         }
         return best.map { ($0, true) }

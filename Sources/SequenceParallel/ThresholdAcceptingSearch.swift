@@ -39,14 +39,18 @@ struct ThresholdAcceptingSearch {
             let threshold = total + start * pow(Self.endRatio, Double(iteration) / Double(iterations))
             let source = picks.next(0, count: batches.count)
             let target = (source + 1 + picks.next(1, count: batches.count - 1)) % batches.count
-            let sequences = batches[source].sequences, built = batches[source].built
+            let sequences = batches[source].sequences
+            let built = batches[source].built
             guard let index = exchange.busiestGroup(of: built), !built.groups[index].sequences.isEmpty else { continue }
             let busiest = built.groups[index].sequences
             let candidate = busiest[picks.next(2, count: busiest.count)]
-            var out = sequences.filter { $0 != candidate }, into = batches[target].sequences + [candidate]
+            var out = sequences.filter { $0 != candidate }
+            var into = batches[target].sequences + [candidate]
             let choice = picks.next(3, count: 3 * max(1, batches[target].sequences.count))
             if choice % 3 > 0 {
-                let pool = choice % 3 == 1 ? batches[target].sequences
+                let pool =
+                    choice % 3 == 1
+                    ? batches[target].sequences
                     : batches[target].sequences.filter { lengths[$0] < lengths[candidate] }
                 if !pool.isEmpty {
                     let returned = pool[(choice / 3) % pool.count]
@@ -58,7 +62,8 @@ struct ThresholdAcceptingSearch {
             // `packed` takes its cap without β1 (an empty micro-batch costs nothing whatever the cap).
             let beta1 = exchange.beta1
             guard let fromPacked = exchange.packed(out, cap: threshold - rest - beta1),
-                  let toPacked = exchange.packed(into, cap: threshold - rest - fromPacked.seconds - beta1) else {
+                let toPacked = exchange.packed(into, cap: threshold - rest - fromPacked.seconds - beta1)
+            else {
                 continue
             }
             total = rest + fromPacked.seconds + toPacked.seconds
@@ -70,7 +75,8 @@ struct ThresholdAcceptingSearch {
         // Screened at the exchange's precision; the micro-batches go out packed at the finer one.
         return best.batches.filter { !$0.sequences.isEmpty }.map { batch in
             guard let fine = exchange.packed(batch.sequences, precision: MicroBatchPacker.precision),
-                  fine.seconds < batch.built.seconds else { return batch.built }
+                fine.seconds < batch.built.seconds
+            else { return batch.built }
             return fine
         }
     }

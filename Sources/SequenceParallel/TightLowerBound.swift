@@ -33,20 +33,32 @@ extension LowerBound {
     /// The bound with one- and two-micro-batch steps refined over makespan ranges; the others as `compute` bounds
     /// them. Nil where `compute` is nil. With fewer than two sequences it is `compute`'s bound. Under unequal speeds
     /// the ranges apply as they are: a part's makespan is its slowest group's time at its block's speed.
-    func computeTight(integralSequences: Int = Self.tightIntegralSequences, resolution: Double = 0.05,
-                      evaluations: Int = 64) -> Double? {
+    func computeTight(
+        integralSequences: Int = Self.tightIntegralSequences, resolution: Double = 0.05,
+        evaluations: Int = 64
+    ) -> Double? {
         guard lengths.count >= 2 else { return compute(integralSequences: integralSequences) }
         let ranged = Self.rangedMicroBatches
-        var best = computeGuided(integralSequences: integralSequences,
-                                 microBatchCounts: { !ranged.contains($0) }).bound ?? .infinity
+        var best =
+            computeGuided(
+                integralSequences: integralSequences,
+                microBatchCounts: { !ranged.contains($0) }
+            ).bound ?? .infinity
         for m in ranged {
-            guard let root = computeGuided(integralSequences: integralSequences,
-                                           microBatchCounts: { $0 == m }).bound else { continue }
-            let value = m == 1
-                ? raisedFloor(root: root, above: best, integralSequences: integralSequences, resolution: resolution,
-                              evaluations: evaluations)
-                : refined(root: root, above: best, integralSequences: integralSequences, resolution: resolution,
-                          evaluations: evaluations)
+            guard
+                let root = computeGuided(
+                    integralSequences: integralSequences,
+                    microBatchCounts: { $0 == m }
+                ).bound
+            else { continue }
+            let value =
+                m == 1
+                ? raisedFloor(
+                    root: root, above: best, integralSequences: integralSequences, resolution: resolution,
+                    evaluations: evaluations)
+                : refined(
+                    root: root, above: best, integralSequences: integralSequences, resolution: resolution,
+                    evaluations: evaluations)
             best = min(best, value)
         }
         return best.isFinite ? best : nil
@@ -55,15 +67,21 @@ extension LowerBound {
     /// The bound for steps of one micro-batch with its own value as the makespan's floor, raised until it moves less
     /// than `resolution` ÷ 50: every such plan lasts at least the bound, so the LP with that floor bounds them again,
     /// at least as high. `above` once it passes that.
-    private func raisedFloor(root: Double, above: Double, integralSequences: Int, resolution: Double,
-                             evaluations: Int) -> Double {
+    private func raisedFloor(
+        root: Double, above: Double, integralSequences: Int, resolution: Double,
+        evaluations: Int
+    ) -> Double {
         var value = root
         for _ in 0..<evaluations where value < above {
             var floored = self
-            floored.makespanRanges = MakespanRanges(first: (value - cost.beta1)...Double.infinity,
-                                                    second: 0...Double.infinity)
-            let next = floored.computeGuided(integralSequences: integralSequences,
-                                             microBatchCounts: { $0 == 1 }).bound ?? .infinity
+            floored.makespanRanges = MakespanRanges(
+                first: (value - cost.beta1)...Double.infinity,
+                second: 0...Double.infinity)
+            let next =
+                floored.computeGuided(
+                    integralSequences: integralSequences,
+                    microBatchCounts: { $0 == 1 }
+                ).bound ?? .infinity
             let raised = max(value, next)
             if raised <= value + resolution / 50 { return min(raised, above) }
             value = raised
@@ -73,8 +91,10 @@ extension LowerBound {
 
     /// The least value over cells of ranges for steps of two micro-batches, starting from the bound without
     /// ranges, `root`; `above` once every cell left is at least that.
-    private func refined(root: Double, above: Double, integralSequences: Int, resolution: Double,
-                         evaluations: Int) -> Double {
+    private func refined(
+        root: Double, above: Double, integralSequences: Int, resolution: Double,
+        evaluations: Int
+    ) -> Double {
         let overhead = 2 * cost.beta1
         // A span to cut open ranges at: beyond it a cell's floor (its lower ends plus the overheads) passes the root.
         let span = max(resolution, root - overhead)
@@ -91,8 +111,11 @@ extension LowerBound {
             let cut = range.upperBound.isFinite ? (range.lowerBound + range.upperBound) / 2 : range.lowerBound + span
             return [range.lowerBound...cut, cut...range.upperBound]
         }
-        var open = [Cell(ranges: MakespanRanges(first: 0...Double.infinity, second: 0...Double.infinity), key: root,
-                         evaluated: true)]
+        var open = [
+            Cell(
+                ranges: MakespanRanges(first: 0...Double.infinity, second: 0...Double.infinity), key: root,
+                evaluated: true)
+        ]
         var used = 0
         while let index = open.indices.min(by: { open[$0].key < open[$1].key }) {
             let cell = open.remove(at: index)
@@ -102,15 +125,20 @@ extension LowerBound {
                 used += 1
                 var ranged = self
                 ranged.makespanRanges = cell.ranges
-                let value = ranged.computeGuided(integralSequences: integralSequences,
-                                                 microBatchCounts: { $0 == 2 }).bound ?? .infinity
+                let value =
+                    ranged.computeGuided(
+                        integralSequences: integralSequences,
+                        microBatchCounts: { $0 == 2 }
+                    ).bound ?? .infinity
                 // Both the parent's value and the cell's bound its plans.
                 open.append(Cell(ranges: cell.ranges, key: max(cell.key, value), evaluated: true))
                 continue
             }
-            let first = width(cell.ranges.first), second = width(cell.ranges.second)
+            let first = width(cell.ranges.first)
+            let second = width(cell.ranges.second)
             guard max(first, second) > resolution else { return cell.key }
-            let split = first >= second
+            let split =
+                first >= second
                 ? halves(cell.ranges.first).map { MakespanRanges(first: $0, second: cell.ranges.second) }
                 : halves(cell.ranges.second).map { MakespanRanges(first: cell.ranges.first, second: $0) }
             for ranges in split {

@@ -26,7 +26,9 @@ public struct ExpertLoadGenerator {
     /// Origins with node affinity: each node favours a random `favoured` fraction of the experts, sending them
     /// `affinity` times the tokens other nodes send; a node's tokens split evenly over its GPUs.
     /// Returns [GPU × expert] tokens whose columns sum to `loads` (up to rounding).
-    public mutating func origins(loads: [Double], nodes: Int, gpusPerNode: Int, affinity: Double, favoured: Double = 0.25) -> [[Double]] {
+    public mutating func origins(
+        loads: [Double], nodes: Int, gpusPerNode: Int, affinity: Double, favoured: Double = 0.25
+    ) -> [[Double]] {
         let experts = loads.count
         var weight = [[Double]](repeating: [Double](repeating: 1, count: experts), count: nodes)
         for n in 0..<nodes {

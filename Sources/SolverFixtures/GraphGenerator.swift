@@ -16,14 +16,16 @@ public enum GraphGenerator {
         for u in 0..<seedVertices {
             for v in (u + 1)..<seedVertices {
                 edges.append((Int32(u), Int32(v)))
-                endpoints.append(Int32(u)); endpoints.append(Int32(v))
+                endpoints.append(Int32(u))
+                endpoints.append(Int32(v))
             }
         }
         for v in seedVertices..<max(vertices, seedVertices) {
             for _ in 0..<m {
                 let u = endpoints[Int(random.next() % UInt64(endpoints.count))]
                 edges.append((u, Int32(v)))
-                endpoints.append(u); endpoints.append(Int32(v))
+                endpoints.append(u)
+                endpoints.append(Int32(v))
             }
         }
         return try Graph.build(vertices: vertices, edges: edges)
@@ -32,8 +34,10 @@ public enum GraphGenerator {
     /// Preferential attachment inside communities of `communitySize` consecutive vertices, with a fraction `mixing` of
     /// each vertex's edges attached preferentially across the whole graph: power-law degrees like Barabási–Albert,
     /// plus the community structure real graphs (social, citation, product) have and METIS exploits.
-    public static func communityPowerLaw(vertices: Int, edgesPerVertex: Int, communitySize: Int, mixing: Double,
-                                         seed: UInt64) throws -> Graph {
+    public static func communityPowerLaw(
+        vertices: Int, edgesPerVertex: Int, communitySize: Int, mixing: Double,
+        seed: UInt64
+    ) throws -> Graph {
         var random = SeededGenerator(seed: seed)
         let m = max(1, edgesPerVertex)
         var global: [Int32] = []
@@ -51,15 +55,21 @@ public enum GraphGenerator {
                     local.append(vertex)
                     if !global.isEmpty {
                         let u = global[Int(random.next() % UInt64(global.count))]
-                        edges.append((u, vertex)); global.append(u); global.append(vertex)
+                        edges.append((u, vertex))
+                        global.append(u)
+                        global.append(vertex)
                     }
                     continue
                 }
                 for _ in 0..<m {
                     let across = random.next() < threshold && !global.isEmpty
-                    let u = across ? global[Int(random.next() % UInt64(global.count))] : local[Int(random.next() % UInt64(local.count))]
+                    let u =
+                        across
+                        ? global[Int(random.next() % UInt64(global.count))]
+                        : local[Int(random.next() % UInt64(local.count))]
                     edges.append((u, vertex))
-                    global.append(u); global.append(vertex)
+                    global.append(u)
+                    global.append(vertex)
                     if !across { local.append(u) }
                     local.append(vertex)
                 }

@@ -10,13 +10,16 @@ public struct LengthGenerator {
 
     mutating func normal() -> Double {
         // Box-Muller.
-        let u = max(uniform(), 1e-300), v = uniform()
+        let u = max(uniform(), 1e-300)
+        let v = uniform()
         return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
     }
 
     public mutating func logNormal(mu: Double, sigma: Double) -> Double { exp(mu + sigma * normal()) }
 
-    mutating func pareto(minimum: Double, alpha: Double) -> Double { minimum / pow(max(1 - uniform(), 1e-300), 1 / alpha) }
+    mutating func pareto(minimum: Double, alpha: Double) -> Double {
+        minimum / pow(max(1 - uniform(), 1e-300), 1 / alpha)
+    }
 
     /// WLB-like pretraining documents in a 128K window: 97.6 % lognormal(7.75, 1.0) below 8K, 2.4 % Pareto(8K, 0.9).
     public mutating func wlbLike(window: Int = 131_072) -> Int {
@@ -34,13 +37,21 @@ public struct LengthGenerator {
 
     /// A multimodal sample: text lognormal(7.0, 0.9); with probability 1 − textOnly, 1 + Poisson(λ) images whose token
     /// counts are log-uniform between 64 and `maxImageTokens` (skewed when that is large).
-    public mutating func multimodal(textOnly: Double = 0.3, lambda: Double = 1.0, maxImageTokens: Int = 16384) -> (tokens: Int, images: [Int]) {
+    public mutating func multimodal(textOnly: Double = 0.3, lambda: Double = 1.0, maxImageTokens: Int = 16384) -> (
+        tokens: Int, images: [Int]
+    ) {
         let text = max(1, Int(logNormal(mu: 7.0, sigma: 0.9)))
         guard uniform() >= textOnly else { return (text, []) }
         var count = 1
-        var threshold = exp(-lambda), product = uniform()
-        while product > threshold { count += 1; product *= uniform(); threshold = threshold > 0 ? threshold : 0 }
-        let images = (0..<count).map { _ in Int(exp(log(64.0) + uniform() * (log(Double(maxImageTokens)) - log(64.0)))) }
+        var threshold = exp(-lambda)
+        var product = uniform()
+        while product > threshold {
+            count += 1
+            product *= uniform()
+            threshold = threshold > 0 ? threshold : 0
+        }
+        let images = (0..<count).map { _ in Int(exp(log(64.0) + uniform() * (log(Double(maxImageTokens)) - log(64.0))))
+        }
         return (text + images.reduce(0, +), images)
     }
 
@@ -58,7 +69,9 @@ public struct LengthGenerator {
     /// Mixed resolutions: image-bearing samples carry either one high-resolution image (4K-16K tokens, Qwen2-VL's
     /// upper range, reference §6.2) or a clip of 16-64 low-resolution frames (64-256 tokens each) with a similar token
     /// total. The LLM sees similar lengths; the encoder's attention, quadratic per image, does not.
-    public mutating func mixedResolution(textOnly: Double = 0.3, videoShare: Double = 0.5) -> (tokens: Int, images: [Int]) {
+    public mutating func mixedResolution(textOnly: Double = 0.3, videoShare: Double = 0.5) -> (
+        tokens: Int, images: [Int]
+    ) {
         let text = max(1, Int(logNormal(mu: 7.0, sigma: 0.9)))
         guard uniform() >= textOnly else { return (text, []) }
         let total = Int(exp(log(4096.0) + uniform() * (log(16384.0) - log(4096.0))))

@@ -5,12 +5,14 @@ import LinearProgramming
 public enum RandomLinearProgram {
     public static func make(variables: Int, constraints: Int, density: Double, seed: UInt64) -> LinearModel {
         var generator = SeededGenerator(seed: seed)
-        var model = LinearModel(name: "random-\(variables)x\(constraints)-\(seed)",
-                                sense: seed % 2 == 0 ? .minimize : .maximize)
+        var model = LinearModel(
+            name: "random-\(variables)x\(constraints)-\(seed)",
+            sense: seed % 2 == 0 ? .minimize : .maximize)
         let point = (0..<variables).map { _ in Double.random(in: 0...5, using: &generator) }
         let ids = (0..<variables).map { index in
-            model.addVariable(lower: 0, upper: 10,
-                              objective: Double.random(in: -5...5, using: &generator).rounded(toPlaces: 3))
+            model.addVariable(
+                lower: 0, upper: 10,
+                objective: Double.random(in: -5...5, using: &generator).rounded(toPlaces: 3))
         }
         for _ in 0..<constraints {
             var expression = LinearExpression()

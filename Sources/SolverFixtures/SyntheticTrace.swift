@@ -36,7 +36,8 @@ public struct SyntheticTrace {
         var random = SeededGenerator(seed: seed)
         var operations: [TraceOperation] = []
         var seconds: [Double] = []
-        let stages = shape.pipelineParallel, m = microBatches
+        let stages = shape.pipelineParallel
+        let m = microBatches
         for step in 0..<steps {
             let rankFactors = (0..<shape.dataParallel).map { _ in 1 + sequenceImbalance * (2 * unit(&random) - 1) }
             for rank in 0..<shape.dataParallel {
@@ -48,14 +49,18 @@ public struct SyntheticTrace {
                         let sequence = counts[kind, default: 0]
                         counts[kind] = sequence + 1
                         // Provisional times only fix the order on the worker; the replay gives the real ones.
-                        operations.append(TraceOperation(worker: worker, globalRank: rank * stages + stage, step: step, kind: kind,
-                                                         start: Double(step) * 1e6 + clock, duration: 0.1, sequence: sequence,
-                                                         chunk: chunk, microBatch: microBatch))
+                        operations.append(
+                            TraceOperation(
+                                worker: worker, globalRank: rank * stages + stage, step: step, kind: kind,
+                                start: Double(step) * 1e6 + clock, duration: 0.1, sequence: sequence,
+                                chunk: chunk, microBatch: microBatch))
                         seconds.append(time)
                         clock += 1
                     }
                     var factor = rankFactors[rank] * (stage == stages - 1 ? lastStageFactor : 1)
-                    if let slow = slowWorker, slow.worker == worker, slow.steps?.contains(step) ?? true { factor *= slow.factor }
+                    if let slow = slowWorker, slow.worker == worker, slow.steps?.contains(step) ?? true {
+                        factor *= slow.factor
+                    }
                     let network = slowNetwork.map { $0.dataParallelRank == rank ? $0.factor : 1 } ?? 1
                     func compute(_ base: Double) -> Double { base * factor * (1 + jitter * (2 * unit(&random) - 1)) }
                     func forward(_ k: Int) {
@@ -99,9 +104,12 @@ extension SyntheticTrace {
     /// m × v virtual micro-batches; the k-th runs chunk (k mod pv) / p (reversed for backward) of micro-batch
     /// ⌊k / pv⌋·p + k mod p; (p − stage − 1)·2 + (v − 1)·p warm-up forwards, then one forward and one backward, then
     /// the remaining backwards. Activations wrap from the last stage's chunk c to stage 0's chunk c + 1.
-    func interleaved(stage: Int, chunks v: Int, compute: (Double) -> Double, network: Double,
-                     add: (OperationKind, Double, Int?, Int) -> Void) {
-        let p = shape.pipelineParallel, total = microBatches * v
+    func interleaved(
+        stage: Int, chunks v: Int, compute: (Double) -> Double, network: Double,
+        add: (OperationKind, Double, Int?, Int) -> Void
+    ) {
+        let p = shape.pipelineParallel
+        let total = microBatches * v
         func chunk(_ k: Int, forward: Bool) -> Int {
             let c = (k % (p * v)) / p
             return forward ? c : v - 1 - c
@@ -139,9 +147,10 @@ extension SyntheticTrace {
         for operation in operations {
             let chunk = operation.chunk.map(String.init) ?? ""
             let microBatch = operation.microBatch.map(String.init) ?? "-1"
-            lines.append("\(operation.worker.dataParallelRank),\(operation.worker.stage),\(operation.globalRank),\(operation.step),"
-                         + "\(operation.kind.rawValue),\(operation.start),\(operation.duration),\(operation.sequence),"
-                         + "\(chunk),\(microBatch),\(operation.worker.stage)")
+            lines.append(
+                "\(operation.worker.dataParallelRank),\(operation.worker.stage),\(operation.globalRank),\(operation.step),"
+                    + "\(operation.kind.rawValue),\(operation.start),\(operation.duration),\(operation.sequence),"
+                    + "\(chunk),\(microBatch),\(operation.worker.stage)")
         }
         return lines.joined(separator: "\n") + "\n"
     }

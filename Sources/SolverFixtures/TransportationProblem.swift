@@ -16,7 +16,8 @@ public struct TransportationProblem: Sendable {
         let weightSum = weights.reduce(0, +)
         self.supplies = weights.map { (1.1 * total * $0 / weightSum).rounded(.up) }
         self.demands = demands
-        self.costs = (0..<sources).map { _ in (0..<sinks).map { _ in Double(Int.random(in: 1...50, using: &generator)) } }
+        self.costs = (0..<sources).map { _ in (0..<sinks).map { _ in Double(Int.random(in: 1...50, using: &generator)) }
+        }
     }
 
     public var model: LinearModel {

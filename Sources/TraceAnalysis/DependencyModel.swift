@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+
 /// One step's part of the model: (waiter, waited) pairs and communication groups.
 struct StepDependencies: Sendable {
     var waiters: [Int32] = []
@@ -57,9 +58,11 @@ struct DependencyModel {
         for (index, operation) in operations.enumerated() {
             let worker = operation.worker
             guard worker.stage >= 0, worker.stage < stages, worker.dataParallelRank >= 0,
-                  worker.dataParallelRank < shape.dataParallel else {
-                throw TraceError("step \(operation.step): worker (dp \(worker.dataParallelRank), stage "
-                                 + "\(worker.stage)) outside the meta file's dp_size × pp_size")
+                worker.dataParallelRank < shape.dataParallel
+            else {
+                throw TraceError(
+                    "step \(operation.step): worker (dp \(worker.dataParallelRank), stage "
+                        + "\(worker.stage)) outside the meta file's dp_size × pp_size")
             }
             let cell = worker.dataParallelRank * stages + worker.stage
             if dense[cell] < 0 {
@@ -69,7 +72,9 @@ struct DependencyModel {
             workerOfOperation[index] = dense[cell]
         }
 
-        let denseIndex = dense, workerAt = workersSeen, workerOf = workerOfOperation
+        let denseIndex = dense
+        let workerAt = workersSeen
+        let workerOf = workerOfOperation
         // Each step's waits and groups depend on that step's operations only: built on all cores, joined in order
         // (the first step that breaks the model is the error, as a serial pass would report).
         @Sendable func dependencies(step: Int, members: [Int32]) throws(TraceError) -> StepDependencies {
@@ -94,15 +99,17 @@ struct DependencyModel {
             for list in lists {
                 for (position, index) in list.enumerated() where operations[Int(index)].sequence != position {
                     let operation = operations[Int(index)]
-                    throw TraceError("step \(step), dp \(operation.worker.dataParallelRank), stage \(operation.worker.stage): "
-                                     + "\(operation.kind.rawValue) seq_id \(operation.sequence) where \(position) was expected "
-                                     + "(missing or repeated)")
+                    throw TraceError(
+                        "step \(step), dp \(operation.worker.dataParallelRank), stage \(operation.worker.stage): "
+                            + "\(operation.kind.rawValue) seq_id \(operation.sequence) where \(position) was expected "
+                            + "(missing or repeated)")
                 }
             }
             let workers = present.indices.filter { present[$0] }.map { workerAt[$0] }.sorted()
             func list(_ worker: Worker, _ kind: OperationKind) -> [Int32] {
                 guard worker.stage >= 0, worker.stage < stages, worker.dataParallelRank >= 0,
-                      worker.dataParallelRank < shape.dataParallel else { return [] }
+                    worker.dataParallelRank < shape.dataParallel
+                else { return [] }
                 let slot = Int(denseIndex[worker.dataParallelRank * stages + worker.stage])
                 guard slot >= 0, present[slot] else { return [] }
                 return lists[slot * kindCount + kind.ordinal]
@@ -119,11 +126,13 @@ struct DependencyModel {
             for worker in workers {
                 // Compute in recorded order.
                 let computes = (list(worker, .forwardCompute) + list(worker, .backwardCompute)).sorted {
-                    let a = operations[Int($0)], b = operations[Int($1)]
+                    let a = operations[Int($0)]
+                    let b = operations[Int($1)]
                     return (a.start, a.sequence, a.kind) < (b.start, b.sequence, b.kind)
                 }
                 for (previous, next) in zip(computes, computes.dropFirst()) { wait(next, for: previous) }
-                let forward = list(worker, .forwardCompute), backward = list(worker, .backwardCompute)
+                let forward = list(worker, .forwardCompute)
+                let backward = list(worker, .backwardCompute)
 
                 // Pipeline transfers: each kind on its own stream, matched to the compute it carries or feeds.
                 let firstBackward = computes.firstIndex { operations[Int($0)].kind == .backwardCompute }
@@ -144,9 +153,10 @@ struct DependencyModel {
                         let chunkComputes = matched.filter { chunkOf($0) == chunk }
                         let offset = chunkComputes.count - chunkTransfers.count
                         guard offset == 0 || (isReceive && offset == 1) else {
-                            throw TraceError("\(name(chunkTransfers[0])): \(chunkTransfers.count) \(kind.rawValue) for "
-                                             + "\(chunkComputes.count) \(kind == .forwardSend || kind == .forwardRecv ? "forward" : "backward") "
-                                             + "computes\(severalChunks ? " of chunk \(chunk)" : "")")
+                            throw TraceError(
+                                "\(name(chunkTransfers[0])): \(chunkTransfers.count) \(kind.rawValue) for "
+                                    + "\(chunkComputes.count) \(kind == .forwardSend || kind == .forwardRecv ? "forward" : "backward") "
+                                    + "computes\(severalChunks ? " of chunk \(chunk)" : "")")
                         }
                         for (position, transfer) in chunkTransfers.enumerated() {
                             let compute = chunkComputes[position + offset]
@@ -169,7 +179,8 @@ struct DependencyModel {
 
                 // Data-parallel collectives share one stream, in recorded order.
                 let collectives = (list(worker, .paramsAllGather) + list(worker, .gradsReduceScatter)).sorted {
-                    let a = operations[Int($0)], b = operations[Int($1)]
+                    let a = operations[Int($0)]
+                    let b = operations[Int($1)]
                     return (a.start, a.sequence, a.kind) < (b.start, b.sequence, b.kind)
                 }
                 for (previous, next) in zip(collectives, collectives.dropFirst()) { wait(next, for: previous) }
@@ -193,7 +204,8 @@ struct DependencyModel {
                         guard !reduced.contains(chunk) else { continue }
                         reduced.insert(chunk)
                         if let last = backward.filter({ chunk == nil || operations[Int($0)].chunk == chunk })
-                            .max(by: { operations[Int($0)].end < operations[Int($1)].end }) {
+                            .max(by: { operations[Int($0)].end < operations[Int($1)].end })
+                        {
                             wait(scatter, for: last)
                         }
                     }
@@ -204,7 +216,11 @@ struct DependencyModel {
                 if overlappedGradients, let last = reduceScatters.last { start.append(last) }
                 chain += list(worker, .layernormGradsAllReduce)
                 if worker.stage == 0 || worker.stage == stages - 1 { chain += list(worker, .embeddingGradsAllReduce) }
-                if overlappedGradients { chain += list(worker, .separateGradsAllReduce) } else { chain += reduceScatters }
+                if overlappedGradients {
+                    chain += list(worker, .separateGradsAllReduce)
+                } else {
+                    chain += reduceScatters
+                }
                 chain += list(worker, .optimizerClipMainGrad) + list(worker, .optimizer)
                 var previous = start
                 for operation in chain {
@@ -218,12 +234,14 @@ struct DependencyModel {
                 for (send, receive, delta) in Self.pipelinePairs {
                     let sends = list(worker, send)
                     guard !sends.isEmpty else { continue }
-                    let peer = Worker(dataParallelRank: worker.dataParallelRank, stage: (worker.stage + delta + stages) % stages)
+                    let peer = Worker(
+                        dataParallelRank: worker.dataParallelRank, stage: (worker.stage + delta + stages) % stages)
                     let receives = list(peer, receive)
                     for (position, sendIndex) in sends.enumerated() {
                         guard position < receives.count else {
-                            throw TraceError("\(name(sendIndex)) has no partner: stage \(peer.stage) records "
-                                             + "\(receives.count) \(receive.rawValue)")
+                            throw TraceError(
+                                "\(name(sendIndex)) has no partner: stage \(peer.stage) records "
+                                    + "\(receives.count) \(receive.rawValue)")
                         }
                         addGroup([sendIndex, receives[position]])
                     }
@@ -232,12 +250,15 @@ struct DependencyModel {
             // A receive is paired with the send of the same order on the stage before it (after it, backward).
             for worker in workers {
                 for (send, receive, delta) in Self.pipelinePairs {
-                    let sender = Worker(dataParallelRank: worker.dataParallelRank,
-                                        stage: (worker.stage - delta + stages) % stages)
-                    let receives = list(worker, receive), sent = list(sender, send).count
+                    let sender = Worker(
+                        dataParallelRank: worker.dataParallelRank,
+                        stage: (worker.stage - delta + stages) % stages)
+                    let receives = list(worker, receive)
+                    let sent = list(sender, send).count
                     if receives.count > sent {
-                        throw TraceError("\(name(receives[sent])) has no partner: no matching send on the "
-                                         + "neighbouring stage")
+                        throw TraceError(
+                            "\(name(receives[sent])) has no partner: no matching send on the "
+                                + "neighbouring stage")
                     }
                 }
             }
@@ -250,8 +271,9 @@ struct DependencyModel {
                     for position in 0..<count {
                         guard collected.allSatisfy({ position < $0.count }) else {
                             let short = zip(dataParallelRanks, collected).first { position >= $0.1.count }!.0
-                            throw TraceError("step \(step), stage \(stage): \(kind.rawValue) \(position) has no partner on "
-                                             + "dp rank \(short)")
+                            throw TraceError(
+                                "step \(step), stage \(stage): \(kind.rawValue) \(position) has no partner on "
+                                    + "dp rank \(short)")
                         }
                         addGroup(collected.map { $0[position] })
                     }
@@ -259,7 +281,9 @@ struct DependencyModel {
             }
             // Embedding gradients: the first and last stage of a DP rank.
             for rank in dataParallelRanks {
-                let members = Set([0, stages - 1]).sorted().flatMap { list(Worker(dataParallelRank: rank, stage: $0), .embeddingGradsAllReduce) }
+                let members = Set([0, stages - 1]).sorted().flatMap {
+                    list(Worker(dataParallelRank: rank, stage: $0), .embeddingGradsAllReduce)
+                }
                 if !members.isEmpty { addGroup(members) }
             }
             // The gradient-norm clip synchronises every worker.
@@ -267,8 +291,10 @@ struct DependencyModel {
             if !clips.isEmpty { addGroup(clips) }
             return result
         }
-        let built = Mutex([Result<StepDependencies, TraceError>](repeating: .success(StepDependencies()),
-                                                                 count: stepList.count))
+        let built = Mutex(
+            [Result<StepDependencies, TraceError>](
+                repeating: .success(StepDependencies()),
+                count: stepList.count))
         DispatchQueue.concurrentPerform(iterations: stepList.count) { index in
             let entry = stepList[index]
             let result = Result { () throws(TraceError) -> StepDependencies in
@@ -276,7 +302,8 @@ struct DependencyModel {
             }
             built.withLock { $0[index] = result }
         }
-        var waiters: [Int32] = [], waited: [Int32] = []
+        var waiters: [Int32] = []
+        var waited: [Int32] = []
         waiters.reserveCapacity(2 * operations.count)
         waited.reserveCapacity(2 * operations.count)
         var groupOf = [Int32](repeating: -1, count: operations.count)

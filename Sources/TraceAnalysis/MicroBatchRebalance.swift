@@ -38,15 +38,17 @@ extension WhatIfAnalysis {
     /// id) runs the k-th unit it was given (by rank, then id), on every stage, forward and backward. Also the number
     /// of micro-batches that changed rank.
     func rebalanced(_ base: OperationTimes, units: [StepUnits], balancer: MicroBatchBalancer) throws(TraceError)
-        -> (times: OperationTimes, moved: Int) {
+        -> (times: OperationTimes, moved: Int)
+    {
         // (dp, stage, micro-batch, kind, chunk) → operation, per step, to find the compute a moved micro-batch brings.
         struct ComputeKey: Hashable {
             var rank: Int32, stage: Int32, microBatch: Int32, kind: Int32, chunk: Int32
         }
         func key(_ rank: Int, _ stage: Int, _ microBatch: Int, _ kind: OperationKind, _ chunk: Int?) -> ComputeKey {
-            ComputeKey(rank: Int32(truncatingIfNeeded: rank), stage: Int32(truncatingIfNeeded: stage),
-                       microBatch: Int32(truncatingIfNeeded: microBatch), kind: Int32(kind.ordinal),
-                       chunk: Int32(truncatingIfNeeded: chunk ?? -1))
+            ComputeKey(
+                rank: Int32(truncatingIfNeeded: rank), stage: Int32(truncatingIfNeeded: stage),
+                microBatch: Int32(truncatingIfNeeded: microBatch), kind: Int32(kind.ordinal),
+                chunk: Int32(truncatingIfNeeded: chunk ?? -1))
         }
         let ranks = shape.dataParallel
         // Steps are planned independently: on all cores, each result in its own slot.
@@ -68,16 +70,20 @@ extension WhatIfAnalysis {
             var lookup: [ComputeKey: Int] = [:]
             for member in model.steps[step].operations where operations[Int(member)].kind.isCompute {
                 let operation = operations[Int(member)]
-                lookup[key(operation.worker.dataParallelRank, operation.worker.stage, operation.microBatch ?? -1,
-                           operation.kind, operation.chunk)] = Int(member)
+                lookup[
+                    key(
+                        operation.worker.dataParallelRank, operation.worker.stage, operation.microBatch ?? -1,
+                        operation.kind, operation.chunk)] = Int(member)
             }
             let assignment = try planned[step].get()
             // A balancer passed in by a caller must hand back every unit once.
             let given = assignment.flatMap { $0 }
             guard given.count == stepUnits.units.count, Set(given).count == given.count,
-                  given.allSatisfy({ $0 >= 0 && $0 < stepUnits.units.count }) else {
-                throw TraceError("micro-batch rebalancing, step \(model.steps[step].step): the balancer must return each of the "
-                                 + "\(stepUnits.units.count) micro-batches once")
+                given.allSatisfy({ $0 >= 0 && $0 < stepUnits.units.count })
+            else {
+                throw TraceError(
+                    "micro-batch rebalancing, step \(model.steps[step].step): the balancer must return each of the "
+                        + "\(stepUnits.units.count) micro-batches once")
             }
             // Where each micro-batch slot's compute now comes from.
             var source: [Int: (rank: Int, microBatch: Int)] = [:]
@@ -90,10 +96,12 @@ extension WhatIfAnalysis {
                 }
             }
             for member in model.steps[step].operations {
-                let index = Int(member), operation = operations[index]
+                let index = Int(member)
+                let operation = operations[index]
                 guard operation.kind.isCompute, let slot = operation.microBatch,
-                      let from = source[operation.worker.dataParallelRank << 32 | slot],
-                      let other = lookup[key(from.rank, operation.worker.stage, from.microBatch, operation.kind, operation.chunk)]
+                    let from = source[operation.worker.dataParallelRank << 32 | slot],
+                    let other = lookup[
+                        key(from.rank, operation.worker.stage, from.microBatch, operation.kind, operation.chunk)]
                 else { continue }
                 times.duration[index] = base.duration[other]
             }

@@ -69,7 +69,9 @@ struct Replay {
         // Successors: the dependency pairs turned around, packed the same way.
         var waiters = [Int32](repeating: 0, count: packed.items.count)
         for operation in 0..<count {
-            for slot in Int(packed.offsets[operation])..<Int(packed.offsets[operation + 1]) { waiters[slot] = Int32(operation) }
+            for slot in Int(packed.offsets[operation])..<Int(packed.offsets[operation + 1]) {
+                waiters[slot] = Int32(operation)
+            }
         }
         let successors = PackedLists(count: count, pairs: packed.items, waiters)
         members = PackedLists(model.groups)
@@ -82,7 +84,8 @@ struct Replay {
         for (_, stepMembers) in model.steps {
             ready.removeAll(keepingCapacity: true)
             for operation in stepMembers where remaining[Int(operation)] == 0 { ready.append(operation) }
-            var cursor = 0, finished = 0
+            var cursor = 0
+            var finished = 0
             while cursor < ready.count {
                 let operation = ready[cursor]
                 cursor += 1
@@ -106,12 +109,15 @@ struct Replay {
                 }
             }
             guard finished == stepMembers.count else {
-                let stuck = stepMembers.first { remaining[Int($0)] > 0 } ?? stepMembers.first {
-                    let group = Int(model.groupOf[Int($0)])
-                    return group >= 0 && Int(joined[group]) < model.groups[group].count
-                }
-                throw TraceError("the dependency model cannot finish: \(stuck.map(describe) ?? "an operation") waits "
-                                 + "forever (a cycle, or a communication one of its members never reaches)")
+                let stuck =
+                    stepMembers.first { remaining[Int($0)] > 0 }
+                    ?? stepMembers.first {
+                        let group = Int(model.groupOf[Int($0)])
+                        return group >= 0 && Int(joined[group]) < model.groups[group].count
+                    }
+                throw TraceError(
+                    "the dependency model cannot finish: \(stuck.map(describe) ?? "an operation") waits "
+                        + "forever (a cycle, or a communication one of its members never reaches)")
             }
             stepEvents.append(events.count)
         }
@@ -164,82 +170,109 @@ struct Replay {
     }
 
     /// Each step's time with the `selected` operations at their times in `values` and the rest at `base`'s.
-    func stepSeconds(_ base: OperationTimes, values: OperationTimes? = nil, selected: Selection = .none,
-                     scratch: inout Scratch) -> [Double] {
+    func stepSeconds(
+        _ base: OperationTimes, values: OperationTimes? = nil, selected: Selection = .none,
+        scratch: inout Scratch
+    ) -> [Double] {
         var result = [Double](repeating: 0, count: model.steps.count)
         let other = values ?? base
-        let (mode, keys, key, mask): (Int, [Int32], Int32, [Bool]) = switch selected {
-        case .none: (0, [], 0, [])
-        case .key(let keys, let key): (1, keys, key, [])
-        case .mask(let mask): (2, [], 0, mask)
-        }
+        let (mode, keys, key, mask): (Int, [Int32], Int32, [Bool]) =
+            switch selected {
+            case .none: (0, [], 0, [])
+            case .key(let keys, let key): (1, keys, key, [])
+            case .mask(let mask): (2, [], 0, mask)
+            }
         let noDelays = [Double]()
         let delays = base.launchDelay ?? noDelays
         let hasDelays = base.launchDelay != nil
         events.withUnsafeBufferPointer { events in
-        waits.offsets.withUnsafeBufferPointer { waitOffsets in
-        waits.items.withUnsafeBufferPointer { waitItems in
-        members.offsets.withUnsafeBufferPointer { memberOffsets in
-        members.items.withUnsafeBufferPointer { memberItems in
-        model.groupOf.withUnsafeBufferPointer { groupOf in
-        base.duration.withUnsafeBufferPointer { duration in
-        base.transfer.withUnsafeBufferPointer { transfer in
-        other.duration.withUnsafeBufferPointer { otherDuration in
-        other.transfer.withUnsafeBufferPointer { otherTransfer in
-        keys.withUnsafeBufferPointer { keys in
-        mask.withUnsafeBufferPointer { mask in
-        delays.withUnsafeBufferPointer { delays in
-        scratch.start.withUnsafeMutableBufferPointer { start in
-        scratch.end.withUnsafeMutableBufferPointer { end in
-            @inline(__always) func isSelected(_ index: Int) -> Bool {
-                switch mode {
-                case 1: keys[index] == key
-                case 2: mask[index]
-                default: false
-                }
-            }
-            for step in 0..<(stepEvents.count - 1) {
-                var latest = 0.0
-                for slot in stepEvents[step]..<stepEvents[step + 1] {
-                    let event = Int(events[slot])
-                    if event >= 0 {
-                        var begin = 0.0
-                        for wait in Int(waitOffsets[event])..<Int(waitOffsets[event + 1]) {
-                            begin = max(begin, end[Int(waitItems[wait])])
-                        }
-                        start[event] = hasDelays ? begin + delays[event] : begin
-                        if groupOf[event] < 0 {
-                            end[event] = start[event] + (isSelected(event) ? otherDuration[event] : duration[event])
-                            latest = max(latest, end[event])
-                        }
-                    } else {
-                        let group = -event - 1
-                        let first = Int(memberOffsets[group]), last = Int(memberOffsets[group + 1])
-                        var groupStart = -Double.infinity
-                        for member in first..<last { groupStart = max(groupStart, start[Int(memberItems[member])]) }
-                        for member in first..<last {
-                            let index = Int(memberItems[member])
-                            end[index] = groupStart + (isSelected(index) ? otherTransfer[index] : transfer[index])
-                            latest = max(latest, end[index])
+            waits.offsets.withUnsafeBufferPointer { waitOffsets in
+                waits.items.withUnsafeBufferPointer { waitItems in
+                    members.offsets.withUnsafeBufferPointer { memberOffsets in
+                        members.items.withUnsafeBufferPointer { memberItems in
+                            model.groupOf.withUnsafeBufferPointer { groupOf in
+                                base.duration.withUnsafeBufferPointer { duration in
+                                    base.transfer.withUnsafeBufferPointer { transfer in
+                                        other.duration.withUnsafeBufferPointer { otherDuration in
+                                            other.transfer.withUnsafeBufferPointer { otherTransfer in
+                                                keys.withUnsafeBufferPointer { keys in
+                                                    mask.withUnsafeBufferPointer { mask in
+                                                        delays.withUnsafeBufferPointer { delays in
+                                                            scratch.start.withUnsafeMutableBufferPointer { start in
+                                                                scratch.end.withUnsafeMutableBufferPointer { end in
+                                                                    @inline(__always) func isSelected(_ index: Int)
+                                                                        -> Bool
+                                                                    {
+                                                                        switch mode {
+                                                                        case 1: keys[index] == key
+                                                                        case 2: mask[index]
+                                                                        default: false
+                                                                        }
+                                                                    }
+                                                                    for step in 0..<(stepEvents.count - 1) {
+                                                                        var latest = 0.0
+                                                                        for slot in stepEvents[
+                                                                            step]..<stepEvents[step + 1]
+                                                                        {
+                                                                            let event = Int(events[slot])
+                                                                            if event >= 0 {
+                                                                                var begin = 0.0
+                                                                                for wait in Int(
+                                                                                    waitOffsets[event])..<Int(
+                                                                                        waitOffsets[event + 1])
+                                                                                {
+                                                                                    begin = max(
+                                                                                        begin, end[Int(waitItems[wait])]
+                                                                                    )
+                                                                                }
+                                                                                start[event] =
+                                                                                    hasDelays
+                                                                                    ? begin + delays[event] : begin
+                                                                                if groupOf[event] < 0 {
+                                                                                    end[event] =
+                                                                                        start[event]
+                                                                                        + (isSelected(event)
+                                                                                            ? otherDuration[event]
+                                                                                            : duration[event])
+                                                                                    latest = max(latest, end[event])
+                                                                                }
+                                                                            } else {
+                                                                                let group = -event - 1
+                                                                                let first = Int(memberOffsets[group])
+                                                                                let last = Int(memberOffsets[group + 1])
+                                                                                var groupStart = -Double.infinity
+                                                                                for member in first..<last {
+                                                                                    groupStart = max(
+                                                                                        groupStart,
+                                                                                        start[Int(memberItems[member])])
+                                                                                }
+                                                                                for member in first..<last {
+                                                                                    let index = Int(memberItems[member])
+                                                                                    end[index] =
+                                                                                        groupStart
+                                                                                        + (isSelected(index)
+                                                                                            ? otherTransfer[index]
+                                                                                            : transfer[index])
+                                                                                    latest = max(latest, end[index])
+                                                                                }
+                                                                            }
+                                                                        }
+                                                                        result[step] = latest
+                                                                    }
+                                                                }
+                                                            }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
-                result[step] = latest
             }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
         }
         return result
     }

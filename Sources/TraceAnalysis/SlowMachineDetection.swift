@@ -31,8 +31,10 @@ public struct SlowMachineDetection: Sendable {
         public var distinctSlowWorkers: Int
     }
 
-    static func findings(_ operations: [TraceOperation], steps: [Int], stepOf: [Int32], workerOf: [Int32],
-                         workers: [Worker]) -> Findings {
+    static func findings(
+        _ operations: [TraceOperation], steps: [Int], stepOf: [Int32], workerOf: [Int32],
+        workers: [Worker]
+    ) -> Findings {
         // Compute per worker (rows) and step (columns).
         var computeTable = [[Double]](repeating: [Double](repeating: 0, count: steps.count), count: workers.count)
         for (index, operation) in operations.enumerated() where operation.kind.isCompute {
@@ -63,22 +65,30 @@ public struct SlowMachineDetection: Sendable {
         var machines: [SlowWorker] = []
         for (worker, slowSteps) in slowIn where slowSteps.count * 2 >= steps.count && slowSteps.count >= 3 {
             guard median(ratios[worker] ?? [1]) >= 1 + 2 * threshold else { continue }
-            machines.append(SlowWorker(dataParallelRank: worker.dataParallelRank, stage: worker.stage, slowSteps: slowSteps.count,
-                                       share: Double(slowSteps.count) / Double(steps.count), sinceStep: steps[slowSteps.min()!],
-                                       computeRatio: median(ratios[worker] ?? [1]),
-                                       byOperation: byOperation(worker, operations),
-                                       globalRank: operations.first { $0.worker == worker }?.globalRank ?? 0))
+            machines.append(
+                SlowWorker(
+                    dataParallelRank: worker.dataParallelRank, stage: worker.stage, slowSteps: slowSteps.count,
+                    share: Double(slowSteps.count) / Double(steps.count), sinceStep: steps[slowSteps.min()!],
+                    computeRatio: median(ratios[worker] ?? [1]),
+                    byOperation: byOperation(worker, operations),
+                    globalRank: operations.first { $0.worker == worker }?.globalRank ?? 0))
         }
-        machines.sort { $0.computeRatio != $1.computeRatio ? $0.computeRatio > $1.computeRatio
-            : ($0.dataParallelRank, $0.stage) < ($1.dataParallelRank, $1.stage) }
+        machines.sort {
+            $0.computeRatio != $1.computeRatio
+                ? $0.computeRatio > $1.computeRatio
+                : ($0.dataParallelRank, $0.stage) < ($1.dataParallelRank, $1.stage)
+        }
         return Findings(slowMachines: machines, stepsWithSlowWorkers: stepsWithSlow, distinctSlowWorkers: slowIn.count)
     }
 
     /// The worker's mean duration of each compute and transfer kind over its peers' (same stage) mean.
     private static func byOperation(_ worker: Worker, _ operations: [TraceOperation]) -> [String: Double] {
-        var own: [OperationKind: (Double, Int)] = [:], peers: [OperationKind: (Double, Int)] = [:]
-        for operation in operations where operation.worker.stage == worker.stage
-            && (operation.kind.isCompute || operation.kind.isPipelineTransfer) {
+        var own: [OperationKind: (Double, Int)] = [:]
+        var peers: [OperationKind: (Double, Int)] = [:]
+        for operation in operations
+        where operation.worker.stage == worker.stage
+            && (operation.kind.isCompute || operation.kind.isPipelineTransfer)
+        {
             if operation.worker == worker {
                 own[operation.kind, default: (0, 0)].0 += operation.duration
                 own[operation.kind, default: (0, 0)].1 += 1
@@ -114,6 +124,7 @@ public struct SlowMachineDetection: Sendable {
     static func median(_ values: [Double]) -> Double {
         guard !values.isEmpty else { return 0 }
         let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        return sorted.count % 2 == 1
+            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 }

@@ -27,7 +27,8 @@ public enum Timeline {
         case .backwardRecv: (5, "backward-recv")
         case .paramsAllGather, .gradsReduceScatter: (6, "data-parallel collectives")
         case .layernormGradsAllReduce, .embeddingGradsAllReduce, .separateGradsAllReduce, .optimizerClipMainGrad,
-             .optimizer, .gc: (7, "after backward")
+            .optimizer, .gc:
+            (7, "after backward")
         }
     }
 }
@@ -41,8 +42,9 @@ extension WhatIfAnalysis {
         var lines: [String] = []
         lines.reserveCapacity(operations.count + workers.count * 8)
         for (pid, worker) in workers.enumerated() {
-            lines.append(#"{"ph":"M","name":"process_name","pid":\#(pid),"args":{"name":"dp \#(worker.dataParallelRank) "#
-                         + #"stage \#(worker.stage)"}}"#)
+            lines.append(
+                #"{"ph":"M","name":"process_name","pid":\#(pid),"args":{"name":"dp \#(worker.dataParallelRank) "#
+                    + #"stage \#(worker.stage)"}}"#)
             lines.append(#"{"ph":"M","name":"process_sort_index","pid":\#(pid),"args":{"sort_index":\#(pid)}}"#)
             for (id, name) in Timeline.threads {
                 lines.append(#"{"ph":"M","name":"thread_name","pid":\#(pid),"tid":\#(id),"args":{"name":"\#(name)"}}"#)
@@ -65,13 +67,16 @@ extension WhatIfAnalysis {
             }
         }
         for (index, operation) in operations.enumerated() {
-            let start = begin[index], duration = finish[index] - begin[index]
+            let start = begin[index]
+            let duration = finish[index] - begin[index]
             let label = operation.microBatch.map { " mb \($0)" } ?? ""
-            lines.append(#"{"ph":"X","name":"\#(operation.kind.rawValue)\#(label)","cat":"\#(operation.kind.attributionGroup)","#
-                         + #""pid":\#(workerOf[index]),"tid":\#(Timeline.stream(operation.kind).id),"#
-                         + #""ts":\#(String(format: "%.3f", start)),"dur":\#(String(format: "%.3f", duration)),"#
-                         + #""args":{"step":\#(operation.step),"seq":\#(operation.sequence)}}"#)
+            lines.append(
+                #"{"ph":"X","name":"\#(operation.kind.rawValue)\#(label)","cat":"\#(operation.kind.attributionGroup)","#
+                    + #""pid":\#(workerOf[index]),"tid":\#(Timeline.stream(operation.kind).id),"#
+                    + #""ts":\#(String(format: "%.3f", start)),"dur":\#(String(format: "%.3f", duration)),"#
+                    + #""args":{"step":\#(operation.step),"seq":\#(operation.sequence)}}"#)
         }
-        return Data(("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n" + lines.joined(separator: ",\n") + "\n]}\n").utf8)
+        return Data(
+            ("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n" + lines.joined(separator: ",\n") + "\n]}\n").utf8)
     }
 }

@@ -43,8 +43,11 @@ public enum OperationKind: String, Sendable, CaseIterable, Codable, Comparable {
     /// Operations whose duration depends on peers (communication); the ideal job gives them the median transfer
     /// time, the others (compute, gc, optimizer) the mean duration.
     var isCommunication: Bool {
-        isPipelineTransfer || [.paramsAllGather, .gradsReduceScatter, .separateGradsAllReduce, .layernormGradsAllReduce,
-                               .embeddingGradsAllReduce, .optimizerClipMainGrad].contains(self)
+        isPipelineTransfer
+            || [
+                .paramsAllGather, .gradsReduceScatter, .separateGradsAllReduce, .layernormGradsAllReduce,
+                .embeddingGradsAllReduce, .optimizerClipMainGrad,
+            ].contains(self)
     }
 
     /// The name attribution reports: sends and receives of one direction are one pipeline transfer.
@@ -89,8 +92,10 @@ public struct TraceOperation: Sendable, Equatable {
 
     public var end: Double { start + duration }
 
-    public init(worker: Worker, globalRank: Int, step: Int, kind: OperationKind, start: Double, duration: Double,
-                sequence: Int, chunk: Int? = nil, microBatch: Int? = nil) {
+    public init(
+        worker: Worker, globalRank: Int, step: Int, kind: OperationKind, start: Double, duration: Double,
+        sequence: Int, chunk: Int? = nil, microBatch: Int? = nil
+    ) {
         self.worker = worker
         self.globalRank = globalRank
         self.step = step
@@ -113,8 +118,10 @@ public struct JobShape: Sendable, Equatable, Codable {
     public var sequenceParallel: Int
     public var virtualStages: Int
 
-    public init(name: String, dataParallel: Int, pipelineParallel: Int, tensorParallel: Int = 1, sequenceParallel: Int = 1,
-                virtualStages: Int = 1) {
+    public init(
+        name: String, dataParallel: Int, pipelineParallel: Int, tensorParallel: Int = 1, sequenceParallel: Int = 1,
+        virtualStages: Int = 1
+    ) {
         self.name = name
         self.dataParallel = dataParallel
         self.pipelineParallel = pipelineParallel
@@ -136,14 +143,18 @@ public struct JobShape: Sendable, Equatable, Codable {
 
     /// Every size at least 1 and the job within `maximumWorldSize` GPUs.
     public func validate() throws(TraceError) {
-        for (name, value) in [("dp_size", dataParallel), ("pp_size", pipelineParallel), ("tp_size", tensorParallel),
-                              ("dsp_size", sequenceParallel), ("vpp_size", virtualStages)] {
+        for (name, value) in [
+            ("dp_size", dataParallel), ("pp_size", pipelineParallel), ("tp_size", tensorParallel),
+            ("dsp_size", sequenceParallel), ("vpp_size", virtualStages),
+        ] {
             guard value >= 1, value <= Self.maximumWorldSize else {
                 throw TraceError("\(name) = \(value): must be a whole number from 1 to 2^18")
             }
         }
         guard worldSize <= Self.maximumWorldSize else {
-            throw TraceError("dp × pp × tp × dsp = \(worldSize == Int.max ? "more than 2^63" : String(worldSize)): at most 2^18 GPUs")
+            throw TraceError(
+                "dp × pp × tp × dsp = \(worldSize == Int.max ? "more than 2^63" : String(worldSize)): at most 2^18 GPUs"
+            )
         }
     }
 }

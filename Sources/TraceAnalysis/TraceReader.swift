@@ -19,8 +19,10 @@ public enum TraceReader {
         let headerEnd = bytes[..<length].firstIndex { $0 == 10 || $0 == 13 } ?? length
         let header = String(decoding: bytes[0..<headerEnd], as: UTF8.self)
         let names = header.split(separator: ",", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\u{FEFF}", with: "")
-                .trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+            .map {
+                $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\u{FEFF}", with: "")
+                    .trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            }
         guard names.count > 1 || !(names.first ?? "").isEmpty else {
             throw TraceError("\(source): empty file (expected a header row)")
         }
@@ -49,7 +51,8 @@ public enum TraceReader {
             throw TraceError("\(source): more than \(maximumRows) rows")
         }
         let results = Mutex([Result<[TraceOperation], TraceError>](repeating: .success([]), count: parts))
-        let partBounds = bounds, partRows = firstRows
+        let partBounds = bounds
+        let partRows = firstRows
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             // Each part's row count is known: its array is allocated once, at its size; the first part's has room for
             // every row, so the others are appended to it without copying it.
@@ -70,11 +73,15 @@ public enum TraceReader {
 
     /// A whole number written as digits (optionally signed, or with a zero fraction such as `3.0`); nil otherwise.
     static func integer(_ bytes: [UInt8], _ range: Range<Int>) -> Int? {
-        var index = range.lowerBound, end = range.upperBound
+        var index = range.lowerBound
+        var end = range.upperBound
         while index < end, bytes[index] == 32 { index += 1 }
         while end > index, bytes[end - 1] == 32 { end -= 1 }
         var negative = false
-        if index < end, bytes[index] == 45 { negative = true; index += 1 }
+        if index < end, bytes[index] == 45 {
+            negative = true
+            index += 1
+        }
         guard index < end else { return nil }
         var value = 0
         while index < end, bytes[index] >= 48, bytes[index] <= 57 {
@@ -95,7 +102,8 @@ public enum TraceReader {
     public static func shape(meta data: Data, source: String) throws(TraceError) -> JobShape {
         guard let text = String(data: data, encoding: .utf8) else { throw TraceError("\(source): not UTF-8 text") }
         var values: [String: String] = [:]
-        for (number, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+        for (number, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
+        {
             let line = rawLine.prefix { $0 != "#" }.trimmingCharacters(in: .whitespaces)
             guard !line.isEmpty else { continue }
             guard let colon = line.firstIndex(of: ":") else {
@@ -117,9 +125,10 @@ public enum TraceReader {
             }
             return value
         }
-        let shape = JobShape(name: values["trial_name"] ?? "trace", dataParallel: try size("dp_size"),
-                             pipelineParallel: try size("pp_size"), tensorParallel: try size("tp_size", default: 1),
-                             sequenceParallel: try size("dsp_size", default: 1), virtualStages: try size("vpp_size", default: 1))
+        let shape = JobShape(
+            name: values["trial_name"] ?? "trace", dataParallel: try size("dp_size"),
+            pipelineParallel: try size("pp_size"), tensorParallel: try size("tp_size", default: 1),
+            sequenceParallel: try size("dsp_size", default: 1), virtualStages: try size("vpp_size", default: 1))
         do {
             try shape.validate()
         } catch {
@@ -162,7 +171,8 @@ private struct RowParser: Sendable {
 
     /// Non-blank lines in `range`.
     static func lineCount(_ bytes: [UInt8], _ range: Range<Int>) -> Int {
-        var count = 0, inLine = false
+        var count = 0
+        var inLine = false
         for index in range {
             let byte = bytes[index]
             if byte == 10 || byte == 13 {
@@ -186,7 +196,9 @@ private struct RowParser: Sendable {
             while position < range.upperBound, bytes[position] == 10 || bytes[position] == 13 { position += 1 }
             guard position < range.upperBound else { break }
             row += 1
-            var lineEnd = position, count = 0, cellStart = position
+            var lineEnd = position
+            var count = 0
+            var cellStart = position
             // The scan of every byte reads through an unchecked view (the range lies inside the file's bytes).
             bytes.withUnsafeBufferPointer { bytes in
                 cells.withUnsafeMutableBufferPointer { cells in
@@ -206,8 +218,10 @@ private struct RowParser: Sendable {
                 throw TraceError("\(source): row \(row): \(count) cells, the header has \(cellCount)")
             }
             // A quoted cell (pyarrow's CSV writer quotes strings) is read without its quotes.
-            for index in cells.indices where cells[index].count >= 2 && bytes[cells[index].lowerBound] == 34
-                && bytes[cells[index].upperBound - 1] == 34 {
+            for index in cells.indices
+            where cells[index].count >= 2 && bytes[cells[index].lowerBound] == 34
+                && bytes[cells[index].upperBound - 1] == 34
+            {
                 cells[index] = (cells[index].lowerBound + 1)..<(cells[index].upperBound - 1)
             }
             position = lineEnd
@@ -221,13 +235,17 @@ private struct RowParser: Sendable {
     private func operation(_ cells: [Range<Int>], row: Int) throws(TraceError) -> TraceOperation {
         func integer(_ at: Int, _ name: String, minimum: Int = 0) throws(TraceError) -> Int {
             guard let value = TraceReader.integer(bytes, cells[at]), value >= minimum, value < 1 << 31 else {
-                throw TraceError("\(source): row \(row), column \(name) = \"\(text(cells[at]))\": must be a whole number ≥ \(minimum)")
+                throw TraceError(
+                    "\(source): row \(row), column \(name) = \"\(text(cells[at]))\": must be a whole number ≥ \(minimum)"
+                )
             }
             return value
         }
         func optional(_ at: Int?, _ name: String) throws(TraceError) -> Int? {
             guard let at else { return nil }
-            if let value = TraceReader.integer(bytes, cells[at]), value >= -1, value < 1 << 31 { return value < 0 ? nil : value }
+            if let value = TraceReader.integer(bytes, cells[at]), value >= -1, value < 1 << 31 {
+                return value < 0 ? nil : value
+            }
             let cell = text(cells[at]).trimmingCharacters(in: .whitespaces)
             if cell.isEmpty || cell == "<NA>" || cell == "nan" || cell == "NaN" { return nil }
             let value = try integer(at, name, minimum: -1)
@@ -235,16 +253,21 @@ private struct RowParser: Sendable {
         }
         func seconds(_ at: Int, _ name: String) throws(TraceError) -> Double {
             guard let value = decimal(cells[at]), value.isFinite, abs(value) < 1e12 else {
-                throw TraceError("\(source): row \(row), column \(name) = \"\(text(cells[at]))\": must be a finite number of seconds")
+                throw TraceError(
+                    "\(source): row \(row), column \(name) = \"\(text(cells[at]))\": must be a finite number of seconds"
+                )
             }
             return value
         }
         guard let operationKind = kindOf(cells[kind]) else {
-            throw TraceError("\(source): row \(row), column optype = \"\(text(cells[kind]))\": unknown operation type (known: "
-                             + OperationKind.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+            throw TraceError(
+                "\(source): row \(row), column optype = \"\(text(cells[kind]))\": unknown operation type (known: "
+                    + OperationKind.allCases.map(\.rawValue).joined(separator: ", ") + ")")
         }
         let length = try seconds(duration, "duration")
-        guard length >= 0 else { throw TraceError("\(source): row \(row), column duration = \(length): must not be negative") }
+        guard length >= 0 else {
+            throw TraceError("\(source): row \(row), column duration = \(length): must not be negative")
+        }
         return TraceOperation(
             worker: Worker(dataParallelRank: try integer(dp, "dp_rank"), stage: try integer(stage, "stage")),
             globalRank: try integer(rank, "rank"), step: try integer(step, "step"), kind: operationKind,
@@ -266,7 +289,9 @@ private struct RowParser: Sendable {
     }
 
     /// Exact powers of ten: every one up to 10^22 is a Double.
-    private static let powersOfTen: [Double] = (0...22).map { power in (0..<power).reduce(1.0) { value, _ in value * 10 } }
+    private static let powersOfTen: [Double] = (0...22).map { power in
+        (0..<power).reduce(1.0) { value, _ in value * 10 }
+    }
 
     /// A decimal number filling the cell (spaces around allowed). Plain decimals (sign, at most 15 digits, a point, no
     /// exponent) as mantissa ÷ 10^k: both exact, one correctly rounded division, so the same Double strtod gives
@@ -278,7 +303,10 @@ private struct RowParser: Sendable {
             var index = range.lowerBound
             let negative = buffer[index] == 45
             if negative { index += 1 }
-            var mantissa: Int64 = 0, digits = 0, fraction = 0, point = false
+            var mantissa: Int64 = 0
+            var digits = 0
+            var fraction = 0
+            var point = false
             while index < range.upperBound {
                 let byte = buffer[index]
                 if byte >= 48 && byte <= 57 {
@@ -293,7 +321,8 @@ private struct RowParser: Sendable {
                 index += 1
             }
             guard digits <= 15, fraction <= 22, index > range.lowerBound + (negative ? 1 : 0) + (point ? 1 : 0) - 1,
-                  range.count > (negative ? 1 : 0) + (point ? 1 : 0) else { return nil }
+                range.count > (negative ? 1 : 0) + (point ? 1 : 0)
+            else { return nil }
             let value = Double(mantissa) / Self.powersOfTen[fraction]
             return negative ? -value : value
         }) {

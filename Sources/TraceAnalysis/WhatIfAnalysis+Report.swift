@@ -23,12 +23,15 @@ extension WhatIfAnalysis {
         }
         var noDelay = recorded
         noDelay.launchDelay = nil
-        let base = parallel([{ [recorded] in simulate(recorded, &$0) }, { [noDelay] in simulate(noDelay, &$0) },
-                             { [ideal] in simulate(ideal, &$0) }])
+        let base = parallel([
+            { [recorded] in simulate(recorded, &$0) }, { [noDelay] in simulate(noDelay, &$0) },
+            { [ideal] in simulate(ideal, &$0) },
+        ])
         let (replayed, withoutDelays, idealSteps) = (base[0], base[1], base[2])
         let idealMean = mean(idealSteps)
         guard idealMean > 0 else {
-            throw TraceError("every operation's typical duration is 0 s, so the ideal step takes no time: no slowdown to measure")
+            throw TraceError(
+                "every operation's typical duration is 0 s, so the ideal step takes no time: no slowdown to measure")
         }
         let slowdown = mean(withoutDelays) / idealMean
         let replayError = zip(replayed, recordedSteps).map { abs($0 - $1) / max($1, 1e-12) }.max() ?? 0
@@ -39,15 +42,18 @@ extension WhatIfAnalysis {
         let kindGroups = indicesByAttributionGroup
         let rankGroups = indices(byDense: { operations[$0].worker.dataParallelRank }, count: shape.dataParallel)
         let stageGroups = indices(byDense: { operations[$0].worker.stage }, count: shape.pipelineParallel)
-        let attributed = replayAll([kindGroups.map(\.indices), rankGroups.map(\.indices), stageGroups.map(\.indices)],
-                                   from: ideal, values: noDelay)
+        let attributed = replayAll(
+            [kindGroups.map(\.indices), rankGroups.map(\.indices), stageGroups.map(\.indices)],
+            from: ideal, values: noDelay)
         func ratios(_ times: [Double]) -> (mean: Double, perStep: [Double]) {
             (mean(times) / idealMean, zip(times, idealSteps).map(ratio))
         }
         var byOpType: [String: Double] = [:]
         for (offset, group) in kindGroups.enumerated() { byOpType[group.key] = ratios(attributed[offset]).mean }
         var byRank: [Int: (mean: Double, perStep: [Double])] = [:]
-        for (offset, group) in rankGroups.enumerated() { byRank[group.key] = ratios(attributed[kindGroups.count + offset]) }
+        for (offset, group) in rankGroups.enumerated() {
+            byRank[group.key] = ratios(attributed[kindGroups.count + offset])
+        }
         var byStage: [Int: (mean: Double, perStep: [Double])] = [:]
         for (offset, group) in stageGroups.enumerated() {
             byStage[group.key] = ratios(attributed[kindGroups.count + rankGroups.count + offset])
@@ -55,18 +61,22 @@ extension WhatIfAnalysis {
         let stages = byStage.keys.sorted()
 
         // A worker's score: the smaller of its DP rank's and its stage's slowdown (the artifact's ranking).
-        let byWorkerIndices = Dictionary(uniqueKeysWithValues: indices(byDense: { Int(workerOf[$0]) }, count: self.workers.count)
-            .map { (self.workers[$0.key], $0.indices) })
+        let byWorkerIndices = Dictionary(
+            uniqueKeysWithValues: indices(byDense: { Int(workerOf[$0]) }, count: self.workers.count)
+                .map { (self.workers[$0.key], $0.indices) })
         let workers = byWorkerIndices.keys.sorted()
-        func score(_ worker: Worker) -> Double { min(byRank[worker.dataParallelRank]!.mean, byStage[worker.stage]!.mean) }
+        func score(_ worker: Worker) -> Double {
+            min(byRank[worker.dataParallelRank]!.mean, byStage[worker.stage]!.mean)
+        }
         let ranked = workers.sorted { score($0) != score($1) ? score($0) > score($1) : $0 < $1 }
         // The second round of what-ifs, all independent: workers alone, M_W and M_S both ways, the remedies.
         func chosen(_ set: [Worker]) -> [Int] { set.flatMap { byWorkerIndices[$0]! } }
         let replayedWorkers = Array(ranked.prefix(Self.workersReplayed))
         let slowest = Array(ranked.prefix(max(1, Int((Double(workers.count) * Self.slowestWorkerShare).rounded(.up)))))
         let lastStage = workers.filter { $0.stage == (stages.last ?? 0) }
-        let detection = SlowMachineDetection.findings(operations, steps: steps, stepOf: stepOf, workerOf: workerOf,
-                                                      workers: workers)
+        let detection = SlowMachineDetection.findings(
+            operations, steps: steps, stepOf: stepOf, workerOf: workerOf,
+            workers: workers)
         let machines = detection.slowMachines.map { Worker(dataParallelRank: $0.dataParallelRank, stage: $0.stage) }
         let split = try layers.map { layers throws(TraceError) in try resplit(layers: layers, base: noDelay) }
         // The micro-batch reassignment is planned inside its job, so that it overlaps the other replays; a balancer
@@ -97,7 +107,9 @@ extension WhatIfAnalysis {
         let machineIndices = chosen(machines)
         if !machines.isEmpty {
             let slow = detection.slowMachines
-            jobs.append { [ideal, noDelay] in simulate(replaced(slow, indices: machineIndices, base: noDelay, ideal: ideal), &$0) }
+            jobs.append { [ideal, noDelay] in
+                simulate(replaced(slow, indices: machineIndices, base: noDelay, ideal: ideal), &$0)
+            }
             jobs.append { [noDelay] in simulate(plannedAround(slow, base: noDelay), &$0) }
         }
         if let split { jobs.append { simulate(split.times, &$0) } }
@@ -106,17 +118,23 @@ extension WhatIfAnalysis {
         func next() -> [Double] { results.removeFirst() }
 
         var byWorker = replayedWorkers.map { worker in
-            WhatIfReport.WorkerSlowdown(dataParallelRank: worker.dataParallelRank, stage: worker.stage, slowdown: ratios(next()).mean)
+            WhatIfReport.WorkerSlowdown(
+                dataParallelRank: worker.dataParallelRank, stage: worker.stage, slowdown: ratios(next()).mean)
         }
-        byWorker.sort { $0.slowdown != $1.slowdown ? $0.slowdown > $1.slowdown
-            : ($0.dataParallelRank, $0.stage) < ($1.dataParallelRank, $1.stage) }
+        byWorker.sort {
+            $0.slowdown != $1.slowdown
+                ? $0.slowdown > $1.slowdown
+                : ($0.dataParallelRank, $0.stage) < ($1.dataParallelRank, $1.stage)
+        }
         let originalMean = mean(withoutDelays)
         func recovery(_ workers: [Worker]) -> WhatIfReport.Recovery {
-            let fixed = mean(next()), onlyThese = mean(next())
+            let fixed = mean(next())
+            let onlyThese = mean(next())
             let loss = originalMean - idealMean
-            return .init(workers: workers.sorted(), recovered: loss != 0 ? (originalMean - fixed) / loss : 0,
-                         added: loss != 0 ? (onlyThese - idealMean) / loss : 0, originalSeconds: originalMean,
-                         idealSeconds: idealMean, fixedSeconds: fixed, onlyTheseSeconds: onlyThese)
+            return .init(
+                workers: workers.sorted(), recovered: loss != 0 ? (originalMean - fixed) / loss : 0,
+                added: loss != 0 ? (onlyThese - idealMean) / loss : 0, originalSeconds: originalMean,
+                idealSeconds: idealMean, fixedSeconds: fixed, onlyTheseSeconds: onlyThese)
         }
         let mw = recovery(slowest)
         let ms = recovery(lastStage)
@@ -125,16 +143,19 @@ extension WhatIfAnalysis {
             return .init(seconds: seconds, speedUp: ratio(originalMean, seconds))
         }
         let remedies = WhatIfReport.Remedies(
-            balancedBatches: remedy(), balancedStages: remedy(), replacedSlowMachines: machines.isEmpty ? nil : remedy(),
+            balancedBatches: remedy(), balancedStages: remedy(),
+            replacedSlowMachines: machines.isEmpty ? nil : remedy(),
             plannedAroundSlowMachines: machines.isEmpty ? nil : remedy(),
             resplitStages: split.map { plan in
-                WhatIfReport.Resplit(layersBefore: plan.before, layersAfter: plan.after, layerSeconds: plan.layerSeconds,
-                                     extraSeconds: plan.extra, remedy: remedy())
+                WhatIfReport.Resplit(
+                    layersBefore: plan.before, layersAfter: plan.after, layerSeconds: plan.layerSeconds,
+                    extraSeconds: plan.extra, remedy: remedy())
             },
             rebalancedMicroBatches: rebalanceMoves.withLock { $0 }.flatMap { moved in
                 rebalancedSteps.map { steps in
-                    WhatIfReport.Rebalance(movedMicroBatches: moved,
-                                           remedy: .init(seconds: mean(steps), speedUp: ratio(originalMean, mean(steps))))
+                    WhatIfReport.Rebalance(
+                        movedMicroBatches: moved,
+                        remedy: .init(seconds: mean(steps), speedUp: ratio(originalMean, mean(steps))))
                 }
             })
         // Per step, the DP rank whose recorded durations alone cost the most.
@@ -145,16 +166,20 @@ extension WhatIfAnalysis {
             steps.indices.map { min(byRank[worker.dataParallelRank]!.perStep[$0], byStage[worker.stage]!.perStep[$0]) }
         }
         return WhatIfReport(
-            job: shape, operations: operations.count, slowdown: slowdown, launchSlowdown: ratio(mean(recordedSteps), mean(withoutDelays)),
+            job: shape, operations: operations.count, slowdown: slowdown,
+            launchSlowdown: ratio(mean(recordedSteps), mean(withoutDelays)),
             replayError: replayError,
-            stepSeconds: .init(steps: steps, recorded: recordedSteps, replayed: replayed, withoutLaunchDelays: withoutDelays,
-                               ideal: idealSteps, slowdown: zip(withoutDelays, idealSteps).map(ratio)),
-            attribution: .init(byOpType: byOpType,
-                               byDPRank: Dictionary(uniqueKeysWithValues: byRank.map { (String($0.key), $0.value.mean) }),
-                               byStage: Dictionary(uniqueKeysWithValues: byStage.map { (String($0.key), $0.value.mean) }),
-                               byWorker: byWorker),
+            stepSeconds: .init(
+                steps: steps, recorded: recordedSteps, replayed: replayed, withoutLaunchDelays: withoutDelays,
+                ideal: idealSteps, slowdown: zip(withoutDelays, idealSteps).map(ratio)),
+            attribution: .init(
+                byOpType: byOpType,
+                byDPRank: Dictionary(uniqueKeysWithValues: byRank.map { (String($0.key), $0.value.mean) }),
+                byStage: Dictionary(uniqueKeysWithValues: byStage.map { (String($0.key), $0.value.mean) }),
+                byWorker: byWorker),
             mw: mw, ms: ms, heatmapWorkers: workers, heatmap: heatmap,
-            culprit: Self.culprit(slowdown: slowdown, mw: mw, ms: ms, workers: workers.count, slowestRanks: slowestRanks),
+            culprit: Self.culprit(
+                slowdown: slowdown, mw: mw, ms: ms, workers: workers.count, slowestRanks: slowestRanks),
             slowMachines: detection, remedies: remedies)
     }
 
@@ -163,7 +188,8 @@ extension WhatIfAnalysis {
     func balancedBatches(_ base: OperationTimes) -> OperationTimes {
         let stages = shape.pipelineParallel
         func slot(_ index: Int) -> Int {
-            (Int(stepOf[index]) * stages + operations[index].worker.stage) * 2 + (operations[index].kind == .forwardCompute ? 0 : 1)
+            (Int(stepOf[index]) * stages + operations[index].worker.stage) * 2
+                + (operations[index].kind == .forwardCompute ? 0 : 1)
         }
         var sums = [Double](repeating: 0, count: model.steps.count * stages * 2)
         var counts = [Int](repeating: 0, count: sums.count)
@@ -181,8 +207,10 @@ extension WhatIfAnalysis {
     /// The slow machines replaced by machines as fast as their peers: their compute at its recorded time over their
     /// compute ratio (the peers' median), everything else they run at its typical time. (The paper's ideal compute, the
     /// mean over workers, still holds the slow machine's share.)
-    func replaced(_ slow: [SlowMachineDetection.SlowWorker], indices: [Int], base: OperationTimes,
-                  ideal: OperationTimes) -> OperationTimes {
+    func replaced(
+        _ slow: [SlowMachineDetection.SlowWorker], indices: [Int], base: OperationTimes,
+        ideal: OperationTimes
+    ) -> OperationTimes {
         var times = keeping(indices, from: base, values: ideal)
         var ratio: [Worker: Double] = [:]
         for machine in slow where machine.computeRatio > 0 {
@@ -194,19 +222,24 @@ extension WhatIfAnalysis {
         return times
     }
 
-    /// The slow machines kept, each stage's compute re-divided over its DP ranks in proportion to their speed (1 over
-    /// a slow machine's compute ratio, 1 elsewhere): worker (d, p) does D·s_dp / Σ_d' s_d'p of the stage's recorded
-    /// per-rank work at its own speed, so its compute takes its recorded time × D·s_dp / Σ s (docs/whatif.md §Remedies).
+    /// The slow machines kept, each stage's compute re-divided over its DP ranks in proportion to their speed (1 over a
+    /// slow machine's compute ratio, 1 elsewhere): worker (d, p) does D·s_dp / Σ_d' s_d'p of the stage's recorded
+    /// per-rank work at its own speed, so its compute takes its recorded time × D·s_dp / Σ s (docs/whatif.md
+    /// §Remedies).
     func plannedAround(_ slow: [SlowMachineDetection.SlowWorker], base: OperationTimes) -> OperationTimes {
-        let ranks = shape.dataParallel, stages = shape.pipelineParallel
+        let ranks = shape.dataParallel
+        let stages = shape.pipelineParallel
         var speeds = [Double](repeating: 1, count: ranks * stages)
-        for machine in slow where machine.computeRatio > 0 && machine.dataParallelRank < ranks && machine.stage < stages {
+        for machine in slow where machine.computeRatio > 0 && machine.dataParallelRank < ranks && machine.stage < stages
+        {
             speeds[machine.stage * ranks + machine.dataParallelRank] = 1 / machine.computeRatio
         }
         var factors = speeds
         for stage in 0..<stages {
             let total = speeds[(stage * ranks)..<((stage + 1) * ranks)].reduce(0, +)
-            for rank in 0..<ranks { factors[stage * ranks + rank] = speeds[stage * ranks + rank] * Double(ranks) / total }
+            for rank in 0..<ranks {
+                factors[stage * ranks + rank] = speeds[stage * ranks + rank] * Double(ranks) / total
+            }
         }
         var times = base
         for (index, operation) in operations.enumerated() where operation.kind.isCompute {
@@ -241,11 +274,13 @@ extension WhatIfAnalysis {
     /// go one at a time to the stage that would then finish first, which minimises the slowest stage. The compute of
     /// each stage's operations is scaled to its new total.
     func resplit(layers: Int, base: OperationTimes) throws(TraceError)
-        -> (before: [Int], after: [Int], layerSeconds: Double, extra: [Double], times: OperationTimes) {
+        -> (before: [Int], after: [Int], layerSeconds: Double, extra: [Double], times: OperationTimes)
+    {
         let stages = shape.pipelineParallel
         guard layers >= stages, layers <= 1 << 16, layers % stages == 0 else {
-            throw TraceError("--layers = \(layers): must be a multiple of pp_size (\(stages)) from \(stages) to 65536, "
-                             + "as an even split over the stages")
+            throw TraceError(
+                "--layers = \(layers): must be a multiple of pp_size (\(stages)) from \(stages) to 65536, "
+                    + "as an even split over the stages")
         }
         // Per stage, the compute of one worker in one step (mean over steps and DP ranks).
         var totals = [Double](repeating: 0, count: stages)
@@ -260,7 +295,8 @@ extension WhatIfAnalysis {
         var after = [Int](repeating: 1, count: stages)
         for _ in stages..<layers {
             let next = (0..<stages).min { a, b in
-                let ta = extra[a] + Double(after[a] + 1) * layerSeconds, tb = extra[b] + Double(after[b] + 1) * layerSeconds
+                let ta = extra[a] + Double(after[a] + 1) * layerSeconds
+                let tb = extra[b] + Double(after[b] + 1) * layerSeconds
                 return ta != tb ? ta < tb : a < b
             }!
             after[next] += 1
@@ -331,8 +367,10 @@ extension WhatIfAnalysis {
     /// Reading of the recoveries (docs/whatif.md §Cause): a few workers or the last stage when fixing them alone
     /// recovers at least `causeRecovery` of the loss; otherwise the loss is spread, and the persistence of the slowest
     /// DP rank across steps tells a slow machine from data-dependent imbalance.
-    static func culprit(slowdown: Double, mw: WhatIfReport.Recovery, ms: WhatIfReport.Recovery, workers: Int,
-                        slowestRanks: [Int]) -> String {
+    static func culprit(
+        slowdown: Double, mw: WhatIfReport.Recovery, ms: WhatIfReport.Recovery, workers: Int,
+        slowestRanks: [Int]
+    ) -> String {
         guard slowdown >= 1.03 else { return "no straggling: within 3 % of the ideal" }
         if mw.recovered >= causeRecovery {
             let names = mw.workers.map { "dp \($0.dataParallelRank) stage \($0.stage)" }.joined(separator: ", ")
@@ -343,7 +381,8 @@ extension WhatIfAnalysis {
             return "the last pipeline stage: fixing it recovers \(percent(ms.recovered)) of the loss"
         }
         let leaders = Set(slowestRanks).count
-        return "spread over the workers: the slowest \(mw.workers.count) of \(workers) recover \(percent(mw.recovered)) "
+        return
+            "spread over the workers: the slowest \(mw.workers.count) of \(workers) recover \(percent(mw.recovered)) "
             + "and the last stage \(percent(ms.recovered)); the slowest DP rank changes between steps (\(leaders) ranks "
             + "lead in \(slowestRanks.count) steps)"
     }

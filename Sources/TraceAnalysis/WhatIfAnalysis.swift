@@ -26,7 +26,8 @@ public struct WhatIfAnalysis: Sendable {
         }
         let count = operations.count
         // Each step starts at its earliest operation; times inside a step are taken from there.
-        var start = [Double](repeating: 0, count: count), end = start
+        var start = [Double](repeating: 0, count: count)
+        var end = start
         for (_, members) in model.steps {
             let first = members.reduce(Double.infinity) { min($0, operations[Int($1)].start) }
             for member in members {
@@ -59,7 +60,9 @@ public struct WhatIfAnalysis: Sendable {
         for operation in operations { seen[operation.worker.dataParallelRank * stages + operation.worker.stage] = true }
         let workers = seen.indices.filter { seen[$0] }.map { Worker(dataParallelRank: $0 / stages, stage: $0 % stages) }
         var position = [Int32](repeating: -1, count: seen.count)
-        for (index, worker) in workers.enumerated() { position[worker.dataParallelRank * stages + worker.stage] = Int32(index) }
+        for (index, worker) in workers.enumerated() {
+            position[worker.dataParallelRank * stages + worker.stage] = Int32(index)
+        }
         self.workers = workers
         workerOf = operations.map { position[$0.worker.dataParallelRank * stages + $0.worker.stage] }
         ideal = Self.typical(operations, recorded: recorded, groupOf: model.groupOf)
@@ -74,7 +77,8 @@ public struct WhatIfAnalysis: Sendable {
     static func typical(_ operations: [TraceOperation], recorded: OperationTimes, groupOf: [Int32]) -> OperationTimes {
         var samples = [[Double]](repeating: [], count: OperationKind.allCases.count)
         for (index, operation) in operations.enumerated() {
-            samples[operation.kind.ordinal].append(groupOf[index] >= 0 ? recorded.transfer[index] : recorded.duration[index])
+            samples[operation.kind.ordinal].append(
+                groupOf[index] >= 0 ? recorded.transfer[index] : recorded.duration[index])
         }
         var typical = [Double](repeating: 0, count: samples.count)
         for kind in OperationKind.allCases {
@@ -95,8 +99,10 @@ public struct WhatIfAnalysis: Sendable {
     }
 
     /// A replay with a thread's scratch; `selected` operations at their times in `values`.
-    func simulate(_ times: OperationTimes, values: OperationTimes? = nil, selected: Replay.Selection = .none,
-                  _ scratch: inout Replay.Scratch) -> [Double] {
+    func simulate(
+        _ times: OperationTimes, values: OperationTimes? = nil, selected: Replay.Selection = .none,
+        _ scratch: inout Replay.Scratch
+    ) -> [Double] {
         replay.stepSeconds(times, values: values, selected: selected, scratch: &scratch)
     }
 
@@ -136,11 +142,14 @@ extension WhatIfAnalysis {
     /// (waiting included) as a trace would record them, each step starting where the previous ended. The order on
     /// each worker is the one `operations` records. Used to draw ideal timelines and to build synthetic traces.
     public static func replayed(_ operations: [TraceOperation], shape: JobShape, seconds: [Double]) throws(TraceError)
-        -> [TraceOperation] {
+        -> [TraceOperation]
+    {
         guard seconds.count == operations.count else {
             throw TraceError("replay: \(seconds.count) times for \(operations.count) operations")
         }
-        guard seconds.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw TraceError("replay: times must be finite and ≥ 0") }
+        guard seconds.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+            throw TraceError("replay: times must be finite and ≥ 0")
+        }
         let model = try DependencyModel(operations: operations, shape: shape)
         let replay = try Replay(model: model) { "operation \($0)" }
         let schedule = replay.schedule(OperationTimes(duration: seconds, transfer: seconds, launchDelay: nil))

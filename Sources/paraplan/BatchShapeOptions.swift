@@ -7,15 +7,23 @@ struct BatchShapeOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Tokens per sequence.") var seqLen: Int
     @Option(parsing: .unconditional, help: "ZeRO stage: 0, 1 (distributed optimizer), 2 or 3.") var zero: Int = 1
     @Flag(help: "FP8 GEMMs in the linear layers (GPUs with FP8 tensor cores).") var fp8 = false
-    @Option(help: "FP8 scaling recipe with --fp8: delayed (default), current, blockwise or mxfp8 (Blackwell).") var fp8Recipe: String?
-    @Flag(help: "Keep and reduce gradients in BF16 (Megatron's grad_reduce_in_fp32 = False); default FP32.") var gradReduceBf16 = false
+    @Option(help: "FP8 scaling recipe with --fp8: delayed (default), current, blockwise or mxfp8 (Blackwell).")
+    var fp8Recipe: String?
+    @Flag(help: "Keep and reduce gradients in BF16 (Megatron's grad_reduce_in_fp32 = False); default FP32.")
+    var gradReduceBf16 = false
     @Flag(help: "Overlap TP communication with GEMMs (Transformer Engine --tp-comm-overlap).") var tpCommOverlap = false
-    @Option(parsing: .unconditional, help: "Fraction of each GPU's memory kept free for the CUDA context, NCCL buffers and allocator fragmentation (0 to 0.9).")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Fraction of each GPU's memory kept free for the CUDA context, NCCL buffers and allocator fragmentation (0 to 0.9)."
+    )
     var memoryHeadroom: Double = EstimateOptions.defaultMemoryHeadroom
 
     func shape() throws -> BatchShape {
-        BatchShape(globalBatch: globalBatch, seqLen: seqLen, zero: zero, fp8: fp8, tpCommOverlap: tpCommOverlap, memoryHeadroom: memoryHeadroom,
-                   fp8Recipe: try fp8Recipe.map { name throws(FrontendError) in try BatchShape.fp8Recipe(named: name) },
-                   gradReduceBF16: gradReduceBf16)
+        BatchShape(
+            globalBatch: globalBatch, seqLen: seqLen, zero: zero, fp8: fp8, tpCommOverlap: tpCommOverlap,
+            memoryHeadroom: memoryHeadroom,
+            fp8Recipe: try fp8Recipe.map { name throws(FrontendError) in try BatchShape.fp8Recipe(named: name) },
+            gradReduceBF16: gradReduceBf16)
     }
 }

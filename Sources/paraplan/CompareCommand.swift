@@ -8,7 +8,8 @@ struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
         abstract: "Ranks plans of one kind and the baselines they report by predicted time.",
-        discussion: "Each plan is validated first. Columns: the plan file, the strategy (\"plan\" or a baseline's name), "
+        discussion:
+            "Each plan is validated first. Columns: the plan file, the strategy (\"plan\" or a baseline's name), "
             + "the predicted time, its ratio to the fastest row and to its plan's lower bound, and for expert "
             + "placement max/mean load and inter-node tokens."
     )
@@ -20,13 +21,17 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: "Plan files (JSON), all of one kind.")
     var plans: [String]
 
-    @Option(help: "table (aligned, for a terminal), markdown, csv, json, or html (the report of paraplan report, plans side by side; sequence-parallel plans with --lengths and their cost, expert placements with --loads unless planned with origins, GNN layouts with their graph, model and cluster).")
+    @Option(
+        help:
+            "table (aligned, for a terminal), markdown, csv, json, or html (the report of paraplan report, plans side by side; sequence-parallel plans with --lengths and their cost, expert placements with --loads unless planned with origins, GNN layouts with their graph, model and cluster)."
+    )
     var format: ReportFormat = .table
 
     @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.")
     var output: String?
 
-    @Option(help: "With --format html and sequence-parallel plans: the lengths they were made for (their cost as well).")
+    @Option(
+        help: "With --format html and sequence-parallel plans: the lengths they were made for (their cost as well).")
     var lengths: String?
 
     @Option(help: "With --format html and expert-placement plans made without origins: the loads they were made from.")
@@ -46,11 +51,17 @@ struct CompareCommand: ParsableCommand {
             case .batchBalance:
                 try OutputFile.write(try ReportRequest.batchBalance(plans: inputs), to: output ?? "-")
             case .sequenceParallel:
-                try OutputFile.write(try ReportRequest.sequenceParallel(plans: inputs, lengths: try PlanLengths.read(lengths),
-                                                                       cost: try costSource.source()), to: output ?? "-")
+                try OutputFile.write(
+                    try ReportRequest.sequenceParallel(
+                        plans: inputs, lengths: try PlanLengths.read(lengths),
+                        cost: try costSource.source()), to: output ?? "-")
             case .expertPlacement:
-                try OutputFile.write(try ReportRequest.expertPlacement(plans: inputs, loads: try loads.map { path throws in
-                    try InputFile.readOrFail(path) }, loadsSource: loads ?? "loads"), to: output ?? "-")
+                try OutputFile.write(
+                    try ReportRequest.expertPlacement(
+                        plans: inputs,
+                        loads: try loads.map { path throws in
+                            try InputFile.readOrFail(path)
+                        }, loadsSource: loads ?? "loads"), to: output ?? "-")
             case .gnnPipeline:
                 let (planner, results) = try gnnGraph.evaluate(plans: inputs, costSource: costSource)
                 try OutputFile.write(ReportRequest.gnnPipeline(planner, comparing: results), to: output ?? "-")

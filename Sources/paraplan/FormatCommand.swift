@@ -16,6 +16,7 @@ struct FormatCommand: ParsableCommand {
     @OptionGroup var outputOptions: PlanOutputOptions
 
     func run() throws {
-        try outputOptions.write(data: try PlanTools.format(try InputFile.readOrFail(plan), source: plan, compact: outputOptions.compact))
+        try outputOptions.write(
+            data: try PlanTools.format(try InputFile.readOrFail(plan), source: plan, compact: outputOptions.compact))
     }
 }

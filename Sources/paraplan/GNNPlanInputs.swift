@@ -12,10 +12,13 @@ struct GNNPlanGraphOptions: ParsableArguments {
     var graphStats: String?
 
     /// Every plan evaluated from the same inputs (the graph is read once).
-    func evaluate(plans: [(label: String, data: Data)],
-                  costSource: ProfileOrModelOptions) throws -> (planner: GNNPipelinePlanner, results: [(label: String, result: GNNPipelineResult)]) {
+    func evaluate(
+        plans: [(label: String, data: Data)],
+        costSource: ProfileOrModelOptions
+    ) throws -> (planner: GNNPipelinePlanner, results: [(label: String, result: GNNPipelineResult)]) {
         guard let model = costSource.model, let cluster = costSource.cluster, costSource.profile == nil else {
-            throw CLIError(code: .badInput, message: "--model: a GNN plan needs the GNN model file and --cluster it was made with")
+            throw CLIError(
+                code: .badInput, message: "--model: a GNN plan needs the GNN model file and --cluster it was made with")
         }
         let input = try graphInput()
         let request = GNNPipelineRequest(model: .named(model), cluster: .named(cluster))
@@ -30,8 +33,10 @@ struct GNNPlanGraphOptions: ParsableArguments {
         return (planner, results)
     }
 
-    func evaluate(plan data: Data, planSource: String,
-                  costSource: ProfileOrModelOptions) throws -> (planner: GNNPipelinePlanner, result: GNNPipelineResult) {
+    func evaluate(
+        plan data: Data, planSource: String,
+        costSource: ProfileOrModelOptions
+    ) throws -> (planner: GNNPipelinePlanner, result: GNNPipelineResult) {
         let evaluated = try evaluate(plans: [(planSource, data)], costSource: costSource)
         return (evaluated.planner, evaluated.results[0].result)
     }
@@ -40,7 +45,8 @@ struct GNNPlanGraphOptions: ParsableArguments {
         switch (graph, graphStats) {
         case (let path?, nil):
             do {
-                return .graph(try GraphFile.parse(try InputFile.readOrFail(path), format: .of(path: path), source: path).graph)
+                return .graph(
+                    try GraphFile.parse(try InputFile.readOrFail(path), format: .of(path: path), source: path).graph)
             } catch let error as GraphError {
                 throw CLIError(code: .badInput, message: error.description)
             }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A short-lived CLI run allocates and frees arrays of megabytes (a 6 MB trace read into 100,000 operations and the
@@ -10,12 +10,13 @@ import Glibc
 enum MemoryTuning {
     static func keepFreedMemory() {
         #if canImport(Glibc)
-        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
-        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
-        let trimThreshold: Int32 = -1, mmapThreshold: Int32 = -3  // M_TRIM_THRESHOLD, M_MMAP_THRESHOLD in malloc.h
-        _ = mallopt(mmapThreshold, 1 << 30)
-        _ = mallopt(trimThreshold, 1 << 30)
+            typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+            let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+            let trimThreshold: Int32 = -1
+            let mmapThreshold: Int32 = -3  // M_TRIM_THRESHOLD, M_MMAP_THRESHOLD in malloc.h
+            _ = mallopt(mmapThreshold, 1 << 30)
+            _ = mallopt(trimThreshold, 1 << 30)
         #endif
     }
 }

@@ -8,11 +8,15 @@ struct ParaPlanCommand: ParsableCommand {
         commandName: "paraplan",
         abstract: "Plans how a distributed training job uses its GPUs, and checks the plans.",
         discussion: """
-        Exit codes: 0 success, 1 internal failure, 2 bad input, 3 infeasible or unbounded problem.
-        Shell completion: paraplan --generate-completion-script bash|zsh|fish.
-        """,
+            Exit codes: 0 success, 1 internal failure, 2 bad input, 3 infeasible or unbounded problem.
+            Shell completion: paraplan --generate-completion-script bash|zsh|fish.
+            """,
         version: ParaPlanInfo.version,
-        subcommands: [PlanCommand.self, EstimateCommand.self, LayoutsCommand.self, CompareCommand.self, PresetsCommand.self, ValidateCommand.self, FormatCommand.self, SolveCommand.self, SchemaCommand.self, WhatIfCommand.self, TraceCommand.self, ReportCommand.self]
+        subcommands: [
+            PlanCommand.self, EstimateCommand.self, LayoutsCommand.self, CompareCommand.self, PresetsCommand.self,
+            ValidateCommand.self, FormatCommand.self, SolveCommand.self, SchemaCommand.self, WhatIfCommand.self,
+            TraceCommand.self, ReportCommand.self,
+        ]
     )
 
     /// Every failure leaves as one line on stderr and a documented exit code; never a trap or a trace.

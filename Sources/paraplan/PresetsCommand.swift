@@ -18,12 +18,21 @@ struct PresetsCommand: ParsableCommand {
             return
         }
         print("GPUs (dense peaks, per GPU; links per direction):")
-        print(row(["name", "BF16 TFLOP/s", "FP8 TFLOP/s", "HBM GiB", "HBM TB/s", "NVLink GB/s", "NIC GB/s"], widths: Self.gpuWidths))
+        print(
+            row(
+                ["name", "BF16 TFLOP/s", "FP8 TFLOP/s", "HBM GiB", "HBM TB/s", "NVLink GB/s", "NIC GB/s"],
+                widths: Self.gpuWidths))
         for gpu in GPUSpec.presets {
             let fp8 = gpu.fp8FlopsPerSecond.map { String(format: "%.1f", $0 / 1e12) } ?? "-"
-            print(row([gpu.name, String(format: "%.1f", gpu.bf16FlopsPerSecond / 1e12), fp8,
-                       String(format: "%.1f", gpu.memoryBytes / 1_073_741_824), String(format: "%.2f", gpu.memoryBandwidth / 1e12),
-                       String(format: "%.0f", gpu.nvlinkBandwidth / 1e9), String(format: "%.0f", gpu.nicBandwidth / 1e9)], widths: Self.gpuWidths))
+            print(
+                row(
+                    [
+                        gpu.name, String(format: "%.1f", gpu.bf16FlopsPerSecond / 1e12), fp8,
+                        String(format: "%.1f", gpu.memoryBytes / 1_073_741_824),
+                        String(format: "%.2f", gpu.memoryBandwidth / 1e12),
+                        String(format: "%.0f", gpu.nvlinkBandwidth / 1e9),
+                        String(format: "%.0f", gpu.nicBandwidth / 1e9),
+                    ], widths: Self.gpuWidths))
         }
         print("\nClusters (--cluster NAME or NAME:NODES):")
         for entry in Cluster.nodePresets {
@@ -33,8 +42,12 @@ struct PresetsCommand: ParsableCommand {
         print(row(["name", "layers", "hidden", "heads/kv", "params B", "active B"], widths: Self.modelWidths))
         for model in TransformerModel.presets {
             let counts = model.parameters
-            print(row([model.name, "\(model.layers)", "\(model.hiddenSize)", "\(model.heads)/\(model.kvHeads)",
-                       String(format: "%.2f", counts.total / 1e9), String(format: "%.2f", counts.active / 1e9)], widths: Self.modelWidths))
+            print(
+                row(
+                    [
+                        model.name, "\(model.layers)", "\(model.hiddenSize)", "\(model.heads)/\(model.kvHeads)",
+                        String(format: "%.2f", counts.total / 1e9), String(format: "%.2f", counts.active / 1e9),
+                    ], widths: Self.modelWidths))
         }
     }
 

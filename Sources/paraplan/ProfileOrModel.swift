@@ -14,6 +14,7 @@ struct ProfileOrModelOptions: ParsableArguments {
     var cluster: String?
 
     func source() throws -> PlannerCostSource {
-        try PlannerCostSource.of(profile: profile.map { .named($0) }, model: model.map { .named($0) }, cluster: cluster.map { .named($0) })
+        try PlannerCostSource.of(
+            profile: profile.map { .named($0) }, model: model.map { .named($0) }, cluster: cluster.map { .named($0) })
     }
 }

@@ -17,7 +17,10 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: "The plan (JSON); several plans of one kind and batch are compared side by side.")
     var plans: [String] = []
 
-    @Option(help: "An estimate written by `paraplan estimate --json` (repeat to compare several on one scale); drawn after the plans.")
+    @Option(
+        help:
+            "An estimate written by `paraplan estimate --json` (repeat to compare several on one scale); drawn after the plans."
+    )
     var estimate: [String] = []
 
     @Option(help: "The sequence lengths a sequence-parallel plan was made for.")
@@ -26,10 +29,13 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The samples a batch-balance plan was made for, with its cost: its micro-batches are drawn too.")
     var samples: String?
 
-    @Option(help: "The expert loads an expert-placement plan was made from (needed unless it was planned with --origins).")
+    @Option(
+        help: "The expert loads an expert-placement plan was made from (needed unless it was planned with --origins).")
     var loads: String?
 
-    @Option(parsing: .unconditional, help: "With an expert-placement plan: its expert groups, to draw EPLB's hierarchical placement too.")
+    @Option(
+        parsing: .unconditional,
+        help: "With an expert-placement plan: its expert groups, to draw EPLB's hierarchical placement too.")
     var groups: Int?
 
     @OptionGroup var costSource: ProfileOrModelOptions
@@ -56,10 +62,14 @@ struct ReportCommand: ParsableCommand {
             inputs.append((path, data))
             kinds.append(try TimelineRequest.kind(of: data, source: path))
         }
-        guard let kind = kinds.first else { throw CLIError(code: .badInput, message: "plans: give at least one plan file or --estimate") }
+        guard let kind = kinds.first else {
+            throw CLIError(code: .badInput, message: "plans: give at least one plan file or --estimate")
+        }
         if let other = kinds.firstIndex(where: { $0 != kind }) {
-            throw CLIError(code: .badInput, message: "\(plans[other]): \(kinds[other].withArticle) plan, but \(plans[0]) is "
-                           + "\(kind.withArticle) plan: a report compares plans of one kind")
+            throw CLIError(
+                code: .badInput,
+                message: "\(plans[other]): \(kinds[other].withArticle) plan, but \(plans[0]) is "
+                    + "\(kind.withArticle) plan: a report compares plans of one kind")
         }
         switch kind {
         case .sequenceParallel:
@@ -67,15 +77,17 @@ struct ReportCommand: ParsableCommand {
             return try ReportRequest.sequenceParallel(plans: inputs, lengths: batch, cost: try costSource.source())
         case .batchBalance:
             if let samples, inputs.count == 1 {
-                return try ReportRequest.batchBalance(plan: inputs[0].data, planSource: inputs[0].label,
-                                                      samples: try InputFile.readOrFail(samples), samplesSource: samples,
-                                                      cost: try costSource.source())
+                return try ReportRequest.batchBalance(
+                    plan: inputs[0].data, planSource: inputs[0].label,
+                    samples: try InputFile.readOrFail(samples), samplesSource: samples,
+                    cost: try costSource.source())
             } else {
                 return try ReportRequest.batchBalance(plans: inputs)
             }
         case .expertPlacement:
-            return try ReportRequest.expertPlacement(plans: inputs, loads: try loads.map { path throws in try InputFile.readOrFail(path) },
-                                                     loadsSource: loads ?? "loads", groups: groups)
+            return try ReportRequest.expertPlacement(
+                plans: inputs, loads: try loads.map { path throws in try InputFile.readOrFail(path) },
+                loadsSource: loads ?? "loads", groups: groups)
         case .gnnPipeline:
             let (planner, results) = try gnnGraph.evaluate(plans: inputs, costSource: costSource)
             return ReportRequest.gnnPipeline(planner, comparing: results)

@@ -10,7 +10,8 @@ struct SolveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "solve",
         abstract: "Solves a CPLEX LP or free MPS model file with CLP or GLPK.",
-        discussion: "The format comes from the extension: .lp or .mps. Exits 3 when the model is infeasible or unbounded."
+        discussion:
+            "The format comes from the extension: .lp or .mps. Exits 3 when the model is infeasible or unbounded."
     )
 
     @Argument(help: "The model file (.lp or .mps).")
@@ -40,9 +41,13 @@ struct SolveCommand: ParsableCommand {
         // GLPK's readers stop at a UTF-8 byte-order mark ("character not recognized"): hand them a copy without it.
         var readPath = model
         if contents.starts(with: [0xEF, 0xBB, 0xBF]) {
-            readPath = FileManager.default.temporaryDirectory.appendingPathComponent("paraplan-\(UUID().uuidString).\(format.rawValue)").path
+            readPath =
+                FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "paraplan-\(UUID().uuidString).\(format.rawValue)"
+                ).path
             guard FileManager.default.createFile(atPath: readPath, contents: contents.dropFirst(3)) else {
-                throw CLIError(code: .internalFailure, message: "could not write a copy of \(model) without its byte-order mark")
+                throw CLIError(
+                    code: .internalFailure, message: "could not write a copy of \(model) without its byte-order mark")
             }
         }
         defer { if readPath != model { try? FileManager.default.removeItem(atPath: readPath) } }
@@ -51,10 +56,12 @@ struct SolveCommand: ParsableCommand {
             linearModel = try LinearModel.read(path: readPath, format: format)
             if linearModel.name == readPath { linearModel.name = model }
         } catch {
-            // The reader's own message names the file and line ("model.lp:8: ..."): keep it, without naming the file twice.
+            // The reader's own message names the file and line
+            // ("model.lp:8: ..."): keep it, without naming the file twice.
             let text = "\(error)".replacingOccurrences(of: readPath, with: model)
                 .replacingOccurrences(of: "\(model): \(model):", with: "\(model):")
-            throw text.hasPrefix(model + ":") ? CLIError(code: .badInput, message: text)
+            throw text.hasPrefix(model + ":")
+                ? CLIError(code: .badInput, message: text)
                 : CLIError.badInput(model, text.replacingOccurrences(of: "\(model): ", with: ""))
         }
         if let timeLimit, !(timeLimit > 0) || !timeLimit.isFinite {
@@ -66,7 +73,8 @@ struct SolveCommand: ParsableCommand {
         let chosen = backend ?? (linearModel.isMixedInteger ? .glpk : .clp)
         let solution: Solution
         do {
-            solution = try solve(linearModel, using: chosen, options: SolveOptions(timeLimit: timeLimit, relativeGap: gap))
+            solution = try solve(
+                linearModel, using: chosen, options: SolveOptions(timeLimit: timeLimit, relativeGap: gap))
         } catch {
             throw CLIError.badInput(model, "\(error)")
         }
@@ -96,7 +104,9 @@ struct SolveCommand: ParsableCommand {
         if json {
             try printSolutionJSON(linearModel, solution)
         } else {
-            print("model \(linearModel.name): \(linearModel.variables.count) variables, \(linearModel.constraints.count) constraints (\(kind))")
+            print(
+                "model \(linearModel.name): \(linearModel.variables.count) variables, \(linearModel.constraints.count) constraints (\(kind))"
+            )
             var line = "\(solution.backend): \(solution.status.rawValue)"
             if let objective = solution.objective { line += ", objective \(objective)" }
             if let gap = solution.gap, solution.status == .feasible { line += ", gap \(gap)" }
@@ -106,7 +116,8 @@ struct SolveCommand: ParsableCommand {
         switch solution.status {
         case .infeasible: throw CLIError.infeasible(model, "the model is infeasible")
         case .unbounded: throw CLIError.infeasible(model, "the model is unbounded")
-        case .numericalFailure: throw CLIError(code: .internalFailure, message: "\(model): \(solution.backend) failed numerically")
+        case .numericalFailure:
+            throw CLIError(code: .internalFailure, message: "\(model): \(solution.backend) failed numerically")
         default: break
         }
     }
@@ -114,9 +125,10 @@ struct SolveCommand: ParsableCommand {
     private func printSolutionJSON(_ linearModel: LinearModel, _ solution: Solution) throws {
         var values: [String: Double] = [:]
         for (variable, value) in zip(linearModel.variables, solution.values) { values[variable.name] = value }
-        let result = SolveResult(backend: solution.backend.rawValue, status: solution.status.rawValue,
-                                 objective: solution.objective, bestBound: solution.bestBound,
-                                 iterations: solution.iterations, values: values)
+        let result = SolveResult(
+            backend: solution.backend.rawValue, status: solution.status.rawValue,
+            objective: solution.objective, bestBound: solution.bestBound,
+            iterations: solution.iterations, values: values)
         try printJSON(result)
     }
 }

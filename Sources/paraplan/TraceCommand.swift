@@ -37,19 +37,25 @@ struct TraceCommand: ParsableCommand {
         switch try TimelineRequest.kind(of: data, source: plan) {
         case .sequenceParallel:
             let batch = try PlanLengths.read(lengths)
-            let trace = try TimelineRequest.sequenceParallel(plan: data, planSource: plan, lengths: batch, cost: try costSource.source())
+            let trace = try TimelineRequest.sequenceParallel(
+                plan: data, planSource: plan, lengths: batch, cost: try costSource.source())
             try OutputFile.write(trace, to: output)
         case .batchBalance:
-            guard let samples else { throw CLIError(code: .badInput, message: "--samples: required for a batch-balance plan") }
-            let trace = try TimelineRequest.batchBalance(plan: data, planSource: plan, samples: try InputFile.readOrFail(samples),
-                                                         samplesSource: samples, cost: try costSource.source())
+            guard let samples else {
+                throw CLIError(code: .badInput, message: "--samples: required for a batch-balance plan")
+            }
+            let trace = try TimelineRequest.batchBalance(
+                plan: data, planSource: plan, samples: try InputFile.readOrFail(samples),
+                samplesSource: samples, cost: try costSource.source())
             try OutputFile.write(trace, to: output)
         case .gnnPipeline:
             let (planner, result) = try gnnGraph.evaluate(plan: data, planSource: plan, costSource: costSource)
             try OutputFile.write(TimelineRequest.gnnPipeline(planner, result), to: output)
         case let kind:
-            throw CLIError(code: .badInput, message: "\(plan): \(kind.withArticle) plan: trace draws sequence-parallel, "
-                           + "batch-balance and GNN-pipeline plans (an expert placement has no schedule to draw)")
+            throw CLIError(
+                code: .badInput,
+                message: "\(plan): \(kind.withArticle) plan: trace draws sequence-parallel, "
+                    + "batch-balance and GNN-pipeline plans (an expert placement has no schedule to draw)")
         }
     }
 }
@@ -57,7 +63,9 @@ struct TraceCommand: ParsableCommand {
 /// The lengths a sequence-parallel plan was made for, read as `plan sequence-parallel` reads them (`trace`, `report`).
 enum PlanLengths {
     static func read(_ path: String?) throws -> [Int] {
-        guard let path else { throw CLIError(code: .badInput, message: "--lengths: required for a sequence-parallel plan") }
+        guard let path else {
+            throw CLIError(code: .badInput, message: "--lengths: required for a sequence-parallel plan")
+        }
         do {
             return try LengthsFile.parse(try InputFile.readOrFail(path), source: path)
         } catch let error as LengthsFile.ParseError {

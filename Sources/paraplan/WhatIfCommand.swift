@@ -21,10 +21,12 @@ struct WhatIfCommand: ParsableCommand {
     @Option(help: "The job's meta file (YAML key: value lines).")
     var meta: String
 
-    @Option(help: "The model's transformer layers (split evenly over the stages in the trace): price the best re-split.")
+    @Option(
+        help: "The model's transformer layers (split evenly over the stages in the trace): price the best re-split.")
     var layers: Int?
 
-    @Option(help: "Write each GPU's measured speed (slow machines below 1) as a cluster file's speedFactors to this file.")
+    @Option(
+        help: "Write each GPU's measured speed (slow machines below 1) as a cluster file's speedFactors to this file.")
     var speedFactors: String?
 
     @Option(help: "With --speed-factors: the GPU preset, to write a whole cluster file (estimate --cluster reads it).")
@@ -42,7 +44,9 @@ struct WhatIfCommand: ParsableCommand {
     @Option(help: "Write the worker × step heatmap of slowdowns as SVG to this file.")
     var heatmap: String?
 
-    @Option(name: .customLong("report"), help: "Write an HTML report: steps, attribution, the heatmap and the remedies as figures.")
+    @Option(
+        name: .customLong("report"),
+        help: "Write an HTML report: steps, attribution, the heatmap and the remedies as figures.")
     var htmlReport: String?
 
     @Option(help: "Write the replayed job (as recorded) as a Chrome trace for Perfetto to this file.")
@@ -56,7 +60,8 @@ struct WhatIfCommand: ParsableCommand {
         if let timeline { try OutputFile.write(analysis.timeline(.recorded), to: timeline) }
         if let idealTimeline { try OutputFile.write(analysis.timeline(.ideal), to: idealTimeline) }
         if let speedFactors {
-            try OutputFile.write(try WhatIfRequest.speedFactorsFile(report, gpu: gpu, gpusPerNode: gpusPerNode), to: speedFactors)
+            try OutputFile.write(
+                try WhatIfRequest.speedFactorsFile(report, gpu: gpu, gpusPerNode: gpusPerNode), to: speedFactors)
         }
         let data = try WhatIfRequest.json(report)
         if let output { try OutputFile.write(data + Data("\n".utf8), to: output) }
@@ -90,32 +95,40 @@ struct WhatIfCommand: ParsableCommand {
         ]
         let types = report.attribution.byOpType.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
         lines.append("by operation type: " + types.prefix(4).map { "\($0.key) \(f($0.value))" }.joined(separator: ", "))
-        lines.append("by worker: " + report.attribution.byWorker.prefix(4)
-            .map { "dp \($0.dataParallelRank) stage \($0.stage) \(f($0.slowdown))" }.joined(separator: ", "))
+        lines.append(
+            "by worker: "
+                + report.attribution.byWorker.prefix(4)
+                .map { "dp \($0.dataParallelRank) stage \($0.stage) \(f($0.slowdown))" }.joined(separator: ", "))
         let findings = report.slowMachines
         if findings.slowMachines.isEmpty {
-            lines.append("slow machines: none; a worker was slower than its stage's peers in \(findings.stepsWithSlowWorkers) "
-                         + "of \(steps.steps.count) steps, \(findings.distinctSlowWorkers) distinct workers")
+            lines.append(
+                "slow machines: none; a worker was slower than its stage's peers in \(findings.stepsWithSlowWorkers) "
+                    + "of \(steps.steps.count) steps, \(findings.distinctSlowWorkers) distinct workers")
         }
         for machine in findings.slowMachines.prefix(4) {
-            lines.append("slow machine: dp \(machine.dataParallelRank) stage \(machine.stage), compute \(f(machine.computeRatio))× "
-                         + "its peers in \(machine.slowSteps) of \(steps.steps.count) steps since step \(machine.sinceStep)")
+            lines.append(
+                "slow machine: dp \(machine.dataParallelRank) stage \(machine.stage), compute \(f(machine.computeRatio))× "
+                    + "its peers in \(machine.slowSteps) of \(steps.steps.count) steps since step \(machine.sinceStep)")
         }
         let remedies = report.remedies
-        var remedy = "remedies: balanced batches \(f(remedies.balancedBatches.speedUp))×, "
+        var remedy =
+            "remedies: balanced batches \(f(remedies.balancedBatches.speedUp))×, "
             + "balanced stages \(f(remedies.balancedStages.speedUp))×"
         if let replaced = remedies.replacedSlowMachines { remedy += ", slow machines replaced \(f(replaced.speedUp))×" }
         if let around = remedies.plannedAroundSlowMachines { remedy += ", planned around \(f(around.speedUp))×" }
         lines.append(remedy)
         if let rebalance = remedies.rebalancedMicroBatches {
-            lines.append("micro-batches rebalanced over the DP ranks by plan batch-balance: \(f(rebalance.remedy.speedUp))×, "
-                         + "\(rebalance.movedMicroBatches) moved (balanced batches, \(f(remedies.balancedBatches.speedUp))×, is the most "
-                         + "any balancer can win)")
+            lines.append(
+                "micro-batches rebalanced over the DP ranks by plan batch-balance: \(f(rebalance.remedy.speedUp))×, "
+                    + "\(rebalance.movedMicroBatches) moved (balanced batches, \(f(remedies.balancedBatches.speedUp))×, is the most "
+                    + "any balancer can win)")
         }
         if let split = remedies.resplitStages {
-            lines.append("re-split of layers: \(split.layersBefore.map(String.init).joined(separator: "/")) → "
-                         + "\(split.layersAfter.map(String.init).joined(separator: "/")) per stage, "
-                         + "\(f(split.remedy.speedUp))× (a layer: \(f(split.layerSeconds)) s of compute per worker and step)")
+            lines.append(
+                "re-split of layers: \(split.layersBefore.map(String.init).joined(separator: "/")) → "
+                    + "\(split.layersAfter.map(String.init).joined(separator: "/")) per stage, "
+                    + "\(f(split.remedy.speedUp))× (a layer: \(f(split.layerSeconds)) s of compute per worker and step)"
+            )
         }
         return lines
     }

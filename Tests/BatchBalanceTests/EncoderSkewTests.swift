@@ -1,6 +1,7 @@
-import Testing
 import CostModel
 import SolverFixtures
+import Testing
+
 @testable import BatchBalance
 
 /// The skew a plan reports: the encoder share s, the slowest encoder rank over the mean k under the llm-only
@@ -11,20 +12,29 @@ import SolverFixtures
     @Test(arguments: [(256, 8, UInt64(1)), (1024, 64, 2), (2048, 128, 3), (1024, 128, 4), (512, 128, 5)])
     func potentialBoundsAndMatchesTheMeasuredGain(count: Int, ranks: Int, seed: UInt64) throws {
         let cost = try ModalityMixTests.qwen2VLCost()
-        let batches = [ModalityMixTests.batch(seed: seed, count: count, ranks: ranks), Self.poissonBatch(seed: seed, count: count),
-                       SeparateEncoderTests.mixedResolution(seed: seed, count: count, ranks: ranks)]
+        let batches = [
+            ModalityMixTests.batch(seed: seed, count: count, ranks: ranks), Self.poissonBatch(seed: seed, count: count),
+            SeparateEncoderTests.mixedResolution(seed: seed, count: count, ranks: ranks),
+        ]
         for samples in batches {
-            let plan = try BatchBalancer(cost: cost, options: .init(ranks: ranks, equalCounts: true, separateEncoder: true)).plan(samples)
+            let plan = try BatchBalancer(
+                cost: cost, options: .init(ranks: ranks, equalCounts: true, separateEncoder: true)
+            ).plan(samples)
             let skew = try #require(plan.encoderSkew)
             let alone = try #require(plan.baselines.first { $0.name == "llm-only" }?.stepSeconds)
             let measured = alone / plan.stepSeconds
             #expect(skew.share > 0 && skew.share < 1 && skew.imbalance >= 1)
-            #expect(measured <= skew.potentialSpeedUp * (1 + 1e-9), "measured \(measured) above the bound \(skew.potentialSpeedUp)")
-            #expect(measured >= skew.potentialSpeedUp * 0.99, "measured \(measured), potential \(skew.potentialSpeedUp)")
+            #expect(
+                measured <= skew.potentialSpeedUp * (1 + 1e-9),
+                "measured \(measured) above the bound \(skew.potentialSpeedUp)")
+            #expect(
+                measured >= skew.potentialSpeedUp * 0.99, "measured \(measured), potential \(skew.potentialSpeedUp)")
             if count / ranks >= 16 {
                 #expect(abs(skew.averagedSpeedUp - skew.potentialSpeedUp) <= 0.02 * skew.potentialSpeedUp)
             }
-            let encoder = samples.reduce(0.0) { total, sample in total + sample.images.reduce(0.0) { $0 + (cost.encoder?.seconds(Double($1)) ?? 0) } }
+            let encoder = samples.reduce(0.0) { total, sample in
+                total + sample.images.reduce(0.0) { $0 + (cost.encoder?.seconds(Double($1)) ?? 0) }
+            }
             let llm = samples.reduce(0.0) { $0 + cost.llm.seconds(Double($1.tokens)) }
             #expect(abs(skew.share - encoder / (encoder + llm)) < 1e-12)
         }
@@ -36,7 +46,8 @@ import SolverFixtures
         let cost = try ModalityMixTests.qwen2VLCost()
         // Eight ranks of two: one sample is almost all image, the rest are short text.
         let samples = [Sample(tokens: 16_384, images: [16_000])] + (1..<16).map { Sample(tokens: 1_000 + 10 * $0) }
-        let plan = try BatchBalancer(cost: cost, options: .init(ranks: 8, equalCounts: true, separateEncoder: true)).plan(samples)
+        let plan = try BatchBalancer(cost: cost, options: .init(ranks: 8, equalCounts: true, separateEncoder: true))
+            .plan(samples)
         let skew = try #require(plan.encoderSkew)
         let alone = try #require(plan.baselines.first { $0.name == "llm-only" }?.stepSeconds)
         #expect(skew.imbalance == 8)
@@ -50,12 +61,18 @@ import SolverFixtures
     func synchronisedModelsKeepTheBound(syncEveryPhase: Bool, keepEncoderPhase: Bool) throws {
         let cost = try ModalityMixTests.qwen2VLCost()
         let samples = ModalityMixTests.batch(seed: 9, count: 512, ranks: 32)
-        let plan = try BatchBalancer(cost: cost, options: .init(ranks: 32, equalCounts: true, separateEncoder: keepEncoderPhase,
-                                                                syncEveryPhase: syncEveryPhase, keepEncoderPhase: keepEncoderPhase)).plan(samples)
+        let plan = try BatchBalancer(
+            cost: cost,
+            options: .init(
+                ranks: 32, equalCounts: true, separateEncoder: keepEncoderPhase,
+                syncEveryPhase: syncEveryPhase, keepEncoderPhase: keepEncoderPhase)
+        ).plan(samples)
         let skew = try #require(plan.encoderSkew)
         let alone = try #require(plan.baselines.first { $0.name == "llm-only" }?.stepSeconds)
         #expect(alone / plan.stepSeconds <= skew.potentialSpeedUp * (1 + 1e-9))
-        #expect(alone / plan.stepSeconds >= skew.potentialSpeedUp * 0.97, "measured \(alone / plan.stepSeconds), potential \(skew.potentialSpeedUp)")
+        #expect(
+            alone / plan.stepSeconds >= skew.potentialSpeedUp * 0.97,
+            "measured \(alone / plan.stepSeconds), potential \(skew.potentialSpeedUp)")
     }
 
     /// The skew describes the batch, not the plan: `--phases llm`, `--phases encoder,llm` and the kept encoder phase
@@ -73,7 +90,9 @@ import SolverFixtures
         let synchronised = try skew(.init(ranks: 48, equalCounts: true, syncEveryPhase: true))
         #expect(abs(together.potentialSpeedUp - separate.potentialSpeedUp) <= 1e-12 * separate.potentialSpeedUp)
         #expect(together.share == separate.share && together.imbalance == separate.imbalance)
-        #expect(kept.share == separate.share && kept.imbalance == separate.imbalance && synchronised.imbalance == separate.imbalance)
+        #expect(
+            kept.share == separate.share && kept.imbalance == separate.imbalance
+                && synchronised.imbalance == separate.imbalance)
         // Both synchronised models price the baseline and the one-assignment bound alike.
         #expect(abs(kept.potentialSpeedUp - synchronised.potentialSpeedUp) <= 1e-12 * kept.potentialSpeedUp)
     }

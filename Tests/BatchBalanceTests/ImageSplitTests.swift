@@ -1,17 +1,24 @@
-import Foundation
-import InputFiles
-import Testing
 import CostModel
 import ExecutionPlan
+import Foundation
+import InputFiles
 import SolverFixtures
+import Testing
+
 @testable import BatchBalance
 
 /// `--split-images`: images heavier than the mean rank's encoder work split over aligned groups of ranks.
 @Suite struct ImageSplitTests {
-    static func plan(_ samples: [Sample], ranks: Int, split: Bool, cost: BatchBalanceCost? = nil) throws -> BatchBalanceResult {
+    static func plan(_ samples: [Sample], ranks: Int, split: Bool, cost: BatchBalanceCost? = nil) throws
+        -> BatchBalanceResult
+    {
         let cost = try cost ?? ModalityMixTests.qwen2VLCost()
-        return try BatchBalancer(cost: cost, options: .init(ranks: ranks, equalCounts: true, separateEncoder: true, keepEncoderPhase: true,
-                                                            splitImages: split)).plan(samples)
+        return try BatchBalancer(
+            cost: cost,
+            options: .init(
+                ranks: ranks, equalCounts: true, separateEncoder: true, keepEncoderPhase: true,
+                splitImages: split)
+        ).plan(samples)
     }
 
     @Test func shareFollowsTheFormula() {
@@ -38,9 +45,12 @@ import SolverFixtures
     @Test(arguments: [(256, 64, UInt64(1)), (512, 128, 2), (1024, 256, 3)])
     func splitPlansPlaceEveryImageOnce(count: Int, ranks: Int, seed: UInt64) throws {
         let cost = try ModalityMixTests.qwen2VLCost()
-        let encoderCost = try #require(cost.encoder), splitCost = try #require(cost.encoderSplit)
-        for samples in [ModalityMixTests.batch(seed: seed, count: count, ranks: ranks),
-                        SeparateEncoderTests.mixedResolution(seed: seed, count: count, ranks: ranks)] {
+        let encoderCost = try #require(cost.encoder)
+        let splitCost = try #require(cost.encoderSplit)
+        for samples in [
+            ModalityMixTests.batch(seed: seed, count: count, ranks: ranks),
+            SeparateEncoderTests.mixedResolution(seed: seed, count: count, ranks: ranks),
+        ] {
             let split = try Self.plan(samples, ranks: ranks, split: true, cost: cost)
             let whole = try Self.plan(samples, ranks: ranks, split: false, cost: cost)
             let plan = try split.executionPlan()
@@ -51,9 +61,13 @@ import SolverFixtures
             for rank in encoder {
                 var elapsed = 0.0
                 for shard in rank.shards ?? [] {
-                    #expect(shard.firstRank % shard.degree == 0 && (shard.firstRank..<(shard.firstRank + shard.degree)).contains(rank.rank))
+                    #expect(
+                        shard.firstRank % shard.degree == 0
+                            && (shard.firstRank..<(shard.firstRank + shard.degree)).contains(rank.rank))
                     encoded[.init(sample: shard.sample, image: shard.image), default: 0] += 1
-                    elapsed += splitCost.share(of: encoderCost, tokens: Double(samples[shard.sample].images[shard.image]), degree: shard.degree)
+                    elapsed += splitCost.share(
+                        of: encoderCost, tokens: Double(samples[shard.sample].images[shard.image]), degree: shard.degree
+                    )
                 }
                 for image in rank.images {
                     encoded[image, default: 0] += 1
@@ -61,8 +75,11 @@ import SolverFixtures
                 }
                 #expect(abs(elapsed - rank.predictedSeconds) <= 1e-9 * max(1, elapsed))
             }
-            let degreeOf = Dictionary(encoder.flatMap { $0.shards ?? [] }.map { (BatchBalancePlan.ImageRef(sample: $0.sample, image: $0.image), $0.degree) },
-                                      uniquingKeysWith: { first, _ in first })
+            let degreeOf = Dictionary(
+                encoder.flatMap { $0.shards ?? [] }.map {
+                    (BatchBalancePlan.ImageRef(sample: $0.sample, image: $0.image), $0.degree)
+                },
+                uniquingKeysWith: { first, _ in first })
             for (index, sample) in samples.enumerated() {
                 for image in sample.images.indices {
                     let ref = BatchBalancePlan.ImageRef(sample: index, image: image)
@@ -73,7 +90,11 @@ import SolverFixtures
             for shard in Set(encoder.flatMap { $0.shards ?? [] }) {
                 let starts = (shard.firstRank..<(shard.firstRank + shard.degree)).map { rank -> Double in
                     let before = encoder[rank].shards?.prefix { $0 != shard } ?? []
-                    return before.reduce(0) { $0 + splitCost.share(of: encoderCost, tokens: Double(samples[$1.sample].images[$1.image]), degree: $1.degree) }
+                    return before.reduce(0) {
+                        $0
+                            + splitCost.share(
+                                of: encoderCost, tokens: Double(samples[$1.sample].images[$1.image]), degree: $1.degree)
+                    }
                 }
                 #expect(Set(starts).count == 1, "\(shard): \(starts)")
             }
@@ -91,11 +112,14 @@ import SolverFixtures
         let samples = ModalityMixTests.batch(seed: 5, count: 1024, ranks: 256)
         let cost = try ModalityMixTests.qwen2VLCost()
         func gain(_ split: Bool) throws -> Double {
-            let result = try BatchBalancer(cost: cost, options: .init(ranks: 256, equalCounts: true, separateEncoder: true, splitImages: split))
-                .plan(samples)
+            let result = try BatchBalancer(
+                cost: cost, options: .init(ranks: 256, equalCounts: true, separateEncoder: true, splitImages: split)
+            )
+            .plan(samples)
             return try #require(result.baselines.first { $0.name == "llm-only" }?.stepSeconds) / result.stepSeconds
         }
-        let whole = try gain(false), split = try gain(true)
+        let whole = try gain(false)
+        let split = try gain(true)
         #expect(whole < 1.1, "\(whole)")
         #expect(split >= 1.2, "\(split)")
     }
@@ -107,8 +131,11 @@ import SolverFixtures
         let whole = try Self.plan(samples, ranks: 8, split: false)
         #expect(split.encoder?.allSatisfy { $0.shards == nil } == true)
         // The same plan; only the digest differs, since it covers the options.
-        var splitPlan = try split.executionPlan(), wholePlan = try whole.executionPlan()
-        #expect(splitPlan.inputs.sha256 != wholePlan.inputs.sha256 && splitPlan.inputs.batchSha256 == wholePlan.inputs.batchSha256)
+        var splitPlan = try split.executionPlan()
+        let wholePlan = try whole.executionPlan()
+        #expect(
+            splitPlan.inputs.sha256 != wholePlan.inputs.sha256
+                && splitPlan.inputs.batchSha256 == wholePlan.inputs.batchSha256)
         splitPlan.inputs = wholePlan.inputs
         #expect(try PlanCoding.encode(splitPlan) == PlanCoding.encode(wholePlan))
     }
@@ -122,7 +149,9 @@ import SolverFixtures
 
     @Test func badOptionsAndProfilesAreNamed() throws {
         let cost = try ModalityMixTests.qwen2VLCost()
-        #expect(throws: BatchBalanceError.self) { try BatchBalancer(cost: cost, options: .init(ranks: 8, splitImages: true)) }
+        #expect(throws: BatchBalanceError.self) {
+            try BatchBalancer(cost: cost, options: .init(ranks: 8, splitImages: true))
+        }
         var noSplit = cost
         noSplit.encoderSplit = nil
         #expect {
@@ -131,18 +160,21 @@ import SolverFixtures
             (error as? BatchBalanceError)?.description.contains("no encoderSplit") == true
         }
         let profile = """
-        kind: batch-balance
-        phases: {llm: {secondsPerToken: 1e-4, secondsPerToken2: 1e-9}, encoder: {secondsPerToken: 1e-5, secondsPerToken2: 1e-9}}
-        encoderSplit: {secondsPerToken: 1e-6, maxDegree: MAX}
-        """
-        let loaded = try BatchBalanceCost.load(data: Data(profile.replacingOccurrences(of: "MAX", with: "4").utf8), source: "p.yaml")
+            kind: batch-balance
+            phases: {llm: {secondsPerToken: 1e-4, secondsPerToken2: 1e-9}, encoder: {secondsPerToken: 1e-5, secondsPerToken2: 1e-9}}
+            encoderSplit: {secondsPerToken: 1e-6, maxDegree: MAX}
+            """
+        let loaded = try BatchBalanceCost.load(
+            data: Data(profile.replacingOccurrences(of: "MAX", with: "4").utf8), source: "p.yaml")
         #expect(loaded.encoderSplit == EncoderSplitCost(secondsPerToken: 1e-6, maxDegree: 4))
         #expect {
-            try BatchBalanceCost.load(data: Data(profile.replacingOccurrences(of: "MAX", with: "3").utf8), source: "p.yaml")
+            try BatchBalanceCost.load(
+                data: Data(profile.replacingOccurrences(of: "MAX", with: "3").utf8), source: "p.yaml")
         } throws: { error in
             (error as? CostModelError)?.field == "encoderSplit.maxDegree"
         }
-        let withoutEncoder = "kind: batch-balance\nphases: {llm: {secondsPerToken: 1e-4, secondsPerToken2: 1e-9}}\nencoderSplit: {secondsPerToken: 1e-6, maxDegree: 4}\n"
+        let withoutEncoder =
+            "kind: batch-balance\nphases: {llm: {secondsPerToken: 1e-4, secondsPerToken2: 1e-9}}\nencoderSplit: {secondsPerToken: 1e-6, maxDegree: 4}\n"
         #expect {
             try BatchBalanceCost.load(data: Data(withoutEncoder.utf8), source: "p.yaml")
         } throws: { error in
@@ -172,14 +204,20 @@ import SolverFixtures
         misaligned.firstRank += 1
         #expect(rejected { $0[rank].shards = [misaligned] } != nil)
         let partner = rank == shard.firstRank ? rank + 1 : shard.firstRank
-        #expect(rejected { $0[partner].shards = $0[partner].shards?.filter { $0 != shard } }?.reason.contains("must list the shard") == true)
-        #expect(rejected { $0[rank].images.append(.init(sample: shard.sample, image: shard.image)) }?.reason.contains("also encoded whole") == true)
+        #expect(
+            rejected { $0[partner].shards = $0[partner].shards?.filter { $0 != shard } }?.reason.contains(
+                "must list the shard") == true)
+        #expect(
+            rejected { $0[rank].images.append(.init(sample: shard.sample, image: shard.image)) }?.reason.contains(
+                "also encoded whole") == true)
         // Numbers near Int.max are refused, not overflowed.
         let huge = BatchBalancePlan.Shard(sample: shard.sample, image: shard.image, firstRank: 1 << 62, degree: 1 << 62)
         #expect(rejected { $0[rank].shards = [huge] }?.reason.contains("power of two") == true)
         // A larger group listed after a smaller one.
-        let wider = BatchBalancePlan.Shard(sample: (shard.sample + 1) % samples.count, image: 0, firstRank: rank / (2 * shard.degree) * 2 * shard.degree,
-                                           degree: 2 * shard.degree)
+        let wider = BatchBalancePlan.Shard(
+            sample: (shard.sample + 1) % samples.count, image: 0,
+            firstRank: rank / (2 * shard.degree) * 2 * shard.degree,
+            degree: 2 * shard.degree)
         #expect(rejected { $0[rank].shards = [shard, wider] }?.reason.contains("larger groups first") == true)
     }
 }

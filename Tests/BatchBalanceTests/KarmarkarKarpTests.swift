@@ -1,5 +1,6 @@
-import Testing
 import SolverFixtures
+import Testing
+
 @testable import BatchBalance
 
 /// The linked-list Karmarkar-Karp against a literal transcription of the reference §2.2 (item arrays copied on
@@ -29,7 +30,9 @@ import SolverFixtures
         }
         func spread(_ sets: [PartSet]) -> Double { (sets.first?.sum ?? 0) - (sets.last?.sum ?? 0) }
         while states.count > 1 {
-            states.sort { spread($0) != spread($1) ? spread($0) > spread($1) : ($0.first?.sum ?? 0) > ($1.first?.sum ?? 0) }
+            states.sort {
+                spread($0) != spread($1) ? spread($0) > spread($1) : ($0.first?.sum ?? 0) > ($1.first?.sum ?? 0)
+            }
             var a = states.removeFirst()
             let b = states.removeFirst()
             for j in 0..<k {
@@ -49,7 +52,9 @@ import SolverFixtures
             let n = k * (1 + trial % 9)
             // Few distinct lengths half the time, so sums tie and the item-list tie rule decides.
             let distinct = trial % 2 == 0 ? 3 : 50_000
-            let values = (0..<n).map { _ in KarmarkarKarp.workload(1 + Int.random(in: 0..<distinct, using: &generator) * 97) }
+            let values = (0..<n).map { _ in
+                KarmarkarKarp.workload(1 + Int.random(in: 0..<distinct, using: &generator) * 97)
+            }
             let fast = KarmarkarKarp.partition(values, parts: k, equalSize: equalSize)
             #expect(fast == Self.literal(values, parts: k, equalSize: equalSize), "trial \(trial): n = \(n), k = \(k)")
             #expect(fast.flatMap { $0 }.sorted() == Array(0..<n))

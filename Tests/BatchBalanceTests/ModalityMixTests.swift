@@ -1,6 +1,7 @@
-import Testing
 import CostModel
 import SolverFixtures
+import Testing
+
 @testable import BatchBalance
 
 /// OrchMLLM's modality composition incoherence: when LLM length says nothing about encoder work, balancing the LLM
@@ -9,7 +10,8 @@ import SolverFixtures
     /// Qwen2-VL-7B: Qwen2.5-7B's LLM shape and a 675M full-attention ViT, on one H100.
     static func qwen2VLCost() throws -> BatchBalanceCost {
         var model = try #require(TransformerModel.preset(named: "qwen2.5-7b"))
-        model.vision = VisionEncoder(layers: 32, hiddenSize: 1280, mlpHiddenSize: 5120, spatialMergeSize: 2, outputSize: 3584)
+        model.vision = VisionEncoder(
+            layers: 32, hiddenSize: 1280, mlpHiddenSize: 5120, spatialMergeSize: 2, outputSize: 3584)
         return try BatchBalanceCost.derive(model: model, cluster: try Cluster.preset("hgx-h100:1"))
     }
 
@@ -25,11 +27,15 @@ import SolverFixtures
         let samples = Self.batch(seed: 7, count: 4096, ranks: 8)
         let withImages = samples.filter { !$0.images.isEmpty }
         #expect(abs(Double(withImages.count) / 4096 - 0.5) < 0.03)
-        #expect(withImages.allSatisfy { $0.images.count == 1 && 4 * $0.images[0] >= 3 * $0.tokens && $0.images[0] < $0.tokens })
+        #expect(
+            withImages.allSatisfy {
+                $0.images.count == 1 && 4 * $0.images[0] >= 3 * $0.tokens && $0.images[0] < $0.tokens
+            })
         #expect(samples.allSatisfy { $0.tokens >= 64 && $0.tokens <= 16384 })
         // Both kinds draw their length from one distribution: their medians agree within 10 %.
         func median(_ values: [Int]) -> Double { Double(values.sorted()[values.count / 2]) }
-        let imageMedian = median(withImages.map(\.tokens)), textMedian = median(samples.filter(\.images.isEmpty).map(\.tokens))
+        let imageMedian = median(withImages.map(\.tokens))
+        let textMedian = median(samples.filter(\.images.isEmpty).map(\.tokens))
         #expect(abs(imageMedian / textMedian - 1) < 0.1)
     }
 
@@ -40,8 +46,11 @@ import SolverFixtures
     func encoderAwarePlansAreAtLeastOnePointTwoTimesFaster(count: Int, ranks: Int) throws {
         let cost = try Self.qwen2VLCost()
         let samples = Self.batch(seed: UInt64(count + 7), count: count, ranks: ranks)
-        let ours = try BatchBalancer(cost: cost, options: .init(ranks: ranks, equalCounts: true, separateEncoder: true)).plan(samples)
-        let kept = try BatchBalancer(cost: cost, options: .init(ranks: ranks, equalCounts: true, separateEncoder: true, keepEncoderPhase: true)).plan(samples)
+        let ours = try BatchBalancer(cost: cost, options: .init(ranks: ranks, equalCounts: true, separateEncoder: true))
+            .plan(samples)
+        let kept = try BatchBalancer(
+            cost: cost, options: .init(ranks: ranks, equalCounts: true, separateEncoder: true, keepEncoderPhase: true)
+        ).plan(samples)
         let together = try BatchBalancer(cost: cost, options: .init(ranks: ranks, equalCounts: true)).plan(samples)
         #expect(kept.encoderBalancedSeparately && kept.encoder != nil)
         #expect(ours.stepSeconds == min(kept.stepSeconds, together.stepSeconds))
@@ -72,15 +81,19 @@ import SolverFixtures
         let llm = contents.map { $0.reduce(0.0) { $0 + cost.llm.seconds(Double(samples[$1].tokens)) } }
         let llmBound = Problem.partitionBound(samples.map { cost.llm.seconds(Double($0.tokens)) }, equal: 16, ranks: 32)
         #expect((llm.max() ?? 0) <= llmBound * 1.01)
-        let step = contents.map { rank in
-            rank.reduce(0.0) { total, index in
-                total + cost.llm.seconds(Double(samples[index].tokens)) + samples[index].images.reduce(0.0) { $0 + encoder.seconds(Double($1)) }
-            }
-        }.max() ?? 0
-        let reported = try #require(try BatchBalancer(cost: cost, options: options).plan(samples).baselines.first { $0.name == "llm-only" })
+        let step =
+            contents.map { rank in
+                rank.reduce(0.0) { total, index in
+                    total + cost.llm.seconds(Double(samples[index].tokens))
+                        + samples[index].images.reduce(0.0) { $0 + encoder.seconds(Double($1)) }
+                }
+            }.max() ?? 0
+        let reported = try #require(
+            try BatchBalancer(cost: cost, options: options).plan(samples).baselines.first { $0.name == "llm-only" })
         #expect(abs(reported.stepSeconds - step) <= 1e-9 * step)
 
         let text = samples.map { Sample(tokens: $0.tokens, loadedRank: $0.loadedRank) }
-        #expect(try BatchBalancer(cost: cost, options: options).plan(text).baselines.allSatisfy { $0.name != "llm-only" })
+        #expect(
+            try BatchBalancer(cost: cost, options: options).plan(text).baselines.allSatisfy { $0.name != "llm-only" })
     }
 }

@@ -1,7 +1,8 @@
-import Testing
 import CostModel
 import ExecutionPlan
 import SolverFixtures
+import Testing
+
 @testable import BatchBalance
 
 /// Ranks of unequal speed in the two-phase models: a separate encoder phase (`--phases encoder,llm`) and ranks
@@ -17,8 +18,9 @@ import SolverFixtures
         let ranks = [4, 8, 16][seed % 3]
         let samples = BatchBalanceTests.random(seed: UInt64(40 + seed), count: ranks * 24, multimodal: true)
         let speeds = Self.halfSpeed(ranks: ranks, slow: seed % ranks)
-        let options = BatchBalancer.Options(ranks: ranks, separateEncoder: true, keepEncoderPhase: true,
-                                            speedFactors: speeds)
+        let options = BatchBalancer.Options(
+            ranks: ranks, separateEncoder: true, keepEncoderPhase: true,
+            speedFactors: speeds)
         let result = try BatchBalancer(cost: Self.cost, options: options).plan(samples)
         #expect(try result.executionPlan().firstInvariantViolation() == nil)
         let encoderRanks = try #require(result.encoder)
@@ -37,7 +39,9 @@ import SolverFixtures
         #expect(work[seed % ranks] < 0.75 * others.reduce(0, +) / Double(others.count))
         // Both phases near their speed-aware bounds, and the speed-blind plan well behind.
         #expect(result.lowerBoundSeconds <= result.stepSeconds)
-        #expect(result.stepSeconds <= result.lowerBoundSeconds * 1.01, "\(result.stepSeconds) vs \(result.lowerBoundSeconds)")
+        #expect(
+            result.stepSeconds <= result.lowerBoundSeconds * 1.01,
+            "\(result.stepSeconds) vs \(result.lowerBoundSeconds)")
         let blind = try #require(result.baselines.first { $0.name == "speed-blind" })
         #expect(blind.stepSeconds > result.stepSeconds * 1.2)
     }
@@ -52,7 +56,8 @@ import SolverFixtures
         var assignment = [Int](repeating: 0, count: samples.count)
         func enumerate(_ position: Int) {
             guard position < samples.count else {
-                var llm = [Double](repeating: 0, count: 3), images = [Double](repeating: 0, count: 3)
+                var llm = [Double](repeating: 0, count: 3)
+                var images = [Double](repeating: 0, count: 3)
                 for (sample, rank) in assignment.enumerated() {
                     llm[rank] += Self.cost.llm.seconds(Double(samples[sample].tokens))
                     images[rank] += SynchronisedPhasesTests.encoderSeconds(samples[sample])
@@ -91,7 +96,9 @@ import SolverFixtures
         }
         #expect(abs(result.stepSeconds - (llm.max()! + images.max()!)) <= 1e-9 * result.stepSeconds)
         #expect(result.lowerBoundSeconds <= result.stepSeconds)
-        #expect(result.stepSeconds <= result.lowerBoundSeconds * 1.01, "\(result.stepSeconds) vs \(result.lowerBoundSeconds)")
+        #expect(
+            result.stepSeconds <= result.lowerBoundSeconds * 1.01,
+            "\(result.stepSeconds) vs \(result.lowerBoundSeconds)")
         let blind = try #require(result.baselines.first { $0.name == "speed-blind" })
         #expect(blind.stepSeconds > result.stepSeconds * 1.2)
     }
@@ -99,12 +106,21 @@ import SolverFixtures
     @Test func splitImagesRefuseUnequalSpeeds() throws {
         var cost = Self.cost
         cost.encoderSplit = EncoderSplitCost(secondsPerToken: 1e-6, maxDegree: 2)
-        #expect(throws: BatchBalanceError.invalidCombination("speedFactors: unequal speeds are not supported with --split-images")) {
-            try BatchBalancer(cost: cost, options: .init(ranks: 2, separateEncoder: true, splitImages: true,
-                                                         speedFactors: [1, 0.5]))
+        #expect(
+            throws: BatchBalanceError.invalidCombination(
+                "speedFactors: unequal speeds are not supported with --split-images")
+        ) {
+            try BatchBalancer(
+                cost: cost,
+                options: .init(
+                    ranks: 2, separateEncoder: true, splitImages: true,
+                    speedFactors: [1, 0.5]))
         }
         // Equal speeds only scale the plan.
-        _ = try BatchBalancer(cost: cost, options: .init(ranks: 2, separateEncoder: true, splitImages: true,
-                                                         speedFactors: [0.5, 0.5]))
+        _ = try BatchBalancer(
+            cost: cost,
+            options: .init(
+                ranks: 2, separateEncoder: true, splitImages: true,
+                speedFactors: [0.5, 0.5]))
     }
 }

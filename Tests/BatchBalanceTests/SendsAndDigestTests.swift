@@ -1,7 +1,8 @@
-import Foundation
-import Testing
 import CostModel
 import ExecutionPlan
+import Foundation
+import Testing
+
 @testable import BatchBalance
 
 /// What a runtime needs from a batch-balancing plan: every movement, each rank's tokens, a digest of every input.
@@ -13,7 +14,8 @@ import ExecutionPlan
     @Test(arguments: 0..<6)
     func sendsListEveryMoveAndOnlyMoves(seed: Int) throws {
         let samples = BatchBalanceTests.random(seed: UInt64(seed), count: 64, multimodal: seed % 2 == 1)
-        let plan = try Self.plan(samples, options: .init(ranks: 4, microBatches: 2, equalCounts: true, separateEncoder: seed % 2 == 1))
+        let plan = try Self.plan(
+            samples, options: .init(ranks: 4, microBatches: 2, equalCounts: true, separateEncoder: seed % 2 == 1))
         #expect(plan.firstInvariantViolation() == nil)
         var runner: [Int: Int] = [:]
         for rank in plan.body.ranks { for sample in rank.microBatches.joined() { runner[sample] = rank.rank } }
@@ -44,8 +46,10 @@ import ExecutionPlan
         otherRanks[5].loadedRank = 0
         var otherOptions = options
         otherOptions.equalCounts = true
-        let changed = [try Self.plan(otherImages, options: options).inputs, try Self.plan(otherRanks, options: options).inputs,
-                       try Self.plan(base, options: otherOptions).inputs]
+        let changed = [
+            try Self.plan(otherImages, options: options).inputs, try Self.plan(otherRanks, options: options).inputs,
+            try Self.plan(base, options: otherOptions).inputs,
+        ]
         for digest in changed { #expect(digest.sha256 != reference.sha256) }
         #expect(changed[0].batchSha256 != reference.batchSha256 && changed[1].batchSha256 != reference.batchSha256)
         #expect(changed[2].batchSha256 == reference.batchSha256)

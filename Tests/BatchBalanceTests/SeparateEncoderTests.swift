@@ -1,8 +1,9 @@
-import Foundation
-import Testing
 import CostModel
 import ExecutionPlan
+import Foundation
 import SolverFixtures
+import Testing
+
 @testable import BatchBalance
 
 /// The separate encoder phase at video scale (many small frames) and the pieces that keep it fast: counting order,
@@ -23,17 +24,23 @@ import SolverFixtures
     @Test(arguments: [(256, 16), (512, 32), (1024, 64)])
     func everyImageIsEncodedOnce(count: Int, ranks: Int) throws {
         let samples = Self.mixedResolution(seed: UInt64(count), count: count, ranks: ranks)
-        let balancer = try BatchBalancer(cost: Self.cost, options: .init(ranks: ranks, equalCounts: true, separateEncoder: true))
+        let balancer = try BatchBalancer(
+            cost: Self.cost, options: .init(ranks: ranks, equalCounts: true, separateEncoder: true))
         let problem = Problem(samples: samples, cost: Self.cost, options: balancer.options, cap: nil)
         let encoder = problem.encoderAssignment.map { items in
             items.map { BatchBalancePlan.ImageRef(sample: problem.images[$0].sample, image: problem.images[$0].image) }
         }
-        let expected = samples.indices.flatMap { sample in samples[sample].images.indices.map { BatchBalancePlan.ImageRef(sample: sample, image: $0) } }
+        let expected = samples.indices.flatMap { sample in
+            samples[sample].images.indices.map { BatchBalancePlan.ImageRef(sample: sample, image: $0) }
+        }
         #expect(expected.count > 4 * count, "the batch should carry video frames")
         #expect(Set(encoder.joined()) == Set(expected))
         #expect(encoder.joined().count == expected.count)
-        let seconds = encoder.map { $0.reduce(0.0) { $0 + Self.cost.encoder!.seconds(Double(samples[$1.sample].images[$1.image])) } }
-        let largestImage = expected.map { Self.cost.encoder!.seconds(Double(samples[$0.sample].images[$0.image])) }.max() ?? 0
+        let seconds = encoder.map {
+            $0.reduce(0.0) { $0 + Self.cost.encoder!.seconds(Double(samples[$1.sample].images[$1.image])) }
+        }
+        let largestImage =
+            expected.map { Self.cost.encoder!.seconds(Double(samples[$0.sample].images[$0.image])) }.max() ?? 0
         #expect((seconds.max() ?? 0) <= problem.encoderLowerBound + largestImage)
         #expect(abs((seconds.max() ?? 0) - problem.encoderSeconds) <= 1e-9 * problem.encoderSeconds)
 
@@ -43,7 +50,9 @@ import SolverFixtures
             #expect(Set(listed.flatMap(\.images)) == Set(expected))
             for rank in listed {
                 #expect(rank.images == rank.images.sorted { ($0.sample, $0.image) < ($1.sample, $1.image) })
-                let recomputed = rank.images.reduce(0.0) { $0 + Self.cost.encoder!.seconds(Double(samples[$1.sample].images[$1.image])) }
+                let recomputed = rank.images.reduce(0.0) {
+                    $0 + Self.cost.encoder!.seconds(Double(samples[$1.sample].images[$1.image]))
+                }
                 #expect(abs(recomputed - rank.predictedSeconds) <= 1e-9 * max(1, recomputed))
             }
         }
@@ -102,7 +111,9 @@ import SolverFixtures
         var random = SeededGenerator(seed: 5)
         let weights = (0..<280).map { _ in Double(random.next() % 1000) / 10 }
         let bins = 7
-        let partitioner = Partitioner(weights: weights, tokens: weights.map { _ in 0 }, bins: bins, equalCount: equalCount, cap: nil, microBatches: nil)
+        let partitioner = Partitioner(
+            weights: weights, tokens: weights.map { _ in 0 }, bins: bins, equalCount: equalCount, cap: nil,
+            microBatches: nil)
         var expected = [[Int]](repeating: [], count: bins)
         var loads = [Double](repeating: 0, count: bins)
         for item in partitioner.order {
@@ -124,9 +135,12 @@ import SolverFixtures
     func fillingToTheAverageKeepsTheGuarantee(seed: Int) {
         var random = SeededGenerator(seed: UInt64(seed + 11))
         // A few large items, then many small ones (video frames), as the encoder phase sees them.
-        let weights = (0..<60).map { _ in 5 + Double(random.next() % 1000) / 100 } + (0..<20_000).map { _ in 0.01 + Double(random.next() % 100) / 10_000 }
+        let weights =
+            (0..<60).map { _ in 5 + Double(random.next() % 1000) / 100 }
+            + (0..<20_000).map { _ in 0.01 + Double(random.next() % 100) / 10_000 }
         let bins = 16
-        let partitioner = Partitioner(weights: weights, tokens: weights.map { _ in 0 }, bins: bins, equalCount: nil, cap: nil, microBatches: nil)
+        let partitioner = Partitioner(
+            weights: weights, tokens: weights.map { _ in 0 }, bins: bins, equalCount: nil, cap: nil, microBatches: nil)
         guard let placed = partitioner.lpt(fillingSmallItems: true).bins else {
             Issue.record("no placement")
             return
@@ -142,9 +156,12 @@ import SolverFixtures
     /// Pairs are written [sample, image]; a pair of any other length is rejected at its path.
     @Test func imagePairsAreWrittenAndCheckedAsPairs() throws {
         let samples = Self.mixedResolution(seed: 3, count: 64, ranks: 8)
-        let result = try BatchBalancer(cost: Self.cost, options: .init(ranks: 8, equalCounts: true, separateEncoder: true)).plan(samples)
+        let result = try BatchBalancer(
+            cost: Self.cost, options: .init(ranks: 8, equalCounts: true, separateEncoder: true)
+        ).plan(samples)
         var plan = try result.executionPlan()
-        plan.body.encoder = plan.body.encoder ?? [.init(rank: 0, images: [.init(sample: 0, image: 0)], predictedSeconds: 0)]
+        plan.body.encoder =
+            plan.body.encoder ?? [.init(rank: 0, images: [.init(sample: 0, image: 0)], predictedSeconds: 0)]
         let data = try PlanCoding.encode(plan)
         var object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         var encoder = try #require(object["encoder"] as? [[String: Any]])

@@ -1,8 +1,9 @@
-import Foundation
-import Testing
 import CostModel
 import ExecutionPlan
+import Foundation
 import SolverFixtures
+import Testing
+
 @testable import BatchBalance
 
 /// Ranks of unequal speed (`speedFactors`): slower ranks get less work, and the plan is judged against a bound that
@@ -20,26 +21,35 @@ import SolverFixtures
         let count = ranks * (8 + 4 * seed)
         let samples = BatchBalanceTests.random(seed: UInt64(100 + seed), count: count, multimodal: seed % 2 == 1)
         let speeds = Self.halfSpeed(ranks: ranks, slow: seed % ranks)
-        let options = BatchBalancer.Options(ranks: ranks, microBatches: seed % 3 == 0 ? 2 : nil, equalCounts: seed % 4 == 1,
-                                            speedFactors: speeds)
+        let options = BatchBalancer.Options(
+            ranks: ranks, microBatches: seed % 3 == 0 ? 2 : nil, equalCounts: seed % 4 == 1,
+            speedFactors: speeds)
         let result = try BatchBalancer(cost: Self.cost, options: options).plan(samples)
-        #expect(result.stepSeconds <= result.lowerBoundSeconds * 1.01, "step \(result.stepSeconds), bound \(result.lowerBoundSeconds)")
+        #expect(
+            result.stepSeconds <= result.lowerBoundSeconds * 1.01,
+            "step \(result.stepSeconds), bound \(result.lowerBoundSeconds)")
         // The bound accounts for speed: it is at least all the work over the summed speed.
-        let work = samples.reduce(0.0) { $0 + Self.cost.llm.seconds(Double($1.tokens)) + $1.images.reduce(0) { $0 + (Self.cost.encoder?.seconds(Double($1)) ?? 0) } }
+        let work = samples.reduce(0.0) {
+            $0 + Self.cost.llm.seconds(Double($1.tokens))
+                + $1.images.reduce(0) { $0 + (Self.cost.encoder?.seconds(Double($1)) ?? 0) }
+        }
         #expect(result.lowerBoundSeconds >= work / speeds.reduce(0, +) * (1 - 1e-12))
         // Every rank's predicted time is its samples' work at its speed.
         for rank in result.ranks {
             let items = rank.microBatches.joined()
-            let seconds = items.reduce(0.0) { total, index in
-                total + Self.cost.llm.seconds(Double(samples[index].tokens))
-                    + samples[index].images.reduce(0) { $0 + (Self.cost.encoder?.seconds(Double($1)) ?? 0) }
-            } / speeds[rank.rank]
+            let seconds =
+                items.reduce(0.0) { total, index in
+                    total + Self.cost.llm.seconds(Double(samples[index].tokens))
+                        + samples[index].images.reduce(0) { $0 + (Self.cost.encoder?.seconds(Double($1)) ?? 0) }
+                } / speeds[rank.rank]
             #expect(abs(seconds - rank.predictedSeconds) <= 1e-9 * max(1, seconds))
         }
         let slowRank = result.ranks[seed % ranks]
         let others = result.ranks.filter { $0.rank != seed % ranks }
         let meanOtherTokens = Double(others.reduce(0) { $0 + ($1.tokens ?? 0) }) / Double(others.count)
-        #expect(Double(slowRank.tokens ?? 0) < 0.75 * meanOtherTokens, "the slow rank carries \(slowRank.tokens ?? 0) tokens")
+        #expect(
+            Double(slowRank.tokens ?? 0) < 0.75 * meanOtherTokens,
+            "the slow rank carries \(slowRank.tokens ?? 0) tokens")
         // Speed-blind balancing (the same rules, every rank at 1) loses: the slow rank takes a full share.
         let blind = try #require(result.baselines.first { $0.name == "speed-blind" })
         #expect(blind.stepSeconds > result.stepSeconds * 1.5)
@@ -83,7 +93,9 @@ import SolverFixtures
     @Test func equalSpeedsGiveTheUnscaledPlanAtTheirSpeed() throws {
         let samples = BatchBalanceTests.random(seed: 3, count: 96, multimodal: true)
         let plain = try BatchBalancer(cost: Self.cost, options: .init(ranks: 8)).plan(samples)
-        let half = try BatchBalancer(cost: Self.cost, options: .init(ranks: 8, speedFactors: Array(repeating: 0.5, count: 8))).plan(samples)
+        let half = try BatchBalancer(
+            cost: Self.cost, options: .init(ranks: 8, speedFactors: Array(repeating: 0.5, count: 8))
+        ).plan(samples)
         #expect(half.ranks.map(\.microBatches) == plain.ranks.map(\.microBatches))
         #expect(abs(half.stepSeconds - 2 * plain.stepSeconds) <= 1e-12 * plain.stepSeconds)
     }
@@ -92,7 +104,9 @@ import SolverFixtures
         #expect(throws: BatchBalanceError.invalidCombination("speedFactors: 3 values for 4 ranks (one per rank)")) {
             try BatchBalancer(cost: Self.cost, options: .init(ranks: 4, speedFactors: [1, 1, 1]))
         }
-        #expect(throws: BatchBalanceError.invalidCombination("speedFactors[1] = nan: must be a number from 0.001 to 1000")) {
+        #expect(
+            throws: BatchBalanceError.invalidCombination("speedFactors[1] = nan: must be a number from 0.001 to 1000")
+        ) {
             try BatchBalancer(cost: Self.cost, options: .init(ranks: 2, speedFactors: [1, .nan]))
         }
     }

@@ -1,7 +1,8 @@
-import Testing
 import CostModel
 import ExecutionPlan
 import SolverFixtures
+import Testing
+
 @testable import BatchBalance
 
 /// Ranks synchronised in every phase (FSDP, ZeRO-3): one assignment, step = slowest encoder rank + slowest LLM rank.
@@ -9,7 +10,9 @@ import SolverFixtures
     static let cost = BatchBalanceTests.cost
     static let encoder = PhaseCost(secondsPerToken: 4e-5, secondsPerToken2: 2e-8)
 
-    static func encoderSeconds(_ sample: Sample) -> Double { sample.images.reduce(0.0) { $0 + encoder.seconds(Double($1)) } }
+    static func encoderSeconds(_ sample: Sample) -> Double {
+        sample.images.reduce(0.0) { $0 + encoder.seconds(Double($1)) }
+    }
 
     /// Slowest LLM rank plus slowest encoder rank, recomputed from the cost model.
     static func phaseMaxima(_ contents: [[Int]], _ samples: [Sample]) -> Double {
@@ -44,10 +47,15 @@ import SolverFixtures
                 best = min(best, Self.phaseMaxima(contents, samples))
                 return
             }
-            for rank in 0..<ranks { assignment[position] = rank; enumerate(position + 1) }
+            for rank in 0..<ranks {
+                assignment[position] = rank
+                enumerate(position + 1)
+            }
         }
         enumerate(0)
-        let result = try BatchBalancer(cost: Self.cost, options: .init(ranks: ranks, equalCounts: equal, syncEveryPhase: true)).plan(samples)
+        let result = try BatchBalancer(
+            cost: Self.cost, options: .init(ranks: ranks, equalCounts: equal, syncEveryPhase: true)
+        ).plan(samples)
         #expect(abs(result.stepSeconds - best) <= 1e-9 * best, "plan \(result.stepSeconds), optimum \(best)")
         #expect(result.lowerBoundSeconds <= best + 1e-12)
     }
@@ -57,9 +65,12 @@ import SolverFixtures
         let ranks = [4, 8, 16, 32][seed % 4]
         let count = ranks * (6 + seed)
         let samples = Self.skewed(seed: UInt64(40 + seed), count: count)
-        let cap = max(samples.map(\.tokens).max() ?? 0, Int(1.5 * Double(samples.reduce(0) { $0 + $1.tokens }) / Double(ranks * 2)))
-        let options = BatchBalancer.Options(ranks: ranks, microBatches: seed % 2 == 0 ? 2 : nil, equalCounts: seed % 3 != 0,
-                                            maxTokensPerMicroBatch: seed % 2 == 0 ? cap : nil, syncEveryPhase: true)
+        let cap = max(
+            samples.map(\.tokens).max() ?? 0,
+            Int(1.5 * Double(samples.reduce(0) { $0 + $1.tokens }) / Double(ranks * 2)))
+        let options = BatchBalancer.Options(
+            ranks: ranks, microBatches: seed % 2 == 0 ? 2 : nil, equalCounts: seed % 3 != 0,
+            maxTokensPerMicroBatch: seed % 2 == 0 ? cap : nil, syncEveryPhase: true)
         let result = try BatchBalancer(cost: Self.cost, options: options).plan(samples)
         let plan = try result.executionPlan()
         #expect(plan.firstInvariantViolation() == nil, "\(String(describing: plan.firstInvariantViolation()))")
@@ -69,37 +80,53 @@ import SolverFixtures
         #expect(Set(contents.joined()).count == count && contents.joined().count == count)
         if options.equalCounts { #expect(contents.allSatisfy { $0.count == count / ranks }) }
         if options.maxTokensPerMicroBatch != nil {
-            for rank in result.ranks { for batch in rank.microBatches { #expect(batch.reduce(0) { $0 + samples[$1].tokens } <= cap) } }
+            for rank in result.ranks {
+                for batch in rank.microBatches { #expect(batch.reduce(0) { $0 + samples[$1].tokens } <= cap) }
+            }
         }
         // The encoder section lists exactly each rank's own samples' images, and the step is the per-phase maxima.
         let encoder = try #require(result.encoder)
         for (rank, content) in contents.enumerated() {
-            let expected = content.sorted().flatMap { sample in samples[sample].images.indices.map { BatchBalancePlan.ImageRef(sample: sample, image: $0) } }
+            let expected = content.sorted().flatMap { sample in
+                samples[sample].images.indices.map { BatchBalancePlan.ImageRef(sample: sample, image: $0) }
+            }
             #expect(encoder[rank].images == expected)
         }
         #expect(abs(result.stepSeconds - Self.phaseMaxima(contents, samples)) <= 1e-9 * result.stepSeconds)
         #expect(result.lowerBoundSeconds <= result.stepSeconds + 1e-12)
-        for baseline in result.baselines { #expect(result.stepSeconds <= baseline.stepSeconds + 1e-9, "\(baseline.name)") }
+        for baseline in result.baselines {
+            #expect(result.stepSeconds <= baseline.stepSeconds + 1e-9, "\(baseline.name)")
+        }
     }
 
     /// Beyond the MILP's size the phase search does the work: it beats the plan balanced on encoder + LLM work
     /// together (scored per phase) and ends within 1 % of the bound on skewed batches.
     @Test(arguments: 0..<4)
     func phaseSearchBeatsBalancingTheSum(seed: Int) throws {
-        let ranks = 32, count = 32 * 16
+        let ranks = 32
+        let count = 32 * 16
         let samples = Self.skewed(seed: UInt64(70 + seed), count: count)
         let summed = try BatchBalancer(cost: Self.cost, options: .init(ranks: ranks, equalCounts: true)).plan(samples)
         let summedSynchronised = Self.phaseMaxima(summed.ranks.map { Array($0.microBatches.joined()) }, samples)
-        let result = try BatchBalancer(cost: Self.cost, options: .init(ranks: ranks, equalCounts: true, syncEveryPhase: true)).plan(samples)
-        #expect(result.stepSeconds < summedSynchronised * 0.99, "ours \(result.stepSeconds), balancing the sum \(summedSynchronised)")
+        let result = try BatchBalancer(
+            cost: Self.cost, options: .init(ranks: ranks, equalCounts: true, syncEveryPhase: true)
+        ).plan(samples)
+        #expect(
+            result.stepSeconds < summedSynchronised * 0.99,
+            "ours \(result.stepSeconds), balancing the sum \(summedSynchronised)")
         #expect(result.stepSeconds <= result.lowerBoundSeconds * 1.01)
     }
 
     /// Known answer: two text samples and two image samples of equal LLM cost on two ranks. Balancing the sum puts one
     /// image on each rank only by chance; synchronised phases need it, and the step is then one image plus two LLMs.
     @Test func imagesAreSpreadWhenPhasesAreSynchronised() throws {
-        let samples = [Sample(tokens: 4096), Sample(tokens: 4096), Sample(tokens: 4096, images: [4000]), Sample(tokens: 4096, images: [4000])]
-        let result = try BatchBalancer(cost: Self.cost, options: .init(ranks: 2, equalCounts: true, syncEveryPhase: true)).plan(samples)
+        let samples = [
+            Sample(tokens: 4096), Sample(tokens: 4096), Sample(tokens: 4096, images: [4000]),
+            Sample(tokens: 4096, images: [4000]),
+        ]
+        let result = try BatchBalancer(
+            cost: Self.cost, options: .init(ranks: 2, equalCounts: true, syncEveryPhase: true)
+        ).plan(samples)
         let expected = Self.encoder.seconds(4000) + 2 * Self.cost.llm.seconds(4096)
         #expect(abs(result.stepSeconds - expected) <= 1e-12 * expected)
         #expect(result.ranks.allSatisfy { Set($0.microBatches.joined()).intersection([2, 3]).count == 1 })
@@ -109,14 +136,17 @@ import SolverFixtures
     @Test func textOnlyBatchesIgnoreTheFlag() throws {
         let samples = BatchBalanceTests.random(seed: 3, count: 64, multimodal: false)
         let plain = try BatchBalancer(cost: Self.cost, options: .init(ranks: 8, equalCounts: true)).plan(samples)
-        let synced = try BatchBalancer(cost: Self.cost, options: .init(ranks: 8, equalCounts: true, syncEveryPhase: true)).plan(samples)
+        let synced = try BatchBalancer(
+            cost: Self.cost, options: .init(ranks: 8, equalCounts: true, syncEveryPhase: true)
+        ).plan(samples)
         #expect(plain.ranks == synced.ranks && plain.stepSeconds == synced.stepSeconds && synced.encoder == nil)
         #expect(try synced.executionPlan().body.stepModel == .slowestRank)
     }
 
     @Test func validatorRejectsAnEncoderPhaseUnderTheSlowestRankModel() throws {
         let samples = [Sample(tokens: 100, images: [50]), Sample(tokens: 200)]
-        var plan = try BatchBalancer(cost: Self.cost, options: .init(ranks: 2, syncEveryPhase: true)).plan(samples).executionPlan()
+        var plan = try BatchBalancer(cost: Self.cost, options: .init(ranks: 2, syncEveryPhase: true)).plan(samples)
+            .executionPlan()
         #expect(plan.firstInvariantViolation() == nil)
         plan.body.stepModel = .slowestRank
         #expect(plan.firstInvariantViolation()?.path == "stepModel")

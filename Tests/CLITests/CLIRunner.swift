@@ -28,20 +28,24 @@ struct CLIRunner {
         process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = repositoryRoot
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Outcome(status: process.terminationStatus,
-                       stdout: String(decoding: stdout, as: UTF8.self),
-                       stderr: String(decoding: stderr, as: UTF8.self))
+        return Outcome(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     static func temporaryFile(_ text: String, suffix: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("paraplan-cli-\(UUID().uuidString).\(suffix)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "paraplan-cli-\(UUID().uuidString).\(suffix)"
+        ).path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

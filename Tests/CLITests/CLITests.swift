@@ -30,8 +30,9 @@ import Testing
     }
 
     @Test func missingFileIsExitTwo() throws {
-        expectOneLineError(try CLIRunner.run(["validate", "no/such/plan.json"]), code: 2,
-                           containing: ["no/such/plan.json", "no such file"])
+        expectOneLineError(
+            try CLIRunner.run(["validate", "no/such/plan.json"]), code: 2,
+            containing: ["no/such/plan.json", "no such file"])
     }
 
     @Test func malformedJSONIsExitTwo() throws {
@@ -41,23 +42,30 @@ import Testing
     }
 
     @Test func negativeCountInAPlanIsExitTwo() throws {
-        let example = try String(contentsOf: CLIRunner.repositoryRoot.appendingPathComponent("Examples/plans/sequence-parallel-flexsp-oracle.json"), encoding: .utf8)
-        let path = try CLIRunner.temporaryFile(example.replacingOccurrences(of: "\"gpus\" : 64", with: "\"gpus\" : -8"), suffix: "json")
+        let example = try String(
+            contentsOf: CLIRunner.repositoryRoot.appendingPathComponent(
+                "Examples/plans/sequence-parallel-flexsp-oracle.json"), encoding: .utf8)
+        let path = try CLIRunner.temporaryFile(
+            example.replacingOccurrences(of: "\"gpus\" : 64", with: "\"gpus\" : -8"), suffix: "json")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        expectOneLineError(try CLIRunner.run(["validate", path]), code: 2, containing: [path, "$.gpus = -8", "must be ≥ 1"])
+        expectOneLineError(
+            try CLIRunner.run(["validate", path]), code: 2, containing: [path, "$.gpus = -8", "must be ≥ 1"])
     }
 
     @Test func negativeTimeLimitIsExitTwo() throws {
-        expectOneLineError(try CLIRunner.run(["solve", "Examples/models/transport.lp", "--time-limit=-3"]), code: 2,
-                           containing: ["--time-limit = -3.0", "positive"])
-        expectOneLineError(try CLIRunner.run(["solve", "Examples/models/transport.lp", "--time-limit", "soon"]), code: 2,
-                           containing: ["soon"])
+        expectOneLineError(
+            try CLIRunner.run(["solve", "Examples/models/transport.lp", "--time-limit=-3"]), code: 2,
+            containing: ["--time-limit = -3.0", "positive"])
+        expectOneLineError(
+            try CLIRunner.run(["solve", "Examples/models/transport.lp", "--time-limit", "soon"]), code: 2,
+            containing: ["soon"])
     }
 
     @Test func unknownArgumentsAreExitTwo() throws {
         expectOneLineError(try CLIRunner.run(["plan-everything"]), code: 2, containing: ["plan-everything"])
-        expectOneLineError(try CLIRunner.run(["solve", "Examples/models/transport.lp", "--backend", "cplex"]), code: 2,
-                           containing: ["cplex"])
+        expectOneLineError(
+            try CLIRunner.run(["solve", "Examples/models/transport.lp", "--backend", "cplex"]), code: 2,
+            containing: ["cplex"])
     }
 
     @Test func solveReportsTheOptimum() throws {
@@ -81,17 +89,21 @@ import Testing
         let broken = try CLIRunner.temporaryFile("\u{FEFF}minimize\n obj: x +\nbad\n", suffix: "lp")
         defer { for file in [marked, broken] { try? FileManager.default.removeItem(atPath: file) } }
         let outcome = try CLIRunner.run(["solve", marked])
-        #expect(outcome.status == 0 && outcome.stdout.contains("objective 2110.0") && outcome.stdout.contains("model \(marked):"), "\(outcome.stdout)\(outcome.stderr)")
+        #expect(
+            outcome.status == 0 && outcome.stdout.contains("objective 2110.0")
+                && outcome.stdout.contains("model \(marked):"), "\(outcome.stdout)\(outcome.stderr)")
         expectOneLineError(try CLIRunner.run(["solve", broken]), code: 2, containing: [broken + ":3"])
     }
 
     @Test func milpOnClpIsExitTwo() throws {
-        expectOneLineError(try CLIRunner.run(["solve", "Examples/models/knapsack.lp", "--backend", "clp"]), code: 2,
-                           containing: ["knapsack.lp", "integer variables", "glpk"])
+        expectOneLineError(
+            try CLIRunner.run(["solve", "Examples/models/knapsack.lp", "--backend", "clp"]), code: 2,
+            containing: ["knapsack.lp", "integer variables", "glpk"])
     }
 
     @Test func infeasibleModelIsExitThree() throws {
-        let path = try CLIRunner.temporaryFile("Minimize\n obj: x\nSubject To\n low: x >= 5\n high: x <= 3\nEnd\n", suffix: "lp")
+        let path = try CLIRunner.temporaryFile(
+            "Minimize\n obj: x\nSubject To\n low: x >= 5\n high: x <= 3\nEnd\n", suffix: "lp")
         defer { try? FileManager.default.removeItem(atPath: path) }
         expectOneLineError(try CLIRunner.run(["solve", path]), code: 3, containing: [path, "infeasible"])
     }
@@ -100,14 +112,19 @@ import Testing
         let path = try CLIRunner.temporaryFile("Minimize\n obj: x +\nSubject To\n c: x >=\nEnd\n", suffix: "lp")
         defer { try? FileManager.default.removeItem(atPath: path) }
         expectOneLineError(try CLIRunner.run(["solve", path]), code: 2, containing: [path + ":"])
-        expectOneLineError(try CLIRunner.run(["solve", "README.md"]), code: 2, containing: ["README.md", "unknown model format"])
+        expectOneLineError(
+            try CLIRunner.run(["solve", "README.md"]), code: 2, containing: ["README.md", "unknown model format"])
     }
 
     @Test func exportWritesReadableModels() throws {
-        let lp = FileManager.default.temporaryDirectory.appendingPathComponent("paraplan-export-\(UUID().uuidString).lp").path
+        let lp = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "paraplan-export-\(UUID().uuidString).lp"
+        ).path
         let mps = lp.replacingOccurrences(of: ".lp", with: ".mps")
         defer { for path in [lp, mps] { try? FileManager.default.removeItem(atPath: path) } }
-        let outcome = try CLIRunner.run(["solve", "Examples/models/transport.lp", "--export-lp", lp, "--export-mps", mps])
+        let outcome = try CLIRunner.run([
+            "solve", "Examples/models/transport.lp", "--export-lp", lp, "--export-mps", mps,
+        ])
         #expect(outcome.status == 0)
         for path in [lp, mps] {
             let again = try CLIRunner.run(["solve", path, "--json"])
@@ -120,7 +137,9 @@ import Testing
         let example = "Examples/plans/sequence-parallel-flexsp-oracle.json"
         let pretty = try CLIRunner.run(["format", example])
         #expect(pretty.status == 0, "\(pretty.stderr)")
-        #expect(pretty.stdout.hasPrefix("{\n  \"baselines\" : [\n\n  ],\n  \"format\" : \"paraplan/v1\",\n  \"gpus\" : 64,"))
+        #expect(
+            pretty.stdout.hasPrefix("{\n  \"baselines\" : [\n\n  ],\n  \"format\" : \"paraplan/v1\",\n  \"gpus\" : 64,")
+        )
         let compact = try CLIRunner.run(["format", example, "--compact"])
         #expect(compact.status == 0)
         #expect(compact.stdout.hasPrefix(#"{"baselines":[],"format":"paraplan/v1","gpus":64,"inputs":{"sha256":"#))
@@ -143,7 +162,8 @@ import Testing
     @Test func schemaCommandPrintsTheSchema() throws {
         let outcome = try CLIRunner.run(["schema"])
         #expect(outcome.status == 0)
-        let docs = try String(contentsOf: CLIRunner.repositoryRoot.appendingPathComponent("docs/plan-v1.schema.json"), encoding: .utf8)
+        let docs = try String(
+            contentsOf: CLIRunner.repositoryRoot.appendingPathComponent("docs/plan-v1.schema.json"), encoding: .utf8)
         #expect(outcome.stdout == docs)
     }
 }

@@ -14,8 +14,10 @@ import Testing
         return output
     }
 
-    static let samples = ["plan", "batch-balance", "--samples", "Examples/samples/multimodal-256.jsonl", "--ranks", "8",
-                          "--profile", "Examples/profiles/batch-balance-7b.yaml"]
+    static let samples = [
+        "plan", "batch-balance", "--samples", "Examples/samples/multimodal-256.jsonl", "--ranks", "8",
+        "--profile", "Examples/profiles/batch-balance-7b.yaml",
+    ]
 
     @Test func comparesOneBatchUnderTwoOptionSets() throws {
         let free = try Self.plan(Self.samples)
@@ -43,10 +45,14 @@ import Testing
     }
 
     @Test func formatRewritesEveryKindByteForByte() throws {
-        let experts = try Self.plan(["plan", "expert-placement", "--loads", "Examples/moe/loads-64-experts.json", "--cluster", "hgx-h800:2",
-                                     "--slots-per-gpu", "5"])
-        let gnn = try Self.plan(["plan", "gnn-pipeline", "--graph-stats", "Examples/gnn/reddit-stats.json", "--model",
-                                 "Examples/gnn/gcn-32.yaml", "--cluster", "dgx-a100:1"])
+        let experts = try Self.plan([
+            "plan", "expert-placement", "--loads", "Examples/moe/loads-64-experts.json", "--cluster", "hgx-h800:2",
+            "--slots-per-gpu", "5",
+        ])
+        let gnn = try Self.plan([
+            "plan", "gnn-pipeline", "--graph-stats", "Examples/gnn/reddit-stats.json", "--model",
+            "Examples/gnn/gcn-32.yaml", "--cluster", "dgx-a100:1",
+        ])
         let balance = try Self.plan(Self.samples)
         defer { for file in [experts, gnn, balance] { try? FileManager.default.removeItem(atPath: file) } }
         for file in [experts, gnn, balance, "Examples/plans/sequence-parallel-flexsp-oracle.json"] {
@@ -55,7 +61,9 @@ import Testing
             #expect(formatted.stdout == (try String(contentsOfFile: file, encoding: .utf8)), "\(file) changed")
         }
         let compared = try CLIRunner.run(["compare", experts])
-        #expect(compared.status == 0 && compared.stdout.contains("max/mean") && compared.stdout.contains("eplb-global"), "\(compared.stdout)")
+        #expect(
+            compared.status == 0 && compared.stdout.contains("max/mean") && compared.stdout.contains("eplb-global"),
+            "\(compared.stdout)")
     }
 
     @Test func mixedKindsBadPlansAndMissingFilesAreOneLineErrors() throws {
@@ -70,7 +78,9 @@ import Testing
         ] {
             let outcome = try CLIRunner.run(arguments)
             #expect(outcome.status == 2, "\(arguments): \(outcome.stderr)")
-            #expect(outcome.stderr.hasPrefix("paraplan: ") && outcome.stderr.filter { $0 == "\n" }.count == 1, "\(outcome.stderr)")
+            #expect(
+                outcome.stderr.hasPrefix("paraplan: ") && outcome.stderr.filter { $0 == "\n" }.count == 1,
+                "\(outcome.stderr)")
             for part in parts { #expect(outcome.stderr.contains(part), "\(outcome.stderr) lacks \(part)") }
         }
         #expect(try CLIRunner.run(["compare"]).status == 2)
@@ -80,8 +90,10 @@ import Testing
 /// `paraplan layouts`: the ranked table, JSON, and the errors.
 @Suite(.serialized) struct LayoutsCLITests {
     @Test func ranksLayoutsAndPrintsJSON() throws {
-        let outcome = try CLIRunner.run(["layouts", "--model", "llama-3-8b", "--cluster", "hgx-h100:2", "--global-batch", "64",
-                                         "--seq-len", "8192", "--top", "4"])
+        let outcome = try CLIRunner.run([
+            "layouts", "--model", "llama-3-8b", "--cluster", "hgx-h100:2", "--global-batch", "64",
+            "--seq-len", "8192", "--top", "4",
+        ])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let lines = outcome.stdout.split(separator: "\n")
         #expect(lines.count == 7, "\(outcome.stdout)")
@@ -89,39 +101,70 @@ import Testing
         #expect(lines[6].hasPrefix("accuracy: dense runs") && lines[6].contains("held-out"), "\(lines[6])")
         #expect(lines[0].contains("16 GPUs") && lines[0].contains("fit in 71.7 GiB usable per GPU"), "\(lines[0])")
         #expect(lines[1].hasPrefix("rank  TP  PP  CP  DP  EP"))
-        let times = lines.dropFirst(2).compactMap { line in line.split(separator: " ").dropFirst(10).first.flatMap { Double($0) } }
+        let times = lines.dropFirst(2).compactMap { line in
+            line.split(separator: " ").dropFirst(10).first.flatMap { Double($0) }
+        }
         #expect(times.count == 4 && times == times.sorted(), "\(times)")
-        let json = try CLIRunner.run(["layouts", "--model", "llama-3-8b", "--cluster", "hgx-h100:2", "--global-batch", "64",
-                                      "--seq-len", "8192", "--json"])
-        #expect(json.status == 0 && json.stdout.contains("\"iterationSeconds\"") && json.stdout.contains("\"tensorParallel\""))
-        let moe = try CLIRunner.run(["layouts", "--model", "mixtral-8x7b", "--cluster", "hgx-h100:4", "--global-batch", "256",
-                                     "--seq-len", "4096", "--top", "2"])
+        let json = try CLIRunner.run([
+            "layouts", "--model", "llama-3-8b", "--cluster", "hgx-h100:2", "--global-batch", "64",
+            "--seq-len", "8192", "--json",
+        ])
+        #expect(
+            json.status == 0 && json.stdout.contains("\"iterationSeconds\"")
+                && json.stdout.contains("\"tensorParallel\""))
+        let moe = try CLIRunner.run([
+            "layouts", "--model", "mixtral-8x7b", "--cluster", "hgx-h100:4", "--global-batch", "256",
+            "--seq-len", "4096", "--top", "2",
+        ])
         // The note gives the held-out error, not only the fitted one, so nobody reads an MoE ranking as exact.
-        #expect(moe.status == 0 && moe.stdout.contains("note: MoE layouts") && moe.stdout.contains("held-out"),
-                "\(moe.stdout)\(moe.stderr)")
+        #expect(
+            moe.status == 0 && moe.stdout.contains("note: MoE layouts") && moe.stdout.contains("held-out"),
+            "\(moe.stdout)\(moe.stderr)")
     }
 
     @Test func noFitIsExitThreeAndBadFlagsExitTwo() throws {
-        let tooBig = try CLIRunner.run(["layouts", "--model", "llama-3-70b", "--cluster", "hgx-h100:1", "--global-batch", "8", "--seq-len", "4096"])
-        #expect(tooBig.status == 3 && tooBig.stderr.contains("no layout of 8 GPUs fits") && tooBig.stderr.contains("GiB"), "\(tooBig.stderr)")
-        for (flag, value) in [("--cp", "1,x"), ("--top", "0"), ("--zero", "5"), ("--global-batch", "-3"), ("--memory-headroom", "0.95"),
-                              ("--memory-headroom", "-0.1"), ("--memory-headroom", "nan")] {
-            var arguments = ["layouts", "--model", "llama-3-8b", "--cluster", "hgx-h100:1", "--global-batch", "64", "--seq-len", "4096"]
-            if let index = arguments.firstIndex(of: flag) { arguments[index + 1] = value } else { arguments += [flag, value] }
+        let tooBig = try CLIRunner.run([
+            "layouts", "--model", "llama-3-70b", "--cluster", "hgx-h100:1", "--global-batch", "8", "--seq-len", "4096",
+        ])
+        #expect(
+            tooBig.status == 3 && tooBig.stderr.contains("no layout of 8 GPUs fits") && tooBig.stderr.contains("GiB"),
+            "\(tooBig.stderr)")
+        for (flag, value) in [
+            ("--cp", "1,x"), ("--top", "0"), ("--zero", "5"), ("--global-batch", "-3"), ("--memory-headroom", "0.95"),
+            ("--memory-headroom", "-0.1"), ("--memory-headroom", "nan"),
+        ] {
+            var arguments = [
+                "layouts", "--model", "llama-3-8b", "--cluster", "hgx-h100:1", "--global-batch", "64", "--seq-len",
+                "4096",
+            ]
+            if let index = arguments.firstIndex(of: flag) {
+                arguments[index + 1] = value
+            } else {
+                arguments += [flag, value]
+            }
             let outcome = try CLIRunner.run(arguments)
             #expect(outcome.status == 2, "\(flag) \(value): \(outcome.stderr)")
-            #expect(outcome.stderr.hasPrefix("paraplan: ") && outcome.stderr.filter { $0 == "\n" }.count == 1, "\(outcome.stderr)")
+            #expect(
+                outcome.stderr.hasPrefix("paraplan: ") && outcome.stderr.filter { $0 == "\n" }.count == 1,
+                "\(outcome.stderr)")
         }
         // The headroom is what the search plans around: with none, more layouts fit, and the message names the flag.
         func fitting(_ headroom: String) throws -> Int? {
-            let outcome = try CLIRunner.run(["layouts", "--model", "llama-3-8b", "--cluster", "hgx-h100:1", "--global-batch", "64",
-                                             "--seq-len", "4096", "--memory-headroom", headroom, "--json"])
-            return (try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])?["fitting"] as? Int
+            let outcome = try CLIRunner.run([
+                "layouts", "--model", "llama-3-8b", "--cluster", "hgx-h100:1", "--global-batch", "64",
+                "--seq-len", "4096", "--memory-headroom", headroom, "--json",
+            ])
+            return (try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])?["fitting"]
+                as? Int
         }
-        let withHeadroom = try #require(try fitting("0.1")), without = try #require(try fitting("0"))
+        let withHeadroom = try #require(try fitting("0.1"))
+        let without = try #require(try fitting("0"))
         #expect(without > withHeadroom && withHeadroom > 0, "\(without) \(withHeadroom)")
         #expect(tooBig.stderr.contains("usable per GPU (10 % headroom, --memory-headroom)"), "\(tooBig.stderr)")
-        let fp8 = try CLIRunner.run(["layouts", "--model", "llama-3-8b", "--cluster", "dgx-a100:1", "--global-batch", "64", "--seq-len", "4096", "--fp8"])
+        let fp8 = try CLIRunner.run([
+            "layouts", "--model", "llama-3-8b", "--cluster", "dgx-a100:1", "--global-batch", "64", "--seq-len", "4096",
+            "--fp8",
+        ])
         #expect(fp8.status == 2 && fp8.stderr.contains("FP8"), "\(fp8.stderr)")
     }
 }

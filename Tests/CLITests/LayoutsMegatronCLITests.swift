@@ -4,8 +4,12 @@ import Testing
 /// `layouts` and `estimate` agree on what Megatron can run, let users fix degrees, and write layouts as Megatron-LM
 /// arguments or NeMo / Megatron-Bridge keys.
 @Suite(.serialized) struct LayoutsMegatronCLITests {
-    static let llama = ["layouts", "--model", "llama-3-70b", "--cluster", "hgx-h100:16", "--global-batch", "512", "--seq-len", "4096"]
-    static let deepSeek = ["layouts", "--model", "deepseek-v3", "--cluster", "hgx-h100:32", "--global-batch", "1024", "--seq-len", "4096"]
+    static let llama = [
+        "layouts", "--model", "llama-3-70b", "--cluster", "hgx-h100:16", "--global-batch", "512", "--seq-len", "4096",
+    ]
+    static let deepSeek = [
+        "layouts", "--model", "deepseek-v3", "--cluster", "hgx-h100:32", "--global-batch", "1024", "--seq-len", "4096",
+    ]
 
     static func layouts(_ arguments: [String]) throws -> [[String: Any]] {
         let outcome = try CLIRunner.run(arguments + ["--json"])
@@ -17,7 +21,8 @@ import Testing
     static func strategy(_ entry: [String: Any]) -> [String: Any] { entry["strategy"] as? [String: Any] ?? [:] }
 
     @Test func fixedDegreesAreHonoured() throws {
-        let entries = try Self.layouts(Self.llama + ["--tp", "8", "--pp", "2,4", "--micro-batch", "1", "--all-variants", "--top", "50"])
+        let entries = try Self.layouts(
+            Self.llama + ["--tp", "8", "--pp", "2,4", "--micro-batch", "1", "--all-variants", "--top", "50"])
         #expect(!entries.isEmpty)
         for entry in entries {
             let strategy = Self.strategy(entry)
@@ -41,11 +46,14 @@ import Testing
             let stages = (strategy["pipelineParallel"] as? Int ?? 0) * (strategy["interleave"] as? Int ?? 0)
             #expect(layout.split(separator: "|").count == stages)
             // estimate on the same layout says the same.
-            let estimate = try CLIRunner.run(["estimate", "--model", "deepseek-v3", "--cluster", "hgx-h100:32", "--global-batch", "1024",
-                                              "--seq-len", "4096", "--tp", "\(strategy["tensorParallel"] as? Int ?? 0)",
-                                              "--pp", "\(strategy["pipelineParallel"] as? Int ?? 0)",
-                                              "--interleave", "\(strategy["interleave"] as? Int ?? 0)",
-                                              "--ep", "\(strategy["expertParallel"] as? Int ?? 0)", "--etp", "\(strategy["expertTensorParallel"] as? Int ?? 0)"])
+            let estimate = try CLIRunner.run([
+                "estimate", "--model", "deepseek-v3", "--cluster", "hgx-h100:32", "--global-batch", "1024",
+                "--seq-len", "4096", "--tp", "\(strategy["tensorParallel"] as? Int ?? 0)",
+                "--pp", "\(strategy["pipelineParallel"] as? Int ?? 0)",
+                "--interleave", "\(strategy["interleave"] as? Int ?? 0)",
+                "--ep", "\(strategy["expertParallel"] as? Int ?? 0)", "--etp",
+                "\(strategy["expertTensorParallel"] as? Int ?? 0)",
+            ])
             #expect(estimate.stdout.contains("--pipeline-model-parallel-layout"), "\(estimate.stdout)")
             break
         }
@@ -59,16 +67,23 @@ import Testing
         let megatron = try CLIRunner.run(Self.llama + ["--top", "2", "--format", "megatron"])
         #expect(megatron.status == 0, "\(megatron.stderr)")
         let lines = megatron.stdout.split(separator: "\n")
-        #expect(lines.count == 4 && lines[0].hasPrefix("# rank 1:") && lines[1].hasPrefix("--tensor-model-parallel-size "))
+        #expect(
+            lines.count == 4 && lines[0].hasPrefix("# rank 1:") && lines[1].hasPrefix("--tensor-model-parallel-size "))
         #expect(lines[1].contains("--global-batch-size 512") && lines[1].contains("--use-distributed-optimizer"))
         let nemo = try CLIRunner.run(Self.llama + ["--top", "1", "--format", "nemo"])
-        #expect(nemo.stdout.contains("recipe.model.tensor_model_parallel_size = ") && nemo.stdout.contains("recipe.train.global_batch_size = 512"))
-        let estimate = try CLIRunner.run(["estimate", "--model", "llama-3-70b", "--cluster", "hgx-h100:8", "--tp", "4", "--pp", "4",
-                                          "--interleave", "5", "--global-batch", "128", "--seq-len", "8192", "--sequence-parallel", "--fp8",
-                                          "--fp8-recipe", "current", "--recompute", "full", "--recompute-layers", "2", "--format", "megatron"])
+        #expect(
+            nemo.stdout.contains("recipe.model.tensor_model_parallel_size = ")
+                && nemo.stdout.contains("recipe.train.global_batch_size = 512"))
+        let estimate = try CLIRunner.run([
+            "estimate", "--model", "llama-3-70b", "--cluster", "hgx-h100:8", "--tp", "4", "--pp", "4",
+            "--interleave", "5", "--global-batch", "128", "--seq-len", "8192", "--sequence-parallel", "--fp8",
+            "--fp8-recipe", "current", "--recompute", "full", "--recompute-layers", "2", "--format", "megatron",
+        ])
         #expect(estimate.status == 0, "\(estimate.stderr)")
-        for part in ["--num-layers-per-virtual-pipeline-stage 4", "--fp8-recipe tensorwise", "--recompute-method block",
-                     "--recompute-num-layers 2", "--sequence-parallel"] {
+        for part in [
+            "--num-layers-per-virtual-pipeline-stage 4", "--fp8-recipe tensorwise", "--recompute-method block",
+            "--recompute-num-layers 2", "--sequence-parallel",
+        ] {
             #expect(estimate.stdout.contains(part), "\(part) in \(estimate.stdout)")
         }
     }

@@ -1,13 +1,16 @@
 import Testing
+
 @testable import CostModel
 
 @Suite struct CollectiveTests {
-    static let cluster = Cluster(gpu: GPUSpec.preset(named: "h100-sxm")!, nodes: 4, gpusPerNode: 8,
-                                 efficiency: Efficiency(compute: 0.5, memory: 0.7, intraNode: 1, interNode: 1))
+    static let cluster = Cluster(
+        gpu: GPUSpec.preset(named: "h100-sxm")!, nodes: 4, gpusPerNode: 8,
+        efficiency: Efficiency(compute: 0.5, memory: 0.7, intraNode: 1, interNode: 1))
     static let model = CollectiveModel(cluster: cluster)
 
     @Test func singleNodeRingAllReduceIsTheTextbookFormula() {
-        let bytes = 1e9, n = 8.0
+        let bytes = 1e9
+        let n = 8.0
         let time = Self.model.time(.allReduce, bytes: bytes, group: .contiguous(count: 8, gpusPerNode: 8))
         let ring = 2 * (n - 1) * 5e-6 + 2 * (n - 1) / n * bytes / 450e9
         #expect(time.seconds <= ring + 1e-12)

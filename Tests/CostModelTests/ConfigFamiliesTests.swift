@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import CostModel
 import InputFiles
+import Testing
+
+@testable import CostModel
 
 /// Current model families whose configs do not follow Llama's keys, from copies of their published `config.json`
 /// under Examples/models, against their published parameter counts (within 1 %).
@@ -15,7 +16,8 @@ import InputFiles
         abs(value / published - 1) <= tolerance
     }
 
-    /// DBRX: 132 B total, 36 B active (Databricks' model card); 16 experts, 4 active, fields under attn_config/ffn_config.
+    /// DBRX: 132 B total, 36 B active (Databricks' model card);
+    /// 16 experts, 4 active, fields under attn_config/ffn_config.
     @Test func dbrx() throws {
         let model = try Self.load("dbrx-base.config.json")
         #expect(model.layers == 40 && model.kvHeads == 8 && model.moe?.experts == 16 && model.moe?.topK == 4)
@@ -31,7 +33,9 @@ import InputFiles
         #expect(model.slidingWindow == 1024 && model.slidingWindowLayers == 62 - 62 / 6)
         let vision = try #require(model.vision)
         #expect(vision.poolsPatches && vision.spatialMergeSize == 4 && vision.layers == 27)
-        #expect(Self.within(model.parameters.total + vision.parameters, 27.43e9), "\(model.parameters.total + vision.parameters)")
+        #expect(
+            Self.within(model.parameters.total + vision.parameters, 27.43e9),
+            "\(model.parameters.total + vision.parameters)")
     }
 
     /// DeepSeek-MoE 16B (`model_type: deepseek`): 16.4 B total, 2.8 B active; 2 shared and 64 routed experts, the first
@@ -79,10 +83,10 @@ import InputFiles
     /// GLM-4 dense (`glm4`, GLM-4-9B-0414's keys): Llama's shape with Q, K, V biases and two KV heads; 9.4 B.
     @Test func glm4Dense() throws {
         let json = """
-        {"model_type": "glm4", "hidden_size": 4096, "intermediate_size": 13696, "num_hidden_layers": 40,
-         "num_attention_heads": 32, "num_key_value_heads": 2, "head_dim": 128, "attention_bias": true,
-         "hidden_act": "silu", "partial_rotary_factor": 0.5, "vocab_size": 151552, "tie_word_embeddings": false}
-        """
+            {"model_type": "glm4", "hidden_size": 4096, "intermediate_size": 13696, "num_hidden_layers": 40,
+             "num_attention_heads": 32, "num_key_value_heads": 2, "head_dim": 128, "attention_bias": true,
+             "hidden_act": "silu", "partial_rotary_factor": 0.5, "vocab_size": 151552, "tie_word_embeddings": false}
+            """
         let model = try TransformerModel.load(data: Data(json.utf8), source: "config.json")
         #expect(model.qkvBias && model.gatedFFN && model.moe == nil)
         #expect(Self.within(model.parameters.total, 9.4e9), "\(model.parameters.total)")
@@ -105,20 +109,22 @@ import InputFiles
     /// 17 B active (Meta's model card).
     @Test func llama4MaverickInterleavesExperts() throws {
         let json = """
-        {"model_type": "llama4", "text_config": {"model_type": "llama4_text", "hidden_size": 5120,
-         "intermediate_size": 8192, "intermediate_size_mlp": 16384, "num_hidden_layers": 48, "num_attention_heads": 40,
-         "num_key_value_heads": 8, "head_dim": 128, "num_local_experts": 128, "num_experts_per_tok": 1,
-         "interleave_moe_layer_step": 2, "attention_chunk_size": 8192, "vocab_size": 202048}}
-        """
+            {"model_type": "llama4", "text_config": {"model_type": "llama4_text", "hidden_size": 5120,
+             "intermediate_size": 8192, "intermediate_size_mlp": 16384, "num_hidden_layers": 48, "num_attention_heads": 40,
+             "num_key_value_heads": 8, "head_dim": 128, "num_local_experts": 128, "num_experts_per_tok": 1,
+             "interleave_moe_layer_step": 2, "attention_chunk_size": 8192, "vocab_size": 202048}}
+            """
         let model = try TransformerModel.load(data: Data(json.utf8), source: "config.json")
         #expect(model.moe?.denseLayers == 24 && model.ffnHiddenSize == 16384 && model.slidingWindowLayers == 36)
         #expect(Self.within(model.parameters.total, 400e9, 0.02), "\(model.parameters.total)")
         #expect(Self.within(model.parameters.active, 17e9, 0.03), "\(model.parameters.active)")
         // Bad keys are named with their section.
         let config = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
-        let badValues: [(String, Any)] = [("interleave_moe_layer_step", 0), ("attention_chunk_size", -5),
-                                          ("intermediate_size_mlp", -1), ("moe_layers", Array(0..<60)),
-                                          ("no_rope_layers", [1, 0])]
+        let badValues: [(String, Any)] = [
+            ("interleave_moe_layer_step", 0), ("attention_chunk_size", -5),
+            ("intermediate_size_mlp", -1), ("moe_layers", Array(0..<60)),
+            ("no_rope_layers", [1, 0]),
+        ]
         for (field, value) in badValues {
             var broken = config
             var text = try #require(config["text_config"] as? [String: Any])
@@ -133,10 +139,12 @@ import InputFiles
 
     /// The type is read first: an unsupported family says so, not that a Llama key is missing; families whose layers
     /// the cost model cannot price are refused with the reason.
-    @Test(arguments: [("{\"model_type\": \"minimax\", \"hidden_size\": 6144}", "lightning"),
-                      ("{\"model_type\": \"jamba\"}", "Mamba"),
-                      ("{\"model_type\": \"qwen3_next\", \"hidden_size\": 2048}", "Gated DeltaNet"),
-                      ("{\"model_type\": \"bloomz_future\", \"n_head\": 4}", "not supported; use one of")])
+    @Test(arguments: [
+        ("{\"model_type\": \"minimax\", \"hidden_size\": 6144}", "lightning"),
+        ("{\"model_type\": \"jamba\"}", "Mamba"),
+        ("{\"model_type\": \"qwen3_next\", \"hidden_size\": 2048}", "Gated DeltaNet"),
+        ("{\"model_type\": \"bloomz_future\", \"n_head\": 4}", "not supported; use one of"),
+    ])
     func unsupportedFamiliesAreNamedFirst(json: String, reason: String) {
         #expect {
             try TransformerModel.load(data: Data(json.utf8), source: "config.json")

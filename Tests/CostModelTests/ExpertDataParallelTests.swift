@@ -1,21 +1,25 @@
 import Testing
+
 @testable import CostModel
 
 /// Routed experts' gradients are reduced over expert-DP, not over DP × CP (docs/cost-model.md §Iteration time).
 @Suite struct ExpertDataParallelTests {
-    static let model = TransformerModel(name: "moe", layers: 8, hiddenSize: 2048, heads: 16, kvHeads: 4, headDim: 128,
-                                        ffnHiddenSize: 8192, gatedFFN: true, vocabSize: 32_000,
-                                        moe: MixtureOfExperts(experts: 64, topK: 4, expertFFNHiddenSize: 2048))
+    static let model = TransformerModel(
+        name: "moe", layers: 8, hiddenSize: 2048, heads: 16, kvHeads: 4, headDim: 128,
+        ffnHiddenSize: 8192, gatedFFN: true, vocabSize: 32_000,
+        moe: MixtureOfExperts(experts: 64, topK: 4, expertFFNHiddenSize: 2048))
 
     static func strategy(ep: Int, overlap: Bool = false) -> ParallelStrategy {
-        var strategy = ParallelStrategy(dataParallel: 64, expertParallel: ep, expertTensorParallel: 1, globalBatch: 64,
-                                        sequenceLength: 4096, gradientReduceFP32: false)
+        var strategy = ParallelStrategy(
+            dataParallel: 64, expertParallel: ep, expertTensorParallel: 1, globalBatch: 64,
+            sequenceLength: 4096, gradientReduceFP32: false)
         strategy.overlapGradientReduce = overlap
         return strategy
     }
 
-    static let estimator = IterationEstimator(model: model, cluster: try! Cluster.preset("hgx-h100:8"),
-                                              options: EstimateOptions(memoryHeadroom: 0))
+    static let estimator = IterationEstimator(
+        model: model, cluster: try! Cluster.preset("hgx-h100:8"),
+        options: EstimateOptions(memoryHeadroom: 0))
 
     /// Without overlap, the exposed time is the reduce-scatter and all-gather of the dense weights over the 64 DP
     /// ranks plus those of the local experts over the expert-DP group, at stride EP.
@@ -40,9 +44,13 @@ import Testing
     @Test func expertParallelWithinANodeCrossesOneNICPerGPU() throws {
         let collectives = CollectiveModel(cluster: Self.estimator.cluster)
         let bytes = 1e9
-        let acrossNodes = collectives.time(.reduceScatter, bytes: bytes,
-                                           group: .strided(count: 8, stride: 8, gpusPerNode: 8)).seconds
-        let whole = collectives.time(.reduceScatter, bytes: bytes, group: .strided(count: 64, stride: 1, gpusPerNode: 8)).seconds
+        let acrossNodes = collectives.time(
+            .reduceScatter, bytes: bytes,
+            group: .strided(count: 8, stride: 8, gpusPerNode: 8)
+        ).seconds
+        let whole = collectives.time(
+            .reduceScatter, bytes: bytes, group: .strided(count: 64, stride: 1, gpusPerNode: 8)
+        ).seconds
         #expect(acrossNodes > 4 * whole)
         let full = Self.estimator.dataParallelTime(Self.strategy(ep: 64), microBatchCompute: 1, microBatches: 1)
         let inNode = Self.estimator.dataParallelTime(Self.strategy(ep: 8), microBatchCompute: 1, microBatches: 1)

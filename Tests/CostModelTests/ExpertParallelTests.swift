@@ -1,19 +1,22 @@
 import Testing
+
 @testable import CostModel
 
 /// MoE layouts as Megatron-Core runs them: expert parallelism folded over TP × CP × DP with its own expert-TP, dispatch
 /// once per destination node, node-limited routing, overlap (docs/cost-model.md §Expert parallelism).
 @Suite struct ExpertParallelTests {
     static let deepSeek = TransformerModel.preset(named: "deepseek-v3")!
-    static let qwen = TransformerModel(name: "qwen3-235b-a22b", layers: 94, hiddenSize: 4096, heads: 64, kvHeads: 4, headDim: 128,
-                                       ffnHiddenSize: 12288, gatedFFN: true, vocabSize: 151_936,
-                                       moe: MixtureOfExperts(experts: 128, topK: 8, expertFFNHiddenSize: 1536))
+    static let qwen = TransformerModel(
+        name: "qwen3-235b-a22b", layers: 94, hiddenSize: 4096, heads: 64, kvHeads: 4, headDim: 128,
+        ffnHiddenSize: 12288, gatedFFN: true, vocabSize: 151_936,
+        moe: MixtureOfExperts(experts: 128, topK: 8, expertFFNHiddenSize: 1536))
 
     /// The expected number of distinct nodes among a token's top-k experts, against counting every k-subset.
     @Test(arguments: [(8, 2, 2), (12, 3, 3), (16, 4, 4), (10, 5, 2), (16, 8, 4), (6, 1, 3)])
     func distinctNodesMatchEnumeration(experts: Int, topK: Int, nodes: Int) {
         let perNode = experts / nodes
-        var total = 0.0, subsets = 0.0
+        var total = 0.0
+        var subsets = 0.0
         func visit(_ start: Int, _ chosen: [Int]) {
             if chosen.count == topK {
                 total += Double(Set(chosen.map { $0 / perNode }).count)
@@ -29,14 +32,19 @@ import Testing
         #expect(IterationEstimator.distinctNodes(experts: experts, topK: topK, nodes: nodes, nodeLimit: 1) == 1)
     }
 
-    static func estimate(_ model: TransformerModel, tp: Int, pp: Int, dp: Int, ep: Int, etp: Int? = nil, vp: Int = 1,
-                         overlap: Bool = false, batch: Int = 1024) throws -> IterationEstimate {
+    static func estimate(
+        _ model: TransformerModel, tp: Int, pp: Int, dp: Int, ep: Int, etp: Int? = nil, vp: Int = 1,
+        overlap: Bool = false, batch: Int = 1024
+    ) throws -> IterationEstimate {
         let gpus = tp * pp * dp
-        let strategy = ParallelStrategy(tensorParallel: tp, pipelineParallel: pp, dataParallel: dp, expertParallel: ep,
-                                        expertTensorParallel: etp, globalBatch: batch, sequenceLength: 4096, sequenceParallel: tp > 1,
-                                        interleave: vp, overlapExpertParallel: overlap)
-        return try IterationEstimator(model: model, cluster: try Cluster.preset("hgx-h100:\(gpus / 8)"),
-                                      options: EstimateOptions(memoryHeadroom: 0)).estimate(strategy)
+        let strategy = ParallelStrategy(
+            tensorParallel: tp, pipelineParallel: pp, dataParallel: dp, expertParallel: ep,
+            expertTensorParallel: etp, globalBatch: batch, sequenceLength: 4096, sequenceParallel: tp > 1,
+            interleave: vp, overlapExpertParallel: overlap)
+        return try IterationEstimator(
+            model: model, cluster: try Cluster.preset("hgx-h100:\(gpus / 8)"),
+            options: EstimateOptions(memoryHeadroom: 0)
+        ).estimate(strategy)
     }
 
     /// Megatron-Bridge runs Qwen3-235B with TP 2, DP 16 and EP 32: EP above DP × CP, allowed once folded over TP.
@@ -53,7 +61,9 @@ import Testing
         }
         var odd = Self.qwen
         odd.moe?.expertFFNHiddenSize = 1530
-        #expect { try Self.estimate(odd, tp: 2, pp: 8, dp: 16, ep: 8, etp: 4) } throws: { ($0 as? CostModelError)?.field == "--etp" }
+        #expect { try Self.estimate(odd, tp: 2, pp: 8, dp: 16, ep: 8, etp: 4) } throws: {
+            ($0 as? CostModelError)?.field == "--etp"
+        }
     }
 
     /// Expert weights are split over expert-TP × EP, so halving expert-TP doubles each GPU's expert share of memory.
@@ -83,20 +93,26 @@ import Testing
         let plain = try Self.estimate(Self.qwen, tp: 2, pp: 8, dp: 16, ep: 32, etp: 1, vp: 4)
         let overlapped = try Self.estimate(Self.qwen, tp: 2, pp: 8, dp: 16, ep: 32, etp: 1, vp: 4, overlap: true)
         #expect(overlapped.breakdown.expertParallel < plain.breakdown.expertParallel * 0.5)
-        #expect(overlapped.breakdown.expertParallel >= plain.breakdown.expertParallel * IterationEstimator.overlapSlowdown * 0.99)
+        #expect(
+            overlapped.breakdown.expertParallel >= plain.breakdown.expertParallel * IterationEstimator.overlapSlowdown
+                * 0.99)
     }
 
     /// Dropless routing syncs the host once per MoE layer; a profile may measure that time.
     @Test func hostTimePerMoELayerComesFromTheProfile() throws {
-        let strategy = ParallelStrategy(pipelineParallel: 2, dataParallel: 8, expertParallel: 8, expertTensorParallel: 1,
-                                        globalBatch: 64, sequenceLength: 4096, interleave: 1)
+        let strategy = ParallelStrategy(
+            pipelineParallel: 2, dataParallel: 8, expertParallel: 8, expertTensorParallel: 1,
+            globalBatch: 64, sequenceLength: 4096, interleave: 1)
         let cluster = try Cluster.preset("hgx-h100:2")
         func host(_ seconds: Double?) throws -> Double {
-            try IterationEstimator(model: Self.qwen, cluster: cluster,
-                                   options: EstimateOptions(profile: CalibrationProfile(moeLayerHostSeconds: seconds), memoryHeadroom: 0))
-                .estimate(strategy).breakdown.computeParts.hostSync
+            try IterationEstimator(
+                model: Self.qwen, cluster: cluster,
+                options: EstimateOptions(profile: CalibrationProfile(moeLayerHostSeconds: seconds), memoryHeadroom: 0)
+            )
+            .estimate(strategy).breakdown.computeParts.hostSync
         }
-        let layers = 47.0, microBatches = 8.0
+        let layers = 47.0
+        let microBatches = 8.0
         #expect(abs(try host(nil) - layers * microBatches * IterationEstimator.defaultMoELayerHostSeconds) < 1e-9)
         #expect(try host(0) == 0)
         #expect { try host(-1) } throws: { ($0 as? CostModelError)?.field == "moeLayerHostSeconds" }

@@ -1,5 +1,5 @@
-import Testing
 import CostModel
+import Testing
 
 @Suite struct GNNLayerCostTests {
     @Test func gcnCountsGemmAndSparseAggregation() {
@@ -12,7 +12,8 @@ import CostModel
         for type in GNNLayerType.allCases {
             let base = GNNLayerCost.of(type, vertices: 1000, edges: 10_000, inputWidth: 64, outputWidth: 64, heads: 4)
             let denser = GNNLayerCost.of(type, vertices: 1000, edges: 20_000, inputWidth: 64, outputWidth: 64, heads: 4)
-            let wider = GNNLayerCost.of(type, vertices: 1000, edges: 10_000, inputWidth: 128, outputWidth: 128, heads: 4)
+            let wider = GNNLayerCost.of(
+                type, vertices: 1000, edges: 10_000, inputWidth: 128, outputWidth: 128, heads: 4)
             #expect(denser.forwardFlops > base.forwardFlops && denser.forwardBytes > base.forwardBytes, "\(type)")
             #expect(wider.forwardFlops > base.forwardFlops && wider.forwardBytes > base.forwardBytes, "\(type)")
         }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CostModel
 
 /// GEMM time from shape: wave quantisation over the SMs and a roofline (docs/cost-model.md §GEMM efficiency).

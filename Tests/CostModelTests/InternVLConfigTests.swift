@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import CostModel
 import InputFiles
+import Testing
+
+@testable import CostModel
 
 /// InternVL: the LLM under `llm_config` (OpenGVLab) or `text_config` (transformers), an InternViT attending within
 /// 448-pixel tiles, so its encoder cost is linear in an image's tokens.
@@ -13,7 +14,9 @@ import InputFiles
         let vision = try #require(model.vision)
         #expect(model.name == "OpenGVLab/InternVL2_5-8B" && model.layers == 32 && model.kvHeads == 8 && model.gatedFFN)
         #expect(vision.layers == 24 && vision.hiddenSize == 1024 && vision.mlpHiddenSize == 4096 && !vision.gatedMLP)
-        #expect(vision.spatialMergeSize == 2 && vision.windowedLayers == 24 && vision.patchesPerWindow == 1024 && vision.mergerHiddenSize == 4096)
+        #expect(
+            vision.spatialMergeSize == 2 && vision.windowedLayers == 24 && vision.patchesPerWindow == 1024
+                && vision.mergerHiddenSize == 4096)
         let total = model.parameters.total + vision.parameters
         #expect(abs(total / 8.08e9 - 1) < 0.01, "\(total)")
     }
@@ -29,26 +32,36 @@ import InputFiles
 
     /// transformers' own InternVL config: `text_config`, and sizes as [height, width] pairs.
     @Test func transformersConfigReadsTheSame() throws {
-        let model = try VisionEncoderTests.model("""
-        {"model_type": "internvl", "downsample_ratio": 0.5,
-         "text_config": {"model_type": "qwen2", "hidden_size": 3584, "intermediate_size": 18944, "num_attention_heads": 28,
-                         "num_hidden_layers": 28, "num_key_value_heads": 4, "vocab_size": 151674},
-         "vision_config": {"hidden_size": 1024, "num_hidden_layers": 24, "intermediate_size": 4096,
-                           "image_size": [448, 448], "patch_size": [14, 14]}}
-        """)
+        let model = try VisionEncoderTests.model(
+            """
+            {"model_type": "internvl", "downsample_ratio": 0.5,
+             "text_config": {"model_type": "qwen2", "hidden_size": 3584, "intermediate_size": 18944, "num_attention_heads": 28,
+                             "num_hidden_layers": 28, "num_key_value_heads": 4, "vocab_size": 151674},
+             "vision_config": {"hidden_size": 1024, "num_hidden_layers": 24, "intermediate_size": 4096,
+                               "image_size": [448, 448], "patch_size": [14, 14]}}
+            """)
         #expect(model.vision?.patchesPerWindow == 1024 && model.vision?.outputSize == 3584 && model.qkvBias)
     }
 
     @Test func badFieldsNameTheField() {
         func failure(_ json: String) -> String? {
-            do { _ = try VisionEncoderTests.model(json); return nil } catch { return "\(error)" }
+            do {
+                _ = try VisionEncoderTests.model(json)
+                return nil
+            } catch { return "\(error)" }
         }
         #expect(failure(#"{"model_type": "internvl_chat", "downsample_ratio": 0.5}"#)?.contains("llm_config") == true)
-        let llm = #""llm_config": {"model_type": "internlm2", "hidden_size": 4096, "intermediate_size": 14336, "num_attention_heads": 32, "num_hidden_layers": 32, "vocab_size": 92553}"#
-        let vit = #""vision_config": {"hidden_size": 1024, "num_hidden_layers": 24, "intermediate_size": 4096, "image_size": 448, "patch_size": 14}"#
-        #expect(failure("{\"model_type\": \"internvl_chat\", \"downsample_ratio\": 0.3, \(llm), \(vit)}")?.contains("downsample_ratio") == true)
+        let llm =
+            #""llm_config": {"model_type": "internlm2", "hidden_size": 4096, "intermediate_size": 14336, "num_attention_heads": 32, "num_hidden_layers": 32, "vocab_size": 92553}"#
+        let vit =
+            #""vision_config": {"hidden_size": 1024, "num_hidden_layers": 24, "intermediate_size": 4096, "image_size": 448, "patch_size": 14}"#
+        #expect(
+            failure("{\"model_type\": \"internvl_chat\", \"downsample_ratio\": 0.3, \(llm), \(vit)}")?.contains(
+                "downsample_ratio") == true)
         #expect(failure("{\"model_type\": \"internvl_chat\", \(llm), \(vit)}")?.contains("downsample_ratio") == true)
         let oblong = vit.replacingOccurrences(of: #""image_size": 448"#, with: #""image_size": [448, 224]"#)
-        #expect(failure("{\"model_type\": \"internvl_chat\", \"downsample_ratio\": 0.5, \(llm), \(oblong)}")?.contains("image_size") == true)
+        #expect(
+            failure("{\"model_type\": \"internvl_chat\", \"downsample_ratio\": 0.5, \(llm), \(oblong)}")?.contains(
+                "image_size") == true)
     }
 }

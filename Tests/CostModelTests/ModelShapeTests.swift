@@ -1,7 +1,8 @@
-import Foundation
 import CostModelValidation
+import Foundation
 import InputFiles
 import Testing
+
 @testable import CostModel
 
 @Suite struct ModelShapeTests {
@@ -13,8 +14,10 @@ import Testing
     }
 
     /// Published parameter counts (Meta's and Mistral's model cards, DeepSeek-V3 report).
-    @Test(arguments: [("llama-3-8b", 8.03, 8.03), ("llama-3-70b", 70.6, 70.6), ("mixtral-8x7b", 46.7, 12.9),
-                      ("deepseek-v3", 671, 37), ("qwen2.5-7b", 7.61, 7.61)])
+    @Test(arguments: [
+        ("llama-3-8b", 8.03, 8.03), ("llama-3-70b", 70.6, 70.6), ("mixtral-8x7b", 46.7, 12.9),
+        ("deepseek-v3", 671, 37), ("qwen2.5-7b", 7.61, 7.61),
+    ])
     func parameterCountsMatchPublished(name: String, totalBillions: Double, activeBillions: Double) throws {
         let counts = try Self.preset(name).parameters
         #expect(abs(counts.total / 1e9 - totalBillions) / totalBillions < 0.005, "total \(counts.total / 1e9)")
@@ -24,7 +27,9 @@ import Testing
     /// Narayanan et al. Eq. 2: P = 12lh²(1 + 13/(12h) + (V + s)/(12lh)) for Megatron's GPT.
     @Test func gptParametersMatchMegatronEquation() {
         for run in PublishedRun.megatronTable1 {
-            let m = run.model, h = Double(m.hiddenSize), l = Double(m.layers)
+            let m = run.model
+            let h = Double(m.hiddenSize)
+            let l = Double(m.layers)
             let equation = 12 * l * h * h * (1 + 13 / (12 * h) + Double(m.vocabSize + 2048) / (12 * l * h))
             #expect(abs(m.parameters.total - equation) / equation < 1e-3, "\(m.name)")
         }
@@ -33,7 +38,10 @@ import Testing
     /// Eq. 3 of the same paper: with full recompute, F = 96·B·s·l·h²(1 + s/6h + V/16lh).
     @Test func trainingFlopsMatchMegatronEquation() {
         for run in PublishedRun.megatronTable1 {
-            let m = run.model, h = Double(m.hiddenSize), l = Double(m.layers), s = 2048.0
+            let m = run.model
+            let h = Double(m.hiddenSize)
+            let l = Double(m.layers)
+            let s = 2048.0
             let equation = 96 * s * l * h * h * (1 + s / (6 * h) + Double(m.vocabSize) / (16 * l * h))
             let ours = m.trainingFlops(sequenceLength: 2048, recompute: .full).hardware
             #expect(abs(ours - equation) / equation < 0.005, "\(m.name): \(ours) vs \(equation)")
@@ -54,12 +62,18 @@ import Testing
 
     /// Korthikanti et al. 2022, Table 2 (f = 4h, no GQA, no FlashAttention, 2-byte activations, dropout on).
     @Test func activationMemoryMatchesKorthikanti() {
-        var model = TransformerModel(name: "t", layers: 1, hiddenSize: 4096, heads: 32, ffnHiddenSize: 16384, vocabSize: 1000)
+        var model = TransformerModel(
+            name: "t", layers: 1, hiddenSize: 4096, heads: 32, ffnHiddenSize: 16384, vocabSize: 1000)
         model.dropout = true
-        let s = 2048.0, b = 2.0, h = 4096.0, a = 32.0, t = 8.0
+        let s = 2048.0
+        let b = 2.0
+        let h = 4096.0
+        let a = 32.0
+        let t = 8.0
         func bytes(_ tp: Int, sp: Bool, _ recompute: Recompute) -> Double {
-            let strategy = ParallelStrategy(tensorParallel: tp, microBatch: 2, globalBatch: 2, sequenceLength: 2048,
-                                            recompute: recompute, sequenceParallel: sp)
+            let strategy = ParallelStrategy(
+                tensorParallel: tp, microBatch: 2, globalBatch: 2, sequenceLength: 2048,
+                recompute: recompute, sequenceParallel: sp)
             return model.activationBytesPerLayer(strategy: strategy, flashAttention: false)
         }
         let sbh = s * b * h
@@ -75,18 +89,27 @@ import Testing
     /// outputs and their product (6·s·b·F bytes) where a plain one keeps 4·s·b·F; FP8 keeps the four GEMM inputs as
     /// one-byte copies (s·b·(2h + h + F) bytes saved).
     @Test func dropoutGatingAndFP8Change() throws {
-        let plain = TransformerModel(name: "t", layers: 1, hiddenSize: 4096, heads: 32, ffnHiddenSize: 16384, vocabSize: 1000)
+        let plain = TransformerModel(
+            name: "t", layers: 1, hiddenSize: 4096, heads: 32, ffnHiddenSize: 16384, vocabSize: 1000)
         var gated = plain
         gated.gatedFFN = true
         let strategy = ParallelStrategy(microBatch: 2, globalBatch: 2, sequenceLength: 2048)
         var fp8 = strategy
         fp8.fp8 = true
-        let s = 2048.0, b = 2.0, h = 4096.0, f = 16384.0, sbh = s * b * h
+        let s = 2048.0
+        let b = 2.0
+        let h = 4096.0
+        let f = 16384.0
+        let sbh = s * b * h
         let scores = 5 * 32 * s * s * b
         #expect(abs(plain.activationBytesPerLayer(strategy: strategy, flashAttention: false) - (sbh * 32 + scores)) < 1)
-        #expect(abs(gated.activationBytesPerLayer(strategy: strategy, flashAttention: true)
+        #expect(
+            abs(
+                gated.activationBytesPerLayer(strategy: strategy, flashAttention: true)
                     - plain.activationBytesPerLayer(strategy: strategy, flashAttention: true) - 2 * s * b * f) < 1)
-        #expect(abs(plain.activationBytesPerLayer(strategy: strategy, flashAttention: true)
+        #expect(
+            abs(
+                plain.activationBytesPerLayer(strategy: strategy, flashAttention: true)
                     - plain.activationBytesPerLayer(strategy: fp8, flashAttention: true) - s * b * (3 * h + f)) < 1)
     }
 
@@ -99,8 +122,11 @@ import Testing
         #expect(zero3.parameters + zero3.gradients + zero3.optimizer == 18 / d)
     }
 
-    @Test(arguments: ["llama-3-8b", "llama-3-70b", "mixtral-8x7b", "qwen2.5-7b", "deepseek-v3", "qwen3-8b", "gpt-oss-120b", "gemma-2-9b",
-                      "glm-4.5-air", "olmoe-1b-7b-0924", "llama-4-scout-17b-16e"])
+    @Test(arguments: [
+        "llama-3-8b", "llama-3-70b", "mixtral-8x7b", "qwen2.5-7b", "deepseek-v3", "qwen3-8b", "gpt-oss-120b",
+        "gemma-2-9b",
+        "glm-4.5-air", "olmoe-1b-7b-0924", "llama-4-scout-17b-16e",
+    ])
     func huggingFaceConfigsMatchPresets(name: String) throws {
         let path = Self.examples.appendingPathComponent("\(name).config.json").path
         let data = try #require(FileManager.default.contents(atPath: path))
@@ -111,13 +137,15 @@ import Testing
 
     @Test func paraPlanModelFileLoads() throws {
         let path = Self.examples.appendingPathComponent("gpt-7b.yaml").path
-        let model = try TransformerModel.load(data: try #require(FileManager.default.contents(atPath: path)), source: path)
+        let model = try TransformerModel.load(
+            data: try #require(FileManager.default.contents(atPath: path)), source: path)
         #expect(model.name == "gpt-7b-file" && model.layers == 32 && model.kvHeads == 32 && model.tiedEmbeddings)
         #expect(abs(model.parameters.total / 1e9 - 6.65) < 0.05)
     }
 
     @Test func qwen3HeadDimIsRead() throws {
-        let config = #"{"model_type": "qwen3", "num_hidden_layers": 28, "hidden_size": 1024, "num_attention_heads": 16, "num_key_value_heads": 8, "head_dim": 128, "intermediate_size": 3072, "vocab_size": 151936, "hidden_act": "silu", "tie_word_embeddings": true}"#
+        let config =
+            #"{"model_type": "qwen3", "num_hidden_layers": 28, "hidden_size": 1024, "num_attention_heads": 16, "num_key_value_heads": 8, "head_dim": 128, "intermediate_size": 3072, "vocab_size": 151936, "hidden_act": "silu", "tie_word_embeddings": true}"#
         let model = try TransformerModel.load(data: Data(config.utf8), source: "qwen3-0.6b.json")
         #expect(model.headDim == 128 && model.queryWidth == 2048)
         // Qwen3-0.6B: 0.6 B parameters with tied embeddings (0.44 B without them).

@@ -1,5 +1,6 @@
 import CostModelValidation
 import Testing
+
 @testable import CostModel
 
 @Suite struct StaticLayoutSearchTests {
@@ -12,12 +13,16 @@ import Testing
             template.pipelineParallel = 1
             template.dataParallel = run.cluster.gpuCount
             template.contextParallel = 1
-            let search = StaticLayoutSearch(model: run.model, cluster: run.cluster, options: EstimateOptions(flashAttention: run.flashAttention))
+            let search = StaticLayoutSearch(
+                model: run.model, cluster: run.cluster, options: EstimateOptions(flashAttention: run.flashAttention))
             var published = run.strategy
             published.sequenceParallel = published.tensorParallel > 1
             let cp = [published.contextParallel]
             let covered = search.candidates(template: template, contextParallel: cp).contains(published)
-            #expect(covered, "\(run.label): TP \(published.tensorParallel) PP \(published.pipelineParallel) VP \(published.interleave)")
+            #expect(
+                covered,
+                "\(run.label): TP \(published.tensorParallel) PP \(published.pipelineParallel) VP \(published.interleave)"
+            )
             // Block recompute (a published run's resolved setting) is not searched; compare with what the search tries.
             let estimate = try search.estimator.estimate(published)
             if estimate.fitsInMemory {
@@ -36,19 +41,29 @@ import Testing
         let search = StaticLayoutSearch(model: model, cluster: cluster)
         let outcome = search.search(template: template, contextParallel: [1, 2, 4])
         var fitting: [(Double, ParallelStrategy)] = []
-        for tp in 1...8 { for pp in 1...16 { for cp in [1, 2, 4] where 16 % (tp * pp * cp) == 0 {
-            for micro in StaticLayoutSearch.microBatches { for interleave in 1...32 { for recompute in Recompute.allCases {
-                var layout = template
-                (layout.tensorParallel, layout.pipelineParallel, layout.contextParallel) = (tp, pp, cp)
-                layout.dataParallel = 16 / (tp * pp * cp)
-                (layout.microBatch, layout.interleave, layout.recompute, layout.sequenceParallel) = (micro, interleave, recompute, tp > 1)
-                guard (try? layout.validate(model: model, cluster: cluster)) != nil else { continue }
-                let perPipeline = layout.globalBatch / (layout.dataParallel * micro)
-                guard interleave == 1 || (pp > 1 && perPipeline % pp == 0) else { continue }
-                let estimate = try search.estimator.estimate(layout)
-                if estimate.fitsInMemory { fitting.append((estimate.iterationSeconds, layout)) }
-            } } }
-        } } }
+        for tp in 1...8 {
+            for pp in 1...16 {
+                for cp in [1, 2, 4] where 16 % (tp * pp * cp) == 0 {
+                    for micro in StaticLayoutSearch.microBatches {
+                        for interleave in 1...32 {
+                            for recompute in Recompute.allCases {
+                                var layout = template
+                                (layout.tensorParallel, layout.pipelineParallel, layout.contextParallel) = (tp, pp, cp)
+                                layout.dataParallel = 16 / (tp * pp * cp)
+                                (layout.microBatch, layout.interleave, layout.recompute, layout.sequenceParallel) = (
+                                    micro, interleave, recompute, tp > 1
+                                )
+                                guard (try? layout.validate(model: model, cluster: cluster)) != nil else { continue }
+                                let perPipeline = layout.globalBatch / (layout.dataParallel * micro)
+                                guard interleave == 1 || (pp > 1 && perPipeline % pp == 0) else { continue }
+                                let estimate = try search.estimator.estimate(layout)
+                                if estimate.fitsInMemory { fitting.append((estimate.iterationSeconds, layout)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         #expect(outcome.ranked.count == fitting.count)
         #expect(outcome.ranked.first?.estimate.iterationSeconds == fitting.map(\.0).min())
     }

@@ -1,6 +1,6 @@
+import CostModel
 import CostModelValidation
 import Testing
-import CostModel
 
 /// The cost model against 48 published end-to-end measurements, with one set of efficiency factors per GPU family and
 /// one rule per source for what the source leaves unstated (docs/cost-model.md §Validation).
@@ -71,12 +71,13 @@ import CostModel
     func printedFiguresAreTheMeasuredOnes(moe: Bool, heldOut: Bool) throws {
         let runs = (heldOut ? PublishedRun.megatronBridge2511 : PublishedRun.all).filter { $0.isMoE == moe }
         let errors = try runs.map { abs(try $0.predicted().error) }
-        let printed: PublishedAccuracy.Figure = switch (moe, heldOut) {
-        case (false, false): PublishedAccuracy.fittedDense
-        case (true, false): PublishedAccuracy.fittedMoE
-        case (false, true): PublishedAccuracy.heldOutDense
-        case (true, true): PublishedAccuracy.heldOutMoE
-        }
+        let printed: PublishedAccuracy.Figure =
+            switch (moe, heldOut) {
+            case (false, false): PublishedAccuracy.fittedDense
+            case (true, false): PublishedAccuracy.fittedMoE
+            case (false, true): PublishedAccuracy.heldOutDense
+            case (true, true): PublishedAccuracy.heldOutMoE
+            }
         #expect(printed.runs == runs.count)
         #expect(abs(printed.meanError - errors.reduce(0, +) / Double(errors.count)) < 0.0006, "\(errors)")
         #expect(abs(printed.worstError - (errors.max() ?? 0)) < 0.0006)

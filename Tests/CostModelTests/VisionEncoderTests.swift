@@ -1,6 +1,7 @@
 import Foundation
 import InputFiles
 import Testing
+
 @testable import CostModel
 
 /// The vision encoder read from Qwen2-VL-family configs and the encoder phase derived from it.
@@ -28,7 +29,8 @@ import Testing
         let cluster = try Cluster.preset("hgx-h100:1")
         let cost = try BatchBalanceCost.derive(model: model, cluster: cluster)
         let encoder = try #require(cost.encoder)
-        let rate = IterationEstimator(model: model, cluster: cluster).achievedFlopsPerSecond(ParallelStrategy(globalBatch: 1, sequenceLength: 1))
+        let rate = IterationEstimator(model: model, cluster: cluster).achievedFlopsPerSecond(
+            ParallelStrategy(globalBatch: 1, sequenceLength: 1))
         #expect(abs(encoder.secondsPerToken * rate / 15_366_881_280 - 1) < 1e-12)
         #expect(abs(encoder.secondsPerToken2 * rate / 7_864_320 - 1) < 1e-12)
         #expect(encoder.secondsPerSample == 0)
@@ -38,13 +40,14 @@ import Testing
 
     /// Qwen2.5-VL: SwiGLU MLP and windowed attention (112 px / 14 px = 8 × 8 patches) outside the four full layers.
     @Test func qwen25WindowedLayersMoveAttentionToTheLinearTerm() throws {
-        let model = try Self.model("""
-        {"model_type": "qwen2_5_vl", "hidden_size": 3584, "intermediate_size": 18944, "num_attention_heads": 28,
-         "num_hidden_layers": 28, "num_key_value_heads": 4, "vocab_size": 152064,
-         "vision_config": {"depth": 32, "hidden_act": "silu", "hidden_size": 1280, "intermediate_size": 3420, "num_heads": 16,
-                           "out_hidden_size": 3584, "patch_size": 14, "spatial_merge_size": 2, "window_size": 112,
-                           "fullatt_block_indexes": [7, 15, 23, 31]}}
-        """)
+        let model = try Self.model(
+            """
+            {"model_type": "qwen2_5_vl", "hidden_size": 3584, "intermediate_size": 18944, "num_attention_heads": 28,
+             "num_hidden_layers": 28, "num_key_value_heads": 4, "vocab_size": 152064,
+             "vision_config": {"depth": 32, "hidden_act": "silu", "hidden_size": 1280, "intermediate_size": 3420, "num_heads": 16,
+                               "out_hidden_size": 3584, "patch_size": 14, "spatial_merge_size": 2, "window_size": 112,
+                               "fullatt_block_indexes": [7, 15, 23, 31]}}
+            """)
         let vision = try #require(model.vision)
         #expect(vision.gatedMLP && vision.windowedLayers == 28 && vision.patchesPerWindow == 64)
         let fullAttention: Double = 12 * 1280 * 4 * 16
@@ -59,11 +62,12 @@ import Testing
     /// Sizes that would overflow the FLOP products are refused, naming the field.
     @Test func hugeVisionSizesAreRefused() {
         do {
-            _ = try Self.model("""
-            {"model_type": "qwen2_vl", "hidden_size": 3584, "intermediate_size": 18944, "num_attention_heads": 28,
-             "num_hidden_layers": 28, "vocab_size": 152064,
-             "vision_config": {"depth": 32, "embed_dim": 4611686018427387904, "mlp_ratio": 4}}
-            """)
+            _ = try Self.model(
+                """
+                {"model_type": "qwen2_vl", "hidden_size": 3584, "intermediate_size": 18944, "num_attention_heads": 28,
+                 "num_hidden_layers": 28, "vocab_size": 152064,
+                 "vision_config": {"depth": 32, "embed_dim": 4611686018427387904, "mlp_ratio": 4}}
+                """)
             Issue.record("accepted an overflowing embed_dim")
         } catch {
             #expect("\(error)".contains("vision_config.embed_dim"), "\(error)")
@@ -72,16 +76,18 @@ import Testing
 
     @Test func badVisionConfigNamesTheField() throws {
         #expect(throws: CostModelError.self) {
-            _ = try Self.model("""
-            {"model_type": "qwen2_vl", "hidden_size": 3584, "intermediate_size": 18944, "num_attention_heads": 28,
-             "num_hidden_layers": 28, "vocab_size": 152064, "vision_config": {"depth": 0, "embed_dim": 1280}}
-            """)
+            _ = try Self.model(
+                """
+                {"model_type": "qwen2_vl", "hidden_size": 3584, "intermediate_size": 18944, "num_attention_heads": 28,
+                 "num_hidden_layers": 28, "vocab_size": 152064, "vision_config": {"depth": 0, "embed_dim": 1280}}
+                """)
         }
         do {
-            _ = try Self.model("""
-            {"model_type": "qwen2_vl", "hidden_size": 3584, "intermediate_size": 18944, "num_attention_heads": 28,
-             "num_hidden_layers": 28, "vocab_size": 152064, "vision_config": {"depth": 0, "embed_dim": 1280}}
-            """)
+            _ = try Self.model(
+                """
+                {"model_type": "qwen2_vl", "hidden_size": 3584, "intermediate_size": 18944, "num_attention_heads": 28,
+                 "num_hidden_layers": 28, "vocab_size": 152064, "vision_config": {"depth": 0, "embed_dim": 1280}}
+                """)
         } catch {
             #expect("\(error)".contains("vision_config.depth"), "\(error)")
         }

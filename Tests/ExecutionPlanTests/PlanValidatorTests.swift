@@ -1,6 +1,6 @@
+import ExecutionPlan
 import Foundation
 import Testing
-import ExecutionPlan
 
 @Suite struct PlanValidatorTests {
     static func problem(_ data: Data) -> PlanProblem? {
@@ -95,7 +95,9 @@ import ExecutionPlan
 
     @Test func duplicatedOrMissingSequenceIsRejected() throws {
         let duplicated = try PlanFixtures.withGroups { $0[2]["sequences"] = [1] }
-        #expect(Self.problem(duplicated)?.reason.contains("already placed at microBatches[0].groups[1].sequences[0]") == true)
+        #expect(
+            Self.problem(duplicated)?.reason.contains("already placed at microBatches[0].groups[1].sequences[0]")
+                == true)
         let missing = try PlanFixtures.withGroups { $0[2]["sequences"] = [7] }
         #expect(Self.problem(missing)?.reason.contains("some sequence is missing") == true)
     }
@@ -141,7 +143,7 @@ import ExecutionPlan
     }
 }
 
-private extension Result where Success == PlanValidator.Summary, Failure == PlanProblem {
-    var isSuccess: Bool { if case .success = self { true } else { false } }
-    var problem: PlanProblem? { if case .failure(let problem) = self { problem } else { nil } }
+extension Result where Success == PlanValidator.Summary, Failure == PlanProblem {
+    fileprivate var isSuccess: Bool { if case .success = self { true } else { false } }
+    fileprivate var problem: PlanProblem? { if case .failure(let problem) = self { problem } else { nil } }
 }

@@ -1,8 +1,9 @@
-import Foundation
-import Testing
 import CostModel
 import ExecutionPlan
+import Foundation
 import SolverFixtures
+import Testing
+
 @testable import ExpertPlacement
 
 /// The dispatch a plan states reproduces its shares and sends exactly its predicted inter-node tokens, on random
@@ -20,12 +21,15 @@ import SolverFixtures
         #expect(plan.firstInvariantViolation() == nil, "\(String(describing: plan.firstInvariantViolation()))")
         var crossing = 0.0
         for (l, layer) in plan.body.layers.enumerated() {
-            let tokens = try #require(layer.nodeTokens), dispatch = try #require(layer.dispatch)
+            let tokens = try #require(layer.nodeTokens)
+            let dispatch = try #require(layer.dispatch)
             var replicaNodes = [[Int]](repeating: [], count: experts)
             for (g, slots) in layer.gpus.enumerated() { for e in slots { replicaNodes[e].append(g / 8) } }
             for n in 0..<nodes {
                 for e in 0..<experts {
-                    for pair in dispatch[n][e] where replicaNodes[e][Int(pair[0])] != n { crossing += tokens[n][e] * pair[1] }
+                    for pair in dispatch[n][e] where replicaNodes[e][Int(pair[0])] != n {
+                        crossing += tokens[n][e] * pair[1]
+                    }
                 }
             }
             // Node totals are the loads: origins only say where tokens come from.
@@ -42,7 +46,8 @@ import SolverFixtures
         let loads = [generator.zipf(experts: 32, tokens: 65536, exponent: 0.8)]
         let origins = [generator.origins(loads: loads[0], nodes: 2, gpusPerNode: 8, affinity: 3)]
         let topology = ExpertTopology(nodes: 2, gpusPerNode: 8, slotsPerGPU: 3)
-        let plan = try ExpertPlacementPlanner(cost: testCost, topology: topology).plan(loads: loads, origins: origins).executionPlan()
+        let plan = try ExpertPlacementPlanner(cost: testCost, topology: topology).plan(loads: loads, origins: origins)
+            .executionPlan()
         #expect(plan.firstInvariantViolation() == nil)
         // An expert with two replicas on different nodes: send node 0's tokens to the other replica only.
         let layer = plan.body.layers[0]

@@ -1,6 +1,7 @@
 import LinearProgramming
 import SolverFixtures
 import Testing
+
 @testable import ExpertPlacement
 
 /// The even-shares flow against an LP on CLP (a second method), and what it must keep: the cap, and with origins
@@ -27,7 +28,10 @@ struct EvenSharesTests {
         var fixed = [Double](repeating: 0, count: gpus.count)
         for (g, slots) in gpus.enumerated() {
             for e in slots {
-                guard count[e] > 1 else { fixed[g] += weights[e]; continue }
+                guard count[e] > 1 else {
+                    fixed[g] += weights[e]
+                    continue
+                }
                 let x = model.addVariable(upper: 1)
                 let d = model.addVariable(objective: weights[e])
                 replicasOf[e].append(x)
@@ -51,13 +55,17 @@ struct EvenSharesTests {
             let lp = ShareLP(topology: topology, weights: weights)
             let balanced = lp.balance(gpus, lowerBound: 0)
             let cap = balanced.maxLoad * (1 + Double(trial % 3) * 0.05)
-            let shares = try #require(EvenShares.shares(balanced.placement, weights: weights, topology: topology, cap: cap, keepNodeTotals: false))
+            let shares = try #require(
+                EvenShares.shares(
+                    balanced.placement, weights: weights, topology: topology, cap: cap, keepNodeTotals: false))
             let even = LayerPlacement(gpus: gpus, shares: shares).normalised(weights)
             #expect((even.loads(weights).max() ?? 0) <= cap * (1 + 1e-9))
             let reference = try Self.lpDeviation(gpus, weights: weights, cap: cap)
             let total = weights.reduce(0, +)
             #expect(abs(Self.deviation(even, weights: weights) - reference) <= 1e-7 * total, "trial \(trial)")
-            #expect(Self.deviation(even, weights: weights) <= Self.deviation(balanced.placement, weights: weights) + 1e-7 * total)
+            #expect(
+                Self.deviation(even, weights: weights) <= Self.deviation(balanced.placement, weights: weights) + 1e-7
+                    * total)
         }
     }
 
@@ -70,20 +78,29 @@ struct EvenSharesTests {
             let experts = weights.count
             let origins = FlowSharesTests.nodeOrigins(weights, nodes: topology.nodes, random: &random)
             let cap = ShareLP(topology: topology, weights: weights).balance(gpus, lowerBound: 0).maxLoad * 1.05
-            let local = LayerPlacement(gpus: gpus, shares: try #require(FlowShares.mostLocal(
-                gpus: gpus, weights: weights, origins: origins, topology: topology, cap: cap))).normalised(weights)
-            let shares = try #require(EvenShares.shares(local, weights: weights, topology: topology, cap: cap, keepNodeTotals: true))
+            let local = LayerPlacement(
+                gpus: gpus,
+                shares: try #require(
+                    FlowShares.mostLocal(
+                        gpus: gpus, weights: weights, origins: origins, topology: topology, cap: cap))
+            ).normalised(weights)
+            let shares = try #require(
+                EvenShares.shares(local, weights: weights, topology: topology, cap: cap, keepNodeTotals: true))
             let even = LayerPlacement(gpus: gpus, shares: shares).normalised(weights)
             func served(_ p: LayerPlacement) -> [Double] {
                 var sums = [Double](repeating: 0, count: experts * topology.nodes)
                 for (g, (slots, x)) in zip(p.gpus, p.shares).enumerated() {
-                    for (e, share) in zip(slots, x) { sums[e * topology.nodes + topology.node(of: g)] += weights[e] * share }
+                    for (e, share) in zip(slots, x) {
+                        sums[e * topology.nodes + topology.node(of: g)] += weights[e] * share
+                    }
                 }
                 return sums
             }
             for (a, b) in zip(served(even), served(local)) { #expect(abs(a - b) <= 1e-7 * weights.reduce(0, +)) }
             #expect((even.loads(weights).max() ?? 0) <= cap * (1 + 1e-9))
-            #expect(Self.deviation(even, weights: weights) <= Self.deviation(local, weights: weights) + 1e-6 * weights.reduce(0, +))
+            #expect(
+                Self.deviation(even, weights: weights) <= Self.deviation(local, weights: weights) + 1e-6
+                    * weights.reduce(0, +))
         }
     }
 
@@ -95,7 +112,8 @@ struct EvenSharesTests {
         let gpus = [[0, 1], [1, 2], [2, 3], [3, 0]]
         let skewed = LayerPlacement(gpus: gpus, shares: [[1, 0], [1, 0], [1, 0], [1, 0]])
         #expect(skewed.loads(weights) == [1000, 1000, 1000, 1000])
-        let shares = try #require(EvenShares.shares(skewed, weights: weights, topology: topology, cap: 1000, keepNodeTotals: false))
+        let shares = try #require(
+            EvenShares.shares(skewed, weights: weights, topology: topology, cap: 1000, keepNodeTotals: false))
         for row in shares { for x in row { #expect(abs(x - 0.5) < 1e-9) } }
     }
 
@@ -104,12 +122,14 @@ struct EvenSharesTests {
     /// 7 % less balanced than the better EPLB policy on the next window.
     @Test func sharesHoldUpOnTheNextWindow() throws {
         let topology = ExpertTopology(nodes: 2, gpusPerNode: 8, slotsPerGPU: 6)
-        var ours = 0.0, eplb = 0.0
+        var ours = 0.0
+        var eplb = 0.0
         for (index, s) in [0.4, 0.6, 0.8, 1.0, 1.2].enumerated() {
             var generator = ExpertLoadGenerator(seed: UInt64(64 * 1000 + 16 * 10 + 2 + index * 7919))
             let loads = (0..<4).map { _ in generator.zipf(experts: 64, tokens: 16 * 8192, exponent: s) }
             let next = loads.map { generator.drifted($0, drift: 0.3) }
-            let result = try ExpertPlacementPlanner(cost: testCost, topology: topology, options: .init(groups: 8)).plan(loads: loads)
+            let result = try ExpertPlacementPlanner(cost: testCost, topology: topology, options: .init(groups: 8)).plan(
+                loads: loads)
             let ratios = Dictionary(uniqueKeysWithValues: result.loadRatios(on: next).map { ($0.name, $0.loadRatio) })
             ours += try #require(ratios["paraplan"])
             eplb += min(try #require(ratios["eplb-hierarchical"]), try #require(ratios["eplb-global"]))

@@ -1,6 +1,7 @@
 import Foundation
 import SolverFixtures
 import Testing
+
 @testable import ExpertPlacement
 
 /// The flow forms of the share problems against the LP (a second method) and against fresh solves.
@@ -20,7 +21,9 @@ struct FlowSharesTests {
     }
 
     /// Random weights (1-5,000 tokens, two experts per GPU) and a random placement on `topology`.
-    static func instance(_ topology: ExpertTopology, random: inout SeededGenerator) -> (weights: [Double], gpus: [[Int]]) {
+    static func instance(_ topology: ExpertTopology, random: inout SeededGenerator) -> (
+        weights: [Double], gpus: [[Int]]
+    ) {
         let experts = topology.gpus * 2
         let weights = (0..<experts).map { _ in Double(random.next() % 5000 + 1) }
         return (weights, placement(experts: experts, topology: topology, random: &random))
@@ -30,7 +33,9 @@ struct FlowSharesTests {
         var origins = (0..<nodes).map { _ in weights.map { _ in Double(random.next() % 100) } }
         for e in weights.indices {
             let total = (0..<nodes).reduce(0.0) { $0 + origins[$1][e] }
-            for n in 0..<nodes { origins[n][e] = total > 0 ? weights[e] * origins[n][e] / total : weights[e] / Double(nodes) }
+            for n in 0..<nodes {
+                origins[n][e] = total > 0 ? weights[e] * origins[n][e] / total : weights[e] / Double(nodes)
+            }
         }
         return origins
     }
@@ -48,7 +53,8 @@ struct FlowSharesTests {
             let best = lp.balance(gpus, lowerBound: 0).maxLoad
             let cap = best * (1 + Double(trial % 5) * 0.05)
             let viaLP = try #require(lp.localise(gpus, origins: origins, maxLoadCap: cap))
-            let shares = try #require(FlowShares.mostLocal(gpus: gpus, weights: weights, origins: origins, topology: topology, cap: cap))
+            let shares = try #require(
+                FlowShares.mostLocal(gpus: gpus, weights: weights, origins: origins, topology: topology, cap: cap))
             let viaFlow = LayerPlacement(gpus: gpus, shares: shares).normalised(weights)
             let total = weights.reduce(0, +)
             #expect((viaFlow.loads(weights).max() ?? 0) <= cap * (1 + 1e-9))
@@ -72,15 +78,20 @@ struct FlowSharesTests {
         let gpus = Self.placement(experts: 8, topology: topology, random: &random)
         let origins = Self.nodeOrigins(weights, nodes: 2, random: &random)
         let best = ShareLP(topology: topology, weights: weights).balance(gpus, lowerBound: 0).maxLoad
-        #expect(FlowShares.mostLocal(gpus: gpus, weights: weights, origins: origins, topology: topology, cap: best * 0.99) == nil)
-        #expect(FlowShares.mostLocal(gpus: gpus, weights: weights, origins: origins, topology: topology, cap: best * (1 + 1e-9)) != nil)
+        #expect(
+            FlowShares.mostLocal(gpus: gpus, weights: weights, origins: origins, topology: topology, cap: best * 0.99)
+                == nil)
+        #expect(
+            FlowShares.mostLocal(
+                gpus: gpus, weights: weights, origins: origins, topology: topology, cap: best * (1 + 1e-9)) != nil)
     }
 
     /// Shifting fixed load through the live flow agrees with a fresh maximum flow on the moved placement, accepted or
     /// refused, and accepted shifts keep every GPU within the cap.
     @Test func liveFlowShiftsAgreeWithFreshFlows() throws {
         var random = SeededGenerator(seed: 37)
-        var accepted = 0, refused = 0
+        var accepted = 0
+        var refused = 0
         for trial in 0..<40 {
             let topology = ExpertTopology(nodes: 2, gpusPerNode: 3, slotsPerGPU: 3)
             let experts = 12
@@ -94,9 +105,12 @@ struct FlowSharesTests {
             var current = gpus
             for _ in 0..<6 {
                 // Swap two single replicas on different GPUs.
-                let rigid = current.enumerated().flatMap { g, slots in slots.enumerated().filter { count[$0.element] == 1 }.map { (g, $0.offset) } }
+                let rigid = current.enumerated().flatMap { g, slots in
+                    slots.enumerated().filter { count[$0.element] == 1 }.map { (g, $0.offset) }
+                }
                 guard rigid.count >= 2 else { break }
-                let first = rigid[Int(random.next() % UInt64(rigid.count))], second = rigid[Int(random.next() % UInt64(rigid.count))]
+                let first = rigid[Int(random.next() % UInt64(rigid.count))]
+                let second = rigid[Int(random.next() % UInt64(rigid.count))]
                 guard first.0 != second.0 else { continue }
                 let (a, b) = (current[first.0][first.1], current[second.0][second.1])
                 var moved = current

@@ -2,6 +2,7 @@ import CostModel
 import Foundation
 import SolverFixtures
 import Testing
+
 @testable import ExpertPlacement
 
 @Suite struct InputAndMovesTests {
@@ -31,17 +32,35 @@ import Testing
         #expect(error { _ = try plain.plan(loads: [loads[0]], origins: shortRow) }?.field == "origins[0][0]")
         #expect(error { _ = try plain.plan(loads: [[]]) }?.field == "loads")
         #expect(error { _ = try plain.plan(loads: [loads[0], [1, 2]]) }?.field == "loads[1]")
-        #expect(error { _ = try ExpertPlacementPlanner(cost: testCost, topology: ExpertTopology(nodes: 1, gpusPerNode: 4, slotsPerGPU: 0)) }?.field == "slots-per-gpu")
+        #expect(
+            error {
+                _ = try ExpertPlacementPlanner(
+                    cost: testCost, topology: ExpertTopology(nodes: 1, gpusPerNode: 4, slotsPerGPU: 0))
+            }?.field == "slots-per-gpu")
         // Past the limits, before slots = GPUs × slots per GPU could overflow.
-        #expect(error { _ = try ExpertPlacementPlanner(cost: testCost, topology: ExpertTopology(nodes: 1, gpusPerNode: 4, slotsPerGPU: Int.max)) }?.field == "slots-per-gpu")
-        #expect(error { _ = try ExpertPlacementPlanner(cost: testCost, topology: ExpertTopology(nodes: Int.max, gpusPerNode: 4, slotsPerGPU: 2)) }?.field == "nodes")
-        #expect(error { _ = try ExpertPlacementPlanner(cost: testCost, topology: ExpertTopology(nodes: 1 << 17, gpusPerNode: 4, slotsPerGPU: 2)) }?.field == "nodes × gpusPerNode")
+        #expect(
+            error {
+                _ = try ExpertPlacementPlanner(
+                    cost: testCost, topology: ExpertTopology(nodes: 1, gpusPerNode: 4, slotsPerGPU: Int.max))
+            }?.field == "slots-per-gpu")
+        #expect(
+            error {
+                _ = try ExpertPlacementPlanner(
+                    cost: testCost, topology: ExpertTopology(nodes: Int.max, gpusPerNode: 4, slotsPerGPU: 2))
+            }?.field == "nodes")
+        #expect(
+            error {
+                _ = try ExpertPlacementPlanner(
+                    cost: testCost, topology: ExpertTopology(nodes: 1 << 17, gpusPerNode: 4, slotsPerGPU: 2))
+            }?.field == "nodes × gpusPerNode")
         let budgetOnly = try ExpertPlacementPlanner(cost: testCost, topology: topology, options: .init(maxMoves: 2))
         #expect(error { _ = try budgetOnly.plan(loads: loads) }?.field == "max-moves")
         // A previous plan holding one expert twice on a GPU.
         var previous = try plain.plan(loads: loads).gpus(layer: 0)
         previous[0][1] = previous[0][0]
-        #expect(error { _ = try plain.plan(loads: loads, previous: [previous, previous]) }?.field.hasPrefix("previous.layers[0]") == true)
+        #expect(
+            error { _ = try plain.plan(loads: loads, previous: [previous, previous]) }?.field.hasPrefix(
+                "previous.layers[0]") == true)
     }
 
     @Test func replanningTheSameLoadsMovesNothing() throws {
@@ -52,7 +71,8 @@ import Testing
         let previous = (0..<first.layerCount).map { first.gpus(layer: $0) }
         let again = try planner.plan(loads: loads, previous: previous)
         #expect(again.predicted.moves == 0)
-        #expect(abs(again.predicted.maxLoadTokens - first.predicted.maxLoadTokens) <= 1e-6 * first.predicted.maxLoadTokens)
+        #expect(
+            abs(again.predicted.maxLoadTokens - first.predicted.maxLoadTokens) <= 1e-6 * first.predicted.maxLoadTokens)
     }
 
     @Test func moveBudgetIsRespectedPerLayer() throws {
@@ -64,7 +84,8 @@ import Testing
         let previousLayers = (0..<previous.layerCount).map { previous.gpus(layer: $0) }
         let unconstrained = try free.plan(loads: after, previous: previousLayers)
         for budget in [0, 2, 5] {
-            let planner = try ExpertPlacementPlanner(cost: testCost, topology: topology, options: .init(maxMoves: budget))
+            let planner = try ExpertPlacementPlanner(
+                cost: testCost, topology: topology, options: .init(maxMoves: budget))
             let result = try planner.plan(loads: after, previous: previousLayers)
             for layer in 0..<result.layerCount {
                 #expect(Moves.count(result.gpus(layer: layer), previous: previousLayers[layer]) <= budget)
@@ -78,11 +99,16 @@ import Testing
     /// The example instance (node-affine origins, 2 nodes): fewer inter-node tokens than EPLB's hierarchical policy at
     /// better balance. The benchmark reports the suite; this pins one instance.
     @Test func originsCutInterNodeTokens() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let loads = try ExpertLoadsFile.parse(try Data(contentsOf: root.appendingPathComponent("Examples/moe/loads-64-experts.json")), source: "loads")
-        let origins = try ExpertLoadsFile.parseOrigins(try Data(contentsOf: root.appendingPathComponent("Examples/moe/origins-64-experts.json")), source: "origins")
-        let planner = try ExpertPlacementPlanner(cost: testCost, topology: ExpertTopology(nodes: 2, gpusPerNode: 8, slotsPerGPU: 5),
-                                                 options: .init(groups: 8))
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let loads = try ExpertLoadsFile.parse(
+            try Data(contentsOf: root.appendingPathComponent("Examples/moe/loads-64-experts.json")), source: "loads")
+        let origins = try ExpertLoadsFile.parseOrigins(
+            try Data(contentsOf: root.appendingPathComponent("Examples/moe/origins-64-experts.json")), source: "origins"
+        )
+        let planner = try ExpertPlacementPlanner(
+            cost: testCost, topology: ExpertTopology(nodes: 2, gpusPerNode: 8, slotsPerGPU: 5),
+            options: .init(groups: 8))
         let result = try planner.plan(loads: loads, origins: origins)
         let hierarchical = try #require(result.baselines.first { $0.name == "eplb-hierarchical" }?.cost)
         #expect(result.predicted.loadRatio <= hierarchical.loadRatio)
@@ -92,11 +118,21 @@ import Testing
     @Test func loadsFileFormats() throws {
         #expect(try ExpertLoadsFile.parse(Data("[[1, 2], [3, 4]]".utf8), source: "x") == [[1, 2], [3, 4]])
         #expect(try ExpertLoadsFile.parse(Data("# layer loads\n1,2\n3, 4\n".utf8), source: "x") == [[1, 2], [3, 4]])
-        #expect(error { _ = try ExpertLoadsFile.parse(Data("1,2\n3,x\n".utf8), source: "f.csv") }?.field == "f.csv line 2 column 2")
-        #expect(error { _ = try ExpertLoadsFile.parse(Data("[[1, true]]".utf8), source: "f.json") }?.field == "f.json[0][1]")
-        // Saved on Windows or by Excel: CRLF line ends, a byte-order mark; line numbers still count from the file's top.
-        #expect(try ExpertLoadsFile.parse(Data([0xEF, 0xBB, 0xBF]) + Data("[[1, 2], [3, 4]]".utf8), source: "x") == [[1, 2], [3, 4]])
+        #expect(
+            error { _ = try ExpertLoadsFile.parse(Data("1,2\n3,x\n".utf8), source: "f.csv") }?.field
+                == "f.csv line 2 column 2")
+        #expect(
+            error { _ = try ExpertLoadsFile.parse(Data("[[1, true]]".utf8), source: "f.json") }?.field == "f.json[0][1]"
+        )
+        // Saved on Windows or by Excel: CRLF line ends, a byte-order
+        // mark; line numbers still count from the file's top.
+        #expect(
+            try ExpertLoadsFile.parse(Data([0xEF, 0xBB, 0xBF]) + Data("[[1, 2], [3, 4]]".utf8), source: "x") == [
+                [1, 2], [3, 4],
+            ])
         #expect(try ExpertLoadsFile.parse(Data("1,2\r\n3,4\r\n".utf8), source: "x") == [[1, 2], [3, 4]])
-        #expect(error { _ = try ExpertLoadsFile.parse(Data("\r\n1,2\r\n3,x\r\n".utf8), source: "f.csv") }?.field == "f.csv line 3 column 2")
+        #expect(
+            error { _ = try ExpertLoadsFile.parse(Data("\r\n1,2\r\n3,x\r\n".utf8), source: "f.csv") }?.field
+                == "f.csv line 3 column 2")
     }
 }

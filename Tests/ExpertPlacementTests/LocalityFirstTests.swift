@@ -1,5 +1,6 @@
-import Testing
 import SolverFixtures
+import Testing
+
 @testable import ExpertPlacement
 
 @Suite struct LocalityFirstTests {
@@ -11,11 +12,16 @@ import SolverFixtures
             let topology = ExpertTopology(nodes: 2 + seed % 3, gpusPerNode: 4, slotsPerGPU: 3 + seed % 2)
             let experts = topology.gpus * 2 + seed
             let weights = generator.zipf(experts: experts, tokens: 40_000, exponent: 0.6 + 0.1 * Double(seed))
-            let matrix = generator.origins(loads: weights, nodes: topology.nodes, gpusPerNode: topology.gpusPerNode, affinity: 4)
-            let origins = (0..<topology.nodes).map { n in (0..<experts).map { e in
-                (n * topology.gpusPerNode..<(n + 1) * topology.gpusPerNode).reduce(0.0) { $0 + matrix[$1][e] } } }
+            let matrix = generator.origins(
+                loads: weights, nodes: topology.nodes, gpusPerNode: topology.gpusPerNode, affinity: 4)
+            let origins = (0..<topology.nodes).map { n in
+                (0..<experts).map { e in
+                    (n * topology.gpusPerNode..<(n + 1) * topology.gpusPerNode).reduce(0.0) { $0 + matrix[$1][e] }
+                }
+            }
             let counts = ReplicaPlacement.replicaCounts(weights, topology: topology)
-            let gpus = ReplicaPlacement.localityFirst(weights, counts: counts, origins: origins, topology: topology, slack: slack)
+            let gpus = ReplicaPlacement.localityFirst(
+                weights, counts: counts, origins: origins, topology: topology, slack: slack)
             var placed = [Int](repeating: 0, count: experts)
             for slots in gpus {
                 #expect(slots.count <= topology.slotsPerGPU)

@@ -3,10 +3,12 @@ import ExecutionPlan
 import Foundation
 import SolverFixtures
 import Testing
+
 @testable import ExpertPlacement
 
-let testCost = ExpertCost(secondsPerToken: 1e-7, bytesPerToken: 14336, expertBytes: 88e6, moeLayers: 4, experts: 64,
-                          gpuMemoryBytes: 80e9, source: "test")
+let testCost = ExpertCost(
+    secondsPerToken: 1e-7, bytesPerToken: 14336, expertBytes: 88e6, moeLayers: 4, experts: 64,
+    gpuMemoryBytes: 80e9, source: "test")
 
 /// The least possible most-loaded GPU for a fixed placement, by Hall's condition (independent of the LP): experts S
 /// must fit on the GPUs holding them, so T = max over expert sets S of load(S) / |GPUs holding S|.
@@ -40,7 +42,8 @@ func checkInvariants(_ result: ExpertPlacementResult, loads: [[Double]], slots: 
         }
         for sum in shareSum { #expect(abs(sum - 1) < 1e-9) }
         let recomputed = zip(gpus, shares).map { zip($0, $1).reduce(0) { $0 + loads[layer][$1.0] * $1.1 } }
-        #expect(abs((recomputed.max() ?? 0) - result.figures(layer: layer).maxLoad) <= 1e-6 * max(1, recomputed.max() ?? 0))
+        #expect(
+            abs((recomputed.max() ?? 0) - result.figures(layer: layer).maxLoad) <= 1e-6 * max(1, recomputed.max() ?? 0))
     }
     #expect(result.lowerBoundTokens <= result.predicted.maxLoadTokens * (1 + 1e-9))
     let eplb = result.baselines.filter { $0.name.hasPrefix("eplb") }.map(\.cost.maxLoadTokens).min() ?? .infinity
@@ -54,15 +57,20 @@ func checkInvariants(_ result: ExpertPlacementResult, loads: [[Double]], slots: 
         for (index, exponent) in [0.4, 0.8, 1.2].enumerated() {
             var generator = ExpertLoadGenerator(seed: UInt64(experts * 100 + nodes * 10 + index))
             let loads = (0..<3).map { _ in generator.zipf(experts: experts, tokens: 50_000, exponent: exponent) }
-            let origins = loads.map { generator.origins(loads: $0, nodes: nodes, gpusPerNode: gpusPerNode, affinity: 4) }
-            let planner = try ExpertPlacementPlanner(cost: testCost, topology: ExpertTopology(nodes: nodes, gpusPerNode: gpusPerNode, slotsPerGPU: slots),
-                                                     options: .init(groups: experts % 8 == 0 ? 8 : nil))
+            let origins = loads.map {
+                generator.origins(loads: $0, nodes: nodes, gpusPerNode: gpusPerNode, affinity: 4)
+            }
+            let planner = try ExpertPlacementPlanner(
+                cost: testCost, topology: ExpertTopology(nodes: nodes, gpusPerNode: gpusPerNode, slotsPerGPU: slots),
+                options: .init(groups: experts % 8 == 0 ? 8 : nil))
             try checkInvariants(try planner.plan(loads: loads), loads: loads, slots: slots)
             let withOrigins = try planner.plan(loads: loads, origins: origins)
             try checkInvariants(withOrigins, loads: loads, slots: slots)
             // Inter-node tokens are recomputed from the plan's shares by locality-first dispatch.
             let total = loads.reduce(0) { $0 + $1.reduce(0, +) }
-            #expect((withOrigins.predicted.interNodeTokens ?? -1) >= 0 && (withOrigins.predicted.interNodeTokens ?? .infinity) <= total)
+            #expect(
+                (withOrigins.predicted.interNodeTokens ?? -1) >= 0
+                    && (withOrigins.predicted.interNodeTokens ?? .infinity) <= total)
         }
     }
 
@@ -70,7 +78,9 @@ func checkInvariants(_ result: ExpertPlacementResult, loads: [[Double]], slots: 
     /// small enough for our candidates to find it) and the bound must not exceed it.
     @Test(arguments: [(4, 3), (5, 3), (3, 4), (5, 4)])
     func bruteForceOnTinyInstances(experts: Int, gpus: Int) throws {
-        let subsets = (0..<(1 << experts)).filter { $0.nonzeroBitCount == 2 }.map { mask in (0..<experts).filter { mask & (1 << $0) != 0 } }
+        let subsets = (0..<(1 << experts)).filter { $0.nonzeroBitCount == 2 }.map { mask in
+            (0..<experts).filter { mask & (1 << $0) != 0 }
+        }
         for seed in 0..<4 {
             var generator = ExpertLoadGenerator(seed: UInt64(seed * 17 + experts))
             let weights = generator.zipf(experts: experts, tokens: 1000, exponent: 1.0).map { $0 + Double(seed) }
@@ -78,16 +88,24 @@ func checkInvariants(_ result: ExpertPlacementResult, loads: [[Double]], slots: 
             var choice = [Int](repeating: 0, count: gpus)
             while true {
                 let placement = choice.map { subsets[$0] }
-                if Set(placement.flatMap { $0 }).count == experts { optimum = min(optimum, hallBound(placement, weights: weights)) }
+                if Set(placement.flatMap { $0 }).count == experts {
+                    optimum = min(optimum, hallBound(placement, weights: weights))
+                }
                 var position = 0
-                while position < gpus, choice[position] == subsets.count - 1 { choice[position] = 0; position += 1 }
+                while position < gpus, choice[position] == subsets.count - 1 {
+                    choice[position] = 0
+                    position += 1
+                }
                 if position == gpus { break }
                 choice[position] += 1
             }
-            let planner = try ExpertPlacementPlanner(cost: testCost, topology: ExpertTopology(nodes: 1, gpusPerNode: gpus, slotsPerGPU: 2))
+            let planner = try ExpertPlacementPlanner(
+                cost: testCost, topology: ExpertTopology(nodes: 1, gpusPerNode: gpus, slotsPerGPU: 2))
             let result = try planner.plan(loads: [weights])
             #expect(result.lowerBoundTokens <= optimum * (1 + 1e-9))
-            #expect(abs(result.predicted.maxLoadTokens - optimum) <= 1e-6 * optimum, "ours \(result.predicted.maxLoadTokens), optimum \(optimum), loads \(weights)")
+            #expect(
+                abs(result.predicted.maxLoadTokens - optimum) <= 1e-6 * optimum,
+                "ours \(result.predicted.maxLoadTokens), optimum \(optimum), loads \(weights)")
         }
     }
 
@@ -95,9 +113,11 @@ func checkInvariants(_ result: ExpertPlacementResult, loads: [[Double]], slots: 
     @Test func shareLPAndFlowMatchHallsCondition() {
         var random = SeededGenerator(seed: 11)
         for _ in 0..<40 {
-            let experts = 6, gpus = 4
+            let experts = 6
+            let gpus = 4
             let weights = (0..<experts).map { _ in Double(random.next() % 1000 + 1) }
-            var placement = (0..<gpus).map { _ in Array(Set((0..<3).map { _ in Int(random.next() % UInt64(experts)) })) }
+            var placement = (0..<gpus).map { _ in Array(Set((0..<3).map { _ in Int(random.next() % UInt64(experts)) }))
+            }
             for e in 0..<experts where !placement.contains(where: { $0.contains(e) }) { placement[e % gpus].append(e) }
             let exact = hallBound(placement, weights: weights)
             let lp = ShareLP(topology: ExpertTopology(nodes: 1, gpusPerNode: gpus, slotsPerGPU: 8), weights: weights)
@@ -124,8 +144,9 @@ func checkInvariants(_ result: ExpertPlacementResult, loads: [[Double]], slots: 
         var generator = ExpertLoadGenerator(seed: 5)
         let loads = (0..<6).map { _ in generator.zipf(experts: 64, tokens: 80_000, exponent: 0.8) }
         let origins = loads.map { generator.origins(loads: $0, nodes: 2, gpusPerNode: 8, affinity: 4) }
-        let planner = try ExpertPlacementPlanner(cost: testCost, topology: ExpertTopology(nodes: 2, gpusPerNode: 8, slotsPerGPU: 5),
-                                                 options: .init(groups: 8))
+        let planner = try ExpertPlacementPlanner(
+            cost: testCost, topology: ExpertTopology(nodes: 2, gpusPerNode: 8, slotsPerGPU: 5),
+            options: .init(groups: 8))
         func encoded() throws -> Data {
             try PlanCoding.encode(try planner.plan(loads: loads, origins: origins).executionPlan(), compact: true)
         }

@@ -1,8 +1,9 @@
-import Foundation
-import Testing
 import CostModel
 import ExecutionPlan
+import Foundation
 import SolverFixtures
+import Testing
+
 @testable import ExpertPlacement
 
 /// GPUs of unequal speed (`speedFactors`): a slower GPU gets fewer tokens, loads are compared as tokens ÷ speed, and
@@ -10,8 +11,10 @@ import SolverFixtures
 @Suite struct ExpertSpeedFactorTests {
     static func speeds(gpus: Int, slow: Int) -> [Double] { (0..<gpus).map { $0 == slow ? 0.5 : 1 } }
 
-    @Test(arguments: [(64, 16, 6, 0.6), (64, 16, 8, 1.0), (128, 32, 6, 0.8), (256, 64, 6, 0.6), (32, 8, 8, 1.2), (64, 16, 5, 0.8),
-                      (64, 16, 5, 1.2), (128, 32, 5, 0.6)])
+    @Test(arguments: [
+        (64, 16, 6, 0.6), (64, 16, 8, 1.0), (128, 32, 6, 0.8), (256, 64, 6, 0.6), (32, 8, 8, 1.2), (64, 16, 5, 0.8),
+        (64, 16, 5, 1.2), (128, 32, 5, 0.6),
+    ])
     func oneHalfSpeedGPUStaysWithinOnePercentOfTheBound(experts: Int, gpus: Int, slots: Int, s: Double) throws {
         var generator = ExpertLoadGenerator(seed: UInt64(experts * 31 + gpus + slots) &+ UInt64(s * 100))
         let nodes = gpus / 8
@@ -25,7 +28,10 @@ import SolverFixtures
                 .plan(loads: loads, origins: layerOrigins)
             let predicted = result.predicted
             let bound = try #require(predicted.lowerBoundTokens)
-            #expect(predicted.maxLoadTokens <= bound * 1.01, "max \(predicted.maxLoadTokens), bound \(bound), origins \(layerOrigins != nil), \((0..<loads.count).map { result.candidate(layer: $0) })")
+            #expect(
+                predicted.maxLoadTokens <= bound * 1.01,
+                "max \(predicted.maxLoadTokens), bound \(bound), origins \(layerOrigins != nil), \((0..<loads.count).map { result.candidate(layer: $0) })"
+            )
             // The bound accounts for speed: at least the tokens over the summed speed.
             let total = loads.reduce(0) { $0 + $1.reduce(0, +) }
             #expect(bound >= total / speeds.reduce(0, +) * (1 - 1e-9))
@@ -51,8 +57,10 @@ import SolverFixtures
     /// tokens the share LP sends elsewhere, not single experts (`ReplicaPlacement.slowestHoldReplicas`). Measured
     /// above the bound, in the order of the arguments: 3.2, 0.26, 5.2 and 0.0 % (4.6, 6.7, 8.0 and 6.7 % before).
     @Test(arguments: [(256, 32, 9, 0.8, 0), (64, 64, 2, 0.6, 0), (64, 64, 2, 1.0, 1), (256, 32, 10, 0.6, 1)])
-    func severalSlowGPUsWithSpareSlotsStayNearTheBound(experts: Int, gpus: Int, slots: Int, s: Double,
-                                                       pattern: Int) throws {
+    func severalSlowGPUsWithSpareSlotsStayNearTheBound(
+        experts: Int, gpus: Int, slots: Int, s: Double,
+        pattern: Int
+    ) throws {
         var generator = ExpertLoadGenerator(seed: UInt64(experts + gpus * 7 + slots) &+ UInt64(s * 100))
         let loads = (0..<2).map { _ in generator.zipf(experts: experts, tokens: Double(gpus) * 4096, exponent: s) }
         let speeds = (0..<gpus).map { g in pattern == 0 ? (g == 3 || g == gpus - 5 ? 0.5 : 1) : (g < 8 ? 0.7 : 1) }
@@ -61,8 +69,9 @@ import SolverFixtures
             .plan(loads: loads)
         let bound = try #require(result.predicted.lowerBoundTokens)
         let candidates = (0..<loads.count).map { result.candidate(layer: $0) }
-        #expect(result.predicted.maxLoadTokens <= bound * 1.06,
-                "max \(result.predicted.maxLoadTokens), bound \(bound), \(candidates)")
+        #expect(
+            result.predicted.maxLoadTokens <= bound * 1.06,
+            "max \(result.predicted.maxLoadTokens), bound \(bound), \(candidates)")
         #expect(try result.executionPlan().firstInvariantViolation() == nil)
     }
 
@@ -105,19 +114,27 @@ import SolverFixtures
     @Test func equalSpeedsGiveTheUnscaledPlan() throws {
         var generator = ExpertLoadGenerator(seed: 5)
         let loads = (0..<2).map { _ in generator.zipf(experts: 64, tokens: 16 * 4096, exponent: 0.8) }
-        let plain = try ExpertPlacementPlanner(cost: testCost, topology: .init(nodes: 2, gpusPerNode: 8, slotsPerGPU: 5)).plan(loads: loads)
-        let ones = try ExpertPlacementPlanner(cost: testCost, topology: .init(nodes: 2, gpusPerNode: 8, slotsPerGPU: 5,
-                                                                             speeds: Array(repeating: 1, count: 16))).plan(loads: loads)
+        let plain = try ExpertPlacementPlanner(
+            cost: testCost, topology: .init(nodes: 2, gpusPerNode: 8, slotsPerGPU: 5)
+        ).plan(loads: loads)
+        let ones = try ExpertPlacementPlanner(
+            cost: testCost,
+            topology: .init(
+                nodes: 2, gpusPerNode: 8, slotsPerGPU: 5,
+                speeds: Array(repeating: 1, count: 16))
+        ).plan(loads: loads)
         #expect(plain.slotMaps == ones.slotMaps)
         #expect(plain.predicted.maxLoadTokens == ones.predicted.maxLoadTokens)
     }
 
     @Test func speedFactorsAreCheckedByName() {
         #expect(throws: ExpertPlacementError.self) {
-            try ExpertPlacementPlanner(cost: testCost, topology: .init(nodes: 1, gpusPerNode: 8, slotsPerGPU: 8, speeds: [1, 1]))
+            try ExpertPlacementPlanner(
+                cost: testCost, topology: .init(nodes: 1, gpusPerNode: 8, slotsPerGPU: 8, speeds: [1, 1]))
         }
         #expect(throws: ExpertPlacementError.self) {
-            try ExpertPlacementPlanner(cost: testCost, topology: .init(nodes: 1, gpusPerNode: 2, slotsPerGPU: 8, speeds: [1, .infinity]))
+            try ExpertPlacementPlanner(
+                cost: testCost, topology: .init(nodes: 1, gpusPerNode: 2, slotsPerGPU: 8, speeds: [1, .infinity]))
         }
     }
 }

@@ -1,12 +1,14 @@
-@testable import GraphPartitioning
 import SolverFixtures
 import Testing
+
+@testable import GraphPartitioning
 
 @Suite struct CoarseningTests {
     private func cut(_ graph: Graph, _ parts: [Int32]) -> Int {
         var crossing = 0
         for v in 0..<graph.vertexCount {
-            for index in Int(graph.offsets[v])..<Int(graph.offsets[v + 1]) where parts[Int(graph.neighbors[index])] != parts[v] {
+            for index in Int(graph.offsets[v])..<Int(graph.offsets[v + 1])
+            where parts[Int(graph.neighbors[index])] != parts[v] {
                 crossing += 1
             }
         }
@@ -14,7 +16,8 @@ import Testing
     }
 
     @Test func clustersRespectTheCapAndContractionKeepsEveryEdge() throws {
-        let graph = try GraphGenerator.communityPowerLaw(vertices: 6000, edgesPerVertex: 6, communitySize: 300, mixing: 0.1, seed: 4)
+        let graph = try GraphGenerator.communityPowerLaw(
+            vertices: 6000, edgesPerVertex: 6, communitySize: 300, mixing: 0.1, seed: 4)
         let (clusterOf, count) = Coarsening.clusters(of: graph, maximumClusterSize: 400, rounds: 3)
         #expect(clusterOf.count == graph.vertexCount)
         #expect(Set(clusterOf) == Set((0..<count).map(Int32.init)))
@@ -36,7 +39,8 @@ import Testing
     /// and a cut close to METIS run on the whole graph.
     @Test(arguments: [4, 8, 16])
     func precoarsenedPartitionIsBalancedAndExact(parts: Int) throws {
-        let graph = try GraphGenerator.communityPowerLaw(vertices: 20_000, edgesPerVertex: 8, communitySize: 500, mixing: 0.1, seed: 9)
+        let graph = try GraphGenerator.communityPowerLaw(
+            vertices: 20_000, edgesPerVertex: 8, communitySize: 500, mixing: 0.1, seed: 9)
         let partition = try #require(try MetisPartitioner.partitionCoarsened(graph, parts: parts, seed: 1))
         #expect(partition.objective == cut(graph, partition.parts))
         var sizes = [Int](repeating: 0, count: parts)
@@ -45,7 +49,8 @@ import Testing
         #expect(Double(sizes.max() ?? 0) <= 1.04 * Double(graph.vertexCount) / Double(parts))
         #expect(try MetisPartitioner.partitionCoarsened(graph, parts: parts, seed: 1) == partition)
         let direct = try MetisPartitioner.partition(graph, parts: parts, objective: .edgeCut)
-        #expect(Double(partition.objective) <= 1.2 * Double(direct.objective),
-                "pre-coarsened cut \(partition.objective) vs METIS alone \(direct.objective)")
+        #expect(
+            Double(partition.objective) <= 1.2 * Double(direct.objective),
+            "pre-coarsened cut \(partition.objective) vs METIS alone \(direct.objective)")
     }
 }

@@ -1,5 +1,6 @@
 import SolverFixtures
 import Testing
+
 @testable import GraphPartitioning
 
 /// Isolated vertices are set aside from METIS and fill the smallest parts afterwards.
@@ -9,7 +10,8 @@ import Testing
     /// mirror count or cut of the whole graph, and parts end no more uneven than that partition needs.
     @Test(arguments: [4, 16])
     func isolatedVerticesFillTheSmallestParts(parts: Int) throws {
-        let core = try GraphGenerator.communityPowerLaw(vertices: 2000, edgesPerVertex: 4, communitySize: 200, mixing: 0.2, seed: 3)
+        let core = try GraphGenerator.communityPowerLaw(
+            vertices: 2000, edgesPerVertex: 4, communitySize: 200, mixing: 0.2, seed: 3)
         // Core vertex c becomes id c + c / 2, so ids 2, 5, 8, ... have no edge.
         let id = { (c: Int32) -> Int32 in c + c / 2 }
         var edges: [(Int32, Int32)] = []
@@ -25,11 +27,14 @@ import Testing
             let alone = try MetisPartitioner.partition(core, parts: parts, objective: objective)
             #expect((0..<2000).map { whole.parts[Int(id(Int32($0)))] } == alone.parts)
             #expect(whole.objective == alone.objective)
-            let measured = objective == .communicationVolume ? graph.mirrorCount(parts: whole.parts, partCount: parts) : graph.edgeCut(parts: whole.parts)
+            let measured =
+                objective == .communicationVolume
+                ? graph.mirrorCount(parts: whole.parts, partCount: parts) : graph.edgeCut(parts: whole.parts)
             #expect(whole.objective == measured)
             var sizes = [Int](repeating: 0, count: parts)
             for part in whole.parts { sizes[Int(part)] += 1 }
-            let coreLargest = alone.parts.reduce(into: [Int](repeating: 0, count: parts)) { $0[Int($1)] += 1 }.max() ?? 0
+            let coreLargest =
+                alone.parts.reduce(into: [Int](repeating: 0, count: parts)) { $0[Int($1)] += 1 }.max() ?? 0
             #expect(sizes.max() == max(coreLargest, (3000 + parts - 1) / parts))
             #expect(try MetisPartitioner.partition(graph, parts: parts, objective: objective) == whole)
         }

@@ -8,7 +8,8 @@ import Testing
     @Test(arguments: [2, 4, 8, 16])
     func mirrorCountEqualsMetisVolume(parts: Int) throws {
         for seed in [1, 2] as [UInt64] {
-            let graph = try GraphGenerator.communityPowerLaw(vertices: 3000, edgesPerVertex: 4, communitySize: 200, mixing: 0.2, seed: seed)
+            let graph = try GraphGenerator.communityPowerLaw(
+                vertices: 3000, edgesPerVertex: 4, communitySize: 200, mixing: 0.2, seed: seed)
             let partition = try MetisPartitioner.partition(graph, parts: parts, objective: .communicationVolume)
             #expect(partition.objective == graph.mirrorCount(parts: partition.parts, partCount: parts))
             #expect(partition.objective > 0)
@@ -35,23 +36,32 @@ import Testing
     }
 
     @Test func edgeListAndMetisFormats() throws {
-        let edgeList = try GraphFile.parse(Data("# a triangle and a tail\n0 1\n1 2\n2 0\n2 3\n3 3\n".utf8), format: .edgeList, source: "g.txt")
+        let edgeList = try GraphFile.parse(
+            Data("# a triangle and a tail\n0 1\n1 2\n2 0\n2 3\n3 3\n".utf8), format: .edgeList, source: "g.txt")
         #expect(edgeList.graph.vertexCount == 4 && edgeList.graph.edgeCount == 4)
         #expect(edgeList.warnings == ["g.txt: dropped 1 self-loops"])
-        let metis = try GraphFile.parse(Data("% triangle + tail\n4 4\n2 3\n1 3\n1 2 4\n3\n".utf8), format: .metis, source: "g.graph")
+        let metis = try GraphFile.parse(
+            Data("% triangle + tail\n4 4\n2 3\n1 3\n1 2 4\n3\n".utf8), format: .metis, source: "g.graph")
         #expect(metis.graph.offsets == edgeList.graph.offsets && metis.graph.neighbors == edgeList.graph.neighbors)
         #expect(metis.warnings.isEmpty)
         // Saved on Windows: CRLF line ends and a byte-order mark read the same.
         let windows = Data([0xEF, 0xBB, 0xBF]) + Data("0 1\r\n1 2\r\n2 0\r\n2 3\r\n".utf8)
         let fromWindows = try GraphFile.parse(windows, format: .edgeList, source: "w.txt")
-        #expect(fromWindows.graph.offsets == edgeList.graph.offsets && fromWindows.graph.neighbors == edgeList.graph.neighbors)
+        #expect(
+            fromWindows.graph.offsets == edgeList.graph.offsets
+                && fromWindows.graph.neighbors == edgeList.graph.neighbors)
         let metisWindows = Data([0xEF, 0xBB, 0xBF]) + Data("4 4\r\n2 3\r\n1 3\r\n1 2 4\r\n3\r\n".utf8)
-        #expect(try GraphFile.parse(metisWindows, format: .metis, source: "w.graph").graph.neighbors == edgeList.graph.neighbors)
+        #expect(
+            try GraphFile.parse(metisWindows, format: .metis, source: "w.graph").graph.neighbors
+                == edgeList.graph.neighbors)
     }
 
     @Test func badGraphFilesNameTheLine() {
         func failure(_ text: String, _ format: GraphFile.Format) -> String {
-            do { _ = try GraphFile.parse(Data(text.utf8), format: format, source: "g"); return "" } catch { return error.description }
+            do {
+                _ = try GraphFile.parse(Data(text.utf8), format: format, source: "g")
+                return ""
+            } catch { return error.description }
         }
         #expect(failure("0 1\n1 x\n", .edgeList) == "g line 2: \"1 x\" is not a pair of vertex ids")
         #expect(failure("0 1\n-4 2\n", .edgeList).hasPrefix("g line 2: vertex id -4 out of range"))
@@ -63,4 +73,3 @@ import Testing
         #expect(failure("3 2\n2\n1\n", .metis) == "g line 1: the header declares 2 edges but the lists hold 1")
     }
 }
-

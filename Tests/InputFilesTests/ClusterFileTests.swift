@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CostModel
 @testable import InputFiles
 
@@ -9,7 +10,8 @@ import Testing
     }
 
     @Test func inlineGPUSpecAndOverrides() throws {
-        let cluster = try Self.load("""
+        let cluster = try Self.load(
+            """
             gpu: { name: mi300x, bf16FlopsPerSecond: 1307.4e12, memoryBytes: 192.0e9, memoryBandwidth: 5.3e12,
                    nvlinkBandwidth: 448.0e9, nicBandwidth: 50.0e9 }
             nodes: 2
@@ -23,7 +25,10 @@ import Testing
 
     @Test func badClusterFilesNameTheField() throws {
         func field(_ yaml: String) -> String? {
-            do { _ = try Self.load(yaml); return nil } catch { return error.field }
+            do {
+                _ = try Self.load(yaml)
+                return nil
+            } catch { return error.field }
         }
         #expect(field("gpu: v100\nnodes: 1\ngpusPerNode: 8") == "gpu")
         #expect(field("gpu: h100-sxm\nnodes: 2\ngpusPerNode: 8\nspeedFactors: [1, 1]") == "speedFactors")
@@ -53,7 +58,9 @@ import Testing
 /// YAML lets a mapping or a list be a key; the YAML library traps turning one into a dictionary key (found by
 /// scripts/fuzz.py), so the reader refuses it first, naming its place.
 @Suite struct YAMLKeyTests {
-    @Test(arguments: ["? [a]\n: 1\n", "gpu: h100-sxm\nnodes: 1\ngpusPerNode: 8\nefficiency:\n  {}: 1\n", "? {a: 1}\n: 2\n"])
+    @Test(arguments: [
+        "? [a]\n: 1\n", "gpu: h100-sxm\nnodes: 1\ngpusPerNode: 8\nefficiency:\n  {}: 1\n", "? {a: 1}\n: 2\n",
+    ])
     func structuredKeysAreRefused(yaml: String) {
         #expect {
             try Cluster.load(data: Data(yaml.utf8), source: "cluster.yaml")
@@ -64,7 +71,8 @@ import Testing
 /// JSON readers keep one of two equal keys silently (Foundation the last); a repeated key in a JSON config is refused.
 @Suite struct JSONRepeatedKeyTests {
     @Test func repeatedKeyInAModelConfigIsNamed() {
-        let json = #"{"model_type": "llama", "hidden_size": 4096, "hidden_size": 8192, "num_attention_heads": 32,"#
+        let json =
+            #"{"model_type": "llama", "hidden_size": 4096, "hidden_size": 8192, "num_attention_heads": 32,"#
             + #" "num_hidden_layers": 2, "intermediate_size": 100, "vocab_size": 1000}"#
         #expect {
             try TransformerModel.load(data: Data(json.utf8), source: "config.json")

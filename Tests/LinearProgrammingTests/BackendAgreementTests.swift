@@ -1,6 +1,6 @@
-import Testing
 import LinearProgramming
 import SolverFixtures
+import Testing
 
 /// CLP and GLPK must agree on the optimum of random feasible, bounded LPs.
 @Suite struct BackendAgreementTests {
@@ -12,8 +12,9 @@ import SolverFixtures
     @Test(arguments: shapes.indices)
     func backendsAgree(shapeIndex: Int) throws {
         let shape = Self.shapes[shapeIndex]
-        let model = RandomLinearProgram.make(variables: shape.variables, constraints: shape.constraints,
-                                             density: shape.density, seed: shape.seed)
+        let model = RandomLinearProgram.make(
+            variables: shape.variables, constraints: shape.constraints,
+            density: shape.density, seed: shape.seed)
         let clp = try solve(model, using: .clp)
         let glpk = try solve(model, using: .glpk)
         #expect(clp.status == .optimal && glpk.status == .optimal)
@@ -29,9 +30,12 @@ import SolverFixtures
     @Test func wideModelsSolveToTheSameOptimum() throws {
         let columns = 70_000
         var model = LinearModel(name: "wide")
-        let x = (0..<columns).map { model.addVariable("x\($0)", lower: 0, upper: 1, objective: $0 % 7 == 0 ? 1 + Double($0 % 5) : 3) }
+        let x = (0..<columns).map {
+            model.addVariable("x\($0)", lower: 0, upper: 1, objective: $0 % 7 == 0 ? 1 + Double($0 % 5) : 3)
+        }
         model.addConstraint(.sum(x), .greaterOrEqual(10_500))
-        model.addConstraint(LinearExpression(x.enumerated().map { Term($0.element, $0.offset % 2 == 0 ? 1 : 0) }), .lessOrEqual(20_000))
+        model.addConstraint(
+            LinearExpression(x.enumerated().map { Term($0.element, $0.offset % 2 == 0 ? 1 : 0) }), .lessOrEqual(20_000))
         let clp = try solve(model, using: .clp)
         let glpk = try solve(model, using: .glpk)
         #expect(clp.status == .optimal && glpk.status == .optimal)

@@ -1,6 +1,6 @@
-import Testing
 import LinearProgramming
 import SolverFixtures
+import Testing
 
 /// MILPs with optima known by enumeration, on GLPK.
 @Suite struct MixedIntegerTests {
@@ -16,7 +16,8 @@ import SolverFixtures
 
         var best = 0.0
         for subset in 0..<(1 << values.count) {
-            var weight = 0.0, value = 0.0
+            var weight = 0.0
+            var value = 0.0
             for item in values.indices where subset & (1 << item) != 0 {
                 weight += weights[item]
                 value += values[item]
@@ -39,7 +40,8 @@ import SolverFixtures
         let cost = (0..<size).map { _ in (0..<size).map { _ in Double(Int.random(in: 1...99, using: &generator)) } }
         var model = LinearModel(name: "assignment")
         let assign = (0..<size).map { worker in
-            (0..<size).map { job in model.addVariable("a_\(worker)_\(job)", kind: .binary, objective: cost[worker][job]) }
+            (0..<size).map { job in model.addVariable("a_\(worker)_\(job)", kind: .binary, objective: cost[worker][job])
+            }
         }
         for worker in 0..<size { model.addConstraint(.sum(assign[worker]), .equal(1)) }
         for job in 0..<size { model.addConstraint(.sum(assign.map { $0[job] }), .equal(1)) }
@@ -55,7 +57,10 @@ import SolverFixtures
     private func bestPermutationCost(_ cost: [[Double]]) -> Double {
         var best = Double.infinity
         func extend(_ worker: Int, _ used: Set<Int>, _ total: Double) {
-            if worker == cost.count { best = min(best, total); return }
+            if worker == cost.count {
+                best = min(best, total)
+                return
+            }
             for job in cost.indices where !used.contains(job) {
                 extend(worker + 1, used.union([job]), total + cost[worker][job])
             }
@@ -122,7 +127,9 @@ import SolverFixtures
         var generator = SeededGenerator(seed: 7)
         var model = LinearModel(name: "hard", sense: .maximize)
         let items = 60
-        let xs = (0..<items).map { _ in model.addVariable(kind: .binary, objective: Double(Int.random(in: 50...100, using: &generator))) }
+        let xs = (0..<items).map { _ in
+            model.addVariable(kind: .binary, objective: Double(Int.random(in: 50...100, using: &generator)))
+        }
         for _ in 0..<5 {
             let weights = (0..<items).map { _ in Double(Int.random(in: 20...80, using: &generator)) }
             model.addConstraint(LinearExpression(zip(xs, weights)), .lessOrEqual(weights.reduce(0, +) / 2 + 0.5))

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import LinearProgramming
 import SolverFixtures
+import Testing
 
 /// Exported text is read back by GLPK's own parsers and solves to the same optimum.
 @Suite struct ModelFileTests {

@@ -1,5 +1,5 @@
-import Testing
 import LinearProgramming
+import Testing
 
 /// Small LPs whose optima are known by hand, on every backend.
 @Suite struct TextbookLPTests {

@@ -1,5 +1,5 @@
-import Testing
 import LinearProgramming
+import Testing
 
 /// Invalid models and options are typed errors raised before any C call; GLPK would abort on some.
 @Suite struct ValidationTests {
@@ -36,7 +36,9 @@ import LinearProgramming
         var model = LinearModel()
         model.addVariable("x")
         model.addConstraint([(VariableID(index: 7), 1)], .lessOrEqual(1), name: "row")
-        #expect(Self.modelProblem { () throws(SolverError) in _ = try solve(model, using: backend) }?.value == "variable #7")
+        #expect(
+            Self.modelProblem { () throws(SolverError) in _ = try solve(model, using: backend) }?.value == "variable #7"
+        )
     }
 
     /// An equality at 1e300 reached CLP as a finite lower bound and tripped its assertion (|lower| < 1e100), aborting
@@ -52,26 +54,37 @@ import LinearProgramming
         }
         var model = LinearModel()
         model.addVariable("y", lower: 1e25)
-        #expect(Self.modelProblem { () throws(SolverError) in _ = try solve(model, using: backend) }?.field == "variable y bounds")
+        #expect(
+            Self.modelProblem { () throws(SolverError) in _ = try solve(model, using: backend) }?.field
+                == "variable y bounds")
     }
 
     @Test func infiniteRightHandSideOnWrongSideIsRejected() {
         var model = LinearModel()
         let x = model.addVariable("x")
         model.addConstraint([(x, 1)], .greaterOrEqual(.infinity), name: "impossible")
-        #expect(Self.modelProblem { () throws(SolverError) in _ = try solve(model, using: .glpk) }?.field == "constraint impossible bounds")
+        #expect(
+            Self.modelProblem { () throws(SolverError) in _ = try solve(model, using: .glpk) }?.field
+                == "constraint impossible bounds")
         var objective = LinearModel()
         objective.addVariable("y", objective: .infinity)
-        #expect(Self.modelProblem { () throws(SolverError) in _ = try solve(objective, using: .glpk) }?.field == "variable y objective")
+        #expect(
+            Self.modelProblem { () throws(SolverError) in _ = try solve(objective, using: .glpk) }?.field
+                == "variable y objective")
     }
 
     @Test func badOptionsAreRejected() {
         let (model, _, _) = TextbookLPTests.wyndor()
-        #expect(throws: SolverError.invalidOption(name: "timeLimit", value: "-1.0", reason: "must be a positive number of seconds")) {
+        #expect(
+            throws: SolverError.invalidOption(
+                name: "timeLimit", value: "-1.0", reason: "must be a positive number of seconds")
+        ) {
             try solve(model, using: .glpk, options: SolveOptions(timeLimit: -1))
         }
         #expect(throws: SolverError.self) { try solve(model, using: .clp, options: SolveOptions(relativeGap: .nan)) }
         let wrongShape = Basis(columns: [.basic], rows: [])
-        #expect(throws: SolverError.self) { try solve(model, using: .clp, options: SolveOptions(warmStart: wrongShape)) }
+        #expect(throws: SolverError.self) {
+            try solve(model, using: .clp, options: SolveOptions(warmStart: wrongShape))
+        }
     }
 }

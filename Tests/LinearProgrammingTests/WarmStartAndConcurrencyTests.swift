@@ -1,6 +1,6 @@
-import Testing
 import LinearProgramming
 import SolverFixtures
+import Testing
 
 @Suite struct WarmStartTests {
     /// Re-solving after a small cost change from the old basis takes fewer iterations and reaches the
@@ -32,7 +32,9 @@ import SolverFixtures
     /// Many solves at once from separate tasks, LP and MILP on both backends, each matching the
     /// answer it gives alone: no solver state is shared between calls.
     @Test func concurrentSolvesMatchSequentialOnes() async throws {
-        let models = (0..<16).map { RandomLinearProgram.make(variables: 60, constraints: 50, density: 0.2, seed: UInt64(100 + $0)) }
+        let models = (0..<16).map {
+            RandomLinearProgram.make(variables: 60, constraints: 50, density: 0.2, seed: UInt64(100 + $0))
+        }
         var expected: [Double] = []
         for model in models { expected.append(try solve(model, using: .clp).objective ?? .nan) }
         let knapsack = Self.knapsack()
@@ -58,7 +60,9 @@ import SolverFixtures
     static func knapsack() -> LinearModel {
         var generator = SeededGenerator(seed: 9)
         var model = LinearModel(sense: .maximize)
-        let take = (0..<25).map { _ in model.addVariable(kind: .binary, objective: Double(Int.random(in: 1...40, using: &generator))) }
+        let take = (0..<25).map { _ in
+            model.addVariable(kind: .binary, objective: Double(Int.random(in: 1...40, using: &generator)))
+        }
         let weights = take.map { _ in Double(Int.random(in: 1...30, using: &generator)) }
         model.addConstraint(LinearExpression(zip(take, weights)), .lessOrEqual(100))
         return model

@@ -14,20 +14,23 @@ import Testing
         return try SamplesFile.parse(Data(contentsOf: path), source: path.path)
     }
 
-    static let cost = BatchBalanceCost(llm: PhaseCost(secondsPerToken: 1.84e-4, secondsPerToken2: 5.13e-9, secondsPerSample: 0.001),
-                                       encoder: PhaseCost(secondsPerToken: 4e-5, secondsPerToken2: 2e-8))
+    static let cost = BatchBalanceCost(
+        llm: PhaseCost(secondsPerToken: 1.84e-4, secondsPerToken2: 5.13e-9, secondsPerSample: 0.001),
+        encoder: PhaseCost(secondsPerToken: 4e-5, secondsPerToken2: 2e-8))
 
     @Test(arguments: [
         BatchBalancer.Options(ranks: 8),
-        BatchBalancer.Options(ranks: 8, microBatches: 4, equalCounts: true, separateEncoder: true, keepEncoderPhase: true),
+        BatchBalancer.Options(
+            ranks: 8, microBatches: 4, equalCounts: true, separateEncoder: true, keepEncoderPhase: true),
         BatchBalancer.Options(ranks: 16, microBatches: 2, syncEveryPhase: true),
     ])
     func eventsReproduceEachRankAndTheStep(options: BatchBalancer.Options) throws {
         let samples = try Self.samples()
         let plan = try BatchBalancer(cost: Self.cost, options: options).plan(samples).executionPlan()
         let render = { () throws in
-            try BatchBalanceTimeline.render(plan, tokens: samples.map(\.tokens), images: samples.map(\.images),
-                                            loadedRanks: samples.map(\.loadedRank), cost: Self.cost)
+            try BatchBalanceTimeline.render(
+                plan, tokens: samples.map(\.tokens), images: samples.map(\.images),
+                loadedRanks: samples.map(\.loadedRank), cost: Self.cost)
         }
         let data = try render()
         #expect(try render() == data)
@@ -51,20 +54,25 @@ import Testing
         var tokens = samples.map(\.tokens)
         tokens[0] += 1
         #expect(throws: TimelineError.self) {
-            try BatchBalanceTimeline.render(plan, tokens: tokens, images: samples.map(\.images), loadedRanks: samples.map(\.loadedRank),
-                                            cost: Self.cost)
+            try BatchBalanceTimeline.render(
+                plan, tokens: tokens, images: samples.map(\.images), loadedRanks: samples.map(\.loadedRank),
+                cost: Self.cost)
         }
         var other = Self.cost
         other.llm.secondsPerToken *= 1.1
         #expect(throws: TimelineError.self) {
-            try BatchBalanceTimeline.render(plan, tokens: samples.map(\.tokens), images: samples.map(\.images),
-                                            loadedRanks: samples.map(\.loadedRank), cost: other)
+            try BatchBalanceTimeline.render(
+                plan, tokens: samples.map(\.tokens), images: samples.map(\.images),
+                loadedRanks: samples.map(\.loadedRank), cost: other)
         }
-        let slow = try BatchBalancer(cost: Self.cost, options: .init(ranks: 8, speedFactors: [1, 1, 0.5, 1, 1, 1, 1, 1]))
-            .plan(samples).executionPlan()
+        let slow = try BatchBalancer(
+            cost: Self.cost, options: .init(ranks: 8, speedFactors: [1, 1, 0.5, 1, 1, 1, 1, 1])
+        )
+        .plan(samples).executionPlan()
         #expect(throws: TimelineError.self) {
-            try BatchBalanceTimeline.render(slow, tokens: samples.map(\.tokens), images: samples.map(\.images),
-                                            loadedRanks: samples.map(\.loadedRank), cost: Self.cost)
+            try BatchBalanceTimeline.render(
+                slow, tokens: samples.map(\.tokens), images: samples.map(\.images),
+                loadedRanks: samples.map(\.loadedRank), cost: Self.cost)
         }
     }
 }

@@ -10,8 +10,9 @@ import Testing
     func simulatedScheduleTakesTheEstimatedTime(stages: Int, interleave: Int, batch: Int) throws {
         let model = try #require(TransformerModel.preset(named: "llama-3-8b"))
         let cluster = try Cluster.preset("hgx-h100:4")
-        let strategy = ParallelStrategy(tensorParallel: 2, pipelineParallel: stages, dataParallel: 16 / stages, microBatch: 1,
-                                        globalBatch: batch, sequenceLength: 4096, sequenceParallel: true, interleave: interleave)
+        let strategy = ParallelStrategy(
+            tensorParallel: 2, pipelineParallel: stages, dataParallel: 16 / stages, microBatch: 1,
+            globalBatch: batch, sequenceLength: 4096, sequenceParallel: true, interleave: interleave)
         let estimate = try IterationEstimator(model: model, cluster: cluster).estimate(strategy)
         let data = EstimateTimeline.render(strategy: strategy, estimate: estimate)
         #expect(EstimateTimeline.render(strategy: strategy, estimate: estimate) == data)
@@ -19,7 +20,9 @@ import Testing
         #expect(names.contains("stage 0 (\(32 / stages) GPUs)") && names.contains("step"))
         let simulated = try #require(events.first { $0.category == "simulated" })
         let estimated = try #require(events.first { $0.category == "estimate" })
-        #expect(abs(simulated.duration - estimated.duration) <= 1e-6 * estimated.duration, "\(simulated.duration) vs \(estimated.duration)")
+        #expect(
+            abs(simulated.duration - estimated.duration) <= 1e-6 * estimated.duration,
+            "\(simulated.duration) vs \(estimated.duration)")
         let perStage = strategy.microBatchesPerPipeline * interleave
         for stage in 0..<stages {
             let compute = events.filter { $0.pid == stage && $0.tid == 0 }.sorted { $0.start < $1.start }

@@ -7,7 +7,8 @@ import Testing
 
 /// A sequence-parallel plan's timeline is valid Chrome-trace JSON whose events reproduce the plan's predicted times.
 @Suite struct SequenceParallelTimelineTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     struct Event {
         var name: String, category: String, pid: Int, tid: Int, start: Double, duration: Double
@@ -16,25 +17,32 @@ import Testing
     static func events(_ data: Data) throws -> (events: [Event], names: [String]) {
         let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let raw = try #require(document["traceEvents"] as? [[String: Any]])
-        var events: [Event] = [], names: [String] = []
+        var events: [Event] = []
+        var names: [String] = []
         for entry in raw {
-            if entry["ph"] as? String == "M", let args = entry["args"] as? [String: Any], let name = args["name"] as? String {
+            if entry["ph"] as? String == "M", let args = entry["args"] as? [String: Any],
+                let name = args["name"] as? String
+            {
                 names.append(name)
             }
             guard entry["ph"] as? String == "X" else { continue }
-            events.append(Event(name: try #require(entry["name"] as? String), category: try #require(entry["cat"] as? String),
-                                pid: try #require(entry["pid"] as? Int), tid: try #require(entry["tid"] as? Int),
-                                start: try #require(entry["ts"] as? Double) / 1e6, duration: try #require(entry["dur"] as? Double) / 1e6))
+            events.append(
+                Event(
+                    name: try #require(entry["name"] as? String), category: try #require(entry["cat"] as? String),
+                    pid: try #require(entry["pid"] as? Int), tid: try #require(entry["tid"] as? Int),
+                    start: try #require(entry["ts"] as? Double) / 1e6,
+                    duration: try #require(entry["dur"] as? Double) / 1e6))
         }
         return (events, names)
     }
 
     static func batches() throws -> [(lengths: [Int], gpus: Int)] {
-        let text = try String(contentsOf: root.appendingPathComponent("Examples/batches/wikipedia-batch0.txt"), encoding: .utf8)
+        let text = try String(
+            contentsOf: root.appendingPathComponent("Examples/batches/wikipedia-batch0.txt"), encoding: .utf8)
         let wikipedia = text.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         var state: UInt64 = 3
         func next() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Double(state >> 11) / Double(1 << 53)
         }
         let tailed = (0..<300).map { _ in Int(min(40_000, 200 * pow(1 - next(), -1 / 1.1))) }
@@ -50,10 +58,14 @@ import Testing
         #expect(try SequenceParallelTimeline.render(plan, lengths: batch.lengths, cost: cost) == data)
         let (events, names) = try Self.events(data)
         let nodes = (batch.gpus + 7) / 8
-        #expect(names.contains("node 0 (ranks 0-7)") && names.contains("rank \(batch.gpus - 1) all-to-all") && names.contains("step"))
+        #expect(
+            names.contains("node 0 (ranks 0-7)") && names.contains("rank \(batch.gpus - 1) all-to-all")
+                && names.contains("step"))
         // One compute event per sequence on each rank of its group; the micro-batch spans add up to the step.
         let groups = plan.body.microBatches.flatMap(\.groups)
-        #expect(events.filter { $0.category == "compute" }.count == groups.reduce(0) { $0 + $1.degree * $1.sequences.count })
+        #expect(
+            events.filter { $0.category == "compute" }.count == groups.reduce(0) { $0 + $1.degree * $1.sequences.count }
+        )
         let spans = events.filter { $0.category == "micro-batch" }
         #expect(spans.count == plan.body.microBatches.count)
         #expect(abs(spans.reduce(0) { $0 + $1.duration } - plan.predicted.cost.stepSeconds) < 1e-6)
@@ -67,7 +79,9 @@ import Testing
         }
         // In each micro-batch the busiest rank works exactly the prediction less β1; the others no longer.
         for (position, span) in spans.sorted(by: { $0.start < $1.start }).enumerated() {
-            let work = events.filter { $0.pid < nodes && $0.start >= span.start - 1e-9 && $0.start < span.start + span.duration - 1e-9 }
+            let work = events.filter {
+                $0.pid < nodes && $0.start >= span.start - 1e-9 && $0.start < span.start + span.duration - 1e-9
+            }
             let lastEnd = work.map { $0.start + $0.duration }.max() ?? span.start
             #expect(abs(lastEnd - span.start - (plan.body.microBatches[position].predictedSeconds - cost.beta1)) < 2e-6)
         }
@@ -81,12 +95,15 @@ import Testing
         other[3] += 128
         #expect(throws: TimelineError.self) { try SequenceParallelTimeline.render(plan, lengths: other, cost: cost) }
         #expect(throws: TimelineError.self) {
-            try SequenceParallelTimeline.render(plan, lengths: batch.lengths, cost: SequenceParallelCost.flexSPGPT7B(gpus: 32))
+            try SequenceParallelTimeline.render(
+                plan, lengths: batch.lengths, cost: SequenceParallelCost.flexSPGPT7B(gpus: 32))
         }
         // An edited plan (same digest) that names a sequence outside the batch is refused, not indexed.
         var edited = plan
         edited.body.microBatches[0].groups[0].sequences[0] = batch.lengths.count + 5
-        #expect(throws: TimelineError.self) { try SequenceParallelTimeline.render(edited, lengths: batch.lengths, cost: cost) }
+        #expect(throws: TimelineError.self) {
+            try SequenceParallelTimeline.render(edited, lengths: batch.lengths, cost: cost)
+        }
         var slower = cost
         slower.alpha2 *= 1.5
         do {

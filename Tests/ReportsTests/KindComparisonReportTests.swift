@@ -29,21 +29,29 @@ import Testing
         // Plans of other shapes are refused.
         var other = plans[1]
         other.body.experts += 1
-        #expect(throws: ReportError.self) { try ExpertPlacementReport.comparison([("five", plans[0]), ("other", other)], loads: nil) }
+        #expect(throws: ReportError.self) {
+            try ExpertPlacementReport.comparison([("five", plans[0]), ("other", other)], loads: nil)
+        }
     }
 
     @Test func gnnLayoutsShareOneTimeAxis() throws {
         let path = ReportTests.root.appendingPathComponent("Examples/gnn/gcnii-16.yaml")
         let model = try GNNModel.load(data: Data(contentsOf: path), source: path.path)
-        let cost = GNNPipelineCost(model: model, cluster: try Cluster.preset("dgx-a100:2"), vertices: 100_000, edges: 1_500_000)
-        let layouts = [(2, 4), (4, 2), (1, 16)].map { ways, perWay -> (label: String, layout: GNNPipelineCost.Layout, estimate: GNNPipelineCost.Estimate) in
-            let stages = 16 / ways, perStage = model.layers / stages
-            let layout = GNNPipelineCost.Layout(ways: ways, stageLayers: (0..<stages).map { ($0 * perStage)..<(($0 + 1) * perStage) },
-                                                chunksPerWay: perWay, mirrors: ways == 1 ? 0 : 20_000 * ways)
+        let cost = GNNPipelineCost(
+            model: model, cluster: try Cluster.preset("dgx-a100:2"), vertices: 100_000, edges: 1_500_000)
+        let layouts = [(2, 4), (4, 2), (1, 16)].map {
+            ways, perWay -> (label: String, layout: GNNPipelineCost.Layout, estimate: GNNPipelineCost.Estimate) in
+            let stages = 16 / ways
+            let perStage = model.layers / stages
+            let layout = GNNPipelineCost.Layout(
+                ways: ways, stageLayers: (0..<stages).map { ($0 * perStage)..<(($0 + 1) * perStage) },
+                chunksPerWay: perWay, mirrors: ways == 1 ? 0 : 20_000 * ways)
             return ("\(ways) ways", layout, cost.estimate(layout))
         }
-        let html = GNNPipelineReport.comparison(model: model, cost: cost, layouts: layouts, baselines: [], lowerBound: cost.lowerBoundSeconds)
-        let blocks = try ReportTests.rects(html, className: "forward") + (try ReportTests.rects(html, className: "backward"))
+        let html = GNNPipelineReport.comparison(
+            model: model, cost: cost, layouts: layouts, baselines: [], lowerBound: cost.lowerBoundSeconds)
+        let blocks =
+            try ReportTests.rects(html, className: "forward") + (try ReportTests.rects(html, className: "backward"))
         // One time axis: every block's width over its seconds is the same across the three schedules.
         try ReportTests.expectProportional(blocks)
         let expected = layouts.reduce(0) { $0 + 2 * $1.layout.stages * $1.layout.chunksPerWay }

@@ -1,21 +1,23 @@
 import BatchBalance
 import CostModel
-import ExpertPlacement
 import ExecutionPlan
+import ExpertPlacement
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import InputFiles
 import Reports
 import SequenceParallel
 import Testing
 import TraceAnalysis
 
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+
 /// Reports are well-formed XHTML whose figures can be read back: bar lengths proportional to predicted seconds, one
 /// block per group over its ranks, one bar per rank; the same plan gives the same bytes.
 @Suite struct ReportTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// Every rect of a class, with its geometry and data attributes.
     static func rects(_ html: String, className: String) throws -> [[String: String]] {
@@ -51,7 +53,8 @@ import TraceAnalysis
     }
 
     @Test func sequenceParallelReportMatchesThePlan() throws {
-        let text = try String(contentsOf: Self.root.appendingPathComponent("Examples/batches/wikipedia-batch0.txt"), encoding: .utf8)
+        let text = try String(
+            contentsOf: Self.root.appendingPathComponent("Examples/batches/wikipedia-batch0.txt"), encoding: .utf8)
         let lengths = text.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         let cost = SequenceParallelCost.flexSPGPT7B()
         let plan = try SequenceParallelPlanner(cost: cost).plan(lengths: lengths).executionPlan()
@@ -80,9 +83,12 @@ import TraceAnalysis
     @Test func batchBalanceReportMatchesThePlan() throws {
         let path = Self.root.appendingPathComponent("Examples/samples/multimodal-256.jsonl")
         let samples = try SamplesFile.parse(Data(contentsOf: path), source: path.path)
-        let cost = BatchBalanceCost(llm: PhaseCost(secondsPerToken: 1.84e-4, secondsPerToken2: 5.13e-9),
-                                    encoder: PhaseCost(secondsPerToken: 4e-5, secondsPerToken2: 2e-8))
-        for options in [BatchBalancer.Options(ranks: 8), .init(ranks: 16, separateEncoder: true, keepEncoderPhase: true)] {
+        let cost = BatchBalanceCost(
+            llm: PhaseCost(secondsPerToken: 1.84e-4, secondsPerToken2: 5.13e-9),
+            encoder: PhaseCost(secondsPerToken: 4e-5, secondsPerToken2: 2e-8))
+        for options in [
+            BatchBalancer.Options(ranks: 8), .init(ranks: 16, separateEncoder: true, keepEncoderPhase: true),
+        ] {
             let plan = try BatchBalancer(cost: cost, options: options).plan(samples).executionPlan()
             let html = try BatchBalanceReport.html(plan)
             let ranks = try Self.rects(html, className: "llm")
@@ -99,7 +105,9 @@ import TraceAnalysis
                 rank.microBatches.map { batch in
                     batch.reduce(0.0) { total, sample in
                         total + cost.llm.seconds(Double(samples[sample].tokens))
-                            + (withImages ? samples[sample].images.reduce(0.0) { $0 + (cost.encoder?.seconds(Double($1)) ?? 0) } : 0)
+                            + (withImages
+                                ? samples[sample].images.reduce(0.0) { $0 + (cost.encoder?.seconds(Double($1)) ?? 0) }
+                                : 0)
                     }
                 }
             }
@@ -117,7 +125,9 @@ import TraceAnalysis
         let lengths = (0..<64).map { 512 + 97 * $0 }
         let cost = SequenceParallelCost.flexSPGPT7B(gpus: 8)
         let plan = try SequenceParallelPlanner(cost: cost).plan(lengths: lengths).executionPlan()
-        #expect(throws: ReportError.self) { try SequenceParallelReport.html(plan, lengths: Array(lengths.dropLast()), cost: cost) }
+        #expect(throws: ReportError.self) {
+            try SequenceParallelReport.html(plan, lengths: Array(lengths.dropLast()), cost: cost)
+        }
         var other = cost
         other.beta1 *= 2
         #expect(throws: ReportError.self) { try SequenceParallelReport.html(plan, lengths: lengths, cost: other) }
@@ -130,22 +140,36 @@ import TraceAnalysis
     func partsAddUpToTheEstimate(tp: Int, pp: Int, interleave: Int) throws {
         let model = try #require(TransformerModel.preset(named: "llama-3-8b"))
         let cluster = try Cluster.preset("hgx-h100:4")
-        let strategy = ParallelStrategy(tensorParallel: tp, pipelineParallel: pp, dataParallel: 32 / (tp * pp), microBatch: 1,
-                                        globalBatch: 64, sequenceLength: 4096, sequenceParallel: tp > 1, interleave: interleave)
+        let strategy = ParallelStrategy(
+            tensorParallel: tp, pipelineParallel: pp, dataParallel: 32 / (tp * pp), microBatch: 1,
+            globalBatch: 64, sequenceLength: 4096, sequenceParallel: tp > 1, interleave: interleave)
         let estimate = try IterationEstimator(model: model, cluster: cluster).estimate(strategy)
         let html = IterationReport.html(model: model, cluster: cluster, strategy: strategy, estimate: estimate)
         let parts = try ReportTests.rects(html, className: "part")
         let values = try parts.map { try ReportTests.number($0, "data-value") }
         // The time bar's parts come first (one per non-zero part of the breakdown), then the memory bar's.
         let b = estimate.breakdown
-        let split = [b.compute, b.tensorParallel, b.contextParallel, b.expertParallel, b.pipelineTransfers, b.pipelineBubble,
-                     b.dataParallel, b.optimizer].filter { $0 > 0 }.count
-        let time = values.prefix(split).reduce(0, +), memory = values.dropFirst(split).reduce(0, +)
+        let split = [
+            b.compute, b.tensorParallel, b.contextParallel, b.expertParallel, b.pipelineTransfers, b.pipelineBubble,
+            b.dataParallel, b.optimizer,
+        ].filter { $0 > 0 }.count
+        let time = values.prefix(split).reduce(0, +)
+        let memory = values.dropFirst(split).reduce(0, +)
         #expect(abs(time - estimate.iterationSeconds) <= 1e-9 * estimate.iterationSeconds)
         #expect(abs(memory - estimate.memory.peak / 1_073_741_824) <= 1e-9 * memory)
         // Within each bar, lengths ∝ values.
-        try ReportTests.expectProportional(Array(parts.prefix(split)).map { var p = $0; p["data-seconds"] = p["data-value"]; return p })
-        try ReportTests.expectProportional(Array(parts.dropFirst(split)).map { var p = $0; p["data-seconds"] = p["data-value"]; return p })
+        try ReportTests.expectProportional(
+            Array(parts.prefix(split)).map {
+                var p = $0
+                p["data-seconds"] = p["data-value"]
+                return p
+            })
+        try ReportTests.expectProportional(
+            Array(parts.dropFirst(split)).map {
+                var p = $0
+                p["data-seconds"] = p["data-value"]
+                return p
+            })
     }
 }
 
@@ -154,9 +178,11 @@ import TraceAnalysis
     @Test func batchBalancePlansShareOneScale() throws {
         let path = ReportTests.root.appendingPathComponent("Examples/samples/multimodal-256.jsonl")
         let samples = try SamplesFile.parse(Data(contentsOf: path), source: path.path)
-        let cost = BatchBalanceCost(llm: PhaseCost(secondsPerToken: 1.84e-4, secondsPerToken2: 5.13e-9),
-                                    encoder: PhaseCost(secondsPerToken: 4e-5, secondsPerToken2: 2e-8))
-        let even = try BatchBalancer(cost: cost, options: .init(ranks: 8, equalCounts: true)).plan(samples).executionPlan()
+        let cost = BatchBalanceCost(
+            llm: PhaseCost(secondsPerToken: 1.84e-4, secondsPerToken2: 5.13e-9),
+            encoder: PhaseCost(secondsPerToken: 4e-5, secondsPerToken2: 2e-8))
+        let even = try BatchBalancer(cost: cost, options: .init(ranks: 8, equalCounts: true)).plan(samples)
+            .executionPlan()
         let free = try BatchBalancer(cost: cost, options: .init(ranks: 16)).plan(samples).executionPlan()
         let html = BatchBalanceReport.comparison([("equal counts", even), ("16 ranks", free)])
         let bars = try ReportTests.rects(html, className: "bar")
@@ -174,37 +200,47 @@ import TraceAnalysis
         var single = cost
         single.degrees = [1, 2, 4]
         let narrow = try SequenceParallelPlanner(cost: single).plan(lengths: lengths).executionPlan()
-        let html = try SequenceParallelReport.comparison([("all degrees", full), ("up to 4", narrow)], lengths: lengths, cost: cost)
+        let html = try SequenceParallelReport.comparison(
+            [("all degrees", full), ("up to 4", narrow)], lengths: lengths, cost: cost)
         let groups = try ReportTests.rects(html, className: "group")
         #expect(groups.count == (full.body.microBatches + narrow.body.microBatches).reduce(0) { $0 + $1.groups.count })
         try ReportTests.expectProportional(groups)
         #expect(throws: ReportError.self) {
-            try SequenceParallelReport.comparison([("a", full), ("b", narrow)], lengths: Array(lengths.dropLast()), cost: cost)
+            try SequenceParallelReport.comparison(
+                [("a", full), ("b", narrow)], lengths: Array(lengths.dropLast()), cost: cost)
         }
     }
 }
 
 /// An expert-placement plan's report: per-GPU tokens, slots and the node matrix read back equal the plan's numbers.
 @Suite struct ExpertPlacementReportTests {
-    static let cost = ExpertCost(secondsPerToken: 1e-7, bytesPerToken: 14336, expertBytes: 88e6, moeLayers: 8, experts: 64,
-                                 gpuMemoryBytes: 80e9, source: "test")
+    static let cost = ExpertCost(
+        secondsPerToken: 1e-7, bytesPerToken: 14336, expertBytes: 88e6, moeLayers: 8, experts: 64,
+        gpuMemoryBytes: 80e9, source: "test")
 
     /// The example's 8 layers × 64 experts on 2 nodes of 8 GPUs, with origins.
     static func plan(slotsPerGPU: Int = 5) throws -> Plan<ExpertPlacementPlan> {
         let folder = ReportTests.root.appendingPathComponent("Examples/moe")
-        let loads = try ExpertLoadsFile.parse(Data(contentsOf: folder.appendingPathComponent("loads-64-experts.json")), source: "loads")
-        let origins = try ExpertLoadsFile.parseOrigins(Data(contentsOf: folder.appendingPathComponent("origins-64-experts.json")),
-                                                       source: "origins")
-        return try ExpertPlacementPlanner(cost: cost, topology: .init(nodes: 2, gpusPerNode: 8, slotsPerGPU: slotsPerGPU),
-                                          options: .init(groups: 8)).plan(loads: loads, origins: origins).executionPlan()
+        let loads = try ExpertLoadsFile.parse(
+            Data(contentsOf: folder.appendingPathComponent("loads-64-experts.json")), source: "loads")
+        let origins = try ExpertLoadsFile.parseOrigins(
+            Data(contentsOf: folder.appendingPathComponent("origins-64-experts.json")),
+            source: "origins")
+        return try ExpertPlacementPlanner(
+            cost: cost, topology: .init(nodes: 2, gpusPerNode: 8, slotsPerGPU: slotsPerGPU),
+            options: .init(groups: 8)
+        ).plan(loads: loads, origins: origins).executionPlan()
     }
 
     @Test func figuresReproduceThePlan() throws {
         let plan = try Self.plan()
         let html = try ExpertPlacementReport.html(plan, loads: nil)
         let body = plan.body
-        let worst = body.layers.indices.max { body.layers[$0].maxLoad / body.layers[$0].meanLoad
-            < body.layers[$1].maxLoad / body.layers[$1].meanLoad } ?? 0
+        let worst =
+            body.layers.indices.max {
+                body.layers[$0].maxLoad / body.layers[$0].meanLoad
+                    < body.layers[$1].maxLoad / body.layers[$1].meanLoad
+            } ?? 0
         let layer = body.layers[worst]
         let gpus = try ReportTests.rects(html, className: "gpu").filter { $0["data-layer"] == "\(worst)" }
         #expect(gpus.count == layer.gpus.count)
@@ -212,29 +248,41 @@ import TraceAnalysis
         #expect(try ReportTests.rects(html, className: "gpu").count == (body.layers.count + 1) * layer.gpus.count)
         let all = try ReportTests.rects(html, className: "gpu").filter { $0["data-layer"] == "all" }
         let stepTokens = body.layers.reduce(0.0) { $0 + ($1.nodeTokens ?? []).reduce(0.0) { $0 + $1.reduce(0, +) } }
-        #expect(abs(try all.reduce(0.0) { $0 + (try ReportTests.number($1, "data-tokens")) } - stepTokens) <= 1e-6 * stepTokens)
+        #expect(
+            abs(try all.reduce(0.0) { $0 + (try ReportTests.number($1, "data-tokens")) } - stepTokens) <= 1e-6
+                * stepTokens)
         #expect(html.contains("href=\"#layer-\(worst)\"") && html.contains("id=\"layer-\(worst)\""))
         let tokens = try gpus.map { try ReportTests.number($0, "data-tokens") }
         #expect(abs((tokens.max() ?? 0) - layer.maxLoad) <= 1e-6 * layer.maxLoad)
-        #expect(try ReportTests.rects(html, className: "slot").filter { $0["data-layer"] == "\(worst)" }.count
+        #expect(
+            try ReportTests.rects(html, className: "slot").filter { $0["data-layer"] == "\(worst)" }.count
                 == layer.gpus.reduce(0) { $0 + $1.count })
         // The node matrix carries every token of the layer, and off its diagonal exactly the inter-node tokens.
         let cells = try ReportTests.rects(html, className: "traffic").filter { $0["data-layer"] == "\(worst)" }
         let total = try cells.reduce(0.0) { $0 + (try ReportTests.number($1, "data-tokens")) }
-        let crossing = try cells.filter { $0["data-from"] != $0["data-to"] }.reduce(0.0) { $0 + (try ReportTests.number($1, "data-tokens")) }
+        let crossing = try cells.filter { $0["data-from"] != $0["data-to"] }.reduce(0.0) {
+            $0 + (try ReportTests.number($1, "data-tokens"))
+        }
         let layerTokens = (layer.nodeTokens ?? []).reduce(0.0) { $0 + $1.reduce(0, +) }
         #expect(abs(total - layerTokens) <= 1e-6 * layerTokens)
         #expect(abs(crossing - (layer.interNodeTokens ?? -1)) <= 1e-6 * max(1, crossing))
         #expect(try ReportTests.rects(html, className: "bar").count == 1 + plan.baselines.count)
-        // With EPLB's placements beside the plan: each GPU's tokens under each, every series carrying the layer's tokens.
-        let planner = try ExpertPlacementPlanner(cost: Self.cost, topology: .init(nodes: 2, gpusPerNode: 8, slotsPerGPU: 5),
-                                                 options: .init(groups: 8))
-        let compared = try ExpertPlacementReport.html(plan, loads: nil, baselines: { planner.baselineGPUTokens(layer: $0) })
-        let series = try ReportTests.rects(compared, className: "baseline-gpu").filter { $0["data-layer"] == "\(worst)" }
+        // With EPLB's placements beside the plan: each GPU's tokens
+        // under each, every series carrying the layer's tokens.
+        let planner = try ExpertPlacementPlanner(
+            cost: Self.cost, topology: .init(nodes: 2, gpusPerNode: 8, slotsPerGPU: 5),
+            options: .init(groups: 8))
+        let compared = try ExpertPlacementReport.html(
+            plan, loads: nil, baselines: { planner.baselineGPUTokens(layer: $0) })
+        let series = try ReportTests.rects(compared, className: "baseline-gpu").filter {
+            $0["data-layer"] == "\(worst)"
+        }
         #expect(series.count == 2 * layer.gpus.count)
         let layerTotal = (layer.nodeTokens ?? []).reduce(0.0) { $0 + $1.reduce(0, +) }
         for name in ["eplb-hierarchical", "eplb-global"] {
-            let total = try series.filter { $0["data-baseline"] == name }.reduce(0.0) { $0 + (try ReportTests.number($1, "data-tokens")) }
+            let total = try series.filter { $0["data-baseline"] == name }.reduce(0.0) {
+                $0 + (try ReportTests.number($1, "data-tokens"))
+            }
             #expect(abs(total - layerTotal) <= 1e-6 * layerTotal, "\(name)")
         }
     }
@@ -256,9 +304,11 @@ import TraceAnalysis
         let cluster = try Cluster.preset("hgx-h100:2")
         let search = StaticLayoutSearch(model: model, cluster: cluster)
             .search(template: ParallelStrategy(globalBatch: 64, sequenceLength: 4096))
-        let points = search.bestPerSplit, shown = Array(points.prefix(5))
-        let html = LayoutSearchReport.html(model: model, cluster: cluster, layouts: points, shown: shown,
-                                           usableBytes: cluster.gpu.memoryBytes * 0.9, tried: search.tried)
+        let points = search.bestPerSplit
+        let shown = Array(points.prefix(5))
+        let html = LayoutSearchReport.html(
+            model: model, cluster: cluster, layouts: points, shown: shown,
+            usableBytes: cluster.gpu.memoryBytes * 0.9, tried: search.tried)
         let rects = try ReportTests.rects(html, className: "layout")
         #expect(rects.count == points.count)
         for rect in rects {
@@ -276,8 +326,10 @@ import TraceAnalysis
 @Suite struct WhatIfHTMLReportTests {
     @Test func figuresCarryTheReportsNumbers() throws {
         let folder = ReportTests.root.appendingPathComponent("Examples/traces")
-        let operations = try TraceReader.operations(csv: Data(contentsOf: folder.appendingPathComponent("trace-ST.csv")), source: "ST")
-        let shape = try TraceReader.shape(meta: Data(contentsOf: folder.appendingPathComponent("meta-ST.yaml")), source: "meta")
+        let operations = try TraceReader.operations(
+            csv: Data(contentsOf: folder.appendingPathComponent("trace-ST.csv")), source: "ST")
+        let shape = try TraceReader.shape(
+            meta: Data(contentsOf: folder.appendingPathComponent("meta-ST.yaml")), source: "meta")
         let report = try WhatIfAnalysis(operations: operations, shape: shape).report(layers: 32)
         let html = WhatIfHTMLReport.html(report)
         #expect(WhatIfHTMLReport.html(report) == html)
@@ -287,11 +339,22 @@ import TraceAnalysis
             #expect(try ReportTests.number(rect, "data-seconds") == seconds)
         }
         // Step bars stand up: their heights are ∝ seconds.
-        try ReportTests.expectProportional(steps.map { var bar = $0; bar["width"] = bar["height"]; return bar })
+        try ReportTests.expectProportional(
+            steps.map {
+                var bar = $0
+                bar["width"] = bar["height"]
+                return bar
+            })
         let values = try ReportTests.rects(html, className: "value")
-        #expect(values.count == report.attribution.byOpType.count + report.attribution.byDPRank.count + report.attribution.byStage.count)
+        #expect(
+            values.count == report.attribution.byOpType.count + report.attribution.byDPRank.count
+                + report.attribution.byStage.count)
         let remedies = try ReportTests.rects(html, className: "bar")
-        #expect(remedies.contains { $0["data-label"] == "balanced stages" && $0["data-seconds"] == "\(report.remedies.balancedStages.seconds)" })
+        #expect(
+            remedies.contains {
+                $0["data-label"] == "balanced stages"
+                    && $0["data-seconds"] == "\(report.remedies.balancedStages.seconds)"
+            })
         #expect(remedies.contains { $0["data-label"] == "layers re-split" })
         try ReportTests.expectProportional(remedies)
         #expect(html.contains("Slowdown by worker and step"))
@@ -305,23 +368,37 @@ import TraceAnalysis
     func scheduleEndsAtTheEpoch(ways: Int, chunksPerWay: Int, stages: Int) throws {
         let path = ReportTests.root.appendingPathComponent("Examples/gnn/gcnii-16.yaml")
         let model = try GNNModel.load(data: Data(contentsOf: path), source: path.path)
-        let cost = GNNPipelineCost(model: model, cluster: try Cluster.preset("dgx-a100:2"), vertices: 100_000, edges: 1_500_000)
+        let cost = GNNPipelineCost(
+            model: model, cluster: try Cluster.preset("dgx-a100:2"), vertices: 100_000, edges: 1_500_000)
         let perStage = model.layers / stages
-        let layout = GNNPipelineCost.Layout(ways: ways, stageLayers: (0..<stages).map { ($0 * perStage)..<(($0 + 1) * perStage) },
-                                            chunksPerWay: chunksPerWay, mirrors: 20_000 * (ways - 1))
+        let layout = GNNPipelineCost.Layout(
+            ways: ways, stageLayers: (0..<stages).map { ($0 * perStage)..<(($0 + 1) * perStage) },
+            chunksPerWay: chunksPerWay, mirrors: 20_000 * (ways - 1))
         let estimate = cost.estimate(layout)
         let schedule = cost.schedule(layout)
         let end = (schedule.chunks.map { $0.start + $0.seconds }.max() ?? 0)
         #expect(end <= schedule.allReduceStart * (1 + 1e-12))
-        #expect(abs(schedule.allReduceStart + schedule.allReduceSeconds - estimate.epochSeconds) <= 1e-12 * estimate.epochSeconds)
+        #expect(
+            abs(schedule.allReduceStart + schedule.allReduceSeconds - estimate.epochSeconds) <= 1e-12
+                * estimate.epochSeconds)
         #expect(schedule.chunks.count == 2 * stages * chunksPerWay)
-        let html = GNNPipelineReport.html(model: model, cost: cost, layout: layout, estimate: estimate,
-                                          baselines: [("other", cost.estimate(GNNPipelineCost.Layout(ways: 1, stageLayers: [0..<model.layers],
-                                                                                                     chunksPerWay: 1, mirrors: 0)))],
-                                          lowerBound: estimate.epochSeconds / 2)
+        let html = GNNPipelineReport.html(
+            model: model, cost: cost, layout: layout, estimate: estimate,
+            baselines: [
+                (
+                    "other",
+                    cost.estimate(
+                        GNNPipelineCost.Layout(
+                            ways: 1, stageLayers: [0..<model.layers],
+                            chunksPerWay: 1, mirrors: 0))
+                )
+            ],
+            lowerBound: estimate.epochSeconds / 2)
         #expect(try ReportTests.rects(html, className: "forward").count == stages * chunksPerWay)
         #expect(try ReportTests.rects(html, className: "backward").count == stages * chunksPerWay)
-        let volume = try ReportTests.rects(html, className: "volume").prefix(3).reduce(0.0) { $0 + (try ReportTests.number($1, "data-bytes")) }
+        let volume = try ReportTests.rects(html, className: "volume").prefix(3).reduce(0.0) {
+            $0 + (try ReportTests.number($1, "data-bytes"))
+        }
         #expect(abs(volume - estimate.communicationBytes) <= 1e-9 * max(1, estimate.communicationBytes))
     }
 }

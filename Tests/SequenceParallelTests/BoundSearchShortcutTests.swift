@@ -1,6 +1,7 @@
 import CostModel
 import Dispatch
 import Testing
+
 @testable import SequenceParallel
 
 /// The case search of the lower bound, made faster without changing what it finds (docs/sequence-parallel.md §Lower
@@ -13,24 +14,28 @@ import Testing
     func solutionsThatKeepTheIndicatorsHaveTheMILPValue(seed: Int) throws {
         let pareto = TimeRowBoundTests.paretoInstance(seed: UInt64(2600 + seed), count: 160)
         let indicatorsFrom = pareto.rest[pareto.rest.count - 3]
-        var kept = 0, broken = 0
+        var kept = 0
+        var broken = 0
         let cost = pareto.bound.cost
         for microBatches in pareto.microBatches {
             for d1 in cost.degrees where cost.fits(pareto.longest + pareto.second, degree: d1) {
                 let pinned = [LowerBound.Pinned(lead: pareto.longest, degree: d1, companions: [(pareto.second, nil)])]
-                let relaxed = try #require(pareto.bound.solvePinnedLP(
-                    microBatches: microBatches, buckets: pareto.buckets, pinned: pinned, timeRowsAbove: 0,
-                    withTimeRows: true, indicatorsAbove: indicatorsFrom))
-                let exact = try #require(pareto.bound.solvePinnedLP(
-                    microBatches: microBatches, buckets: pareto.buckets, pinned: pinned, timeRowsAbove: 0,
-                    withTimeRows: true, integralAbove: indicatorsFrom))
+                let relaxed = try #require(
+                    pareto.bound.solvePinnedLP(
+                        microBatches: microBatches, buckets: pareto.buckets, pinned: pinned, timeRowsAbove: 0,
+                        withTimeRows: true, indicatorsAbove: indicatorsFrom))
+                let exact = try #require(
+                    pareto.bound.solvePinnedLP(
+                        microBatches: microBatches, buckets: pareto.buckets, pinned: pinned, timeRowsAbove: 0,
+                        withTimeRows: true, integralAbove: indicatorsFrom))
                 #expect(exact.value >= relaxed.value * (1 - 1e-6))
                 if relaxed.breaksIndicators {
                     broken += 1
                 } else {
                     kept += 1
-                    #expect(abs(exact.value - relaxed.value) <= 1e-6 * exact.value,
-                            "M \(microBatches), d \(d1): LP \(relaxed.value), MILP \(exact.value)")
+                    #expect(
+                        abs(exact.value - relaxed.value) <= 1e-6 * exact.value,
+                        "M \(microBatches), d \(d1): LP \(relaxed.value), MILP \(exact.value)")
                 }
             }
         }
@@ -40,7 +45,8 @@ import Testing
     /// Solving ahead on spare cores gives the same bound and the same guide as solving one case at a time.
     @Test(arguments: [0, 1, 2])
     func solvingAheadChangesNothing(seed: Int) throws {
-        let cost: SequenceParallelCost, lengths: [Double]
+        let cost: SequenceParallelCost
+        let lengths: [Double]
         if seed == 0 {
             (cost, lengths) = TimeRowBoundTests.wideGroupsInstance()
         } else {

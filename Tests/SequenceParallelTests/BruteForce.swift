@@ -36,7 +36,8 @@ struct BruteForce {
     private func microBatch(_ subset: Int) -> Double {
         let members = lengths.indices.filter { subset & (1 << $0) != 0 }
         var best = Double.infinity
-        for structure in structures(remaining: cost.gpus, largest: cost.gpus) where !structure.isEmpty && structure.count <= members.count {
+        for structure in structures(remaining: cost.gpus, largest: cost.gpus)
+        where !structure.isEmpty && structure.count <= members.count {
             for speeds in groupSpeeds(structure) {
                 let empty = [Double](repeating: 0, count: structure.count)
                 best = min(best, assign(members, 0, structure, speeds: speeds, loads: empty, tokens: empty))
@@ -70,7 +71,7 @@ struct BruteForce {
         guard let degree = degrees.first else { return [[]] }
         var result: [[Int]] = []
         for start in stride(from: 0, through: free.count - degree, by: degree)
-            where free[start..<(start + degree)].allSatisfy({ $0 }) {
+        where free[start..<(start + degree)].allSatisfy({ $0 }) {
             var next = free
             for rank in start..<(start + degree) { next[rank] = false }
             result += alignedPlacements(Array(degrees.dropFirst()), free: next).map { [start] + $0 }
@@ -87,8 +88,10 @@ struct BruteForce {
         return result
     }
 
-    private func assign(_ members: [Int], _ position: Int, _ degrees: [Int], speeds: [Double], loads: [Double],
-                        tokens: [Double]) -> Double {
+    private func assign(
+        _ members: [Int], _ position: Int, _ degrees: [Int], speeds: [Double], loads: [Double],
+        tokens: [Double]
+    ) -> Double {
         if position == members.count {
             // Every group must be used (an empty group would just be a smaller structure).
             guard tokens.allSatisfy({ $0 > 0 }) else { return .infinity }
@@ -104,11 +107,15 @@ struct BruteForce {
             }
             let share = length / Double(degrees[group])
             guard tokens[group] + share <= cost.tokensPerGPU else { continue }
-            var nextLoads = loads, nextTokens = tokens
+            var nextLoads = loads
+            var nextTokens = tokens
             nextLoads[group] += cost.time(length, degree: degrees[group])
             nextTokens[group] += share
-            best = min(best, assign(members, position + 1, degrees, speeds: speeds, loads: nextLoads,
-                                    tokens: nextTokens))
+            best = min(
+                best,
+                assign(
+                    members, position + 1, degrees, speeds: speeds, loads: nextLoads,
+                    tokens: nextTokens))
         }
         return best
     }

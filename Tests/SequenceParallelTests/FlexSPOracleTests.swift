@@ -1,7 +1,8 @@
-import Foundation
-import Testing
 import CostModel
 import ExecutionPlan
+import Foundation
+import Testing
+
 @testable import SequenceParallel
 
 /// FlexSP's published oracles under its GPT-7B profile on 64 GPUs (../shared/references/flexsp.md §3.1).
@@ -36,14 +37,18 @@ import ExecutionPlan
         #expect(throws: SequenceParallelError.sequenceTooLong(index: 2, length: 400_000, capacity: 64 * 5992)) {
             try Self.planner.plan(lengths: [1000, 2000, 400_000])
         }
-        #expect(throws: SequenceParallelError.invalidLength(index: 1, length: 0)) { try Self.planner.plan(lengths: [10, 0]) }
+        #expect(throws: SequenceParallelError.invalidLength(index: 1, length: 0)) {
+            try Self.planner.plan(lengths: [10, 0])
+        }
         #expect(throws: SequenceParallelError.emptyBatch) { try Self.planner.plan(lengths: []) }
     }
 }
 
 @Suite struct SequenceParallelInvariantTests {
     /// Recomputes a micro-batch's time from the cost model, independently of the planner's bookkeeping.
-    static func recompute(_ batch: SequenceParallelPlan.MicroBatch, lengths: [Int], cost: SequenceParallelCost) -> Double {
+    static func recompute(_ batch: SequenceParallelPlan.MicroBatch, lengths: [Int], cost: SequenceParallelCost)
+        -> Double
+    {
         batch.groups.map { group in
             cost.beta1 + group.sequences.reduce(0) { $0 + cost.time(Double(lengths[$1]), degree: group.degree) }
         }.max() ?? 0
@@ -81,7 +86,9 @@ import ExecutionPlan
         let bound = try #require(result.lowerBoundSeconds)
         #expect(bound <= result.stepSeconds + 1e-9)
         for baseline in result.baselines { #expect(bound <= baseline.stepSeconds + 1e-9, "\(baseline.name)") }
-        #expect(result.stepSeconds <= (result.baselines.first { $0.name == "best-homogeneous" }?.stepSeconds ?? .infinity) + 1e-9)
+        #expect(
+            result.stepSeconds <= (result.baselines.first { $0.name == "best-homogeneous" }?.stepSeconds ?? .infinity)
+                + 1e-9)
     }
 
     @Test func samePlanForTheSameBatch() throws {

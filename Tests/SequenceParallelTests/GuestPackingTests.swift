@@ -1,5 +1,6 @@
 import CostModel
 import Testing
+
 @testable import SequenceParallel
 
 /// A micro-batch whose two longest sequences fit one wide group, with short ones that need every other GPU's
@@ -8,7 +9,8 @@ import Testing
 @Suite struct GuestPackingTests {
     static let lengths: [Int] = {
         var lengths = [93_440, 45_696]
-        var tokens = 0, index = 0
+        var tokens = 0
+        var index = 0
         while tokens < 722_000 {
             let length = 128 * (1 + index % 13)
             lengths.append(length)
@@ -42,7 +44,9 @@ import Testing
             let load = group.sequences.reduce(0.0) { $0 + table.time[$1 * cost.degrees.count + column] }
             #expect(abs(load - group.load) <= 1e-9 * max(load, 1))
             #expect(load <= packed.limit + 1e-12)
-            #expect(group.sequences.reduce(0.0) { $0 + Double(Self.lengths[$1]) } / Double(group.degree) <= cost.tokensPerGPU + 1e-9)
+            #expect(
+                group.sequences.reduce(0.0) { $0 + Double(Self.lengths[$1]) } / Double(group.degree) <= cost
+                    .tokensPerGPU + 1e-9)
         }
     }
 }

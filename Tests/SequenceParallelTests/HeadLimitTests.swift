@@ -22,14 +22,18 @@ import Testing
     static let batch: [Int] = (0..<256).map { i in i % 64 == 0 ? 131_072 >> (i / 64) : 256 + (i * 7_919) % 6_000 }
 
     @Test func noGroupBreaksAHeadLimitOnAnyExampleModel() throws {
-        var planned = 0, ringGroups = 0
+        var planned = 0
+        var ringGroups = 0
         for url in try Self.configs() {
             let model = try TransformerModel.load(data: try Data(contentsOf: url), source: url.lastPathComponent)
             for cluster in ["hgx-h100:8", "hgx-h100:32"] {
-                guard let cost = try? SequenceParallelCost.derive(model: model, cluster: try Cluster.preset(cluster)) else { continue }
+                guard let cost = try? SequenceParallelCost.derive(model: model, cluster: try Cluster.preset(cluster))
+                else { continue }
                 for degree in cost.degrees {
                     for scheme in cost.candidates(degree: degree) {
-                        #expect(model.heads % scheme.ulysses == 0 && scheme.ulysses * scheme.ring == degree, "\(url.lastPathComponent)")
+                        #expect(
+                            model.heads % scheme.ulysses == 0 && scheme.ulysses * scheme.ring == degree,
+                            "\(url.lastPathComponent)")
                     }
                 }
                 guard let result = try? SequenceParallelPlanner(cost: cost).plan(lengths: Self.batch) else { continue }
@@ -40,17 +44,24 @@ import Testing
                     var busiest = 0.0
                     for group in microBatch.groups {
                         let ulysses = group.ulysses ?? group.degree
-                        #expect(model.heads % ulysses == 0, "\(url.lastPathComponent) on \(cluster): Ulysses \(ulysses)")
+                        #expect(
+                            model.heads % ulysses == 0, "\(url.lastPathComponent) on \(cluster): Ulysses \(ulysses)")
                         if group.ring != nil { ringGroups += 1 }
                         let tokens = group.sequences.reduce(0.0) { $0 + Double(Self.batch[$1]) }
-                        #expect(tokens / Double(group.degree) <= cost.tokensPerGPU + 1e-9, "\(url.lastPathComponent): memory")
+                        #expect(
+                            tokens / Double(group.degree) <= cost.tokensPerGPU + 1e-9,
+                            "\(url.lastPathComponent): memory")
                         // The group's time is its sequences' under the scheme it states, and that scheme is allowed.
-                        let scheme = try cost.scheme(degree: group.degree, ulysses: group.ulysses, ring: group.ring).get()
-                        busiest = max(busiest, group.sequences.reduce(0.0) {
-                            $0 + cost.time(Double(Self.batch[$1]), degree: group.degree, scheme: scheme)
-                        })
+                        let scheme = try cost.scheme(degree: group.degree, ulysses: group.ulysses, ring: group.ring)
+                            .get()
+                        busiest = max(
+                            busiest,
+                            group.sequences.reduce(0.0) {
+                                $0 + cost.time(Double(Self.batch[$1]), degree: group.degree, scheme: scheme)
+                            })
                     }
-                    #expect(abs(busiest + cost.beta1 - microBatch.predictedSeconds) <= 1e-9 * microBatch.predictedSeconds)
+                    #expect(
+                        abs(busiest + cost.beta1 - microBatch.predictedSeconds) <= 1e-9 * microBatch.predictedSeconds)
                 }
             }
         }

@@ -1,5 +1,6 @@
 import CostModel
 import Testing
+
 @testable import SequenceParallel
 
 /// Degree indicators in the lower bound (docs/sequence-parallel.md §Lower bound): for the longest single sequences a
@@ -13,12 +14,18 @@ import Testing
         let (bound, longest, second, buckets) = (instance.bound, instance.longest, instance.second, instance.buckets)
         let above = instance.rest[instance.rest.count - 3]
         for microBatches in instance.microBatches {
-            let lazy = try #require(bound.pinnedBound(microBatches: microBatches, longest: longest, second: second, buckets: buckets,
-                                                      timeRowsAbove: 0, integralAbove: above))
-            let eager = try #require(bound.pinnedBound(microBatches: microBatches, longest: longest, second: second, buckets: buckets,
-                                                       timeRowsAbove: 0, integralAbove: above, lazily: false))
-            let relaxed = try #require(bound.pinnedBound(microBatches: microBatches, longest: longest, second: second,
-                                                         buckets: buckets, timeRowsAbove: 0))
+            let lazy = try #require(
+                bound.pinnedBound(
+                    microBatches: microBatches, longest: longest, second: second, buckets: buckets,
+                    timeRowsAbove: 0, integralAbove: above))
+            let eager = try #require(
+                bound.pinnedBound(
+                    microBatches: microBatches, longest: longest, second: second, buckets: buckets,
+                    timeRowsAbove: 0, integralAbove: above, lazily: false))
+            let relaxed = try #require(
+                bound.pinnedBound(
+                    microBatches: microBatches, longest: longest, second: second,
+                    buckets: buckets, timeRowsAbove: 0))
             #expect(abs(lazy - eager) <= 1e-5 * eager, "M \(microBatches): lazy \(lazy), every case \(eager)")
             #expect(lazy >= relaxed * (1 - 1e-9))
         }

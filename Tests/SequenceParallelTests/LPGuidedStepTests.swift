@@ -1,5 +1,6 @@
 import CostModel
 import Testing
+
 @testable import SequenceParallel
 
 /// The step the lower bound's LP suggests: its rounding keeps every bucket's count, and the step holds every

@@ -1,8 +1,9 @@
 import CostModel
-import Foundation
 import ExecutionPlan
+import Foundation
 import LinearProgramming
 import Testing
+
 @testable import SequenceParallel
 
 /// What keeps large batches linear: removal without copying the remainder, the lower bound's LP in its symmetric
@@ -41,10 +42,16 @@ import Testing
         let longest = try #require(sorted.last)
         let degree = try #require(cost.degrees.first { cost.fits(longest, degree: $0) })
         let work = { (s: Double) in
-            cost.degrees.filter { cost.fits(s, degree: $0) }.map { Double($0) * cost.time(s, degree: $0) }.min() ?? .infinity
+            cost.degrees.filter { cost.fits(s, degree: $0) }.map { Double($0) * cost.time(s, degree: $0) }.min()
+                ?? .infinity
         }
-        let buckets = LowerBound.buckets(Array(sorted.dropLast()), ratio: 1.05).map { (count: $0.count, length: $0.length, work: work($0.length)) }
-        let option = (length: longest, work: Double(degree) * cost.time(longest, degree: degree), fastest: cost.time(longest, degree: degree))
+        let buckets = LowerBound.buckets(Array(sorted.dropLast()), ratio: 1.05).map {
+            (count: $0.count, length: $0.length, work: work($0.length))
+        }
+        let option = (
+            length: longest, work: Double(degree) * cost.time(longest, degree: degree),
+            fastest: cost.time(longest, degree: degree)
+        )
         let symmetric = try #require(bound.solveLP(microBatches: microBatches, buckets: buckets, longest: option))
         let fullValue = try fullLP(cost: cost, microBatches: microBatches, buckets: buckets, longest: option)
         let full = try #require(fullValue)
@@ -54,8 +61,11 @@ import Testing
 
     @Test func budgetStopsTheSearchOnceAPlanExists() throws {
         var random = SplitMix(seed: 8)
-        let lengths = (0..<50_000).map { _ in 64 + Int(random.next() % 2048) + (random.next() % 50 == 0 ? Int(random.next() % 30_000) : 0) }
-        let planner = try SequenceParallelPlanner(cost: .flexSPGPT7B(gpus: 64), options: .init(timeBudget: .nanoseconds(1)))
+        let lengths = (0..<50_000).map { _ in
+            64 + Int(random.next() % 2048) + (random.next() % 50 == 0 ? Int(random.next() % 30_000) : 0)
+        }
+        let planner = try SequenceParallelPlanner(
+            cost: .flexSPGPT7B(gpus: 64), options: .init(timeBudget: .nanoseconds(1)))
         let result = try planner.plan(lengths: lengths)
         #expect(!result.complete)
         #expect(result.lowerBoundSeconds == nil)
@@ -68,8 +78,10 @@ import Testing
     }
 
     /// The LP with every micro-batch written out, as the bound was first formulated.
-    private func fullLP(cost: SequenceParallelCost, microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)],
-                        longest: (length: Double, work: Double, fastest: Double)) throws -> Double? {
+    private func fullLP(
+        cost: SequenceParallelCost, microBatches m: Int, buckets: [(count: Double, length: Double, work: Double)],
+        longest: (length: Double, work: Double, fastest: Double)
+    ) throws -> Double? {
         let n = Double(cost.gpus)
         var model = LinearModel(name: "full")
         let makespans = (0..<m).map { model.addVariable("L\($0)", lower: $0 == 0 ? longest.fastest : 0, objective: 1) }

@@ -2,6 +2,7 @@ import CostModel
 import Foundation
 import InputFiles
 import Testing
+
 @testable import SequenceParallel
 
 /// Where memory decides how many micro-batches a step takes, narrow groups strand it (a lone GPU holds whole
@@ -10,8 +11,9 @@ import Testing
 /// with every multi-GPU sequence a degree wider than its time needs.
 @Suite struct MemoryDensePackingTests {
     /// Two GPUs of 10 tokens, one degree, time = length²: the least-loaded group by time is the fuller one.
-    static let tiny = SequenceParallelCost(gpus: 2, gpusPerNode: 2, alpha1: 1, alpha2: 0, beta1: 0, bytesPerToken: 0,
-                                           bandwidth: [:], tokensPerGPU: 10, degrees: [1])
+    static let tiny = SequenceParallelCost(
+        gpus: 2, gpusPerNode: 2, alpha1: 1, alpha2: 0, beta1: 0, bytesPerToken: 0,
+        bandwidth: [:], tokensPerGPU: 10, degrees: [1])
 
     @Test func roomiestGroupTakesWhatTheLeastLoadedCannot() throws {
         let lengths: [Double] = [6, 5, 3, 3]
@@ -39,10 +41,12 @@ import Testing
         let cost = try SequenceParallelCost.derive(model: model, cluster: try Cluster.preset("hgx-h100:32"))
         #expect(cost.tokensPerGPU < 2 * 2_048 && cost.tokensPerGPU * 8 >= 9 * 2_048)
         let values = Self.lengths.map(Double.init)
-        let plain = try #require(StepBuilder(cost: cost, lengths: values)
-            .best(grid: SequenceParallelPlanner.grid, deadline: nil)?.step)
-        let dense = try #require(StepBuilder(cost: cost, lengths: values).packing(smallestDegree: 8, wideBoost: 0)
-            .best(grid: SequenceParallelPlanner.denseGrid, deadline: nil)?.step)
+        let plain = try #require(
+            StepBuilder(cost: cost, lengths: values)
+                .best(grid: SequenceParallelPlanner.grid, deadline: nil)?.step)
+        let dense = try #require(
+            StepBuilder(cost: cost, lengths: values).packing(smallestDegree: 8, wideBoost: 0)
+                .best(grid: SequenceParallelPlanner.denseGrid, deadline: nil)?.step)
         #expect(plain.count == 3)
         #expect(dense.count == 2)
 
@@ -73,13 +77,16 @@ import Testing
         let model = try #require(TransformerModel.preset(named: "llama-3-70b"))
         let cost = try SequenceParallelCost.derive(model: model, cluster: try Cluster.preset("hgx-h100:16"))
         let values = lengths.map(Double.init)
-        let plain = try #require(StepBuilder(cost: cost, lengths: values)
-            .best(grid: SequenceParallelPlanner.grid, deadline: nil)?.step)
+        let plain = try #require(
+            StepBuilder(cost: cost, lengths: values)
+                .best(grid: SequenceParallelPlanner.grid, deadline: nil)?.step)
         let fill = values.reduce(0, +) / (Double(plain.count) * Double(cost.gpus) * cost.tokensPerGPU)
         #expect(fill >= SequenceParallelPlanner.denseFill)
-        let wider = try #require(StepBuilder(cost: cost, lengths: values).packing(smallestDegree: 1, wideBoost: 1)
-            .best(grid: SequenceParallelPlanner.denseGrid, deadline: nil)?.step)
-        let plainSeconds = plain.reduce(0) { $0 + $1.seconds }, widerSeconds = wider.reduce(0) { $0 + $1.seconds }
+        let wider = try #require(
+            StepBuilder(cost: cost, lengths: values).packing(smallestDegree: 1, wideBoost: 1)
+                .best(grid: SequenceParallelPlanner.denseGrid, deadline: nil)?.step)
+        let plainSeconds = plain.reduce(0) { $0 + $1.seconds }
+        let widerSeconds = wider.reduce(0) { $0 + $1.seconds }
         #expect(widerSeconds < 0.97 * plainSeconds, "wider \(widerSeconds), plain \(plainSeconds)")
 
         let result = try SequenceParallelPlanner(cost: cost).plan(lengths: lengths)
@@ -117,7 +124,8 @@ import Testing
     /// sequences in 512-token steps and a few long ones): the plans the memory-dense steps and the roomiest rule
     /// produce keep every head limit, every group's memory and every sequence placed once.
     @Test func everyExampleModelPlansAMemoryTightBatch() throws {
-        var planned = 0, dense = 0
+        var planned = 0
+        var dense = 0
         for url in try HeadLimitTests.configs() {
             let model = try TransformerModel.load(data: try Data(contentsOf: url), source: url.lastPathComponent)
             let cluster = try Cluster.preset("hgx-h100:16")
@@ -125,7 +133,8 @@ import Testing
             var generator = SplitMix(seed: 2_512)
             let target = 2 * 0.97 * Double(cost.gpus) * cost.tokensPerGPU
             let longest = Int(cost.tokensPerGPU) * 16 / 512 * 512
-            var lengths: [Int] = [], tokens = 0.0
+            var lengths: [Int] = []
+            var tokens = 0.0
             while tokens < target {
                 let long = generator.next() % 64 == 0
                 let length = long ? longest / Int(1 + generator.next() % 4) : 512 * Int(1 + generator.next() % 4)

@@ -1,12 +1,14 @@
+import CostModel
 import Foundation
 import Testing
-import CostModel
+
 @testable import SequenceParallel
 
 /// The memory-time class rows of the lower bound (docs/sequence-parallel.md §Lower bound): short sequences' memory
 /// costs GPU-seconds in a micro-batch that a long sequence keeps open.
 @Suite struct MemoryTimeClassTests {
-    static func bound(_ cost: SequenceParallelCost, _ lengths: [Int], speeds: [Double]? = nil, classes: Bool) -> Double? {
+    static func bound(_ cost: SequenceParallelCost, _ lengths: [Int], speeds: [Double]? = nil, classes: Bool) -> Double?
+    {
         var bound = LowerBound(cost: cost, lengths: lengths.map(Double.init), speeds: speeds)
         bound.memoryTimeClasses = classes
         return bound.compute()
@@ -25,7 +27,9 @@ import CostModel
             let shortCount = 3 + Int(generator.next() % 5)
             var lengths = (0..<longCount).map { _ in 1500 + Int(generator.next() % UInt64(cost.gpus * 1000 - 1500)) }
             lengths += (0..<shortCount).map { _ in 100 + Int(generator.next() % 900) }
-            let speeds: [Double]? = seed % 4 == 3 || cost.gpus > 4 ? nil
+            let speeds: [Double]? =
+                seed % 4 == 3 || cost.gpus > 4
+                ? nil
                 : (0..<cost.gpus).map { _ in [1.0, 1.0, 0.5, 0.8, 1.5][Int(generator.next() % 5)] }
             let optimum = BruteForce(cost: cost, lengths: lengths.map(Double.init), speeds: speeds).optimum()
             let without = try #require(Self.bound(cost, lengths, speeds: speeds, classes: false))

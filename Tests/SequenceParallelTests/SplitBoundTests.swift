@@ -1,5 +1,6 @@
 import CostModel
 import Testing
+
 @testable import SequenceParallel
 
 /// Micro-batch 0 split around the longest sequence's group: never below the aggregate LP, never above a plan, and
@@ -16,16 +17,25 @@ import Testing
         let bound = LowerBound(cost: cost, lengths: lengths)
         let sorted = Array(lengths.sorted().dropLast())
         let work = { (s: Double) in
-            cost.degrees.filter { cost.fits(s, degree: $0) }.map { Double($0) * cost.time(s, degree: $0) }.min() ?? .infinity
+            cost.degrees.filter { cost.fits(s, degree: $0) }.map { Double($0) * cost.time(s, degree: $0) }.min()
+                ?? .infinity
         }
-        let buckets = LowerBound.buckets(sorted, ratio: 1.05).map { (count: $0.count, length: $0.length, work: work($0.length)) }
+        let buckets = LowerBound.buckets(sorted, ratio: 1.05).map {
+            (count: $0.count, length: $0.length, work: work($0.length))
+        }
         let memoryMinimum = Int((lengths.reduce(0, +) / (64 * cost.tokensPerGPU)).rounded(.up))
         var tighter = false
         for microBatches in memoryMinimum...(memoryMinimum + 2) {
             for degree in cost.degrees where cost.fits(longest, degree: degree) {
-                let aggregate = try #require(bound.solveLP(microBatches: microBatches, buckets: buckets, longest: (
-                    longest, Double(degree) * cost.time(longest, degree: degree), cost.time(longest, degree: degree))))
-                let split = try #require(bound.solveSplitLP(microBatches: microBatches, buckets: buckets, longest: longest, degree: degree))
+                let aggregate = try #require(
+                    bound.solveLP(
+                        microBatches: microBatches, buckets: buckets,
+                        longest: (
+                            longest, Double(degree) * cost.time(longest, degree: degree),
+                            cost.time(longest, degree: degree)
+                        )))
+                let split = try #require(
+                    bound.solveSplitLP(microBatches: microBatches, buckets: buckets, longest: longest, degree: degree))
                 #expect(split >= aggregate * (1 - 1e-9), "M \(microBatches), d \(degree)")
                 if split > aggregate * 1.01 { tighter = true }
             }

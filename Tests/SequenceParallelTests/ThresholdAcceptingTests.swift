@@ -1,6 +1,7 @@
 import CostModel
 import Foundation
 import Testing
+
 @testable import SequenceParallel
 
 /// The threshold-accepting search across micro-batches: it leaves the step the exchange search stops at, never
@@ -16,7 +17,8 @@ import Testing
 
     /// The plan's construction and its exchange search, as the planner runs them, then the threshold search.
     static func searched(_ cost: SequenceParallelCost, _ lengths: [Int], iterations: Int = 3_000)
-        throws -> (start: [BuiltMicroBatch], searched: [BuiltMicroBatch]) {
+        throws -> (start: [BuiltMicroBatch], searched: [BuiltMicroBatch])
+    {
         let builder = StepBuilder(cost: cost, lengths: lengths.map(Double.init))
         let found = try #require(builder.best(grid: SequenceParallelPlanner.grid, deadline: nil))
         var packer = builder.packer

@@ -1,5 +1,6 @@
 import CostModel
 import Testing
+
 @testable import SequenceParallel
 
 /// The bound over makespan ranges (docs/sequence-parallel.md §Lower bound, "Makespan ranges"): never above the
@@ -29,8 +30,10 @@ import Testing
 
     /// On 40 random instances of 8 GPUs (those whose tokens fit one micro-batch, with `oneMicroBatch`): how many the
     /// ranges raise above the planner's bound, each checked against the brute-force optimum.
-    static func gainsBelowTheOptimum(seed: UInt64, count: Int, lengths range: Range<Int>,
-                                     oneMicroBatch: Bool = false) -> Int {
+    static func gainsBelowTheOptimum(
+        seed: UInt64, count: Int, lengths range: Range<Int>,
+        oneMicroBatch: Bool = false
+    ) -> Int {
         var gains = 0
         let cost = BruteForceTests.tinyCost(gpus: 8)
         for offset in 0..<40 {
@@ -41,7 +44,8 @@ import Testing
             if oneMicroBatch && lengths.reduce(0, +) > 8 * cost.tokensPerGPU { continue }
             let bound = LowerBound(cost: cost, lengths: lengths)
             guard let tight = bound.computeTight(resolution: 0.01), let plain = bound.compute(),
-                  tight > plain * (1 + 1e-6) else { continue }
+                tight > plain * (1 + 1e-6)
+            else { continue }
             gains += 1
             let optimum = BruteForce(cost: cost, lengths: lengths).optimum()
             #expect(tight <= optimum + 1e-9, "bound \(tight) above optimum \(optimum) for \(lengths)")
@@ -69,7 +73,9 @@ import Testing
     func underUnequalSpeedsNeverAboveTheOptimum(seed: Int) throws {
         let (cost, sizes) = BruteForceTests.tinyInstance(seed: UInt64(8500 + seed), minimum: 3, spread: 5)
         var generator = SplitMix(seed: UInt64(8600 + seed))
-        let speeds = seed % 2 == 0 ? (0..<cost.gpus).map { $0 == seed % cost.gpus ? 0.5 : 1.0 }
+        let speeds =
+            seed % 2 == 0
+            ? (0..<cost.gpus).map { $0 == seed % cost.gpus ? 0.5 : 1.0 }
             : (0..<cost.gpus).map { _ in [0.25, 0.5, 1, 1, 2][Int(generator.next() % 5)] }
         let bound = LowerBound(cost: cost, lengths: sizes.map(Double.init), speeds: speeds)
         let tight = try #require(bound.computeTight(resolution: 0.01))

@@ -1,5 +1,6 @@
 import CostModel
 import Testing
+
 @testable import SequenceParallel
 
 /// Time rows in the lower bound (docs/sequence-parallel.md §Lower bound): a sequence's degree decides both its work
@@ -10,7 +11,8 @@ import Testing
     @Test(arguments: 0..<24)
     func rowsNeverExceedTheOptimum(seed: Int) throws {
         let instance = BruteForceTests.tinyInstance(seed: UInt64(5000 + seed), minimum: 3, spread: 6)
-        let cost = instance.cost, lengths = instance.lengths.map(Double.init)
+        let cost = instance.cost
+        let lengths = instance.lengths.map(Double.init)
         let optimum = BruteForce(cost: cost, lengths: lengths).optimum()
         // Share 0: every bucket with a choice of degrees gets rows.
         let withRows = try #require(LowerBound(cost: cost, lengths: lengths).compute(timeRowShare: 0))
@@ -18,8 +20,10 @@ import Testing
         #expect(withRows <= optimum + 1e-9, "bound \(withRows) above optimum \(optimum) for \(lengths)")
         #expect(withRows >= without - 1e-9)
         // Degree indicators (`IntegralDegreeBoundTests`) on every single-sequence bucket, not only the two longest.
-        let indicators = try #require(LowerBound(cost: cost, lengths: lengths).compute(timeRowShare: 0, integralSequences: 1_000))
-        let rowsOnly = try #require(LowerBound(cost: cost, lengths: lengths).compute(timeRowShare: 0, integralSequences: 0))
+        let indicators = try #require(
+            LowerBound(cost: cost, lengths: lengths).compute(timeRowShare: 0, integralSequences: 1_000))
+        let rowsOnly = try #require(
+            LowerBound(cost: cost, lengths: lengths).compute(timeRowShare: 0, integralSequences: 0))
         #expect(indicators <= optimum + 1e-9, "bound \(indicators) above optimum \(optimum) for \(lengths)")
         #expect(indicators >= rowsOnly - 1e-9)
     }
@@ -55,14 +59,19 @@ import Testing
             return (256 * (1 / (1 - u * 0.995)).squareRoot() * 8).rounded()
         }
         var sorted = lengths.sorted()
-        let longest = sorted.removeLast(), second = sorted.removeLast()
+        let longest = sorted.removeLast()
+        let second = sorted.removeLast()
         let work = { (s: Double) in
-            cost.degrees.filter { cost.fits(s, degree: $0) }.map { Double($0) * cost.time(s, degree: $0) }.min() ?? .infinity
+            cost.degrees.filter { cost.fits(s, degree: $0) }.map { Double($0) * cost.time(s, degree: $0) }.min()
+                ?? .infinity
         }
-        let buckets = LowerBound.buckets(sorted, ratio: 1.01).map { (count: $0.count, length: $0.length, work: work($0.length)) }
+        let buckets = LowerBound.buckets(sorted, ratio: 1.01).map {
+            (count: $0.count, length: $0.length, work: work($0.length))
+        }
         let memoryMinimum = Int((lengths.reduce(0, +) / (64 * cost.tokensPerGPU)).rounded(.up))
-        return PinnedInstance(bound: LowerBound(cost: cost, lengths: lengths), longest: longest, second: second, rest: sorted,
-                              buckets: buckets, microBatches: memoryMinimum...(memoryMinimum + 1))
+        return PinnedInstance(
+            bound: LowerBound(cost: cost, lengths: lengths), longest: longest, second: second, rest: sorted,
+            buckets: buckets, microBatches: memoryMinimum...(memoryMinimum + 1))
     }
 
     @Test(arguments: 0..<6)
@@ -70,11 +79,14 @@ import Testing
         let instance = Self.paretoInstance(seed: UInt64(900 + seed), count: 300)
         let (bound, longest, second, buckets) = (instance.bound, instance.longest, instance.second, instance.buckets)
         for microBatches in instance.microBatches {
-            let lazy = bound.pinnedBound(microBatches: microBatches, longest: longest, second: second, buckets: buckets,
-                                         timeRowsAbove: 0)
-            let eager = bound.pinnedBound(microBatches: microBatches, longest: longest, second: second, buckets: buckets,
-                                          timeRowsAbove: 0, lazily: false)
-            let a = try #require(lazy), b = try #require(eager)
+            let lazy = bound.pinnedBound(
+                microBatches: microBatches, longest: longest, second: second, buckets: buckets,
+                timeRowsAbove: 0)
+            let eager = bound.pinnedBound(
+                microBatches: microBatches, longest: longest, second: second, buckets: buckets,
+                timeRowsAbove: 0, lazily: false)
+            let a = try #require(lazy)
+            let b = try #require(eager)
             // Equal up to the LP solver's tolerance (the lazy solve leaves out columns that its solution shows idle).
             #expect(abs(a - b) <= 1e-5 * b, "M \(microBatches): lazy \(a), every case \(b)")
             #expect(a <= b * (1 + 1e-5))
@@ -86,7 +98,8 @@ import Testing
     static func wideGroupsInstance() -> (cost: SequenceParallelCost, lengths: [Double]) {
         var random = SplitMix(seed: 4242)
         func draw(_ low: Int, _ high: Int) -> Double { Double(low + Int(random.next() % UInt64(high - low))) }
-        let lengths = (0..<20).map { _ in draw(30_000, 100_000) } + (0..<100).map { _ in draw(10_000, 30_000) }
+        let lengths =
+            (0..<20).map { _ in draw(30_000, 100_000) } + (0..<100).map { _ in draw(10_000, 30_000) }
             + (0..<180).map { _ in draw(5_000, 10_000) }
         return (SequenceParallelCost.flexSPGPT7BWide(gpus: 1024), lengths)
     }

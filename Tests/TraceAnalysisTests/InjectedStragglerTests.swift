@@ -27,7 +27,9 @@ import TraceAnalysis
         #expect(report.slowdown > 1.3)
         #expect(report.mw.workers == [worker])
         #expect(report.mw.recovered >= 0.9)
-        #expect(report.attribution.byWorker.first.map { Worker(dataParallelRank: $0.dataParallelRank, stage: $0.stage) } == worker)
+        #expect(
+            report.attribution.byWorker.first.map { Worker(dataParallelRank: $0.dataParallelRank, stage: $0.stage) }
+                == worker)
         #expect(report.culprit.hasPrefix("one worker"))
         let machines = report.slowMachines.slowMachines
         #expect(machines.map { Worker(dataParallelRank: $0.dataParallelRank, stage: $0.stage) } == [worker])
@@ -50,8 +52,9 @@ import TraceAnalysis
         let replaced = try #require(report.remedies.replacedSlowMachines)
         let around = try #require(report.remedies.plannedAroundSlowMachines)
         let compute = 8 * (0.05 + 0.1)
-        #expect(abs(around.seconds - (replaced.seconds + compute * (4 / 3.5 - 1))) < 0.03,
-                "planned around \(around.seconds), replaced \(replaced.seconds)")
+        #expect(
+            abs(around.seconds - (replaced.seconds + compute * (4 / 3.5 - 1))) < 0.03,
+            "planned around \(around.seconds), replaced \(replaced.seconds)")
         #expect(around.speedUp > 1.6 && around.speedUp < replaced.speedUp)
     }
 
@@ -86,7 +89,9 @@ import TraceAnalysis
         #expect(split.layersAfter.reduce(0, +) == 32 && split.layersAfter[3] < 8)
         #expect(split.extraSeconds[3] > split.extraSeconds[1])
         #expect(split.remedy.speedUp > 1.05)
-        #expect(throws: TraceError.self) { _ = try WhatIfAnalysis(operations: trace.operations(), shape: Self.shape).report(layers: 30) }
+        #expect(throws: TraceError.self) {
+            _ = try WhatIfAnalysis(operations: trace.operations(), shape: Self.shape).report(layers: 30)
+        }
     }
 
     @Test func slowNetworkOfOneRankIsFound() throws {
@@ -96,8 +101,10 @@ import TraceAnalysis
         let ranks = report.attribution.byDPRank
         let slowest = try #require(ranks.max { $0.value < $1.value })
         #expect(slowest.key == "3")
-        let pipelineTransfers = max(report.attribution.byOpType["forward-pp-comm"] ?? 0, report.attribution.byOpType["backward-pp-comm"] ?? 0)
-        let compute = max(report.attribution.byOpType["forward-compute"] ?? 0, report.attribution.byOpType["backward-compute"] ?? 0)
+        let pipelineTransfers = max(
+            report.attribution.byOpType["forward-pp-comm"] ?? 0, report.attribution.byOpType["backward-pp-comm"] ?? 0)
+        let compute = max(
+            report.attribution.byOpType["forward-compute"] ?? 0, report.attribution.byOpType["backward-compute"] ?? 0)
         #expect(pipelineTransfers > compute)
     }
 
@@ -133,7 +140,8 @@ import TraceAnalysis
         // Heaviest first to the rank with the least compute among those with room (8 each).
         let greedy: MicroBatchBalancer = { weights, loaded, ranks in
             let perRank = weights.count / ranks
-            var assignment = [[Int]](repeating: [], count: ranks), loads = [Double](repeating: 0, count: ranks)
+            var assignment = [[Int]](repeating: [], count: ranks)
+            var loads = [Double](repeating: 0, count: ranks)
             for unit in weights.indices.sorted(by: { weights[$0] > weights[$1] }) {
                 let rank = (0..<ranks).filter { assignment[$0].count < perRank }.min { loads[$0] < loads[$1] }!
                 assignment[rank].append(unit)
@@ -147,7 +155,9 @@ import TraceAnalysis
         #expect(rebalanced.remedy.speedUp > 1.05)
         #expect(rebalanced.remedy.speedUp <= report.remedies.balancedBatches.speedUp * 1.01)
         // A balancer that loses a micro-batch leaves the remedy out (no crash, no wrong figure).
-        let lossy: MicroBatchBalancer = { weights, _, ranks in (0..<ranks).map { $0 == 0 ? Array(1..<weights.count) : [] } }
+        let lossy: MicroBatchBalancer = { weights, _, ranks in
+            (0..<ranks).map { $0 == 0 ? Array(1..<weights.count) : [] }
+        }
         #expect(try analysis.report(balancer: lossy).remedies.rebalancedMicroBatches == nil)
         // Without a balancer (the library alone) there is no such remedy.
         #expect(try analysis.report().remedies.rebalancedMicroBatches == nil)

@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import SolverFixtures
 import Testing
 import TraceAnalysis
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// Traces that break the format or the dependency model are errors that name the row, column or operation.
 @Suite struct MalformedTraceTests {
@@ -14,7 +15,8 @@ import TraceAnalysis
     /// A one-micro-batch, two-stage step written as CSV rows.
     static func rows(swapStageZeroCompute: Bool = false, dropForwardReceive: Bool = false) -> String {
         var lines = [header]
-        let f0 = swapStageZeroCompute ? 5.0 : 0.0, b0 = swapStageZeroCompute ? 0.0 : 5.0
+        let f0 = swapStageZeroCompute ? 5.0 : 0.0
+        let b0 = swapStageZeroCompute ? 0.0 : 5.0
         lines.append("0,0,0,1,forward-compute,\(f0),0.5,0,0,0,0")
         lines.append("0,0,0,1,forward-send,\(f0 + 0.5),0.1,0,,,")
         lines.append("0,0,0,1,backward-recv,\(b0 - 0.5),0.1,0,,,")
@@ -76,7 +78,8 @@ import TraceAnalysis
     @Test func outsideTheMetaShapeIsAnError() {
         let text = message {
             let operations = try TraceReader.operations(csv: Data(Self.rows().utf8), source: "t.csv")
-            _ = try WhatIfAnalysis(operations: operations, shape: JobShape(name: "x", dataParallel: 1, pipelineParallel: 1))
+            _ = try WhatIfAnalysis(
+                operations: operations, shape: JobShape(name: "x", dataParallel: 1, pipelineParallel: 1))
         }
         #expect(text.contains("outside the meta file"))
     }
@@ -110,13 +113,15 @@ import TraceAnalysis
     @Test func hugeShapeFromTheLibraryIsRefused() {
         let text = message {
             let operations = try TraceReader.operations(csv: Data(Self.rows().utf8), source: "t.csv")
-            _ = try WhatIfAnalysis(operations: operations, shape: JobShape(name: "x", dataParallel: 1 << 40, pipelineParallel: 1 << 40))
+            _ = try WhatIfAnalysis(
+                operations: operations, shape: JobShape(name: "x", dataParallel: 1 << 40, pipelineParallel: 1 << 40))
         }
         #expect(text.contains("dp_size = 1099511627776"))
     }
 
     @Test func heatmapIsWellFormedSVG() throws {
-        var trace = SyntheticTrace(shape: JobShape(name: "svg <&>", dataParallel: 2, pipelineParallel: 2), microBatches: 4, steps: 3)
+        var trace = SyntheticTrace(
+            shape: JobShape(name: "svg <&>", dataParallel: 2, pipelineParallel: 2), microBatches: 4, steps: 3)
         trace.slowWorker = (Worker(dataParallelRank: 1, stage: 0), 1.5, nil)
         let report = try WhatIfAnalysis(operations: trace.operations(), shape: trace.shape).report()
         let svg = HeatmapSVG.render(report)

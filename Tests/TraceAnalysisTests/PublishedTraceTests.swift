@@ -12,12 +12,16 @@ import TraceAnalysis
     /// PARAPLAN_STRAGGLER_TRACES, else `shared/data/straggler-traces` beside the repository or beside a folder above
     /// it (a clone made elsewhere on the same machine).
     static let sharedTraces: URL = {
-        if let folder = ProcessInfo.processInfo.environment["PARAPLAN_STRAGGLER_TRACES"] { return URL(fileURLWithPath: folder) }
+        if let folder = ProcessInfo.processInfo.environment["PARAPLAN_STRAGGLER_TRACES"] {
+            return URL(fileURLWithPath: folder)
+        }
         var folder = root
         for _ in 0..<4 {
             folder = folder.deletingLastPathComponent()
             let candidate = folder.appendingPathComponent("shared/data/straggler-traces")
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("trace-AR.csv").path) { return candidate }
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("trace-AR.csv").path) {
+                return candidate
+            }
         }
         return root.appendingPathComponent("../shared/data/straggler-traces")
     }()
@@ -26,7 +30,8 @@ import TraceAnalysis
     }
 
     static func report(_ folder: URL, _ name: String) throws -> WhatIfReport {
-        let trace = folder.appendingPathComponent("trace-\(name).csv"), meta = folder.appendingPathComponent("meta-\(name).yaml")
+        let trace = folder.appendingPathComponent("trace-\(name).csv")
+        let meta = folder.appendingPathComponent("meta-\(name).yaml")
         let operations = try TraceReader.operations(csv: Data(contentsOf: trace), source: trace.path)
         let shape = try TraceReader.shape(meta: Data(contentsOf: meta), source: meta.path)
         return try WhatIfAnalysis(operations: operations, shape: shape).report()

@@ -21,7 +21,8 @@ import TraceAnalysis
 
     @Test(arguments: [Timeline.Version.recorded, .ideal])
     func everyOperationOnceWithoutOverlaps(version: Timeline.Version) throws {
-        var trace = SyntheticTrace(shape: JobShape(name: "t", dataParallel: 2, pipelineParallel: 4), microBatches: 6, steps: 3)
+        var trace = SyntheticTrace(
+            shape: JobShape(name: "t", dataParallel: 2, pipelineParallel: 4), microBatches: 6, steps: 3)
         trace.slowWorker = (Worker(dataParallelRank: 1, stage: 2), 1.5, nil)
         let operations = try trace.operations()
         let analysis = try WhatIfAnalysis(operations: operations, shape: trace.shape)
@@ -35,7 +36,8 @@ import TraceAnalysis
         #expect(document.traceEvents.filter { $0.name == "thread_name" }.count == 8 * 7)
         var tracks: [String: [(Double, Double)]] = [:]
         for event in events {
-            tracks["\(event.pid)/\(event.tid ?? -1)", default: []].append((event.ts ?? 0, (event.ts ?? 0) + (event.dur ?? 0)))
+            tracks["\(event.pid)/\(event.tid ?? -1)", default: []].append(
+                (event.ts ?? 0, (event.ts ?? 0) + (event.dur ?? 0)))
         }
         for (_, spans) in tracks {
             let sorted = spans.sorted { $0.0 < $1.0 }

@@ -26,18 +26,56 @@ from .plans import (
     Plan,
     SequenceParallelPlan,
 )
-from .tools import (Comparison, Estimate, Layouts, Presets, Validation, compare, estimate, layouts, load_plan, presets, report,
-                    trace, validate)
+from .tools import (
+    Comparison,
+    Estimate,
+    Layouts,
+    Presets,
+    Validation,
+    compare,
+    estimate,
+    layouts,
+    load_plan,
+    presets,
+    report,
+    trace,
+    validate,
+)
 from .whatif import WhatIfReport, whatif
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "SequenceParallelPlanner", "BatchBalancer", "ExpertPlacementPlanner", "GNNPipelinePlanner",
-    "estimate", "layouts", "presets", "validate", "load_plan", "compare", "whatif", "trace", "report",
-    "Plan", "AnyPlan", "SequenceParallelPlan", "BatchBalancePlan", "ExpertPlacementPlan", "GNNPipelinePlan",
-    "Estimate", "Layouts", "Presets", "Validation", "Comparison", "WhatIfReport",
-    "ParaPlanError", "InputError", "InfeasibleError", "PlanningError", "LibraryError",
+    "SequenceParallelPlanner",
+    "BatchBalancer",
+    "ExpertPlacementPlanner",
+    "GNNPipelinePlanner",
+    "estimate",
+    "layouts",
+    "presets",
+    "validate",
+    "load_plan",
+    "compare",
+    "whatif",
+    "trace",
+    "report",
+    "Plan",
+    "AnyPlan",
+    "SequenceParallelPlan",
+    "BatchBalancePlan",
+    "ExpertPlacementPlan",
+    "GNNPipelinePlan",
+    "Estimate",
+    "Layouts",
+    "Presets",
+    "Validation",
+    "Comparison",
+    "WhatIfReport",
+    "ParaPlanError",
+    "InputError",
+    "InfeasibleError",
+    "PlanningError",
+    "LibraryError",
     "library_version",
 ]
 

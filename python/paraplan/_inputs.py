@@ -47,8 +47,10 @@ def source(name: str, value: Source | None) -> str | dict[str, Any] | None:
         if isinstance(exported, Mapping):
             return dict(exported)
         raise InputError(f"{name}: {type(value).__name__}.to_dict() returned {type(exported).__name__}, not a mapping")
-    raise InputError(f"{name} = {type(value).__name__}: must be a preset name, a file path, a mapping or a config "
-                     "object with to_dict()")
+    raise InputError(
+        f"{name} = {type(value).__name__}: must be a preset name, a file path, a mapping or a config "
+        "object with to_dict()"
+    )
 
 
 def speed_factors(value: Sequence[float] | npt.ArrayLike | Source | None) -> str | dict[str, Any] | None:

@@ -60,8 +60,14 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.pp_plan_load.restype = ctypes.c_int32
     lib.pp_plan_load.argtypes = [ctypes.c_char_p, ctypes.c_char_p, _OUT, _OUT]
     lib.pp_plan_export.restype = ctypes.c_int32
-    lib.pp_plan_export.argtypes = [_VOIDP, _OUT, ctypes.POINTER(_VOIDP), ctypes.POINTER(_I64), ctypes.POINTER(_VOIDP),
-                                   ctypes.POINTER(_I64)]
+    lib.pp_plan_export.argtypes = [
+        _VOIDP,
+        _OUT,
+        ctypes.POINTER(_VOIDP),
+        ctypes.POINTER(_I64),
+        ctypes.POINTER(_VOIDP),
+        ctypes.POINTER(_I64),
+    ]
     lib.pp_plan_json.restype = ctypes.c_int32
     lib.pp_plan_json.argtypes = [_VOIDP, ctypes.c_int32, _OUT]
     lib.pp_plan_free.restype = None
@@ -162,11 +168,20 @@ def export_plan(handle: int) -> tuple[dict[str, Any], npt.NDArray[np.int64], npt
     header = ctypes.c_void_p()
     ints, doubles = ctypes.c_void_p(), ctypes.c_void_p()
     int_count, double_count = ctypes.c_int64(), ctypes.c_int64()
-    status = library().pp_plan_export(handle, ctypes.byref(header), ctypes.byref(ints), ctypes.byref(int_count),
-                                      ctypes.byref(doubles), ctypes.byref(double_count))
+    status = library().pp_plan_export(
+        handle,
+        ctypes.byref(header),
+        ctypes.byref(ints),
+        ctypes.byref(int_count),
+        ctypes.byref(doubles),
+        ctypes.byref(double_count),
+    )
     text = check(status, header)
-    return (json.loads(text), _copy(ints.value, int_count.value, ctypes.c_int64, np.int64),
-            _copy(doubles.value, double_count.value, ctypes.c_double, np.float64))
+    return (
+        json.loads(text),
+        _copy(ints.value, int_count.value, ctypes.c_int64, np.int64),
+        _copy(doubles.value, double_count.value, ctypes.c_double, np.float64),
+    )
 
 
 def plan_json(handle: int, compact: bool) -> str:

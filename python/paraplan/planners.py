@@ -56,19 +56,32 @@ class SequenceParallelPlanner(_Planner):
 
     _kind = "sequence-parallel"
 
-    def __init__(self, profile: Source | None = None, *, model: Source | None = None, cluster: Source | None = None,
-                 time_budget_ms: int | None = None,
-                 speed_factors: Sequence[float] | npt.ArrayLike | Source | None = None) -> None:
-        super().__init__({"profile": _inputs.source("profile", profile), "model": _inputs.source("model", model),
-                          "cluster": _inputs.source("cluster", cluster), "time_budget_ms": time_budget_ms,
-                          "speed_factors": _inputs.speed_factors(speed_factors)})
+    def __init__(
+        self,
+        profile: Source | None = None,
+        *,
+        model: Source | None = None,
+        cluster: Source | None = None,
+        time_budget_ms: int | None = None,
+        speed_factors: Sequence[float] | npt.ArrayLike | Source | None = None,
+    ) -> None:
+        super().__init__(
+            {
+                "profile": _inputs.source("profile", profile),
+                "model": _inputs.source("model", model),
+                "cluster": _inputs.source("cluster", cluster),
+                "time_budget_ms": time_budget_ms,
+                "speed_factors": _inputs.speed_factors(speed_factors),
+            }
+        )
 
     def plan(self, lengths: Sequence[int] | npt.ArrayLike) -> SequenceParallelPlan:
         """The plan for one global batch; ``lengths`` holds each sequence's tokens (a list or an integer array)."""
         values = _inputs.int64_array("lengths", lengths)
         out, error = ctypes.c_void_p(), ctypes.c_void_p()
-        status = _native.library().pp_plan_sequence_parallel(self._handle, values.ctypes.data, values.size, ctypes.byref(out),
-                                                             ctypes.byref(error))
+        status = _native.library().pp_plan_sequence_parallel(
+            self._handle, values.ctypes.data, values.size, ctypes.byref(out), ctypes.byref(error)
+        )
         plan: SequenceParallelPlan = self._finish(status, out, error)
         return plan
 
@@ -84,18 +97,45 @@ class BatchBalancer(_Planner):
 
     _kind = "batch-balance"
 
-    def __init__(self, ranks: int, *, profile: Source | None = None, model: Source | None = None, cluster: Source | None = None,
-                 micro_batches: int | None = None, equal_counts: bool = False, max_tokens_per_micro_batch: int | None = None,
-                 phases: str = "llm", sync_every_phase: bool = False, keep_encoder_phase: bool = False,
-                 split_images: bool = False, speed_factors: Sequence[float] | npt.ArrayLike | Source | None = None) -> None:
-        super().__init__({"ranks": ranks, "profile": _inputs.source("profile", profile), "model": _inputs.source("model", model),
-                          "cluster": _inputs.source("cluster", cluster), "micro_batches": micro_batches,
-                          "equal_counts": equal_counts, "max_tokens_per_micro_batch": max_tokens_per_micro_batch,
-                          "phases": phases, "sync_every_phase": sync_every_phase, "keep_encoder_phase": keep_encoder_phase,
-                          "split_images": split_images, "speed_factors": _inputs.speed_factors(speed_factors)})
+    def __init__(
+        self,
+        ranks: int,
+        *,
+        profile: Source | None = None,
+        model: Source | None = None,
+        cluster: Source | None = None,
+        micro_batches: int | None = None,
+        equal_counts: bool = False,
+        max_tokens_per_micro_batch: int | None = None,
+        phases: str = "llm",
+        sync_every_phase: bool = False,
+        keep_encoder_phase: bool = False,
+        split_images: bool = False,
+        speed_factors: Sequence[float] | npt.ArrayLike | Source | None = None,
+    ) -> None:
+        super().__init__(
+            {
+                "ranks": ranks,
+                "profile": _inputs.source("profile", profile),
+                "model": _inputs.source("model", model),
+                "cluster": _inputs.source("cluster", cluster),
+                "micro_batches": micro_batches,
+                "equal_counts": equal_counts,
+                "max_tokens_per_micro_batch": max_tokens_per_micro_batch,
+                "phases": phases,
+                "sync_every_phase": sync_every_phase,
+                "keep_encoder_phase": keep_encoder_phase,
+                "split_images": split_images,
+                "speed_factors": _inputs.speed_factors(speed_factors),
+            }
+        )
 
-    def plan(self, tokens: Sequence[int] | npt.ArrayLike, images: Sequence[Sequence[int]] | None = None,
-             loaded_rank: Sequence[int] | npt.ArrayLike | None = None) -> BatchBalancePlan:
+    def plan(
+        self,
+        tokens: Sequence[int] | npt.ArrayLike,
+        images: Sequence[Sequence[int]] | None = None,
+        loaded_rank: Sequence[int] | npt.ArrayLike | None = None,
+    ) -> BatchBalancePlan:
         """The plan for one global batch.
 
         ``tokens[i]``: sample i's tokens, image tokens included. ``images[i]``: the token counts of sample i's
@@ -111,9 +151,15 @@ class BatchBalancer(_Planner):
                 raise InputError(f"loaded_rank: {ranks.size} ranks for {counts.size} samples")
         out, error = ctypes.c_void_p(), ctypes.c_void_p()
         status = _native.library().pp_plan_batch_balance(
-            self._handle, counts.ctypes.data, counts.size, None if offsets is None else offsets.ctypes.data,
-            None if values is None or values.size == 0 else values.ctypes.data, None if ranks is None else ranks.ctypes.data,
-            ctypes.byref(out), ctypes.byref(error))
+            self._handle,
+            counts.ctypes.data,
+            counts.size,
+            None if offsets is None else offsets.ctypes.data,
+            None if values is None or values.size == 0 else values.ctypes.data,
+            None if ranks is None else ranks.ctypes.data,
+            ctypes.byref(out),
+            ctypes.byref(error),
+        )
         plan: BatchBalancePlan = self._finish(status, out, error)
         return plan
 
@@ -129,15 +175,35 @@ class ExpertPlacementPlanner(_Planner):
 
     _kind = "expert-placement"
 
-    def __init__(self, cluster: Source, slots_per_gpu: int, *, groups: int | None = None, max_moves: int | None = None,
-                 balance_tolerance: float = 0.0, model: Source | None = None,
-                 speed_factors: Sequence[float] | npt.ArrayLike | Source | None = None) -> None:
-        super().__init__({"cluster": _inputs.source("cluster", cluster), "slots_per_gpu": slots_per_gpu, "groups": groups,
-                          "max_moves": max_moves, "balance_tolerance": balance_tolerance, "model": _inputs.source("model", model),
-                          "speed_factors": _inputs.speed_factors(speed_factors)})
+    def __init__(
+        self,
+        cluster: Source,
+        slots_per_gpu: int,
+        *,
+        groups: int | None = None,
+        max_moves: int | None = None,
+        balance_tolerance: float = 0.0,
+        model: Source | None = None,
+        speed_factors: Sequence[float] | npt.ArrayLike | Source | None = None,
+    ) -> None:
+        super().__init__(
+            {
+                "cluster": _inputs.source("cluster", cluster),
+                "slots_per_gpu": slots_per_gpu,
+                "groups": groups,
+                "max_moves": max_moves,
+                "balance_tolerance": balance_tolerance,
+                "model": _inputs.source("model", model),
+                "speed_factors": _inputs.speed_factors(speed_factors),
+            }
+        )
 
-    def plan(self, loads: npt.ArrayLike, origins: npt.ArrayLike | None = None,
-             previous: ExpertPlacementPlan | str | os.PathLike[str] | None = None) -> ExpertPlacementPlan:
+    def plan(
+        self,
+        loads: npt.ArrayLike,
+        origins: npt.ArrayLike | None = None,
+        previous: ExpertPlacementPlan | str | os.PathLike[str] | None = None,
+    ) -> ExpertPlacementPlan:
         """The placement for ``loads [layers, experts]`` (tokens per expert).
 
         ``origins [layers, gpus, experts]``: tokens each GPU routes to each expert, to cut inter-node traffic.
@@ -148,15 +214,26 @@ class ExpertPlacementPlanner(_Planner):
         if origins is not None:
             cube = _inputs.float64_array("origins", origins, ndim=3)
             if cube.shape[0] != matrix.shape[0] or cube.shape[2] != matrix.shape[1]:
-                raise InputError(f"origins: shape {cube.shape} does not match loads {matrix.shape} (layers, gpus, experts)")
+                raise InputError(
+                    f"origins: shape {cube.shape} does not match loads {matrix.shape} (layers, gpus, experts)"
+                )
         previous_text = None
         if previous is not None:
-            previous_text = previous.to_json(compact=True) if isinstance(previous, Plan) else _read(previous, "previous")
+            previous_text = (
+                previous.to_json(compact=True) if isinstance(previous, Plan) else _read(previous, "previous")
+            )
         out, error = ctypes.c_void_p(), ctypes.c_void_p()
         status = _native.library().pp_plan_expert_placement(
-            self._handle, matrix.ctypes.data, matrix.shape[0], matrix.shape[1], None if cube is None else cube.ctypes.data,
-            0 if cube is None else cube.shape[1], None if previous_text is None else previous_text.encode(), ctypes.byref(out),
-            ctypes.byref(error))
+            self._handle,
+            matrix.ctypes.data,
+            matrix.shape[0],
+            matrix.shape[1],
+            None if cube is None else cube.ctypes.data,
+            0 if cube is None else cube.shape[1],
+            None if previous_text is None else previous_text.encode(),
+            ctypes.byref(out),
+            ctypes.byref(error),
+        )
         plan: ExpertPlacementPlan = self._finish(status, out, error)
         return plan
 
@@ -171,11 +248,22 @@ class GNNPipelinePlanner(_Planner):
     _kind = "gnn-pipeline"
 
     def __init__(self, model: Source, cluster: Source, *, chunks: int | None = None, ways: int | None = None) -> None:
-        super().__init__({"model": _inputs.source("model", model), "cluster": _inputs.source("cluster", cluster),
-                          "chunks": chunks, "ways": ways})
+        super().__init__(
+            {
+                "model": _inputs.source("model", model),
+                "cluster": _inputs.source("cluster", cluster),
+                "chunks": chunks,
+                "ways": ways,
+            }
+        )
 
-    def plan(self, edges: npt.ArrayLike | None = None, *, num_vertices: int | None = None,
-             graph_stats: Mapping[str, Any] | str | os.PathLike[str] | None = None) -> GNNPipelinePlan:
+    def plan(
+        self,
+        edges: npt.ArrayLike | None = None,
+        *,
+        num_vertices: int | None = None,
+        graph_stats: Mapping[str, Any] | str | os.PathLike[str] | None = None,
+    ) -> GNNPipelinePlan:
         """The layout for a graph given as ``edges [M, 2]`` (vertex ids from 0; symmetrised, self-loops dropped) or as
         ``graph_stats`` ({"vertices", "edges", "mirrors"}, a mapping or a JSON file) for graphs too large to load."""
         if (edges is None) == (graph_stats is None):
@@ -185,8 +273,15 @@ class GNNPipelinePlanner(_Planner):
             pairs = _inputs.int64_array("edges", edges, ndim=2, columns=2)
             if num_vertices is not None and (not isinstance(num_vertices, (int, np.integer)) or num_vertices <= 0):
                 raise InputError(f"num_vertices = {num_vertices}: must be a positive whole number")
-            status = _native.library().pp_plan_gnn_pipeline(self._handle, pairs.ctypes.data, pairs.shape[0],
-                                                            int(num_vertices or 0), None, ctypes.byref(out), ctypes.byref(error))
+            status = _native.library().pp_plan_gnn_pipeline(
+                self._handle,
+                pairs.ctypes.data,
+                pairs.shape[0],
+                int(num_vertices or 0),
+                None,
+                ctypes.byref(out),
+                ctypes.byref(error),
+            )
         else:
             if isinstance(graph_stats, Mapping):
                 try:
@@ -195,8 +290,9 @@ class GNNPipelinePlanner(_Planner):
                     raise InputError(f"graph_stats: {problem}") from problem
             else:
                 text = _read(graph_stats, "graph_stats")  # type: ignore[arg-type]
-            status = _native.library().pp_plan_gnn_pipeline(self._handle, None, 0, 0, text.encode(), ctypes.byref(out),
-                                                            ctypes.byref(error))
+            status = _native.library().pp_plan_gnn_pipeline(
+                self._handle, None, 0, 0, text.encode(), ctypes.byref(out), ctypes.byref(error)
+            )
         plan: GNNPipelinePlan = self._finish(status, out, error)
         return plan
 

@@ -19,12 +19,31 @@ import numpy.typing as npt
 from . import _native
 
 __all__ = [
-    "Plan", "Solver", "Inputs",
-    "SequenceParallelPlan", "MicroBatch", "Group", "StepPrediction", "StepBaseline",
-    "BatchBalancePlan", "RankAssignment", "EncoderRank", "ImageRef", "Shard", "Moved", "Send",
-    "ExpertPlacementPlan", "ExpertLayer", "ExpertPrediction", "ExpertBaseline",
-    "GNNPipelinePlan", "Stage", "EpochPrediction", "EpochBaseline",
-    "AnyPlan", "parse_plan",
+    "Plan",
+    "Solver",
+    "Inputs",
+    "SequenceParallelPlan",
+    "MicroBatch",
+    "Group",
+    "StepPrediction",
+    "StepBaseline",
+    "BatchBalancePlan",
+    "RankAssignment",
+    "EncoderRank",
+    "ImageRef",
+    "Shard",
+    "Moved",
+    "Send",
+    "ExpertPlacementPlan",
+    "ExpertLayer",
+    "ExpertPrediction",
+    "ExpertBaseline",
+    "GNNPipelinePlan",
+    "Stage",
+    "EpochPrediction",
+    "EpochBaseline",
+    "AnyPlan",
+    "parse_plan",
 ]
 
 
@@ -72,14 +91,16 @@ class Plan(Generic[PredictionT, BaselineT]):
     _prediction: ClassVar[Any]
     _baseline: ClassVar[Any]
 
-    def __init__(self, handle: int, header: dict[str, Any], ints: npt.NDArray[np.int64], doubles: npt.NDArray[np.float64]) -> None:
+    def __init__(
+        self, handle: int, header: dict[str, Any], ints: npt.NDArray[np.int64], doubles: npt.NDArray[np.float64]
+    ) -> None:
         """Plans come from planners, :func:`paraplan.load_plan` and :func:`parse_plan`; this takes the library's handle."""
         self._handle: int | None = handle
         self._fields: dict[str, Any] = header["plan"]
         self._arrays: dict[str, np.ndarray[Any, Any]] = {}
         for name, where in header["arrays"].items():
             source = ints if where["type"] == "int64" else doubles
-            self._arrays[name] = source[where["offset"]: where["offset"] + where["count"]]
+            self._arrays[name] = source[where["offset"] : where["offset"] + where["count"]]
 
     def __del__(self) -> None:
         handle = getattr(self, "_handle", None)
@@ -144,7 +165,11 @@ class Plan(Generic[PredictionT, BaselineT]):
         return json.loads(self.to_json(compact=True))  # type: ignore[no-any-return]
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Plan) and type(other) is type(self) and other.to_json(compact=True) == self.to_json(compact=True)
+        return (
+            isinstance(other, Plan)
+            and type(other) is type(self)
+            and other.to_json(compact=True) == self.to_json(compact=True)
+        )
 
     def __hash__(self) -> int:
         return hash(self.to_json(compact=True))
@@ -254,10 +279,11 @@ class SequenceParallelPlan(Plan[StepPrediction, StepBaseline]):
         start = 0
         for index, (batch, degree, first_rank, count) in enumerate(table):
             ulysses, ring = schemes[index] if schemes is not None else (degree, 1)
-            batches[batch].append(Group(degree, first_rank, sequences[start:start + count], ulysses, ring))
+            batches[batch].append(Group(degree, first_rank, sequences[start : start + count], ulysses, ring))
             start += count
-        return [MicroBatch(seconds, groups) for seconds, groups in zip(self._arrays["microBatchSeconds"].tolist(), batches)]
-
+        return [
+            MicroBatch(seconds, groups) for seconds, groups in zip(self._arrays["microBatchSeconds"].tolist(), batches)
+        ]
 
 
 # Batch balancing ------------------------------------------------------------------------------------------------
@@ -308,8 +334,12 @@ class EncoderRank:
     @classmethod
     def _from(cls, d: dict[str, Any]) -> EncoderRank:
         shards = d.get("shards")
-        return cls(d["rank"], [ImageRef(i[0], i[1]) for i in d["images"]], d["predictedSeconds"],
-                   None if shards is None else [Shard(s["sample"], s["image"], s["firstRank"], s["degree"]) for s in shards])
+        return cls(
+            d["rank"],
+            [ImageRef(i[0], i[1]) for i in d["images"]],
+            d["predictedSeconds"],
+            None if shards is None else [Shard(s["sample"], s["image"], s["firstRank"], s["degree"]) for s in shards],
+        )
 
 
 @dataclass(frozen=True)
@@ -364,11 +394,12 @@ class BatchBalancePlan(Plan[StepPrediction, StepBaseline]):
         result = []
         start = batch = 0
         tokens = self._arrays["rankTokens"].tolist() if "rankTokens" in self._arrays else [None] * len(sizes)
-        for rank, count, seconds, total in zip(self._arrays["rank"].tolist(), self.rank_micro_batches.tolist(),
-                                               self.rank_seconds.tolist(), tokens):
+        for rank, count, seconds, total in zip(
+            self._arrays["rank"].tolist(), self.rank_micro_batches.tolist(), self.rank_seconds.tolist(), tokens
+        ):
             batches = []
-            for size in sizes[batch:batch + count]:
-                batches.append(samples[start:start + size])
+            for size in sizes[batch : batch + count]:
+                batches.append(samples[start : start + size])
                 start += size
             batch += count
             result.append(RankAssignment(rank, batches, seconds, total))
@@ -408,7 +439,6 @@ class BatchBalancePlan(Plan[StepPrediction, StepBaseline]):
         return self._fields.get("stepModel")
 
 
-
 # Expert placement -----------------------------------------------------------------------------------------------
 
 
@@ -431,8 +461,16 @@ class ExpertPrediction:
 
     @classmethod
     def _from(cls, d: dict[str, Any]) -> ExpertPrediction:
-        return cls(d["expertSeconds"], d["maxLoadTokens"], d["loadRatio"], d.get("lowerBoundTokens"), d.get("interNodeTokens"),
-                   d.get("interNodeBytes"), d.get("moves"), d.get("lowerBoundSeconds"))
+        return cls(
+            d["expertSeconds"],
+            d["maxLoadTokens"],
+            d["loadRatio"],
+            d.get("lowerBoundTokens"),
+            d.get("interNodeTokens"),
+            d.get("interNodeBytes"),
+            d.get("moves"),
+            d.get("lowerBoundSeconds"),
+        )
 
 
 @dataclass(frozen=True)
@@ -443,8 +481,17 @@ class ExpertBaseline(ExpertPrediction):
 
     @classmethod
     def _from(cls, d: dict[str, Any]) -> ExpertBaseline:
-        return cls(d["expertSeconds"], d["maxLoadTokens"], d["loadRatio"], d.get("lowerBoundTokens"), d.get("interNodeTokens"),
-                   d.get("interNodeBytes"), d.get("moves"), d.get("lowerBoundSeconds"), d["name"])
+        return cls(
+            d["expertSeconds"],
+            d["maxLoadTokens"],
+            d["loadRatio"],
+            d.get("lowerBoundTokens"),
+            d.get("interNodeTokens"),
+            d.get("interNodeBytes"),
+            d.get("moves"),
+            d.get("lowerBoundSeconds"),
+            d["name"],
+        )
 
 
 @dataclass(frozen=True)
@@ -509,10 +556,16 @@ class ExpertPlacementPlan(Plan[ExpertPrediction, ExpertBaseline]):
             slots, shares = self.slots.tolist(), self.shares.tolist()
         else:
             slots, shares = self._ragged("slots"), self._ragged("shares")
-        return [ExpertLayer(gpus, layer_shares, max_load, mean_load, None if inter != inter else inter)
-                for gpus, layer_shares, max_load, mean_load, inter in zip(
-                    slots, shares, self._arrays["maxLoad"].tolist(), self._arrays["meanLoad"].tolist(),
-                    self._arrays["interNodeTokens"].tolist())]
+        return [
+            ExpertLayer(gpus, layer_shares, max_load, mean_load, None if inter != inter else inter)
+            for gpus, layer_shares, max_load, mean_load, inter in zip(
+                slots,
+                shares,
+                self._arrays["maxLoad"].tolist(),
+                self._arrays["meanLoad"].tolist(),
+                self._arrays["interNodeTokens"].tolist(),
+            )
+        ]
 
     @property
     def node_tokens(self) -> npt.NDArray[np.float64] | None:
@@ -535,13 +588,12 @@ class ExpertPlacementPlan(Plan[ExpertPrediction, ExpertBaseline]):
         layers, start, gpu = [], 0, 0
         for gpus in self._arrays["layerGPUs"].tolist():
             layer = []
-            for count in counts[gpu:gpu + gpus]:
-                layer.append(values[start:start + count])
+            for count in counts[gpu : gpu + gpus]:
+                layer.append(values[start : start + count])
                 start += count
             gpu += gpus
             layers.append(layer)
         return layers
-
 
 
 # GNN layouts ----------------------------------------------------------------------------------------------------
@@ -573,7 +625,9 @@ class EpochBaseline(EpochPrediction):
 
     @classmethod
     def _from(cls, d: dict[str, Any]) -> EpochBaseline:
-        return cls(d["epochSeconds"], d["communicationBytes"], d.get("bubbleFraction"), d.get("lowerBoundSeconds"), d["name"])
+        return cls(
+            d["epochSeconds"], d["communicationBytes"], d.get("bubbleFraction"), d.get("lowerBoundSeconds"), d["name"]
+        )
 
 
 @dataclass(frozen=True)
@@ -627,12 +681,12 @@ class GNNPipelinePlan(Plan[EpochPrediction, EpochBaseline]):
         return self._fields["mirrorsSource"]  # type: ignore[no-any-return]
 
 
-
 AnyPlan = Union[SequenceParallelPlan, BatchBalancePlan, ExpertPlacementPlan, GNNPipelinePlan]
 
 
-_KINDS: dict[str, type[Plan[Any, Any]]] = {cls.kind_name: cls for cls in (SequenceParallelPlan, BatchBalancePlan, ExpertPlacementPlan,
-                                                               GNNPipelinePlan)}
+_KINDS: dict[str, type[Plan[Any, Any]]] = {
+    cls.kind_name: cls for cls in (SequenceParallelPlan, BatchBalancePlan, ExpertPlacementPlan, GNNPipelinePlan)
+}
 
 
 def from_handle(handle: int) -> AnyPlan:

@@ -17,8 +17,20 @@ from .plans import AnyPlan, Plan, parse_plan
 from .planners import _read
 
 __all__ = [
-    "estimate", "layouts", "presets", "validate", "load_plan", "compare",
-    "Estimate", "TimeBreakdown", "MemoryBreakdown", "Layouts", "RankedLayout", "Presets", "Validation", "Comparison",
+    "estimate",
+    "layouts",
+    "presets",
+    "validate",
+    "load_plan",
+    "compare",
+    "Estimate",
+    "TimeBreakdown",
+    "MemoryBreakdown",
+    "Layouts",
+    "RankedLayout",
+    "Presets",
+    "Validation",
+    "Comparison",
     "ComparisonRow",
 ]
 
@@ -140,21 +152,57 @@ class Comparison:
     rows: list[ComparisonRow]
 
 
-def _cost_inputs(model: Source, cluster: Source | None, gpu: str | None, nodes: int | None, gpus_per_node: int,
-                 profile: Source | None) -> dict[str, Any]:
-    return {"model": _inputs.source("model", model), "cluster": _inputs.source("cluster", cluster), "gpu": gpu, "nodes": nodes,
-            "gpus_per_node": gpus_per_node if gpu is not None else None, "profile": _inputs.source("profile", profile)}
+def _cost_inputs(
+    model: Source,
+    cluster: Source | None,
+    gpu: str | None,
+    nodes: int | None,
+    gpus_per_node: int,
+    profile: Source | None,
+) -> dict[str, Any]:
+    return {
+        "model": _inputs.source("model", model),
+        "cluster": _inputs.source("cluster", cluster),
+        "gpu": gpu,
+        "nodes": nodes,
+        "gpus_per_node": gpus_per_node if gpu is not None else None,
+        "profile": _inputs.source("profile", profile),
+    }
 
 
-def estimate(model: Source, cluster: Source | None = None, *, global_batch: int, seq_len: int, tp: int = 1, pp: int = 1,
-             dp: int | None = None, cp: int = 1, ep: int = 1, etp: int | None = None, micro_batch: int = 1,
-             recompute: str = "none", recompute_layers: int | None = None,
-             recompute_modules: Sequence[str] | None = None, sequence_parallel: bool = False,
-             interleave: int = 1, zero: int = 1, fp8: bool = False, fp8_recipe: str | None = None,
-             grad_reduce_bf16: bool = False, tp_comm_overlap: bool = False, ep_comm_overlap: bool = False,
-             memory_headroom: float = 0.1, overlap_grad_reduce: bool = True, flash_attention: bool = True,
-             causal_halved: bool = False, gpu: str | None = None, nodes: int | None = None, gpus_per_node: int = 8,
-             profile: Source | None = None) -> Estimate:
+def estimate(
+    model: Source,
+    cluster: Source | None = None,
+    *,
+    global_batch: int,
+    seq_len: int,
+    tp: int = 1,
+    pp: int = 1,
+    dp: int | None = None,
+    cp: int = 1,
+    ep: int = 1,
+    etp: int | None = None,
+    micro_batch: int = 1,
+    recompute: str = "none",
+    recompute_layers: int | None = None,
+    recompute_modules: Sequence[str] | None = None,
+    sequence_parallel: bool = False,
+    interleave: int = 1,
+    zero: int = 1,
+    fp8: bool = False,
+    fp8_recipe: str | None = None,
+    grad_reduce_bf16: bool = False,
+    tp_comm_overlap: bool = False,
+    ep_comm_overlap: bool = False,
+    memory_headroom: float = 0.1,
+    overlap_grad_reduce: bool = True,
+    flash_attention: bool = True,
+    causal_halved: bool = False,
+    gpu: str | None = None,
+    nodes: int | None = None,
+    gpus_per_node: int = 8,
+    profile: Source | None = None,
+) -> Estimate:
     """Iteration time, per-GPU memory and MFU of a static Megatron-style layout (``paraplan estimate``).
 
     ``model`` is a preset name, a ``config.json`` or a Hugging Face checkpoint directory, a mapping, or the training
@@ -170,31 +218,87 @@ def estimate(model: Source, cluster: Source | None = None, *, global_batch: int,
         if isinstance(recompute_modules, str) or not all(isinstance(name, str) for name in recompute_modules):
             raise InputError(f"recompute_modules = {recompute_modules!r}: must be a list of module names")
         request["recompute_modules"] = ",".join(recompute_modules)
-    request.update({"global_batch": global_batch, "seq_len": seq_len, "tp": tp, "pp": pp, "dp": dp, "cp": cp, "ep": ep,
-                    "etp": etp, "micro_batch": micro_batch, "recompute": recompute, "recompute_layers": recompute_layers,
-                    "sequence_parallel": sequence_parallel, "interleave": interleave, "zero": zero, "fp8": fp8,
-                    "fp8_recipe": fp8_recipe, "grad_reduce_bf16": grad_reduce_bf16, "ep_comm_overlap": ep_comm_overlap,
-                    "tp_comm_overlap": tp_comm_overlap,
-                    "memory_headroom": memory_headroom, "no_overlap_grad_reduce": not overlap_grad_reduce,
-                    "no_flash_attention": not flash_attention, "causal_halved": causal_halved})
+    request.update(
+        {
+            "global_batch": global_batch,
+            "seq_len": seq_len,
+            "tp": tp,
+            "pp": pp,
+            "dp": dp,
+            "cp": cp,
+            "ep": ep,
+            "etp": etp,
+            "micro_batch": micro_batch,
+            "recompute": recompute,
+            "recompute_layers": recompute_layers,
+            "sequence_parallel": sequence_parallel,
+            "interleave": interleave,
+            "zero": zero,
+            "fp8": fp8,
+            "fp8_recipe": fp8_recipe,
+            "grad_reduce_bf16": grad_reduce_bf16,
+            "ep_comm_overlap": ep_comm_overlap,
+            "tp_comm_overlap": tp_comm_overlap,
+            "memory_headroom": memory_headroom,
+            "no_overlap_grad_reduce": not overlap_grad_reduce,
+            "no_flash_attention": not flash_attention,
+            "causal_halved": causal_halved,
+        }
+    )
     text = _native.call("estimate", _inputs.options(request))
     d = json.loads(text)
     b, m = d["breakdown"], d["memory"]
-    return Estimate(d["iterationSeconds"], d["mfu"], d["memoryBytes"], d["usableMemoryBytes"], d["fitsInMemory"],
-                    d["tokensPerSecondPerGPU"], d["modelFlopsPerSecondPerGPU"],
-                    TimeBreakdown(b["compute"], b["tensorParallel"], b["pipelineBubble"], b["pipelineTransfers"],
-                                  b["dataParallel"], b["contextParallel"], b["expertParallel"], b["optimizer"]),
-                    MemoryBreakdown(m["parameters"], m["gradients"], m["optimizer"], m["activations"], m["logits"], m["peak"]),
-                    d["warnings"], (d.get("setup") or {}).get("strategy"), d.get("accuracy"), text)
+    return Estimate(
+        d["iterationSeconds"],
+        d["mfu"],
+        d["memoryBytes"],
+        d["usableMemoryBytes"],
+        d["fitsInMemory"],
+        d["tokensPerSecondPerGPU"],
+        d["modelFlopsPerSecondPerGPU"],
+        TimeBreakdown(
+            b["compute"],
+            b["tensorParallel"],
+            b["pipelineBubble"],
+            b["pipelineTransfers"],
+            b["dataParallel"],
+            b["contextParallel"],
+            b["expertParallel"],
+            b["optimizer"],
+        ),
+        MemoryBreakdown(m["parameters"], m["gradients"], m["optimizer"], m["activations"], m["logits"], m["peak"]),
+        d["warnings"],
+        (d.get("setup") or {}).get("strategy"),
+        d.get("accuracy"),
+        text,
+    )
 
 
-def layouts(model: Source, cluster: Source | None = None, *, global_batch: int, seq_len: int, cp: Sequence[int] = (1,),
-            tp: Sequence[int] | None = None, pp: Sequence[int] | None = None, ep: Sequence[int] | None = None,
-            micro_batch: Sequence[int] | None = None, even_stages: bool = False,
-            top: int = 10, all_variants: bool = False, zero: int = 1, fp8: bool = False, fp8_recipe: str | None = None,
-            grad_reduce_bf16: bool = False, tp_comm_overlap: bool = False, memory_headroom: float = 0.1,
-            gpu: str | None = None, nodes: int | None = None, gpus_per_node: int = 8,
-            profile: Source | None = None) -> Layouts:
+def layouts(
+    model: Source,
+    cluster: Source | None = None,
+    *,
+    global_batch: int,
+    seq_len: int,
+    cp: Sequence[int] = (1,),
+    tp: Sequence[int] | None = None,
+    pp: Sequence[int] | None = None,
+    ep: Sequence[int] | None = None,
+    micro_batch: Sequence[int] | None = None,
+    even_stages: bool = False,
+    top: int = 10,
+    all_variants: bool = False,
+    zero: int = 1,
+    fp8: bool = False,
+    fp8_recipe: str | None = None,
+    grad_reduce_bf16: bool = False,
+    tp_comm_overlap: bool = False,
+    memory_headroom: float = 0.1,
+    gpu: str | None = None,
+    nodes: int | None = None,
+    gpus_per_node: int = 8,
+    profile: Source | None = None,
+) -> Layouts:
     """Every static layout of the cluster ranked by predicted iteration time (``paraplan layouts``).
 
     ``tp``, ``pp``, ``ep`` and ``micro_batch`` fix those degrees to the values listed; ``even_stages`` keeps only
@@ -203,9 +307,20 @@ def layouts(model: Source, cluster: Source | None = None, *, global_batch: int, 
     request = _cost_inputs(model, cluster, gpu, nodes, gpus_per_node, profile)
     if isinstance(cp, (str, bytes)) or not isinstance(cp, Sequence):
         raise InputError(f"cp = {cp!r}: must be a list of context-parallel degrees")
-    request.update({"global_batch": global_batch, "seq_len": seq_len, "top": top, "all_variants": all_variants, "zero": zero,
-                    "fp8": fp8, "fp8_recipe": fp8_recipe, "grad_reduce_bf16": grad_reduce_bf16,
-                    "tp_comm_overlap": tp_comm_overlap, "memory_headroom": memory_headroom})
+    request.update(
+        {
+            "global_batch": global_batch,
+            "seq_len": seq_len,
+            "top": top,
+            "all_variants": all_variants,
+            "zero": zero,
+            "fp8": fp8,
+            "fp8_recipe": fp8_recipe,
+            "grad_reduce_bf16": grad_reduce_bf16,
+            "tp_comm_overlap": tp_comm_overlap,
+            "memory_headroom": memory_headroom,
+        }
+    )
     options = json.loads(_inputs.options(request))
     options["cp"] = [_whole("cp", value) for value in cp]
     for name, values in (("tp", tp), ("pp", pp), ("ep", ep), ("micro-batch", micro_batch)):
@@ -217,9 +332,23 @@ def layouts(model: Source, cluster: Source | None = None, *, global_batch: int, 
     if even_stages:
         options["even-stages"] = True
     d = json.loads(_native.call("layouts", json.dumps(options)))
-    return Layouts(d["tried"], d["fitting"], [RankedLayout(e["strategy"], e["iterationSeconds"], e["mfu"], e["tokensPerSecondPerGPU"],
-                                                          e["memoryBytes"], e["unevenPipeline"], tuple(e["megatronArguments"]))
-                                             for e in d["layouts"]], d.get("accuracy"))
+    return Layouts(
+        d["tried"],
+        d["fitting"],
+        [
+            RankedLayout(
+                e["strategy"],
+                e["iterationSeconds"],
+                e["mfu"],
+                e["tokensPerSecondPerGPU"],
+                e["memoryBytes"],
+                e["unevenPipeline"],
+                tuple(e["megatronArguments"]),
+            )
+            for e in d["layouts"]
+        ],
+        d.get("accuracy"),
+    )
 
 
 def presets() -> Presets:
@@ -267,11 +396,27 @@ def compare(plans: Sequence[PlanLike] | Mapping[str, PlanLike]) -> Comparison:
     entries = []
     for index, (label, plan) in enumerate(items):
         own, text = _plan_text(plan)
-        entries.append({"label": label if label is not None else (own if own != "plan" else f"plan {index}"), "plan": text})
+        entries.append(
+            {"label": label if label is not None else (own if own != "plan" else f"plan {index}"), "plan": text}
+        )
     d = json.loads(_native.call("compare", json.dumps({"plans": entries, "format": "json"})))
-    return Comparison(d["kind"], d["metric"], d["sameInputs"],
-                      [ComparisonRow(r["plan"], r["strategy"], r["seconds"], r["overBest"], r.get("lowerBoundSeconds"),
-                                     r.get("overBound"), r["extras"]) for r in d["rows"]])
+    return Comparison(
+        d["kind"],
+        d["metric"],
+        d["sameInputs"],
+        [
+            ComparisonRow(
+                r["plan"],
+                r["strategy"],
+                r["seconds"],
+                r["overBest"],
+                r.get("lowerBoundSeconds"),
+                r.get("overBound"),
+                r["extras"],
+            )
+            for r in d["rows"]
+        ],
+    )
 
 
 def _whole(name: str, value: Any) -> int:
@@ -280,11 +425,20 @@ def _whole(name: str, value: Any) -> int:
     return int(value)
 
 
-def trace(plan: PlanLike, lengths: Sequence[int] | npt.ArrayLike | None = None, *,
-          tokens: Sequence[int] | npt.ArrayLike | None = None, images: Sequence[Sequence[int]] | None = None,
-          loaded_rank: Sequence[int] | npt.ArrayLike | None = None, profile: Source | None = None,
-          model: Source | None = None, cluster: Source | None = None, edges: npt.ArrayLike | None = None,
-          num_vertices: int | None = None, graph_stats: GraphStats | None = None) -> str:
+def trace(
+    plan: PlanLike,
+    lengths: Sequence[int] | npt.ArrayLike | None = None,
+    *,
+    tokens: Sequence[int] | npt.ArrayLike | None = None,
+    images: Sequence[Sequence[int]] | None = None,
+    loaded_rank: Sequence[int] | npt.ArrayLike | None = None,
+    profile: Source | None = None,
+    model: Source | None = None,
+    cluster: Source | None = None,
+    edges: npt.ArrayLike | None = None,
+    num_vertices: int | None = None,
+    graph_stats: GraphStats | None = None,
+) -> str:
     """A plan's predicted schedule as Chrome-trace JSON, for Perfetto (``paraplan trace``).
 
     A sequence-parallel plan takes ``lengths``, the batch it was made for; a batch-balance plan ``tokens`` (and
@@ -294,8 +448,13 @@ def trace(plan: PlanLike, lengths: Sequence[int] | npt.ArrayLike | None = None, 
     the text to a ``.json`` file and open it in ui.perfetto.dev.
     """
     label, text = _plan_text(plan)
-    request: dict[str, Any] = {"plan": text, "source": label, "profile": _inputs.source("profile", profile),
-                               "model": _inputs.source("model", model), "cluster": _inputs.source("cluster", cluster)}
+    request: dict[str, Any] = {
+        "plan": text,
+        "source": label,
+        "profile": _inputs.source("profile", profile),
+        "model": _inputs.source("model", model),
+        "cluster": _inputs.source("cluster", cluster),
+    }
     if lengths is not None:
         values = _inputs.int64_array("lengths", lengths)
         request["lengths"] = "\n".join(str(v) for v in values.tolist())
@@ -319,12 +478,19 @@ def trace(plan: PlanLike, lengths: Sequence[int] | npt.ArrayLike | None = None, 
     return _native.call("trace", json.dumps({k: v for k, v in request.items() if v is not None}))
 
 
-def report(plan: PlanLike | None = None, lengths: Sequence[int] | npt.ArrayLike | None = None, *,
-           loads: npt.ArrayLike | None = None,
-           profile: Source | None = None, model: Source | None = None, cluster: Source | None = None,
-           edges: npt.ArrayLike | None = None, num_vertices: int | None = None,
-           graph_stats: GraphStats | None = None,
-           estimates: Sequence[Estimate | str | os.PathLike[str]] | None = None) -> str:
+def report(
+    plan: PlanLike | None = None,
+    lengths: Sequence[int] | npt.ArrayLike | None = None,
+    *,
+    loads: npt.ArrayLike | None = None,
+    profile: Source | None = None,
+    model: Source | None = None,
+    cluster: Source | None = None,
+    edges: npt.ArrayLike | None = None,
+    num_vertices: int | None = None,
+    graph_stats: GraphStats | None = None,
+    estimates: Sequence[Estimate | str | os.PathLike[str]] | None = None,
+) -> str:
     """A plan's self-contained HTML report with figures (``paraplan report``); no network or scripts needed to read it.
 
     A sequence-parallel plan takes ``lengths`` and its cost (``profile``, or ``model`` and ``cluster``), checked against
@@ -333,8 +499,11 @@ def report(plan: PlanLike | None = None, lengths: Sequence[int] | npt.ArrayLike 
     plan needs only itself. ``estimates`` (results of :func:`estimate`, or ``estimate --json`` files) are drawn after
     the plan, several on one scale; with no plan they are the report.
     """
-    request: dict[str, Any] = {"profile": _inputs.source("profile", profile), "model": _inputs.source("model", model),
-                               "cluster": _inputs.source("cluster", cluster)}
+    request: dict[str, Any] = {
+        "profile": _inputs.source("profile", profile),
+        "model": _inputs.source("model", model),
+        "cluster": _inputs.source("cluster", cluster),
+    }
     if plan is not None:
         request["source"], request["plan"] = _plan_text(plan)
     if estimates is not None:
@@ -351,9 +520,9 @@ def report(plan: PlanLike | None = None, lengths: Sequence[int] | npt.ArrayLike 
     return _native.call("report", json.dumps({k: v for k, v in request.items() if v is not None}))
 
 
-
-def _graph_inputs(edges: npt.ArrayLike | None, num_vertices: int | None,
-                  graph_stats: GraphStats | None) -> dict[str, Any]:
+def _graph_inputs(
+    edges: npt.ArrayLike | None, num_vertices: int | None, graph_stats: GraphStats | None
+) -> dict[str, Any]:
     """A GNN plan's graph for ``report`` and ``trace``: ``edges [M, 2]`` as an edge list's text, or the statistics."""
     request: dict[str, Any] = {}
     if edges is not None:

@@ -26,7 +26,16 @@ import numpy.typing as npt
 from . import _native
 from .errors import InputError
 
-__all__ = ["whatif", "WhatIfReport", "Attribution", "Recovery", "WorkerSlowdown", "StepSeconds", "SlowMachine", "Remedy"]
+__all__ = [
+    "whatif",
+    "WhatIfReport",
+    "Attribution",
+    "Recovery",
+    "WorkerSlowdown",
+    "StepSeconds",
+    "SlowMachine",
+    "Remedy",
+]
 
 #: A trace: a CSV or Parquet path, a pandas DataFrame or a pyarrow Table with the artifact's columns.
 TraceSource = Union[str, "os.PathLike[str]", Any]
@@ -164,7 +173,9 @@ def _trace_text(trace: TraceSource) -> tuple[str, str]:
         return str(trace.to_csv(index=False)), "DataFrame"
     if hasattr(trace, "schema") and hasattr(trace, "column_names"):  # a pyarrow Table
         return _arrow_csv(trace), "Table"
-    raise InputError(f"trace = {type(trace).__name__}: must be a CSV or Parquet path, a pandas DataFrame or a pyarrow Table")
+    raise InputError(
+        f"trace = {type(trace).__name__}: must be a CSV or Parquet path, a pandas DataFrame or a pyarrow Table"
+    )
 
 
 def _arrow_csv(table: Any) -> str:
@@ -193,24 +204,53 @@ def _meta_text(meta: MetaSource) -> str:
 
 
 def _recovery(d: Mapping[str, Any]) -> Recovery:
-    return Recovery([(w["dataParallelRank"], w["stage"]) for w in d["workers"]], d["recovered"], d["added"],
-                    d["originalSeconds"], d["idealSeconds"], d["fixedSeconds"], d["onlyTheseSeconds"])
+    return Recovery(
+        [(w["dataParallelRank"], w["stage"]) for w in d["workers"]],
+        d["recovered"],
+        d["added"],
+        d["originalSeconds"],
+        d["idealSeconds"],
+        d["fixedSeconds"],
+        d["onlyTheseSeconds"],
+    )
 
 
 def _report(d: dict[str, Any]) -> WhatIfReport:
     s = d["stepSeconds"]
-    steps = StepSeconds(np.asarray(s["steps"], dtype=np.int64), *(np.asarray(s[k], dtype=np.float64) for k in
-                        ("recorded", "replayed", "withoutLaunchDelays", "ideal", "slowdown")))
+    steps = StepSeconds(
+        np.asarray(s["steps"], dtype=np.int64),
+        *(
+            np.asarray(s[k], dtype=np.float64)
+            for k in ("recorded", "replayed", "withoutLaunchDelays", "ideal", "slowdown")
+        ),
+    )
     a = d["attribution"]
-    attribution = Attribution(dict(a["byOpType"]), {int(k): v for k, v in a["byDPRank"].items()},
-                              {int(k): v for k, v in a["byStage"].items()},
-                              [WorkerSlowdown(w["dataParallelRank"], w["stage"], w["slowdown"]) for w in a["byWorker"]])
+    attribution = Attribution(
+        dict(a["byOpType"]),
+        {int(k): v for k, v in a["byDPRank"].items()},
+        {int(k): v for k, v in a["byStage"].items()},
+        [WorkerSlowdown(w["dataParallelRank"], w["stage"], w["slowdown"]) for w in a["byWorker"]],
+    )
     workers = [(w["dataParallelRank"], w["stage"]) for w in d["heatmapWorkers"]]
     heatmap = np.asarray(d["heatmap"], dtype=np.float64).reshape(len(workers), len(steps.steps))
-    machines = [SlowMachine(m["dataParallelRank"], m["stage"], m["slowSteps"], m["share"], m["sinceStep"], m["computeRatio"],
-                            dict(m["byOperation"])) for m in d["slowMachines"]["slowMachines"]]
-    names = {"balancedBatches": "balanced_batches", "balancedStages": "balanced_stages",
-             "replacedSlowMachines": "replaced_slow_machines", "plannedAroundSlowMachines": "planned_around_slow_machines"}
+    machines = [
+        SlowMachine(
+            m["dataParallelRank"],
+            m["stage"],
+            m["slowSteps"],
+            m["share"],
+            m["sinceStep"],
+            m["computeRatio"],
+            dict(m["byOperation"]),
+        )
+        for m in d["slowMachines"]["slowMachines"]
+    ]
+    names = {
+        "balancedBatches": "balanced_batches",
+        "balancedStages": "balanced_stages",
+        "replacedSlowMachines": "replaced_slow_machines",
+        "plannedAroundSlowMachines": "planned_around_slow_machines",
+    }
     remedies = {names[k]: Remedy(v["seconds"], v["speedUp"]) for k, v in d["remedies"].items() if k in names and v}
     if d["remedies"].get("rebalancedMicroBatches"):
         moved = d["remedies"]["rebalancedMicroBatches"]
@@ -218,5 +258,19 @@ def _report(d: dict[str, Any]) -> WhatIfReport:
     if d["remedies"].get("resplitStages"):
         split = d["remedies"]["resplitStages"]
         remedies["resplit_stages"] = Remedy(split["remedy"]["seconds"], split["remedy"]["speedUp"])
-    return WhatIfReport(d["slowdown"], d["launchSlowdown"], d["replayError"], d["culprit"], steps, attribution,
-                        _recovery(d["mw"]), _recovery(d["ms"]), workers, heatmap, d["operations"], machines, remedies, d)
+    return WhatIfReport(
+        d["slowdown"],
+        d["launchSlowdown"],
+        d["replayError"],
+        d["culprit"],
+        steps,
+        attribution,
+        _recovery(d["mw"]),
+        _recovery(d["ms"]),
+        workers,
+        heatmap,
+        d["operations"],
+        machines,
+        remedies,
+        d,
+    )

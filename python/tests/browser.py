@@ -36,10 +36,23 @@ class Browser:
             os.dup2(from_browser_write, 4)
 
         self._process = subprocess.Popen(
-            [executable, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-             "--remote-debugging-pipe", f"--user-data-dir={self._profile.name}", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=wire_pipes, pass_fds=(3, 4))
+            [
+                executable,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                "--no-first-run",
+                "--remote-debugging-pipe",
+                f"--user-data-dir={self._profile.name}",
+                "about:blank",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=wire_pipes,
+            pass_fds=(3, 4),
+        )
         os.close(to_browser_read)
         os.close(from_browser_write)
         self._buffer = b""
@@ -74,14 +87,17 @@ class Browser:
         target = self._send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self._send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         try:
-            self._send("Emulation.setDeviceMetricsOverride",
-                       {"width": width or self.width, "height": self.height, "deviceScaleFactor": 1, "mobile": False},
-                       session)
+            self._send(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width or self.width, "height": self.height, "deviceScaleFactor": 1, "mobile": False},
+                session,
+            )
             self._send("Emulation.setEmulatedMedia", {"media": media}, session)
             self._send("Page.navigate", {"url": path.resolve().as_uri()}, session)
             for _ in range(200):
-                state = self._send("Runtime.evaluate", {"expression": "document.readyState", "returnByValue": True},
-                                   session)["result"].get("value")
+                state = self._send(
+                    "Runtime.evaluate", {"expression": "document.readyState", "returnByValue": True}, session
+                )["result"].get("value")
                 if state == "complete":
                     break
                 time.sleep(0.05)

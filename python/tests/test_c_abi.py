@@ -16,9 +16,22 @@ from paraplan import _native
 
 from conftest import EXAMPLES, ROOT, read_lengths
 
-ABI = {"pp_abi_version", "pp_version", "pp_free", "pp_planner_new", "pp_planner_free", "pp_plan_sequence_parallel",
-       "pp_plan_batch_balance", "pp_plan_expert_placement", "pp_plan_gnn_pipeline", "pp_plan_load", "pp_plan_export",
-       "pp_plan_json", "pp_plan_free", "pp_call"}
+ABI = {
+    "pp_abi_version",
+    "pp_version",
+    "pp_free",
+    "pp_planner_new",
+    "pp_planner_free",
+    "pp_plan_sequence_parallel",
+    "pp_plan_batch_balance",
+    "pp_plan_expert_placement",
+    "pp_plan_gnn_pipeline",
+    "pp_plan_load",
+    "pp_plan_export",
+    "pp_plan_json",
+    "pp_plan_free",
+    "pp_call",
+}
 
 PROGRAM = r"""
 #include <stdio.h>
@@ -65,8 +78,22 @@ def test_a_c_program_plans_through_the_header(tmp_path: Path) -> None:
     source.write_text(PROGRAM)
     binary = tmp_path / "plan"
     library = Path(library_path())
-    subprocess.run(["cc", "-std=c11", "-Wall", "-Werror", "-I", str(ROOT / "include"), str(source), "-o", str(binary),
-                    str(library), f"-Wl,-rpath,{library.parent}"], check=True)
+    subprocess.run(
+        [
+            "cc",
+            "-std=c11",
+            "-Wall",
+            "-Werror",
+            "-I",
+            str(ROOT / "include"),
+            str(source),
+            "-o",
+            str(binary),
+            str(library),
+            f"-Wl,-rpath,{library.parent}",
+        ],
+        check=True,
+    )
     batch = EXAMPLES / "batches" / "wikipedia-batch0.txt"
     profile = EXAMPLES / "profiles" / "flexsp-gpt7b.yaml"
     done = subprocess.run([str(binary), str(profile), str(batch)], capture_output=True, text=True, timeout=120)
@@ -78,8 +105,14 @@ def test_a_c_program_plans_through_the_header(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(shutil.which("nm") is None, reason="no nm")
 def test_exports_only_the_abi() -> None:
-    listing = subprocess.run(["nm", "-D", "--defined-only", library_path()], capture_output=True, text=True, check=True).stdout
-    exported = {fields[2] for fields in (line.split() for line in listing.splitlines()) if len(fields) == 3 and fields[1].isupper()}
+    listing = subprocess.run(
+        ["nm", "-D", "--defined-only", library_path()], capture_output=True, text=True, check=True
+    ).stdout
+    exported = {
+        fields[2]
+        for fields in (line.split() for line in listing.splitlines())
+        if len(fields) == 3 and fields[1].isupper()
+    }
     assert exported == ABI
 
 
@@ -88,7 +121,9 @@ def test_needs_no_swift_runtime() -> None:
     dynamic = subprocess.run(["readelf", "-d", library_path()], capture_output=True, text=True, check=True).stdout
     needed = set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dynamic))
     # libc, libm, libstdc++, libgcc_s, the loader, the solvers, and what CLP's pkg-config links with it.
-    allowed = re.compile(r"^(ld-linux.*|lib(c|m|stdc\+\+|gcc_s|Clp|ClpSolver|CoinUtils|glpk|metis|bz2|z|lapack|blas)\.so.*)$")
+    allowed = re.compile(
+        r"^(ld-linux.*|lib(c|m|stdc\+\+|gcc_s|Clp|ClpSolver|CoinUtils|glpk|metis|bz2|z|lapack|blas)\.so.*)$"
+    )
     assert needed and all(allowed.match(name) for name in needed), needed
     assert not any("swift" in name.lower() or "dispatch" in name or "Foundation" in name for name in needed)
 
@@ -101,6 +136,8 @@ def test_abi_version_is_checked() -> None:
 def test_plans_pickle_as_their_text() -> None:
     import pickle
 
-    plan = paraplan.SequenceParallelPlanner(EXAMPLES / "profiles" / "flexsp-gpt7b.yaml").plan(np.array([4096, 8192, 100_000]))
+    plan = paraplan.SequenceParallelPlanner(EXAMPLES / "profiles" / "flexsp-gpt7b.yaml").plan(
+        np.array([4096, 8192, 100_000])
+    )
     copy = pickle.loads(pickle.dumps(plan))
     assert copy == plan and copy.micro_batches == plan.micro_batches

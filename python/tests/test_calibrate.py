@@ -26,12 +26,36 @@ def profiles(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict
     if not torchrun.exists():
         pytest.skip("torchrun is not installed next to this Python")
     calibration, sp = folder / "calibration.json", folder / "sp.json"
-    done = subprocess.run([str(torchrun), "--standalone", "--nproc_per_node", "4", "-m", "paraplan.calibrate", "--cpu",
-                           "--output", str(calibration), "--sp-output", str(sp), "--layers", str(LAYERS), "--hidden", "256",
-                           "--tokens-per-gpu", "2048", "--repeats", "7", "--megabytes", "2"],
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [
+            str(torchrun),
+            "--standalone",
+            "--nproc_per_node",
+            "4",
+            "-m",
+            "paraplan.calibrate",
+            "--cpu",
+            "--output",
+            str(calibration),
+            "--sp-output",
+            str(sp),
+            "--layers",
+            str(LAYERS),
+            "--hidden",
+            "256",
+            "--tokens-per-gpu",
+            "2048",
+            "--repeats",
+            "7",
+            "--megabytes",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(done.stdout[done.stdout.index("{"):])
+    report = json.loads(done.stdout[done.stdout.index("{") :])
     return calibration, sp, report
 
 
@@ -39,7 +63,10 @@ def test_profiles_are_written_and_read_back(profiles: tuple[Path, Path, dict[str
     calibration, sp, report = profiles
     written = json.loads(calibration.read_text())
     assert set(written) == {"achievedFlops", "busBandwidth", "sequenceParallel"}
-    assert set(written["busBandwidth"]["all-to-all"]) == {"2", "4"} and set(written["busBandwidth"]["all-reduce"]) == {"2", "4"}
+    assert set(written["busBandwidth"]["all-to-all"]) == {"2", "4"} and set(written["busBandwidth"]["all-reduce"]) == {
+        "2",
+        "4",
+    }
     assert all(point["flopsPerSecond"] > 0 for point in written["achievedFlops"])
     estimate = paraplan.estimate("llama-3-8b", "hgx-h100:1", profile=calibration, global_batch=8, seq_len=2048)
     assert estimate.iteration_seconds > 0
@@ -61,8 +88,9 @@ def test_fitted_coefficients_predict_held_out_attention(profiles: tuple[Path, Pa
     a1, a2, b = (coefficients[name] / LAYERS for name in ("alpha1", "alpha2", "beta1"))
     torch.set_num_threads(1)
     reference, held_out = 1024, [640, 896, 1280, 1792]
-    measured = calibrate.measure_attention(torch, torch.device("cpu"), torch.float32, [reference, *held_out], 4, 64, 7,
-                                           lambda: None)
+    measured = calibrate.measure_attention(
+        torch, torch.device("cpu"), torch.float32, [reference, *held_out], 4, 64, 7, lambda: None
+    )
 
     def predicted(length: int) -> float:
         return a1 * length * length + a2 * length + b

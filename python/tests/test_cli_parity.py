@@ -29,40 +29,121 @@ def test_sequence_parallel_profile(cli: Path, tmp_path: Path) -> None:
     assert plan.to_json(compact=True) == json.dumps(json.loads(expected), sort_keys=True, separators=(",", ":")) + "\n"
 
 
-@pytest.mark.parametrize("model,cluster", [("Examples/models/llama-3-8b.config.json", "hgx-h100:8"), ("gpt-7b", "hgx-h100:4")])
+@pytest.mark.parametrize(
+    "model,cluster", [("Examples/models/llama-3-8b.config.json", "hgx-h100:8"), ("gpt-7b", "hgx-h100:4")]
+)
 def test_sequence_parallel_derived(cli: Path, tmp_path: Path, model: str, cluster: str) -> None:
     lengths = [length // 4 for length in read_lengths(EXAMPLES / "batches" / "wikipedia-batch0.txt")]
     batch = tmp_path / "lengths.txt"
     batch.write_text("\n".join(map(str, lengths)) + "\n")
-    expected = cli_plan(cli, tmp_path, "plan", "sequence-parallel", "--lengths", str(batch), "--model", model, "--cluster", cluster)
-    plan = paraplan.SequenceParallelPlanner(model=str(ROOT / model) if "/" in model else model, cluster=cluster).plan(lengths)
+    expected = cli_plan(
+        cli, tmp_path, "plan", "sequence-parallel", "--lengths", str(batch), "--model", model, "--cluster", cluster
+    )
+    plan = paraplan.SequenceParallelPlanner(model=str(ROOT / model) if "/" in model else model, cluster=cluster).plan(
+        lengths
+    )
     assert plan.to_json() == expected
 
 
 BATCH_OPTIONS = [
-    (["--ranks", "8", "--equal-counts", "--micro-batches", "4", "--max-tokens-per-micro-batch", "24576",
-      "--profile", "Examples/profiles/batch-balance-7b.yaml", "--phases", "encoder,llm"],
-     dict(ranks=8, equal_counts=True, micro_batches=4, max_tokens_per_micro_batch=24576,
-          profile="Examples/profiles/batch-balance-7b.yaml", phases="encoder,llm")),
-    (["--ranks", "8", "--profile", "Examples/profiles/batch-balance-7b.yaml"],
-     dict(ranks=8, profile="Examples/profiles/batch-balance-7b.yaml")),
-    (["--ranks", "8", "--equal-counts", "--model", "Examples/models/qwen2-vl-7b.config.json", "--cluster", "hgx-h100:1",
-      "--phases", "encoder,llm", "--keep-encoder-phase"],
-     dict(ranks=8, equal_counts=True, model="Examples/models/qwen2-vl-7b.config.json", cluster="hgx-h100:1",
-          phases="encoder,llm", keep_encoder_phase=True)),
-    (["--ranks", "64", "--equal-counts", "--model", "Examples/models/qwen2-vl-7b.config.json", "--cluster", "hgx-h100:8",
-      "--phases", "encoder,llm", "--split-images"],
-     dict(ranks=64, equal_counts=True, model="Examples/models/qwen2-vl-7b.config.json", cluster="hgx-h100:8",
-          phases="encoder,llm", split_images=True)),
-    (["--ranks", "16", "--model", "Examples/models/qwen2-vl-7b.config.json", "--cluster", "hgx-h100:2",
-      "--phases", "encoder,llm", "--sync-every-phase"],
-     dict(ranks=16, model="Examples/models/qwen2-vl-7b.config.json", cluster="hgx-h100:2", phases="encoder,llm",
-          sync_every_phase=True)),
+    (
+        [
+            "--ranks",
+            "8",
+            "--equal-counts",
+            "--micro-batches",
+            "4",
+            "--max-tokens-per-micro-batch",
+            "24576",
+            "--profile",
+            "Examples/profiles/batch-balance-7b.yaml",
+            "--phases",
+            "encoder,llm",
+        ],
+        dict(
+            ranks=8,
+            equal_counts=True,
+            micro_batches=4,
+            max_tokens_per_micro_batch=24576,
+            profile="Examples/profiles/batch-balance-7b.yaml",
+            phases="encoder,llm",
+        ),
+    ),
+    (
+        ["--ranks", "8", "--profile", "Examples/profiles/batch-balance-7b.yaml"],
+        dict(ranks=8, profile="Examples/profiles/batch-balance-7b.yaml"),
+    ),
+    (
+        [
+            "--ranks",
+            "8",
+            "--equal-counts",
+            "--model",
+            "Examples/models/qwen2-vl-7b.config.json",
+            "--cluster",
+            "hgx-h100:1",
+            "--phases",
+            "encoder,llm",
+            "--keep-encoder-phase",
+        ],
+        dict(
+            ranks=8,
+            equal_counts=True,
+            model="Examples/models/qwen2-vl-7b.config.json",
+            cluster="hgx-h100:1",
+            phases="encoder,llm",
+            keep_encoder_phase=True,
+        ),
+    ),
+    (
+        [
+            "--ranks",
+            "64",
+            "--equal-counts",
+            "--model",
+            "Examples/models/qwen2-vl-7b.config.json",
+            "--cluster",
+            "hgx-h100:8",
+            "--phases",
+            "encoder,llm",
+            "--split-images",
+        ],
+        dict(
+            ranks=64,
+            equal_counts=True,
+            model="Examples/models/qwen2-vl-7b.config.json",
+            cluster="hgx-h100:8",
+            phases="encoder,llm",
+            split_images=True,
+        ),
+    ),
+    (
+        [
+            "--ranks",
+            "16",
+            "--model",
+            "Examples/models/qwen2-vl-7b.config.json",
+            "--cluster",
+            "hgx-h100:2",
+            "--phases",
+            "encoder,llm",
+            "--sync-every-phase",
+        ],
+        dict(
+            ranks=16,
+            model="Examples/models/qwen2-vl-7b.config.json",
+            cluster="hgx-h100:2",
+            phases="encoder,llm",
+            sync_every_phase=True,
+        ),
+    ),
 ]
 
 
 @pytest.mark.parametrize("flags,kwargs", BATCH_OPTIONS)
-def test_batch_balance(cli: Path, tmp_path: Path, flags: list[str], kwargs: dict[str, object], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_batch_balance(
+    cli: Path, tmp_path: Path, flags: list[str], kwargs: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(ROOT)
     samples = EXAMPLES / "samples" / "multimodal-256.jsonl"
     expected = cli_plan(cli, tmp_path, "plan", "batch-balance", "--samples", str(samples), *flags)
@@ -87,8 +168,24 @@ def test_expert_placement_with_origins_and_previous(cli: Path, tmp_path: Path) -
     drifted = np.roll(load_matrix, 3, axis=1)
     moved_loads.write_text(json.dumps(drifted.astype(int).tolist()))
     planner = paraplan.ExpertPlacementPlanner("hgx-h800:2", 5, groups=8, max_moves=10)
-    expected_next = cli_plan(cli, tmp_path, "plan", "expert-placement", "--loads", str(moved_loads), "--cluster", "hgx-h800:2",
-                             "--slots-per-gpu", "5", "--groups", "8", "--previous", str(previous), "--max-moves", "10")
+    expected_next = cli_plan(
+        cli,
+        tmp_path,
+        "plan",
+        "expert-placement",
+        "--loads",
+        str(moved_loads),
+        "--cluster",
+        "hgx-h800:2",
+        "--slots-per-gpu",
+        "5",
+        "--groups",
+        "8",
+        "--previous",
+        str(previous),
+        "--max-moves",
+        "10",
+    )
     assert planner.plan(drifted, previous=plan).to_json() == expected_next
     assert planner.plan(drifted, previous=previous).to_json() == expected_next
 
@@ -97,10 +194,26 @@ def test_expert_placement_cluster_file_and_model(cli: Path, tmp_path: Path) -> N
     loads = EXAMPLES / "moe" / "eplb-readme-loads.json"
     cluster = EXAMPLES / "clusters" / "eplb-readme-2x4.yaml"
     model = tmp_path / "moe.yaml"
-    model.write_text("name: small-moe\nlayers: 2\nhiddenSize: 2048\nheads: 16\nffnHiddenSize: 8192\nvocabSize: 32000\n"
-                     "experts: 12\ntopK: 2\nexpertFFNHiddenSize: 1024\n")
-    expected = cli_plan(cli, tmp_path, "plan", "expert-placement", "--loads", str(loads), "--cluster", str(cluster),
-                        "--slots-per-gpu", "4", "--groups", "4", "--model", str(model))
+    model.write_text(
+        "name: small-moe\nlayers: 2\nhiddenSize: 2048\nheads: 16\nffnHiddenSize: 8192\nvocabSize: 32000\n"
+        "experts: 12\ntopK: 2\nexpertFFNHiddenSize: 1024\n"
+    )
+    expected = cli_plan(
+        cli,
+        tmp_path,
+        "plan",
+        "expert-placement",
+        "--loads",
+        str(loads),
+        "--cluster",
+        str(cluster),
+        "--slots-per-gpu",
+        "4",
+        "--groups",
+        "4",
+        "--model",
+        str(model),
+    )
     plan = paraplan.ExpertPlacementPlanner(cluster, 4, groups=4, model=model).plan(json.loads(loads.read_text()))
     assert plan.to_json() == expected
 
@@ -108,7 +221,9 @@ def test_expert_placement_cluster_file_and_model(cli: Path, tmp_path: Path) -> N
 def test_gnn_pipeline_edges(cli: Path, tmp_path: Path) -> None:
     graph = EXAMPLES / "gnn" / "community-3k.txt"
     model = EXAMPLES / "gnn" / "gcnii-16.yaml"
-    expected = cli_plan(cli, tmp_path, "plan", "gnn-pipeline", "--graph", str(graph), "--model", str(model), "--cluster", "dgx-a100:2")
+    expected = cli_plan(
+        cli, tmp_path, "plan", "gnn-pipeline", "--graph", str(graph), "--model", str(model), "--cluster", "dgx-a100:2"
+    )
     plan = paraplan.GNNPipelinePlanner(model, "dgx-a100:2").plan(np.array(read_edges(graph)))
     assert plan.to_json() == expected
     assert plan.chunk_of is not None and len(plan.chunk_of) == sum(plan.chunk_sizes or [])
@@ -117,20 +232,50 @@ def test_gnn_pipeline_edges(cli: Path, tmp_path: Path) -> None:
 def test_gnn_pipeline_graph_stats(cli: Path, tmp_path: Path) -> None:
     stats = EXAMPLES / "gnn" / "reddit-stats.json"
     model = EXAMPLES / "gnn" / "gcn-32.yaml"
-    expected = cli_plan(cli, tmp_path, "plan", "gnn-pipeline", "--graph-stats", str(stats), "--model", str(model),
-                        "--cluster", "dgx-a100:1")
+    expected = cli_plan(
+        cli,
+        tmp_path,
+        "plan",
+        "gnn-pipeline",
+        "--graph-stats",
+        str(stats),
+        "--model",
+        str(model),
+        "--cluster",
+        "dgx-a100:1",
+    )
     planner = paraplan.GNNPipelinePlanner(str(model), "dgx-a100:1")
     assert planner.plan(graph_stats=stats).to_json() == expected
     assert planner.plan(graph_stats=json.loads(stats.read_text())).to_json() == expected
 
 
 def test_estimate_and_layouts_match_cli_json(cli: Path) -> None:
-    done = run_cli(cli, "estimate", "--model", "Examples/models/llama-3-8b.config.json", "--cluster", "hgx-h100:2", "--tp", "2",
-                   "--global-batch", "64", "--seq-len", "4096", "--sequence-parallel", "--json")
+    done = run_cli(
+        cli,
+        "estimate",
+        "--model",
+        "Examples/models/llama-3-8b.config.json",
+        "--cluster",
+        "hgx-h100:2",
+        "--tp",
+        "2",
+        "--global-batch",
+        "64",
+        "--seq-len",
+        "4096",
+        "--sequence-parallel",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     expected = json.loads(done.stdout)
-    got = paraplan.estimate(str(ROOT / "Examples/models/llama-3-8b.config.json"), "hgx-h100:2", tp=2, global_batch=64, seq_len=4096,
-                            sequence_parallel=True)
+    got = paraplan.estimate(
+        str(ROOT / "Examples/models/llama-3-8b.config.json"),
+        "hgx-h100:2",
+        tp=2,
+        global_batch=64,
+        seq_len=4096,
+        sequence_parallel=True,
+    )
     assert got.iteration_seconds == expected["iterationSeconds"]
     assert got.memory.peak == expected["memory"]["peak"] == got.memory_bytes
     assert got.breakdown.tensor_parallel == expected["breakdown"]["tensorParallel"]
@@ -138,35 +283,124 @@ def test_estimate_and_layouts_match_cli_json(cli: Path) -> None:
     assert got.accuracy == expected["accuracy"] and "held-out" in (got.accuracy or "")
 
     # The MoE and FP8 options of the second cost-model round, as the CLI's flags.
-    flags = ["--tp", "2", "--pp", "8", "--interleave", "4", "--ep", "64", "--etp", "1", "--fp8", "--fp8-recipe", "current",
-             "--grad-reduce-bf16", "--ep-comm-overlap", "--recompute", "full", "--recompute-layers", "1", "--sequence-parallel"]
-    done = run_cli(cli, "estimate", "--model", "deepseek-v3", "--cluster", "hgx-h100:128", "--global-batch", "8192",
-                   "--seq-len", "4096", *flags, "--json")
+    flags = [
+        "--tp",
+        "2",
+        "--pp",
+        "8",
+        "--interleave",
+        "4",
+        "--ep",
+        "64",
+        "--etp",
+        "1",
+        "--fp8",
+        "--fp8-recipe",
+        "current",
+        "--grad-reduce-bf16",
+        "--ep-comm-overlap",
+        "--recompute",
+        "full",
+        "--recompute-layers",
+        "1",
+        "--sequence-parallel",
+    ]
+    done = run_cli(
+        cli,
+        "estimate",
+        "--model",
+        "deepseek-v3",
+        "--cluster",
+        "hgx-h100:128",
+        "--global-batch",
+        "8192",
+        "--seq-len",
+        "4096",
+        *flags,
+        "--json",
+    )
     assert done.returncode in (0, 3), done.stderr
     expected = json.loads(done.stdout)
-    got = paraplan.estimate("deepseek-v3", "hgx-h100:128", global_batch=8192, seq_len=4096, tp=2, pp=8, interleave=4, ep=64,
-                            etp=1, fp8=True, fp8_recipe="current", grad_reduce_bf16=True, ep_comm_overlap=True,
-                            recompute="full", recompute_layers=1, sequence_parallel=True)
+    got = paraplan.estimate(
+        "deepseek-v3",
+        "hgx-h100:128",
+        global_batch=8192,
+        seq_len=4096,
+        tp=2,
+        pp=8,
+        interleave=4,
+        ep=64,
+        etp=1,
+        fp8=True,
+        fp8_recipe="current",
+        grad_reduce_bf16=True,
+        ep_comm_overlap=True,
+        recompute="full",
+        recompute_layers=1,
+        sequence_parallel=True,
+    )
     assert got.iteration_seconds == expected["iterationSeconds"]
     assert got.memory.gradients == expected["memory"]["gradients"]
     with pytest.raises(paraplan.InputError, match="--fp8-recipe"):
-        paraplan.estimate("deepseek-v3", "hgx-h100:128", global_batch=8192, seq_len=4096, tp=2, pp=8, ep=64, etp=1,
-                          fp8_recipe="current")
+        paraplan.estimate(
+            "deepseek-v3",
+            "hgx-h100:128",
+            global_batch=8192,
+            seq_len=4096,
+            tp=2,
+            pp=8,
+            ep=64,
+            etp=1,
+            fp8_recipe="current",
+        )
 
-    done = run_cli(cli, "layouts", "--model", "llama-3-70b", "--cluster", "hgx-h100:4", "--global-batch", "128", "--seq-len", "4096",
-                   "--cp", "1,2", "--top", "5", "--json")
+    done = run_cli(
+        cli,
+        "layouts",
+        "--model",
+        "llama-3-70b",
+        "--cluster",
+        "hgx-h100:4",
+        "--global-batch",
+        "128",
+        "--seq-len",
+        "4096",
+        "--cp",
+        "1,2",
+        "--top",
+        "5",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     expected = json.loads(done.stdout)
     ranked = paraplan.layouts("llama-3-70b", "hgx-h100:4", global_batch=128, seq_len=4096, cp=[1, 2], top=5)
     assert (ranked.tried, ranked.fitting) == (expected["tried"], expected["fitting"])
     assert [layout.strategy for layout in ranked.layouts] == [entry["strategy"] for entry in expected["layouts"]]
-    assert [layout.iteration_seconds for layout in ranked.layouts] == [entry["iterationSeconds"] for entry in expected["layouts"]]
-    assert [list(layout.megatron_arguments) for layout in ranked.layouts] == [e["megatronArguments"] for e in expected["layouts"]]
+    assert [layout.iteration_seconds for layout in ranked.layouts] == [
+        entry["iterationSeconds"] for entry in expected["layouts"]
+    ]
+    assert [list(layout.megatron_arguments) for layout in ranked.layouts] == [
+        e["megatronArguments"] for e in expected["layouts"]
+    ]
     assert ranked.accuracy == expected["accuracy"] and (ranked.accuracy or "").startswith("dense runs")
 
     # Degrees fixed as lists, and only layouts Megatron-LM's flags accept without a pipeline layout.
-    done = run_cli(cli, "layouts", "--model", "mixtral-8x7b", "--cluster", "hgx-h100:4", "--global-batch", "256", "--seq-len",
-                   "4096", "--tp", "1,2", "--even-stages", "--json")
+    done = run_cli(
+        cli,
+        "layouts",
+        "--model",
+        "mixtral-8x7b",
+        "--cluster",
+        "hgx-h100:4",
+        "--global-batch",
+        "256",
+        "--seq-len",
+        "4096",
+        "--tp",
+        "1,2",
+        "--even-stages",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     expected = json.loads(done.stdout)
     ranked = paraplan.layouts("mixtral-8x7b", "hgx-h100:4", global_batch=256, seq_len=4096, tp=[1, 2], even_stages=True)
@@ -195,7 +429,9 @@ def test_plan_tools_match_cli(cli: Path, tmp_path: Path) -> None:
     done = run_cli(cli, "compare", *map(str, paths), "--format", "json")
     expected = json.loads(done.stdout)
     got = paraplan.compare([str(path) for path in paths])
-    assert [(row.plan, row.strategy, row.seconds) for row in got.rows] == [(r["plan"], r["strategy"], r["seconds"]) for r in expected["rows"]]
+    assert [(row.plan, row.strategy, row.seconds) for row in got.rows] == [
+        (r["plan"], r["strategy"], r["seconds"]) for r in expected["rows"]
+    ]
     assert got.kind == expected["kind"] and got.same_inputs == expected["sameInputs"]
 
 
@@ -203,7 +439,8 @@ def test_batch_plans_state_every_move() -> None:
     tokens, images, ranks = read_samples(EXAMPLES / "samples" / "multimodal-256.jsonl")
     assert ranks is not None
     plan = paraplan.BatchBalancer(8, profile=EXAMPLES / "profiles" / "batch-balance-7b.yaml", equal_counts=True).plan(
-        tokens, images, ranks)
+        tokens, images, ranks
+    )
     runner = {sample: rank.rank for rank in plan.ranks for sample in rank.samples}
     expected = [(i, ranks[i], runner[i]) for i in range(len(tokens)) if ranks[i] != runner[i]]
     assert plan.sends is not None
@@ -212,28 +449,68 @@ def test_batch_plans_state_every_move() -> None:
     assert [rank.tokens for rank in plan.ranks] == [sum(tokens[i] for i in rank.samples) for rank in plan.ranks]
     assert plan.send_table is not None and plan.send_table.shape == (len(expected), 3)
     other = paraplan.BatchBalancer(8, profile=EXAMPLES / "profiles" / "batch-balance-7b.yaml", equal_counts=True).plan(
-        tokens, images, [(r + 1) % 8 for r in ranks])
+        tokens, images, [(r + 1) % 8 for r in ranks]
+    )
     assert other.inputs.sha256 != plan.inputs.sha256
 
 
 def test_recompute_modules_match_the_cli(cli: Path) -> None:
     args = ["--global-batch", "1280", "--seq-len", "4096", "--pp", "4", "--ep", "8", "--grad-reduce-bf16"]
-    done = run_cli(cli, "estimate", "--model", "gpt-oss-120b", "--cluster", "hgx-h100:8", *args,
-                   "--recompute", "selective", "--recompute-modules", "layernorm,moe_act", "--json")
+    done = run_cli(
+        cli,
+        "estimate",
+        "--model",
+        "gpt-oss-120b",
+        "--cluster",
+        "hgx-h100:8",
+        *args,
+        "--recompute",
+        "selective",
+        "--recompute-modules",
+        "layernorm,moe_act",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     expected = json.loads(done.stdout)
-    got = paraplan.estimate("gpt-oss-120b", "hgx-h100:8", global_batch=1280, seq_len=4096, pp=4, ep=8, grad_reduce_bf16=True,
-                            recompute="selective", recompute_modules=["layernorm", "moe_act"])
+    got = paraplan.estimate(
+        "gpt-oss-120b",
+        "hgx-h100:8",
+        global_batch=1280,
+        seq_len=4096,
+        pp=4,
+        ep=8,
+        grad_reduce_bf16=True,
+        recompute="selective",
+        recompute_modules=["layernorm", "moe_act"],
+    )
     assert got.iteration_seconds == expected["iterationSeconds"]
     assert got.memory.activations == expected["memory"]["activations"]
-    plain = paraplan.estimate("gpt-oss-120b", "hgx-h100:8", global_batch=1280, seq_len=4096, pp=4, ep=8, grad_reduce_bf16=True)
+    plain = paraplan.estimate(
+        "gpt-oss-120b", "hgx-h100:8", global_batch=1280, seq_len=4096, pp=4, ep=8, grad_reduce_bf16=True
+    )
     assert got.memory.activations < plain.memory.activations
     with pytest.raises(paraplan.InputError, match="recompute-modules"):
-        paraplan.estimate("gpt-oss-120b", "hgx-h100:8", global_batch=1280, seq_len=4096, pp=4, ep=8,
-                          recompute="selective", recompute_modules=["moe_act", "attn"])
+        paraplan.estimate(
+            "gpt-oss-120b",
+            "hgx-h100:8",
+            global_batch=1280,
+            seq_len=4096,
+            pp=4,
+            ep=8,
+            recompute="selective",
+            recompute_modules=["moe_act", "attn"],
+        )
     with pytest.raises(paraplan.InputError, match="recompute_modules"):
-        paraplan.estimate("gpt-oss-120b", "hgx-h100:8", global_batch=1280, seq_len=4096, pp=4, ep=8,
-                          recompute="selective", recompute_modules="layernorm")
+        paraplan.estimate(
+            "gpt-oss-120b",
+            "hgx-h100:8",
+            global_batch=1280,
+            seq_len=4096,
+            pp=4,
+            ep=8,
+            recompute="selective",
+            recompute_modules="layernorm",
+        )
 
 
 class _ExportedConfig:
@@ -248,8 +525,21 @@ class _ExportedConfig:
 
 def test_a_config_object_gives_the_file_s_estimate(cli: Path) -> None:
     path = EXAMPLES / "models" / "qwen3-8b.config.json"
-    done = run_cli(cli, "estimate", "--model", str(path), "--cluster", "hgx-h100:1", "--global-batch", "32",
-                   "--seq-len", "4096", "--tp", "2", "--json")
+    done = run_cli(
+        cli,
+        "estimate",
+        "--model",
+        str(path),
+        "--cluster",
+        "hgx-h100:1",
+        "--global-batch",
+        "32",
+        "--seq-len",
+        "4096",
+        "--tp",
+        "2",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     expected = json.loads(done.stdout)
     config = _ExportedConfig(json.loads(path.read_text()))
@@ -272,8 +562,21 @@ def test_a_checkpoint_directory_stands_for_its_config(cli: Path, tmp_path: Path)
     checkpoint = tmp_path / "Qwen3-8B"
     checkpoint.mkdir()
     (checkpoint / "config.json").write_text((EXAMPLES / "models" / "qwen3-8b.config.json").read_text())
-    done = run_cli(cli, "estimate", "--model", str(checkpoint), "--cluster", "hgx-h100:1", "--global-batch", "32",
-                   "--seq-len", "4096", "--tp", "2", "--json")
+    done = run_cli(
+        cli,
+        "estimate",
+        "--model",
+        str(checkpoint),
+        "--cluster",
+        "hgx-h100:1",
+        "--global-batch",
+        "32",
+        "--seq-len",
+        "4096",
+        "--tp",
+        "2",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     got = paraplan.estimate(checkpoint, "hgx-h100:1", global_batch=32, seq_len=4096, tp=2)
     assert got.iteration_seconds == json.loads(done.stdout)["iterationSeconds"]

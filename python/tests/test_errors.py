@@ -39,7 +39,9 @@ def test_option_errors_carry_the_cli_message(cli: Path, tmp_path: Path) -> None:
         (["--ranks", "2", "--phases", "vision"], dict(ranks=2, phases="vision")),
         (["--ranks", "2", "--split-images"], dict(ranks=2, split_images=True)),
     ]:
-        code, message = cli_error(cli, "plan", "batch-balance", "--samples", str(samples), "--profile", BB_PROFILE, *flags)
+        code, message = cli_error(
+            cli, "plan", "batch-balance", "--samples", str(samples), "--profile", BB_PROFILE, *flags
+        )
         with pytest.raises(paraplan.InputError) as raised:
             paraplan.BatchBalancer(profile=BB_PROFILE, **kwargs).plan([100, 200])  # type: ignore[arg-type]
         assert code == 2 and raised.value.exit_code == 2
@@ -62,8 +64,18 @@ def test_file_errors_carry_the_cli_message(cli: Path, tmp_path: Path) -> None:
         paraplan.SequenceParallelPlanner(broken)
     assert str(raised.value) == message
 
-    code, message = cli_error(cli, "estimate", "--model", "no-such-model", "--cluster", "hgx-h100:1", "--global-batch", "8",
-                              "--seq-len", "128")
+    code, message = cli_error(
+        cli,
+        "estimate",
+        "--model",
+        "no-such-model",
+        "--cluster",
+        "hgx-h100:1",
+        "--global-batch",
+        "8",
+        "--seq-len",
+        "128",
+    )
     with pytest.raises(paraplan.InputError) as raised:
         paraplan.estimate("no-such-model", "hgx-h100:1", global_batch=8, seq_len=128)
     assert str(raised.value) == message
@@ -94,10 +106,26 @@ def test_infeasible(cli: Path, tmp_path: Path) -> None:
         paraplan.BatchBalancer(2, profile=BB_PROFILE, max_tokens_per_micro_batch=150).plan([100, 200])
 
 
-@pytest.mark.parametrize("value", [
-    [], [1.5, 2], [float("nan")], [float("inf")], [10**18], [10**30], ["100"], [True, False], [[1, 2], [3, 4]], None, "100",
-    {"a": 1}, [1 + 2j], np.array([1, 2], dtype=np.uint64) + np.uint64(2**63), [-(2**63)],
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        [],
+        [1.5, 2],
+        [float("nan")],
+        [float("inf")],
+        [10**18],
+        [10**30],
+        ["100"],
+        [True, False],
+        [[1, 2], [3, 4]],
+        None,
+        "100",
+        {"a": 1},
+        [1 + 2j],
+        np.array([1, 2], dtype=np.uint64) + np.uint64(2**63),
+        [-(2**63)],
+    ],
+)
 def test_bad_lengths_raise_input_errors(value: object) -> None:
     planner = paraplan.SequenceParallelPlanner(PROFILE)
     with pytest.raises(paraplan.InputError):
@@ -107,12 +135,12 @@ def test_bad_lengths_raise_input_errors(value: object) -> None:
 def test_bad_batch_inputs() -> None:
     balancer = paraplan.BatchBalancer(2, profile=BB_PROFILE)
     for tokens, images, ranks in [
-        ([100, 200], [[10]], None),             # one images row for two samples
+        ([100, 200], [[10]], None),  # one images row for two samples
         ([100, 200], [[10], ["x"]], None),
         ([100, 200], [[10], [-5]], None),
-        ([100, 200], [[300], []], None),        # images over the sample's tokens
+        ([100, 200], [[300], []], None),  # images over the sample's tokens
         ([100, 200], None, [0]),
-        ([100, 200], None, [0, 7]),             # a rank outside 0..<2
+        ([100, 200], None, [0, 7]),  # a rank outside 0..<2
         ([100, 200], None, [0, -1]),
         ([100, 2**40], None, None),
     ]:
@@ -123,17 +151,28 @@ def test_bad_batch_inputs() -> None:
 def test_bad_expert_inputs() -> None:
     planner = paraplan.ExpertPlacementPlanner("hgx-h800:1", 2)
     loads = np.ones((2, 8))
-    for bad in [np.ones(8), np.ones((2, 0)), np.full((1, 8), np.nan), -np.ones((1, 8)), np.full((1, 8), 1e300), [[1e19] * 8]]:
+    for bad in [
+        np.ones(8),
+        np.ones((2, 0)),
+        np.full((1, 8), np.nan),
+        -np.ones((1, 8)),
+        np.full((1, 8), 1e300),
+        [[1e19] * 8],
+    ]:
         with pytest.raises(paraplan.InputError):
             planner.plan(bad)
     with pytest.raises(paraplan.InputError):
-        planner.plan(loads, origins=np.ones((2, 3, 8)))       # 3 GPUs where the cluster has 8
+        planner.plan(loads, origins=np.ones((2, 3, 8)))  # 3 GPUs where the cluster has 8
     with pytest.raises(paraplan.InputError):
         planner.plan(loads, origins=np.ones((2, 8, 7)))
     with pytest.raises(paraplan.InputError):
         planner.plan(loads, previous="/no/such/plan.json")
-    for options in [dict(slots_per_gpu=0), dict(slots_per_gpu=2, groups=0), dict(slots_per_gpu=2, balance_tolerance=-1.0),
-                    dict(slots_per_gpu=2, balance_tolerance=float("nan"))]:
+    for options in [
+        dict(slots_per_gpu=0),
+        dict(slots_per_gpu=2, groups=0),
+        dict(slots_per_gpu=2, balance_tolerance=-1.0),
+        dict(slots_per_gpu=2, balance_tolerance=float("nan")),
+    ]:
         with pytest.raises(paraplan.InputError):
             paraplan.ExpertPlacementPlanner("hgx-h800:1", **options)  # type: ignore[arg-type]
 
@@ -141,21 +180,41 @@ def test_bad_expert_inputs() -> None:
 def test_bad_gnn_inputs(tmp_path: Path) -> None:
     model = {"type": "gcn", "layers": 4, "inputWidth": 16, "hiddenWidth": 16, "outputWidth": 4}
     planner = paraplan.GNNPipelinePlanner(model, "dgx-a100:1")
-    for edges in [np.zeros((0, 2)), np.array([[0, 1, 2]]), np.array([[0, -1]]), np.array([[0, 2**31]]), np.array([[0, 2147483645]])]:
+    for edges in [
+        np.zeros((0, 2)),
+        np.array([[0, 1, 2]]),
+        np.array([[0, -1]]),
+        np.array([[0, 2**31]]),
+        np.array([[0, 2147483645]]),
+    ]:
         with pytest.raises(paraplan.InputError):
             planner.plan(edges)
     with pytest.raises(paraplan.InputError):
         planner.plan()
     with pytest.raises(paraplan.InputError):
         planner.plan(graph_stats={"vertices": -1})
-    for bad in [dict(model, layers=2**31), dict(model, hiddenWidth=2**32), dict(model, heads=2**32), dict(model, type="rnn")]:
+    for bad in [
+        dict(model, layers=2**31),
+        dict(model, hiddenWidth=2**32),
+        dict(model, heads=2**32),
+        dict(model, type="rnn"),
+    ]:
         with pytest.raises(paraplan.InputError):
             paraplan.GNNPipelinePlanner(bad, "dgx-a100:1")
 
 
 def test_inline_documents_are_checked() -> None:
-    profile = {"kind": "sequence-parallel", "gpus": 8, "gpusPerNode": 8, "alpha1": 5e-9, "alpha2": 1.8e-4, "beta1": 0.6,
-               "bytesPerToken": 2097152, "tokensPerGPU": 5992, "bandwidth": {"2": 1.2e11, "4": 1.1e11, "8": 1.0e11}}
+    profile = {
+        "kind": "sequence-parallel",
+        "gpus": 8,
+        "gpusPerNode": 8,
+        "alpha1": 5e-9,
+        "alpha2": 1.8e-4,
+        "beta1": 0.6,
+        "bytesPerToken": 2097152,
+        "tokensPerGPU": 5992,
+        "bandwidth": {"2": 1.2e11, "4": 1.1e11, "8": 1.0e11},
+    }
     paraplan.SequenceParallelPlanner(profile).plan([1000, 2000, 30000])
     with pytest.raises(paraplan.InputError, match="alpha1"):
         paraplan.SequenceParallelPlanner(dict(profile, alpha1="fast"))
@@ -209,7 +268,7 @@ def test_raw_abi_refuses_bad_pointers_and_kinds() -> None:
     assert plan_call(lib.pp_plan_sequence_parallel, planner._handle, lengths, -1)[0] == 2
     status, plan, message = plan_call(lib.pp_plan_sequence_parallel, planner._handle, lengths, 2)
     assert status == 0 and plan and message == ""
-    assert lib.pp_plan_sequence_parallel(planner._handle, lengths, 2, None, None) == 2   # nowhere to put the plan
+    assert lib.pp_plan_sequence_parallel(planner._handle, lengths, 2, None, None) == 2  # nowhere to put the plan
     assert lib.pp_plan_json(0xDEADBEEF, 0, ctypes.byref(out)) == 2
     assert "not a live plan" in _native.take_text(out)
     assert lib.pp_plan_export(None, ctypes.byref(out), None, None, None, None) == 2

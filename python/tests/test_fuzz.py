@@ -24,8 +24,12 @@ PROFILE = str(EXAMPLES / "profiles" / "flexsp-gpt7b.yaml")
 BB_PROFILE = str(EXAMPLES / "profiles" / "batch-balance-7b.yaml")
 # A longer, random run: PARAPLAN_FUZZ_EXAMPLES=5000 pytest python/tests/test_fuzz.py (docs/python.md).
 LONG_RUN = os.environ.get("PARAPLAN_FUZZ_EXAMPLES")
-FUZZ = settings(max_examples=int(LONG_RUN or 250), deadline=None, derandomize=LONG_RUN is None,
-                suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=int(LONG_RUN or 250),
+    deadline=None,
+    derandomize=LONG_RUN is None,
+    suppress_health_check=list(HealthCheck),
+)
 
 EXTREME_INTS = st.one_of(
     st.integers(-5, 70_000),
@@ -35,14 +39,47 @@ EXTREME_FLOATS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([0.0, -0.0, 1e-300, 1e19, 1e25, 1e300, 2.0**63, float("nan"), float("inf"), -1.0]),
 )
-JSON_SCALARS = st.one_of(st.none(), st.booleans(), EXTREME_INTS, st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20))
-JSON_VALUES = st.recursive(JSON_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                                  st.dictionaries(st.text(max_size=8), inner, max_size=4)),
-                           max_leaves=20)
-OPTION_KEYS = ["profile", "model", "cluster", "ranks", "micro-batches", "equal-counts", "max-tokens-per-micro-batch", "phases",
-               "slots-per-gpu", "groups", "max-moves", "balance-tolerance", "chunks", "ways", "time-budget-ms", "split-images"]
-OPTION_VALUES = st.one_of(JSON_VALUES, st.sampled_from([PROFILE, BB_PROFILE, "hgx-h100:1", "hgx-h800:2", "llama-3-8b",
-                                                        "deepseek-v3", "encoder,llm", "hgx-h100:100000000"]))
+JSON_SCALARS = st.one_of(
+    st.none(), st.booleans(), EXTREME_INTS, st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20)
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    max_leaves=20,
+)
+OPTION_KEYS = [
+    "profile",
+    "model",
+    "cluster",
+    "ranks",
+    "micro-batches",
+    "equal-counts",
+    "max-tokens-per-micro-batch",
+    "phases",
+    "slots-per-gpu",
+    "groups",
+    "max-moves",
+    "balance-tolerance",
+    "chunks",
+    "ways",
+    "time-budget-ms",
+    "split-images",
+]
+OPTION_VALUES = st.one_of(
+    JSON_VALUES,
+    st.sampled_from(
+        [
+            PROFILE,
+            BB_PROFILE,
+            "hgx-h100:1",
+            "hgx-h800:2",
+            "llama-3-8b",
+            "deepseek-v3",
+            "encoder,llm",
+            "hgx-h100:100000000",
+        ]
+    ),
+)
 
 
 def raw(function: Any, *args: Any) -> tuple[int, str]:
@@ -52,9 +89,11 @@ def raw(function: Any, *args: Any) -> tuple[int, str]:
 
 
 @FUZZ
-@given(kind=st.sampled_from(["sequence-parallel", "batch-balance", "expert-placement", "gnn-pipeline", "", "plan"]),
-       options=st.one_of(st.dictionaries(st.sampled_from(OPTION_KEYS), OPTION_VALUES, max_size=6), JSON_VALUES),
-       mangle=st.sampled_from(["json", "truncated", "nan", "bytes"]))
+@given(
+    kind=st.sampled_from(["sequence-parallel", "batch-balance", "expert-placement", "gnn-pipeline", "", "plan"]),
+    options=st.one_of(st.dictionaries(st.sampled_from(OPTION_KEYS), OPTION_VALUES, max_size=6), JSON_VALUES),
+    mangle=st.sampled_from(["json", "truncated", "nan", "bytes"]),
+)
 def test_planner_options(kind: str, options: Any, mangle: str) -> None:
     text = json.dumps(options)
     if mangle == "truncated":
@@ -75,14 +114,32 @@ def test_planner_options(kind: str, options: Any, mangle: str) -> None:
 
 
 @FUZZ
-@given(command=st.sampled_from(["presets", "estimate", "layouts", "validate", "format", "compare", "solve"]),
-       request=st.one_of(JSON_VALUES, st.fixed_dictionaries({
-           "model": st.sampled_from(["llama-3-8b", "mixtral-8x7b", "deepseek-v3", "x"]),
-           "cluster": st.sampled_from(["hgx-h100:1", "hgx-h100:4", "dgx-a100:0", "h100"]),
-           "global-batch": EXTREME_INTS, "seq-len": EXTREME_INTS,
-       }, optional={"tp": EXTREME_INTS, "pp": EXTREME_INTS, "cp": st.one_of(EXTREME_INTS, st.lists(EXTREME_INTS, max_size=4)),
-                    "ep": EXTREME_INTS, "interleave": EXTREME_INTS, "micro-batch": EXTREME_INTS, "memory-headroom": EXTREME_FLOATS,
-                    "top": EXTREME_INTS, "zero": EXTREME_INTS, "recompute": st.sampled_from(["none", "full", "all"])})))
+@given(
+    command=st.sampled_from(["presets", "estimate", "layouts", "validate", "format", "compare", "solve"]),
+    request=st.one_of(
+        JSON_VALUES,
+        st.fixed_dictionaries(
+            {
+                "model": st.sampled_from(["llama-3-8b", "mixtral-8x7b", "deepseek-v3", "x"]),
+                "cluster": st.sampled_from(["hgx-h100:1", "hgx-h100:4", "dgx-a100:0", "h100"]),
+                "global-batch": EXTREME_INTS,
+                "seq-len": EXTREME_INTS,
+            },
+            optional={
+                "tp": EXTREME_INTS,
+                "pp": EXTREME_INTS,
+                "cp": st.one_of(EXTREME_INTS, st.lists(EXTREME_INTS, max_size=4)),
+                "ep": EXTREME_INTS,
+                "interleave": EXTREME_INTS,
+                "micro-batch": EXTREME_INTS,
+                "memory-headroom": EXTREME_FLOATS,
+                "top": EXTREME_INTS,
+                "zero": EXTREME_INTS,
+                "recompute": st.sampled_from(["none", "full", "all"]),
+            },
+        ),
+    ),
+)
 def test_calls(command: str, request: Any) -> None:
     try:
         text = json.dumps(request)
@@ -94,16 +151,18 @@ def test_calls(command: str, request: Any) -> None:
 
 
 @FUZZ
-@given(lengths=st.one_of(st.lists(EXTREME_INTS, max_size=40),
-                         st.lists(st.integers(1, 400_000), min_size=1, max_size=600)),
-       count_delta=st.sampled_from([0, 0, 0, -1, 1]))
+@given(
+    lengths=st.one_of(st.lists(EXTREME_INTS, max_size=40), st.lists(st.integers(1, 400_000), min_size=1, max_size=600)),
+    count_delta=st.sampled_from([0, 0, 0, -1, 1]),
+)
 def test_sequence_parallel_arrays(lengths: list[int], count_delta: int) -> None:
     planner = paraplan.SequenceParallelPlanner(PROFILE, time_budget_ms=200)
     values = np.array(lengths, dtype=np.int64) if lengths else np.zeros(0, dtype=np.int64)
-    count = max(0, len(lengths) + min(count_delta, 0))   # never past the buffer: the ABI trusts the count it is given
+    count = max(0, len(lengths) + min(count_delta, 0))  # never past the buffer: the ABI trusts the count it is given
     handle, error = ctypes.c_void_p(), ctypes.c_void_p()
-    status = _native.library().pp_plan_sequence_parallel(planner._handle, values.ctypes.data if count else None, count,
-                                                         ctypes.byref(handle), ctypes.byref(error))
+    status = _native.library().pp_plan_sequence_parallel(
+        planner._handle, values.ctypes.data if count else None, count, ctypes.byref(handle), ctypes.byref(error)
+    )
     message = _native.take_text(error)
     assert status in (0, 2, 3), message
     if status == 0:
@@ -117,12 +176,23 @@ def test_sequence_parallel_arrays(lengths: list[int], count_delta: int) -> None:
 
 
 @FUZZ
-@given(tokens=st.lists(EXTREME_INTS, max_size=24), images=st.lists(st.lists(EXTREME_INTS, max_size=3), max_size=24),
-       ranks=st.one_of(st.none(), st.lists(EXTREME_INTS, max_size=24)), planner_ranks=st.integers(1, 8),
-       options=st.fixed_dictionaries({}, optional={"micro_batches": st.integers(-1, 5), "equal_counts": st.booleans(),
-                                                   "max_tokens_per_micro_batch": EXTREME_INTS}))
-def test_batch_balance_arrays(tokens: list[int], images: list[list[int]], ranks: list[int] | None, planner_ranks: int,
-                              options: dict[str, Any]) -> None:
+@given(
+    tokens=st.lists(EXTREME_INTS, max_size=24),
+    images=st.lists(st.lists(EXTREME_INTS, max_size=3), max_size=24),
+    ranks=st.one_of(st.none(), st.lists(EXTREME_INTS, max_size=24)),
+    planner_ranks=st.integers(1, 8),
+    options=st.fixed_dictionaries(
+        {},
+        optional={
+            "micro_batches": st.integers(-1, 5),
+            "equal_counts": st.booleans(),
+            "max_tokens_per_micro_batch": EXTREME_INTS,
+        },
+    ),
+)
+def test_batch_balance_arrays(
+    tokens: list[int], images: list[list[int]], ranks: list[int] | None, planner_ranks: int, options: dict[str, Any]
+) -> None:
     try:
         balancer = paraplan.BatchBalancer(planner_ranks, profile=BB_PROFILE, **options)
     except paraplan.InputError:
@@ -137,20 +207,33 @@ def test_batch_balance_arrays(tokens: list[int], images: list[list[int]], ranks:
 
 
 @FUZZ
-@given(layers=st.integers(1, 3), experts=st.sampled_from([1, 4, 8, 16, 0]), data=st.data(),
-       with_origins=st.booleans(), slots=st.integers(0, 4))
-def test_expert_placement_arrays(layers: int, experts: int, data: st.DataObject, with_origins: bool, slots: int) -> None:
+@given(
+    layers=st.integers(1, 3),
+    experts=st.sampled_from([1, 4, 8, 16, 0]),
+    data=st.data(),
+    with_origins=st.booleans(),
+    slots=st.integers(0, 4),
+)
+def test_expert_placement_arrays(
+    layers: int, experts: int, data: st.DataObject, with_origins: bool, slots: int
+) -> None:
     try:
         planner = paraplan.ExpertPlacementPlanner("hgx-h800:1", slots, groups=data.draw(st.sampled_from([None, 2, 3])))
     except paraplan.InputError:
         return
-    loads = np.array(data.draw(st.lists(st.lists(EXTREME_FLOATS, min_size=experts, max_size=experts), min_size=layers, max_size=layers)),
-                     dtype=np.float64).reshape(layers, experts)
+    loads = np.array(
+        data.draw(
+            st.lists(st.lists(EXTREME_FLOATS, min_size=experts, max_size=experts), min_size=layers, max_size=layers)
+        ),
+        dtype=np.float64,
+    ).reshape(layers, experts)
     origins = None
     if with_origins:
         gpus = data.draw(st.sampled_from([8, 8, 3]))
-        origins = np.array(data.draw(st.lists(EXTREME_FLOATS, min_size=layers * gpus * experts, max_size=layers * gpus * experts)),
-                           dtype=np.float64).reshape(layers, gpus, experts)
+        origins = np.array(
+            data.draw(st.lists(EXTREME_FLOATS, min_size=layers * gpus * experts, max_size=layers * gpus * experts)),
+            dtype=np.float64,
+        ).reshape(layers, gpus, experts)
     try:
         plan = planner.plan(loads, origins=origins)
     except (paraplan.InputError, paraplan.InfeasibleError):
@@ -161,16 +244,27 @@ def test_expert_placement_arrays(layers: int, experts: int, data: st.DataObject,
 
 
 @FUZZ
-@given(edges=st.lists(st.tuples(EXTREME_INTS, EXTREME_INTS), max_size=30), vertices=st.one_of(st.none(), EXTREME_INTS),
-       model=st.fixed_dictionaries({"type": st.sampled_from(["gcn", "gat", "gcnii", "graphsage", "x"]),
-                                    "layers": EXTREME_INTS, "inputWidth": EXTREME_INTS, "hiddenWidth": EXTREME_INTS,
-                                    "outputWidth": EXTREME_INTS}, optional={"heads": EXTREME_INTS}))
+@given(
+    edges=st.lists(st.tuples(EXTREME_INTS, EXTREME_INTS), max_size=30),
+    vertices=st.one_of(st.none(), EXTREME_INTS),
+    model=st.fixed_dictionaries(
+        {
+            "type": st.sampled_from(["gcn", "gat", "gcnii", "graphsage", "x"]),
+            "layers": EXTREME_INTS,
+            "inputWidth": EXTREME_INTS,
+            "hiddenWidth": EXTREME_INTS,
+            "outputWidth": EXTREME_INTS,
+        },
+        optional={"heads": EXTREME_INTS},
+    ),
+)
 def test_gnn_arrays(edges: list[tuple[int, int]], vertices: int | None, model: dict[str, Any]) -> None:
     try:
         planner = paraplan.GNNPipelinePlanner(model, "dgx-a100:1")
     except paraplan.InputError:
-        planner = paraplan.GNNPipelinePlanner({"type": "gcn", "layers": 4, "inputWidth": 8, "hiddenWidth": 8, "outputWidth": 2},
-                                              "dgx-a100:1")
+        planner = paraplan.GNNPipelinePlanner(
+            {"type": "gcn", "layers": 4, "inputWidth": 8, "hiddenWidth": 8, "outputWidth": 2}, "dgx-a100:1"
+        )
     array = np.array(edges, dtype=np.int64).reshape(-1, 2)
     try:
         plan = planner.plan(array, num_vertices=vertices)
@@ -183,24 +277,43 @@ def test_gnn_arrays(edges: list[tuple[int, int]], vertices: int | None, model: d
 @given(text=st.one_of(st.text(max_size=40), JSON_VALUES.map(json.dumps)), source=st.text(max_size=10))
 def test_plan_text(text: str, source: str) -> None:
     handle, error = ctypes.c_void_p(), ctypes.c_void_p()
-    status = _native.library().pp_plan_load(text.encode("utf-8", "surrogatepass"), source.encode("utf-8", "surrogatepass"),
-                                           ctypes.byref(handle), ctypes.byref(error))
+    status = _native.library().pp_plan_load(
+        text.encode("utf-8", "surrogatepass"),
+        source.encode("utf-8", "surrogatepass"),
+        ctypes.byref(handle),
+        ctypes.byref(error),
+    )
     message = _native.take_text(error)
     assert status == 2 and handle.value is None and message
 
 
 @FUZZ
-@given(value=st.one_of(
-    st.lists(EXTREME_FLOATS, max_size=10), st.lists(st.lists(EXTREME_INTS, max_size=3), max_size=4), st.text(max_size=10),
-    st.binary(max_size=10), st.none(), st.booleans(), EXTREME_INTS, st.lists(st.text(max_size=3), max_size=3),
-    st.builds(lambda n, dtype: np.zeros(n, dtype=dtype), st.integers(0, 4),
-              st.sampled_from([np.int8, np.uint16, np.float32, np.complex64, np.bool_, np.str_, object])),
-))
+@given(
+    value=st.one_of(
+        st.lists(EXTREME_FLOATS, max_size=10),
+        st.lists(st.lists(EXTREME_INTS, max_size=3), max_size=4),
+        st.text(max_size=10),
+        st.binary(max_size=10),
+        st.none(),
+        st.booleans(),
+        EXTREME_INTS,
+        st.lists(st.text(max_size=3), max_size=3),
+        st.builds(
+            lambda n, dtype: np.zeros(n, dtype=dtype),
+            st.integers(0, 4),
+            st.sampled_from([np.int8, np.uint16, np.float32, np.complex64, np.bool_, np.str_, object]),
+        ),
+    )
+)
 def test_python_api_any_value(value: Any) -> None:
     planner = paraplan.SequenceParallelPlanner(PROFILE, time_budget_ms=100)
     experts = paraplan.ExpertPlacementPlanner("hgx-h800:1", 2)
-    for call in (lambda: planner.plan(value), lambda: experts.plan(value), lambda: paraplan.validate(value),
-                 lambda: paraplan.BatchBalancer(2, profile=BB_PROFILE).plan(value)):
+    for call in (
+        lambda: planner.plan(value),
+        lambda: experts.plan(value),
+        lambda: paraplan.validate(value),
+        lambda: paraplan.BatchBalancer(2, profile=BB_PROFILE).plan(value),
+    ):
         try:
             call()
         except (paraplan.InputError, paraplan.InfeasibleError):

@@ -2,6 +2,7 @@
 
 The long run (10,000 cases per subcommand) is documented in the README's reliability section.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,11 +15,17 @@ from conftest import ROOT
 
 
 def test_short_fuzz_run_finds_nothing(cli: Path, tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "fuzz.py"), "--cases", "25", "--seed", "7", "--out",
-                           str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=900,
-                          env={**os.environ, "PARAPLAN": str(cli)})
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "fuzz.py"), "--cases", "25", "--seed", "7", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "PARAPLAN": str(cli)},
+    )
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["cases"] == 25 * 23  # every subcommand variant of scripts/fuzz.py
-    assert summary["findings"] == 0, done.stdout + "\n" + "\n".join(
-        str(p) for p in (tmp_path / "findings").glob("*/cmd.sh"))
+    assert summary["findings"] == 0, (
+        done.stdout + "\n" + "\n".join(str(p) for p in (tmp_path / "findings").glob("*/cmd.sh"))
+    )
     assert done.returncode == 0

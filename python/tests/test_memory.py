@@ -40,7 +40,7 @@ def test_repeated_calls_do_not_grow_memory() -> None:
             except paraplan.InputError:
                 pass
 
-    for index in range(1_000):   # warm-up: allocator pools, caches, lazily loaded code
+    for index in range(1_000):  # warm-up: allocator pools, caches, lazily loaded code
         one_round(index)
     before = resident_bytes()
     for index in range(10_000):

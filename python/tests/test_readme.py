@@ -39,5 +39,7 @@ def test_python_fragments_compile() -> None:
 
 
 def test_swift_snippet_tests_are_in_step_with_the_documents() -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "doc_snippets.py"), "--check"], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "doc_snippets.py"), "--check"], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr

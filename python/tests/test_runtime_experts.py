@@ -23,7 +23,7 @@ def affine_origins(rng: np.random.Generator, loads: np.ndarray, gpus: int, gpus_
         for expert in range(experts):
             weights = np.ones(gpus)
             favoured = rng.integers(nodes)
-            weights[favoured * gpus_per_node:(favoured + 1) * gpus_per_node] *= 6
+            weights[favoured * gpus_per_node : (favoured + 1) * gpus_per_node] *= 6
             origins[layer, :, expert] = rng.multinomial(int(loads[layer, expert]), weights / weights.sum())
     return origins
 
@@ -43,7 +43,7 @@ def test_routing_crosses_nodes_as_predicted(experts: int, cluster: str, slots: i
             tokens = np.repeat(np.arange(experts), origins[layer, gpu])
             rng.shuffle(tokens)
             physical = runtime.route(plan, layer, tokens, gpu)
-            assert np.all(plan.slots[layer].reshape(-1)[physical] == tokens)     # every token reaches its expert
+            assert np.all(plan.slots[layer].reshape(-1)[physical] == tokens)  # every token reaches its expert
             crossed += int(np.sum(physical // slots // 8 != gpu // 8))
             np.add.at(received, physical, 1)
         predicted = plan.layers[layer].inter_node_tokens
@@ -75,7 +75,7 @@ def test_eplb_tensors_and_sglang_document() -> None:
             slots = log2phy[layer, expert][log2phy[layer, expert] >= 0]
             assert len(slots) == logcnt[layer, expert] >= 1
             assert np.all(phy2log[layer, slots] == expert) and np.all(np.diff(slots) > 0)
-            assert np.all(log2phy[layer, expert][logcnt[layer, expert]:] == -1)
+            assert np.all(log2phy[layer, expert][logcnt[layer, expert] :] == -1)
     assert runtime.sglang_expert_location(plan) == {"physical_to_logical_map": phy2log.tolist()}
     with pytest.raises(paraplan.InputError):
         runtime.route(plan, 5, [0], 0)
@@ -103,7 +103,8 @@ def test_gnn_ranks_and_partition_book() -> None:
     from conftest import read_edges
 
     plan = paraplan.GNNPipelinePlanner(EXAMPLES / "gnn" / "gcnii-16.yaml", "dgx-a100:2").plan(
-        np.array(read_edges(EXAMPLES / "gnn" / "community-3k.txt")))
+        np.array(read_edges(EXAMPLES / "gnn" / "community-3k.txt"))
+    )
     book = runtime.partition_book(plan)
     assert plan.chunk_array is not None and book.shape == plan.chunk_array.shape
     assert set(book.tolist()) == set(range(plan.graph_parallel_ways))

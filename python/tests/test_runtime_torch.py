@@ -27,8 +27,17 @@ def sp_profile(gpus: int) -> dict[str, Any]:
     """A small sequence-parallel profile: 96 tokens per GPU, so a few hundred tokens need groups of 2 to 8, and an
     all-to-all slow enough that short sequences stay on one GPU."""
     bandwidth = {"2": 1e9, "4": 5e8, "8": 2e8}
-    return {"kind": "sequence-parallel", "gpus": gpus, "gpusPerNode": gpus, "alpha1": 2e-6, "alpha2": 1e-4, "beta1": 1e-3,
-            "bytesPerToken": 65536, "tokensPerGPU": 96, "bandwidth": {d: b for d, b in bandwidth.items() if int(d) <= gpus}}
+    return {
+        "kind": "sequence-parallel",
+        "gpus": gpus,
+        "gpusPerNode": gpus,
+        "alpha1": 2e-6,
+        "alpha2": 1e-4,
+        "beta1": 1e-3,
+        "bytesPerToken": 65536,
+        "tokensPerGPU": 96,
+        "bandwidth": {d: b for d, b in bandwidth.items() if int(d) <= gpus},
+    }
 
 
 def long_tailed_lengths(gpus: int, seed: int) -> list[int]:
@@ -40,7 +49,9 @@ def tensors(sequences: list[int], lengths: list[int], seed: int) -> dict[str, An
     """The group's packed q, k, v and the loss weights, the same on every rank (seeded by the sequences)."""
     total = sum(lengths[s] for s in sequences)
     generator = torch.Generator().manual_seed(seed * 1_000_003 + sum(s * 7919 for s in sequences))
-    return {name: torch.randn(total, HEADS, DIM, dtype=torch.float64, generator=generator) for name in ("q", "k", "v", "w")}
+    return {
+        name: torch.randn(total, HEADS, DIM, dtype=torch.float64, generator=generator) for name in ("q", "k", "v", "w")
+    }
 
 
 def ring_profile(gpus: int) -> dict[str, Any]:
@@ -48,10 +59,26 @@ def ring_profile(gpus: int) -> dict[str, Any]:
     pure ring), whichever is faster for their sequences; eight-way pure rings pay 0.1 s per step, so eight-way groups
     run the hybrid."""
     profile = sp_profile(gpus)
-    profile.update({"maxUlyssesDegree": 2, "ringBytesPerToken": 16384,
-                    "schemes": {str(d): [{"ulysses": u, "ring": d // u, "ringBandwidth": 4e8,
-                                          "ringStepLatency": 1e-1 if u == 1 and d == 8 else 1e-5}
-                                         for u in (1, 2) if u < d] for d in (4, 8) if d <= gpus}})
+    profile.update(
+        {
+            "maxUlyssesDegree": 2,
+            "ringBytesPerToken": 16384,
+            "schemes": {
+                str(d): [
+                    {
+                        "ulysses": u,
+                        "ring": d // u,
+                        "ringBandwidth": 4e8,
+                        "ringStepLatency": 1e-1 if u == 1 and d == 8 else 1e-5,
+                    }
+                    for u in (1, 2)
+                    if u < d
+                ]
+                for d in (4, 8)
+                if d <= gpus
+            },
+        }
+    )
     return profile
 
 
@@ -70,7 +97,7 @@ def sequence_parallel_worker(rank: int, world: int, store: str, seed: int, rings
             pad = part.chunk - (part.token_end - part.token_start)
 
             def mine(x: Any) -> Any:
-                piece = x[part.token_start:part.token_end]
+                piece = x[part.token_start : part.token_end]
                 return torch.cat([piece, piece.new_zeros(pad, HEADS, DIM)]) if pad else piece
 
             local = {name: mine(full[name]).clone().requires_grad_(True) for name in ("q", "k", "v")}
@@ -83,9 +110,9 @@ def sequence_parallel_worker(rank: int, world: int, store: str, seed: int, rings
                 out = runtime.ulysses_attention(local["q"], local["k"], local["v"], part, group=group, causal=True)
             (out * mine(full["w"])).sum().backward()
             real = part.token_end - part.token_start
-            worst = max(worst, float((out[:real] - out_full[part.token_start:part.token_end]).detach().abs().max()))
+            worst = max(worst, float((out[:real] - out_full[part.token_start : part.token_end]).detach().abs().max()))
             for name in ("q", "k", "v"):
-                expected = reference[name].grad[part.token_start:part.token_end]
+                expected = reference[name].grad[part.token_start : part.token_end]
                 worst = max(worst, float((local[name].grad[:real] - expected).abs().max()))
         mixed = any(len({g.degree for g in b.groups}) > 1 for b in plan.micro_batches)
         schemes = sorted({(g.degree, g.ulysses, g.ring) for b in plan.micro_batches for g in b.groups})
@@ -99,8 +126,9 @@ def run_plan(world: int, store: Path, seed: int, rings: bool) -> tuple[float, li
     whether a micro-batch mixes degrees."""
     context = mp.get_context("spawn")
     results = context.SimpleQueue()
-    mp.start_processes(sequence_parallel_worker, args=(world, str(store), seed, rings, results), nprocs=world,
-                       start_method="spawn")
+    mp.start_processes(
+        sequence_parallel_worker, args=(world, str(store), seed, rings, results), nprocs=world, start_method="spawn"
+    )
     reports = sorted(results.get() for _ in range(world))
     assert [report[0] for report in reports] == list(range(world))
     return max(report[1] for report in reports), reports[0][2], reports[0][3]
@@ -111,7 +139,9 @@ def test_ulysses_groups_from_a_plan_match_single_process_attention(world: int, t
     worst, schemes, mixed = run_plan(world, tmp_path / "store", 12, rings=False)
     assert worst < 1e-5, worst
     degrees = sorted({degree for degree, _, _ in schemes})
-    assert len(degrees) >= (3 if world == 8 else 2) and mixed, f"the plan should mix degrees in a micro-batch: {degrees}"
+    assert len(degrees) >= (3 if world == 8 else 2) and mixed, (
+        f"the plan should mix degrees in a micro-batch: {degrees}"
+    )
 
 
 @pytest.mark.parametrize("world", [4, 8])
@@ -131,13 +161,21 @@ def batch_worker(rank: int, world: int, store: str, results: Any) -> None:
         rng = np.random.default_rng(3)
         tokens = rng.integers(50, 3000, size=16 * world).tolist()
         loaded_rank = [i % world for i in range(len(tokens))]
-        plan = paraplan.BatchBalancer(world, profile=Path(__file__).parents[2] / "Examples" / "profiles" / "batch-balance-7b.yaml",
-                                      equal_counts=True, micro_batches=2).plan(tokens, loaded_rank=loaded_rank)
+        plan = paraplan.BatchBalancer(
+            world,
+            profile=Path(__file__).parents[2] / "Examples" / "profiles" / "batch-balance-7b.yaml",
+            equal_counts=True,
+            micro_batches=2,
+        ).plan(tokens, loaded_rank=loaded_rank)
         # Each sample is its token ids: sample i holds tokens[i] ids of value i, so arrivals can be checked.
-        loaded = {i: torch.full((tokens[i],), i, dtype=torch.int64) for i in range(len(tokens)) if loaded_rank[i] == rank}
+        loaded = {
+            i: torch.full((tokens[i],), i, dtype=torch.int64) for i in range(len(tokens)) if loaded_rank[i] == rank
+        }
         mine = runtime.exchange_samples(plan, rank, loaded)
         planned = runtime.rank_partitions(plan)[rank]
-        ok = [int(t[0]) for t in mine] == planned and all(t.numel() == tokens[i] and bool((t == i).all()) for t, i in zip(mine, planned))
+        ok = [int(t[0]) for t in mine] == planned and all(
+            t.numel() == tokens[i] and bool((t == i).all()) for t, i in zip(mine, planned)
+        )
         results.put((rank, ok, len(plan.sends or []), sum(t.numel() for t in mine) == plan.ranks[rank].tokens))
     finally:
         dist.destroy_process_group()
@@ -155,9 +193,15 @@ def test_exchange_samples_leaves_each_rank_its_planned_samples(tmp_path: Path) -
 
 
 def test_sampler_and_rank_layout() -> None:
-    plans = [paraplan.BatchBalancer(2, profile=Path(__file__).parents[2] / "Examples" / "profiles" / "batch-balance-7b.yaml",
-                                    equal_counts=True, micro_batches=2).plan([100, 900, 400, 300, 800, 200, 50, 700])
-             for _ in range(2)]
+    plans = [
+        paraplan.BatchBalancer(
+            2,
+            profile=Path(__file__).parents[2] / "Examples" / "profiles" / "batch-balance-7b.yaml",
+            equal_counts=True,
+            micro_batches=2,
+        ).plan([100, 900, 400, 300, 800, 200, 50, 700])
+        for _ in range(2)
+    ]
     batches = list(runtime.PlanSampler(plans, rank=1))
     assert len(batches) == 4
     assert sorted(i for b in batches[:2] for i in b) == sorted(plans[0].ranks[1].samples)
@@ -166,8 +210,13 @@ def test_sampler_and_rank_layout() -> None:
     assert [batch.tolist() for batch in loader] == list(runtime.PlanSampler(plans, rank=0))
     layout = runtime.RankLayout(tp=2, cp=2, dp=2, pp=2)
     assert layout.world_size == 16
-    assert [layout.global_rank(tp=t, cp=c, dp=d, pp=p) for p in range(2) for d in range(2) for c in range(2) for t in range(2)] \
-        == list(range(16))
+    assert [
+        layout.global_rank(tp=t, cp=c, dp=d, pp=p)
+        for p in range(2)
+        for d in range(2)
+        for c in range(2)
+        for t in range(2)
+    ] == list(range(16))
     assert layout.coordinates(13) == {"tp": 1, "cp": 0, "dp": 1, "pp": 1}
     assert layout.sequence_parallel_rank(13) == 2 and layout.data_parallel_rank(13) == 1
     assert layout.global_ranks_of_sequence_parallel(range(0, 4), tp=1, pp=1) == [9, 11, 13, 15]

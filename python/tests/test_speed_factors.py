@@ -36,13 +36,30 @@ def test_the_same_plan_as_the_cli_from_a_whatif_speed_file(cli: Path, tmp_path: 
     speeds = tmp_path / "speeds.json"
     speeds.write_text(json.dumps({"speedFactors": [1, 1, 0.5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]}))
     output = tmp_path / "plan.json"
-    done = run_cli(cli, "plan", "batch-balance", "--samples", str(SAMPLES), "--ranks", "8", "--profile", str(PROFILE),
-                   "--speed-factors", str(speeds), "--output", str(output))
+    done = run_cli(
+        cli,
+        "plan",
+        "batch-balance",
+        "--samples",
+        str(SAMPLES),
+        "--ranks",
+        "8",
+        "--profile",
+        str(PROFILE),
+        "--speed-factors",
+        str(speeds),
+        "--output",
+        str(output),
+    )
     assert done.returncode == 0, done.stderr
     tokens, images, ranks = read_samples(SAMPLES)
     # 16 GPUs over 8 ranks: rank 1 spans GPUs 2 and 3 and runs at the slower one's speed.
-    for given in (speeds, str(speeds), {"speedFactors": [1, 1, 0.5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]},
-                  [1, 0.5, 1, 1, 1, 1, 1, 1]):
+    for given in (
+        speeds,
+        str(speeds),
+        {"speedFactors": [1, 1, 0.5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]},
+        [1, 0.5, 1, 1, 1, 1, 1, 1],
+    ):
         plan = paraplan.BatchBalancer(8, profile=PROFILE, speed_factors=given).plan(tokens, images, ranks)
         assert plan.to_json() == output.read_text()
 
@@ -59,18 +76,35 @@ def test_both_phase_models_weigh_speeds(cli: Path, tmp_path: Path, options: dict
     speeds.write_text(json.dumps({"speedFactors": HALF_SPEED_RANK_3}))
     flags = ["--phases", "encoder,llm", "--keep-encoder-phase"] if "phases" in options else ["--sync-every-phase"]
     output = tmp_path / "plan.json"
-    done = run_cli(cli, "plan", "batch-balance", "--samples", str(SAMPLES), "--ranks", "8", "--profile", str(PROFILE),
-                   *flags, "--speed-factors", str(speeds), "--output", str(output))
+    done = run_cli(
+        cli,
+        "plan",
+        "batch-balance",
+        "--samples",
+        str(SAMPLES),
+        "--ranks",
+        "8",
+        "--profile",
+        str(PROFILE),
+        *flags,
+        "--speed-factors",
+        str(speeds),
+        "--output",
+        str(output),
+    )
     assert done.returncode == 0, done.stderr
     assert plan.to_json() == output.read_text()
 
 
-@pytest.mark.parametrize("speeds, message", [
-    ([1.0, 0.0], "speedFactors[1] = 0.0"),
-    ([1.0, 1.0, 1.0], "3 speeds do not split evenly over 2 ranks"),
-    ([[1.0], [1.0]], "speed_factors: must be a non-empty list"),
-    (["fast", "slow"], "speed_factors:"),
-])
+@pytest.mark.parametrize(
+    "speeds, message",
+    [
+        ([1.0, 0.0], "speedFactors[1] = 0.0"),
+        ([1.0, 1.0, 1.0], "3 speeds do not split evenly over 2 ranks"),
+        ([[1.0], [1.0]], "speed_factors: must be a non-empty list"),
+        (["fast", "slow"], "speed_factors:"),
+    ],
+)
 def test_bad_speed_factors_raise_input_error(speeds: object, message: str) -> None:
     with pytest.raises(paraplan.InputError, match=message.replace("[", r"\[").replace("]", r"\]")):
         paraplan.BatchBalancer(2, profile=PROFILE, speed_factors=speeds)  # type: ignore[arg-type]
@@ -89,9 +123,23 @@ def test_expert_placement_gives_a_half_speed_gpu_half_the_tokens(cli: Path, tmp_
     speed_file = tmp_path / "speeds.json"
     speed_file.write_text(json.dumps({"speedFactors": speeds}))
     output = tmp_path / "plan.json"
-    done = run_cli(cli, "plan", "expert-placement", "--loads", str(EXAMPLES / "moe" / "loads-64-experts.json"),
-                   "--cluster", "hgx-h800:2", "--slots-per-gpu", "6", "--groups", "8", "--speed-factors", str(speed_file),
-                   "--output", str(output))
+    done = run_cli(
+        cli,
+        "plan",
+        "expert-placement",
+        "--loads",
+        str(EXAMPLES / "moe" / "loads-64-experts.json"),
+        "--cluster",
+        "hgx-h800:2",
+        "--slots-per-gpu",
+        "6",
+        "--groups",
+        "8",
+        "--speed-factors",
+        str(speed_file),
+        "--output",
+        str(output),
+    )
     assert done.returncode == 0, done.stderr
     assert plan.to_json() == output.read_text()
 
@@ -110,7 +158,18 @@ def test_sequence_parallel_keeps_the_slow_gpu_in_light_groups(cli: Path, tmp_pat
     speed_file = tmp_path / "speeds.json"
     speed_file.write_text(json.dumps({"speedFactors": speeds.tolist()}))
     output = tmp_path / "plan.json"
-    done = run_cli(cli, "plan", "sequence-parallel", "--lengths", str(batch), "--profile", str(profile),
-                   "--speed-factors", str(speed_file), "--output", str(output))
+    done = run_cli(
+        cli,
+        "plan",
+        "sequence-parallel",
+        "--lengths",
+        str(batch),
+        "--profile",
+        str(profile),
+        "--speed-factors",
+        str(speed_file),
+        "--output",
+        str(output),
+    )
     assert done.returncode == 0, done.stderr
     assert plan.to_json() == output.read_text()

@@ -26,15 +26,18 @@ def test_eight_threads_give_the_serial_plans() -> None:
     serial = [planner.plan(batch).to_json(compact=True) for batch in work]
     with ThreadPoolExecutor(max_workers=8) as pool:
         shared = list(pool.map(lambda batch: planner.plan(batch).to_json(compact=True), work))
-        own = list(pool.map(lambda batch: paraplan.SequenceParallelPlanner(PROFILE).plan(batch).to_json(compact=True), work))
+        own = list(
+            pool.map(lambda batch: paraplan.SequenceParallelPlanner(PROFILE).plan(batch).to_json(compact=True), work)
+        )
     assert shared == serial
     assert own == serial
 
 
 def test_every_planner_kind_concurrently() -> None:
     tokens, images, ranks = read_samples(EXAMPLES / "samples" / "multimodal-256.jsonl")
-    balancer = paraplan.BatchBalancer(8, profile=EXAMPLES / "profiles" / "batch-balance-7b.yaml", equal_counts=True,
-                                      phases="encoder,llm")
+    balancer = paraplan.BatchBalancer(
+        8, profile=EXAMPLES / "profiles" / "batch-balance-7b.yaml", equal_counts=True, phases="encoder,llm"
+    )
     experts = paraplan.ExpertPlacementPlanner("hgx-h800:2", 5, groups=8)
     loads = np.random.default_rng(3).zipf(1.6, size=(4, 64)).astype(np.float64)
     gnn = paraplan.GNNPipelinePlanner(EXAMPLES / "gnn" / "gcnii-16.yaml", "dgx-a100:2")

@@ -43,7 +43,9 @@ def test_trace_of_a_batch_balance_plan_matches_the_cli(cli: Path, tmp_path: Path
     samples = EXAMPLES / "samples" / "multimodal-256.jsonl"
     profile = EXAMPLES / "profiles" / "batch-balance-7b.yaml"
     tokens, images, ranks = read_samples(samples)
-    plan = paraplan.BatchBalancer(8, profile=profile, phases="encoder,llm", keep_encoder_phase=True).plan(tokens, images, ranks)
+    plan = paraplan.BatchBalancer(8, profile=profile, phases="encoder,llm", keep_encoder_phase=True).plan(
+        tokens, images, ranks
+    )
     text = paraplan.trace(plan, tokens=tokens, images=images, loaded_rank=ranks, profile=profile)
     events = [e for e in json.loads(text)["traceEvents"] if e["ph"] == "X"]
     phases = [e for e in events if e["cat"] == "phase"]
@@ -71,7 +73,9 @@ def test_report_is_xhtml_and_matches_the_cli(cli: Path, tmp_path: Path) -> None:
     done = run_cli(cli, "report", str(plan_file), "--lengths", str(BATCH), "--profile", str(PROFILE), "--output", "-")
     assert done.returncode == 0, done.stderr
     assert done.stdout == html
-    balance = paraplan.BatchBalancer(8, profile=EXAMPLES / "profiles" / "batch-balance-7b.yaml").plan([1000 + 37 * i for i in range(64)])
+    balance = paraplan.BatchBalancer(8, profile=EXAMPLES / "profiles" / "batch-balance-7b.yaml").plan(
+        [1000 + 37 * i for i in range(64)]
+    )
     assert paraplan.report(balance).count('class="llm"') == 8
 
 
@@ -84,7 +88,9 @@ def test_expert_placement_report_reads_its_loads(cli: Path, tmp_path: Path) -> N
     assert html.count('class="gpu"') == 16 * (len(loads) + 1)  # every layer, and all layers together
     plan_file = tmp_path / "plan.json"
     plan_file.write_text(plan.to_json())
-    done = run_cli(cli, "report", str(plan_file), "--loads", str(EXAMPLES / "moe" / "loads-64-experts.json"), "--output", "-")
+    done = run_cli(
+        cli, "report", str(plan_file), "--loads", str(EXAMPLES / "moe" / "loads-64-experts.json"), "--output", "-"
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == html
 
@@ -150,7 +156,9 @@ def test_estimates_are_reported_alone_or_after_a_plan(cli: Path, tmp_path: Path)
     assert done.stdout == alone
     both = paraplan.report(estimates=[first, second])
     assert "Iteration estimates compared" in both and "estimate 1" in both
-    balance = paraplan.BatchBalancer(8, profile=EXAMPLES / "profiles" / "batch-balance-7b.yaml").plan([900 + 31 * i for i in range(64)])
+    balance = paraplan.BatchBalancer(8, profile=EXAMPLES / "profiles" / "batch-balance-7b.yaml").plan(
+        [900 + 31 * i for i in range(64)]
+    )
     mixed = paraplan.report(balance, estimates=[first])
     assert "Batch-balancing plan" in mixed and "Iteration estimate" in mixed
     with pytest.raises(paraplan.InputError, match="give a plan or estimates"):

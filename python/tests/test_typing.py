@@ -15,6 +15,21 @@ def test_mypy_strict(tmp_path: Path) -> None:
     pytest.importorskip("mypy")
     assert (Path(paraplan.__file__).parent / "py.typed").exists()
     # Checked as installed (-p), from an empty folder so that nothing shadows it.
-    done = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", str(tmp_path / "cache"),
-                           "-p", "paraplan"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "-p",
+            "paraplan",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stdout + done.stderr

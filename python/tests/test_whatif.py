@@ -18,8 +18,13 @@ META = ROOT / "Examples/traces/meta-ST.yaml"
 
 
 def cli_report(binary: Path) -> dict:
-    out = subprocess.run([str(binary), "whatif", "--trace", str(TRACE), "--meta", str(META), "--json"],
-                         capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run(
+        [str(binary), "whatif", "--trace", str(TRACE), "--meta", str(META), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     return json.loads(out.stdout)
 
 
@@ -75,12 +80,15 @@ def test_dataframe_like() -> None:
     assert report.slowdown == pytest.approx(1.1787, abs=1e-4)
 
 
-@pytest.mark.parametrize("trace, meta, message", [
-    ("dp_rank,stage\n0,0\n", {"dp_size": 1, "pp_size": 1}, "column rank missing"),
-    (TRACE.read_text().replace("backward-compute", "backwards", 1), META, "column optype = \"backwards\""),
-    (TRACE.read_text(), {"dp_size": 2, "pp_size": 0}, "pp_size = \"0\""),
-    (TRACE.read_text(), {"dp_size": 1 << 20, "pp_size": 1 << 20}, "from 1 to 2^18"),
-])
+@pytest.mark.parametrize(
+    "trace, meta, message",
+    [
+        ("dp_rank,stage\n0,0\n", {"dp_size": 1, "pp_size": 1}, "column rank missing"),
+        (TRACE.read_text().replace("backward-compute", "backwards", 1), META, "column optype = \"backwards\""),
+        (TRACE.read_text(), {"dp_size": 2, "pp_size": 0}, "pp_size = \"0\""),
+        (TRACE.read_text(), {"dp_size": 1 << 20, "pp_size": 1 << 20}, "from 1 to 2^18"),
+    ],
+)
 def test_bad_traces_raise_input_error(trace: str, meta: object, message: str) -> None:
     with pytest.raises(paraplan.InputError) as caught:
         paraplan.whatif(FrameLike(trace), meta)  # type: ignore[arg-type]

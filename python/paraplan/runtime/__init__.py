@@ -19,13 +19,33 @@ from .batch import PlanSampler, exchange_samples, rank_partitions
 from .experts import eplb_arrays, eplb_tensors, route, sglang_expert_location
 from .gnn import gnn_rank, partition_book
 from .ranks import RankLayout, megatron_rank
-from .sequence import (RankMicroBatch, aligned_blocks, create_groups, rank_micro_batches, token_slice, ulysses_attention,
-                       usp_attention)
+from .sequence import (
+    RankMicroBatch,
+    aligned_blocks,
+    create_groups,
+    rank_micro_batches,
+    token_slice,
+    ulysses_attention,
+    usp_attention,
+)
 
 __all__ = [
-    "eplb_arrays", "eplb_tensors", "sglang_expert_location", "route",
-    "rank_partitions", "PlanSampler", "exchange_samples",
-    "RankMicroBatch", "rank_micro_batches", "token_slice", "aligned_blocks", "create_groups", "ulysses_attention", "usp_attention",
-    "RankLayout", "megatron_rank",
-    "gnn_rank", "partition_book",
+    "eplb_arrays",
+    "eplb_tensors",
+    "sglang_expert_location",
+    "route",
+    "rank_partitions",
+    "PlanSampler",
+    "exchange_samples",
+    "RankMicroBatch",
+    "rank_micro_batches",
+    "token_slice",
+    "aligned_blocks",
+    "create_groups",
+    "ulysses_attention",
+    "usp_attention",
+    "RankLayout",
+    "megatron_rank",
+    "gnn_rank",
+    "partition_book",
 ]

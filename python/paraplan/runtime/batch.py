@@ -27,8 +27,12 @@ class PlanSampler:
     dataset items ``t * batch_size ...`` in order.
     """
 
-    def __init__(self, plans: Iterable[BatchBalancePlan], rank: int,
-                 sample_ids: Callable[[int, BatchBalancePlan], Sequence[int]] | None = None) -> None:
+    def __init__(
+        self,
+        plans: Iterable[BatchBalancePlan],
+        rank: int,
+        sample_ids: Callable[[int, BatchBalancePlan], Sequence[int]] | None = None,
+    ) -> None:
         self.plans = plans
         self.rank = rank
         self.sample_ids = sample_ids
@@ -70,19 +74,33 @@ def exchange_samples(plan: BatchBalancePlan, rank: int, loaded: dict[int, Any], 
         return index if group is None else dist.get_global_rank(group, index)
 
     # The dtypes a sample may have, numbered in the header.
-    dtypes = [torch.float64, torch.float32, torch.float16, torch.bfloat16, torch.int64, torch.int32, torch.int16, torch.int8,
-              torch.uint8, torch.bool]
+    dtypes = [
+        torch.float64,
+        torch.float32,
+        torch.float16,
+        torch.bfloat16,
+        torch.int64,
+        torch.int32,
+        torch.int16,
+        torch.int8,
+        torch.uint8,
+        torch.bool,
+    ]
     for send in outgoing:
         if loaded[send.sample].dtype not in dtypes:
-            raise InputError(f"loaded: sample {send.sample} has dtype {loaded[send.sample].dtype}, which exchange_samples does not send")
+            raise InputError(
+                f"loaded: sample {send.sample} has dtype {loaded[send.sample].dtype}, which exchange_samples does not send"
+            )
 
     # Shapes and dtypes first, so each receiver can allocate; then the data. Tags keep samples apart.
     headers: dict[int, Any] = {}
     requests: list[Any] = []
     for send in outgoing:
         tensor = loaded[send.sample]
-        header = torch.tensor([len(tensor.shape), *tensor.shape, dtypes.index(tensor.dtype)] + [0] * (8 - len(tensor.shape)),
-                              dtype=torch.int64)
+        header = torch.tensor(
+            [len(tensor.shape), *tensor.shape, dtypes.index(tensor.dtype)] + [0] * (8 - len(tensor.shape)),
+            dtype=torch.int64,
+        )
         requests.append(dist.isend(header, dst=peer(send.target), group=group, tag=send.sample))
     for send in incoming:
         headers[send.sample] = torch.zeros(10, dtype=torch.int64)
@@ -93,10 +111,12 @@ def exchange_samples(plan: BatchBalancePlan, rank: int, loaded: dict[int, Any], 
     received: dict[int, Any] = {}
     requests = []
     for send in outgoing:
-        requests.append(dist.isend(loaded[send.sample].contiguous(), dst=peer(send.target), group=group, tag=send.sample))
+        requests.append(
+            dist.isend(loaded[send.sample].contiguous(), dst=peer(send.target), group=group, tag=send.sample)
+        )
     for send in incoming:
         fields: list[int] = headers[send.sample].tolist()
-        shape = fields[1:1 + fields[0]]
+        shape = fields[1 : 1 + fields[0]]
         received[send.sample] = torch.empty(shape, dtype=dtypes[fields[1 + fields[0]]])
         requests.append(dist.irecv(received[send.sample], src=peer(send.source), group=group, tag=send.sample))
     for request in requests:

@@ -14,7 +14,9 @@ from ..plans import ExpertPlacementPlan
 __all__ = ["eplb_arrays", "eplb_tensors", "sglang_expert_location", "route"]
 
 
-def eplb_arrays(plan: ExpertPlacementPlan) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def eplb_arrays(
+    plan: ExpertPlacementPlan,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """``(phy2log, log2phy, logcnt)`` as int64 numpy arrays, shaped as EPLB's ``rebalance_experts`` returns them.
 
     Physical slot ``p`` is slot ``p % slots_per_gpu`` of GPU ``p // slots_per_gpu``. ``phy2log [layers, slots]``:
@@ -34,7 +36,7 @@ def eplb_arrays(plan: ExpertPlacementPlan) -> tuple[npt.NDArray[np.int64], npt.N
         order = np.argsort(phy2log[layer], kind="stable")
         order = order[phy2log[layer][order] >= 0]
         experts = phy2log[layer][order]
-        rank = np.arange(order.size) - np.searchsorted(experts, experts)   # replica rank within its expert
+        rank = np.arange(order.size) - np.searchsorted(experts, experts)  # replica rank within its expert
         log2phy[layer, experts, rank] = order
     return phy2log, log2phy, logcnt
 
@@ -89,11 +91,11 @@ def route(plan: ExpertPlacementPlan, layer: int, experts: npt.ArrayLike, source_
         if csr is not None:
             offsets, indices, fractions = csr
             entry = (layer * nodes + node) * plan.experts + expert
-            chosen = replicas[indices[offsets[entry]:offsets[entry + 1]]]
-            weights = fractions[offsets[entry]:offsets[entry + 1]]
+            chosen = replicas[indices[offsets[entry] : offsets[entry + 1]]]
+            weights = fractions[offsets[entry] : offsets[entry + 1]]
         else:
             chosen, weights = replicas, shares[replicas]
-        result[order[start:start + count]] = np.repeat(chosen, _apportion(count, weights))
+        result[order[start : start + count]] = np.repeat(chosen, _apportion(count, weights))
     return result
 
 

@@ -22,7 +22,12 @@ def gnn_rank(plan: GNNPipelinePlan, rank: int) -> dict[str, Any]:
     way = rank % ways
     per_way = plan.chunks // ways
     first, end = plan.stages[stage].layers
-    return {"way": way, "stage": stage, "layers": range(first, end), "chunks": list(range(way * per_way, (way + 1) * per_way))}
+    return {
+        "way": way,
+        "stage": stage,
+        "layers": range(first, end),
+        "chunks": list(range(way * per_way, (way + 1) * per_way)),
+    }
 
 
 def partition_book(plan: GNNPipelinePlan) -> npt.NDArray[np.int64]:

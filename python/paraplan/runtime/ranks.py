@@ -62,7 +62,8 @@ class RankLayout:
         return [self.global_rank(tp=tp, cp=r % self.cp, dp=r // self.cp, pp=pp) for r in plan_ranks]
 
 
-def megatron_rank(plan_rank: int, *, tp: int = 1, cp: int = 1, dp: int = 1, pp: int = 1, tp_rank: int = 0,
-                  pp_rank: int = 0) -> int:
+def megatron_rank(
+    plan_rank: int, *, tp: int = 1, cp: int = 1, dp: int = 1, pp: int = 1, tp_rank: int = 0, pp_rank: int = 0
+) -> int:
     """The global rank that runs data-parallel ``plan_rank`` at ``tp_rank`` and ``pp_rank`` in Megatron's order."""
     return RankLayout(tp, cp, dp, pp).global_rank(tp=tp_rank, dp=plan_rank, pp=pp_rank)

@@ -19,8 +19,15 @@ import numpy.typing as npt
 from ..errors import InputError
 from ..plans import SequenceParallelPlan
 
-__all__ = ["RankMicroBatch", "rank_micro_batches", "token_slice", "aligned_blocks", "create_groups", "ulysses_attention",
-           "usp_attention"]
+__all__ = [
+    "RankMicroBatch",
+    "rank_micro_batches",
+    "token_slice",
+    "aligned_blocks",
+    "create_groups",
+    "ulysses_attention",
+    "usp_attention",
+]
 
 
 @dataclass(frozen=True)
@@ -98,8 +105,21 @@ def rank_micro_batches(plan: SequenceParallelPlan, rank: int, lengths: npt.Array
             cu = np.zeros(len(group.sequences) + 1, dtype=np.int64)
             np.cumsum(values[group.sequences], out=cu[1:])
             start, end, chunk = token_slice(int(cu[-1]), group.degree, rank - group.first_rank)
-            result.append(RankMicroBatch(index, group.degree, group.first_rank, rank - group.first_rank, list(group.sequences),
-                                         cu, start, end, chunk, group.ulysses, group.ring))
+            result.append(
+                RankMicroBatch(
+                    index,
+                    group.degree,
+                    group.first_rank,
+                    rank - group.first_rank,
+                    list(group.sequences),
+                    cu,
+                    start,
+                    end,
+                    chunk,
+                    group.ulysses,
+                    group.ring,
+                )
+            )
     return result
 
 
@@ -116,8 +136,9 @@ def aligned_blocks(world_size: int) -> list[range]:
     return blocks
 
 
-def create_groups(world_size: int | None = None, *, rings: bool = False,
-                  **new_group_options: Any) -> dict[tuple[int, ...], Any]:
+def create_groups(
+    world_size: int | None = None, *, rings: bool = False, **new_group_options: Any
+) -> dict[tuple[int, ...], Any]:
     """One torch.distributed group per aligned block, keyed ``(first_rank, degree)``, made once before training; with
     ``rings``, also every ring a Ulysses x ring group can use, keyed ``(first_rank, degree, ulysses, member)``: the
     ranks ``first_rank + b * ulysses + member`` over the blocks ``b``.
@@ -142,7 +163,9 @@ def create_groups(world_size: int | None = None, *, rings: bool = False,
     return groups
 
 
-def ulysses_attention(q: Any, k: Any, v: Any, micro_batch: RankMicroBatch, group: Any = None, causal: bool = False) -> Any:
+def ulysses_attention(
+    q: Any, k: Any, v: Any, micro_batch: RankMicroBatch, group: Any = None, causal: bool = False
+) -> Any:
     """Reference Ulysses attention for this rank's slice: ``q``, ``k``, ``v`` are ``[chunk, heads, head_dim]`` (the
     rank's tokens, zero-padded to ``micro_batch.chunk``); an all-to-all gives each member all tokens of
     ``heads / degree`` heads, attention runs per packed sequence, and a second all-to-all returns the slice.
@@ -158,13 +181,15 @@ def ulysses_attention(q: Any, k: Any, v: Any, micro_batch: RankMicroBatch, group
     if chunk != micro_batch.chunk or heads % degree:
         raise InputError(f"q: shape {tuple(q.shape)}: needs {micro_batch.chunk} tokens and heads divisible by {degree}")
 
-    def scatter_heads(x: Any) -> Any:   # [chunk, H, D] -> [degree * chunk, H / degree, D]: all tokens, some heads
+    def scatter_heads(x: Any) -> Any:  # [chunk, H, D] -> [degree * chunk, H / degree, D]: all tokens, some heads
         if degree == 1:
             return x
         parts = x.reshape(chunk, degree, heads // degree, dim).permute(1, 0, 2, 3).contiguous()
-        return all_to_all_single(torch.empty_like(parts), parts, group=group).reshape(degree * chunk, heads // degree, dim)
+        return all_to_all_single(torch.empty_like(parts), parts, group=group).reshape(
+            degree * chunk, heads // degree, dim
+        )
 
-    def gather_heads(x: Any) -> Any:    # the inverse
+    def gather_heads(x: Any) -> Any:  # the inverse
         if degree == 1:
             return x
         parts = x.reshape(degree, chunk, heads // degree, dim).contiguous()
@@ -176,8 +201,15 @@ def ulysses_attention(q: Any, k: Any, v: Any, micro_batch: RankMicroBatch, group
     return gather_heads(out)
 
 
-def usp_attention(q: Any, k: Any, v: Any, micro_batch: RankMicroBatch, ulysses_group: Any = None, ring_group: Any = None,
-                  causal: bool = False) -> Any:
+def usp_attention(
+    q: Any,
+    k: Any,
+    v: Any,
+    micro_batch: RankMicroBatch,
+    ulysses_group: Any = None,
+    ring_group: Any = None,
+    causal: bool = False,
+) -> Any:
     """Reference attention for a Ulysses x ring group (USP): an all-to-all inside this rank's Ulysses block gives
     each member all of the block's tokens for ``heads / ulysses`` heads; across the ring, each member attends to every
     block's keys and values of those heads, which ring attention passes block by block (here gathered at once, which
@@ -194,14 +226,14 @@ def usp_attention(q: Any, k: Any, v: Any, micro_batch: RankMicroBatch, ulysses_g
     if chunk != micro_batch.chunk or heads % u:
         raise InputError(f"q: shape {tuple(q.shape)}: needs {micro_batch.chunk} tokens and heads divisible by {u}")
 
-    def scatter_heads(x: Any) -> Any:   # [chunk, H, D] -> [u * chunk, H / u, D]: the block's tokens, some heads
+    def scatter_heads(x: Any) -> Any:  # [chunk, H, D] -> [u * chunk, H / u, D]: the block's tokens, some heads
         if u == 1:
             return x
         parts = x.reshape(chunk, u, heads // u, dim).permute(1, 0, 2, 3).contiguous()
         out = differentiable.all_to_all_single(torch.empty_like(parts), parts, group=ulysses_group)  # type: ignore[no-untyped-call]
         return out.reshape(u * chunk, heads // u, dim)
 
-    def gather_heads(x: Any) -> Any:    # the inverse
+    def gather_heads(x: Any) -> Any:  # the inverse
         if u == 1:
             return x
         parts = x.reshape(u, chunk, heads // u, dim).contiguous()
@@ -234,7 +266,7 @@ def _gather_blocks(x: Any, group: Any) -> Any:
         def backward(ctx: Any, grad: Any) -> Any:
             total = grad.contiguous().clone()
             dist.all_reduce(total, group=group)
-            return total[ctx.position * ctx.rows:(ctx.position + 1) * ctx.rows]
+            return total[ctx.position * ctx.rows : (ctx.position + 1) * ctx.rows]
 
     return GatherBlocks.apply(x)
 
@@ -250,7 +282,7 @@ def _attention_rows(q: Any, k: Any, v: Any, first: int, cu_seqlens: npt.NDArray[
     bounds = cu_seqlens.tolist()
     for index, (start, end) in enumerate(zip(bounds, bounds[1:])):
         sequence_of[start:end] = index
-    rows = positions[first:first + q.shape[0]]
+    rows = positions[first : first + q.shape[0]]
     allowed = (sequence_of[rows][:, None] == sequence_of[None, :]) & (sequence_of[rows][:, None] >= 0)
     if causal:
         allowed &= positions[None, :] <= rows[:, None]
