@@ -145,9 +145,13 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
         try CostModelError.check(
             product == Double(cluster.gpuCount), source, "--tp × --pp × --dp × --cp",
             degrees.map(String.init).joined(separator: " × "), "must equal the cluster's \(cluster.gpuCount) GPUs")
+        // Megatron-Core's account_for_embedding/loss_in_pipeline_split give the embedding and the loss a virtual
+        // stage of their own (Megatron-Bridge's Llama 3.1 405B recipe: 126 layers over 16 × 8 stages).
         try CostModelError.check(
-            model.layers >= pipelineParallel * interleave, source, "--pp × --interleave",
-            pipelineParallel * interleave, "exceeds the model's \(model.layers) layers")
+            model.layers + 2 >= pipelineParallel * interleave, source, "--pp × --interleave",
+            pipelineParallel * interleave,
+            "exceeds the model's \(model.layers) layers and its embedding and loss (\(model.layers + 2) stages at most)"
+        )
         try CostModelError.check(
             globalBatch % (dataParallel * microBatch) == 0, source, "--global-batch", globalBatch,
             "must be a multiple of --dp × --micro-batch (\(dataParallel * microBatch))")

@@ -40,21 +40,25 @@ func costModelValidationRows() throws -> (rows: [String], summary: [String]) {
     return (rows, summary)
 }
 
-/// The out-of-sample runs (`PublishedRun.megatronBridge2511`), which the model was not fitted on: one row per run and
-/// the mean and worst error.
-func outOfSampleRows() throws -> (rows: [String], summary: String) {
-    var errors: [Double] = []
+/// Out-of-sample runs, which the model was not fitted on (`PublishedRun.megatronBridge2511` and
+/// `megatronBridge26`): one row per run, then the mean and worst error, over all and over dense and MoE.
+func outOfSampleRows(_ runs: [PublishedRun]) throws -> (rows: [String], summary: String) {
+    var errors: [(moe: Bool, error: Double)] = []
     var rows: [String] = []
-    for run in PublishedRun.megatronBridge2511 {
+    for run in runs {
         let estimate = try run.estimate()
-        let error = estimate.iterationSeconds / run.iterationSeconds - 1
-        errors.append(abs(error))
+        errors.append((run.isMoE, abs(estimate.iterationSeconds / run.iterationSeconds - 1)))
         try printBreakdown(run, estimate)
         rows.append(cells(run, estimate))
     }
-    let summary = String(
-        format: "%d runs: mean abs error %.1f %%, worst %.1f %%", errors.count,
-        errors.reduce(0, +) / Double(max(1, errors.count)) * 100, (errors.max() ?? 0) * 100)
+    func figure(_ values: [Double]) -> String {
+        String(
+            format: "%d runs: mean abs error %.1f %%, worst %.1f %%", values.count,
+            values.reduce(0, +) / Double(max(1, values.count)) * 100, (values.max() ?? 0) * 100)
+    }
+    let summary =
+        figure(errors.map(\.error)) + " (dense " + figure(errors.filter { !$0.moe }.map(\.error)) + "; MoE "
+        + figure(errors.filter(\.moe).map(\.error)) + ")"
     return (rows, summary)
 }
 

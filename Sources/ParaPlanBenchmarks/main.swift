@@ -1,3 +1,4 @@
+import CostModelValidation
 import Foundation
 import GraphPartitioning
 import ParaPlan
@@ -187,13 +188,23 @@ do {
         print("| source | run | kind | published s | predicted s | error | predicted memory |")
         print("|---|---|---|---:|---:|---:|---:|")
         for row in validation.rows { print(row) }
-        let outOfSample = try outOfSampleRows()
-        print("")
-        print("Out of sample (Megatron-Bridge 25.11, not used to fit): \(outOfSample.summary)")
-        print("")
-        print("| run | kind | published s | predicted s | error | predicted memory |")
-        print("|---|---|---:|---:|---:|---:|")
-        for row in outOfSample.rows { print(row) }
+        let outOfSample = [
+            ("Megatron-Bridge 25.11", PublishedRun.megatronBridge2511),
+            ("Megatron-Bridge 26.02, 26.02.01 and 26.06", PublishedRun.megatronBridge26),
+            ("both sets", PublishedRun.megatronBridge2511 + PublishedRun.megatronBridge26),
+        ]
+        for (name, runs) in outOfSample {
+            let table = try outOfSampleRows(runs)
+            print("")
+            print("Out of sample (\(name), not used to fit): \(table.summary)")
+            guard runs.count < PublishedRun.megatronBridge2511.count + PublishedRun.megatronBridge26.count else {
+                continue
+            }
+            print("")
+            print("| run | kind | published s | predicted s | error | predicted memory |")
+            print("|---|---|---:|---:|---:|---:|")
+            for row in table.rows { print(row) }
+        }
     }
 
     if runs("layouts") {

@@ -96,4 +96,23 @@ import Testing
         let none = try CLIRunner.run(Self.llama + ["--tp", "3"])
         #expect(none.status == 3, "\(none.stderr)")
     }
+
+    /// Megatron-Bridge runs Llama 3.1 405B's 126 layers over 16 × 8 virtual stages, the embedding and the loss each on
+    /// a stage of its own (account_for_embedding/loss_in_pipeline_split): `estimate` prices it and writes that
+    /// layout; more stages are refused, naming the flag and the limit.
+    @Test func embeddingAndLossMayTakeStagesOfTheirOwn() throws {
+        let base = [
+            "estimate", "--model", "llama-3.1-405b", "--cluster", "hgx-h100:32", "--global-batch", "1536",
+            "--seq-len", "8192", "--tp", "4", "--pp", "16", "--fp8", "--sequence-parallel", "--recompute", "full",
+        ]
+        let outcome = try CLIRunner.run(base + ["--interleave", "8", "--format", "megatron"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let layout = "E|" + Array(repeating: "t", count: 126).joined(separator: "|") + "|L"
+        // Quoted for the shell, as `|` would pipe.
+        #expect(outcome.stdout.contains("--pipeline-model-parallel-layout '\(layout)'"), "\(outcome.stdout)")
+        let refused = try CLIRunner.run(base + ["--interleave", "9"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("--pp × --interleave = 144"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("128 stages at most"), "\(refused.stderr)")
+    }
 }
