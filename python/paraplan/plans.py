@@ -459,18 +459,23 @@ class ExpertPrediction:
     def seconds(self) -> float:
         return self.expert_seconds
 
+    @staticmethod
+    def _fields_of(d: dict[str, Any]) -> dict[str, Any]:
+        """The prediction's fields from a plan's JSON object (its camelCase keys)."""
+        return dict(
+            expert_seconds=d["expertSeconds"],
+            max_load_tokens=d["maxLoadTokens"],
+            load_ratio=d["loadRatio"],
+            lower_bound_tokens=d.get("lowerBoundTokens"),
+            inter_node_tokens=d.get("interNodeTokens"),
+            inter_node_bytes=d.get("interNodeBytes"),
+            moves=d.get("moves"),
+            lower_bound_seconds=d.get("lowerBoundSeconds"),
+        )
+
     @classmethod
     def _from(cls, d: dict[str, Any]) -> ExpertPrediction:
-        return cls(
-            d["expertSeconds"],
-            d["maxLoadTokens"],
-            d["loadRatio"],
-            d.get("lowerBoundTokens"),
-            d.get("interNodeTokens"),
-            d.get("interNodeBytes"),
-            d.get("moves"),
-            d.get("lowerBoundSeconds"),
-        )
+        return cls(**cls._fields_of(d))
 
 
 @dataclass(frozen=True)
@@ -481,17 +486,7 @@ class ExpertBaseline(ExpertPrediction):
 
     @classmethod
     def _from(cls, d: dict[str, Any]) -> ExpertBaseline:
-        return cls(
-            d["expertSeconds"],
-            d["maxLoadTokens"],
-            d["loadRatio"],
-            d.get("lowerBoundTokens"),
-            d.get("interNodeTokens"),
-            d.get("interNodeBytes"),
-            d.get("moves"),
-            d.get("lowerBoundSeconds"),
-            d["name"],
-        )
+        return cls(**cls._fields_of(d), name=d["name"])
 
 
 @dataclass(frozen=True)
