@@ -66,6 +66,10 @@ public enum PlanSchema {
           "$defs": {
             "seconds": { "type": "number", "minimum": 0 },
             "index": { "type": "integer", "minimum": 0 },
+            "stepCost": {
+              "required": ["stepSeconds"],
+              "properties": { "stepSeconds": { "$ref": "#/$defs/seconds" } }
+            },
             "expertCost": {
               "required": ["expertSeconds", "maxLoadTokens", "loadRatio"],
               "properties": {
@@ -154,16 +158,8 @@ public enum PlanSchema {
             "batchBalance": {
               "required": ["ranks"],
               "properties": {
-                "predicted": {
-                  "required": ["stepSeconds"],
-                  "properties": { "stepSeconds": { "$ref": "#/$defs/seconds" } }
-                },
-                "baselines": {
-                  "items": {
-                    "required": ["stepSeconds"],
-                    "properties": { "stepSeconds": { "$ref": "#/$defs/seconds" } }
-                  }
-                },
+                "predicted": { "$ref": "#/$defs/stepCost" },
+                "baselines": { "items": { "$ref": "#/$defs/stepCost" } },
                 "ranks": {
                   "type": "array",
                   "minItems": 1,
@@ -228,16 +224,8 @@ public enum PlanSchema {
               "required": ["gpus", "microBatches"],
               "properties": {
                 "gpus": { "type": "integer", "minimum": 1 },
-                "predicted": {
-                  "required": ["stepSeconds"],
-                  "properties": { "stepSeconds": { "$ref": "#/$defs/seconds" } }
-                },
-                "baselines": {
-                  "items": {
-                    "required": ["stepSeconds"],
-                    "properties": { "stepSeconds": { "$ref": "#/$defs/seconds" } }
-                  }
-                },
+                "predicted": { "$ref": "#/$defs/stepCost" },
+                "baselines": { "items": { "$ref": "#/$defs/stepCost" } },
                 "microBatches": {
                   "type": "array",
                   "minItems": 1,
