@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -523,25 +524,18 @@ class _ExportedConfig:
         return dict(self._keys)
 
 
+def _qwen3_estimate_from_cli(cli: Path, model: Path) -> dict[str, Any]:
+    """`estimate --json` of a Qwen3-8B model at TP 2 on one H100 node, as the CLI prints it."""
+    flags = "--cluster hgx-h100:1 --global-batch 32 --seq-len 4096 --tp 2 --json".split()
+    done = run_cli(cli, "estimate", "--model", str(model), *flags)
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
 def test_a_config_object_gives_the_file_s_estimate(cli: Path) -> None:
     path = EXAMPLES / "models" / "qwen3-8b.config.json"
-    done = run_cli(
-        cli,
-        "estimate",
-        "--model",
-        str(path),
-        "--cluster",
-        "hgx-h100:1",
-        "--global-batch",
-        "32",
-        "--seq-len",
-        "4096",
-        "--tp",
-        "2",
-        "--json",
-    )
-    assert done.returncode == 0, done.stderr
-    expected = json.loads(done.stdout)
+    expected = _qwen3_estimate_from_cli(cli, path)
     config = _ExportedConfig(json.loads(path.read_text()))
     got = paraplan.estimate(config, "hgx-h100:1", global_batch=32, seq_len=4096, tp=2)
     assert got.iteration_seconds == expected["iterationSeconds"]
@@ -562,24 +556,9 @@ def test_a_checkpoint_directory_stands_for_its_config(cli: Path, tmp_path: Path)
     checkpoint = tmp_path / "Qwen3-8B"
     checkpoint.mkdir()
     (checkpoint / "config.json").write_text((EXAMPLES / "models" / "qwen3-8b.config.json").read_text())
-    done = run_cli(
-        cli,
-        "estimate",
-        "--model",
-        str(checkpoint),
-        "--cluster",
-        "hgx-h100:1",
-        "--global-batch",
-        "32",
-        "--seq-len",
-        "4096",
-        "--tp",
-        "2",
-        "--json",
-    )
-    assert done.returncode == 0, done.stderr
+    expected = _qwen3_estimate_from_cli(cli, checkpoint)
     got = paraplan.estimate(checkpoint, "hgx-h100:1", global_batch=32, seq_len=4096, tp=2)
-    assert got.iteration_seconds == json.loads(done.stdout)["iterationSeconds"]
+    assert got.iteration_seconds == expected["iterationSeconds"]
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(paraplan.InputError, match="config.json"):
