@@ -41,8 +41,8 @@ func costModelValidationRows() throws -> (rows: [String], summary: [String]) {
 }
 
 /// Out-of-sample runs, which the model was not fitted on (`PublishedRun.megatronBridge2511` and
-/// `megatronBridge26`): one row per run, then the mean and worst error, over all and over dense and MoE.
-func outOfSampleRows(_ runs: [PublishedRun]) throws -> (rows: [String], summary: String) {
+/// `megatronBridge26`): one row per run, and each run's kind and absolute error for `outOfSampleSummary`.
+func outOfSampleRows(_ runs: [PublishedRun]) throws -> (rows: [String], errors: [(moe: Bool, error: Double)]) {
     var errors: [(moe: Bool, error: Double)] = []
     var rows: [String] = []
     for run in runs {
@@ -51,15 +51,18 @@ func outOfSampleRows(_ runs: [PublishedRun]) throws -> (rows: [String], summary:
         try printBreakdown(run, estimate)
         rows.append(cells(run, estimate))
     }
+    return (rows, errors)
+}
+
+/// The mean and worst error over all the runs, then over the dense and the MoE ones.
+func outOfSampleSummary(_ errors: [(moe: Bool, error: Double)]) -> String {
     func figure(_ values: [Double]) -> String {
         String(
             format: "%d runs: mean abs error %.1f %%, worst %.1f %%", values.count,
             values.reduce(0, +) / Double(max(1, values.count)) * 100, (values.max() ?? 0) * 100)
     }
-    let summary =
-        figure(errors.map(\.error)) + " (dense " + figure(errors.filter { !$0.moe }.map(\.error)) + "; MoE "
+    return figure(errors.map(\.error)) + " (dense " + figure(errors.filter { !$0.moe }.map(\.error)) + "; MoE "
         + figure(errors.filter(\.moe).map(\.error)) + ")"
-    return (rows, summary)
 }
 
 /// With PARAPLAN_BENCH_BREAKDOWN set, one line per run with the parts of its predicted step (for fitting by hand).

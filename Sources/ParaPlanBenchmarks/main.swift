@@ -191,20 +191,20 @@ do {
         let outOfSample = [
             ("Megatron-Bridge 25.11", PublishedRun.megatronBridge2511),
             ("Megatron-Bridge 26.02, 26.02.01 and 26.06", PublishedRun.megatronBridge26),
-            ("both sets", PublishedRun.megatronBridge2511 + PublishedRun.megatronBridge26),
         ]
+        var allErrors: [(moe: Bool, error: Double)] = []
         for (name, runs) in outOfSample {
             let table = try outOfSampleRows(runs)
+            allErrors += table.errors
             print("")
-            print("Out of sample (\(name), not used to fit): \(table.summary)")
-            guard runs.count < PublishedRun.megatronBridge2511.count + PublishedRun.megatronBridge26.count else {
-                continue
-            }
+            print("Out of sample (\(name), not used to fit): \(outOfSampleSummary(table.errors))")
             print("")
             print("| run | kind | published s | predicted s | error | predicted memory |")
             print("|---|---|---:|---:|---:|---:|")
             for row in table.rows { print(row) }
         }
+        print("")
+        print("Out of sample (both sets, not used to fit): \(outOfSampleSummary(allErrors))")
     }
 
     if runs("layouts") {
