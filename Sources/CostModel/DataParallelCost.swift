@@ -9,13 +9,12 @@ extension IterationEstimator {
 
     /// Dense gradients are reduced over the DP × CP ranks of a stage (stride TP); routed experts' over expert-DP,
     /// the same ranks refolded as expert-TP × EP × expert-DP (stride expert-TP × EP, as Megatron-Core orders them),
-    /// which spans one GPU per node once EP fills a node. Both run on the same NICs, so their times add. The stage
-    /// holding the most parameters sets the time.
+    /// which spans one GPU per node once EP fills a node. Both run on the same NICs, so their times add. The pipeline
+    /// rank holding the most parameters sets the time.
     func dataParallelTime(_ strategy: ParallelStrategy, microBatchCompute: Double, microBatches m: Double)
         -> DataParallelTime
     {
-        let ends = model.stageParameters(strategy: strategy)
-        let held = ends.last.total > ends.first.total ? ends.last : ends.first
+        let held = model.largestRankParameters(strategy: strategy)
         let t = strategy.tensorParallel
         let gpn = cluster.gpusPerNode
         let dpRanks = strategy.dataParallel * strategy.contextParallel

@@ -86,26 +86,32 @@ extension TransformerModel {
         }
     }
 
-    /// The parameters one GPU of the first and of the last pipeline stage owns before any ZeRO sharding: those
-    /// replicated over DP × CP (attention, dense FFNs, shared experts, router, norms, and the embedding or head at the
-    /// ends) and the routed experts, split over expert-TP × EP and replicated over expert-DP.
-    func stageParameters(strategy: ParallelStrategy) -> (first: StageParameters, last: StageParameters) {
+    /// The parameters one GPU of pipeline rank `rank` owns before any ZeRO sharding: those replicated over DP × CP
+    /// (attention, dense FFNs, shared experts, router, norms, and the embedding or head at the ends) and the routed
+    /// experts, split over expert-TP × EP and replicated over expert-DP. A rank's layers are its share of the split
+    /// (`ParallelStrategy.rankLayers`).
+    func rankParameters(strategy: ParallelStrategy, rank: Int, counts: ParameterCount? = nil) -> StageParameters {
         let t = Double(strategy.tensorParallel)
+        let counts = counts ?? parameters
+        let ranks = max(1, strategy.pipelineParallel)
+        let layerShare = Double(strategy.layers(ofRank: rank, modelLayers: layers)) / Double(layers)
+        // Untied heads sit on the last rank; a tied embedding keeps its copy there.
+        let head = ranks == 1 ? counts.outputHead : max(counts.outputHead, counts.embedding)
+        let ends = (rank == 0 ? counts.embedding : 0) + (rank == ranks - 1 ? head : 0)
+        return StageParameters(
+            dense: (counts.denseLayers * layerShare + ends) / t,
+            experts: counts.routedExperts * layerShare / Double(strategy.expertTensorDegree * strategy.expertParallel))
+    }
+
+    /// The parameters of the rank holding the most (the first such rank).
+    func largestRankParameters(strategy: ParallelStrategy) -> StageParameters {
         let counts = parameters
-        let layersOnStage = (Double(layers) / Double(strategy.pipelineParallel)).rounded(.up)
-        let layerShare = layersOnStage / Double(layers)
-        let dense = counts.denseLayers * layerShare / t
-        let experts = counts.routedExperts * layerShare / Double(strategy.expertTensorDegree * strategy.expertParallel)
-        let firstStageExtra = counts.embedding / t
-        let lastStageExtra =
-            (strategy.pipelineParallel == 1
-                ? counts.outputHead
-                : max(counts.outputHead, counts.embedding)) / t
-        let lastExtra = strategy.pipelineParallel == 1 ? firstStageExtra + lastStageExtra : lastStageExtra
-        return (
-            StageParameters(dense: dense + firstStageExtra, experts: experts),
-            StageParameters(dense: dense + lastExtra, experts: experts)
-        )
+        var largest = rankParameters(strategy: strategy, rank: 0, counts: counts)
+        for rank in strategy.rankCandidates(modelLayers: layers).dropFirst() {
+            let held = rankParameters(strategy: strategy, rank: rank, counts: counts)
+            if held.total > largest.total { largest = held }
+        }
+        return largest
     }
 
     public func memory(strategy: ParallelStrategy, flashAttention: Bool = true) -> MemoryEstimate {
@@ -114,7 +120,6 @@ extension TransformerModel {
         let denseShards = Double(strategy.dataParallel * strategy.contextParallel)
         // Expert-DP: the stage's TP × CP × DP ranks refolded as expert-TP × EP × expert-DP (Megatron-Core).
         let expertShards = t * denseShards / Double(strategy.expertTensorDegree * strategy.expertParallel)
-        let layersOnStage = (Double(layers) / p).rounded(.up)
 
         func states(_ held: StageParameters) -> (Double, Double, Double) {
             let gradientBytes = strategy.gradientReduceFP32 ? 4.0 : 2.0
@@ -138,27 +143,27 @@ extension TransformerModel {
             ? activationBytesPerLayer(strategy: strategy, flashAttention: flashAttention)
             : recomputed * activationBytesPerLayer(strategy: strategy, flashAttention: flashAttention)
                 + (1 - recomputed) * activationBytesPerLayer(strategy: kept, flashAttention: flashAttention)
-        let microBatches = Double(strategy.microBatchesPerPipeline)
-        // 1F1B: the first stage holds min(p, m) micro-batches in flight; interleaving adds (p−1)/(p·v).
-        let inFlight = min(p, max(microBatches, 1))
-        let interleaveFactor = strategy.interleave > 1 ? 1 + (p - 1) / (p * Double(strategy.interleave)) : 1
-        let firstActivations = perLayer * layersOnStage * inFlight * interleaveFactor
-        let lastActivations = perLayer * layersOnStage
         let logits =
             4 * Double(strategy.sequenceLength / strategy.contextParallel) * Double(strategy.microBatch)
             * Double(vocabSize) / t
-
-        let ends = stageParameters(strategy: strategy)
-        let first = states(ends.first)
-        let last = states(ends.last)
-        let firstTotal = first.0 + first.1 + first.2 + firstActivations + (strategy.pipelineParallel == 1 ? logits : 0)
-        let lastTotal = last.0 + last.1 + last.2 + lastActivations + logits
-        let useFirst = firstTotal >= lastTotal
-        let chosen = useFirst ? first : last
-        return MemoryEstimate(
-            parameters: chosen.0, gradients: chosen.1, optimizer: chosen.2,
-            activations: useFirst ? firstActivations : lastActivations,
-            logits: (useFirst && strategy.pipelineParallel > 1) ? 0 : logits,
-            peak: max(firstTotal, lastTotal))
+        // Each rank's states and the activations it holds at its peak in flight (`inFlightLayers`); the last rank also
+        // the FP32 logits of one micro-batch. The busiest rank sets the peak (ties: the first): the first on an even
+        // split, often the second where an uneven one leaves the first light.
+        let lastRank = max(1, strategy.pipelineParallel) - 1
+        func estimate(rank: Int, held: StageParameters) -> MemoryEstimate {
+            let (parameters, gradients, optimizer) = states(held)
+            let activations = perLayer * Double(strategy.inFlightLayers(rank: rank, modelLayers: layers))
+            let rankLogits = rank == lastRank ? logits : 0
+            return MemoryEstimate(
+                parameters: parameters, gradients: gradients, optimizer: optimizer, activations: activations,
+                logits: rankLogits, peak: parameters + gradients + optimizer + activations + rankLogits)
+        }
+        let counts = parameters
+        var busiest = estimate(rank: 0, held: rankParameters(strategy: strategy, rank: 0, counts: counts))
+        for rank in strategy.rankCandidates(modelLayers: layers).dropFirst() {
+            let candidate = estimate(rank: rank, held: rankParameters(strategy: strategy, rank: rank, counts: counts))
+            if candidate.peak > busiest.peak { busiest = candidate }
+        }
+        return busiest
     }
 }

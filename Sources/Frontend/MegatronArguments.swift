@@ -9,13 +9,8 @@ public enum MegatronArguments {
     /// fewer layers (they also hold the embedding and the loss, as Llama 3 405B's split did).
     public static func pipelineLayout(model: TransformerModel, strategy: ParallelStrategy) -> String? {
         guard strategy.unevenPipeline(model: model) else { return nil }
-        let stages = strategy.pipelineParallel * strategy.interleave
-        let base = model.layers / stages
-        let extra = model.layers % stages
-        // Extra layers go to the middle stages, so the first and last (embedding, loss) stay light.
-        let order = Array(1..<max(1, stages - 1)) + [0, stages - 1]
-        var counts = [Int](repeating: base, count: stages)
-        for index in order.prefix(extra) { counts[index] += 1 }
+        let counts = strategy.virtualStageLayers(modelLayers: model.layers)
+        let stages = counts.count
         return counts.enumerated().map { index, count in
             (index == 0 ? "E" : "") + String(repeating: "t", count: count) + (index == stages - 1 ? "L" : "")
         }.joined(separator: "|")

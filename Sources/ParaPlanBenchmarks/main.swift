@@ -111,6 +111,12 @@ do {
             try SequenceParallelBenchmark.scaling(repetitions: max(3, repetitions / 6)))
     }
 
+    if runs("sp-speed") {
+        printTable(
+            "Sequence parallelism with rank 13 of 64 at half speed (Wikipedia batches 0-19, GPT-7B profile):",
+            try SequenceParallelSpeedBenchmark.run())
+    }
+
     if runs("long-sequences") {
         printTable(
             "Batches of long sequences only (uniform lengths, GPT-7B profile):",

@@ -27,7 +27,7 @@ import Testing
     func expertGradientsUseTheExpertDataParallelGroup(ep: Int) throws {
         let strategy = Self.strategy(ep: ep)
         let time = Self.estimator.dataParallelTime(strategy, microBatchCompute: 1, microBatches: 1)
-        let held = Self.model.stageParameters(strategy: strategy).last
+        let held = Self.model.rankParameters(strategy: strategy, rank: strategy.pipelineParallel - 1)
         let collectives = CollectiveModel(cluster: Self.estimator.cluster)
         let dense = GroupPlacement.strided(count: 64, stride: 1, gpusPerNode: 8)
         let experts = GroupPlacement.strided(count: 64 / ep, stride: ep, gpusPerNode: 8)
@@ -56,7 +56,8 @@ import Testing
         let inNode = Self.estimator.dataParallelTime(Self.strategy(ep: 8), microBatchCompute: 1, microBatches: 1)
         #expect(inNode.exposed > full.exposed)
         // The optimizer steps each expert shard over expert-DP ranks only.
-        let held = Self.model.stageParameters(strategy: Self.strategy(ep: 8)).last
+        let held = Self.model.rankParameters(
+            strategy: Self.strategy(ep: 8), rank: Self.strategy(ep: 8).pipelineParallel - 1)
         let shard = held.dense / 64 + held.experts / 8
         #expect(abs(inNode.optimizer - shard * 34 / Self.estimator.cluster.gpu.memoryBandwidth) <= 1e-12)
     }
