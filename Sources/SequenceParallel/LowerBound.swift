@@ -25,6 +25,9 @@ struct LowerBound {
     /// Memory-time class rows in micro-batch parts with a makespan floor (`MemoryTimeClasses`); off only to measure
     /// what they add.
     var memoryTimeClasses = true
+    /// Rows that count a slow rank's memory only as far as its speed fills it in the makespan (`slowRankMemory`); off
+    /// only to measure what they add.
+    var slowRankMemoryRows = true
     /// Idle cores the case search may solve ahead on (`SolveAhead`); the bound is the same without them.
     var spareCores: SpareCores?
     /// Ranges for the makespans of a one- or two-micro-batch step (`TightLowerBound`); nil for any.

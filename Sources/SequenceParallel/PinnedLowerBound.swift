@@ -369,6 +369,20 @@ extension LowerBound {
         var makespan: VariableID
     }
 
+    /// For a micro-batch on the whole cluster with nothing pinned: the ranks slower than the fastest (their summed
+    /// speed) and how many are not. Nil where nothing is slower or the part is not the whole cluster (a pinned group
+    /// may hold the slow ranks).
+    private func slowRankMemory(gpus: Int, fixedTokens: Double, fixedGroups: Int)
+        -> (speed: Double, fastRanks: Double)?
+    {
+        guard slowRankMemoryRows, let speeds, gpus == speeds.count, fixedTokens == 0, fixedGroups == 0 else {
+            return nil
+        }
+        let slow = speeds.filter { $0 < fastestSpeed }
+        guard !slow.isEmpty else { return nil }
+        return (slow.reduce(0, +), Double(speeds.count - slow.count))
+    }
+
     /// The sequences one micro-batch (or `weight` identical ones) runs on `gpus` GPUs beside anything pinned, within
     /// its makespan: memory and GPU-seconds rows, and per-degree shares where a sequence's degree decides its time
     /// (docs/sequence-parallel.md §Lower bound, time-feasible work). Returns each bucket's terms for its count row.
@@ -488,6 +502,15 @@ extension LowerBound {
             }
         }
         work.add(makespan, -gpuSeconds)
+        if let slowMemory = slowRankMemory(gpus: gpus, fixedTokens: fixedTokens, fixedGroups: fixedGroups.count),
+            let leastWork = perTokenWork.min(), leastWork > 0
+        {
+            // A rank of speed s holds at most s·L ÷ (the least GPU-seconds per token) tokens in a makespan L, however
+            // much memory it has: the slow ranks' memory counts only as far as their speed fills it.
+            var row = memory
+            row.add(makespan, -slowMemory.speed / leastWork)
+            model.addConstraint(row, .lessOrEqual(slowMemory.fastRanks * capacity))
+        }
         model.addConstraint(memory, .lessOrEqual(max(0, Double(gpus) * capacity - fixedTokens)))
         model.addConstraint(work, .lessOrEqual(0))
         for e in workAtLeast.keys.sorted() {
