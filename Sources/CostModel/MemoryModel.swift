@@ -1,12 +1,12 @@
-/// Per-GPU memory of a training layout, in bytes.
+/// Per-GPU memory of a training layout, in bytes: the busiest pipeline rank's, each part as that rank holds it.
 public struct MemoryEstimate: Sendable, Equatable, Codable {
     public var parameters: Double
     public var gradients: Double
     public var optimizer: Double
     public var activations: Double
-    /// FP32 logits for the loss on the last stage.
+    /// FP32 logits for the loss (held on the last rank).
     public var logits: Double
-    /// The busier of the first and last pipeline stage.
+    /// The busiest rank's total.
     public var peak: Double
 }
 

@@ -51,7 +51,7 @@ class TimeBreakdown:
 
 @dataclass(frozen=True)
 class MemoryBreakdown:
-    """Bytes per GPU; ``peak`` is the busier of the first and last pipeline stage."""
+    """Bytes per GPU on the busiest pipeline rank; ``peak`` is its total."""
 
     parameters: float
     gradients: float
