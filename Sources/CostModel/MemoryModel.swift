@@ -8,6 +8,8 @@ public struct MemoryEstimate: Sendable, Equatable, Codable {
     public var logits: Double
     /// The busiest rank's total.
     public var peak: Double
+    /// Which pipeline rank that is (0 the first; the first such rank on a tie).
+    public var pipelineRank: Int
 }
 
 /// Parameter counts on one GPU of a stage, by the group their gradients are reduced over.
@@ -156,7 +158,8 @@ extension TransformerModel {
             let rankLogits = rank == lastRank ? logits : 0
             return MemoryEstimate(
                 parameters: parameters, gradients: gradients, optimizer: optimizer, activations: activations,
-                logits: rankLogits, peak: parameters + gradients + optimizer + activations + rankLogits)
+                logits: rankLogits, peak: parameters + gradients + optimizer + activations + rankLogits,
+                pipelineRank: rank)
         }
         let counts = parameters
         var busiest = estimate(rank: 0, held: rankParameters(strategy: strategy, rank: 0, counts: counts))

@@ -135,9 +135,12 @@ enum EstimateText {
         }
         lines.append(
             String(
-                format: "memory per GPU (peak) %.2f GiB of %.2f GiB usable (%.2f GiB less %.0f %% headroom)%@",
+                format: "memory per GPU (peak) %.2f GiB of %.2f GiB usable (%.2f GiB less %.0f %% headroom)%@%@",
                 estimate.memory.peak / gib,
                 estimate.usableMemoryBytes / gib, cluster.gpu.memoryBytes / gib, headroom * 100,
+                strategy.pipelineParallel > 1
+                    ? ", on pipeline rank \(estimate.memory.pipelineRank) (ranks 0-\(strategy.pipelineParallel - 1))"
+                    : "",
                 estimate.fitsInMemory ? "" : "  (does not fit)"))
         let memory: [(String, Double)] = [
             ("parameters", estimate.memory.parameters), ("gradients", estimate.memory.gradients),

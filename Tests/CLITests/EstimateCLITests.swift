@@ -27,6 +27,26 @@ import Testing
         #expect((object["breakdown"] as? [String: Any])?["compute"] != nil)
     }
 
+    /// Llama 3.1 405B over 16 × 4 stages: the first rank holds one layer fewer (it also holds the embedding), so the
+    /// second rank is the busiest, and the text and the JSON say which rank the memory figures are.
+    @Test func memoryNamesTheBusiestPipelineRank() throws {
+        let flags = [
+            "estimate", "--model", "llama-3.1-405b", "--gpu", "gb200", "--nodes", "4", "--gpus-per-node", "64",
+            "--tp", "4", "--pp", "16", "--interleave", "4", "--sequence-parallel", "--global-batch", "1536",
+            "--seq-len", "8192", "--fp8", "--fp8-recipe", "current", "--grad-reduce-bf16",
+        ]
+        let text = try CLIRunner.run(flags)
+        #expect(text.stdout.contains("on pipeline rank 1 (ranks 0-15)"), "\(text.stdout)")
+        let json = try CLIRunner.run(flags + ["--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["memory"] as? [String: Any])?["pipelineRank"] as? Int == 1)
+        // Without a pipeline there is one rank and nothing to name.
+        let flat = try CLIRunner.run([
+            "estimate", "--model", "llama-3-8b", "--cluster", "hgx-h100:1", "--global-batch", "8", "--seq-len", "4096",
+        ])
+        #expect(flat.stdout.contains("memory per GPU") && !flat.stdout.contains("pipeline rank"), "\(flat.stdout)")
+    }
+
     @Test func textShowsBreakdownMemoryAndWarnings() throws {
         let outcome = try CLIRunner.run([
             "estimate", "--model", "llama-3-70b", "--gpu", "a100-40gb", "--nodes", "1",

@@ -51,7 +51,7 @@ class TimeBreakdown:
 
 @dataclass(frozen=True)
 class MemoryBreakdown:
-    """Bytes per GPU on the busiest pipeline rank; ``peak`` is its total."""
+    """Bytes per GPU on the busiest pipeline rank; ``peak`` is its total, ``pipeline_rank`` which rank (0 the first)."""
 
     parameters: float
     gradients: float
@@ -59,6 +59,7 @@ class MemoryBreakdown:
     activations: float
     logits: float
     peak: float
+    pipeline_rank: int
 
 
 @dataclass(frozen=True)
@@ -266,7 +267,9 @@ def estimate(
             b["expertParallel"],
             b["optimizer"],
         ),
-        MemoryBreakdown(m["parameters"], m["gradients"], m["optimizer"], m["activations"], m["logits"], m["peak"]),
+        MemoryBreakdown(
+            m["parameters"], m["gradients"], m["optimizer"], m["activations"], m["logits"], m["peak"], m["pipelineRank"]
+        ),
         d["warnings"],
         (d.get("setup") or {}).get("strategy"),
         d.get("accuracy"),

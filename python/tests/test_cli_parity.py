@@ -279,6 +279,7 @@ def test_estimate_and_layouts_match_cli_json(cli: Path) -> None:
     )
     assert got.iteration_seconds == expected["iterationSeconds"]
     assert got.memory.peak == expected["memory"]["peak"] == got.memory_bytes
+    assert got.memory.pipeline_rank == expected["memory"]["pipelineRank"] == 0
     assert got.breakdown.tensor_parallel == expected["breakdown"]["tensorParallel"]
     assert got.warnings == expected["warnings"]
     assert got.accuracy == expected["accuracy"] and "held-out" in (got.accuracy or "")
@@ -342,6 +343,9 @@ def test_estimate_and_layouts_match_cli_json(cli: Path) -> None:
     )
     assert got.iteration_seconds == expected["iterationSeconds"]
     assert got.memory.gradients == expected["memory"]["gradients"]
+    # DeepSeek-V3's 61 layers do not split evenly over 8 × 4 stages: the busiest rank is named, the same as the CLI's.
+    assert got.memory.pipeline_rank == expected["memory"]["pipelineRank"]
+    assert 0 <= got.memory.pipeline_rank < 8
     with pytest.raises(paraplan.InputError, match="--fp8-recipe"):
         paraplan.estimate(
             "deepseek-v3",
