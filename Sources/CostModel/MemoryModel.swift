@@ -10,6 +10,35 @@ public struct MemoryEstimate: Sendable, Equatable, Codable {
     public var peak: Double
     /// Which pipeline rank that is (0 the first; the first such rank on a tie).
     public var pipelineRank: Int
+
+    public init(
+        parameters: Double, gradients: Double, optimizer: Double, activations: Double, logits: Double, peak: Double,
+        pipelineRank: Int = 0
+    ) {
+        self.parameters = parameters
+        self.gradients = gradients
+        self.optimizer = optimizer
+        self.activations = activations
+        self.logits = logits
+        self.peak = peak
+        self.pipelineRank = pipelineRank
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case parameters, gradients, optimizer, activations, logits, peak, pipelineRank
+    }
+
+    /// `estimate --json` files written before 2026-12-06 have no `pipelineRank`: their figures were the first rank's.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        parameters = try container.decode(Double.self, forKey: .parameters)
+        gradients = try container.decode(Double.self, forKey: .gradients)
+        optimizer = try container.decode(Double.self, forKey: .optimizer)
+        activations = try container.decode(Double.self, forKey: .activations)
+        logits = try container.decode(Double.self, forKey: .logits)
+        peak = try container.decode(Double.self, forKey: .peak)
+        pipelineRank = try container.decodeIfPresent(Int.self, forKey: .pipelineRank) ?? 0
+    }
 }
 
 /// Parameter counts on one GPU of a stage, by the group their gradients are reduced over.

@@ -36,6 +36,12 @@ public enum EstimateFile {
             ("memory.parameters", m.parameters), ("memory.gradients", m.gradients), ("memory.optimizer", m.optimizer),
             ("memory.activations", m.activations), ("memory.peak", m.peak),
         ]
+        let ranks = max(1, min(report.setup?.strategy.pipelineParallel ?? Limits.gpus, Limits.gpus))
+        guard m.pipelineRank >= 0 && m.pipelineRank < ranks else {
+            throw .badInput(
+                source, field: "memory.pipelineRank", value: "\(m.pipelineRank)",
+                "must be a pipeline rank from 0 to \(ranks - 1)")
+        }
         for (field, value) in numbers where !(value.isFinite && value >= 0 && value < 1e30) {
             throw .badInput(source, field: field, value: "\(value)", "must be a finite number from 0")
         }

@@ -17,6 +17,8 @@ public enum IterationReport {
         public var memory: MemoryEstimate
         public var usableMemoryBytes: Double
         public var fitsInMemory: Bool
+        /// The layout's pipeline ranks (1 when the estimate file does not record its layout).
+        public var pipelineRanks: Int
 
         public init(
             subject: String, strategy: ParallelStrategy?, iterationSeconds: Double, mfu: Double,
@@ -37,6 +39,7 @@ public enum IterationReport {
             self.memory = memory
             self.usableMemoryBytes = usableMemoryBytes
             self.fitsInMemory = fitsInMemory
+            pipelineRanks = strategy?.pipelineParallel ?? 1
         }
 
         /// A model read from a file is named by its path: its file name reads better in a title.
@@ -72,7 +75,9 @@ public enum IterationReport {
                 (
                     "memory per GPU",
                     String(
-                        format: "%.1f GiB of %.1f GiB usable%@", memory.peak / gib, usableMemoryBytes / gib,
+                        format: "%.1f GiB of %.1f GiB usable%@%@", memory.peak / gib, usableMemoryBytes / gib,
+                        pipelineRanks > 1
+                            ? ", on pipeline rank \(memory.pipelineRank) (ranks 0-\(pipelineRanks - 1))" : "",
                         fitsInMemory ? "" : " (does not fit)")
                 ),
             ]

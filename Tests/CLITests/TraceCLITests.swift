@@ -205,6 +205,24 @@ import Testing
         try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: broken))
         let bad = try CLIRunner.run(["report", "--estimate", broken, "--output", "-"])
         #expect(bad.status == 2 && bad.stderr.contains("must be a finite number from 0"), "\(bad.stderr)")
+        // Files written before the memory named its pipeline rank still read (the figures were the first rank's);
+        // a rank outside the layout is named.
+        var memory = try #require(object["memory"] as? [String: Any])
+        #expect(memory["pipelineRank"] as? Int == 0)
+        breakdown["optimizer"] = 0.0
+        object["breakdown"] = breakdown
+        memory["pipelineRank"] = nil
+        object["memory"] = memory
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: broken))
+        let older = try CLIRunner.run(["report", "--estimate", broken, "--output", "-"])
+        #expect(older.status == 0 && older.stdout.contains("on pipeline rank 0 (ranks 0-1)"), "\(older.stderr)")
+        memory["pipelineRank"] = 2
+        object["memory"] = memory
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: broken))
+        let outside = try CLIRunner.run(["report", "--estimate", broken, "--output", "-"])
+        #expect(
+            outside.status == 2 && outside.stderr.contains("memory.pipelineRank") && outside.stderr.contains("0 to 1"),
+            "\(outside.stderr)")
         let plan = try CLIRunner.run(["report", "--estimate", balance, "--output", "-"])
         #expect(plan.status == 2 && plan.stderr.contains("not the output of `paraplan estimate --json`"))
         let nothing = try CLIRunner.run(["report", "--output", "-"])
