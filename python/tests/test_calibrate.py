@@ -46,7 +46,7 @@ def profiles(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict
             "--tokens-per-gpu",
             "2048",
             "--repeats",
-            "7",
+            "15",
             "--megabytes",
             "2",
         ],
@@ -88,9 +88,14 @@ def test_fitted_coefficients_predict_held_out_attention(profiles: tuple[Path, Pa
     a1, a2, b = (coefficients[name] / LAYERS for name in ("alpha1", "alpha2", "beta1"))
     torch.set_num_threads(1)
     reference, held_out = 1024, [640, 896, 1280, 1792]
-    measured = calibrate.measure_attention(
-        torch, torch.device("cpu"), torch.float32, [reference, *held_out], 4, 64, 7, lambda: None
-    )
+    # Three rounds, each length's fastest kept: other work on the machine only ever adds time (as the tool's own timer).
+    rounds = [
+        calibrate.measure_attention(
+            torch, torch.device("cpu"), torch.float32, [reference, *held_out], 4, 64, 7, lambda: None
+        )
+        for _ in range(3)
+    ]
+    measured = {length: min(timings[length] for timings in rounds) for length in [reference, *held_out]}
 
     def predicted(length: int) -> float:
         return a1 * length * length + a2 * length + b
