@@ -28,6 +28,11 @@ public struct MemoryEstimate: Sendable, Equatable, Codable {
         case parameters, gradients, optimizer, activations, logits, peak, pipelineRank
     }
 
+    /// ", on pipeline rank r (ranks 0-n)" for a layout of `ranks` pipeline ranks; empty without a pipeline.
+    public func pipelineRankText(ranks: Int) -> String {
+        ranks > 1 ? ", on pipeline rank \(pipelineRank) (ranks 0-\(ranks - 1))" : ""
+    }
+
     /// `estimate --json` files written before 2026-12-06 have no `pipelineRank`: their figures were the first rank's.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -147,7 +152,6 @@ extension TransformerModel {
 
     public func memory(strategy: ParallelStrategy, flashAttention: Bool = true) -> MemoryEstimate {
         let t = Double(strategy.tensorParallel)
-        let p = Double(strategy.pipelineParallel)
         let denseShards = Double(strategy.dataParallel * strategy.contextParallel)
         // Expert-DP: the stage's TP × CP × DP ranks refolded as expert-TP × EP × expert-DP (Megatron-Core).
         let expertShards = t * denseShards / Double(strategy.expertTensorDegree * strategy.expertParallel)

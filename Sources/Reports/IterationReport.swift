@@ -76,8 +76,7 @@ public enum IterationReport {
                     "memory per GPU",
                     String(
                         format: "%.1f GiB of %.1f GiB usable%@%@", memory.peak / gib, usableMemoryBytes / gib,
-                        pipelineRanks > 1
-                            ? ", on pipeline rank \(memory.pipelineRank) (ranks 0-\(pipelineRanks - 1))" : "",
+                        memory.pipelineRankText(ranks: pipelineRanks),
                         fitsInMemory ? "" : " (does not fit)")
                 ),
             ]

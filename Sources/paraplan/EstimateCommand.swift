@@ -138,9 +138,7 @@ enum EstimateText {
                 format: "memory per GPU (peak) %.2f GiB of %.2f GiB usable (%.2f GiB less %.0f %% headroom)%@%@",
                 estimate.memory.peak / gib,
                 estimate.usableMemoryBytes / gib, cluster.gpu.memoryBytes / gib, headroom * 100,
-                strategy.pipelineParallel > 1
-                    ? ", on pipeline rank \(estimate.memory.pipelineRank) (ranks 0-\(strategy.pipelineParallel - 1))"
-                    : "",
+                estimate.memory.pipelineRankText(ranks: strategy.pipelineParallel),
                 estimate.fitsInMemory ? "" : "  (does not fit)"))
         let memory: [(String, Double)] = [
             ("parameters", estimate.memory.parameters), ("gradients", estimate.memory.gradients),
