@@ -55,6 +55,10 @@ struct MicroBatchPacker {
     /// Whether a micro-batch that fails on memory is packed again roomiest-first (`filled`). Off under unequal
     /// speeds, where a packing's nominal makespan is not what decides (§Ranks of unequal speed).
     var roomiestFallback = true
+    /// Speeds of slow ranks kept out of `table.gpus` and offered as single-GPU groups that hold only what they finish
+    /// within the limit at their speed (docs/sequence-parallel.md §Ranks of unequal speed, "Slow ranks as
+    /// singletons"). Empty: every rank is one of `table.gpus`.
+    var slowSingletons: [Double] = []
 
     /// `order` (longest first) packed under `limit` by the plain rule, and where it fails by the guests-first one;
     /// where both failed on memory (a sequence's time fit but no group had room), by the roomiest-first one. Nil
@@ -70,7 +74,9 @@ struct MicroBatchPacker {
 
     /// The packing under one rule, or nil and whether it failed on memory.
     private func filled(_ order: [Int], limit: Double, rule: Filling.Rule) -> (filling: Filling?, memoryBlocked: Bool) {
-        var filling = Filling(table: table, limit: limit, rule: rule, firstColumn: firstColumn, wideBoost: wideBoost)
+        var filling = Filling(
+            table: table, limit: limit, rule: rule, firstColumn: firstColumn, wideBoost: wideBoost,
+            slowSingletons: slowSingletons)
         filling.placements.reserveCapacity(order.count)
         for sequence in order where !filling.place(sequence) { return (nil, filling.memoryBlocked) }
         return (filling, false)
@@ -79,7 +85,8 @@ struct MicroBatchPacker {
     /// Fills one micro-batch from `remaining` under `limit` and removes what it placed; sequences that fit nowhere
     /// stay for a later micro-batch. Returns the groups and the sequences placed.
     func take(from remaining: inout RemainingSequences, limit: Double) -> (groups: [PackedGroup], placed: [Int]) {
-        var filling = Filling(table: table, limit: limit, firstColumn: firstColumn, wideBoost: wideBoost)
+        var filling = Filling(
+            table: table, limit: limit, firstColumn: firstColumn, wideBoost: wideBoost, slowSingletons: slowSingletons)
         var placed: [Int] = []
         var position = remaining.live(from: 0)
         while position < remaining.end {
@@ -123,8 +130,10 @@ struct MicroBatchPacker {
             low = max(low, table.fastest[sequence])
             work += table.cheapest[sequence]
         }
-        guard tokens <= Double(table.gpus) * table.tokensPerGPU, low.isFinite else { return nil }
-        low = max(low, work / Double(table.gpus))
+        let singletonRoom = slowSingletons.isEmpty || table.degrees.first != 1 ? 0 : slowSingletons.count
+        guard tokens <= Double(table.gpus + singletonRoom) * table.tokensPerGPU, low.isFinite else { return nil }
+        // Work over the GPUs' summed speeds: a slow singleton delivers its speed's share of a GPU.
+        low = max(low, work / (Double(table.gpus) + (singletonRoom > 0 ? slowSingletons.reduce(0, +) : 0)))
         var high = low
         var found: Filling?
         if let cap {
@@ -154,7 +163,9 @@ struct MicroBatchPacker {
                 low = middle
             }
         }
-        // The makespan is the busiest group's actual load, which may sit below the limit.
+        // The makespan is the busiest group's actual load, which may sit below the limit. The descent prices every
+        // group at nominal speed, so it is left out where slow singletons hold sequences.
+        guard slowSingletons.isEmpty else { return (best.busiest, best.groups) }
         let groups = GroupDescent(table: table).improve(best.groups)
         return (groups.map(\.load).max() ?? 0, groups)
     }
@@ -190,6 +201,9 @@ private struct Filling {
     /// Per degree: indices of its groups, a min-heap on load.
     var heaps: [[Int]]
     var freeGPUs: Int
+    /// The first groups, one per slow singleton: each starts with the load limit × (1 − speed) that its speed takes
+    /// from the limit, so the limit on load caps its sequences' nominal time at limit × speed.
+    private var reservedSpeeds: [Double] = []
 
     /// The table's arrays, bound once: the packer's inner loop reads them millions of times, and reaching them
     /// through a stored table copies it in unoptimised builds.
@@ -198,7 +212,10 @@ private struct Filling {
     private let shares: [Double]
     private let capacity: Double
 
-    init(table: SequenceTable, limit: Double, rule: Rule = .plain, firstColumn: Int = 0, wideBoost: Int = 0) {
+    init(
+        table: SequenceTable, limit: Double, rule: Rule = .plain, firstColumn: Int = 0, wideBoost: Int = 0,
+        slowSingletons: [Double] = []
+    ) {
         self.wideBoost = wideBoost
         degrees = table.degrees
         times = table.time
@@ -209,16 +226,37 @@ private struct Filling {
         self.firstColumn = min(firstColumn, degrees.count - 1)
         heaps = [[Int]](repeating: [], count: degrees.count)
         freeGPUs = table.gpus
+        // Singletons need degree 1 among the columns a sequence may take.
+        guard degrees.first == 1, self.firstColumn == 0, limit.isFinite else { return }
+        for speed in slowSingletons {
+            reservedSpeeds.append(speed)
+            loads.append(limit * (1 - speed))
+            tokensPerGPU.append(0)
+            columns.append(0)
+            Heap.push(loads.count - 1, into: &heaps[0], loads: rule == .roomiestFirst ? tokensPerGPU : loads)
+        }
     }
 
-    var busiest: Double { loads.max() ?? 0 }
+    /// The busiest group's time at nominal speed: a slow singleton's sequences over its speed.
+    var busiest: Double {
+        loads.indices.reduce(0) { busiest, index in
+            guard index < reservedSpeeds.count else { return max(busiest, loads[index]) }
+            let speed = reservedSpeeds[index]
+            return max(busiest, (loads[index] - limit * (1 - speed)) / speed)
+        }
+    }
 
+    /// The groups with their sequences' nominal loads; slow singletons left empty are dropped.
     var groups: [PackedGroup] {
-        var groups = columns.indices.map {
-            PackedGroup(degree: degrees[columns[$0]], load: loads[$0], tokensPerGPU: tokensPerGPU[$0], sequences: [])
+        var groups = columns.indices.map { index in
+            let reserved = index < reservedSpeeds.count ? limit * (1 - reservedSpeeds[index]) : 0
+            return PackedGroup(
+                degree: degrees[columns[index]], load: loads[index] - reserved, tokensPerGPU: tokensPerGPU[index],
+                sequences: [])
         }
         for placement in placements { groups[placement.group].sequences.append(placement.sequence) }
-        return groups
+        return groups.enumerated().filter { $0.offset >= reservedSpeeds.count || !$0.element.sequences.isEmpty }
+            .map(\.element)
     }
 
     /// Places `sequence` at the smallest degree it fits (from `startColumn` on): a new group while GPUs are free,

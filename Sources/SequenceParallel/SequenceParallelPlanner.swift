@@ -241,10 +241,21 @@ public struct SequenceParallelPlanner: Sendable {
             + exchanged.enumerated().map { ($1, searches.indices.contains($0) ? searches[$0].1 : exchanges) }
         if let speeds, let aside = Self.withoutSlowRanks(cost, speeds: speeds, lengths: values) {
             // Planning around the slow ranks: the step built as if they were not there, placed on the rest.
-            if let step = StepBuilder(cost: aside, lengths: values, speeds: speeds, roomiestFallback: false)
-                .best(grid: Self.grid, deadline: deadline, optional: true)
-            {
+            var builder = StepBuilder(cost: aside, lengths: values, speeds: speeds, roomiestFallback: false)
+            if let step = builder.best(grid: Self.grid, deadline: deadline, optional: true) {
                 built.append((step.step, exchanges))
+            }
+            // And with the slow ranks as single-GPU groups holding what they finish at their speed, searched with
+            // its own packer (the plan's re-packs on every rank at nominal speed).
+            builder.slowSingletons = Self.slowSpeeds(speeds)
+            if let step = builder.best(grid: Self.grid, deadline: deadline, optional: true) {
+                let search = MicroBatchExchange(
+                    packer: builder.packer, beta1: cost.beta1, evaluations: exchanges.evaluations,
+                    layout: builder.speedLayout)
+                built.append((step.step, search))
+                if values.count <= MicroBatchExchange.sequenceLimit, deadline.map({ clock.now < $0 }) ?? true {
+                    built.append((search.improve(step.step), search))
+                }
             }
         }
         var candidates = built.map { GroupSchemes.apply($0.0, cost: cost, lengths: values, speeds: speeds) }
@@ -311,6 +322,12 @@ public struct SequenceParallelPlanner: Sendable {
             return nil
         }
         return aside
+    }
+
+    /// The speeds of the ranks `withoutSlowRanks` leaves out, in rank order.
+    static func slowSpeeds(_ speeds: [Double]) -> [Double] {
+        let median = speeds.sorted()[speeds.count / 2]
+        return speeds.filter { $0 < 0.95 * median }
     }
 
     private func total(_ step: [BuiltMicroBatch]) -> Double { step.reduce(0) { $0 + $1.seconds } }

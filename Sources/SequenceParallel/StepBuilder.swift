@@ -21,6 +21,11 @@ struct StepBuilder {
     /// Longest first; ties by index, so the result does not depend on input order of equal lengths.
     let order: [Int]
     private(set) var packer: MicroBatchPacker
+    /// See `MicroBatchPacker.slowSingletons`.
+    var slowSingletons: [Double] {
+        get { packer.slowSingletons }
+        set { packer.slowSingletons = newValue }
+    }
     /// Set when ranks differ in speed: each micro-batch is placed and rebalanced on them.
     let speedLayout: SpeedLayout?
     var cheapestWork: [Double] { packer.table.cheapest }
@@ -70,7 +75,10 @@ struct StepBuilder {
     func build(scale: Double, fill: Double, abandon: () -> Bool = { false }) -> [BuiltMicroBatch]? {
         var remaining = RemainingSequences(order: order)
         var result: [BuiltMicroBatch] = []
-        let memory = Double(cost.gpus) * cost.tokensPerGPU
+        // Slow singletons (`MicroBatchPacker.slowSingletons`) add their memory and their speed's share of a GPU.
+        let singletons = packer.slowSingletons
+        let memory = Double(cost.gpus + singletons.count) * cost.tokensPerGPU
+        let capacity = Double(cost.gpus) + singletons.reduce(0, +)
         // Running totals, so a step of many micro-batches does not re-add the whole remainder for each one.
         var tokens = order.reduce(0.0) { $0 + lengths[$1] }
         var work = order.reduce(0.0) { $0 + cheapestWork[$1] }
@@ -82,7 +90,7 @@ struct StepBuilder {
                 break
             }
             let anchor = fastestTime[longest]
-            let target = max(anchor, work / (Double(cost.gpus) * Double(max(needed, 2)))) * scale
+            let target = max(anchor, work / (capacity * Double(max(needed, 2)))) * scale
             let taken = packer.take(from: &remaining, limit: max(target, anchor))
             guard !taken.placed.isEmpty, let packed = packer.minimumMakespan(taken.placed) else { return nil }
             result.append(finish(packed.groups, limit: packed.limit))
