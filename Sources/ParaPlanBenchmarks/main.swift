@@ -115,6 +115,9 @@ do {
         printTable(
             "Sequence parallelism with rank 13 of 64 at half speed (Wikipedia batches 0-19, GPT-7B profile):",
             try SequenceParallelSpeedBenchmark.run())
+        printTable(
+            "Planning time with one rank at half speed at scale (Llama-3-8B derived profile, Wikipedia lengths):",
+            try SequenceParallelSpeedScaleBenchmark.run())
     }
 
     if runs("long-sequences") {
