@@ -62,7 +62,9 @@ struct SpeedAwarePartitioner {
 
     /// Local search on the slowest rank: the best move (when counts are free) or swap with any other rank, in seconds
     /// of both ranks, while it lowers the slowest of the two; stops within `tolerance` of `target` or after `rounds`.
-    /// Each round scans the slowest rank's items against every other item: O(n · n/k) per round.
+    /// Each round tries every item of the slowest rank against every other rank; a swap's best partner there is found
+    /// among the rank's distinct weights (`RankWeights`), where scanning every item of every rank made 100,000 samples
+    /// on 1,024 ranks take 2.6 s. It picks the change the full scan would (same gains, same ties).
     func improve(
         _ start: [[Int]], rounds: Int = 400, target: Double, tolerance: Double? = nil,
         admits: (([Int]) -> Bool)? = nil
@@ -70,6 +72,7 @@ struct SpeedAwarePartitioner {
         let stop = target + (tolerance ?? 1e-4 * target)
         var contents = start
         var loads = contents.map { $0.reduce(0) { $0 + weights[$1] } }
+        var rankWeights = contents.map { RankWeights($0, weights: weights) }
         for _ in 0..<rounds {
             let times = loads.indices.map { loads[$0] / speeds[$0] }
             guard let busiest = times.indices.max(by: { times[$0] < times[$1] || times[$0] == times[$1] && $0 > $1 })
@@ -88,14 +91,20 @@ struct SpeedAwarePartitioner {
                             bestAction = (item, other, nil)
                         }
                     }
-                    for partner in contents[other] where weights[partner] < w {
-                        let delta = w - weights[partner]
-                        let newMax = max(
-                            (loads[busiest] - delta) / speeds[busiest], (loads[other] + delta) / speeds[other])
-                        if top - newMax > bestGain {
-                            bestGain = top - newMax
-                            bestAction = (item, other, partner)
-                        }
+                    let gain = { (partnerWeight: Double) -> Double in
+                        let delta = w - partnerWeight
+                        return top
+                            - max((loads[busiest] - delta) / speeds[busiest], (loads[other] + delta) / speeds[other])
+                    }
+                    // The swap is best where both ranks end level: a partner of weight w − δ*.
+                    let level =
+                        (speeds[other] * loads[busiest] - speeds[busiest] * loads[other])
+                        / (speeds[busiest] + speeds[other])
+                    if let partner = rankWeights[other].best(below: w, near: w - level, gain: gain),
+                        gain(weights[partner]) > bestGain
+                    {
+                        bestGain = gain(weights[partner])
+                        bestAction = (item, other, partner)
                     }
                 }
             }
@@ -107,6 +116,8 @@ struct SpeedAwarePartitioner {
             contents[action.to] = to
             loads[busiest] = from.reduce(0) { $0 + weights[$1] }
             loads[action.to] = to.reduce(0) { $0 + weights[$1] }
+            rankWeights[busiest] = RankWeights(from, weights: weights)
+            rankWeights[action.to] = RankWeights(to, weights: weights)
         }
         return contents
     }
