@@ -10,21 +10,20 @@ struct RankWeights {
         for (position, item) in items.enumerated() where first[weights[item]] == nil {
             first[weights[item]] = (position, item)
         }
-        for value in first.keys.sorted() {
+        for (value, entry) in first.sorted(by: { $0.key < $1.key }) {
             values.append(value)
-            firstItems.append(first[value]?.item ?? -1)
-            firstPositions.append(first[value]?.position ?? -1)
+            firstItems.append(entry.item)
+            firstPositions.append(entry.position)
         }
     }
 
-    /// The item a scan of the rank in its order would pick as the swap partner: among items lighter than `ceiling`,
-    /// the first with the largest `gain`. `gain` falls on both sides of `peak` (the weight where it is largest), so
-    /// only the distinct weights next to it are compared (two on each side, for rounding).
-    func best(below ceiling: Double, near peak: Double, gain: (Double) -> Double) -> Int? {
+    /// The item a scan of the rank in its order would pick as the swap partner, with its gain: among items lighter
+    /// than `ceiling`, the first with the largest `gain`. `gain` falls on both sides of `peak` (the weight where it is
+    /// largest), so only the distinct weights next to it are compared (two on each side, for rounding).
+    func best(below ceiling: Double, near peak: Double, gain: (Double) -> Double) -> (item: Int, gain: Double)? {
         // Weights below the ceiling: values[0..<end].
-        var end = partitionPoint { $0 >= ceiling }
+        let end = partitionPoint { $0 >= ceiling }
         guard end > 0 else { return nil }
-        end = min(end, values.count)
         let split = min(partitionPoint { $0 >= peak }, end)
         var chosen: (gain: Double, position: Int, item: Int)?
         for index in max(0, split - 2)..<min(end, split + 2) {
@@ -37,7 +36,7 @@ struct RankWeights {
                 chosen = (value, firstPositions[index], firstItems[index])
             }
         }
-        return chosen?.item
+        return chosen.map { ($0.item, $0.gain) }
     }
 
     /// The first index whose value satisfies `isAbove` (which holds from some index on).

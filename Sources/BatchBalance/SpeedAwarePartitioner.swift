@@ -101,10 +101,10 @@ struct SpeedAwarePartitioner {
                         (speeds[other] * loads[busiest] - speeds[busiest] * loads[other])
                         / (speeds[busiest] + speeds[other])
                     if let partner = rankWeights[other].best(below: w, near: w - level, gain: gain),
-                        gain(weights[partner]) > bestGain
+                        partner.gain > bestGain
                     {
-                        bestGain = gain(weights[partner])
-                        bestAction = (item, other, partner)
+                        bestGain = partner.gain
+                        bestAction = (item, other, partner.item)
                     }
                 }
             }

@@ -230,29 +230,32 @@ private struct Filling {
         guard degrees.first == 1, self.firstColumn == 0, limit.isFinite else { return }
         for speed in slowSingletons {
             reservedSpeeds.append(speed)
-            loads.append(limit * (1 - speed))
+            loads.append(phantomLoad(reservedSpeeds.count - 1))
             tokensPerGPU.append(0)
             columns.append(0)
             Heap.push(loads.count - 1, into: &heaps[0], loads: rule == .roomiestFirst ? tokensPerGPU : loads)
         }
     }
 
+    /// The load a slow singleton starts with (0 for every other group).
+    private func phantomLoad(_ index: Int) -> Double {
+        index < reservedSpeeds.count ? limit * (1 - reservedSpeeds[index]) : 0
+    }
+
     /// The busiest group's time at nominal speed: a slow singleton's sequences over its speed.
     var busiest: Double {
         loads.indices.reduce(0) { busiest, index in
-            guard index < reservedSpeeds.count else { return max(busiest, loads[index]) }
-            let speed = reservedSpeeds[index]
-            return max(busiest, (loads[index] - limit * (1 - speed)) / speed)
+            let speed = index < reservedSpeeds.count ? reservedSpeeds[index] : 1
+            return max(busiest, (loads[index] - phantomLoad(index)) / speed)
         }
     }
 
     /// The groups with their sequences' nominal loads; slow singletons left empty are dropped.
     var groups: [PackedGroup] {
         var groups = columns.indices.map { index in
-            let reserved = index < reservedSpeeds.count ? limit * (1 - reservedSpeeds[index]) : 0
-            return PackedGroup(
-                degree: degrees[columns[index]], load: loads[index] - reserved, tokensPerGPU: tokensPerGPU[index],
-                sequences: [])
+            PackedGroup(
+                degree: degrees[columns[index]], load: loads[index] - phantomLoad(index),
+                tokensPerGPU: tokensPerGPU[index], sequences: [])
         }
         for placement in placements { groups[placement.group].sequences.append(placement.sequence) }
         return groups.enumerated().filter { $0.offset >= reservedSpeeds.count || !$0.element.sequences.isEmpty }

@@ -302,8 +302,7 @@ public struct SequenceParallelPlanner: Sendable {
     static func withoutSlowRanks(_ cost: SequenceParallelCost, speeds: [Double], lengths: [Double])
         -> SequenceParallelCost?
     {
-        let median = speeds.sorted()[speeds.count / 2]
-        let slow = speeds.map { $0 < 0.95 * median }
+        let slow = isSlow(speeds)
         let count = slow.filter { $0 }.count
         guard count > 0, count < speeds.count else { return nil }
         var largest = 0
@@ -326,8 +325,13 @@ public struct SequenceParallelPlanner: Sendable {
 
     /// The speeds of the ranks `withoutSlowRanks` leaves out, in rank order.
     static func slowSpeeds(_ speeds: [Double]) -> [Double] {
+        zip(speeds, isSlow(speeds)).filter(\.1).map(\.0)
+    }
+
+    /// Per rank, whether it runs below 95 % of the median speed.
+    private static func isSlow(_ speeds: [Double]) -> [Bool] {
         let median = speeds.sorted()[speeds.count / 2]
-        return speeds.filter { $0 < 0.95 * median }
+        return speeds.map { $0 < 0.95 * median }
     }
 
     private func total(_ step: [BuiltMicroBatch]) -> Double { step.reduce(0) { $0 + $1.seconds } }
