@@ -59,6 +59,9 @@ struct MicroBatchPacker {
     /// within the limit at their speed (docs/sequence-parallel.md §Ranks of unequal speed, "Slow ranks as
     /// singletons"). Empty: every rank is one of `table.gpus`.
     var slowSingletons: [Double] = []
+    /// The aligned blocks groups may take where slow ranks are kept out (`FreeBlocks`); nil: any `table.gpus` ranks
+    /// (power-of-two groups whose degrees sum to at most N can always be laid out aligned).
+    var freeBlocks: FreeBlocks?
 
     /// `order` (longest first) packed under `limit` by the plain rule, and where it fails by the guests-first one;
     /// where both failed on memory (a sequence's time fit but no group had room), by the roomiest-first one. Nil
@@ -76,7 +79,7 @@ struct MicroBatchPacker {
     private func filled(_ order: [Int], limit: Double, rule: Filling.Rule) -> (filling: Filling?, memoryBlocked: Bool) {
         var filling = Filling(
             table: table, limit: limit, rule: rule, firstColumn: firstColumn, wideBoost: wideBoost,
-            slowSingletons: slowSingletons)
+            slowSingletons: slowSingletons, freeBlocks: freeBlocks)
         filling.placements.reserveCapacity(order.count)
         for sequence in order where !filling.place(sequence) { return (nil, filling.memoryBlocked) }
         return (filling, false)
@@ -86,7 +89,8 @@ struct MicroBatchPacker {
     /// stay for a later micro-batch. Returns the groups and the sequences placed.
     func take(from remaining: inout RemainingSequences, limit: Double) -> (groups: [PackedGroup], placed: [Int]) {
         var filling = Filling(
-            table: table, limit: limit, firstColumn: firstColumn, wideBoost: wideBoost, slowSingletons: slowSingletons)
+            table: table, limit: limit, firstColumn: firstColumn, wideBoost: wideBoost, slowSingletons: slowSingletons,
+            freeBlocks: freeBlocks)
         var placed: [Int] = []
         var position = remaining.live(from: 0)
         while position < remaining.end {
@@ -201,6 +205,8 @@ private struct Filling {
     /// Per degree: indices of its groups, a min-heap on load.
     var heaps: [[Int]]
     var freeGPUs: Int
+    /// Where set, new groups need a free aligned block (`MicroBatchPacker.freeBlocks`), not only free GPUs.
+    private var freeBlocks: FreeBlocks?
     /// The first groups, one per slow singleton: each starts with the load limit × (1 − speed) that its speed takes
     /// from the limit, so the limit on load caps its sequences' nominal time at limit × speed.
     private var reservedSpeeds: [Double] = []
@@ -214,8 +220,9 @@ private struct Filling {
 
     init(
         table: SequenceTable, limit: Double, rule: Rule = .plain, firstColumn: Int = 0, wideBoost: Int = 0,
-        slowSingletons: [Double] = []
+        slowSingletons: [Double] = [], freeBlocks: FreeBlocks? = nil
     ) {
+        self.freeBlocks = freeBlocks
         self.wideBoost = wideBoost
         degrees = table.degrees
         times = table.time
@@ -226,8 +233,9 @@ private struct Filling {
         self.firstColumn = min(firstColumn, degrees.count - 1)
         heaps = [[Int]](repeating: [], count: degrees.count)
         freeGPUs = table.gpus
-        // Singletons need degree 1 among the columns a sequence may take.
-        guard degrees.first == 1, self.firstColumn == 0, limit.isFinite else { return }
+        // Singletons need degree 1 among the table's columns; with a raised first column they take only what fits
+        // no wider group (`place`).
+        guard degrees.first == 1, limit.isFinite else { return }
         for speed in slowSingletons {
             reservedSpeeds.append(speed)
             loads.append(phantomLoad(reservedSpeeds.count - 1))
@@ -272,23 +280,50 @@ private struct Filling {
             if rule == .guestsFirst {
                 for wider in column..<degrees.count where join(sequence, column: wider) { return true }
             }
-            if freeGPUs >= degrees[column] {
-                loads.append(time)
-                tokensPerGPU.append(shares[row + column])
-                columns.append(column)
-                placements.append((sequence, loads.count - 1))
-                freeGPUs -= degrees[column]
-                // The heap's key is passed as the stored array itself (a conditional expression would copy it).
-                if rule == .roomiestFirst {
-                    Heap.push(loads.count - 1, into: &heaps[column], loads: tokensPerGPU)
-                } else {
-                    Heap.push(loads.count - 1, into: &heaps[column], loads: loads)
-                }
+            if canOpen(column) {
+                openGroup(sequence, column: column)
+                return true
+            }
+            if join(sequence, column: column) { return true }
+        }
+        return placeBelowFirstColumn(sequence)
+    }
+
+    /// Where slow ranks are kept out, the ranks a raised first column cannot use (blocks narrower than its degree
+    /// beside a slow rank) and the slow singletons take what fits no wider group, narrowest first.
+    private mutating func placeBelowFirstColumn(_ sequence: Int) -> Bool {
+        guard firstColumn > 0, !reservedSpeeds.isEmpty || freeBlocks != nil else { return false }
+        let row = sequence * degrees.count
+        for column in 0..<firstColumn where times[row + column] <= limit {
+            if canOpen(column) {
+                openGroup(sequence, column: column)
                 return true
             }
             if join(sequence, column: column) { return true }
         }
         return false
+    }
+
+    /// Whether a new group of the degree in `column` has room.
+    private func canOpen(_ column: Int) -> Bool {
+        freeGPUs >= degrees[column] && (freeBlocks.map { $0.canOpen(degrees[column]) } ?? true)
+    }
+
+    /// A new group of the degree in `column` holding `sequence`.
+    private mutating func openGroup(_ sequence: Int, column: Int) {
+        let cell = sequence * degrees.count + column
+        loads.append(times[cell])
+        tokensPerGPU.append(shares[cell])
+        columns.append(column)
+        placements.append((sequence, loads.count - 1))
+        freeGPUs -= degrees[column]
+        freeBlocks?.open(degrees[column])
+        // The heap's key is passed as the stored array itself (a conditional expression would copy it).
+        if rule == .roomiestFirst {
+            Heap.push(loads.count - 1, into: &heaps[column], loads: tokensPerGPU)
+        } else {
+            Heap.push(loads.count - 1, into: &heaps[column], loads: loads)
+        }
     }
 
     /// Adds `sequence` to the heap's first group of the degree in `column` (least-loaded, or roomiest) if it fits there
@@ -329,8 +364,17 @@ private struct Filling {
         for column in (wideBoost == 0 ? firstColumn : startColumn(row))..<degrees.count {
             let time = times[row + column]
             guard time <= limit else { continue }
-            if freeGPUs >= degrees[column] { return true }
+            if canOpen(column) { return true }
             if let top = heaps[column].first, loads[top] + time <= limit,
+                tokensPerGPU[top] + shares[row + column] <= capacity
+            {
+                return true
+            }
+        }
+        guard firstColumn > 0, !reservedSpeeds.isEmpty || freeBlocks != nil else { return false }
+        for column in 0..<firstColumn where times[row + column] <= limit {
+            if canOpen(column) { return true }
+            if let top = heaps[column].first, loads[top] + times[row + column] <= limit,
                 tokensPerGPU[top] + shares[row + column] <= capacity
             {
                 return true

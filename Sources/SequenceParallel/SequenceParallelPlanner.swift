@@ -256,6 +256,17 @@ public struct SequenceParallelPlanner: Sendable {
                 if values.count <= MicroBatchExchange.sequenceLimit, deadline.map({ clock.now < $0 }) ?? true {
                     built.append((search.improve(step.step), search))
                 }
+                // Where memory binds, also with no group narrower than 2, 4, … up to the widest block without a slow
+                // rank, each group on such a block (`FreeBlocks`); the ranks beside a slow one and the singletons
+                // take what fits no wider group.
+                builder.freeBlocks = FreeBlocks(ranks: speeds.count, excluded: Self.isSlow(speeds))
+                let widest = aside.degrees.last ?? 1
+                if let dense = memoryDenseStep(builder, found: step.step, deadline: deadline, widestFloor: widest) {
+                    let search = MicroBatchExchange(
+                        packer: dense.packer, beta1: cost.beta1, evaluations: exchanges.evaluations,
+                        layout: builder.speedLayout)
+                    built.append((dense.step, search))
+                }
             }
         }
         var candidates = built.map { GroupSchemes.apply($0.0, cost: cost, lengths: values, speeds: speeds) }
@@ -329,7 +340,7 @@ public struct SequenceParallelPlanner: Sendable {
     }
 
     /// Per rank, whether it runs below 95 % of the median speed.
-    private static func isSlow(_ speeds: [Double]) -> [Bool] {
+    static func isSlow(_ speeds: [Double]) -> [Bool] {
         let median = speeds.sorted()[speeds.count / 2]
         return speeds.map { $0 < 0.95 * median }
     }
@@ -379,12 +390,12 @@ public struct SequenceParallelPlanner: Sendable {
     /// pool their members' memory. And a long sequence at the smallest degree its time allows leaves its group's
     /// memory mostly empty, with no time to spare for short ones. Where the step found has more micro-batches than
     /// its tokens fill (N × tokensPerGPU each), or fills them to `denseFill`, the step is built again with no group
-    /// narrower than 2, then 4, … up to a node, and once with every multi-GPU sequence one degree wider than its time
-    /// needs (`MicroBatchPacker.wideBoost`). The fastest is returned with its packer (the plain one could not re-pack
-    /// its micro-batches).
+    /// narrower than 2, then 4, … up to a node (or `widestFloor`), and once with every multi-GPU sequence one degree
+    /// wider than its time needs (`MicroBatchPacker.wideBoost`). The fastest is returned with its packer (the plain
+    /// one could not re-pack its micro-batches).
     func memoryDenseStep(
         _ builder: StepBuilder, found: [BuiltMicroBatch]?,
-        deadline: ContinuousClock.Instant?
+        deadline: ContinuousClock.Instant?, widestFloor: Int? = nil
     ) -> (step: [BuiltMicroBatch], packer: MicroBatchPacker)? {
         guard let found, !found.isEmpty else { return nil }
         let tokens = builder.lengths.reduce(0, +)
@@ -394,14 +405,24 @@ public struct SequenceParallelPlanner: Sendable {
             found.count > filled || tokens / (Double(found.count) * memory) >= Self.denseFill
                 || Self.strandedShare(found, cost: cost) >= Self.strandedGPUs
         else { return nil }
-        let floors = cost.degrees.filter { $0 > 1 && $0 <= cost.gpusPerNode }.map { (smallest: $0, boost: 0) }
+        let floors = builder.cost.degrees.filter { $0 > 1 && $0 <= (widestFloor ?? cost.gpusPerNode) }
+            .map { (smallest: $0, boost: 0) }
         var best: (step: [BuiltMicroBatch], packer: MicroBatchPacker)?
-        for variant in floors + [(smallest: 1, boost: 1)] {
+        // Floors are tried narrowest first until two in a row improve nothing: wider ones strand more and more
+        // memory in groups too wide for the short sequences (heuristic; on the benchmarks a later floor won only
+        // after a single worse one, and below a node at most three floors are tried anyway).
+        var worseInARow = 0
+        for variant in floors + [(smallest: 1, boost: 1)] where variant.boost > 0 || worseInARow < 2 {
             let dense = builder.packing(smallestDegree: variant.smallest, wideBoost: variant.boost)
             guard let step = dense.best(grid: Self.denseGrid, deadline: deadline, optional: true)?.step else {
                 continue
             }
-            if total(step) < best.map({ total($0.step) }) ?? .infinity { best = (step, dense.packer) }
+            if total(step) < best.map({ total($0.step) }) ?? .infinity {
+                best = (step, dense.packer)
+                worseInARow = 0
+            } else {
+                worseInARow += 1
+            }
         }
         return best
     }

@@ -26,6 +26,11 @@ struct StepBuilder {
         get { packer.slowSingletons }
         set { packer.slowSingletons = newValue }
     }
+    /// See `MicroBatchPacker.freeBlocks`.
+    var freeBlocks: FreeBlocks? {
+        get { packer.freeBlocks }
+        set { packer.freeBlocks = newValue }
+    }
     /// Set when ranks differ in speed: each micro-batch is placed and rebalanced on them.
     let speedLayout: SpeedLayout?
     var cheapestWork: [Double] { packer.table.cheapest }

@@ -8,6 +8,24 @@ import Testing
 /// Slow ranks packed as single-GPU groups that hold only what they finish at their speed
 /// (`MicroBatchPacker.slowSingletons`; docs/sequence-parallel.md §Ranks of unequal speed).
 @Suite struct SlowSingletonTests {
+    /// The tiny cost on `ranks` GPUs with `slow` of them kept out, degrees up to `widest`.
+    static func tinyCost(ranks: Int, slow: Int, widest: Int) -> SequenceParallelCost {
+        var cost = BruteForceTests.tinyCost(gpus: ranks)
+        cost.gpus = ranks - slow
+        cost.degrees = cost.degrees.filter { $0 <= widest }
+        return cost
+    }
+
+    /// Sequences of 200 to `longest` tokens while their sum stays within `memory` tokens.
+    static func tinyBatch(_ generator: inout SplitMix, longest: Int, memory: Double) -> [Double] {
+        var lengths: [Double] = []
+        while true {
+            let next = Double(200 + Int(generator.next() % UInt64(longest - 200)))
+            guard lengths.reduce(next, +) <= memory else { return lengths }
+            lengths.append(next)
+        }
+    }
+
     /// Tiny instances on seven GPUs and one slow singleton: every sequence placed once, within memory, and placed on
     /// eight ranks (the slow one anywhere) no group runs past the makespan the packing states. Some packings put
     /// sequences on the slow rank, which the check is for.
@@ -17,16 +35,9 @@ import Testing
         for seed in 0..<48 {
             var generator = SplitMix(seed: UInt64(4000 + seed))
             let speed = [0.25, 0.5, 0.75][seed % 3]
-            var cost = BruteForceTests.tinyCost(gpus: 8)
-            cost.gpus = 7
-            cost.degrees = cost.degrees.filter { $0 <= 4 }
+            let cost = Self.tinyCost(ranks: 8, slow: 1, widest: 4)
             // Sequences of 200-5,800 tokens (at most two GPUs each) up to six GPUs' memory.
-            var lengths: [Double] = []
-            while true {
-                let next = Double(200 + Int(generator.next() % 5600))
-                guard lengths.reduce(next, +) <= 6 * cost.tokensPerGPU else { break }
-                lengths.append(next)
-            }
+            let lengths = Self.tinyBatch(&generator, longest: 5800, memory: 6 * cost.tokensPerGPU)
             let table = SequenceTable(cost: cost, lengths: lengths)
             var packer = MicroBatchPacker(table: table, roomiestFallback: false)
             packer.slowSingletons = [speed]
@@ -94,7 +105,13 @@ import Testing
             let holding = microBatch.groups.filter { $0.firstRank <= 13 && 13 < $0.firstRank + $0.degree }
             #expect(holding.allSatisfy { $0.degree == 1 }, "rank 13 in \(holding.map(\.degree))")
         }
-        // Each micro-batch's stated time is its slowest group's at that group's slowest rank.
+        Self.expectStatedTimes(result, cost: cost, lengths: lengths, speeds: speeds)
+    }
+
+    /// Each micro-batch's stated time is its slowest group's at that group's slowest rank.
+    static func expectStatedTimes(
+        _ result: SequenceParallelResult, cost: SequenceParallelCost, lengths: [Int], speeds: [Double]
+    ) {
         for microBatch in result.microBatches {
             let slowest =
                 microBatch.groups.map { group in
@@ -102,6 +119,73 @@ import Testing
                     return load / (speeds[group.firstRank..<(group.firstRank + group.degree)].min() ?? 1)
                 }.max() ?? 0
             #expect(abs(slowest + cost.beta1 - microBatch.predictedSeconds) <= 1e-6 * microBatch.predictedSeconds)
+        }
+    }
+}
+
+/// The memory-dense steps built beside slow ranks: no group narrower than a floor, each on an aligned block without
+/// a slow rank (`FreeBlocks`), the ranks beside a slow one and the singletons taking what fits no wider group.
+@Suite struct SlowRankDenseStepTests {
+    /// Sixteen ranks, ranks 5 and 10 at half speed (kept out: fourteen GPUs and two singletons), no group narrower
+    /// than four: fourteen GPUs would take three groups of four, but only two blocks of four lack a slow rank. Every
+    /// packing runs with no wide group on a slow rank, within the makespan it states, and some use the ranks beside
+    /// the slow ones (narrower than the floor) or the singletons.
+    @Test func floorsKeepGroupsOffSlowBlocks() throws {
+        var besideTheFloor = 0
+        var packings = 0
+        for seed in 0..<32 {
+            var generator = SplitMix(seed: UInt64(7000 + seed))
+            let cost = SlowSingletonTests.tinyCost(ranks: 16, slow: 2, widest: 8)
+            let lengths = SlowSingletonTests.tinyBatch(&generator, longest: 6200, memory: 10 * cost.tokensPerGPU)
+            let table = SequenceTable(cost: cost, lengths: lengths)
+            var packer = MicroBatchPacker(table: table, roomiestFallback: false)
+            packer.slowSingletons = [0.5, 0.5]
+            packer.freeBlocks = FreeBlocks(ranks: 16, excluded: (0..<16).map { $0 == 5 || $0 == 10 })
+            packer.firstColumn = try #require(table.degrees.firstIndex(of: 4))
+            let order = lengths.indices.sorted { lengths[$0] > lengths[$1] }
+            guard let packed = packer.minimumMakespan(order) else { continue }
+            packings += 1
+            #expect(packed.groups.flatMap(\.sequences).sorted() == Array(lengths.indices))
+            let degrees = packed.groups.map(\.degree)
+            let speeds = (0..<16).map { $0 == 5 || $0 == 10 ? 0.5 : 1.0 }
+            let placed = SpeedLayout(table: table, speeds: speeds).place(packed.groups)
+            for group in placed where group.group.degree > 1 {
+                let ranks = group.firstRank..<(group.firstRank + group.group.degree)
+                #expect(!ranks.contains(5) && !ranks.contains(10), "seed \(seed): \(degrees)")
+            }
+            let slowest = placed.map(\.seconds).max() ?? 0
+            #expect(
+                slowest <= packed.limit * (1 + 1e-9), "seed \(seed): \(slowest) on the ranks, \(packed.limit) stated")
+            if degrees.contains(where: { $0 < 4 }) { besideTheFloor += 1 }
+        }
+        #expect(packings >= 28, "\(packings) of 32 instances packed")
+        #expect(besideTheFloor >= 16, "\(besideTheFloor) packings used ranks beside the floor")
+    }
+
+    /// Llama-3-70B on 128 H100s with the benchmark's Wikipedia lengths (four micro-batches, 99 % of their memory
+    /// used at nominal speed), rank 13 at half speed. The nominal plan's first micro-batch is one group of all 128
+    /// ranks; without it, the plan took 15.454 s (10 % above the nominal 13.994 s × 128/127.5). With the dense steps
+    /// beside the slow rank it takes 14.949 s, each micro-batch's time its slowest group's at its slowest rank.
+    @Test func memoryBoundStepAroundASlowRank() throws {
+        let file = HeadLimitTests.models.deletingLastPathComponent()
+            .appendingPathComponent("batches/wikipedia-128gpu.txt")
+        let lengths = try LengthsFile.parse(try Data(contentsOf: file), source: file.lastPathComponent)
+        let model = try #require(TransformerModel.preset(named: "llama-3-70b"))
+        let cost = try SequenceParallelCost.derive(model: model, cluster: try Cluster.preset("hgx-h100:16"))
+        let speeds = (0..<128).map { $0 == 13 ? 0.5 : 1.0 }
+        let result = try SequenceParallelPlanner(cost: cost, options: .init(speedFactors: speeds)).plan(
+            lengths: lengths)
+        let bound = try #require(result.lowerBoundSeconds)
+        #expect(result.stepSeconds <= 15.0, "step \(result.stepSeconds)")
+        #expect(result.stepSeconds >= bound)
+        #expect(try result.executionPlan().firstInvariantViolation() == nil)
+        SlowSingletonTests.expectStatedTimes(result, cost: cost, lengths: lengths, speeds: speeds)
+        for microBatch in result.microBatches {
+            for group in microBatch.groups {
+                let tokens = group.sequences.reduce(0.0) { $0 + Double(lengths[$1]) }
+                #expect(tokens / Double(group.degree) <= cost.tokensPerGPU * (1 + 1e-9))
+                #expect(model.heads % (group.ulysses ?? group.degree) == 0)
+            }
         }
     }
 }
