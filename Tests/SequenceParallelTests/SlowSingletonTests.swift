@@ -89,15 +89,8 @@ import Testing
     /// (5.6 % above its bound; the slow rank inside a group of four in one micro-batch, 39 % of four GPUs' memory
     /// unused) to 4.371 s with singletons.
     @Test func wikipediaBatchEightRunsTheSlowRankAlone() throws {
-        let text = try String(
-            contentsOf: SequenceParallelSpeedTests.root.appendingPathComponent("Examples/batches/wikipedia-batch8.txt"),
-            encoding: .utf8)
-        let lengths = text.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let (lengths, cost, speeds, result) = try Self.planWithRank13AtHalfSpeed("wikipedia-batch8.txt")
         #expect(lengths.count == 512 && lengths.reduce(0, +) == 631_168)
-        let cost = SequenceParallelCost.flexSPGPT7B(gpus: 64)
-        let speeds = (0..<64).map { $0 == 13 ? 0.5 : 1.0 }
-        let result = try SequenceParallelPlanner(cost: cost, options: .init(speedFactors: speeds)).plan(
-            lengths: lengths)
         let bound = try #require(result.lowerBoundSeconds)
         #expect(result.stepSeconds <= 4.40, "step \(result.stepSeconds)")
         #expect(result.stepSeconds <= bound * 1.036, "step \(result.stepSeconds) against bound \(bound)")
@@ -106,6 +99,19 @@ import Testing
             #expect(holding.allSatisfy { $0.degree == 1 }, "rank 13 in \(holding.map(\.degree))")
         }
         Self.expectStatedTimes(result, cost: cost, lengths: lengths, speeds: speeds)
+    }
+
+    /// A batch of `Examples/batches` planned on 64 GPUs (FlexSP's GPT-7B profile) with rank 13 at half speed.
+    static func planWithRank13AtHalfSpeed(_ file: String) throws
+        -> (lengths: [Int], cost: SequenceParallelCost, speeds: [Double], result: SequenceParallelResult)
+    {
+        let url = SequenceParallelSpeedTests.root.appendingPathComponent("Examples/batches/\(file)")
+        let lengths = try LengthsFile.parse(try Data(contentsOf: url), source: file)
+        let cost = SequenceParallelCost.flexSPGPT7B(gpus: 64)
+        let speeds = (0..<64).map { $0 == 13 ? 0.5 : 1.0 }
+        let result = try SequenceParallelPlanner(cost: cost, options: .init(speedFactors: speeds)).plan(
+            lengths: lengths)
+        return (lengths, cost, speeds, result)
     }
 
     /// Each micro-batch's stated time is its slowest group's at that group's slowest rank.
