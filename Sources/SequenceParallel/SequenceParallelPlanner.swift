@@ -265,7 +265,10 @@ public struct SequenceParallelPlanner: Sendable {
                 // take what fits no wider group.
                 builder.freeBlocks = FreeBlocks(ranks: speeds.count, excluded: Self.isSlow(speeds))
                 let widest = aside.degrees.last ?? 1
-                if let dense = memoryDenseStep(builder, found: step.step, deadline: deadline, widestFloor: widest) {
+                if let dense = memoryDenseStep(
+                    builder, found: step.step, deadline: deadline, widestFloor: widest,
+                    anyFill: values.count <= Self.denseBesideSlowRanks)
+                {
                     let search = MicroBatchExchange(
                         packer: dense.packer, beta1: cost.beta1, evaluations: exchanges.evaluations,
                         layout: builder.speedLayout)
@@ -314,7 +317,8 @@ public struct SequenceParallelPlanner: Sendable {
     /// The plan made at nominal speed, without its bound, as micro-batches timed by `table` and not yet placed on
     /// the ranks; nil past the deadline. Heuristic: as the start of the exchange search under speeds it gave
     /// Wikipedia batches 0-19 on 64 GPUs steps up to 1.2 % shorter (mean gap to the bound, one rank at half speed:
-    /// 1.61 → 1.55 %) and none longer; at 8,192 sequences on 1,024 GPUs it changed nothing for 1.6× the planning time.
+    /// 1.61 → 1.55 %) and none longer; at 8,192 sequences on 1,024 GPUs it changed nothing for 1.6× the planning
+    /// time.
     private func nominalPlanned(_ lengths: [Int], table: SequenceTable, deadline: ContinuousClock.Instant?)
         -> [BuiltMicroBatch]?
     {
@@ -392,6 +396,12 @@ public struct SequenceParallelPlanner: Sendable {
     /// ms at 64 GPUs and win nothing; the derived-profile batches it helps are at 94-99 % (docs/sequence-parallel.md).
     static let denseFill = 0.93
 
+    /// Up to this many sequences the memory-dense steps beside slow ranks are built whatever the fill (`anyFill`).
+    /// Heuristic: on 512-2,048 sequences they made 8 of 33 larger configurations 0.06-1.5 % faster (Llama-3-70B on
+    /// 128 H200s with two slow ranks: 2.3 → 0.9 % above the bound) and 3 of the 80 Wikipedia batch-patterns on 64
+    /// GPUs, for 1.0-1.4× the planning time; on 3,072 sequences on 256 GPUs they won 0.2 % for about 3×.
+    static let denseBesideSlowRanks = 2_048
+
     /// From this share of the found step's GPUs in stranded groups (`strandedShare`) the memory-dense steps are tried
     /// whatever the average fill: a step of one micro-batch whose sequences each fill most of a narrow group's memory
     /// (300 sequences of 5K-100K tokens on 1,024 GPUs: 49 %, at 76 % average fill) runs its wide groups long while
@@ -420,23 +430,25 @@ public struct SequenceParallelPlanner: Sendable {
     /// pool their members' memory. And a long sequence at the smallest degree its time allows leaves its group's
     /// memory mostly empty, with no time to spare for short ones. Where the step found has more micro-batches than
     /// its tokens fill (N × tokensPerGPU each), or fills them to `denseFill`, the step is built again with no group
-    /// narrower than 2, then 4, … up to a node (or `widestFloor`), and once with every multi-GPU sequence one degree
-    /// wider than its time needs (`MicroBatchPacker.wideBoost`). The fastest is returned with its packer (the plain
-    /// one could not re-pack its micro-batches).
+    /// narrower than 2, then 4, … up to a node, and once with every multi-GPU sequence one degree wider than its time
+    /// needs (`MicroBatchPacker.wideBoost`). The fastest is returned with its packer (the plain one could not re-pack
+    /// its micro-batches). With `widestFloor` (beside slow ranks) the floors go up to it where memory binds; with
+    /// `anyFill` the steps up to a node are built where it does not as well: a slow rank's memory counts only as far
+    /// as its speed fills it, so a step that leaves memory to spare at nominal speed may not beside one.
     func memoryDenseStep(
         _ builder: StepBuilder, found: [BuiltMicroBatch]?,
-        deadline: ContinuousClock.Instant?, widestFloor: Int? = nil
+        deadline: ContinuousClock.Instant?, widestFloor: Int? = nil, anyFill: Bool = false
     ) -> (step: [BuiltMicroBatch], packer: MicroBatchPacker)? {
         guard let found, !found.isEmpty else { return nil }
         let tokens = builder.lengths.reduce(0, +)
         let memory = Double(cost.gpus) * cost.tokensPerGPU
         let filled = Int((tokens / memory).rounded(.up))
-        guard
+        let memoryBinds =
             found.count > filled || tokens / (Double(found.count) * memory) >= Self.denseFill
-                || Self.strandedShare(found, cost: cost) >= Self.strandedGPUs
-        else { return nil }
-        let floors = builder.cost.degrees.filter { $0 > 1 && $0 <= (widestFloor ?? cost.gpusPerNode) }
-            .map { (smallest: $0, boost: 0) }
+            || Self.strandedShare(found, cost: cost) >= Self.strandedGPUs
+        guard memoryBinds || anyFill else { return nil }
+        let widest = memoryBinds ? widestFloor ?? cost.gpusPerNode : cost.gpusPerNode
+        let floors = builder.cost.degrees.filter { $0 > 1 && $0 <= widest }.map { (smallest: $0, boost: 0) }
         var best: (step: [BuiltMicroBatch], packer: MicroBatchPacker)?
         // Floors are tried narrowest first until two in a row improve nothing: wider ones strand more and more
         // memory in groups too wide for the short sequences (heuristic; on the benchmarks a later floor won only

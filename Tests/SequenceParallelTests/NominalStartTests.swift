@@ -11,7 +11,7 @@ import Testing
     /// per GPU) placed and searched on the ranks beats every step the planner built before: 3.0078 s → 2.9776 s, the
     /// gap to the bound 3.0 % → 2.0 %.
     @Test func wikipediaBatchSixteenStartsFromTheNominalPlan() throws {
-        let (lengths, cost, speeds, result) = try SlowSingletonTests.planWithRank13AtHalfSpeed(
+        let (lengths, cost, speeds, result) = try SlowSingletonTests.planOn64GPUs(
             "wikipedia-batch16.txt")
         #expect(lengths.count == 512 && lengths.reduce(0, +) == 484_608)
         let bound = try #require(result.lowerBoundSeconds)

@@ -89,7 +89,7 @@ import Testing
     /// (5.6 % above its bound; the slow rank inside a group of four in one micro-batch, 39 % of four GPUs' memory
     /// unused) to 4.371 s with singletons.
     @Test func wikipediaBatchEightRunsTheSlowRankAlone() throws {
-        let (lengths, cost, speeds, result) = try Self.planWithRank13AtHalfSpeed("wikipedia-batch8.txt")
+        let (lengths, cost, speeds, result) = try Self.planOn64GPUs("wikipedia-batch8.txt")
         #expect(lengths.count == 512 && lengths.reduce(0, +) == 631_168)
         let bound = try #require(result.lowerBoundSeconds)
         #expect(result.stepSeconds <= 4.40, "step \(result.stepSeconds)")
@@ -101,14 +101,14 @@ import Testing
         Self.expectStatedTimes(result, cost: cost, lengths: lengths, speeds: speeds)
     }
 
-    /// A batch of `Examples/batches` planned on 64 GPUs (FlexSP's GPT-7B profile) with rank 13 at half speed.
-    static func planWithRank13AtHalfSpeed(_ file: String) throws
-        -> (lengths: [Int], cost: SequenceParallelCost, speeds: [Double], result: SequenceParallelResult)
-    {
+    /// A batch of `Examples/batches` planned on 64 GPUs (FlexSP's GPT-7B profile) with rank 13 at half speed, or
+    /// with `speeds`.
+    static func planOn64GPUs(
+        _ file: String, speeds: [Double] = (0..<64).map { $0 == 13 ? 0.5 : 1.0 }
+    ) throws -> (lengths: [Int], cost: SequenceParallelCost, speeds: [Double], result: SequenceParallelResult) {
         let url = SequenceParallelSpeedTests.root.appendingPathComponent("Examples/batches/\(file)")
         let lengths = try LengthsFile.parse(try Data(contentsOf: url), source: file)
         let cost = SequenceParallelCost.flexSPGPT7B(gpus: 64)
-        let speeds = (0..<64).map { $0 == 13 ? 0.5 : 1.0 }
         let result = try SequenceParallelPlanner(cost: cost, options: .init(speedFactors: speeds)).plan(
             lengths: lengths)
         return (lengths, cost, speeds, result)
@@ -166,6 +166,18 @@ import Testing
         }
         #expect(packings >= 28, "\(packings) of 32 instances packed")
         #expect(besideTheFloor >= 16, "\(besideTheFloor) packings used ranks beside the floor")
+    }
+
+    /// Wikipedia batch 8 with a node (ranks 8-15) at 0.7. At nominal speed its two micro-batches keep 18 % of their
+    /// memory free, so the memory-dense steps were not built beside the slow ranks: 4.552 s. Built whatever the fill
+    /// (`denseBesideSlowRanks`), 4.506 s.
+    @Test func denseStepsBesideASlowNodeWhereMemoryHasRoom() throws {
+        let speeds = (0..<64).map { (8..<16).contains($0) ? 0.7 : 1.0 }
+        let (lengths, cost, _, result) = try SlowSingletonTests.planOn64GPUs(
+            "wikipedia-batch8.txt", speeds: speeds)
+        #expect(result.stepSeconds <= 4.52, "step \(result.stepSeconds)")
+        #expect(result.stepSeconds >= result.lowerBoundSeconds ?? .infinity)
+        SlowSingletonTests.expectStatedTimes(result, cost: cost, lengths: lengths, speeds: speeds)
     }
 
     /// Llama-3-70B on 128 H100s with the benchmark's Wikipedia lengths (four micro-batches, 99 % of their memory
