@@ -118,6 +118,9 @@ do {
         printTable(
             "Planning time with one rank at half speed at scale (Llama-3-8B derived profile, Wikipedia lengths):",
             try SequenceParallelSpeedScaleBenchmark.run())
+        printTable(
+            "Slow ranks where memory decides the step (derived profiles, Wikipedia lengths):",
+            try SequenceParallelSpeedMemoryBenchmark.run())
     }
 
     if runs("long-sequences") {
