@@ -280,28 +280,24 @@ private struct Filling {
             if rule == .guestsFirst {
                 for wider in column..<degrees.count where join(sequence, column: wider) { return true }
             }
-            if canOpen(column) {
-                openGroup(sequence, column: column)
-                return true
-            }
-            if join(sequence, column: column) { return true }
+            if openOrJoin(sequence, column: column) { return true }
         }
-        return placeBelowFirstColumn(sequence)
+        guard usesBelowFirstColumn else { return false }
+        for column in 0..<firstColumn where times[row + column] <= limit {
+            if openOrJoin(sequence, column: column) { return true }
+        }
+        return false
     }
 
     /// Where slow ranks are kept out, the ranks a raised first column cannot use (blocks narrower than its degree
     /// beside a slow rank) and the slow singletons take what fits no wider group, narrowest first.
-    private mutating func placeBelowFirstColumn(_ sequence: Int) -> Bool {
-        guard firstColumn > 0, !reservedSpeeds.isEmpty || freeBlocks != nil else { return false }
-        let row = sequence * degrees.count
-        for column in 0..<firstColumn where times[row + column] <= limit {
-            if canOpen(column) {
-                openGroup(sequence, column: column)
-                return true
-            }
-            if join(sequence, column: column) { return true }
-        }
-        return false
+    private var usesBelowFirstColumn: Bool { firstColumn > 0 && (!reservedSpeeds.isEmpty || freeBlocks != nil) }
+
+    /// A new group of the degree in `column` while one has room, else the heap's first group of that degree.
+    private mutating func openOrJoin(_ sequence: Int, column: Int) -> Bool {
+        guard canOpen(column) else { return join(sequence, column: column) }
+        openGroup(sequence, column: column)
+        return true
     }
 
     /// Whether a new group of the degree in `column` has room.
@@ -361,26 +357,18 @@ private struct Filling {
     /// Whether `sequence` could join a group now, without placing it.
     func fitsSomewhere(_ sequence: Int) -> Bool {
         let row = sequence * degrees.count
-        for column in (wideBoost == 0 ? firstColumn : startColumn(row))..<degrees.count {
-            let time = times[row + column]
-            guard time <= limit else { continue }
-            if canOpen(column) { return true }
-            if let top = heaps[column].first, loads[top] + time <= limit,
-                tokensPerGPU[top] + shares[row + column] <= capacity
-            {
-                return true
-            }
-        }
-        guard firstColumn > 0, !reservedSpeeds.isEmpty || freeBlocks != nil else { return false }
-        for column in 0..<firstColumn where times[row + column] <= limit {
-            if canOpen(column) { return true }
-            if let top = heaps[column].first, loads[top] + times[row + column] <= limit,
-                tokensPerGPU[top] + shares[row + column] <= capacity
-            {
-                return true
-            }
-        }
-        return false
+        let below = usesBelowFirstColumn ? 0..<firstColumn : 0..<0
+        return ((wideBoost == 0 ? firstColumn : startColumn(row))..<degrees.count).contains { fits(row, column: $0) }
+            || below.contains { fits(row, column: $0) }
+    }
+
+    /// Whether the sequence in `row` fits a new group of the degree in `column`, or the heap's first one of it.
+    private func fits(_ row: Int, column: Int) -> Bool {
+        let time = times[row + column]
+        guard time <= limit else { return false }
+        if canOpen(column) { return true }
+        guard let top = heaps[column].first else { return false }
+        return loads[top] + time <= limit && tokensPerGPU[top] + shares[row + column] <= capacity
     }
 }
 
