@@ -45,13 +45,17 @@ public struct EstimateOptions: Sendable, Equatable {
     public var profile: CalibrationProfile?
     /// Fraction of each GPU's memory a layout may not plan for: the CUDA context, NCCL buffers, allocator
     /// fragmentation and the workspaces the activation formulas leave out (docs/cost-model.md §Memory headroom).
-    public var memoryHeadroom: Double
+    /// nil: the default, `defaultMemoryHeadroom` of the GPU but at most `defaultHeadroomCapBytes`; a fraction given
+    /// is taken as it is.
+    public var memoryHeadroom: Double?
 
     public static let defaultMemoryHeadroom = 0.1
+    /// What the default headroom is on an 80 GB GPU, kept on larger ones: what it covers does not grow with HBM.
+    public static let defaultHeadroomCapBytes = 8.0 * 1_073_741_824
 
     public init(
         flashAttention: Bool = true, attentionCounting: AttentionCounting = .full, profile: CalibrationProfile? = nil,
-        memoryHeadroom: Double = EstimateOptions.defaultMemoryHeadroom
+        memoryHeadroom: Double? = nil
     ) {
         self.flashAttention = flashAttention
         self.attentionCounting = attentionCounting
@@ -60,9 +64,18 @@ public struct EstimateOptions: Sendable, Equatable {
     }
 
     /// What a layout may plan for on this GPU.
-    public func usableMemoryBytes(of gpu: GPUSpec) -> Double { gpu.memoryBytes * (1 - memoryHeadroom) }
+    public func usableMemoryBytes(of gpu: GPUSpec) -> Double { gpu.memoryBytes - headroomBytes(of: gpu) }
+
+    /// What a layout may not plan for on this GPU.
+    public func headroomBytes(of gpu: GPUSpec) -> Double {
+        guard let memoryHeadroom else {
+            return min(gpu.memoryBytes * Self.defaultMemoryHeadroom, Self.defaultHeadroomCapBytes)
+        }
+        return gpu.memoryBytes * memoryHeadroom
+    }
 
     func validate() throws(CostModelError) {
+        guard let memoryHeadroom else { return }
         try CostModelError.check(
             memoryHeadroom.isFinite && memoryHeadroom >= 0 && memoryHeadroom < 1, "options", "memoryHeadroom",
             memoryHeadroom, "must be a fraction from 0 up to (not including) 1")
@@ -231,9 +244,9 @@ public struct IterationEstimator: Sendable {
         if !fits {
             warnings.insert(
                 String(
-                    format: "does not fit: %.1f GiB per GPU needed, %.1f GiB usable (%.1f GiB less %.0f %% headroom)",
-                    memory.peak / 1_073_741_824,
-                    usable / 1_073_741_824, cluster.gpu.memoryBytes / 1_073_741_824, options.memoryHeadroom * 100),
+                    format: "does not fit: %.1f GiB per GPU needed, %.1f GiB usable (%.1f GiB less %.1f GiB headroom)",
+                    memory.peak / 1_073_741_824, usable / 1_073_741_824, cluster.gpu.memoryBytes / 1_073_741_824,
+                    options.headroomBytes(of: cluster.gpu) / 1_073_741_824),
                 at: 0)
         }
         return IterationEstimate(

@@ -43,7 +43,8 @@ public struct BatchShape: Sendable {
     public var zero: Int
     public var fp8: Bool
     public var tpCommOverlap: Bool
-    public var memoryHeadroom: Double
+    /// `--memory-headroom`; nil is the default (10 % of the GPU, at most 8 GiB).
+    public var memoryHeadroom: Double?
     /// `--fp8-recipe`; nil is the default recipe (delayed scaling) and needs no `--fp8`.
     public var fp8Recipe: FP8Recipe?
     /// `--grad-reduce-bf16`: gradients kept and reduced in BF16.
@@ -51,7 +52,7 @@ public struct BatchShape: Sendable {
 
     public init(
         globalBatch: Int, seqLen: Int, zero: Int = 1, fp8: Bool = false, tpCommOverlap: Bool = false,
-        memoryHeadroom: Double = EstimateOptions.defaultMemoryHeadroom, fp8Recipe: FP8Recipe? = nil,
+        memoryHeadroom: Double? = nil, fp8Recipe: FP8Recipe? = nil,
         gradReduceBF16: Bool = false
     ) {
         self.globalBatch = globalBatch
@@ -83,7 +84,8 @@ public struct BatchShape: Sendable {
     }
 
     /// The headroom, checked here so the error names the flag.
-    public func validatedMemoryHeadroom() throws(FrontendError) -> Double {
+    public func validatedMemoryHeadroom() throws(FrontendError) -> Double? {
+        guard let memoryHeadroom else { return nil }
         guard memoryHeadroom.isFinite, memoryHeadroom >= 0, memoryHeadroom <= 0.9 else {
             throw .badInput("--memory-headroom", value: "\(memoryHeadroom)", "must be a fraction from 0 to 0.9")
         }

@@ -32,7 +32,8 @@ public struct EstimateRequest: Sendable {
         public let cluster: Cluster
         public let strategy: ParallelStrategy
         public let estimate: IterationEstimate
-        public let headroom: Double
+        /// The GiB the layout may not plan for (`--memory-headroom`, or the default's).
+        public let headroomBytes: Double
     }
 
     public func run() throws(FrontendError) -> Outcome {
@@ -66,7 +67,8 @@ public struct EstimateRequest: Sendable {
             try IterationEstimator(model: model, cluster: cluster, options: options).estimate(strategy)
         }
         return Outcome(
-            model: model, cluster: cluster, strategy: strategy, estimate: estimate, headroom: options.memoryHeadroom)
+            model: model, cluster: cluster, strategy: strategy, estimate: estimate,
+            headroomBytes: options.headroomBytes(of: cluster.gpu))
     }
 }
 

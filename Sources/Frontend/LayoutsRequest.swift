@@ -110,7 +110,8 @@ public struct LayoutsRequest: Sendable {
             throw .infeasible(
                 "--model",
                 "no layout of \(cluster.gpuCount) GPUs fits in \(String(format: "%.1f", usable)) GiB usable per GPU "
-                    + "(\(String(format: "%.0f", headroom * 100)) % headroom, --memory-headroom): \(least)")
+                    + "(\(String(format: "%.1f", options.headroomBytes(of: cluster.gpu) / 1_073_741_824)) GiB headroom, "
+                    + "--memory-headroom): \(least)")
         }
         let shown = Array((allVariants ? outcome.ranked : outcome.bestPerSplit).prefix(top))
         return Outcome(

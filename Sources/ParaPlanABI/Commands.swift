@@ -270,7 +270,7 @@ enum Commands {
             globalBatch: try reader.required("global-batch"), seqLen: try reader.required("seq-len"),
             zero: try reader.int("zero", default: 1),
             fp8: try reader.bool("fp8"), tpCommOverlap: try reader.bool("tp-comm-overlap"),
-            memoryHeadroom: try reader.double("memory-headroom") ?? EstimateOptions.defaultMemoryHeadroom,
+            memoryHeadroom: try reader.double("memory-headroom"),
             fp8Recipe: try reader.string("fp8-recipe").map { name throws(FrontendError) in
                 try BatchShape.fp8Recipe(named: name)
             },

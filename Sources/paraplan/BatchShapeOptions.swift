@@ -15,9 +15,9 @@ struct BatchShapeOptions: ParsableArguments {
     @Option(
         parsing: .unconditional,
         help:
-            "Fraction of each GPU's memory kept free for the CUDA context, NCCL buffers and allocator fragmentation (0 to 0.9)."
+            "Fraction of each GPU's memory kept free for the CUDA context, NCCL buffers and fragmentation (0 to 0.9; default 10 %, at most 8 GiB)."
     )
-    var memoryHeadroom: Double = EstimateOptions.defaultMemoryHeadroom
+    var memoryHeadroom: Double?
 
     func shape() throws -> BatchShape {
         BatchShape(

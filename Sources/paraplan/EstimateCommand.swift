@@ -80,7 +80,7 @@ struct EstimateCommand: ParsableCommand {
                 EstimateText.render(
                     model: outcome.model, cluster: outcome.cluster, strategy: outcome.strategy,
                     estimate: outcome.estimate,
-                    headroom: outcome.headroom))
+                    headroomBytes: outcome.headroomBytes))
         }
         // The estimate is printed either way; a layout that does not fit is infeasible, as `layouts` treats it.
         if !outcome.estimate.fitsInMemory {
@@ -107,7 +107,7 @@ enum EstimateText {
 
     static func render(
         model: TransformerModel, cluster: Cluster, strategy: ParallelStrategy, estimate: IterationEstimate,
-        headroom: Double
+        headroomBytes: Double
     ) -> String {
         let counts = model.parameters
         let gib = 1_073_741_824.0
@@ -135,9 +135,9 @@ enum EstimateText {
         }
         lines.append(
             String(
-                format: "memory per GPU (peak) %.2f GiB of %.2f GiB usable (%.2f GiB less %.0f %% headroom)%@%@",
+                format: "memory per GPU (peak) %.2f GiB of %.2f GiB usable (%.2f GiB less %.2f GiB headroom)%@%@",
                 estimate.memory.peak / gib,
-                estimate.usableMemoryBytes / gib, cluster.gpu.memoryBytes / gib, headroom * 100,
+                estimate.usableMemoryBytes / gib, cluster.gpu.memoryBytes / gib, headroomBytes / gib,
                 estimate.memory.pipelineRankText(ranks: strategy.pipelineParallel),
                 estimate.fitsInMemory ? "" : "  (does not fit)"))
         let memory: [(String, Double)] = [

@@ -160,7 +160,7 @@ import Testing
         let withHeadroom = try #require(try fitting("0.1"))
         let without = try #require(try fitting("0"))
         #expect(without > withHeadroom && withHeadroom > 0, "\(without) \(withHeadroom)")
-        #expect(tooBig.stderr.contains("usable per GPU (10 % headroom, --memory-headroom)"), "\(tooBig.stderr)")
+        #expect(tooBig.stderr.contains("usable per GPU (8.0 GiB headroom, --memory-headroom)"), "\(tooBig.stderr)")
         let fp8 = try CLIRunner.run([
             "layouts", "--model", "llama-3-8b", "--cluster", "dgx-a100:1", "--global-batch", "64", "--seq-len", "4096",
             "--fp8",

@@ -28,7 +28,8 @@ import Testing
         for run in PublishedRun.all {
             let estimate = try run.estimate()
             #expect(estimate.fitsInMemory, "\(run.source) \(run.label): \(estimate.memory.peak / 1_073_741_824) GiB")
-            #expect(estimate.usableMemoryBytes == run.cluster.gpu.memoryBytes * 0.9)
+            let gpu = run.cluster.gpu.memoryBytes
+            #expect(estimate.usableMemoryBytes == gpu - min(gpu * 0.1, 8 * 1_073_741_824))
         }
     }
 
@@ -49,8 +50,43 @@ import Testing
         #expect(none.fitsInMemory && !tight.fitsInMemory)
         #expect(
             tight.warnings.first?.contains("does not fit") == true
-                && tight.warnings.first?.contains("10 % headroom") == true)
+                && tight.warnings.first?.contains("8.0 GiB headroom") == true)
         #expect(!none.warnings.contains { $0.contains("does not fit") })
+    }
+
+    /// The default keeps 10 % of an 80 GB GPU and no more than that on larger ones; a fraction given is taken as it is.
+    @Test func defaultHeadroomStopsAtEightGiB() throws {
+        let gib = 1_073_741_824.0
+        let standard = EstimateOptions()
+        let explicit = EstimateOptions(memoryHeadroom: 0.1)
+        for name in ["a100-40gb", "a100-80gb", "h100-sxm", "h200", "b200", "gb200"] {
+            let gpu = try #require(GPUSpec.preset(named: name))
+            let expected = min(0.1 * gpu.memoryBytes, 8 * gib)
+            #expect(abs(standard.headroomBytes(of: gpu) - expected) < 1, "\(name)")
+            #expect(abs(explicit.headroomBytes(of: gpu) - 0.1 * gpu.memoryBytes) < 1, "\(name)")
+            #expect(standard.usableMemoryBytes(of: gpu) == gpu.memoryBytes - standard.headroomBytes(of: gpu))
+        }
+        let h100 = try #require(GPUSpec.preset(named: "h100-sxm"))
+        #expect(standard.usableMemoryBytes(of: h100) == explicit.usableMemoryBytes(of: h100))
+        // On GB200 (173.2 GiB) the default leaves 165.2 GiB, where 10 % would leave 155.9 GiB.
+        let gb200 = try #require(GPUSpec.preset(named: "gb200"))
+        #expect(abs(standard.usableMemoryBytes(of: gb200) / gib - 165.2) < 0.05)
+        #expect(abs(explicit.usableMemoryBytes(of: gb200) / gib - 155.9) < 0.05)
+    }
+
+    /// Megatron-Bridge's Llama 3.1 405B on 256 GB200s (R47: PP 16, VP 4, no recompute in the recipe) needs 164.3 GiB
+    /// on its busiest rank: it ran, and it fits under the default; a 10 % headroom would have priced recompute.
+    @Test func largeGPUsKeepTheHeadroomOfAnEightyGigabyteOne() throws {
+        let run = try #require(PublishedRun.all.first { $0.label.hasPrefix("R47 ") })
+        let strategy = try run.resolvedStrategy()
+        let estimate = try run.estimate()
+        #expect(strategy.recompute == .none)
+        #expect(estimate.fitsInMemory && estimate.memory.peak / 1_073_741_824 > 160, "\(estimate.memory.peak)")
+        var tenPercent = run.options
+        tenPercent.memoryHeadroom = 0.1
+        let priced = try IterationEstimator(model: run.model, cluster: run.cluster, options: tenPercent)
+            .estimate(strategy)
+        #expect(!priced.fitsInMemory && priced.memory.peak == estimate.memory.peak)
     }
 
     @Test(arguments: [-0.1, 1, .nan, .infinity])

@@ -195,7 +195,7 @@ def estimate(
     grad_reduce_bf16: bool = False,
     tp_comm_overlap: bool = False,
     ep_comm_overlap: bool = False,
-    memory_headroom: float = 0.1,
+    memory_headroom: float | None = None,
     overlap_grad_reduce: bool = True,
     flash_attention: bool = True,
     causal_halved: bool = False,
@@ -212,7 +212,8 @@ def estimate(
     (default ``tp``); ``ep`` x ``etp`` must divide tp x cp x dp, as in Megatron-Core. ``fp8_recipe`` is one of
     ``"delayed"``, ``"current"``, ``"blockwise"`` or ``"mxfp8"`` and needs ``fp8=True``. ``recompute_modules``
     names what ``recompute="selective"`` repeats, as Megatron-Core's ``recompute_modules``: any of ``"core_attn"``
-    (the default), ``"layernorm"`` and ``"moe_act"``.
+    (the default), ``"layernorm"`` and ``"moe_act"``. ``memory_headroom`` is the fraction of each GPU's memory a layout
+    may not use; the default keeps 10 %, at most 8 GiB.
     """
     request = _cost_inputs(model, cluster, gpu, nodes, gpus_per_node, profile)
     if recompute_modules is not None:
@@ -296,7 +297,7 @@ def layouts(
     fp8_recipe: str | None = None,
     grad_reduce_bf16: bool = False,
     tp_comm_overlap: bool = False,
-    memory_headroom: float = 0.1,
+    memory_headroom: float | None = None,
     gpu: str | None = None,
     nodes: int | None = None,
     gpus_per_node: int = 8,
@@ -306,6 +307,7 @@ def layouts(
 
     ``tp``, ``pp``, ``ep`` and ``micro_batch`` fix those degrees to the values listed; ``even_stages`` keeps only
     layouts whose layers split evenly over the virtual stages. Each layout carries its Megatron-LM arguments.
+    ``memory_headroom`` is as in :func:`estimate`.
     """
     request = _cost_inputs(model, cluster, gpu, nodes, gpus_per_node, profile)
     if isinstance(cp, (str, bytes)) or not isinstance(cp, Sequence):

@@ -567,3 +567,21 @@ def test_a_checkpoint_directory_stands_for_its_config(cli: Path, tmp_path: Path)
     empty.mkdir()
     with pytest.raises(paraplan.InputError, match="config.json"):
         paraplan.estimate(empty, "hgx-h100:1", global_batch=32, seq_len=4096)
+
+
+@pytest.mark.parametrize("headroom", [None, 0.1, 0.0])
+def test_memory_headroom_default_and_fraction_match_the_cli(cli: Path, headroom: float | None) -> None:
+    """The default keeps 10 % of a GPU but at most 8 GiB; a fraction given is taken as it is, from both entries."""
+    flags = "--cluster hgx-b200:4 --global-batch 64 --seq-len 8192 --tp 4 --pp 4 --json".split()
+    if headroom is not None:
+        flags += ["--memory-headroom", str(headroom)]
+    done = run_cli(cli, "estimate", "--model", "llama-3-70b", *flags)
+    assert done.returncode == 0, done.stderr
+    expected = json.loads(done.stdout)
+    got = paraplan.estimate(
+        "llama-3-70b", "hgx-b200:4", global_batch=64, seq_len=8192, tp=4, pp=4, memory_headroom=headroom
+    )
+    assert got.usable_memory_bytes == expected["usableMemoryBytes"]
+    gpu = 183_359 * 1_048_576
+    wanted = {None: gpu - 8 * 2**30, 0.1: gpu * 0.9, 0.0: gpu}[headroom]
+    assert got.usable_memory_bytes == pytest.approx(wanted, rel=1e-12)
