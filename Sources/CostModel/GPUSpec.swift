@@ -15,11 +15,14 @@ public struct GPUSpec: Sendable, Equatable, Codable {
     public var streamingMultiprocessors: Int?
     /// Tensor cores that apply block scales themselves (Blackwell: MXFP8 and blockwise FP8 at full rate).
     public var nativeBlockScaling: Bool
+    /// The GPU's link to host memory per direction, bytes/s (PCIe, or NVLink-C2C to a Grace CPU), for activations
+    /// offloaded to the host; nil where unknown, and then offloading is refused.
+    public var hostBandwidth: Double?
 
     public init(
         name: String, bf16FlopsPerSecond: Double, fp8FlopsPerSecond: Double?, memoryBytes: Double,
         memoryBandwidth: Double, nvlinkBandwidth: Double, nicBandwidth: Double, streamingMultiprocessors: Int? = nil,
-        nativeBlockScaling: Bool = false
+        nativeBlockScaling: Bool = false, hostBandwidth: Double? = nil
     ) {
         self.name = name
         self.bf16FlopsPerSecond = bf16FlopsPerSecond
@@ -30,6 +33,7 @@ public struct GPUSpec: Sendable, Equatable, Codable {
         self.nicBandwidth = nicBandwidth
         self.streamingMultiprocessors = streamingMultiprocessors
         self.nativeBlockScaling = nativeBlockScaling
+        self.hostBandwidth = hostBandwidth
     }
 
     func validate(source: String) throws(CostModelError) {
@@ -39,6 +43,7 @@ public struct GPUSpec: Sendable, Equatable, Codable {
         try CostModelError.physical(memoryBandwidth, source, "gpu.memoryBandwidth")
         try CostModelError.physical(nvlinkBandwidth, source, "gpu.nvlinkBandwidth")
         try CostModelError.physical(nicBandwidth, source, "gpu.nicBandwidth")
+        if let hostBandwidth { try CostModelError.physical(hostBandwidth, source, "gpu.hostBandwidth") }
         if let streamingMultiprocessors {
             try CostModelError.check(
                 (1...4096).contains(streamingMultiprocessors), source, "gpu.streamingMultiprocessors",
@@ -50,34 +55,45 @@ public struct GPUSpec: Sendable, Equatable, Codable {
 /// Memory as `nvidia-smi` reports it (memory.total), in MiB: the whole device, before the CUDA context.
 private func mebibytes(_ count: Double) -> Double { count * 1_048_576 }
 
+/// Host links per GPU per direction (docs/cost-model.md §Hardware): PCIe Gen4 and Gen5 x16, and GB200's NVLink-C2C
+/// (900 GB/s both ways between a Grace CPU and its two GPUs).
+private let pcieGen4 = 32e9
+private let pcieGen5 = 64e9
+private let graceC2C = 900e9 / 2 / 2
+
 extension GPUSpec {
     /// Presets; sources in docs/cost-model.md §Hardware.
     public static let presets: [GPUSpec] = [
         GPUSpec(
             name: "a100-40gb", bf16FlopsPerSecond: 312e12, fp8FlopsPerSecond: nil, memoryBytes: mebibytes(40_960),
-            memoryBandwidth: 1.555e12, nvlinkBandwidth: 300e9, nicBandwidth: 25e9, streamingMultiprocessors: 108),
+            memoryBandwidth: 1.555e12, nvlinkBandwidth: 300e9, nicBandwidth: 25e9, streamingMultiprocessors: 108,
+            hostBandwidth: pcieGen4),
         GPUSpec(
             name: "a100-80gb", bf16FlopsPerSecond: 312e12, fp8FlopsPerSecond: nil, memoryBytes: mebibytes(81_920),
-            memoryBandwidth: 2.039e12, nvlinkBandwidth: 300e9, nicBandwidth: 25e9, streamingMultiprocessors: 108),
+            memoryBandwidth: 2.039e12, nvlinkBandwidth: 300e9, nicBandwidth: 25e9, streamingMultiprocessors: 108,
+            hostBandwidth: pcieGen4),
         GPUSpec(
             name: "h100-sxm", bf16FlopsPerSecond: 989.4e12, fp8FlopsPerSecond: 1978.9e12,
             memoryBytes: mebibytes(81_559),
-            memoryBandwidth: 3.35e12, nvlinkBandwidth: 450e9, nicBandwidth: 50e9, streamingMultiprocessors: 132),
+            memoryBandwidth: 3.35e12, nvlinkBandwidth: 450e9, nicBandwidth: 50e9, streamingMultiprocessors: 132,
+            hostBandwidth: pcieGen5),
         GPUSpec(
             name: "h200", bf16FlopsPerSecond: 989.4e12, fp8FlopsPerSecond: 1978.9e12, memoryBytes: mebibytes(143_771),
-            memoryBandwidth: 4.8e12, nvlinkBandwidth: 450e9, nicBandwidth: 50e9, streamingMultiprocessors: 132),
+            memoryBandwidth: 4.8e12, nvlinkBandwidth: 450e9, nicBandwidth: 50e9, streamingMultiprocessors: 132,
+            hostBandwidth: pcieGen5),
         GPUSpec(
             name: "h800", bf16FlopsPerSecond: 989.4e12, fp8FlopsPerSecond: 1978.9e12, memoryBytes: mebibytes(81_559),
-            memoryBandwidth: 3.35e12, nvlinkBandwidth: 200e9, nicBandwidth: 50e9, streamingMultiprocessors: 132),
+            memoryBandwidth: 3.35e12, nvlinkBandwidth: 200e9, nicBandwidth: 50e9, streamingMultiprocessors: 132,
+            hostBandwidth: pcieGen5),
         GPUSpec(
             name: "b200", bf16FlopsPerSecond: 2.25e15, fp8FlopsPerSecond: 4.5e15, memoryBytes: mebibytes(183_359),
             memoryBandwidth: 8e12, nvlinkBandwidth: 900e9, nicBandwidth: 50e9, streamingMultiprocessors: 148,
-            nativeBlockScaling: true),
+            nativeBlockScaling: true, hostBandwidth: pcieGen5),
         // GB200 NVL72: 13.4 TB of HBM3e over 72 GPUs (NVIDIA's datasheet gives no nvidia-smi figure).
         GPUSpec(
             name: "gb200", bf16FlopsPerSecond: 2.5e15, fp8FlopsPerSecond: 5e15, memoryBytes: 186e9,
             memoryBandwidth: 8e12, nvlinkBandwidth: 900e9, nicBandwidth: 50e9, streamingMultiprocessors: 148,
-            nativeBlockScaling: true),
+            nativeBlockScaling: true, hostBandwidth: graceC2C),
     ]
 
     public static func preset(named name: String) -> GPUSpec? {

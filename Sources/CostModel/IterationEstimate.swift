@@ -19,6 +19,8 @@ public struct IterationEstimate: Sendable, Equatable, Codable {
         public var expertParallel: Double
         /// Adam update, bound by memory bandwidth.
         public var optimizer: Double
+        /// Activation copies to and from host memory not hidden behind the next layer's compute.
+        public var cpuOffload: Double = 0
         /// `compute` split by what bounds it (GEMMs by kind, fused attention, memory-bound kernels).
         public var computeParts: StageCompute
     }
@@ -36,6 +38,23 @@ public struct IterationEstimate: Sendable, Equatable, Codable {
     public var usableMemoryBytes: Double
     public var fitsInMemory: Bool
     public var warnings: [String]
+}
+
+extension IterationEstimate.Breakdown {
+    /// Estimates written before activation offloading was priced have no `cpuOffload`: none was exposed.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        compute = try container.decode(Double.self, forKey: .compute)
+        tensorParallel = try container.decode(Double.self, forKey: .tensorParallel)
+        pipelineBubble = try container.decode(Double.self, forKey: .pipelineBubble)
+        pipelineTransfers = try container.decode(Double.self, forKey: .pipelineTransfers)
+        dataParallel = try container.decode(Double.self, forKey: .dataParallel)
+        contextParallel = try container.decode(Double.self, forKey: .contextParallel)
+        expertParallel = try container.decode(Double.self, forKey: .expertParallel)
+        optimizer = try container.decode(Double.self, forKey: .optimizer)
+        cpuOffload = try container.decodeIfPresent(Double.self, forKey: .cpuOffload) ?? 0
+        computeParts = try container.decode(StageCompute.self, forKey: .computeParts)
+    }
 }
 
 /// Options of the estimator that are conventions rather than layout.
@@ -128,6 +147,17 @@ public struct IterationEstimator: Sendable {
         return model.moeLayers(onStage: layersOnStage) * bytes
     }
 
+    /// Activation offloading as Transformer Engine runs it under Megatron-Core: a layer's saved activations go to the
+    /// host while the next layer's forward runs, and come back while the layer after it in backward runs; each copy
+    /// exceeding that layer's compute is exposed (docs/cost-model.md §Activation offloading). Per micro-batch.
+    func offloadExposedTime(_ strategy: ParallelStrategy, microBatchCompute: Double, layersOnStage: Double) -> Double {
+        guard strategy.offloadedLayers > 0, let link = cluster.gpu.hostBandwidth, layersOnStage > 0 else { return 0 }
+        let bytes = model.activationBytesPerLayer(strategy: strategy, flashAttention: options.flashAttention)
+        let copy = bytes / (link * cluster.slowestSpeedFactor)
+        let forward = microBatchCompute / layersOnStage / 3
+        return Double(strategy.offloadedLayers) * (max(0, copy - forward) + max(0, copy - 2 * forward))
+    }
+
     /// Compute slows while communication overlaps it (both share SMs and memory bandwidth): each second of hidden
     /// communication costs this fraction of a second (Galvatron's overlap coefficient, 1.1-1.3; 1.13 measured).
     public static let overlapSlowdown = 0.13
@@ -217,7 +247,9 @@ public struct IterationEstimator: Sendable {
             p2pTime = 2 * collectives.time(.pointToPoint, bytes: bytes, group: neighbours).seconds
         }
 
-        let microBatchTime = microBatchCompute + tpTime + cpExposed + epTime + p2pTime
+        let offloadTime = offloadExposedTime(
+            strategy, microBatchCompute: microBatchCompute, layersOnStage: layersOnStage)
+        let microBatchTime = microBatchCompute + tpTime + cpExposed + epTime + p2pTime + offloadTime
         let bubble = p > 1 ? Double(p - 1) / v * microBatchTime : 0
 
         let memory = model.memory(strategy: strategy, flashAttention: options.flashAttention)
@@ -254,7 +286,7 @@ public struct IterationEstimator: Sendable {
             breakdown: .init(
                 compute: m * microBatchCompute, tensorParallel: m * tpTime, pipelineBubble: bubble,
                 pipelineTransfers: m * p2pTime, dataParallel: dpExposed, contextParallel: m * cpExposed,
-                expertParallel: m * epTime, optimizer: optimizerTime,
+                expertParallel: m * epTime, optimizer: optimizerTime, cpuOffload: m * offloadTime,
                 computeParts: stage.scaled(by: m)),
             memory: memory,
             mfu: secondsAtPeak / iteration,

@@ -183,11 +183,14 @@ extension TransformerModel {
             * Double(vocabSize) / t
         // Each rank's states and the activations it holds at its peak in flight (`inFlightLayers`); the last rank also
         // the FP32 logits of one micro-batch. The busiest rank sets the peak (ties: the first): the first on an even
-        // split, often the second where an uneven one leaves the first light.
+        // split, often the second where an uneven one leaves the first light. Offloaded layers (no pipeline) are in
+        // host memory by the end of the forward, the peak, when the host link keeps up (docs/cost-model.md
+        // §Activation offloading).
         let lastRank = max(1, strategy.pipelineParallel) - 1
         func estimate(rank: Int, held: StageParameters) -> MemoryEstimate {
             let (parameters, gradients, optimizer) = states(held)
-            let activations = perLayer * Double(strategy.inFlightLayers(rank: rank, modelLayers: layers))
+            let inFlight = strategy.inFlightLayers(rank: rank, modelLayers: layers)
+            let activations = perLayer * Double(max(0, inFlight - strategy.offloadedLayers))
             let rankLogits = rank == lastRank ? logits : 0
             return MemoryEstimate(
                 parameters: parameters, gradients: gradients, optimizer: optimizer, activations: activations,

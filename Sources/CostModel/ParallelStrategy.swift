@@ -39,6 +39,9 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
     /// Overlap MoE dispatch and combine with another micro-batch's computation (Megatron-Core's
     /// --overlap-moe-expert-parallel-comm, DeepSeek's DualPipe).
     public var overlapExpertParallel: Bool
+    /// Keep the activations of the first this-many layers in host memory between forward and backward
+    /// (Megatron-Core's --cpu-offloading-num-layers); nil offloads none.
+    public var cpuOffloadLayers: Int?
 
     public init(
         tensorParallel: Int = 1, pipelineParallel: Int = 1, dataParallel: Int = 1, contextParallel: Int = 1,
@@ -48,7 +51,8 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
         recomputeModules: [RecomputeModule] = [.coreAttention], sequenceParallel: Bool = false, interleave: Int = 1,
         zeroStage: Int = 1,
         overlapGradientReduce: Bool = true, overlapTensorParallel: Bool = false, fp8: Bool = false,
-        fp8Recipe: FP8Recipe = .delayed, overlapExpertParallel: Bool = false, gradientReduceFP32: Bool = true
+        fp8Recipe: FP8Recipe = .delayed, overlapExpertParallel: Bool = false, gradientReduceFP32: Bool = true,
+        cpuOffloadLayers: Int? = nil
     ) {
         self.tensorParallel = tensorParallel
         self.pipelineParallel = pipelineParallel
@@ -71,7 +75,11 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
         self.fp8Recipe = fp8Recipe
         self.overlapExpertParallel = overlapExpertParallel
         self.gradientReduceFP32 = gradientReduceFP32
+        self.cpuOffloadLayers = cpuOffloadLayers
     }
+
+    /// Layers whose activations wait in host memory (0 without offloading).
+    public var offloadedLayers: Int { cpuOffloadLayers ?? 0 }
 
     /// Layers of one virtual stage (model chunk) on the busiest stage.
     func layersPerChunk(modelLayers: Int) -> Double {
@@ -201,6 +209,24 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
                 recompute == .full, source, "--recompute-layers", recomputeLayers, "needs --recompute full")
             try CostModelError.count(recomputeLayers, atMost: model.layers, source, "--recompute-layers")
         }
+        if let cpuOffloadLayers { try validateOffload(cpuOffloadLayers, model: model, cluster: cluster) }
+    }
+
+    /// Megatron-Core's rules for CPU offloading (TransformerConfig): fewer layers than the model has, no pipeline,
+    /// no recompute; and a host link to price it.
+    private func validateOffload(_ layers: Int, model: TransformerModel, cluster: Cluster) throws(CostModelError) {
+        let source = "strategy"
+        let flag = "--cpu-offload-layers"
+        try CostModelError.check(
+            layers >= 1 && layers < model.layers, source, flag, layers,
+            "must be from 1 to \(model.layers - 1) (fewer than the model's \(model.layers) layers)")
+        try CostModelError.check(
+            pipelineParallel == 1, source, flag, layers, "needs --pp 1 (Megatron-Core offloads without a pipeline)")
+        try CostModelError.check(
+            recompute == .none, source, flag, layers, "cannot be combined with --recompute (Megatron-Core refuses it)")
+        try CostModelError.check(
+            cluster.gpu.hostBandwidth != nil, source, flag, layers,
+            "needs the GPU's hostBandwidth (the \(cluster.gpu.name) spec has none)")
     }
 
     /// The checks that do not depend on the layout: batch, sequence length, ZeRO stage, FP8 on this GPU. A layout

@@ -54,7 +54,7 @@ extension PublishedRun {
             bridge(
                 "GB200 Llama 3 70B, 64 GPUs, FSDP", .validationPreset("llama-3-70b"), source: source, gpu: "gb200",
                 gpusPerNode: 64, dp: 64, microBatch: 2, batch: 256, sequence: 8192, tokensPerSecond: 4312,
-                recipe: .current, zero: 3),
+                recipe: .current, zero: 3, offloadLayers: 40),
             bridge(
                 "GB200 Llama 3.1 405B, 256 GPUs", .validationPreset("llama-3.1-405b"), source: source,
                 gpu: "gb200", gpusPerNode: 64, tp: 4, pp: 16, dp: 4, vp: 4, microBatch: 1, batch: 1536,

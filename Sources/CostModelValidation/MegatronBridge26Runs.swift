@@ -19,14 +19,16 @@ extension PublishedRun {
         func row(
             _ gpu: String, _ model: TransformerModel, tp: Int = 1, pp: Int = 1, dp: Int, cp: Int = 1, ep: Int = 1,
             vp: Int = 1, microBatch: Int = 1, batch: Int, sequence: Int, recipe: FP8Recipe?, zero: Int = 1,
-            recompute: Recompute? = nil, modules: [RecomputeModule] = [.coreAttention], overlapExperts: Bool = false
+            recompute: Recompute? = nil, modules: [RecomputeModule] = [.coreAttention], overlapExperts: Bool = false,
+            offloadLayers: Int? = nil
         ) -> Make {
             { label, source, tokens in
                 bridge(
                     label, model, source: source, gpu: gpu,
                     gpusPerNode: gpu == "gb200" ? min(64, tp * pp * dp * cp) : 8, tp: tp, pp: pp, dp: dp, cp: cp,
                     ep: ep, vp: vp, microBatch: microBatch, batch: batch, sequence: sequence, tokensPerSecond: tokens,
-                    recipe: recipe, zero: zero, recompute: recompute, modules: modules, overlapExperts: overlapExperts)
+                    recipe: recipe, zero: zero, recompute: recompute, modules: modules, overlapExperts: overlapExperts,
+                    offloadLayers: offloadLayers)
             }
         }
         let (gb200, h100, b200) = ("gb200", "h100-sxm", "b200")
@@ -38,7 +40,9 @@ extension PublishedRun {
             ),
             (
                 "GB200 Llama 3 70B, 64 GPUs, FSDP",
-                row(gb200, llama70, dp: 64, microBatch: 2, batch: 256, sequence: 8192, recipe: .current, zero: 3),
+                row(
+                    gb200, llama70, dp: 64, microBatch: 2, batch: 256, sequence: 8192, recipe: .current, zero: 3,
+                    offloadLayers: 40),
                 [("26.02", 4040), ("26.02.01", 4357)]
             ),
             (

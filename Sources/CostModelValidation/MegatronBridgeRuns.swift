@@ -11,6 +11,7 @@ extension PublishedRun {
     /// where Megatron-Core's published recipe for the model turns it on (DeepSeek-V3:
     /// --overlap-moe-expert-parallel-comm with DeepEP, Megatron-MoE-ModelZoo best_practice/DeepSeekV3);
     /// fine-grained recompute (gpt-oss: `recompute_modules` layernorm and moe_act) as the recipe lists it;
+    /// activation offloading (`cpu_offloading_num_layers`) as the recipe sets it, and then no recompute;
     /// an NVL72 rack is a 64-GPU NVLink domain (16 of its 18 trays, as the 256-GPU job fills 4 racks).
     public static let megatronBridge: [PublishedRun] = [
         bridge(
@@ -48,7 +49,7 @@ extension PublishedRun {
         gpu: String = "h100-sxm", gpusPerNode: Int = 8, tp: Int = 1, pp: Int = 1, dp: Int, cp: Int = 1,
         ep: Int = 1, vp: Int = 1, microBatch: Int = 1, batch: Int, sequence: Int,
         tokensPerSecond: Double, recipe: FP8Recipe?, zero: Int = 1, recompute: Recompute? = nil,
-        modules: [RecomputeModule] = [.coreAttention], overlapExperts: Bool = false
+        modules: [RecomputeModule] = [.coreAttention], overlapExperts: Bool = false, offloadLayers: Int? = nil
     ) -> PublishedRun {
         let strategy = ParallelStrategy(
             tensorParallel: tp, pipelineParallel: pp, dataParallel: dp, contextParallel: cp,
@@ -57,13 +58,14 @@ extension PublishedRun {
             recompute: recompute ?? .none, recomputeModules: modules,
             sequenceParallel: tp > 1, interleave: vp, zeroStage: zero,
             overlapTensorParallel: true, fp8: recipe != nil, fp8Recipe: recipe ?? .delayed,
-            overlapExpertParallel: overlapExperts, gradientReduceFP32: false)
+            overlapExpertParallel: overlapExperts, gradientReduceFP32: false, cpuOffloadLayers: offloadLayers)
         let published = seconds(
             globalBatch: batch, sequenceLength: sequence, gpus: strategy.gpuCount,
             tokensPerSecondPerGPU: tokensPerSecond)
         return PublishedRun(
             source: source, label: label, gpu: gpu, gpusPerNode: gpusPerNode, model: model,
             strategy: strategy, iterationSeconds: published,
-            flashAttention: true, recomputeStated: recompute != nil)
+            // A recipe that offloads states its recompute: none (Megatron-Core refuses both at once).
+            flashAttention: true, recomputeStated: recompute != nil || offloadLayers != nil)
     }
 }

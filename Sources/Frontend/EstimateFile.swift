@@ -33,6 +33,7 @@ public enum EstimateFile {
             ("breakdown.contextParallel", b.contextParallel), ("breakdown.expertParallel", b.expertParallel),
             ("breakdown.pipelineTransfers", b.pipelineTransfers), ("breakdown.pipelineBubble", b.pipelineBubble),
             ("breakdown.dataParallel", b.dataParallel), ("breakdown.optimizer", b.optimizer),
+            ("breakdown.cpuOffload", b.cpuOffload),
             ("memory.parameters", m.parameters), ("memory.gradients", m.gradients), ("memory.optimizer", m.optimizer),
             ("memory.activations", m.activations), ("memory.peak", m.peak),
         ]

@@ -14,6 +14,8 @@ public struct EstimateRequest: Sendable {
     public var recomputeModules: [RecomputeModule]?
     /// Overlap MoE dispatch and combine with another micro-batch's computation.
     public var epCommOverlap = false
+    /// Activations of the first N layers kept in host memory (`--cpu-offload-layers`).
+    public var cpuOffloadLayers: Int?
     /// nil: GPUs / (tp × pp × cp).
     public var dp: Int?
     public var recompute: Recompute = .none
@@ -59,7 +61,7 @@ public struct EstimateRequest: Sendable {
             zeroStage: shape.zero, overlapGradientReduce: !noOverlapGradReduce,
             overlapTensorParallel: shape.tpCommOverlap,
             fp8: shape.fp8, fp8Recipe: try shape.validatedFP8Recipe(), overlapExpertParallel: epCommOverlap,
-            gradientReduceFP32: !shape.gradReduceBF16)
+            gradientReduceFP32: !shape.gradReduceBF16, cpuOffloadLayers: cpuOffloadLayers)
         let options = EstimateOptions(
             flashAttention: !noFlashAttention, attentionCounting: causalHalved ? .causalHalved : .full,
             profile: profile, memoryHeadroom: try shape.validatedMemoryHeadroom())

@@ -63,6 +63,7 @@ public enum MegatronArguments {
         if s.overlapExpertParallel { arguments.append("--overlap-moe-expert-parallel-comm") }
         if !s.gradientReduceFP32 { arguments.append("--grad-reduce-in-bf16") }
         if s.fp8 { arguments += ["--fp8-format", "hybrid", "--fp8-recipe", megatronRecipe(s.fp8Recipe)] }
+        if let layers = s.cpuOffloadLayers { arguments += ["--cpu-offloading-num-layers", "\(layers)"] }
         return arguments
     }
 
@@ -98,6 +99,12 @@ public enum MegatronArguments {
                 ("model.recompute_granularity", "\"full\""),
                 ("model.recompute_method", s.recomputeLayers == nil ? "\"uniform\"" : "\"block\""),
                 ("model.recompute_num_layers", "\(s.recomputeLayers ?? 1)"),
+            ]
+        }
+        if let layers = s.cpuOffloadLayers {
+            keys += [
+                ("model.cpu_offloading", "True"), ("model.cpu_offloading_num_layers", "\(layers)"),
+                ("model.cpu_offloading_weights", "False"),
             ]
         }
         keys += [

@@ -22,7 +22,7 @@ extension Cluster {
         } else if let spec = try fields.nested("gpu") {
             try spec.rejectUnknown(allowed: [
                 "name", "bf16FlopsPerSecond", "fp8FlopsPerSecond", "memoryBytes", "memoryBandwidth",
-                "nvlinkBandwidth", "nicBandwidth", "streamingMultiprocessors", "nativeBlockScaling",
+                "nvlinkBandwidth", "nicBandwidth", "streamingMultiprocessors", "nativeBlockScaling", "hostBandwidth",
             ])
             gpu = GPUSpec(
                 name: try spec.string("name") ?? "custom", bf16FlopsPerSecond: try spec.double("bf16FlopsPerSecond"),
@@ -33,7 +33,8 @@ extension Cluster {
                 nicBandwidth: try spec.double("nicBandwidth"),
                 streamingMultiprocessors: spec.has("streamingMultiprocessors")
                     ? try spec.int("streamingMultiprocessors") : nil,
-                nativeBlockScaling: try spec.bool("nativeBlockScaling", default: false))
+                nativeBlockScaling: try spec.bool("nativeBlockScaling", default: false),
+                hostBandwidth: try spec.optionalDouble("hostBandwidth"))
         } else {
             throw fields.fail("gpu", fields.values["gpu"], "needs a GPU preset name or an inline spec")
         }

@@ -90,7 +90,7 @@ enum Commands {
                 "tp", "pp", "dp", "cp", "ep", "micro-batch", "recompute", "sequence-parallel", "interleave",
                 "no-overlap-grad-reduce",
                 "no-flash-attention", "causal-halved", "etp", "ep-comm-overlap", "recompute-layers",
-                "recompute-modules",
+                "recompute-modules", "cpu-offload-layers",
             ]))
         var request = EstimateRequest(inputs: try inputs(reader), shape: try shape(reader))
         request.tp = try reader.int("tp", default: 1)
@@ -101,6 +101,7 @@ enum Commands {
         request.etp = try reader.int("etp")
         request.epCommOverlap = try reader.bool("ep-comm-overlap")
         request.recomputeLayers = try reader.int("recompute-layers")
+        request.cpuOffloadLayers = try reader.int("cpu-offload-layers")
         request.recomputeModules = try reader.string("recompute-modules").map { text throws(FrontendError) in
             try RecomputeModule.list(text)
         }

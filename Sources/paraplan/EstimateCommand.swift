@@ -33,6 +33,11 @@ struct EstimateCommand: ParsableCommand {
             "With --recompute selective: the modules recomputed, comma-separated: core_attn (default), layernorm, moe_act (Megatron-Core's --recompute-modules)."
     )
     var recomputeModules: String?
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Keep the activations of the first N layers in host memory until backward (Megatron-Core's --cpu-offloading-num-layers; needs --pp 1 and no recompute)."
+    ) var cpuOffloadLayers: Int?
     @Option(parsing: .unconditional, help: "Sequences per micro-batch.") var microBatch: Int = 1
     @Option(help: "Activation recompute: none, selective or full.") var recompute: Recompute = .none
     @Flag(help: "Megatron sequence parallelism (shard activations outside TP regions).") var sequenceParallel = false
@@ -58,6 +63,7 @@ struct EstimateCommand: ParsableCommand {
     func run() throws {
         var request = EstimateRequest(inputs: try inputs.request(), shape: try shape.shape())
         (request.etp, request.epCommOverlap, request.recomputeLayers) = (etp, epCommOverlap, recomputeLayers)
+        request.cpuOffloadLayers = cpuOffloadLayers
         request.recomputeModules = try recomputeModules.map { text throws(FrontendError) in
             try RecomputeModule.list(text)
         }
@@ -118,7 +124,7 @@ enum EstimateText {
                 + (model.slidingWindowLayers > 0
                     ? ", \(model.slidingWindow)-token sliding window in \(model.slidingWindowLayers)" : ""),
             "cluster: \(cluster.nodes) × \(cluster.gpusPerNode) \(cluster.gpu.name) (\(cluster.gpuCount) GPUs)",
-            "layout: TP \(strategy.tensorParallel) × PP \(strategy.pipelineParallel) × DP \(strategy.dataParallel) × CP \(strategy.contextParallel), EP \(strategy.expertParallel)\(strategy.expertTensorParallel.map { " (expert-TP \($0))" } ?? ""); micro-batch \(strategy.microBatch), global batch \(strategy.globalBatch), sequence \(strategy.sequenceLength), recompute \(recomputeText(strategy)), ZeRO \(strategy.zeroStage)\(strategy.fp8 ? ", FP8 (\(strategy.fp8Recipe.rawValue) scaling)" : ", BF16")\(strategy.gradientReduceFP32 ? "" : ", BF16 gradients")",
+            "layout: TP \(strategy.tensorParallel) × PP \(strategy.pipelineParallel) × DP \(strategy.dataParallel) × CP \(strategy.contextParallel), EP \(strategy.expertParallel)\(strategy.expertTensorParallel.map { " (expert-TP \($0))" } ?? ""); micro-batch \(strategy.microBatch), global batch \(strategy.globalBatch), sequence \(strategy.sequenceLength), recompute \(recomputeText(strategy))\(strategy.cpuOffloadLayers.map { ", activations of \($0) layers offloaded to the host" } ?? ""), ZeRO \(strategy.zeroStage)\(strategy.fp8 ? ", FP8 (\(strategy.fp8Recipe.rawValue) scaling)" : ", BF16")\(strategy.gradientReduceFP32 ? "" : ", BF16 gradients")",
             String(
                 format: "iteration %.3f s   MFU %.1f %%   %.0f tokens/s/GPU", estimate.iterationSeconds,
                 estimate.mfu * 100, estimate.tokensPerSecondPerGPU),
@@ -128,7 +134,8 @@ enum EstimateText {
             ("pipeline bubble", estimate.breakdown.pipelineBubble),
             ("pipeline transfers", estimate.breakdown.pipelineTransfers),
             ("exposed DP", estimate.breakdown.dataParallel), ("exposed CP", estimate.breakdown.contextParallel),
-            ("EP all-to-all", estimate.breakdown.expertParallel), ("optimizer", estimate.breakdown.optimizer),
+            ("EP all-to-all", estimate.breakdown.expertParallel), ("CPU offload", estimate.breakdown.cpuOffload),
+            ("optimizer", estimate.breakdown.optimizer),
         ]
         for (name, seconds) in parts {
             lines.append(row([name, String(format: "%.3f s", seconds)], widths: [-20, 12]))

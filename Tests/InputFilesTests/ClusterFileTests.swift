@@ -21,6 +21,15 @@ import Testing
         #expect(cluster.gpu.name == "mi300x" && cluster.gpu.fp8FlopsPerSecond == nil)
         #expect(cluster.gpuCount == 16 && cluster.efficiency.compute == 0.4 && cluster.efficiency.interNode == 0.9)
         #expect(cluster.intraNodeBandwidth == 448e9)
+        #expect(cluster.gpu.hostBandwidth == nil)
+        let linked = try Self.load(
+            """
+            gpu: { name: mi300x, bf16FlopsPerSecond: 1307.4e12, memoryBytes: 192.0e9, memoryBandwidth: 5.3e12,
+                   nvlinkBandwidth: 448.0e9, nicBandwidth: 50.0e9, hostBandwidth: 64.0e9 }
+            nodes: 1
+            gpusPerNode: 8
+            """)
+        #expect(linked.gpu.hostBandwidth == 64e9)
     }
 
     @Test func badClusterFilesNameTheField() throws {
@@ -36,6 +45,10 @@ import Testing
         #expect(field("gpu: h100-sxm\nnodes: 1\ngpusPerNode: 8\nefficiency: { compute: 0 }") == "efficiency.compute")
         #expect(field("gpu: h100-sxm\nnodes: 1\ngpusPerNode: 8\nlatency: 1") == "latency")
         #expect(field("gpu: { name: x }\nnodes: 1\ngpusPerNode: 8") == "gpu.bf16FlopsPerSecond")
+        let spec =
+            "{ bf16FlopsPerSecond: 1e15, memoryBytes: 8e10, memoryBandwidth: 3e12, nvlinkBandwidth: 4e11, "
+            + "nicBandwidth: 5e10, hostBandwidth: -1 }"
+        #expect(field("gpu: \(spec)\nnodes: 1\ngpusPerNode: 8") == "gpu.hostBandwidth")
         // Past 2^18 GPUs: each count alone, then their product, before anything multiplies them.
         #expect(field("gpu: h100-sxm\nnodes: 4611686018427387904\ngpusPerNode: 8") == "nodes")
         #expect(field("gpu: h100-sxm\nnodes: 65536\ngpusPerNode: 8") == "nodes × gpusPerNode")

@@ -47,6 +47,8 @@ class TimeBreakdown:
     context_parallel: float
     expert_parallel: float
     optimizer: float
+    cpu_offload: float = 0.0
+    """Activation copies to and from host memory not hidden behind compute (``cpu_offload_layers``)."""
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,7 @@ def estimate(
     grad_reduce_bf16: bool = False,
     tp_comm_overlap: bool = False,
     ep_comm_overlap: bool = False,
+    cpu_offload_layers: int | None = None,
     memory_headroom: float | None = None,
     overlap_grad_reduce: bool = True,
     flash_attention: bool = True,
@@ -213,7 +216,8 @@ def estimate(
     ``"delayed"``, ``"current"``, ``"blockwise"`` or ``"mxfp8"`` and needs ``fp8=True``. ``recompute_modules``
     names what ``recompute="selective"`` repeats, as Megatron-Core's ``recompute_modules``: any of ``"core_attn"``
     (the default), ``"layernorm"`` and ``"moe_act"``. ``memory_headroom`` is the fraction of each GPU's memory a layout
-    may not use; the default keeps 10 %, at most 8 GiB.
+    may not use; the default keeps 10 %, at most 8 GiB. ``cpu_offload_layers`` keeps the activations of the first N
+    layers in host memory until backward, as Megatron-Core's ``cpu_offloading_num_layers`` (``pp=1``, no recompute).
     """
     request = _cost_inputs(model, cluster, gpu, nodes, gpus_per_node, profile)
     if recompute_modules is not None:
@@ -240,6 +244,7 @@ def estimate(
             "fp8_recipe": fp8_recipe,
             "grad_reduce_bf16": grad_reduce_bf16,
             "ep_comm_overlap": ep_comm_overlap,
+            "cpu_offload_layers": cpu_offload_layers,
             "tp_comm_overlap": tp_comm_overlap,
             "memory_headroom": memory_headroom,
             "no_overlap_grad_reduce": not overlap_grad_reduce,
@@ -267,6 +272,7 @@ def estimate(
             b["contextParallel"],
             b["expertParallel"],
             b["optimizer"],
+            b["cpuOffload"],
         ),
         MemoryBreakdown(
             m["parameters"], m["gradients"], m["optimizer"], m["activations"], m["logits"], m["peak"], m["pipelineRank"]

@@ -585,3 +585,19 @@ def test_memory_headroom_default_and_fraction_match_the_cli(cli: Path, headroom:
     gpu = 183_359 * 1_048_576
     wanted = {None: gpu - 8 * 2**30, 0.1: gpu * 0.9, 0.0: gpu}[headroom]
     assert got.usable_memory_bytes == pytest.approx(wanted, rel=1e-12)
+
+
+def test_cpu_offload_layers_match_the_cli(cli: Path) -> None:
+    """Activations offloaded to the host: the same time, memory and exposed copies from Python as from the CLI."""
+    flags = "--cluster hgx-h100:8 --global-batch 64 --seq-len 2048 --zero 3 --cpu-offload-layers 40 --json".split()
+    done = run_cli(cli, "estimate", "--model", "llama-3-70b", *flags)
+    assert done.returncode == 0, done.stderr
+    expected = json.loads(done.stdout)
+    got = paraplan.estimate("llama-3-70b", "hgx-h100:8", global_batch=64, seq_len=2048, zero=3, cpu_offload_layers=40)
+    assert got.breakdown.cpu_offload == expected["breakdown"]["cpuOffload"] > 0
+    assert got.memory.activations == expected["memory"]["activations"]
+    assert got.iteration_seconds == expected["iterationSeconds"]
+    plain = paraplan.estimate("llama-3-70b", "hgx-h100:8", global_batch=64, seq_len=2048, zero=3)
+    assert plain.breakdown.cpu_offload == 0 and plain.memory.activations == 2 * got.memory.activations
+    with pytest.raises(paraplan.InputError, match="--cpu-offload-layers"):
+        paraplan.estimate("llama-3-70b", "hgx-h100:8", global_batch=64, seq_len=2048, pp=2, cpu_offload_layers=8)

@@ -133,6 +133,7 @@ def test_planner_options(kind: str, options: Any, mangle: str) -> None:
                 "interleave": EXTREME_INTS,
                 "micro-batch": EXTREME_INTS,
                 "memory-headroom": EXTREME_FLOATS,
+                "cpu-offload-layers": EXTREME_INTS,
                 "top": EXTREME_INTS,
                 "zero": EXTREME_INTS,
                 "recompute": st.sampled_from(["none", "full", "all"]),
