@@ -147,6 +147,10 @@ public struct IterationEstimator: Sendable {
         return model.moeLayers(onStage: layersOnStage) * bytes
     }
 
+    /// The share of a GPU's host memory offloaded activations may fill; the rest is the operating system's, the data
+    /// loaders' and the pinned staging buffers' (a judgement, docs/cost-model.md §Activation offloading).
+    public static let usableHostShare = 0.9
+
     /// Activation offloading as Transformer Engine runs it under Megatron-Core: a layer's saved activations go to the
     /// host while the next layer's forward runs, and come back while the layer after it in backward runs; each copy
     /// exceeding that layer's compute is exposed (docs/cost-model.md §Activation offloading). Per micro-batch.
@@ -272,8 +276,22 @@ public struct IterationEstimator: Sendable {
             * (forward.linear / linearPeak + (forward.attention + forward.outputHead) / cluster.gpu.bf16FlopsPerSecond)
         var warnings = strategy.warnings(model: model)
         let usable = options.usableMemoryBytes(of: cluster.gpu)
-        let fits = memory.peak <= usable
-        if !fits {
+        let offloaded =
+            Double(strategy.offloadedLayers)
+            * model.activationBytesPerLayer(strategy: strategy, flashAttention: options.flashAttention)
+        let hostUsable = (cluster.gpu.hostMemoryBytes ?? .infinity) * Self.usableHostShare
+        let fitsOnHost = offloaded <= hostUsable
+        let fits = memory.peak <= usable && fitsOnHost
+        if !fitsOnHost {
+            warnings.insert(
+                String(
+                    format: "does not fit in host memory: %.1f GiB of activations offloaded per GPU, %.1f GiB usable "
+                        + "(%.0f %% of the %.1f GiB the host has per GPU)",
+                    offloaded / 1_073_741_824, hostUsable / 1_073_741_824, Self.usableHostShare * 100,
+                    (cluster.gpu.hostMemoryBytes ?? 0) / 1_073_741_824),
+                at: 0)
+        }
+        if memory.peak > usable {
             warnings.insert(
                 String(
                     format: "does not fit: %.1f GiB per GPU needed, %.1f GiB usable (%.1f GiB less %.1f GiB headroom)",

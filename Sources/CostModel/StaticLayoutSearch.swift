@@ -104,18 +104,54 @@ public struct StaticLayoutSearch: Sendable {
             let estimate = try? estimator.estimate(layouts[index])
             estimates.withLock { $0[index] = estimate }
         }
-        let all = estimates.withLock { $0 }
-        var ranked: [(index: Int, entry: Ranked)] = []
+        let first = estimates.withLock { $0 }
+        // Second round: the least activation offloading that fits, where a pipeline-free layout without recompute
+        // does not (Megatron-Bridge's GB200 FSDP recipes run so); it follows its base layout in the ranking's ties.
+        let extra: [(base: Int, layout: ParallelStrategy)] = first.indices.compactMap { index in
+            guard let estimate = first[index],
+                let layout = Self.leastOffload(
+                    layouts[index], estimate: estimate, model: estimator.model, gpu: estimator.cluster.gpu)
+            else { return nil }
+            return (index, layout)
+        }
+        let offloadEstimates = Mutex([IterationEstimate?](repeating: nil, count: extra.count))
+        DispatchQueue.concurrentPerform(iterations: extra.count) { index in
+            let estimate = try? estimator.estimate(extra[index].layout)
+            offloadEstimates.withLock { $0[index] = estimate }
+        }
+        let second = offloadEstimates.withLock { $0 }
+        var all: [(order: Int, strategy: ParallelStrategy, estimate: IterationEstimate?)] = []
+        for index in layouts.indices { all.append((2 * index, layouts[index], first[index])) }
+        for (index, entry) in extra.enumerated() { all.append((2 * entry.base + 1, entry.layout, second[index])) }
+        var ranked: [(order: Int, entry: Ranked)] = []
         var tried = 0
         var leastMemory: Double?
-        for (index, estimate) in all.enumerated() {
+        for (order, strategy, estimate) in all {
             guard let estimate else { continue }
             tried += 1
             leastMemory = min(leastMemory ?? .infinity, estimate.memory.peak)
-            if estimate.fitsInMemory { ranked.append((index, Ranked(strategy: layouts[index], estimate: estimate))) }
+            if estimate.fitsInMemory { ranked.append((order, Ranked(strategy: strategy, estimate: estimate))) }
         }
-        ranked.sort { ($0.entry.estimate.iterationSeconds, $0.index) < ($1.entry.estimate.iterationSeconds, $1.index) }
+        ranked.sort { ($0.entry.estimate.iterationSeconds, $0.order) < ($1.entry.estimate.iterationSeconds, $1.order) }
         return Outcome(ranked: ranked.map(\.entry), tried: tried, leastMemoryBytes: leastMemory)
+    }
+
+    /// The layout with the fewest offloaded layers that brings its peak under the usable memory, or nil where
+    /// offloading does not apply (a pipeline, recompute, no host link) or cannot make it fit. The peak falls by one
+    /// layer's activations per offloaded layer (docs/cost-model.md §Activation offloading).
+    static func leastOffload(
+        _ layout: ParallelStrategy, estimate: IterationEstimate, model: TransformerModel, gpu: GPUSpec
+    ) -> ParallelStrategy? {
+        guard !estimate.fitsInMemory, layout.pipelineParallel == 1, layout.recompute == .none,
+            layout.cpuOffloadLayers == nil, gpu.hostBandwidth != nil, model.layers > 1
+        else { return nil }
+        let perLayer = estimate.memory.activations / Double(model.layers)
+        guard perLayer > 0 else { return nil }
+        let layers = ((estimate.memory.peak - estimate.usableMemoryBytes) / perLayer).rounded(.up)
+        guard layers >= 1, layers < Double(model.layers) else { return nil }
+        var offloaded = layout
+        offloaded.cpuOffloadLayers = Int(layers)
+        return offloaded
     }
 
     /// Expert layouts as Megatron-Core folds them: expert-TP 1 or the layout's TP, and EP a power of two dividing the

@@ -23,6 +23,7 @@ extension Cluster {
             try spec.rejectUnknown(allowed: [
                 "name", "bf16FlopsPerSecond", "fp8FlopsPerSecond", "memoryBytes", "memoryBandwidth",
                 "nvlinkBandwidth", "nicBandwidth", "streamingMultiprocessors", "nativeBlockScaling", "hostBandwidth",
+                "hostMemoryBytes",
             ])
             gpu = GPUSpec(
                 name: try spec.string("name") ?? "custom", bf16FlopsPerSecond: try spec.double("bf16FlopsPerSecond"),
@@ -34,7 +35,8 @@ extension Cluster {
                 streamingMultiprocessors: spec.has("streamingMultiprocessors")
                     ? try spec.int("streamingMultiprocessors") : nil,
                 nativeBlockScaling: try spec.bool("nativeBlockScaling", default: false),
-                hostBandwidth: try spec.optionalDouble("hostBandwidth"))
+                hostBandwidth: try spec.optionalDouble("hostBandwidth"),
+                hostMemoryBytes: try spec.optionalDouble("hostMemoryBytes"))
         } else {
             throw fields.fail("gpu", fields.values["gpu"], "needs a GPU preset name or an inline spec")
         }

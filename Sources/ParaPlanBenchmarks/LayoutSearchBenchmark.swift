@@ -7,7 +7,7 @@ import ParaPlan
 enum LayoutSearchBenchmark {
     static func rows(repetitions: Int) throws -> [String] {
         var rows = [
-            "| source | run | published layout, predicted s | best found, predicted s | best ÷ published | best layout (TP × PP × CP × DP, EP, micro, VP, recompute) | layouts estimated | search ms (median) |",
+            "| source | run | published layout, predicted s | best found, predicted s | best ÷ published | best layout (TP × PP × CP × DP, EP, micro, VP, recompute or offloaded layers) | layouts estimated | search ms (median) |",
             "|---|---|---:|---:|---:|---|---:|---:|",
         ]
         for run in PublishedRun.all {
@@ -35,7 +35,7 @@ enum LayoutSearchBenchmark {
                     run.source, run.label, published,
                     best.estimate.iterationSeconds, best.estimate.iterationSeconds / published, s.tensorParallel,
                     s.pipelineParallel, s.contextParallel, s.dataParallel, s.expertParallel, s.microBatch, s.interleave,
-                    s.recompute.rawValue, outcome.tried,
+                    s.cpuOffloadLayers.map { "offload \($0)" } ?? s.recompute.rawValue, outcome.tried,
                     SequenceParallelBenchmark.median(times) * 1000))
         }
         return rows

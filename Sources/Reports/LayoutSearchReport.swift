@@ -36,7 +36,7 @@ public enum LayoutSearchReport {
     static func label(_ s: ParallelStrategy) -> String {
         "TP \(s.tensorParallel) × PP \(s.pipelineParallel)\(s.interleave > 1 ? " (v \(s.interleave))" : "") × "
             + "DP \(s.dataParallel)\(s.contextParallel > 1 ? " × CP \(s.contextParallel)" : "")"
-            + "\(s.expertParallel > 1 ? ", EP \(s.expertParallel)" : ""), mb \(s.microBatch), \(s.recompute.rawValue)"
+            + "\(s.expertParallel > 1 ? ", EP \(s.expertParallel)" : ""), mb \(s.microBatch), \(s.cpuOffloadLayers.map { "offload \($0) layers" } ?? s.recompute.rawValue)"
     }
 
     static func scatter(_ layouts: [StaticLayoutSearch.Ranked], shown: [StaticLayoutSearch.Ranked], usableGiB: Double)

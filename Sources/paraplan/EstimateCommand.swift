@@ -90,6 +90,11 @@ struct EstimateCommand: ParsableCommand {
         }
         // The estimate is printed either way; a layout that does not fit is infeasible, as `layouts` treats it.
         if !outcome.estimate.fitsInMemory {
+            if outcome.estimate.memory.peak <= outcome.estimate.usableMemoryBytes,
+                let host = outcome.estimate.warnings.first(where: { $0.hasPrefix("does not fit in host memory") })
+            {
+                throw CLIError.infeasible("--cpu-offload-layers", "the layout " + host)
+            }
             throw CLIError.infeasible(
                 "--model",
                 String(

@@ -99,7 +99,8 @@ enum LayoutsText {
                 "\(s.dataParallel)",
                 "\(s.expertParallel)", "\(s.microBatch)", "\(s.interleave)",
                 s.unevenPipeline(model: model) ? "uneven*" : "even",
-                s.recompute.rawValue, String(format: "%.3f", e.iterationSeconds), String(format: "%.1f", e.mfu * 100),
+                s.cpuOffloadLayers.map { "offload \($0)" } ?? s.recompute.rawValue,
+                String(format: "%.3f", e.iterationSeconds), String(format: "%.1f", e.mfu * 100),
                 String(format: "%.0f", e.tokensPerSecondPerGPU), String(format: "%.1f", e.memory.peak / 1_073_741_824),
             ]
         }

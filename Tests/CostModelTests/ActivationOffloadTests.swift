@@ -120,6 +120,46 @@ import Testing
         #expect(reason(Self.fsdp(offload: 10)) == nil)
     }
 
+    /// Offloaded activations must fit in the host's memory per GPU (90 % of it): past that the layout does not fit,
+    /// and says why, even where the GPU would hold what is left.
+    @Test func hostMemoryBoundsTheOffload() throws {
+        let cluster = Cluster(gpu: .preset(named: "a100-80gb")!, nodes: 8, gpusPerNode: 8)
+        let estimator = IterationEstimator(model: Self.llama70, cluster: cluster)
+        var strategy = ParallelStrategy(
+            dataParallel: 64, microBatch: 4, globalBatch: 256, sequenceLength: 4096, zeroStage: 3,
+            cpuOffloadLayers: 79)
+        let many = try estimator.estimate(strategy)
+        let perLayer = Self.llama70.activationBytesPerLayer(strategy: strategy)
+        let host = try #require(cluster.gpu.hostMemoryBytes) * IterationEstimator.usableHostShare
+        #expect(79 * perLayer > host && many.memory.peak <= many.usableMemoryBytes)
+        #expect(!many.fitsInMemory && many.warnings.first?.hasPrefix("does not fit in host memory") == true)
+        strategy.cpuOffloadLayers = Int((host / perLayer).rounded(.down))
+        let fitting = try estimator.estimate(strategy)
+        #expect(!fitting.warnings.contains { $0.contains("host memory") })
+    }
+
+    /// `layouts` offers the least offload that fits where a layout without a pipeline or recompute does not: on
+    /// GB200 the Llama 3 70B recipe's FSDP layout comes back with offloaded layers, each the fewest that fit.
+    @Test func layoutSearchFindsTheLeastOffloadThatFits() throws {
+        let search = StaticLayoutSearch(model: Self.llama70, cluster: Self.cluster("gb200"))
+        let outcome = search.search(template: Self.fsdp(offload: nil))
+        let offloaded = outcome.ranked.filter { $0.strategy.cpuOffloadLayers != nil }
+        #expect(!offloaded.isEmpty)
+        for entry in offloaded {
+            let layers = try #require(entry.strategy.cpuOffloadLayers)
+            #expect(entry.strategy.pipelineParallel == 1 && entry.strategy.recompute == .none)
+            #expect(entry.estimate.fitsInMemory)
+            var fewer = entry.strategy
+            fewer.cpuOffloadLayers = layers > 1 ? layers - 1 : nil
+            #expect(try !search.estimator.estimate(fewer).fitsInMemory, "\(layers)")
+        }
+        let fsdp = offloaded.filter { $0.strategy.dataParallel == 64 && $0.strategy.microBatch == 2 }
+        #expect(fsdp.count == 1 && fsdp.first?.strategy.cpuOffloadLayers ?? 0 <= 40)
+        // The offloaded layouts join the ranking in order of time.
+        let times = outcome.ranked.map(\.estimate.iterationSeconds)
+        #expect(times == times.sorted())
+    }
+
     /// Estimates written before offloading was priced still load: their breakdown has no `cpuOffload`.
     @Test func breakdownsWithoutTheFieldStillDecode() throws {
         let estimate = try Self.estimate(Self.fsdp(offload: 40), on: "gb200")

@@ -33,7 +33,9 @@ import Testing
     }
 
     /// On 16 GPUs, a brute force over every TP, PP, CP, micro-batch, interleaving and recompute the strategy's own
-    /// checks accept (with the search's practical limits: no more virtual stages than layers) finds the same fastest fitting layout and the same count.
+    /// checks accept (with the search's practical limits: no more virtual stages than layers), and over every
+    /// offload of a pipeline-free layout without recompute that does not fit, finds the same fastest fitting layout
+    /// and the same count.
     @Test func bruteForceAgrees() throws {
         let model = try #require(TransformerModel.preset(named: "llama-3-8b"))
         let cluster = try Cluster.preset("hgx-h100:2")
@@ -60,6 +62,17 @@ import Testing
                                 guard interleave == 1 || (pp > 1 && perPipeline % pp == 0) else { continue }
                                 let estimate = try search.estimator.estimate(layout)
                                 if estimate.fitsInMemory { fitting.append((estimate.iterationSeconds, layout)) }
+                                // The search's second round: the fewest offloaded layers that fit, found by trying each.
+                                guard !estimate.fitsInMemory, pp == 1, recompute == .none else { continue }
+                                for layers in 1..<model.layers {
+                                    var offloaded = layout
+                                    offloaded.cpuOffloadLayers = layers
+                                    let priced = try search.estimator.estimate(offloaded)
+                                    if priced.fitsInMemory {
+                                        fitting.append((priced.iterationSeconds, offloaded))
+                                        break
+                                    }
+                                }
                             }
                         }
                     }

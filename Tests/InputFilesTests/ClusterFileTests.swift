@@ -25,11 +25,12 @@ import Testing
         let linked = try Self.load(
             """
             gpu: { name: mi300x, bf16FlopsPerSecond: 1307.4e12, memoryBytes: 192.0e9, memoryBandwidth: 5.3e12,
-                   nvlinkBandwidth: 448.0e9, nicBandwidth: 50.0e9, hostBandwidth: 64.0e9 }
+                   nvlinkBandwidth: 448.0e9, nicBandwidth: 50.0e9, hostBandwidth: 64.0e9,
+                   hostMemoryBytes: 256.0e9 }
             nodes: 1
             gpusPerNode: 8
             """)
-        #expect(linked.gpu.hostBandwidth == 64e9)
+        #expect(linked.gpu.hostBandwidth == 64e9 && linked.gpu.hostMemoryBytes == 256e9)
     }
 
     @Test func badClusterFilesNameTheField() throws {
