@@ -92,9 +92,10 @@ public struct StaticLayoutSearch: Sendable {
     }
 
     /// Estimates every candidate (on all cores) and ranks those that fit.
-    /// `including` keeps only the layouts a caller allows (degrees fixed by the user, even stages).
+    /// `including` keeps only the layouts a caller allows (degrees fixed by the user, even stages); `offload` false
+    /// leaves activation offloading out.
     public func search(
-        template: ParallelStrategy, contextParallel: [Int]? = nil,
+        template: ParallelStrategy, contextParallel: [Int]? = nil, offload: Bool = true,
         including: (ParallelStrategy) -> Bool = { _ in true }
     ) -> Outcome {
         let layouts = candidates(template: template, contextParallel: contextParallel).filter(including)
@@ -108,7 +109,7 @@ public struct StaticLayoutSearch: Sendable {
         // Second round: the least activation offloading that fits, where a pipeline-free layout without recompute
         // does not (Megatron-Bridge's GB200 FSDP recipes run so); it follows its base layout in the ranking's ties.
         let extra: [(base: Int, layout: ParallelStrategy)] = first.indices.compactMap { index in
-            guard let estimate = first[index],
+            guard offload, let estimate = first[index],
                 let layout = Self.leastOffload(
                     layouts[index], estimate: estimate, model: estimator.model, gpu: estimator.cluster.gpu)
             else { return nil }

@@ -17,6 +17,8 @@ public struct LayoutsRequest: Sendable {
     /// Only layouts whose layers split evenly over the (virtual) stages: what Megatron-LM's flags accept without
     /// `--pipeline-model-parallel-layout`.
     public var evenStagesOnly = false
+    /// Leave activation offloading out of the search (`--no-cpu-offload`).
+    public var noCpuOffload = false
 
     public init(inputs: CostModelInputs, shape: BatchShape) {
         self.inputs = inputs
@@ -98,7 +100,7 @@ public struct LayoutsRequest: Sendable {
             tensorParallel.map(Set.init), pipelineParallel.map(Set.init), expertParallel.map(Set.init),
             microBatches.map(Set.init), evenStagesOnly
         )
-        let outcome = search.search(template: template, contextParallel: degrees) { layout in
+        let outcome = search.search(template: template, contextParallel: degrees, offload: !noCpuOffload) { layout in
             (tp?.contains(layout.tensorParallel) ?? true) && (pp?.contains(layout.pipelineParallel) ?? true)
                 && (ep?.contains(layout.expertParallel) ?? true) && (micro?.contains(layout.microBatch) ?? true)
                 && !(even && layout.unevenPipeline(model: model))

@@ -124,7 +124,7 @@ enum Commands {
         let reader = try OptionsReader(
             json: text,
             allowed: costInputKeys.union(shapeKeys).union([
-                "cp", "top", "all-variants", "tp", "pp", "ep", "micro-batch", "even-stages",
+                "cp", "top", "all-variants", "tp", "pp", "ep", "micro-batch", "even-stages", "no-cpu-offload",
             ]))
         var request = LayoutsRequest(inputs: try inputs(reader), shape: try shape(reader))
         request.contextParallel = try reader.ints("cp") ?? [1]
@@ -135,6 +135,7 @@ enum Commands {
         request.expertParallel = try reader.ints("ep")
         request.microBatches = try reader.ints("micro-batch")
         request.evenStagesOnly = try reader.bool("even-stages")
+        request.noCpuOffload = try reader.bool("no-cpu-offload")
         return try json(try request.run().report)
     }
 

@@ -28,6 +28,8 @@ struct LayoutsCommand: ParsableCommand {
             "Only layouts whose layers split evenly over the virtual stages (Megatron-LM's flags without a pipeline layout)."
     )
     var evenStages = false
+    @Flag(help: "Do not try activation offloading (by default the least that fits a layout without a pipeline).")
+    var noCpuOffload = false
     @Option(parsing: .unconditional, help: "Layouts to print.") var top: Int = 10
     @Option(
         help:
@@ -59,6 +61,7 @@ struct LayoutsCommand: ParsableCommand {
             try LayoutsRequest.degrees(text, flag: "--micro-batch")
         }
         (request.top, request.allVariants, request.evenStagesOnly) = (top, allVariants, evenStages)
+        request.noCpuOffload = noCpuOffload
         let outcome = try request.run()
         if let report { try OutputFile.write(ReportRequest.layouts(outcome), to: report) }
         switch json ? .json : format {

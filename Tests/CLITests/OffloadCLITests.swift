@@ -36,6 +36,26 @@ import Testing
         #expect(!plain.description.contains("cpu_offloading"))
     }
 
+    /// `layouts` tries the least offload that fits a pipeline-free layout; `--no-cpu-offload` leaves it out.
+    @Test func layoutsOffloadUnlessTold() throws {
+        func offloaded(_ extra: [String]) throws -> (fitting: Int, offloaded: Int) {
+            let outcome = try CLIRunner.run(
+                [
+                    "layouts", "--model", "llama-3-70b", "--cluster", "hgx-h100:8", "--global-batch", "256",
+                    "--seq-len", "8192", "--zero", "3", "--all-variants", "--top", "100000", "--json",
+                ] + extra)
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            let object = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any]
+            let layouts = object?["layouts"] as? [[String: Any]] ?? []
+            let count = layouts.filter { ($0["strategy"] as? [String: Any])?["cpuOffloadLayers"] != nil }.count
+            return (object?["fitting"] as? Int ?? -1, count)
+        }
+        let searched = try offloaded([])
+        let left = try offloaded(["--no-cpu-offload"])
+        #expect(searched.offloaded > 0 && left.offloaded == 0)
+        #expect(searched.fitting == left.fitting + searched.offloaded)
+    }
+
     @Test(arguments: [
         (["--cpu-offload-layers", "80"], "from 1 to 79"), (["--cpu-offload-layers", "0"], "from 1 to 79"),
         (["--cpu-offload-layers", "x"], "--cpu-offload-layers"),

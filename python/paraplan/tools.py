@@ -296,6 +296,7 @@ def layouts(
     ep: Sequence[int] | None = None,
     micro_batch: Sequence[int] | None = None,
     even_stages: bool = False,
+    cpu_offload: bool = True,
     top: int = 10,
     all_variants: bool = False,
     zero: int = 1,
@@ -313,7 +314,9 @@ def layouts(
 
     ``tp``, ``pp``, ``ep`` and ``micro_batch`` fix those degrees to the values listed; ``even_stages`` keeps only
     layouts whose layers split evenly over the virtual stages. Each layout carries its Megatron-LM arguments.
-    ``memory_headroom`` is as in :func:`estimate`.
+    ``memory_headroom`` is as in :func:`estimate`. ``cpu_offload=False`` leaves out the layouts that offload
+    activations (by default a layout without a pipeline that does not fit is tried with the fewest offloaded layers
+    that fit).
     """
     request = _cost_inputs(model, cluster, gpu, nodes, gpus_per_node, profile)
     if isinstance(cp, (str, bytes)) or not isinstance(cp, Sequence):
@@ -342,6 +345,8 @@ def layouts(
         options[name] = [_whole(name.replace("-", "_"), value) for value in values]
     if even_stages:
         options["even-stages"] = True
+    if not cpu_offload:
+        options["no-cpu-offload"] = True
     d = json.loads(_native.call("layouts", json.dumps(options)))
     return Layouts(
         d["tried"],

@@ -601,3 +601,18 @@ def test_cpu_offload_layers_match_the_cli(cli: Path) -> None:
     assert plain.breakdown.cpu_offload == 0 and plain.memory.activations == 2 * got.memory.activations
     with pytest.raises(paraplan.InputError, match="--cpu-offload-layers"):
         paraplan.estimate("llama-3-70b", "hgx-h100:8", global_batch=64, seq_len=2048, pp=2, cpu_offload_layers=8)
+
+
+def test_layouts_cpu_offload_switch_matches_the_cli(cli: Path) -> None:
+    """``layouts(cpu_offload=False)`` is ``--no-cpu-offload``: the same layouts, none of them offloading."""
+    shape = ["--global-batch", "256", "--seq-len", "8192", "--zero", "3", "--top", "5", "--json"]
+    for flag, offload in (([], True), (["--no-cpu-offload"], False)):
+        done = run_cli(cli, "layouts", "--model", "llama-3-70b", "--cluster", "hgx-h100:8", *shape, *flag)
+        assert done.returncode == 0, done.stderr
+        expected = json.loads(done.stdout)
+        got = paraplan.layouts(
+            "llama-3-70b", "hgx-h100:8", global_batch=256, seq_len=8192, zero=3, top=5, cpu_offload=offload
+        )
+        assert (got.tried, got.fitting) == (expected["tried"], expected["fitting"])
+        assert [layout.strategy for layout in got.layouts] == [layout["strategy"] for layout in expected["layouts"]]
+        assert any("cpuOffloadLayers" in layout.strategy for layout in got.layouts) == offload
