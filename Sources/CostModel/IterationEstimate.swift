@@ -153,11 +153,13 @@ public struct IterationEstimator: Sendable {
 
     /// Activation offloading as Transformer Engine runs it under Megatron-Core: a layer's saved activations go to the
     /// host while the next layer's forward runs, and come back while the layer after it in backward runs; each copy
-    /// exceeding that layer's compute is exposed (docs/cost-model.md §Activation offloading). Per micro-batch.
-    func offloadExposedTime(_ strategy: ParallelStrategy, microBatchCompute: Double, layersOnStage: Double) -> Double {
+    /// exceeding that layer's compute is exposed (docs/cost-model.md §Activation offloading). Per micro-batch;
+    /// `layerBytes` is one offloaded layer's activations.
+    func offloadExposedTime(
+        _ strategy: ParallelStrategy, layerBytes: Double, microBatchCompute: Double, layersOnStage: Double
+    ) -> Double {
         guard strategy.offloadedLayers > 0, let link = cluster.gpu.hostBandwidth, layersOnStage > 0 else { return 0 }
-        let bytes = model.activationBytesPerLayer(strategy: strategy, flashAttention: options.flashAttention)
-        let copy = bytes / (link * cluster.slowestSpeedFactor)
+        let copy = layerBytes / (link * cluster.slowestSpeedFactor)
         let forward = microBatchCompute / layersOnStage / 3
         return Double(strategy.offloadedLayers) * (max(0, copy - forward) + max(0, copy - 2 * forward))
     }
@@ -251,8 +253,13 @@ public struct IterationEstimator: Sendable {
             p2pTime = 2 * collectives.time(.pointToPoint, bytes: bytes, group: neighbours).seconds
         }
 
+        // One offloaded layer's activations, priced only where layers are offloaded (the layout search's hot path).
+        let offloadedLayerBytes =
+            strategy.offloadedLayers > 0
+            ? model.activationBytesPerLayer(strategy: strategy, flashAttention: options.flashAttention) : 0
         let offloadTime = offloadExposedTime(
-            strategy, microBatchCompute: microBatchCompute, layersOnStage: layersOnStage)
+            strategy, layerBytes: offloadedLayerBytes, microBatchCompute: microBatchCompute,
+            layersOnStage: layersOnStage)
         let microBatchTime = microBatchCompute + tpTime + cpExposed + epTime + p2pTime + offloadTime
         let bubble = p > 1 ? Double(p - 1) / v * microBatchTime : 0
 
@@ -276,9 +283,7 @@ public struct IterationEstimator: Sendable {
             * (forward.linear / linearPeak + (forward.attention + forward.outputHead) / cluster.gpu.bf16FlopsPerSecond)
         var warnings = strategy.warnings(model: model)
         let usable = options.usableMemoryBytes(of: cluster.gpu)
-        let offloaded =
-            Double(strategy.offloadedLayers)
-            * model.activationBytesPerLayer(strategy: strategy, flashAttention: options.flashAttention)
+        let offloaded = Double(strategy.offloadedLayers) * offloadedLayerBytes
         let hostUsable = (cluster.gpu.hostMemoryBytes ?? .infinity) * Self.usableHostShare
         let fitsOnHost = offloaded <= hostUsable
         let fits = memory.peak <= usable && fitsOnHost

@@ -34,8 +34,6 @@ public struct EstimateRequest: Sendable {
         public let cluster: Cluster
         public let strategy: ParallelStrategy
         public let estimate: IterationEstimate
-        /// The GiB the layout may not plan for (`--memory-headroom`, or the default's).
-        public let headroomBytes: Double
     }
 
     public func run() throws(FrontendError) -> Outcome {
@@ -68,9 +66,7 @@ public struct EstimateRequest: Sendable {
         let estimate = try costModelCall { () throws(CostModelError) in
             try IterationEstimator(model: model, cluster: cluster, options: options).estimate(strategy)
         }
-        return Outcome(
-            model: model, cluster: cluster, strategy: strategy, estimate: estimate,
-            headroomBytes: options.headroomBytes(of: cluster.gpu))
+        return Outcome(model: model, cluster: cluster, strategy: strategy, estimate: estimate)
     }
 }
 

@@ -85,8 +85,7 @@ struct EstimateCommand: ParsableCommand {
             print(
                 EstimateText.render(
                     model: outcome.model, cluster: outcome.cluster, strategy: outcome.strategy,
-                    estimate: outcome.estimate,
-                    headroomBytes: outcome.headroomBytes))
+                    estimate: outcome.estimate))
         }
         // The estimate is printed either way; a layout that does not fit is infeasible, as `layouts` treats it.
         if !outcome.estimate.fitsInMemory {
@@ -117,8 +116,7 @@ enum EstimateText {
     }
 
     static func render(
-        model: TransformerModel, cluster: Cluster, strategy: ParallelStrategy, estimate: IterationEstimate,
-        headroomBytes: Double
+        model: TransformerModel, cluster: Cluster, strategy: ParallelStrategy, estimate: IterationEstimate
     ) -> String {
         let counts = model.parameters
         let gib = 1_073_741_824.0
@@ -149,7 +147,8 @@ enum EstimateText {
             String(
                 format: "memory per GPU (peak) %.2f GiB of %.2f GiB usable (%.2f GiB less %.2f GiB headroom)%@%@",
                 estimate.memory.peak / gib,
-                estimate.usableMemoryBytes / gib, cluster.gpu.memoryBytes / gib, headroomBytes / gib,
+                estimate.usableMemoryBytes / gib, cluster.gpu.memoryBytes / gib,
+                (cluster.gpu.memoryBytes - estimate.usableMemoryBytes) / gib,
                 estimate.memory.pipelineRankText(ranks: strategy.pipelineParallel),
                 estimate.fitsInMemory ? "" : "  (does not fit)"))
         let memory: [(String, Double)] = [
