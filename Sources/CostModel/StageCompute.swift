@@ -50,9 +50,9 @@ extension IterationEstimator {
     static let permutationPassesPerCopy = 16.0
 
     /// Host time exposed per MoE layer and micro-batch, forward and backward (docs/cost-model.md §Expert layers):
-    /// the profile's measurement, else `defaultMoELayerHostSeconds`.
+    /// the profile's measurement, else `defaultMoELayerHostSeconds`; none under a full-iteration CUDA graph.
     var moeLayerHostSeconds: Double { options.profile?.moeLayerHostSeconds ?? Self.defaultMoELayerHostSeconds }
-    public static let defaultMoELayerHostSeconds = 4e-3
+    public static let defaultMoELayerHostSeconds = 5e-3
 
     /// Reads and writes of each FP32 logit by the loss (logits written, softmax read, gradient written and read).
     static let lossPassesPerLogit = 4.0
@@ -163,6 +163,7 @@ extension IterationEstimator {
             linear: linear / speed, experts: experts / speed, attention: attention / speed,
             outputHead: outputHead / speed,
             memoryBound: memoryBoundTime(strategy, layersOnStage: layersOnStage), fp8Casts: fp8Casts / speed,
-            permutation: permutation / speed, hostSync: moeLayers * moeLayerHostSeconds)
+            permutation: permutation / speed,
+            hostSync: strategy.fullIterationCUDAGraph ? 0 : moeLayers * moeLayerHostSeconds)
     }
 }

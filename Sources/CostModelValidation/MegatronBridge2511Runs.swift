@@ -26,7 +26,8 @@ extension PublishedRun {
                 recompute: .selective, modules: oss),
             bridge(
                 "H100 Qwen3-30B-A3B, 16 GPUs", .qwen3_30b_a3b, source: source, pp: 2, dp: 8, ep: 8, vp: 24,
-                microBatch: 2, batch: 512, sequence: 4096, tokensPerSecond: 5275, recipe: .current),
+                microBatch: 2, batch: 512, sequence: 4096, tokensPerSecond: 5275, recipe: .current, overlapExperts: true
+            ),
             bridge(
                 "B200 Llama 3 8B, 8 GPUs", .validationPreset("llama-3-8b"), source: source, gpu: "b200", dp: 8,
                 microBatch: 2, batch: 128, sequence: 8192, tokensPerSecond: 30624, recipe: .current),
@@ -37,7 +38,7 @@ extension PublishedRun {
             bridge(
                 "B200 DeepSeek-V3, 256 GPUs", .validationPreset("deepseek-v3"), source: source, gpu: "b200",
                 pp: 16, dp: 16, ep: 8, microBatch: 1, batch: 2048, sequence: 4096, tokensPerSecond: 2139,
-                recipe: .mxfp8, overlapExperts: true),
+                recipe: .mxfp8),
             bridge(
                 "B200 gpt-oss-120b, 64 GPUs", .validationPreset("gpt-oss-120b"), source: source, gpu: "b200",
                 dp: 64, ep: 8, microBatch: 4, batch: 512, sequence: 4096, tokensPerSecond: 8213, recipe: nil,
@@ -47,7 +48,8 @@ extension PublishedRun {
                 microBatch: 1, batch: 512, sequence: 4096, tokensPerSecond: 9299, recipe: .mxfp8),
             bridge(
                 "B200 Qwen3-235B-A22B, 64 GPUs", .qwen3_235b_a22b, source: source, gpu: "b200", pp: 8, dp: 8,
-                ep: 8, vp: 2, microBatch: 1, batch: 1024, sequence: 4096, tokensPerSecond: 3269, recipe: .mxfp8),
+                ep: 8, vp: 2, microBatch: 1, batch: 1024, sequence: 4096, tokensPerSecond: 3269, recipe: .mxfp8,
+                overlapExperts: true),
             bridge(
                 "GB200 Llama 3 8B, 8 GPUs", .validationPreset("llama-3-8b"), source: source, gpu: "gb200", dp: 8,
                 microBatch: 2, batch: 128, sequence: 8192, tokensPerSecond: 31508, recipe: .current),
@@ -62,11 +64,11 @@ extension PublishedRun {
             bridge(
                 "GB200 DeepSeek-V3 BF16, 256 GPUs", .validationPreset("deepseek-v3"), source: source, gpu: "gb200",
                 gpusPerNode: 64, pp: 4, dp: 64, ep: 64, vp: 4, microBatch: 1, batch: 4096, sequence: 4096,
-                tokensPerSecond: 3139, recipe: nil, overlapExperts: true),
+                tokensPerSecond: 3139, recipe: nil),
             bridge(
                 "GB200 DeepSeek-V3 MXFP8, 256 GPUs", .validationPreset("deepseek-v3"), source: source,
                 gpu: "gb200", gpusPerNode: 64, pp: 8, dp: 32, ep: 32, vp: 4, microBatch: 1, batch: 4096,
-                sequence: 4096, tokensPerSecond: 4018, recipe: .mxfp8, overlapExperts: true),
+                sequence: 4096, tokensPerSecond: 4018, recipe: .mxfp8),
             bridge(
                 "GB200 gpt-oss-120b, 64 GPUs", .validationPreset("gpt-oss-120b"), source: source, gpu: "gb200",
                 gpusPerNode: 64, dp: 64, ep: 64, microBatch: 1, batch: 1280, sequence: 8192, tokensPerSecond: 15876,

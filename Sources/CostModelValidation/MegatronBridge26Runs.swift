@@ -20,7 +20,7 @@ extension PublishedRun {
             _ gpu: String, _ model: TransformerModel, tp: Int = 1, pp: Int = 1, dp: Int, cp: Int = 1, ep: Int = 1,
             vp: Int = 1, microBatch: Int = 1, batch: Int, sequence: Int, recipe: FP8Recipe?, zero: Int = 1,
             recompute: Recompute? = nil, modules: [RecomputeModule] = [.coreAttention], overlapExperts: Bool = false,
-            offloadLayers: Int? = nil
+            offloadLayers: Int? = nil, cudaGraph: CUDAGraphCapture? = nil
         ) -> Make {
             { label, source, tokens in
                 bridge(
@@ -28,7 +28,7 @@ extension PublishedRun {
                     gpusPerNode: gpu == "gb200" ? min(64, tp * pp * dp * cp) : 8, tp: tp, pp: pp, dp: dp, cp: cp,
                     ep: ep, vp: vp, microBatch: microBatch, batch: batch, sequence: sequence, tokensPerSecond: tokens,
                     recipe: recipe, zero: zero, recompute: recompute, modules: modules, overlapExperts: overlapExperts,
-                    offloadLayers: offloadLayers)
+                    offloadLayers: offloadLayers, cudaGraph: cudaGraph)
             }
         }
         let (gb200, h100, b200) = ("gb200", "h100-sxm", "b200")
@@ -57,22 +57,41 @@ extension PublishedRun {
             ),
             (
                 "GB200 DeepSeek-V3 MXFP8, 256 GPUs",
+                row(gb200, deepSeek, pp: 4, dp: 64, ep: 64, vp: 4, batch: 4096, sequence: 4096, recipe: .mxfp8),
+                [("26.02", 3955), ("26.02.01", 4021)]
+            ),
+            (
+                "GB200 DeepSeek-V3 MXFP8, 256 GPUs",
                 row(
                     gb200, deepSeek, pp: 4, dp: 64, ep: 64, vp: 4, batch: 4096, sequence: 4096, recipe: .mxfp8,
-                    overlapExperts: true),
-                [("26.02", 3955), ("26.02.01", 4021), ("26.06", 4969)]
+                    overlapExperts: true, cudaGraph: .fullIteration),
+                [("26.06", 4969)]
             ),
             (
                 "GB200 gpt-oss-120b, 64 GPUs",
                 row(
                     gb200, gptOSS, dp: 64, ep: 64, microBatch: 4, batch: 1280, sequence: 4096, recipe: nil,
                     recompute: .selective, modules: oss),
-                [("26.02", 15784), ("26.02.01", 15754), ("26.06", 17770)]
+                [("26.02", 15784)]
+            ),
+            (
+                "GB200 gpt-oss-120b, 64 GPUs",
+                row(
+                    gb200, gptOSS, dp: 64, ep: 64, microBatch: 4, batch: 1280, sequence: 4096, recipe: nil,
+                    recompute: .selective, modules: oss, overlapExperts: true),
+                [("26.02.01", 15754), ("26.06", 17770)]
             ),
             (
                 "GB200 Qwen3-30B-A3B MXFP8, 8 GPUs",
                 row(gb200, .qwen3_30b_a3b, dp: 8, ep: 8, microBatch: 4, batch: 512, sequence: 4096, recipe: .mxfp8),
-                [("26.02", 26084), ("26.02.01", 26373), ("26.06", 40706)]
+                [("26.02", 26084), ("26.02.01", 26373)]
+            ),
+            (
+                "GB200 Qwen3-30B-A3B MXFP8, 8 GPUs",
+                row(
+                    gb200, .qwen3_30b_a3b, dp: 8, ep: 8, microBatch: 4, batch: 512, sequence: 4096, recipe: .mxfp8,
+                    overlapExperts: true, cudaGraph: .fullIteration),
+                [("26.06", 40706)]
             ),
             (
                 "GB200 Qwen3-235B-A22B MXFP8, 256 GPUs",
@@ -81,7 +100,9 @@ extension PublishedRun {
             ),
             (
                 "GB200 Qwen3-235B-A22B MXFP8, 256 GPUs, VP 3",
-                row(gb200, .qwen3_235b_a22b, pp: 8, dp: 32, ep: 32, vp: 3, batch: 8192, sequence: 4096, recipe: .mxfp8),
+                row(
+                    gb200, .qwen3_235b_a22b, pp: 8, dp: 32, ep: 32, vp: 3, batch: 8192, sequence: 4096,
+                    recipe: .mxfp8, overlapExperts: true, cudaGraph: .fullIteration),
                 [("26.06", 7376)]
             ),
             (
@@ -105,7 +126,9 @@ extension PublishedRun {
             ),
             (
                 "H100 Qwen3-30B-A3B, 16 GPUs",
-                row(h100, .qwen3_30b_a3b, pp: 2, dp: 8, ep: 8, vp: 12, batch: 1024, sequence: 4096, recipe: .current),
+                row(
+                    h100, .qwen3_30b_a3b, pp: 2, dp: 8, ep: 8, vp: 12, batch: 1024, sequence: 4096,
+                    recipe: .current, overlapExperts: true),
                 [("26.02", 5113)]
             ),
             (
@@ -117,7 +140,7 @@ extension PublishedRun {
                 "H100 Qwen3-235B-A22B, 256 GPUs",
                 row(
                     h100, .qwen3_235b_a22b, tp: 2, pp: 8, dp: 16, ep: 32, vp: 4, batch: 8192, sequence: 4096,
-                    recipe: .current),
+                    recipe: .current, overlapExperts: true),
                 [("26.02", 1633)]
             ),
             (
@@ -151,9 +174,7 @@ extension PublishedRun {
             ),
             (
                 "B200 DeepSeek-V3 MXFP8, 256 GPUs",
-                row(
-                    b200, deepSeek, pp: 16, dp: 16, ep: 8, batch: 4096, sequence: 4096, recipe: .mxfp8,
-                    overlapExperts: true),
+                row(b200, deepSeek, pp: 16, dp: 16, ep: 8, batch: 4096, sequence: 4096, recipe: .mxfp8),
                 [("26.02.01", 2790)]
             ),
         ]

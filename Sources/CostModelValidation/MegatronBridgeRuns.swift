@@ -26,17 +26,17 @@ extension PublishedRun {
             modules: [.layernorm, .moeActivation]),
         bridge(
             "R43 Qwen3-30B-A3B, 16 GPUs", .qwen3_30b_a3b, tp: 1, pp: 2, dp: 8, ep: 8, vp: 12, batch: 1024,
-            sequence: 4096, tokensPerSecond: 9058, recipe: .current),
+            sequence: 4096, tokensPerSecond: 9058, recipe: .current, overlapExperts: true),
         bridge(
             "R44 Qwen3-235B-A22B, 256 GPUs", .qwen3_235b_a22b, tp: 2, pp: 8, dp: 16, ep: 32, vp: 4, batch: 8192,
-            sequence: 4096, tokensPerSecond: 1611, recipe: .current),
+            sequence: 4096, tokensPerSecond: 1611, recipe: .current, overlapExperts: true),
         bridge(
             "R45 DeepSeek-V3, 1024 GPUs", .validationPreset("deepseek-v3"), tp: 2, pp: 8, dp: 64, ep: 64, vp: 4,
             batch: 8192, sequence: 4096, tokensPerSecond: 1297, recipe: .current, recompute: .selective,
             overlapExperts: true),
         bridge(
             "R46 DeepSeek-V3, 256 B200", .validationPreset("deepseek-v3"), gpu: "b200", tp: 1, pp: 16, dp: 16, ep: 8,
-            batch: 4096, sequence: 4096, tokensPerSecond: 2689, recipe: .mxfp8, overlapExperts: true),
+            batch: 4096, sequence: 4096, tokensPerSecond: 2689, recipe: .mxfp8),
         bridge(
             "R47 Llama 3.1 405B, 256 GB200", .validationPreset("llama-3.1-405b"), gpu: "gb200", gpusPerNode: 64, tp: 4,
             pp: 16, dp: 4, vp: 4, batch: 1536, sequence: 8192, tokensPerSecond: 793, recipe: .current),
@@ -49,7 +49,8 @@ extension PublishedRun {
         gpu: String = "h100-sxm", gpusPerNode: Int = 8, tp: Int = 1, pp: Int = 1, dp: Int, cp: Int = 1,
         ep: Int = 1, vp: Int = 1, microBatch: Int = 1, batch: Int, sequence: Int,
         tokensPerSecond: Double, recipe: FP8Recipe?, zero: Int = 1, recompute: Recompute? = nil,
-        modules: [RecomputeModule] = [.coreAttention], overlapExperts: Bool = false, offloadLayers: Int? = nil
+        modules: [RecomputeModule] = [.coreAttention], overlapExperts: Bool = false, offloadLayers: Int? = nil,
+        cudaGraph: CUDAGraphCapture? = nil
     ) -> PublishedRun {
         let strategy = ParallelStrategy(
             tensorParallel: tp, pipelineParallel: pp, dataParallel: dp, contextParallel: cp,
@@ -58,7 +59,8 @@ extension PublishedRun {
             recompute: recompute ?? .none, recomputeModules: modules,
             sequenceParallel: tp > 1, interleave: vp, zeroStage: zero,
             overlapTensorParallel: true, fp8: recipe != nil, fp8Recipe: recipe ?? .delayed,
-            overlapExpertParallel: overlapExperts, gradientReduceFP32: false, cpuOffloadLayers: offloadLayers)
+            overlapExpertParallel: overlapExperts, gradientReduceFP32: false, cpuOffloadLayers: offloadLayers,
+            cudaGraph: cudaGraph)
         let published = seconds(
             globalBatch: batch, sequenceLength: sequence, gpus: strategy.gpuCount,
             tokensPerSecondPerGPU: tokensPerSecond)

@@ -49,11 +49,13 @@ public struct BatchShape: Sendable {
     public var fp8Recipe: FP8Recipe?
     /// `--grad-reduce-bf16`: gradients kept and reduced in BF16.
     public var gradReduceBF16: Bool
+    /// `--full-iteration-cuda-graph`: the whole iteration replayed as one CUDA graph.
+    public var fullIterationCUDAGraph: Bool
 
     public init(
         globalBatch: Int, seqLen: Int, zero: Int = 1, fp8: Bool = false, tpCommOverlap: Bool = false,
         memoryHeadroom: Double? = nil, fp8Recipe: FP8Recipe? = nil,
-        gradReduceBF16: Bool = false
+        gradReduceBF16: Bool = false, fullIterationCUDAGraph: Bool = false
     ) {
         self.globalBatch = globalBatch
         self.seqLen = seqLen
@@ -63,7 +65,11 @@ public struct BatchShape: Sendable {
         self.memoryHeadroom = memoryHeadroom
         self.fp8Recipe = fp8Recipe
         self.gradReduceBF16 = gradReduceBF16
+        self.fullIterationCUDAGraph = fullIterationCUDAGraph
     }
+
+    /// The CUDA graph capture the switches ask for.
+    public var cudaGraph: CUDAGraphCapture? { fullIterationCUDAGraph ? .fullIteration : nil }
 
     /// The recipe in effect, checked against `--fp8`.
     public func validatedFP8Recipe() throws(FrontendError) -> FP8Recipe {

@@ -59,7 +59,7 @@ public struct EstimateRequest: Sendable {
             zeroStage: shape.zero, overlapGradientReduce: !noOverlapGradReduce,
             overlapTensorParallel: shape.tpCommOverlap,
             fp8: shape.fp8, fp8Recipe: try shape.validatedFP8Recipe(), overlapExpertParallel: epCommOverlap,
-            gradientReduceFP32: !shape.gradReduceBF16, cpuOffloadLayers: cpuOffloadLayers)
+            gradientReduceFP32: !shape.gradReduceBF16, cpuOffloadLayers: cpuOffloadLayers, cudaGraph: shape.cudaGraph)
         let options = EstimateOptions(
             flashAttention: !noFlashAttention, attentionCounting: causalHalved ? .causalHalved : .full,
             profile: profile, memoryHeadroom: try shape.validatedMemoryHeadroom())

@@ -69,7 +69,8 @@ public struct LayoutsRequest: Sendable {
         let template = ParallelStrategy(
             dataParallel: cluster.gpuCount, globalBatch: shape.globalBatch, sequenceLength: shape.seqLen,
             zeroStage: shape.zero, overlapTensorParallel: shape.tpCommOverlap, fp8: shape.fp8,
-            fp8Recipe: try shape.validatedFP8Recipe(), gradientReduceFP32: !shape.gradReduceBF16)
+            fp8Recipe: try shape.validatedFP8Recipe(), gradientReduceFP32: !shape.gradReduceBF16,
+            cudaGraph: shape.cudaGraph)
         // A bad batch, length, ZeRO stage or FP8 on this GPU is named before the search runs.
         try costModelCall { () throws(CostModelError) in try template.validateBatchShape(cluster: cluster) }
         for degree in contextParallel where degree < 1 || degree > Limits.gpus {

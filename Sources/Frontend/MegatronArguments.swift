@@ -64,6 +64,7 @@ public enum MegatronArguments {
         if !s.gradientReduceFP32 { arguments.append("--grad-reduce-in-bf16") }
         if s.fp8 { arguments += ["--fp8-format", "hybrid", "--fp8-recipe", megatronRecipe(s.fp8Recipe)] }
         if let layers = s.cpuOffloadLayers { arguments += ["--cpu-offloading-num-layers", "\(layers)"] }
+        if let capture = s.cudaGraph { arguments += ["--cuda-graph-impl", capture.rawValue] }
         return arguments
     }
 
@@ -125,6 +126,7 @@ public enum MegatronArguments {
         }
         if s.overlapExpertParallel { keys.append(("model.overlap_moe_expert_parallel_comm", "True")) }
         if s.fp8 { keys += [("model.fp8", "\"hybrid\""), ("model.fp8_recipe", "\"\(megatronRecipe(s.fp8Recipe))\"")] }
+        if let capture = s.cudaGraph { keys.append(("model.cuda_graph_impl", "\"\(capture.rawValue)\"")) }
         return keys
     }
 

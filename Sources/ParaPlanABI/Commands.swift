@@ -80,7 +80,7 @@ enum Commands {
     private static let costInputKeys: Set<String> = ["model", "cluster", "gpu", "nodes", "gpus-per-node", "profile"]
     private static let shapeKeys: Set<String> = [
         "global-batch", "seq-len", "zero", "fp8", "tp-comm-overlap", "memory-headroom",
-        "fp8-recipe", "grad-reduce-bf16",
+        "fp8-recipe", "grad-reduce-bf16", "full-iteration-cuda-graph",
     ]
 
     private static func estimate(_ text: String) throws(FrontendError) -> Data {
@@ -276,7 +276,8 @@ enum Commands {
             fp8Recipe: try reader.string("fp8-recipe").map { name throws(FrontendError) in
                 try BatchShape.fp8Recipe(named: name)
             },
-            gradReduceBF16: try reader.bool("grad-reduce-bf16"))
+            gradReduceBF16: try reader.bool("grad-reduce-bf16"),
+            fullIterationCUDAGraph: try reader.bool("full-iteration-cuda-graph"))
     }
 
     /// Sorted keys and slashes unescaped, as the CLI's `--json` prints (on one line).

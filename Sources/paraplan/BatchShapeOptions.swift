@@ -12,6 +12,11 @@ struct BatchShapeOptions: ParsableArguments {
     @Flag(help: "Keep and reduce gradients in BF16 (Megatron's grad_reduce_in_fp32 = False); default FP32.")
     var gradReduceBf16 = false
     @Flag(help: "Overlap TP communication with GEMMs (Transformer Engine --tp-comm-overlap).") var tpCommOverlap = false
+    @Flag(
+        help:
+            "The whole iteration replayed as one CUDA graph (Megatron-Core --cuda-graph-impl full_iteration): no MoE host wait."
+    )
+    var fullIterationCudaGraph = false
     @Option(
         parsing: .unconditional,
         help:
@@ -24,6 +29,6 @@ struct BatchShapeOptions: ParsableArguments {
             globalBatch: globalBatch, seqLen: seqLen, zero: zero, fp8: fp8, tpCommOverlap: tpCommOverlap,
             memoryHeadroom: memoryHeadroom,
             fp8Recipe: try fp8Recipe.map { name throws(FrontendError) in try BatchShape.fp8Recipe(named: name) },
-            gradReduceBF16: gradReduceBf16)
+            gradReduceBF16: gradReduceBf16, fullIterationCUDAGraph: fullIterationCudaGraph)
     }
 }

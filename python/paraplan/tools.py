@@ -197,6 +197,7 @@ def estimate(
     grad_reduce_bf16: bool = False,
     tp_comm_overlap: bool = False,
     ep_comm_overlap: bool = False,
+    full_iteration_cuda_graph: bool = False,
     cpu_offload_layers: int | None = None,
     memory_headroom: float | None = None,
     overlap_grad_reduce: bool = True,
@@ -218,6 +219,8 @@ def estimate(
     (the default), ``"layernorm"`` and ``"moe_act"``. ``memory_headroom`` is the fraction of each GPU's memory a layout
     may not use; the default keeps 10 %, at most 8 GiB. ``cpu_offload_layers`` keeps the activations of the first N
     layers in host memory until backward, as Megatron-Core's ``cpu_offloading_num_layers`` (``pp=1``, no recompute).
+    ``full_iteration_cuda_graph`` replays the whole iteration as one CUDA graph (Megatron-Core's
+    ``cuda_graph_impl="full_iteration"``): MoE layers then pay no host wait.
     """
     request = _cost_inputs(model, cluster, gpu, nodes, gpus_per_node, profile)
     if recompute_modules is not None:
@@ -244,6 +247,7 @@ def estimate(
             "fp8_recipe": fp8_recipe,
             "grad_reduce_bf16": grad_reduce_bf16,
             "ep_comm_overlap": ep_comm_overlap,
+            "full_iteration_cuda_graph": full_iteration_cuda_graph,
             "cpu_offload_layers": cpu_offload_layers,
             "tp_comm_overlap": tp_comm_overlap,
             "memory_headroom": memory_headroom,
@@ -304,6 +308,7 @@ def layouts(
     fp8_recipe: str | None = None,
     grad_reduce_bf16: bool = False,
     tp_comm_overlap: bool = False,
+    full_iteration_cuda_graph: bool = False,
     memory_headroom: float | None = None,
     gpu: str | None = None,
     nodes: int | None = None,
@@ -316,7 +321,8 @@ def layouts(
     layouts whose layers split evenly over the virtual stages. Each layout carries its Megatron-LM arguments.
     ``memory_headroom`` is as in :func:`estimate`. ``cpu_offload=False`` leaves out the layouts that offload
     activations (by default a layout without a pipeline that does not fit is tried with the fewest offloaded layers
-    that fit).
+    that fit). ``full_iteration_cuda_graph`` prices every layout as replayed by one CUDA graph, as in
+    :func:`estimate`.
     """
     request = _cost_inputs(model, cluster, gpu, nodes, gpus_per_node, profile)
     if isinstance(cp, (str, bytes)) or not isinstance(cp, Sequence):
@@ -332,6 +338,7 @@ def layouts(
             "fp8_recipe": fp8_recipe,
             "grad_reduce_bf16": grad_reduce_bf16,
             "tp_comm_overlap": tp_comm_overlap,
+            "full_iteration_cuda_graph": full_iteration_cuda_graph,
             "memory_headroom": memory_headroom,
         }
     )

@@ -616,3 +616,28 @@ def test_layouts_cpu_offload_switch_matches_the_cli(cli: Path) -> None:
         assert (got.tried, got.fitting) == (expected["tried"], expected["fitting"])
         assert [layout.strategy for layout in got.layouts] == [layout["strategy"] for layout in expected["layouts"]]
         assert any("cpuOffloadLayers" in layout.strategy for layout in got.layouts) == offload
+
+
+def test_full_iteration_cuda_graph_matches_the_cli(cli: Path) -> None:
+    """``full_iteration_cuda_graph=True`` is ``--full-iteration-cuda-graph``: the MoE host wait goes, as the CLI says."""
+    model, cluster = "mixtral-8x7b", "hgx-h100:2"
+    estimates = {}
+    for graphed in (False, True):
+        flags = "--global-batch 512 --seq-len 4096 --ep 8 --json" + (" --full-iteration-cuda-graph" if graphed else "")
+        done = run_cli(cli, "estimate", "--model", model, "--cluster", cluster, *flags.split())
+        assert done.returncode in (0, 3), done.stderr
+        expected = json.loads(done.stdout)
+        got = paraplan.estimate(model, cluster, global_batch=512, seq_len=4096, ep=8, full_iteration_cuda_graph=graphed)
+        assert got.iteration_seconds == expected["iterationSeconds"]
+        assert got.warnings == expected["warnings"]
+        estimates[graphed] = got
+    assert estimates[True].iteration_seconds < estimates[False].iteration_seconds
+    assert any("rank-capacity-factor" in warning for warning in estimates[True].warnings)
+    assert estimates[True].strategy is not None and estimates[True].strategy["cudaGraph"] == "full_iteration"
+    layouts_flags = "--cluster hgx-h100:2 --global-batch 512 --seq-len 4096 --top 3 --full-iteration-cuda-graph --json"
+    done = run_cli(cli, "layouts", "--model", model, *layouts_flags.split())
+    assert done.returncode == 0, done.stderr
+    expected = json.loads(done.stdout)
+    got = paraplan.layouts(model, cluster, global_batch=512, seq_len=4096, top=3, full_iteration_cuda_graph=True)
+    assert [layout.strategy for layout in got.layouts] == [layout["strategy"] for layout in expected["layouts"]]
+    assert all(layout.strategy["cudaGraph"] == "full_iteration" for layout in got.layouts)

@@ -134,6 +134,7 @@ def test_planner_options(kind: str, options: Any, mangle: str) -> None:
                 "micro-batch": EXTREME_INTS,
                 "memory-headroom": EXTREME_FLOATS,
                 "cpu-offload-layers": EXTREME_INTS,
+                "full-iteration-cuda-graph": st.one_of(st.booleans(), JSON_VALUES),
                 "top": EXTREME_INTS,
                 "zero": EXTREME_INTS,
                 "recompute": st.sampled_from(["none", "full", "all"]),
