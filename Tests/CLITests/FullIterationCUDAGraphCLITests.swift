@@ -30,6 +30,8 @@ import Testing
         #expect(megatron.stdout.contains("--cuda-graph-impl full_iteration"), "\(megatron.stdout)")
         let nemo = try CLIRunner.run(Self.estimate + ["--full-iteration-cuda-graph", "--format", "nemo"])
         #expect(nemo.stdout.contains("model.cuda_graph_impl") && nemo.stdout.contains("full_iteration"))
+        let table = try CLIRunner.run(Self.estimate + ["--full-iteration-cuda-graph"])
+        #expect(table.stdout.contains("one CUDA graph per iteration"), "\(table.stdout)")
         let plain = try CLIRunner.run(Self.estimate + ["--format", "megatron"])
         #expect(!plain.stdout.contains("cuda-graph"))
     }
