@@ -188,6 +188,7 @@ def subcommands(plans: dict[str, Path]) -> list[Subcommand]:
                 "selective",
                 "--recompute-modules",
                 "layernorm,moe_act",
+                "--full-iteration-cuda-graph",
                 "--json",
             ],
             {"model": e / "models/mixtral-8x7b.config.json"},
