@@ -633,11 +633,12 @@ def test_full_iteration_cuda_graph_matches_the_cli(cli: Path) -> None:
         estimates[graphed] = got
     assert estimates[True].iteration_seconds < estimates[False].iteration_seconds
     assert any("rank-capacity-factor" in warning for warning in estimates[True].warnings)
-    assert estimates[True].strategy is not None and estimates[True].strategy["cudaGraph"] == "full_iteration"
+    strategy = estimates[True].strategy
+    assert strategy is not None and strategy["cudaGraph"] == "full_iteration"
     layouts_flags = "--cluster hgx-h100:2 --global-batch 512 --seq-len 4096 --top 3 --full-iteration-cuda-graph --json"
     done = run_cli(cli, "layouts", "--model", model, *layouts_flags.split())
     assert done.returncode == 0, done.stderr
-    expected = json.loads(done.stdout)
-    got = paraplan.layouts(model, cluster, global_batch=512, seq_len=4096, top=3, full_iteration_cuda_graph=True)
-    assert [layout.strategy for layout in got.layouts] == [layout["strategy"] for layout in expected["layouts"]]
-    assert all(layout.strategy["cudaGraph"] == "full_iteration" for layout in got.layouts)
+    listed = json.loads(done.stdout)["layouts"]
+    ranked = paraplan.layouts(model, cluster, global_batch=512, seq_len=4096, top=3, full_iteration_cuda_graph=True)
+    assert [layout.strategy for layout in ranked.layouts] == [layout["strategy"] for layout in listed]
+    assert all(layout.strategy["cudaGraph"] == "full_iteration" for layout in ranked.layouts)
