@@ -99,13 +99,8 @@ public struct StaticLayoutSearch: Sendable {
         including: (ParallelStrategy) -> Bool = { _ in true }
     ) -> Outcome {
         let layouts = candidates(template: template, contextParallel: contextParallel).filter(including)
-        let estimates = Mutex([IterationEstimate?](repeating: nil, count: layouts.count))
         let estimator = self.estimator
-        DispatchQueue.concurrentPerform(iterations: layouts.count) { index in
-            let estimate = try? estimator.estimate(layouts[index])
-            estimates.withLock { $0[index] = estimate }
-        }
-        let first = estimates.withLock { $0 }
+        let first = estimateAll(layouts)
         // Second round: the least activation offloading that fits, where a pipeline-free layout without recompute
         // does not (Megatron-Bridge's GB200 FSDP recipes run so); it follows its base layout in the ranking's ties.
         let extra: [(base: Int, layout: ParallelStrategy)] = first.indices.compactMap { index in
@@ -115,12 +110,7 @@ public struct StaticLayoutSearch: Sendable {
             else { return nil }
             return (index, layout)
         }
-        let offloadEstimates = Mutex([IterationEstimate?](repeating: nil, count: extra.count))
-        DispatchQueue.concurrentPerform(iterations: extra.count) { index in
-            let estimate = try? estimator.estimate(extra[index].layout)
-            offloadEstimates.withLock { $0[index] = estimate }
-        }
-        let second = offloadEstimates.withLock { $0 }
+        let second = estimateAll(extra.map(\.layout))
         var all: [(order: Int, strategy: ParallelStrategy, estimate: IterationEstimate?)] = []
         for index in layouts.indices { all.append((2 * index, layouts[index], first[index])) }
         for (index, entry) in extra.enumerated() { all.append((2 * entry.base + 1, entry.layout, second[index])) }
@@ -135,6 +125,17 @@ public struct StaticLayoutSearch: Sendable {
         }
         ranked.sort { ($0.entry.estimate.iterationSeconds, $0.order) < ($1.entry.estimate.iterationSeconds, $1.order) }
         return Outcome(ranked: ranked.map(\.entry), tried: tried, leastMemoryBytes: leastMemory)
+    }
+
+    /// Each layout's estimate, on all cores, in the layouts' order; nil where the estimator refuses one.
+    private func estimateAll(_ layouts: [ParallelStrategy]) -> [IterationEstimate?] {
+        let estimates = Mutex([IterationEstimate?](repeating: nil, count: layouts.count))
+        let estimator = self.estimator
+        DispatchQueue.concurrentPerform(iterations: layouts.count) { index in
+            let estimate = try? estimator.estimate(layouts[index])
+            estimates.withLock { $0[index] = estimate }
+        }
+        return estimates.withLock { $0 }
     }
 
     /// The layout with the fewest offloaded layers that brings its peak under the usable memory, or nil where
