@@ -82,6 +82,9 @@ class Subcommand:
 
 def subcommands(plans: dict[str, Path]) -> list[Subcommand]:
     e = EXAMPLES
+    # Mixtral on two nodes with EP 8: the start of every MoE estimate seed.
+    moe_estimate = ["estimate", "--model", "{model}", "--cluster", "hgx-h100:2", "--ep", "8"]
+    moe_estimate += ["--global-batch", "64", "--seq-len", "4096"]
     return [
         Subcommand(
             "plan sequence-parallel",
@@ -173,17 +176,7 @@ def subcommands(plans: dict[str, Path]) -> list[Subcommand]:
         Subcommand(
             "estimate moe recompute-modules",
             [
-                "estimate",
-                "--model",
-                "{model}",
-                "--cluster",
-                "hgx-h100:2",
-                "--ep",
-                "8",
-                "--global-batch",
-                "64",
-                "--seq-len",
-                "4096",
+                *moe_estimate,
                 "--recompute",
                 "selective",
                 "--recompute-modules",
@@ -205,6 +198,18 @@ def subcommands(plans: dict[str, Path]) -> list[Subcommand]:
                 "64",
                 "--seq-len",
                 "4096",
+                "--json",
+            ],
+            {"model": e / "models/mixtral-8x7b.config.json"},
+        ),
+        Subcommand(
+            "estimate moe per-layer cuda graphs",
+            [
+                *moe_estimate,
+                "--cuda-graph-modules",
+                "attn,moe_router,moe_preprocess",
+                "--moe-dispatcher",
+                "hybridep",
                 "--json",
             ],
             {"model": e / "models/mixtral-8x7b.config.json"},

@@ -1,11 +1,3 @@
-/// CUDA graph capture as Megatron-Core's --cuda-graph-impl names it. Per-layer graphs (`local`,
-/// `transformer_engine`) are not modelled: the host time they save depends on the software stack (docs/cost-model.md
-/// §Expert layers).
-public enum CUDAGraphCapture: String, Sendable, Codable, CaseIterable {
-    /// The whole forward-backward iteration as one graph (`--cuda-graph-impl full_iteration`).
-    case fullIteration = "full_iteration"
-}
-
 /// A static 3D/4D/5D parallel layout and its batch, as Megatron-LM configures one.
 public struct ParallelStrategy: Sendable, Equatable, Codable {
     public var tensorParallel: Int
@@ -52,6 +44,11 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
     public var cpuOffloadLayers: Int?
     /// How the iteration is captured in CUDA graphs (Megatron-Core's --cuda-graph-impl); nil captures none.
     public var cudaGraph: CUDAGraphCapture?
+    /// With per-layer graphs: the parts of each layer captured (Megatron-Core's --cuda-graph-modules).
+    public var cudaGraphModules: [CUDAGraphModule]?
+    /// The MoE token dispatcher (Megatron-Core's --moe-token-dispatcher-type and --moe-flex-dispatcher-backend); nil
+    /// is not stated and priced as all-to-all.
+    public var moeDispatcher: MoEDispatcher?
 
     public init(
         tensorParallel: Int = 1, pipelineParallel: Int = 1, dataParallel: Int = 1, contextParallel: Int = 1,
@@ -62,7 +59,8 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
         zeroStage: Int = 1,
         overlapGradientReduce: Bool = true, overlapTensorParallel: Bool = false, fp8: Bool = false,
         fp8Recipe: FP8Recipe = .delayed, overlapExpertParallel: Bool = false, gradientReduceFP32: Bool = true,
-        cpuOffloadLayers: Int? = nil, cudaGraph: CUDAGraphCapture? = nil
+        cpuOffloadLayers: Int? = nil, cudaGraph: CUDAGraphCapture? = nil, cudaGraphModules: [CUDAGraphModule]? = nil,
+        moeDispatcher: MoEDispatcher? = nil
     ) {
         self.tensorParallel = tensorParallel
         self.pipelineParallel = pipelineParallel
@@ -87,11 +85,9 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
         self.gradientReduceFP32 = gradientReduceFP32
         self.cpuOffloadLayers = cpuOffloadLayers
         self.cudaGraph = cudaGraph
+        self.cudaGraphModules = cudaGraphModules
+        self.moeDispatcher = moeDispatcher
     }
-
-    /// Whether one CUDA graph replays the whole forward and backward: the host launches nothing within the
-    /// iteration, so nothing there waits for it.
-    public var fullIterationCUDAGraph: Bool { cudaGraph == .fullIteration }
 
     /// Layers whose activations wait in host memory (0 without offloading).
     public var offloadedLayers: Int { cpuOffloadLayers ?? 0 }
@@ -145,11 +141,7 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
         if tensorParallel > 1 && !sequenceParallel {
             warnings.append("--tp > 1 without --sequence-parallel: activations outside the TP regions are replicated")
         }
-        if fullIterationCUDAGraph && model.moe != nil {
-            warnings.append(
-                "a full-iteration CUDA graph needs an MoE dispatch without host syncs: HybridEP with "
-                    + "--moe-expert-rank-capacity-factor, as Megatron-Bridge's recipes set it")
-        }
+        warnings += cudaGraphWarnings(model: model)
         return warnings
     }
 
@@ -230,6 +222,7 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
             try CostModelError.count(recomputeLayers, atMost: model.layers, source, "--recompute-layers")
         }
         if let cpuOffloadLayers { try validateOffload(cpuOffloadLayers, model: model, cluster: cluster) }
+        try validateCUDAGraphs(model: model)
     }
 
     /// Megatron-Core's rules for CPU offloading (TransformerConfig): fewer layers than the model has, no pipeline,

@@ -164,6 +164,6 @@ extension IterationEstimator {
             outputHead: outputHead / speed,
             memoryBound: memoryBoundTime(strategy, layersOnStage: layersOnStage), fp8Casts: fp8Casts / speed,
             permutation: permutation / speed,
-            hostSync: strategy.fullIterationCUDAGraph ? 0 : moeLayers * moeLayerHostSeconds)
+            hostSync: strategy.hidesMoEHostWait ? 0 : moeLayers * moeLayerHostSeconds)
     }
 }

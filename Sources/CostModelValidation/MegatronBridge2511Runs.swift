@@ -12,6 +12,8 @@ extension PublishedRun {
     public static let megatronBridge2511: [PublishedRun] = {
         let oss: [RecomputeModule] = [.layernorm, .moeActivation]
         let source = "Megatron-Bridge 25.11 (out of sample)"
+        // The 25.11 recipes' per-layer CUDA graphs (`cuda_graph_scope`).
+        let router: [CUDAGraphModule] = [.moeRouter, .moePreprocess]
         return [
             bridge(
                 "H100 Llama 3 8B, 8 GPUs, FSDP", .validationPreset("llama-3-8b"), source: source, dp: 8,
@@ -48,7 +50,8 @@ extension PublishedRun {
                 recompute: .selective, modules: oss),
             bridge(
                 "B200 Qwen3-30B-A3B, 8 GPUs", .qwen3_30b_a3b, source: source, gpu: "b200", dp: 8, ep: 8,
-                microBatch: 1, batch: 512, sequence: 4096, tokensPerSecond: 9299, recipe: .mxfp8),
+                microBatch: 1, batch: 512, sequence: 4096, tokensPerSecond: 9299, recipe: .mxfp8, graphModules: router,
+                dispatcher: .alltoall),
             bridge(
                 "B200 Qwen3-235B-A22B, 64 GPUs", .qwen3_235b_a22b, source: source, gpu: "b200", pp: 8, dp: 8,
                 ep: 8, vp: 2, microBatch: 1, batch: 1024, sequence: 4096, tokensPerSecond: 3269, recipe: .mxfp8,
@@ -67,22 +70,24 @@ extension PublishedRun {
             bridge(
                 "GB200 DeepSeek-V3 BF16, 256 GPUs", .validationPreset("deepseek-v3"), source: source, gpu: "gb200",
                 gpusPerNode: 64, pp: 4, dp: 64, ep: 64, vp: 4, microBatch: 1, batch: 4096, sequence: 4096,
-                tokensPerSecond: 3139, recipe: nil),
+                tokensPerSecond: 3139, recipe: nil, graphModules: router, dispatcher: .hybridep),
             bridge(
                 "GB200 DeepSeek-V3 MXFP8, 256 GPUs", .validationPreset("deepseek-v3"), source: source,
                 gpu: "gb200", gpusPerNode: 64, pp: 8, dp: 32, ep: 32, vp: 4, microBatch: 1, batch: 4096,
-                sequence: 4096, tokensPerSecond: 4018, recipe: .mxfp8),
+                sequence: 4096, tokensPerSecond: 4018, recipe: .mxfp8, graphModules: router, dispatcher: .hybridep),
             bridge(
                 "GB200 gpt-oss-120b, 64 GPUs", .validationPreset("gpt-oss-120b"), source: source, gpu: "gb200",
                 gpusPerNode: 64, dp: 64, ep: 64, microBatch: 1, batch: 1280, sequence: 8192, tokensPerSecond: 15876,
                 recipe: nil, recompute: .selective, modules: oss),
             bridge(
                 "GB200 Qwen3-30B-A3B, 8 GPUs", .qwen3_30b_a3b, source: source, gpu: "gb200", dp: 8, ep: 8,
-                microBatch: 4, batch: 512, sequence: 4096, tokensPerSecond: 23766, recipe: .mxfp8),
+                microBatch: 4, batch: 512, sequence: 4096, tokensPerSecond: 23766, recipe: .mxfp8, graphModules: router,
+                dispatcher: .hybridep),
             bridge(
                 "GB200 Qwen3-235B-A22B BF16, 256 GPUs", .qwen3_235b_a22b, source: source, gpu: "gb200",
                 gpusPerNode: 64, pp: 8, dp: 32, ep: 32, vp: 3, microBatch: 1, batch: 8192, sequence: 4096,
-                tokensPerSecond: 4916, recipe: nil),
+                tokensPerSecond: 4916, recipe: nil, graphModules: [.attn, .moeRouter, .moePreprocess],
+                dispatcher: .hybridep),
         ]
     }()
 }

@@ -20,7 +20,8 @@ extension PublishedRun {
             _ gpu: String, _ model: TransformerModel, tp: Int = 1, pp: Int = 1, dp: Int, cp: Int = 1, ep: Int = 1,
             vp: Int = 1, microBatch: Int = 1, batch: Int, sequence: Int, recipe: FP8Recipe?, zero: Int = 1,
             recompute: Recompute? = nil, modules: [RecomputeModule] = [.coreAttention], overlapExperts: Bool = false,
-            offloadLayers: Int? = nil, cudaGraph: CUDAGraphCapture? = nil
+            offloadLayers: Int? = nil, cudaGraph: CUDAGraphCapture? = nil, graphModules: [CUDAGraphModule]? = nil,
+            dispatcher: MoEDispatcher? = nil
         ) -> Make {
             { label, source, tokens in
                 bridge(
@@ -28,10 +29,14 @@ extension PublishedRun {
                     gpusPerNode: gpu == "gb200" ? min(64, tp * pp * dp * cp) : 8, tp: tp, pp: pp, dp: dp, cp: cp,
                     ep: ep, vp: vp, microBatch: microBatch, batch: batch, sequence: sequence, tokensPerSecond: tokens,
                     recipe: recipe, zero: zero, recompute: recompute, modules: modules, overlapExperts: overlapExperts,
-                    offloadLayers: offloadLayers, cudaGraph: cudaGraph)
+                    offloadLayers: offloadLayers, cudaGraph: cudaGraph, graphModules: graphModules,
+                    dispatcher: dispatcher)
             }
         }
         let (gb200, h100, b200) = ("gb200", "h100-sxm", "b200")
+        // The recipes' per-layer CUDA graphs (`cuda_graph_scope`).
+        let router: [CUDAGraphModule] = [.moeRouter, .moePreprocess]
+        let attentionAndRouter: [CUDAGraphModule] = [.attn, .moeRouter, .moePreprocess]
         let layouts: [(label: String, make: Make, tokensPerSecond: [(container: String, value: Double)])] = [
             (
                 "GB200 Llama 3 70B MXFP8, 64 GPUs",
@@ -57,7 +62,9 @@ extension PublishedRun {
             ),
             (
                 "GB200 DeepSeek-V3 MXFP8, 256 GPUs",
-                row(gb200, deepSeek, pp: 4, dp: 64, ep: 64, vp: 4, batch: 4096, sequence: 4096, recipe: .mxfp8),
+                row(
+                    gb200, deepSeek, pp: 4, dp: 64, ep: 64, vp: 4, batch: 4096, sequence: 4096, recipe: .mxfp8,
+                    graphModules: attentionAndRouter, dispatcher: .hybridep),
                 [("26.02", 3955), ("26.02.01", 4021)]
             ),
             (
@@ -83,7 +90,9 @@ extension PublishedRun {
             ),
             (
                 "GB200 Qwen3-30B-A3B MXFP8, 8 GPUs",
-                row(gb200, .qwen3_30b_a3b, dp: 8, ep: 8, microBatch: 4, batch: 512, sequence: 4096, recipe: .mxfp8),
+                row(
+                    gb200, .qwen3_30b_a3b, dp: 8, ep: 8, microBatch: 4, batch: 512, sequence: 4096, recipe: .mxfp8,
+                    graphModules: router, dispatcher: .hybridep),
                 [("26.02", 26084), ("26.02.01", 26373)]
             ),
             (
@@ -95,7 +104,9 @@ extension PublishedRun {
             ),
             (
                 "GB200 Qwen3-235B-A22B MXFP8, 256 GPUs",
-                row(gb200, .qwen3_235b_a22b, pp: 8, dp: 32, ep: 32, batch: 8192, sequence: 4096, recipe: .mxfp8),
+                row(
+                    gb200, .qwen3_235b_a22b, pp: 8, dp: 32, ep: 32, batch: 8192, sequence: 4096, recipe: .mxfp8,
+                    graphModules: attentionAndRouter, dispatcher: .hybridep),
                 [("26.02", 5448), ("26.02.01", 5530)]
             ),
             (
@@ -159,12 +170,16 @@ extension PublishedRun {
             ),
             (
                 "B200 Qwen3-30B-A3B MXFP8, 8 GPUs, micro-batch 1",
-                row(b200, .qwen3_30b_a3b, dp: 8, ep: 8, batch: 512, sequence: 4096, recipe: .mxfp8),
+                row(
+                    b200, .qwen3_30b_a3b, dp: 8, ep: 8, batch: 512, sequence: 4096, recipe: .mxfp8,
+                    graphModules: router, dispatcher: .alltoall),
                 [("26.02", 9691)]
             ),
             (
                 "B200 Qwen3-30B-A3B MXFP8, 8 GPUs, micro-batch 4",
-                row(b200, .qwen3_30b_a3b, dp: 8, ep: 8, microBatch: 4, batch: 512, sequence: 4096, recipe: .mxfp8),
+                row(
+                    b200, .qwen3_30b_a3b, dp: 8, ep: 8, microBatch: 4, batch: 512, sequence: 4096, recipe: .mxfp8,
+                    graphModules: attentionAndRouter, dispatcher: .hybridep),
                 [("26.02.01", 26695)]
             ),
             (

@@ -7,9 +7,9 @@ extension PublishedRun {
     /// row: the least recompute under which the layout fits where the recipe sets none, sequence parallelism
     /// wherever TP > 1, the distributed optimizer, gradient reduction and TP communication
     /// overlapped, FlashAttention; "FP8" is current scaling (the tables' FP8-CS) unless blockwise or MXFP8 is named;
-    /// MoE runs use expert-TP 1 (every MoE recipe of the tables); the all-to-all overlaps another micro-batch only
-    /// where Megatron-Core's published recipe for the model turns it on (DeepSeek-V3:
-    /// --overlap-moe-expert-parallel-comm with DeepEP, Megatron-MoE-ModelZoo best_practice/DeepSeekV3);
+    /// MoE runs use expert-TP 1 (every MoE recipe of the tables); the all-to-all overlaps another micro-batch, and
+    /// CUDA graphs capture the iteration or parts of each layer with the recipe's dispatcher, where the row's
+    /// Megatron-Bridge recipe sets them (docs/cost-model.md §Validation names the recipe of each container);
     /// fine-grained recompute (gpt-oss: `recompute_modules` layernorm and moe_act) as the recipe lists it;
     /// activation offloading (`cpu_offloading_num_layers`) as the recipe sets it, and then no recompute;
     /// an NVL72 rack is a 64-GPU NVLink domain (16 of its 18 trays, as the 256-GPU job fills 4 racks).
@@ -50,7 +50,7 @@ extension PublishedRun {
         ep: Int = 1, vp: Int = 1, microBatch: Int = 1, batch: Int, sequence: Int,
         tokensPerSecond: Double, recipe: FP8Recipe?, zero: Int = 1, recompute: Recompute? = nil,
         modules: [RecomputeModule] = [.coreAttention], overlapExperts: Bool = false, offloadLayers: Int? = nil,
-        cudaGraph: CUDAGraphCapture? = nil
+        cudaGraph: CUDAGraphCapture? = nil, graphModules: [CUDAGraphModule]? = nil, dispatcher: MoEDispatcher? = nil
     ) -> PublishedRun {
         let strategy = ParallelStrategy(
             tensorParallel: tp, pipelineParallel: pp, dataParallel: dp, contextParallel: cp,
@@ -60,7 +60,8 @@ extension PublishedRun {
             sequenceParallel: tp > 1, interleave: vp, zeroStage: zero,
             overlapTensorParallel: true, fp8: recipe != nil, fp8Recipe: recipe ?? .delayed,
             overlapExpertParallel: overlapExperts, gradientReduceFP32: false, cpuOffloadLayers: offloadLayers,
-            cudaGraph: cudaGraph)
+            cudaGraph: graphModules == nil ? cudaGraph : .perLayer, cudaGraphModules: graphModules,
+            moeDispatcher: dispatcher)
         let published = seconds(
             globalBatch: batch, sequenceLength: sequence, gpus: strategy.gpuCount,
             tokensPerSecondPerGPU: tokensPerSecond)

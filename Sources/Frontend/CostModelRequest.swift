@@ -1,4 +1,5 @@
 import CostModel
+import Foundation
 
 /// A model, a cluster and an optional calibration profile, as `estimate` and `layouts` take them.
 public struct CostModelInputs: Sendable {
@@ -51,11 +52,16 @@ public struct BatchShape: Sendable {
     public var gradReduceBF16: Bool
     /// `--full-iteration-cuda-graph`: the whole iteration replayed as one CUDA graph.
     public var fullIterationCUDAGraph: Bool
+    /// `--cuda-graph-modules`: per-layer CUDA graphs of these parts of each layer; nil captures none.
+    public var cudaGraphModules: [CUDAGraphModule]?
+    /// `--moe-dispatcher`; nil is not stated (priced as all-to-all).
+    public var moeDispatcher: MoEDispatcher?
 
     public init(
         globalBatch: Int, seqLen: Int, zero: Int = 1, fp8: Bool = false, tpCommOverlap: Bool = false,
         memoryHeadroom: Double? = nil, fp8Recipe: FP8Recipe? = nil,
-        gradReduceBF16: Bool = false, fullIterationCUDAGraph: Bool = false
+        gradReduceBF16: Bool = false, fullIterationCUDAGraph: Bool = false,
+        cudaGraphModules: [CUDAGraphModule]? = nil, moeDispatcher: MoEDispatcher? = nil
     ) {
         self.globalBatch = globalBatch
         self.seqLen = seqLen
@@ -66,10 +72,32 @@ public struct BatchShape: Sendable {
         self.fp8Recipe = fp8Recipe
         self.gradReduceBF16 = gradReduceBF16
         self.fullIterationCUDAGraph = fullIterationCUDAGraph
+        self.cudaGraphModules = cudaGraphModules
+        self.moeDispatcher = moeDispatcher
     }
 
-    /// The CUDA graph capture the switches ask for.
-    public var cudaGraph: CUDAGraphCapture? { fullIterationCUDAGraph ? .fullIteration : nil }
+    /// The CUDA graph capture the switches ask for: one graph per iteration, or per-layer graphs of the listed modules.
+    public func validatedCUDAGraph() throws(FrontendError) -> CUDAGraphCapture? {
+        if let cudaGraphModules {
+            guard !fullIterationCUDAGraph else {
+                throw .badInput(
+                    "--cuda-graph-modules", value: cudaGraphModules.map(\.rawValue).joined(separator: ","),
+                    "cannot be combined with --full-iteration-cuda-graph (one graph already captures every layer)")
+            }
+            return .perLayer
+        }
+        return fullIterationCUDAGraph ? .fullIteration : nil
+    }
+
+    /// `--moe-dispatcher NAME`, naming the known ones when it is not one.
+    public static func moeDispatcher(named name: String) throws(FrontendError) -> MoEDispatcher {
+        guard let dispatcher = MoEDispatcher(rawValue: name) else {
+            throw .badInput(
+                "--moe-dispatcher", value: String(name.prefix(40)),
+                "must be one of \(MoEDispatcher.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return dispatcher
+    }
 
     /// The recipe in effect, checked against `--fp8`.
     public func validatedFP8Recipe() throws(FrontendError) -> FP8Recipe {
@@ -96,5 +124,22 @@ public struct BatchShape: Sendable {
             throw .badInput("--memory-headroom", value: "\(memoryHeadroom)", "must be a fraction from 0 to 0.9")
         }
         return memoryHeadroom
+    }
+}
+
+extension CUDAGraphModule {
+    /// `--cuda-graph-modules`: comma-separated Megatron-Core module names, e.g. `attn,moe_router,moe_preprocess`.
+    public static func list(_ text: String) throws(FrontendError) -> [CUDAGraphModule] {
+        var modules: [CUDAGraphModule] = []
+        for name in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let trimmed = name.trimmingCharacters(in: .whitespaces)
+            guard let module = CUDAGraphModule(rawValue: trimmed) else {
+                throw .badInput(
+                    "--cuda-graph-modules", value: String(text.prefix(80)),
+                    "\"\(trimmed.prefix(40))\" is not one of \(allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            modules.append(module)
+        }
+        return modules
     }
 }

@@ -59,7 +59,9 @@ public struct EstimateRequest: Sendable {
             zeroStage: shape.zero, overlapGradientReduce: !noOverlapGradReduce,
             overlapTensorParallel: shape.tpCommOverlap,
             fp8: shape.fp8, fp8Recipe: try shape.validatedFP8Recipe(), overlapExpertParallel: epCommOverlap,
-            gradientReduceFP32: !shape.gradReduceBF16, cpuOffloadLayers: cpuOffloadLayers, cudaGraph: shape.cudaGraph)
+            gradientReduceFP32: !shape.gradReduceBF16, cpuOffloadLayers: cpuOffloadLayers,
+            cudaGraph: try shape.validatedCUDAGraph(), cudaGraphModules: shape.cudaGraphModules,
+            moeDispatcher: shape.moeDispatcher)
         let options = EstimateOptions(
             flashAttention: !noFlashAttention, attentionCounting: causalHalved ? .causalHalved : .full,
             profile: profile, memoryHeadroom: try shape.validatedMemoryHeadroom())

@@ -70,9 +70,13 @@ public struct LayoutsRequest: Sendable {
             dataParallel: cluster.gpuCount, globalBatch: shape.globalBatch, sequenceLength: shape.seqLen,
             zeroStage: shape.zero, overlapTensorParallel: shape.tpCommOverlap, fp8: shape.fp8,
             fp8Recipe: try shape.validatedFP8Recipe(), gradientReduceFP32: !shape.gradReduceBF16,
-            cudaGraph: shape.cudaGraph)
+            cudaGraph: try shape.validatedCUDAGraph(), cudaGraphModules: shape.cudaGraphModules,
+            moeDispatcher: shape.moeDispatcher)
         // A bad batch, length, ZeRO stage or FP8 on this GPU is named before the search runs.
-        try costModelCall { () throws(CostModelError) in try template.validateBatchShape(cluster: cluster) }
+        try costModelCall { () throws(CostModelError) in
+            try template.validateBatchShape(cluster: cluster)
+            try template.validateCUDAGraphs(model: model)
+        }
         for degree in contextParallel where degree < 1 || degree > Limits.gpus {
             throw .badInput(
                 "--cp", value: "\(degree)", "must list whole numbers from 1 to \(Limits.gpus), comma-separated")

@@ -65,6 +65,13 @@ public enum MegatronArguments {
         if s.fp8 { arguments += ["--fp8-format", "hybrid", "--fp8-recipe", megatronRecipe(s.fp8Recipe)] }
         if let layers = s.cpuOffloadLayers { arguments += ["--cpu-offloading-num-layers", "\(layers)"] }
         if let capture = s.cudaGraph { arguments += ["--cuda-graph-impl", capture.rawValue] }
+        if let modules = s.cudaGraphModules { arguments += ["--cuda-graph-modules"] + modules.map(\.rawValue) }
+        switch s.moeDispatcher {
+        case nil: break
+        case .alltoall: arguments += ["--moe-token-dispatcher-type", "alltoall"]
+        case let fused?:
+            arguments += ["--moe-token-dispatcher-type", "flex", "--moe-flex-dispatcher-backend", fused.rawValue]
+        }
         return arguments
     }
 
@@ -127,6 +134,19 @@ public enum MegatronArguments {
         if s.overlapExpertParallel { keys.append(("model.overlap_moe_expert_parallel_comm", "True")) }
         if s.fp8 { keys += [("model.fp8", "\"hybrid\""), ("model.fp8_recipe", "\"\(megatronRecipe(s.fp8Recipe))\"")] }
         if let capture = s.cudaGraph { keys.append(("model.cuda_graph_impl", "\"\(capture.rawValue)\"")) }
+        if let modules = s.cudaGraphModules {
+            keys.append(
+                ("model.cuda_graph_modules", "[" + modules.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") + "]"))
+        }
+        switch s.moeDispatcher {
+        case nil: break
+        case .alltoall: keys.append(("model.moe_token_dispatcher_type", "\"alltoall\""))
+        case let fused?:
+            keys += [
+                ("model.moe_token_dispatcher_type", "\"flex\""),
+                ("model.moe_flex_dispatcher_backend", "\"\(fused.rawValue)\""),
+            ]
+        }
         return keys
     }
 

@@ -80,7 +80,7 @@ enum Commands {
     private static let costInputKeys: Set<String> = ["model", "cluster", "gpu", "nodes", "gpus-per-node", "profile"]
     private static let shapeKeys: Set<String> = [
         "global-batch", "seq-len", "zero", "fp8", "tp-comm-overlap", "memory-headroom",
-        "fp8-recipe", "grad-reduce-bf16", "full-iteration-cuda-graph",
+        "fp8-recipe", "grad-reduce-bf16", "full-iteration-cuda-graph", "cuda-graph-modules", "moe-dispatcher",
     ]
 
     private static func estimate(_ text: String) throws(FrontendError) -> Data {
@@ -277,7 +277,13 @@ enum Commands {
                 try BatchShape.fp8Recipe(named: name)
             },
             gradReduceBF16: try reader.bool("grad-reduce-bf16"),
-            fullIterationCUDAGraph: try reader.bool("full-iteration-cuda-graph"))
+            fullIterationCUDAGraph: try reader.bool("full-iteration-cuda-graph"),
+            cudaGraphModules: try reader.string("cuda-graph-modules").map { text throws(FrontendError) in
+                try CUDAGraphModule.list(text)
+            },
+            moeDispatcher: try reader.string("moe-dispatcher").map { name throws(FrontendError) in
+                try BatchShape.moeDispatcher(named: name)
+            })
     }
 
     /// Sorted keys and slashes unescaped, as the CLI's `--json` prints (on one line).

@@ -18,6 +18,19 @@ struct BatchShapeOptions: ParsableArguments {
     )
     var fullIterationCudaGraph = false
     @Option(
+        help: ArgumentHelp(
+            "Per-layer CUDA graphs of these parts of each layer, comma-separated: attn, mlp, moe_router, "
+                + "moe_preprocess (Megatron-Core --cuda-graph-impl transformer_engine --cuda-graph-modules). "
+                + "With moe_router,moe_preprocess and a fused --moe-dispatcher: no MoE host wait.")
+    )
+    var cudaGraphModules: String?
+    @Option(
+        help: ArgumentHelp(
+            "MoE token dispatcher: alltoall, deepep or hybridep (Megatron-Core --moe-token-dispatcher-type, flex "
+                + "for the last two); default not stated (priced as alltoall).")
+    )
+    var moeDispatcher: String?
+    @Option(
         parsing: .unconditional,
         help:
             "Fraction of each GPU's memory kept free for the CUDA context, NCCL buffers and fragmentation (0 to 0.9; default 10 %, at most 8 GiB)."
@@ -29,6 +42,11 @@ struct BatchShapeOptions: ParsableArguments {
             globalBatch: globalBatch, seqLen: seqLen, zero: zero, fp8: fp8, tpCommOverlap: tpCommOverlap,
             memoryHeadroom: memoryHeadroom,
             fp8Recipe: try fp8Recipe.map { name throws(FrontendError) in try BatchShape.fp8Recipe(named: name) },
-            gradReduceBF16: gradReduceBf16, fullIterationCUDAGraph: fullIterationCudaGraph)
+            gradReduceBF16: gradReduceBf16, fullIterationCUDAGraph: fullIterationCudaGraph,
+            cudaGraphModules: try cudaGraphModules.map { text throws(FrontendError) in try CUDAGraphModule.list(text) },
+            moeDispatcher: try moeDispatcher.map { name throws(FrontendError) in
+                try BatchShape.moeDispatcher(named: name)
+            }
+        )
     }
 }

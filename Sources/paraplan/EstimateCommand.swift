@@ -115,6 +115,17 @@ enum EstimateText {
         return strategy.recompute.rawValue
     }
 
+    /// The CUDA graphs and the MoE dispatcher, as the layout line and the `layouts` title say them.
+    static func graphText(_ strategy: ParallelStrategy) -> String {
+        var text = ""
+        if strategy.fullIterationCUDAGraph { text += ", one CUDA graph per iteration" }
+        if let modules = strategy.cudaGraphModules {
+            text += ", per-layer CUDA graphs (\(modules.map(\.rawValue).joined(separator: ", ")))"
+        }
+        if let dispatcher = strategy.moeDispatcher { text += ", \(dispatcher.rawValue) dispatcher" }
+        return text
+    }
+
     static func render(
         model: TransformerModel, cluster: Cluster, strategy: ParallelStrategy, estimate: IterationEstimate
     ) -> String {
@@ -127,7 +138,7 @@ enum EstimateText {
                 + (model.slidingWindowLayers > 0
                     ? ", \(model.slidingWindow)-token sliding window in \(model.slidingWindowLayers)" : ""),
             "cluster: \(cluster.nodes) × \(cluster.gpusPerNode) \(cluster.gpu.name) (\(cluster.gpuCount) GPUs)",
-            "layout: TP \(strategy.tensorParallel) × PP \(strategy.pipelineParallel) × DP \(strategy.dataParallel) × CP \(strategy.contextParallel), EP \(strategy.expertParallel)\(strategy.expertTensorParallel.map { " (expert-TP \($0))" } ?? ""); micro-batch \(strategy.microBatch), global batch \(strategy.globalBatch), sequence \(strategy.sequenceLength), recompute \(recomputeText(strategy))\(strategy.cpuOffloadLayers.map { ", activations of \($0) layers offloaded to the host" } ?? ""), ZeRO \(strategy.zeroStage)\(strategy.fp8 ? ", FP8 (\(strategy.fp8Recipe.rawValue) scaling)" : ", BF16")\(strategy.gradientReduceFP32 ? "" : ", BF16 gradients")\(strategy.fullIterationCUDAGraph ? ", one CUDA graph per iteration" : "")",
+            "layout: TP \(strategy.tensorParallel) × PP \(strategy.pipelineParallel) × DP \(strategy.dataParallel) × CP \(strategy.contextParallel), EP \(strategy.expertParallel)\(strategy.expertTensorParallel.map { " (expert-TP \($0))" } ?? ""); micro-batch \(strategy.microBatch), global batch \(strategy.globalBatch), sequence \(strategy.sequenceLength), recompute \(recomputeText(strategy))\(strategy.cpuOffloadLayers.map { ", activations of \($0) layers offloaded to the host" } ?? ""), ZeRO \(strategy.zeroStage)\(strategy.fp8 ? ", FP8 (\(strategy.fp8Recipe.rawValue) scaling)" : ", BF16")\(strategy.gradientReduceFP32 ? "" : ", BF16 gradients")\(graphText(strategy))",
             String(
                 format: "iteration %.3f s   MFU %.1f %%   %.0f tokens/s/GPU", estimate.iterationSeconds,
                 estimate.mfu * 100, estimate.tokensPerSecondPerGPU),

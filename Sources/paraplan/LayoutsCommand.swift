@@ -116,7 +116,7 @@ enum LayoutsText {
         let title =
             "\(model.name) on \(cluster.nodes) × \(cluster.gpusPerNode) \(cluster.gpu.name) (\(cluster.gpuCount) GPUs), "
             + "global batch \(template.globalBatch) × \(template.sequenceLength) tokens, ZeRO \(template.zeroStage)\(template.fp8 ? ", FP8" : "")"
-            + "\(template.fullIterationCUDAGraph ? ", one CUDA graph per iteration" : ""): "
+            + "\(EstimateText.graphText(template)): "
             + "\(outcome.tried) layouts estimated, \(outcome.ranked.count) fit in \(String(format: "%.1f", usableGiB)) GiB usable per GPU; "
             + "the fastest of each split (--all-variants for every one)"
         // Say where the ranking leans on parts of the cost model the validation checks least (docs/cost-model.md).

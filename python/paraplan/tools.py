@@ -173,6 +173,13 @@ def _cost_inputs(
     }
 
 
+def _names(name: str, value: Sequence[str]) -> str:
+    """A list of Megatron-Core module names as the CLI takes it, comma-separated."""
+    if isinstance(value, str) or not all(isinstance(item, str) for item in value):
+        raise InputError(f"{name} = {value!r}: must be a list of module names")
+    return ",".join(value)
+
+
 def estimate(
     model: Source,
     cluster: Source | None = None,
@@ -198,6 +205,8 @@ def estimate(
     tp_comm_overlap: bool = False,
     ep_comm_overlap: bool = False,
     full_iteration_cuda_graph: bool = False,
+    cuda_graph_modules: Sequence[str] | None = None,
+    moe_dispatcher: str | None = None,
     cpu_offload_layers: int | None = None,
     memory_headroom: float | None = None,
     overlap_grad_reduce: bool = True,
@@ -220,13 +229,17 @@ def estimate(
     may not use; the default keeps 10 %, at most 8 GiB. ``cpu_offload_layers`` keeps the activations of the first N
     layers in host memory until backward, as Megatron-Core's ``cpu_offloading_num_layers`` (``pp=1``, no recompute).
     ``full_iteration_cuda_graph`` replays the whole iteration as one CUDA graph (Megatron-Core's
-    ``cuda_graph_impl="full_iteration"``): MoE layers then pay no host wait.
+    ``cuda_graph_impl="full_iteration"``): MoE layers then pay no host wait. ``cuda_graph_modules`` captures parts
+    of each layer in per-layer graphs instead (``cuda_graph_impl="transformer_engine"``): any of ``"attn"``,
+    ``"mlp"``, ``"moe_router"`` and ``"moe_preprocess"``. ``moe_dispatcher`` is ``"alltoall"``, ``"deepep"`` or
+    ``"hybridep"`` (Megatron-Core's ``moe_token_dispatcher_type``, ``"flex"`` for the last two). With the router and
+    the preprocessing graphed and DeepEP or HybridEP, MoE layers pay no host wait either.
     """
     request = _cost_inputs(model, cluster, gpu, nodes, gpus_per_node, profile)
     if recompute_modules is not None:
-        if isinstance(recompute_modules, str) or not all(isinstance(name, str) for name in recompute_modules):
-            raise InputError(f"recompute_modules = {recompute_modules!r}: must be a list of module names")
-        request["recompute_modules"] = ",".join(recompute_modules)
+        request["recompute_modules"] = _names("recompute_modules", recompute_modules)
+    if cuda_graph_modules is not None:
+        request["cuda_graph_modules"] = _names("cuda_graph_modules", cuda_graph_modules)
     request.update(
         {
             "global_batch": global_batch,
@@ -248,6 +261,7 @@ def estimate(
             "grad_reduce_bf16": grad_reduce_bf16,
             "ep_comm_overlap": ep_comm_overlap,
             "full_iteration_cuda_graph": full_iteration_cuda_graph,
+            "moe_dispatcher": moe_dispatcher,
             "cpu_offload_layers": cpu_offload_layers,
             "tp_comm_overlap": tp_comm_overlap,
             "memory_headroom": memory_headroom,
@@ -309,6 +323,8 @@ def layouts(
     grad_reduce_bf16: bool = False,
     tp_comm_overlap: bool = False,
     full_iteration_cuda_graph: bool = False,
+    cuda_graph_modules: Sequence[str] | None = None,
+    moe_dispatcher: str | None = None,
     memory_headroom: float | None = None,
     gpu: str | None = None,
     nodes: int | None = None,
@@ -321,10 +337,12 @@ def layouts(
     layouts whose layers split evenly over the virtual stages. Each layout carries its Megatron-LM arguments.
     ``memory_headroom`` is as in :func:`estimate`. ``cpu_offload=False`` leaves out the layouts that offload
     activations (by default a layout without a pipeline that does not fit is tried with the fewest offloaded layers
-    that fit). ``full_iteration_cuda_graph`` prices every layout as replayed by one CUDA graph, as in
-    :func:`estimate`.
+    that fit). ``full_iteration_cuda_graph``, ``cuda_graph_modules`` and ``moe_dispatcher`` price every layout with
+    those CUDA graphs and that dispatcher, as in :func:`estimate`.
     """
     request = _cost_inputs(model, cluster, gpu, nodes, gpus_per_node, profile)
+    if cuda_graph_modules is not None:
+        request["cuda_graph_modules"] = _names("cuda_graph_modules", cuda_graph_modules)
     if isinstance(cp, (str, bytes)) or not isinstance(cp, Sequence):
         raise InputError(f"cp = {cp!r}: must be a list of context-parallel degrees")
     request.update(
@@ -339,6 +357,7 @@ def layouts(
             "grad_reduce_bf16": grad_reduce_bf16,
             "tp_comm_overlap": tp_comm_overlap,
             "full_iteration_cuda_graph": full_iteration_cuda_graph,
+            "moe_dispatcher": moe_dispatcher,
             "memory_headroom": memory_headroom,
         }
     )

@@ -642,3 +642,60 @@ def test_full_iteration_cuda_graph_matches_the_cli(cli: Path) -> None:
     ranked = paraplan.layouts(model, cluster, global_batch=512, seq_len=4096, top=3, full_iteration_cuda_graph=True)
     assert [layout.strategy for layout in ranked.layouts] == [layout["strategy"] for layout in listed]
     assert all(layout.strategy["cudaGraph"] == "full_iteration" for layout in ranked.layouts)
+
+
+def test_per_layer_cuda_graphs_match_the_cli(cli: Path) -> None:
+    """``cuda_graph_modules`` and ``moe_dispatcher`` are ``--cuda-graph-modules`` and ``--moe-dispatcher``: with the
+    router and preprocessing graphed, HybridEP drops the MoE host wait and all-to-all keeps it, as the CLI says."""
+    model, cluster = "mixtral-8x7b", "hgx-h100:2"
+    modules = ["attn", "moe_router", "moe_preprocess"]
+    estimates = {}
+    for dispatcher in ("alltoall", "hybridep"):
+        flags = f"--global-batch 512 --seq-len 4096 --ep 8 --moe-dispatcher {dispatcher} --json"
+        done = run_cli(
+            cli,
+            "estimate",
+            "--model",
+            model,
+            "--cluster",
+            cluster,
+            "--cuda-graph-modules",
+            ",".join(modules),
+            *flags.split(),
+        )
+        assert done.returncode in (0, 3), done.stderr
+        expected = json.loads(done.stdout)
+        got = paraplan.estimate(
+            model, cluster, global_batch=512, seq_len=4096, ep=8, cuda_graph_modules=modules, moe_dispatcher=dispatcher
+        )
+        assert got.iteration_seconds == expected["iterationSeconds"]
+        assert got.warnings == expected["warnings"]
+        estimates[dispatcher] = got
+    plain = paraplan.estimate(model, cluster, global_batch=512, seq_len=4096, ep=8)
+    assert estimates["hybridep"].iteration_seconds < estimates["alltoall"].iteration_seconds == plain.iteration_seconds
+    assert any("fused dispatcher" in warning for warning in estimates["alltoall"].warnings)
+    strategy = estimates["hybridep"].strategy
+    assert strategy is not None and strategy["cudaGraph"] == "transformer_engine"
+    assert strategy["cudaGraphModules"] == modules and strategy["moeDispatcher"] == "hybridep"
+    flags = "--cluster hgx-h100:2 --global-batch 512 --seq-len 4096 --top 3 --moe-dispatcher deepep --json"
+    done = run_cli(
+        cli, "layouts", "--model", model, "--cuda-graph-modules", "moe_router,moe_preprocess", *flags.split()
+    )
+    assert done.returncode == 0, done.stderr
+    listed = json.loads(done.stdout)["layouts"]
+    ranked = paraplan.layouts(
+        model,
+        cluster,
+        global_batch=512,
+        seq_len=4096,
+        top=3,
+        cuda_graph_modules=("moe_router", "moe_preprocess"),
+        moe_dispatcher="deepep",
+    )
+    assert [layout.strategy for layout in ranked.layouts] == [layout["strategy"] for layout in listed]
+    with pytest.raises(paraplan.InputError, match="--cuda-graph-modules"):
+        paraplan.estimate(model, cluster, global_batch=512, seq_len=4096, ep=8, cuda_graph_modules=["moe_preprocess"])
+    with pytest.raises(paraplan.InputError, match="--moe-dispatcher"):
+        paraplan.estimate(model, cluster, global_batch=512, seq_len=4096, ep=8, moe_dispatcher="nccl")
+    with pytest.raises(paraplan.InputError, match="cuda_graph_modules"):
+        paraplan.estimate(model, cluster, global_batch=512, seq_len=4096, ep=8, cuda_graph_modules="attn")

@@ -135,6 +135,11 @@ def test_planner_options(kind: str, options: Any, mangle: str) -> None:
                 "memory-headroom": EXTREME_FLOATS,
                 "cpu-offload-layers": EXTREME_INTS,
                 "full-iteration-cuda-graph": st.one_of(st.booleans(), JSON_VALUES),
+                "cuda-graph-modules": st.one_of(
+                    st.sampled_from(["attn,moe_router,moe_preprocess", "moe_preprocess", "mlp", "", ",,", "attn,attn"]),
+                    JSON_VALUES,
+                ),
+                "moe-dispatcher": st.one_of(st.sampled_from(["alltoall", "deepep", "hybridep", "flex"]), JSON_VALUES),
                 "top": EXTREME_INTS,
                 "zero": EXTREME_INTS,
                 "recompute": st.sampled_from(["none", "full", "all"]),
