@@ -1,5 +1,6 @@
 /// MoE dispatch and combine as Megatron-Core's dispatchers and DeepEP run them (docs/cost-model.md §Expert
-/// parallelism): a token goes once to each node that holds one of its experts and is forwarded over NVLink there.
+/// parallelism): a token goes once to each node that holds one of its experts and is forwarded over NVLink there;
+/// a stated all-to-all dispatcher sends every routed copy to its expert's GPU instead.
 extension IterationEstimator {
     /// Expected number of distinct nodes a token's top-k experts fall on, when the EP group's experts are spread
     /// evenly over `nodes` nodes and routing is uniform: nodes · (1 − C(E − E/nodes, k) / C(E, k)); at most the
@@ -33,10 +34,13 @@ extension IterationEstimator {
         // forwarded to their GPU here (as many as leave, by symmetry).
         let nodeLimit: Int? = moe.groupsPerToken > 0 && moe.groups >= nodes ? moe.groupsPerToken : nil
         let distinct = Self.distinctNodes(experts: moe.experts, topK: moe.topK, nodes: nodes, nodeLimit: nodeLimit)
-        let remoteNodesPerToken = distinct * (1 - ownNode)
+        // NCCL all-to-all (Megatron-Core's `alltoall` dispatcher) has no per-node deduplication: each remote copy
+        // crosses the network to its expert's GPU and nothing is forwarded within the node.
+        let perCopy = strategy.moeDispatcher == .alltoall
+        let remoteNodesPerToken = perCopy ? Double(moe.topK) * (1 - ownNode) : distinct * (1 - ownNode)
         let intraCopies =
             Double(moe.topK) * ownNode * (ranksPerNode - 1) / ranksPerNode
-            + (nodes > 1 ? Double(moe.topK) * (1 - ownNode) : 0)
+            + (nodes > 1 && !perCopy ? Double(moe.topK) * (1 - ownNode) : 0)
         let intra =
             (ranksPerNode - 1) * cluster.intraNodeLatency
             + tokensPerRank * intraCopies * bytesPerCopy / cluster.effectiveIntraNodeBandwidth

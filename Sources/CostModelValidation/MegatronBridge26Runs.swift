@@ -144,21 +144,23 @@ extension PublishedRun {
             ),
             (
                 "H100 Qwen3-30B-A3B, 16 GPUs, EP 16",
-                row(h100, .qwen3_30b_a3b, dp: 16, ep: 16, batch: 1024, sequence: 4096, recipe: .current),
+                row(
+                    h100, .qwen3_30b_a3b, dp: 16, ep: 16, batch: 1024, sequence: 4096, recipe: .current,
+                    dispatcher: .hybridep),
                 [("26.06", 8467)]
             ),
             (
                 "H100 Qwen3-235B-A22B, 256 GPUs",
                 row(
                     h100, .qwen3_235b_a22b, tp: 2, pp: 8, dp: 16, ep: 32, vp: 4, batch: 8192, sequence: 4096,
-                    recipe: .current, overlapExperts: true),
+                    recipe: .current, overlapExperts: true, dispatcher: .alltoall),
                 [("26.02", 1633)]
             ),
             (
                 "B200 gpt-oss-120b, 64 GPUs, EP 64",
                 row(
                     b200, gptOSS, dp: 64, ep: 64, microBatch: 4, batch: 1280, sequence: 4096, recipe: nil,
-                    recompute: .selective, modules: oss),
+                    recompute: .selective, modules: oss, dispatcher: .alltoall),
                 [("26.02", 8047)]
             ),
             (

@@ -7,9 +7,10 @@ extension PublishedRun {
     /// row: the least recompute under which the layout fits where the recipe sets none, sequence parallelism
     /// wherever TP > 1, the distributed optimizer, gradient reduction and TP communication
     /// overlapped, FlashAttention; "FP8" is current scaling (the tables' FP8-CS) unless blockwise or MXFP8 is named;
-    /// MoE runs use expert-TP 1 (every MoE recipe of the tables); the all-to-all overlaps another micro-batch, and
-    /// CUDA graphs capture the iteration or parts of each layer with the recipe's dispatcher, where the row's
-    /// Megatron-Bridge recipe sets them (docs/cost-model.md §Validation names the recipe of each container);
+    /// MoE runs use expert-TP 1 (every MoE recipe of the tables); the all-to-all overlaps another micro-batch and
+    /// CUDA graphs capture the iteration or parts of each layer where the row's Megatron-Bridge recipe sets them, and
+    /// the recipe's dispatcher is stated where it changes the price (per-layer graphs, EP across nodes;
+    /// docs/cost-model.md §Validation names the recipe of each container);
     /// fine-grained recompute (gpt-oss: `recompute_modules` layernorm and moe_act) as the recipe lists it;
     /// activation offloading (`cpu_offloading_num_layers`) as the recipe sets it, and then no recompute;
     /// an NVL72 rack is a 64-GPU NVLink domain (16 of its 18 trays, as the 256-GPU job fills 4 racks).
@@ -29,11 +30,11 @@ extension PublishedRun {
             sequence: 4096, tokensPerSecond: 9058, recipe: .current, overlapExperts: true),
         bridge(
             "R44 Qwen3-235B-A22B, 256 GPUs", .qwen3_235b_a22b, tp: 2, pp: 8, dp: 16, ep: 32, vp: 4, batch: 8192,
-            sequence: 4096, tokensPerSecond: 1611, recipe: .current, overlapExperts: true),
+            sequence: 4096, tokensPerSecond: 1611, recipe: .current, overlapExperts: true, dispatcher: .alltoall),
         bridge(
             "R45 DeepSeek-V3, 1024 GPUs", .validationPreset("deepseek-v3"), tp: 2, pp: 8, dp: 64, ep: 64, vp: 4,
             batch: 8192, sequence: 4096, tokensPerSecond: 1297, recipe: .current, recompute: .selective,
-            overlapExperts: true),
+            overlapExperts: true, dispatcher: .deepep),
         bridge(
             "R46 DeepSeek-V3, 256 B200", .validationPreset("deepseek-v3"), gpu: "b200", tp: 1, pp: 16, dp: 16, ep: 8,
             batch: 4096, sequence: 4096, tokensPerSecond: 2689, recipe: .mxfp8),

@@ -87,6 +87,28 @@ import Testing
         #expect(IterationEstimator.distinctNodes(experts: 256, topK: 8, nodes: 8, nodeLimit: nil) < 8)
     }
 
+    /// Megatron-Core's all-to-all dispatcher sends every routed copy to its expert's GPU, where DeepEP and HybridEP
+    /// send one per node: across 8 nodes DeepSeek-V3 moves 7 copies per token over the network instead of at most
+    /// 3.5 (its node limit of 4), so the network side takes twice as long; within one node nothing changes.
+    @Test func allToAllSendsEveryRoutedCopy() throws {
+        let cluster = try Cluster.preset("hgx-h100:64")
+        let estimator = IterationEstimator(
+            model: Self.deepSeek, cluster: cluster, options: EstimateOptions(memoryHeadroom: 0))
+        func exchange(ep: Int, _ dispatcher: MoEDispatcher?) -> Double {
+            var strategy = ParallelStrategy(
+                pipelineParallel: 8, dataParallel: 64, expertParallel: ep, expertTensorParallel: 1, globalBatch: 512,
+                sequenceLength: 4096)
+            strategy.moeDispatcher = dispatcher
+            return estimator.expertExchangeTime(strategy, tokensPerRank: 4096)
+        }
+        let deduplicated = exchange(ep: 64, .hybridep)
+        #expect(exchange(ep: 64, nil) == deduplicated && exchange(ep: 64, .deepep) == deduplicated)
+        let latency = 7 * cluster.interNodeLatency
+        let ratio = (exchange(ep: 64, .alltoall) - latency) / (deduplicated - latency)
+        #expect(abs(ratio - 7.0 / 3.5) < 1e-9, "\(ratio)")
+        #expect(exchange(ep: 8, .alltoall) == exchange(ep: 8, .hybridep))
+    }
+
     /// With batch-level overlap the exchange hides behind another micro-batch's compute; what is left is the slowdown
     /// the shared GPU pays (never more than without overlap, never zero).
     @Test func overlapHidesTheExchange() throws {
