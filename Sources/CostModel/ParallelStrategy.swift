@@ -47,7 +47,8 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
     /// With per-layer graphs: the parts of each layer captured (Megatron-Core's --cuda-graph-modules).
     public var cudaGraphModules: [CUDAGraphModule]?
     /// The MoE token dispatcher (Megatron-Core's --moe-token-dispatcher-type and --moe-flex-dispatcher-backend); nil
-    /// is not stated and priced as all-to-all.
+    /// is not stated: the exchange is priced with one copy per node, as the fused dispatchers send it, and the host
+    /// wait in full, as all-to-all pays it.
     public var moeDispatcher: MoEDispatcher?
 
     public init(

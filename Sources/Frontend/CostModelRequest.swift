@@ -54,7 +54,7 @@ public struct BatchShape: Sendable {
     public var fullIterationCUDAGraph: Bool
     /// `--cuda-graph-modules`: per-layer CUDA graphs of these parts of each layer; nil captures none.
     public var cudaGraphModules: [CUDAGraphModule]?
-    /// `--moe-dispatcher`; nil is not stated (priced as all-to-all).
+    /// `--moe-dispatcher`; nil is not stated (one copy per node in the exchange, the host wait in full).
     public var moeDispatcher: MoEDispatcher?
 
     public init(

@@ -27,7 +27,7 @@ struct BatchShapeOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "MoE token dispatcher: alltoall, deepep or hybridep (Megatron-Core --moe-token-dispatcher-type, flex "
-                + "for the last two); default not stated (priced as alltoall).")
+                + "for the last two). Not stated: the exchange sends one copy per node and the host wait is paid.")
     )
     var moeDispatcher: String?
     @Option(

@@ -232,8 +232,9 @@ def estimate(
     ``cuda_graph_impl="full_iteration"``): MoE layers then pay no host wait. ``cuda_graph_modules`` captures parts
     of each layer in per-layer graphs instead (``cuda_graph_impl="transformer_engine"``): any of ``"attn"``,
     ``"mlp"``, ``"moe_router"`` and ``"moe_preprocess"``. ``moe_dispatcher`` is ``"alltoall"``, ``"deepep"`` or
-    ``"hybridep"`` (Megatron-Core's ``moe_token_dispatcher_type``, ``"flex"`` for the last two). With the router and
-    the preprocessing graphed and DeepEP or HybridEP, MoE layers pay no host wait either.
+    ``"hybridep"`` (Megatron-Core's ``moe_token_dispatcher_type``, ``"flex"`` for the last two); ``"alltoall"`` sends
+    every routed copy across nodes, where DeepEP, HybridEP and an unstated dispatcher send one per node. With the
+    router and the preprocessing graphed and DeepEP or HybridEP, MoE layers pay no host wait either.
     """
     request = _cost_inputs(model, cluster, gpu, nodes, gpus_per_node, profile)
     if recompute_modules is not None:
