@@ -94,7 +94,7 @@ extension ParallelStrategy {
                 cpuOffloadLayers == nil, source, "--cpu-offload-layers", cpuOffloadLayers ?? 0,
                 "per-layer CUDA graphs cannot be combined with CPU offloading (Megatron-Core refuses it)")
         }
-        let moeLayers = model.moe.map { model.layers - $0.denseLayers } ?? 0
+        let moeLayers = model.moeLayerCount
         let denseLayers = model.layers - moeLayers
         try CostModelError.check(
             !modules.contains(.moePreprocess) || modules.contains(.moeRouter), source, flag, names,

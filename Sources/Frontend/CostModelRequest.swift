@@ -1,5 +1,4 @@
 import CostModel
-import Foundation
 
 /// A model, a cluster and an optional calibration profile, as `estimate` and `layouts` take them.
 public struct CostModelInputs: Sendable {
@@ -130,16 +129,6 @@ public struct BatchShape: Sendable {
 extension CUDAGraphModule {
     /// `--cuda-graph-modules`: comma-separated Megatron-Core module names, e.g. `attn,moe_router,moe_preprocess`.
     public static func list(_ text: String) throws(FrontendError) -> [CUDAGraphModule] {
-        var modules: [CUDAGraphModule] = []
-        for name in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let trimmed = name.trimmingCharacters(in: .whitespaces)
-            guard let module = CUDAGraphModule(rawValue: trimmed) else {
-                throw .badInput(
-                    "--cuda-graph-modules", value: String(text.prefix(80)),
-                    "\"\(trimmed.prefix(40))\" is not one of \(allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            modules.append(module)
-        }
-        return modules
+        try moduleNameList(text, flag: "--cuda-graph-modules")
     }
 }

@@ -75,19 +75,7 @@ public struct EstimateRequest: Sendable {
 extension RecomputeModule {
     /// `--recompute-modules`: comma-separated Megatron-Core module names, e.g. `layernorm,moe_act`.
     public static func list(_ text: String) throws(FrontendError) -> [RecomputeModule] {
-        let names = text.split(separator: ",", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-        var modules: [RecomputeModule] = []
-        for name in names {
-            guard let module = RecomputeModule(rawValue: name) else {
-                let known = allCases.map(\.rawValue).joined(separator: ", ")
-                throw .badInput(
-                    "--recompute-modules", value: String(text.prefix(80)),
-                    "\"\(name.prefix(40))\" is not one of \(known)")
-            }
-            modules.append(module)
-        }
-        return modules
+        try moduleNameList(text, flag: "--recompute-modules")
     }
 }
 
