@@ -97,6 +97,10 @@ extension PublishedRun {
         megatronTable1 + megaScaleTable2 + megatronCoreH100 + nemo2407 + megatronBridge + llmFoundry + bloom
     }
 
+    /// Every held-out run, never used to fit: Megatron-Bridge's 25.11 set, its 26.02-26.06 set and the set priced
+    /// blind (26.04-26.08).
+    public static var heldOut: [PublishedRun] { megatronBridge2511 + megatronBridge26 + megatronBridge2604 }
+
     /// The smallest interleaving degree above 1 that divides the layers per stage (1 without a pipeline).
     static func smallestInterleave(layers: Int, stages: Int) -> Int {
         guard stages > 1 else { return 1 }

@@ -40,8 +40,8 @@ func costModelValidationRows() throws -> (rows: [String], summary: [String]) {
     return (rows, summary)
 }
 
-/// Out-of-sample runs, which the model was not fitted on (`PublishedRun.megatronBridge2511` and
-/// `megatronBridge26`): one row per run, and each run's kind and absolute error for `outOfSampleSummary`.
+/// Out-of-sample runs, which the model was not fitted on (`PublishedRun.megatronBridge2511`, `megatronBridge26` and
+/// `megatronBridge2604`): one row per run, and each run's kind and absolute error for `outOfSampleSummary`.
 func outOfSampleRows(_ runs: [PublishedRun]) throws -> (rows: [String], errors: [(moe: Bool, error: Double)]) {
     var errors: [(moe: Bool, error: Double)] = []
     var rows: [String] = []

@@ -203,6 +203,7 @@ do {
         let outOfSample = [
             ("Megatron-Bridge 25.11", PublishedRun.megatronBridge2511),
             ("Megatron-Bridge 26.02, 26.02.01 and 26.06", PublishedRun.megatronBridge26),
+            ("Megatron-Bridge 26.04, 26.04.01, 26.06.01 and 26.08, priced blind", PublishedRun.megatronBridge2604),
         ]
         var allErrors: [(moe: Bool, error: Double)] = []
         for (name, runs) in outOfSample {
@@ -216,7 +217,7 @@ do {
             for row in table.rows { print(row) }
         }
         print("")
-        print("Out of sample (both sets, not used to fit): \(outOfSampleSummary(allErrors))")
+        print("Out of sample (all three sets, not used to fit): \(outOfSampleSummary(allErrors))")
     }
 
     if runs("layouts") {
