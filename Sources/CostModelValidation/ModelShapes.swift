@@ -14,6 +14,11 @@ extension TransformerModel {
     static let nemotron4_340b = TransformerModel(
         name: "nemotron-4-340b", layers: 96, hiddenSize: 18432, heads: 96, kvHeads: 8,
         headDim: 192, ffnHiddenSize: 73728, vocabSize: 256_000)
+    /// Nemotron-4 15B (its technical report): 32 layers, 48 query and 8 key-value heads of 128, squared-ReLU FFN of
+    /// 4h, untied embeddings, no biases.
+    static let nemotron4_15b = TransformerModel(
+        name: "nemotron-4-15b", layers: 32, hiddenSize: 6144, heads: 48, kvHeads: 8, headDim: 128,
+        ffnHiddenSize: 24576, vocabSize: 256_000)
     static let qwen3_30b_a3b = TransformerModel(
         name: "qwen3-30b-a3b", layers: 48, hiddenSize: 2048, heads: 32, kvHeads: 4,
         headDim: 128, ffnHiddenSize: 6144, gatedFFN: true, vocabSize: 151_936,

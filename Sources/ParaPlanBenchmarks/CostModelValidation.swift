@@ -93,3 +93,28 @@ private func cells(_ run: PublishedRun, _ estimate: IterationEstimate) -> String
         (estimate.iterationSeconds / run.iterationSeconds - 1) * 100, estimate.memory.peak / 1_073_741_824,
         estimate.fitsInMemory ? "" : " (does not fit)")
 }
+
+/// Each published BF16/FP8 pair: both steps as published and predicted, and the speed-up FP8 gives, measured and
+/// predicted (`PrecisionPair.dgxCloud`).
+func precisionPairRows() throws -> [String] {
+    var rows = [
+        "| layout | BF16 s: published, predicted | FP8 s: published, predicted | speed-up: measured, predicted | error |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    var errors: [Double] = []
+    for pair in PrecisionPair.dgxCloud {
+        let bf16 = try pair.bf16.estimate().iterationSeconds
+        let fp8 = try pair.fp8Run().estimate().iterationSeconds
+        let error = bf16 / fp8 / pair.measuredSpeedUp - 1
+        errors.append(abs(error))
+        rows.append(
+            String(
+                format: "| %@ | %.2f, %.2f | %.2f, %.2f | %.2f, %.2f | %+.1f %% |", pair.label,
+                pair.bf16.iterationSeconds, bf16, pair.fp8Seconds, fp8, pair.measuredSpeedUp, bf16 / fp8, error * 100))
+    }
+    rows.append(
+        String(
+            format: "| mean, worst | | | | %.1f %%, %.1f %% |", errors.reduce(0, +) / Double(errors.count) * 100,
+            (errors.max() ?? 0) * 100))
+    return rows
+}

@@ -5,6 +5,8 @@ import ParaPlan
 /// How the default efficiencies were chosen: a grid over each GPU family's fractions (and the MoE host time),
 /// scored by the mean absolute error over that family's published runs plus its worst error, the same rule for
 /// every family. `PARAPLAN_BENCH_ONLY=fit` prints the best points; the defaults in `Efficiency.defaults` are them.
+/// `PARAPLAN_FIT_WITH_PAIRS=1` adds the BF16 and FP8 runs of `PrecisionPair.dgxCloud` to the Hopper family's runs
+/// (docs/cost-model.md §FP8 says what that fit gives; it is not the default).
 enum EfficiencyFit {
     static func grid(_ range: ClosedRange<Double>, step: Double) -> [Double] {
         stride(from: range.lowerBound, through: range.upperBound + 1e-9, by: step).map { ($0 * 1000).rounded() / 1000 }
@@ -26,7 +28,11 @@ enum EfficiencyFit {
             "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for family in [["a100-80gb"], ["h100-sxm", "b200", "gb200"]] {
-            let runs = PublishedRun.all.filter { family.contains($0.gpu) }
+            var runs = PublishedRun.all.filter { family.contains($0.gpu) }
+            if ProcessInfo.processInfo.environment["PARAPLAN_FIT_WITH_PAIRS"] != nil {
+                runs += try PrecisionPair.dgxCloud.flatMap { [$0.bf16, try $0.fp8Run()] }
+                    .filter { family.contains($0.gpu) }
+            }
             let base = Efficiency.defaults(for: try require(GPUSpec.preset(named: family[0])))
             let hasFP8 = runs.contains { $0.strategy.fp8 }
             let hasMoE = runs.contains { $0.isMoE }

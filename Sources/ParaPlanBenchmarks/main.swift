@@ -218,6 +218,9 @@ do {
         }
         print("")
         print("Out of sample (all three sets, not used to fit): \(outOfSampleSummary(allErrors))")
+        printTable(
+            "BF16 and FP8 on one layout (DGX Cloud benchmarking, H100, NeMo 24.09/24.11; not used to fit):",
+            try precisionPairRows())
     }
 
     if runs("layouts") {
