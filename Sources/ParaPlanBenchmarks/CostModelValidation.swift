@@ -118,3 +118,21 @@ func precisionPairRows() throws -> [String] {
             (errors.max() ?? 0) * 100))
     return rows
 }
+
+/// Each weak-scaling series: the step's growth from its first scale to its last, published and predicted
+/// (`WeakScalingSeries.dgxCloud`).
+func weakScalingRows() throws -> [String] {
+    var rows = [
+        "| series | GPUs | BF16 growth: published, predicted | FP8 growth: published, predicted |",
+        "|---|---|---:|---:|",
+    ]
+    for series in WeakScalingSeries.dgxCloud {
+        let growth = try series.growth()
+        rows.append(
+            String(
+                format: "| %@ | %d → %d | %+.1f %%, %+.1f %% | %+.1f %%, %+.1f %% |", series.label,
+                series.scales.first?.gpus ?? 0, series.scales.last?.gpus ?? 0, growth.bf16.published * 100,
+                growth.bf16.predicted * 100, growth.fp8.published * 100, growth.fp8.predicted * 100))
+    }
+    return rows
+}

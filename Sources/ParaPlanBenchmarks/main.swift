@@ -221,6 +221,9 @@ do {
         printTable(
             "BF16 and FP8 on one layout (DGX Cloud benchmarking, H100, NeMo 24.09/24.11; not used to fit):",
             try precisionPairRows())
+        printTable(
+            "Weak scaling, the work per GPU fixed (DGX Cloud benchmarking, H100; not used to fit):",
+            try weakScalingRows())
     }
 
     if runs("layouts") {
