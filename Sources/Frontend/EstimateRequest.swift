@@ -120,6 +120,6 @@ public struct EstimateReport: Codable, Sendable {
         setup = Setup(
             model: outcome.model.name, gpus: outcome.cluster.gpuCount, gpu: outcome.cluster.gpu.name,
             strategy: outcome.strategy)
-        accuracy = PublishedAccuracy.note(moe: outcome.model.moe != nil)
+        accuracy = PublishedAccuracy.note(moe: outcome.model.moe != nil, fp8: outcome.strategy.fp8)
     }
 }

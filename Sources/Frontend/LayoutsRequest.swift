@@ -37,7 +37,7 @@ public struct LayoutsRequest: Sendable {
             LayoutsReport(
                 tried: search.tried, fitting: search.ranked.count,
                 layouts: shown.map { LayoutsReport.Entry($0, model: model) },
-                accuracy: PublishedAccuracy.note(moe: model.moe != nil))
+                accuracy: PublishedAccuracy.note(moe: model.moe != nil, fp8: template.fp8))
         }
     }
 

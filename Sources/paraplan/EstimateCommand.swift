@@ -174,7 +174,7 @@ enum EstimateText {
             lines.append("warnings:")
             lines += estimate.warnings.map { "  - " + $0 }
         }
-        lines.append("accuracy: " + PublishedAccuracy.note(moe: model.moe != nil))
+        lines.append("accuracy: " + PublishedAccuracy.note(moe: model.moe != nil, fp8: strategy.fp8))
         return lines.joined(separator: "\n")
     }
 }

@@ -128,7 +128,7 @@ enum LayoutsText {
             )
         }
         if model.moe == nil {
-            notes.append("accuracy: " + PublishedAccuracy.note(moe: false))
+            notes.append("accuracy: " + PublishedAccuracy.note(moe: false, fp8: template.fp8))
         } else {
             let fitted = PublishedAccuracy.fittedMoE
             let heldOut = PublishedAccuracy.heldOutMoE

@@ -24,5 +24,12 @@ import Testing
         #expect(errors.allSatisfy { $0 > 0.05 && $0 < 0.20 }, "\(errors)")
         #expect(abs(errors.reduce(0, +) / Double(errors.count) - 0.125) < 0.005, "\(errors)")
         #expect(abs((errors.max() ?? 0) - 0.180) < 0.005, "\(errors)")
+        // What `estimate` and `layouts` print for an FP8 layout is what is measured here.
+        let printed = PublishedAccuracy.fp8SpeedUp
+        #expect(printed.runs == errors.count)
+        #expect(abs(printed.meanError - errors.reduce(0, +) / Double(errors.count)) < 0.0006)
+        #expect(abs(printed.worstError - (errors.max() ?? 0)) < 0.0006)
+        #expect(PublishedAccuracy.note(moe: false, fp8: true).contains("FP8's gain over BF16 was predicted 12.5 %"))
+        #expect(!PublishedAccuracy.note(moe: false).contains("FP8"))
     }
 }
