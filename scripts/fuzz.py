@@ -214,6 +214,20 @@ def subcommands(plans: dict[str, Path]) -> list[Subcommand]:
             ],
             {"model": e / "models/mixtral-8x7b.config.json"},
         ),
+        Subcommand(
+            "estimate precision-aware optimizer",
+            [
+                *moe_estimate,
+                "--exp-avg-dtype",
+                "bf16",
+                "--exp-avg-sq-dtype",
+                "bf16",
+                "--main-params-dtype",
+                "fp16",
+                "--json",
+            ],
+            {"model": e / "models/mixtral-8x7b.config.json"},
+        ),
         Subcommand("validate", ["validate", "{plan}"], {"plan": plans["sequence-parallel"]}),
         Subcommand("format", ["format", "{plan}", "--output", "out.json"], {"plan": plans["expert-placement"]}),
         Subcommand(

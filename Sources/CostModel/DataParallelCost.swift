@@ -24,8 +24,9 @@ extension IterationEstimator {
         let expertGroup = GroupPlacement.strided(count: expertDPRanks, stride: expertGrid, gpusPerNode: gpn)
         let sharded = strategy.zeroStage >= 1
         let optimizerShare = sharded ? held.dense / Double(dpRanks) + held.experts / Double(expertDPRanks) : held.total
-        // Adam reads and writes about 16 bytes of FP32 state per local parameter shard, plus the BF16 copy.
-        let optimizer = optimizerShare * 34 / cluster.gpu.memoryBandwidth
+        // Adam reads and writes its state (12 bytes per local parameter shard in FP32) and reads the gradient and
+        // writes the BF16 copy: about 34 bytes, less with lower-precision state.
+        let optimizer = optimizerShare * (2 * strategy.optimizerStateBytes + 10) / cluster.gpu.memoryBandwidth
         guard dpRanks > 1 || expertDPRanks > 1 else { return DataParallelTime(exposed: 0, optimizer: optimizer) }
 
         func both(_ collective: Collective, bytesPerParameter: Double) -> Double {

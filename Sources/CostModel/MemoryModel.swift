@@ -111,14 +111,14 @@ extension TransformerModel {
 
     /// Bytes of model state per parameter on one GPU for a ZeRO stage sharded over `shards` ranks,
     /// with BF16 weights, FP32 gradient accumulation and FP32 Adam (master, m, v): 2 + 4 + 12 = 18.
-    static func stateBytes(zeroStage: Int, shards: Double, gradientBytes: Double = 4)
+    static func stateBytes(zeroStage: Int, shards: Double, gradientBytes: Double = 4, optimizerBytes: Double = 12)
         -> (parameters: Double, gradients: Double, optimizer: Double)
     {
         switch zeroStage {
-        case 0: (2, gradientBytes, 12)
-        case 1: (2, gradientBytes, 12 / shards)
-        case 2: (2, gradientBytes / shards, 12 / shards)
-        default: (2 / shards, gradientBytes / shards, 12 / shards)
+        case 0: (2, gradientBytes, optimizerBytes)
+        case 1: (2, gradientBytes, optimizerBytes / shards)
+        case 2: (2, gradientBytes / shards, optimizerBytes / shards)
+        default: (2 / shards, gradientBytes / shards, optimizerBytes / shards)
         }
     }
 
@@ -158,10 +158,13 @@ extension TransformerModel {
 
         func states(_ held: StageParameters) -> (Double, Double, Double) {
             let gradientBytes = strategy.gradientReduceFP32 ? 4.0 : 2.0
+            let optimizerBytes = strategy.optimizerStateBytes
             let dense = Self.stateBytes(
-                zeroStage: strategy.zeroStage, shards: denseShards, gradientBytes: gradientBytes)
+                zeroStage: strategy.zeroStage, shards: denseShards, gradientBytes: gradientBytes,
+                optimizerBytes: optimizerBytes)
             let experts = Self.stateBytes(
-                zeroStage: strategy.zeroStage, shards: max(expertShards, 1), gradientBytes: gradientBytes)
+                zeroStage: strategy.zeroStage, shards: max(expertShards, 1), gradientBytes: gradientBytes,
+                optimizerBytes: optimizerBytes)
             return (
                 dense.parameters * held.dense + experts.parameters * held.experts,
                 dense.gradients * held.dense + experts.gradients * held.experts,

@@ -50,6 +50,9 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
     /// is not stated: the exchange is priced with one copy per node, as the fused dispatchers send it, and the host
     /// wait in full, as all-to-all pays it.
     public var moeDispatcher: MoEDispatcher?
+    /// Storage types of the master weights and Adam's moments (Megatron-Core's precision-aware optimizer); nil keeps
+    /// all three in FP32.
+    public var optimizerPrecision: OptimizerPrecision?
 
     public init(
         tensorParallel: Int = 1, pipelineParallel: Int = 1, dataParallel: Int = 1, contextParallel: Int = 1,
@@ -61,7 +64,7 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
         overlapGradientReduce: Bool = true, overlapTensorParallel: Bool = false, fp8: Bool = false,
         fp8Recipe: FP8Recipe = .delayed, overlapExpertParallel: Bool = false, gradientReduceFP32: Bool = true,
         cpuOffloadLayers: Int? = nil, cudaGraph: CUDAGraphCapture? = nil, cudaGraphModules: [CUDAGraphModule]? = nil,
-        moeDispatcher: MoEDispatcher? = nil
+        moeDispatcher: MoEDispatcher? = nil, optimizerPrecision: OptimizerPrecision? = nil
     ) {
         self.tensorParallel = tensorParallel
         self.pipelineParallel = pipelineParallel
@@ -88,6 +91,7 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
         self.cudaGraph = cudaGraph
         self.cudaGraphModules = cudaGraphModules
         self.moeDispatcher = moeDispatcher
+        self.optimizerPrecision = optimizerPrecision
     }
 
     /// Layers whose activations wait in host memory (0 without offloading).
@@ -250,6 +254,7 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
         try CostModelError.count(globalBatch, atMost: Limits.sequences, source, "--global-batch")
         try CostModelError.count(sequenceLength, atMost: Limits.tokens, source, "--seq-len")
         try CostModelError.check((0...3).contains(zeroStage), source, "--zero", zeroStage, "must be 0, 1, 2 or 3")
+        try validateOptimizerPrecision()
         if fp8 {
             try CostModelError.check(
                 cluster.gpu.fp8FlopsPerSecond != nil, source, "--fp8", cluster.gpu.name,

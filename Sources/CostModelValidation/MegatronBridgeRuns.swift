@@ -12,6 +12,7 @@ extension PublishedRun {
     /// the recipe's dispatcher is stated where it changes the price (per-layer graphs, EP across nodes;
     /// docs/cost-model.md §Validation names the recipe of each container);
     /// fine-grained recompute (gpt-oss: `recompute_modules` layernorm and moe_act) as the recipe lists it;
+    /// Adam's state as the recipe stores it (DeepSeek-V3: BF16 moments, `deepSeekOptimizer`);
     /// activation offloading (`cpu_offloading_num_layers`) as the recipe sets it, and then no recompute;
     /// an NVL72 rack is a 64-GPU NVLink domain (16 of its 18 trays, as the 256-GPU job fills 4 racks).
     public static let megatronBridge: [PublishedRun] = [
@@ -43,6 +44,11 @@ extension PublishedRun {
             pp: 16, dp: 4, vp: 4, batch: 1536, sequence: 8192, tokensPerSecond: 793, recipe: .current),
     ]
 
+    /// Megatron-Bridge's DeepSeek-V3 recipe, in every release from 25.09 to 26.08, runs Megatron-Core's
+    /// precision-aware optimizer with both of Adam's moments in BF16 (`exp_avg_dtype`, `exp_avg_sq_dtype`); the
+    /// performance scripts turn it off only under FSDP.
+    static let deepSeekOptimizer = OptimizerPrecision(expAvg: .bf16, expAvgSq: .bf16)
+
     /// One row of a Megatron-Bridge table, priced by the rule above (`source`, micro-batch and ZeRO stage as stated;
     /// FSDP is ZeRO 3).
     static func bridge(
@@ -62,7 +68,8 @@ extension PublishedRun {
             overlapTensorParallel: true, fp8: recipe != nil, fp8Recipe: recipe ?? .delayed,
             overlapExpertParallel: overlapExperts, gradientReduceFP32: false, cpuOffloadLayers: offloadLayers,
             cudaGraph: graphModules == nil ? cudaGraph : .perLayer, cudaGraphModules: graphModules,
-            moeDispatcher: dispatcher)
+            moeDispatcher: dispatcher,
+            optimizerPrecision: model.name == "deepseek-v3" && zero == 1 ? deepSeekOptimizer : nil)
         let published = seconds(
             globalBatch: batch, sequenceLength: sequence, gpus: strategy.gpuCount,
             tokensPerSecondPerGPU: tokensPerSecond)

@@ -55,12 +55,15 @@ public struct BatchShape: Sendable {
     public var cudaGraphModules: [CUDAGraphModule]?
     /// `--moe-dispatcher`; nil is not stated (one copy per node in the exchange, the host wait in full).
     public var moeDispatcher: MoEDispatcher?
+    /// `--main-params-dtype`, `--exp-avg-dtype`, `--exp-avg-sq-dtype`; nil keeps Adam's state in FP32.
+    public var optimizerPrecision: OptimizerPrecision?
 
     public init(
         globalBatch: Int, seqLen: Int, zero: Int = 1, fp8: Bool = false, tpCommOverlap: Bool = false,
         memoryHeadroom: Double? = nil, fp8Recipe: FP8Recipe? = nil,
         gradReduceBF16: Bool = false, fullIterationCUDAGraph: Bool = false,
-        cudaGraphModules: [CUDAGraphModule]? = nil, moeDispatcher: MoEDispatcher? = nil
+        cudaGraphModules: [CUDAGraphModule]? = nil, moeDispatcher: MoEDispatcher? = nil,
+        optimizerPrecision: OptimizerPrecision? = nil
     ) {
         self.globalBatch = globalBatch
         self.seqLen = seqLen
@@ -73,6 +76,30 @@ public struct BatchShape: Sendable {
         self.fullIterationCUDAGraph = fullIterationCUDAGraph
         self.cudaGraphModules = cudaGraphModules
         self.moeDispatcher = moeDispatcher
+        self.optimizerPrecision = optimizerPrecision
+    }
+
+    /// `--main-params-dtype`, `--exp-avg-dtype` and `--exp-avg-sq-dtype` (each optional, FP32 when absent) as one
+    /// optimizer precision; nil when none is given. Each name is checked against Megatron-Core's choices.
+    public static func optimizerPrecision(mainParams: String?, expAvg: String?, expAvgSq: String?)
+        throws(FrontendError) -> OptimizerPrecision?
+    {
+        guard mainParams != nil || expAvg != nil || expAvgSq != nil else { return nil }
+        func dtype(_ name: String?, _ flag: String, _ allowed: [OptimizerDtype]) throws(FrontendError)
+            -> OptimizerDtype
+        {
+            guard let name else { return .fp32 }
+            guard let dtype = OptimizerDtype(rawValue: name), allowed.contains(dtype) else {
+                throw .badInput(
+                    flag, value: String(name.prefix(40)),
+                    "must be one of \(allowed.map(\.rawValue).joined(separator: ", "))")
+            }
+            return dtype
+        }
+        return OptimizerPrecision(
+            mainParams: try dtype(mainParams, "--main-params-dtype", [.fp32, .fp16]),
+            expAvg: try dtype(expAvg, "--exp-avg-dtype", OptimizerDtype.allCases),
+            expAvgSq: try dtype(expAvgSq, "--exp-avg-sq-dtype", OptimizerDtype.allCases))
     }
 
     /// The CUDA graph capture the switches ask for: one graph per iteration, or per-layer graphs of the listed modules.

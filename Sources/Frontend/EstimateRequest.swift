@@ -61,7 +61,7 @@ public struct EstimateRequest: Sendable {
             fp8: shape.fp8, fp8Recipe: try shape.validatedFP8Recipe(), overlapExpertParallel: epCommOverlap,
             gradientReduceFP32: !shape.gradReduceBF16, cpuOffloadLayers: cpuOffloadLayers,
             cudaGraph: try shape.validatedCUDAGraph(), cudaGraphModules: shape.cudaGraphModules,
-            moeDispatcher: shape.moeDispatcher)
+            moeDispatcher: shape.moeDispatcher, optimizerPrecision: shape.optimizerPrecision)
         let options = EstimateOptions(
             flashAttention: !noFlashAttention, attentionCounting: causalHalved ? .causalHalved : .full,
             profile: profile, memoryHeadroom: try shape.validatedMemoryHeadroom())

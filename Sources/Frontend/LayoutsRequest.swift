@@ -71,7 +71,7 @@ public struct LayoutsRequest: Sendable {
             zeroStage: shape.zero, overlapTensorParallel: shape.tpCommOverlap, fp8: shape.fp8,
             fp8Recipe: try shape.validatedFP8Recipe(), gradientReduceFP32: !shape.gradReduceBF16,
             cudaGraph: try shape.validatedCUDAGraph(), cudaGraphModules: shape.cudaGraphModules,
-            moeDispatcher: shape.moeDispatcher)
+            moeDispatcher: shape.moeDispatcher, optimizerPrecision: shape.optimizerPrecision)
         // A bad batch, length, ZeRO stage or FP8 on this GPU is named before the search runs.
         try costModelCall { () throws(CostModelError) in
             try template.validateBatchShape(cluster: cluster)

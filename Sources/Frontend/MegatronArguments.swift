@@ -62,6 +62,12 @@ public enum MegatronArguments {
         if s.overlapTensorParallel { arguments.append("--tp-comm-overlap") }
         if s.overlapExpertParallel { arguments.append("--overlap-moe-expert-parallel-comm") }
         if !s.gradientReduceFP32 { arguments.append("--grad-reduce-in-bf16") }
+        if let precision = s.optimizerPrecision, precision != OptimizerPrecision() {
+            arguments += [
+                "--use-precision-aware-optimizer", "--main-params-dtype", precision.mainParams.rawValue,
+                "--exp-avg-dtype", precision.expAvg.rawValue, "--exp-avg-sq-dtype", precision.expAvgSq.rawValue,
+            ]
+        }
         if s.fp8 { arguments += ["--fp8-format", "hybrid", "--fp8-recipe", megatronRecipe(s.fp8Recipe)] }
         if let layers = s.cpuOffloadLayers { arguments += ["--cpu-offloading-num-layers", "\(layers)"] }
         if let capture = s.cudaGraph { arguments += ["--cuda-graph-impl", capture.rawValue] }
@@ -131,6 +137,14 @@ public enum MegatronArguments {
                 ),
             ]
         }
+        if let precision = s.optimizerPrecision, precision != OptimizerPrecision() {
+            keys += [
+                ("optimizer.use_precision_aware_optimizer", "True"),
+                ("optimizer.main_params_dtype", torchDtype(precision.mainParams)),
+                ("optimizer.exp_avg_dtype", torchDtype(precision.expAvg)),
+                ("optimizer.exp_avg_sq_dtype", torchDtype(precision.expAvgSq)),
+            ]
+        }
         if s.overlapExpertParallel { keys.append(("model.overlap_moe_expert_parallel_comm", "True")) }
         if s.fp8 { keys += [("model.fp8", "\"hybrid\""), ("model.fp8_recipe", "\"\(megatronRecipe(s.fp8Recipe))\"")] }
         if let capture = s.cudaGraph { keys.append(("model.cuda_graph_impl", "\"\(capture.rawValue)\"")) }
@@ -148,6 +162,16 @@ public enum MegatronArguments {
             ]
         }
         return keys
+    }
+
+    /// The `torch.dtype` Megatron-Bridge's optimizer config takes for a storage type.
+    static func torchDtype(_ dtype: OptimizerDtype) -> String {
+        switch dtype {
+        case .fp32: "torch.float32"
+        case .fp16: "torch.float16"
+        case .bf16: "torch.bfloat16"
+        case .fp8: "torch.uint8"
+        }
     }
 
     /// Megatron's `--fp8-recipe` names: per-tensor current scaling is "tensorwise".

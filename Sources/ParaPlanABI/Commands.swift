@@ -81,6 +81,7 @@ enum Commands {
     private static let shapeKeys: Set<String> = [
         "global-batch", "seq-len", "zero", "fp8", "tp-comm-overlap", "memory-headroom",
         "fp8-recipe", "grad-reduce-bf16", "full-iteration-cuda-graph", "cuda-graph-modules", "moe-dispatcher",
+        "main-params-dtype", "exp-avg-dtype", "exp-avg-sq-dtype",
     ]
 
     private static func estimate(_ text: String) throws(FrontendError) -> Data {
@@ -283,7 +284,10 @@ enum Commands {
             },
             moeDispatcher: try reader.string("moe-dispatcher").map { name throws(FrontendError) in
                 try BatchShape.moeDispatcher(named: name)
-            })
+            },
+            optimizerPrecision: try BatchShape.optimizerPrecision(
+                mainParams: try reader.string("main-params-dtype"), expAvg: try reader.string("exp-avg-dtype"),
+                expAvgSq: try reader.string("exp-avg-sq-dtype")))
     }
 
     /// Sorted keys and slashes unescaped, as the CLI's `--json` prints (on one line).

@@ -31,6 +31,13 @@ struct BatchShapeOptions: ParsableArguments {
     )
     var moeDispatcher: String?
     @Option(
+        help: "Adam's master weights: fp32 (default) or fp16 (Megatron-Core's precision-aware optimizer; --zero 1).")
+    var mainParamsDtype: String?
+    @Option(help: "Adam's first moment: fp32 (default), fp16, bf16 or fp8 (Megatron-Core --exp-avg-dtype; --zero 1).")
+    var expAvgDtype: String?
+    @Option(help: "Adam's second moment: fp32 (default), fp16, bf16 or fp8 (--exp-avg-sq-dtype; --zero 1).")
+    var expAvgSqDtype: String?
+    @Option(
         parsing: .unconditional,
         help:
             "Fraction of each GPU's memory kept free for the CUDA context, NCCL buffers and fragmentation (0 to 0.9; default 10 %, at most 8 GiB)."
@@ -46,7 +53,9 @@ struct BatchShapeOptions: ParsableArguments {
             cudaGraphModules: try cudaGraphModules.map { text throws(FrontendError) in try CUDAGraphModule.list(text) },
             moeDispatcher: try moeDispatcher.map { name throws(FrontendError) in
                 try BatchShape.moeDispatcher(named: name)
-            }
+            },
+            optimizerPrecision: try BatchShape.optimizerPrecision(
+                mainParams: mainParamsDtype, expAvg: expAvgDtype, expAvgSq: expAvgSqDtype)
         )
     }
 }

@@ -116,6 +116,13 @@ enum EstimateText {
     }
 
     /// The CUDA graphs and the MoE dispatcher, as the layout line and the `layouts` title say them.
+    /// The precision-aware optimizer's storage types, when any differs from FP32.
+    static func optimizerText(_ strategy: ParallelStrategy) -> String {
+        guard let precision = strategy.optimizerPrecision, precision != OptimizerPrecision() else { return "" }
+        return ", Adam state \(precision.mainParams.rawValue) master, \(precision.expAvg.rawValue) and "
+            + "\(precision.expAvgSq.rawValue) moments"
+    }
+
     static func graphText(_ strategy: ParallelStrategy) -> String {
         var text = ""
         if strategy.fullIterationCUDAGraph { text += ", one CUDA graph per iteration" }
@@ -138,7 +145,7 @@ enum EstimateText {
                 + (model.slidingWindowLayers > 0
                     ? ", \(model.slidingWindow)-token sliding window in \(model.slidingWindowLayers)" : ""),
             "cluster: \(cluster.nodes) × \(cluster.gpusPerNode) \(cluster.gpu.name) (\(cluster.gpuCount) GPUs)",
-            "layout: TP \(strategy.tensorParallel) × PP \(strategy.pipelineParallel) × DP \(strategy.dataParallel) × CP \(strategy.contextParallel), EP \(strategy.expertParallel)\(strategy.expertTensorParallel.map { " (expert-TP \($0))" } ?? ""); micro-batch \(strategy.microBatch), global batch \(strategy.globalBatch), sequence \(strategy.sequenceLength), recompute \(recomputeText(strategy))\(strategy.cpuOffloadLayers.map { ", activations of \($0) layers offloaded to the host" } ?? ""), ZeRO \(strategy.zeroStage)\(strategy.fp8 ? ", FP8 (\(strategy.fp8Recipe.rawValue) scaling)" : ", BF16")\(strategy.gradientReduceFP32 ? "" : ", BF16 gradients")\(graphText(strategy))",
+            "layout: TP \(strategy.tensorParallel) × PP \(strategy.pipelineParallel) × DP \(strategy.dataParallel) × CP \(strategy.contextParallel), EP \(strategy.expertParallel)\(strategy.expertTensorParallel.map { " (expert-TP \($0))" } ?? ""); micro-batch \(strategy.microBatch), global batch \(strategy.globalBatch), sequence \(strategy.sequenceLength), recompute \(recomputeText(strategy))\(strategy.cpuOffloadLayers.map { ", activations of \($0) layers offloaded to the host" } ?? ""), ZeRO \(strategy.zeroStage)\(strategy.fp8 ? ", FP8 (\(strategy.fp8Recipe.rawValue) scaling)" : ", BF16")\(strategy.gradientReduceFP32 ? "" : ", BF16 gradients")\(optimizerText(strategy))\(graphText(strategy))",
             String(
                 format: "iteration %.3f s   MFU %.1f %%   %.0f tokens/s/GPU", estimate.iterationSeconds,
                 estimate.mfu * 100, estimate.tokensPerSecondPerGPU),

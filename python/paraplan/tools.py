@@ -207,6 +207,9 @@ def estimate(
     full_iteration_cuda_graph: bool = False,
     cuda_graph_modules: Sequence[str] | None = None,
     moe_dispatcher: str | None = None,
+    main_params_dtype: str | None = None,
+    exp_avg_dtype: str | None = None,
+    exp_avg_sq_dtype: str | None = None,
     cpu_offload_layers: int | None = None,
     memory_headroom: float | None = None,
     overlap_grad_reduce: bool = True,
@@ -235,6 +238,9 @@ def estimate(
     ``"hybridep"`` (Megatron-Core's ``moe_token_dispatcher_type``, ``"flex"`` for the last two); ``"alltoall"`` sends
     every routed copy across nodes, where DeepEP, HybridEP and an unstated dispatcher send one per node. With the
     router and the preprocessing graphed and DeepEP or HybridEP, MoE layers pay no host wait either.
+    ``main_params_dtype`` (``"fp32"`` or ``"fp16"``), ``exp_avg_dtype`` and ``exp_avg_sq_dtype`` (``"fp32"``,
+    ``"fp16"``, ``"bf16"`` or ``"fp8"``) store Adam's master weights and moments as Megatron-Core's precision-aware
+    optimizer does (``use_precision_aware_optimizer``; needs ``zero=1``); absent, all three are FP32.
     """
     request = _cost_inputs(model, cluster, gpu, nodes, gpus_per_node, profile)
     if recompute_modules is not None:
@@ -263,6 +269,9 @@ def estimate(
             "ep_comm_overlap": ep_comm_overlap,
             "full_iteration_cuda_graph": full_iteration_cuda_graph,
             "moe_dispatcher": moe_dispatcher,
+            "main_params_dtype": main_params_dtype,
+            "exp_avg_dtype": exp_avg_dtype,
+            "exp_avg_sq_dtype": exp_avg_sq_dtype,
             "cpu_offload_layers": cpu_offload_layers,
             "tp_comm_overlap": tp_comm_overlap,
             "memory_headroom": memory_headroom,
@@ -326,6 +335,9 @@ def layouts(
     full_iteration_cuda_graph: bool = False,
     cuda_graph_modules: Sequence[str] | None = None,
     moe_dispatcher: str | None = None,
+    main_params_dtype: str | None = None,
+    exp_avg_dtype: str | None = None,
+    exp_avg_sq_dtype: str | None = None,
     memory_headroom: float | None = None,
     gpu: str | None = None,
     nodes: int | None = None,
@@ -339,7 +351,8 @@ def layouts(
     ``memory_headroom`` is as in :func:`estimate`. ``cpu_offload=False`` leaves out the layouts that offload
     activations (by default a layout without a pipeline that does not fit is tried with the fewest offloaded layers
     that fit). ``full_iteration_cuda_graph``, ``cuda_graph_modules`` and ``moe_dispatcher`` price every layout with
-    those CUDA graphs and that dispatcher, as in :func:`estimate`.
+    those CUDA graphs and that dispatcher, and ``main_params_dtype``, ``exp_avg_dtype`` and ``exp_avg_sq_dtype`` with
+    that optimizer state, as in :func:`estimate`.
     """
     request = _cost_inputs(model, cluster, gpu, nodes, gpus_per_node, profile)
     if cuda_graph_modules is not None:
@@ -359,6 +372,9 @@ def layouts(
             "tp_comm_overlap": tp_comm_overlap,
             "full_iteration_cuda_graph": full_iteration_cuda_graph,
             "moe_dispatcher": moe_dispatcher,
+            "main_params_dtype": main_params_dtype,
+            "exp_avg_dtype": exp_avg_dtype,
+            "exp_avg_sq_dtype": exp_avg_sq_dtype,
             "memory_headroom": memory_headroom,
         }
     )

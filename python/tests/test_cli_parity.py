@@ -699,3 +699,42 @@ def test_per_layer_cuda_graphs_match_the_cli(cli: Path) -> None:
         paraplan.estimate(model, cluster, global_batch=512, seq_len=4096, ep=8, moe_dispatcher="nccl")
     with pytest.raises(paraplan.InputError, match="cuda_graph_modules"):
         paraplan.estimate(model, cluster, global_batch=512, seq_len=4096, ep=8, cuda_graph_modules="attn")
+
+
+def test_optimizer_precision_matches_the_cli(cli: Path) -> None:
+    """``exp_avg_dtype`` and ``exp_avg_sq_dtype`` are ``--exp-avg-dtype`` and ``--exp-avg-sq-dtype``: BF16 moments
+    take a third off the sharded optimizer state, the layouts say so in their Megatron arguments, and a bad type or a
+    ZeRO stage Megatron-Core refuses raises ``InputError`` naming the option."""
+    model, cluster = "llama-3-8b", "hgx-h100:1"
+    flags = "--global-batch 64 --seq-len 4096 --exp-avg-dtype bf16 --exp-avg-sq-dtype bf16 --json"
+    done = run_cli(cli, "estimate", "--model", model, "--cluster", cluster, *flags.split())
+    assert done.returncode in (0, 3), done.stderr
+    expected = json.loads(done.stdout)
+    got = paraplan.estimate(
+        model, cluster, global_batch=64, seq_len=4096, exp_avg_dtype="bf16", exp_avg_sq_dtype="bf16"
+    )
+    plain = paraplan.estimate(model, cluster, global_batch=64, seq_len=4096)
+    assert got.memory_bytes == expected["memoryBytes"] and got.iteration_seconds == expected["iterationSeconds"]
+    assert got.memory.optimizer == pytest.approx(plain.memory.optimizer * 8 / 12)
+    assert got.strategy is not None
+    assert got.strategy["optimizerPrecision"] == {"mainParams": "fp32", "expAvg": "bf16", "expAvgSq": "bf16"}
+    done = run_cli(
+        cli,
+        "layouts",
+        "--model",
+        model,
+        "--cluster",
+        cluster,
+        *"--global-batch 64 --seq-len 4096 --top 2 --exp-avg-dtype bf16 --json".split(),
+    )
+    assert done.returncode == 0, done.stderr
+    listed = json.loads(done.stdout)["layouts"]
+    ranked = paraplan.layouts(model, cluster, global_batch=64, seq_len=4096, top=2, exp_avg_dtype="bf16")
+    assert [layout.strategy for layout in ranked.layouts] == [layout["strategy"] for layout in listed]
+    assert all("--use-precision-aware-optimizer" in layout.megatron_arguments for layout in ranked.layouts)
+    with pytest.raises(paraplan.InputError, match="--exp-avg-dtype"):
+        paraplan.estimate(model, cluster, global_batch=64, seq_len=4096, exp_avg_dtype="fp64")
+    with pytest.raises(paraplan.InputError, match="--main-params-dtype"):
+        paraplan.estimate(model, cluster, global_batch=64, seq_len=4096, main_params_dtype="bf16")
+    with pytest.raises(paraplan.InputError, match="--zero 1"):
+        paraplan.estimate(model, cluster, global_batch=64, seq_len=4096, zero=0, exp_avg_sq_dtype="fp8")
