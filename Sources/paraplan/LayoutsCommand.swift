@@ -138,6 +138,7 @@ enum LayoutsText {
                         + "error on average); on %d held-out MoE runs the estimate is %.0f %% off on average, up "
                         + "to %.0f %% (docs/cost-model.md)", fitted.runs, fitted.meanError * 100, heldOut.runs,
                     heldOut.meanError * 100, heldOut.worstError * 100))
+            if template.fp8 { notes.append("note: " + PublishedAccuracy.fp8Note + " (docs/cost-model.md#fp8)") }
         }
         if shown.contains(where: { $0.strategy.contextParallel > 1 }) {
             notes.append("note: context parallelism is checked by three published runs only")
