@@ -34,11 +34,17 @@ extension ParallelStrategy {
     /// Optimizer state per parameter before sharding (FP32 master weights and moments unless stated).
     var optimizerStateBytes: Double { optimizerPrecision?.stateBytes ?? 12 }
 
+    /// The stored types when any differs from FP32, which is when Megatron-Core needs its precision-aware optimizer;
+    /// nil otherwise (all-FP32 is the plain optimizer).
+    public var precisionAwareOptimizer: OptimizerPrecision? {
+        optimizerPrecision == OptimizerPrecision() ? nil : optimizerPrecision
+    }
+
     /// Megatron-Core's limits: main params in FP32 or FP16 only, and the precision-aware optimizer only inside the
     /// distributed optimizer (`--zero 1`; Megatron-FSDP, which `--zero 2` and `3` stand for, keeps its own main
     /// weights and Megatron-Bridge turns the option off with it).
     func validateOptimizerPrecision() throws(CostModelError) {
-        guard let optimizerPrecision, optimizerPrecision != OptimizerPrecision() else { return }
+        guard let optimizerPrecision = precisionAwareOptimizer else { return }
         let source = "strategy"
         try CostModelError.check(
             [.fp32, .fp16].contains(optimizerPrecision.mainParams), source, "--main-params-dtype",

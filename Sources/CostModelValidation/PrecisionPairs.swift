@@ -21,9 +21,15 @@ public struct PrecisionPair: Sendable {
         return run
     }
 
+    /// The model's steps for both runs.
+    public func predictedSeconds() throws(CostModelError) -> (bf16: Double, fp8: Double) {
+        (try bf16.estimate().iterationSeconds, try fp8Run().estimate().iterationSeconds)
+    }
+
     /// The model's speed-up on the same pair.
     public func predictedSpeedUp() throws(CostModelError) -> Double {
-        try bf16.estimate().iterationSeconds / fp8Run().estimate().iterationSeconds
+        let predicted = try predictedSeconds()
+        return predicted.bf16 / predicted.fp8
     }
 }
 

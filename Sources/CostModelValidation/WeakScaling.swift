@@ -16,16 +16,13 @@ public struct WeakScalingSeries: Sendable {
         bf16: (published: Double, predicted: Double), fp8: (published: Double, predicted: Double)
     ) {
         guard let first = scales.first?.pair, let last = scales.last?.pair else { return ((0, 0), (0, 0)) }
-        let (firstFP8, lastFP8) = (try first.fp8Run(), try last.fp8Run())
+        let (firstPredicted, lastPredicted) = (try first.predictedSeconds(), try last.predictedSeconds())
         return (
             (
                 last.bf16.iterationSeconds / first.bf16.iterationSeconds - 1,
-                try last.bf16.estimate().iterationSeconds / first.bf16.estimate().iterationSeconds - 1
+                lastPredicted.bf16 / firstPredicted.bf16 - 1
             ),
-            (
-                lastFP8.iterationSeconds / firstFP8.iterationSeconds - 1,
-                try lastFP8.estimate().iterationSeconds / firstFP8.estimate().iterationSeconds - 1
-            )
+            (last.fp8Seconds / first.fp8Seconds - 1, lastPredicted.fp8 / firstPredicted.fp8 - 1)
         )
     }
 }

@@ -62,7 +62,7 @@ public enum MegatronArguments {
         if s.overlapTensorParallel { arguments.append("--tp-comm-overlap") }
         if s.overlapExpertParallel { arguments.append("--overlap-moe-expert-parallel-comm") }
         if !s.gradientReduceFP32 { arguments.append("--grad-reduce-in-bf16") }
-        if let precision = s.optimizerPrecision, precision != OptimizerPrecision() {
+        if let precision = s.precisionAwareOptimizer {
             arguments += [
                 "--use-precision-aware-optimizer", "--main-params-dtype", precision.mainParams.rawValue,
                 "--exp-avg-dtype", precision.expAvg.rawValue, "--exp-avg-sq-dtype", precision.expAvgSq.rawValue,
@@ -137,7 +137,7 @@ public enum MegatronArguments {
                 ),
             ]
         }
-        if let precision = s.optimizerPrecision, precision != OptimizerPrecision() {
+        if let precision = s.precisionAwareOptimizer {
             keys += [
                 ("optimizer.use_precision_aware_optimizer", "True"),
                 ("optimizer.main_params_dtype", torchDtype(precision.mainParams)),

@@ -1,9 +1,8 @@
 import Foundation
 
 /// A comma-separated list of Megatron-Core module names given to `flag`, each one of `Name`'s raw values.
-func moduleNameList<Name: RawRepresentable & CaseIterable>(
-    _ text: String, flag: String, as _: Name.Type = Name.self
-) throws(FrontendError) -> [Name] where Name.RawValue == String {
+func moduleNameList<Name: RawRepresentable & CaseIterable>(_ text: String, flag: String) throws(FrontendError) -> [Name]
+where Name.RawValue == String {
     var modules: [Name] = []
     for part in text.split(separator: ",", omittingEmptySubsequences: false) {
         let name = part.trimmingCharacters(in: .whitespaces)

@@ -103,8 +103,7 @@ func precisionPairRows() throws -> [String] {
     ]
     var errors: [Double] = []
     for pair in PrecisionPair.dgxCloud {
-        let bf16 = try pair.bf16.estimate().iterationSeconds
-        let fp8 = try pair.fp8Run().estimate().iterationSeconds
+        let (bf16, fp8) = try pair.predictedSeconds()
         let error = bf16 / fp8 / pair.measuredSpeedUp - 1
         errors.append(abs(error))
         rows.append(

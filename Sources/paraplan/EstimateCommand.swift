@@ -115,14 +115,14 @@ enum EstimateText {
         return strategy.recompute.rawValue
     }
 
-    /// The CUDA graphs and the MoE dispatcher, as the layout line and the `layouts` title say them.
     /// The precision-aware optimizer's storage types, when any differs from FP32.
     static func optimizerText(_ strategy: ParallelStrategy) -> String {
-        guard let precision = strategy.optimizerPrecision, precision != OptimizerPrecision() else { return "" }
+        guard let precision = strategy.precisionAwareOptimizer else { return "" }
         return ", Adam state \(precision.mainParams.rawValue) master, \(precision.expAvg.rawValue) and "
             + "\(precision.expAvgSq.rawValue) moments"
     }
 
+    /// The CUDA graphs and the MoE dispatcher, as the layout line and the `layouts` title say them.
     static func graphText(_ strategy: ParallelStrategy) -> String {
         var text = ""
         if strategy.fullIterationCUDAGraph { text += ", one CUDA graph per iteration" }
