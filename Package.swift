@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "BatchBalanceTests", dependencies: ["InputFiles", "BatchBalance", "SolverFixtures"]),
         .testTarget(name: "ExpertPlacementTests", dependencies: ["ExpertPlacement", "SolverFixtures"]),
         .testTarget(name: "GNNPipelineTests", dependencies: ["GNNPipeline", "GraphPartitioning", "SolverFixtures"]),
-        .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "SolverFixtures"]),
+        .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "SolverFixtures", "CostModel"]),
         .testTarget(name: "ReportsTests", dependencies: ["InputFiles", "Reports", "SequenceParallel", "BatchBalance", "ExpertPlacement", "CostModel",
                                                       "ExecutionPlan", "TraceAnalysis"]),
         .testTarget(name: "PlanTimelineTests", dependencies: ["PlanTimeline", "SequenceParallel", "BatchBalance", "CostModel", "ExecutionPlan"]),

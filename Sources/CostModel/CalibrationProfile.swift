@@ -13,17 +13,21 @@ public struct CalibrationProfile: Sendable, Equatable, Codable {
     public var sequenceParallel: SequenceTimeCoefficients?
     /// Host time the GPU waits for per MoE layer and micro-batch (forward and backward), seconds.
     public var moeLayerHostSeconds: Double?
+    /// Standard deviation of a worker's compute per step against its peers', as a fraction of it (what `whatif`
+    /// reports as `computeDeviation.relative`; replaces `SynchronisationJitter.relativeDeviation`).
+    public var computeDeviation: Double?
 
     public init(
         computeEfficiency: Double? = nil, achievedFlops: [GemmThroughput]? = nil,
         busBandwidth: [String: [String: Double]]? = nil, sequenceParallel: SequenceTimeCoefficients? = nil,
-        moeLayerHostSeconds: Double? = nil
+        moeLayerHostSeconds: Double? = nil, computeDeviation: Double? = nil
     ) {
         self.computeEfficiency = computeEfficiency
         self.achievedFlops = achievedFlops
         self.busBandwidth = busBandwidth
         self.sequenceParallel = sequenceParallel
         self.moeLayerHostSeconds = moeLayerHostSeconds
+        self.computeDeviation = computeDeviation
     }
 
     public struct GemmThroughput: Sendable, Equatable, Codable {
@@ -64,6 +68,11 @@ public struct CalibrationProfile: Sendable, Equatable, Codable {
             try CostModelError.check(
                 moeLayerHostSeconds.isFinite && moeLayerHostSeconds >= 0 && moeLayerHostSeconds <= 1, source,
                 "moeLayerHostSeconds", moeLayerHostSeconds, "must be a number of seconds from 0 to 1")
+        }
+        if let computeDeviation {
+            try CostModelError.check(
+                computeDeviation.isFinite && computeDeviation >= 0 && computeDeviation <= 0.5, source,
+                "computeDeviation", computeDeviation, "must be a fraction of the compute from 0 to 0.5")
         }
         if let coefficients = sequenceParallel {
             for (field, value) in [

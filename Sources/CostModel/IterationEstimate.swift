@@ -21,6 +21,8 @@ public struct IterationEstimate: Sendable, Equatable, Codable {
         public var optimizer: Double
         /// Activation copies to and from host memory not hidden behind the next layer's compute.
         public var cpuOffload: Double = 0
+        /// Waiting for the slowest worker's compute at each synchronisation (`SynchronisationJitter`).
+        public var synchronisation: Double = 0
         /// `compute` split by what bounds it (GEMMs by kind, fused attention, memory-bound kernels).
         public var computeParts: StageCompute
     }
@@ -41,7 +43,8 @@ public struct IterationEstimate: Sendable, Equatable, Codable {
 }
 
 extension IterationEstimate.Breakdown {
-    /// Estimates written before activation offloading was priced have no `cpuOffload`: none was exposed.
+    /// Estimates written before activation offloading or jitter were priced have no `cpuOffload` or
+    /// `synchronisation`: none was counted.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         compute = try container.decode(Double.self, forKey: .compute)
@@ -53,6 +56,7 @@ extension IterationEstimate.Breakdown {
         expertParallel = try container.decode(Double.self, forKey: .expertParallel)
         optimizer = try container.decode(Double.self, forKey: .optimizer)
         cpuOffload = try container.decodeIfPresent(Double.self, forKey: .cpuOffload) ?? 0
+        synchronisation = try container.decodeIfPresent(Double.self, forKey: .synchronisation) ?? 0
         computeParts = try container.decode(StageCompute.self, forKey: .computeParts)
     }
 }
@@ -269,7 +273,11 @@ public struct IterationEstimator: Sendable {
         let optimizerTime = dataParallel.optimizer
 
         let pipelineTime = m * microBatchTime + bubble
-        let iteration = pipelineTime + dpExposed + optimizerTime
+        // Every worker (a TP × CP group, which runs in lockstep) waits for the slowest one's compute.
+        let jitter = SynchronisationJitter.wait(
+            compute: m * microBatchCompute, workers: strategy.gpuCount / (t * c),
+            deviation: options.profile?.computeDeviation ?? SynchronisationJitter.relativeDeviation)
+        let iteration = pipelineTime + dpExposed + optimizerTime + jitter
         let gpus = Double(strategy.gpuCount)
         let modelFlops = Double(strategy.globalBatch) * flops.model
         let perGPU = modelFlops / iteration / gpus
@@ -310,6 +318,7 @@ public struct IterationEstimator: Sendable {
                 compute: m * microBatchCompute, tensorParallel: m * tpTime, pipelineBubble: bubble,
                 pipelineTransfers: m * p2pTime, dataParallel: dpExposed, contextParallel: m * cpExposed,
                 expertParallel: m * epTime, optimizer: optimizerTime, cpuOffload: m * offloadTime,
+                synchronisation: jitter,
                 computeParts: stage.scaled(by: m)),
             memory: memory,
             mfu: secondsAtPeak / iteration,

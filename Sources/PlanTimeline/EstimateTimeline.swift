@@ -76,16 +76,21 @@ public enum EstimateTimeline {
         // Every order is a valid Megatron schedule, so the loop ends with all work placed.
         let pipelineEnd = free.max() ?? 0
         for stage in 0..<p {
+            if b.synchronisation > 0 {
+                trace.event(
+                    "wait for the slowest worker", category: "synchronisation", pid: stage, tid: 1, start: pipelineEnd,
+                    seconds: b.synchronisation)
+            }
             if b.dataParallel > 0 {
                 trace.event(
-                    "data-parallel (exposed)", category: "data-parallel", pid: stage, tid: 1, start: pipelineEnd,
-                    seconds: b.dataParallel)
+                    "data-parallel (exposed)", category: "data-parallel", pid: stage, tid: 1,
+                    start: pipelineEnd + b.synchronisation, seconds: b.dataParallel)
             }
             trace.event(
-                "optimizer", category: "optimizer", pid: stage, tid: 1, start: pipelineEnd + b.dataParallel,
-                seconds: b.optimizer)
+                "optimizer", category: "optimizer", pid: stage, tid: 1,
+                start: pipelineEnd + b.synchronisation + b.dataParallel, seconds: b.optimizer)
         }
-        let simulated = pipelineEnd + b.dataParallel + b.optimizer
+        let simulated = pipelineEnd + b.synchronisation + b.dataParallel + b.optimizer
         trace.event(
             "iteration (estimate)", category: "estimate", pid: p, tid: 0, start: 0, seconds: estimate.iterationSeconds,
             arguments: [("bubble", b.pipelineBubble)])

@@ -53,7 +53,9 @@ public enum IterationReport {
             return [
                 ("compute", b.compute), ("exposed TP", b.tensorParallel), ("exposed CP", b.contextParallel),
                 ("EP all-to-all", b.expertParallel), ("pipeline transfers", b.pipelineTransfers),
-                ("pipeline bubble", b.pipelineBubble), ("exposed DP", b.dataParallel), ("optimizer", b.optimizer),
+                ("pipeline bubble", b.pipelineBubble), ("slowest worker", b.synchronisation),
+                ("exposed DP", b.dataParallel),
+                ("optimizer", b.optimizer),
             ] + (b.cpuOffload > 0 ? [("CPU offload", b.cpuOffload)] : [])
         }
 

@@ -31,15 +31,20 @@ public struct SlowMachineDetection: Sendable {
         public var distinctSlowWorkers: Int
     }
 
-    static func findings(
-        _ operations: [TraceOperation], steps: [Int], stepOf: [Int32], workerOf: [Int32],
-        workers: [Worker]
-    ) -> Findings {
-        // Compute per worker (rows) and step (columns).
-        var computeTable = [[Double]](repeating: [Double](repeating: 0, count: steps.count), count: workers.count)
+    /// Compute per worker (rows, by `workerOf`) and step (columns, by `stepOf`).
+    static func computeTable(
+        _ operations: [TraceOperation], steps: Int, stepOf: [Int32], workerOf: [Int32], workers: Int
+    ) -> [[Double]] {
+        var table = [[Double]](repeating: [Double](repeating: 0, count: steps), count: workers)
         for (index, operation) in operations.enumerated() where operation.kind.isCompute {
-            computeTable[Int(workerOf[index])][Int(stepOf[index])] += operation.duration
+            table[Int(workerOf[index])][Int(stepOf[index])] += operation.duration
         }
+        return table
+    }
+
+    static func findings(computeTable: [[Double]], operations: [TraceOperation], steps: [Int], workers: [Worker])
+        -> Findings
+    {
         var compute: [Worker: [Double]] = [:]
         for (position, worker) in workers.enumerated() { compute[worker] = computeTable[position] }
         let peersByStage = Dictionary(grouping: compute.keys.sorted(), by: \.stage)

@@ -74,9 +74,10 @@ extension WhatIfAnalysis {
         let replayedWorkers = Array(ranked.prefix(Self.workersReplayed))
         let slowest = Array(ranked.prefix(max(1, Int((Double(workers.count) * Self.slowestWorkerShare).rounded(.up)))))
         let lastStage = workers.filter { $0.stage == (stages.last ?? 0) }
+        let computeTable = SlowMachineDetection.computeTable(
+            operations, steps: steps.count, stepOf: stepOf, workerOf: workerOf, workers: self.workers.count)
         let detection = SlowMachineDetection.findings(
-            operations, steps: steps, stepOf: stepOf, workerOf: workerOf,
-            workers: workers)
+            computeTable: computeTable, operations: operations, steps: steps, workers: self.workers)
         let machines = detection.slowMachines.map { Worker(dataParallelRank: $0.dataParallelRank, stage: $0.stage) }
         let split = try layers.map { layers throws(TraceError) in try resplit(layers: layers, base: noDelay) }
         // The micro-batch reassignment is planned inside its job, so that it overlaps the other replays; a balancer
@@ -180,7 +181,9 @@ extension WhatIfAnalysis {
             mw: mw, ms: ms, heatmapWorkers: workers, heatmap: heatmap,
             culprit: Self.culprit(
                 slowdown: slowdown, mw: mw, ms: ms, workers: workers.count, slowestRanks: slowestRanks),
-            slowMachines: detection, remedies: remedies)
+            slowMachines: detection,
+            computeDeviation: ComputeDeviation.measure(computeTable: computeTable, workers: self.workers)?.relative,
+            remedies: remedies)
     }
 
     /// Compute durations replaced by their mean over the same step, stage and kind: every DP rank and micro-batch of a

@@ -108,5 +108,8 @@ public struct WhatIfReport: Codable, Sendable, Equatable {
     public var culprit: String
     /// Workers slower than their stage's peers in most steps, and how much slowness moved between workers.
     public var slowMachines: SlowMachineDetection.Findings
+    /// Standard deviation of a worker's compute per step against its stage's peers, as a fraction, slow machines left
+    /// out (`ComputeDeviation`): a calibration profile's `computeDeviation`. nil without two peers in a stage.
+    public var computeDeviation: Double?
     public var remedies: Remedies
 }

@@ -156,6 +156,7 @@ enum EstimateText {
             ("pipeline transfers", estimate.breakdown.pipelineTransfers),
             ("exposed DP", estimate.breakdown.dataParallel), ("exposed CP", estimate.breakdown.contextParallel),
             ("EP all-to-all", estimate.breakdown.expertParallel), ("CPU offload", estimate.breakdown.cpuOffload),
+            ("slowest worker", estimate.breakdown.synchronisation),
             ("optimizer", estimate.breakdown.optimizer),
         ]
         for (name, seconds) in parts {

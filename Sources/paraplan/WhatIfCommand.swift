@@ -110,6 +110,12 @@ struct WhatIfCommand: ParsableCommand {
                 "slow machine: dp \(machine.dataParallelRank) stage \(machine.stage), compute \(f(machine.computeRatio))× "
                     + "its peers in \(machine.slowSteps) of \(steps.steps.count) steps since step \(machine.sinceStep)")
         }
+        if let deviation = report.computeDeviation {
+            lines.append(
+                String(
+                    format: "compute spread between peers: %.2f %% per step (a calibration profile's computeDeviation)",
+                    deviation * 100))
+        }
         let remedies = report.remedies
         var remedy =
             "remedies: balanced batches \(f(remedies.balancedBatches.speedUp))×, "

@@ -41,7 +41,10 @@ import Testing
         let allToAll = try estimator.estimate(Self.recipe(Self.routerAndPreprocess, .alltoall))
         let wait = launched.breakdown.computeParts.hostSync
         #expect(wait > 0 && fused.breakdown.computeParts.hostSync == 0)
-        #expect(abs(launched.iterationSeconds - fused.iterationSeconds - wait) < 1e-9 * launched.iterationSeconds)
+        let jitter = launched.breakdown.synchronisation - fused.breakdown.synchronisation
+        #expect(jitter > 0 && jitter < 0.05 * wait)
+        #expect(
+            abs(launched.iterationSeconds - fused.iterationSeconds - wait - jitter) < 1e-9 * launched.iterationSeconds)
         #expect(fused.memory == launched.memory)
         #expect(allToAll.iterationSeconds == launched.iterationSeconds)
         let warned = Self.recipe(Self.routerAndPreprocess, .alltoall).warnings(model: Self.qwen)
@@ -120,8 +123,8 @@ import Testing
     }
 
     /// The held-out rows whose Megatron-Bridge recipe graphs the router and preprocessing with HybridEP: the rule
-    /// was read off the 25.11 ones; DeepSeek-V3 and Qwen3-235B-A22B land within 6 % in both sets, Qwen3-30B-A3B
-    /// 9-24 % fast (docs/cost-model.md §Out of sample).
+    /// was read off the 25.11 ones; DeepSeek-V3 and Qwen3-235B-A22B land within 7.5 % in both sets, Qwen3-30B-A3B
+    /// 8-24 % fast (docs/cost-model.md §Out of sample).
     @Test func theRecipesThatGraphTheRouterArePricedSo() throws {
         let runs = PublishedRun.megatronBridge2511 + PublishedRun.megatronBridge26
         let hidden = runs.filter { $0.strategy.cudaGraph == .perLayer && $0.strategy.hidesMoEHostWait }
@@ -129,9 +132,9 @@ import Testing
         for run in hidden {
             let error = try run.predicted().error
             if run.label.contains("Qwen3-30B-A3B") {
-                #expect(error > -0.25 && error < -0.09, "\(run.label): \(error)")
+                #expect(error > -0.25 && error < -0.08, "\(run.label): \(error)")
             } else {
-                #expect(abs(error) < 0.06, "\(run.label): \(error)")
+                #expect(abs(error) < 0.075, "\(run.label): \(error)")
             }
         }
         let allToAll = runs.filter { $0.strategy.moeDispatcher == .alltoall && $0.strategy.cudaGraph == .perLayer }

@@ -151,7 +151,7 @@ import TraceAnalysis
         let b = estimate.breakdown
         let split = [
             b.compute, b.tensorParallel, b.contextParallel, b.expertParallel, b.pipelineTransfers, b.pipelineBubble,
-            b.dataParallel, b.optimizer,
+            b.synchronisation, b.dataParallel, b.optimizer,
         ].filter { $0 > 0 }.count
         let time = values.prefix(split).reduce(0, +)
         let memory = values.dropFirst(split).reduce(0, +)

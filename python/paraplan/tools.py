@@ -49,6 +49,8 @@ class TimeBreakdown:
     optimizer: float
     cpu_offload: float = 0.0
     """Activation copies to and from host memory not hidden behind compute (``cpu_offload_layers``)."""
+    synchronisation: float = 0.0
+    """Waiting for the slowest worker: the expected largest of the workers' run-to-run compute deviations."""
 
 
 @dataclass(frozen=True)
@@ -301,6 +303,7 @@ def estimate(
             b["expertParallel"],
             b["optimizer"],
             b["cpuOffload"],
+            b["synchronisation"],
         ),
         MemoryBreakdown(
             m["parameters"], m["gradients"], m["optimizer"], m["activations"], m["logits"], m["peak"], m["pipelineRank"]

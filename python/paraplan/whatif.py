@@ -131,6 +131,9 @@ class WhatIfReport:
     #: ParaPlan's batch balancer; ``resplit_stages`` with ``layers``.
     remedies: dict[str, Remedy]
     raw: dict[str, Any]
+    #: Standard deviation of a worker's compute per step against its stage's peers, as a fraction, slow machines left
+    #: out: what a calibration profile's ``computeDeviation`` takes. ``None`` without two peers in a stage.
+    compute_deviation: float | None = None
 
 
 def whatif(trace: TraceSource, meta: MetaSource, *, layers: int | None = None) -> WhatIfReport:
@@ -273,4 +276,5 @@ def _report(d: dict[str, Any]) -> WhatIfReport:
         machines,
         remedies,
         d,
+        d.get("computeDeviation"),
     )

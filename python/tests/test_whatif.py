@@ -116,3 +116,19 @@ def test_micro_batches_rebalanced_by_the_batch_balancer() -> None:
     # ST's two DP ranks carry the same work: moving micro-batches between them wins nothing, and never more than the
     # bound (every step's compute balanced).
     assert 0.99 < rebalanced.speed_up <= report.remedies["balanced_batches"].speed_up * 1.01
+
+
+def test_measured_spread_goes_into_a_profile(cli: Path) -> None:
+    """``compute_deviation`` is what a calibration profile's ``computeDeviation`` takes; the estimate's wait for the
+    slowest worker scales with it, and a spread outside [0, 0.5] is refused by name."""
+    report = paraplan.whatif(TRACE, META)
+    assert report.compute_deviation == cli_report(cli)["computeDeviation"]
+    assert report.compute_deviation is not None and abs(report.compute_deviation - 0.00697) < 1e-5
+    setup = {"model": "llama-3-8b", "cluster": "hgx-h100:8", "global_batch": 128, "seq_len": 4096}
+    standard = paraplan.estimate(**setup).breakdown.synchronisation
+    measured = paraplan.estimate(**setup, profile={"computeDeviation": report.compute_deviation})
+    assert standard > 0
+    assert measured.breakdown.synchronisation == pytest.approx(standard * report.compute_deviation / 0.0058, rel=1e-9)
+    assert paraplan.estimate(**setup, profile={"computeDeviation": 0}).breakdown.synchronisation == 0
+    with pytest.raises(paraplan.InputError, match="computeDeviation"):
+        paraplan.estimate(**setup, profile={"computeDeviation": 0.9})

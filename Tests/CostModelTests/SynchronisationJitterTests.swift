@@ -1,0 +1,77 @@
+import CostModel
+import Foundation
+import Testing
+
+/// The wait for the slowest worker (docs/cost-model.md §Scale): Blom's expected maximum against the exact integral,
+/// the estimator's term, and a profile's measured spread.
+@Suite struct SynchronisationJitterTests {
+    /// E[max of n standard normals] = ∫ x · n φ(x) Φ(x)^(n−1) dx, by the trapezoid rule on [−10, 10].
+    static func exactMaximum(_ n: Int) -> Double {
+        let step = 1e-3
+        var sum = 0.0
+        for i in 0...20_000 {
+            let x = -10 + Double(i) * step
+            let density = exp(-x * x / 2) / (2 * Double.pi).squareRoot()
+            let cumulative = erfc(-x / 2.0.squareRoot()) / 2
+            let weight = i == 0 || i == 20_000 ? 0.5 : 1
+            sum += weight * x * Double(n) * density * pow(cumulative, Double(n - 1))
+        }
+        return sum * step
+    }
+
+    @Test(arguments: [(2, 0.05), (4, 0.02), (16, 0.01), (100, 0.01), (1000, 0.01), (16384, 0.01)])
+    func blomIsCloseToTheExactMaximum(workers: Int, tolerance: Double) {
+        let exact = Self.exactMaximum(workers)
+        #expect(abs(SynchronisationJitter.expectedMaximum(of: workers) / exact - 1) < tolerance, "exact \(exact)")
+    }
+
+    @Test func oneWorkerWaitsForNobody() {
+        #expect(SynchronisationJitter.expectedMaximum(of: 1) == 0)
+        #expect(SynchronisationJitter.expectedMaximum(of: 0) == 0)
+        #expect(SynchronisationJitter.wait(compute: 10, workers: 1) == 0)
+    }
+
+    /// The estimator charges σ · E[max of GPUs ÷ (TP × CP)] of the compute, once per step.
+    @Test(arguments: [(1, 1, 64), (4, 2, 64), (8, 1, 8), (2, 2, 256)])
+    func theEstimatorChargesTheSlowestWorkersLead(tp: Int, cp: Int, gpus: Int) throws {
+        let model = try #require(TransformerModel.preset(named: "llama-3-8b"))
+        let cluster = try Cluster.preset("hgx-h100:\(gpus / 8)")
+        let strategy = ParallelStrategy(
+            tensorParallel: tp, dataParallel: gpus / (tp * cp), contextParallel: cp, microBatch: 1,
+            globalBatch: 2 * gpus / (tp * cp), sequenceLength: 8192, sequenceParallel: tp > 1)
+        let estimate = try IterationEstimator(model: model, cluster: cluster).estimate(strategy)
+        let b = estimate.breakdown
+        let expected =
+            SynchronisationJitter.relativeDeviation
+            * SynchronisationJitter.expectedMaximum(of: gpus / (tp * cp)) * b.compute
+        #expect(abs(b.synchronisation - expected) < 1e-12 * max(1, expected))
+        #expect((b.synchronisation == 0) == (gpus == tp * cp))
+        let parts =
+            b.compute + b.tensorParallel + b.contextParallel + b.expertParallel + b.pipelineTransfers
+            + b.pipelineBubble + b.dataParallel + b.optimizer + b.cpuOffload + b.synchronisation
+        #expect(abs(parts - estimate.iterationSeconds) < 1e-9 * estimate.iterationSeconds)
+    }
+
+    /// A profile's `computeDeviation` (what `whatif` measures on the user's own trace) replaces the constant.
+    @Test func aProfileSetsTheSpread() throws {
+        let model = try #require(TransformerModel.preset(named: "llama-3-8b"))
+        let cluster = try Cluster.preset("hgx-h100:8")
+        let strategy = ParallelStrategy(
+            tensorParallel: 2, dataParallel: 32, microBatch: 1, globalBatch: 64, sequenceLength: 8192,
+            sequenceParallel: true)
+        func wait(_ deviation: Double?) throws -> Double {
+            try IterationEstimator(
+                model: model, cluster: cluster,
+                options: EstimateOptions(profile: CalibrationProfile(computeDeviation: deviation))
+            )
+            .estimate(strategy).breakdown.synchronisation
+        }
+        let standard = try wait(nil)
+        #expect(standard > 0)
+        #expect(try wait(0) == 0)
+        #expect(abs(try wait(2 * SynchronisationJitter.relativeDeviation) / standard - 2) < 1e-12)
+        for bad in [-0.01, 0.51, Double.nan, Double.infinity] {
+            #expect { try wait(bad) } throws: { ($0 as? CostModelError)?.field == "computeDeviation" }
+        }
+    }
+}
