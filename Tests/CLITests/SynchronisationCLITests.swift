@@ -41,6 +41,9 @@ import Testing
         let measuredWait = try Self.wait(["--profile", try Self.profile("computeDeviation: \(measured)\n")])
         #expect(abs(measuredWait / standard - measured / 0.0058) < 1e-9)
         #expect(try Self.wait(["--profile", try Self.profile("computeDeviation: 0\n")]) == 0)
+        // The example profile holds what whatif measures on the example trace.
+        let example = try String(contentsOfFile: "Examples/profiles/trace-st-spread.yaml", encoding: .utf8)
+        #expect(example.contains("computeDeviation: \(String(format: "%.5f", measured))"), "\(measured)")
     }
 
     @Test func aBadSpreadIsNamed() throws {

@@ -37,7 +37,7 @@ def test_short_fuzz_run_finds_nothing(cli: Path, tmp_path: Path) -> None:
         env={**os.environ, "PARAPLAN": str(cli)},
     )
     summary = json.loads(done.stdout.strip().splitlines()[-1])
-    assert summary["cases"] == 25 * 25  # every subcommand variant of scripts/fuzz.py
+    assert summary["cases"] == 26 * 25  # every subcommand variant of scripts/fuzz.py
     assert summary["findings"] == 0, (
         done.stdout + "\n" + "\n".join(str(p) for p in (tmp_path / "findings").glob("*/cmd.sh"))
     )
