@@ -1,5 +1,3 @@
-import Foundation
-
 /// What a synchronous step loses to run-to-run variation of its workers' compute: every worker waits for the slowest
 /// (docs/cost-model.md §Scale).
 public enum SynchronisationJitter {
