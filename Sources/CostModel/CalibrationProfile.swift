@@ -14,7 +14,7 @@ public struct CalibrationProfile: Sendable, Equatable, Codable {
     /// Host time the GPU waits for per MoE layer and micro-batch (forward and backward), seconds.
     public var moeLayerHostSeconds: Double?
     /// Standard deviation of a worker's compute per step against its peers', as a fraction of it (what `whatif`
-    /// reports as `computeDeviation.relative`; replaces `SynchronisationJitter.relativeDeviation`).
+    /// reports as `computeDeviation`; replaces `SynchronisationJitter.relativeDeviation`).
     public var computeDeviation: Double?
 
     public init(

@@ -54,8 +54,7 @@ public enum IterationReport {
                 ("compute", b.compute), ("exposed TP", b.tensorParallel), ("exposed CP", b.contextParallel),
                 ("EP all-to-all", b.expertParallel), ("pipeline transfers", b.pipelineTransfers),
                 ("pipeline bubble", b.pipelineBubble), ("slowest worker", b.synchronisation),
-                ("exposed DP", b.dataParallel),
-                ("optimizer", b.optimizer),
+                ("exposed DP", b.dataParallel), ("optimizer", b.optimizer),
             ] + (b.cpuOffload > 0 ? [("CPU offload", b.cpuOffload)] : [])
         }
 
