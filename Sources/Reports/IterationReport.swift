@@ -125,8 +125,8 @@ public enum IterationReport {
 
     static let timeCaption =
         "The busiest pipeline stage's iteration, in the order the parts add up: compute, the "
-        + "communication compute does not hide, the pipeline bubble, then the data-parallel reductions and the optimizer "
-        + "after the last micro-batch."
+        + "communication compute does not hide, the pipeline bubble, the wait for the slowest worker (peers' compute "
+        + "strays from step to step), then the data-parallel reductions and the optimizer after the last micro-batch."
 
     /// One horizontal bar of parts left to right, a legend under it, and a dashed line at `total`.
     static func stacked(
