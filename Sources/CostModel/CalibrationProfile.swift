@@ -16,11 +16,14 @@ public struct CalibrationProfile: Sendable, Equatable, Codable {
     /// Standard deviation of a worker's compute per step against its peers', as a fraction of it (what `whatif`
     /// reports as `computeDeviation`; replaces `SynchronisationJitter.relativeDeviation`).
     public var computeDeviation: Double?
+    /// Standard deviation of one micro-batch's forward or backward compute against its peers', as a fraction of it
+    /// (what `whatif` reports as `operationDeviation`; replaces `SynchronisationJitter.operationDeviation`).
+    public var operationDeviation: Double?
 
     public init(
         computeEfficiency: Double? = nil, achievedFlops: [GemmThroughput]? = nil,
         busBandwidth: [String: [String: Double]]? = nil, sequenceParallel: SequenceTimeCoefficients? = nil,
-        moeLayerHostSeconds: Double? = nil, computeDeviation: Double? = nil
+        moeLayerHostSeconds: Double? = nil, computeDeviation: Double? = nil, operationDeviation: Double? = nil
     ) {
         self.computeEfficiency = computeEfficiency
         self.achievedFlops = achievedFlops
@@ -28,6 +31,7 @@ public struct CalibrationProfile: Sendable, Equatable, Codable {
         self.sequenceParallel = sequenceParallel
         self.moeLayerHostSeconds = moeLayerHostSeconds
         self.computeDeviation = computeDeviation
+        self.operationDeviation = operationDeviation
     }
 
     public struct GemmThroughput: Sendable, Equatable, Codable {
@@ -69,10 +73,11 @@ public struct CalibrationProfile: Sendable, Equatable, Codable {
                 moeLayerHostSeconds.isFinite && moeLayerHostSeconds >= 0 && moeLayerHostSeconds <= 1, source,
                 "moeLayerHostSeconds", moeLayerHostSeconds, "must be a number of seconds from 0 to 1")
         }
-        if let computeDeviation {
+        for (field, value) in [("computeDeviation", computeDeviation), ("operationDeviation", operationDeviation)] {
+            guard let value else { continue }
             try CostModelError.check(
-                computeDeviation.isFinite && computeDeviation >= 0 && computeDeviation <= 0.5, source,
-                "computeDeviation", computeDeviation, "must be a fraction of the compute from 0 to 0.5")
+                value.isFinite && value >= 0 && value <= 0.5, source, field, value,
+                "must be a fraction of the compute from 0 to 0.5")
         }
         if let coefficients = sequenceParallel {
             for (field, value) in [

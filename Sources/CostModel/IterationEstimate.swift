@@ -277,7 +277,16 @@ public struct IterationEstimator: Sendable {
         let jitter = SynchronisationJitter.wait(
             compute: m * microBatchCompute, workers: strategy.gpuCount / (t * c),
             deviation: options.profile?.computeDeviation ?? SynchronisationJitter.relativeDeviation)
-        let iteration = pipelineTime + dpExposed + optimizerTime + jitter
+        // Per-tensor delayed FP8 scaling reduces its amaxes over TP × DP × CP (Megatron-Core's amax reduction group)
+        // with a blocking all-reduce at the end of every micro-batch's forward and backward (Transformer Engine), so
+        // the DP peers of a stage meet there; the larger of the two waits is charged.
+        let operationWait =
+            strategy.synchronisesEveryMicroBatch
+            ? SynchronisationJitter.perOperationWait(
+                compute: m * microBatchCompute, peers: strategy.dataParallel,
+                deviation: options.profile?.operationDeviation ?? SynchronisationJitter.operationDeviation) : 0
+        let synchronisation = max(jitter, operationWait)
+        let iteration = pipelineTime + dpExposed + optimizerTime + synchronisation
         let gpus = Double(strategy.gpuCount)
         let modelFlops = Double(strategy.globalBatch) * flops.model
         let perGPU = modelFlops / iteration / gpus
@@ -318,7 +327,7 @@ public struct IterationEstimator: Sendable {
                 compute: m * microBatchCompute, tensorParallel: m * tpTime, pipelineBubble: bubble,
                 pipelineTransfers: m * p2pTime, dataParallel: dpExposed, contextParallel: m * cpExposed,
                 expertParallel: m * epTime, optimizer: optimizerTime, cpuOffload: m * offloadTime,
-                synchronisation: jitter,
+                synchronisation: synchronisation,
                 computeParts: stage.scaled(by: m)),
             memory: memory,
             mfu: secondsAtPeak / iteration,

@@ -120,6 +120,10 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
 
     public var gpuCount: Int { tensorParallel * pipelineParallel * dataParallel * contextParallel }
 
+    /// Whether a stage's data-parallel peers meet at every micro-batch's forward and backward: per-tensor delayed FP8
+    /// scaling all-reduces its amaxes there (the other recipes scale from the tensor itself or by blocks).
+    public var synchronisesEveryMicroBatch: Bool { fp8 && fp8Recipe == .delayed && dataParallel > 1 }
+
     /// Micro-batches each pipeline runs per iteration.
     public var microBatchesPerPipeline: Int { globalBatch / max(1, dataParallel * microBatch) }
 

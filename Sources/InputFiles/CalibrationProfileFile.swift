@@ -31,7 +31,7 @@ extension CalibrationProfile {
         let fields = try FieldReader.parse(data, source: source)
         try fields.rejectUnknown(allowed: [
             "computeEfficiency", "achievedFlops", "busBandwidth", "sequenceParallel", "moeLayerHostSeconds",
-            "computeDeviation",
+            "computeDeviation", "operationDeviation",
         ])
         let normalized: Data
         do {

@@ -25,6 +25,53 @@ public enum ComputeDeviation {
         return measure(computeTable: table, workers: workers)
     }
 
+    /// How far one forward or backward compute operation strays from the same operation on its stage's other DP
+    /// ranks (the same step, kind and position in the step): the spread `SynchronisationJitter.operationDeviation`
+    /// prices where peers meet at every micro-batch. `excluding` the persistently slow workers `measure` found.
+    public static func measurePerOperation(_ operations: [TraceOperation], excluding: [Worker] = []) -> Measured? {
+        struct Key: Hashable {
+            var step: Int
+            var stage: Int
+            var backward: Bool
+            var sequence: Int
+        }
+        let excluded = Set(excluding)
+        var slots: [Key: Int] = [:]
+        // Count, sum and sum of squares per operation, in the order the trace first names each (the same sums on
+        // every machine).
+        var count: [Double] = []
+        var sum: [Double] = []
+        var squares: [Double] = []
+        for operation in operations where operation.kind.isCompute && !excluded.contains(operation.worker) {
+            let key = Key(
+                step: operation.step, stage: operation.worker.stage, backward: operation.kind == .backwardCompute,
+                sequence: operation.sequence)
+            let slot =
+                slots[key]
+                ?? {
+                    slots[key] = count.count
+                    count.append(0)
+                    sum.append(0)
+                    squares.append(0)
+                    return count.count - 1
+                }()
+            count[slot] += 1
+            sum[slot] += operation.duration
+            squares[slot] += operation.duration * operation.duration
+        }
+        var total = 0.0
+        var degrees = 0
+        for slot in count.indices where count[slot] >= 2 && sum[slot] > 0 {
+            let mean = sum[slot] / count[slot]
+            // Σ((x − mean) / mean)² = Σx² / mean² − n.
+            total += max(0, squares[slot] / (mean * mean) - count[slot])
+            degrees += Int(count[slot]) - 1
+        }
+        guard degrees > 0 else { return nil }
+        return Measured(
+            relative: (total / Double(degrees)).squareRoot(), degreesOfFreedom: degrees, excluded: excluding.sorted())
+    }
+
     /// From each worker's compute (rows, in `workers`' order) per step (columns); a step in which a worker of a stage
     /// has no compute is left out for that stage.
     static func measure(computeTable table: [[Double]], workers: [Worker]) -> Measured? {

@@ -78,6 +78,7 @@ extension WhatIfAnalysis {
             operations, steps: steps.count, stepOf: stepOf, workerOf: workerOf, workers: self.workers.count)
         let detection = SlowMachineDetection.findings(
             computeTable: computeTable, operations: operations, steps: steps, workers: self.workers)
+        let deviation = ComputeDeviation.measure(computeTable: computeTable, workers: self.workers)
         let machines = detection.slowMachines.map { Worker(dataParallelRank: $0.dataParallelRank, stage: $0.stage) }
         let split = try layers.map { layers throws(TraceError) in try resplit(layers: layers, base: noDelay) }
         // The micro-batch reassignment is planned inside its job, so that it overlaps the other replays; a balancer
@@ -182,7 +183,9 @@ extension WhatIfAnalysis {
             culprit: Self.culprit(
                 slowdown: slowdown, mw: mw, ms: ms, workers: workers.count, slowestRanks: slowestRanks),
             slowMachines: detection,
-            computeDeviation: ComputeDeviation.measure(computeTable: computeTable, workers: self.workers)?.relative,
+            computeDeviation: deviation?.relative,
+            operationDeviation: ComputeDeviation.measurePerOperation(
+                operations, excluding: deviation?.excluded ?? [])?.relative,
             remedies: remedies)
     }
 

@@ -111,5 +111,8 @@ public struct WhatIfReport: Codable, Sendable, Equatable {
     /// Standard deviation of a worker's compute per step against its stage's peers, as a fraction, slow machines left
     /// out (`ComputeDeviation`): a calibration profile's `computeDeviation`. nil without two peers in a stage.
     public var computeDeviation: Double?
+    /// The same for one forward or backward compute of one micro-batch (`ComputeDeviation.measurePerOperation`): a
+    /// calibration profile's `operationDeviation`. nil without two peers in a stage.
+    public var operationDeviation: Double?
     public var remedies: Remedies
 }

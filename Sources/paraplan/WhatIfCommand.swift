@@ -116,6 +116,12 @@ struct WhatIfCommand: ParsableCommand {
                     format: "compute spread between peers: %.2f %% per step (a calibration profile's computeDeviation)",
                     deviation * 100))
         }
+        if let deviation = report.operationDeviation {
+            lines.append(
+                String(
+                    format: "compute spread between peers: %.2f %% per micro-batch operation "
+                        + "(a calibration profile's operationDeviation)", deviation * 100))
+        }
         let remedies = report.remedies
         var remedy =
             "remedies: balanced batches \(f(remedies.balancedBatches.speedUp))×, "

@@ -44,6 +44,9 @@ import Testing
         // The example profile holds what whatif measures on the example trace.
         let example = try String(contentsOfFile: "Examples/profiles/trace-st-spread.yaml", encoding: .utf8)
         #expect(example.contains("computeDeviation: \(String(format: "%.5f", measured))"), "\(measured)")
+        #expect(report.stdout.contains("compute spread between peers: 1.52 % per micro-batch operation"))
+        let perOperation = try #require(object["operationDeviation"] as? Double)
+        #expect(example.contains("operationDeviation: \(String(format: "%.5f", perOperation))"), "\(perOperation)")
     }
 
     @Test func aBadSpreadIsNamed() throws {

@@ -3,9 +3,9 @@ import CostModelValidation
 import Testing
 
 /// Six layouts NVIDIA published in BF16 and in FP8 (DGX Cloud benchmarking, H100; docs/cost-model.md §FP8), never
-/// used to fit: issue 26 asks the predicted speed-up within 10 % of each. It is not: the model predicts 7.7-18.0 %
-/// more gain than measured (mean 12.5 %), because its BF16 steps are slower than these runs' (+3.6 to +27 %) while
-/// its FP8 steps are close (−11.4 to +11.2 %). The figures are pinned so that a change to the model shows here.
+/// used to fit: issue 26 asks the predicted speed-up within 10 % of each. It is not: the model predicts 6.3-17.7 %
+/// more gain than measured (mean 11.7 %), because its BF16 steps are slower than these runs' (+3.6 to +27 %) while
+/// its FP8 steps are close (−9.7 to +12.3 %). The figures are pinned so that a change to the model shows here.
 @Suite struct PrecisionPairTests {
     @Test func thePairsAreThePublishedOnes() throws {
         let speedUps = PrecisionPair.dgxCloud.map(\.measuredSpeedUp)
@@ -22,14 +22,14 @@ import Testing
     @Test func everyPairOverestimatesTheGainByTheDocumentedAmount() throws {
         let errors = try PrecisionPair.dgxCloud.map { try $0.predictedSpeedUp() / $0.measuredSpeedUp - 1 }
         #expect(errors.allSatisfy { $0 > 0.05 && $0 < 0.20 }, "\(errors)")
-        #expect(abs(errors.reduce(0, +) / Double(errors.count) - 0.125) < 0.005, "\(errors)")
-        #expect(abs((errors.max() ?? 0) - 0.180) < 0.005, "\(errors)")
+        #expect(abs(errors.reduce(0, +) / Double(errors.count) - 0.117) < 0.005, "\(errors)")
+        #expect(abs((errors.max() ?? 0) - 0.177) < 0.005, "\(errors)")
         // What `estimate` and `layouts` print for an FP8 layout is what is measured here.
         let printed = PublishedAccuracy.fp8SpeedUp
         #expect(printed.runs == errors.count)
         #expect(abs(printed.meanError - errors.reduce(0, +) / Double(errors.count)) < 0.0006)
         #expect(abs(printed.worstError - (errors.max() ?? 0)) < 0.0006)
-        #expect(PublishedAccuracy.note(moe: false, fp8: true).contains("FP8's gain over BF16 was predicted 12.5 %"))
+        #expect(PublishedAccuracy.note(moe: false, fp8: true).contains("FP8's gain over BF16 was predicted 11.7 %"))
         #expect(!PublishedAccuracy.note(moe: false).contains("FP8"))
     }
 }

@@ -52,19 +52,22 @@ import Testing
         #expect(abs(parts - estimate.iterationSeconds) < 1e-9 * estimate.iterationSeconds)
     }
 
-    /// A profile's `computeDeviation` (what `whatif` measures on the user's own trace) replaces the constant.
-    @Test func aProfileSetsTheSpread() throws {
+    /// Llama-3-8B's wait for the slowest worker at TP 2 × DP 32 on 64 H100s, BF16 or delayed FP8, under `profile`.
+    static func wait(_ profile: CalibrationProfile, fp8: Bool) throws -> Double {
         let model = try #require(TransformerModel.preset(named: "llama-3-8b"))
-        let cluster = try Cluster.preset("hgx-h100:8")
         let strategy = ParallelStrategy(
             tensorParallel: 2, dataParallel: 32, microBatch: 1, globalBatch: 64, sequenceLength: 8192,
-            sequenceParallel: true)
+            sequenceParallel: true, fp8: fp8, fp8Recipe: .delayed)
+        return try IterationEstimator(
+            model: model, cluster: try Cluster.preset("hgx-h100:8"), options: EstimateOptions(profile: profile)
+        )
+        .estimate(strategy).breakdown.synchronisation
+    }
+
+    /// A profile's `computeDeviation` (what `whatif` measures on the user's own trace) replaces the constant.
+    @Test func aProfileSetsTheSpread() throws {
         func wait(_ deviation: Double?) throws -> Double {
-            try IterationEstimator(
-                model: model, cluster: cluster,
-                options: EstimateOptions(profile: CalibrationProfile(computeDeviation: deviation))
-            )
-            .estimate(strategy).breakdown.synchronisation
+            try Self.wait(CalibrationProfile(computeDeviation: deviation), fp8: false)
         }
         let standard = try wait(nil)
         #expect(standard > 0)
@@ -72,6 +75,55 @@ import Testing
         #expect(abs(try wait(2 * SynchronisationJitter.relativeDeviation) / standard - 2) < 1e-12)
         for bad in [-0.01, 0.51, Double.nan, Double.infinity] {
             #expect { try wait(bad) } throws: { ($0 as? CostModelError)?.field == "computeDeviation" }
+        }
+    }
+
+    /// Delayed FP8 scaling all-reduces its amaxes over TP × DP × CP after every micro-batch's forward and backward, so
+    /// a stage's DP peers meet at each operation: σ_op · E[max of DP] of the compute, where that exceeds the once-a-step
+    /// wait. Current and blockwise scaling, and BF16, meet once a step.
+    @Test(arguments: [(1, 64), (2, 64), (8, 128), (4, 8)])
+    func delayedScalingMeetsAtEveryMicroBatch(tp: Int, gpus: Int) throws {
+        let model = try #require(TransformerModel.preset(named: "llama-3-8b"))
+        let cluster = try Cluster.preset("hgx-h100:\(gpus / 8)")
+        func estimate(fp8: Bool, recipe: FP8Recipe) throws -> IterationEstimate {
+            let strategy = ParallelStrategy(
+                tensorParallel: tp, dataParallel: gpus / tp, microBatch: 1, globalBatch: 4 * gpus / tp,
+                sequenceLength: 4096, sequenceParallel: tp > 1, fp8: fp8, fp8Recipe: recipe)
+            return try IterationEstimator(model: model, cluster: cluster).estimate(strategy)
+        }
+        let delayed = try estimate(fp8: true, recipe: .delayed).breakdown
+        let peers = gpus / tp
+        let perOperation =
+            SynchronisationJitter.operationDeviation * SynchronisationJitter.expectedMaximum(of: peers)
+            * delayed.compute
+        let perStep =
+            SynchronisationJitter.relativeDeviation * SynchronisationJitter.expectedMaximum(of: peers)
+            * delayed.compute
+        #expect(abs(delayed.synchronisation - max(perOperation, perStep)) < 1e-12 * delayed.synchronisation)
+        #expect(delayed.synchronisation > 3 * perStep)
+        for recipe in [FP8Recipe.current, .blockwise] {
+            let other = try estimate(fp8: true, recipe: recipe).breakdown
+            let expected =
+                SynchronisationJitter.relativeDeviation * SynchronisationJitter.expectedMaximum(of: peers)
+                * other.compute
+            #expect(abs(other.synchronisation - expected) < 1e-12 * expected, "\(recipe)")
+        }
+        let bf16 = try estimate(fp8: false, recipe: .delayed).breakdown
+        #expect(abs(bf16.synchronisation / bf16.compute - perStep / delayed.compute) < 1e-12)
+    }
+
+    /// A profile's `operationDeviation` (what `whatif` measures per micro-batch operation) replaces that constant, and
+    /// bad values are refused by name.
+    @Test func aProfileSetsTheOperationSpread() throws {
+        func wait(_ deviation: Double?) throws -> Double {
+            try Self.wait(CalibrationProfile(operationDeviation: deviation), fp8: true)
+        }
+        let standard = try wait(nil)
+        #expect(abs(try wait(2 * SynchronisationJitter.operationDeviation) / standard - 2) < 1e-12)
+        // Without spread between operations the once-a-step wait is what remains.
+        #expect(try wait(0) > 0 && wait(0) < standard / 3)
+        for bad in [-0.01, 0.51, Double.nan, Double.infinity] {
+            #expect { try wait(bad) } throws: { ($0 as? CostModelError)?.field == "operationDeviation" }
         }
     }
 }

@@ -70,4 +70,37 @@ import TraceAnalysis
         let se = try #require(try Self.measured(PublishedTraceTests.sharedTraces, "SE"))
         #expect(se.relative > 20 * pooled)
     }
+
+    /// One operation's spread: the generator's uniform ±jitter has standard deviation jitter/√3 of each operation.
+    @Test func recoversAGeneratedOperationSpread() throws {
+        var trace = SyntheticTrace(shape: Self.shape, microBatches: 8, steps: 20)
+        trace.jitter = 0.03
+        let measured = try #require(ComputeDeviation.measurePerOperation(trace.operations()))
+        #expect(measured.degreesOfFreedom == 20 * 4 * 8 * 2 * 7)
+        #expect(abs(measured.relative / (0.03 / 3.0.squareRoot()) - 1) < 0.1)
+        // Operations stray more than the step they add up to.
+        let perStep = try #require(ComputeDeviation.measure(trace.operations()))
+        #expect(measured.relative > 2 * perStep.relative)
+    }
+
+    /// `SynchronisationJitter.operationDeviation` is AR (its slowed worker left out) and ST pooled per operation.
+    @Test(.enabled(if: PublishedTraceTests.sharedTracesPresent, "../shared/data/straggler-traces not present"))
+    func operationConstantIsTheHealthyTracesPooled() throws {
+        func perOperation(_ folder: URL, _ name: String) throws -> ComputeDeviation.Measured? {
+            let trace = folder.appendingPathComponent("trace-\(name).csv")
+            let operations = try TraceReader.operations(csv: Data(contentsOf: trace), source: trace.path)
+            return ComputeDeviation.measurePerOperation(
+                operations, excluding: ComputeDeviation.measure(operations)?.excluded ?? [])
+        }
+        let ar = try #require(try perOperation(PublishedTraceTests.sharedTraces, "AR"))
+        let st = try #require(
+            try perOperation(PublishedTraceTests.root.appendingPathComponent("Examples/traces"), "ST"))
+        #expect(ar.excluded == [Worker(dataParallelRank: 0, stage: 0)])
+        let pooled =
+            ((ar.relative * ar.relative * Double(ar.degreesOfFreedom) + st.relative * st.relative
+            * Double(st.degreesOfFreedom)) / Double(ar.degreesOfFreedom + st.degreesOfFreedom)).squareRoot()
+        print("per operation: AR \(ar.relative) (\(ar.degreesOfFreedom)), ST \(st.relative) (\(st.degreesOfFreedom))")
+        #expect(abs(pooled - SynchronisationJitter.operationDeviation) < 0.00001)
+        #expect(ar.degreesOfFreedom == 30976 && st.degreesOfFreedom == 1024)
+    }
 }

@@ -134,6 +134,9 @@ class WhatIfReport:
     #: Standard deviation of a worker's compute per step against its stage's peers, as a fraction, slow machines left
     #: out: what a calibration profile's ``computeDeviation`` takes. ``None`` without two peers in a stage.
     compute_deviation: float | None = None
+    #: The same for one forward or backward compute of one micro-batch: what a calibration profile's
+    #: ``operationDeviation`` takes (the wait where peers meet at every micro-batch, as delayed FP8 scaling makes them).
+    operation_deviation: float | None = None
 
 
 def whatif(trace: TraceSource, meta: MetaSource, *, layers: int | None = None) -> WhatIfReport:
@@ -277,4 +280,5 @@ def _report(d: dict[str, Any]) -> WhatIfReport:
         remedies,
         d,
         d.get("computeDeviation"),
+        d.get("operationDeviation"),
     )

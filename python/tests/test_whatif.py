@@ -132,3 +132,22 @@ def test_measured_spread_goes_into_a_profile(cli: Path) -> None:
     assert paraplan.estimate(**setup, profile={"computeDeviation": 0}).breakdown.synchronisation == 0
     with pytest.raises(paraplan.InputError, match="computeDeviation"):
         paraplan.estimate(**setup, profile={"computeDeviation": 0.9})
+
+
+def test_measured_operation_spread_goes_into_a_profile(cli: Path) -> None:
+    """``operation_deviation`` is what a profile's ``operationDeviation`` takes: with delayed FP8 scaling the DP peers
+    meet at every micro-batch, and that wait scales with the spread of one operation; BF16 does not use it."""
+    report = paraplan.whatif(TRACE, META)
+    assert report.operation_deviation == cli_report(cli)["operationDeviation"]
+    assert report.operation_deviation is not None and abs(report.operation_deviation - 0.01518) < 1e-5
+    setup = {"model": "llama-3-8b", "cluster": "hgx-h100:8", "global_batch": 128, "seq_len": 4096, "tp": 2}
+    delayed = {**setup, "fp8": True, "fp8_recipe": "delayed"}
+    standard = paraplan.estimate(**delayed).breakdown.synchronisation
+    measured = paraplan.estimate(**delayed, profile={"operationDeviation": report.operation_deviation})
+    assert measured.breakdown.synchronisation == pytest.approx(
+        standard * report.operation_deviation / 0.01865, rel=1e-9
+    )
+    bf16 = paraplan.estimate(**setup, profile={"operationDeviation": 0.3}).breakdown.synchronisation
+    assert bf16 == paraplan.estimate(**setup).breakdown.synchronisation
+    with pytest.raises(paraplan.InputError, match="operationDeviation"):
+        paraplan.estimate(**delayed, profile={"operationDeviation": -0.1})
