@@ -37,12 +37,15 @@ public enum ComputeDeviation {
         }
         let excluded = Set(excluding)
         var slots: [Key: Int] = [:]
+        // Each operation has its peers on the stage's other DP ranks: at most one slot per two operations.
+        slots.reserveCapacity(operations.count / 2)
         // Count, sum and sum of squares per operation, in the order the trace first names each (the same sums on
         // every machine).
         var count: [Double] = []
         var sum: [Double] = []
         var squares: [Double] = []
-        for operation in operations where operation.kind.isCompute && !excluded.contains(operation.worker) {
+        for operation in operations
+        where operation.kind.isCompute && (excluded.isEmpty || !excluded.contains(operation.worker)) {
             let key = Key(
                 step: operation.step, stage: operation.worker.stage, backward: operation.kind == .backwardCompute,
                 sequence: operation.sequence)
