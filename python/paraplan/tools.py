@@ -50,7 +50,8 @@ class TimeBreakdown:
     cpu_offload: float = 0.0
     """Activation copies to and from host memory not hidden behind compute (``cpu_offload_layers``)."""
     synchronisation: float = 0.0
-    """Waiting for the slowest worker: the expected largest of the workers' run-to-run compute deviations."""
+    """Waiting for the slowest worker: the expected largest of the workers' run-to-run compute deviations, once a step,
+    or at every micro-batch where delayed FP8 scaling makes the data-parallel replicas meet."""
 
 
 @dataclass(frozen=True)
