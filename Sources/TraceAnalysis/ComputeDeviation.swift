@@ -66,13 +66,15 @@ public enum ComputeDeviation {
         var degrees = 0
         for slot in count.indices where count[slot] >= 2 && sum[slot] > 0 {
             let mean = sum[slot] / count[slot]
-            // Σ((x − mean) / mean)² = Σx² / mean² − n.
-            total += max(0, squares[slot] / (mean * mean) - count[slot])
+            // Σ((x − mean) / mean)² = Σx² / mean² − n; a mean too small to divide by leaves the operation out.
+            let spread = squares[slot] / (mean * mean) - count[slot]
+            guard spread.isFinite else { continue }
+            total += max(0, spread)
             degrees += Int(count[slot]) - 1
         }
-        guard degrees > 0 else { return nil }
-        return Measured(
-            relative: (total / Double(degrees)).squareRoot(), degreesOfFreedom: degrees, excluded: excluding.sorted())
+        let relative = degrees > 0 ? (total / Double(degrees)).squareRoot() : .nan
+        guard relative.isFinite else { return nil }
+        return Measured(relative: relative, degreesOfFreedom: degrees, excluded: excluding.sorted())
     }
 
     /// From each worker's compute (rows, in `workers`' order) per step (columns); a step in which a worker of a stage
@@ -101,13 +103,17 @@ public enum ComputeDeviation {
                 let times = peers.filter { !slow[$0] }.map { table[$0][step] }
                 guard times.count >= 2, times.allSatisfy({ $0 > 0 }) else { continue }
                 let mean = times.reduce(0, +) / Double(times.count)
-                squares += times.reduce(0) { $0 + (($1 - mean) / mean) * (($1 - mean) / mean) }
+                let spread = times.reduce(0) { $0 + (($1 - mean) / mean) * (($1 - mean) / mean) }
+                // Durations so short that dividing by their mean overflows say nothing about spread.
+                guard spread.isFinite else { continue }
+                squares += spread
                 degrees += times.count - 1
             }
         }
-        guard degrees > 0 else { return nil }
+        let relative = degrees > 0 ? (squares / Double(degrees)).squareRoot() : .nan
+        guard relative.isFinite else { return nil }
         return Measured(
-            relative: (squares / Double(degrees)).squareRoot(), degreesOfFreedom: degrees,
+            relative: relative, degreesOfFreedom: degrees,
             excluded: workers.indices.filter { slow[$0] }.map { workers[$0] })
     }
 }

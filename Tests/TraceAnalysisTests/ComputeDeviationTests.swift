@@ -103,4 +103,23 @@ import TraceAnalysis
         #expect(abs(pooled - SynchronisationJitter.operationDeviation) < 0.00001)
         #expect(ar.degreesOfFreedom == 30976 && st.degreesOfFreedom == 1024)
     }
+
+    /// Durations too short to square (1e-200 s, which the reader accepts) leave their operations out instead of
+    /// making the spread NaN; the other operations still count.
+    @Test func tinyDurationsAreLeftOut() throws {
+        func operations(_ durations: [Double]) -> [TraceOperation] {
+            durations.enumerated().map { rank, duration in
+                TraceOperation(
+                    worker: Worker(dataParallelRank: rank % 2, stage: 0), globalRank: rank % 2, step: rank / 2,
+                    kind: .forwardCompute, start: 0, duration: duration, sequence: 0)
+            }
+        }
+        #expect(ComputeDeviation.measurePerOperation(operations([1e-200, 3e-200])) == nil)
+        let mixed = try #require(ComputeDeviation.measurePerOperation(operations([1e-200, 3e-200, 1.0, 1.1])))
+        #expect(mixed.degreesOfFreedom == 1 && mixed.relative.isFinite)
+        #expect(abs(mixed.relative - (2 * 0.05 * 0.05).squareRoot() / 1.05) < 1e-12)
+        // Per step, worker 1 is 50 % above its peer in one of the two steps: left out as slow, nothing is measured.
+        #expect(ComputeDeviation.measure(operations([1e-200, 3e-200, 1.0, 1.1]))?.relative.isFinite ?? true)
+    }
 }
+
