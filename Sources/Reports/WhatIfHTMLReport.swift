@@ -38,6 +38,15 @@ public enum WhatIfHTMLReport {
                         machine.stage, machine.computeRatio, machine.slowSteps)
                 ))
         }
+        if let perStep = report.computeDeviation, let perOperation = report.operationDeviation {
+            facts.append(
+                (
+                    "compute spread between peers",
+                    String(
+                        format: "%.2f %% per step, %.2f %% per micro-batch operation (a calibration profile's "
+                            + "computeDeviation and operationDeviation)", perStep * 100, perOperation * 100)
+                ))
+        }
         document.facts(facts)
         document.heading("Steps")
         document.figure(

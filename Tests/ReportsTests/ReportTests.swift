@@ -333,6 +333,7 @@ import TraceAnalysis
         let report = try WhatIfAnalysis(operations: operations, shape: shape).report(layers: 32)
         let html = WhatIfHTMLReport.html(report)
         #expect(WhatIfHTMLReport.html(report) == html)
+        #expect(html.contains("0.70 % per step, 1.52 % per micro-batch operation"))
         let steps = try ReportTests.rects(html, className: "step")
         #expect(steps.count == report.stepSeconds.steps.count)
         for (rect, seconds) in zip(steps, report.stepSeconds.withoutLaunchDelays) {
