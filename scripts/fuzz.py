@@ -240,6 +240,7 @@ def subcommands(plans: dict[str, Path]) -> list[Subcommand]:
                 "128",
                 "--seq-len",
                 "4096",
+                "--fp8",
                 "--profile",
                 "{profile}",
                 "--json",

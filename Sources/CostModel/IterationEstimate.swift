@@ -282,8 +282,8 @@ public struct IterationEstimator: Sendable {
         // the DP peers of a stage meet there; the larger of the two waits is charged.
         let operationWait =
             strategy.synchronisesEveryMicroBatch
-            ? SynchronisationJitter.perOperationWait(
-                compute: m * microBatchCompute, peers: strategy.dataParallel,
+            ? SynchronisationJitter.wait(
+                compute: m * microBatchCompute, workers: strategy.dataParallel,
                 deviation: options.profile?.operationDeviation ?? SynchronisationJitter.operationDeviation) : 0
         let synchronisation = max(jitter, operationWait)
         let iteration = pipelineTime + dpExposed + optimizerTime + synchronisation

@@ -7,19 +7,11 @@ public enum SynchronisationJitter {
     public static let relativeDeviation = 0.0058
 
     /// Standard deviation of one forward or backward compute operation of one micro-batch against its peers' (the
-    /// same stage, step, micro-batch and chunk on the other DP ranks), as a fraction of it: the same two traces pooled,
-    /// 1.88 % on AR without its slowed worker and 1.52 % on ST (`ComputeDeviation.measurePerOperation`). A step's
-    /// operations stray more than the step does: their deviations partly cancel over its micro-batches.
+    /// same step, stage, kind and position in the step on the other DP ranks), as a fraction of it: the same two traces
+    /// pooled, 1.88 % on AR without its slowed worker and 1.52 % on ST (`ComputeDeviation.measurePerOperation`). A
+    /// step's operations stray more than the step does: their deviations partly cancel over its micro-batches. Where
+    /// peers meet at every operation, `wait` with the DP degree and this spread prices their waits over the step.
     public static let operationDeviation = 0.01865
-
-    /// Expected wait of a step whose data-parallel peers meet at every forward and backward operation of every
-    /// micro-batch (per-tensor delayed FP8 scaling reduces amaxes over TP × DP × CP there): one largest deviation
-    /// of `peers` per operation, at `deviation` × that operation's time, summed over the step's `compute`.
-    public static func perOperationWait(
-        compute: Double, peers: Int, deviation: Double = operationDeviation
-    ) -> Double {
-        deviation * expectedMaximum(of: peers) * compute
-    }
 
     /// Expected wait of a step whose `workers` each run `compute` seconds with independent normal deviations of
     /// `deviation` × compute: the expected largest deviation.

@@ -103,17 +103,13 @@ public enum ComputeDeviation {
                 let times = peers.filter { !slow[$0] }.map { table[$0][step] }
                 guard times.count >= 2, times.allSatisfy({ $0 > 0 }) else { continue }
                 let mean = times.reduce(0, +) / Double(times.count)
-                let spread = times.reduce(0) { $0 + (($1 - mean) / mean) * (($1 - mean) / mean) }
-                // Durations so short that dividing by their mean overflows say nothing about spread.
-                guard spread.isFinite else { continue }
-                squares += spread
+                squares += times.reduce(0) { $0 + (($1 - mean) / mean) * (($1 - mean) / mean) }
                 degrees += times.count - 1
             }
         }
-        let relative = degrees > 0 ? (squares / Double(degrees)).squareRoot() : .nan
-        guard relative.isFinite else { return nil }
+        guard degrees > 0 else { return nil }
         return Measured(
-            relative: relative, degreesOfFreedom: degrees,
+            relative: (squares / Double(degrees)).squareRoot(), degreesOfFreedom: degrees,
             excluded: workers.indices.filter { slow[$0] }.map { workers[$0] })
     }
 }
