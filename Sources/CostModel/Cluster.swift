@@ -77,8 +77,12 @@ public struct Cluster: Sendable, Equatable {
 public struct Efficiency: Sendable, Equatable, Codable {
     /// Fraction of dense tensor-core peak that transformer GEMMs reach.
     public var compute: Double
-    /// Fraction of HBM bandwidth that memory-bound kernels (norms, activations, softmax, dropout) reach.
+    /// Fraction of HBM bandwidth that streaming kernels (FP8 casts, token permutation, the loss) reach.
     public var memory: Double
+    /// Fraction of HBM bandwidth the layers' kernels between the GEMMs (norms, activation functions, rotary
+    /// embeddings, residual additions, dropout) reach on their activation traffic, launch gaps included; fitted per
+    /// GPU family like the others (docs/cost-model.md §Efficiency).
+    public var layerKernels: Double
     public var intraNode: Double
     public var interNode: Double
     /// Fraction of BF16 peak that fused attention kernels reach on the causal work they do.
@@ -90,15 +94,34 @@ public struct Efficiency: Sendable, Equatable, Codable {
 
     public init(
         compute: Double, memory: Double = 0.7, intraNode: Double, interNode: Double, attention: Double? = nil,
-        fp8: Double = Efficiency.defaultFP8, fp8Blockwise: Double = Efficiency.defaultFP8Blockwise
+        fp8: Double = Efficiency.defaultFP8, fp8Blockwise: Double = Efficiency.defaultFP8Blockwise,
+        layerKernels: Double? = nil
     ) {
         self.compute = compute
         self.memory = memory
+        self.layerKernels = layerKernels ?? memory
         self.intraNode = intraNode
         self.interNode = interNode
         self.attention = attention ?? compute
         self.fp8 = fp8
         self.fp8Blockwise = fp8Blockwise
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case compute, memory, layerKernels, intraNode, interNode, attention, fp8, fp8Blockwise
+    }
+
+    /// Encodings written before `layerKernels` existed priced those kernels at `memory`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        compute = try container.decode(Double.self, forKey: .compute)
+        memory = try container.decode(Double.self, forKey: .memory)
+        layerKernels = try container.decodeIfPresent(Double.self, forKey: .layerKernels) ?? memory
+        intraNode = try container.decode(Double.self, forKey: .intraNode)
+        interNode = try container.decode(Double.self, forKey: .interNode)
+        attention = try container.decode(Double.self, forKey: .attention)
+        fp8 = try container.decode(Double.self, forKey: .fp8)
+        fp8Blockwise = try container.decode(Double.self, forKey: .fp8Blockwise)
     }
 
     public static let defaultFP8 = 0.8
@@ -107,14 +130,17 @@ public struct Efficiency: Sendable, Equatable, Codable {
     public static func defaults(for gpu: GPUSpec) -> Efficiency {
         switch gpu.name {
         case "a100-40gb", "a100-80gb":
-            Efficiency(compute: 0.70, memory: 0.7, intraNode: 0.75, interNode: 0.9, attention: 0.6)
-        default: Efficiency(compute: 0.575, memory: 0.7, intraNode: 0.75, interNode: 0.9, attention: 0.25, fp8: 0.95)
+            Efficiency(compute: 0.70, memory: 0.7, intraNode: 0.75, interNode: 0.9, attention: 0.6, layerKernels: 0.65)
+        default:
+            Efficiency(
+                compute: 0.675, memory: 0.7, intraNode: 0.75, interNode: 0.9, attention: 0.5, fp8: 0.85,
+                layerKernels: 0.2)
         }
     }
 
     func validate(source: String) throws(CostModelError) {
         for (field, value) in [
-            ("efficiency.compute", compute), ("efficiency.memory", memory),
+            ("efficiency.compute", compute), ("efficiency.memory", memory), ("efficiency.layerKernels", layerKernels),
             ("efficiency.intraNode", intraNode), ("efficiency.interNode", interNode),
             ("efficiency.attention", attention), ("efficiency.fp8", fp8), ("efficiency.fp8Blockwise", fp8Blockwise),
         ] {

@@ -129,7 +129,7 @@ public struct IterationEstimator: Sendable {
         let traffic =
             IterationEstimator.activationTrafficFactor * passes * bytes * layersOnStage
             + recomputedModuleBytes(strategy, layersOnStage: layersOnStage)
-        return traffic / (cluster.gpu.memoryBandwidth * cluster.efficiency.memory * cluster.slowestSpeedFactor)
+        return traffic / (cluster.gpu.memoryBandwidth * cluster.efficiency.layerKernels * cluster.slowestSpeedFactor)
     }
 
     /// Bytes the modules of selective recompute read and write again in backward, per micro-batch: an MoE layer's

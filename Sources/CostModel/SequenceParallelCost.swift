@@ -193,7 +193,7 @@ extension SequenceParallelCost {
         let activationPerToken = model.activationBytesPerLayer(strategy: reference) * Double(model.layers)
         let memoryBoundPerToken =
             IterationEstimator.activationTrafficFactor * activationPerToken
-            / (cluster.gpu.memoryBandwidth * cluster.efficiency.memory)
+            / (cluster.gpu.memoryBandwidth * cluster.efficiency.layerKernels)
         let alpha1 = attentionPerToken2 / flopsPerSecond
         let alpha2 = linearPerToken / flopsPerSecond + memoryBoundPerToken
         // Ulysses: all-to-all of Q, K, V before attention and of the output after, forward and backward.

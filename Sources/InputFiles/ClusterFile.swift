@@ -4,7 +4,8 @@ import Foundation
 extension Cluster {
     /// A cluster file (YAML or JSON): gpu (preset name or inline spec), nodes, gpusPerNode, and optional
     /// intraNodeBandwidth, interNodeBandwidth (bytes/s per GPU per direction), intraNodeLatency,
-    /// interNodeLatency (s), efficiency {compute, memory, intraNode, interNode, attention, fp8, fp8Blockwise},
+    /// interNodeLatency (s), efficiency {compute, memory, layerKernels, intraNode, interNode, attention, fp8,
+    /// fp8Blockwise},
     /// speedFactors.
     public static func load(data: Data, source: String) throws(CostModelError) -> Cluster {
         let fields = try FieldReader.parse(data, source: source)
@@ -43,10 +44,11 @@ extension Cluster {
         var efficiency = Efficiency.defaults(for: gpu)
         if let overrides = try fields.nested("efficiency") {
             try overrides.rejectUnknown(allowed: [
-                "compute", "memory", "intraNode", "interNode", "attention", "fp8", "fp8Blockwise",
+                "compute", "memory", "layerKernels", "intraNode", "interNode", "attention", "fp8", "fp8Blockwise",
             ])
             efficiency.compute = try overrides.optionalDouble("compute") ?? efficiency.compute
             efficiency.memory = try overrides.optionalDouble("memory") ?? efficiency.memory
+            efficiency.layerKernels = try overrides.optionalDouble("layerKernels") ?? efficiency.layerKernels
             efficiency.intraNode = try overrides.optionalDouble("intraNode") ?? efficiency.intraNode
             efficiency.interNode = try overrides.optionalDouble("interNode") ?? efficiency.interNode
             efficiency.attention = try overrides.optionalDouble("attention") ?? efficiency.attention

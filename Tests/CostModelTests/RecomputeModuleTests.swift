@@ -35,7 +35,7 @@ import Testing
     }
 
     /// Each recomputed module reads and writes its tensors once more per micro-batch in backward: the step grows by
-    /// exactly those bytes at the memory-bound rate, and attention is not repeated without core_attn.
+    /// exactly those bytes at the layer kernels' rate, and attention is not repeated without core_attn.
     @Test func modulesCostOneMoreForwardOfThemselves() throws {
         let estimator = IterationEstimator(model: Self.gptOss, cluster: Self.cluster)
         let none = try estimator.estimate(Self.layout(.none))
@@ -45,7 +45,7 @@ import Testing
         let tokens = 4096.0
         let normBytes = 2 * 2 * 2880 * tokens
         let activationBytes = tokens * 4 * 2 * (2 * 2880 + 2880)
-        let bandwidth = Self.cluster.gpu.memoryBandwidth * Self.cluster.efficiency.memory
+        let bandwidth = Self.cluster.gpu.memoryBandwidth * Self.cluster.efficiency.layerKernels
         let expected = micro * moeLayersOnStage * (normBytes + activationBytes) / bandwidth
         let grown = both.breakdown.computeParts.memoryBound - none.breakdown.computeParts.memoryBound
         #expect(abs(grown - expected) < 1e-9 * expected, "\(grown) vs \(expected)")

@@ -22,6 +22,10 @@ import Testing
         #expect(cluster.gpuCount == 16 && cluster.efficiency.compute == 0.4 && cluster.efficiency.interNode == 0.9)
         #expect(cluster.intraNodeBandwidth == 448e9)
         #expect(cluster.gpu.hostBandwidth == nil)
+        // The layers' kernels between GEMMs take their own rate; a file that does not name it keeps the family's.
+        let kernels = try Self.load("gpu: h100-sxm\nnodes: 1\ngpusPerNode: 8\nefficiency: { layerKernels: 0.5 }")
+        #expect(kernels.efficiency.layerKernels == 0.5 && kernels.efficiency.memory == 0.7)
+        #expect(try Self.load("gpu: h100-sxm\nnodes: 1\ngpusPerNode: 8").efficiency.layerKernels == 0.2)
         let linked = try Self.load(
             """
             gpu: { name: mi300x, bf16FlopsPerSecond: 1307.4e12, memoryBytes: 192.0e9, memoryBandwidth: 5.3e12,
@@ -44,6 +48,9 @@ import Testing
         #expect(field("gpu: h100-sxm\nnodes: 2\ngpusPerNode: 8\nspeedFactors: [1, 1]") == "speedFactors")
         #expect(field("gpu: h100-sxm\nnodes: two\ngpusPerNode: 8") == "nodes")
         #expect(field("gpu: h100-sxm\nnodes: 1\ngpusPerNode: 8\nefficiency: { compute: 0 }") == "efficiency.compute")
+        #expect(
+            field("gpu: h100-sxm\nnodes: 1\ngpusPerNode: 8\nefficiency: { layerKernels: 1.5 }")
+                == "efficiency.layerKernels")
         #expect(field("gpu: h100-sxm\nnodes: 1\ngpusPerNode: 8\nlatency: 1") == "latency")
         #expect(field("gpu: { name: x }\nnodes: 1\ngpusPerNode: 8") == "gpu.bf16FlopsPerSecond")
         let spec =

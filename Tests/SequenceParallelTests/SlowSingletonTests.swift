@@ -98,7 +98,7 @@ import Testing
             let holding = microBatch.groups.filter { $0.firstRank <= 13 && 13 < $0.firstRank + $0.degree }
             #expect(holding.allSatisfy { $0.degree == 1 }, "rank 13 in \(holding.map(\.degree))")
         }
-        Self.expectStatedTimes(result, cost: cost, lengths: lengths, speeds: speeds)
+        try Self.expectStatedTimes(result, cost: cost, lengths: lengths, speeds: speeds)
     }
 
     /// A batch of `Examples/batches` planned on 64 GPUs (FlexSP's GPT-7B profile) with rank 13 at half speed, or
@@ -114,14 +114,18 @@ import Testing
         return (lengths, cost, speeds, result)
     }
 
-    /// Each micro-batch's stated time is its slowest group's at that group's slowest rank.
+    /// Each micro-batch's stated time is its slowest group's, under the attention scheme the group states, at that
+    /// group's slowest rank.
     static func expectStatedTimes(
         _ result: SequenceParallelResult, cost: SequenceParallelCost, lengths: [Int], speeds: [Double]
-    ) {
+    ) throws {
         for microBatch in result.microBatches {
             let slowest =
-                microBatch.groups.map { group in
-                    let load = group.sequences.reduce(0.0) { $0 + cost.time(Double(lengths[$1]), degree: group.degree) }
+                try microBatch.groups.map { group in
+                    let scheme = try cost.scheme(degree: group.degree, ulysses: group.ulysses, ring: group.ring).get()
+                    let load = group.sequences.reduce(0.0) {
+                        $0 + cost.time(Double(lengths[$1]), degree: group.degree, scheme: scheme)
+                    }
                     return load / (speeds[group.firstRank..<(group.firstRank + group.degree)].min() ?? 1)
                 }.max() ?? 0
             #expect(abs(slowest + cost.beta1 - microBatch.predictedSeconds) <= 1e-6 * microBatch.predictedSeconds)
@@ -177,7 +181,7 @@ import Testing
             "wikipedia-batch8.txt", speeds: speeds)
         #expect(result.stepSeconds <= 4.52, "step \(result.stepSeconds)")
         #expect(result.stepSeconds >= result.lowerBoundSeconds ?? .infinity)
-        SlowSingletonTests.expectStatedTimes(result, cost: cost, lengths: lengths, speeds: speeds)
+        try SlowSingletonTests.expectStatedTimes(result, cost: cost, lengths: lengths, speeds: speeds)
     }
 
     /// Llama-3-70B on 128 H100s with the benchmark's Wikipedia lengths (four micro-batches, 99 % of their memory
@@ -197,7 +201,7 @@ import Testing
         #expect(result.stepSeconds <= 15.0, "step \(result.stepSeconds)")
         #expect(result.stepSeconds >= bound)
         #expect(try result.executionPlan().firstInvariantViolation() == nil)
-        SlowSingletonTests.expectStatedTimes(result, cost: cost, lengths: lengths, speeds: speeds)
+        try SlowSingletonTests.expectStatedTimes(result, cost: cost, lengths: lengths, speeds: speeds)
         for microBatch in result.microBatches {
             for group in microBatch.groups {
                 let tokens = group.sequences.reduce(0.0) { $0 + Double(lengths[$1]) }
