@@ -5,8 +5,7 @@ extension Cluster {
     /// A cluster file (YAML or JSON): gpu (preset name or inline spec), nodes, gpusPerNode, and optional
     /// intraNodeBandwidth, interNodeBandwidth (bytes/s per GPU per direction), intraNodeLatency,
     /// interNodeLatency (s), efficiency {compute, memory, layerKernels, intraNode, interNode, attention, fp8,
-    /// fp8Blockwise},
-    /// speedFactors.
+    /// fp8Blockwise}, speedFactors.
     public static func load(data: Data, source: String) throws(CostModelError) -> Cluster {
         let fields = try FieldReader.parse(data, source: source)
         try fields.rejectUnknown(allowed: [

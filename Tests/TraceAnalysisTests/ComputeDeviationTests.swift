@@ -122,4 +122,3 @@ import TraceAnalysis
         #expect(ComputeDeviation.measure(operations([1e-200, 3e-200, 1.0, 1.1]))?.relative.isFinite ?? true)
     }
 }
-
