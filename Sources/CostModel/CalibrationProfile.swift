@@ -19,11 +19,15 @@ public struct CalibrationProfile: Sendable, Equatable, Codable {
     /// Standard deviation of one micro-batch's forward or backward compute against its peers', as a fraction of it
     /// (what `whatif` reports as `operationDeviation`; replaces `SynchronisationJitter.operationDeviation`).
     public var operationDeviation: Double?
+    /// Standard deviation of a worker's step beyond its compute's, as a fraction of the compute (replaces
+    /// `SynchronisationJitter.clusterDeviation`; 0 leaves the compute's spread alone).
+    public var clusterDeviation: Double?
 
     public init(
         computeEfficiency: Double? = nil, achievedFlops: [GemmThroughput]? = nil,
         busBandwidth: [String: [String: Double]]? = nil, sequenceParallel: SequenceTimeCoefficients? = nil,
-        moeLayerHostSeconds: Double? = nil, computeDeviation: Double? = nil, operationDeviation: Double? = nil
+        moeLayerHostSeconds: Double? = nil, computeDeviation: Double? = nil, operationDeviation: Double? = nil,
+        clusterDeviation: Double? = nil
     ) {
         self.computeEfficiency = computeEfficiency
         self.achievedFlops = achievedFlops
@@ -32,6 +36,7 @@ public struct CalibrationProfile: Sendable, Equatable, Codable {
         self.moeLayerHostSeconds = moeLayerHostSeconds
         self.computeDeviation = computeDeviation
         self.operationDeviation = operationDeviation
+        self.clusterDeviation = clusterDeviation
     }
 
     public struct GemmThroughput: Sendable, Equatable, Codable {
@@ -73,7 +78,10 @@ public struct CalibrationProfile: Sendable, Equatable, Codable {
                 moeLayerHostSeconds.isFinite && moeLayerHostSeconds >= 0 && moeLayerHostSeconds <= 1, source,
                 "moeLayerHostSeconds", moeLayerHostSeconds, "must be a number of seconds from 0 to 1")
         }
-        for (field, value) in [("computeDeviation", computeDeviation), ("operationDeviation", operationDeviation)] {
+        for (field, value) in [
+            ("computeDeviation", computeDeviation), ("operationDeviation", operationDeviation),
+            ("clusterDeviation", clusterDeviation),
+        ] {
             guard let value else { continue }
             try CostModelError.check(
                 value.isFinite && value >= 0 && value <= 0.5, source, field, value,

@@ -130,10 +130,10 @@ public struct Efficiency: Sendable, Equatable, Codable {
     public static func defaults(for gpu: GPUSpec) -> Efficiency {
         switch gpu.name {
         case "a100-40gb", "a100-80gb":
-            Efficiency(compute: 0.70, memory: 0.7, intraNode: 0.75, interNode: 0.9, attention: 0.6, layerKernels: 0.65)
+            Efficiency(compute: 0.70, memory: 0.7, intraNode: 0.75, interNode: 0.9, attention: 0.6, layerKernels: 0.7)
         default:
             Efficiency(
-                compute: 0.675, memory: 0.7, intraNode: 0.75, interNode: 0.9, attention: 0.5, fp8: 0.85,
+                compute: 0.7, memory: 0.7, intraNode: 0.75, interNode: 0.9, attention: 0.5, fp8: 0.85,
                 layerKernels: 0.2)
         }
     }

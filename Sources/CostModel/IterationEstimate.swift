@@ -273,10 +273,12 @@ public struct IterationEstimator: Sendable {
         let optimizerTime = dataParallel.optimizer
 
         let pipelineTime = m * microBatchTime + bubble
-        // Every worker (a TP × CP group, which runs in lockstep) waits for the slowest one's compute.
+        // Every worker (a TP × CP group, which runs in lockstep) waits for the slowest one's step.
         let jitter = SynchronisationJitter.wait(
             compute: m * microBatchCompute, workers: strategy.gpuCount / (t * c),
-            deviation: options.profile?.computeDeviation ?? SynchronisationJitter.relativeDeviation)
+            deviation: SynchronisationJitter.stepDeviation(
+                compute: options.profile?.computeDeviation ?? SynchronisationJitter.relativeDeviation,
+                cluster: options.profile?.clusterDeviation ?? SynchronisationJitter.clusterDeviation))
         // Per-tensor delayed FP8 scaling reduces its amaxes over TP × DP × CP (Megatron-Core's amax reduction group)
         // with a blocking all-reduce at the end of every micro-batch's forward and backward (Transformer Engine), so
         // the DP peers of a stage meet there; the larger of the two waits is charged.

@@ -6,6 +6,18 @@ public enum SynchronisationJitter {
     /// on ST (`ComputeDeviation`, `ComputeDeviationTests`).
     public static let relativeDeviation = 0.0058
 
+    /// Standard deviation of a worker's step beyond its compute's, as a fraction of the compute: what published runs
+    /// at scale wait for that the two small traces do not show. Not measured: the one value with which the efficiency
+    /// fit over the published runs (`PARAPLAN_BENCH_ONLY=fit`, docs/cost-model.md §Scale) does best, for every GPU.
+    public static let clusterDeviation = 0.012
+
+    /// A worker's spread per step: its compute's and the cluster's, independent, so their variances add.
+    public static func stepDeviation(compute: Double = relativeDeviation, cluster: Double = clusterDeviation)
+        -> Double
+    {
+        (compute * compute + cluster * cluster).squareRoot()
+    }
+
     /// Standard deviation of one forward or backward compute operation of one micro-batch against its peers' (the
     /// same step, stage, kind and position in the step on the other DP ranks), as a fraction of it: the same two traces
     /// pooled, 1.88 % on AR without its slowed worker and 1.52 % on ST (`ComputeDeviation.measurePerOperation`). A
@@ -15,7 +27,7 @@ public enum SynchronisationJitter {
 
     /// Expected wait of a step whose `workers` each run `compute` seconds with independent normal deviations of
     /// `deviation` × compute: the expected largest deviation.
-    public static func wait(compute: Double, workers: Int, deviation: Double = relativeDeviation) -> Double {
+    public static func wait(compute: Double, workers: Int, deviation: Double = stepDeviation()) -> Double {
         deviation * expectedMaximum(of: workers) * compute
     }
 

@@ -31,7 +31,7 @@ extension CalibrationProfile {
         let fields = try FieldReader.parse(data, source: source)
         try fields.rejectUnknown(allowed: [
             "computeEfficiency", "achievedFlops", "busBandwidth", "sequenceParallel", "moeLayerHostSeconds",
-            "computeDeviation", "operationDeviation",
+            "computeDeviation", "operationDeviation", "clusterDeviation",
         ])
         let normalized: Data
         do {

@@ -219,10 +219,10 @@ do {
         print("")
         print("Out of sample (all three sets, not used to fit): \(outOfSampleSummary(allErrors))")
         printTable(
-            "BF16 and FP8 on one layout (DGX Cloud benchmarking, H100, NeMo 24.09/24.11; not used to fit):",
+            "BF16 and FP8 on one layout (DGX Cloud benchmarking, H100, NeMo 24.09/24.11; in the fit since 2026-12-07):",
             try precisionPairRows())
         printTable(
-            "Weak scaling, the work per GPU fixed (DGX Cloud benchmarking, H100; not used to fit):",
+            "Weak scaling, the work per GPU fixed (DGX Cloud benchmarking, H100; the growth not used to fit):",
             try weakScalingRows())
     }
 

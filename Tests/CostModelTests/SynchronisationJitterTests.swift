@@ -31,7 +31,7 @@ import Testing
         #expect(SynchronisationJitter.wait(compute: 10, workers: 1) == 0)
     }
 
-    /// The estimator charges σ · E[max of GPUs ÷ (TP × CP)] of the compute, once per step.
+    /// The estimator charges σ · E[max of GPUs ÷ (TP × CP)] of the compute, once per step, σ the step's spread.
     @Test(arguments: [(1, 1, 64), (4, 2, 64), (8, 1, 8), (2, 2, 256)])
     func theEstimatorChargesTheSlowestWorkersLead(tp: Int, cp: Int, gpus: Int) throws {
         let model = try #require(TransformerModel.preset(named: "llama-3-8b"))
@@ -42,8 +42,8 @@ import Testing
         let estimate = try IterationEstimator(model: model, cluster: cluster).estimate(strategy)
         let b = estimate.breakdown
         let expected =
-            SynchronisationJitter.relativeDeviation
-            * SynchronisationJitter.expectedMaximum(of: gpus / (tp * cp)) * b.compute
+            SynchronisationJitter.stepDeviation() * SynchronisationJitter.expectedMaximum(of: gpus / (tp * cp))
+            * b.compute
         #expect(abs(b.synchronisation - expected) < 1e-12 * max(1, expected))
         #expect((b.synchronisation == 0) == (gpus == tp * cp))
         let parts =
@@ -70,11 +70,35 @@ import Testing
             try Self.wait(CalibrationProfile(computeDeviation: deviation), fp8: false)
         }
         let standard = try wait(nil)
-        #expect(standard > 0)
-        #expect(try wait(0) == 0)
-        #expect(abs(try wait(2 * SynchronisationJitter.relativeDeviation) / standard - 2) < 1e-12)
+        let clusterOnly = try wait(0)
+        #expect(clusterOnly > 0 && clusterOnly < standard)
+        // Variances add: the compute's part of the squared wait scales with the square of its spread.
+        let doubled = try wait(2 * SynchronisationJitter.relativeDeviation)
+        let share = (doubled * doubled - clusterOnly * clusterOnly) / (standard * standard - clusterOnly * clusterOnly)
+        #expect(abs(share - 4) < 1e-9)
         for bad in [-0.01, 0.51, Double.nan, Double.infinity] {
             #expect { try wait(bad) } throws: { ($0 as? CostModelError)?.field == "computeDeviation" }
+        }
+    }
+
+    /// The cluster's spread (`clusterDeviation`, fitted on the published runs) adds to the compute's in quadrature; a
+    /// profile replaces it, 0 leaves the compute's alone, and bad values are refused by name.
+    @Test func theClustersSpreadAddsInQuadrature() throws {
+        let (compute, cluster) = (SynchronisationJitter.relativeDeviation, SynchronisationJitter.clusterDeviation)
+        #expect(
+            abs(SynchronisationJitter.stepDeviation() - (compute * compute + cluster * cluster).squareRoot()) < 1e-15)
+        func wait(compute: Double?, cluster: Double?) throws -> Double {
+            try Self.wait(CalibrationProfile(computeDeviation: compute, clusterDeviation: cluster), fp8: false)
+        }
+        let standard = try wait(compute: nil, cluster: nil)
+        let computeOnly = try wait(compute: nil, cluster: 0)
+        #expect(abs(standard / computeOnly - SynchronisationJitter.stepDeviation() / compute) < 1e-12)
+        #expect(abs(try wait(compute: 0.003, cluster: 0.004) / computeOnly - 0.005 / compute) < 1e-12)
+        #expect(try wait(compute: 0, cluster: 0) == 0)
+        for bad in [-0.01, 0.51, Double.nan, Double.infinity] {
+            #expect { try wait(compute: nil, cluster: bad) } throws: {
+                ($0 as? CostModelError)?.field == "clusterDeviation"
+            }
         }
     }
 
@@ -97,14 +121,13 @@ import Testing
             SynchronisationJitter.operationDeviation * SynchronisationJitter.expectedMaximum(of: peers)
             * delayed.compute
         let perStep =
-            SynchronisationJitter.relativeDeviation * SynchronisationJitter.expectedMaximum(of: peers)
-            * delayed.compute
+            SynchronisationJitter.stepDeviation() * SynchronisationJitter.expectedMaximum(of: peers) * delayed.compute
         #expect(abs(delayed.synchronisation - max(perOperation, perStep)) < 1e-12 * delayed.synchronisation)
-        #expect(delayed.synchronisation > 3 * perStep)
+        #expect(perOperation > perStep, "meeting at every operation costs more than once a step")
         for recipe in [FP8Recipe.current, .blockwise] {
             let other = try estimate(fp8: true, recipe: recipe).breakdown
             let expected =
-                SynchronisationJitter.relativeDeviation * SynchronisationJitter.expectedMaximum(of: peers)
+                SynchronisationJitter.stepDeviation() * SynchronisationJitter.expectedMaximum(of: peers)
                 * other.compute
             #expect(abs(other.synchronisation - expected) < 1e-12 * expected, "\(recipe)")
         }
@@ -120,8 +143,9 @@ import Testing
         }
         let standard = try wait(nil)
         #expect(abs(try wait(2 * SynchronisationJitter.operationDeviation) / standard - 2) < 1e-12)
-        // Without spread between operations the once-a-step wait is what remains.
-        #expect(try wait(0) > 0 && wait(0) < standard / 3)
+        // Without spread between operations the once-a-step wait is what remains (its workers are the DP ranks here).
+        let ratio = SynchronisationJitter.stepDeviation() / SynchronisationJitter.operationDeviation
+        #expect(abs(try wait(0) / standard - ratio) < 1e-12)
         for bad in [-0.01, 0.51, Double.nan, Double.infinity] {
             #expect { try wait(bad) } throws: { ($0 as? CostModelError)?.field == "operationDeviation" }
         }

@@ -2,12 +2,14 @@ import CostModel
 import CostModelValidation
 import Testing
 
-/// NVIDIA's weak-scaling tables (DGX Cloud benchmarking, H100; docs/cost-model.md §Scale), never used to fit: the
-/// published step grows 1.5-9.9 % from the first scale to the last, and more in FP8 than in BF16 on every series. The
-/// model's BF16 steps grow less than published on every series (0.5-2.6 %); in FP8 (per-tensor delayed scaling,
-/// whose amax reduction makes a stage's DP peers meet at every micro-batch) by 1.6-5.0 %, more than in BF16 on every
-/// series as published, 0.1-8.3 points from the published growth (2.6 on average; 4.1 before that term). Issue 26
-/// asks overheads that grow where measurements say they do; these figures are pinned so that a scale term shows here.
+/// NVIDIA's weak-scaling tables (DGX Cloud benchmarking, H100; docs/cost-model.md §Scale), whose growth was never used
+/// to fit: the published step grows 1.5-9.9 % from the first scale to the last, and more in FP8 than in BF16 on every
+/// series. Since the cluster's spread joined the compute's (2026-12-07, fitted on the published runs' times, not on
+/// this growth), the model's BF16 steps grow within 0.4 points of the published growth on five series and 1.5 points
+/// short on Llama 3.1 405B; in FP8 (per-tensor delayed scaling, whose amax reduction makes a stage's DP peers meet at
+/// every micro-batch) they grow 1.0-4.5 %, more than in BF16 on every series as published, 3.0 points from the
+/// published growth on average. Issue 26 asks overheads that grow where measurements say they do; these figures are
+/// pinned so that a change of a scale term shows here.
 @Suite struct WeakScalingTests {
     @Test func theSeriesAreThePublishedOnes() throws {
         #expect(WeakScalingSeries.dgxCloud.count == 6)
@@ -23,19 +25,24 @@ import Testing
         }
     }
 
-    @Test func theModelGrowsAsPublishedOrLess() throws {
+    @Test func theModelGrowsAsPublished() throws {
+        var bf16Differences: [Double] = []
         var fp8Differences: [Double] = []
         for series in WeakScalingSeries.dgxCloud {
             let growth = try series.growth()
             #expect(growth.bf16.published > 0.014 && growth.fp8.published > 0.014, "\(series.label)")
             #expect(growth.fp8.published > growth.bf16.published, "\(series.label): \(growth)")
-            #expect(growth.bf16.predicted < growth.bf16.published, "\(series.label): \(growth.bf16)")
-            // FP8 meets at every micro-batch, so it grows more than BF16, as published.
+            // Every series grows; FP8 meets at every micro-batch, so it grows more than BF16, as published.
+            #expect(growth.bf16.predicted > 0.005, "\(series.label): \(growth.bf16)")
             #expect(growth.fp8.predicted > growth.bf16.predicted, "\(series.label): \(growth)")
-            #expect(growth.bf16.predicted < 0.03 && growth.fp8.predicted < 0.055, "\(series.label): \(growth)")
+            #expect(abs(growth.bf16.predicted - growth.bf16.published) < 0.016, "\(series.label): \(growth.bf16)")
+            bf16Differences.append(abs(growth.bf16.predicted - growth.bf16.published))
             fp8Differences.append(abs(growth.fp8.predicted - growth.fp8.published))
         }
-        let mean = fp8Differences.reduce(0, +) / Double(fp8Differences.count)
-        #expect(abs(mean - 0.026) < 0.002, "\(fp8Differences)")
+        // Within 0.4 points on five series; Llama 3.1 405B grows 0.9 % against 2.4 %.
+        #expect(bf16Differences.filter { $0 < 0.004 }.count == 5, "\(bf16Differences)")
+        let mean = { (values: [Double]) in values.reduce(0, +) / Double(values.count) }
+        #expect(abs(mean(bf16Differences) - 0.0043) < 0.001, "\(bf16Differences)")
+        #expect(abs(mean(fp8Differences) - 0.030) < 0.002, "\(fp8Differences)")
     }
 }

@@ -120,18 +120,23 @@ def test_micro_batches_rebalanced_by_the_batch_balancer() -> None:
 
 def test_measured_spread_goes_into_a_profile(cli: Path) -> None:
     """``compute_deviation`` is what a calibration profile's ``computeDeviation`` takes; the estimate's wait for the
-    slowest worker scales with it, and a spread outside [0, 0.5] is refused by name."""
+    slowest worker takes it beside the cluster's spread (their variances add), and a spread outside [0, 0.5] is
+    refused by name."""
     report = paraplan.whatif(TRACE, META)
     assert report.compute_deviation == cli_report(cli)["computeDeviation"]
     assert report.compute_deviation is not None and abs(report.compute_deviation - 0.00697) < 1e-5
     setup = {"model": "llama-3-8b", "cluster": "hgx-h100:8", "global_batch": 128, "seq_len": 4096}
     standard = paraplan.estimate(**setup).breakdown.synchronisation
     measured = paraplan.estimate(**setup, profile={"computeDeviation": report.compute_deviation})
-    assert standard > 0
-    assert measured.breakdown.synchronisation == pytest.approx(standard * report.compute_deviation / 0.0058, rel=1e-9)
-    assert paraplan.estimate(**setup, profile={"computeDeviation": 0}).breakdown.synchronisation == 0
-    with pytest.raises(paraplan.InputError, match="computeDeviation"):
-        paraplan.estimate(**setup, profile={"computeDeviation": 0.9})
+    cluster_only = paraplan.estimate(**setup, profile={"computeDeviation": 0}).breakdown.synchronisation
+    assert 0 < cluster_only < standard
+    compute_share = (measured.breakdown.synchronisation**2 - cluster_only**2) / (standard**2 - cluster_only**2)
+    assert compute_share == pytest.approx((report.compute_deviation / 0.0058) ** 2, rel=1e-9)
+    alone = {"computeDeviation": 0, "clusterDeviation": 0}
+    assert paraplan.estimate(**setup, profile=alone).breakdown.synchronisation == 0
+    for field in ("computeDeviation", "clusterDeviation"):
+        with pytest.raises(paraplan.InputError, match=field):
+            paraplan.estimate(**setup, profile={field: 0.9})
 
 
 def test_measured_operation_spread_goes_into_a_profile(cli: Path) -> None:
