@@ -133,7 +133,7 @@ public struct Efficiency: Sendable, Equatable, Codable {
             Efficiency(compute: 0.70, memory: 0.7, intraNode: 0.75, interNode: 0.9, attention: 0.6, layerKernels: 0.7)
         default:
             Efficiency(
-                compute: 0.7, memory: 0.7, intraNode: 0.75, interNode: 0.9, attention: 0.5, fp8: 0.85,
+                compute: 0.7, memory: 0.7, intraNode: 0.75, interNode: 0.9, attention: 0.45, fp8: 0.85,
                 layerKernels: 0.2)
         }
     }

@@ -249,13 +249,7 @@ public struct IterationEstimator: Sendable {
             epTime = moeLayersOnStage * (max(0, perLayer - hidden) + Self.overlapSlowdown * min(perLayer, hidden))
         }
 
-        // PP: one activation send forward and one gradient send backward per micro-batch and virtual stage.
-        var p2pTime = 0.0
-        if p > 1 {
-            let bytes = 2 * b * Double(s / c) * model.h / Double(strategy.sequenceParallel ? t : 1)
-            let neighbours = GroupPlacement.strided(count: 2, stride: t * c * strategy.dataParallel, gpusPerNode: gpn)
-            p2pTime = 2 * collectives.time(.pointToPoint, bytes: bytes, group: neighbours).seconds
-        }
+        let p2pTime = p > 1 ? pipelineTransferTime(strategy, microBatchCompute: microBatchCompute) : 0
 
         // One offloaded layer's activations, priced only where layers are offloaded (the layout search's hot path).
         let offloadedLayerBytes =

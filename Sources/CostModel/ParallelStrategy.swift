@@ -29,6 +29,14 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
     public var overlapGradientReduce: Bool
     /// Overlap TP communication with the GEMMs around it (Transformer Engine's --tp-comm-overlap).
     public var overlapTensorParallel: Bool
+    /// In the interleaved schedule, send and receive each chunk's activations and gradients while the next chunk
+    /// computes (Megatron-Core's default; `--no-overlap-p2p-communication` turns it off, and Megatron-LM ran without it
+    /// before). The plain 1F1B schedule waits for its transfers either way.
+    public var overlapPipelineTransfers: Bool
+    /// Without sequence parallelism, each TP rank sends 1/t of a pipeline activation and the receivers all-gather it
+    /// over NVLink (Megatron-LM's scatter/gather, SC'21 §4.1; Megatron-Core has no such option: with sequence
+    /// parallelism the activation is already split).
+    public var pipelineScatterGather: Bool
     /// Run the linear layers' GEMMs in FP8 where the GPU has FP8 tensor cores.
     public var fp8: Bool
     /// The FP8 scaling recipe when `fp8` is on.
@@ -61,7 +69,8 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
         recompute: Recompute = .none, recomputeLayers: Int? = nil,
         recomputeModules: [RecomputeModule] = [.coreAttention], sequenceParallel: Bool = false, interleave: Int = 1,
         zeroStage: Int = 1,
-        overlapGradientReduce: Bool = true, overlapTensorParallel: Bool = false, fp8: Bool = false,
+        overlapGradientReduce: Bool = true, overlapTensorParallel: Bool = false,
+        overlapPipelineTransfers: Bool = true, pipelineScatterGather: Bool = false, fp8: Bool = false,
         fp8Recipe: FP8Recipe = .delayed, overlapExpertParallel: Bool = false, gradientReduceFP32: Bool = true,
         cpuOffloadLayers: Int? = nil, cudaGraph: CUDAGraphCapture? = nil, cudaGraphModules: [CUDAGraphModule]? = nil,
         moeDispatcher: MoEDispatcher? = nil, optimizerPrecision: OptimizerPrecision? = nil
@@ -83,6 +92,8 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
         self.zeroStage = zeroStage
         self.overlapGradientReduce = overlapGradientReduce
         self.overlapTensorParallel = overlapTensorParallel
+        self.overlapPipelineTransfers = overlapPipelineTransfers
+        self.pipelineScatterGather = pipelineScatterGather
         self.fp8 = fp8
         self.fp8Recipe = fp8Recipe
         self.overlapExpertParallel = overlapExpertParallel
@@ -267,5 +278,42 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
                 fp8Recipe != .mxfp8 || cluster.gpu.nativeBlockScaling, source, "--fp8-recipe", fp8Recipe.rawValue,
                 "needs tensor cores with block scaling (Blackwell); \(cluster.gpu.name) has none")
         }
+    }
+}
+
+extension ParallelStrategy {
+    /// Strategies saved before the pipeline-transfer fields existed load with Megatron-Core's defaults (transfers
+    /// overlapped, no scatter/gather); every other field decodes as it was written.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            tensorParallel: try c.decode(Int.self, forKey: .tensorParallel),
+            pipelineParallel: try c.decode(Int.self, forKey: .pipelineParallel),
+            dataParallel: try c.decode(Int.self, forKey: .dataParallel),
+            contextParallel: try c.decode(Int.self, forKey: .contextParallel),
+            expertParallel: try c.decode(Int.self, forKey: .expertParallel),
+            expertTensorParallel: try c.decodeIfPresent(Int.self, forKey: .expertTensorParallel),
+            microBatch: try c.decode(Int.self, forKey: .microBatch),
+            globalBatch: try c.decode(Int.self, forKey: .globalBatch),
+            sequenceLength: try c.decode(Int.self, forKey: .sequenceLength),
+            recompute: try c.decode(Recompute.self, forKey: .recompute),
+            recomputeLayers: try c.decodeIfPresent(Int.self, forKey: .recomputeLayers),
+            recomputeModules: try c.decode([RecomputeModule].self, forKey: .recomputeModules),
+            sequenceParallel: try c.decode(Bool.self, forKey: .sequenceParallel),
+            interleave: try c.decode(Int.self, forKey: .interleave),
+            zeroStage: try c.decode(Int.self, forKey: .zeroStage),
+            overlapGradientReduce: try c.decode(Bool.self, forKey: .overlapGradientReduce),
+            overlapTensorParallel: try c.decode(Bool.self, forKey: .overlapTensorParallel),
+            overlapPipelineTransfers: try c.decodeIfPresent(Bool.self, forKey: .overlapPipelineTransfers) ?? true,
+            pipelineScatterGather: try c.decodeIfPresent(Bool.self, forKey: .pipelineScatterGather) ?? false,
+            fp8: try c.decode(Bool.self, forKey: .fp8),
+            fp8Recipe: try c.decode(FP8Recipe.self, forKey: .fp8Recipe),
+            overlapExpertParallel: try c.decode(Bool.self, forKey: .overlapExpertParallel),
+            gradientReduceFP32: try c.decode(Bool.self, forKey: .gradientReduceFP32),
+            cpuOffloadLayers: try c.decodeIfPresent(Int.self, forKey: .cpuOffloadLayers),
+            cudaGraph: try c.decodeIfPresent(CUDAGraphCapture.self, forKey: .cudaGraph),
+            cudaGraphModules: try c.decodeIfPresent([CUDAGraphModule].self, forKey: .cudaGraphModules),
+            moeDispatcher: try c.decodeIfPresent(MoEDispatcher.self, forKey: .moeDispatcher),
+            optimizerPrecision: try c.decodeIfPresent(OptimizerPrecision.self, forKey: .optimizerPrecision))
     }
 }

@@ -9,7 +9,7 @@ public enum SynchronisationJitter {
     /// Standard deviation of a worker's step beyond its compute's, as a fraction of the compute: what published runs
     /// at scale wait for that the two small traces do not show. Not measured: the one value with which the efficiency
     /// fit over the published runs (`PARAPLAN_BENCH_ONLY=fit`, docs/cost-model.md §Scale) does best, for every GPU.
-    public static let clusterDeviation = 0.012
+    public static let clusterDeviation = 0.010
 
     /// A worker's spread per step: its compute's and the cluster's, independent, so their variances add.
     public static func stepDeviation(compute: Double = relativeDeviation, cluster: Double = clusterDeviation)

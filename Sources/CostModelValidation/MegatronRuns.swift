@@ -4,7 +4,8 @@ extension PublishedRun {
     /// Narayanan et al. SC'21, Table 1: GPT on A100-80GB, s = 2048, V = 51,200, full recompute. The paper's
     /// TFLOP/s use Eq. 3, F = 96·B·s·l·h²(1 + s/6h + V/16lh); iteration time = F / (GPUs × TFLOP/s).
     /// The paper used the interleaved schedule but does not give its degree, nor the micro-batch size: micro-batch 1
-    /// and the smallest interleaving degree above 1 that divides the layers per stage are assumed.
+    /// and the smallest interleaving degree above 1 that divides the layers per stage are assumed. Its pipeline sends
+    /// are scattered over the TP ranks and gathered over NVLink (§4.1), and waited for (no overlap then).
     public static let megatronTable1: [PublishedRun] = [
         (1.7, 24, 2304, 24, 1, 1, 32, 512, 137.0), (3.6, 32, 3072, 30, 2, 1, 64, 512, 138),
         (7.5, 32, 4096, 36, 4, 1, 128, 512, 142), (18.4, 48, 6144, 40, 8, 1, 256, 1024, 135),
@@ -29,13 +30,15 @@ extension PublishedRun {
                 microBatch: pp == 1 ? batch / dp : 1, globalBatch: batch,
                 sequenceLength: 2048, recompute: .full, sequenceParallel: false,
                 interleave: smallestInterleave(layers: layers, stages: pp),
-                zeroStage: 0, overlapGradientReduce: false),
+                zeroStage: 0, overlapGradientReduce: false, overlapPipelineTransfers: false,
+                pipelineScatterGather: true),
             iterationSeconds: flops / (Double(gpus) * teraflops * 1e12))
     }
 
     /// MegaScale (NSDI'24) Table 2, Megatron-LM rows: GPT-175B (h 12288, 96 layers, 128 heads), s = 2048,
     /// V = 64,000, TP 8, PP 8, 6 virtual stages, on A100s; published iteration times. MegaScale counts overlapping
-    /// data-parallel communication among its own changes (§3.3), so the baseline is modelled without it.
+    /// data-parallel and pipeline communication among its own changes (§3.3), so the baseline is modelled without
+    /// either overlap.
     /// Micro-batch 1, selective recompute and sequence parallelism are assumed.
     public static let megaScaleTable2: [PublishedRun] = [
         (768, 256, 40.0), (768, 512, 21.2), (768, 768, 15.2), (768, 1024, 11.9),
@@ -50,7 +53,8 @@ extension PublishedRun {
             strategy: ParallelStrategy(
                 tensorParallel: 8, pipelineParallel: 8, dataParallel: gpus / 64, microBatch: 1,
                 globalBatch: batch, sequenceLength: 2048, recompute: .selective,
-                sequenceParallel: true, interleave: 6, zeroStage: 1, overlapGradientReduce: false),
+                sequenceParallel: true, interleave: 6, zeroStage: 1, overlapGradientReduce: false,
+                overlapPipelineTransfers: false),
             iterationSeconds: seconds)
     }
 

@@ -21,6 +21,8 @@ public struct EstimateRequest: Sendable {
     public var recompute: Recompute = .none
     public var sequenceParallel = false
     public var noOverlapGradReduce = false
+    /// Wait for every pipeline transfer of the interleaved schedule (`--no-overlap-p2p-communication`).
+    public var noOverlapP2PCommunication = false
     public var noFlashAttention = false
     public var causalHalved = false
 
@@ -57,7 +59,7 @@ public struct EstimateRequest: Sendable {
             recomputeModules: recomputeModules ?? [.coreAttention], sequenceParallel: sequenceParallel,
             interleave: interleave,
             zeroStage: shape.zero, overlapGradientReduce: !noOverlapGradReduce,
-            overlapTensorParallel: shape.tpCommOverlap,
+            overlapTensorParallel: shape.tpCommOverlap, overlapPipelineTransfers: !noOverlapP2PCommunication,
             fp8: shape.fp8, fp8Recipe: try shape.validatedFP8Recipe(), overlapExpertParallel: epCommOverlap,
             gradientReduceFP32: !shape.gradReduceBF16, cpuOffloadLayers: cpuOffloadLayers,
             cudaGraph: try shape.validatedCUDAGraph(), cudaGraphModules: shape.cudaGraphModules,

@@ -60,6 +60,7 @@ public enum MegatronArguments {
             arguments += ["--overlap-grad-reduce"] + (s.zeroStage >= 1 ? ["--overlap-param-gather"] : [])
         }
         if s.overlapTensorParallel { arguments.append("--tp-comm-overlap") }
+        if s.interleave > 1 && !s.overlapPipelineTransfers { arguments.append("--no-overlap-p2p-communication") }
         if s.overlapExpertParallel { arguments.append("--overlap-moe-expert-parallel-comm") }
         if !s.gradientReduceFP32 { arguments.append("--grad-reduce-in-bf16") }
         if let precision = s.precisionAwareOptimizer {
@@ -128,6 +129,15 @@ public enum MegatronArguments {
             ("ddp.grad_reduce_in_fp32", s.gradientReduceFP32 ? "True" : "False"),
             ("model.tp_comm_overlap", s.overlapTensorParallel ? "True" : "False"),
         ]
+        // ModelParallelConfig leaves overlap off and batches the transfers instead (the two exclude each other);
+        // Megatron-LM's arguments and NeMo's interleaved recipes turn overlap on.
+        if s.interleave > 1 {
+            let overlap = s.overlapPipelineTransfers
+            keys += [
+                ("model.overlap_p2p_comm", overlap ? "True" : "False"),
+                ("model.batch_p2p_comm", overlap ? "False" : "True"),
+            ]
+        }
         if s.zeroStage >= 2 {
             keys += [
                 ("ddp.use_megatron_fsdp", "True"),

@@ -89,7 +89,7 @@ enum Commands {
             json: text,
             allowed: costInputKeys.union(shapeKeys).union([
                 "tp", "pp", "dp", "cp", "ep", "micro-batch", "recompute", "sequence-parallel", "interleave",
-                "no-overlap-grad-reduce",
+                "no-overlap-grad-reduce", "no-overlap-p2p-communication",
                 "no-flash-attention", "causal-halved", "etp", "ep-comm-overlap", "recompute-layers",
                 "recompute-modules", "cpu-offload-layers",
             ]))
@@ -116,6 +116,7 @@ enum Commands {
         }
         request.sequenceParallel = try reader.bool("sequence-parallel")
         request.noOverlapGradReduce = try reader.bool("no-overlap-grad-reduce")
+        request.noOverlapP2PCommunication = try reader.bool("no-overlap-p2p-communication")
         request.noFlashAttention = try reader.bool("no-flash-attention")
         request.causalHalved = try reader.bool("causal-halved")
         return try json(EstimateReport(try request.run()))

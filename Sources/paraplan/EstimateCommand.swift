@@ -45,6 +45,10 @@ struct EstimateCommand: ParsableCommand {
         1
     @OptionGroup var shape: BatchShapeOptions
     @Flag(help: "Do not overlap the data-parallel gradient reduction with backward.") var noOverlapGradReduce = false
+    @Flag(
+        name: .customLong("no-overlap-p2p-communication"),
+        help: "With --interleave: wait for each pipeline send and receive instead of overlapping them with compute.")
+    var noOverlapP2PCommunication = false
     @Flag(help: "Attention stores s×s scores (no FlashAttention).") var noFlashAttention = false
     @Flag(help: "Count causal attention as half of the s² FLOPs (NeMo's convention; Megatron's is full).")
     var causalHalved = false
@@ -74,6 +78,7 @@ struct EstimateCommand: ParsableCommand {
         (request.noOverlapGradReduce, request.noFlashAttention, request.causalHalved) = (
             noOverlapGradReduce, noFlashAttention, causalHalved
         )
+        request.noOverlapP2PCommunication = noOverlapP2PCommunication
         let outcome = try request.run()
         if let trace { try OutputFile.write(TimelineRequest.estimate(outcome), to: trace) }
         if let report { try OutputFile.write(ReportRequest.estimate(outcome), to: report) }

@@ -96,9 +96,13 @@ import Testing
         ])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let lines = outcome.stdout.split(separator: "\n")
-        #expect(lines.count == 7, "\(outcome.stdout)")
+        // Two header lines, four layouts, a footnote when one of them splits its layers unevenly, the accuracy.
+        let uneven = lines.dropFirst(2).prefix(4).contains { $0.contains("uneven*") }
+        #expect(lines.count == (uneven ? 8 : 7), "\(outcome.stdout)")
+        #expect(!uneven || lines[6].hasPrefix("* uneven:"), "\(outcome.stdout)")
         // A dense ranking ends with the estimator's measured error on published dense runs.
-        #expect(lines[6].hasPrefix("accuracy: dense runs") && lines[6].contains("held-out"), "\(lines[6])")
+        let last = lines.last ?? ""
+        #expect(last.hasPrefix("accuracy: dense runs") && last.contains("held-out"), "\(last)")
         #expect(lines[0].contains("16 GPUs") && lines[0].contains("fit in 71.7 GiB usable per GPU"), "\(lines[0])")
         #expect(lines[1].hasPrefix("rank  TP  PP  CP  DP  EP"))
         let times = lines.dropFirst(2).compactMap { line in
@@ -128,7 +132,7 @@ import Testing
                 "--top", "2", "--fp8",
             ])
             #expect(
-                fp8.status == 0 && fp8.stdout.contains("FP8's speed-up over BF16 was predicted within 3.8 %"),
+                fp8.status == 0 && fp8.stdout.contains("FP8's speed-up over BF16 was predicted within 3.5 %"),
                 "\(fp8.stdout)")
         }
     }

@@ -124,7 +124,7 @@ import Testing
 
     /// The held-out rows whose Megatron-Bridge recipe graphs the router and preprocessing with HybridEP: the rule
     /// was read off the 25.11 ones; DeepSeek-V3 and Qwen3-235B-A22B land within 7.5 % in both sets, Qwen3-30B-A3B
-    /// 8-24 % fast (docs/cost-model.md §Out of sample).
+    /// 7-21 % fast (8-24 % before Hopper-family attention went to 0.45 of peak; docs/cost-model.md §Out of sample).
     @Test func theRecipesThatGraphTheRouterArePricedSo() throws {
         let runs = PublishedRun.megatronBridge2511 + PublishedRun.megatronBridge26
         let hidden = runs.filter { $0.strategy.cudaGraph == .perLayer && $0.strategy.hidesMoEHostWait }
@@ -132,7 +132,7 @@ import Testing
         for run in hidden {
             let error = try run.predicted().error
             if run.label.contains("Qwen3-30B-A3B") {
-                #expect(error > -0.25 && error < -0.08, "\(run.label): \(error)")
+                #expect(error > -0.25 && error < -0.07, "\(run.label): \(error)")
             } else {
                 #expect(abs(error) < 0.075, "\(run.label): \(error)")
             }

@@ -5,9 +5,9 @@ import Testing
 /// NVIDIA's weak-scaling tables (DGX Cloud benchmarking, H100; docs/cost-model.md §Scale), whose growth was never used
 /// to fit: the published step grows 1.5-9.9 % from the first scale to the last, and more in FP8 than in BF16 on every
 /// series. Since the cluster's spread joined the compute's (2026-12-07, fitted on the published runs' times, not on
-/// this growth), the model's BF16 steps grow within 0.4 points of the published growth on five series and 1.5 points
+/// this growth), the model's BF16 steps grow within 0.5 points of the published growth on five series and 1.6 points
 /// short on Llama 3.1 405B; in FP8 (per-tensor delayed scaling, whose amax reduction makes a stage's DP peers meet at
-/// every micro-batch) they grow 1.0-4.5 %, more than in BF16 on every series as published, 3.0 points from the
+/// every micro-batch) they grow 1.2-4.7 %, more than in BF16 on every series as published, 2.9 points from the
 /// published growth on average. Issue 26 asks overheads that grow where measurements say they do; these figures are
 /// pinned so that a change of a scale term shows here.
 @Suite struct WeakScalingTests {
@@ -35,14 +35,14 @@ import Testing
             // Every series grows; FP8 meets at every micro-batch, so it grows more than BF16, as published.
             #expect(growth.bf16.predicted > 0.005, "\(series.label): \(growth.bf16)")
             #expect(growth.fp8.predicted > growth.bf16.predicted, "\(series.label): \(growth)")
-            #expect(abs(growth.bf16.predicted - growth.bf16.published) < 0.016, "\(series.label): \(growth.bf16)")
+            #expect(abs(growth.bf16.predicted - growth.bf16.published) < 0.017, "\(series.label): \(growth.bf16)")
             bf16Differences.append(abs(growth.bf16.predicted - growth.bf16.published))
             fp8Differences.append(abs(growth.fp8.predicted - growth.fp8.published))
         }
-        // Within 0.4 points on five series; Llama 3.1 405B grows 0.9 % against 2.4 %.
-        #expect(bf16Differences.filter { $0 < 0.004 }.count == 5, "\(bf16Differences)")
+        // Within 0.5 points on five series; Llama 3.1 405B grows 0.8 % against 2.4 %.
+        #expect(bf16Differences.filter { $0 < 0.005 }.count == 5, "\(bf16Differences)")
         let mean = { (values: [Double]) in values.reduce(0, +) / Double(values.count) }
-        #expect(abs(mean(bf16Differences) - 0.0043) < 0.001, "\(bf16Differences)")
-        #expect(abs(mean(fp8Differences) - 0.030) < 0.002, "\(fp8Differences)")
+        #expect(abs(mean(bf16Differences) - 0.0048) < 0.001, "\(bf16Differences)")
+        #expect(abs(mean(fp8Differences) - 0.0285) < 0.002, "\(fp8Differences)")
     }
 }

@@ -216,6 +216,7 @@ def estimate(
     cpu_offload_layers: int | None = None,
     memory_headroom: float | None = None,
     overlap_grad_reduce: bool = True,
+    overlap_p2p_comm: bool = True,
     flash_attention: bool = True,
     causal_halved: bool = False,
     gpu: str | None = None,
@@ -244,6 +245,8 @@ def estimate(
     ``main_params_dtype`` (``"fp32"`` or ``"fp16"``), ``exp_avg_dtype`` and ``exp_avg_sq_dtype`` (``"fp32"``,
     ``"fp16"``, ``"bf16"`` or ``"fp8"``) store Adam's master weights and moments as Megatron-Core's precision-aware
     optimizer does (``use_precision_aware_optimizer``; needs ``zero=1``); absent, all three are FP32.
+    ``overlap_p2p_comm=False`` makes the interleaved schedule wait for each pipeline send and receive (Megatron-Core's
+    ``overlap_p2p_comm``, on by default in Megatron-LM's arguments).
     """
     request = _cost_inputs(model, cluster, gpu, nodes, gpus_per_node, profile)
     if recompute_modules is not None:
@@ -279,6 +282,7 @@ def estimate(
             "tp_comm_overlap": tp_comm_overlap,
             "memory_headroom": memory_headroom,
             "no_overlap_grad_reduce": not overlap_grad_reduce,
+            "no_overlap_p2p_communication": not overlap_p2p_comm,
             "no_flash_attention": not flash_attention,
             "causal_halved": causal_halved,
         }

@@ -416,6 +416,31 @@ def test_estimate_and_layouts_match_cli_json(cli: Path) -> None:
         paraplan.layouts("mixtral-8x7b", "hgx-h100:4", global_batch=256, seq_len=4096, tp=8)  # type: ignore[arg-type]
 
 
+def test_waiting_for_pipeline_transfers_matches_cli(cli: Path) -> None:
+    """``overlap_p2p_comm=False`` is ``--no-overlap-p2p-communication``: the interleaved schedule waits for sends."""
+    flags = ["--tp", "8", "--pp", "8", "--interleave", "6", "--sequence-parallel", "--recompute", "selective"]
+    shape = ["--model", "gpt3-175b", "--cluster", "dgx-a100:32", "--global-batch", "768", "--seq-len", "2048"]
+    done = run_cli(cli, "estimate", *shape, *flags, "--no-overlap-p2p-communication", "--json")
+    assert done.returncode == 0, done.stderr
+    expected = json.loads(done.stdout)
+    options: dict[str, Any] = {
+        "global_batch": 768,
+        "seq_len": 2048,
+        "tp": 8,
+        "pp": 8,
+        "interleave": 6,
+        "sequence_parallel": True,
+        "recompute": "selective",
+    }
+    waited = paraplan.estimate("gpt3-175b", "dgx-a100:32", overlap_p2p_comm=False, **options)
+    assert waited.iteration_seconds == expected["iterationSeconds"]
+    assert waited.breakdown.pipeline_transfers == expected["breakdown"]["pipelineTransfers"]
+    overlapped = paraplan.estimate("gpt3-175b", "dgx-a100:32", **options)
+    # Hidden behind the next chunk, only the overlap slowdown (0.13 s per second hidden) of the transfers is left.
+    assert overlapped.breakdown.pipeline_transfers == pytest.approx(0.13 * waited.breakdown.pipeline_transfers)
+    assert overlapped.iteration_seconds < waited.iteration_seconds
+
+
 def test_plan_tools_match_cli(cli: Path, tmp_path: Path) -> None:
     profile = EXAMPLES / "profiles" / "batch-balance-7b.yaml"
     tokens, images, _ = read_samples(EXAMPLES / "samples" / "multimodal-256.jsonl")
