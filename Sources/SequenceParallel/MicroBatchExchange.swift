@@ -233,7 +233,7 @@ struct MicroBatchExchange {
     func placedOnRanks(_ built: BuiltMicroBatch) -> BuiltMicroBatch {
         guard let layout else { return built }
         let table = layout.table
-        let placed = layout.rebalance(layout.place(built.groups.map { $0.retimed(table) }))
+        let placed = layout.arranged(built.groups.map { $0.retimed(table) })
         return BuiltMicroBatch(
             groups: placed.map(\.group), seconds: (placed.map(\.seconds).max() ?? 0) + beta1,
             firstRanks: placed.map(\.firstRank))

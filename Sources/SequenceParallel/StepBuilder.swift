@@ -69,7 +69,7 @@ struct StepBuilder {
     /// A packed micro-batch as it runs: on ranks of unequal speed, placed and rebalanced there.
     func finish(_ groups: [PackedGroup], limit: Double) -> BuiltMicroBatch {
         guard let speedLayout else { return BuiltMicroBatch(groups: groups, seconds: limit + cost.beta1) }
-        let placed = speedLayout.rebalance(speedLayout.place(groups))
+        let placed = speedLayout.arranged(groups)
         return BuiltMicroBatch(
             groups: placed.map(\.group), seconds: (placed.map(\.seconds).max() ?? 0) + cost.beta1,
             firstRanks: placed.map(\.firstRank))

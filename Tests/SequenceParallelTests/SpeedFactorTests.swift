@@ -87,8 +87,9 @@ import Testing
     }
 
     /// Tiny instances with one rank at half speed, solved exhaustively over every place of the slow rank: the
-    /// speed-aware bound never passes the optimum, and the plan is within 3 % of it (measured on these 32: the optimum
-    /// itself in 29, 2.7 % above it at worst, where the last micro-batch leaves the slow rank busy instead of idle).
+    /// speed-aware bound never passes the optimum, and the plan is within 1 % of it (measured on these 32: the optimum
+    /// itself in all; 29 before mixed blocks were split, 2.7 % above it at worst, where the last micro-batch kept the
+    /// slow rank busy instead of idle).
     @Test(arguments: 0..<32)
     func boundUnderSpeedsIsValidAgainstBruteForce(seed: Int) throws {
         let (cost, lengths) = BruteForceTests.tinyInstance(seed: UInt64(2000 + seed), minimum: 2, spread: 6)
@@ -99,7 +100,7 @@ import Testing
         let bound = try #require(result.lowerBoundSeconds)
         #expect(bound <= optimum * (1 + 1e-9), "bound \(bound) above optimum \(optimum) for \(lengths)")
         #expect(result.stepSeconds >= optimum * (1 - 1e-9))
-        #expect(result.stepSeconds <= optimum * 1.03, "plan \(result.stepSeconds) vs optimum \(optimum) for \(lengths)")
+        #expect(result.stepSeconds <= optimum * 1.01, "plan \(result.stepSeconds) vs optimum \(optimum) for \(lengths)")
     }
 
     /// Tiny instances on ranks of many speeds (0.25 to 2), solved exhaustively over every aligned placement: the bound,
