@@ -23,6 +23,8 @@ public struct IterationEstimate: Sendable, Equatable, Codable {
         public var cpuOffload: Double = 0
         /// Waiting for the slowest worker's compute at each synchronisation (`SynchronisationJitter`).
         public var synchronisation: Double = 0
+        /// Delayed FP8 scaling's amax all-reduces, after every chunk's forward and backward (latency alone).
+        public var fp8AmaxReduction: Double = 0
         /// `compute` split by what bounds it (GEMMs by kind, fused attention, memory-bound kernels).
         public var computeParts: StageCompute
     }
@@ -43,8 +45,8 @@ public struct IterationEstimate: Sendable, Equatable, Codable {
 }
 
 extension IterationEstimate.Breakdown {
-    /// Estimates written before activation offloading or jitter were priced have no `cpuOffload` or
-    /// `synchronisation`: none was counted.
+    /// Estimates written before activation offloading, jitter or amax reductions were priced have no `cpuOffload`,
+    /// `synchronisation` or `fp8AmaxReduction`: none was counted.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         compute = try container.decode(Double.self, forKey: .compute)
@@ -57,6 +59,7 @@ extension IterationEstimate.Breakdown {
         optimizer = try container.decode(Double.self, forKey: .optimizer)
         cpuOffload = try container.decodeIfPresent(Double.self, forKey: .cpuOffload) ?? 0
         synchronisation = try container.decodeIfPresent(Double.self, forKey: .synchronisation) ?? 0
+        fp8AmaxReduction = try container.decodeIfPresent(Double.self, forKey: .fp8AmaxReduction) ?? 0
         computeParts = try container.decode(StageCompute.self, forKey: .computeParts)
     }
 }
@@ -258,7 +261,11 @@ public struct IterationEstimator: Sendable {
         let offloadTime = offloadExposedTime(
             strategy, layerBytes: offloadedLayerBytes, microBatchCompute: microBatchCompute,
             layersOnStage: layersOnStage)
-        let microBatchTime = microBatchCompute + tpTime + cpExposed + epTime + p2pTime + offloadTime
+        // Delayed FP8 scaling all-reduces the chunk's amaxes (a few hundred bytes) over TP × CP × DP at the end of
+        // every chunk's forward and backward, on the compute stream (Transformer Engine): its latency alone.
+        let amaxGroup = GroupPlacement.contiguous(count: t * c * strategy.dataParallel, gpusPerNode: gpn)
+        let amaxTime = strategy.reducesAmaxes ? 2 * v * collectives.latencyBoundAllReduce(group: amaxGroup) : 0
+        let microBatchTime = microBatchCompute + tpTime + cpExposed + epTime + p2pTime + offloadTime + amaxTime
         let bubble = p > 1 ? Double(p - 1) / v * microBatchTime : 0
 
         let memory = model.memory(strategy: strategy, flashAttention: options.flashAttention)
@@ -323,7 +330,7 @@ public struct IterationEstimator: Sendable {
                 compute: m * microBatchCompute, tensorParallel: m * tpTime, pipelineBubble: bubble,
                 pipelineTransfers: m * p2pTime, dataParallel: dpExposed, contextParallel: m * cpExposed,
                 expertParallel: m * epTime, optimizer: optimizerTime, cpuOffload: m * offloadTime,
-                synchronisation: synchronisation,
+                synchronisation: synchronisation, fp8AmaxReduction: m * amaxTime,
                 computeParts: stage.scaled(by: m)),
             memory: memory,
             mfu: secondsAtPeak / iteration,

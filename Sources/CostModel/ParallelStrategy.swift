@@ -135,6 +135,12 @@ public struct ParallelStrategy: Sendable, Equatable, Codable {
     /// scaling all-reduces its amaxes there (the other recipes scale from the tensor itself or by blocks).
     public var synchronisesEveryMicroBatch: Bool { fp8 && fp8Recipe == .delayed && dataParallel > 1 }
 
+    /// Whether per-tensor delayed FP8 scaling all-reduces its amaxes over a stage's TP × CP × DP ranks after every
+    /// chunk's forward and backward (Megatron-Core's amax reduction group; the other recipes need no such reduction).
+    public var reducesAmaxes: Bool {
+        fp8 && fp8Recipe == .delayed && tensorParallel * contextParallel * dataParallel > 1
+    }
+
     /// Micro-batches each pipeline runs per iteration.
     public var microBatchesPerPipeline: Int { globalBatch / max(1, dataParallel * microBatch) }
 

@@ -34,7 +34,7 @@ public enum EstimateFile {
             ("breakdown.pipelineTransfers", b.pipelineTransfers), ("breakdown.pipelineBubble", b.pipelineBubble),
             ("breakdown.dataParallel", b.dataParallel), ("breakdown.optimizer", b.optimizer),
             ("breakdown.cpuOffload", b.cpuOffload),
-            ("breakdown.synchronisation", b.synchronisation),
+            ("breakdown.synchronisation", b.synchronisation), ("breakdown.fp8AmaxReduction", b.fp8AmaxReduction),
             ("memory.parameters", m.parameters), ("memory.gradients", m.gradients), ("memory.optimizer", m.optimizer),
             ("memory.activations", m.activations), ("memory.peak", m.peak),
         ]

@@ -14,8 +14,8 @@ public enum EstimateTimeline {
         let v = strategy.interleave > 1 && m % p == 0 ? strategy.interleave : 1
         let b = estimate.breakdown
         let perMicroBatch =
-            (b.compute + b.tensorParallel + b.pipelineTransfers + b.contextParallel + b.expertParallel + b.cpuOffload)
-            / Double(m)
+            (b.compute + b.tensorParallel + b.pipelineTransfers + b.contextParallel + b.expertParallel + b.cpuOffload
+                + b.fp8AmaxReduction) / Double(m)
         let forward = perMicroBatch / (3 * Double(v))
         let backward = 2 * perMicroBatch / (3 * Double(v))
         let orders = (0..<p).map { stage in order(stage: stage, stages: p, microBatches: m, chunks: v) }

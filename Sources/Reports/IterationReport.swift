@@ -56,6 +56,7 @@ public enum IterationReport {
                 ("pipeline bubble", b.pipelineBubble), ("slowest worker", b.synchronisation),
                 ("exposed DP", b.dataParallel), ("optimizer", b.optimizer),
             ] + (b.cpuOffload > 0 ? [("CPU offload", b.cpuOffload)] : [])
+                + (b.fp8AmaxReduction > 0 ? [("FP8 amax all-reduces", b.fp8AmaxReduction)] : [])
         }
 
         var memoryParts: [(String, Double)] {

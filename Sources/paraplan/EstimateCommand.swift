@@ -155,7 +155,7 @@ enum EstimateText {
                 format: "iteration %.3f s   MFU %.1f %%   %.0f tokens/s/GPU", estimate.iterationSeconds,
                 estimate.mfu * 100, estimate.tokensPerSecondPerGPU),
         ]
-        let parts: [(String, Double)] = [
+        var parts: [(String, Double)] = [
             ("compute", estimate.breakdown.compute), ("exposed TP", estimate.breakdown.tensorParallel),
             ("pipeline bubble", estimate.breakdown.pipelineBubble),
             ("pipeline transfers", estimate.breakdown.pipelineTransfers),
@@ -164,6 +164,9 @@ enum EstimateText {
             ("slowest worker", estimate.breakdown.synchronisation),
             ("optimizer", estimate.breakdown.optimizer),
         ]
+        if estimate.breakdown.fp8AmaxReduction > 0 {
+            parts.append(("FP8 amax all-reduces", estimate.breakdown.fp8AmaxReduction))
+        }
         for (name, seconds) in parts {
             lines.append(row([name, String(format: "%.3f s", seconds)], widths: [-20, 12]))
         }

@@ -7,9 +7,10 @@ import Testing
 /// series. Since the cluster's spread joined the compute's (2026-12-07, fitted on the published runs' times, not on
 /// this growth), the model's BF16 steps grow within 0.5 points of the published growth on five series and 1.6 points
 /// short on Llama 3.1 405B; in FP8 (per-tensor delayed scaling, whose amax reduction makes a stage's DP peers meet at
-/// every micro-batch) they grow 1.2-4.7 %, more than in BF16 on every series as published, 2.9 points from the
-/// published growth on average. Issue 26 asks overheads that grow where measurements say they do; these figures are
-/// pinned so that a change of a scale term shows here.
+/// every micro-batch, and whose all-reduces' latency grows with the nodes they span) they grow 1.3-5.1 %, more than in
+/// BF16 on every series as published, 2.5 points from the published growth on average (2.9 before that latency).
+/// Issue 26 asks overheads that grow where measurements say they do; these figures are pinned so that a change of a
+/// scale term shows here.
 @Suite struct WeakScalingTests {
     @Test func theSeriesAreThePublishedOnes() throws {
         #expect(WeakScalingSeries.dgxCloud.count == 6)
@@ -43,6 +44,6 @@ import Testing
         #expect(bf16Differences.filter { $0 < 0.005 }.count == 5, "\(bf16Differences)")
         let mean = { (values: [Double]) in values.reduce(0, +) / Double(values.count) }
         #expect(abs(mean(bf16Differences) - 0.0048) < 0.001, "\(bf16Differences)")
-        #expect(abs(mean(fp8Differences) - 0.0285) < 0.002, "\(fp8Differences)")
+        #expect(abs(mean(fp8Differences) - 0.0251) < 0.002, "\(fp8Differences)")
     }
 }

@@ -8,12 +8,23 @@ import Testing
 @Suite struct EstimateTimelineTests {
     @Test(arguments: [(1, 1, 64), (4, 1, 64), (4, 2, 64), (8, 3, 128), (2, 4, 32)])
     func simulatedScheduleTakesTheEstimatedTime(stages: Int, interleave: Int, batch: Int) throws {
+        try Self.check(stages: stages, interleave: interleave, batch: batch, fp8: false)
+    }
+
+    /// Delayed FP8 scaling's amax all-reduces are part of every micro-batch's time, so of the schedule's too.
+    @Test(arguments: [(4, 2, 64), (8, 3, 128)])
+    func delayedFP8ScheduleTakesTheEstimatedTime(stages: Int, interleave: Int, batch: Int) throws {
+        try Self.check(stages: stages, interleave: interleave, batch: batch, fp8: true)
+    }
+
+    static func check(stages: Int, interleave: Int, batch: Int, fp8: Bool) throws {
         let model = try #require(TransformerModel.preset(named: "llama-3-8b"))
         let cluster = try Cluster.preset("hgx-h100:4")
         let strategy = ParallelStrategy(
             tensorParallel: 2, pipelineParallel: stages, dataParallel: 16 / stages, microBatch: 1,
-            globalBatch: batch, sequenceLength: 4096, sequenceParallel: true, interleave: interleave)
+            globalBatch: batch, sequenceLength: 4096, sequenceParallel: true, interleave: interleave, fp8: fp8)
         let estimate = try IterationEstimator(model: model, cluster: cluster).estimate(strategy)
+        #expect((estimate.breakdown.fp8AmaxReduction > 0) == fp8)
         let data = EstimateTimeline.render(strategy: strategy, estimate: estimate)
         #expect(EstimateTimeline.render(strategy: strategy, estimate: estimate) == data)
         let (events, names) = try SequenceParallelTimelineTests.events(data)

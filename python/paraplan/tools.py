@@ -52,6 +52,8 @@ class TimeBreakdown:
     synchronisation: float = 0.0
     """Waiting for the slowest worker: the expected largest of the workers' run-to-run compute deviations, once a step,
     or at every micro-batch where delayed FP8 scaling makes the data-parallel replicas meet."""
+    fp8_amax_reduction: float = 0.0
+    """Delayed FP8 scaling's amax all-reduces after every model chunk's forward and backward (their latency)."""
 
 
 @dataclass(frozen=True)
@@ -309,6 +311,7 @@ def estimate(
             b["optimizer"],
             b["cpuOffload"],
             b["synchronisation"],
+            b.get("fp8AmaxReduction", 0.0),
         ),
         MemoryBreakdown(
             m["parameters"], m["gradients"], m["optimizer"], m["activations"], m["logits"], m["peak"], m["pipelineRank"]

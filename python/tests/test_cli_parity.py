@@ -763,3 +763,30 @@ def test_optimizer_precision_matches_the_cli(cli: Path) -> None:
         paraplan.estimate(model, cluster, global_batch=64, seq_len=4096, main_params_dtype="bf16")
     with pytest.raises(paraplan.InputError, match="--zero 1"):
         paraplan.estimate(model, cluster, global_batch=64, seq_len=4096, zero=0, exp_avg_sq_dtype="fp8")
+
+
+def test_fp8_amax_reductions_match_the_cli(cli: Path) -> None:
+    """Delayed FP8 scaling's amax all-reduces: the same seconds from Python as from the CLI, none without delayed FP8."""
+    flags = "--cluster hgx-h100:8 --global-batch 64 --seq-len 4096 --tp 4 --pp 4 --sequence-parallel --fp8 --json"
+    done = run_cli(cli, "estimate", "--model", "llama-3-70b", *flags.split())
+    assert done.returncode == 0, done.stderr
+    expected = json.loads(done.stdout)
+
+    def estimate(fp8: bool, recipe: str | None = None) -> paraplan.Estimate:
+        return paraplan.estimate(
+            "llama-3-70b",
+            "hgx-h100:8",
+            global_batch=64,
+            seq_len=4096,
+            tp=4,
+            pp=4,
+            sequence_parallel=True,
+            fp8=fp8,
+            fp8_recipe=recipe,
+        )
+
+    got = estimate(fp8=True)
+    assert got.breakdown.fp8_amax_reduction == expected["breakdown"]["fp8AmaxReduction"] > 0
+    assert got.iteration_seconds == expected["iterationSeconds"]
+    assert estimate(fp8=False).breakdown.fp8_amax_reduction == 0
+    assert estimate(fp8=True, recipe="current").breakdown.fp8_amax_reduction == 0
