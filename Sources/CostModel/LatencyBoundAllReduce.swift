@@ -1,8 +1,8 @@
 /// An all-reduce of a few hundred bytes (FP8 amaxes) takes its latency alone, and NCCL runs it on its low-latency
-/// LL protocol, whose per-hop latencies are far below the α of the bandwidth-bound collectives above. Priced with
-/// NCCL's own tuning model (src/graph/tuning.cc, NCCL 2.18-2.2x: base and per-hop latencies of the LL protocol, tree
-/// and ring, NVLink inside a node and the network across), the cheaper algorithm taken as NCCL's tuner takes it
-/// (docs/cost-model.md §FP8).
+/// LL protocol, whose per-hop latencies are far below the α that `time` prices bandwidth-bound collectives with.
+/// Priced with NCCL's own tuning model (src/graph/tuning.cc, NCCL 2.18-2.2x: base and per-hop latencies of the LL
+/// protocol, tree and ring, NVLink inside a node and the network across), the cheaper algorithm taken as NCCL's tuner
+/// takes it (docs/cost-model.md §Collectives).
 extension CollectiveModel {
     /// NCCL's LL-protocol latencies in seconds: each algorithm's base, a hop over NVLink, a hop over the network (tree
     /// and ring), and the host's cost of posting a network step.

@@ -2,7 +2,7 @@ import CostModel
 import Testing
 
 /// Delayed FP8 scaling all-reduces each model chunk's amaxes over a stage's TP × CP × DP ranks after the chunk's
-/// forward and backward (docs/cost-model.md §FP8): two latency-bound all-reduces per chunk and micro-batch.
+/// forward and backward (docs/cost-model.md §Scale): two latency-bound all-reduces per chunk and micro-batch.
 @Suite struct AmaxReductionTests {
     static func estimate(recipe: FP8Recipe?, dataParallel: Int) throws -> IterationEstimate {
         let model = try #require(TransformerModel.preset(named: "llama-3-8b"))
