@@ -276,6 +276,16 @@ public struct SequenceParallelPlanner: Sendable {
                 }
             }
         }
+        // The best steps, where they have a micro-batch more than their tokens need, are also folded
+        // (`MicroBatchExchange.folded`) and searched from there.
+        if values.count <= MicroBatchExchange.sequenceLimit, deadline.map({ clock.now < $0 }) ?? true {
+            let fastest = built.indices.sorted { (total(built[$0].0), $0) < (total(built[$1].0), $1) }
+            for best in fastest.prefix(Self.foldedSteps).map({ built[$0] }) {
+                guard let folded = best.1.folded(best.0) else { continue }
+                built.append((folded, best.1))
+                built.append((best.1.improve(folded), best.1))
+            }
+        }
         var candidates = built.map { GroupSchemes.apply($0.0, cost: cost, lengths: values, speeds: speeds) }
         guard let first = candidates.indices.min(by: { total(candidates[$0]) < total(candidates[$1]) }) else {
             // Every sequence fits its largest group, so some homogeneous step always exists.
@@ -378,6 +388,10 @@ public struct SequenceParallelPlanner: Sendable {
         let median = speeds.sorted()[speeds.count / 2]
         return speeds.map { $0 < 0.95 * median }
     }
+
+    /// Candidates folded, fastest first. Heuristic: a slower candidate may fold better than the best one; each fold
+    /// costs a few packings of a micro-batch, and only where a micro-batch is more than the tokens need.
+    static let foldedSteps = 3
 
     private func total(_ step: [BuiltMicroBatch]) -> Double { step.reduce(0) { $0 + $1.seconds } }
 
