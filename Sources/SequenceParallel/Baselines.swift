@@ -14,7 +14,7 @@ struct Baselines {
 
     /// A step laid out largest degree first (as a speed-blind runtime would), each group at its slowest rank's speed.
     static func seconds(_ step: [BuiltMicroBatch], on speeds: [Double], cost: SequenceParallelCost) -> Double {
-        placed(step, on: speeds, cost: cost).reduce(0) { $0 + $1.seconds }
+        placed(step, on: speeds, cost: cost).seconds
     }
 
     /// The same step with its ranks stated and its times at the ranks' speeds.
@@ -60,7 +60,7 @@ struct Baselines {
             // Past the budget the remaining degrees are left out (the plan says it is incomplete).
             if let deadline, clock.now > deadline { break }
             guard let step = homogeneous(degree: degree) else { continue }
-            let seconds = speeds.map { Self.seconds(step, on: $0, cost: cost) } ?? step.reduce(0) { $0 + $1.seconds }
+            let seconds = speeds.map { Self.seconds(step, on: $0, cost: cost) } ?? step.seconds
             if degree == largest { figures.append(("static-sp-\(degree)", seconds)) }
             if seconds < best?.seconds ?? .infinity { best = (seconds, step) }
         }

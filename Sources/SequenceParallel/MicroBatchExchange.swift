@@ -246,8 +246,12 @@ struct MicroBatchExchange {
 
     /// A group's time as it runs: its load at its block's slowest speed when placed.
     func seconds(of built: BuiltMicroBatch, group index: Int) -> Double {
-        let group = built.groups[index]
-        guard let layout, let firstRanks = built.firstRanks else { return group.load }
-        return group.load / layout.blockSpeed(start: firstRanks[index], degree: group.degree)
+        built.groups[index].load / speed(of: built, group: index)
+    }
+
+    /// The speed a group runs at: its block's slowest rank's when placed, else 1.
+    func speed(of built: BuiltMicroBatch, group index: Int) -> Double {
+        guard let layout, let firstRanks = built.firstRanks else { return 1 }
+        return layout.blockSpeed(start: firstRanks[index], degree: built.groups[index].degree)
     }
 }

@@ -20,13 +20,13 @@ extension MicroBatchExchange {
         guard step.count >= 2, tokens.reduce(0, +) <= Double(step.count - 1) * memory else { return nil }
         let pairs = step.indices.flatMap { first in step.indices.filter { $0 > first }.map { (first, $0) } }
             .sorted { (tokens[$0.0] + tokens[$0.1], $0.0, $0.1) < (tokens[$1.0] + tokens[$1.1], $1.0, $1.1) }
-        var best: (step: [BuiltMicroBatch], seconds: Double) = (step, Self.total(step))
+        var best: (step: [BuiltMicroBatch], seconds: Double) = (step, step.seconds)
         for pair in pairs.prefix(Self.foldPairs) {
             guard let candidate = merged(pair, in: step, table: table, memory: memory) else { continue }
-            let seconds = Self.total(candidate)
+            let seconds = candidate.seconds
             if seconds < best.seconds * (1 - 1e-12) { best = (candidate, seconds) }
         }
-        return best.seconds < Self.total(step) * (1 - 1e-12) ? best.step : nil
+        return best.seconds < step.seconds * (1 - 1e-12) ? best.step : nil
     }
 
     /// The other micro-batches (with guests) and the pair's remaining sequences packed as one, at the number of
@@ -46,14 +46,14 @@ extension MicroBatchExchange {
         // without the fold; the hosts' total time after each.
         var working = hosts
         var places: [(host: Int, group: Int)] = []
-        var hostsTotal = [Self.total(hosts)]
+        var hostsTotal = [hosts.seconds]
         var restTokens = [pool.reduce(0) { $0 + lengths[$1] }]
-        let unfolded = Self.total(step)
+        let unfolded = step.seconds
         for sequence in pool {
-            guard let place = host(sequence, into: &working, table: table), Self.total(working) + beta1 < unfolded
+            guard let place = host(sequence, into: &working, table: table), working.seconds + beta1 < unfolded
             else { break }
             places.append(place)
-            hostsTotal.append(Self.total(working))
+            hostsTotal.append(working.seconds)
             restTokens.append(restTokens[restTokens.count - 1] - lengths[sequence])
         }
         func hosted(_ guests: Int) -> [BuiltMicroBatch] {
@@ -84,11 +84,11 @@ extension MicroBatchExchange {
                 low = middle + 1
             }
         }
-        guard Self.total(best) < unfolded else { return nil }
+        guard best.seconds < unfolded else { return nil }
         var guests = high
         while let next = restTokens.indices.first(where: {
             $0 > guests && restTokens[$0] <= restTokens[guests] - Self.foldStep * memory
-        }), cap(next) > 0, let packed = attempt(next, cap: cap(next)), Self.total(packed) < Self.total(best) {
+        }), cap(next) > 0, let packed = attempt(next, cap: cap(next)), packed.seconds < best.seconds {
             best = packed
             guests = next
         }
@@ -128,7 +128,8 @@ extension MicroBatchExchange {
                 guard table.time[cell].isFinite,
                     hosts[index].groups[group].tokensPerGPU + table.share[cell] <= table.tokensPerGPU
                 else { continue }
-                let finish = (hosts[index].groups[group].load + table.time[cell]) / speed(of: hosts[index], group)
+                let finish =
+                    (hosts[index].groups[group].load + table.time[cell]) / speed(of: hosts[index], group: group)
                 let growth = max(0, finish - makespan)
                 if best.map({ growth < $0.growth || (growth == $0.growth && finish < $0.finish) }) ?? true {
                     best = (index, group, growth, finish)
@@ -146,15 +147,7 @@ extension MicroBatchExchange {
     ) {
         hosts[place.host].groups[place.group].add(sequence, table)
         let group = hosts[place.host].groups[place.group]
-        let finish = group.load / speed(of: hosts[place.host], place.group)
+        let finish = group.load / speed(of: hosts[place.host], group: place.group)
         hosts[place.host].seconds = max(hosts[place.host].seconds, finish + beta1)
     }
-
-    /// The speed a group runs at: its block's slowest rank's when placed, else 1.
-    private func speed(of built: BuiltMicroBatch, _ group: Int) -> Double {
-        guard let layout, let firstRanks = built.firstRanks else { return 1 }
-        return layout.blockSpeed(start: firstRanks[group], degree: built.groups[group].degree)
-    }
-
-    static func total(_ step: [BuiltMicroBatch]) -> Double { step.reduce(0) { $0 + $1.seconds } }
 }

@@ -10,6 +10,11 @@ struct BuiltMicroBatch {
     var firstRanks: [Int]? = nil
 }
 
+extension [BuiltMicroBatch] {
+    /// A step's time: its micro-batches run one after another.
+    var seconds: Double { reduce(0) { $0 + $1.seconds } }
+}
+
 /// Splits a global batch into micro-batches and packs each (docs/sequence-parallel.md §Step construction).
 ///
 /// Each micro-batch is "anchored": its target makespan is the larger of the fastest time of its longest remaining
@@ -120,7 +125,7 @@ struct StepBuilder {
         var bestSeconds = Double.infinity
         func consider(_ step: [BuiltMicroBatch]?) {
             guard let step else { return }
-            let seconds = step.reduce(0) { $0 + $1.seconds }
+            let seconds = step.seconds
             if seconds < bestSeconds - 1e-12 {
                 bestSeconds = seconds
                 best = step
