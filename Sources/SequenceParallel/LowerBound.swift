@@ -25,8 +25,8 @@ struct LowerBound {
     /// Memory-time class rows in micro-batch parts with a makespan floor (`MemoryTimeClasses`); off only to measure
     /// what they add.
     var memoryTimeClasses = true
-    /// Rows that count a slow rank's memory only as far as its speed fills it in the makespan (`slowRankMemory`); off
-    /// only to measure what they add.
+    /// Rows by speed class (`addSpeedClassRows`): a slow rank's memory and a fast rank's speed count only as far as
+    /// the other allows; off only to measure what they add.
     var slowRankMemoryRows = true
     /// Idle cores the case search may solve ahead on (`SolveAhead`); the bound is the same without them.
     var spareCores: SpareCores?

@@ -184,6 +184,12 @@ extension LowerBound {
         return (groupTime, groupTokens, besideWork, besideTokens, slowestBeside)
     }
 
+    /// The least GPU-seconds per token of a pinned micro-batch's fixed sequences, each at its degree.
+    func leastWorkPerToken(of batch: Pinned) -> Double {
+        let pieces = [(batch.lead, batch.degree)] + batch.companions.map { ($0.length, $0.degree ?? batch.degree) }
+        return pieces.map { length, degree in Double(degree) * cost.time(length, degree: degree) / length }.min() ?? 0
+    }
+
     /// The LP with `pinned` micro-batches written out (each split around its lead's group) and the other
     /// M − |pinned| in the symmetric form of `solveLP`. Buckets whose cheapest work takes longer than
     /// `timeRowsAbove` get per-degree shares and time rows (`addPlacement`).
@@ -215,6 +221,7 @@ extension LowerBound {
         // holds at least (`leastGroupCapacity`).
         var model = LinearModel(name: "sp-lower-bound-pinned")
         var shares = buckets.map { _ in [Term]() }
+        var makespans: [VariableID] = []
         for (index, batch) in pinned.enumerated() {
             let d = batch.degree
             let rest = cost.gpus - d
@@ -227,6 +234,7 @@ extension LowerBound {
             let least = max(groupTime * timeScale, slowestBeside / fastestSpeed, range.lowerBound)
             guard least <= range.upperBound else { return nil }
             let makespan = model.addVariable("L\(index)", lower: least, upper: range.upperBound, objective: 1)
+            makespans.append(makespan)
             let inGroup = buckets.indices.map { model.addVariable("g\($0)_\(index)") }
             for q in buckets.indices {
                 shares[q].append(Term(inGroup[q], 1))
@@ -278,6 +286,15 @@ extension LowerBound {
                 shares[q] += typicalShares[q]
                 parts[q][pinned.count] += typicalShares[q].map(\.variable)
             }
+            addSpeedClassRows(
+                to: &model, name: "rest", buckets: buckets, shares: parts.map { $0[pinned.count] }, makespan: typical)
+        }
+        for (index, batch) in pinned.enumerated() {
+            let fixed = fixedParts(of: batch)
+            addSpeedClassRows(
+                to: &model, name: "\(index)", buckets: buckets, shares: parts.map { $0[index] },
+                fixedTokens: fixed.groupTokens + fixed.besideTokens, fixedWorkPerToken: leastWorkPerToken(of: batch),
+                makespan: makespans[index])
         }
         for (q, bucket) in buckets.enumerated() {
             model.addConstraint(LinearExpression(shares[q]), .equal(bucket.count))
@@ -367,20 +384,6 @@ extension LowerBound {
         var share: VariableID
         var seconds: Double
         var makespan: VariableID
-    }
-
-    /// For a micro-batch on the whole cluster with nothing pinned: the ranks slower than the fastest (their summed
-    /// speed) and how many are not. Nil where nothing is slower or the part is not the whole cluster (a pinned group
-    /// may hold the slow ranks).
-    private func slowRankMemory(gpus: Int, fixedTokens: Double, fixedGroups: Int)
-        -> (speed: Double, fastRanks: Double)?
-    {
-        guard slowRankMemoryRows, let speeds, gpus == speeds.count, fixedTokens == 0, fixedGroups == 0 else {
-            return nil
-        }
-        let slow = speeds.filter { $0 < fastestSpeed }
-        guard !slow.isEmpty else { return nil }
-        return (slow.reduce(0, +), Double(speeds.count - slow.count))
     }
 
     /// The sequences one micro-batch (or `weight` identical ones) runs on `gpus` GPUs beside anything pinned, within
@@ -502,15 +505,6 @@ extension LowerBound {
             }
         }
         work.add(makespan, -gpuSeconds)
-        if let slowMemory = slowRankMemory(gpus: gpus, fixedTokens: fixedTokens, fixedGroups: fixedGroups.count),
-            let leastWork = perTokenWork.min(), leastWork > 0
-        {
-            // A rank of speed s holds at most s·L ÷ (the least GPU-seconds per token) tokens in a makespan L, however
-            // much memory it has: the slow ranks' memory counts only as far as their speed fills it.
-            var row = memory
-            row.add(makespan, -slowMemory.speed / leastWork)
-            model.addConstraint(row, .lessOrEqual(slowMemory.fastRanks * capacity))
-        }
         model.addConstraint(memory, .lessOrEqual(max(0, Double(gpus) * capacity - fixedTokens)))
         model.addConstraint(work, .lessOrEqual(0))
         for e in workAtLeast.keys.sorted() {
