@@ -22,6 +22,8 @@ struct LowerBound {
     /// Per degree e: the most GPU-seconds per second groups of degree e or more can deliver together, each group at
     /// its block's slowest speed (`classCapacities`); only where it is below Σ speeds.
     let classCapacity: [Int: Double]
+    /// The ranks pooled by speed for the speed-class rows (`speedClasses(of:)`), computed once.
+    let rankClasses: [(ranks: Int, speed: Double)]?
     /// Memory-time class rows in micro-batch parts with a makespan floor (`MemoryTimeClasses`); off only to measure
     /// what they add.
     var memoryTimeClasses = true
@@ -48,6 +50,7 @@ struct LowerBound {
         blockSpeed = speeds.map { SpeedLayout.bestBlockSpeeds($0, degrees: cost.degrees) } ?? [:]
         self.blockCapacity = blockCapacity
         classCapacity = speeds.map { Self.classCapacities($0, degrees: cost.degrees) } ?? [:]
+        rankClasses = speeds.flatMap { Self.speedClasses(of: $0) }
     }
 
     /// For each degree e > 1: the largest Σ d × (slowest speed of its block) over sets of disjoint aligned blocks of

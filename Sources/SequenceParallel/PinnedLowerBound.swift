@@ -221,7 +221,8 @@ extension LowerBound {
         // holds at least (`leastGroupCapacity`).
         var model = LinearModel(name: "sp-lower-bound-pinned")
         var shares = buckets.map { _ in [Term]() }
-        var makespans: [VariableID] = []
+        // Each pinned micro-batch's makespan and fixed tokens, for its speed-class rows.
+        var pinnedParts: [(makespan: VariableID, tokens: Double)] = []
         for (index, batch) in pinned.enumerated() {
             let d = batch.degree
             let rest = cost.gpus - d
@@ -234,7 +235,7 @@ extension LowerBound {
             let least = max(groupTime * timeScale, slowestBeside / fastestSpeed, range.lowerBound)
             guard least <= range.upperBound else { return nil }
             let makespan = model.addVariable("L\(index)", lower: least, upper: range.upperBound, objective: 1)
-            makespans.append(makespan)
+            pinnedParts.append((makespan, groupTokens + besideTokens))
             let inGroup = buckets.indices.map { model.addVariable("g\($0)_\(index)") }
             for q in buckets.indices {
                 shares[q].append(Term(inGroup[q], 1))
@@ -290,11 +291,10 @@ extension LowerBound {
                 to: &model, name: "rest", buckets: buckets, shares: parts.map { $0[pinned.count] }, makespan: typical)
         }
         for (index, batch) in pinned.enumerated() {
-            let fixed = fixedParts(of: batch)
             addSpeedClassRows(
                 to: &model, name: "\(index)", buckets: buckets, shares: parts.map { $0[index] },
-                fixedTokens: fixed.groupTokens + fixed.besideTokens, fixedWorkPerToken: leastWorkPerToken(of: batch),
-                makespan: makespans[index])
+                fixedTokens: pinnedParts[index].tokens, fixedWorkPerToken: leastWorkPerToken(of: batch),
+                makespan: pinnedParts[index].makespan)
         }
         for (q, bucket) in buckets.enumerated() {
             model.addConstraint(LinearExpression(shares[q]), .equal(bucket.count))

@@ -5,12 +5,15 @@ extension LowerBound {
     /// At most this many speed classes; more distinct speeds are pooled (each class at its fastest member's speed).
     static let speedClassLimit = 8
 
-    /// Ranks pooled by speed, fastest first: each class's size and the speed none of its ranks exceeds. Nil where
-    /// every rank runs at one speed (the aggregate rows say it all).
-    var speedClasses: [(ranks: Int, speed: Double)]? {
-        guard slowRankMemoryRows, let speeds else { return nil }
+    /// Ranks pooled by speed, fastest first (`speedClasses(of:)`); nil where the rows are off or every rank runs at
+    /// one speed.
+    var speedClasses: [(ranks: Int, speed: Double)]? { slowRankMemoryRows ? rankClasses : nil }
+
+    /// Each class's size and the speed none of its ranks exceeds; nil where every rank runs at one speed (the
+    /// aggregate rows say it all).
+    static func speedClasses(of speeds: [Double]) -> [(ranks: Int, speed: Double)]? {
         let sorted = speeds.sorted(by: >)
-        guard let slowest = sorted.last, slowest < fastestSpeed else { return nil }
+        guard let slowest = sorted.last, let fastest = sorted.first, slowest < fastest else { return nil }
         var distinct: [(ranks: Int, speed: Double)] = []
         for speed in sorted {
             if let last = distinct.last, last.speed == speed {
@@ -19,11 +22,11 @@ extension LowerBound {
                 distinct.append((1, speed))
             }
         }
-        guard distinct.count > Self.speedClassLimit else { return distinct }
+        guard distinct.count > speedClassLimit else { return distinct }
         // Equal numbers of ranks per class, in order of speed.
-        return (0..<Self.speedClassLimit).map { index in
-            let lower = index * sorted.count / Self.speedClassLimit
-            let upper = (index + 1) * sorted.count / Self.speedClassLimit
+        return (0..<speedClassLimit).map { index in
+            let lower = index * sorted.count / speedClassLimit
+            let upper = (index + 1) * sorted.count / speedClassLimit
             return (upper - lower, sorted[lower])
         }
     }
